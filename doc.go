@@ -1,0 +1,21 @@
+// Package mpbraze puts the mParticle ⇄ Braze integration inside a Go backend.
+//
+// It covers the three flows of the mParticle–Braze partnership:
+//
+//   - Data import: mParticle-modelled events, user attributes, identities and
+//     commerce data are translated the way mParticle's Braze kit translates
+//     them (package mapping) and delivered to Braze's REST API (package braze):
+//     batched, rate-limited and retried, with a result for every object.
+//   - Cohort import: mParticle audience membership changes become Braze custom
+//     attributes (SegmentMembership, SegmentMembershipArray, "In <Audience>").
+//   - Currents: Braze engagement events received over HTTP (package
+//     braze/currents) are translated into mParticle batches and delivered to
+//     mParticle's Events API (package mparticle).
+//
+// The packages form straight lines: mparticle and braze know nothing of each
+// other, mapping translates between them, and this root package wires mapping
+// and braze into a kit that Go code uses directly. The fakes in
+// braze/brazetest and mparticle/mparticletest are real HTTP servers that
+// validate like the services they stand in for; the examples and tests run
+// against them on loopback.
+package mpbraze
