@@ -1,0 +1,81 @@
+package typedetect
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestDetect(t *testing.T) {
+	date := time.Date(2024, 5, 1, 12, 30, 0, 0, time.UTC)
+	cases := []struct {
+		in   string
+		want Value
+	}{
+		{"", Value{Kind: KindString}},
+		{"true", Value{Kind: KindBool, Bool: true}},
+		{"TRUE", Value{Kind: KindBool, Bool: true}},
+		{"False", Value{Kind: KindBool}},
+		{"yes", Value{Kind: KindString}},
+		{"0", Value{Kind: KindInt}},
+		{"42", Value{Kind: KindInt, Int: 42}},
+		{"-42", Value{Kind: KindInt, Int: -42}},
+		{"9223372036854775807", Value{Kind: KindInt, Int: 9223372036854775807}},
+		{"9223372036854775808", Value{Kind: KindString}}, // out of int64 range
+		{"-0", Value{Kind: KindString}},
+		{"02139", Value{Kind: KindString}}, // leading zero would be lost
+		{"+1", Value{Kind: KindString}},
+		{"1e5", Value{Kind: KindString}},
+		{"1.5", Value{Kind: KindFloat, Float: 1.5}},
+		{"-0.25", Value{Kind: KindFloat, Float: -0.25}},
+		{"1.0", Value{Kind: KindFloat, Float: 1}},
+		{"4.50", Value{Kind: KindFloat, Float: 4.5}},
+		{".5", Value{Kind: KindString}},
+		{"5.", Value{Kind: KindString}},
+		{"01.5", Value{Kind: KindString}},
+		{"1.2.3", Value{Kind: KindString}},
+		{"0.12345678901234567890", Value{Kind: KindString}}, // float64 would round it
+		{"2024-05-01T12:30:00Z", Value{Kind: KindTime, Time: date}},
+		{"2024-05-01T14:30:00+02:00", Value{Kind: KindTime, Time: date}},
+		{"2024-05-01", Value{Kind: KindString}},
+		{"2024-13-01T12:30:00Z", Value{Kind: KindString}},
+		{"hello", Value{Kind: KindString}},
+		{"-", Value{Kind: KindString}},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			got := Detect(c.in)
+			c.want.Str = c.in
+			assert.Equal(t, c.want, got)
+		})
+	}
+}
+
+func TestKindString(t *testing.T) {
+	assert.Equal(t, "string", KindString.String())
+	assert.Equal(t, "bool", KindBool.String())
+	assert.Equal(t, "int", KindInt.String())
+	assert.Equal(t, "float", KindFloat.String())
+	assert.Equal(t, "time", KindTime.String())
+}
+
+func FuzzDetect(f *testing.F) {
+	for _, s := range []string{"true", "12", "-3.5", "2024-05-01T12:30:00Z", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v := Detect(s)
+		if v.Str != s {
+			t.Fatalf("Str = %q, want %q", v.Str, s)
+		}
+	})
+}
+
+func BenchmarkDetect(b *testing.B) {
+	in := []string{"gold", "42", "4.5", "true", "2024-05-01T12:30:00Z", "Ridge 2P Tent"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		_ = Detect(in[i%len(in)])
+	}
+}
