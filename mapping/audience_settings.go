@@ -1,0 +1,230 @@
+package mapping
+
+import (
+	"fmt"
+	"strings"
+)
+
+// SegmentFormat selects how audience membership is written to Braze. The
+// values are bits: combine them with | to send several forms at once, as
+// mParticle's "Send Segments As" setting allows.
+type SegmentFormat uint8
+
+const (
+	// SegmentsAsString writes the custom attribute SegmentMembership: the
+	// comma-separated ids of every audience the user is in after the message.
+	// It needs the user's full membership, kept by a MembershipStore.
+	SegmentsAsString SegmentFormat = 1 << iota
+	// SegmentsAsArray writes the custom array attribute
+	// SegmentMembershipArray as {"add":[…],"remove":[…]} of audience ids. It
+	// needs no state.
+	SegmentsAsArray
+	// SegmentsPerAttribute writes one boolean custom attribute
+	// "In <Audience Name>" per audience: true on join, false on leave.
+	SegmentsPerAttribute
+
+	// segmentFormatAll is the union of every known form (for validation).
+	segmentFormatAll = SegmentsAsString | SegmentsAsArray | SegmentsPerAttribute
+)
+
+// DefaultSegmentFormat is the form used when AudienceSettings.SendSegmentsAs
+// is zero: mParticle's default, the single string SegmentMembership.
+const DefaultSegmentFormat = SegmentsAsString
+
+// Has reports whether every form in o is selected in f.
+func (f SegmentFormat) Has(o SegmentFormat) bool { return o != 0 && f&o == o }
+
+// String returns the selected forms as a comma list of "string", "array" and
+// "per-segment" (the names ParseSegmentFormat accepts), or "default" for 0.
+func (f SegmentFormat) String() string {
+	if f == 0 {
+		return "default"
+	}
+	var parts []string
+	if f.Has(SegmentsAsString) {
+		parts = append(parts, "string")
+	}
+	if f.Has(SegmentsAsArray) {
+		parts = append(parts, "array")
+	}
+	if f.Has(SegmentsPerAttribute) {
+		parts = append(parts, "per-segment")
+	}
+	if rest := f &^ segmentFormatAll; rest != 0 {
+		parts = append(parts, fmt.Sprintf("unknown(%#x)", uint8(rest)))
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParseSegmentFormat parses a comma list of "string", "array" and
+// "per-segment" (case-insensitive; "single-string", "single-array" and
+// "per-attribute" are accepted too). An empty string gives 0, the default.
+func ParseSegmentFormat(s string) (SegmentFormat, error) {
+	var f SegmentFormat
+	for _, part := range strings.Split(s, ",") {
+		switch strings.ToLower(strings.TrimSpace(part)) {
+		case "":
+		case "string", "single-string", "single_string":
+			f |= SegmentsAsString
+		case "array", "single-array", "single_array":
+			f |= SegmentsAsArray
+		case "per-segment", "per_segment", "per-attribute", "per_attribute", "boolean":
+			f |= SegmentsPerAttribute
+		default:
+			return 0, fmt.Errorf("send segments as: unknown form %q (want string, array or per-segment)", strings.TrimSpace(part))
+		}
+	}
+	return f, nil
+}
+
+// APIKeyOS is the operating system of the Braze app identifier key the
+// audience output uses (mParticle's "API Key Operating System"). It decides
+// which push tokens go out with audience updates: APNs tokens for iOS,
+// FCM/GCM tokens for Android, none otherwise.
+type APIKeyOS uint8
+
+const (
+	// APIKeyOSUnselected (the zero value, mParticle's default) forwards no push tokens.
+	APIKeyOSUnselected APIKeyOS = iota
+	// APIKeyOSiOS forwards apple_push_notification_token device identities.
+	APIKeyOSiOS
+	// APIKeyOSAndroid forwards google_cloud_messaging_token device identities.
+	APIKeyOSAndroid
+	// APIKeyOSWeb forwards no push tokens (Braze takes no web push tokens
+	// through /users/track).
+	APIKeyOSWeb
+)
+
+// String returns "Unselected", "iOS", "Android" or "Web".
+func (o APIKeyOS) String() string {
+	switch o {
+	case APIKeyOSUnselected:
+		return "Unselected"
+	case APIKeyOSiOS:
+		return "iOS"
+	case APIKeyOSAndroid:
+		return "Android"
+	case APIKeyOSWeb:
+		return "Web"
+	}
+	return fmt.Sprintf("APIKeyOS(%d)", uint8(o))
+}
+
+// ParseAPIKeyOS parses "iOS", "Android", "Web" or "Unselected"
+// (case-insensitive; "" is Unselected).
+func ParseAPIKeyOS(s string) (APIKeyOS, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "unselected", "none":
+		return APIKeyOSUnselected, nil
+	case "ios":
+		return APIKeyOSiOS, nil
+	case "android":
+		return APIKeyOSAndroid, nil
+	case "web":
+		return APIKeyOSWeb, nil
+	}
+	return 0, fmt.Errorf("api key os: unknown value %q (want iOS, Android, Web or Unselected)", s)
+}
+
+// Firehose user identity types accepted by AudienceSettings.ExternalIdentityType
+// and EmailIdentityType. These are the names of mParticle's audience
+// (Firehose) protocol, which differ from the Events API names
+// ("customer", not "customer_id").
+const (
+	// AudienceIdentityCustomer is the customer id, the default external identity.
+	AudienceIdentityCustomer = "customer"
+	// AudienceIdentityEmail is the email identity, the default email identity.
+	AudienceIdentityEmail = "email"
+	// AudienceIdentityMPID uses the profile's mpid (a decimal string) as the
+	// identity; it is never hashed.
+	AudienceIdentityMPID = "mpid"
+)
+
+// isAudienceIdentityType reports whether name is a Firehose user identity
+// type (spec §B3) or "mpid".
+func isAudienceIdentityType(name string) bool {
+	switch name {
+	case "other", "customer", "facebook", "twitter", "google", "microsoft", "yahoo", "email",
+		"other2", "other3", "other4", "other5", "other6", "other7", "other8", "other9", "other10",
+		"mobile_number", "phone_number_2", "phone_number_3", "mpid":
+		return true
+	}
+	return false
+}
+
+// AudienceSettings configures the cohort import: how mParticle audience
+// membership changes become Braze custom attributes. The zero value is
+// mParticle's default configuration: the single string SegmentMembership,
+// external_id from the customer identity, email from the email identity, no
+// push tokens, and an in-memory membership store.
+type AudienceSettings struct {
+	// SendSegmentsAs selects the forms written (any combination of
+	// SegmentsAsString, SegmentsAsArray and SegmentsPerAttribute). Zero means
+	// DefaultSegmentFormat (the single string).
+	SendSegmentsAs SegmentFormat
+
+	// ExternalIdentityType is the Firehose user identity type whose raw value
+	// becomes the Braze external_id: "customer" (the default when empty),
+	// "email", "other", "other2"…"other10", "mobile_number",
+	// "phone_number_2", "phone_number_3", "facebook", "twitter", "google",
+	// "microsoft", "yahoo", or "mpid" for the profile's mpid. Profiles
+	// without it (or with only a hashed value) are skipped and reported.
+	ExternalIdentityType string
+
+	// EmailIdentityType is the Firehose user identity type whose raw value
+	// is written as the Braze email attribute; "email" when empty. Hashed
+	// values are not usable and are reported.
+	EmailIdentityType string
+
+	// APIKeyOS is the operating system of the Braze app key; it selects
+	// which push tokens are forwarded (none for Unselected, the default, and
+	// Web).
+	APIKeyOS APIKeyOS
+
+	// AppID is the Braze app identifier sent with forwarded push tokens.
+	// Required when APIKeyOS is iOS or Android.
+	AppID string
+
+	// Store keeps each user's full audience membership for the string form.
+	// Nil means a new in-memory store owned by the AudienceMapper (lost on
+	// restart; use a persistent implementation to survive restarts).
+	Store MembershipStore
+}
+
+// withDefaults returns s with the documented defaults filled in.
+func (s AudienceSettings) withDefaults() AudienceSettings {
+	if s.SendSegmentsAs == 0 {
+		s.SendSegmentsAs = DefaultSegmentFormat
+	}
+	if s.ExternalIdentityType == "" {
+		s.ExternalIdentityType = AudienceIdentityCustomer
+	}
+	if s.EmailIdentityType == "" {
+		s.EmailIdentityType = AudienceIdentityEmail
+	}
+	if s.Store == nil {
+		s.Store = NewMemoryMembershipStore()
+	}
+	return s
+}
+
+// Validate reports the first invalid setting, naming the field and value.
+// Zero values are valid (they mean the documented defaults).
+func (s AudienceSettings) Validate() error {
+	if rest := s.SendSegmentsAs &^ segmentFormatAll; rest != 0 {
+		return fmt.Errorf("AudienceSettings.SendSegmentsAs: unknown bits %#x", uint8(rest))
+	}
+	if s.ExternalIdentityType != "" && !isAudienceIdentityType(s.ExternalIdentityType) {
+		return fmt.Errorf("AudienceSettings.ExternalIdentityType: unknown Firehose identity type %q", s.ExternalIdentityType)
+	}
+	if s.EmailIdentityType != "" && !isAudienceIdentityType(s.EmailIdentityType) {
+		return fmt.Errorf("AudienceSettings.EmailIdentityType: unknown Firehose identity type %q", s.EmailIdentityType)
+	}
+	if s.APIKeyOS > APIKeyOSWeb {
+		return fmt.Errorf("AudienceSettings.APIKeyOS: unknown value %d", uint8(s.APIKeyOS))
+	}
+	if (s.APIKeyOS == APIKeyOSiOS || s.APIKeyOS == APIKeyOSAndroid) && strings.TrimSpace(s.AppID) == "" {
+		return fmt.Errorf("AudienceSettings.AppID: required when APIKeyOS is %s (push tokens need a Braze app id)", s.APIKeyOS)
+	}
+	return nil
+}
