@@ -1,0 +1,491 @@
+package braze
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Gender is the value of the standard gender field. Unknown is sent as null:
+// use Null[Gender]().
+type Gender string
+
+// The gender letters Braze accepts.
+const (
+	GenderMale           Gender = "M"
+	GenderFemale         Gender = "F"
+	GenderOther          Gender = "O"
+	GenderNotApplicable  Gender = "N"
+	GenderPreferNotToSay Gender = "P"
+)
+
+// Valid reports whether g is one of the letters Braze accepts.
+func (g Gender) Valid() bool {
+	switch g {
+	case GenderMale, GenderFemale, GenderOther, GenderNotApplicable, GenderPreferNotToSay:
+		return true
+	}
+	return false
+}
+
+// SubscriptionState is an email_subscribe or push_subscribe state, or
+// (subscribed/unsubscribed only) the state of a subscription group.
+type SubscriptionState string
+
+// The subscription states.
+const (
+	// SubscriptionOptedIn: the user explicitly opted in (email and push only).
+	SubscriptionOptedIn SubscriptionState = "opted_in"
+	// SubscriptionSubscribed: the user may be messaged.
+	SubscriptionSubscribed SubscriptionState = "subscribed"
+	// SubscriptionUnsubscribed: the user unsubscribed.
+	SubscriptionUnsubscribed SubscriptionState = "unsubscribed"
+)
+
+// Valid reports whether s is one of the three global subscription states.
+func (s SubscriptionState) Valid() bool {
+	return s == SubscriptionOptedIn || s == SubscriptionSubscribed || s == SubscriptionUnsubscribed
+}
+
+// ValidForGroup reports whether s is a subscription group state
+// (subscribed or unsubscribed).
+func (s SubscriptionState) ValidForGroup() bool {
+	return s == SubscriptionSubscribed || s == SubscriptionUnsubscribed
+}
+
+// PushToken registers a push token for one app of the user.
+type PushToken struct {
+	// AppID is the Braze app identifier the token belongs to.
+	AppID string `json:"app_id"`
+	// Token is the APNs/FCM token. Web push tokens are not accepted.
+	Token string `json:"token"`
+	// DeviceID optionally names the device (8–255 bytes).
+	DeviceID string `json:"device_id,omitempty"`
+}
+
+// SubscriptionGroupState sets the user's state in one subscription group.
+type SubscriptionGroupState struct {
+	// SubscriptionGroupID is the group's id (a UUID).
+	SubscriptionGroupID string `json:"subscription_group_id"`
+	// SubscriptionState is SubscriptionSubscribed or SubscriptionUnsubscribed.
+	SubscriptionState SubscriptionState `json:"subscription_state"`
+	// UseDoubleOptInLogic sends SMS groups through double opt-in.
+	UseDoubleOptInLogic bool `json:"use_double_opt_in_logic,omitempty"`
+}
+
+// Location is a geographic position for current_location.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+// Facebook is the legacy facebook profile field.
+type Facebook struct {
+	ID         string   `json:"id,omitempty"`
+	Likes      []string `json:"likes,omitempty"`
+	NumFriends int      `json:"num_friends,omitempty"`
+}
+
+// Twitter is the legacy twitter profile field.
+type Twitter struct {
+	ID             int64  `json:"id,omitempty"`
+	ScreenName     string `json:"screen_name,omitempty"`
+	FollowersCount int    `json:"followers_count,omitempty"`
+	FriendsCount   int    `json:"friends_count,omitempty"`
+	StatusesCount  int    `json:"statuses_count,omitempty"`
+}
+
+// Attributes is one user-attributes object of /users/track: standard
+// profile fields and custom attributes for one user.
+//
+// Standard fields are Optional: absent fields are left out, set ones are
+// sent, null ones delete the field. Custom attributes live in Custom and are
+// flattened into the same JSON object after the standard fields, in sorted
+// key order (so the encoding is deterministic). A Custom key must not be the
+// name of a standard field; Validate rejects that.
+//
+// Email and Phone are set through the embedded Identifier: with a primary
+// identifier they are plain attributes. ClearEmail and ClearPhone send them
+// as null (delete) instead.
+type Attributes struct {
+	Identifier
+
+	// UpdateExistingOnly sets _update_existing_only. nil leaves it out:
+	// Braze then creates unknown external ids but only updates existing
+	// aliases; send new(false) to create an alias-only profile.
+	UpdateExistingOnly *bool `json:"_update_existing_only,omitempty"`
+	// PushTokenImport marks an object that imports push tokens for
+	// anonymous users (push_token_import: true): no external_id or braze_id,
+	// PushTokens required.
+	PushTokenImport bool `json:"push_token_import,omitempty"`
+	// MergeObjects sends _merge_objects: true, so nested-object custom
+	// attributes are deep-merged instead of replaced.
+	MergeObjects bool `json:"_merge_objects,omitempty"`
+	// ClearEmail sends "email": null (only without Identifier.Email).
+	ClearEmail bool `json:"-"`
+	// ClearPhone sends "phone": null (only without Identifier.Phone).
+	ClearPhone bool `json:"-"`
+
+	FirstName Optional[string] `json:"first_name,omitzero"`
+	LastName  Optional[string] `json:"last_name,omitzero"`
+	HomeCity  Optional[string] `json:"home_city,omitzero"`
+	// Country is an ISO-3166-1 alpha-2 code; Braze maps some names.
+	Country Optional[string] `json:"country,omitzero"`
+	// Language is an ISO-639-1 code.
+	Language Optional[string] `json:"language,omitzero"`
+	// TimeZone is an IANA name ("Europe/London") or a Rails-style name.
+	TimeZone Optional[string] `json:"time_zone,omitzero"`
+	// DOB is the date of birth ("YYYY-MM-DD").
+	DOB    Optional[Date]   `json:"dob,omitzero"`
+	Gender Optional[Gender] `json:"gender,omitzero"`
+
+	EmailSubscribe     Optional[SubscriptionState] `json:"email_subscribe,omitzero"`
+	PushSubscribe      Optional[SubscriptionState] `json:"push_subscribe,omitzero"`
+	PushTokens         []PushToken                 `json:"push_tokens,omitempty"`
+	SubscriptionGroups []SubscriptionGroupState    `json:"subscription_groups,omitempty"`
+	CurrentLocation    Optional[Location]          `json:"current_location,omitzero"`
+
+	DateOfFirstSession  Optional[time.Time] `json:"date_of_first_session,omitzero"`
+	DateOfLastSession   Optional[time.Time] `json:"date_of_last_session,omitzero"`
+	MarkedEmailAsSpamAt Optional[time.Time] `json:"marked_email_as_spam_at,omitzero"`
+
+	EmailOpenTrackingDisabled  Optional[bool] `json:"email_open_tracking_disabled,omitzero"`
+	EmailClickTrackingDisabled Optional[bool] `json:"email_click_tracking_disabled,omitzero"`
+
+	// ImageURL is the profile picture URL (older Braze revisions).
+	ImageURL Optional[string]   `json:"image_url,omitzero"`
+	Facebook Optional[Facebook] `json:"facebook,omitzero"`
+	Twitter  Optional[Twitter]  `json:"twitter,omitzero"`
+
+	// Custom holds custom attributes by name.
+	Custom map[string]Value `json:"-"`
+}
+
+// standardAttributeKeys are the JSON names Attributes encodes itself; a
+// custom attribute with one of these names would collide.
+var standardAttributeKeys = map[string]bool{
+	"external_id": true, "user_alias": true, "braze_id": true, "email": true, "phone": true,
+	"_update_existing_only": true, "push_token_import": true, "_merge_objects": true,
+	"first_name": true, "last_name": true, "home_city": true, "country": true, "language": true,
+	"time_zone": true, "dob": true, "gender": true, "email_subscribe": true, "push_subscribe": true,
+	"push_tokens": true, "subscription_groups": true, "current_location": true,
+	"date_of_first_session": true, "date_of_last_session": true, "marked_email_as_spam_at": true,
+	"email_open_tracking_disabled": true, "email_click_tracking_disabled": true,
+	"image_url": true, "facebook": true, "twitter": true,
+	// Rejected or ignored by Braze; never sent as custom attributes.
+	"bio": true, "email_subscription_info": true,
+}
+
+// IsStandardAttribute reports whether key is the JSON name of a standard
+// profile field (or an identifier or control field) of an attributes
+// object, and so cannot be used as a custom attribute name.
+func IsStandardAttribute(key string) bool { return standardAttributeKeys[key] }
+
+// SetCustom sets custom attribute key to v, allocating Custom if needed, and
+// returns a for chaining.
+func (a *Attributes) SetCustom(key string, v Value) *Attributes {
+	if a.Custom == nil {
+		a.Custom = make(map[string]Value)
+	}
+	a.Custom[key] = v
+	return a
+}
+
+// MarshalJSON encodes the object: identifiers, control fields, standard
+// fields in declaration order, then custom attributes sorted by key.
+func (a Attributes) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil) }
+
+// AppendJSON appends the object's JSON encoding to dst.
+func (a *Attributes) AppendJSON(dst []byte) ([]byte, error) {
+	w := beginObject(dst)
+	writeIdentifier(&w, &a.Identifier)
+	if a.ClearEmail && a.Email == "" {
+		w.key(`"email":null,`)
+	}
+	if a.ClearPhone && a.Phone == "" {
+		w.key(`"phone":null,`)
+	}
+	if a.UpdateExistingOnly != nil {
+		w.key(`"_update_existing_only":`)
+		w.buf = appendBool(w.buf, *a.UpdateExistingOnly)
+		w.comma()
+	}
+	if a.PushTokenImport {
+		w.key(`"push_token_import":true,`)
+	}
+	if a.MergeObjects {
+		w.key(`"_merge_objects":true,`)
+	}
+	optString(&w, `"first_name":`, a.FirstName)
+	optString(&w, `"last_name":`, a.LastName)
+	optString(&w, `"home_city":`, a.HomeCity)
+	optString(&w, `"country":`, a.Country)
+	optString(&w, `"language":`, a.Language)
+	optString(&w, `"time_zone":`, a.TimeZone)
+	if a.DOB.IsSet() {
+		w.key(`"dob":`)
+		if d, ok := a.DOB.Value(); ok {
+			w.buf = d.appendJSON(w.buf)
+		} else {
+			w.buf = append(w.buf, "null"...)
+		}
+		w.comma()
+	}
+	optString(&w, `"gender":`, a.Gender)
+	optString(&w, `"email_subscribe":`, a.EmailSubscribe)
+	optString(&w, `"push_subscribe":`, a.PushSubscribe)
+	if len(a.PushTokens) > 0 {
+		w.key(`"push_tokens":[`)
+		for i := range a.PushTokens {
+			t := &a.PushTokens[i]
+			t2 := beginObject(w.buf)
+			t2.str(`"app_id":`, t.AppID)
+			t2.str(`"token":`, t.Token)
+			if t.DeviceID != "" {
+				t2.str(`"device_id":`, t.DeviceID)
+			}
+			w.buf, _ = t2.finish()
+			w.comma()
+		}
+		w.buf[len(w.buf)-1] = ']'
+		w.comma()
+	}
+	if len(a.SubscriptionGroups) > 0 {
+		w.key(`"subscription_groups":[`)
+		for i := range a.SubscriptionGroups {
+			g := &a.SubscriptionGroups[i]
+			g2 := beginObject(w.buf)
+			g2.str(`"subscription_group_id":`, g.SubscriptionGroupID)
+			g2.str(`"subscription_state":`, string(g.SubscriptionState))
+			if g.UseDoubleOptInLogic {
+				g2.key(`"use_double_opt_in_logic":true,`)
+			}
+			w.buf, _ = g2.finish()
+			w.comma()
+		}
+		w.buf[len(w.buf)-1] = ']'
+		w.comma()
+	}
+	if a.CurrentLocation.IsSet() {
+		w.key(`"current_location":`)
+		if l, ok := a.CurrentLocation.Value(); ok {
+			l2 := beginObject(w.buf)
+			l2.float(`"latitude":`, l.Latitude)
+			l2.float(`"longitude":`, l.Longitude)
+			var err error
+			w.buf, err = l2.finish()
+			w.setErr(err)
+		} else {
+			w.buf = append(w.buf, "null"...)
+		}
+		w.comma()
+	}
+	optTime(&w, `"date_of_first_session":`, a.DateOfFirstSession)
+	optTime(&w, `"date_of_last_session":`, a.DateOfLastSession)
+	optTime(&w, `"marked_email_as_spam_at":`, a.MarkedEmailAsSpamAt)
+	optBool(&w, `"email_open_tracking_disabled":`, a.EmailOpenTrackingDisabled)
+	optBool(&w, `"email_click_tracking_disabled":`, a.EmailClickTrackingDisabled)
+	optString(&w, `"image_url":`, a.ImageURL)
+	optReflect(&w, `"facebook":`, a.Facebook)
+	optReflect(&w, `"twitter":`, a.Twitter)
+	if len(a.Custom) > 0 {
+		var scratch [32]string
+		for _, k := range sortedKeys(a.Custom, &scratch) {
+			w.anyKey(k)
+			var err error
+			w.buf, err = a.Custom[k].appendJSON(w.buf)
+			if err != nil {
+				w.setErr(fmt.Errorf("custom attribute %q: %w", k, err))
+			}
+			w.comma()
+		}
+	}
+	return w.finish()
+}
+
+// writeIdentifier writes the identifier fields that are set.
+func writeIdentifier(w *fieldWriter, id *Identifier) {
+	if id.ExternalID != "" {
+		w.str(`"external_id":`, id.ExternalID)
+	}
+	if id.UserAlias != nil {
+		w.key(`"user_alias":`)
+		a := beginObject(w.buf)
+		a.str(`"alias_name":`, id.UserAlias.AliasName)
+		a.str(`"alias_label":`, id.UserAlias.AliasLabel)
+		w.buf, _ = a.finish()
+		w.comma()
+	}
+	if id.BrazeID != "" {
+		w.str(`"braze_id":`, id.BrazeID)
+	}
+	if id.Email != "" {
+		w.str(`"email":`, id.Email)
+	}
+	if id.Phone != "" {
+		w.str(`"phone":`, id.Phone)
+	}
+}
+
+func optString[S ~string](w *fieldWriter, key string, o Optional[S]) {
+	switch o.state {
+	case optSet:
+		w.str(key, string(o.v))
+	case optNull:
+		w.key(key)
+		w.buf = append(w.buf, "null,"...)
+	}
+}
+
+func optBool(w *fieldWriter, key string, o Optional[bool]) {
+	switch o.state {
+	case optSet:
+		w.key(key)
+		w.buf = appendBool(w.buf, o.v)
+		w.comma()
+	case optNull:
+		w.key(key)
+		w.buf = append(w.buf, "null,"...)
+	}
+}
+
+func optTime(w *fieldWriter, key string, o Optional[time.Time]) {
+	switch o.state {
+	case optSet:
+		w.time(key, o.v)
+	case optNull:
+		w.key(key)
+		w.buf = append(w.buf, "null,"...)
+	}
+}
+
+// optReflect encodes the rarely used legacy fields with encoding/json.
+func optReflect[T any](w *fieldWriter, key string, o Optional[T]) {
+	if !o.IsSet() {
+		return
+	}
+	b, err := o.MarshalJSON()
+	w.setErr(err)
+	w.key(key)
+	w.buf = append(w.buf, b...)
+	w.comma()
+}
+
+// attributesFields is Attributes without its methods, so encoding/json
+// handles the tagged fields when decoding.
+type attributesFields Attributes
+
+// UnmarshalJSON decodes an attributes object: known keys into their fields,
+// "email": null / "phone": null into ClearEmail / ClearPhone, and every other
+// key into Custom.
+func (a *Attributes) UnmarshalJSON(data []byte) error {
+	var f attributesFields
+	if err := json.Unmarshal(data, &f); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	for k, r := range raw {
+		if standardAttributeKeys[k] && k != "bio" && k != "email_subscription_info" {
+			if (k == "email" || k == "phone") && string(r) == "null" {
+				if k == "email" {
+					f.ClearEmail = true
+				} else {
+					f.ClearPhone = true
+				}
+			}
+			continue
+		}
+		var v Value
+		if err := v.UnmarshalJSON(r); err != nil {
+			return fmt.Errorf("braze: attribute %q: %w", k, err)
+		}
+		if f.Custom == nil {
+			f.Custom = make(map[string]Value)
+		}
+		f.Custom[k] = v
+	}
+	*a = Attributes(f)
+	return nil
+}
+
+// Date is a calendar date without time or zone, as used by dob. It encodes
+// as "YYYY-MM-DD".
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// NewDate returns the date y-m-d (not normalised; see IsValid).
+func NewDate(year int, month time.Month, day int) Date {
+	return Date{Year: year, Month: month, Day: day}
+}
+
+// DateOf returns the calendar date of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{Year: y, Month: m, Day: d}
+}
+
+// ParseDate parses "YYYY-MM-DD" and rejects impossible dates.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("braze: date %q: want YYYY-MM-DD", s)
+	}
+	return DateOf(t), nil
+}
+
+// IsValid reports whether d is a real calendar date with a four-digit year.
+func (d Date) IsValid() bool {
+	if d.Year < 0 || d.Year > 9999 || d.Month < time.January || d.Month > time.December || d.Day < 1 {
+		return false
+	}
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC).Day() == d.Day
+}
+
+// String returns "YYYY-MM-DD" (a year outside 0..9999 is written as is).
+func (d Date) String() string {
+	return string(d.appendDigits(nil))
+}
+
+func (d Date) appendDigits(dst []byte) []byte {
+	if d.Year < 0 || d.Year > 9999 {
+		return fmt.Appendf(dst, "%d-%02d-%02d", d.Year, int(d.Month), d.Day)
+	}
+	m, day := int(d.Month), d.Day
+	if m < 0 || m > 99 || day < 0 || day > 99 {
+		return fmt.Appendf(dst, "%04d-%02d-%02d", d.Year, m, day)
+	}
+	y := d.Year
+	return append(dst,
+		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-',
+		byte('0'+day/10), byte('0'+day%10))
+}
+
+func (d Date) appendJSON(dst []byte) []byte {
+	dst = append(dst, '"')
+	dst = d.appendDigits(dst)
+	return append(dst, '"')
+}
+
+// MarshalJSON encodes the date as "YYYY-MM-DD".
+func (d Date) MarshalJSON() ([]byte, error) { return d.appendJSON(nil), nil }
+
+// UnmarshalJSON decodes "YYYY-MM-DD".
+func (d *Date) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("braze: date: %w", err)
+	}
+	p, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = p
+	return nil
+}

@@ -1,0 +1,73 @@
+package braze
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Event is one custom event of /users/track.
+type Event struct {
+	Identifier
+
+	// AppID optionally names the Braze app the event belongs to.
+	AppID string `json:"app_id,omitempty"`
+	// Name is the event name (required, at most 255 characters).
+	Name string `json:"name"`
+	// Time is when the event happened (required); sent as RFC 3339 UTC.
+	// Braze treats future times as now.
+	Time time.Time `json:"time"`
+	// Properties are the event properties. Keys are non-empty, at most 255
+	// characters, without a leading '$', and not "time" or "event_name".
+	Properties map[string]Value `json:"properties,omitempty"`
+	// UpdateExistingOnly sets _update_existing_only (nil leaves it out).
+	UpdateExistingOnly *bool `json:"_update_existing_only,omitempty"`
+}
+
+// MarshalJSON encodes the event; properties are sorted by key.
+func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil) }
+
+// AppendJSON appends the event's JSON encoding to dst.
+func (e *Event) AppendJSON(dst []byte) ([]byte, error) {
+	w := beginObject(dst)
+	writeIdentifier(&w, &e.Identifier)
+	if e.AppID != "" {
+		w.str(`"app_id":`, e.AppID)
+	}
+	w.str(`"name":`, e.Name)
+	w.time(`"time":`, e.Time)
+	writeProperties(&w, e.Properties)
+	if e.UpdateExistingOnly != nil {
+		w.key(`"_update_existing_only":`)
+		w.buf = appendBool(w.buf, *e.UpdateExistingOnly)
+		w.comma()
+	}
+	return w.finish()
+}
+
+// writeProperties writes a non-empty properties map with sorted keys.
+func writeProperties(w *fieldWriter, props map[string]Value) {
+	if len(props) == 0 {
+		return
+	}
+	w.key(`"properties":`)
+	var err error
+	w.buf, err = appendValueMap(w.buf, props)
+	if err != nil {
+		w.setErr(fmt.Errorf("properties: %w", err))
+	}
+	w.comma()
+}
+
+// eventFields is Event without its methods, for decoding with encoding/json.
+type eventFields Event
+
+// UnmarshalJSON decodes an event object.
+func (e *Event) UnmarshalJSON(data []byte) error {
+	var f eventFields
+	if err := json.Unmarshal(data, &f); err != nil {
+		return err
+	}
+	*e = Event(f)
+	return nil
+}

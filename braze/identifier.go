@@ -1,0 +1,211 @@
+package braze
+
+import (
+	"strconv"
+	"strings"
+)
+
+// UserAlias identifies a user by a (label, name) pair instead of an external
+// id, for example {AliasLabel: "mparticle_id", AliasName: "8217361"}. Braze
+// keeps at most one name per label per user; both parts are case-sensitive,
+// non-empty and at most 236 bytes.
+type UserAlias struct {
+	AliasName  string `json:"alias_name"`
+	AliasLabel string `json:"alias_label"`
+}
+
+// Identifier names the user a /users/track object applies to. Braze needs
+// exactly one primary identifier (ExternalID, UserAlias or BrazeID) or, with
+// no primary, Email or Phone (Email wins when both are given). With a primary
+// identifier present, Email and Phone are ordinary profile attributes: that
+// is how Braze treats them, so Attributes sets the email address and phone
+// number through these fields.
+//
+// Identifier is embedded in Attributes, Event and Purchase; its fields are
+// encoded inline and omitted when empty.
+type Identifier struct {
+	// ExternalID is the caller's user id (at most 987 bytes).
+	ExternalID string `json:"external_id,omitempty"`
+	// UserAlias identifies an alias-only (anonymous) user.
+	UserAlias *UserAlias `json:"user_alias,omitempty"`
+	// BrazeID is the id Braze generated for the profile.
+	BrazeID string `json:"braze_id,omitempty"`
+	// Email is a lookup key without a primary id, an attribute with one.
+	Email string `json:"email,omitempty"`
+	// Phone is a lookup key without a primary id, an attribute with one.
+	// Braze recommends E.164 (+14155550100).
+	Phone string `json:"phone,omitempty"`
+}
+
+// ExternalID returns an Identifier for the given external id.
+func ExternalID(id string) Identifier { return Identifier{ExternalID: id} }
+
+// Alias returns an Identifier for the user alias (name, label).
+func Alias(name, label string) Identifier {
+	return Identifier{UserAlias: &UserAlias{AliasName: name, AliasLabel: label}}
+}
+
+// BrazeID returns an Identifier for a Braze-generated user id.
+func BrazeID(id string) Identifier { return Identifier{BrazeID: id} }
+
+// EmailAddress returns an Identifier that looks the user up by email address.
+func EmailAddress(email string) Identifier { return Identifier{Email: email} }
+
+// PhoneNumber returns an Identifier that looks the user up by phone number.
+func PhoneNumber(phone string) Identifier { return Identifier{Phone: phone} }
+
+// primaries counts the primary identifiers that are set.
+func (id Identifier) primaries() int {
+	n := 0
+	if id.ExternalID != "" {
+		n++
+	}
+	if id.UserAlias != nil {
+		n++
+	}
+	if id.BrazeID != "" {
+		n++
+	}
+	return n
+}
+
+// Key returns a stable string naming the user this identifier resolves to in
+// Braze, e.g. "external_id:cust-1", "user_alias:12:mparticle_id:8217361"
+// (the label's byte length keeps label and name apart), "braze_id:…",
+// "email:…" or "phone:…". The primary identifier wins; without one, email
+// wins over phone, as in Braze. Two objects with the same key update the same
+// profile, which is what the batcher needs to keep one user's objects in
+// order. An empty Identifier has the key "".
+func (id Identifier) Key() string {
+	switch {
+	case id.ExternalID != "":
+		return "external_id:" + id.ExternalID
+	case id.UserAlias != nil:
+		var b strings.Builder
+		b.Grow(len("user_alias:") + 4 + len(id.UserAlias.AliasLabel) + len(id.UserAlias.AliasName))
+		b.WriteString("user_alias:")
+		b.WriteString(strconv.Itoa(len(id.UserAlias.AliasLabel)))
+		b.WriteByte(':')
+		b.WriteString(id.UserAlias.AliasLabel)
+		b.WriteByte(':')
+		b.WriteString(id.UserAlias.AliasName)
+		return b.String()
+	case id.BrazeID != "":
+		return "braze_id:" + id.BrazeID
+	case id.Email != "":
+		return "email:" + id.Email
+	case id.Phone != "":
+		return "phone:" + id.Phone
+	}
+	return ""
+}
+
+// Validate checks Braze's identifier rules: exactly one primary identifier
+// (external_id, user_alias, braze_id) or, without one, an email or phone;
+// external_id at most 987 bytes; alias name and label non-empty and at most
+// 236 bytes. The error is a ValidationErrors listing every problem.
+func (id Identifier) Validate() error {
+	var errs ValidationErrors
+	id.validate("", &errs)
+	return errs.err()
+}
+
+// validate appends the identifier's problems to errs, with paths under
+// prefix (the object's path, e.g. "events[3]").
+func (id Identifier) validate(prefix string, errs *ValidationErrors) {
+	switch n := id.primaries(); {
+	case n > 1:
+		errs.add(prefix, primaryNames(id), "has more than one primary identifier (external_id, user_alias, braze_id); Braze rejects the object")
+	case n == 0 && id.Email == "" && id.Phone == "":
+		errs.add(prefix, nil, "has no identifier: one of external_id, user_alias, braze_id, email or phone is required")
+	}
+	if id.ExternalID != "" {
+		checkExternalID(joinPath(prefix, "external_id"), id.ExternalID, errs)
+	}
+	if id.UserAlias != nil {
+		id.UserAlias.validate(joinPath(prefix, "user_alias"), errs)
+	}
+	if id.BrazeID != "" && strings.TrimSpace(id.BrazeID) == "" {
+		errs.add(joinPath(prefix, "braze_id"), id.BrazeID, "is blank")
+	}
+	if id.Email != "" {
+		checkEmail(joinPath(prefix, "email"), id.Email, errs)
+	}
+	if id.Phone != "" {
+		checkPhone(joinPath(prefix, "phone"), id.Phone, errs)
+	}
+}
+
+// primaryNames lists the primary identifier fields that are set, for the
+// error message of a doubly identified object.
+func primaryNames(id Identifier) string {
+	var names []string
+	if id.ExternalID != "" {
+		names = append(names, "external_id")
+	}
+	if id.UserAlias != nil {
+		names = append(names, "user_alias")
+	}
+	if id.BrazeID != "" {
+		names = append(names, "braze_id")
+	}
+	return strings.Join(names, "+")
+}
+
+// Validate checks that both alias parts are non-empty and at most 236 bytes.
+func (a UserAlias) Validate() error {
+	var errs ValidationErrors
+	a.validate("user_alias", &errs)
+	return errs.err()
+}
+
+func (a UserAlias) validate(prefix string, errs *ValidationErrors) {
+	checkAliasPart(joinPath(prefix, "alias_name"), a.AliasName, errs)
+	checkAliasPart(joinPath(prefix, "alias_label"), a.AliasLabel, errs)
+}
+
+func checkAliasPart(path, s string, errs *ValidationErrors) {
+	switch {
+	case s == "":
+		errs.add(path, nil, "is empty")
+	case len(s) > MaxAliasBytes:
+		errs.add(path, s, "is "+strconv.Itoa(len(s))+" bytes, over the "+strconv.Itoa(MaxAliasBytes)+"-byte limit")
+	}
+}
+
+func checkExternalID(path, s string, errs *ValidationErrors) {
+	switch {
+	case strings.TrimSpace(s) == "":
+		errs.add(path, s, "is blank")
+	case len(s) > MaxExternalIDBytes:
+		errs.add(path, s, "is "+strconv.Itoa(len(s))+" bytes, over the "+strconv.Itoa(MaxExternalIDBytes)+"-byte limit (EXTERNAL_USER_ID_TOO_LARGE)")
+	}
+}
+
+// checkEmail applies a shape check only (something@something, no spaces):
+// Braze's own validation (EMAIL_BAD_FORMAT) is stricter and undocumented, so
+// anything subtler is left to Braze's per-object errors.
+func checkEmail(path, s string, errs *ValidationErrors) {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n") {
+		errs.add(path, s, "is not an email address (EMAIL_BAD_FORMAT)")
+		return
+	}
+	checkStringLen(path, s, errs)
+}
+
+// checkPhone rejects blank numbers and control characters; E.164 is only
+// recommended for /users/track, so other formats pass.
+func checkPhone(path, s string, errs *ValidationErrors) {
+	if strings.TrimSpace(s) == "" {
+		errs.add(path, s, "is blank")
+		return
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			errs.add(path, s, "contains control characters")
+			return
+		}
+	}
+	checkStringLen(path, s, errs)
+}

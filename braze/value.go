@@ -1,0 +1,476 @@
+package braze
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Kind is the type of a Value.
+type Kind uint8
+
+// The kinds of Value. The zero Value has KindInvalid and cannot be encoded:
+// an uninitialised Value must never turn into a deletion or an empty string.
+const (
+	KindInvalid   Kind = iota // zero Value; rejected by validation and encoding
+	KindNull                  // null: deletes a custom attribute
+	KindString                // string
+	KindInt                   // integer
+	KindFloat                 // floating-point number
+	KindBool                  // boolean
+	KindTime                  // date/time, sent as an RFC 3339 UTC string
+	KindStrings               // array of strings (sets a string-array attribute)
+	KindIncrement             // {"inc": n}
+	KindAddRemove             // {"add": [...], "remove": [...]}
+	KindObject                // nested object
+	KindArray                 // array of arbitrary values
+)
+
+var kindNames = [...]string{
+	KindInvalid:   "invalid",
+	KindNull:      "null",
+	KindString:    "string",
+	KindInt:       "int",
+	KindFloat:     "float",
+	KindBool:      "bool",
+	KindTime:      "time",
+	KindStrings:   "strings",
+	KindIncrement: "increment",
+	KindAddRemove: "add/remove",
+	KindObject:    "object",
+	KindArray:     "array",
+}
+
+// String returns the kind's name.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Value is a typed custom attribute, event property or purchase property
+// value. Build it with String, Int, Float, Bool, Time, Strings, Inc,
+// AddRemove, NullValue, Object or Array; the zero Value is invalid.
+//
+// Values are immutable once built (constructors copy their slices and maps)
+// and small: scalars live inline, the rarer composite kinds behind one
+// pointer.
+type Value struct {
+	kind Kind
+	nsec int32  // KindTime: nanoseconds
+	num  uint64 // KindInt/KindIncrement: int64 bits; KindFloat: float64 bits; KindBool: 0/1; KindTime: Unix seconds
+	str  string // KindString
+	ext  *valueExt
+}
+
+// valueExt holds the composite kinds.
+type valueExt struct {
+	strs   []string // KindStrings; KindAddRemove: add
+	remove []string // KindAddRemove
+	obj    map[string]Value
+	arr    []Value
+}
+
+// String returns a string value. Braze limits strings to 255 characters.
+func String(s string) Value { return Value{kind: KindString, str: s} }
+
+// Int returns an integer value.
+func Int(n int64) Value { return Value{kind: KindInt, num: uint64(n)} }
+
+// Float returns a floating-point value. NaN and ±Inf cannot be sent.
+func Float(f float64) Value { return Value{kind: KindFloat, num: math.Float64bits(f)} }
+
+// Bool returns a boolean value.
+func Bool(b bool) Value {
+	v := Value{kind: KindBool}
+	if b {
+		v.num = 1
+	}
+	return v
+}
+
+// Time returns a date/time value, sent as an RFC 3339 string in UTC.
+func Time(t time.Time) Value {
+	return Value{kind: KindTime, num: uint64(t.Unix()), nsec: int32(t.Nanosecond())}
+}
+
+// Strings returns a string-array value; as a custom attribute it replaces the
+// whole array.
+func Strings(ss []string) Value {
+	return Value{kind: KindStrings, ext: &valueExt{strs: slices.Clone(nonNil(ss))}}
+}
+
+// Inc returns {"inc": n}: add n (which may be negative) to an integer custom
+// attribute.
+func Inc(n int64) Value { return Value{kind: KindIncrement, num: uint64(n)} }
+
+// AddRemove returns {"add": add, "remove": remove}: add values to and remove
+// values from a string-array custom attribute. An empty side is left out.
+func AddRemove(add, remove []string) Value {
+	return Value{kind: KindAddRemove, ext: &valueExt{strs: slices.Clone(add), remove: slices.Clone(remove)}}
+}
+
+// NullValue returns null; as a custom attribute it deletes the attribute.
+func NullValue() Value { return Value{kind: KindNull} }
+
+// Object returns a nested object value (a nested custom attribute or a
+// nested event property). Keys are encoded in sorted order.
+func Object(m map[string]Value) Value {
+	if m == nil {
+		m = map[string]Value{}
+	}
+	return Value{kind: KindObject, ext: &valueExt{obj: maps.Clone(m)}}
+}
+
+// Array returns an array of arbitrary values, e.g. the products of a bundled
+// commerce event.
+func Array(vs []Value) Value {
+	return Value{kind: KindArray, ext: &valueExt{arr: slices.Clone(nonNil(vs))}}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// Kind returns the value's kind.
+func (v Value) Kind() Kind { return v.kind }
+
+// IsValid reports whether v was built by a constructor (is not the zero
+// Value).
+func (v Value) IsValid() bool { return v.kind != KindInvalid }
+
+// Str returns the string of a KindString value.
+func (v Value) Str() (string, bool) { return v.str, v.kind == KindString }
+
+// Int returns the integer of a KindInt or KindIncrement value.
+func (v Value) Int() (int64, bool) {
+	return int64(v.num), v.kind == KindInt || v.kind == KindIncrement
+}
+
+// Float returns the number of a KindFloat or KindInt value as a float64.
+func (v Value) Float() (float64, bool) {
+	switch v.kind {
+	case KindFloat:
+		return math.Float64frombits(v.num), true
+	case KindInt:
+		return float64(int64(v.num)), true
+	}
+	return 0, false
+}
+
+// Bool returns the boolean of a KindBool value.
+func (v Value) Bool() (bool, bool) { return v.num == 1, v.kind == KindBool }
+
+// Time returns the time (in UTC) of a KindTime value.
+func (v Value) Time() (time.Time, bool) {
+	if v.kind != KindTime {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(v.num), int64(v.nsec)).UTC(), true
+}
+
+// Strings returns a copy of the strings of a KindStrings value.
+func (v Value) Strings() ([]string, bool) {
+	if v.kind != KindStrings {
+		return nil, false
+	}
+	return slices.Clone(v.ext.strs), true
+}
+
+// AddRemove returns copies of both sides of a KindAddRemove value.
+func (v Value) AddRemove() (add, remove []string, ok bool) {
+	if v.kind != KindAddRemove {
+		return nil, nil, false
+	}
+	return slices.Clone(v.ext.strs), slices.Clone(v.ext.remove), true
+}
+
+// Object returns a copy of the members of a KindObject value.
+func (v Value) Object() (map[string]Value, bool) {
+	if v.kind != KindObject {
+		return nil, false
+	}
+	return maps.Clone(v.ext.obj), true
+}
+
+// Array returns a copy of the elements of a KindArray value.
+func (v Value) Array() ([]Value, bool) {
+	if v.kind != KindArray {
+		return nil, false
+	}
+	return slices.Clone(v.ext.arr), true
+}
+
+// Equal reports whether two values have the same kind and content.
+func (v Value) Equal(w Value) bool {
+	if v.kind != w.kind {
+		return false
+	}
+	switch v.kind {
+	case KindString:
+		return v.str == w.str
+	case KindFloat:
+		return math.Float64frombits(v.num) == math.Float64frombits(w.num)
+	case KindStrings:
+		return slices.Equal(v.ext.strs, w.ext.strs)
+	case KindAddRemove:
+		return slices.Equal(v.ext.strs, w.ext.strs) && slices.Equal(v.ext.remove, w.ext.remove)
+	case KindObject:
+		return maps.EqualFunc(v.ext.obj, w.ext.obj, Value.Equal)
+	case KindArray:
+		return slices.EqualFunc(v.ext.arr, w.ext.arr, Value.Equal)
+	default:
+		return v.num == w.num && v.nsec == w.nsec
+	}
+}
+
+// String returns the value's JSON, or a description of why it has none; for
+// debugging and messages.
+func (v Value) String() string {
+	b, err := v.appendJSON(nil)
+	if err != nil {
+		return "<" + v.kind.String() + ": " + err.Error() + ">"
+	}
+	return string(b)
+}
+
+// errInvalidValue is returned when the zero Value would be encoded.
+var errInvalidValue = errors.New("braze: zero Value (use a constructor such as braze.String or braze.NullValue)")
+
+// MarshalJSON encodes the value; see Kind for the forms.
+func (v Value) MarshalJSON() ([]byte, error) { return v.appendJSON(nil) }
+
+// AppendJSON appends the value's JSON encoding to dst.
+func (v Value) AppendJSON(dst []byte) ([]byte, error) { return v.appendJSON(dst) }
+
+func (v Value) appendJSON(dst []byte) ([]byte, error) {
+	switch v.kind {
+	case KindNull:
+		return append(dst, "null"...), nil
+	case KindString:
+		return appendString(dst, v.str), nil
+	case KindInt:
+		return appendInt(dst, int64(v.num)), nil
+	case KindFloat:
+		return appendFloat(dst, math.Float64frombits(v.num))
+	case KindBool:
+		return appendBool(dst, v.num == 1), nil
+	case KindTime:
+		t, _ := v.Time()
+		return appendTime(dst, t)
+	case KindStrings:
+		return appendStrings(dst, v.ext.strs), nil
+	case KindIncrement:
+		dst = append(dst, `{"inc":`...)
+		dst = appendInt(dst, int64(v.num))
+		return append(dst, '}'), nil
+	case KindAddRemove:
+		w := beginObject(dst)
+		if len(v.ext.strs) > 0 {
+			w.key(`"add":`)
+			w.buf = appendStrings(w.buf, v.ext.strs)
+			w.comma()
+		}
+		if len(v.ext.remove) > 0 {
+			w.key(`"remove":`)
+			w.buf = appendStrings(w.buf, v.ext.remove)
+			w.comma()
+		}
+		return w.finish()
+	case KindObject:
+		return appendValueMap(dst, v.ext.obj)
+	case KindArray:
+		dst = append(dst, '[')
+		for i, e := range v.ext.arr {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = e.appendJSON(dst); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
+	}
+	return dst, errInvalidValue
+}
+
+func appendStrings(dst []byte, ss []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, s)
+	}
+	return append(dst, ']')
+}
+
+// sortedKeys returns m's keys in order. Up to 32 keys are sorted in the
+// caller-provided scratch array so small maps cost no allocation.
+func sortedKeys(m map[string]Value, scratch *[32]string) []string {
+	keys := scratch[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// appendValueMap appends m as a JSON object with sorted keys, as
+// encoding/json does for maps.
+func appendValueMap(dst []byte, m map[string]Value) ([]byte, error) {
+	var scratch [32]string
+	w := beginObject(dst)
+	for _, k := range sortedKeys(m, &scratch) {
+		w.anyKey(k)
+		var err error
+		w.buf, err = m[k].appendJSON(w.buf)
+		if err != nil {
+			return w.buf, fmt.Errorf("key %q: %w", k, err)
+		}
+		w.comma()
+	}
+	return w.finish()
+}
+
+// UnmarshalJSON decodes any JSON value. JSON carries no type beyond its
+// syntax, so: null → KindNull; a string → KindString (a time comes back as
+// its string); an integer literal that fits int64 → KindInt, any other number
+// → KindFloat; an array of strings → KindStrings, any other array →
+// KindArray; {"inc": <integer>} → KindIncrement; an object whose only keys
+// are "add" and/or "remove" holding string arrays → KindAddRemove; any other
+// object → KindObject. Re-encoding a decoded Value yields the same JSON
+// (numbers in canonical form).
+func (v *Value) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return errors.New("braze: empty JSON value")
+	}
+	switch c := data[0]; {
+	case c == 'n':
+		if string(data) != "null" {
+			return fmt.Errorf("braze: invalid JSON value %q", data)
+		}
+		*v = NullValue()
+	case c == 't' || c == 'f':
+		var b bool
+		if err := json.Unmarshal(data, &b); err != nil {
+			return err
+		}
+		*v = Bool(b)
+	case c == '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		*v = String(s)
+	case c == '[':
+		var raw []json.RawMessage
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return err
+		}
+		vs := make([]Value, len(raw))
+		allStrings := true
+		for i, r := range raw {
+			if err := vs[i].UnmarshalJSON(r); err != nil {
+				return err
+			}
+			allStrings = allStrings && vs[i].kind == KindString
+		}
+		if allStrings {
+			ss := make([]string, len(vs))
+			for i, e := range vs {
+				ss[i] = e.str
+			}
+			*v = Value{kind: KindStrings, ext: &valueExt{strs: ss}}
+		} else {
+			*v = Value{kind: KindArray, ext: &valueExt{arr: vs}}
+		}
+	case c == '{':
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return err
+		}
+		return v.unmarshalObject(raw)
+	default:
+		return v.unmarshalNumber(data)
+	}
+	return nil
+}
+
+func (v *Value) unmarshalNumber(data []byte) error {
+	if !json.Valid(data) {
+		return fmt.Errorf("braze: invalid JSON value %q", data)
+	}
+	if bytes.IndexAny(data, ".eE") < 0 {
+		if n, err := strconv.ParseInt(string(data), 10, 64); err == nil {
+			*v = Int(n)
+			return nil
+		}
+	}
+	f, err := strconv.ParseFloat(string(data), 64)
+	if err != nil {
+		return fmt.Errorf("braze: number %s: %w", data, err)
+	}
+	*v = Float(f)
+	return nil
+}
+
+func (v *Value) unmarshalObject(raw map[string]json.RawMessage) error {
+	if inc, ok := raw["inc"]; ok && len(raw) == 1 {
+		var n Value
+		if err := n.UnmarshalJSON(inc); err == nil && n.kind == KindInt {
+			*v = Inc(int64(n.num))
+			return nil
+		}
+	}
+	if ar, ok := decodeAddRemove(raw); ok {
+		*v = ar
+		return nil
+	}
+	m := make(map[string]Value, len(raw))
+	for k, r := range raw {
+		var e Value
+		if err := e.UnmarshalJSON(r); err != nil {
+			return fmt.Errorf("key %q: %w", k, err)
+		}
+		m[k] = e
+	}
+	*v = Value{kind: KindObject, ext: &valueExt{obj: m}}
+	return nil
+}
+
+// decodeAddRemove recognises {"add": [...], "remove": [...]} (either side
+// optional, at least one non-empty, strings only).
+func decodeAddRemove(raw map[string]json.RawMessage) (Value, bool) {
+	if len(raw) == 0 || len(raw) > 2 {
+		return Value{}, false
+	}
+	var add, remove []string
+	for k, r := range raw {
+		var ss []string
+		if k != "add" && k != "remove" || json.Unmarshal(r, &ss) != nil || ss == nil {
+			return Value{}, false
+		}
+		if k == "add" {
+			add = ss
+		} else {
+			remove = ss
+		}
+	}
+	if len(add) == 0 && len(remove) == 0 {
+		return Value{}, false
+	}
+	return Value{kind: KindAddRemove, ext: &valueExt{strs: add, remove: remove}}, true
+}
