@@ -1,0 +1,288 @@
+package braze
+
+// This file holds the queue that the Batcher's owner goroutine keeps: one
+// FIFO per user, and a FIFO of users ready to be packed. Nothing here is
+// safe for concurrent use; only the owner goroutine touches it.
+//
+// # The ordering rule
+//
+// Braze applies one /users/track request's arrays in a fixed order: every
+// attributes object, then every event, then every purchase, whatever order
+// the caller produced them in. So a user's objects may share a request only
+// while their kinds do not decrease (attributes ≤ events ≤ purchases, in the
+// order the caller added them). The queue packs, for each user, the longest
+// prefix of the user's pending objects whose kinds never decrease (the
+// user's "run"); the first object that would go backwards (say an attributes
+// object added after an event of the same user) waits for a later request.
+//
+// Across requests, a later request must not overtake an earlier one: a
+// request can be retried after a 5xx or 429 while a newer one succeeds. So a
+// user has at most one request in flight; while it is, the user's newer
+// objects wait and the user is not offered to the packer. Objects of
+// different users are independent and are packed together freely.
+//
+// Consequence: each user's objects are resolved (delivered or failed) in the
+// order they were added, which is what FlushUser relies on.
+
+// entry is one queued object.
+type entry struct {
+	item  Item
+	kind  ObjectKind
+	epoch uint64 // the Flush generation the object was added in
+}
+
+// userQueue is one user's pending objects and bookkeeping.
+type userQueue struct {
+	key     string
+	pending []entry // pending[head:] are waiting, oldest first
+	head    int
+	// run is the length of the longest kind-nondecreasing prefix of the
+	// waiting objects: what the packer may take for one request.
+	run      int
+	inFlight bool
+
+	// added and resolved count objects over the user's lifetime in the
+	// queue; since a user's objects resolve in order, a FlushUser waiter
+	// with target t is satisfied once resolved >= t.
+	added, resolved uint64
+	userWaiters     []userWaiter
+
+	// ready list links (intrusive doubly linked list).
+	prev, next *userQueue
+	inReady    bool
+}
+
+// waiting returns the number of objects not yet packed.
+func (u *userQueue) waiting() int { return len(u.pending) - u.head }
+
+// push appends one object, extending the run when no decrease has been
+// seen yet. It returns true when the run grew.
+func (u *userQueue) push(e entry) bool {
+	n := u.waiting()
+	u.pending = append(u.pending, e)
+	if u.run == n && (n == 0 || e.kind >= u.pending[len(u.pending)-2].kind) {
+		u.run++
+		return true
+	}
+	return false
+}
+
+// take removes the first k waiting objects (k <= run) and returns them
+// appended to dst.
+func (u *userQueue) take(dst []entry, k int) []entry {
+	dst = append(dst, u.pending[u.head:u.head+k]...)
+	clear(u.pending[u.head : u.head+k]) // release the caller's objects
+	u.head += k
+	u.run -= k
+	switch {
+	case u.head == len(u.pending):
+		u.pending, u.head = u.pending[:0], 0
+	case u.head >= 64 && u.head*2 >= len(u.pending):
+		n := copy(u.pending, u.pending[u.head:])
+		clear(u.pending[n:])
+		u.pending, u.head = u.pending[:n], 0
+	}
+	if u.run == 0 {
+		u.run = u.scanRun()
+	}
+	return dst
+}
+
+// scanRun measures the kind-nondecreasing prefix of the waiting objects.
+// Each object is scanned once per run it heads, so the cost is amortised
+// O(1) per object.
+func (u *userQueue) scanRun() int {
+	w := u.pending[u.head:]
+	if len(w) == 0 {
+		return 0
+	}
+	n := 1
+	for n < len(w) && w[n].kind >= w[n-1].kind {
+		n++
+	}
+	return n
+}
+
+// drain removes every waiting object and returns them appended to dst.
+func (u *userQueue) drain(dst []entry) []entry {
+	dst = append(dst, u.pending[u.head:]...)
+	clear(u.pending)
+	u.pending, u.head, u.run = u.pending[:0], 0, 0
+	return dst
+}
+
+// userWaiter is a FlushUser call waiting for the user's objects up to
+// target to resolve.
+type userWaiter struct {
+	target uint64
+	reply  chan error
+}
+
+// queue is the owner goroutine's view of everything waiting.
+type queue struct {
+	users map[string]*userQueue
+	// ready lists users with waiting objects and no request in flight,
+	// oldest first; readyCount is the sum of their runs, the number of
+	// objects the packer could send right now.
+	readyHead, readyTail *userQueue
+	readyCount           int
+	// held counts objects added and not yet resolved (waiting or in
+	// flight), the number bounded by MaxQueuedObjects.
+	held int
+}
+
+func newQueue() *queue { return &queue{users: make(map[string]*userQueue)} }
+
+func (q *queue) user(key string) *userQueue {
+	u := q.users[key]
+	if u == nil {
+		u = &userQueue{key: key}
+		q.users[key] = u
+	}
+	return u
+}
+
+// add appends one object to its user's queue.
+func (q *queue) add(key string, e entry) {
+	u := q.user(key)
+	grew := u.push(e)
+	u.added++
+	q.held++
+	switch {
+	case u.inFlight:
+	case !u.inReady:
+		q.pushReady(u)
+	case grew:
+		q.readyCount++
+	}
+}
+
+func (q *queue) pushReady(u *userQueue) {
+	u.inReady = true
+	u.prev, u.next = q.readyTail, nil
+	if q.readyTail != nil {
+		q.readyTail.next = u
+	} else {
+		q.readyHead = u
+	}
+	q.readyTail = u
+	q.readyCount += u.run
+}
+
+func (q *queue) removeReady(u *userQueue) {
+	if u.prev != nil {
+		u.prev.next = u.next
+	} else {
+		q.readyHead = u.next
+	}
+	if u.next != nil {
+		u.next.prev = u.prev
+	} else {
+		q.readyTail = u.prev
+	}
+	u.prev, u.next, u.inReady = nil, nil, false
+	q.readyCount -= u.run
+}
+
+// packed is one request's worth of objects: entries in packing order
+// (grouped by user, each user's objects in the order they were added) and
+// the users that now have this request in flight.
+type packed struct {
+	entries []entry
+	users   []*userQueue
+	counts  []int // objects per user, parallel to users
+}
+
+// capacity describes how many objects one request may carry.
+type capacity struct {
+	max      int  // per request (combined) or per array
+	combined bool // one cap across the three arrays
+}
+
+// total is the most objects a request can carry.
+func (c capacity) total() int {
+	if c.combined {
+		return c.max
+	}
+	return 3 * c.max
+}
+
+// pack takes objects from ready users, oldest first, until the request is
+// full or the ready list is exhausted. Every user it takes from leaves the
+// ready list and is marked in flight.
+func (q *queue) pack(c capacity) *packed {
+	p := &packed{}
+	var perKind [4]int
+	total, skipped := 0, 0
+	for u := q.readyHead; u != nil && total < c.total(); {
+		next := u.next
+		k := 0
+		w := u.pending[u.head:]
+		for k < u.run && total < c.total() {
+			kind := w[k].kind
+			if !c.combined && perKind[kind] >= c.max {
+				break // that array is full; the user's later objects must wait behind this one
+			}
+			perKind[kind]++
+			total++
+			k++
+		}
+		if k == 0 {
+			// Per-array mode only: this user's next object's array is
+			// full. Look a little further for users whose next object fits,
+			// but not through the whole list.
+			if skipped++; skipped > 4*c.max {
+				break
+			}
+			u = next
+			continue
+		}
+		q.removeReady(u)
+		p.entries = u.take(p.entries, k)
+		u.inFlight = true
+		p.users = append(p.users, u)
+		p.counts = append(p.counts, k)
+		u = next
+	}
+	return p
+}
+
+// complete marks the request's users as no longer in flight, counts their
+// objects resolved and puts users with waiting objects back on the ready
+// list. It returns users whose FlushUser waiters may now be satisfied.
+func (q *queue) complete(p *packed) {
+	for i, u := range p.users {
+		u.inFlight = false
+		u.resolved += uint64(p.counts[i])
+		q.held -= p.counts[i]
+		if u.waiting() > 0 {
+			q.pushReady(u)
+		}
+	}
+}
+
+// forget drops the user's record once nothing of it is held or awaited, so
+// the map does not grow with every user ever seen.
+func (q *queue) forget(u *userQueue) {
+	if !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 {
+		delete(q.users, u.key)
+	}
+}
+
+// drainAll removes every waiting object of every user (Close's deadline).
+// Users with a request in flight keep that request.
+func (q *queue) drainAll() []entry {
+	var out []entry
+	for u := q.readyHead; u != nil; {
+		next := u.next
+		q.removeReady(u)
+		u = next
+	}
+	for _, u := range q.users {
+		n := u.waiting()
+		out = u.drain(out)
+		u.resolved += uint64(n)
+		q.held -= n
+	}
+	return out
+}

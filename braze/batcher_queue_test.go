@@ -1,0 +1,155 @@
+package braze
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// kinds parses "AEP" into object kinds.
+func kinds(s string) []ObjectKind {
+	out := make([]ObjectKind, len(s))
+	for i, c := range s {
+		out[i] = map[rune]ObjectKind{'A': KindAttributes, 'E': KindEvent, 'P': KindPurchase}[c]
+	}
+	return out
+}
+
+// addKinds queues objects of the given kinds for user key, with Ref = the
+// user's running number of the object.
+func addKinds(q *queue, key, s string) {
+	for _, k := range kinds(s) {
+		u := q.user(key)
+		q.add(key, entry{kind: k, item: Item{Ref: key + ":" + strconv.Itoa(int(u.added))}})
+	}
+}
+
+// shape renders a packed request as "user:KINDS user:KINDS".
+func shape(p *packed) string {
+	var parts []string
+	at := 0
+	for i, u := range p.users {
+		var b strings.Builder
+		b.WriteString(u.key + ":")
+		for _, e := range p.entries[at : at+p.counts[i]] {
+			b.WriteByte(e.kind.String()[0] - 'a' + 'A')
+		}
+		at += p.counts[i]
+		parts = append(parts, b.String())
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestQueueRunStopsWhereKindsGoBackwards(t *testing.T) {
+	tests := []struct {
+		in       string
+		wantRuns []string // successive requests for the single user
+	}{
+		{"AEP", []string{"AEP"}},
+		{"AAEEPP", []string{"AAEEPP"}},
+		{"EA", []string{"E", "A"}},
+		{"AEAE", []string{"AE", "AE"}},
+		{"PPEAAP", []string{"PP", "E", "AAP"}},
+		{"EEEE", []string{"EEEE"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			q := newQueue()
+			addKinds(q, "u", tt.in)
+			require.Equal(t, len(tt.wantRuns[0]), q.readyCount)
+			var got []string
+			for q.readyCount > 0 {
+				p := q.pack(capacity{max: 75, combined: true})
+				got = append(got, strings.TrimPrefix(shape(p), "u:"))
+				assert.Zero(t, q.readyCount, "a user with a request in flight is not ready")
+				q.complete(p)
+			}
+			assert.Equal(t, tt.wantRuns, got)
+			assert.Zero(t, q.held)
+		})
+	}
+}
+
+func TestQueueAppendExtendsRunOnlyWithoutEarlierDecrease(t *testing.T) {
+	q := newQueue()
+	addKinds(q, "u", "AE")
+	assert.Equal(t, 2, q.readyCount)
+	addKinds(q, "u", "P")
+	assert.Equal(t, 3, q.readyCount)
+	addKinds(q, "u", "A") // goes backwards: waits
+	assert.Equal(t, 3, q.readyCount)
+	addKinds(q, "u", "P") // after a decrease: not part of the first run
+	assert.Equal(t, 3, q.readyCount)
+	p := q.pack(capacity{max: 75, combined: true})
+	assert.Equal(t, "u:AEP", shape(p))
+	q.complete(p)
+	assert.Equal(t, 2, q.readyCount)
+	p = q.pack(capacity{max: 75, combined: true})
+	assert.Equal(t, "u:AP", shape(p))
+}
+
+func TestQueuePacksCombinedCapAcrossUsersOldestFirst(t *testing.T) {
+	q := newQueue()
+	addKinds(q, "a", "AEE")
+	addKinds(q, "b", "EP")
+	addKinds(q, "c", "A")
+	p := q.pack(capacity{max: 4, combined: true})
+	assert.Equal(t, "a:AEE b:E", shape(p))
+	// b has a request in flight: its purchase waits even though c is packed.
+	p2 := q.pack(capacity{max: 4, combined: true})
+	assert.Equal(t, "c:A", shape(p2))
+	assert.Zero(t, q.readyCount)
+	q.complete(p)
+	assert.Equal(t, 1, q.readyCount)
+	p3 := q.pack(capacity{max: 4, combined: true})
+	assert.Equal(t, "b:P", shape(p3))
+	q.complete(p2)
+	q.complete(p3)
+	assert.Zero(t, q.held)
+	for _, u := range []string{"a", "b", "c"} {
+		q.forget(q.users[u])
+	}
+	assert.Empty(t, q.users)
+}
+
+func TestQueuePerArrayCap(t *testing.T) {
+	q := newQueue()
+	addKinds(q, "a", "EE")
+	addKinds(q, "b", "EA") // E fits? no: events full after a; b waits whole
+	addKinds(q, "c", "AP")
+	p := q.pack(capacity{max: 2, combined: false})
+	assert.Equal(t, "a:EE c:AP", shape(p))
+	assert.Equal(t, 1, q.readyCount, "b's run is its single event")
+}
+
+func TestQueueTakeCompactsLongQueues(t *testing.T) {
+	q := newQueue()
+	addKinds(q, "u", strings.Repeat("E", 1000))
+	total := 0
+	for q.readyCount > 0 {
+		p := q.pack(capacity{max: 75, combined: true})
+		total += len(p.entries)
+		q.complete(p)
+		u := q.users["u"]
+		assert.True(t, u.head < 64 || 2*u.head < len(u.pending), "dead prefix %d of %d", u.head, len(u.pending))
+	}
+	assert.Equal(t, 1000, total)
+	assert.Equal(t, uint64(1000), q.users["u"].resolved)
+}
+
+func TestQueueDrainAll(t *testing.T) {
+	q := newQueue()
+	addKinds(q, "a", "AEA")
+	addKinds(q, "b", "E")
+	p := q.pack(capacity{max: 1, combined: true})
+	assert.Equal(t, "a:A", shape(p))
+	out := q.drainAll()
+	assert.Len(t, out, 3)
+	assert.Equal(t, 1, q.held, "the in-flight object stays held")
+	assert.Zero(t, q.readyCount)
+	q.complete(p)
+	assert.Zero(t, q.held)
+}
