@@ -1,3 +1,117 @@
-// Package mapping translates between mParticle and Braze data, both ways,
-// exactly as mParticle's Braze kit does and within Braze's type rules.
+// Package mapping translates between mParticle and Braze data, both ways.
+//
+// The forward direction (Mapper.Map) turns one mParticle batch into the
+// Braze /users/track objects of that user — attributes, events and purchases
+// — exactly as mParticle's Braze kit does (the Android kit is the reference
+// where the kits disagree; the project's design document settles every
+// difference), while enforcing Braze's type rules so that a single bad
+// value never fails a whole Braze request. Mapping is pure and
+// deterministic: no I/O, no goroutines, and with Settings.Now set, the same
+// batch always gives the same result.
+//
+// Nothing disappears silently. Every value that is changed, flattened,
+// stringified, truncated or dropped, and every event or user that is
+// skipped, is reported as a Diagnostic naming the batch, the event index,
+// the key and the reason.
+//
+// # Settings
+//
+// Settings can be built in Go or read from the kit configuration that
+// mParticle hands to the Braze kit (FromKitConfig). Kit settings arrive as
+// strings; booleans accept True/False in any case (also yes/no, 1/0).
+//
+//	kit key                        Go field                        default      meaning
+//	-----------------------------  ------------------------------  -----------  -------------------------------------------------------------
+//	apiKey                         AppID                           ""           Braze app id for push tokens when AppIDs has no entry
+//	userIdentificationType         ExternalIdentityType            CustomerId   identity that becomes external_id: CustomerId, Email, Other,
+//	                                                                            Other2…Other10, MobileNumber, PhoneNumber2, PhoneNumber3,
+//	                                                                            Facebook, Twitter, Google, Microsoft, Yahoo, Alias,
+//	                                                                            FacebookCustomAudienceId, or MPID; unknown names are an error
+//	emailIdentificationType        EmailIdentityType               Email        identity that becomes the email attribute (same names, or None)
+//	enableTypeDetection            EnableTypeDetection             False        detect bool, integer, decimal, RFC 3339 date in string values
+//	bundleCommerceEventData        BundleCommerceEventData         False        one event per commerce event with nested products/promotions
+//	replaceSkuWithProductName      ReplaceSkuWithProductName       False        purchase product_id is the product name instead of the SKU
+//	forwardScreenViews             ForwardScreenViews              False        forward screen views as custom events
+//	subscriptionGroupMapping       SubscriptionGroupMapping        none         JSON [{"map": <user attribute>, "value": <group id>}, …]
+//	eaa                            EventAttributeMappings          none         JSON {"<kit hash>": "<array attribute>"}: add event value to array
+//	ear                            EventAttributeMappings          none         same shape: remove the event value from the array attribute
+//	eas                            EventAttributeMappings          none         same shape: set the user attribute to the event value
+//	forwardSessionEvents           ForwardSessionEvents            False        forward "Session Start" / "Session End" with session_id
+//	screenViewPrefix               ScreenViewPrefix                ""           prefix of forwarded screen view names (e.g. "Viewed ")
+//	defaultCurrency                DefaultCurrency                 USD          purchase currency when the commerce event has none
+//	sendUserAttributeListsAsArrays UserAttributeListsAsStrings     True         False sends user attribute lists as comma-joined strings
+//	propertyPolicy                 PropertyPolicy                  flatten      flatten, stringify, drop or reject object/array values
+//	anonymousUsers                 AnonymousUsers                  skip         skip, or alias_by_mpid (track under the mparticle_id alias)
+//	appIds                         AppIDs                          none         JSON {"<platform>": "<Braze app id>"}, e.g. {"iOS": "…"}
+//	(Go only)                      Now                             time.Now     clock for $Age and for events without timestamps
+//
+// The keys after eas are this library's own (mParticle's server-side
+// integration has these settings, but they have no kit key). Other kit
+// keys (host, push_enabled, ABK… options, …) concern the mobile SDKs and are
+// ignored. The "eaa", "ear" and "eas" values may also be given in the array
+// form [{"map": "<kit hash>", "value": "<attribute>"}]; HTML-escaped quotes
+// (&quot;) are accepted in every JSON setting.
+//
+// The kit hash of an event attribute is Java's String.hashCode of the
+// lower-cased "<event type number><event name><attribute key>" (see
+// KitAttributeHash). In Go, EventAttributeMapping can instead name the event
+// and attribute directly.
+//
+// # Identity
+//
+// external_id is the identity named by ExternalIdentityType, and the email
+// attribute the one named by EmailIdentityType. A batch without the external
+// identity is skipped and reported (UserSkipped), unless AnonymousUsers is
+// AnonymousAliasByMPID: then the user is tracked under the alias
+// {alias_label: "mparticle_id", alias_name: <mpid>} with
+// _update_existing_only false, and Result.Alias is true. When the external
+// identity is present in that mode, Result.MergeAlias names the alias so the
+// caller can merge it (/users/identify) before tracking. An external_id
+// longer than Braze's 987 bytes skips the batch.
+//
+// # Events
+//
+// Custom events keep their name; their attributes become properties with one
+// leading "$" stripped from each key. Values keep their JSON type; with
+// EnableTypeDetection, strings become bool, integer, decimal or date (see
+// internal/typedetect; numbers with a leading zero stay strings). The event
+// time is the event timestamp, else the batch timestamp, else Now, in UTC.
+//
+// Property rules, each change reported: keys and string values longer than
+// 255 characters are truncated to 255 characters (Truncated); empty keys are
+// dropped; the reserved keys "time" and "event_name" are renamed "time_" and
+// "event_name_" (Renamed); null values are dropped (Braze properties cannot
+// be null); objects and arrays follow PropertyPolicy. When two keys end up
+// the same after a fix, the key that needed no fix wins and the other is
+// dropped (Dropped).
+//
+// Screen views are forwarded only with ForwardScreenViews (name =
+// ScreenViewPrefix + screen name), session starts and ends only with
+// ForwardSessionEvents; other event types (crash reports, breadcrumbs, app
+// state transitions, network performance, opt-outs, identity changes, …)
+// are skipped and reported (EventSkipped). Events marked as coming from
+// Braze Currents are skipped (LoopGuard; see IsFromBrazeCurrents).
+//
+// # Commerce
+//
+// See the design document; in short: non-bundled purchases become one Braze
+// purchase per product (quantities over 100 split, fractional quantities
+// become quantity 1 at price × quantity), other actions one
+// "eCommerce - <action> - Item" event per product, promotions
+// "eCommerce - view|click - Item" per promotion, impressions
+// "eCommerce - Impression - Item" per product, refunds also
+// "eCommerce - refund - Total", purchases without products
+// "eCommerce - purchase - Total". Bundled, each commerce event becomes one
+// "eCommerce - <action>" event (a purchase: one purchase with product_id
+// "eCommerce - purchase") with nested products, promotions and impressions.
+//
+// # User attributes
+//
+// Reserved keys map to Braze standard fields ($FirstName, $LastName, $City,
+// $Country, $Mobile, $Gender, $Age, dob, email_subscribe, push_subscribe);
+// $Zip, $State and $Address become custom Zip, State and Address. Other
+// keys lose one leading "$". Lists become string arrays (or comma-joined
+// strings). Removed attributes are sent as null. Attributes named in
+// SubscriptionGroupMapping set subscription groups instead.
+// Mapper.UserAttributes applies these rules on their own.
 package mapping

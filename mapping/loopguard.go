@@ -1,5 +1,11 @@
 package mapping
 
+import (
+	"encoding/json"
+
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
 // Loop guard.
 //
 // Batches that the Currents path builds from Braze engagement events are
@@ -14,3 +20,52 @@ const (
 	// Currents.
 	OriginBrazeCurrents = "braze_currents"
 )
+
+// IsFromBrazeCurrents reports whether b came from Braze Currents: whether any
+// of its events carries custom_flags[OriginFlag] == OriginBrazeCurrents.
+// Mapper.Map produces no Braze objects for such a batch.
+func IsFromBrazeCurrents(b *mparticle.Batch) bool {
+	if b == nil {
+		return false
+	}
+	for i := range b.Events {
+		if isFromBrazeCurrents(b.Events[i].Data) {
+			return true
+		}
+	}
+	return false
+}
+
+// isFromBrazeCurrents reports whether one event carries the loop-guard mark,
+// in its custom_flags or, for event types without custom_flags (uninstall),
+// in a custom_flags object kept among its unknown fields.
+func isFromBrazeCurrents(d mparticle.EventData) bool {
+	var flags map[string]mparticle.AttributeValue
+	var unknown map[string]json.RawMessage
+	switch e := any(d).(type) {
+	case *mparticle.CustomEvent:
+		flags, unknown = e.CustomFlags, e.Unknown
+	case *mparticle.ScreenView:
+		flags, unknown = e.CustomFlags, e.Unknown
+	case *mparticle.CommerceEvent:
+		flags, unknown = e.CustomFlags, e.Unknown
+	case *mparticle.UnknownEvent:
+		flags, unknown = e.CustomFlags, e.Unknown
+	case *mparticle.Uninstall:
+		unknown = e.Unknown
+	case nil:
+		return false
+	}
+	if v, ok := flags[OriginFlag]; ok {
+		s, _ := v.Str()
+		return s == OriginBrazeCurrents
+	}
+	if raw, ok := unknown["custom_flags"]; ok {
+		var m map[string]any
+		if json.Unmarshal(raw, &m) == nil {
+			s, _ := m[OriginFlag].(string)
+			return s == OriginBrazeCurrents
+		}
+	}
+	return false
+}
