@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/mpbraze/mpbraze/internal/secret"
 )
 
 // Sink receives the events of one accepted request. Accept must either take
@@ -44,8 +46,7 @@ type Option func(*Handler)
 // <token>"), as configured on the Current. Requests without it get 401.
 func WithToken(token string) Option {
 	return func(h *Handler) {
-		h.token = newBearerToken(token)
-		h.tokenSet = token != ""
+		h.token = secret.New(token)
 	}
 }
 
@@ -71,12 +72,11 @@ func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 // Handler receives Custom HTTP connector requests from Braze Currents. See
 // [NewHandler].
 type Handler struct {
-	sink     Sink
-	token    bearerToken
-	tokenSet bool
-	noAuth   bool
-	maxBody  int64
-	log      *slog.Logger
+	sink    Sink
+	token   secret.Secret // never printed; see internal/secret
+	noAuth  bool
+	maxBody int64
+	log     *slog.Logger
 }
 
 // NewHandler returns a Handler that authenticates each POST by its bearer
@@ -100,7 +100,7 @@ func NewHandler(sink Sink, opts ...Option) (*Handler, error) {
 	if sink == nil {
 		return nil, errors.New("currents: NewHandler: sink is nil")
 	}
-	if !h.tokenSet && !h.noAuth {
+	if h.token.IsZero() && !h.noAuth {
 		return nil, ErrNoToken
 	}
 	if h.log == nil {
@@ -112,13 +112,13 @@ func NewHandler(sink Sink, opts ...Option) (*Handler, error) {
 // String describes the handler without its token.
 func (h *Handler) String() string {
 	auth := "bearer token"
-	if !h.tokenSet {
+	if h.token.IsZero() {
 		auth = "none"
 	}
 	return fmt.Sprintf("currents.Handler{auth: %s, maxBodyBytes: %d}", auth, h.maxBody)
 }
 
-// GoString is String, so %#v cannot reveal the token digest either.
+// GoString is String.
 func (h *Handler) GoString() string { return h.String() }
 
 // response is what one request ends with; it is written and logged once.
@@ -215,7 +215,7 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (res resp
 		w.Header().Set("WWW-Authenticate", `Bearer realm="currents"`)
 		return response{status: http.StatusUnauthorized, reason: "missing bearer token"}, false
 	}
-	if !h.token.matches(presented) {
+	if !tokenMatches(h.token, presented) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="currents", error="invalid_token"`)
 		return response{status: http.StatusUnauthorized, reason: "invalid bearer token"}, false
 	}

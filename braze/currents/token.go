@@ -3,31 +3,16 @@ package currents
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"log/slog"
+
+	"github.com/mpbraze/mpbraze/internal/secret"
 )
 
-// bearerToken holds the expected Currents token. Only its SHA-256 digest is
-// kept: comparing digests takes the same time whatever the presented
-// token's length, and there is no plain token in memory to leak. It prints
-// as [REDACTED] in every format and in logs.
-type bearerToken struct {
-	digest [sha256.Size]byte
-	set    bool
+// tokenMatches reports, in constant time, whether presented equals the
+// expected token. Both sides are hashed first so that the comparison takes
+// the same time whatever the presented token's length (ConstantTimeCompare
+// returns early on a length mismatch).
+func tokenMatches(expected secret.Secret, presented string) bool {
+	want := sha256.Sum256([]byte(expected.Reveal()))
+	got := sha256.Sum256([]byte(presented))
+	return subtle.ConstantTimeCompare(want[:], got[:]) == 1 && !expected.IsZero()
 }
-
-func newBearerToken(t string) bearerToken {
-	return bearerToken{digest: sha256.Sum256([]byte(t)), set: true}
-}
-
-// matches reports, in constant time, whether presented is the token.
-func (b bearerToken) matches(presented string) bool {
-	d := sha256.Sum256([]byte(presented))
-	return subtle.ConstantTimeCompare(d[:], b.digest[:]) == 1 && b.set
-}
-
-const redacted = "[REDACTED]"
-
-func (bearerToken) String() string               { return redacted }
-func (bearerToken) GoString() string             { return redacted }
-func (bearerToken) LogValue() slog.Value         { return slog.StringValue(redacted) }
-func (bearerToken) MarshalText() ([]byte, error) { return []byte(redacted), nil }
