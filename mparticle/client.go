@@ -1,0 +1,389 @@
+package mparticle
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"golang.org/x/time/rate"
+
+	"github.com/mpbraze/mpbraze/internal/clock"
+	"github.com/mpbraze/mpbraze/internal/httpretry"
+	"github.com/mpbraze/mpbraze/internal/secret"
+)
+
+// Client sends batches to the mParticle Events API: [Client.Upload] posts
+// one batch to /events, [Client.BulkUpload] posts many to /bulkevents, split
+// to the API's limits. Requests are authenticated with HTTP Basic auth (input
+// key and secret), rate limited on the client side, and retried on transport
+// errors, 429 (honouring Retry-After) and 5xx other than 501; other 4xx are
+// final.
+//
+// A Client is safe for concurrent use. Its key and secret never appear in
+// logs, errors, or the printed form of the Client.
+type Client struct {
+	baseURL    string
+	key        secret.Secret
+	secret     secret.Secret
+	authHeader secret.Secret // "Basic base64(key:secret)", built once
+	userAgent  string
+	maxBatches int // per /bulkevents request
+	limiter    *httpretry.Limiter
+	clock      clock.Clock
+	logger     *slog.Logger
+	retry      *httpretry.Client
+}
+
+// NewClient returns a client for the Events API input identified by key
+// and secret. It needs [WithPod] or [WithBaseURL]. Every configuration error
+// names the option at fault; none of them ever contains the key or secret.
+func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
+	var cfg config
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if key == "" {
+		return nil, errors.New("mparticle: NewClient: key: required")
+	}
+	if secretValue == "" {
+		return nil, errors.New("mparticle: NewClient: secret: required")
+	}
+	base, err := cfg.resolveBaseURL()
+	if err != nil {
+		return nil, err
+	}
+	limit, burst := DefaultRateLimit, DefaultRateBurst
+	if cfg.limitSet {
+		limit, burst = cfg.limit, cfg.burst
+		switch {
+		case limit <= 0 || math.IsNaN(float64(limit)):
+			return nil, fmt.Errorf("mparticle: NewClient: WithRateLimit: limit %v is not positive (use rate.Inf to disable limiting)", float64(limit))
+		case limit != rate.Inf && burst < 1:
+			return nil, fmt.Errorf("mparticle: NewClient: WithRateLimit: burst %d is below 1", burst)
+		}
+	}
+	maxBatches := MaxBatchesPerRequest
+	if limit != rate.Inf {
+		maxBatches = min(maxBatches, burst)
+	}
+	ua := cfg.userAgent
+	if ua == "" {
+		ua = DefaultUserAgent
+	}
+	logger := cfg.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{
+		baseURL:    base,
+		key:        secret.New(key),
+		secret:     secret.New(secretValue),
+		authHeader: secret.New("Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secretValue))),
+		userAgent:  ua,
+		maxBatches: maxBatches,
+		clock:      clock.OrReal(cfg.clock),
+		logger:     logger,
+	}
+	c.limiter = httpretry.NewLimiter(limit, burst, c.clock)
+	var hc *http.Client
+	if cfg.httpClient != nil {
+		copied := *cfg.httpClient // never mutate the caller's client
+		hc = &copied
+	}
+	c.retry = httpretry.New(httpretry.Config{
+		HTTPClient: hc,
+		Logger:     logger,
+		Clock:      c.clock,
+		Policy:     cfg.retry.policy(),
+	})
+	return c, nil
+}
+
+// resolveBaseURL turns the pod / base URL options into the base URL,
+// validating them.
+func (cfg *config) resolveBaseURL() (string, error) {
+	switch {
+	case cfg.podSet && cfg.baseURLSet:
+		return "", errors.New("mparticle: NewClient: WithPod and WithBaseURL are exclusive: give one")
+	case cfg.podSet:
+		if !cfg.pod.Valid() {
+			return "", fmt.Errorf("mparticle: NewClient: WithPod: %q is not one of US1, US2, EU1, AU1", string(cfg.pod))
+		}
+		return cfg.pod.BaseURL(), nil
+	case !cfg.baseURLSet:
+		return "", errors.New("mparticle: NewClient: pod: required: use WithPod(US1|US2|EU1|AU1) or WithBaseURL")
+	}
+	u, err := url.Parse(cfg.baseURL)
+	if err != nil {
+		// url.Parse errors quote the input; the input may hold user info,
+		// so report only the reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", fmt.Errorf("mparticle: NewClient: WithBaseURL: invalid URL: %v", err)
+	}
+	if u.User != nil {
+		return "", errors.New("mparticle: NewClient: WithBaseURL: URL must not contain user info; pass the key and secret to NewClient")
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !cfg.allowHTTP {
+			return "", fmt.Errorf("mparticle: NewClient: WithBaseURL: %q is plain http: use https, or WithAllowHTTP for tests", u.String())
+		}
+	default:
+		return "", fmt.Errorf("mparticle: NewClient: WithBaseURL: %q: scheme must be https", u.String())
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("mparticle: NewClient: WithBaseURL: %q has no host", u.String())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("mparticle: NewClient: WithBaseURL: %q must not have a query or fragment", u.String())
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// BaseURL returns the Events API base URL the client posts to.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// CloseIdleConnections closes the idle keep-alive connections of the
+// client's HTTP transport. Call it when done with a Client (tests, short-lived
+// programs); the Client stays usable afterwards.
+func (c *Client) CloseIdleConnections() { c.retry.HTTPClient().CloseIdleConnections() }
+
+// String describes the client by its base URL; the credentials are never
+// shown.
+func (c *Client) String() string {
+	if c == nil {
+		return "mparticle.Client(nil)"
+	}
+	return "mparticle.Client(" + c.baseURL + ", key " + secret.Redacted + ")"
+}
+
+// GoString is String, so that %#v cannot print the credentials either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb, so that %v, %+v, %s and %#v of a
+// Client, or of a struct holding one, never reveal its fields.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue makes log/slog print the client as String.
+func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// Upload sends one batch to POST /events. The batch is encoded once; a batch
+// over [MaxBatchBytes] is refused with a *[BatchSizeError] without any
+// request. Failures are an *[APIError] (errors.As), a transport error after
+// the retries, or the context's error.
+func (c *Client) Upload(ctx context.Context, b *Batch) error {
+	if b == nil {
+		return ErrNilBatch
+	}
+	body, err := encodeBatch(b)
+	if err != nil {
+		return err
+	}
+	return c.post(ctx, "/events", body, 1)
+}
+
+// BulkUpload sends batches to POST /bulkevents, in their order, splitting
+// them into as few requests as the limits allow (at most 100 batches and
+// 256 KB per request, fewer batches when the rate-limit burst is smaller).
+// Each batch is encoded once.
+//
+// A batch that cannot be sent (nil, unencodable, or over [MaxBatchBytes])
+// does not stop the others. A request that fails fails the batches it
+// carried, and the following requests are still sent, unless the failure
+// will repeat for them too (401 or 403, or the context ended); then the
+// remaining batches are reported as not sent. The result is nil when every
+// batch was accepted, else a *[BulkError] listing each failed batch by index
+// with its reason.
+//
+// A 202 from /bulkevents means the request was accepted; the Events API may
+// still drop an individual batch it finds invalid without saying so, so
+// validate batches first (see Batch.Validate) when that matters.
+func (c *Client) BulkUpload(ctx context.Context, batches []*Batch) error {
+	if len(batches) == 0 {
+		return nil
+	}
+	var failed []BatchFailure
+	encoded := make([]encodedBatch, 0, len(batches))
+	for i, b := range batches {
+		if b == nil {
+			failed = append(failed, BatchFailure{Index: i, Err: ErrNilBatch})
+			continue
+		}
+		body, err := encodeBatch(b)
+		if err != nil {
+			failed = append(failed, BatchFailure{Index: i, Err: err})
+			continue
+		}
+		encoded = append(encoded, encodedBatch{index: i, json: body})
+	}
+	chunks := split(encoded, c.maxBatches, MaxRequestBytes)
+	for n, ch := range chunks {
+		err := c.post(ctx, "/bulkevents", ch.body(), len(ch))
+		if err == nil {
+			continue
+		}
+		for _, b := range ch {
+			failed = append(failed, BatchFailure{Index: b.index, Err: err})
+		}
+		if repeats(ctx, err) {
+			notSent := fmt.Errorf("mparticle: not sent after an earlier request failed: %w", err)
+			for _, rest := range chunks[n+1:] {
+				for _, b := range rest {
+					failed = append(failed, BatchFailure{Index: b.index, Err: notSent})
+				}
+			}
+			break
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	sortFailures(failed)
+	return &BulkError{Total: len(batches), Failed: failed}
+}
+
+// repeats reports whether err would fail every later request too: the
+// context ended, or the credentials were refused.
+func repeats(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden)
+}
+
+// encodeBatch encodes b and checks it against the per-batch limit.
+func encodeBatch(b *Batch) ([]byte, error) {
+	body, err := json.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("mparticle: encoding batch: %w", err)
+	}
+	if len(body) > batchLimit {
+		return nil, &BatchSizeError{Size: len(body), Limit: batchLimit}
+	}
+	return body, nil
+}
+
+// post sends body to endpoint with retries, after waiting for n batches'
+// worth of rate-limit tokens before every attempt.
+func (c *Client) post(ctx context.Context, endpoint string, body []byte, n int) error {
+	header := http.Header{}
+	header.Set("Content-Type", "application/json")
+	header.Set("Accept", "application/json")
+	header.Set("User-Agent", c.userAgent)
+	header.Set("Authorization", c.authHeader.Reveal())
+	resp, out, err := c.retry.Do(ctx, httpretry.Request{
+		Method:   http.MethodPost,
+		URL:      c.baseURL + endpoint,
+		Header:   header,
+		Body:     body,
+		Endpoint: endpoint,
+		BeforeAttempt: func(ctx context.Context) error {
+			return c.wait(ctx, n)
+		},
+	})
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fmt.Errorf("mparticle: POST %s: %w", endpoint, ctxErr)
+		}
+		err = fmt.Errorf("mparticle: POST %s: giving up after %d attempt(s): %w", endpoint, out.Attempts, err)
+		c.logger.LogAttrs(ctx, slog.LevelWarn, "mparticle request failed",
+			slog.String("endpoint", endpoint), slog.Int("batches", n), slog.Int("attempts", out.Attempts),
+			slog.String("error", err.Error()))
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "mparticle request accepted",
+			slog.String("endpoint", endpoint), slog.Int("batches", n), slog.Int("bytes", len(body)),
+			slog.Int("status", resp.StatusCode), slog.Int("attempts", out.Attempts))
+		return nil
+	}
+	apiErr := c.apiError(endpoint, resp, out)
+	c.logger.LogAttrs(ctx, slog.LevelWarn, "mparticle request failed",
+		slog.String("endpoint", endpoint), slog.Int("batches", n), slog.Int("status", resp.StatusCode),
+		slog.Int("attempts", out.Attempts), slog.String("error", apiErr.Error()))
+	return apiErr
+}
+
+// wait takes one rate-limit token per batch, sleeping on the client's clock.
+// Tokens are taken one by one so that a request never needs more than the
+// limiter's burst at once.
+func (c *Client) wait(ctx context.Context, n int) error {
+	for range n {
+		if err := c.limiter.Wait(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apiError builds the *APIError of a non-2xx response.
+func (c *Client) apiError(endpoint string, resp *http.Response, out httpretry.Outcome) *APIError {
+	e := &APIError{
+		Endpoint:   endpoint,
+		StatusCode: resp.StatusCode,
+		Retryable:  httpretry.RetryableStatus(resp.StatusCode),
+		Attempts:   out.Attempts,
+	}
+	if d, ok := httpretry.ServerHint(resp, c.clock.Now()); ok {
+		e.RetryAfter = d
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		e.RateLimitScope = resp.Header.Get("X-MP-Rate-Limit-Exceeded")
+	}
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var body struct {
+		Errors []ErrorDetail `json:"errors"`
+	}
+	if json.Unmarshal(raw, &body) == nil && len(body.Errors) > 0 {
+		for _, d := range body.Errors {
+			e.Errors = append(e.Errors, ErrorDetail{Code: c.redact(d.Code), Message: c.redact(d.Message)})
+		}
+		return e
+	}
+	msg := strings.TrimSpace(string(raw))
+	if len(msg) > 256 {
+		msg = msg[:256] + "…"
+	}
+	e.Message = c.redact(msg)
+	return e
+}
+
+// redact removes the credentials from text that came from elsewhere (a
+// response body, a transport error), in case a proxy or server echoes them.
+func (c *Client) redact(s string) string {
+	for _, v := range []string{c.authHeader.Reveal()[len("Basic "):], c.secret.Reveal(), c.key.Reveal()} {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, secret.Redacted)
+		}
+	}
+	return s
+}
+
+// batchLimit is the Events API's per-batch limit, 128 KB.
+// TODO(D): use the model's MaxBatchBytes once it is committed.
+const batchLimit = 128 * 1024
+
+// sortFailures orders failures by batch index (stable, so equal indexes keep
+// their order).
+func sortFailures(f []BatchFailure) {
+	slices.SortStableFunc(f, func(a, b BatchFailure) int { return cmp.Compare(a.Index, b.Index) })
+}

@@ -1,0 +1,178 @@
+package mparticle
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// Sentinel errors of the Events API client, for errors.Is.
+var (
+	// ErrBatchTooLarge reports a batch whose JSON exceeds [MaxBatchBytes]; the
+	// client refuses to send it. The concrete error is a *[BatchSizeError].
+	ErrBatchTooLarge = errors.New("mparticle: batch too large")
+	// ErrNilBatch reports a nil *Batch passed to Upload or BulkUpload.
+	ErrNilBatch = errors.New("mparticle: nil batch")
+)
+
+// BatchSizeError reports a batch over the Events API's per-batch limit. It
+// matches [ErrBatchTooLarge] with errors.Is.
+type BatchSizeError struct {
+	// Size is the batch's encoded size in bytes.
+	Size int
+	// Limit is the largest size the Events API accepts.
+	Limit int
+}
+
+// Error says how large the batch is and what the limit is.
+func (e *BatchSizeError) Error() string {
+	return fmt.Sprintf("mparticle: batch is %d bytes, over the Events API limit of %d bytes (128 KB)", e.Size, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrBatchTooLarge) true.
+func (e *BatchSizeError) Is(target error) bool { return target == ErrBatchTooLarge }
+
+// ErrorDetail is one entry of the Events API's error body
+// {"errors":[{"code":"BAD_REQUEST","message":"…"}]}.
+type ErrorDetail struct {
+	// Code is the machine-readable code, such as "BAD_REQUEST".
+	Code string `json:"code"`
+	// Message explains the problem.
+	Message string `json:"message"`
+}
+
+// APIError is a non-2xx answer of the Events API, after any retries. Use
+// errors.As to get it from the errors of [Client.Upload] and
+// [Client.BulkUpload].
+type APIError struct {
+	// Endpoint is the path called, "/events" or "/bulkevents".
+	Endpoint string
+	// StatusCode is the HTTP status of the last attempt.
+	StatusCode int
+	// Errors are the entries of the error body, when it had that shape.
+	Errors []ErrorDetail
+	// Message is the start of the response body when it was not the JSON
+	// error shape (for example an HTML page from a proxy); empty otherwise.
+	Message string
+	// Retryable reports whether the status is one the client retries (429
+	// and 5xx other than 501); when true the retries were used up.
+	Retryable bool
+	// RetryAfter is the server's Retry-After of the last attempt, or 0.
+	RetryAfter time.Duration
+	// RateLimitScope is the X-MP-Rate-Limit-Exceeded header of a 429
+	// ("org", "account", "app", "feed", "workspace" or "acceleration").
+	RateLimitScope string
+	// Attempts is the number of HTTP attempts made, retries included.
+	Attempts int
+}
+
+// Error summarises the failure: endpoint, status, and the server's messages.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mparticle: POST %s: %d %s", e.Endpoint, e.StatusCode, http.StatusText(e.StatusCode))
+	for i, d := range e.Errors {
+		if i == 3 {
+			fmt.Fprintf(&b, " (and %d more)", len(e.Errors)-i)
+			break
+		}
+		sep := "; "
+		if i == 0 {
+			sep = ": "
+		}
+		b.WriteString(sep)
+		if d.Code != "" {
+			b.WriteString(d.Code + " ")
+		}
+		b.WriteString(d.Message)
+	}
+	if len(e.Errors) == 0 && e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	return b.String()
+}
+
+// Temporary reports whether a later attempt may succeed (the same as Retryable).
+func (e *APIError) Temporary() bool { return e.Retryable }
+
+// BatchFailure is one batch of a BulkUpload that was not delivered.
+type BatchFailure struct {
+	// Index is the batch's position in the slice passed to BulkUpload.
+	Index int
+	// Err says why: a *BatchSizeError, an *APIError, a transport error, or
+	// the context's error.
+	Err error
+}
+
+// BulkError lists the batches of a [Client.BulkUpload] call that were not
+// delivered; every batch not listed was accepted (202) by the Events API.
+// errors.As and errors.Is see through it to the individual failures.
+type BulkError struct {
+	// Total is the number of batches passed to BulkUpload.
+	Total int
+	// Failed lists the undelivered batches in index order.
+	Failed []BatchFailure
+}
+
+// Error says how many batches failed and why, grouping batches that failed
+// with the same error (one request failing fails all its batches).
+func (e *BulkError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mparticle: %d of %d batches not delivered", len(e.Failed), e.Total)
+	groups := 0
+	for i := 0; i < len(e.Failed); {
+		j := i + 1
+		for j < len(e.Failed) && sameError(e.Failed[j].Err, e.Failed[i].Err) {
+			j++
+		}
+		if groups == 3 {
+			fmt.Fprintf(&b, "; …")
+			break
+		}
+		groups++
+		if j-i == 1 {
+			fmt.Fprintf(&b, "; batch %d: %v", e.Failed[i].Index, e.Failed[i].Err)
+		} else {
+			fmt.Fprintf(&b, "; %d batches (%d…%d): %v", j-i, e.Failed[i].Index, e.Failed[j-1].Index, e.Failed[i].Err)
+		}
+		i = j
+	}
+	return b.String()
+}
+
+// sameError reports whether a and b are the same error value, without
+// panicking on error types that cannot be compared.
+func sameError(a, b error) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta.Comparable() && a == b
+}
+
+// Unwrap returns each failure's error, so that errors.Is and errors.As
+// inspect them.
+func (e *BulkError) Unwrap() []error {
+	errs := make([]error, len(e.Failed))
+	for i, f := range e.Failed {
+		errs[i] = f.Err
+	}
+	return errs
+}
+
+// FailedIndexes returns the indexes of the batches that were not delivered.
+func (e *BulkError) FailedIndexes() []int {
+	idx := make([]int, len(e.Failed))
+	for i, f := range e.Failed {
+		idx[i] = f.Index
+	}
+	return idx
+}

@@ -1,0 +1,167 @@
+package mparticle
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/mpbraze/mpbraze/internal/clock"
+	"github.com/mpbraze/mpbraze/internal/httpretry"
+)
+
+// Default client settings.
+const (
+	// DefaultRateLimit is the default send rate in batches per second: the
+	// Events API's default quota of about 270 batches/s (spec §A1).
+	DefaultRateLimit rate.Limit = 270
+	// DefaultRateBurst is the default limiter burst in batches. It is at least
+	// MaxBatchesPerRequest so that a full bulk request can be sent at once.
+	DefaultRateBurst = 270
+	// DefaultUserAgent is the User-Agent the client sends.
+	DefaultUserAgent = "mpbraze-go (mparticle events client)"
+)
+
+// Option configures a [Client] built by [NewClient].
+type Option func(*config)
+
+// config is what the options set; NewClient validates it as a whole so that
+// every error names the option (field) at fault.
+type config struct {
+	pod        Pod
+	podSet     bool
+	baseURL    string
+	baseURLSet bool
+	allowHTTP  bool
+	httpClient *http.Client
+	logger     *slog.Logger
+	clock      clock.Clock
+	limit      rate.Limit
+	burst      int
+	limitSet   bool
+	retry      RetryPolicy
+	userAgent  string
+}
+
+// WithPod selects the pod (data-localization region) whose Events API the
+// client talks to: [US1], [US2], [EU1] or [AU1]. A client needs either a pod
+// or [WithBaseURL]; there is no default, because the pod is a property of the
+// workspace and the wrong one fails authentication.
+func WithPod(p Pod) Option {
+	return func(c *config) { c.pod, c.podSet = p, true }
+}
+
+// WithBaseURL makes the client talk to a custom Events API base URL, such as
+// a proxy or [mparticletest.Server.URL]; paths /events and /bulkevents are
+// appended to it. It must be https unless [WithAllowHTTP] is also given, and
+// must not carry user info (credentials belong in NewClient's arguments). It
+// cannot be combined with [WithPod].
+//
+// [mparticletest.Server.URL]: https://pkg.go.dev/github.com/mpbraze/mpbraze/mparticle/mparticletest#Server.URL
+func WithBaseURL(u string) Option {
+	return func(c *config) { c.baseURL, c.baseURLSet = u, true }
+}
+
+// WithAllowHTTP lets [WithBaseURL] use plain http, for tests and fakes on
+// loopback. Without it only https URLs are accepted, so the key and secret
+// are never sent in clear text by accident.
+func WithAllowHTTP() Option {
+	return func(c *config) { c.allowHTTP = true }
+}
+
+// WithHTTPClient sets the *http.Client used for requests (its Transport,
+// Timeout, proxies...). The client makes its own shallow copy and never
+// changes the one passed in. nil means a client with sane pooling and a 30 s
+// timeout per attempt.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) { c.httpClient = hc }
+}
+
+// WithLogger sets the logger for retries and failures. nil (the default)
+// discards logs. The key and secret are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithClock sets the clock used for rate limiting and retry waits, so tests
+// can run retry schedules without sleeping. nil means the wall clock.
+func WithClock(clk clock.Clock) Option {
+	return func(c *config) { c.clock = clk }
+}
+
+// WithRateLimit sets the client-side send rate in batches per second (a
+// /bulkevents request of n batches takes n tokens) and the burst in batches.
+// The burst also caps the batches per bulk request, since a request can never
+// take more tokens than the burst. rate.Inf disables limiting (benchmarks).
+// The default is [DefaultRateLimit] with [DefaultRateBurst]. A limit of 0 or
+// less, or a burst below 1 with a finite limit, is an error.
+func WithRateLimit(limit rate.Limit, burst int) Option {
+	return func(c *config) { c.limit, c.burst, c.limitSet = limit, burst, true }
+}
+
+// WithRetryPolicy sets how failed requests are retried (transport errors,
+// 429 and 5xx other than 501; never other 4xx). Zero fields mean the
+// defaults documented on [RetryPolicy]; it is the same policy type the braze
+// client uses.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *config) { c.retry = p }
+}
+
+// WithUserAgent replaces the User-Agent header ([DefaultUserAgent]).
+func WithUserAgent(ua string) Option {
+	return func(c *config) { c.userAgent = ua }
+}
+
+// RetryPolicy says how often and how patiently a failed request is retried.
+// It has the same fields and defaults as the braze client's retry policy, and
+// the zero value means the defaults.
+type RetryPolicy struct {
+	// MaxRetries is the number of retries after the first attempt. 0 means 4;
+	// a negative value disables retries.
+	MaxRetries int
+	// MinBackoff is the base of the jittered exponential backoff (retry n
+	// waits between MinBackoff·2ⁿ/2 and MinBackoff·2ⁿ). 0 means 250 ms.
+	MinBackoff time.Duration
+	// MaxBackoff caps the backoff. 0 means 30 s.
+	MaxBackoff time.Duration
+	// MaxRetryAfter is the longest Retry-After the client sleeps through; a
+	// longer one ends the retries and is reported in APIError.RetryAfter, for
+	// the caller to decide. 0 means 1 min.
+	MaxRetryAfter time.Duration
+	// Budget is the retry token bucket shared by all requests of the client,
+	// so that an outage does not become a retry storm.
+	Budget RetryBudget
+}
+
+// RetryBudget configures the retry token bucket: each retry costs RetryCost
+// tokens, each request answered without a retry returns SuccessRefill, up to
+// Capacity. When the bucket is empty failed requests are not retried. The
+// zero value means the defaults.
+type RetryBudget struct {
+	// Capacity is the bucket size in tokens. 0 means 100.
+	Capacity int
+	// RetryCost is charged per retry. 0 means 5.
+	RetryCost int
+	// SuccessRefill is returned per request answered without a retry. 0
+	// means 1.
+	SuccessRefill int
+	// Disabled turns the budget off; only MaxRetries limits retries.
+	Disabled bool
+}
+
+// policy converts p to the shared retry machinery's policy.
+func (p RetryPolicy) policy() httpretry.Policy {
+	return httpretry.Policy{
+		MaxRetries:    p.MaxRetries,
+		MinBackoff:    p.MinBackoff,
+		MaxBackoff:    p.MaxBackoff,
+		MaxRetryAfter: p.MaxRetryAfter,
+		Budget: httpretry.BudgetConfig{
+			Capacity:      p.Budget.Capacity,
+			RetryCost:     p.Budget.RetryCost,
+			SuccessRefill: p.Budget.SuccessRefill,
+			Disabled:      p.Budget.Disabled,
+		},
+	}
+}
