@@ -3,6 +3,8 @@ package mapping
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mpbraze/mpbraze/mparticle"
 )
 
 // SegmentFormat selects how audience membership is written to Braze. The
@@ -126,27 +128,24 @@ func ParseAPIKeyOS(s string) (APIKeyOS, error) {
 	return 0, fmt.Errorf("api key os: unknown value %q (want iOS, Android, Web or Unselected)", s)
 }
 
-// Firehose user identity types accepted by AudienceSettings.ExternalIdentityType
-// and EmailIdentityType. These are the names of mParticle's audience
-// (Firehose) protocol, which differ from the Events API names
-// ("customer", not "customer_id").
-const (
-	// AudienceIdentityCustomer is the customer id, the default external identity.
-	AudienceIdentityCustomer = "customer"
-	// AudienceIdentityEmail is the email identity, the default email identity.
-	AudienceIdentityEmail = "email"
-	// AudienceIdentityMPID uses the profile's mpid (a decimal string) as the
-	// identity; it is never hashed.
-	AudienceIdentityMPID = "mpid"
-)
+// AudienceIdentityMPID is the identity type name that makes the cohort
+// import use the profile's mpid (a decimal string, never hashed) as the
+// identity. The other accepted names are the Firehose user identity types,
+// mparticle.UserIdentityCustomer ("customer", the external-id default),
+// mparticle.UserIdentityEmail ("email", the email default), and the rest.
+const AudienceIdentityMPID = "mpid"
 
 // isAudienceIdentityType reports whether name is a Firehose user identity
-// type (spec §B3) or "mpid".
+// type (spec §B3) or AudienceIdentityMPID.
 func isAudienceIdentityType(name string) bool {
 	switch name {
-	case "other", "customer", "facebook", "twitter", "google", "microsoft", "yahoo", "email",
-		"other2", "other3", "other4", "other5", "other6", "other7", "other8", "other9", "other10",
-		"mobile_number", "phone_number_2", "phone_number_3", "mpid":
+	case mparticle.UserIdentityOther, mparticle.UserIdentityCustomer, mparticle.UserIdentityFacebook,
+		mparticle.UserIdentityTwitter, mparticle.UserIdentityGoogle, mparticle.UserIdentityMicrosoft,
+		mparticle.UserIdentityYahoo, mparticle.UserIdentityEmail, mparticle.UserIdentityOther2,
+		mparticle.UserIdentityOther3, mparticle.UserIdentityOther4, mparticle.UserIdentityOther5,
+		mparticle.UserIdentityOther6, mparticle.UserIdentityOther7, mparticle.UserIdentityOther8,
+		mparticle.UserIdentityOther9, mparticle.UserIdentityOther10, mparticle.UserIdentityMobileNumber,
+		mparticle.UserIdentityPhoneNumber2, mparticle.UserIdentityPhoneNumber3, AudienceIdentityMPID:
 		return true
 	}
 	return false
@@ -163,8 +162,9 @@ type AudienceSettings struct {
 	// DefaultSegmentFormat (the single string).
 	SendSegmentsAs SegmentFormat
 
-	// ExternalIdentityType is the Firehose user identity type whose raw value
-	// becomes the Braze external_id: "customer" (the default when empty),
+	// ExternalIdentityType is the Firehose user identity type (the
+	// mparticle.UserIdentity* names) whose raw value becomes the Braze
+	// external_id: "customer" (the default when empty),
 	// "email", "other", "other2"…"other10", "mobile_number",
 	// "phone_number_2", "phone_number_3", "facebook", "twitter", "google",
 	// "microsoft", "yahoo", or "mpid" for the profile's mpid. Profiles
@@ -197,10 +197,10 @@ func (s AudienceSettings) withDefaults() AudienceSettings {
 		s.SendSegmentsAs = DefaultSegmentFormat
 	}
 	if s.ExternalIdentityType == "" {
-		s.ExternalIdentityType = AudienceIdentityCustomer
+		s.ExternalIdentityType = mparticle.UserIdentityCustomer
 	}
 	if s.EmailIdentityType == "" {
-		s.EmailIdentityType = AudienceIdentityEmail
+		s.EmailIdentityType = mparticle.UserIdentityEmail
 	}
 	if s.Store == nil {
 		s.Store = NewMemoryMembershipStore()
@@ -208,23 +208,24 @@ func (s AudienceSettings) withDefaults() AudienceSettings {
 	return s
 }
 
-// Validate reports the first invalid setting, naming the field and value.
-// Zero values are valid (they mean the documented defaults).
+// Validate reports the first invalid setting as a *SettingsError naming
+// the field and value. Zero values are valid (they mean the documented
+// defaults).
 func (s AudienceSettings) Validate() error {
 	if rest := s.SendSegmentsAs &^ segmentFormatAll; rest != 0 {
-		return fmt.Errorf("AudienceSettings.SendSegmentsAs: unknown bits %#x", uint8(rest))
+		return settingsErr("AudienceSettings.SendSegmentsAs", s.SendSegmentsAs.String(), "has unknown bits %#x", uint8(rest))
 	}
 	if s.ExternalIdentityType != "" && !isAudienceIdentityType(s.ExternalIdentityType) {
-		return fmt.Errorf("AudienceSettings.ExternalIdentityType: unknown Firehose identity type %q", s.ExternalIdentityType)
+		return settingsErr("AudienceSettings.ExternalIdentityType", s.ExternalIdentityType, "is not a Firehose user identity type (customer, email, other, other2…other10, mobile_number, phone_number_2, phone_number_3, facebook, twitter, google, microsoft, yahoo) or mpid")
 	}
 	if s.EmailIdentityType != "" && !isAudienceIdentityType(s.EmailIdentityType) {
-		return fmt.Errorf("AudienceSettings.EmailIdentityType: unknown Firehose identity type %q", s.EmailIdentityType)
+		return settingsErr("AudienceSettings.EmailIdentityType", s.EmailIdentityType, "is not a Firehose user identity type (customer, email, other, other2…other10, mobile_number, phone_number_2, phone_number_3, facebook, twitter, google, microsoft, yahoo) or mpid")
 	}
 	if s.APIKeyOS > APIKeyOSWeb {
-		return fmt.Errorf("AudienceSettings.APIKeyOS: unknown value %d", uint8(s.APIKeyOS))
+		return settingsErr("AudienceSettings.APIKeyOS", s.APIKeyOS.String(), "is not iOS, Android, Web or Unselected")
 	}
 	if (s.APIKeyOS == APIKeyOSiOS || s.APIKeyOS == APIKeyOSAndroid) && strings.TrimSpace(s.AppID) == "" {
-		return fmt.Errorf("AudienceSettings.AppID: required when APIKeyOS is %s (push tokens need a Braze app id)", s.APIKeyOS)
+		return settingsErr("AudienceSettings.AppID", "", "is required when APIKeyOS is %s (push tokens need a Braze app id)", s.APIKeyOS)
 	}
 	return nil
 }

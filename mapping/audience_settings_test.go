@@ -67,15 +67,16 @@ func TestAudienceSettingsValidate(t *testing.T) {
 		s    AudienceSettings
 		want string
 	}{
-		{AudienceSettings{SendSegmentsAs: 0x10}, "AudienceSettings.SendSegmentsAs"},
-		{AudienceSettings{ExternalIdentityType: "customer_id"}, `AudienceSettings.ExternalIdentityType: unknown Firehose identity type "customer_id"`},
-		{AudienceSettings{EmailIdentityType: "Email"}, `AudienceSettings.EmailIdentityType: unknown Firehose identity type "Email"`},
-		{AudienceSettings{APIKeyOS: 7}, "AudienceSettings.APIKeyOS: unknown value 7"},
-		{AudienceSettings{APIKeyOS: APIKeyOSAndroid}, "AudienceSettings.AppID: required when APIKeyOS is Android"},
+		{AudienceSettings{SendSegmentsAs: 0x10}, `AudienceSettings.SendSegmentsAs: "unknown(0x10)" has unknown bits 0x10`},
+		{AudienceSettings{ExternalIdentityType: "customer_id"}, `AudienceSettings.ExternalIdentityType: "customer_id" is not a Firehose user identity type`},
+		{AudienceSettings{EmailIdentityType: "Email"}, `AudienceSettings.EmailIdentityType: "Email" is not a Firehose user identity type`},
+		{AudienceSettings{APIKeyOS: 7}, `AudienceSettings.APIKeyOS: "APIKeyOS(7)" is not iOS`},
+		{AudienceSettings{APIKeyOS: APIKeyOSAndroid}, "AudienceSettings.AppID: is required when APIKeyOS is Android"},
 	}
 	for _, b := range bad {
 		err := b.s.Validate()
-		require.Error(t, err)
+		var se *SettingsError
+		require.ErrorAs(t, err, &se)
 		assert.Contains(t, err.Error(), b.want)
 	}
 }
