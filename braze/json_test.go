@@ -1,0 +1,98 @@
+package braze
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func stdJSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	cases := []string{
+		"", "plain", `quote " and backslash \`, "tab\tnew\nline\rcr", "\b\f\x00\x01\x1f\x7f",
+		"<script>&amp;</script>", "héllo wörld", "emoji 🎉", "line sep \u2028 para \u2029",
+		"bad utf8 \xff\xfe end", "\xc3", "trailing \xe2\x82", strings.Repeat("x", 300),
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		b := make([]byte, rng.IntN(24))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		assert.Equal(t, stdJSON(t, s), string(appendString(nil, s)), "string %q", s)
+	}
+}
+
+func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
+	cases := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 19.0, 9.5, 1e-6, 1e-7, 9.99e-7, 1e20, 1e21, 1.5e21, -2.5e-10,
+		123456789.125, math.MaxFloat64, math.SmallestNonzeroFloat64, 1 << 53, 3.14159}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		cases = append(cases, math.Float64frombits(rng.Uint64()))
+	}
+	for _, f := range cases {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			_, err := appendFloat(nil, f)
+			assert.ErrorIs(t, err, errNonFiniteFloat)
+			continue
+		}
+		got, err := appendFloat(nil, f)
+		require.NoError(t, err)
+		assert.Equal(t, stdJSON(t, f), string(got), "float %v", f)
+	}
+}
+
+func TestAppendTimeMatchesEncodingJSONInUTC(t *testing.T) {
+	paris := time.FixedZone("CET", 3600)
+	cases := []time.Time{
+		time.Date(2025, 3, 1, 10, 15, 0, 0, time.UTC),
+		time.Date(2025, 3, 1, 11, 15, 0, 0, paris),
+		time.Date(1999, 12, 31, 23, 59, 59, 123000000, time.UTC),
+		time.Date(2000, 1, 2, 3, 4, 5, 1, time.UTC),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 1000 {
+		cases = append(cases, time.Unix(rng.Int64N(4e10)-1e10, rng.Int64N(1e9)))
+	}
+	for _, tm := range cases {
+		got, err := appendTime(nil, tm)
+		require.NoError(t, err)
+		assert.Equal(t, stdJSON(t, tm.UTC()), string(got), "time %v", tm)
+	}
+	_, err := appendTime(nil, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
+	assert.ErrorIs(t, err, errTimeRange)
+	_, err = appendTime(nil, time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC))
+	assert.ErrorIs(t, err, errTimeRange)
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "a<b>&c", "\u2028", "\xff", "\"\\\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendString(%q) = %s, encoding/json = %s", s, got, want)
+		}
+	})
+}

@@ -1,0 +1,185 @@
+package braze
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestValueJSONByKind(t *testing.T) {
+	when := time.Date(2025, 3, 1, 11, 15, 0, 500000000, time.FixedZone("CET", 3600))
+	cases := []struct {
+		name string
+		v    Value
+		kind Kind
+		want string
+	}{
+		{"string", String("jazz <3"), KindString, `"jazz \u003c3"`},
+		{"empty string", String(""), KindString, `""`},
+		{"int", Int(-42), KindInt, `-42`},
+		{"float", Float(9.5), KindFloat, `9.5`},
+		{"whole float", Float(19), KindFloat, `19`},
+		{"bool true", Bool(true), KindBool, `true`},
+		{"bool false", Bool(false), KindBool, `false`},
+		{"time in UTC", Time(when), KindTime, `"2025-03-01T10:15:00.5Z"`},
+		{"strings", Strings([]string{"a", "b"}), KindStrings, `["a","b"]`},
+		{"nil strings", Strings(nil), KindStrings, `[]`},
+		{"inc", Inc(5), KindIncrement, `{"inc":5}`},
+		{"negative inc", Inc(-3), KindIncrement, `{"inc":-3}`},
+		{"add and remove", AddRemove([]string{"jazz"}, []string{"rock", "pop"}), KindAddRemove, `{"add":["jazz"],"remove":["rock","pop"]}`},
+		{"add only", AddRemove([]string{"jazz"}, nil), KindAddRemove, `{"add":["jazz"]}`},
+		{"remove only", AddRemove(nil, []string{"rock"}), KindAddRemove, `{"remove":["rock"]}`},
+		{"null", NullValue(), KindNull, `null`},
+		{"object sorted", Object(map[string]Value{"z": Int(1), "a": String("x"), "m": Object(map[string]Value{"b": Bool(true), "a": NullValue()})}), KindObject, `{"a":"x","m":{"a":null,"b":true},"z":1}`},
+		{"empty object", Object(nil), KindObject, `{}`},
+		{"array", Array([]Value{Int(1), String("two"), Object(map[string]Value{"k": Float(0.5)})}), KindArray, `[1,"two",{"k":0.5}]`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.kind, c.v.Kind())
+			got, err := json.Marshal(c.v)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, string(got))
+			app, err := c.v.AppendJSON([]byte("prefix:"))
+			require.NoError(t, err)
+			assert.Equal(t, "prefix:"+c.want, string(app))
+			assert.Equal(t, c.want, c.v.String())
+		})
+	}
+}
+
+func TestValueUnmarshalRecognisesForms(t *testing.T) {
+	cases := []struct {
+		in   string
+		kind Kind
+	}{
+		{`null`, KindNull},
+		{`"s"`, KindString},
+		{`12`, KindInt},
+		{`-9223372036854775808`, KindInt},
+		{`9223372036854775808`, KindFloat},
+		{`1.5`, KindFloat},
+		{`1e3`, KindFloat},
+		{`true`, KindBool},
+		{`["a","b"]`, KindStrings},
+		{`[]`, KindStrings},
+		{`[1,"a"]`, KindArray},
+		{`{"inc":3}`, KindIncrement},
+		{`{"inc":1.5}`, KindObject},
+		{`{"inc":3,"x":1}`, KindObject},
+		{`{"add":["a"]}`, KindAddRemove},
+		{`{"remove":["a"],"add":["b"]}`, KindAddRemove},
+		{`{"add":[1]}`, KindObject},
+		{`{"add":[]}`, KindObject},
+		{`{}`, KindObject},
+		{` {"k": {"$time": "2025-01-01"}} `, KindObject},
+	}
+	for _, c := range cases {
+		var v Value
+		require.NoError(t, json.Unmarshal([]byte(c.in), &v), c.in)
+		assert.Equal(t, c.kind, v.Kind(), c.in)
+	}
+	for _, bad := range []string{`nul`, `tru`, `"unterminated`, `[1,`, `{"a":}`, `1.2.3`, `-`} {
+		var v Value
+		assert.Error(t, v.UnmarshalJSON([]byte(bad)), bad)
+	}
+}
+
+func TestValueRoundTrip(t *testing.T) {
+	vs := map[string]Value{
+		"s": String("x"), "i": Int(7), "f": Float(2.25), "b": Bool(true), "n": NullValue(),
+		"ss": Strings([]string{"a"}), "inc": Inc(2), "ar": AddRemove([]string{"a"}, []string{"b"}),
+		"o": Object(map[string]Value{"k": Array([]Value{Int(1), Bool(false)})}),
+	}
+	b, err := json.Marshal(vs)
+	require.NoError(t, err)
+	var back map[string]Value
+	require.NoError(t, json.Unmarshal(b, &back))
+	for k, v := range vs {
+		assert.True(t, v.Equal(back[k]), "%s: %v != %v", k, v, back[k])
+	}
+	b2, err := json.Marshal(back)
+	require.NoError(t, err)
+	assert.Equal(t, string(b), string(b2))
+}
+
+func TestValueAccessors(t *testing.T) {
+	s, ok := String("x").Str()
+	assert.True(t, ok)
+	assert.Equal(t, "x", s)
+	_, ok = Int(1).Str()
+	assert.False(t, ok)
+
+	n, ok := Inc(-4).Int()
+	assert.True(t, ok)
+	assert.EqualValues(t, -4, n)
+	f, ok := Int(3).Float()
+	assert.True(t, ok)
+	assert.Equal(t, 3.0, f)
+	_, ok = String("3").Float()
+	assert.False(t, ok)
+
+	b, ok := Bool(true).Bool()
+	assert.True(t, b && ok)
+
+	when := time.Date(2024, 2, 29, 12, 0, 0, 7, time.FixedZone("X", -7200))
+	tm, ok := Time(when).Time()
+	assert.True(t, ok)
+	assert.True(t, tm.Equal(when))
+	assert.Equal(t, time.UTC, tm.Location())
+
+	src := []string{"a", "b"}
+	v := Strings(src)
+	src[0] = "changed"
+	ss, _ := v.Strings()
+	assert.Equal(t, []string{"a", "b"}, ss, "constructor copies its input")
+	ss[1] = "changed"
+	ss2, _ := v.Strings()
+	assert.Equal(t, []string{"a", "b"}, ss2, "accessor returns a copy")
+
+	add, rm, ok := AddRemove([]string{"x"}, nil).AddRemove()
+	assert.True(t, ok)
+	assert.Equal(t, []string{"x"}, add)
+	assert.Empty(t, rm)
+
+	m := map[string]Value{"k": Int(1)}
+	o := Object(m)
+	m["k"] = Int(2)
+	got, _ := o.Object()
+	assert.True(t, got["k"].Equal(Int(1)))
+
+	arr, ok := Array([]Value{Int(1)}).Array()
+	assert.True(t, ok)
+	assert.Len(t, arr, 1)
+
+	assert.False(t, Value{}.IsValid())
+	assert.True(t, NullValue().IsValid())
+	assert.Equal(t, "add/remove", KindAddRemove.String())
+	assert.Equal(t, "Kind(99)", Kind(99).String())
+}
+
+func TestValueEqual(t *testing.T) {
+	assert.True(t, Float(math.Copysign(0, -1)).Equal(Float(0)))
+	assert.False(t, Int(1).Equal(Float(1)))
+	assert.False(t, String("a").Equal(String("b")))
+	assert.True(t, Time(time.Unix(10, 5)).Equal(Time(time.Unix(10, 5).In(time.FixedZone("Y", 60)))))
+	assert.False(t, Time(time.Unix(10, 5)).Equal(Time(time.Unix(10, 6))))
+	assert.False(t, AddRemove([]string{"a"}, nil).Equal(AddRemove(nil, []string{"a"})))
+	assert.False(t, Array([]Value{Int(1)}).Equal(Array([]Value{Int(2)})))
+}
+
+func TestInvalidValuesCannotBeEncoded(t *testing.T) {
+	_, err := json.Marshal(Value{})
+	assert.ErrorIs(t, err, errInvalidValue)
+	_, err = json.Marshal(Float(math.NaN()))
+	assert.ErrorIs(t, err, errNonFiniteFloat)
+	_, err = json.Marshal(Object(map[string]Value{"bad": Float(math.Inf(1))}))
+	assert.ErrorContains(t, err, `key "bad"`)
+	_, err = json.Marshal(Array([]Value{Value{}}))
+	assert.ErrorIs(t, err, errInvalidValue)
+	assert.Contains(t, Value{}.String(), "invalid")
+}
