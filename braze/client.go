@@ -1,0 +1,354 @@
+package braze
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+
+	"github.com/mpbraze/mpbraze/internal/clock"
+	"github.com/mpbraze/mpbraze/internal/httpretry"
+	"github.com/mpbraze/mpbraze/internal/secret"
+)
+
+// Version is the library version sent in the default User-Agent.
+const Version = "0.1.0"
+
+// DefaultUserAgent is the User-Agent header sent unless WithUserAgent is set.
+const DefaultUserAgent = "mpbraze-go/" + Version
+
+// Client calls Braze's REST API: one method per endpoint, each validating
+// its request, waiting on the endpoint family's client-side rate limiter
+// before every attempt, and retrying what can be retried (see RetryPolicy).
+// It is safe for concurrent use; create one per REST key and reuse it.
+//
+// Printing a Client (fmt, slog) shows its endpoint, never the key.
+type Client struct {
+	key       secret.Secret
+	baseURL   string
+	userAgent string
+	limits    Limits
+	clock     clock.Clock
+	logger    *slog.Logger
+	retry     *httpretry.Client
+	limiters  [numFamilies]*httpretry.Limiter
+	onRetry   func(RetryEvent)
+	stats     clientCounters
+}
+
+// NewClient returns a client that authenticates with restKey (a Braze REST
+// API key with the permissions of the endpoints you call).
+//
+// Exactly one of WithInstance or WithBaseURL is required; there is no
+// default instance, because guessing one would send data to the wrong
+// region. Errors are *ConfigError values naming the option at fault.
+func NewClient(restKey string, opts ...Option) (*Client, error) {
+	var s settings
+	for _, o := range opts {
+		if o != nil {
+			o(&s)
+		}
+	}
+	if strings.TrimSpace(restKey) == "" {
+		return nil, &ConfigError{Option: "restKey", Reason: "empty; pass the Braze REST API key"}
+	}
+	if strings.ContainsAny(restKey, "\r\n") {
+		return nil, &ConfigError{Option: "restKey", Reason: "contains a line break"}
+	}
+	base, err := resolveBaseURL(&s)
+	if err != nil {
+		return nil, err
+	}
+	for name, rl := range map[string]RateLimit{"Track": s.rateLimits.Track, "Users": s.rateLimits.Users,
+		"Subscription": s.rateLimits.Subscription, "Rename": s.rateLimits.Rename} {
+		if err := rl.validate(name); err != nil {
+			return nil, err
+		}
+	}
+	if s.retry.MinBackoff < 0 || s.retry.MaxBackoff < 0 || s.retry.MaxRetryAfter < 0 {
+		return nil, &ConfigError{Option: "WithRetryPolicy", Reason: "durations must not be negative"}
+	}
+	if s.limits.MaxObjects < 0 || s.limits.MaxBodyBytes < 0 || s.limits.MaxNestedBytes < 0 {
+		return nil, &ConfigError{Option: "WithLimits", Reason: "caps must not be negative"}
+	}
+
+	c := &Client{
+		key:       secret.New(restKey),
+		baseURL:   base,
+		userAgent: s.userAgent,
+		limits:    s.limits.normalized(),
+		clock:     clock.OrReal(s.clock),
+		logger:    s.logger,
+		onRetry:   s.onRetry,
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	c.limiters = newLimiters(s.rateLimits, c.clock)
+	c.retry = httpretry.New(httpretry.Config{
+		HTTPClient: s.httpClient,
+		Logger:     s.logger,
+		Clock:      c.clock,
+		Policy:     s.retry.internal(),
+		Seed:       s.jitterSeed,
+		OnRetry:    func(r httpretry.Retry) { c.observeRetry(r, nil) },
+		OnGiveUp:   func(r httpretry.Retry, why error) { c.observeRetry(r, why) },
+	})
+	return c, nil
+}
+
+func resolveBaseURL(s *settings) (string, error) {
+	switch {
+	case s.instanceSet && s.baseURLSet:
+		return "", &ConfigError{Option: "WithInstance", Value: string(s.instance), Reason: "conflicts with WithBaseURL; set one of them"}
+	case s.instanceSet:
+		if !s.instance.Valid() {
+			return "", &ConfigError{Option: "WithInstance", Value: string(s.instance), Reason: "unknown instance (see braze.Instances)"}
+		}
+		return s.instance.BaseURL(), nil
+	case !s.baseURLSet:
+		return "", &ConfigError{Option: "WithInstance", Reason: "no Braze endpoint: set WithInstance (e.g. braze.US03) or WithBaseURL"}
+	}
+	raw := strings.TrimSpace(s.baseURL)
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "", &ConfigError{Option: "WithBaseURL", Value: raw, Reason: "not an absolute URL"}
+	}
+	if u.User != nil {
+		return "", &ConfigError{Option: "WithBaseURL", Value: u.Redacted(), Reason: "must not contain credentials; the REST key goes in restKey"}
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", &ConfigError{Option: "WithBaseURL", Value: raw, Reason: "must not have a query or fragment"}
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !s.allowHTTP {
+			return "", &ConfigError{Option: "WithBaseURL", Value: raw, Reason: "plain http is refused; use https or add WithAllowHTTP()"}
+		}
+	default:
+		return "", &ConfigError{Option: "WithBaseURL", Value: raw, Reason: "scheme must be https (or http with WithAllowHTTP)"}
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// BaseURL returns the REST endpoint the client calls.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// Limits returns the caps Track validates against.
+func (c *Client) Limits() Limits { return c.limits }
+
+// String describes the client without its key.
+func (c *Client) String() string { return "braze.Client{" + c.baseURL + "}" }
+
+// GoString describes the client without its key (for %#v).
+func (c *Client) GoString() string {
+	return "&braze.Client{baseURL: " + c.baseURL + ", key: " + secret.Redacted + "}"
+}
+
+// Format prints String for every verb, so %v/%+v/%#v of a Client never
+// walk its fields.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue makes slog print the endpoint only.
+func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// clk, clientLimits and clientRetryCounts are the hooks the Batcher uses.
+func (c *Client) clk() clock.Clock { return c.clock }
+
+func clientLimits(c *Client) Limits { return c.limits }
+
+func clientRetryCounts(c *Client) (retries, rateLimited uint64) {
+	s := c.Stats()
+	return s.Retries, s.RateLimited
+}
+
+// endpoint describes one REST path.
+type endpoint struct {
+	path   string
+	family family
+}
+
+var (
+	epTrack        = endpoint{"/users/track", familyTrack}
+	epAliasNew     = endpoint{"/users/alias/new", familyUsers}
+	epIdentify     = endpoint{"/users/identify", familyUsers}
+	epMerge        = endpoint{"/users/merge", familyUsers}
+	epDelete       = endpoint{"/users/delete", familyUsers}
+	epSubscription = endpoint{"/v2/subscription/status/set", familySubscription}
+	epRename       = endpoint{"/users/external_ids/rename", familyRename}
+)
+
+// errorBody is the shape of Braze's fatal answers.
+type errorBody struct {
+	Message string        `json:"message"`
+	Errors  []ObjectError `json:"errors"`
+}
+
+// post sends body to ep and decodes a 2xx answer into out. Non-2xx answers
+// become *APIError, unanswered requests *TransportError, and a context end
+// returns the context's error (wrapped).
+func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) error {
+	if ctx == nil {
+		return errors.New("braze: nil context")
+	}
+	if len(body) > c.limits.MaxBodyBytes {
+		return fmt.Errorf("braze: POST %s: %d-byte body over the %d-byte limit: %w", ep.path, len(body), c.limits.MaxBodyBytes, ErrBodyTooLarge)
+	}
+	c.stats.requests.Add(1)
+	start := c.clock.Now()
+	hdr := make(http.Header, 4)
+	hdr["Authorization"] = []string{"Bearer " + c.key.Reveal()}
+	hdr["Content-Type"] = []string{"application/json"}
+	hdr["Accept"] = []string{"application/json"}
+	hdr["User-Agent"] = []string{c.userAgent}
+	resp, out2, err := c.retry.Do(ctx, httpretry.Request{
+		Method:        http.MethodPost,
+		URL:           c.baseURL + ep.path,
+		Header:        hdr,
+		Body:          body,
+		Endpoint:      ep.path,
+		BeforeAttempt: c.waitFunc(ep.family),
+	})
+	c.stats.attempts.Add(uint64(max(out2.Attempts, 0)))
+	if err != nil {
+		c.stats.failed.Add(1)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request abandoned", slog.String("endpoint", ep.path), slog.Any("error", ctxErr))
+			return fmt.Errorf("braze: POST %s: %w", ep.path, err)
+		}
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			// Keep the operation text short; the URL holds no secret but
+			// is already in the message as the endpoint.
+			err = urlErr.Err
+		}
+		te := &TransportError{Endpoint: ep.path, Attempts: out2.Attempts, Err: err, GaveUp: out2.GaveUp}
+		c.logger.LogAttrs(ctx, slog.LevelWarn, "braze request failed", slog.String("endpoint", ep.path),
+			slog.Int("attempts", out2.Attempts), slog.String("error", te.Error()))
+		return te
+	}
+	defer resp.Body.Close()
+	data, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	elapsed := c.clock.Now().Sub(start)
+	if readErr == nil && len(data) > MaxResponseBytes {
+		readErr = ErrResponseTooLarge
+	}
+
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request done", slog.String("endpoint", ep.path),
+			slog.Int("status", resp.StatusCode), slog.Int("attempts", out2.Attempts), slog.Duration("elapsed", elapsed))
+		if readErr != nil {
+			c.stats.failed.Add(1)
+			return fmt.Errorf("braze: POST %s: %d answer unreadable: %w", ep.path, resp.StatusCode, readErr)
+		}
+		if out != nil && len(bytes.TrimSpace(data)) > 0 {
+			if err := json.Unmarshal(data, out); err != nil {
+				c.stats.failed.Add(1)
+				return fmt.Errorf("braze: POST %s: %d answer is not the expected JSON: %w", ep.path, resp.StatusCode, err)
+			}
+		}
+		return nil
+	}
+
+	c.stats.failed.Add(1)
+	apiErr := &APIError{
+		StatusCode: resp.StatusCode,
+		Retryable:  httpretry.RetryableStatus(resp.StatusCode),
+		RetryAfter: out2.RetryAfter,
+		Endpoint:   ep.path,
+		Attempts:   out2.Attempts,
+		cause:      out2.GaveUp,
+	}
+	if apiErr.RetryAfter == 0 {
+		apiErr.RetryAfter, _ = httpretry.ServerHint(resp, c.clock.Now())
+	}
+	var eb errorBody
+	if readErr == nil && json.Unmarshal(data, &eb) == nil {
+		apiErr.Message, apiErr.Errors = eb.Message, eb.Errors
+	}
+	if apiErr.Message == "" {
+		apiErr.Message = http.StatusText(resp.StatusCode)
+	}
+	c.logger.LogAttrs(ctx, slog.LevelWarn, "braze request rejected", slog.String("endpoint", ep.path),
+		slog.Int("status", resp.StatusCode), slog.String("message", apiErr.Message),
+		slog.Int("object_errors", len(apiErr.Errors)), slog.Int("attempts", out2.Attempts))
+	return apiErr
+}
+
+func (c *Client) observeRetry(r httpretry.Retry, gaveUp error) {
+	if gaveUp == nil {
+		c.stats.retries.Add(1)
+	} else {
+		c.stats.gaveUp.Add(1)
+	}
+	switch {
+	case r.StatusCode == http.StatusTooManyRequests:
+		c.stats.rateLimited.Add(1)
+	case r.StatusCode >= 500:
+		c.stats.serverErrors.Add(1)
+	case r.StatusCode == 0:
+		c.stats.transportErrors.Add(1)
+	}
+	if c.onRetry != nil {
+		ev := RetryEvent{Endpoint: r.Endpoint, Attempt: r.Attempt, StatusCode: r.StatusCode, Err: r.Err,
+			Wait: r.Wait, GaveUp: gaveUp}
+		if r.HasServerHint {
+			ev.RetryAfter = r.ServerHint
+		}
+		c.onRetry(ev)
+	}
+}
+
+// ClientStats are cumulative counters of a Client (see Client.Stats).
+type ClientStats struct {
+	// Requests is the number of calls that reached the network layer
+	// (validation failures are not counted).
+	Requests uint64
+	// Attempts is the number of HTTP attempts, retries included.
+	Attempts uint64
+	// Retries is the number of retries made.
+	Retries uint64
+	// RateLimited counts 429 answers, retried or not.
+	RateLimited uint64
+	// ServerErrors counts retryable 5xx answers, retried or not.
+	ServerErrors uint64
+	// TransportErrors counts attempts without an answer, retried or not.
+	TransportErrors uint64
+	// GaveUp counts retryable failures not retried further (policy,
+	// budget, or a too-long Retry-After).
+	GaveUp uint64
+	// Failed counts calls that returned an error.
+	Failed uint64
+	// RetryBudget is the retry budget's current token count.
+	RetryBudget int
+}
+
+type clientCounters struct {
+	requests, attempts, retries, rateLimited, serverErrors, transportErrors, gaveUp, failed atomic.Uint64
+}
+
+// Stats returns a snapshot of the client's counters.
+func (c *Client) Stats() ClientStats {
+	return ClientStats{
+		Requests:        c.stats.requests.Load(),
+		Attempts:        c.stats.attempts.Load(),
+		Retries:         c.stats.retries.Load(),
+		RateLimited:     c.stats.rateLimited.Load(),
+		ServerErrors:    c.stats.serverErrors.Load(),
+		TransportErrors: c.stats.transportErrors.Load(),
+		GaveUp:          c.stats.gaveUp.Load(),
+		Failed:          c.stats.failed.Load(),
+		RetryBudget:     c.retry.Budget().Tokens(),
+	}
+}

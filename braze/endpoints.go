@@ -1,0 +1,189 @@
+package braze
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// errNilRequest is returned for a nil request pointer.
+var errNilRequest = errors.New("braze: nil request")
+
+// Track sends a /users/track request (attributes, then events, then
+// purchases, in Braze's processing order).
+//
+// The request is validated first (req.Validate with the client's Limits);
+// an invalid request returns the ValidationErrors without any HTTP call.
+//
+// A 201 answer returns the response and a nil error even when Braze
+// rejected some objects: resp.Errors lists them and resp.FailedObjects(req)
+// maps them to the request's objects; every object not listed was accepted.
+// A 400 in which every object was invalid returns an *APIError carrying the
+// per-object Errors. Other failures return *APIError (Braze answered),
+// *TransportError (no answer) or the context's error.
+func (c *Client) Track(ctx context.Context, req *TrackRequest) (*TrackResponse, error) {
+	if req == nil {
+		return nil, errNilRequest
+	}
+	if err := req.Validate(c.limits); err != nil {
+		return nil, err
+	}
+	body, err := req.AppendJSON(make([]byte, 0, 256*max(1, req.Len())))
+	if err != nil {
+		return nil, fmt.Errorf("braze: encoding /users/track request: %w", err)
+	}
+	var resp TrackResponse
+	if err := c.post(ctx, epTrack, body, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// AliasNew sends /users/alias/new: each alias is added to the user with the
+// given external_id, or creates an alias-only user when it has none.
+func (c *Client) AliasNew(ctx context.Context, req *AliasNewRequest) (*AliasNewResponse, error) {
+	var resp AliasNewResponse
+	if err := c.sendJSON(ctx, epAliasNew, req, validatorOf(req), &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Identify sends /users/identify: anonymous (alias, email or phone) profiles
+// are merged into the profile with the given external_id.
+func (c *Client) Identify(ctx context.Context, req *IdentifyRequest) (*IdentifyResponse, error) {
+	var resp IdentifyResponse
+	if err := c.sendJSON(ctx, epIdentify, req, validatorOf(req), &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Merge sends /users/merge. Braze answers 202 and merges asynchronously.
+func (c *Client) Merge(ctx context.Context, req *MergeRequest) (*MergeResponse, error) {
+	var resp MergeResponse
+	if err := c.sendJSON(ctx, epMerge, req, validatorOf(req), &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// Delete sends /users/delete. Deletion is irreversible; the response counts
+// the users queued for deletion.
+func (c *Client) Delete(ctx context.Context, req *DeleteRequest) (*DeleteResponse, error) {
+	var resp DeleteResponse
+	if err := c.sendJSON(ctx, epDelete, req, validatorOf(req), &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// SetSubscriptionStatus sends /v2/subscription/status/set, updating one or
+// more subscription groups for the listed users.
+func (c *Client) SetSubscriptionStatus(ctx context.Context, req *SubscriptionStatusSetRequest) (*SubscriptionStatusSetResponse, error) {
+	var resp SubscriptionStatusSetResponse
+	if err := c.sendJSON(ctx, epSubscription, req, validatorOf(req), &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// RenameExternalIDs sends /users/external_ids/rename. Renames Braze refuses
+// individually are listed in the response's RenameErrors with a nil error.
+func (c *Client) RenameExternalIDs(ctx context.Context, req *ExternalIDRenameRequest) (*ExternalIDRenameResponse, error) {
+	var resp ExternalIDRenameResponse
+	if err := c.sendJSON(ctx, epRename, req, validatorOf(req), &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+type validator interface{ Validate() error }
+
+// validatorOf returns v as a validator, or nil for a nil pointer (so that
+// sendJSON can refuse it instead of calling a method on nil).
+func validatorOf[T any, P interface {
+	*T
+	validator
+}](p P) validator {
+	if p == nil {
+		return nil
+	}
+	return p
+}
+
+func (c *Client) sendJSON(ctx context.Context, ep endpoint, req any, v validator, out any) error {
+	if v == nil {
+		return errNilRequest
+	}
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("braze: encoding %s request: %w", ep.path, err)
+	}
+	return c.post(ctx, ep, body, out)
+}
+
+// FailedObject is one object Braze rejected, found from its ObjectError:
+// exactly one of Attributes, Event and Purchase points into the request,
+// unless Braze cited an index the request does not have (then all are nil
+// and the error still says which one).
+type FailedObject struct {
+	// Error is Braze's report (type, input_array, index).
+	Error ObjectError
+	// Attributes is the rejected attributes object, if InputArray is
+	// "attributes".
+	Attributes *Attributes
+	// Event is the rejected event, if InputArray is "events".
+	Event *Event
+	// Purchase is the rejected purchase, if InputArray is "purchases".
+	Purchase *Purchase
+}
+
+// Found reports whether the error was matched to an object of the request.
+func (f FailedObject) Found() bool {
+	return f.Attributes != nil || f.Event != nil || f.Purchase != nil
+}
+
+// FailedObjects maps the response's per-object errors to the objects of
+// req, the request that produced the response. Objects not returned were
+// accepted.
+func (r *TrackResponse) FailedObjects(req *TrackRequest) []FailedObject {
+	if r == nil {
+		return nil
+	}
+	return MatchObjectErrors(req, r.Errors)
+}
+
+// MatchObjectErrors maps per-object errors (from a TrackResponse or an
+// APIError) to the objects of req, in the order of errs.
+func MatchObjectErrors(req *TrackRequest, errs []ObjectError) []FailedObject {
+	if len(errs) == 0 {
+		return nil
+	}
+	out := make([]FailedObject, len(errs))
+	for i, e := range errs {
+		out[i].Error = e
+		if req == nil || e.Index < 0 {
+			continue
+		}
+		switch e.InputArray {
+		case "attributes":
+			if e.Index < len(req.Attributes) {
+				out[i].Attributes = &req.Attributes[e.Index]
+			}
+		case "events":
+			if e.Index < len(req.Events) {
+				out[i].Event = &req.Events[e.Index]
+			}
+		case "purchases":
+			if e.Index < len(req.Purchases) {
+				out[i].Purchase = &req.Purchases[e.Index]
+			}
+		}
+	}
+	return out
+}
