@@ -1,0 +1,151 @@
+package mparticle
+
+import "reflect"
+
+// newEventData returns an empty data struct for t; unknown types get an
+// UnknownEvent that remembers t.
+func newEventData(t EventType) EventData {
+	switch t {
+	case EventCustom:
+		return &CustomEvent{}
+	case EventScreenView:
+		return &ScreenView{}
+	case EventCommerce:
+		return &CommerceEvent{}
+	case EventSessionStart:
+		return &SessionStart{}
+	case EventSessionEnd:
+		return &SessionEnd{}
+	case EventUserAttributeChange:
+		return &UserAttributeChange{}
+	case EventUserIdentityChange:
+		return &UserIdentityChange{}
+	case EventPushRegistration:
+		return &PushRegistration{}
+	case EventOptOut:
+		return &OptOut{}
+	case EventApplicationStateTransition:
+		return &ApplicationStateTransition{}
+	case EventCrashReport:
+		return &CrashReport{}
+	case EventBreadcrumb:
+		return &Breadcrumb{}
+	case EventPushMessage:
+		return &PushMessage{}
+	case EventNetworkPerformance:
+		return &NetworkPerformance{}
+	case EventProfile:
+		return &Profile{}
+	case EventFirstRun:
+		return &FirstRun{}
+	case EventUninstall:
+		return &Uninstall{}
+	case EventPreAttribution:
+		return &PreAttribution{}
+	case EventPushReaction:
+		return &PushReaction{}
+	}
+	return &UnknownEvent{Type: t}
+}
+
+// KnownEventType reports whether t is one of the 19 event types this package
+// models with its own struct.
+func KnownEventType(t EventType) bool {
+	_, unknown := newEventData(t).(*UnknownEvent)
+	return !unknown
+}
+
+// Event presence indexes.
+const (
+	evFieldType = 0
+	evFieldData = 1
+)
+
+// decodeJSON reads an envelope in one pass when event_type comes before
+// data (the usual order); otherwise data is skipped first and decoded once
+// the type is known.
+func (ev *Event) decodeJSON(d *decoder) error {
+	dataStart, dataEnd := -1, -1
+	err := d.object(func(key []byte) error {
+		switch string(key) {
+		case "event_type":
+			var s string
+			err := d.readString(&s, &ev.present, evFieldType)
+			ev.Type = EventType(s)
+			return err
+		case "data":
+			if isNull, err := d.null(); isNull || err != nil {
+				ev.Data = nil
+				ev.present.markNull(evFieldData)
+				dataStart = -1
+				return err
+			}
+			ev.present.markPresent(evFieldData)
+			if ev.present.isPresent(evFieldType) {
+				ev.Data = newEventData(ev.Type)
+				dataStart = -1
+				return ev.Data.decodeJSON(d)
+			}
+			d.ws()
+			dataStart = d.pos
+			err := d.skip()
+			dataEnd = d.pos
+			return err
+		}
+		return d.unknown(&ev.Unknown, key)
+	})
+	if err != nil || dataStart < 0 {
+		return err
+	}
+	sub := decoder{data: d.data[:dataEnd], pos: dataStart, depth: d.depth}
+	ev.Data = newEventData(ev.Type)
+	if err := ev.Data.decodeJSON(&sub); err != nil {
+		return withSeg(err, "data")
+	}
+	return nil
+}
+
+// isNilData reports whether data is nil or a typed nil pointer.
+func isNilData(data EventData) bool {
+	if data == nil {
+		return true
+	}
+	v := reflect.ValueOf(data)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+func (ev *Event) encodeJSON(e *encoder) {
+	e.buf = append(e.buf, '{')
+	t := ev.Type
+	hasData := !isNilData(ev.Data)
+	if t == "" && hasData {
+		t = ev.Data.EventType()
+	}
+	e.fieldString(`"event_type":`, string(t), false, ev.present, evFieldType)
+	if hasData {
+		e.key(`"data":`)
+		ev.Data.encodeJSON(e)
+	} else if ev.present.isPresent(evFieldData) {
+		e.key(`"data":`)
+		e.null()
+	}
+	e.unknown(ev.Unknown)
+	e.buf = append(e.buf, '}')
+}
+
+// MarshalJSON encodes the envelope losslessly: see the Batch documentation.
+func (ev Event) MarshalJSON() ([]byte, error) { return marshalModel(&ev) }
+
+// UnmarshalJSON decodes an envelope, choosing the data struct by event_type.
+func (ev *Event) UnmarshalJSON(data []byte) error { return unmarshalModel(ev, data) }
+
+func (d *decoder) readEvents(p *[]Event, fs *fieldSet, i uint) error {
+	return readStructSlice(d, p, fs, i)
+}
+
+func (e *encoder) fieldEvents(k string, v []Event, always bool, fs fieldSet, i uint) {
+	fieldStructSlice(e, k, v, always, fs, i)
+}
+
+// The UnknownEvent codec comes from json_gen.go; its data struct has the
+// same shape as the known types.

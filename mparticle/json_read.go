@@ -1,0 +1,340 @@
+package mparticle
+
+// Field readers used by the generated decoders (json_gen.go). Each handles
+// null itself so the three wire states survive: absent (never called), null
+// (recorded in the fieldSet or Optional), and a value.
+
+func (d *decoder) readString(p *string, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = ""
+		fs.markNull(i)
+		return err
+	}
+	s, err := d.str()
+	if err != nil {
+		return err
+	}
+	*p = s
+	fs.markPresent(i)
+	return nil
+}
+
+func (d *decoder) readInt64(p *int64, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = 0
+		fs.markNull(i)
+		return err
+	}
+	n, err := d.int64v()
+	if err != nil {
+		return err
+	}
+	*p = n
+	fs.markPresent(i)
+	return nil
+}
+
+func (d *decoder) readFloat64(p *float64, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = 0
+		fs.markNull(i)
+		return err
+	}
+	f, err := d.float64v()
+	if err != nil {
+		return err
+	}
+	*p = f
+	fs.markPresent(i)
+	return nil
+}
+
+func (d *decoder) readBool(p *bool, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = false
+		fs.markNull(i)
+		return err
+	}
+	b, err := d.boolean()
+	if err != nil {
+		return err
+	}
+	*p = b
+	fs.markPresent(i)
+	return nil
+}
+
+func (d *decoder) readStringPtr(p **string, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = nil
+		fs.markNull(i)
+		return err
+	}
+	s, err := d.str()
+	if err != nil {
+		return err
+	}
+	*p = &s
+	fs.markPresent(i)
+	return nil
+}
+
+func (d *decoder) readOptInt64(p *Optional[int64]) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = Null[int64]()
+		return err
+	}
+	n, err := d.int64v()
+	if err != nil {
+		return err
+	}
+	*p = Some(n)
+	return nil
+}
+
+func (d *decoder) readOptFloat64(p *Optional[float64]) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = Null[float64]()
+		return err
+	}
+	f, err := d.float64v()
+	if err != nil {
+		return err
+	}
+	*p = Some(f)
+	return nil
+}
+
+func (d *decoder) readOptBool(p *Optional[bool]) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = Null[bool]()
+		return err
+	}
+	b, err := d.boolean()
+	if err != nil {
+		return err
+	}
+	*p = Some(b)
+	return nil
+}
+
+func (d *decoder) readOptString(p *Optional[string]) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = Null[string]()
+		return err
+	}
+	s, err := d.str()
+	if err != nil {
+		return err
+	}
+	*p = Some(s)
+	return nil
+}
+
+// attributeValue reads any JSON value into an AttributeValue.
+func (d *decoder) attributeValue(p *AttributeValue) error {
+	switch c := d.peek(); c {
+	case 'n':
+		*p = AttributeValue{kind: KindNull}
+		return d.literal("null")
+	case 't', 'f':
+		b, err := d.boolean()
+		*p = BoolAttr(b)
+		return err
+	case '"':
+		s, err := d.str()
+		*p = AttributeValue{kind: KindString, s: s}
+		return err
+	case '[':
+		return d.listOrRaw(p)
+	case '{':
+		start := d.pos
+		if err := d.skip(); err != nil {
+			return err
+		}
+		*p = AttributeValue{kind: KindRaw, s: string(d.data[start:d.pos])}
+		return nil
+	default:
+		lit, err := d.number()
+		if err != nil {
+			return err
+		}
+		*p = AttributeValue{kind: KindNumber, s: string(lit)}
+		return nil
+	}
+}
+
+// listOrRaw reads an array: a list when every element is a string, else raw
+// JSON text.
+func (d *decoder) listOrRaw(p *AttributeValue) error {
+	start := d.pos
+	list := []string{}
+	allStrings := true
+	err := d.array(func(int) error {
+		if allStrings && d.peek() == '"' {
+			s, err := d.str()
+			list = append(list, s)
+			return err
+		}
+		allStrings = false
+		return d.skip()
+	})
+	if err != nil {
+		return err
+	}
+	if allStrings {
+		*p = AttributeValue{kind: KindList, list: list}
+		return nil
+	}
+	*p = AttributeValue{kind: KindRaw, s: string(d.data[start:d.pos])}
+	return nil
+}
+
+func (d *decoder) readAttr(p *AttributeValue) error { return d.attributeValue(p) }
+
+func (d *decoder) readAttrMap(p *map[string]AttributeValue, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = nil
+		fs.markNull(i)
+		return err
+	}
+	m := *p
+	if m == nil {
+		m = make(map[string]AttributeValue)
+	}
+	err := d.object(func(key []byte) error {
+		var v AttributeValue
+		if err := d.attributeValue(&v); err != nil {
+			return err
+		}
+		m[string(key)] = v
+		return nil
+	})
+	*p = m
+	fs.markPresent(i)
+	return err
+}
+
+func (d *decoder) readStringMap(p *map[string]string, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = nil
+		fs.markNull(i)
+		return err
+	}
+	m := *p
+	if m == nil {
+		m = make(map[string]string)
+	}
+	err := d.object(func(key []byte) error {
+		s, err := d.str()
+		m[string(key)] = s
+		return err
+	})
+	*p = m
+	fs.markPresent(i)
+	return err
+}
+
+func (d *decoder) readStringMapMap(p *map[string]map[string]string, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = nil
+		fs.markNull(i)
+		return err
+	}
+	m := *p
+	if m == nil {
+		m = make(map[string]map[string]string)
+	}
+	err := d.object(func(key []byte) error {
+		inner := make(map[string]string)
+		err := d.object(func(k2 []byte) error {
+			s, err := d.str()
+			inner[string(k2)] = s
+			return err
+		})
+		m[string(key)] = inner
+		return err
+	})
+	*p = m
+	fs.markPresent(i)
+	return err
+}
+
+func (d *decoder) readStrings(p *[]string, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = nil
+		fs.markNull(i)
+		return err
+	}
+	out := []string{}
+	err := d.array(func(int) error {
+		s, err := d.str()
+		out = append(out, s)
+		return err
+	})
+	*p = out
+	fs.markPresent(i)
+	return err
+}
+
+// decodable is a model struct with a generated or hand-written decoder.
+type decodable[T any] interface {
+	*T
+	decodeJSON(d *decoder) error
+}
+
+func readStructPtr[T any, P decodable[T]](d *decoder, p **T, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = nil
+		fs.markNull(i)
+		return err
+	}
+	v := new(T)
+	if err := P(v).decodeJSON(d); err != nil {
+		return err
+	}
+	*p = v
+	fs.markPresent(i)
+	return nil
+}
+
+func readStructSlice[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = nil
+		fs.markNull(i)
+		return err
+	}
+	out := make([]T, 0, 4)
+	err := d.array(func(int) error {
+		var zero T
+		out = append(out, zero)
+		return P(&out[len(out)-1]).decodeJSON(d)
+	})
+	*p = out
+	fs.markPresent(i)
+	return err
+}
+
+func readStructPtrMap[T any, P decodable[T]](d *decoder, p *map[string]*T, fs *fieldSet, i uint) error {
+	if isNull, err := d.null(); isNull || err != nil {
+		*p = nil
+		fs.markNull(i)
+		return err
+	}
+	m := *p
+	if m == nil {
+		m = make(map[string]*T)
+	}
+	err := d.object(func(key []byte) error {
+		if isNull, err := d.null(); isNull || err != nil {
+			m[string(key)] = nil
+			return err
+		}
+		v := new(T)
+		m[string(key)] = v
+		return P(v).decodeJSON(d)
+	})
+	*p = m
+	fs.markPresent(i)
+	return err
+}

@@ -1,0 +1,622 @@
+package mparticle
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// This file is a small validating JSON reader. The model types decode
+// themselves with it in a single pass: each object is walked key by key, a
+// known key is decoded straight into its Go field, an unknown key has its raw
+// value copied into the Unknown map. Nothing is decoded twice and nothing goes
+// through map[string]any, which is what keeps typed decoding cheaper than a
+// generic decode (see BenchmarkDecodeBatch).
+
+// maxDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxDepth = 10000
+
+// decoder reads one JSON text held in memory.
+type decoder struct {
+	data  []byte
+	pos   int
+	depth int
+	// scratch holds unescaped object keys.
+	scratch []byte
+}
+
+// jsonError is a decode error with the JSON path where it happened. The path
+// is built only on the error path: each enclosing object or array prepends
+// its segment while the error travels up.
+type jsonError struct {
+	segs   []string // innermost first
+	offset int
+	msg    string
+}
+
+func (e *jsonError) Error() string {
+	p := e.path()
+	if p == "" {
+		return e.msg
+	}
+	return p + ": " + e.msg
+}
+
+func (e *jsonError) path() string {
+	var b strings.Builder
+	for i := len(e.segs) - 1; i >= 0; i-- {
+		s := e.segs[i]
+		if b.Len() > 0 && s[0] != '[' {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func (d *decoder) errorf(msg string) error {
+	return &jsonError{offset: d.pos, msg: msg}
+}
+
+func (d *decoder) errAt(pos int, msg string) error {
+	return &jsonError{offset: pos, msg: msg}
+}
+
+// withSeg adds a path segment to err (when it is a *jsonError).
+func withSeg(err error, seg string) error {
+	if je, ok := err.(*jsonError); ok {
+		je.segs = append(je.segs, seg)
+	}
+	return err
+}
+
+func (d *decoder) ws() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte, or 0 at the end.
+func (d *decoder) peek() byte {
+	d.ws()
+	if d.pos < len(d.data) {
+		return d.data[d.pos]
+	}
+	return 0
+}
+
+// topLevel runs fn on the single value of d.data and checks nothing but
+// whitespace follows.
+func (d *decoder) topLevel(fn func(*decoder) error) error {
+	if err := fn(d); err != nil {
+		return err
+	}
+	if d.peek() != 0 {
+		return d.errorf("invalid character " + quoteChar(d.data[d.pos]) + " after top-level value")
+	}
+	return nil
+}
+
+func quoteChar(c byte) string {
+	if c == '\'' {
+		return `'\''`
+	}
+	if c == '"' {
+		return `'"'`
+	}
+	s := strconv.Quote(string(rune(c)))
+	if c >= utf8.RuneSelf {
+		s = strconv.Quote(string([]byte{c}))
+	}
+	return "'" + s[1:len(s)-1] + "'"
+}
+
+// kindName names the JSON kind starting with c, for error messages.
+func kindName(c byte) string {
+	switch c {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case 0:
+		return "end of input"
+	}
+	if c == '-' || (c >= '0' && c <= '9') {
+		return "number"
+	}
+	return "invalid character " + quoteChar(c)
+}
+
+func (d *decoder) expected(what string) error {
+	return d.errorf("expected " + what + ", got " + kindName(d.peek()))
+}
+
+// null consumes a null literal if one is next.
+func (d *decoder) null() (bool, error) {
+	if d.peek() != 'n' {
+		return false, nil
+	}
+	return true, d.literal("null")
+}
+
+func (d *decoder) literal(lit string) error {
+	if len(d.data)-d.pos < len(lit) || string(d.data[d.pos:d.pos+len(lit)]) != lit {
+		if rest := d.data[d.pos:]; len(rest) < len(lit) && string(rest) == lit[:len(rest)] {
+			// Truncated input: report at the end so stream framing reads more.
+			return d.errAt(len(d.data), "unexpected end of input in literal "+lit)
+		}
+		return d.errorf("invalid literal, expected " + lit)
+	}
+	d.pos += len(lit)
+	return nil
+}
+
+// object walks an object; fn must consume the value of each key. The key
+// slice is only valid during the call.
+func (d *decoder) object(fn func(key []byte) error) error {
+	if d.peek() != '{' {
+		return d.expected("object")
+	}
+	d.depth++
+	if d.depth > maxDepth {
+		return d.errorf("nesting too deep")
+	}
+	d.pos++
+	if d.peek() == '}' {
+		d.pos++
+		d.depth--
+		return nil
+	}
+	for {
+		if d.peek() != '"' {
+			return d.errorf("expected object key string, got " + kindName(d.peek()))
+		}
+		key, err := d.keyBytes()
+		if err != nil {
+			return err
+		}
+		if d.peek() != ':' {
+			return d.errorf("expected ':' after object key, got " + kindName(d.peek()))
+		}
+		d.pos++
+		if err := fn(key); err != nil {
+			return withSeg(err, string(key))
+		}
+		switch d.peek() {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			d.depth--
+			return nil
+		default:
+			return d.errorf("expected ',' or '}' in object, got " + kindName(d.peek()))
+		}
+	}
+}
+
+// array walks an array; fn must consume element i.
+func (d *decoder) array(fn func(i int) error) error {
+	if d.peek() != '[' {
+		return d.expected("array")
+	}
+	d.depth++
+	if d.depth > maxDepth {
+		return d.errorf("nesting too deep")
+	}
+	d.pos++
+	if d.peek() == ']' {
+		d.pos++
+		d.depth--
+		return nil
+	}
+	for i := 0; ; i++ {
+		if err := fn(i); err != nil {
+			return withSeg(err, "["+strconv.Itoa(i)+"]")
+		}
+		switch d.peek() {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			d.depth--
+			return nil
+		default:
+			return d.errorf("expected ',' or ']' in array, got " + kindName(d.peek()))
+		}
+	}
+}
+
+// scanString validates the string starting at d.pos (the opening quote) and
+// returns the bounds of its contents and whether they need unescaping or
+// UTF-8 repair.
+func (d *decoder) scanString() (start, end int, slow bool, err error) {
+	d.pos++ // opening quote
+	start = d.pos
+	data := d.data
+	i := d.pos
+	for i < len(data) {
+		c := data[i]
+		switch {
+		case c == '"':
+			d.pos = i + 1
+			return start, i, slow, nil
+		case c == '\\':
+			slow = true
+			if i+1 >= len(data) {
+				return 0, 0, false, d.errAt(i, "unexpected end of input in string escape")
+			}
+			switch data[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(data) {
+					return 0, 0, false, d.errAt(i, "unexpected end of input in \\u escape")
+				}
+				for _, h := range data[i+2 : i+6] {
+					if unhex(h) < 0 {
+						return 0, 0, false, d.errAt(i, "invalid \\u escape in string")
+					}
+				}
+				i += 6
+			default:
+				return 0, 0, false, d.errAt(i, "invalid escape in string")
+			}
+		case c < 0x20:
+			return 0, 0, false, d.errAt(i, "invalid control character in string")
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 {
+				slow = true
+			}
+			i += size
+		}
+	}
+	return 0, 0, false, d.errAt(len(data), "unexpected end of input in string")
+}
+
+func unhex(c byte) rune {
+	switch {
+	case c >= '0' && c <= '9':
+		return rune(c - '0')
+	case c >= 'a' && c <= 'f':
+		return rune(c - 'a' + 10)
+	case c >= 'A' && c <= 'F':
+		return rune(c - 'A' + 10)
+	}
+	return -1
+}
+
+// unescape appends the decoded contents of a validated string body to dst,
+// replacing invalid UTF-8 and lone surrogates with U+FFFD as encoding/json
+// does.
+func unescape(dst, s []byte) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c == '\\' {
+			switch s[i+1] {
+			case 'b':
+				dst = append(dst, '\b')
+			case 'f':
+				dst = append(dst, '\f')
+			case 'n':
+				dst = append(dst, '\n')
+			case 'r':
+				dst = append(dst, '\r')
+			case 't':
+				dst = append(dst, '\t')
+			case 'u':
+				r := hex4(s[i+2:])
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+						if r2 := utf16.DecodeRune(r, hex4(s[i+2:])); r2 != utf8.RuneError {
+							dst = utf8.AppendRune(dst, r2)
+							i += 6
+							continue
+						}
+					}
+					r = utf8.RuneError
+				}
+				dst = utf8.AppendRune(dst, r)
+				continue
+			default: // '"', '\\', '/'
+				dst = append(dst, s[i+1])
+			}
+			i += 2
+			continue
+		}
+		if c < utf8.RuneSelf {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
+
+func hex4(b []byte) rune {
+	return unhex(b[0])<<12 | unhex(b[1])<<8 | unhex(b[2])<<4 | unhex(b[3])
+}
+
+// keyBytes reads an object key. The result aliases d.data or d.scratch.
+func (d *decoder) keyBytes() ([]byte, error) {
+	start, end, slow, err := d.scanString()
+	if err != nil {
+		return nil, err
+	}
+	if !slow {
+		return d.data[start:end], nil
+	}
+	d.scratch = unescape(d.scratch[:0], d.data[start:end])
+	return d.scratch, nil
+}
+
+// str reads a string value.
+func (d *decoder) str() (string, error) {
+	if d.peek() != '"' {
+		return "", d.expected("string")
+	}
+	start, end, slow, err := d.scanString()
+	if err != nil {
+		return "", err
+	}
+	if !slow {
+		return string(d.data[start:end]), nil
+	}
+	return string(unescape(make([]byte, 0, end-start), d.data[start:end])), nil
+}
+
+// boolean reads true or false.
+func (d *decoder) boolean() (bool, error) {
+	switch d.peek() {
+	case 't':
+		return true, d.literal("true")
+	case 'f':
+		return false, d.literal("false")
+	}
+	return false, d.expected("boolean")
+}
+
+// number validates a number and returns its literal bytes (aliasing d.data).
+func (d *decoder) number() ([]byte, error) {
+	c := d.peek()
+	if c != '-' && (c < '0' || c > '9') {
+		return nil, d.expected("number")
+	}
+	start := d.pos
+	n := scanNumber(d.data[start:])
+	if n == 0 {
+		end := start
+		for end < len(d.data) && strings.IndexByte("0123456789+-.eE", d.data[end]) >= 0 {
+			end++
+		}
+		if end == len(d.data) {
+			// Truncated input: report at the end so stream framing reads more.
+			return nil, d.errAt(end, "unexpected end of input in number")
+		}
+		return nil, d.errorf("invalid number")
+	}
+	d.pos += n
+	return d.data[start:d.pos], nil
+}
+
+// scanNumber returns the length of the JSON number at the start of b, or 0
+// when b does not start with a valid number.
+func scanNumber(b []byte) int {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if i >= len(b) {
+		return 0
+	}
+	switch {
+	case b[i] == '0':
+		i++
+	case b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return 0
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return 0
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return 0
+		}
+	}
+	return i
+}
+
+// isJSONNumber reports whether b is exactly one JSON number.
+func isJSONNumber(b []byte) bool { return len(b) > 0 && scanNumber(b) == len(b) }
+
+// int64v reads an integer. Integral numbers written with a fraction or
+// exponent (1.0, 1e3) are accepted when they fit; anything else is an error,
+// never a silent truncation.
+func (d *decoder) int64v() (int64, error) {
+	start := d.pos
+	lit, err := d.number()
+	if err != nil {
+		return 0, err
+	}
+	if n, ok := parseInt(lit); ok {
+		return n, nil
+	}
+	f, ferr := strconv.ParseFloat(string(lit), 64)
+	if ferr == nil && f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
+		return int64(f), nil
+	}
+	return 0, d.errAt(start, "number "+string(lit)+" is not an int64")
+}
+
+// parseInt parses a plain integer literal without allocating.
+func parseInt(b []byte) (int64, bool) {
+	neg := false
+	if len(b) > 0 && b[0] == '-' {
+		neg = true
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true
+	}
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// float64v reads a number as float64.
+func (d *decoder) float64v() (float64, error) {
+	start := d.pos
+	lit, err := d.number()
+	if err != nil {
+		return 0, err
+	}
+	if f, ok := parseFloatFast(lit); ok {
+		return f, nil
+	}
+	f, ferr := strconv.ParseFloat(string(lit), 64)
+	if ferr != nil {
+		return 0, d.errAt(start, "number "+string(lit)+" out of float64 range")
+	}
+	return f, nil
+}
+
+// parseFloatFast handles the common short decimals exactly (the classic
+// fast path: a mantissa below 2^53 scaled by an exact power of ten).
+func parseFloatFast(b []byte) (float64, bool) {
+	neg := false
+	if b[0] == '-' {
+		neg = true
+		b = b[1:]
+	}
+	var m uint64
+	digits, frac := 0, 0
+	seenDot := false
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			digits++
+			if seenDot {
+				frac++
+			}
+		case c == '.':
+			seenDot = true
+		default:
+			return 0, false // exponent: use strconv
+		}
+	}
+	if digits > 15 || frac > 22 {
+		return 0, false
+	}
+	f := float64(m) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
+// skip validates and skips one value.
+func (d *decoder) skip() error {
+	switch c := d.peek(); c {
+	case '{':
+		return d.object(func([]byte) error { return d.skip() })
+	case '[':
+		return d.array(func(int) error { return d.skip() })
+	case '"':
+		_, _, _, err := d.scanString()
+		return err
+	case 't':
+		return d.literal("true")
+	case 'f':
+		return d.literal("false")
+	case 'n':
+		return d.literal("null")
+	default:
+		_, err := d.number()
+		return err
+	}
+}
+
+// raw skips one value and returns a copy of its JSON text.
+func (d *decoder) raw() (json.RawMessage, error) {
+	d.ws()
+	start := d.pos
+	if err := d.skip(); err != nil {
+		return nil, err
+	}
+	return append(json.RawMessage(nil), d.data[start:d.pos]...), nil
+}
+
+// unknown stores the value of an unknown key.
+func (d *decoder) unknown(m *map[string]json.RawMessage, key []byte) error {
+	v, err := d.raw()
+	if err != nil {
+		return err
+	}
+	if *m == nil {
+		*m = make(map[string]json.RawMessage)
+	}
+	(*m)[string(key)] = v
+	return nil
+}
