@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/time/rate"
 
@@ -42,11 +43,14 @@ type Client struct {
 	clock      clock.Clock
 	logger     *slog.Logger
 	retry      *httpretry.Client
+	onRetry    func(RetryEvent)
+	stats      clientCounters
 }
 
 // NewClient returns a client for the Events API input identified by key
-// and secret. It needs [WithPod] or [WithBaseURL]. Every configuration error
-// names the option at fault; none of them ever contains the key or secret.
+// and secret. It needs [WithPod] or [WithBaseURL]. Configuration errors are
+// a *[ConfigError] naming the option at fault; none of them ever contains
+// the key or secret.
 func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
 	var cfg config
 	for _, o := range opts {
@@ -54,11 +58,15 @@ func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
 			o(&cfg)
 		}
 	}
-	if key == "" {
-		return nil, errors.New("mparticle: NewClient: key: required")
+	if err := checkCredential("key", key); err != nil {
+		return nil, err
 	}
-	if secretValue == "" {
-		return nil, errors.New("mparticle: NewClient: secret: required")
+	if strings.Contains(key, ":") {
+		// HTTP Basic auth cannot carry a user name with a colon.
+		return nil, &ConfigError{Option: "key", Reason: "contains a colon, which HTTP Basic auth cannot carry"}
+	}
+	if err := checkCredential("secret", secretValue); err != nil {
+		return nil, err
 	}
 	base, err := cfg.resolveBaseURL()
 	if err != nil {
@@ -69,10 +77,13 @@ func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
 		limit, burst = cfg.limit, cfg.burst
 		switch {
 		case limit <= 0 || math.IsNaN(float64(limit)):
-			return nil, fmt.Errorf("mparticle: NewClient: WithRateLimit: limit %v is not positive (use rate.Inf to disable limiting)", float64(limit))
+			return nil, &ConfigError{Option: "WithRateLimit", Value: fmt.Sprint(float64(limit)), Reason: "limit must be positive (rate.Inf disables limiting)"}
 		case limit != rate.Inf && burst < 1:
-			return nil, fmt.Errorf("mparticle: NewClient: WithRateLimit: burst %d is below 1", burst)
+			return nil, &ConfigError{Option: "WithRateLimit", Value: fmt.Sprint(burst), Reason: "burst must be at least 1"}
 		}
+	}
+	if p := cfg.retry; p.MinBackoff < 0 || p.MaxBackoff < 0 || p.MaxRetryAfter < 0 {
+		return nil, &ConfigError{Option: "WithRetryPolicy", Reason: "durations must not be negative"}
 	}
 	maxBatches := MaxBatchesPerRequest
 	if limit != rate.Inf {
@@ -95,6 +106,7 @@ func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
 		maxBatches: maxBatches,
 		clock:      clock.OrReal(cfg.clock),
 		logger:     logger,
+		onRetry:    cfg.onRetry,
 	}
 	c.limiter = httpretry.NewLimiter(limit, burst, c.clock)
 	var hc *http.Client
@@ -107,8 +119,23 @@ func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
 		Logger:     logger,
 		Clock:      c.clock,
 		Policy:     cfg.retry.policy(),
+		Seed:       cfg.jitterSeed,
+		OnRetry:    func(r httpretry.Retry) { c.observeRetry(r, nil) },
+		OnGiveUp:   c.observeRetry,
 	})
 	return c, nil
+}
+
+// checkCredential rejects an empty credential or one with control
+// characters (which could never be a valid key and might split a header).
+func checkCredential(name, v string) error {
+	if v == "" {
+		return &ConfigError{Option: name, Reason: "required"}
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return &ConfigError{Option: name, Reason: "contains a control character"}
+	}
+	return nil
 }
 
 // resolveBaseURL turns the pod / base URL options into the base URL,
@@ -116,42 +143,42 @@ func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
 func (cfg *config) resolveBaseURL() (string, error) {
 	switch {
 	case cfg.podSet && cfg.baseURLSet:
-		return "", errors.New("mparticle: NewClient: WithPod and WithBaseURL are exclusive: give one")
+		return "", &ConfigError{Option: "WithPod", Value: string(cfg.pod), Reason: "conflicts with WithBaseURL; set one of them"}
 	case cfg.podSet:
 		if !cfg.pod.Valid() {
-			return "", fmt.Errorf("mparticle: NewClient: WithPod: %q is not one of US1, US2, EU1, AU1", string(cfg.pod))
+			return "", &ConfigError{Option: "WithPod", Value: string(cfg.pod), Reason: "not one of US1, US2, EU1, AU1"}
 		}
 		return cfg.pod.BaseURL(), nil
 	case !cfg.baseURLSet:
-		return "", errors.New("mparticle: NewClient: pod: required: use WithPod(US1|US2|EU1|AU1) or WithBaseURL")
+		return "", &ConfigError{Option: "WithPod", Reason: "required: use WithPod(US1|US2|EU1|AU1) or WithBaseURL (the pod is a property of the workspace, so there is no default)"}
 	}
 	u, err := url.Parse(cfg.baseURL)
 	if err != nil {
-		// url.Parse errors quote the input; the input may hold user info,
-		// so report only the reason.
+		// url.Parse errors quote the input, which may hold user info: report
+		// only the reason.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return "", fmt.Errorf("mparticle: NewClient: WithBaseURL: invalid URL: %v", err)
+		return "", &ConfigError{Option: "WithBaseURL", Reason: "invalid URL: " + err.Error()}
 	}
 	if u.User != nil {
-		return "", errors.New("mparticle: NewClient: WithBaseURL: URL must not contain user info; pass the key and secret to NewClient")
+		return "", &ConfigError{Option: "WithBaseURL", Value: u.Redacted(), Reason: "must not contain user info; pass the key and secret to NewClient"}
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !cfg.allowHTTP {
-			return "", fmt.Errorf("mparticle: NewClient: WithBaseURL: %q is plain http: use https, or WithAllowHTTP for tests", u.String())
+			return "", &ConfigError{Option: "WithBaseURL", Value: u.String(), Reason: "plain http: use https, or WithAllowHTTP for tests and fakes"}
 		}
 	default:
-		return "", fmt.Errorf("mparticle: NewClient: WithBaseURL: %q: scheme must be https", u.String())
+		return "", &ConfigError{Option: "WithBaseURL", Value: u.String(), Reason: "scheme must be https"}
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("mparticle: NewClient: WithBaseURL: %q has no host", u.String())
+		return "", &ConfigError{Option: "WithBaseURL", Value: u.String(), Reason: "no host"}
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("mparticle: NewClient: WithBaseURL: %q must not have a query or fragment", u.String())
+		return "", &ConfigError{Option: "WithBaseURL", Value: u.String(), Reason: "must not have a query or fragment"}
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
@@ -298,24 +325,38 @@ func (c *Client) post(ctx context.Context, endpoint string, body []byte, n int) 
 			return c.wait(ctx, n)
 		},
 	})
+	c.stats.requests.Add(1)
+	c.stats.attempts.Add(uint64(max(out.Attempts, 0)))
 	if err != nil {
+		c.stats.failed.Add(1)
+		c.stats.batchesFailed.Add(uint64(n))
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return fmt.Errorf("mparticle: POST %s: %w", endpoint, ctxErr)
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "mparticle request abandoned",
+				slog.String("endpoint", endpoint), slog.Any("error", ctxErr))
+			return fmt.Errorf("mparticle: POST %s: %w", endpoint, err)
 		}
-		err = fmt.Errorf("mparticle: POST %s: giving up after %d attempt(s): %w", endpoint, out.Attempts, err)
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			// The URL is already in the message as the endpoint.
+			err = urlErr.Err
+		}
+		te := &TransportError{Endpoint: endpoint, Attempts: out.Attempts, Err: err, GaveUp: out.GaveUp}
 		c.logger.LogAttrs(ctx, slog.LevelWarn, "mparticle request failed",
 			slog.String("endpoint", endpoint), slog.Int("batches", n), slog.Int("attempts", out.Attempts),
-			slog.String("error", err.Error()))
-		return err
+			slog.String("error", te.Error()))
+		return te
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		c.stats.batches.Add(uint64(n))
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "mparticle request accepted",
 			slog.String("endpoint", endpoint), slog.Int("batches", n), slog.Int("bytes", len(body)),
 			slog.Int("status", resp.StatusCode), slog.Int("attempts", out.Attempts))
 		return nil
 	}
+	c.stats.failed.Add(1)
+	c.stats.batchesFailed.Add(uint64(n))
 	apiErr := c.apiError(endpoint, resp, out)
 	c.logger.LogAttrs(ctx, slog.LevelWarn, "mparticle request failed",
 		slog.String("endpoint", endpoint), slog.Int("batches", n), slog.Int("status", resp.StatusCode),
@@ -342,9 +383,11 @@ func (c *Client) apiError(endpoint string, resp *http.Response, out httpretry.Ou
 		StatusCode: resp.StatusCode,
 		Retryable:  httpretry.RetryableStatus(resp.StatusCode),
 		Attempts:   out.Attempts,
+		RetryAfter: out.RetryAfter,
+		cause:      out.GaveUp,
 	}
-	if d, ok := httpretry.ServerHint(resp, c.clock.Now()); ok {
-		e.RetryAfter = d
+	if e.RetryAfter == 0 {
+		e.RetryAfter, _ = httpretry.ServerHint(resp, c.clock.Now())
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		e.RateLimitScope = resp.Header.Get("X-MP-Rate-Limit-Exceeded")
@@ -386,4 +429,81 @@ const batchLimit = 128 * 1024
 // their order).
 func sortFailures(f []BatchFailure) {
 	slices.SortStableFunc(f, func(a, b BatchFailure) int { return cmp.Compare(a.Index, b.Index) })
+}
+
+// observeRetry counts a retry decision and passes it to the observer.
+func (c *Client) observeRetry(r httpretry.Retry, gaveUp error) {
+	if gaveUp == nil {
+		c.stats.retries.Add(1)
+	} else {
+		c.stats.gaveUp.Add(1)
+	}
+	switch {
+	case r.StatusCode == http.StatusTooManyRequests:
+		c.stats.rateLimited.Add(1)
+	case r.StatusCode >= 500:
+		c.stats.serverErrors.Add(1)
+	case r.StatusCode == 0:
+		c.stats.transportErrors.Add(1)
+	}
+	if c.onRetry != nil {
+		ev := RetryEvent{Endpoint: r.Endpoint, Attempt: r.Attempt, StatusCode: r.StatusCode, Err: r.Err,
+			Wait: r.Wait, GaveUp: gaveUp}
+		if r.HasServerHint {
+			ev.RetryAfter = r.ServerHint
+		}
+		c.onRetry(ev)
+	}
+}
+
+// ClientStats are cumulative counters of a Client (see [Client.Stats]); the
+// fields match the braze client's, plus batch counts.
+type ClientStats struct {
+	// Requests is the number of HTTP calls made (each counted once however
+	// many attempts it took).
+	Requests uint64
+	// Attempts is the number of HTTP attempts, retries included.
+	Attempts uint64
+	// Retries is the number of retries made.
+	Retries uint64
+	// RateLimited counts 429 answers, retried or not.
+	RateLimited uint64
+	// ServerErrors counts retryable 5xx answers, retried or not.
+	ServerErrors uint64
+	// TransportErrors counts attempts without an answer, retried or not.
+	TransportErrors uint64
+	// GaveUp counts retryable failures not retried further (policy, budget,
+	// or a too-long Retry-After).
+	GaveUp uint64
+	// Failed counts calls that ended in an error.
+	Failed uint64
+	// Batches counts batches accepted by the Events API.
+	Batches uint64
+	// BatchesFailed counts batches in calls that failed; batches refused
+	// before sending (nil, too large) are not counted.
+	BatchesFailed uint64
+	// RetryBudget is the retry budget's current token count.
+	RetryBudget int
+}
+
+type clientCounters struct {
+	requests, attempts, retries, rateLimited, serverErrors, transportErrors, gaveUp, failed,
+	batches, batchesFailed atomic.Uint64
+}
+
+// Stats returns a snapshot of the client's counters.
+func (c *Client) Stats() ClientStats {
+	return ClientStats{
+		Requests:        c.stats.requests.Load(),
+		Attempts:        c.stats.attempts.Load(),
+		Retries:         c.stats.retries.Load(),
+		RateLimited:     c.stats.rateLimited.Load(),
+		ServerErrors:    c.stats.serverErrors.Load(),
+		TransportErrors: c.stats.transportErrors.Load(),
+		GaveUp:          c.stats.gaveUp.Load(),
+		Failed:          c.stats.failed.Load(),
+		Batches:         c.stats.batches.Load(),
+		BatchesFailed:   c.stats.batchesFailed.Load(),
+		RetryBudget:     c.retry.Budget().Tokens(),
+	}
 }

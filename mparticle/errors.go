@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mpbraze/mpbraze/internal/httpretry"
 )
 
 // Sentinel errors of the Events API client, for errors.Is.
@@ -16,6 +19,25 @@ var (
 	ErrBatchTooLarge = errors.New("mparticle: batch too large")
 	// ErrNilBatch reports a nil *Batch passed to Upload or BulkUpload.
 	ErrNilBatch = errors.New("mparticle: nil batch")
+	// ErrRateLimited matches an *APIError with status 429.
+	ErrRateLimited = errors.New("mparticle: rate limited")
+	// ErrUnauthorized matches an *APIError with status 401 (no credentials).
+	ErrUnauthorized = errors.New("mparticle: unauthorized")
+	// ErrForbidden matches an *APIError with status 403 (wrong key or secret,
+	// or an input of another pod).
+	ErrForbidden = errors.New("mparticle: forbidden")
+	// ErrRequestTooLarge matches an *APIError with status 413.
+	ErrRequestTooLarge = errors.New("mparticle: request too large")
+	// ErrRetriesExhausted: the last answer was retryable but
+	// RetryPolicy.MaxRetries retries had been made. It is the same value as
+	// the braze package's ErrRetriesExhausted.
+	ErrRetriesExhausted = httpretry.ErrMaxRetries
+	// ErrRetryBudgetExhausted: the last answer was retryable but the
+	// client's retry budget was empty (many recent failures: an outage).
+	ErrRetryBudgetExhausted = httpretry.ErrBudgetExhausted
+	// ErrRetryAfterTooLong: the server asked for a wait longer than
+	// RetryPolicy.MaxRetryAfter; APIError.RetryAfter holds the wait.
+	ErrRetryAfterTooLong = httpretry.ErrRetryAfterTooLong
 )
 
 // BatchSizeError reports a batch over the Events API's per-batch limit. It
@@ -67,6 +89,8 @@ type APIError struct {
 	RateLimitScope string
 	// Attempts is the number of HTTP attempts made, retries included.
 	Attempts int
+
+	cause error // why retrying stopped on a retryable answer
 }
 
 // Error summarises the failure: endpoint, status, and the server's messages.
@@ -97,11 +121,96 @@ func (e *APIError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}
+	if e.cause != nil {
+		fmt.Fprintf(&b, " (%v)", e.cause)
+	}
 	return b.String()
 }
 
 // Temporary reports whether a later attempt may succeed (the same as Retryable).
 func (e *APIError) Temporary() bool { return e.Retryable }
+
+// Unwrap returns why retrying stopped on a retryable answer
+// ([ErrRetriesExhausted], [ErrRetryBudgetExhausted], [ErrRetryAfterTooLong]),
+// or nil.
+func (e *APIError) Unwrap() error { return e.cause }
+
+// Is matches the status sentinels: [ErrRateLimited] (429), [ErrUnauthorized]
+// (401), [ErrForbidden] (403) and [ErrRequestTooLarge] (413).
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrRequestTooLarge:
+		return e.StatusCode == http.StatusRequestEntityTooLarge
+	}
+	return false
+}
+
+// TransportError is a request that got no HTTP answer (connection refused
+// or dropped, timeout, TLS failure) after the retries the policy allowed.
+// Whether mParticle received the batches is unknown; sending them again is
+// safe when they carry a source_request_id, which mParticle deduplicates.
+type TransportError struct {
+	// Endpoint is the path called, "/events" or "/bulkevents".
+	Endpoint string
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Err is the last transport error.
+	Err error
+	// GaveUp is why retrying stopped ([ErrRetriesExhausted],
+	// [ErrRetryBudgetExhausted]); nil when the error was not retryable.
+	GaveUp error
+}
+
+// Error describes the failure.
+func (e *TransportError) Error() string {
+	s := fmt.Sprintf("mparticle: POST %s: %v", e.Endpoint, e.Err)
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" after %d attempts", e.Attempts)
+	}
+	if e.GaveUp != nil {
+		s += " (" + e.GaveUp.Error() + ")"
+	}
+	return s
+}
+
+// Temporary reports whether retrying later may succeed: true when the
+// client gave up on an error it considered retryable.
+func (e *TransportError) Temporary() bool { return e.GaveUp != nil }
+
+// Unwrap returns the transport error and the give-up reason.
+func (e *TransportError) Unwrap() []error {
+	if e.GaveUp == nil {
+		return []error{e.Err}
+	}
+	return []error{e.Err, e.GaveUp}
+}
+
+// ConfigError is an invalid NewClient argument or option: it names the
+// option (or argument) and says what is wrong. It never holds the key or
+// secret.
+type ConfigError struct {
+	// Option is the option or argument, e.g. "WithBaseURL" or "key".
+	Option string
+	// Value is the offending value (never a credential), or empty.
+	Value string
+	// Reason says what is wrong.
+	Reason string
+}
+
+// Error formats the option, value and reason.
+func (e *ConfigError) Error() string {
+	s := "mparticle: NewClient: " + e.Option
+	if e.Value != "" {
+		s += " " + strconv.Quote(e.Value)
+	}
+	return s + ": " + e.Reason
+}
 
 // BatchFailure is one batch of a BulkUpload that was not delivered.
 type BatchFailure struct {

@@ -42,6 +42,8 @@ type config struct {
 	limitSet   bool
 	retry      RetryPolicy
 	userAgent  string
+	onRetry    func(RetryEvent)
+	jitterSeed uint64
 }
 
 // WithPod selects the pod (data-localization region) whose Events API the
@@ -111,6 +113,33 @@ func WithRetryPolicy(p RetryPolicy) Option {
 // WithUserAgent replaces the User-Agent header ([DefaultUserAgent]).
 func WithUserAgent(ua string) Option {
 	return func(c *config) { c.userAgent = ua }
+}
+
+// WithRetryObserver registers a callback invoked synchronously for every
+// retry decision: before each retry wait, and when the client gives up on a
+// retryable failure (RetryEvent.GaveUp set). It must be fast and must not
+// block. [Client.Stats] keeps the same counts without a callback.
+func WithRetryObserver(fn func(RetryEvent)) Option {
+	return func(c *config) { c.onRetry = fn }
+}
+
+// RetryEvent describes one retry decision (see [WithRetryObserver]).
+type RetryEvent struct {
+	// Endpoint is the request path, "/events" or "/bulkevents".
+	Endpoint string
+	// Attempt is the 1-based number of the attempt that failed.
+	Attempt int
+	// StatusCode is the failed attempt's status, 0 for a transport error.
+	StatusCode int
+	// Err is the transport error, nil when the server answered.
+	Err error
+	// Wait is the delay before the next attempt; 0 when giving up.
+	Wait time.Duration
+	// RetryAfter is the wait the server asked for, 0 if none.
+	RetryAfter time.Duration
+	// GaveUp is set when no further attempt follows: [ErrRetriesExhausted],
+	// [ErrRetryBudgetExhausted] or [ErrRetryAfterTooLong].
+	GaveUp error
 }
 
 // RetryPolicy says how often and how patiently a failed request is retried.
