@@ -372,10 +372,10 @@ func (*UserAttributeChange) EventType() EventType { return EventUserAttributeCha
 // UserIdentityChange is the data of a user_identity_change.
 type UserIdentityChange struct {
 	CommonEventData
-	// New is the new identity; nil with the field present means null.
-	New *IdentityChange `json:"new"`
-	// Old is the previous identity; nil with the field present means null.
-	Old *IdentityChange `json:"old"`
+	// New is the new identity; nil is written as null.
+	New *IdentityChange `json:"new,always"`
+	// Old is the previous identity; nil is written as null.
+	Old *IdentityChange `json:"old,always"`
 
 	// Unknown holds fields this model does not know, as raw JSON.
 	Unknown map[string]json.RawMessage `json:"-"`

@@ -167,9 +167,10 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // show reports whether a plain field is written: when it is non-zero, when
-// it is tagged always, or when it was present on input.
+// it was present on input, or when it is tagged always and the struct was
+// built in Go rather than decoded.
 func show(nonZero, always bool, fs fieldSet, i uint) bool {
-	return nonZero || always || fs.isPresent(i)
+	return nonZero || fs.isPresent(i) || (always && !fs.decoded)
 }
 
 func (e *encoder) fieldString(k, v string, always bool, fs fieldSet, i uint) {
@@ -276,8 +277,8 @@ func (e *encoder) fieldOptString(k string, v Optional[string]) {
 	}
 }
 
-func (e *encoder) fieldAttr(k string, v AttributeValue, always bool) {
-	if v.kind == KindUndefined && !always {
+func (e *encoder) fieldAttr(k string, v AttributeValue, always bool, fs fieldSet) {
+	if v.kind == KindUndefined && (!always || fs.decoded) {
 		return
 	}
 	e.key(k)

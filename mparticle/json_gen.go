@@ -13,6 +13,7 @@ func (x *Account) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Account) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -60,6 +61,7 @@ func (x *ApplicationInfo) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *ApplicationInfo) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -110,6 +112,7 @@ func (x *ApplicationStateTransition) decodeField(d *decoder, key []byte) (bool, 
 }
 
 func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -154,6 +157,7 @@ func (x *AttributionInfo) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *AttributionInfo) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -198,6 +202,7 @@ func (x *Audience) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Audience) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -246,6 +251,7 @@ func (x *AudienceMembershipChangeRequest) decodeField(d *decoder, key []byte) (b
 }
 
 func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -307,6 +313,7 @@ func (x *AudienceSubscriptionRequest) decodeField(d *decoder, key []byte) (bool,
 }
 
 func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -359,6 +366,7 @@ func (x *AudienceUserAttribute) decodeField(d *decoder, key []byte) (bool, error
 }
 
 func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -448,6 +456,7 @@ func (x *Batch) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Batch) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -476,9 +485,9 @@ func (x *Batch) encodeFields(e *encoder) {
 	fieldStructPtr(e, "\"context\":", x.Context, false, x.present, 12)
 	e.fieldStringMapMap("\"integration_attributes\":", x.IntegrationAttributes, false, x.present, 13)
 	e.fieldStringMap("\"partner_identities\":", x.PartnerIdentities, false, x.present, 14)
-	e.fieldAttr("\"partner_identity\":", x.PartnerIdentity, false)
+	e.fieldAttr("\"partner_identity\":", x.PartnerIdentity, false, x.present)
 	e.fieldString("\"api_key\":", x.APIKey, false, x.present, 15)
-	e.fieldAttr("\"api_keys\":", x.APIKeys, false)
+	e.fieldAttr("\"api_keys\":", x.APIKeys, false, x.present)
 	e.fieldString("\"job_id\":", x.JobID, false, x.present, 16)
 	e.fieldString("\"sdk_version\":", x.SDKVersion, false, x.present, 17)
 	fieldStructPtr(e, "\"attribution_info\":", x.AttributionInfo, false, x.present, 18)
@@ -486,7 +495,7 @@ func (x *Batch) encodeFields(e *encoder) {
 	e.fieldInt64("\"timestamp_unixtime_ms\":", x.TimestampUnixtimeMS, false, x.present, 20)
 	e.fieldInt64("\"batch_id\":", x.BatchID, false, x.present, 21)
 	e.fieldOptInt64("\"origin_mpid\":", x.OriginMPID)
-	e.fieldAttr("\"unique_id\":", x.UniqueID, false)
+	e.fieldAttr("\"unique_id\":", x.UniqueID, false, x.present)
 }
 
 func (x *Batch) encodeJSON(e *encoder) {
@@ -512,6 +521,7 @@ func (x *BatchContext) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *BatchContext) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -552,6 +562,7 @@ func (x *Batching) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Batching) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -590,6 +601,7 @@ func (x *Breadcrumb) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Breadcrumb) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -626,6 +638,7 @@ func (x *CCPAConsent) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *CCPAConsent) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -678,6 +691,7 @@ func (x *CommerceEvent) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *CommerceEvent) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -770,7 +784,7 @@ func (x *CommonEventData) encodeFields(e *encoder) {
 	fieldStructPtr(e, "\"location\":", x.Location, false, x.present, 9)
 	fieldStructPtr(e, "\"device_current_state\":", x.DeviceCurrentState, false, x.present, 10)
 	e.fieldOptBool("\"is_goal_defined\":", x.IsGoalDefined)
-	e.fieldAttr("\"lifetime_value_change\":", x.LifetimeValueChange, false)
+	e.fieldAttr("\"lifetime_value_change\":", x.LifetimeValueChange, false, x.present)
 	e.fieldString("\"lifetime_value_attribute_name\":", x.LifetimeValueAttributeName, false, x.present, 11)
 	e.fieldString("\"data_connection_type\":", x.DataConnectionType, false, x.present, 12)
 	e.fieldString("\"view_controller\":", x.ViewController, false, x.present, 13)
@@ -798,6 +812,7 @@ func (x *ConsentRecord) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *ConsentRecord) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -839,6 +854,7 @@ func (x *ConsentState) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *ConsentState) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -894,6 +910,7 @@ func (x *CrashReport) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *CrashReport) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -943,6 +960,7 @@ func (x *CustomEvent) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *CustomEvent) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -982,6 +1000,7 @@ func (x *DataPlan) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *DataPlan) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1049,6 +1068,7 @@ func (x *DeviceCurrentState) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1065,7 +1085,7 @@ func (x *DeviceCurrentState) encodeFields(e *encoder) {
 	e.fieldOptFloat64("\"battery_level\":", x.BatteryLevel)
 	e.fieldString("\"data_connection_type\":", x.DataConnectionType, false, x.present, 0)
 	e.fieldString("\"data_connection_type_detail\":", x.DataConnectionTypeDetail, false, x.present, 1)
-	e.fieldAttr("\"gps_state\":", x.GPSState, false)
+	e.fieldAttr("\"gps_state\":", x.GPSState, false, x.present)
 	e.fieldOptInt64("\"total_system_memory_usage_bytes\":", x.TotalSystemMemoryUsageBytes)
 	e.fieldOptInt64("\"disk_space_free_bytes\":", x.DiskSpaceFreeBytes)
 	e.fieldOptInt64("\"external_disk_space_free_bytes\":", x.ExternalDiskSpaceFreeBytes)
@@ -1076,8 +1096,8 @@ func (x *DeviceCurrentState) encodeFields(e *encoder) {
 	e.fieldOptFloat64("\"application_memory_available_bytes\":", x.ApplicationMemoryAvailableBytes)
 	e.fieldOptFloat64("\"application_memory_max_bytes\":", x.ApplicationMemoryMaxBytes)
 	e.fieldOptFloat64("\"application_memory_total_bytes\":", x.ApplicationMemoryTotalBytes)
-	e.fieldAttr("\"device_orientation\":", x.DeviceOrientation, false)
-	e.fieldAttr("\"status_bar_orientation\":", x.StatusBarOrientation, false)
+	e.fieldAttr("\"device_orientation\":", x.DeviceOrientation, false, x.present)
+	e.fieldAttr("\"status_bar_orientation\":", x.StatusBarOrientation, false, x.present)
 }
 
 func (x *DeviceCurrentState) encodeJSON(e *encoder) {
@@ -1187,6 +1207,7 @@ func (x *DeviceInfo) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *DeviceInfo) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1228,7 +1249,7 @@ func (x *DeviceInfo) encodeFields(e *encoder) {
 	e.fieldOptBool("\"is_tablet\":", x.IsTablet)
 	e.fieldOptBool("\"push_notification_sound_enabled\":", x.PushNotificationSoundEnabled)
 	e.fieldOptBool("\"push_notification_vibrate_enabled\":", x.PushNotificationVibrateEnabled)
-	e.fieldAttr("\"supports_telephony\":", x.SupportsTelephony, false)
+	e.fieldAttr("\"supports_telephony\":", x.SupportsTelephony, false, x.present)
 	e.fieldOptBool("\"has_nfc\":", x.HasNFC)
 	e.fieldOptBool("\"bluetooth_enabled\":", x.BluetoothEnabled)
 	e.fieldOptBool("\"limit_ad_tracking\":", x.LimitAdTracking)
@@ -1265,6 +1286,7 @@ func (x *EventSystemNotificationInfo) decodeField(d *decoder, key []byte) (bool,
 }
 
 func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1297,6 +1319,7 @@ func (x *FirstRun) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *FirstRun) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1335,6 +1358,7 @@ func (x *Identity) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Identity) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1377,6 +1401,7 @@ func (x *IdentityChange) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *IdentityChange) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1430,6 +1455,7 @@ func (x *Location) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Location) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1484,6 +1510,7 @@ func (x *NetworkPerformance) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *NetworkPerformance) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1498,7 +1525,7 @@ func (x *NetworkPerformance) UnmarshalJSON(data []byte) error { return unmarshal
 func (x *NetworkPerformance) encodeFields(e *encoder) {
 	x.CommonEventData.encodeFields(e)
 	e.fieldString("\"url\":", x.URL, false, x.present, 0)
-	e.fieldAttr("\"response_code\":", x.ResponseCode, false)
+	e.fieldAttr("\"response_code\":", x.ResponseCode, false, x.present)
 	e.fieldString("\"http_verb\":", x.HTTPVerb, false, x.present, 1)
 	e.fieldOptInt64("\"time_elapsed\":", x.TimeElapsed)
 	e.fieldOptInt64("\"bytes_in\":", x.BytesIn)
@@ -1525,6 +1552,7 @@ func (x *OptOut) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *OptOut) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1556,6 +1584,7 @@ func (x *PreAttribution) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *PreAttribution) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1612,6 +1641,7 @@ func (x *Product) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Product) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1679,6 +1709,7 @@ func (x *ProductAction) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *ProductAction) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1726,6 +1757,7 @@ func (x *ProductImpression) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *ProductImpression) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1765,6 +1797,7 @@ func (x *Profile) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Profile) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1808,6 +1841,7 @@ func (x *Promotion) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Promotion) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1847,6 +1881,7 @@ func (x *PromotionAction) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *PromotionAction) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1896,6 +1931,7 @@ func (x *PushMessage) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *PushMessage) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1916,7 +1952,7 @@ func (x *PushMessage) encodeFields(e *encoder) {
 	e.fieldString("\"network\":", x.Network, false, x.present, 4)
 	e.fieldString("\"application_state\":", x.ApplicationState, false, x.present, 5)
 	e.fieldString("\"action_identifier\":", x.ActionIdentifier, false, x.present, 6)
-	e.fieldAttr("\"push_message_behavior\":", x.PushMessageBehavior, false)
+	e.fieldAttr("\"push_message_behavior\":", x.PushMessageBehavior, false, x.present)
 }
 
 func (x *PushMessage) encodeJSON(e *encoder) {
@@ -1934,6 +1970,7 @@ func (x *PushReaction) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *PushReaction) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -1970,6 +2007,7 @@ func (x *PushRegistration) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *PushRegistration) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -2010,6 +2048,7 @@ func (x *ScreenView) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *ScreenView) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -2047,6 +2086,7 @@ func (x *SessionEnd) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *SessionEnd) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -2078,6 +2118,7 @@ func (x *SessionStart) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *SessionStart) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -2112,6 +2153,7 @@ func (x *ShoppingCart) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *ShoppingCart) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -2154,6 +2196,7 @@ func (x *SourceInfo) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *SourceInfo) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -2188,6 +2231,7 @@ func (x *Uninstall) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *Uninstall) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -2222,6 +2266,7 @@ func (x *UnknownEvent) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *UnknownEvent) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -2265,6 +2310,7 @@ func (x *UserAttributeChange) decodeField(d *decoder, key []byte) (bool, error) 
 }
 
 func (x *UserAttributeChange) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -2279,8 +2325,8 @@ func (x *UserAttributeChange) UnmarshalJSON(data []byte) error { return unmarsha
 func (x *UserAttributeChange) encodeFields(e *encoder) {
 	x.CommonEventData.encodeFields(e)
 	e.fieldString("\"user_attribute_name\":", x.UserAttributeName, false, x.present, 0)
-	e.fieldAttr("\"new\":", x.New, true)
-	e.fieldAttr("\"old\":", x.Old, true)
+	e.fieldAttr("\"new\":", x.New, true, x.present)
+	e.fieldAttr("\"old\":", x.Old, true, x.present)
 	e.fieldOptBool("\"deleted\":", x.Deleted)
 	e.fieldOptBool("\"is_new_attribute\":", x.IsNewAttribute)
 }
@@ -2306,6 +2352,7 @@ func (x *UserIdentityChange) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *UserIdentityChange) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -2319,8 +2366,8 @@ func (x *UserIdentityChange) UnmarshalJSON(data []byte) error { return unmarshal
 
 func (x *UserIdentityChange) encodeFields(e *encoder) {
 	x.CommonEventData.encodeFields(e)
-	fieldStructPtr(e, "\"new\":", x.New, false, x.present, 0)
-	fieldStructPtr(e, "\"old\":", x.Old, false, x.present, 1)
+	fieldStructPtr(e, "\"new\":", x.New, true, x.present, 0)
+	fieldStructPtr(e, "\"old\":", x.Old, true, x.present, 1)
 }
 
 func (x *UserIdentityChange) encodeJSON(e *encoder) {
@@ -2350,6 +2397,7 @@ func (x *UserProfile) decodeField(d *decoder, key []byte) (bool, error) {
 }
 
 func (x *UserProfile) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err

@@ -234,6 +234,7 @@ func genDecode(b *bytes.Buffer, s *strct) {
 		return
 	}
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
+	x.present.decoded = true
 	return d.object(func(key []byte) error {
 		if ok, err := x.decodeField(d, key); ok {
 			return err
@@ -280,7 +281,7 @@ func genEncode(b *bytes.Buffer, s *strct) {
 		case "Optional[string]":
 			fmt.Fprintf(b, "e.fieldOptString(%s, %s)\n", k, v)
 		case "AttributeValue":
-			fmt.Fprintf(b, "e.fieldAttr(%s, %s, %v)\n", k, v, f.always)
+			fmt.Fprintf(b, "e.fieldAttr(%s, %s, %v, x.present)\n", k, v, f.always)
 		case "map[string]AttributeValue":
 			fmt.Fprintf(b, "e.fieldAttrMap(%s, %s, %s)\n", k, v, tail)
 		case "map[string]string":

@@ -52,9 +52,14 @@ func (o Optional[T]) IsAbsent() bool { return o.state == optAbsent }
 // pointers) keep the wire distinction between absent, null and zero without
 // forcing Optional on every field: a zero field is omitted on output unless
 // it was present on input, in which case it is written back as it came.
+//
+// decoded marks a struct that came from JSON: fields tagged ",always" are
+// written even when zero in structs built in Go (so a required false or 0
+// reaches the wire), but not when a decoded input simply lacked them.
 type fieldSet struct {
 	present uint64
 	null    uint64
+	decoded bool
 }
 
 func (f *fieldSet) markPresent(i uint) { f.present |= 1 << i; f.null &^= 1 << i }
