@@ -301,8 +301,8 @@ func encodeBatch(b *Batch) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mparticle: encoding batch: %w", err)
 	}
-	if len(body) > batchLimit {
-		return nil, &BatchSizeError{Size: len(body), Limit: batchLimit}
+	if len(body) > MaxBatchBytes {
+		return nil, &BatchSizeError{Size: len(body), Limit: MaxBatchBytes}
 	}
 	return body, nil
 }
@@ -420,10 +420,6 @@ func (c *Client) redact(s string) string {
 	}
 	return s
 }
-
-// batchLimit is the Events API's per-batch limit, 128 KB.
-// TODO(D): use the model's MaxBatchBytes once it is committed.
-const batchLimit = 128 * 1024
 
 // sortFailures orders failures by batch index (stable, so equal indexes keep
 // their order).
