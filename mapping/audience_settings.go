@@ -185,9 +185,12 @@ type AudienceSettings struct {
 	// Required when APIKeyOS is iOS or Android.
 	AppID string
 
-	// Store keeps each user's full audience membership for the string form.
-	// Nil means a new in-memory store owned by the AudienceMapper (lost on
-	// restart; use a persistent implementation to survive restarts).
+	// Store keeps each user's full audience membership for the string form
+	// (and for ClearAudience). Nil means a new in-memory store owned by the
+	// AudienceMapper built from these settings (lost on restart; use a
+	// persistent implementation to survive restarts). Because of that, build
+	// one AudienceMapper per process (mpbraze.New builds it once per Kit) and
+	// keep it.
 	Store MembershipStore
 }
 
