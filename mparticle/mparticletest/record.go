@@ -5,6 +5,8 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+
+	"github.com/mpbraze/mpbraze/mparticle"
 )
 
 // Request is one HTTP request the server received, as recorded for
@@ -114,3 +116,7 @@ func (s *Server) Reset() {
 	s.requests, s.batches, s.rejected, s.queued = nil, nil, nil, nil
 	s.stats = Stats{ByStatus: map[int]int{}}
 }
+
+// Decode decodes the recorded batch into the mparticle package's typed
+// model, for assertions on typed fields.
+func (b RecordedBatch) Decode() (*mparticle.Batch, error) { return mparticle.DecodeBatch(b.Raw) }

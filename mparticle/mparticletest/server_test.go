@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/mpbraze/mpbraze/mparticle"
 	"github.com/mpbraze/mpbraze/mparticle/mparticletest"
 )
 
@@ -84,6 +87,14 @@ func TestAcceptsValidBatchAndRecordsIt(t *testing.T) {
 	assert.JSONEq(t, validBatch, string(b.Raw))
 	// int64 ids must survive without float rounding.
 	assert.Equal(t, json.Number("-8602161397754364001"), b.Data["mpid"])
+	typed, err := b.Decode()
+	require.NoError(t, err)
+	mpid, ok := typed.MPID.Get()
+	assert.True(t, ok)
+	assert.Equal(t, int64(-8602161397754364001), mpid)
+	assert.Equal(t, "c-1", typed.UserIdentities.CustomerID)
+	require.Len(t, typed.Events, 2)
+	assert.Equal(t, mparticle.EventScreenView, typed.Events[1].Type)
 
 	reqs := s.Requests()
 	require.Len(t, reqs, 1)
@@ -354,5 +365,27 @@ func TestRandomFaultsAreReproducible(t *testing.T) {
 	}
 	for _, want := range []string{"202", "503", "4291", "drop"} {
 		assert.True(t, seen[want], "expected %q among %v", want, a)
+	}
+}
+
+// TestAcceptsSpecSamples checks that the fake is not stricter than the
+// documented API: the hand-made samples of the spec (an SDK-style batch and
+// a Currents export batch) are accepted, on both endpoints.
+func TestAcceptsSpecSamples(t *testing.T) {
+	s := mparticletest.NewServer()
+	defer s.Close()
+	for _, name := range []string{"mparticle_batch.json", "currents_to_mparticle_batch.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		require.NoError(t, err)
+		r := post(t, s, "/events", string(data), good)
+		assert.Equal(t, http.StatusAccepted, r.status, "%s: %s", name, r.body)
+		r = post(t, s, "/bulkevents", "["+string(data)+"]", good)
+		assert.Equal(t, http.StatusAccepted, r.status, "%s: %s", name, r.body)
+	}
+	assert.Empty(t, s.Rejected())
+	assert.Len(t, s.Batches(), 4)
+	for _, b := range s.Batches() {
+		_, err := b.Decode()
+		assert.NoError(t, err)
 	}
 }
