@@ -1,0 +1,394 @@
+package braze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Defaults of BatchOptions' zero values.
+const (
+	DefaultFlushInterval         = time.Second
+	DefaultMaxConcurrentRequests = 4
+	DefaultMaxQueuedObjects      = 100_000
+	DefaultMaxReportedFailures   = 10_000
+)
+
+// QueueFullPolicy chooses what Batcher.Add does when the queue is full.
+type QueueFullPolicy uint8
+
+const (
+	// QueueFullBlock (the default) makes Add wait, honouring its context,
+	// until enough queued objects have been resolved.
+	QueueFullBlock QueueFullPolicy = iota
+	// QueueFullError makes Add return ErrQueueFull at once.
+	QueueFullError
+)
+
+// BatchOptions configures a Batcher. The zero value means the documented
+// defaults.
+type BatchOptions struct {
+	// Limits gives the per-request object cap and whether it is combined
+	// across the three arrays (Braze's current rule) or per array (legacy).
+	// Zero means the client's limits (see WithLimits), which default to
+	// DefaultLimits: 75 objects combined.
+	Limits Limits
+	// FlushInterval is how long an object may wait for a full request
+	// before a partly filled one is sent (about one interval, two at worst
+	// when the user had a request in flight). Zero means
+	// DefaultFlushInterval (1 s); negative disables time-based flushing, so
+	// objects wait for a full request, Flush or Close.
+	FlushInterval time.Duration
+	// MaxConcurrentRequests bounds the requests in flight. Zero means
+	// DefaultMaxConcurrentRequests (4). The client's rate limiter still
+	// applies to every request and retry.
+	MaxConcurrentRequests int
+	// MaxQueuedObjects bounds the objects held (waiting or in flight). Zero
+	// means DefaultMaxQueuedObjects (100,000).
+	MaxQueuedObjects int
+	// QueueFull chooses between blocking (default) and ErrQueueFull when
+	// MaxQueuedObjects is reached.
+	QueueFull QueueFullPolicy
+	// OnResult, when set, receives the Result of every object, delivered or
+	// failed. It is called from the batcher's sending goroutines (several at
+	// once) or, for objects cut off by Close's deadline, from Close's
+	// caller; it runs before Flush reports the object, must be safe for
+	// concurrent use and should return quickly. It must not call Add with
+	// QueueFullBlock: that can wait for room only OnResult's return frees.
+	OnResult func(Result)
+	// MaxReportedFailures bounds the failed Results a FlushReport keeps
+	// (the counts are always exact). Zero means DefaultMaxReportedFailures.
+	MaxReportedFailures int
+	// Logger receives request failures (Warn) and refused objects (Debug).
+	// Nil discards. The REST key never appears in what is logged.
+	Logger *slog.Logger
+}
+
+// Batcher packs /users/track objects of many users into full requests and
+// sends them through a Client, reporting a Result for every object.
+//
+// Guarantees:
+//   - Every object added ends with exactly one Result: delivered, refused by
+//     Braze (RejectedError), failed after the client's retries (APIError or
+//     transport error), invalid (ValidationErrors; never sent), or cut off
+//     by Close's deadline (wraps ErrClosed).
+//   - One user's objects (same Identifier.Key) are delivered in the order
+//     they were added: they share a request only while their kinds do not
+//     go backwards in Braze's processing order (attributes, events,
+//     purchases), and a user never has two requests in flight.
+//   - Memory is bounded by MaxQueuedObjects.
+//
+// A Batcher is safe for concurrent use. One goroutine owns the queue; Add,
+// Flush, FlushUser and Close talk to it over channels.
+type Batcher struct {
+	client   *Client
+	capacity capacity
+	interval time.Duration
+	maxConc  int
+	maxHeld  int
+	policy   QueueFullPolicy
+	onResult func(Result)
+	maxFails int
+	log      *slog.Logger
+
+	addCh      chan *addRequest
+	flushCh    chan *flushRequest
+	userCh     chan *userFlushRequest
+	withdrawCh chan any
+	closeCh    chan *closeRequest
+	abortCh    chan struct{}
+	doneCh     chan completion
+	stopped    chan struct{} // closed when the owner goroutine has returned
+
+	sendCtx    context.Context // parent of every request; cancelled by an aborted Close
+	cancelSend context.CancelFunc
+	senders    sync.WaitGroup
+
+	stats batchCounters
+}
+
+// NewBatcher returns a running Batcher that sends through c. Close it to
+// deliver what is queued and stop its goroutines.
+func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
+	if c == nil {
+		return nil, errors.New("braze: NewBatcher: client is nil")
+	}
+	lim := opts.Limits
+	if lim == (Limits{}) {
+		lim = clientLimits(c)
+	}
+	lim = lim.normalized()
+	b := &Batcher{
+		client:   c,
+		capacity: capacity{max: lim.MaxObjects, combined: lim.Combined},
+		interval: opts.FlushInterval,
+		maxConc:  opts.MaxConcurrentRequests,
+		maxHeld:  opts.MaxQueuedObjects,
+		policy:   opts.QueueFull,
+		onResult: opts.OnResult,
+		maxFails: opts.MaxReportedFailures,
+		log:      opts.Logger,
+	}
+	switch {
+	case b.interval == 0:
+		b.interval = DefaultFlushInterval
+	case b.interval < 0:
+		b.interval = 0
+	}
+	if b.maxConc == 0 {
+		b.maxConc = DefaultMaxConcurrentRequests
+	}
+	if b.maxConc < 0 {
+		return nil, fmt.Errorf("braze: BatchOptions.MaxConcurrentRequests: %d is negative", b.maxConc)
+	}
+	if b.maxHeld == 0 {
+		b.maxHeld = DefaultMaxQueuedObjects
+	}
+	if b.maxHeld < 0 {
+		return nil, fmt.Errorf("braze: BatchOptions.MaxQueuedObjects: %d is negative", b.maxHeld)
+	}
+	if b.policy > QueueFullError {
+		return nil, fmt.Errorf("braze: BatchOptions.QueueFull: unknown policy %d", b.policy)
+	}
+	if b.maxFails == 0 {
+		b.maxFails = DefaultMaxReportedFailures
+	}
+	if b.maxFails < 0 {
+		return nil, fmt.Errorf("braze: BatchOptions.MaxReportedFailures: %d is negative", b.maxFails)
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	b.addCh = make(chan *addRequest)
+	b.flushCh = make(chan *flushRequest)
+	b.userCh = make(chan *userFlushRequest)
+	b.withdrawCh = make(chan any)
+	b.closeCh = make(chan *closeRequest)
+	b.abortCh = make(chan struct{})
+	b.doneCh = make(chan completion)
+	b.stopped = make(chan struct{})
+	b.sendCtx, b.cancelSend = context.WithCancel(context.Background())
+	go b.run()
+	return b, nil
+}
+
+// addRequest is one Add call handed to the owner; reply receives exactly
+// one value.
+type addRequest struct {
+	items []Item
+	keys  []string
+	reply chan error
+}
+
+// Add queues items for delivery. The items of one call are queued together
+// or not at all. Each item's user is its object's Identifier.Key(); one
+// user's objects are delivered in the order they were added.
+//
+// When the queue is full Add waits (QueueFullBlock, honouring ctx) or
+// returns ErrQueueFull (QueueFullError). A call with more items than
+// MaxQueuedObjects fails with ErrQueueFull under either policy. After Close
+// Add returns ErrClosed. An item that does not carry exactly one object is
+// an error naming its index, and nothing of the call is queued.
+func (b *Batcher) Add(ctx context.Context, items ...Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	keys := make([]string, len(items))
+	for i, it := range items {
+		if it.Kind() == 0 {
+			return fmt.Errorf("braze: Batcher.Add: items[%d]: must carry exactly one of Attributes, Event, Purchase", i)
+		}
+		keys[i] = it.Identifier().Key()
+	}
+	r := &addRequest{items: items, keys: keys, reply: make(chan error, 1)}
+	select {
+	case b.addCh <- r:
+	case <-b.stopped:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.reply:
+		return err
+	case <-ctx.Done():
+		b.withdraw(r)
+		// The owner answers every request exactly once: nil if the items
+		// were queued before the withdrawal arrived.
+		if err := <-r.reply; err != errWithdrawn {
+			return err
+		}
+		return ctx.Err()
+	}
+}
+
+// AddAttributes queues one attributes object; see Add.
+func (b *Batcher) AddAttributes(ctx context.Context, a *Attributes) error {
+	return b.Add(ctx, AttributesItem(a))
+}
+
+// AddEvent queues one event; see Add.
+func (b *Batcher) AddEvent(ctx context.Context, e *Event) error {
+	return b.Add(ctx, EventItem(e))
+}
+
+// AddPurchase queues one purchase; see Add.
+func (b *Batcher) AddPurchase(ctx context.Context, p *Purchase) error {
+	return b.Add(ctx, PurchaseItem(p))
+}
+
+// AddTrack queues every object of req for delivery with ref as each item's
+// Ref, in Braze's processing order (attributes, events, purchases), which
+// is the order Braze would have applied req in.
+func (b *Batcher) AddTrack(ctx context.Context, req *TrackRequest, ref any) error {
+	if req == nil {
+		return nil
+	}
+	items := make([]Item, 0, len(req.Attributes)+len(req.Events)+len(req.Purchases))
+	for i := range req.Attributes {
+		items = append(items, Item{Attributes: &req.Attributes[i], Ref: ref})
+	}
+	for i := range req.Events {
+		items = append(items, Item{Event: &req.Events[i], Ref: ref})
+	}
+	for i := range req.Purchases {
+		items = append(items, Item{Purchase: &req.Purchases[i], Ref: ref})
+	}
+	return b.Add(ctx, items...)
+}
+
+// errWithdrawn answers a request whose caller stopped waiting.
+var errWithdrawn = errors.New("braze: withdrawn")
+
+// withdraw tells the owner that the caller behind r stopped waiting. The
+// owner answers r (with the context's error if r was still parked).
+func (b *Batcher) withdraw(r any) {
+	select {
+	case b.withdrawCh <- r:
+	case <-b.stopped:
+	}
+}
+
+// flushRequest is one Flush call waiting for its epoch to resolve.
+type flushRequest struct {
+	epoch uint64
+	ctx   context.Context
+	reply chan flushReply
+}
+
+type flushReply struct {
+	report FlushReport
+	err    error
+}
+
+// Flush sends everything queued so far, partly filled requests included, and
+// waits until every object added before the call has its Result. It returns
+// the report of results completed since the previous report (another Flush
+// or Close). If ctx ends first Flush returns its error and the objects stay
+// queued; their results go to the next report.
+func (b *Batcher) Flush(ctx context.Context) (FlushReport, error) {
+	r := &flushRequest{ctx: ctx, reply: make(chan flushReply, 1)}
+	select {
+	case b.flushCh <- r:
+	case <-b.stopped:
+		return FlushReport{}, ErrClosed
+	case <-ctx.Done():
+		return FlushReport{}, ctx.Err()
+	}
+	select {
+	case rep := <-r.reply:
+		return rep.report, rep.err
+	case <-ctx.Done():
+		b.withdraw(r)
+		rep := <-r.reply
+		return rep.report, rep.err
+	}
+}
+
+// userFlushRequest is one FlushUser call.
+type userFlushRequest struct {
+	key   string
+	reply chan error
+}
+
+// FlushUser sends the queued objects of the user id names (see
+// Identifier.Key) without waiting for full requests, and waits until every
+// object of that user added before the call has its Result. It is the
+// ordering barrier for work that must follow a user's tracked objects, such
+// as merging an alias with /users/identify. It does not report the results
+// (OnResult and Flush do).
+func (b *Batcher) FlushUser(ctx context.Context, id Identifier) error {
+	r := &userFlushRequest{key: id.Key(), reply: make(chan error, 1)}
+	select {
+	case b.userCh <- r:
+	case <-b.stopped:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.reply:
+		return err
+	case <-ctx.Done():
+		b.withdraw(r)
+		if err := <-r.reply; err != errWithdrawn {
+			return err
+		}
+		return ctx.Err()
+	}
+}
+
+// closeRequest is the Close call.
+type closeRequest struct {
+	reply chan closeReply
+}
+
+type closeReply struct {
+	report  FlushReport
+	aborted []Result // cut off by the deadline; OnResult runs in Close's goroutine
+	err     error
+}
+
+// Close stops accepting objects (Add then returns ErrClosed), sends
+// everything queued and waits for every result, like http.Server.Shutdown.
+// If ctx ends first, requests in flight are cancelled and objects still
+// waiting fail with an error wrapping ErrClosed and ctx's error; Close then
+// returns ctx's error once the goroutines are gone. The report covers the
+// results since the previous report. Closing a closed batcher returns
+// ErrClosed.
+func (b *Batcher) Close(ctx context.Context) (FlushReport, error) {
+	r := &closeRequest{reply: make(chan closeReply, 1)}
+	select {
+	case b.closeCh <- r:
+	case <-b.stopped:
+		return FlushReport{}, ErrClosed
+	}
+	var rep closeReply
+	select {
+	case rep = <-r.reply:
+		if rep.err == ErrClosed { // another Close is draining
+			return FlushReport{}, ErrClosed
+		}
+	case <-ctx.Done():
+		select {
+		case b.abortCh <- struct{}{}:
+		case <-b.stopped:
+		}
+		rep = <-r.reply
+		if rep.err == nil {
+			rep.err = ctx.Err()
+		}
+	}
+	<-b.stopped
+	b.senders.Wait()
+	b.cancelSend()
+	if b.onResult != nil {
+		for _, res := range rep.aborted {
+			b.onResult(res)
+		}
+	}
+	return rep.report, rep.err
+}

@@ -1,0 +1,209 @@
+package braze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// This file sends one packed request and turns the outcome into a result
+// per object. It runs on a sending goroutine, one per request in flight.
+
+// send delivers p, reports every object to OnResult and hands the outcome
+// back to the owner.
+func (b *Batcher) send(p *packed) {
+	defer b.senders.Done()
+	errs := make([]error, len(p.entries))
+	b.deliver(b.sendCtx, p.entries, errs, false)
+	if b.sendCtx.Err() != nil {
+		// Close's deadline cancelled the request: say so, whatever error
+		// the client produced. Braze may or may not have applied it.
+		for i, err := range errs {
+			if err != nil && !errors.Is(err, ErrClosed) {
+				errs[i] = fmt.Errorf("%w: request cancelled by Close's deadline: %w", ErrClosed, err)
+			}
+		}
+	}
+	var delivered, failed uint64
+	for i := range p.entries {
+		if errs[i] == nil {
+			delivered++
+		} else {
+			failed++
+		}
+		if b.onResult != nil {
+			b.onResult(Result{Item: p.entries[i].item, Err: errs[i]})
+		}
+	}
+	b.stats.delivered.Add(delivered)
+	b.stats.failed.Add(failed)
+	b.doneCh <- completion{p: p, errs: errs}
+}
+
+// deliver sends entries as one /users/track request and fills errs
+// (parallel to entries). On the rare paths it splits the request:
+//   - the client refused the request before sending it (validation, body
+//     over the size cap): halves are sent one after the other until the
+//     offending objects stand alone and fail with the reason;
+//   - HTTP 413: the same halving;
+//   - HTTP 400 listing some objects: those fail with Braze's reason and the
+//     rest is sent once more on its own (subset is then true).
+//
+// Halves keep the packing order, and the first half completes before the
+// second is sent, so each user's objects still reach Braze in order.
+func (b *Batcher) deliver(ctx context.Context, entries []entry, errs []error, subset bool) {
+	req, index := buildTrackRequest(entries)
+	resp, err := b.client.Track(ctx, req)
+	if err == nil {
+		b.stats.requests.Add(1)
+		b.stats.sent.Add(uint64(len(entries)))
+		if resp != nil {
+			b.markRejected(http.StatusCreated, resp.Errors, index, errs)
+		}
+		return
+	}
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr):
+		b.stats.requests.Add(1)
+		b.stats.sent.Add(uint64(len(entries)))
+		switch {
+		case apiErr.StatusCode == http.StatusBadRequest && len(apiErr.Errors) > 0:
+			b.markRejected(apiErr.StatusCode, apiErr.Errors, index, errs)
+			b.resendRest(ctx, entries, errs, err, subset)
+			return
+		case apiErr.StatusCode == http.StatusRequestEntityTooLarge && len(entries) > 1:
+			b.split(ctx, entries, errs)
+			return
+		}
+	case refusedBeforeSending(err) && len(entries) > 1:
+		b.split(ctx, entries, errs)
+		return
+	}
+	b.log.Warn("braze: /users/track request failed", "objects", len(entries), "error", err)
+	for i := range errs {
+		if errs[i] == nil {
+			errs[i] = err
+		}
+	}
+}
+
+// refusedBeforeSending reports whether the client refused the request
+// without sending it because of its content: a validation error, a body
+// over the size cap, or a value JSON cannot encode.
+func refusedBeforeSending(err error) bool {
+	var ve ValidationErrors
+	var one *ValidationError
+	return errors.As(err, &ve) || errors.As(err, &one) ||
+		errors.Is(err, ErrBodyTooLarge) || errors.Is(err, errNonFiniteFloat)
+}
+
+func (b *Batcher) split(ctx context.Context, entries []entry, errs []error) {
+	mid := len(entries) / 2
+	b.deliver(ctx, entries[:mid], errs[:mid], false)
+	b.deliver(ctx, entries[mid:], errs[mid:], false)
+}
+
+// resendRest sends, once, the objects a 400 did not list; when this already
+// is such a resend they fail with the 400.
+func (b *Batcher) resendRest(ctx context.Context, entries []entry, errs []error, cause error, subset bool) {
+	var rest []entry
+	var pos []int
+	for i := range entries {
+		if errs[i] == nil {
+			rest = append(rest, entries[i])
+			pos = append(pos, i)
+		}
+	}
+	if len(rest) == 0 {
+		return
+	}
+	if subset {
+		for _, i := range pos {
+			errs[i] = cause
+		}
+		return
+	}
+	restErrs := make([]error, len(rest))
+	b.deliver(ctx, rest, restErrs, true)
+	for j, i := range pos {
+		errs[i] = restErrs[j]
+	}
+}
+
+// markRejected maps Braze's per-object errors back to the entries.
+func (b *Batcher) markRejected(status int, objErrs []ObjectError, index requestIndex, errs []error) {
+	for _, oe := range objErrs {
+		i := index.lookup(oe)
+		if i < 0 {
+			b.log.Warn("braze: per-object error does not match an object of the request",
+				"input_array", oe.InputArray, "index", oe.Index, "type", oe.Type)
+			continue
+		}
+		if errs[i] == nil {
+			errs[i] = &RejectedError{StatusCode: status, ObjectError: oe}
+			b.log.Debug("braze: object refused", "input_array", oe.InputArray, "index", oe.Index, "type", oe.Type)
+		}
+	}
+}
+
+// requestIndex maps each array position of a built request back to the
+// entry it came from.
+type requestIndex struct {
+	attributes, events, purchases []int
+}
+
+func (x requestIndex) lookup(oe ObjectError) int {
+	var s []int
+	switch oe.InputArray {
+	case "attributes":
+		s = x.attributes
+	case "events":
+		s = x.events
+	case "purchases":
+		s = x.purchases
+	}
+	if oe.Index < 0 || oe.Index >= len(s) {
+		return -1
+	}
+	return s[oe.Index]
+}
+
+// buildTrackRequest lays entries out in a TrackRequest, keeping their order
+// inside each array.
+func buildTrackRequest(entries []entry) (*TrackRequest, requestIndex) {
+	var n [4]int
+	for i := range entries {
+		n[entries[i].kind]++
+	}
+	req := &TrackRequest{}
+	x := requestIndex{}
+	if n[KindAttributes] > 0 {
+		req.Attributes = make([]Attributes, 0, n[KindAttributes])
+		x.attributes = make([]int, 0, n[KindAttributes])
+	}
+	if n[KindEvent] > 0 {
+		req.Events = make([]Event, 0, n[KindEvent])
+		x.events = make([]int, 0, n[KindEvent])
+	}
+	if n[KindPurchase] > 0 {
+		req.Purchases = make([]Purchase, 0, n[KindPurchase])
+		x.purchases = make([]int, 0, n[KindPurchase])
+	}
+	for i := range entries {
+		it := &entries[i].item
+		switch entries[i].kind {
+		case KindAttributes:
+			req.Attributes = append(req.Attributes, *it.Attributes)
+			x.attributes = append(x.attributes, i)
+		case KindEvent:
+			req.Events = append(req.Events, *it.Event)
+			x.events = append(x.events, i)
+		case KindPurchase:
+			req.Purchases = append(req.Purchases, *it.Purchase)
+			x.purchases = append(x.purchases, i)
+		}
+	}
+	return req, x
+}
