@@ -1,0 +1,447 @@
+package mapping
+
+import (
+	"maps"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// Braze caps a purchase's quantity at 100.
+const maxPurchaseQuantity = 100
+
+// maxSplitQuantity bounds splitting: above it a purchase is sent as
+// quantity 1 at price × quantity instead of thousands of purchases.
+const maxSplitQuantity = 100 * maxPurchaseQuantity
+
+// Commerce property keys (Android kit names).
+const (
+	keyTransactionID      = "Transaction Id"
+	keyAffiliation        = "Affiliation"
+	keyCouponCode         = "Coupon Code"
+	keyTotalAmount        = "Total Amount"
+	keyShippingAmount     = "Shipping Amount"
+	keyTaxAmount          = "Tax Amount"
+	keyCheckoutOptions    = "Checkout Options"
+	keyCheckoutStep       = "Checkout Step"
+	keyProductListSource  = "Product List Source"
+	keyProductActionList  = "Product Action List"
+	keyCurrencyCode       = "Currency Code"
+	keyID                 = "Id"
+	keyName               = "Name"
+	keyBrand              = "Brand"
+	keyCategory           = "Category"
+	keyVariant            = "Variant"
+	keyPosition           = "Position"
+	keyItemPrice          = "Item Price"
+	keyQuantity           = "Quantity"
+	keyTotalProductAmount = "Total Product Amount"
+	keyCreative           = "Creative"
+	keyImpressionList     = "Product Impression List"
+	keyAttributes         = "Attributes"
+	keyProducts           = "products"
+	keyPromotions         = "promotions"
+	keyImpressions        = "impressions"
+)
+
+// commerceAction is the action name used in Braze event names; mParticle's
+// "remove_from_wish_list" is spelled like the other wishlist action.
+func commerceAction(a mparticle.ProductActionType) string {
+	if a == mparticle.ActionRemoveFromWishlist {
+		return "remove_from_wishlist"
+	}
+	if a == "" {
+		return "unknown"
+	}
+	return string(a)
+}
+
+func promotionAction(a mparticle.PromotionActionType) string {
+	if a == "" {
+		return string(mparticle.PromotionView)
+	}
+	return string(a)
+}
+
+// commerceEvent maps a commerce event in the bundled or expanded mode.
+func (st *mapState) commerceEvent(d *mparticle.CommerceEvent) {
+	st.evName = commerceLabel(d)
+	if d.ProductAction == nil && (d.PromotionAction == nil || len(d.PromotionAction.Promotions) == 0) && !hasImpressionProducts(d) {
+		st.diag(EventSkipped, "", "commerce event without a product action, promotions or impressions", "")
+		return
+	}
+	if st.m.s.BundleCommerceEventData {
+		st.bundledCommerce(d)
+		return
+	}
+	if pa := d.ProductAction; pa != nil {
+		if pa.Action == mparticle.ActionPurchase && len(pa.Products) > 0 {
+			st.purchases(d, pa)
+		} else {
+			st.productActionEvents(d, pa)
+		}
+	}
+	if pr := d.PromotionAction; pr != nil {
+		st.promotionEvents(d, pr)
+	}
+	st.impressionEvents(d)
+}
+
+func hasImpressionProducts(d *mparticle.CommerceEvent) bool {
+	for _, imp := range d.ProductImpressions {
+		if len(imp.Products) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// commerceLabel names a commerce event for diagnostics.
+func commerceLabel(d *mparticle.CommerceEvent) string {
+	switch {
+	case d.ProductAction != nil:
+		return "eCommerce - " + commerceAction(d.ProductAction.Action)
+	case d.PromotionAction != nil:
+		return "eCommerce - " + promotionAction(d.PromotionAction.Action)
+	}
+	return "eCommerce - Impression"
+}
+
+// currency is the event's currency, else DefaultCurrency.
+func (st *mapState) currency(code string) string {
+	c := strings.TrimSpace(code)
+	if c == "" {
+		return st.m.s.DefaultCurrency
+	}
+	up := strings.ToUpper(c)
+	if !isCurrencyCode(up) {
+		st.diag(ValueChanged, "currency_code", "not an ISO 4217 code; "+st.m.s.DefaultCurrency+" used", code)
+		return st.m.s.DefaultCurrency
+	}
+	if up != code {
+		st.diag(ValueChanged, "currency_code", "currency code upper-cased", code)
+	}
+	return up
+}
+
+// str sets a string field unless empty.
+func (p *props) str(key, s string) {
+	if s != "" {
+		p.setOwn(key, p.st.stringValue(key, s, false))
+	}
+}
+
+// num sets a number field when present.
+func (p *props) num(key string, o mparticle.Optional[float64]) {
+	if f, ok := o.Get(); ok {
+		p.setOwn(key, floatValue(f))
+	}
+}
+
+// floatValue keeps whole numbers integral, so 2 stays 2 rather than 2.0.
+func floatValue(f float64) braze.Value {
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return braze.Int(int64(f))
+	}
+	return braze.Float(f)
+}
+
+// transactionProps adds the order-level fields of a product action.
+func (p *props) transactionProps(pa *mparticle.ProductAction, total mparticle.Optional[float64]) {
+	p.str(keyTransactionID, pa.TransactionID)
+	p.str(keyAffiliation, pa.Affiliation)
+	p.str(keyCouponCode, pa.CouponCode)
+	p.num(keyTotalAmount, total)
+	p.num(keyShippingAmount, pa.ShippingAmount)
+	p.num(keyTaxAmount, pa.TaxAmount)
+	p.str(keyCheckoutOptions, pa.CheckoutOptions)
+	if n, ok := pa.CheckoutStep.Get(); ok {
+		p.setOwn(keyCheckoutStep, braze.Int(n))
+	}
+	p.str(keyProductListSource, pa.ProductListSource)
+	p.str(keyProductActionList, pa.ProductActionList)
+}
+
+// orderTotal is the action's total amount, or (as mParticle's Android SDK
+// fills it) the sum of price × quantity plus shipping and tax.
+func orderTotal(pa *mparticle.ProductAction) mparticle.Optional[float64] {
+	if _, ok := pa.TotalAmount.Get(); ok || len(pa.Products) == 0 {
+		return pa.TotalAmount
+	}
+	sum := 0.0
+	for i := range pa.Products {
+		price, _ := pa.Products[i].Price.Get()
+		sum += price * quantityOf(&pa.Products[i])
+	}
+	sum += pa.ShippingAmount.Or(0) + pa.TaxAmount.Or(0)
+	return mparticle.Some(sum)
+}
+
+// quantityOf is the product quantity; mParticle assumes 1 when absent.
+func quantityOf(pr *mparticle.Product) float64 {
+	if q, ok := pr.Quantity.Get(); ok {
+		return q
+	}
+	return 1
+}
+
+// productFields adds a product's fields; item adds the per-item fields of
+// expanded events (Id, Item Price, Quantity, Total Product Amount) that
+// purchases do not carry.
+func (p *props) productFields(pr *mparticle.Product, item bool) {
+	if item {
+		p.str(keyID, pr.ID)
+	}
+	p.str(keyName, pr.Name)
+	p.str(keyBrand, pr.Brand)
+	p.str(keyCategory, pr.Category)
+	p.str(keyVariant, pr.Variant)
+	if n, ok := pr.Position.Get(); ok {
+		p.setOwn(keyPosition, braze.Int(n))
+	}
+	p.str(keyCouponCode, pr.CouponCode)
+	if !item {
+		return
+	}
+	p.num(keyItemPrice, pr.Price)
+	q := quantityOf(pr)
+	p.setOwn(keyQuantity, floatValue(q))
+	if t, ok := pr.TotalProductAmount.Get(); ok {
+		p.setOwn(keyTotalProductAmount, floatValue(t))
+	} else if price, ok := pr.Price.Get(); ok {
+		p.setOwn(keyTotalProductAmount, floatValue(price*q))
+	}
+}
+
+// purchases emits one Braze purchase per product.
+func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductAction) {
+	currency := st.currency(d.CurrencyCode)
+	total := orderTotal(pa)
+	at := st.eventTime(&d.CommonEventData)
+	for i := range pa.Products {
+		pr := &pa.Products[i]
+		pid := st.productID(i, pr)
+		if pid == "" {
+			continue
+		}
+		p := st.newProps()
+		p.transactionProps(pa, total)
+		p.productFields(pr, false)
+		p.addCustom(pr.CustomAttributes)
+		p.addCustom(d.CustomAttributes)
+		if p.rejected {
+			continue
+		}
+		price, ok := pr.Price.Get()
+		if !ok {
+			st.diag(ValueChanged, "products["+strconv.Itoa(i)+"].price", "product without a price; 0 used", "")
+		}
+		q := quantityOf(pr)
+		base := braze.Purchase{
+			Identifier: st.res.Identifier, ProductID: pid, Currency: currency, Price: price,
+			Time: at, Properties: p.result(), UpdateExistingOnly: st.ueo,
+		}
+		qkey := "products[" + strconv.Itoa(i) + "].quantity"
+		switch {
+		case math.IsNaN(q) || math.IsInf(q, 0) || q <= 0:
+			st.diag(Dropped, qkey, "quantity is not positive; no purchase recorded", strconv.FormatFloat(q, 'g', -1, 64))
+		case q != math.Trunc(q):
+			st.diag(ValueChanged, qkey, "fractional quantity sent as quantity 1 at price × quantity", strconv.FormatFloat(q, 'g', -1, 64))
+			base.Price, base.Quantity = price*q, 1
+			st.res.Purchases = append(st.res.Purchases, base)
+		case q > maxSplitQuantity:
+			st.diag(ValueChanged, qkey, "quantity above "+strconv.Itoa(maxSplitQuantity)+" sent as quantity 1 at price × quantity", strconv.FormatFloat(q, 'f', -1, 64))
+			base.Price, base.Quantity = price*q, 1
+			st.res.Purchases = append(st.res.Purchases, base)
+		case q > maxPurchaseQuantity:
+			n := int(q)
+			st.diag(Split, qkey, "quantity above Braze's 100 split into "+strconv.Itoa((n+maxPurchaseQuantity-1)/maxPurchaseQuantity)+" purchases", strconv.Itoa(n))
+			for left := n; left > 0; left -= maxPurchaseQuantity {
+				part := base
+				part.Quantity = min(left, maxPurchaseQuantity)
+				if left != n {
+					part.Properties = maps.Clone(base.Properties)
+				}
+				st.res.Purchases = append(st.res.Purchases, part)
+			}
+		default:
+			base.Quantity = int(q)
+			st.res.Purchases = append(st.res.Purchases, base)
+		}
+	}
+}
+
+// productID is the SKU, or the name with ReplaceSkuWithProductName; the
+// other one is used, reported, when the chosen one is empty.
+func (st *mapState) productID(i int, pr *mparticle.Product) string {
+	want, other, wantName := pr.ID, pr.Name, "id"
+	if st.m.s.ReplaceSkuWithProductName {
+		want, other, wantName = pr.Name, pr.ID, "name"
+	}
+	key := "products[" + strconv.Itoa(i) + "]." + wantName
+	id := want
+	if strings.TrimSpace(id) == "" {
+		if strings.TrimSpace(other) == "" {
+			st.diag(Dropped, key, "product without id or name; no purchase recorded", "")
+			return ""
+		}
+		st.diag(ValueChanged, key, "product has no "+wantName+"; the other of id/name used as product_id", other)
+		id = other
+	}
+	if t, cut := truncate(id); cut {
+		st.diag(Truncated, key, "product_id longer than 255 characters cut to 255", id)
+		id = t
+	}
+	return id
+}
+
+// productActionEvents emits the expanded events of a non-purchase product
+// action (and of a purchase without products).
+func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticle.ProductAction) {
+	action := commerceAction(pa.Action)
+	itemName := "eCommerce - " + action + " - Item"
+	for i := range pa.Products {
+		pr := &pa.Products[i]
+		p := st.newProps()
+		p.productFields(pr, true)
+		p.str(keyTransactionID, pa.TransactionID)
+		p.addCustom(pr.CustomAttributes)
+		p.addCustom(d.CustomAttributes)
+		st.emitEvent(itemName, &d.CommonEventData, p)
+	}
+	if len(pa.Products) > 0 {
+		st.eventAttributeMappings(commerceTypeNumber, itemName, d.CustomAttributes)
+	}
+	if pa.Action == mparticle.ActionRefund || pa.Action == mparticle.ActionPurchase {
+		totalName := "eCommerce - " + action + " - Total"
+		p := st.newProps()
+		p.transactionProps(pa, pa.TotalAmount)
+		p.str(keyCurrencyCode, strings.TrimSpace(d.CurrencyCode))
+		p.addCustom(d.CustomAttributes)
+		st.emitEvent(totalName, &d.CommonEventData, p)
+		st.eventAttributeMappings(commerceTypeNumber, totalName, d.CustomAttributes)
+		return
+	}
+	if len(pa.Products) == 0 {
+		st.diag(EventSkipped, "", "product action "+strconv.Quote(action)+" without products produces no Braze event", "")
+	}
+}
+
+// promotionEvents emits one event per promotion.
+func (st *mapState) promotionEvents(d *mparticle.CommerceEvent, pr *mparticle.PromotionAction) {
+	name := "eCommerce - " + promotionAction(pr.Action) + " - Item"
+	for i := range pr.Promotions {
+		p := st.newProps()
+		p.promotionFields(&pr.Promotions[i])
+		p.addCustom(d.CustomAttributes)
+		st.emitEvent(name, &d.CommonEventData, p)
+	}
+	if len(pr.Promotions) > 0 {
+		st.eventAttributeMappings(commerceTypeNumber, name, d.CustomAttributes)
+	}
+}
+
+func (p *props) promotionFields(pm *mparticle.Promotion) {
+	p.str(keyID, pm.ID)
+	p.str(keyName, pm.Name)
+	p.str(keyCreative, pm.Creative)
+	p.str(keyPosition, pm.Position)
+}
+
+// impressionEvents emits one event per impressed product.
+func (st *mapState) impressionEvents(d *mparticle.CommerceEvent) {
+	const name = "eCommerce - Impression - Item"
+	found := false
+	for _, imp := range d.ProductImpressions {
+		for j := range imp.Products {
+			p := st.newProps()
+			p.str(keyImpressionList, imp.ProductImpressionList)
+			p.productFields(&imp.Products[j], true)
+			p.addCustom(imp.Products[j].CustomAttributes)
+			p.addCustom(d.CustomAttributes)
+			st.emitEvent(name, &d.CommonEventData, p)
+			found = true
+		}
+	}
+	if found {
+		st.eventAttributeMappings(commerceTypeNumber, name, d.CustomAttributes)
+	}
+}
+
+// bundledCommerce emits one event (or, for a purchase, one purchase) per
+// commerce event, with nested products, promotions and impressions.
+func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
+	p := st.newProps()
+	pa := d.ProductAction
+	var total mparticle.Optional[float64]
+	if pa != nil {
+		total = orderTotal(pa)
+		p.transactionProps(pa, total)
+	}
+	if len(d.CustomAttributes) > 0 {
+		np := &props{st: st, nested: true}
+		np.addCustom(d.CustomAttributes)
+		if len(np.m) > 0 {
+			p.setOwn(keyAttributes, braze.Object(np.m))
+		}
+	}
+	if pa != nil && len(pa.Products) > 0 {
+		p.setOwn(keyProducts, st.nestedProducts(pa.Products))
+	}
+	if pr := d.PromotionAction; pr != nil && len(pr.Promotions) > 0 {
+		arr := make([]braze.Value, len(pr.Promotions))
+		for i := range pr.Promotions {
+			np := &props{st: st, nested: true}
+			np.promotionFields(&pr.Promotions[i])
+			arr[i] = braze.Object(np.m)
+		}
+		p.setOwn(keyPromotions, braze.Array(arr))
+	}
+	if len(d.ProductImpressions) > 0 {
+		arr := make([]braze.Value, 0, len(d.ProductImpressions))
+		for _, imp := range d.ProductImpressions {
+			np := &props{st: st, nested: true}
+			np.str(keyImpressionList, imp.ProductImpressionList)
+			np.setOwn(keyProducts, st.nestedProducts(imp.Products))
+			arr = append(arr, braze.Object(np.m))
+		}
+		p.setOwn(keyImpressions, braze.Array(arr))
+	}
+	name := st.evName // commerceLabel
+	if pa != nil && pa.Action == mparticle.ActionPurchase {
+		price, ok := total.Get()
+		if !ok {
+			st.diag(ValueChanged, "total_amount", "bundled purchase without a total; price 0 used", "")
+		}
+		st.res.Purchases = append(st.res.Purchases, braze.Purchase{
+			Identifier: st.res.Identifier, ProductID: name, Currency: st.currency(d.CurrencyCode),
+			Price: price, Quantity: 1, Time: st.eventTime(&d.CommonEventData),
+			Properties: p.result(), UpdateExistingOnly: st.ueo,
+		})
+		return
+	}
+	st.emitEvent(name, &d.CommonEventData, p)
+	st.eventAttributeMappings(commerceTypeNumber, name, d.CustomAttributes)
+}
+
+// nestedProducts builds the products array of bundled commerce.
+func (st *mapState) nestedProducts(products []mparticle.Product) braze.Value {
+	arr := make([]braze.Value, len(products))
+	for i := range products {
+		pr := &products[i]
+		np := &props{st: st, nested: true}
+		np.productFields(pr, true)
+		if len(pr.CustomAttributes) > 0 {
+			ap := &props{st: st, nested: true}
+			ap.addCustom(pr.CustomAttributes)
+			if len(ap.m) > 0 {
+				np.setOwn(keyAttributes, braze.Object(ap.m))
+			}
+		}
+		arr[i] = braze.Object(np.m)
+	}
+	return braze.Array(arr)
+}

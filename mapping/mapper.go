@@ -1,0 +1,332 @@
+package mapping
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// maxBrazeExternalIDBytes is Braze's limit on external_id.
+const maxBrazeExternalIDBytes = 987
+
+// Mapper translates mParticle batches into Braze objects. It is immutable
+// after New and safe for concurrent use.
+type Mapper struct {
+	s Settings
+	// byHash and byName index Settings.EventAttributeMappings.
+	byHash map[int32][]EventAttributeMapping
+	byName map[string][]EventAttributeMapping
+	// groups maps a lower-cased user attribute key to a subscription group id.
+	groups map[string]string
+	// appIDs maps a lower-cased platform to a Braze app id.
+	appIDs map[string]string
+}
+
+// New validates s and returns a Mapper. Zero fields of s take their
+// documented defaults. Errors are *SettingsError values naming the field.
+func New(s Settings) (*Mapper, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	s = s.withDefaults()
+	m := &Mapper{s: s}
+	for _, em := range s.EventAttributeMappings {
+		if em.EventName != "" {
+			if m.byName == nil {
+				m.byName = map[string][]EventAttributeMapping{}
+			}
+			k := nameKey(em.EventName, em.AttributeKey)
+			m.byName[k] = append(m.byName[k], em)
+			continue
+		}
+		if m.byHash == nil {
+			m.byHash = map[int32][]EventAttributeMapping{}
+		}
+		m.byHash[em.KitHash] = append(m.byHash[em.KitHash], em)
+	}
+	for k, v := range s.SubscriptionGroupMapping {
+		if m.groups == nil {
+			m.groups = map[string]string{}
+		}
+		m.groups[strings.ToLower(k)] = v
+	}
+	for k, v := range s.AppIDs {
+		if m.appIDs == nil {
+			m.appIDs = map[string]string{}
+		}
+		m.appIDs[strings.ToLower(k)] = v
+	}
+	return m, nil
+}
+
+func nameKey(event, attr string) string {
+	return strings.ToLower(event) + "\x00" + strings.ToLower(attr)
+}
+
+// Settings returns the mapper's settings, with defaults applied.
+func (m *Mapper) Settings() Settings { return m.s }
+
+// Result is what one batch maps to: the Braze objects of one user, in the
+// order Braze applies them (attributes, then events, then purchases), with
+// events and purchases in event-time order, and the diagnostics.
+type Result struct {
+	// BatchID is the batch's source_request_id, else its batch_id.
+	BatchID string `json:"batch_id,omitempty"`
+	// Identifier is the user's primary Braze identifier (external_id, or the
+	// mparticle_id user alias when Alias is true). It is zero when Skipped.
+	Identifier braze.Identifier `json:"identifier"`
+	// ExternalID is the external_id, "" for alias-only users.
+	ExternalID string `json:"external_id,omitempty"`
+	// MPID is the batch's MPID as a decimal string, "" when absent.
+	MPID string `json:"mpid,omitempty"`
+	// Alias reports that the user is tracked under the user alias
+	// {alias_label: "mparticle_id", alias_name: MPID} (AnonymousAliasByMPID).
+	Alias bool `json:"alias,omitempty"`
+	// MergeAlias is set in AnonymousAliasByMPID mode when the batch carries
+	// the external identity and an MPID: the alias that earlier batches of
+	// this user may have been tracked under. Merge it into ExternalID with
+	// /users/identify before sending the objects (once per MPID is enough).
+	MergeAlias *braze.UserAlias `json:"merge_alias,omitempty"`
+	// Attributes, Events and Purchases are the Braze objects, all for
+	// Identifier.
+	Attributes []braze.Attributes `json:"attributes,omitempty"`
+	Events     []braze.Event      `json:"events,omitempty"`
+	Purchases  []braze.Purchase   `json:"purchases,omitempty"`
+	// Skipped reports that the batch produced no Braze objects because of
+	// its user (no usable identity) or its origin (Braze Currents).
+	Skipped bool `json:"skipped,omitempty"`
+	// Diagnostics reports every change and omission.
+	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
+}
+
+// Len returns the number of Braze objects in r.
+func (r Result) Len() int { return len(r.Attributes) + len(r.Events) + len(r.Purchases) }
+
+// TrackRequest returns r's objects as one /users/track body. A Result can
+// hold more objects than one request takes; braze.Batcher splits them.
+func (r Result) TrackRequest() braze.TrackRequest {
+	return braze.TrackRequest{Attributes: r.Attributes, Events: r.Events, Purchases: r.Purchases}
+}
+
+// MapBatches maps each batch in turn.
+func (m *Mapper) MapBatches(batches []*mparticle.Batch) []Result {
+	out := make([]Result, len(batches))
+	for i, b := range batches {
+		out[i] = m.Map(b)
+	}
+	return out
+}
+
+// Map translates one mParticle batch. It never panics and never fails:
+// whatever cannot be sent is reported in Result.Diagnostics.
+func (m *Mapper) Map(b *mparticle.Batch) Result {
+	if b == nil {
+		return Result{Skipped: true, Diagnostics: []Diagnostic{{EventIndex: -1, Code: UserSkipped, Reason: "nil batch"}}}
+	}
+	st := &mapState{m: m, b: b, evIdx: -1}
+	st.res.BatchID = batchID(b)
+	if mpid, ok := b.MPID.Get(); ok {
+		st.res.MPID = strconv.FormatInt(mpid, 10)
+	}
+	if IsFromBrazeCurrents(b) {
+		st.loopGuard()
+		return st.res
+	}
+	if !st.resolveIdentity() {
+		return st.res
+	}
+	st.attrs = attrBuilder{st: st, id: st.res.Identifier, ueo: st.ueo}
+	if email := st.email(); email != "" {
+		st.attrs.email = email
+	}
+	st.batchUserAttributes()
+	st.attrs.split = true
+	for i := range b.Events {
+		st.evIdx, st.evName = i, ""
+		st.event(&b.Events[i])
+	}
+	st.evIdx, st.evName = -1, ""
+	st.res.Attributes = st.attrs.result()
+	sortByTime(st.res.Events, func(e *braze.Event) time.Time { return e.Time })
+	sortByTime(st.res.Purchases, func(p *braze.Purchase) time.Time { return p.Time })
+	return st.res
+}
+
+// sortByTime sorts s by time, keeping the order of equal times.
+func sortByTime[T any](s []T, at func(*T) time.Time) {
+	slices.SortStableFunc(s, func(a, b T) int { return at(&a).Compare(at(&b)) })
+}
+
+func batchID(b *mparticle.Batch) string {
+	if b.SourceRequestID != "" {
+		return b.SourceRequestID
+	}
+	if b.BatchID != 0 {
+		return strconv.FormatInt(b.BatchID, 10)
+	}
+	return ""
+}
+
+// mapState is the working state of one Map call.
+type mapState struct {
+	m   *Mapper
+	b   *mparticle.Batch
+	res Result
+	// ueo is the _update_existing_only value put on every object (false in
+	// alias mode, else nil).
+	ueo   *bool
+	attrs attrBuilder
+	// evIdx and evName locate diagnostics (-1: batch level).
+	evIdx  int
+	evName string
+	now    time.Time
+	nowSet bool
+}
+
+// diag records a diagnostic at the current event.
+func (st *mapState) diag(code DiagnosticCode, key, reason, value string) {
+	st.res.Diagnostics = append(st.res.Diagnostics, Diagnostic{
+		BatchID: st.res.BatchID, EventIndex: st.evIdx, EventName: shortValue(st.evName),
+		Key: shortValue(key), Code: code, Reason: reason, Value: shortValue(value),
+	})
+}
+
+// clock returns Settings.Now, read once per Map call so that one batch sees
+// one time.
+func (st *mapState) clock() time.Time {
+	if !st.nowSet {
+		st.now, st.nowSet = st.m.s.Now().UTC(), true
+	}
+	return st.now
+}
+
+// eventTime is the event timestamp, else the batch timestamp, else now.
+func (st *mapState) eventTime(c *mparticle.CommonEventData) time.Time {
+	if c != nil && c.TimestampUnixtimeMS > 0 {
+		return time.UnixMilli(c.TimestampUnixtimeMS).UTC()
+	}
+	if st.b.TimestampUnixtimeMS > 0 {
+		return time.UnixMilli(st.b.TimestampUnixtimeMS).UTC()
+	}
+	return st.clock()
+}
+
+// loopGuard reports a batch from Braze Currents, which produces nothing.
+func (st *mapState) loopGuard() {
+	st.res.Skipped = true
+	st.diag(LoopGuard, "", "batch came from Braze Currents (custom_flags "+OriginFlag+"="+OriginBrazeCurrents+"); not sent back to Braze", "")
+	for i := range st.b.Events {
+		st.evIdx, st.evName = i, eventLabel(&st.b.Events[i])
+		st.diag(LoopGuard, "", "event came from Braze Currents; not sent back to Braze", "")
+	}
+	st.evIdx, st.evName = -1, ""
+}
+
+// eventLabel names an event for diagnostics: its name, or its type.
+func eventLabel(ev *mparticle.Event) string {
+	switch d := any(ev.Data).(type) {
+	case *mparticle.CustomEvent:
+		return d.EventName
+	case *mparticle.ScreenView:
+		return d.ScreenName
+	}
+	if ev.Type != "" {
+		return string(ev.Type)
+	}
+	if ev.Data != nil {
+		return string(ev.Data.EventType())
+	}
+	return ""
+}
+
+// resolveIdentity sets the result's identifier, or skips the batch.
+func (st *mapState) resolveIdentity() bool {
+	s := &st.m.s
+	var ext string
+	if s.ExternalIdentityType == IdentityMPID {
+		ext = st.res.MPID
+	} else if st.b.UserIdentities != nil {
+		ext, _ = st.b.UserIdentities.Get(s.ExternalIdentityType)
+	}
+	aliasMode := s.AnonymousUsers == AnonymousAliasByMPID && st.res.MPID != "" && st.res.MPID != "0"
+	switch {
+	case ext != "" && len(ext) > maxBrazeExternalIDBytes:
+		st.skipUser("external_id (" + string(s.ExternalIdentityType) + ") is " + strconv.Itoa(len(ext)) +
+			" bytes, more than Braze's " + strconv.Itoa(maxBrazeExternalIDBytes))
+		return false
+	case ext != "":
+		st.res.Identifier = braze.ExternalID(ext)
+		st.res.ExternalID = ext
+		if aliasMode {
+			st.res.MergeAlias = &braze.UserAlias{AliasName: st.res.MPID, AliasLabel: MPIDAliasLabel}
+		}
+		return true
+	case aliasMode:
+		st.res.Identifier = braze.Alias(st.res.MPID, MPIDAliasLabel)
+		st.res.Alias = true
+		f := false
+		st.ueo = &f
+		return true
+	}
+	reason := "no " + string(s.ExternalIdentityType) + " identity for external_id"
+	if s.AnonymousUsers == AnonymousAliasByMPID {
+		reason += " and no MPID for the alias"
+	}
+	st.skipUser(reason)
+	return false
+}
+
+// skipUser reports a skipped batch, counting what it held.
+func (st *mapState) skipUser(reason string) {
+	st.res.Skipped = true
+	st.res.Identifier = braze.Identifier{}
+	st.res.ExternalID = ""
+	st.diag(UserSkipped, "", reason+"; "+strconv.Itoa(len(st.b.Events))+" events, "+
+		strconv.Itoa(len(st.b.UserAttributes))+" user attributes and "+
+		strconv.Itoa(len(st.b.DeletedUserAttributes))+" deleted attributes not forwarded", "")
+}
+
+// email returns the email attribute value, if the settings name one.
+func (st *mapState) email() string {
+	t := st.m.s.EmailIdentityType
+	if t == IdentityNone || st.b.UserIdentities == nil {
+		return ""
+	}
+	e, _ := st.b.UserIdentities.Get(t)
+	return e
+}
+
+// event maps one event.
+func (st *mapState) event(ev *mparticle.Event) {
+	if isFromBrazeCurrents(ev.Data) {
+		st.evName = eventLabel(ev)
+		st.diag(LoopGuard, "", "event came from Braze Currents; not sent back to Braze", "")
+		return
+	}
+	switch d := any(ev.Data).(type) {
+	case *mparticle.CustomEvent:
+		st.customEvent(d)
+	case *mparticle.ScreenView:
+		st.screenView(d)
+	case *mparticle.SessionStart:
+		st.sessionEvent("Session Start", &d.CommonEventData)
+	case *mparticle.SessionEnd:
+		st.sessionEvent("Session End", &d.CommonEventData)
+	case *mparticle.CommerceEvent:
+		st.commerceEvent(d)
+	case *mparticle.UserAttributeChange:
+		st.userAttributeChange(d)
+	case *mparticle.PushRegistration:
+		st.pushRegistration(d)
+	case nil:
+		st.evName = string(ev.Type)
+		st.diag(EventSkipped, "", "event has no data", "")
+	default:
+		st.evName = eventLabel(ev)
+		st.diag(EventSkipped, "", "event type "+strconv.Quote(eventLabel(ev))+" has no Braze equivalent", "")
+	}
+}

@@ -1,0 +1,520 @@
+package mapping
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// maxAge bounds $Age; anything above is not a plausible age.
+const maxAge = 150
+
+// attrBuilder collects one user's attribute updates into Braze attributes
+// objects.
+//
+// Batch-level user attributes go into one object. Updates that come from
+// events (user_attribute_change, event-attribute mappings, push
+// registrations) are applied in event order: when one of them touches a key
+// the current object already sets, a new object is started, so Braze applies
+// both in order and nothing is merged or lost.
+type attrBuilder struct {
+	st    *mapState
+	id    braze.Identifier
+	ueo   *bool
+	email string
+	// split: start a new object on a key collision (event-derived updates)
+	// instead of replacing the value (batch-level attributes).
+	split bool
+	objs  []braze.Attributes
+	keys  []map[string]bool
+}
+
+// obj returns the object to write key into.
+func (b *attrBuilder) obj(key, orig string) *braze.Attributes {
+	last := len(b.objs) - 1
+	switch {
+	case last < 0 || (b.split && b.keys[last][key]):
+		b.objs = append(b.objs, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
+		b.keys = append(b.keys, map[string]bool{})
+		last++
+	case b.keys[last][key]:
+		b.st.diag(Dropped, orig, "user attribute "+strconv.Quote(key)+" is set twice; the earlier value is replaced", "")
+	}
+	b.keys[last][key] = true
+	return &b.objs[last]
+}
+
+// appendObj returns the current object for list fields that accumulate
+// (push_tokens).
+func (b *attrBuilder) appendObj() *braze.Attributes {
+	if len(b.objs) == 0 {
+		b.objs = append(b.objs, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
+		b.keys = append(b.keys, map[string]bool{})
+	}
+	return &b.objs[len(b.objs)-1]
+}
+
+// result returns the objects, the email attribute on the first one.
+func (b *attrBuilder) result() []braze.Attributes {
+	if b.email != "" {
+		b.appendObj()
+		b.objs[0].Email = b.email
+	}
+	if len(b.objs) == 0 {
+		return nil
+	}
+	return b.objs
+}
+
+// UserAttributes applies the user-attribute rules (reserved keys, gender,
+// $Age, dob, subscription states, subscription groups, lists, type
+// detection, PropertyPolicy, removals) to one set of changes for the user id
+// and returns them as one attributes object, with diagnostics (EventIndex
+// -1). set values that are null remove the attribute, like the names in
+// deleted. Keys are applied in sorted order, then the removals.
+func (m *Mapper) UserAttributes(id braze.Identifier, set map[string]mparticle.AttributeValue, deleted []string) (braze.Attributes, []Diagnostic) {
+	st := &mapState{m: m, b: &mparticle.Batch{}, evIdx: -1}
+	st.attrs = attrBuilder{st: st, id: id}
+	for _, k := range sortedKeys(set) {
+		st.setUserAttribute(k, set[k])
+	}
+	for _, k := range deleted {
+		st.removeUserAttribute(k)
+	}
+	objs := st.attrs.result()
+	if len(objs) == 0 {
+		return braze.Attributes{Identifier: id}, st.res.Diagnostics
+	}
+	return objs[0], st.res.Diagnostics
+}
+
+// batchUserAttributes applies the batch's user_attributes and
+// deleted_user_attributes.
+func (st *mapState) batchUserAttributes() {
+	for _, k := range sortedKeys(st.b.UserAttributes) {
+		st.setUserAttribute(k, st.b.UserAttributes[k])
+	}
+	for _, k := range st.b.DeletedUserAttributes {
+		st.removeUserAttribute(k)
+	}
+}
+
+// userAttributeChange applies a user_attribute_change event.
+func (st *mapState) userAttributeChange(d *mparticle.UserAttributeChange) {
+	st.evName = string(mparticle.EventUserAttributeChange)
+	name := d.UserAttributeName
+	deleted, _ := d.Deleted.Get()
+	switch {
+	case name == "":
+		st.diag(Dropped, "", "user_attribute_change without user_attribute_name", compactJSON(d.New))
+	case deleted || d.New.IsNull():
+		st.removeUserAttribute(name)
+	case !d.New.IsDefined():
+		st.diag(Dropped, name, "user_attribute_change without a new value", "")
+	default:
+		st.setUserAttribute(name, d.New)
+	}
+}
+
+// standardFields maps lower-cased user attribute keys to the Braze standard
+// field they set. Both mParticle's reserved "$" keys and the Braze field
+// names themselves (as the web kit accepts them) are listed.
+var standardFields = map[string]string{
+	"$firstname": "first_name", "first_name": "first_name",
+	"$lastname": "last_name", "last_name": "last_name",
+	"$city": "home_city", "home_city": "home_city",
+	"$country": "country", "country": "country",
+	"$mobile": "phone", "phone": "phone",
+	"$gender": "gender", "gender": "gender",
+	"$age":            "$age",
+	"dob":             "dob",
+	"email_subscribe": "email_subscribe",
+	"push_subscribe":  "push_subscribe",
+}
+
+// customReserved maps mParticle reserved keys that become custom attributes
+// to their Braze names. $Zip is never type-detected.
+var customReserved = map[string]string{"$zip": "Zip", "$state": "State", "$address": "Address"}
+
+// setUserAttribute applies one user attribute.
+func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
+	switch v.Kind() {
+	case mparticle.KindUndefined:
+		return
+	case mparticle.KindNull:
+		st.removeUserAttribute(raw)
+		return
+	}
+	lower := strings.ToLower(raw)
+	if gid, ok := st.m.groups[lower]; ok {
+		st.subscriptionGroup(raw, gid, v)
+		return
+	}
+	if field, ok := standardFields[lower]; ok {
+		st.standardField(raw, field, v)
+		return
+	}
+	if key, ok := customReserved[lower]; ok {
+		st.customAttribute(raw, key, v, key != "Zip")
+		return
+	}
+	key := stripDollar(raw)
+	if braze.IsStandardAttribute(key) {
+		st.diag(Dropped, raw, strconv.Quote(key)+" is a Braze standard field name, not usable as a custom attribute", compactJSON(v))
+		return
+	}
+	st.customAttribute(raw, key, v, true)
+}
+
+// standardField sets one Braze standard field from a reserved key.
+func (st *mapState) standardField(raw, field string, v mparticle.AttributeValue) {
+	switch field {
+	case "gender":
+		st.gender(raw, v)
+	case "$age":
+		st.age(raw, v)
+	case "dob":
+		s, ok := st.standardText(raw, v)
+		if !ok {
+			return
+		}
+		d, err := braze.ParseDate(strings.TrimSpace(s))
+		if err != nil || !d.IsValid() {
+			st.diag(Dropped, raw, "dob is not a YYYY-MM-DD date", s)
+			return
+		}
+		st.attrs.obj("dob", raw).DOB = braze.Set(d)
+	case "email_subscribe", "push_subscribe":
+		s, ok := st.standardText(raw, v)
+		if !ok {
+			return
+		}
+		state := braze.SubscriptionState(strings.ToLower(strings.TrimSpace(s)))
+		if !state.Valid() {
+			st.diag(Dropped, raw, field+" is not opted_in, subscribed or unsubscribed", s)
+			return
+		}
+		a := st.attrs.obj(field, raw)
+		if field == "email_subscribe" {
+			a.EmailSubscribe = braze.Set(state)
+		} else {
+			a.PushSubscribe = braze.Set(state)
+		}
+	default:
+		s, ok := st.standardText(raw, v)
+		if !ok {
+			return
+		}
+		if t, cut := truncate(s); cut {
+			st.diag(Truncated, raw, "string longer than 255 characters cut to 255", s)
+			s = t
+		}
+		a := st.attrs.obj(field, raw)
+		switch field {
+		case "first_name":
+			a.FirstName = braze.Set(s)
+		case "last_name":
+			a.LastName = braze.Set(s)
+		case "home_city":
+			a.HomeCity = braze.Set(s)
+		case "country":
+			a.Country = braze.Set(s)
+		case "phone":
+			a.Phone, a.ClearPhone = s, false
+		}
+	}
+}
+
+// standardText returns the text of a value for a string standard field.
+func (st *mapState) standardText(raw string, v mparticle.AttributeValue) (string, bool) {
+	switch v.Kind() {
+	case mparticle.KindString:
+		s, _ := v.Str()
+		return s, true
+	case mparticle.KindNumber, mparticle.KindBool:
+		st.diag(ValueChanged, raw, "non-string value sent as text", v.Text())
+		return v.Text(), true
+	case mparticle.KindList:
+		items, _ := v.List()
+		s := strings.Join(items, ",")
+		st.diag(ValueChanged, raw, "list joined into a comma-separated string for a standard field", s)
+		return s, true
+	}
+	st.diag(Dropped, raw, "object or array value for a standard field", compactJSON(v))
+	return "", false
+}
+
+// genders is the gender table of the mapping rules (lower-cased input).
+var genders = map[string]braze.Gender{
+	"m": braze.GenderMale, "male": braze.GenderMale,
+	"f": braze.GenderFemale, "female": braze.GenderFemale,
+	"na": braze.GenderNotApplicable, "n": braze.GenderNotApplicable,
+	"p": braze.GenderPreferNotToSay,
+	"o": braze.GenderOther, "other": braze.GenderOther,
+}
+
+// gender applies $Gender: M/male, F/female, NA/N, P, O/other map to the
+// Braze letters; U/unknown/empty mean unknown (null); anything else is
+// Other, reported.
+func (st *mapState) gender(raw string, v mparticle.AttributeValue) {
+	s, ok := st.standardText(raw, v)
+	if !ok {
+		return
+	}
+	l := strings.ToLower(strings.TrimSpace(s))
+	a := st.attrs.obj("gender", raw)
+	if g, ok := genders[l]; ok {
+		a.Gender = braze.Set(g)
+		return
+	}
+	if l == "" || l == "u" || l == "unknown" {
+		a.Gender = braze.Null[braze.Gender]()
+		return
+	}
+	st.diag(ValueChanged, raw, "gender not in the table; sent as O (other)", s)
+	a.Gender = braze.Set(braze.GenderOther)
+}
+
+// age applies $Age: dob = January 1 of (current year − age).
+func (st *mapState) age(raw string, v mparticle.AttributeValue) {
+	var f float64
+	var ok bool
+	switch v.Kind() {
+	case mparticle.KindNumber:
+		f, ok = v.Float64()
+	case mparticle.KindString:
+		s, _ := v.Str()
+		var err error
+		f, err = strconv.ParseFloat(strings.TrimSpace(s), 64)
+		ok = err == nil
+	}
+	if !ok || math.IsNaN(f) || f < 0 || f > maxAge {
+		st.diag(Dropped, raw, "$Age is not a number of years between 0 and "+strconv.Itoa(maxAge), v.Text())
+		return
+	}
+	year := st.clock().Year() - int(math.Floor(f))
+	st.attrs.obj("dob", raw).DOB = braze.Set(braze.NewDate(year, time.January, 1))
+}
+
+// customAttribute sets one custom attribute.
+func (st *mapState) customAttribute(raw, key string, v mparticle.AttributeValue, detect bool) {
+	if key == "" {
+		st.diag(Dropped, raw, "empty attribute key", compactJSON(v))
+		return
+	}
+	if t, cut := truncate(key); cut {
+		st.diag(Truncated, raw, "key longer than 255 characters cut to 255", "")
+		key = t
+	}
+	var val braze.Value
+	switch v.Kind() {
+	case mparticle.KindString:
+		s, _ := v.Str()
+		val = st.stringValue(raw, s, detect)
+	case mparticle.KindNumber:
+		val = st.numberValue(raw, v)
+	case mparticle.KindBool:
+		b, _ := v.Bool()
+		val = braze.Bool(b)
+	case mparticle.KindList:
+		items, _ := v.List()
+		if st.m.s.UserAttributeListsAsStrings {
+			val = st.stringValue(raw, strings.Join(items, ","), false)
+			break
+		}
+		for i, it := range items {
+			if t, cut := truncate(it); cut {
+				st.diag(Truncated, raw, "list entry longer than 255 characters cut to 255", it)
+				items[i] = t
+			}
+		}
+		val = braze.Strings(items)
+	case mparticle.KindRaw:
+		st.complexUserAttribute(raw, key, v)
+		return
+	default:
+		st.diag(Dropped, raw, "value of unknown kind "+v.Kind().String(), compactJSON(v))
+		return
+	}
+	st.attrs.obj(key, raw).SetCustom(key, val)
+}
+
+// complexUserAttribute applies PropertyPolicy to an object or mixed-array
+// user attribute (Braze custom attributes here take scalars and string
+// arrays only).
+func (st *mapState) complexUserAttribute(raw, key string, v mparticle.AttributeValue) {
+	if st.m.s.PropertyPolicy == PropertyReject {
+		st.diag(Dropped, raw, "object or array user attribute dropped (PropertyReject)", compactJSON(v))
+		return
+	}
+	p := &props{st: st, attr: true}
+	p.complex(raw, key, v)
+	for _, k := range sortedKeys(p.m) {
+		if braze.IsStandardAttribute(k) {
+			st.diag(Dropped, raw, strconv.Quote(k)+" is a Braze standard field name, not usable as a custom attribute", "")
+			continue
+		}
+		st.attrs.obj(k, raw).SetCustom(k, p.m[k])
+	}
+}
+
+// removeUserAttribute applies the removal of one user attribute.
+func (st *mapState) removeUserAttribute(raw string) {
+	lower := strings.ToLower(raw)
+	if _, ok := st.m.groups[lower]; ok {
+		st.diag(Dropped, raw, "removing a subscription group attribute leaves the group state unchanged", "")
+		return
+	}
+	if field, ok := standardFields[lower]; ok {
+		switch field {
+		case "email_subscribe", "push_subscribe":
+			st.diag(Dropped, raw, field+" cannot be removed in Braze; state unchanged", "")
+		case "first_name":
+			st.attrs.obj(field, raw).FirstName = braze.Null[string]()
+		case "last_name":
+			st.attrs.obj(field, raw).LastName = braze.Null[string]()
+		case "home_city":
+			st.attrs.obj(field, raw).HomeCity = braze.Null[string]()
+		case "country":
+			st.attrs.obj(field, raw).Country = braze.Null[string]()
+		case "phone":
+			a := st.attrs.obj(field, raw)
+			a.Phone, a.ClearPhone = "", true
+		case "gender":
+			st.attrs.obj(field, raw).Gender = braze.Null[braze.Gender]()
+		case "$age", "dob":
+			st.attrs.obj("dob", raw).DOB = braze.Null[braze.Date]()
+		}
+		return
+	}
+	key, ok := customReserved[lower]
+	if !ok {
+		key = stripDollar(raw)
+	}
+	if key == "" {
+		st.diag(Dropped, raw, "empty attribute key", "")
+		return
+	}
+	if braze.IsStandardAttribute(key) {
+		st.diag(Dropped, raw, strconv.Quote(key)+" is a Braze standard field name, not usable as a custom attribute", "")
+		return
+	}
+	if t, cut := truncate(key); cut {
+		st.diag(Truncated, raw, "key longer than 255 characters cut to 255", "")
+		key = t
+	}
+	st.attrs.obj(key, raw).SetCustom(key, braze.NullValue())
+}
+
+// subscriptionGroup applies a user attribute mapped to a subscription group.
+func (st *mapState) subscriptionGroup(raw, gid string, v mparticle.AttributeValue) {
+	var state braze.SubscriptionState
+	switch strings.ToLower(strings.TrimSpace(v.Text())) {
+	case "true", "1", "yes":
+		state = braze.SubscriptionSubscribed
+	case "false", "0", "no":
+		state = braze.SubscriptionUnsubscribed
+	default:
+		st.diag(Dropped, raw, "subscription group attribute is not true/false, 1/0 or yes/no", v.Text())
+		return
+	}
+	a := st.attrs.obj("subscription_group:"+gid, raw)
+	a.SubscriptionGroups = append(a.SubscriptionGroups, braze.SubscriptionGroupState{SubscriptionGroupID: gid, SubscriptionState: state})
+}
+
+// pushRegistration turns a push_registration into a push token for the app
+// of the batch's platform.
+func (st *mapState) pushRegistration(d *mparticle.PushRegistration) {
+	st.evName = string(mparticle.EventPushRegistration)
+	if !d.Register {
+		st.diag(EventSkipped, "", "push unregistration has no Braze /users/track equivalent", "")
+		return
+	}
+	if d.RegistrationToken == "" {
+		st.diag(Dropped, "registration_token", "push registration without a token", "")
+		return
+	}
+	platform := ""
+	if st.b.DeviceInfo != nil {
+		platform = string(st.b.DeviceInfo.Platform)
+	}
+	app := st.m.appIDs[strings.ToLower(platform)]
+	if app == "" {
+		app = st.m.s.AppID
+	}
+	if app == "" {
+		st.diag(Dropped, "registration_token", "no Braze app id configured for platform "+strconv.Quote(platform)+" (Settings.AppIDs / AppID)", "")
+		return
+	}
+	a := st.attrs.appendObj()
+	a.PushTokens = append(a.PushTokens, braze.PushToken{AppID: app, Token: d.RegistrationToken})
+}
+
+// eventTypeNumbers are the Android SDK event type numbers used in the kit
+// hash.
+var eventTypeNumbers = map[mparticle.CustomEventType]int{
+	mparticle.CustomNavigation: 1, mparticle.CustomLocation: 2, mparticle.CustomSearch: 3,
+	mparticle.CustomTransaction: 4, mparticle.CustomUserContent: 5, mparticle.CustomUserPreference: 6,
+	mparticle.CustomSocial: 7, mparticle.CustomOther: 8, mparticle.CustomMedia: 9, mparticle.CustomAttribution: 10,
+}
+
+// Event type numbers for events that are not custom events.
+const (
+	screenViewTypeNumber = 0
+	commerceTypeNumber   = 4
+	otherTypeNumber      = 8
+)
+
+// eventAttributeMappings applies Settings.EventAttributeMappings to the
+// attributes of one event (raw keys, as the Android kit hashes them).
+func (st *mapState) eventAttributeMappings(typeNum int, eventName string, attrs map[string]mparticle.AttributeValue) {
+	if st.m.byHash == nil && st.m.byName == nil {
+		return
+	}
+	for _, k := range sortedKeys(attrs) {
+		ms := st.m.byHash[KitAttributeHash(typeNum, eventName, k)]
+		if st.m.byName != nil {
+			ms = append(ms[:len(ms):len(ms)], st.m.byName[nameKey(eventName, k)]...)
+		}
+		for _, em := range ms {
+			st.applyEventAttributeMapping(em, k, attrs[k])
+		}
+	}
+}
+
+func (st *mapState) applyEventAttributeMapping(em EventAttributeMapping, key string, v mparticle.AttributeValue) {
+	if em.Action == SetAttribute {
+		st.setUserAttribute(em.UserAttribute, v)
+		return
+	}
+	var items []string
+	switch v.Kind() {
+	case mparticle.KindString, mparticle.KindNumber, mparticle.KindBool:
+		items = []string{v.Text()}
+	case mparticle.KindList:
+		items, _ = v.List()
+	default:
+		st.diag(Dropped, key, "event attribute mapped to array attribute "+strconv.Quote(em.UserAttribute)+" is not a string or list", compactJSON(v))
+		return
+	}
+	for i, it := range items {
+		if t, cut := truncate(it); cut {
+			st.diag(Truncated, key, "array entry longer than 255 characters cut to 255", it)
+			items[i] = t
+		}
+	}
+	attr := em.UserAttribute
+	if braze.IsStandardAttribute(attr) {
+		st.diag(Dropped, key, strconv.Quote(attr)+" is a Braze standard field name, not usable as a custom attribute", "")
+		return
+	}
+	if em.Action == AddToArray {
+		st.attrs.obj(attr, key).SetCustom(attr, braze.AddRemove(items, nil))
+	} else {
+		st.attrs.obj(attr, key).SetCustom(attr, braze.AddRemove(nil, items))
+	}
+}

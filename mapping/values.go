@@ -1,0 +1,368 @@
+package mapping
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/internal/typedetect"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// maxFlattenDepth bounds how deep PropertyFlatten descends; deeper values
+// are stringified.
+const maxFlattenDepth = 16
+
+// stripDollar removes one leading "$".
+func stripDollar(k string) string { return strings.TrimPrefix(k, "$") }
+
+// truncate cuts s to maxLen characters (code points) and reports whether it
+// did.
+func truncate(s string) (string, bool) {
+	if len(s) <= maxLen || utf8.RuneCountInString(s) <= maxLen {
+		return s, false
+	}
+	n := 0
+	for i := range s {
+		if n == maxLen {
+			return s[:i], true
+		}
+		n++
+	}
+	return s, false
+}
+
+// props builds a property map under Braze's key rules.
+type props struct {
+	st *mapState
+	m  map[string]braze.Value
+	// fixed maps keys that were produced by fixing another key to that
+	// original key; a key that needed no fix wins a collision against them.
+	fixed map[string]string
+	// nested: keys inside a nested object (bundled commerce), where "time"
+	// and "event_name" are allowed but "." and "$" are not.
+	nested bool
+	// own records keys set by setOwn.
+	own map[string]bool
+	// attr: custom user attributes, where "time" and "event_name" are
+	// ordinary names.
+	attr bool
+	// rejected is set when PropertyReject met an object or array.
+	rejected bool
+}
+
+func (st *mapState) newProps() *props { return &props{st: st} }
+
+// result returns the map, or nil when empty.
+func (p *props) result() map[string]braze.Value {
+	if len(p.m) == 0 {
+		return nil
+	}
+	return p.m
+}
+
+// set stores v under key after applying the key rules; orig is the key as it
+// came in (for diagnostics and collision priority).
+func (p *props) set(orig, key string, v braze.Value) {
+	fixed := orig != key
+	if key == "" {
+		p.st.diag(Dropped, orig, "empty property key", v.String())
+		return
+	}
+	if t, cut := truncate(key); cut {
+		p.st.diag(Truncated, orig, "key longer than 255 characters cut to 255", "")
+		key, fixed = t, true
+	}
+	if p.nested {
+		if strings.ContainsAny(key, ".$") {
+			nk := strings.NewReplacer(".", "_", "$", "_").Replace(key)
+			p.st.diag(Renamed, orig, "nested property keys may not contain '.' or '$'; renamed "+strconv.Quote(nk), "")
+			key, fixed = nk, true
+		}
+	} else if !p.attr && (key == "time" || key == "event_name") {
+		p.st.diag(Renamed, orig, "reserved Braze property key renamed "+strconv.Quote(key+"_"), "")
+		key, fixed = key+"_", true
+	}
+	if p.m == nil {
+		p.m = make(map[string]braze.Value, 8)
+	}
+	if old, dup := p.m[key]; dup {
+		prev, prevFixed := p.fixed[key]
+		if fixed || !prevFixed {
+			p.st.diag(Dropped, orig, "property key "+strconv.Quote(key)+" already set; this value is dropped", v.String())
+			return
+		}
+		p.st.diag(Dropped, prev, "property key "+strconv.Quote(key)+" is also set by a key that needed no fix; this value is dropped", old.String())
+		delete(p.fixed, key)
+	}
+	p.m[key] = v
+	if fixed {
+		if p.fixed == nil {
+			p.fixed = map[string]string{}
+		}
+		p.fixed[key] = orig
+	}
+}
+
+// setOwn stores a value the mapper itself produces (commerce fields,
+// session_id) under a known-good key. It replaces a custom attribute of the
+// same name (reported) and, silently, an earlier field of its own (a
+// product's Coupon Code replaces the order's, by design).
+func (p *props) setOwn(key string, v braze.Value) {
+	if p.m == nil {
+		p.m = make(map[string]braze.Value, 8)
+	}
+	if old, dup := p.m[key]; dup && !p.own[key] {
+		p.st.diag(Dropped, key, "custom attribute replaced by the field of the same name", old.String())
+	}
+	if p.own == nil {
+		p.own = make(map[string]bool, 8)
+	}
+	p.own[key] = true
+	p.m[key] = v
+}
+
+// addCustom adds every custom attribute of attrs, sorted by key, with one
+// leading "$" stripped from each key.
+func (p *props) addCustom(attrs map[string]mparticle.AttributeValue) {
+	for _, k := range sortedKeys(attrs) {
+		p.add(k, stripDollar(k), attrs[k])
+	}
+}
+
+// add converts one attribute value into a property.
+func (p *props) add(orig, key string, v mparticle.AttributeValue) {
+	st := p.st
+	switch v.Kind() {
+	case mparticle.KindUndefined:
+		return
+	case mparticle.KindNull:
+		st.diag(Dropped, orig, "null value; Braze properties cannot be null", "")
+	case mparticle.KindString:
+		s, _ := v.Str()
+		p.set(orig, key, st.stringValue(orig, s, true))
+	case mparticle.KindNumber:
+		p.set(orig, key, st.numberValue(orig, v))
+	case mparticle.KindBool:
+		b, _ := v.Bool()
+		p.set(orig, key, braze.Bool(b))
+	case mparticle.KindList, mparticle.KindRaw:
+		if p.nested {
+			p.set(orig, key, st.nestedValue(orig, v.Interface(), 0))
+			return
+		}
+		p.complex(orig, key, v)
+	default:
+		st.diag(Dropped, orig, "value of unknown kind "+v.Kind().String(), compactJSON(v))
+	}
+}
+
+// complex applies the PropertyPolicy to an object or array value.
+func (p *props) complex(orig, key string, v mparticle.AttributeValue) {
+	st := p.st
+	switch st.m.s.PropertyPolicy {
+	case PropertyStringify:
+		st.diag(Stringified, orig, "object or array value sent as its JSON text", "")
+		p.set(orig, key, st.stringValue(orig, compactJSON(v), false))
+	case PropertyDrop:
+		st.diag(Dropped, orig, "object or array value dropped (PropertyDrop)", compactJSON(v))
+	case PropertyReject:
+		st.diag(Rejected, orig, "object or array value; the whole event is not sent (PropertyReject)", compactJSON(v))
+		p.rejected = true
+	default:
+		if v.Kind() == mparticle.KindList {
+			items, _ := v.List()
+			st.diag(Flattened, orig, "array joined into a comma-separated string", "")
+			p.set(orig, key, st.stringValue(orig, strings.Join(items, ","), false))
+			return
+		}
+		x := v.Interface()
+		if _, isObj := x.(map[string]any); isObj {
+			st.diag(Flattened, orig, "object flattened into dotted keys", "")
+		}
+		p.flatten(orig, key, x, 0)
+	}
+}
+
+// flatten stores x under key, objects as dotted keys, arrays of scalars as
+// comma-joined strings, and arrays holding objects as JSON text.
+func (p *props) flatten(orig, key string, x any, depth int) {
+	st := p.st
+	switch t := x.(type) {
+	case map[string]any:
+		if depth >= maxFlattenDepth {
+			st.diag(Stringified, orig, "object nested too deep; sent as JSON text", "")
+			p.set(orig, key, st.stringValue(orig, marshalCompact(t), false))
+			return
+		}
+		if len(t) == 0 {
+			st.diag(Dropped, orig, "empty object", "")
+			return
+		}
+		for _, k := range sortedKeys(t) {
+			p.flatten(orig, key+"."+k, t[k], depth+1)
+		}
+	case []any:
+		parts := make([]string, 0, len(t))
+		for _, e := range t {
+			s, ok := scalarText(e)
+			if !ok {
+				st.diag(Stringified, orig, "array holding objects, arrays or nulls sent as JSON text", "")
+				p.set(orig, key, st.stringValue(orig, marshalCompact(t), false))
+				return
+			}
+			parts = append(parts, s)
+		}
+		st.diag(Flattened, orig, "array joined into a comma-separated string", "")
+		p.set(orig, key, st.stringValue(orig, strings.Join(parts, ","), false))
+	case nil:
+		st.diag(Dropped, orig, "null value at "+strconv.Quote(key)+"; Braze properties cannot be null", "")
+	default:
+		p.set(orig, key, st.scalarValue(orig, t))
+	}
+}
+
+// scalarText returns the text of a JSON scalar decoded with UseNumber.
+func scalarText(x any) (string, bool) {
+	switch t := x.(type) {
+	case string:
+		return t, true
+	case json.Number:
+		return t.String(), true
+	case bool:
+		return strconv.FormatBool(t), true
+	}
+	return "", false
+}
+
+// scalarValue converts a decoded JSON scalar.
+func (st *mapState) scalarValue(orig string, x any) braze.Value {
+	switch t := x.(type) {
+	case string:
+		return st.stringValue(orig, t, true)
+	case json.Number:
+		return st.numberLiteral(orig, t.String())
+	case bool:
+		return braze.Bool(t)
+	}
+	return braze.String(marshalCompact(x))
+}
+
+// nestedValue converts any decoded JSON into a Braze nested value (bundled
+// commerce only).
+func (st *mapState) nestedValue(orig string, x any, depth int) braze.Value {
+	switch t := x.(type) {
+	case map[string]any:
+		if depth >= maxFlattenDepth {
+			st.diag(Stringified, orig, "object nested too deep; sent as JSON text", "")
+			return st.stringValue(orig, marshalCompact(t), false)
+		}
+		np := &props{st: st, nested: true}
+		for _, k := range sortedKeys(t) {
+			if t[k] == nil {
+				st.diag(Dropped, orig, "null value at "+strconv.Quote(k)+"; Braze properties cannot be null", "")
+				continue
+			}
+			np.set(k, k, st.nestedValue(orig, t[k], depth+1))
+		}
+		return braze.Object(np.m)
+	case []any:
+		out := make([]braze.Value, 0, len(t))
+		for _, e := range t {
+			if e == nil {
+				st.diag(Dropped, orig, "null array element dropped", "")
+				continue
+			}
+			out = append(out, st.nestedValue(orig, e, depth+1))
+		}
+		return braze.Array(out)
+	case []string:
+		out := make([]braze.Value, len(t))
+		for i, e := range t {
+			out[i] = st.stringValue(orig, e, false)
+		}
+		return braze.Array(out)
+	}
+	return st.scalarValue(orig, x)
+}
+
+// stringValue is a string value after type detection (when enabled and
+// detect is true) and the 255-character limit.
+func (st *mapState) stringValue(key, s string, detect bool) braze.Value {
+	if detect && st.m.s.EnableTypeDetection {
+		if v, ok := detected(s); ok {
+			return v
+		}
+	}
+	if t, cut := truncate(s); cut {
+		st.diag(Truncated, key, "string longer than 255 characters cut to 255", s)
+		s = t
+	}
+	return braze.String(s)
+}
+
+// detected returns the typed value of s, if type detection finds one.
+func detected(s string) (braze.Value, bool) {
+	d := typedetect.Detect(s)
+	switch d.Kind {
+	case typedetect.KindBool:
+		return braze.Bool(d.Bool), true
+	case typedetect.KindInt:
+		return braze.Int(d.Int), true
+	case typedetect.KindFloat:
+		return braze.Float(d.Float), true
+	case typedetect.KindTime:
+		return braze.Time(d.Time), true
+	}
+	return braze.Value{}, false
+}
+
+// numberValue converts a JSON number, keeping integers integral.
+func (st *mapState) numberValue(key string, v mparticle.AttributeValue) braze.Value {
+	n, _ := v.Number()
+	return st.numberLiteral(key, string(n))
+}
+
+func (st *mapState) numberLiteral(key, lit string) braze.Value {
+	integral := !strings.ContainsAny(lit, ".eE")
+	if integral {
+		if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
+			return braze.Int(n)
+		}
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		st.diag(ValueChanged, key, "number outside the range Braze stores; sent as a string", lit)
+		return braze.String(lit)
+	}
+	if integral {
+		st.diag(ValueChanged, key, "integer outside the 64-bit range; sent as a float", lit)
+	}
+	return braze.Float(f)
+}
+
+// compactJSON returns the compact JSON text of a value (raw values keep the
+// sender's whitespace otherwise).
+func compactJSON(v mparticle.AttributeValue) string {
+	raw := v.JSON()
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+// marshalCompact returns the compact JSON of decoded JSON.
+func marshalCompact(x any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(x) != nil {
+		return ""
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
