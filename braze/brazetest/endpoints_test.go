@@ -72,9 +72,9 @@ func TestAliasNewAndIdentify(t *testing.T) {
 	for body, msg := range map[string]string{
 		`{}`: "one of 'aliases_to_identify', 'emails_to_identify' or 'phone_numbers_to_identify' is required",
 		`{"aliases_to_identify":[` + fifty1(`{"external_id":"a","user_alias":{"alias_name":"n","alias_label":"l"}}`) + `]}`: MsgTooManyIDs,
-		`{"emails_to_identify":[{"external_id":"a","email":"a@b.co","prioritization":["identified","unidentified"]}]}`:    "emails_to_identify[0]: 'prioritization' cannot contain both 'identified' and 'unidentified'",
+		`{"emails_to_identify":[{"external_id":"a","email":"a@b.co","prioritization":["identified","unidentified"]}]}`:      "emails_to_identify[0]: 'prioritization' cannot contain both 'identified' and 'unidentified'",
 		`{"emails_to_identify":[{"external_id":"a","email":"a@b.co"}]}`:                                                     "emails_to_identify[0]: 'prioritization' is required",
-		`{"aliases_to_identify":[{"user_alias":{"alias_name":"n","alias_label":"l"}}]}`:                                    "aliases_to_identify[0]: 'external_id' is required",
+		`{"aliases_to_identify":[{"user_alias":{"alias_name":"n","alias_label":"l"}}]}`:                                     "aliases_to_identify[0]: 'external_id' is required",
 	} {
 		r := post(t, s, "/users/identify", body)
 		assert.Equal(t, 400, r.status, body)
@@ -100,10 +100,10 @@ func TestMerge(t *testing.T) {
 	assert.Len(t, k.Events, 1)
 
 	for body, msg := range map[string]string{
-		`{}`:                             "'merge_updates' must be an array of objects",
-		`{"merge_updates":[1]}`:          "'merge_updates' must be an array of objects",
-		`{"merge_updates":[{"identifier_to_merge":{"external_id":"a"}}]}`: "'merge_updates' must only have 'identifier_to_merge' and 'identifier_to_keep'",
-		`{"merge_updates":[{"identifier_to_merge":{"external_id":5},"identifier_to_keep":{"external_id":"a"}}]}`: "identifiers must be objects with an 'external_id' property that is a string, a 'user_alias' property that is an object, an 'email' property that is a string, or a 'phone' property that is a string",
+		`{}`:                    "'merge_updates' must be an array of objects",
+		`{"merge_updates":[1]}`: "'merge_updates' must be an array of objects",
+		`{"merge_updates":[{"identifier_to_merge":{"external_id":"a"}}]}`:                                                            "'merge_updates' must only have 'identifier_to_merge' and 'identifier_to_keep'",
+		`{"merge_updates":[{"identifier_to_merge":{"external_id":5},"identifier_to_keep":{"external_id":"a"}}]}`:                     "identifiers must be objects with an 'external_id' property that is a string, a 'user_alias' property that is an object, an 'email' property that is a string, or a 'phone' property that is a string",
 		`{"merge_updates":[` + fifty1(`{"identifier_to_merge":{"external_id":"a"},"identifier_to_keep":{"external_id":"b"}}`) + `]}`: "a single request may not contain more than 50 merge updates",
 	} {
 		r := post(t, s, "/users/merge", body)
@@ -142,8 +142,8 @@ func TestSubscriptionStatus(t *testing.T) {
 
 	for body, msg := range map[string]string{
 		`{"subscription_groups":[{"subscription_group_id":"g","subscription_state":"subscribed","emails":["a@b.co"],"phones":["+15555550100"]}]}`: "Either an email address or a phone number should be provided, but not both.",
-		`{"subscription_groups":[{"subscription_group_id":"g","subscription_state":"subscribed","phones":["555-0100"]}]}`:                        `subscription_groups[0]: phone "555-0100" is not in E.164 format`,
-		`{"subscription_groups":[{"subscription_group_id":"g","subscription_state":"maybe","external_ids":["a"]}]}`:                             "subscription_groups[0]: 'subscription_state' must be 'subscribed' or 'unsubscribed'",
+		`{"subscription_groups":[{"subscription_group_id":"g","subscription_state":"subscribed","phones":["555-0100"]}]}`:                         `subscription_groups[0]: phone "555-0100" is not in E.164 format`,
+		`{"subscription_groups":[{"subscription_group_id":"g","subscription_state":"maybe","external_ids":["a"]}]}`:                               "subscription_groups[0]: 'subscription_state' must be 'subscribed' or 'unsubscribed'",
 		`{"subscription_groups":[{"subscription_group_id":"g","subscription_state":"subscribed","external_ids":[` + fifty1(`"x"`) + `]}]}`:        "subscription_groups[0]: " + MsgTooManyIDs,
 		`{"subscription_groups":[]}`: "'subscription_groups' must not be empty",
 	} {
