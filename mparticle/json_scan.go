@@ -29,12 +29,18 @@ type decoder struct {
 }
 
 // jsonError is a decode error with the JSON path where it happened. The path
-// is built only on the error path: each enclosing object or array prepends
-// its segment while the error travels up.
+// is built only on the error path: each enclosing object or array adds its
+// segment while the error travels up.
 type jsonError struct {
-	segs   []string // innermost first
+	segs   []pathSeg // innermost first
 	offset int
 	msg    string
+}
+
+// pathSeg is an object key or an array index.
+type pathSeg struct {
+	key   string
+	index int // -1 for keys
 }
 
 func (e *jsonError) Error() string {
@@ -49,12 +55,32 @@ func (e *jsonError) path() string {
 	var b strings.Builder
 	for i := len(e.segs) - 1; i >= 0; i-- {
 		s := e.segs[i]
-		if b.Len() > 0 && s[0] != '[' {
-			b.WriteByte('.')
+		switch {
+		case s.index >= 0:
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+		case plainKey(s.key):
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(s.key)
+		default:
+			b.WriteString("[" + strconv.Quote(s.key) + "]")
 		}
-		b.WriteString(s)
 	}
 	return b.String()
+}
+
+// plainKey reports whether a key can be written as .key in a path.
+func plainKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, c := range k {
+		if c == '.' || c == '[' || c == ']' || c == '"' || c <= ' ' || c == 0x7f || c == utf8.RuneError {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *decoder) errorf(msg string) error {
@@ -65,10 +91,18 @@ func (d *decoder) errAt(pos int, msg string) error {
 	return &jsonError{offset: pos, msg: msg}
 }
 
-// withSeg adds a path segment to err (when it is a *jsonError).
-func withSeg(err error, seg string) error {
+// withSeg adds an object key segment to err (when it is a *jsonError).
+func withSeg(err error, key string) error {
 	if je, ok := err.(*jsonError); ok {
-		je.segs = append(je.segs, seg)
+		je.segs = append(je.segs, pathSeg{key: key, index: -1})
+	}
+	return err
+}
+
+// withIndex adds an array index segment to err (when it is a *jsonError).
+func withIndex(err error, i int) error {
+	if je, ok := err.(*jsonError); ok {
+		je.segs = append(je.segs, pathSeg{index: i})
 	}
 	return err
 }
@@ -226,7 +260,7 @@ func (d *decoder) array(fn func(i int) error) error {
 	}
 	for i := 0; ; i++ {
 		if err := fn(i); err != nil {
-			return withSeg(err, "["+strconv.Itoa(i)+"]")
+			return withIndex(err, i)
 		}
 		switch d.peek() {
 		case ',':

@@ -40,6 +40,7 @@ func TestRoundTripFiles(t *testing.T) {
 			out, err := b.Encode()
 			require.NoError(t, err)
 			assert.JSONEq(t, string(in), string(out))
+			requireSameJSON(t, in, out)
 
 			// Decode the output again: same Go value, same bytes.
 			b2, err := DecodeBatch(out)
