@@ -44,6 +44,7 @@ type Client struct {
 	logger     *slog.Logger
 	retry      *httpretry.Client
 	onRetry    func(RetryEvent)
+	requestIDs func() string // nil: leave source_request_id as given
 	stats      clientCounters
 }
 
@@ -107,6 +108,7 @@ func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
 		clock:      clock.OrReal(cfg.clock),
 		logger:     logger,
 		onRetry:    cfg.onRetry,
+		requestIDs: cfg.requestIDs,
 	}
 	c.limiter = httpretry.NewLimiter(limit, burst, c.clock)
 	var hc *http.Client
@@ -212,13 +214,16 @@ func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // Upload sends one batch to POST /events. The batch is encoded once; a batch
 // over [MaxBatchBytes] is refused with a *[BatchSizeError] without any
-// request. Failures are an *[APIError] (errors.As), a transport error after
-// the retries, or the context's error.
+// request. Failures are an *[APIError] (errors.As), a *[TransportError]
+// after the retries, or the context's error (errors.Is).
+//
+// A retry after a lost answer may deliver a batch twice unless it carries a
+// source_request_id: set Batch.SourceRequestID, or use [WithSourceRequestIDs].
 func (c *Client) Upload(ctx context.Context, b *Batch) error {
 	if b == nil {
 		return ErrNilBatch
 	}
-	body, err := encodeBatch(b)
+	body, err := c.encodeBatch(b)
 	if err != nil {
 		return err
 	}
@@ -252,7 +257,7 @@ func (c *Client) BulkUpload(ctx context.Context, batches []*Batch) error {
 			failed = append(failed, BatchFailure{Index: i, Err: ErrNilBatch})
 			continue
 		}
-		body, err := encodeBatch(b)
+		body, err := c.encodeBatch(b)
 		if err != nil {
 			failed = append(failed, BatchFailure{Index: i, Err: err})
 			continue
@@ -295,8 +300,14 @@ func repeats(ctx context.Context, err error) bool {
 	return errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden)
 }
 
-// encodeBatch encodes b and checks it against the per-batch limit.
-func encodeBatch(b *Batch) ([]byte, error) {
+// encodeBatch encodes b, with a generated source_request_id when asked, and
+// checks it against the per-batch limit.
+func (c *Client) encodeBatch(b *Batch) ([]byte, error) {
+	if c.requestIDs != nil && b.SourceRequestID == "" {
+		withID := *b // a shallow copy: the caller's batch stays as it was
+		withID.SourceRequestID = c.requestIDs()
+		b = &withID
+	}
 	body, err := json.Marshal(b)
 	if err != nil {
 		return nil, fmt.Errorf("mparticle: encoding batch: %w", err)

@@ -673,3 +673,94 @@ func TestRandomFaultsDeliverEverythingOnce(t *testing.T) {
 	assert.Zero(t, cs.Failed)
 	assert.Zero(t, cs.GaveUp)
 }
+
+func TestSourceRequestIDsMakeRetriesIdempotent(t *testing.T) {
+	srv := mparticletest.NewServer()
+	defer srv.Close()
+	n := 0
+	c, _ := newClient(t, srv, mparticle.WithSourceRequestIDs(func() string { n++; return fmt.Sprintf("id-%d", n) }))
+
+	own := userBatch("has-id", 0)
+	own.SourceRequestID = "caller-id"
+	bs := []*mparticle.Batch{userBatch("a", 0), own, userBatch("b", 0)}
+	srv.InjectNext(mparticletest.DropConnection())
+	require.NoError(t, c.BulkUpload(context.Background(), bs))
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, reqs[0].Body, reqs[1].Body, "the retry resends the same bytes, ids included")
+	var got []string
+	for _, r := range srv.Batches() {
+		got = append(got, r.Data["source_request_id"].(string))
+	}
+	assert.Equal(t, []string{"id-1", "caller-id", "id-2"}, got)
+	assert.Empty(t, bs[0].SourceRequestID, "the caller's batch is not modified")
+
+	// The default generator makes random version-4 UUIDs.
+	srv.Reset()
+	c, _ = newClient(t, srv, mparticle.WithSourceRequestIDs(nil))
+	require.NoError(t, c.BulkUpload(context.Background(), batches(t, ids("u", 2))))
+	recs := srv.Batches()
+	require.Len(t, recs, 2)
+	id0, id1 := recs[0].Data["source_request_id"].(string), recs[1].Data["source_request_id"].(string)
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, id0)
+	assert.NotEqual(t, id0, id1)
+}
+
+// countingTransport counts round trips through a caller-supplied client.
+type countingTransport struct {
+	mu sync.Mutex
+	n  int
+	rt http.RoundTripper
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.rt.RoundTrip(r)
+}
+
+func TestWithHTTPClientAndRetryObserver(t *testing.T) {
+	srv := mparticletest.NewServer()
+	defer srv.Close()
+	tr := &countingTransport{rt: srv.Client().Transport}
+	hc := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+	var events []mparticle.RetryEvent
+	c, _ := newClient(t, srv, mparticle.WithHTTPClient(hc),
+		mparticle.WithRetryObserver(func(ev mparticle.RetryEvent) { events = append(events, ev) }),
+		mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 2}))
+
+	srv.InjectNext(mparticletest.RateLimited(2), mparticletest.ServerError(500), mparticletest.ServerError(500))
+	err := c.Upload(context.Background(), userBatch("c-1", 0))
+	require.ErrorIs(t, err, mparticle.ErrRetriesExhausted)
+	assert.Equal(t, 3, tr.n, "every attempt went through the caller's transport")
+	assert.Equal(t, 5*time.Second, hc.Timeout, "the caller's client is not modified")
+
+	require.Len(t, events, 3)
+	assert.Equal(t, mparticle.RetryEvent{Endpoint: "/events", Attempt: 1, StatusCode: 429, Wait: 2 * time.Second, RetryAfter: 2 * time.Second}, events[0])
+	assert.Equal(t, 500, events[1].StatusCode)
+	assert.Nil(t, events[1].GaveUp)
+	assert.Equal(t, 3, events[2].Attempt)
+	assert.ErrorIs(t, events[2].GaveUp, mparticle.ErrRetriesExhausted)
+
+	st := c.Stats()
+	assert.Equal(t, mparticle.ClientStats{Requests: 1, Attempts: 3, Retries: 2, RateLimited: 1, ServerErrors: 2, GaveUp: 1,
+		Failed: 1, BatchesFailed: 1, RetryBudget: st.RetryBudget}, st)
+	assert.Equal(t, 90, st.RetryBudget, "two retries at 5 tokens each")
+}
+
+func TestBulkErrorFormatting(t *testing.T) {
+	type uncomparable struct {
+		error
+		_ []int
+	}
+	shared := errors.New("shared")
+	e := &mparticle.BulkError{Total: 9, Failed: []mparticle.BatchFailure{
+		{Index: 0, Err: shared}, {Index: 1, Err: shared}, {Index: 2, Err: uncomparable{error: errors.New("u")}},
+		{Index: 3, Err: uncomparable{error: errors.New("u")}}, {Index: 4, Err: errors.New("x")}, {Index: 5, Err: errors.New("y")},
+	}}
+	assert.Equal(t, "mparticle: 6 of 9 batches not delivered; 2 batches (0…1): shared; batch 2: u; batch 3: u; …", e.Error())
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5}, e.FailedIndexes())
+	assert.ErrorIs(t, e, shared)
+}

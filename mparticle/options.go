@@ -1,6 +1,8 @@
 package mparticle
 
 import (
+	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -44,6 +46,7 @@ type config struct {
 	userAgent  string
 	onRetry    func(RetryEvent)
 	jitterSeed uint64
+	requestIDs func() string
 }
 
 // WithPod selects the pod (data-localization region) whose Events API the
@@ -113,6 +116,31 @@ func WithRetryPolicy(p RetryPolicy) Option {
 // WithUserAgent replaces the User-Agent header ([DefaultUserAgent]).
 func WithUserAgent(ua string) Option {
 	return func(c *config) { c.userAgent = ua }
+}
+
+// WithSourceRequestIDs gives every batch sent without a source_request_id a
+// fresh one, from gen (nil means random UUIDs, version 4). mParticle drops a
+// batch whose source_request_id it has already received from the same input
+// (for 30-60 days), so with ids a retry after a lost answer (a dropped
+// connection, a timeout) cannot store a batch twice: all attempts of a
+// request carry the same ids. The caller's Batch is not modified; the id is
+// set on a copy that is encoded. Batches that already have an id keep it.
+func WithSourceRequestIDs(gen func() string) Option {
+	return func(c *config) {
+		if gen == nil {
+			gen = randomUUID
+		}
+		c.requestIDs = gen
+	}
+}
+
+// randomUUID returns a random (version 4) UUID.
+func randomUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // WithRetryObserver registers a callback invoked synchronously for every
