@@ -1,0 +1,110 @@
+package mpbraze
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/mapping"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// Forward maps one mParticle batch the way mParticle's Braze kit does and
+// queues the resulting Braze objects for delivery. It returns once the
+// objects are queued, not delivered: results reach Config.OnResult (with
+// Item.Ref set to b) and Flush's report.
+//
+// What is not forwarded is reported as diagnostics, not errors: a user
+// without the configured identity (unless alias mode tracks it by MPID),
+// event types Braze does not take, and batches that came from Braze
+// Currents (the loop guard: a batch with any event marked as built from
+// Currents is skipped whole, so nothing of it goes back to Braze).
+//
+// In alias mode, the first batch that carries the external identity for an
+// MPID tracked anonymously before first merges the MPID alias into the
+// identified user (/users/identify), after the alias's queued objects were
+// delivered and before this batch's objects are queued. If the merge fails,
+// Forward returns the error and queues nothing; forwarding the batch again
+// retries the merge.
+//
+// Forward returns an error when b is nil, when the queue is full
+// (QueueFullError) or ctx ends while waiting for room, and after Close
+// (ErrClosed). Forward does not modify b; keep b unchanged until its
+// objects have their results.
+func (k *Kit) Forward(ctx context.Context, b *mparticle.Batch) error {
+	if b == nil {
+		return errors.New("mpbraze: Forward: batch is nil")
+	}
+	k.stats.batches.Add(1)
+	r := k.mapper.Map(b)
+	if mapping.IsFromBrazeCurrents(b) {
+		// The mapper skips these (loop guard); never send any of it back,
+		// whatever the mapper produced.
+		k.stats.loopGuarded.Add(1)
+		r.Attributes, r.Events, r.Purchases, r.Skipped = nil, nil, nil, true
+	}
+	return k.deliver(ctx, r, b)
+}
+
+// deliver reports a mapping result's diagnostics, runs the alias-mode
+// bookkeeping and queues its objects with ref as their Ref.
+func (k *Kit) deliver(ctx context.Context, r mapping.Result, ref any) error {
+	for _, d := range r.Diagnostics {
+		k.diagnose(d)
+	}
+	if r.Skipped {
+		k.stats.skipped.Add(1)
+		return nil
+	}
+	if r.Alias {
+		// Remembered before the objects are queued, so that a batch
+		// identifying this MPID right after always finds it.
+		k.aliases.remember(r.MPID)
+	} else if err := k.mergeAliasIfNeeded(ctx, r); err != nil {
+		return err
+	}
+	if r.Len() == 0 {
+		k.stats.skipped.Add(1)
+		return nil
+	}
+	return k.enqueue(ctx, r, ref)
+}
+
+// enqueue hands a mapping result's objects to the batcher in Braze's
+// processing order (the mapper already produces them in that order).
+func (k *Kit) enqueue(ctx context.Context, r mapping.Result, ref any) error {
+	items := make([]braze.Item, 0, r.Len())
+	for i := range r.Attributes {
+		items = append(items, braze.Item{Attributes: &r.Attributes[i], Ref: ref})
+	}
+	for i := range r.Events {
+		items = append(items, braze.Item{Event: &r.Events[i], Ref: ref})
+	}
+	for i := range r.Purchases {
+		items = append(items, braze.Item{Purchase: &r.Purchases[i], Ref: ref})
+	}
+	if err := k.batcher.Add(ctx, items...); err != nil {
+		return err
+	}
+	k.stats.objects.Add(uint64(len(items)))
+	return nil
+}
+
+// diagnose reports one mapping diagnostic to the callback and the logger.
+func (k *Kit) diagnose(d mapping.Diagnostic) {
+	k.stats.countDiagnostic(d.Code)
+	if k.cfg.OnDiagnostic != nil {
+		k.cfg.OnDiagnostic(d)
+	}
+	level := slog.LevelDebug
+	switch d.Code {
+	case mapping.UserSkipped, mapping.Rejected, mapping.Dropped:
+		level = slog.LevelInfo
+	}
+	if k.log.Enabled(context.Background(), level) {
+		k.log.Log(context.Background(), level, "mpbraze: mapping diagnostic",
+			"code", string(d.Code), "batch", d.BatchID, "event_index", d.EventIndex,
+			"event", d.EventName, "key", d.Key, "reason", d.Reason)
+	}
+}

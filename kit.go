@@ -1,0 +1,134 @@
+package mpbraze
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/mapping"
+)
+
+// ErrClosed is returned by a Kit after Close. It is braze.ErrClosed, so
+// errors.Is works with either name.
+var ErrClosed = braze.ErrClosed
+
+// Kit is mParticle's Braze kit as a Go library: it maps mParticle data the
+// way the kit does (package mapping) and delivers the result to Braze
+// through a batching, rate-limited, retrying client (package braze).
+//
+// Use Forward for mParticle batches (server to server), User for kit-style
+// calls from Go code. Every Braze object the kit produces ends delivered or
+// reported failed (Config.OnResult, Flush's report); every change or
+// omission made while mapping is reported as a diagnostic
+// (Config.OnDiagnostic, the logger).
+//
+// A Kit is safe for concurrent use. Close it to deliver what is queued.
+type Kit struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	client  *braze.Client
+	batcher *braze.Batcher
+	mapper  *mapping.Mapper
+	// settings are the mapping settings in effect (after KitConfig).
+	settings mapping.Settings
+	// audience maps audience membership messages (audience*.go); it shares
+	// mapper's user-attribute rules and owns the membership store.
+	audience *mapping.AudienceMapper
+	aliases  *aliasTracker
+	stats    kitCounters
+}
+
+// New validates cfg and returns a running Kit. Errors are *ConfigError
+// values naming the offending field.
+func New(cfg Config) (*Kit, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	settings, err := cfg.mappingSettings()
+	if err != nil {
+		return nil, err
+	}
+	field := "Mapping"
+	if cfg.KitConfig != nil {
+		field = "KitConfig"
+	}
+	mapper, err := mapping.New(settings)
+	if err != nil {
+		return nil, fieldError(field, err)
+	}
+	audience, err := mapping.NewAudienceMapper(cfg.Audience, mapper)
+	if err != nil {
+		return nil, fieldError("Audience", err)
+	}
+	copts, err := cfg.clientOptions(log)
+	if err != nil {
+		return nil, err
+	}
+	client, err := braze.NewClient(cfg.BrazeKey, copts...)
+	if err != nil {
+		return nil, fieldError("BrazeURL", err)
+	}
+	bopts, err := cfg.batchOptions(log)
+	if err != nil {
+		return nil, err
+	}
+	batcher, err := braze.NewBatcher(client, bopts)
+	if err != nil {
+		return nil, fieldError("Batch", err)
+	}
+	maxAliases := cfg.MaxRememberedAliases
+	if maxAliases < 0 {
+		return nil, &ConfigError{Field: "MaxRememberedAliases", Reason: "is negative"}
+	}
+	if maxAliases == 0 {
+		maxAliases = DefaultMaxRememberedAliases
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Kit{
+		cfg:      cfg,
+		log:      log,
+		now:      now,
+		client:   client,
+		batcher:  batcher,
+		mapper:   mapper,
+		settings: mapper.Settings(),
+		audience: audience,
+		aliases:  newAliasTracker(maxAliases),
+	}, nil
+}
+
+// Client returns the Braze client the kit sends through, for the endpoints
+// the kit does not cover (delete, merge, subscription status, …). It
+// shares the kit's rate limits.
+func (k *Kit) Client() *braze.Client { return k.client }
+
+// Settings returns the mapping settings in effect (after KitConfig).
+func (k *Kit) Settings() mapping.Settings { return k.settings }
+
+// Flush sends everything queued, partly filled requests included, and waits
+// until every object forwarded before the call has its result. The report
+// lists the failures since the previous report. If ctx ends first, the
+// objects stay queued.
+func (k *Kit) Flush(ctx context.Context) (braze.FlushReport, error) {
+	return k.batcher.Flush(ctx)
+}
+
+// Close stops accepting data, delivers everything queued and waits for the
+// results, like http.Server.Shutdown. If ctx ends first, what is still
+// queued fails with an error wrapping ErrClosed (reported to OnResult and
+// in the returned report) and Close returns ctx's error. No goroutine of the
+// kit outlives Close.
+func (k *Kit) Close(ctx context.Context) (braze.FlushReport, error) {
+	rep, err := k.batcher.Close(ctx)
+	if errors.Is(err, braze.ErrClosed) {
+		return rep, ErrClosed
+	}
+	return rep, err
+}
