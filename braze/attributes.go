@@ -289,13 +289,13 @@ func (a *Attributes) AppendJSON(dst []byte) ([]byte, error) {
 	optReflect(&w, `"facebook":`, a.Facebook)
 	optReflect(&w, `"twitter":`, a.Twitter)
 	if len(a.Custom) > 0 {
-		var scratch [32]string
-		for _, k := range sortedKeys(a.Custom, &scratch) {
-			w.anyKey(k)
+		var scratch [32]member
+		for _, e := range sortedMembers(a.Custom, &scratch) {
+			w.anyKey(e.key)
 			var err error
-			w.buf, err = a.Custom[k].appendJSON(w.buf)
+			w.buf, err = e.val.appendJSON(w.buf)
 			if err != nil {
-				w.setErr(fmt.Errorf("custom attribute %q: %w", k, err))
+				w.setErr(fmt.Errorf("custom attribute %q: %w", e.key, err))
 			}
 			w.comma()
 		}

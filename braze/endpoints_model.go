@@ -246,9 +246,9 @@ func (r *AliasNewRequest) Validate() error {
 	for i, a := range r.UserAliases {
 		p := indexPath("user_aliases", i)
 		if a.ExternalID != "" {
-			checkExternalID(joinPath(p, "external_id"), a.ExternalID, &errs)
+			checkExternalID(at(joinPath(p, "external_id")), a.ExternalID, &errs)
 		}
-		UserAlias{AliasName: a.AliasName, AliasLabel: a.AliasLabel}.validate(p, &errs)
+		UserAlias{AliasName: a.AliasName, AliasLabel: a.AliasLabel}.validate(at(p), &errs)
 	}
 	return errs.err()
 }
@@ -260,27 +260,27 @@ func (r *IdentifyRequest) Validate() error {
 	checkItemCount("aliases_to_identify+emails_to_identify+phone_numbers_to_identify", r.Len(), &errs)
 	for i, a := range r.AliasesToIdentify {
 		p := indexPath("aliases_to_identify", i)
-		checkRequiredExternalID(joinPath(p, "external_id"), a.ExternalID, &errs)
-		a.UserAlias.validate(joinPath(p, "user_alias"), &errs)
+		checkRequiredExternalID(at(joinPath(p, "external_id")), a.ExternalID, &errs)
+		a.UserAlias.validate(at(joinPath(p, "user_alias")), &errs)
 	}
 	for i, e := range r.EmailsToIdentify {
 		p := indexPath("emails_to_identify", i)
-		checkRequiredExternalID(joinPath(p, "external_id"), e.ExternalID, &errs)
-		checkEmail(joinPath(p, "email"), e.Email, &errs)
+		checkRequiredExternalID(at(joinPath(p, "external_id")), e.ExternalID, &errs)
+		checkEmail(at(joinPath(p, "email")), e.Email, &errs)
 		checkPrioritization(joinPath(p, "prioritization"), e.Prioritization, true, identifyPrioritizations, &errs)
 	}
 	for i, ph := range r.PhoneNumbersToIdentify {
 		p := indexPath("phone_numbers_to_identify", i)
-		checkRequiredExternalID(joinPath(p, "external_id"), ph.ExternalID, &errs)
-		checkPhone(joinPath(p, "phone"), ph.Phone, &errs)
+		checkRequiredExternalID(at(joinPath(p, "external_id")), ph.ExternalID, &errs)
+		checkPhone(at(joinPath(p, "phone")), ph.Phone, &errs)
 		checkPrioritization(joinPath(p, "prioritization"), ph.Prioritization, true, identifyPrioritizations, &errs)
 	}
 	return errs.err()
 }
 
-func checkRequiredExternalID(path, id string, errs *ValidationErrors) {
+func checkRequiredExternalID(path loc, id string, errs *ValidationErrors) {
 	if id == "" {
-		errs.add(path, nil, "is required")
+		errs.at(path, nil, "is required")
 		return
 	}
 	checkExternalID(path, id, errs)
@@ -293,8 +293,8 @@ func (r *MergeRequest) Validate() error {
 	checkItemCount("merge_updates", len(r.MergeUpdates), &errs)
 	for i, u := range r.MergeUpdates {
 		p := indexPath("merge_updates", i)
-		u.IdentifierToMerge.validate(joinPath(p, "identifier_to_merge"), &errs)
-		u.IdentifierToKeep.validate(joinPath(p, "identifier_to_keep"), &errs)
+		u.IdentifierToMerge.validate(at(joinPath(p, "identifier_to_merge")), &errs)
+		u.IdentifierToKeep.validate(at(joinPath(p, "identifier_to_keep")), &errs)
 		if u.IdentifierToMerge.equal(u.IdentifierToKeep) {
 			errs.add(p, nil, "merges a profile into itself")
 		}
@@ -302,23 +302,24 @@ func (r *MergeRequest) Validate() error {
 	return errs.err()
 }
 
-func (m MergeIdentifier) validate(path string, errs *ValidationErrors) {
+func (m MergeIdentifier) validate(l loc, errs *ValidationErrors) {
+	path := l.String()
 	kinds := 0
 	if m.ExternalID != "" {
 		kinds++
-		checkExternalID(joinPath(path, "external_id"), m.ExternalID, errs)
+		checkExternalID(at(joinPath(path, "external_id")), m.ExternalID, errs)
 	}
 	if m.UserAlias != nil {
 		kinds++
-		m.UserAlias.validate(joinPath(path, "user_alias"), errs)
+		m.UserAlias.validate(at(joinPath(path, "user_alias")), errs)
 	}
 	if m.Email != "" {
 		kinds++
-		checkEmail(joinPath(path, "email"), m.Email, errs)
+		checkEmail(at(joinPath(path, "email")), m.Email, errs)
 	}
 	if m.Phone != "" {
 		kinds++
-		checkPhone(joinPath(path, "phone"), m.Phone, errs)
+		checkPhone(at(joinPath(path, "phone")), m.Phone, errs)
 	}
 	switch {
 	case kinds == 0:
@@ -365,10 +366,10 @@ func (r *DeleteRequest) Validate() error {
 		errs.add("", strings.Join(kinds, "+"), "must be exactly one id list per request")
 	}
 	for i, id := range r.ExternalIDs {
-		checkRequiredExternalID(indexPath("external_ids", i), id, &errs)
+		checkRequiredExternalID(at(indexPath("external_ids", i)), id, &errs)
 	}
 	for i, a := range r.UserAliases {
-		a.validate(indexPath("user_aliases", i), &errs)
+		a.validate(at(indexPath("user_aliases", i)), &errs)
 	}
 	for i, id := range r.BrazeIDs {
 		if strings.TrimSpace(id) == "" {
@@ -377,12 +378,12 @@ func (r *DeleteRequest) Validate() error {
 	}
 	for i, e := range r.EmailAddresses {
 		p := indexPath("email_addresses", i)
-		checkEmail(joinPath(p, "email"), e.Email, &errs)
+		checkEmail(at(joinPath(p, "email")), e.Email, &errs)
 		checkPrioritization(joinPath(p, "prioritization"), e.Prioritization, false, deletePrioritizations, &errs)
 	}
 	for i, ph := range r.PhoneNumbers {
 		p := indexPath("phone_numbers", i)
-		checkPhone(joinPath(p, "phone"), ph.Phone, &errs)
+		checkPhone(at(joinPath(p, "phone")), ph.Phone, &errs)
 		checkPrioritization(joinPath(p, "prioritization"), ph.Prioritization, false, deletePrioritizations, &errs)
 	}
 	return errs.err()
@@ -419,10 +420,10 @@ func (r *SubscriptionStatusSetRequest) Validate() error {
 			}
 		}
 		for j, id := range g.ExternalIDs {
-			checkRequiredExternalID(indexPath(joinPath(p, "external_ids"), j), id, &errs)
+			checkRequiredExternalID(at(indexPath(joinPath(p, "external_ids"), j)), id, &errs)
 		}
 		for j, e := range g.Emails {
-			checkEmail(indexPath(joinPath(p, "emails"), j), e, &errs)
+			checkEmail(at(indexPath(joinPath(p, "emails"), j)), e, &errs)
 		}
 		for j, ph := range g.Phones {
 			if !IsE164(ph) {
@@ -455,8 +456,8 @@ func (r *ExternalIDRenameRequest) Validate() error {
 	seen := make(map[string]int, len(r.ExternalIDRenames))
 	for i, rn := range r.ExternalIDRenames {
 		p := indexPath("external_id_renames", i)
-		checkRequiredExternalID(joinPath(p, "current_external_id"), rn.CurrentExternalID, &errs)
-		checkRequiredExternalID(joinPath(p, "new_external_id"), rn.NewExternalID, &errs)
+		checkRequiredExternalID(at(joinPath(p, "current_external_id")), rn.CurrentExternalID, &errs)
+		checkRequiredExternalID(at(joinPath(p, "new_external_id")), rn.NewExternalID, &errs)
 		if rn.CurrentExternalID != "" && rn.CurrentExternalID == rn.NewExternalID {
 			errs.add(joinPath(p, "new_external_id"), rn.NewExternalID, "equals current_external_id")
 		}

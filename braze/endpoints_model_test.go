@@ -64,8 +64,12 @@ func TestEndpointValidationErrors(t *testing.T) {
 
 		{"identify empty", &IdentifyRequest{}, "aliases_to_identify+emails_to_identify+phone_numbers_to_identify: is empty"},
 		{"identify 51 in total", &IdentifyRequest{
-			AliasesToIdentify: fiftyOne(func(i int) AliasToIdentify { return AliasToIdentify{ExternalID: "x", UserAlias: UserAlias{fmt.Sprint(i), "l"}} })[:30],
-			EmailsToIdentify:  fiftyOne(func(i int) EmailToIdentify { return EmailToIdentify{ExternalID: "x", Email: "a@b.co", Prioritization: prio} })[:21],
+			AliasesToIdentify: fiftyOne(func(i int) AliasToIdentify {
+				return AliasToIdentify{ExternalID: "x", UserAlias: UserAlias{fmt.Sprint(i), "l"}}
+			})[:30],
+			EmailsToIdentify: fiftyOne(func(i int) EmailToIdentify {
+				return EmailToIdentify{ExternalID: "x", Email: "a@b.co", Prioritization: prio}
+			})[:21],
 		}, "51 items, over the limit of 50 per request"},
 		{"identify alias without external id", &IdentifyRequest{AliasesToIdentify: []AliasToIdentify{{UserAlias: UserAlias{"n", "l"}}}}, "aliases_to_identify[0].external_id: is required"},
 		{"identify alias bad alias", &IdentifyRequest{AliasesToIdentify: []AliasToIdentify{{ExternalID: "x"}}}, "aliases_to_identify[0].user_alias.alias_name: is empty"},

@@ -106,33 +106,33 @@ func (id Identifier) Key() string {
 // 236 bytes. The error is a ValidationErrors listing every problem.
 func (id Identifier) Validate() error {
 	var errs ValidationErrors
-	id.validate("", &errs)
+	id.validate(loc{}, &errs)
 	return errs.err()
 }
 
-// validate appends the identifier's problems to errs, with paths under
-// prefix (the object's path, e.g. "events[3]").
-func (id Identifier) validate(prefix string, errs *ValidationErrors) {
+// validate appends the identifier's problems to errs, with paths under l
+// (the object's location, e.g. events[3]).
+func (id Identifier) validate(l loc, errs *ValidationErrors) {
 	switch n := id.primaries(); {
 	case n > 1:
-		errs.add(prefix, primaryNames(id), "has more than one primary identifier (external_id, user_alias, braze_id); Braze rejects the object")
+		errs.at(l, primaryNames(id), "has more than one primary identifier (external_id, user_alias, braze_id); Braze rejects the object")
 	case n == 0 && id.Email == "" && id.Phone == "":
-		errs.add(prefix, nil, "has no identifier: one of external_id, user_alias, braze_id, email or phone is required")
+		errs.at(l, nil, "has no identifier: one of external_id, user_alias, braze_id, email or phone is required")
 	}
 	if id.ExternalID != "" {
-		checkExternalID(joinPath(prefix, "external_id"), id.ExternalID, errs)
+		checkExternalID(l.f("external_id"), id.ExternalID, errs)
 	}
 	if id.UserAlias != nil {
-		id.UserAlias.validate(joinPath(prefix, "user_alias"), errs)
+		id.UserAlias.validate(l.f("user_alias"), errs)
 	}
 	if id.BrazeID != "" && strings.TrimSpace(id.BrazeID) == "" {
-		errs.add(joinPath(prefix, "braze_id"), id.BrazeID, "is blank")
+		errs.at(l.f("braze_id"), id.BrazeID, "is blank")
 	}
 	if id.Email != "" {
-		checkEmail(joinPath(prefix, "email"), id.Email, errs)
+		checkEmail(l.f("email"), id.Email, errs)
 	}
 	if id.Phone != "" {
-		checkPhone(joinPath(prefix, "phone"), id.Phone, errs)
+		checkPhone(l.f("phone"), id.Phone, errs)
 	}
 }
 
@@ -155,40 +155,40 @@ func primaryNames(id Identifier) string {
 // Validate checks that both alias parts are non-empty and at most 236 bytes.
 func (a UserAlias) Validate() error {
 	var errs ValidationErrors
-	a.validate("user_alias", &errs)
+	a.validate(at("user_alias"), &errs)
 	return errs.err()
 }
 
-func (a UserAlias) validate(prefix string, errs *ValidationErrors) {
-	checkAliasPart(joinPath(prefix, "alias_name"), a.AliasName, errs)
-	checkAliasPart(joinPath(prefix, "alias_label"), a.AliasLabel, errs)
+func (a UserAlias) validate(l loc, errs *ValidationErrors) {
+	checkAliasPart(l.f("alias_name"), a.AliasName, errs)
+	checkAliasPart(l.f("alias_label"), a.AliasLabel, errs)
 }
 
-func checkAliasPart(path, s string, errs *ValidationErrors) {
+func checkAliasPart(path loc, s string, errs *ValidationErrors) {
 	switch {
 	case s == "":
-		errs.add(path, nil, "is empty")
+		errs.at(path, nil, "is empty")
 	case len(s) > MaxAliasBytes:
-		errs.add(path, s, "is "+strconv.Itoa(len(s))+" bytes, over the "+strconv.Itoa(MaxAliasBytes)+"-byte limit")
+		errs.at(path, s, "is "+strconv.Itoa(len(s))+" bytes, over the "+strconv.Itoa(MaxAliasBytes)+"-byte limit")
 	}
 }
 
-func checkExternalID(path, s string, errs *ValidationErrors) {
+func checkExternalID(path loc, s string, errs *ValidationErrors) {
 	switch {
 	case strings.TrimSpace(s) == "":
-		errs.add(path, s, "is blank")
+		errs.at(path, s, "is blank")
 	case len(s) > MaxExternalIDBytes:
-		errs.add(path, s, "is "+strconv.Itoa(len(s))+" bytes, over the "+strconv.Itoa(MaxExternalIDBytes)+"-byte limit (EXTERNAL_USER_ID_TOO_LARGE)")
+		errs.at(path, s, "is "+strconv.Itoa(len(s))+" bytes, over the "+strconv.Itoa(MaxExternalIDBytes)+"-byte limit (EXTERNAL_USER_ID_TOO_LARGE)")
 	}
 }
 
 // checkEmail applies a shape check only (something@something, no spaces):
 // Braze's own validation (EMAIL_BAD_FORMAT) is stricter and undocumented, so
 // anything subtler is left to Braze's per-object errors.
-func checkEmail(path, s string, errs *ValidationErrors) {
+func checkEmail(path loc, s string, errs *ValidationErrors) {
 	at := strings.LastIndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n") {
-		errs.add(path, s, "is not an email address (EMAIL_BAD_FORMAT)")
+		errs.at(path, s, "is not an email address (EMAIL_BAD_FORMAT)")
 		return
 	}
 	checkStringLen(path, s, errs)
@@ -196,14 +196,14 @@ func checkEmail(path, s string, errs *ValidationErrors) {
 
 // checkPhone rejects blank numbers and control characters; E.164 is only
 // recommended for /users/track, so other formats pass.
-func checkPhone(path, s string, errs *ValidationErrors) {
+func checkPhone(path loc, s string, errs *ValidationErrors) {
 	if strings.TrimSpace(s) == "" {
-		errs.add(path, s, "is blank")
+		errs.at(path, s, "is blank")
 		return
 	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
-			errs.add(path, s, "contains control characters")
+			errs.at(path, s, "contains control characters")
 			return
 		}
 	}

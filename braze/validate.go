@@ -1,9 +1,9 @@
 package braze
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -108,6 +108,9 @@ func joinPath(prefix, field string) string {
 	if prefix == "" {
 		return field
 	}
+	if field == "" {
+		return prefix
+	}
 	return prefix + "." + field
 }
 
@@ -121,12 +124,85 @@ func keyPath(prefix, key string) string {
 	return prefix + "[" + strconv.Quote(key) + "]"
 }
 
+// loc is a validation path that is only turned into a string when an error
+// is reported, so validating a good request builds no strings. It reads
+// array[index].field["key"], each part optional.
+type loc struct {
+	array  string
+	index  int
+	field  string
+	key    string
+	hasKey bool
+}
+
+// at returns a loc for a ready-made path string.
+func at(path string) loc { return loc{field: path} }
+
+// objLoc returns the location of array[index].
+func objLoc(array string, index int) loc { return loc{array: array, index: index} }
+
+// f descends into a field.
+func (l loc) f(name string) loc {
+	if l.hasKey {
+		return at(joinPath(l.String(), name))
+	}
+	l.field = joinPath(l.field, name)
+	return l
+}
+
+// k descends into a map member.
+func (l loc) k(key string) loc {
+	if l.hasKey {
+		l = at(l.String())
+	}
+	l.key, l.hasKey = key, true
+	return l
+}
+
+// i descends into an array element.
+func (l loc) i(index int) loc { return at(indexPath(l.String(), index)) }
+
+// String renders the path.
+func (l loc) String() string {
+	s := l.field
+	if l.array != "" {
+		s = joinPath(indexPath(l.array, l.index), l.field)
+	}
+	if l.hasKey {
+		s = keyPath(s, l.key)
+	}
+	return s
+}
+
+// sortFrom sorts the problems from index i on by path. Maps are validated
+// in Go's random iteration order (sorting keys up front would cost more than
+// validating), so the problems found in one map are put in key order
+// afterwards to keep messages deterministic.
+func (es *ValidationErrors) sortFrom(i int) {
+	if len(*es)-i > 1 {
+		slices.SortStableFunc((*es)[i:], func(a, b *ValidationError) int { return strings.Compare(a.Path, b.Path) })
+	}
+}
+
+// at records a problem at l.
+func (es *ValidationErrors) at(l loc, value any, reason string) {
+	es.add(l.String(), value, reason)
+}
+
+// tooLong returns the character count of s when it is over
+// MaxStringLength.
+func tooLong(s string) (int, bool) {
+	if len(s) <= MaxStringLength { // bytes ≥ characters
+		return 0, false
+	}
+	n := utf8.RuneCountInString(s)
+	return n, n > MaxStringLength
+}
+
 // checkStringLen reports strings over MaxStringLength characters.
-func checkStringLen(path, s string, errs *ValidationErrors) {
-	if len(s) > MaxStringLength { // fast path: bytes ≥ characters
-		if n := utf8.RuneCountInString(s); n > MaxStringLength {
-			errs.add(path, s, "is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
-		}
+func checkStringLen(l loc, s string, errs *ValidationErrors) {
+	if n, bad := tooLong(s); bad {
+		errs.at(l, s, "is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
 	}
 }
 
@@ -135,6 +211,9 @@ func checkStringLen(path, s string, errs *ValidationErrors) {
 // every object's identifier and fields. It returns nil or a ValidationErrors
 // listing every problem, each naming its path, e.g.
 // "purchases[2].currency: \"usdollar\" is not a 3-letter ISO 4217 code".
+//
+// Validating a good request allocates almost nothing: paths are only built
+// for problems.
 func (r *TrackRequest) Validate(l Limits) error {
 	l = l.normalized()
 	var errs ValidationErrors
@@ -145,28 +224,29 @@ func (r *TrackRequest) Validate(l Limits) error {
 	case l.Combined && n > l.MaxObjects:
 		errs.add("", n, "objects, over the limit of "+strconv.Itoa(l.MaxObjects)+" per request (attributes+events+purchases combined)")
 	case !l.Combined:
-		for _, c := range []struct {
-			name string
-			n    int
-		}{{InputAttributes, len(r.Attributes)}, {InputEvents, len(r.Events)}, {InputPurchases, len(r.Purchases)}} {
-			if c.n > l.MaxObjects {
-				errs.add(c.name, c.n, "objects, over the limit of "+strconv.Itoa(l.MaxObjects)+" per array")
-			}
-		}
+		checkArrayCap(InputAttributes, len(r.Attributes), l, &errs)
+		checkArrayCap(InputEvents, len(r.Events), l, &errs)
+		checkArrayCap(InputPurchases, len(r.Purchases), l, &errs)
 	}
 	for i := range r.Attributes {
-		r.Attributes[i].validate(indexPath(InputAttributes, i), l, &errs)
+		r.Attributes[i].validate(objLoc(InputAttributes, i), l, &errs)
 	}
 	for i := range r.Events {
-		r.Events[i].validate(indexPath(InputEvents, i), l, &errs)
+		r.Events[i].validate(objLoc(InputEvents, i), l, &errs)
 	}
 	for i := range r.Purchases {
-		r.Purchases[i].validate(indexPath(InputPurchases, i), l, &errs)
+		r.Purchases[i].validate(objLoc(InputPurchases, i), l, &errs)
 	}
 	if len(errs) == 0 {
 		r.checkBodySize(l, &errs)
 	}
 	return errs.err()
+}
+
+func checkArrayCap(name string, n int, l Limits, errs *ValidationErrors) {
+	if n > l.MaxObjects {
+		errs.add(name, n, "objects, over the limit of "+strconv.Itoa(l.MaxObjects)+" per array")
+	}
 }
 
 // checkBodySize reports a body over l.MaxBodyBytes. An upper bound computed
@@ -188,141 +268,140 @@ func (r *TrackRequest) checkBodySize(l Limits, errs *ValidationErrors) {
 
 // Validate checks the object alone under DefaultLimits: identifier and
 // fields. Paths start at the field ("custom[\"k\"]", "dob").
+//
+// It shadows the promoted Identifier.Validate, which checks only the
+// identifier.
 func (a *Attributes) Validate() error {
 	var errs ValidationErrors
-	a.validate("", DefaultLimits(), &errs)
+	a.validate(loc{}, DefaultLimits(), &errs)
 	return errs.err()
 }
 
 // Validate checks the event alone under DefaultLimits.
 func (e *Event) Validate() error {
 	var errs ValidationErrors
-	e.validate("", DefaultLimits(), &errs)
+	e.validate(loc{}, DefaultLimits(), &errs)
 	return errs.err()
 }
 
 // Validate checks the purchase alone under DefaultLimits.
 func (p *Purchase) Validate() error {
 	var errs ValidationErrors
-	p.validate("", DefaultLimits(), &errs)
+	p.validate(loc{}, DefaultLimits(), &errs)
 	return errs.err()
 }
 
-func (a *Attributes) validate(prefix string, l Limits, errs *ValidationErrors) {
+func (a *Attributes) validate(at loc, l Limits, errs *ValidationErrors) {
 	if a.PushTokenImport {
 		// Anonymous push-token import: the token identifies the device.
 		if a.ExternalID != "" || a.BrazeID != "" {
-			errs.add(joinPath(prefix, "push_token_import"), nil, "cannot be combined with external_id or braze_id (BAD_PUSH_TOKEN_IMPORT)")
+			errs.at(at.f("push_token_import"), nil, "cannot be combined with external_id or braze_id (BAD_PUSH_TOKEN_IMPORT)")
 		}
 		if len(a.PushTokens) == 0 {
-			errs.add(joinPath(prefix, "push_tokens"), nil, "are required with push_token_import (BAD_PUSH_TOKEN_IMPORT)")
+			errs.at(at.f("push_tokens"), nil, "are required with push_token_import (BAD_PUSH_TOKEN_IMPORT)")
 		}
 		if a.primaries() > 1 {
-			a.Identifier.validate(prefix, errs)
+			a.Identifier.validate(at, errs)
 		}
 	} else {
-		a.Identifier.validate(prefix, errs)
+		a.Identifier.validate(at, errs)
 	}
 	if a.ClearEmail && a.Email != "" {
-		errs.add(joinPath(prefix, "email"), a.Email, "is set while ClearEmail asks to delete it")
+		errs.at(at.f("email"), a.Email, "is set while ClearEmail asks to delete it")
 	}
 	if a.ClearPhone && a.Phone != "" {
-		errs.add(joinPath(prefix, "phone"), a.Phone, "is set while ClearPhone asks to delete it")
+		errs.at(at.f("phone"), a.Phone, "is set while ClearPhone asks to delete it")
 	}
 	if d, ok := a.DOB.Value(); ok && !d.IsValid() {
-		errs.add(joinPath(prefix, "dob"), d.String(), "is not a valid date (want YYYY-MM-DD)")
+		errs.at(at.f("dob"), d.String(), "is not a valid date (want YYYY-MM-DD)")
 	}
 	if g, ok := a.Gender.Value(); ok && !g.Valid() {
-		errs.add(joinPath(prefix, "gender"), string(g), "is not a gender Braze accepts (M, F, O, N, P, or null for unknown)")
+		errs.at(at.f("gender"), string(g), "is not a gender Braze accepts (M, F, O, N, P, or null for unknown)")
 	}
 	if s, ok := a.EmailSubscribe.Value(); ok && !s.Valid() {
-		errs.add(joinPath(prefix, "email_subscribe"), string(s), "is not opted_in, subscribed or unsubscribed (BAD_EMAIL_SUBSCRIPTION_STATE)")
+		errs.at(at.f("email_subscribe"), string(s), "is not opted_in, subscribed or unsubscribed (BAD_EMAIL_SUBSCRIPTION_STATE)")
 	}
 	if s, ok := a.PushSubscribe.Value(); ok && !s.Valid() {
-		errs.add(joinPath(prefix, "push_subscribe"), string(s), "is not opted_in, subscribed or unsubscribed (BAD_PUSH_SUBSCRIPTION_STATE)")
+		errs.at(at.f("push_subscribe"), string(s), "is not opted_in, subscribed or unsubscribed (BAD_PUSH_SUBSCRIPTION_STATE)")
 	}
 	for i, t := range a.PushTokens {
-		p := indexPath(joinPath(prefix, "push_tokens"), i)
 		if strings.TrimSpace(t.AppID) == "" {
-			errs.add(joinPath(p, "app_id"), nil, "is empty (BAD_PUSH_TOKEN_APP_ID)")
+			errs.at(at.f("push_tokens").i(i).f("app_id"), nil, "is empty (BAD_PUSH_TOKEN_APP_ID)")
 		}
 		if strings.TrimSpace(t.Token) == "" {
-			errs.add(joinPath(p, "token"), nil, "is empty (BAD_PUSH_TOKEN_STRING)")
+			errs.at(at.f("push_tokens").i(i).f("token"), nil, "is empty (BAD_PUSH_TOKEN_STRING)")
 		}
 		if t.DeviceID != "" && (len(t.DeviceID) < 8 || len(t.DeviceID) > 255) {
-			errs.add(joinPath(p, "device_id"), t.DeviceID, "is "+strconv.Itoa(len(t.DeviceID))+" bytes, outside 8..255 (BAD_DEVICE_ID)")
+			errs.at(at.f("push_tokens").i(i).f("device_id"), t.DeviceID, "is "+strconv.Itoa(len(t.DeviceID))+" bytes, outside 8..255 (BAD_DEVICE_ID)")
 		}
 	}
 	for i, g := range a.SubscriptionGroups {
-		p := indexPath(joinPath(prefix, "subscription_groups"), i)
 		if !isUUID(g.SubscriptionGroupID) {
-			errs.add(joinPath(p, "subscription_group_id"), g.SubscriptionGroupID, "is not a UUID (BAD_SUBSCRIPTION_GROUP_ID)")
+			errs.at(at.f("subscription_groups").i(i).f("subscription_group_id"), g.SubscriptionGroupID, "is not a UUID (BAD_SUBSCRIPTION_GROUP_ID)")
 		}
 		if !g.SubscriptionState.ValidForGroup() {
-			errs.add(joinPath(p, "subscription_state"), string(g.SubscriptionState), "is not subscribed or unsubscribed (BAD_SUBSCRIPTION_GROUP_STATE)")
+			errs.at(at.f("subscription_groups").i(i).f("subscription_state"), string(g.SubscriptionState), "is not subscribed or unsubscribed (BAD_SUBSCRIPTION_GROUP_STATE)")
 		}
 	}
-	if loc, ok := a.CurrentLocation.Value(); ok {
-		if math.IsNaN(loc.Latitude) || loc.Latitude < -90 || loc.Latitude > 90 {
-			errs.add(joinPath(prefix, "current_location.latitude"), loc.Latitude, "outside -90..90 (BAD_LOCATION_UPDATE)")
+	if pos, ok := a.CurrentLocation.Value(); ok {
+		if math.IsNaN(pos.Latitude) || pos.Latitude < -90 || pos.Latitude > 90 {
+			errs.at(at.f("current_location.latitude"), pos.Latitude, "outside -90..90 (BAD_LOCATION_UPDATE)")
 		}
-		if math.IsNaN(loc.Longitude) || loc.Longitude < -180 || loc.Longitude > 180 {
-			errs.add(joinPath(prefix, "current_location.longitude"), loc.Longitude, "outside -180..180 (BAD_LOCATION_UPDATE)")
+		if math.IsNaN(pos.Longitude) || pos.Longitude < -180 || pos.Longitude > 180 {
+			errs.at(at.f("current_location.longitude"), pos.Longitude, "outside -180..180 (BAD_LOCATION_UPDATE)")
 		}
 	}
-	checkOptTime(joinPath(prefix, "date_of_first_session"), a.DateOfFirstSession, errs)
-	checkOptTime(joinPath(prefix, "date_of_last_session"), a.DateOfLastSession, errs)
-	checkOptTime(joinPath(prefix, "marked_email_as_spam_at"), a.MarkedEmailAsSpamAt, errs)
+	checkOptTime(at, "date_of_first_session", a.DateOfFirstSession, errs)
+	checkOptTime(at, "date_of_last_session", a.DateOfLastSession, errs)
+	checkOptTime(at, "marked_email_as_spam_at", a.MarkedEmailAsSpamAt, errs)
 	if len(a.Custom) == 0 {
 		return
 	}
-	customPath := joinPath(prefix, "custom")
-	var scratch [32]string
-	for _, k := range sortedKeys(a.Custom, &scratch) {
-		p := keyPath(customPath, k)
+	custom := at.f("custom")
+	before := len(*errs)
+	for k, v := range a.Custom {
+		p := custom.k(k)
 		checkKey(p, k, errs)
 		if standardAttributeKeys[k] {
-			errs.add(p, nil, "is the name of a standard field; set the Attributes field instead")
+			errs.at(p, nil, "is the name of a standard field; set the Attributes field instead")
 		}
-		v := a.Custom[k]
 		checkValue(p, v, ctxAttribute, errs)
 		if v.kind == KindObject || v.kind == KindArray {
 			checkNestedSize(p, v, l, errs)
 		}
 	}
+	errs.sortFrom(before)
 }
 
-func (e *Event) validate(prefix string, l Limits, errs *ValidationErrors) {
-	e.Identifier.validate(prefix, errs)
-	switch {
-	case strings.TrimSpace(e.Name) == "":
-		errs.add(joinPath(prefix, "name"), e.Name, "is empty")
-	default:
-		checkStringLen(joinPath(prefix, "name"), e.Name, errs)
+func (e *Event) validate(at loc, l Limits, errs *ValidationErrors) {
+	e.Identifier.validate(at, errs)
+	if strings.TrimSpace(e.Name) == "" {
+		errs.at(at.f("name"), e.Name, "is empty")
+	} else if n, bad := tooLong(e.Name); bad {
+		errs.at(at.f("name"), e.Name, "is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
 	}
-	checkTime(joinPath(prefix, "time"), e.Time, errs)
-	checkProperties(joinPath(prefix, "properties"), e.Properties, l, errs)
+	checkTime(at, "time", e.Time, errs)
+	checkProperties(at, e.Properties, l, errs)
 }
 
-func (p *Purchase) validate(prefix string, l Limits, errs *ValidationErrors) {
-	p.Identifier.validate(prefix, errs)
-	switch {
-	case strings.TrimSpace(p.ProductID) == "":
-		errs.add(joinPath(prefix, "product_id"), p.ProductID, "is empty")
-	default:
-		checkStringLen(joinPath(prefix, "product_id"), p.ProductID, errs)
+func (p *Purchase) validate(at loc, l Limits, errs *ValidationErrors) {
+	p.Identifier.validate(at, errs)
+	if strings.TrimSpace(p.ProductID) == "" {
+		errs.at(at.f("product_id"), p.ProductID, "is empty")
+	} else if n, bad := tooLong(p.ProductID); bad {
+		errs.at(at.f("product_id"), p.ProductID, "is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
 	}
 	if !isCurrencyCode(p.Currency) {
-		errs.add(joinPath(prefix, "currency"), p.Currency, "is not a 3-letter ISO 4217 code (e.g. \"USD\")")
+		errs.at(at.f("currency"), p.Currency, "is not a 3-letter ISO 4217 code (e.g. \"USD\")")
 	}
 	if math.IsNaN(p.Price) || math.IsInf(p.Price, 0) {
-		errs.add(joinPath(prefix, "price"), p.Price, "is not a finite number")
+		errs.at(at.f("price"), p.Price, "is not a finite number")
 	}
 	if p.Quantity != 0 && (p.Quantity < 1 || p.Quantity > MaxQuantity) {
-		errs.add(joinPath(prefix, "quantity"), p.Quantity, "outside 1..100")
+		errs.at(at.f("quantity"), p.Quantity, "outside 1..100")
 	}
-	checkTime(joinPath(prefix, "time"), p.Time, errs)
-	checkProperties(joinPath(prefix, "properties"), p.Properties, l, errs)
+	checkTime(at, "time", p.Time, errs)
+	checkProperties(at, p.Properties, l, errs)
 }
 
 // isCurrencyCode checks the shape of an ISO 4217 alphabetic code: three
@@ -360,68 +439,70 @@ func isUUID(s string) bool {
 	return true
 }
 
-func checkTime(path string, t time.Time, errs *ValidationErrors) {
+// checkTime requires t and a year RFC 3339 can carry.
+func checkTime(at loc, field string, t time.Time, errs *ValidationErrors) {
 	if t.IsZero() {
-		errs.add(path, nil, "is missing")
+		errs.at(at.f(field), nil, "is missing")
 		return
 	}
 	if y := t.UTC().Year(); y < 0 || y > 9999 {
-		errs.add(path, y, "is not a year RFC 3339 can carry (0..9999)")
+		errs.at(at.f(field), y, "is not a year RFC 3339 can carry (0..9999)")
 	}
 }
 
-func checkOptTime(path string, o Optional[time.Time], errs *ValidationErrors) {
+func checkOptTime(at loc, field string, o Optional[time.Time], errs *ValidationErrors) {
 	if t, ok := o.Value(); ok {
-		checkTime(path, t, errs)
+		checkTime(at, field, t, errs)
 	}
 }
 
 // checkKey applies the key rules shared by custom attributes and
 // properties: non-empty, at most 255 characters, no leading '$' (Braze
 // reserves '$' for operators).
-func checkKey(path, k string, errs *ValidationErrors) {
+func checkKey(at loc, k string, errs *ValidationErrors) {
 	switch {
 	case k == "":
-		errs.add(path, nil, "key is empty")
+		errs.at(at, nil, "key is empty")
 	case k[0] == '$':
-		errs.add(path, nil, "key starts with '$', which Braze reserves for operators")
+		errs.at(at, nil, "key starts with '$', which Braze reserves for operators")
 	default:
-		if n := utf8.RuneCountInString(k); n > MaxStringLength {
-			errs.add(path, nil, "key is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
+		if n, bad := tooLong(k); bad {
+			errs.at(at, nil, "key is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
 		}
 	}
 }
 
 // checkProperties applies the event/purchase property rules.
-func checkProperties(path string, props map[string]Value, l Limits, errs *ValidationErrors) {
+func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationErrors) {
 	if len(props) == 0 {
 		return
 	}
 	nested := false
-	var scratch [32]string
-	for _, k := range sortedKeys(props, &scratch) {
-		p := keyPath(path, k)
+	path := at.f("properties")
+	before := len(*errs)
+	for k, v := range props {
+		p := path.k(k)
 		checkKey(p, k, errs)
 		if k == "time" || k == "event_name" {
-			errs.add(p, nil, "is a reserved property name")
+			errs.at(p, nil, "is a reserved property name")
 		}
-		v := props[k]
 		checkValue(p, v, ctxProperty, errs)
 		nested = nested || v.kind == KindObject || v.kind == KindArray
 	}
+	errs.sortFrom(before)
 	if nested {
 		checkNestedSize(path, Value{kind: KindObject, ext: &valueExt{obj: props}}, l, errs)
 	}
 }
 
 // checkNestedSize enforces the size cap on nested data.
-func checkNestedSize(path string, v Value, l Limits, errs *ValidationErrors) {
+func checkNestedSize(at loc, v Value, l Limits, errs *ValidationErrors) {
 	if v.sizeBound() <= l.MaxNestedBytes {
 		return
 	}
 	b, err := v.appendJSON(nil)
 	if err == nil && len(b) > l.MaxNestedBytes {
-		errs.add(path, len(b), "bytes of nested data, over the "+strconv.Itoa(l.MaxNestedBytes)+"-byte limit")
+		errs.at(at, len(b), "bytes of nested data, over the "+strconv.Itoa(l.MaxNestedBytes)+"-byte limit")
 	}
 }
 
@@ -437,57 +518,52 @@ const (
 	ctxPropertyArray                       // element of a property array
 )
 
-func checkValue(path string, v Value, ctx valueContext, errs *ValidationErrors) {
+func checkValue(at loc, v Value, ctx valueContext, errs *ValidationErrors) {
 	switch v.kind {
 	case KindInvalid:
-		errs.add(path, nil, "is the zero Value; build values with braze.String, braze.Int, … or braze.NullValue")
+		errs.at(at, nil, "is the zero Value; build values with braze.String, braze.Int, … or braze.NullValue")
 	case KindNull:
 		if ctx == ctxProperty || ctx == ctxPropertyArray {
-			errs.add(path, nil, "is null, which is not a property value (leave the property out instead)")
+			errs.at(at, nil, "is null, which is not a property value (leave the property out instead)")
 		}
 	case KindString:
-		checkStringLen(path, v.str, errs)
+		checkStringLen(at, v.str, errs)
 	case KindFloat:
 		if f := math.Float64frombits(v.num); math.IsNaN(f) || math.IsInf(f, 0) {
-			errs.add(path, f, "is not a finite number")
+			errs.at(at, f, "is not a finite number")
 		}
 	case KindTime:
 		t, _ := v.Time()
 		if y := t.Year(); y < 0 || y > 9999 {
-			errs.add(path, y, "is not a year RFC 3339 can carry (0..9999)")
+			errs.at(at, y, "is not a year RFC 3339 can carry (0..9999)")
 		} else if ctx == ctxPropertyArray {
-			errs.add(path, nil, "is a time inside an array, which Braze does not accept")
+			errs.at(at, nil, "is a time inside an array, which Braze does not accept")
 		}
 	case KindStrings:
-		for i, s := range v.ext.strs {
-			checkStringLen(indexPath(path, i), s, errs)
-		}
+		checkStringElems(at, "", v.ext.strs, errs)
 	case KindIncrement, KindAddRemove:
 		if ctx != ctxAttribute {
-			errs.add(path, v.kind.String(), "operator is only valid as a top-level custom attribute value")
+			errs.at(at, v.kind.String(), "operator is only valid as a top-level custom attribute value")
 		}
 		if v.kind == KindAddRemove {
 			if len(v.ext.strs) == 0 && len(v.ext.remove) == 0 {
-				errs.add(path, nil, "add/remove has nothing to add or remove")
+				errs.at(at, nil, "add/remove has nothing to add or remove")
 			}
-			for i, s := range v.ext.strs {
-				checkStringLen(indexPath(joinPath(path, "add"), i), s, errs)
-			}
-			for i, s := range v.ext.remove {
-				checkStringLen(indexPath(joinPath(path, "remove"), i), s, errs)
-			}
+			checkStringElems(at, "add", v.ext.strs, errs)
+			checkStringElems(at, "remove", v.ext.remove, errs)
 		}
 	case KindObject:
 		inner := ctxNestedProperty
 		if ctx == ctxAttribute || ctx == ctxNestedAttribute {
 			inner = ctxNestedAttribute
 		}
-		var scratch [32]string
-		for _, k := range sortedKeys(v.ext.obj, &scratch) {
-			p := keyPath(path, k)
+		before := len(*errs)
+		for k, e := range v.ext.obj {
+			p := at.k(k)
 			checkNestedKey(p, k, inner, errs)
-			checkValue(p, v.ext.obj[k], inner, errs)
+			checkValue(p, e, inner, errs)
 		}
+		errs.sortFrom(before)
 	case KindArray:
 		inner := ctxNestedProperty
 		switch ctx {
@@ -497,7 +573,21 @@ func checkValue(path string, v Value, ctx valueContext, errs *ValidationErrors) 
 			inner = ctxPropertyArray
 		}
 		for i, e := range v.ext.arr {
-			checkValue(indexPath(path, i), e, inner, errs)
+			checkValue(at.i(i), e, inner, errs)
+		}
+	}
+}
+
+// checkStringElems reports over-long elements of the string array at
+// at.field, building the element's path only for an element that fails.
+func checkStringElems(at loc, field string, ss []string, errs *ValidationErrors) {
+	for i, s := range ss {
+		if _, bad := tooLong(s); bad {
+			if field != "" {
+				at = at.f(field)
+				field = ""
+			}
+			checkStringLen(at.i(i), s, errs)
 		}
 	}
 }
@@ -505,17 +595,17 @@ func checkValue(path string, v Value, ctx valueContext, errs *ValidationErrors) 
 // checkNestedKey applies the rules for keys inside nested objects: non-empty,
 // at most 255 characters, and for nested custom attributes no spaces, '.' or
 // '$' (except the "$time" operator).
-func checkNestedKey(path, k string, ctx valueContext, errs *ValidationErrors) {
+func checkNestedKey(at loc, k string, ctx valueContext, errs *ValidationErrors) {
 	switch {
 	case k == "":
-		errs.add(path, nil, "key is empty")
+		errs.at(at, nil, "key is empty")
 		return
 	case utf8.RuneCountInString(k) > MaxStringLength:
-		errs.add(path, nil, "key is over the "+strconv.Itoa(MaxStringLength)+"-character limit")
+		errs.at(at, nil, "key is over the "+strconv.Itoa(MaxStringLength)+"-character limit")
 		return
 	}
 	if ctx == ctxNestedAttribute && k != "$time" && strings.ContainsAny(k, " .$") {
-		errs.add(path, nil, "nested attribute keys may not contain spaces, '.' or '$'")
+		errs.at(at, nil, "nested attribute keys may not contain spaces, '.' or '$'")
 	}
 }
 
@@ -571,20 +661,21 @@ const fixedAttributesBound = 2048
 
 func (a *Attributes) sizeBound() int {
 	n := fixedAttributesBound + identifierBound(&a.Identifier)
-	for _, o := range []Optional[string]{a.FirstName, a.LastName, a.HomeCity, a.Country, a.Language, a.TimeZone, a.ImageURL} {
-		n += 6 * len(o.v)
-	}
+	n += 6 * (len(a.FirstName.v) + len(a.LastName.v) + len(a.HomeCity.v) + len(a.Country.v) +
+		len(a.Language.v) + len(a.TimeZone.v) + len(a.ImageURL.v))
 	for _, t := range a.PushTokens {
 		n += 6*(len(t.AppID)+len(t.Token)+len(t.DeviceID)) + 64
 	}
 	for _, g := range a.SubscriptionGroups {
 		n += 6*(len(g.SubscriptionGroupID)+len(g.SubscriptionState)) + 96
 	}
-	for _, o := range []interface{ IsSet() bool }{a.Facebook, a.Twitter} {
-		if o.IsSet() {
-			b, _ := o.(json.Marshaler).MarshalJSON()
-			n += len(b)
-		}
+	if a.Facebook.IsSet() {
+		b, _ := a.Facebook.MarshalJSON()
+		n += len(b)
+	}
+	if a.Twitter.IsSet() {
+		b, _ := a.Twitter.MarshalJSON()
+		n += len(b)
 	}
 	return n + mapBound(a.Custom)
 }

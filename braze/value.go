@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -316,28 +317,35 @@ func appendStrings(dst []byte, ss []string) []byte {
 	return append(dst, ']')
 }
 
-// sortedKeys returns m's keys in order. Up to 32 keys are sorted in the
-// caller-provided scratch array so small maps cost no allocation.
-func sortedKeys(m map[string]Value, scratch *[32]string) []string {
-	keys := scratch[:0]
-	for k := range m {
-		keys = append(keys, k)
+// member is one map entry, for sorting entries without a second lookup.
+type member struct {
+	key string
+	val Value
+}
+
+// sortedMembers returns m's entries sorted by key. Up to 32 entries are
+// sorted in the caller-provided scratch array, so small maps cost no
+// allocation.
+func sortedMembers(m map[string]Value, scratch *[32]member) []member {
+	ms := scratch[:0]
+	for k, v := range m {
+		ms = append(ms, member{k, v})
 	}
-	slices.Sort(keys)
-	return keys
+	slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
+	return ms
 }
 
 // appendValueMap appends m as a JSON object with sorted keys, as
 // encoding/json does for maps.
 func appendValueMap(dst []byte, m map[string]Value) ([]byte, error) {
-	var scratch [32]string
+	var scratch [32]member
 	w := beginObject(dst)
-	for _, k := range sortedKeys(m, &scratch) {
-		w.anyKey(k)
+	for _, e := range sortedMembers(m, &scratch) {
+		w.anyKey(e.key)
 		var err error
-		w.buf, err = m[k].appendJSON(w.buf)
+		w.buf, err = e.val.appendJSON(w.buf)
 		if err != nil {
-			return w.buf, fmt.Errorf("key %q: %w", k, err)
+			return w.buf, fmt.Errorf("key %q: %w", e.key, err)
 		}
 		w.comma()
 	}
