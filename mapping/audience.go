@@ -1,0 +1,543 @@
+package mapping
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// Custom attribute names written by the cohort import, as mParticle names
+// them.
+const (
+	// SegmentMembershipAttribute is the string form's attribute: the
+	// comma-separated ids of every audience the user is in.
+	SegmentMembershipAttribute = "SegmentMembership"
+	// SegmentMembershipArrayAttribute is the array form's attribute,
+	// updated with {"add":[…],"remove":[…]}.
+	SegmentMembershipArrayAttribute = "SegmentMembershipArray"
+	// PerSegmentAttributePrefix starts the per-segment boolean attribute
+	// "In <Audience Name>".
+	PerSegmentAttributePrefix = "In "
+)
+
+// MaxSegmentMembershipLength is Braze's limit on a string attribute. A
+// SegmentMembership value longer than this is reported as an error for the
+// user, never cut: a cut list would silently drop audiences.
+const MaxSegmentMembershipLength = 255
+
+// maxExternalIDBytes is Braze's limit on external_id (spec §1.2).
+const maxExternalIDBytes = 987
+
+// maxAttributeKeyLength is Braze's limit on custom attribute keys.
+const maxAttributeKeyLength = 255
+
+// Diagnostic codes specific to the cohort import (the others are shared
+// with Mapper).
+const (
+	// SegmentMembershipTooLong: the user's SegmentMembership would exceed
+	// 255 characters; it was not sent (see AudienceResult.Errors).
+	SegmentMembershipTooLong DiagnosticCode = "segment_membership_too_long"
+)
+
+// ErrSegmentMembershipTooLong is matched (errors.Is) by every
+// *SegmentMembershipTooLongError.
+var ErrSegmentMembershipTooLong = errors.New("SegmentMembership longer than 255 characters")
+
+// SegmentMembershipTooLongError reports a user whose full membership does
+// not fit in the SegmentMembership string. The attribute is not sent for
+// that user (the other forms and attributes are); the stored membership is
+// still updated, because it reflects what mParticle says.
+type SegmentMembershipTooLongError struct {
+	// ExternalID is the user's Braze external_id.
+	ExternalID string
+	// Length is the length the attribute would have had.
+	Length int
+	// Audiences is the number of audiences the user is in.
+	Audiences int
+}
+
+// Error implements error.
+func (e *SegmentMembershipTooLongError) Error() string {
+	return fmt.Sprintf("user %q: SegmentMembership would be %d characters (%d audiences), over Braze's limit of %d; not sent",
+		e.ExternalID, e.Length, e.Audiences, MaxSegmentMembershipLength)
+}
+
+// Is makes errors.Is(err, ErrSegmentMembershipTooLong) true.
+func (e *SegmentMembershipTooLongError) Is(target error) bool {
+	return target == ErrSegmentMembershipTooLong
+}
+
+// AudienceSkipReason says why a user profile produced no Braze update.
+type AudienceSkipReason string
+
+// Reasons a profile is skipped.
+const (
+	// SkipNoExternalID: the profile has no identity of the configured
+	// external identity type.
+	SkipNoExternalID AudienceSkipReason = "no_external_id"
+	// SkipHashedExternalID: the profile has the external identity only
+	// hashed (md5/sha1/sha256), which cannot be an external_id.
+	SkipHashedExternalID AudienceSkipReason = "hashed_external_id"
+	// SkipExternalIDTooLong: the external identity is longer than Braze's
+	// 987-byte limit.
+	SkipExternalIDTooLong AudienceSkipReason = "external_id_too_long"
+)
+
+// AudienceSkip reports a user profile that produced no Braze update.
+type AudienceSkip struct {
+	// ProfileIndex is the index in the message's user_profiles.
+	ProfileIndex int `json:"profile_index"`
+	// MPID is the profile's mpid.
+	MPID string `json:"mpid"`
+	// Reason classifies the skip.
+	Reason AudienceSkipReason `json:"reason"`
+	// Detail explains it in words.
+	Detail string `json:"detail"`
+}
+
+// AudienceUserError reports an error for one user of a message; the rest of
+// the message is unaffected.
+type AudienceUserError struct {
+	// ProfileIndex is the index in the message's user_profiles, or -1 for
+	// ClearAudience.
+	ProfileIndex int
+	// MPID is the profile's mpid ("" for ClearAudience).
+	MPID string
+	// ExternalID is the user's Braze external_id.
+	ExternalID string
+	// Err is the error, e.g. a *SegmentMembershipTooLongError.
+	Err error
+}
+
+// Error implements error.
+func (e *AudienceUserError) Error() string {
+	if e.ProfileIndex < 0 {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("user_profiles[%d] (mpid %s): %v", e.ProfileIndex, e.MPID, e.Err)
+}
+
+// Unwrap returns Err.
+func (e *AudienceUserError) Unwrap() error { return e.Err }
+
+// AudienceResult is what one audience message (or ClearAudience) maps to.
+type AudienceResult struct {
+	// MessageID is the message's id ("" for ClearAudience).
+	MessageID string
+	// Attributes holds one Braze attributes object per updated user, in
+	// user_profiles order. Profiles with nothing to update produce none.
+	Attributes []braze.Attributes
+	// Skipped lists the profiles that produced nothing and why.
+	Skipped []AudienceSkip
+	// Errors lists per-user errors (each an *AudienceUserError), such as a
+	// SegmentMembership over 255 characters.
+	Errors []error
+	// Diagnostics reports every change or omission. For audience messages
+	// Diagnostic.BatchID is the message id, EventIndex the user_profiles
+	// index, and EventName the audience name when one is concerned.
+	Diagnostics []Diagnostic
+}
+
+// Len returns the number of Braze objects in r.
+func (r AudienceResult) Len() int { return len(r.Attributes) }
+
+// AudienceMapper turns mParticle audience membership changes into Braze
+// custom attributes, in the forms AudienceSettings selects. It is safe for
+// concurrent use when its MembershipStore is (the default one is).
+type AudienceMapper struct {
+	settings AudienceSettings
+	mapper   *Mapper
+}
+
+// NewAudienceMapper validates s and returns a mapper. m applies the
+// user-attribute rules to attribute_update audiences; nil means a Mapper
+// with default Settings. When s.Store is nil the AudienceMapper owns a new
+// in-memory store, so keep one AudienceMapper for the life of the process.
+func NewAudienceMapper(s AudienceSettings, m *Mapper) (*AudienceMapper, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if m == nil {
+		var err error
+		if m, err = New(Settings{}); err != nil {
+			return nil, fmt.Errorf("default mapper: %w", err)
+		}
+	}
+	return &AudienceMapper{settings: s.withDefaults(), mapper: m}, nil
+}
+
+// Settings returns the settings in use, with defaults filled in.
+func (a *AudienceMapper) Settings() AudienceSettings { return a.settings }
+
+// Store returns the membership store in use.
+func (a *AudienceMapper) Store() MembershipStore { return a.settings.Store }
+
+// Map translates one audience membership change message. Per-user problems
+// (missing or hashed identities, a SegmentMembership over 255 characters)
+// are reported in the result; the returned error is for the whole message:
+// a nil message, a canceled ctx, or a MembershipStore failure. The store is
+// updated for every form (so ClearAudience knows the members) and updates
+// are idempotent, so a message can be retried after an error.
+func (a *AudienceMapper) Map(ctx context.Context, msg *mparticle.AudienceMembershipChangeRequest) (AudienceResult, error) {
+	if msg == nil {
+		return AudienceResult{}, errors.New("audience message: nil")
+	}
+	res := AudienceResult{MessageID: msg.ID}
+	for i := range msg.UserProfiles {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if err := a.mapProfile(ctx, msg.ID, i, &msg.UserProfiles[i], &res); err != nil {
+			return res, fmt.Errorf("user_profiles[%d]: %w", i, err)
+		}
+	}
+	return res, nil
+}
+
+// membershipChange is one profile's net membership change: the last action
+// on an audience wins.
+type membershipChange struct {
+	joined, left []int64
+	// names maps an audience id to its latest non-empty name.
+	names map[int64]string
+}
+
+// mapProfile maps profile i into res.
+func (a *AudienceMapper) mapProfile(ctx context.Context, msgID string, i int, p *mparticle.UserProfile, res *AudienceResult) error {
+	diag := func(code DiagnosticCode, audience, key, reason, value string) {
+		res.Diagnostics = append(res.Diagnostics, Diagnostic{
+			BatchID: msgID, EventIndex: i, EventName: audience, Key: key,
+			Code: code, Reason: reason, Value: shortValue(value),
+		})
+	}
+
+	extID, reason, detail := a.externalID(p)
+	if reason != "" {
+		res.Skipped = append(res.Skipped, AudienceSkip{ProfileIndex: i, MPID: p.MPID, Reason: reason, Detail: detail})
+		diag(UserSkipped, "", "", detail, "")
+		return nil
+	}
+	id := braze.ExternalID(extID)
+
+	// Email: raw only; a hashed email is reported, not sent.
+	if a.settings.EmailIdentityType == AudienceIdentityMPID {
+		id.Email = p.MPID // validated later by Braze; an odd choice, but the caller's.
+	} else if raw, hashed := findIdentity(p.UserIdentities, a.settings.EmailIdentityType); raw != "" {
+		id.Email = raw
+	} else if hashed != "" {
+		diag(Dropped, "", "email", fmt.Sprintf("identity %q is only %s-hashed; a hashed value is not an email address", a.settings.EmailIdentityType, hashed), "")
+	}
+
+	change, attrSet, attrDeleted := a.collect(p, func(audience, reason, value string) {
+		diag(Dropped, audience, "", reason, value)
+	})
+
+	// attribute_update audiences go through the mapper's user-attribute rules.
+	var out braze.Attributes
+	touched := id.Email != ""
+	if len(attrSet) > 0 || len(attrDeleted) > 0 {
+		var ds []Diagnostic
+		out, ds = a.mapper.UserAttributes(id, attrSet, attrDeleted)
+		for _, d := range ds {
+			d.BatchID, d.EventIndex = msgID, i
+			res.Diagnostics = append(res.Diagnostics, d)
+		}
+		touched = true
+	}
+	out.Identifier = id
+	if out.Custom == nil {
+		out.Custom = make(map[string]braze.Value)
+	}
+	setCustom := func(key string, v braze.Value, audience string) {
+		if _, clash := out.Custom[key]; clash {
+			diag(Dropped, audience, key, "user attribute replaced by the audience attribute of the same name", "")
+		}
+		out.Custom[key] = v
+		touched = true
+	}
+
+	if tokens := a.pushTokens(p, func(reason string) { diag(Dropped, "", "push_tokens", reason, "") }); len(tokens) > 0 {
+		out.PushTokens = append(out.PushTokens, tokens...)
+		touched = true
+	}
+
+	if len(change.joined) > 0 || len(change.left) > 0 {
+		full, err := a.settings.Store.Apply(ctx, extID, change.joined, change.left)
+		if err != nil {
+			return fmt.Errorf("membership store: %w", err)
+		}
+		f := a.settings.SendSegmentsAs
+		if f.Has(SegmentsAsString) {
+			s := joinIDs(full)
+			if len(s) > MaxSegmentMembershipLength {
+				err := &SegmentMembershipTooLongError{ExternalID: extID, Length: len(s), Audiences: len(full)}
+				res.Errors = append(res.Errors, &AudienceUserError{ProfileIndex: i, MPID: p.MPID, ExternalID: extID, Err: err})
+				diag(SegmentMembershipTooLong, "", SegmentMembershipAttribute, err.Error(), "")
+			} else {
+				setCustom(SegmentMembershipAttribute, braze.String(s), "")
+			}
+		}
+		if f.Has(SegmentsAsArray) {
+			setCustom(SegmentMembershipArrayAttribute, braze.AddRemove(idStrings(change.joined), idStrings(change.left)), "")
+		}
+		if f.Has(SegmentsPerAttribute) {
+			a.perSegment(change, setCustom, func(audience, reason string) { diag(Dropped, audience, "", reason, "") })
+		}
+	}
+	if len(out.Custom) == 0 {
+		out.Custom = nil
+	}
+	if touched {
+		res.Attributes = append(res.Attributes, out)
+	}
+	return nil
+}
+
+// perSegment writes "In <Audience Name>" for every changed audience.
+func (a *AudienceMapper) perSegment(c membershipChange, set func(key string, v braze.Value, audience string), drop func(audience, reason string)) {
+	write := func(ids []int64, in bool) {
+		for _, aid := range ids {
+			name := c.names[aid]
+			if strings.TrimSpace(name) == "" {
+				drop("", fmt.Sprintf("audience %d has no name, so no \"In <Audience Name>\" attribute can be written", aid))
+				continue
+			}
+			key := PerSegmentAttributePrefix + name
+			if n := len([]rune(key)); n > maxAttributeKeyLength {
+				drop(shortValue(name), fmt.Sprintf("audience %d: attribute key \"In <Audience Name>\" would be %d characters, over Braze's limit of %d", aid, n, maxAttributeKeyLength))
+				continue
+			}
+			set(key, braze.Bool(in), name)
+		}
+	}
+	write(c.joined, true)
+	write(c.left, false)
+}
+
+// collect walks p's audiences: the net membership change, and the user
+// attributes of attribute_update audiences (later updates win).
+func (a *AudienceMapper) collect(p *mparticle.UserProfile, drop func(audience, reason, value string)) (membershipChange, map[string]mparticle.AttributeValue, []string) {
+	c := membershipChange{names: make(map[int64]string, len(p.Audiences))}
+	state := make(map[int64]bool, len(p.Audiences)) // id → joined
+	var order []int64
+	var set map[string]mparticle.AttributeValue
+	var deleted []string
+	for _, au := range p.Audiences {
+		if au.AudienceName != "" {
+			c.names[au.AudienceID] = au.AudienceName
+		}
+		switch au.Action {
+		case mparticle.AudienceAdd, mparticle.AudienceDelete:
+			if _, seen := state[au.AudienceID]; !seen {
+				order = append(order, au.AudienceID)
+			}
+			state[au.AudienceID] = au.Action == mparticle.AudienceAdd
+		case mparticle.AudienceAttributeUpdate:
+			for _, ua := range au.UserAttributes {
+				if ua.Key == "" {
+					drop(au.AudienceName, "user attribute with an empty key", "")
+					continue
+				}
+				switch ua.Action {
+				case mparticle.AttributeUpsert:
+					var v mparticle.AttributeValue
+					switch {
+					case ua.ListValue != nil:
+						v = mparticle.ListAttr(ua.ListValue...)
+					case ua.Value != nil:
+						v = mparticle.StringAttr(*ua.Value)
+					default:
+						drop(au.AudienceName, fmt.Sprintf("user attribute %q: upsert without a value or list_value", ua.Key), "")
+						continue
+					}
+					if set == nil {
+						set = make(map[string]mparticle.AttributeValue)
+					}
+					set[ua.Key] = v
+					deleted = slices.DeleteFunc(deleted, func(k string) bool { return k == ua.Key })
+				case mparticle.AttributeDelete:
+					delete(set, ua.Key)
+					if !slices.Contains(deleted, ua.Key) {
+						deleted = append(deleted, ua.Key)
+					}
+				default:
+					drop(au.AudienceName, fmt.Sprintf("user attribute %q: unknown action", ua.Key), string(ua.Action))
+				}
+			}
+		default:
+			drop(au.AudienceName, fmt.Sprintf("audience %d: unknown action", au.AudienceID), string(au.Action))
+		}
+	}
+	for _, aid := range order {
+		if state[aid] {
+			c.joined = append(c.joined, aid)
+		} else {
+			c.left = append(c.left, aid)
+		}
+	}
+	return c, set, deleted
+}
+
+// externalID finds p's external id, or says why there is none.
+func (a *AudienceMapper) externalID(p *mparticle.UserProfile) (string, AudienceSkipReason, string) {
+	t := a.settings.ExternalIdentityType
+	var raw, hashed string
+	if t == AudienceIdentityMPID {
+		raw = p.MPID
+	} else {
+		raw, hashed = findIdentity(p.UserIdentities, t)
+	}
+	switch {
+	case raw != "" && len(raw) > maxExternalIDBytes:
+		return "", SkipExternalIDTooLong, fmt.Sprintf("mpid %s: identity %q is %d bytes, over Braze's external_id limit of %d", p.MPID, t, len(raw), maxExternalIDBytes)
+	case raw != "":
+		return raw, "", ""
+	case hashed != "":
+		return "", SkipHashedExternalID, fmt.Sprintf("mpid %s: identity %q is only %s-hashed; a hashed value cannot be an external_id", p.MPID, t, hashed)
+	}
+	return "", SkipNoExternalID, fmt.Sprintf("mpid %s: no %q identity; only users with an external_id are updated", p.MPID, t)
+}
+
+// findIdentity returns the first non-empty raw value of the identity type t,
+// or else the encoding of the first hashed one.
+func findIdentity(ids []mparticle.Identity, t string) (raw, hashedEncoding string) {
+	for _, id := range ids {
+		if string(id.Type) != t || id.Value == "" {
+			continue
+		}
+		if strings.EqualFold(string(id.Encoding), string(mparticle.EncodingRaw)) {
+			return id.Value, ""
+		}
+		if hashedEncoding == "" {
+			hashedEncoding = string(id.Encoding)
+			if hashedEncoding == "" {
+				hashedEncoding = "unknown-encoding"
+			}
+		}
+	}
+	return "", hashedEncoding
+}
+
+// pushTokens returns the push tokens of p's device identities that match the
+// configured API key OS. Tokens not forwarded are reported once per token
+// type and reason (the token values are not repeated in diagnostics).
+func (a *AudienceMapper) pushTokens(p *mparticle.UserProfile, drop func(reason string)) []braze.PushToken {
+	var want string
+	switch a.settings.APIKeyOS {
+	case APIKeyOSiOS:
+		want = mparticle.DeviceIdentityApplePushNotificationToken
+	case APIKeyOSAndroid:
+		want = mparticle.DeviceIdentityGoogleCloudMessagingToken
+	}
+	var tokens []braze.PushToken
+	var wrongOS, notRaw [2]int // per token type: 0 APNs, 1 FCM/GCM
+	for _, d := range p.DeviceIdentities {
+		var ti int
+		switch d.Type {
+		case mparticle.DeviceIdentityApplePushNotificationToken:
+			ti = 0
+		case mparticle.DeviceIdentityGoogleCloudMessagingToken:
+			ti = 1
+		default:
+			continue // device ids are not push tokens
+		}
+		switch {
+		case d.Value == "":
+			continue
+		case d.Type != want:
+			wrongOS[ti]++
+		case !strings.EqualFold(string(d.Encoding), string(mparticle.EncodingRaw)):
+			notRaw[ti]++
+		case slices.ContainsFunc(tokens, func(pt braze.PushToken) bool { return pt.Token == d.Value }):
+			// The same token twice: send it once.
+		default:
+			tokens = append(tokens, braze.PushToken{AppID: a.settings.AppID, Token: d.Value})
+		}
+	}
+	for ti, name := range [2]string{mparticle.DeviceIdentityApplePushNotificationToken, mparticle.DeviceIdentityGoogleCloudMessagingToken} {
+		if n := wrongOS[ti]; n > 0 {
+			drop(fmt.Sprintf("%d %s not forwarded: the Braze API key OS is %s", n, name, a.settings.APIKeyOS))
+		}
+		if n := notRaw[ti]; n > 0 {
+			drop(fmt.Sprintf("%d %s not forwarded: hashed, not raw", n, name))
+		}
+	}
+	return tokens
+}
+
+// ClearAudience marks every stored member of the audience as having left
+// it, updates the store, and returns the Braze updates to send. It is the
+// cleanup mParticle lacks: disconnecting or deleting an audience never
+// changes Braze attributes by itself. name is the audience name, required
+// when SegmentsPerAttribute is selected.
+func (a *AudienceMapper) ClearAudience(ctx context.Context, audienceID int64, name string) (AudienceResult, error) {
+	f := a.settings.SendSegmentsAs
+	if f.Has(SegmentsPerAttribute) && strings.TrimSpace(name) == "" {
+		return AudienceResult{}, errors.New(`name: required when SendSegmentsAs includes per-segment attributes ("In <Audience Name>")`)
+	}
+	members, err := a.settings.Store.Members(ctx, audienceID)
+	if err != nil {
+		return AudienceResult{}, fmt.Errorf("membership store: %w", err)
+	}
+	var res AudienceResult
+	change := membershipChange{left: []int64{audienceID}, names: map[int64]string{audienceID: name}}
+	for _, key := range members {
+		full, err := a.settings.Store.Apply(ctx, key, nil, change.left)
+		if err != nil {
+			return res, fmt.Errorf("membership store: user %q: %w", key, err)
+		}
+		out := braze.Attributes{Identifier: braze.ExternalID(key), Custom: make(map[string]braze.Value, 2)}
+		if f.Has(SegmentsAsString) {
+			s := joinIDs(full)
+			if len(s) > MaxSegmentMembershipLength {
+				err := &SegmentMembershipTooLongError{ExternalID: key, Length: len(s), Audiences: len(full)}
+				res.Errors = append(res.Errors, &AudienceUserError{ProfileIndex: -1, ExternalID: key, Err: err})
+				res.Diagnostics = append(res.Diagnostics, Diagnostic{EventIndex: -1, Key: SegmentMembershipAttribute, Code: SegmentMembershipTooLong, Reason: err.Error()})
+			} else {
+				out.Custom[SegmentMembershipAttribute] = braze.String(s)
+			}
+		}
+		if f.Has(SegmentsAsArray) {
+			out.Custom[SegmentMembershipArrayAttribute] = braze.AddRemove(nil, idStrings(change.left))
+		}
+		if f.Has(SegmentsPerAttribute) {
+			a.perSegment(change, func(k string, v braze.Value, _ string) { out.Custom[k] = v }, func(audience, reason string) {
+				res.Diagnostics = append(res.Diagnostics, Diagnostic{EventIndex: -1, EventName: audience, Code: Dropped, Reason: reason})
+			})
+		}
+		if len(out.Custom) > 0 {
+			res.Attributes = append(res.Attributes, out)
+		}
+	}
+	return res, nil
+}
+
+// joinIDs formats sorted ids as "1,2,3".
+func joinIDs(ids []int64) string {
+	b := make([]byte, 0, len(ids)*8)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(b)
+}
+
+// idStrings formats ids as decimal strings (nil for none).
+func idStrings(ids []int64) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.FormatInt(id, 10)
+	}
+	return out
+}
