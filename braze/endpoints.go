@@ -44,7 +44,7 @@ func (c *Client) Track(ctx context.Context, req *TrackRequest) (*TrackResponse, 
 // given external_id, or creates an alias-only user when it has none.
 func (c *Client) AliasNew(ctx context.Context, req *AliasNewRequest) (*AliasNewResponse, error) {
 	var resp AliasNewResponse
-	if err := c.sendJSON(ctx, epAliasNew, req, validatorOf(req), &resp); err != nil {
+	if err := c.sendJSON(ctx, epAliasNew, req, asRequestValidator(req), &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -54,7 +54,7 @@ func (c *Client) AliasNew(ctx context.Context, req *AliasNewRequest) (*AliasNewR
 // are merged into the profile with the given external_id.
 func (c *Client) Identify(ctx context.Context, req *IdentifyRequest) (*IdentifyResponse, error) {
 	var resp IdentifyResponse
-	if err := c.sendJSON(ctx, epIdentify, req, validatorOf(req), &resp); err != nil {
+	if err := c.sendJSON(ctx, epIdentify, req, asRequestValidator(req), &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -63,7 +63,7 @@ func (c *Client) Identify(ctx context.Context, req *IdentifyRequest) (*IdentifyR
 // Merge sends /users/merge. Braze answers 202 and merges asynchronously.
 func (c *Client) Merge(ctx context.Context, req *MergeRequest) (*MergeResponse, error) {
 	var resp MergeResponse
-	if err := c.sendJSON(ctx, epMerge, req, validatorOf(req), &resp); err != nil {
+	if err := c.sendJSON(ctx, epMerge, req, asRequestValidator(req), &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -73,7 +73,7 @@ func (c *Client) Merge(ctx context.Context, req *MergeRequest) (*MergeResponse, 
 // the users queued for deletion.
 func (c *Client) Delete(ctx context.Context, req *DeleteRequest) (*DeleteResponse, error) {
 	var resp DeleteResponse
-	if err := c.sendJSON(ctx, epDelete, req, validatorOf(req), &resp); err != nil {
+	if err := c.sendJSON(ctx, epDelete, req, asRequestValidator(req), &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -83,7 +83,7 @@ func (c *Client) Delete(ctx context.Context, req *DeleteRequest) (*DeleteRespons
 // more subscription groups for the listed users.
 func (c *Client) SetSubscriptionStatus(ctx context.Context, req *SubscriptionStatusSetRequest) (*SubscriptionStatusSetResponse, error) {
 	var resp SubscriptionStatusSetResponse
-	if err := c.sendJSON(ctx, epSubscription, req, validatorOf(req), &resp); err != nil {
+	if err := c.sendJSON(ctx, epSubscription, req, asRequestValidator(req), &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -93,27 +93,27 @@ func (c *Client) SetSubscriptionStatus(ctx context.Context, req *SubscriptionSta
 // individually are listed in the response's RenameErrors with a nil error.
 func (c *Client) RenameExternalIDs(ctx context.Context, req *ExternalIDRenameRequest) (*ExternalIDRenameResponse, error) {
 	var resp ExternalIDRenameResponse
-	if err := c.sendJSON(ctx, epRename, req, validatorOf(req), &resp); err != nil {
+	if err := c.sendJSON(ctx, epRename, req, asRequestValidator(req), &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
 }
 
-type validator interface{ Validate() error }
+type requestValidator interface{ Validate() error }
 
-// validatorOf returns v as a validator, or nil for a nil pointer (so that
+// asRequestValidator returns v as a validator, or nil for a nil pointer (so that
 // sendJSON can refuse it instead of calling a method on nil).
-func validatorOf[T any, P interface {
+func asRequestValidator[T any, P interface {
 	*T
-	validator
-}](p P) validator {
+	requestValidator
+}](p P) requestValidator {
 	if p == nil {
 		return nil
 	}
 	return p
 }
 
-func (c *Client) sendJSON(ctx context.Context, ep endpoint, req any, v validator, out any) error {
+func (c *Client) sendJSON(ctx context.Context, ep endpoint, req any, v requestValidator, out any) error {
 	if v == nil {
 		return errNilRequest
 	}
