@@ -106,8 +106,10 @@ func commerceLabel(d *mparticle.CommerceEvent) string {
 		return "eCommerce - " + commerceAction(d.ProductAction.Action)
 	case d.PromotionAction != nil:
 		return "eCommerce - " + promotionAction(d.PromotionAction.Action)
+	case len(d.ProductImpressions) > 0:
+		return "eCommerce - Impression"
 	}
-	return "eCommerce - Impression"
+	return string(mparticle.EventCommerce)
 }
 
 // currency is the event's currency, else DefaultCurrency.
@@ -299,15 +301,18 @@ func (st *mapState) productID(i int, pr *mparticle.Product) string {
 }
 
 // productActionEvents emits the expanded events of a non-purchase product
-// action (and of a purchase without products).
+// action (and of a purchase without products). Item events carry the
+// product's fields and, beyond the design's Transaction Id, the other
+// action fields that are present (checkout step and options, list names,
+// affiliation, amounts), so that none is lost.
 func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticle.ProductAction) {
 	action := commerceAction(pa.Action)
 	itemName := "eCommerce - " + action + " - Item"
 	for i := range pa.Products {
 		pr := &pa.Products[i]
 		p := st.newProps()
+		p.transactionProps(pa, pa.TotalAmount)
 		p.productFields(pr, true)
-		p.str(keyTransactionID, pa.TransactionID)
 		p.addCustom(pr.CustomAttributes)
 		p.addCustom(d.CustomAttributes)
 		st.emitEvent(itemName, &d.CommonEventData, p)
@@ -378,7 +383,10 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 	pa := d.ProductAction
 	var total mparticle.Optional[float64]
 	if pa != nil {
-		total = orderTotal(pa)
+		total = pa.TotalAmount
+		if pa.Action == mparticle.ActionPurchase {
+			total = orderTotal(pa)
+		}
 		p.transactionProps(pa, total)
 	}
 	if len(d.CustomAttributes) > 0 {

@@ -145,7 +145,9 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 	}
 	st.batchUserAttributes()
 	st.attrs.split = true
-	for i := range b.Events {
+	// Events are applied in time order (stable), so that attribute updates
+	// from events reach Braze in the order they happened.
+	for _, i := range st.timeOrder() {
 		st.evIdx, st.evName = i, ""
 		st.event(&b.Events[i])
 	}
@@ -154,6 +156,23 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 	sortByTime(st.res.Events, func(e *braze.Event) time.Time { return e.Time })
 	sortByTime(st.res.Purchases, func(p *braze.Purchase) time.Time { return p.Time })
 	return st.res
+}
+
+// timeOrder returns the indices of the batch's events, stably sorted by
+// event time.
+func (st *mapState) timeOrder() []int {
+	order := make([]int, len(st.b.Events))
+	times := make([]time.Time, len(st.b.Events))
+	for i := range st.b.Events {
+		order[i] = i
+		var c *mparticle.CommonEventData
+		if d := st.b.Events[i].Data; d != nil {
+			c = d.Common()
+		}
+		times[i] = st.eventTime(c)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return times[a].Compare(times[b]) })
+	return order
 }
 
 // sortByTime sorts s by time, keeping the order of equal times.
@@ -221,7 +240,11 @@ func (st *mapState) loopGuard() {
 	st.diag(LoopGuard, "", "batch came from Braze Currents (custom_flags "+OriginFlag+"="+OriginBrazeCurrents+"); not sent back to Braze", "")
 	for i := range st.b.Events {
 		st.evIdx, st.evName = i, eventLabel(&st.b.Events[i])
-		st.diag(LoopGuard, "", "event came from Braze Currents; not sent back to Braze", "")
+		if isFromBrazeCurrents(st.b.Events[i].Data) {
+			st.diag(LoopGuard, "", "event came from Braze Currents; not sent back to Braze", "")
+		} else {
+			st.diag(LoopGuard, "", "event is in a batch from Braze Currents; not sent back to Braze", "")
+		}
 	}
 	st.evIdx, st.evName = -1, ""
 }
