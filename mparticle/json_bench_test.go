@@ -1,0 +1,112 @@
+package mparticle
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+// benchBatch is a realistic batch: 22 mixed events (sessions, screen views,
+// custom events with 7 attributes, commerce with two products, attribute
+// changes, a push registration), identities, 10 user attributes, device and
+// app info. About 11 KB of JSON.
+func benchBatch(b *testing.B) []byte {
+	b.Helper()
+	data, err := os.ReadFile("testdata/corpus/realistic_22_events.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+func BenchmarkDecodeBatch(b *testing.B) {
+	data := benchBatch(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeBatch(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeBatch(b *testing.B) {
+	data := benchBatch(b)
+	batch, err := DecodeBatch(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var buf []byte
+	for b.Loop() {
+		buf, err = batch.AppendJSON(buf[:0])
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeEncodeBatch is the typed pass-through: decode, then
+// encode into a fresh buffer.
+func BenchmarkDecodeEncodeBatch(b *testing.B) {
+	data := benchBatch(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		batch, err := DecodeBatch(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := batch.Encode(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeBatchGenericMap is the baseline: the same bytes decoded
+// into map[string]any with encoding/json (UseNumber would be needed to be
+// lossless; plain Unmarshal is the cheaper, lossy variant).
+func BenchmarkDecodeBatchGenericMap(b *testing.B) {
+	data := benchBatch(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeBatchGenericMap re-encodes the generic map.
+func BenchmarkEncodeBatchGenericMap(b *testing.B) {
+	data := benchBatch(b)
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeEncodeBatchGenericMap is the generic pass-through.
+func BenchmarkDecodeEncodeBatchGenericMap(b *testing.B) {
+	data := benchBatch(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := json.Marshal(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
