@@ -245,7 +245,11 @@ func (c *Client) Upload(ctx context.Context, b *Batch) error {
 //
 // A 202 from /bulkevents means the request was accepted; the Events API may
 // still drop an individual batch it finds invalid without saying so, so
-// validate batches first (see Batch.Validate) when that matters.
+// validate batches first (see [Batch.Validate]) when that matters. Requests
+// are sent one after the other: the Events API's default quota (about 270
+// batches/s) is far below what one sequential client sends. As with Upload,
+// give batches a source_request_id ([WithSourceRequestIDs]) to make retries
+// after a lost answer safe.
 func (c *Client) BulkUpload(ctx context.Context, batches []*Batch) error {
 	if len(batches) == 0 {
 		return nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 	"golang.org/x/time/rate"
 
 	"github.com/mpbraze/mpbraze/internal/clock"
@@ -763,4 +764,18 @@ func TestBulkErrorFormatting(t *testing.T) {
 	assert.Equal(t, "mparticle: 6 of 9 batches not delivered; 2 batches (0…1): shared; batch 2: u; batch 3: u; …", e.Error())
 	assert.Equal(t, []int{0, 1, 2, 3, 4, 5}, e.FailedIndexes())
 	assert.ErrorIs(t, e, shared)
+}
+
+func TestNoGoroutineLeak(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+
+	srv := mparticletest.NewServer()
+	c, _ := newClient(t, srv)
+	srv.InjectNext(mparticletest.DropConnection(), mparticletest.ServerError(503))
+	require.NoError(t, c.BulkUpload(context.Background(), batches(t, ids("u", 120))))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.Error(t, c.Upload(ctx, userBatch("c", 0)))
+	c.CloseIdleConnections()
+	srv.Close()
 }
