@@ -1,0 +1,470 @@
+package mpbraze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mpbraze/mpbraze/braze/currents"
+	"github.com/mpbraze/mpbraze/internal/clock"
+	"github.com/mpbraze/mpbraze/mapping"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// Currents → mParticle delivery.
+//
+// A CurrentsForwarder is the [currents.Sink] behind a [currents.Handler]:
+// Accept translates the events (package mapping) and puts the batches in a
+// bounded in-memory queue, one per mParticle feed; a worker per feed
+// uploads them with [mparticle.Client.BulkUpload]. Accepting returns only
+// after the batches are queued, so Braze gets its 2xx only for events that
+// the forwarder has taken responsibility for; when the queue is full Accept
+// fails and the handler answers 503, so Braze keeps them and retries later.
+// Through an mParticle outage the workers keep retrying with backoff, and
+// the queue fills up; nothing accepted is dropped until Close gives up.
+
+// Sentinel errors of the Currents forwarder.
+var (
+	// ErrCurrentsQueueFull is returned by [CurrentsForwarder.Accept] when the
+	// batches do not fit in the queue; nothing was queued, and Braze retries.
+	ErrCurrentsQueueFull = errors.New("mpbraze: currents queue full")
+	// ErrCurrentsClosed is returned by [CurrentsForwarder.Accept] after Close.
+	ErrCurrentsClosed = errors.New("mpbraze: currents forwarder closed")
+)
+
+// CurrentsUploader uploads mParticle batches; *[mparticle.Client] is one.
+// BulkUpload must report undelivered batches with a *[mparticle.BulkError]
+// (or fail as a whole with any other error).
+type CurrentsUploader interface {
+	BulkUpload(ctx context.Context, batches []*mparticle.Batch) error
+}
+
+// Defaults of [CurrentsConfig].
+const (
+	// DefaultCurrentsQueueSize is the default queue capacity in batches
+	// (one batch per Currents event, a few KB each).
+	DefaultCurrentsQueueSize = 10_000
+	// DefaultCurrentsUploadSize is the default number of batches per
+	// BulkUpload call (the Events API takes 100 per bulk request).
+	DefaultCurrentsUploadSize = 100
+	// DefaultCurrentsMinBackoff and DefaultCurrentsMaxBackoff bound the
+	// jittered exponential wait between delivery attempts of a batch that
+	// the client could not deliver (its own retries are used up).
+	DefaultCurrentsMinBackoff = time.Second
+	DefaultCurrentsMaxBackoff = time.Minute
+)
+
+// CurrentsConfig configures a [CurrentsForwarder]. Zero fields mean the
+// documented defaults; Client or Feeds is required.
+type CurrentsConfig struct {
+	// Client uploads every feed that has no entry in Feeds. mParticle's
+	// Braze feed has four inputs (iOS, Android, Web, Unbound), each with its
+	// own key and secret; one client for all of them is fine when a single
+	// input should receive everything.
+	Client CurrentsUploader
+	// Feeds holds per-feed clients, chosen by the event's platform
+	// (mapping.CurrentsFeedOf: ios/tvos → iOS, android/kindle → Android,
+	// web → Web, anything else or none → Unbound).
+	Feeds map[mapping.CurrentsFeed]CurrentsUploader
+	// Mapping configures the translation (environment, behaviour events,
+	// event names).
+	Mapping mapping.CurrentsOptions
+	// QueueSize is the most batches held (queued or being uploaded) across
+	// all feeds; 0 means DefaultCurrentsQueueSize.
+	QueueSize int
+	// UploadSize is the most batches per BulkUpload call; 0 means
+	// DefaultCurrentsUploadSize.
+	UploadSize int
+	// MinBackoff and MaxBackoff bound the wait between attempts; 0 means
+	// the defaults.
+	MinBackoff, MaxBackoff time.Duration
+	// OnFailure, when set, is called (from a worker goroutine) with every
+	// batch given up on: one mParticle refused as invalid (400, too large),
+	// or one still undelivered when Close's context ended. Use it to keep a
+	// dead-letter copy; the failure is logged and counted either way.
+	OnFailure func(b *mparticle.Batch, err error)
+	// Logger receives delivery failures, retries and skipped events; nil
+	// discards. Secrets are never logged.
+	Logger *slog.Logger
+	// Clock is used for backoff waits; nil means the wall clock.
+	Clock clock.Clock
+}
+
+// CurrentsStats are a forwarder's counters since it was created.
+type CurrentsStats struct {
+	// Received counts events given to Accept, Skipped those that produced
+	// no batch (no external id, behaviour events), and Refused those in
+	// Accept calls that failed (queue full, closed): Braze sends them again.
+	Received, Skipped, Refused uint64
+	// Accepted counts batches queued (one per translated event).
+	Accepted uint64
+	// Delivered counts batches mParticle accepted; Failed those given up on
+	// (see CurrentsConfig.OnFailure).
+	Delivered, Failed uint64
+	// Retries counts batches that had to be sent again after a failure.
+	Retries uint64
+	// Queued is the number of batches held now (queued or in flight).
+	Queued int
+}
+
+// CurrentsForwarder delivers Braze Currents events to mParticle. It
+// implements [currents.Sink]; create it with [NewCurrentsForwarder] and
+// stop it with Close.
+type CurrentsForwarder struct {
+	mapper     *mapping.CurrentsMapper
+	uploaders  map[mapping.CurrentsFeed]CurrentsUploader
+	capacity   int
+	uploadSize int
+	minBackoff time.Duration
+	maxBackoff time.Duration
+	onFailure  func(*mparticle.Batch, error)
+	log        *slog.Logger
+	clock      clock.Clock
+
+	// ctx ends when Close gives up; workers then stop retrying.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	queues map[mapping.CurrentsFeed]*currentsQueue
+	held   int // batches queued or in flight, all feeds
+	closed bool
+	stats  CurrentsStats
+}
+
+// currentsQueue is one feed's queue; wake has room for one signal so that
+// senders never block.
+type currentsQueue struct {
+	items []*mparticle.Batch
+	wake  chan struct{}
+}
+
+var currentsFeeds = [...]mapping.CurrentsFeed{mapping.FeedIOS, mapping.FeedAndroid, mapping.FeedWeb, mapping.FeedUnbound}
+
+// NewCurrentsForwarder validates cfg and starts one upload worker per feed.
+func NewCurrentsForwarder(cfg CurrentsConfig) (*CurrentsForwarder, error) {
+	uploaders := map[mapping.CurrentsFeed]CurrentsUploader{}
+	for feed, u := range cfg.Feeds {
+		if !validCurrentsFeed(feed) {
+			return nil, fmt.Errorf("mpbraze: CurrentsConfig.Feeds: %q is not a feed (iOS, Android, Web, Unbound)", feed)
+		}
+		if u == nil {
+			return nil, fmt.Errorf("mpbraze: CurrentsConfig.Feeds[%s]: nil client", feed)
+		}
+		uploaders[feed] = u
+	}
+	for _, feed := range currentsFeeds {
+		if uploaders[feed] != nil {
+			continue
+		}
+		if cfg.Client == nil {
+			return nil, fmt.Errorf("mpbraze: CurrentsConfig.Client: nil, and Feeds has no client for %s", feed)
+		}
+		uploaders[feed] = cfg.Client
+	}
+	switch {
+	case cfg.QueueSize < 0:
+		return nil, fmt.Errorf("mpbraze: CurrentsConfig.QueueSize: %d is negative", cfg.QueueSize)
+	case cfg.UploadSize < 0:
+		return nil, fmt.Errorf("mpbraze: CurrentsConfig.UploadSize: %d is negative", cfg.UploadSize)
+	case cfg.MinBackoff < 0:
+		return nil, fmt.Errorf("mpbraze: CurrentsConfig.MinBackoff: %s is negative", cfg.MinBackoff)
+	case cfg.MaxBackoff < 0:
+		return nil, fmt.Errorf("mpbraze: CurrentsConfig.MaxBackoff: %s is negative", cfg.MaxBackoff)
+	}
+	f := &CurrentsForwarder{
+		mapper:     mapping.NewCurrentsMapper(cfg.Mapping),
+		uploaders:  uploaders,
+		capacity:   orDefault(cfg.QueueSize, DefaultCurrentsQueueSize),
+		uploadSize: orDefault(cfg.UploadSize, DefaultCurrentsUploadSize),
+		minBackoff: orDefault(cfg.MinBackoff, DefaultCurrentsMinBackoff),
+		maxBackoff: orDefault(cfg.MaxBackoff, DefaultCurrentsMaxBackoff),
+		onFailure:  cfg.OnFailure,
+		log:        cfg.Logger,
+		clock:      clock.OrReal(cfg.Clock),
+		queues:     map[mapping.CurrentsFeed]*currentsQueue{},
+	}
+	if f.maxBackoff < f.minBackoff {
+		return nil, fmt.Errorf("mpbraze: CurrentsConfig.MaxBackoff: %s is below MinBackoff %s", f.maxBackoff, f.minBackoff)
+	}
+	if f.log == nil {
+		f.log = slog.New(slog.DiscardHandler)
+	}
+	f.ctx, f.cancel = context.WithCancel(context.Background())
+	for _, feed := range currentsFeeds {
+		q := &currentsQueue{wake: make(chan struct{}, 1)}
+		f.queues[feed] = q
+		f.wg.Add(1)
+		go f.work(feed, q)
+	}
+	return f, nil
+}
+
+func validCurrentsFeed(feed mapping.CurrentsFeed) bool {
+	for _, f := range currentsFeeds {
+		if f == feed {
+			return true
+		}
+	}
+	return false
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// Accept translates events and queues their batches, all or none: it
+// returns [ErrCurrentsQueueFull] when they do not all fit and
+// [ErrCurrentsClosed] after Close, and then nothing was queued. Events that
+// translate to nothing (no external user id, behaviour events) are counted
+// as skipped and logged; they are not an error, so Braze does not resend
+// them. Accept never blocks on mParticle.
+func (f *CurrentsForwarder) Accept(ctx context.Context, events []currents.Event) error {
+	res := f.mapper.Map(events)
+	for _, d := range res.Diagnostics {
+		f.log.LogAttrs(ctx, slog.LevelDebug, "currents mapping", slog.String("diagnostic", d.String()))
+	}
+
+	f.mu.Lock()
+	f.stats.Received += uint64(len(events))
+	switch {
+	case f.closed:
+		f.stats.Refused += uint64(len(events))
+		f.mu.Unlock()
+		return ErrCurrentsClosed
+	case f.held+len(res.Batches) > f.capacity:
+		f.stats.Refused += uint64(len(events))
+		held := f.held
+		f.mu.Unlock()
+		return fmt.Errorf("%w: %d batches held, %d more do not fit in %d", ErrCurrentsQueueFull, held, len(res.Batches), f.capacity)
+	}
+	woken := map[mapping.CurrentsFeed]bool{}
+	for _, cb := range res.Batches {
+		q := f.queues[cb.Feed]
+		q.items = append(q.items, cb.Batch)
+		woken[cb.Feed] = true
+	}
+	f.held += len(res.Batches)
+	f.stats.Accepted += uint64(len(res.Batches))
+	f.stats.Skipped += uint64(res.Skipped)
+	f.mu.Unlock()
+
+	for feed := range woken {
+		select {
+		case f.queues[feed].wake <- struct{}{}:
+		default: // a signal is already pending
+		}
+	}
+	return nil
+}
+
+// work uploads one feed's queue until Close.
+func (f *CurrentsForwarder) work(feed mapping.CurrentsFeed, q *currentsQueue) {
+	defer f.wg.Done()
+	for {
+		f.mu.Lock()
+		n := min(len(q.items), f.uploadSize)
+		batch := q.items[:n:n]
+		q.items = q.items[n:]
+		closed := f.closed
+		f.mu.Unlock()
+
+		if n == 0 {
+			if closed {
+				return
+			}
+			select {
+			case <-q.wake:
+			case <-f.ctx.Done():
+				return
+			}
+			continue
+		}
+		f.deliver(feed, batch)
+		if f.ctx.Err() != nil {
+			f.abandonQueue(feed, q)
+			return
+		}
+	}
+}
+
+// deliver uploads batches until each is delivered or given up on, waiting
+// with backoff between attempts. It returns early only when f.ctx ends
+// (Close gave up); the batches still pending are then reported failed.
+func (f *CurrentsForwarder) deliver(feed mapping.CurrentsFeed, pending []*mparticle.Batch) {
+	up := f.uploaders[feed]
+	for attempt := 0; len(pending) > 0; attempt++ {
+		err := up.BulkUpload(f.ctx, pending)
+		retry, given := f.sortOut(pending, err)
+		f.mu.Lock()
+		f.stats.Delivered += uint64(len(pending) - len(retry) - len(given))
+		f.stats.Failed += uint64(len(given))
+		f.held -= len(pending) - len(retry)
+		f.mu.Unlock()
+		for _, g := range given {
+			f.fail(feed, g.batch, g.err)
+		}
+		if len(retry) == 0 {
+			return
+		}
+		wait := f.backoff(attempt)
+		f.log.LogAttrs(f.ctx, slog.LevelWarn, "currents delivery failed; retrying",
+			slog.String("feed", string(feed)), slog.Int("batches", len(retry)),
+			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("error", err.Error()))
+		if f.clock.Sleep(f.ctx, wait) != nil {
+			f.mu.Lock()
+			f.stats.Failed += uint64(len(retry))
+			f.held -= len(retry)
+			f.mu.Unlock()
+			for _, b := range retry {
+				f.fail(feed, b, fmt.Errorf("mpbraze: currents batch not delivered before Close gave up: %w", err))
+			}
+			return
+		}
+		f.mu.Lock()
+		f.stats.Retries += uint64(len(retry))
+		f.mu.Unlock()
+		pending = retry
+	}
+}
+
+type givenUp struct {
+	batch *mparticle.Batch
+	err   error
+}
+
+// sortOut splits the batches of a failed upload into those to retry and
+// those that can never be delivered (refused as invalid or too large).
+func (f *CurrentsForwarder) sortOut(batches []*mparticle.Batch, err error) (retry []*mparticle.Batch, given []givenUp) {
+	if err == nil {
+		return nil, nil
+	}
+	var bulk *mparticle.BulkError
+	if !errors.As(err, &bulk) {
+		// The call failed as a whole (transport, context): all again.
+		return batches, nil
+	}
+	for _, fb := range bulk.Failed {
+		if fb.Index < 0 || fb.Index >= len(batches) {
+			continue
+		}
+		if currentsPermanent(fb.Err) {
+			given = append(given, givenUp{batches[fb.Index], fb.Err})
+		} else {
+			retry = append(retry, batches[fb.Index])
+		}
+	}
+	return retry, given
+}
+
+// currentsPermanent reports whether a batch failure will repeat however
+// often the batch is sent: the batch is too large, or mParticle refused it
+// as invalid. Everything else (5xx, 429, transport errors, and also 401/403,
+// which an operator can fix) is retried, so that an outage or a credential
+// rotation loses nothing.
+func currentsPermanent(err error) bool {
+	if errors.Is(err, mparticle.ErrBatchTooLarge) || errors.Is(err, mparticle.ErrNilBatch) {
+		return true
+	}
+	var api *mparticle.APIError
+	if errors.As(err, &api) {
+		switch api.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestTimeout, http.StatusTooManyRequests:
+			return false
+		}
+		return api.StatusCode >= 400 && api.StatusCode < 500
+	}
+	return false
+}
+
+func (f *CurrentsForwarder) fail(feed mapping.CurrentsFeed, b *mparticle.Batch, err error) {
+	f.log.LogAttrs(f.ctx, slog.LevelError, "currents batch not delivered",
+		slog.String("feed", string(feed)), slog.String("source_request_id", b.SourceRequestID), slog.String("error", err.Error()))
+	if f.onFailure != nil {
+		f.onFailure(b, err)
+	}
+}
+
+// abandonQueue reports every batch left in q as failed (Close gave up).
+func (f *CurrentsForwarder) abandonQueue(feed mapping.CurrentsFeed, q *currentsQueue) {
+	f.mu.Lock()
+	left := q.items
+	q.items = nil
+	f.held -= len(left)
+	f.stats.Failed += uint64(len(left))
+	f.mu.Unlock()
+	for _, b := range left {
+		f.fail(feed, b, fmt.Errorf("mpbraze: currents batch not sent before Close gave up: %w", context.Canceled))
+	}
+}
+
+// backoff returns the jittered exponential wait before attempt+1: between
+// half and all of min(MaxBackoff, MinBackoff·2^attempt).
+func (f *CurrentsForwarder) backoff(attempt int) time.Duration {
+	d := f.maxBackoff
+	if attempt < 30 {
+		if e := f.minBackoff << attempt; e > 0 && e < d {
+			d = e
+		}
+	}
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
+
+// Close stops accepting events and waits until every queued batch is
+// delivered or given up on. When ctx ends first, the workers stop retrying,
+// the batches still held are reported failed (OnFailure, Stats.Failed), and
+// Close returns an error wrapping ctx.Err() that says how many. Closing
+// twice is harmless.
+func (f *CurrentsForwarder) Close(ctx context.Context) error {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+	for _, q := range f.queues {
+		select {
+		case q.wake <- struct{}{}:
+		default:
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		f.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		f.cancel()
+		return nil
+	case <-ctx.Done():
+	}
+	f.mu.Lock()
+	failedBefore := f.stats.Failed
+	f.mu.Unlock()
+	f.cancel() // workers stop retrying and report what they still hold
+	<-done
+	f.mu.Lock()
+	lost := f.stats.Failed - failedBefore
+	f.mu.Unlock()
+	if lost == 0 {
+		return nil // everything was delivered just in time
+	}
+	return fmt.Errorf("mpbraze: currents forwarder closed with %d batches undelivered: %w", lost, ctx.Err())
+}
+
+// Stats returns a snapshot of the counters.
+func (f *CurrentsForwarder) Stats() CurrentsStats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.stats
+	s.Queued = f.held
+	return s
+}
