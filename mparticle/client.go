@@ -20,7 +20,7 @@ import (
 
 	"github.com/mpbraze/mpbraze/internal/clock"
 	"github.com/mpbraze/mpbraze/internal/httpretry"
-	"github.com/mpbraze/mpbraze/internal/secret"
+	sec "github.com/mpbraze/mpbraze/internal/secret"
 )
 
 // Client sends batches to the mParticle Events API: [Client.Upload] posts
@@ -34,9 +34,9 @@ import (
 // logs, errors, or the printed form of the Client.
 type Client struct {
 	baseURL    string
-	key        secret.Secret
-	secret     secret.Secret
-	authHeader secret.Secret // "Basic base64(key:secret)", built once
+	key        sec.Secret
+	secret     sec.Secret
+	authHeader sec.Secret // "Basic base64(key:secret)", built once
 	userAgent  string
 	maxBatches int // per /bulkevents request
 	limiter    *httpretry.Limiter
@@ -52,7 +52,7 @@ type Client struct {
 // and secret. It needs [WithPod] or [WithBaseURL]. Configuration errors are
 // a *[ConfigError] naming the option at fault; none of them ever contains
 // the key or secret.
-func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
+func NewClient(key, secret string, opts ...Option) (*Client, error) {
 	var cfg config
 	for _, o := range opts {
 		if o != nil {
@@ -66,7 +66,7 @@ func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
 		// HTTP Basic auth cannot carry a user name with a colon.
 		return nil, &ConfigError{Option: "key", Reason: "contains a colon, which HTTP Basic auth cannot carry"}
 	}
-	if err := checkCredential("secret", secretValue); err != nil {
+	if err := checkCredential("secret", secret); err != nil {
 		return nil, err
 	}
 	base, err := cfg.resolveBaseURL()
@@ -100,9 +100,9 @@ func NewClient(key, secretValue string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		baseURL:    base,
-		key:        secret.New(key),
-		secret:     secret.New(secretValue),
-		authHeader: secret.New("Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secretValue))),
+		key:        sec.New(key),
+		secret:     sec.New(secret),
+		authHeader: sec.New("Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secret))),
 		userAgent:  ua,
 		maxBatches: maxBatches,
 		clock:      clock.OrReal(cfg.clock),
@@ -199,7 +199,7 @@ func (c *Client) String() string {
 	if c == nil {
 		return "mparticle.Client(nil)"
 	}
-	return "mparticle.Client(" + c.baseURL + ", key " + secret.Redacted + ")"
+	return "mparticle.Client(" + c.baseURL + ", key " + sec.Redacted + ")"
 }
 
 // GoString is String, so that %#v cannot print the credentials either.
@@ -430,7 +430,7 @@ func (c *Client) apiError(endpoint string, resp *http.Response, out httpretry.Ou
 func (c *Client) redact(s string) string {
 	for _, v := range []string{c.authHeader.Reveal()[len("Basic "):], c.secret.Reveal(), c.key.Reveal()} {
 		if v != "" {
-			s = strings.ReplaceAll(s, v, secret.Redacted)
+			s = strings.ReplaceAll(s, v, sec.Redacted)
 		}
 	}
 	return s
