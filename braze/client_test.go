@@ -215,25 +215,25 @@ func TestRateLimitsConfig(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
+// ctLogBuffer is a goroutine-safe log sink.
+type ctLogBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *ctLogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *ctLogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
 
-func debugLogger(w *syncBuffer) *slog.Logger {
+func ctDebugLogger(w *ctLogBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
@@ -245,9 +245,11 @@ func TestClientPrintsNoKey(t *testing.T) {
 		assert.NotContains(t, fmt.Sprintf(verb, c), key, verb)
 	}
 	assert.Equal(t, "braze.Client{https://rest.iad-03.braze.com}", c.String())
-	var logs syncBuffer
-	debugLogger(&logs).Info("client", "c", c)
+	var logs ctLogBuffer
+	ctDebugLogger(&logs).Info("client", "c", c)
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("client", "c", c)
 	assert.NotContains(t, logs.String(), key)
 	assert.Contains(t, logs.String(), "rest.iad-03")
 }
+
+func ctSprintf(format string, v any) string { return fmt.Sprintf(format, v) }
