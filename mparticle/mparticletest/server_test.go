@@ -2,6 +2,7 @@ package mparticletest_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -388,4 +390,18 @@ func TestAcceptsSpecSamples(t *testing.T) {
 		_, err := b.Decode()
 		assert.NoError(t, err)
 	}
+}
+
+func TestLatencyHonoursClientGoingAway(t *testing.T) {
+	s := mparticletest.NewServer(mparticletest.WithFaults(mparticletest.Faults{Latency: time.Hour}))
+	defer s.Close() // would hang for an hour if the handler ignored the client leaving
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL()+"/events", strings.NewReader(validBatch))
+	require.NoError(t, err)
+	req.SetBasicAuth(good[0], good[1])
+	req.Header.Set("Content-Type", "application/json")
+	_, err = s.Client().Do(req)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
