@@ -3,6 +3,7 @@ package mpbraze
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -169,5 +170,29 @@ func fieldError(field string, err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
-	return &ConfigError{Field: field, Reason: fmt.Sprint("rejected"), Err: err}
+	return &ConfigError{Field: field, Reason: "rejected", Err: err}
 }
+
+// String describes the configuration without the REST key, so that a
+// Config can be printed or logged safely.
+func (c Config) String() string {
+	endpoint := string(c.Instance)
+	if endpoint == "" {
+		endpoint = c.BrazeURL
+	}
+	key := "unset"
+	if c.BrazeKey != "" {
+		key = "[redacted]"
+	}
+	return fmt.Sprintf("mpbraze.Config{Braze: %q, BrazeKey: %s, AllowHTTP: %t, KitConfig: %d keys}",
+		endpoint, key, c.AllowHTTP, len(c.KitConfig))
+}
+
+// GoString is String: %#v must not print the key either.
+func (c Config) GoString() string { return c.String() }
+
+// Format prints String for every verb (%v, %+v, %#v, %s, …).
+func (c Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// LogValue makes slog print String.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }

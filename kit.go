@@ -3,6 +3,8 @@ package mpbraze
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -76,10 +78,6 @@ func New(cfg Config) (*Kit, error) {
 	if err != nil {
 		return nil, err
 	}
-	batcher, err := braze.NewBatcher(client, bopts)
-	if err != nil {
-		return nil, fieldError("Batch", err)
-	}
 	maxAliases := cfg.MaxRememberedAliases
 	if maxAliases < 0 {
 		return nil, &ConfigError{Field: "MaxRememberedAliases", Reason: "is negative"}
@@ -87,10 +85,16 @@ func New(cfg Config) (*Kit, error) {
 	if maxAliases == 0 {
 		maxAliases = DefaultMaxRememberedAliases
 	}
+	// Last: the batcher starts a goroutine, so nothing may fail after it.
+	batcher, err := braze.NewBatcher(client, bopts)
+	if err != nil {
+		return nil, fieldError("Batch", err)
+	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
 	}
+	cfg.BrazeKey = "" // the client holds it, redacted; the kit keeps no copy
 	return &Kit{
 		cfg:      cfg,
 		log:      log,
@@ -103,6 +107,19 @@ func New(cfg Config) (*Kit, error) {
 		aliases:  newAliasTracker(maxAliases),
 	}, nil
 }
+
+// String describes the kit by its Braze endpoint; it never shows the key.
+func (k *Kit) String() string { return "mpbraze.Kit{" + k.client.BaseURL() + "}" }
+
+// GoString is String.
+func (k *Kit) GoString() string { return k.String() }
+
+// Format prints String for every verb, so no field (and no secret) leaks
+// through %+v or %#v.
+func (k *Kit) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, k.String()) }
+
+// LogValue makes slog print String.
+func (k *Kit) LogValue() slog.Value { return slog.StringValue(k.String()) }
 
 // Client returns the Braze client the kit sends through, for the endpoints
 // the kit does not cover (delete, merge, subscription status, …). It
