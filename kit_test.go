@@ -303,7 +303,9 @@ func TestKitCallsMatchTheEquivalentBatch(t *testing.T) {
 		{"RemoveUserAttribute", func(u *User) error { return u.RemoveUserAttribute(ctx, "colors") },
 			func(b *mparticle.Batch) { b.DeletedUserAttributes = []string{"colors"} }},
 		{"RegisterPushToken", func(u *User) error { return u.RegisterPushToken(ctx, "apns-token-1") },
-			func(b *mparticle.Batch) { b.AddEvent(mparticle.NewPushRegistration("apns-token-1", mparticle.At(kitNow))) }},
+			func(b *mparticle.Batch) {
+				b.AddEvent(mparticle.NewPushRegistration("apns-token-1", mparticle.At(kitNow)))
+			}},
 		{"SetOptOut", func(u *User) error { return u.SetOptOut(ctx, true) },
 			func(b *mparticle.Batch) { b.AddEvent(mparticle.NewOptOut(true, mparticle.At(kitNow))) }},
 	}
