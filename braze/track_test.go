@@ -164,3 +164,32 @@ func TestTrackResponseDecoding(t *testing.T) {
 	assert.Equal(t, ObjectError{Type: "'external_id', 'braze_id', 'user_alias', 'email' or 'phone' is required", InputArray: InputEvents, Index: 1}, r.Errors[0])
 	assert.Equal(t, "events[1]: 'external_id', 'braze_id', 'user_alias', 'email' or 'phone' is required", r.Errors[0].Error())
 }
+
+// FuzzTrackRequestJSON: decoding and validating any body never panics, and a
+// request that passes validation always encodes, to JSON that decodes again.
+func FuzzTrackRequestJSON(f *testing.F) {
+	f.Add([]byte(`{"attributes":[{"external_id":"cust-42","first_name":"Ada","dob":"1990-04-01","country":"GB","email_subscribe":"opted_in","loyalty_points":{"inc":5},"genres":{"add":["jazz"]},"_update_existing_only":false}],"events":[{"external_id":"cust-42","app_id":"app-ios-1","name":"viewed_product","time":"2025-03-01T10:15:00Z","properties":{"sku":"A-1","price":9.5}},{"app_id":"app-ios-1","name":"viewed_product","time":"2025-03-01T10:16:00Z"}],"purchases":[{"external_id":"cust-42","product_id":"Completed Order","currency":"GBP","price":19.0,"quantity":1,"time":"2025-03-01T10:20:00Z"}]}`))
+	f.Add([]byte(`{"attributes":[{"user_alias":{"alias_name":"1","alias_label":"mparticle_id"},"gender":null,"current_location":{"latitude":1,"longitude":2},"push_tokens":[{"app_id":"a","token":"t"}],"nested":{"a":{"$time":"2020-01-01"}}}]}`))
+	f.Add([]byte(`{"events":[{"external_id":"x","name":"n","time":"2025-03-01T10:15:00.123456789+02:00","properties":{"p":[1,{"q":null}]}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r TrackRequest
+		if err := json.Unmarshal(data, &r); err != nil {
+			return
+		}
+		if err := r.Validate(DefaultLimits()); err != nil {
+			_ = err.Error()
+			return
+		}
+		body, err := r.AppendJSON(nil)
+		if err != nil {
+			t.Fatalf("valid request does not encode: %v", err)
+		}
+		if !json.Valid(body) {
+			t.Fatalf("invalid JSON: %s", body)
+		}
+		var back TrackRequest
+		if err := json.Unmarshal(body, &back); err != nil {
+			t.Fatalf("own output does not decode: %v\n%s", err, body)
+		}
+	})
+}

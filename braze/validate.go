@@ -16,10 +16,17 @@ import (
 // (nil when the problem is a missing value) and Reason says what is wrong.
 //
 // Error() reads like "events[3].quantity: 150 outside 1..100".
+//
+// For a problem inside one object of a TrackRequest, Array and Index name
+// that object ("events", 3) so a caller can map the problem back to the
+// object without parsing Path; Array is empty for request-level problems
+// and for the other endpoints.
 type ValidationError struct {
 	Path   string
 	Value  any
 	Reason string
+	Array  string
+	Index  int
 }
 
 // Error formats the path, the value (long strings shortened) and the reason.
@@ -126,25 +133,34 @@ func keyPath(prefix, key string) string {
 
 // loc is a validation path that is only turned into a string when an error
 // is reported, so validating a good request builds no strings. It reads
-// array[index].field["key"], each part optional.
+// array[index].field["key"], each part optional; once a path needs more
+// than that (a field below a key, an array element) it is rendered into
+// full, keeping array and index for ValidationError.
 type loc struct {
 	array  string
 	index  int
 	field  string
 	key    string
 	hasKey bool
+	full   string
+	isFull bool
 }
 
 // at returns a loc for a ready-made path string.
-func at(path string) loc { return loc{field: path} }
+func at(path string) loc { return loc{full: path, isFull: true} }
 
 // objLoc returns the location of array[index].
 func objLoc(array string, index int) loc { return loc{array: array, index: index} }
 
+// render returns l's object with the given rendered path.
+func (l loc) render(path string) loc {
+	return loc{array: l.array, index: l.index, full: path, isFull: true}
+}
+
 // f descends into a field.
 func (l loc) f(name string) loc {
-	if l.hasKey {
-		return at(joinPath(l.String(), name))
+	if l.hasKey || l.isFull {
+		return l.render(joinPath(l.String(), name))
 	}
 	l.field = joinPath(l.field, name)
 	return l
@@ -153,20 +169,25 @@ func (l loc) f(name string) loc {
 // k descends into a map member.
 func (l loc) k(key string) loc {
 	if l.hasKey {
-		l = at(l.String())
+		l = l.render(l.String())
 	}
 	l.key, l.hasKey = key, true
 	return l
 }
 
 // i descends into an array element.
-func (l loc) i(index int) loc { return at(indexPath(l.String(), index)) }
+func (l loc) i(index int) loc { return l.render(indexPath(l.String(), index)) }
 
 // String renders the path.
 func (l loc) String() string {
-	s := l.field
-	if l.array != "" {
+	var s string
+	switch {
+	case l.isFull:
+		s = l.full
+	case l.array != "":
 		s = joinPath(indexPath(l.array, l.index), l.field)
+	default:
+		s = l.field
 	}
 	if l.hasKey {
 		s = keyPath(s, l.key)
@@ -186,7 +207,7 @@ func (es *ValidationErrors) sortFrom(i int) {
 
 // at records a problem at l.
 func (es *ValidationErrors) at(l loc, value any, reason string) {
-	es.add(l.String(), value, reason)
+	*es = append(*es, &ValidationError{Path: l.String(), Value: value, Reason: reason, Array: l.array, Index: l.index})
 }
 
 // tooLong returns the character count of s when it is over

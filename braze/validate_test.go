@@ -332,3 +332,41 @@ func TestObjectValidateMethodsShadowIdentifierValidate(t *testing.T) {
 	a := Attributes{Identifier: ExternalID("u"), Gender: Set(Gender("x"))}
 	assert.ErrorContains(t, a.Validate(), "gender: ")
 }
+
+func TestValidationErrorsNameTheObject(t *testing.T) {
+	bad := okEvent()
+	bad.Properties["o"] = Object(map[string]Value{"k": Array([]Value{String(strings.Repeat("x", 300))})})
+	badP := okPurchase()
+	badP.Quantity = 101
+	r := TrackRequest{Events: []Event{okEvent(), okEvent(), bad}, Purchases: []Purchase{badP}}
+	var errs ValidationErrors
+	require.True(t, errors.As(r.Validate(DefaultLimits()), &errs))
+	require.Len(t, errs, 2)
+	assert.Equal(t, `events[2].properties["o"]["k"][0]`, errs[0].Path)
+	assert.Equal(t, InputEvents, errs[0].Array)
+	assert.Equal(t, 2, errs[0].Index)
+	assert.Equal(t, "purchases[0].quantity", errs[1].Path)
+	assert.Equal(t, InputPurchases, errs[1].Array)
+	assert.Equal(t, 0, errs[1].Index)
+
+	var tooMany ValidationErrors
+	big := TrackRequest{Events: make([]Event, 76)}
+	for i := range big.Events {
+		big.Events[i] = okEvent()
+	}
+	require.True(t, errors.As(big.Validate(DefaultLimits()), &tooMany))
+	assert.Empty(t, tooMany[0].Array, "request-level problems name no object")
+}
+
+func TestValidationErrorOrderIsDeterministic(t *testing.T) {
+	e := okEvent()
+	for _, k := range []string{"$z", "$a", "$m", "time", "$b"} {
+		e.Properties[k] = NullValue()
+	}
+	r := TrackRequest{Events: []Event{e}}
+	first := r.Validate(DefaultLimits()).Error()
+	for range 20 {
+		assert.Equal(t, first, r.Validate(DefaultLimits()).Error())
+	}
+	assert.Less(t, strings.Index(first, `["$a"]`), strings.Index(first, `["$z"]`))
+}

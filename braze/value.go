@@ -423,6 +423,11 @@ func (v *Value) unmarshalNumber(data []byte) error {
 	}
 	if bytes.IndexAny(data, ".eE") < 0 {
 		if n, err := strconv.ParseInt(string(data), 10, 64); err == nil {
+			if n == 0 && data[0] == '-' {
+				// "-0" keeps its sign as a float, so it re-encodes as "-0".
+				*v = Float(math.Copysign(0, -1))
+				return nil
+			}
 			*v = Int(n)
 			return nil
 		}

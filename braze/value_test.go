@@ -183,3 +183,33 @@ func TestInvalidValuesCannotBeEncoded(t *testing.T) {
 	assert.ErrorIs(t, err, errInvalidValue)
 	assert.Contains(t, Value{}.String(), "invalid")
 }
+
+// FuzzValueJSON: decoding any bytes never panics, and whatever decodes
+// re-encodes, and the encoding is stable under another round trip.
+func FuzzValueJSON(f *testing.F) {
+	for _, s := range []string{`null`, `"s"`, `12`, `-0.0`, `1e400`, `[1,"a",{"b":null}]`, `{"inc":3}`, `{"add":["a"],"remove":["b"]}`,
+		`{"k":{"$time":"2025-01-01"}}`, `"\u2028<&>"`, `[[],{}]`, `9223372036854775808`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v Value
+		if err := v.UnmarshalJSON(data); err != nil {
+			return
+		}
+		first, err := v.MarshalJSON()
+		if err != nil {
+			t.Fatalf("decoded %q but cannot encode it: %v", data, err)
+		}
+		var w Value
+		if err := w.UnmarshalJSON(first); err != nil {
+			t.Fatalf("cannot decode own output %s: %v", first, err)
+		}
+		second, err := w.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(first) != string(second) {
+			t.Fatalf("unstable round trip: %s then %s", first, second)
+		}
+	})
+}
