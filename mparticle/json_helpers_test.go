@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"os"
 	"testing"
 )
 
@@ -97,4 +98,13 @@ func requireSameJSON(t testing.TB, a, b []byte) {
 	if d := exactDiff("$", decodeAny(t, a), decodeAny(t, b)); d != "" {
 		t.Fatalf("JSON differs at %s\n in: %s\nout: %s", d, a, b)
 	}
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
