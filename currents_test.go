@@ -46,7 +46,7 @@ func newMParticleClient(t testing.TB, fake *mparticletest.Server) *mparticle.Cli
 	c, err := mparticle.NewClient(fake.Key(), fake.Secret(),
 		mparticle.WithBaseURL(fake.URL()), mparticle.WithAllowHTTP(),
 		mparticle.WithHTTPClient(fake.Client()),
-		mparticle.WithRateLimit(rate.Inf, 1),
+		mparticle.WithRateLimit(rate.Inf, 100), // burst = batches per bulk request
 		mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: -1}))
 	require.NoError(t, err)
 	return c
