@@ -222,7 +222,7 @@ func (p *props) productFields(pr *mparticle.Product, item bool) {
 func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductAction) {
 	currency := st.currency(d.CurrencyCode)
 	total := orderTotal(pa)
-	at := st.eventTime(&d.CommonEventData)
+	at := st.evTime
 	for i := range pa.Products {
 		pr := &pa.Products[i]
 		pid := st.productID(i, pr)
@@ -426,7 +426,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 		}
 		st.res.Purchases = append(st.res.Purchases, braze.Purchase{
 			Identifier: st.res.Identifier, ProductID: name, Currency: st.currency(d.CurrencyCode),
-			Price: price, Quantity: 1, Time: st.eventTime(&d.CommonEventData),
+			Price: price, Quantity: 1, Time: st.evTime,
 			Properties: p.result(), UpdateExistingOnly: st.ueo,
 		})
 		return

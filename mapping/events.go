@@ -22,7 +22,7 @@ func (st *mapState) emitEvent(name string, c *mparticle.CommonEventData, p *prop
 	if name == "" {
 		return
 	}
-	e := braze.Event{Identifier: st.res.Identifier, Name: name, Time: st.eventTime(c), UpdateExistingOnly: st.ueo}
+	e := braze.Event{Identifier: st.res.Identifier, Name: name, Time: st.evTime, UpdateExistingOnly: st.ueo}
 	if p != nil {
 		e.Properties = p.result()
 	}

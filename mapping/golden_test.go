@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
 
@@ -90,6 +91,12 @@ func TestGolden(t *testing.T) {
 			again, err := json.MarshalIndent(m.Map(b), "", "  ")
 			require.NoError(t, err)
 			assert.Equal(t, string(got[:len(got)-1]), string(again), "Map is not deterministic")
+
+			// Whatever the mapper emits must pass Braze's rules.
+			req := res.TrackRequest()
+			if n := req.Len(); n > 0 && n <= braze.DefaultLimits().MaxObjects {
+				assert.NoError(t, req.Validate(braze.DefaultLimits()), "mapped objects are not valid Braze objects")
+			}
 
 			wantPath := filepath.Join(dir, "want.json")
 			if *update {

@@ -147,8 +147,9 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 	st.attrs.split = true
 	// Events are applied in time order (stable), so that attribute updates
 	// from events reach Braze in the order they happened.
-	for _, i := range st.timeOrder() {
-		st.evIdx, st.evName = i, ""
+	order, times := st.timeOrder()
+	for _, i := range order {
+		st.evIdx, st.evName, st.evTime = i, "", times[i]
 		st.event(&b.Events[i])
 	}
 	st.evIdx, st.evName = -1, ""
@@ -160,19 +161,21 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 
 // timeOrder returns the indices of the batch's events, stably sorted by
 // event time.
-func (st *mapState) timeOrder() []int {
-	order := make([]int, len(st.b.Events))
-	times := make([]time.Time, len(st.b.Events))
+func (st *mapState) timeOrder() (order []int, times []time.Time) {
+	order = make([]int, len(st.b.Events))
+	times = make([]time.Time, len(st.b.Events))
 	for i := range st.b.Events {
 		order[i] = i
 		var c *mparticle.CommonEventData
 		if d := st.b.Events[i].Data; d != nil {
 			c = d.Common()
 		}
+		st.evIdx, st.evName = i, eventLabel(&st.b.Events[i])
 		times[i] = st.eventTime(c)
 	}
+	st.evIdx, st.evName = -1, ""
 	slices.SortStableFunc(order, func(a, b int) int { return times[a].Compare(times[b]) })
-	return order
+	return order, times
 }
 
 // sortByTime sorts s by time, keeping the order of equal times.
@@ -202,6 +205,8 @@ type mapState struct {
 	// evIdx and evName locate diagnostics (-1: batch level).
 	evIdx  int
 	evName string
+	// evTime is the current event's time (event, batch, or now).
+	evTime time.Time
 	now    time.Time
 	nowSet bool
 }
@@ -224,15 +229,34 @@ func (st *mapState) clock() time.Time {
 }
 
 // eventTime is the event timestamp, else the batch timestamp, else now.
+// Times outside years 0..9999 cannot be written in RFC 3339 and are
+// treated as absent.
 func (st *mapState) eventTime(c *mparticle.CommonEventData) time.Time {
-	if c != nil && c.TimestampUnixtimeMS > 0 {
-		return time.UnixMilli(c.TimestampUnixtimeMS).UTC()
+	if c != nil {
+		if t, ok := unixMilli(c.TimestampUnixtimeMS); ok {
+			return t
+		}
+		if c.TimestampUnixtimeMS != 0 {
+			st.diag(ValueChanged, "timestamp_unixtime_ms", "timestamp outside years 1970..9999; batch time or now used", strconv.FormatInt(c.TimestampUnixtimeMS, 10))
+		}
 	}
-	if st.b.TimestampUnixtimeMS > 0 {
-		return time.UnixMilli(st.b.TimestampUnixtimeMS).UTC()
+	if t, ok := unixMilli(st.b.TimestampUnixtimeMS); ok {
+		return t
 	}
 	return st.clock()
 }
+
+// unixMilli converts a positive millisecond timestamp with a year RFC 3339
+// can carry.
+func unixMilli(ms int64) (time.Time, bool) {
+	if ms <= 0 || ms > maxUnixMilli {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(ms).UTC(), true
+}
+
+// maxUnixMilli is 9999-12-31T23:59:59.999Z.
+const maxUnixMilli = 253402300799999
 
 // loopGuard reports a batch from Braze Currents, which produces nothing.
 func (st *mapState) loopGuard() {

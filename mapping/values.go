@@ -73,6 +73,15 @@ func (p *props) set(orig, key string, v braze.Value) {
 		p.st.diag(Dropped, orig, "empty property key", v.String())
 		return
 	}
+	if key[0] == '$' {
+		nk := strings.TrimLeft(key, "$")
+		p.st.diag(Renamed, orig, "Braze keys may not start with '$'; renamed "+strconv.Quote(nk), "")
+		if nk == "" {
+			p.st.diag(Dropped, orig, "empty property key", v.String())
+			return
+		}
+		key, fixed = nk, true
+	}
 	if t, cut := truncate(key); cut {
 		p.st.diag(Truncated, orig, "key longer than 255 characters cut to 255", "")
 		key, fixed = t, true
@@ -273,11 +282,15 @@ func (st *mapState) nestedValue(orig string, x any, depth int) braze.Value {
 	case []any:
 		out := make([]braze.Value, 0, len(t))
 		for _, e := range t {
-			if e == nil {
+			switch e := e.(type) {
+			case nil:
 				st.diag(Dropped, orig, "null array element dropped", "")
-				continue
+			case string:
+				// Braze takes no dates inside arrays: no type detection here.
+				out = append(out, st.stringValue(orig, e, false))
+			default:
+				out = append(out, st.nestedValue(orig, e, depth+1))
 			}
-			out = append(out, st.nestedValue(orig, e, depth+1))
 		}
 		return braze.Array(out)
 	case []string:
@@ -316,6 +329,9 @@ func detected(s string) (braze.Value, bool) {
 	case typedetect.KindFloat:
 		return braze.Float(d.Float), true
 	case typedetect.KindTime:
+		if y := d.Time.Year(); y < 0 || y > 9999 {
+			return braze.Value{}, false // not a date Braze can carry
+		}
 		return braze.Time(d.Time), true
 	}
 	return braze.Value{}, false
