@@ -75,24 +75,34 @@ type SubscriptionGroupState struct {
 
 // Location is a geographic position for current_location.
 type Location struct {
-	Latitude  float64 `json:"latitude"`
+	// Latitude in degrees, -90..90.
+	Latitude float64 `json:"latitude"`
+	// Longitude in degrees, -180..180.
 	Longitude float64 `json:"longitude"`
 }
 
 // Facebook is the legacy facebook profile field.
 type Facebook struct {
-	ID         string   `json:"id,omitempty"`
-	Likes      []string `json:"likes,omitempty"`
-	NumFriends int      `json:"num_friends,omitempty"`
+	// ID is the Facebook user id.
+	ID string `json:"id,omitempty"`
+	// Likes lists liked pages.
+	Likes []string `json:"likes,omitempty"`
+	// NumFriends is the friend count.
+	NumFriends int `json:"num_friends,omitempty"`
 }
 
 // Twitter is the legacy twitter profile field.
 type Twitter struct {
-	ID             int64  `json:"id,omitempty"`
-	ScreenName     string `json:"screen_name,omitempty"`
-	FollowersCount int    `json:"followers_count,omitempty"`
-	FriendsCount   int    `json:"friends_count,omitempty"`
-	StatusesCount  int    `json:"statuses_count,omitempty"`
+	// ID is the numeric Twitter user id.
+	ID int64 `json:"id,omitempty"`
+	// ScreenName is the handle without '@'.
+	ScreenName string `json:"screen_name,omitempty"`
+	// FollowersCount is the follower count.
+	FollowersCount int `json:"followers_count,omitempty"`
+	// FriendsCount is the followed-accounts count.
+	FriendsCount int `json:"friends_count,omitempty"`
+	// StatusesCount is the tweet count.
+	StatusesCount int `json:"statuses_count,omitempty"`
 }
 
 // Attributes is one user-attributes object of /users/track: standard
@@ -126,9 +136,12 @@ type Attributes struct {
 	// ClearPhone sends "phone": null (only without Identifier.Phone).
 	ClearPhone bool `json:"-"`
 
+	// FirstName is the user's first name.
 	FirstName Optional[string] `json:"first_name,omitzero"`
-	LastName  Optional[string] `json:"last_name,omitzero"`
-	HomeCity  Optional[string] `json:"home_city,omitzero"`
+	// LastName is the user's last name.
+	LastName Optional[string] `json:"last_name,omitzero"`
+	// HomeCity is the user's home city.
+	HomeCity Optional[string] `json:"home_city,omitzero"`
 	// Country is an ISO-3166-1 alpha-2 code; Braze maps some names.
 	Country Optional[string] `json:"country,omitzero"`
 	// Language is an ISO-639-1 code.
@@ -136,26 +149,39 @@ type Attributes struct {
 	// TimeZone is an IANA name ("Europe/London") or a Rails-style name.
 	TimeZone Optional[string] `json:"time_zone,omitzero"`
 	// DOB is the date of birth ("YYYY-MM-DD").
-	DOB    Optional[Date]   `json:"dob,omitzero"`
+	DOB Optional[Date] `json:"dob,omitzero"`
+	// Gender is one of the Gender letters; Null means unknown.
 	Gender Optional[Gender] `json:"gender,omitzero"`
 
-	EmailSubscribe     Optional[SubscriptionState] `json:"email_subscribe,omitzero"`
-	PushSubscribe      Optional[SubscriptionState] `json:"push_subscribe,omitzero"`
-	PushTokens         []PushToken                 `json:"push_tokens,omitempty"`
-	SubscriptionGroups []SubscriptionGroupState    `json:"subscription_groups,omitempty"`
-	CurrentLocation    Optional[Location]          `json:"current_location,omitzero"`
+	// EmailSubscribe is the global email subscription state.
+	EmailSubscribe Optional[SubscriptionState] `json:"email_subscribe,omitzero"`
+	// PushSubscribe is the global push subscription state.
+	PushSubscribe Optional[SubscriptionState] `json:"push_subscribe,omitzero"`
+	// PushTokens registers push tokens (no web push tokens).
+	PushTokens []PushToken `json:"push_tokens,omitempty"`
+	// SubscriptionGroups sets subscription group states.
+	SubscriptionGroups []SubscriptionGroupState `json:"subscription_groups,omitempty"`
+	// CurrentLocation is the user's last known position.
+	CurrentLocation Optional[Location] `json:"current_location,omitzero"`
 
-	DateOfFirstSession  Optional[time.Time] `json:"date_of_first_session,omitzero"`
-	DateOfLastSession   Optional[time.Time] `json:"date_of_last_session,omitzero"`
+	// DateOfFirstSession is when the user first used the app.
+	DateOfFirstSession Optional[time.Time] `json:"date_of_first_session,omitzero"`
+	// DateOfLastSession is when the user last used the app.
+	DateOfLastSession Optional[time.Time] `json:"date_of_last_session,omitzero"`
+	// MarkedEmailAsSpamAt is when the user marked an email as spam.
 	MarkedEmailAsSpamAt Optional[time.Time] `json:"marked_email_as_spam_at,omitzero"`
 
-	EmailOpenTrackingDisabled  Optional[bool] `json:"email_open_tracking_disabled,omitzero"`
+	// EmailOpenTrackingDisabled stops open tracking (SparkPost/SendGrid).
+	EmailOpenTrackingDisabled Optional[bool] `json:"email_open_tracking_disabled,omitzero"`
+	// EmailClickTrackingDisabled stops click tracking (SparkPost/SendGrid).
 	EmailClickTrackingDisabled Optional[bool] `json:"email_click_tracking_disabled,omitzero"`
 
 	// ImageURL is the profile picture URL (older Braze revisions).
-	ImageURL Optional[string]   `json:"image_url,omitzero"`
+	ImageURL Optional[string] `json:"image_url,omitzero"`
+	// Facebook is the legacy Facebook profile data.
 	Facebook Optional[Facebook] `json:"facebook,omitzero"`
-	Twitter  Optional[Twitter]  `json:"twitter,omitzero"`
+	// Twitter is the legacy Twitter profile data.
+	Twitter Optional[Twitter] `json:"twitter,omitzero"`
 
 	// Custom holds custom attributes by name.
 	Custom map[string]Value `json:"-"`
@@ -414,9 +440,9 @@ func (a *Attributes) UnmarshalJSON(data []byte) error {
 // Date is a calendar date without time or zone, as used by dob. It encodes
 // as "YYYY-MM-DD".
 type Date struct {
-	Year  int
-	Month time.Month
-	Day   int
+	Year  int        // four digits, 0..9999
+	Month time.Month // 1..12
+	Day   int        // 1..31
 }
 
 // NewDate returns the date y-m-d (not normalised; see IsValid).

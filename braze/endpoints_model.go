@@ -27,48 +27,65 @@ const (
 // NewAlias is one item of /users/alias/new: with ExternalID the alias is
 // added to that user, without it a new alias-only user is created.
 type NewAlias struct {
+	// ExternalID optionally names the user that gets the alias.
 	ExternalID string `json:"external_id,omitempty"`
-	AliasName  string `json:"alias_name"`
+	// AliasName is the alias value.
+	AliasName string `json:"alias_name"`
+	// AliasLabel is the alias namespace.
 	AliasLabel string `json:"alias_label"`
 }
 
 // AliasNewRequest is the body of POST /users/alias/new.
 type AliasNewRequest struct {
+	// UserAliases are the aliases to create (1..50).
 	UserAliases []NewAlias `json:"user_aliases"`
 }
 
 // AliasNewResponse is the answer of /users/alias/new.
 type AliasNewResponse struct {
-	Message          string `json:"message"`
-	AliasesProcessed int    `json:"aliases_processed,omitempty"`
+	// Message is "success" or an error text.
+	Message string `json:"message"`
+	// AliasesProcessed counts the aliases queued.
+	AliasesProcessed int `json:"aliases_processed,omitempty"`
 }
 
 // AliasToIdentify merges the alias-only profile UserAlias into the profile
 // with ExternalID (or gives that profile the external id if it is unknown).
 type AliasToIdentify struct {
-	ExternalID string    `json:"external_id"`
-	UserAlias  UserAlias `json:"user_alias"`
+	// ExternalID is the identified profile to keep.
+	ExternalID string `json:"external_id"`
+	// UserAlias is the anonymous profile to merge into it.
+	UserAlias UserAlias `json:"user_alias"`
 }
 
 // EmailToIdentify merges the email-only profile with Email into ExternalID.
 type EmailToIdentify struct {
-	ExternalID     string           `json:"external_id"`
-	Email          string           `json:"email"`
+	// ExternalID is the identified profile to keep.
+	ExternalID string `json:"external_id"`
+	// Email selects the email-only profile to merge.
+	Email string `json:"email"`
+	// Prioritization picks among several profiles with Email (required).
 	Prioritization []Prioritization `json:"prioritization"`
 }
 
 // PhoneToIdentify merges the phone-only profile with Phone into ExternalID.
 type PhoneToIdentify struct {
-	ExternalID     string           `json:"external_id"`
-	Phone          string           `json:"phone"`
+	// ExternalID is the identified profile to keep.
+	ExternalID string `json:"external_id"`
+	// Phone selects the phone-only profile to merge.
+	Phone string `json:"phone"`
+	// Prioritization picks among several profiles with Phone (required).
 	Prioritization []Prioritization `json:"prioritization"`
 }
 
 // IdentifyRequest is the body of POST /users/identify. At most 50 items in
 // total across the three lists.
 type IdentifyRequest struct {
-	AliasesToIdentify      []AliasToIdentify `json:"aliases_to_identify,omitempty"`
-	EmailsToIdentify       []EmailToIdentify `json:"emails_to_identify,omitempty"`
+	// AliasesToIdentify merges alias-only profiles.
+	AliasesToIdentify []AliasToIdentify `json:"aliases_to_identify,omitempty"`
+	// EmailsToIdentify merges email-only profiles.
+	EmailsToIdentify []EmailToIdentify `json:"emails_to_identify,omitempty"`
+	// PhoneNumbersToIdentify merges phone-only profiles.
 	PhoneNumbersToIdentify []PhoneToIdentify `json:"phone_numbers_to_identify,omitempty"`
 }
 
@@ -79,57 +96,78 @@ func (r *IdentifyRequest) Len() int {
 
 // IdentifyResponse is the answer of /users/identify.
 type IdentifyResponse struct {
-	Message          string        `json:"message"`
-	AliasesProcessed int           `json:"aliases_processed,omitempty"`
-	Errors           []ObjectError `json:"errors,omitempty"`
+	// Message is "success" or an error text.
+	Message string `json:"message"`
+	// AliasesProcessed counts the identifications queued.
+	AliasesProcessed int `json:"aliases_processed,omitempty"`
+	// Errors lists rejected items, if Braze reports any.
+	Errors []ObjectError `json:"errors,omitempty"`
 }
 
 // MergeIdentifier names one profile of a merge: exactly one of ExternalID,
 // UserAlias, Email or Phone (the last two with an optional Prioritization).
 type MergeIdentifier struct {
-	ExternalID     string           `json:"external_id,omitempty"`
-	UserAlias      *UserAlias       `json:"user_alias,omitempty"`
-	Email          string           `json:"email,omitempty"`
-	Phone          string           `json:"phone,omitempty"`
+	// ExternalID names the profile by external id.
+	ExternalID string `json:"external_id,omitempty"`
+	// UserAlias names the profile by alias.
+	UserAlias *UserAlias `json:"user_alias,omitempty"`
+	// Email names the profile by email address.
+	Email string `json:"email,omitempty"`
+	// Phone names the profile by phone number.
+	Phone string `json:"phone,omitempty"`
+	// Prioritization picks among profiles sharing Email or Phone.
 	Prioritization []Prioritization `json:"prioritization,omitempty"`
 }
 
 // MergeUpdate merges IdentifierToMerge into IdentifierToKeep.
 type MergeUpdate struct {
+	// IdentifierToMerge is the profile that is merged and removed.
 	IdentifierToMerge MergeIdentifier `json:"identifier_to_merge"`
-	IdentifierToKeep  MergeIdentifier `json:"identifier_to_keep"`
+	// IdentifierToKeep is the profile that remains.
+	IdentifierToKeep MergeIdentifier `json:"identifier_to_keep"`
 }
 
 // MergeRequest is the body of POST /users/merge.
 type MergeRequest struct {
+	// MergeUpdates are the merges to perform (1..50).
 	MergeUpdates []MergeUpdate `json:"merge_updates"`
 }
 
 // MergeResponse is the answer of /users/merge (202 when queued).
 type MergeResponse struct {
+	// Message is "success" or an error text.
 	Message string `json:"message"`
 }
 
 // EmailToDelete selects the profiles with Email for deletion.
 type EmailToDelete struct {
-	Email          string           `json:"email"`
+	// Email selects the profiles.
+	Email string `json:"email"`
+	// Prioritization picks among several profiles with Email.
 	Prioritization []Prioritization `json:"prioritization,omitempty"`
 }
 
 // PhoneToDelete selects the profiles with Phone for deletion.
 type PhoneToDelete struct {
-	Phone          string           `json:"phone"`
+	// Phone selects the profiles.
+	Phone string `json:"phone"`
+	// Prioritization picks among several profiles with Phone.
 	Prioritization []Prioritization `json:"prioritization,omitempty"`
 }
 
 // DeleteRequest is the body of POST /users/delete. Exactly one of the lists
 // may be non-empty, with at most 50 entries. Deletion is irreversible.
 type DeleteRequest struct {
-	ExternalIDs    []string        `json:"external_ids,omitempty"`
-	UserAliases    []UserAlias     `json:"user_aliases,omitempty"`
-	BrazeIDs       []string        `json:"braze_ids,omitempty"`
+	// ExternalIDs deletes users by external id.
+	ExternalIDs []string `json:"external_ids,omitempty"`
+	// UserAliases deletes users by alias.
+	UserAliases []UserAlias `json:"user_aliases,omitempty"`
+	// BrazeIDs deletes users by Braze id.
+	BrazeIDs []string `json:"braze_ids,omitempty"`
+	// EmailAddresses deletes users by email address.
 	EmailAddresses []EmailToDelete `json:"email_addresses,omitempty"`
-	PhoneNumbers   []PhoneToDelete `json:"phone_numbers,omitempty"`
+	// PhoneNumbers deletes users by phone number.
+	PhoneNumbers []PhoneToDelete `json:"phone_numbers,omitempty"`
 }
 
 // Len returns the number of users the request names.
@@ -139,6 +177,7 @@ func (r *DeleteRequest) Len() int {
 
 // DeleteResponse is the answer of /users/delete.
 type DeleteResponse struct {
+	// Message is "success" or an error text.
 	Message string `json:"message,omitempty"`
 	// Deleted counts the users queued for deletion.
 	Deleted int `json:"deleted"`
@@ -147,10 +186,14 @@ type DeleteResponse struct {
 // SubscriptionStatusUpdate sets one subscription group's state for up to 50
 // users of each list. Emails and Phones cannot both be given.
 type SubscriptionStatusUpdate struct {
-	SubscriptionGroupID string            `json:"subscription_group_id"`
-	SubscriptionState   SubscriptionState `json:"subscription_state"`
-	ExternalIDs         []string          `json:"external_ids,omitempty"`
-	Emails              []string          `json:"emails,omitempty"`
+	// SubscriptionGroupID is the group's id.
+	SubscriptionGroupID string `json:"subscription_group_id"`
+	// SubscriptionState is SubscriptionSubscribed or SubscriptionUnsubscribed.
+	SubscriptionState SubscriptionState `json:"subscription_state"`
+	// ExternalIDs selects users by external id.
+	ExternalIDs []string `json:"external_ids,omitempty"`
+	// Emails selects users by email address.
+	Emails []string `json:"emails,omitempty"`
 	// Phones are E.164 numbers (+14155550100); others are rejected.
 	Phones []string `json:"phones,omitempty"`
 	// UseDoubleOptInLogic sends SMS subscribers through double opt-in.
@@ -160,28 +203,34 @@ type SubscriptionStatusUpdate struct {
 // SubscriptionStatusSetRequest is the body of POST
 // /v2/subscription/status/set.
 type SubscriptionStatusSetRequest struct {
+	// SubscriptionGroups are the group updates (at least one).
 	SubscriptionGroups []SubscriptionStatusUpdate `json:"subscription_groups"`
 }
 
 // SubscriptionStatusSetResponse is the answer of /v2/subscription/status/set.
 type SubscriptionStatusSetResponse struct {
+	// Message is "success" or an error text.
 	Message string `json:"message"`
 }
 
 // ExternalIDRename renames CurrentExternalID to NewExternalID. The old id
 // keeps resolving until it is removed.
 type ExternalIDRename struct {
+	// CurrentExternalID is the user's primary external id now.
 	CurrentExternalID string `json:"current_external_id"`
-	NewExternalID     string `json:"new_external_id"`
+	// NewExternalID is the id to switch to (unused so far).
+	NewExternalID string `json:"new_external_id"`
 }
 
 // ExternalIDRenameRequest is the body of POST /users/external_ids/rename.
 type ExternalIDRenameRequest struct {
+	// ExternalIDRenames are the renames (1..50).
 	ExternalIDRenames []ExternalIDRename `json:"external_id_renames"`
 }
 
 // ExternalIDRenameResponse is the answer of /users/external_ids/rename.
 type ExternalIDRenameResponse struct {
+	// Message is "success" or an error text.
 	Message string `json:"message"`
 	// ExternalIDs lists the renamed ids.
 	ExternalIDs []string `json:"external_ids,omitempty"`

@@ -10,7 +10,9 @@ import (
 // keeps at most one name per label per user; both parts are case-sensitive,
 // non-empty and at most 236 bytes.
 type UserAlias struct {
-	AliasName  string `json:"alias_name"`
+	// AliasName is the user's id within the label's namespace.
+	AliasName string `json:"alias_name"`
+	// AliasLabel names the namespace, e.g. "mparticle_id".
 	AliasLabel string `json:"alias_label"`
 }
 

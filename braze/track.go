@@ -16,9 +16,12 @@ const (
 // attributes first, then its events, then its purchases, whatever their
 // order in the JSON.
 type TrackRequest struct {
+	// Attributes are profile updates.
 	Attributes []Attributes `json:"attributes,omitempty"`
-	Events     []Event      `json:"events,omitempty"`
-	Purchases  []Purchase   `json:"purchases,omitempty"`
+	// Events are custom events.
+	Events []Event `json:"events,omitempty"`
+	// Purchases are purchases.
+	Purchases []Purchase `json:"purchases,omitempty"`
 }
 
 // Len returns the number of objects in the request.
@@ -96,9 +99,12 @@ type TrackResponse struct {
 // 0-based position within the array named by InputArray ("attributes",
 // "events" or "purchases").
 type ObjectError struct {
-	Type       string `json:"type"`
+	// Type is Braze's description or code of the problem.
+	Type string `json:"type"`
+	// InputArray is "attributes", "events" or "purchases".
 	InputArray string `json:"input_array"`
-	Index      int    `json:"index"`
+	// Index is the object's 0-based position in that array.
+	Index int `json:"index"`
 }
 
 // Error formats the error as "events[1]: <type>", so an ObjectError can be

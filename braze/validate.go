@@ -22,11 +22,17 @@ import (
 // object without parsing Path; Array is empty for request-level problems
 // and for the other endpoints.
 type ValidationError struct {
-	Path   string
-	Value  any
+	// Path locates the problem, e.g. `events[3].properties["sku"]`.
+	Path string
+	// Value is the offending value, nil when it is missing.
+	Value any
+	// Reason says what is wrong.
 	Reason string
-	Array  string
-	Index  int
+	// Array is "attributes", "events" or "purchases" for a problem inside
+	// one TrackRequest object, else empty.
+	Array string
+	// Index is the object's position in Array.
+	Index int
 }
 
 // Error formats the path, the value (long strings shortened) and the reason.
