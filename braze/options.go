@@ -132,16 +132,18 @@ type RetryPolicy struct {
 }
 
 // RetryBudget is a token bucket shared by all requests of a client: each
-// retry costs RetryCost tokens and each answered request that needs no
-// retry refunds SuccessRefill, up to Capacity. During an outage the bucket
-// empties and requests are tried once, instead of every caller multiplying
-// its traffic by MaxRetries. Zero fields mean the defaults.
+// retry costs RetryCost tokens; a request answered on its first attempt adds
+// SuccessRefill, and one answered after retries gets its last retry's cost
+// back, up to Capacity. Scattered failures cost next to nothing; during an
+// outage (retries failing again) the bucket empties and requests are tried
+// once, instead of every caller multiplying its traffic by MaxRetries. Zero
+// fields mean the defaults.
 type RetryBudget struct {
 	// Capacity in tokens. 0 means 100.
 	Capacity int
 	// RetryCost per retry. 0 means 5 (20 retries from a full bucket).
 	RetryCost int
-	// SuccessRefill per answered request. 0 means 1.
+	// SuccessRefill per request answered on its first attempt. 0 means 1.
 	SuccessRefill int
 	// Disabled turns the budget off; only MaxRetries limits retries.
 	Disabled bool

@@ -10,12 +10,14 @@ const (
 )
 
 // BudgetConfig configures a retry token bucket (the AWS SDK's "retry quota"
-// idea): every retry costs RetryCost tokens, every answered request that
-// needs no retry gives SuccessRefill back, up to Capacity. While the service
-// is healthy the bucket stays full; during an outage it drains after
-// Capacity/RetryCost retries (20 with the defaults) and from then on each
-// request is tried once, so the client adds no retry traffic to a service
-// that is already failing. The zero value means the defaults.
+// idea): every retry costs RetryCost tokens; a request answered on its first
+// attempt gives SuccessRefill back, and one answered after retries gets its
+// last retry's cost back (the retry was worth it), up to Capacity. Scattered
+// failures therefore cost almost nothing, while during an outage, when
+// retries fail again, the bucket drains after Capacity/RetryCost retries (20
+// with the defaults) and from then on each request is tried once, so the
+// client adds no retry traffic to a service that is already failing. The
+// zero value means the defaults.
 type BudgetConfig struct {
 	// Capacity is the bucket size in tokens. 0 means 100.
 	Capacity int
@@ -78,6 +80,17 @@ func (b *Budget) Refill() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.tokens = min(b.cfg.Capacity, b.tokens+b.cfg.SuccessRefill)
+}
+
+// Refund returns one retry's cost (RetryCost tokens), up to Capacity: a
+// retry that got an answer.
+func (b *Budget) Refund() {
+	if b == nil || b.cfg.Disabled {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tokens = min(b.cfg.Capacity, b.tokens+b.cfg.RetryCost)
 }
 
 // Tokens returns the tokens currently in the bucket.

@@ -247,7 +247,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		retryable = RetryableStatus(resp.StatusCode)
 	}
 	if !retryable {
-		if err == nil {
+		switch {
+		case err != nil:
+		case st.attempts > 1:
+			c.budget.Refund() // the last retry got an answer
+		default:
 			c.budget.Refill()
 		}
 		return false, nil

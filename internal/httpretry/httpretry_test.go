@@ -388,6 +388,22 @@ func TestDoBudgetStopsRetryStorm(t *testing.T) {
 	assert.Equal(t, 0, c.Budget().Tokens())
 }
 
+func TestDoBudgetRefundsAnsweredRetry(t *testing.T) {
+	_, srv := newScripted(t, status(503, nil), status(200, nil))
+	c := New(Config{Clock: clock.NewAutoAdvance(epoch), Policy: Policy{Budget: BudgetConfig{Capacity: 10, RetryCost: 4}}})
+	require.True(t, c.Budget().TryCharge()) // 6 left
+	resp, out, err := send(t, c, srv.URL, nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 2, out.Attempts)
+	assert.Equal(t, 6, c.Budget().Tokens(), "charged 4 for the retry, refunded 4 when it was answered")
+	c.Budget().Refund()
+	c.Budget().Refund()
+	assert.Equal(t, 10, c.Budget().Tokens())
+	var nilBudget *Budget
+	nilBudget.Refund()
+}
+
 func TestDoBudgetRefillsOnSuccess(t *testing.T) {
 	_, srv := newScripted(t) // always 200
 	c := New(Config{Policy: Policy{Budget: BudgetConfig{Capacity: 10, RetryCost: 5}}})
