@@ -50,7 +50,7 @@ func (c chunk) body() []byte {
 // were given. Every batch must fit alone (callers reject larger ones first;
 // a batch within MaxBatchBytes always fits in MaxRequestBytes).
 func split(batches []encodedBatch, maxBatches, maxBytes int) []chunk {
-	var chunks []chunk
+	chunks := make([]chunk, 0, len(batches)/max(maxBatches, 1)+1)
 	var cur chunk
 	size := 2 // "[]"
 	for _, b := range batches {
@@ -61,6 +61,9 @@ func split(batches []encodedBatch, maxBatches, maxBytes int) []chunk {
 		if len(cur) > 0 && (len(cur) == maxBatches || size+add > maxBytes) {
 			chunks = append(chunks, cur)
 			cur, size, add = nil, 2, len(b.json)
+		}
+		if cur == nil {
+			cur = make(chunk, 0, min(maxBatches, len(batches)))
 		}
 		cur = append(cur, b)
 		size += add
