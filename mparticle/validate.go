@@ -122,6 +122,15 @@ func join(path, field string) string {
 	return path + "." + field
 }
 
+// joinKey appends a map key to path, quoting keys that would make the path
+// ambiguous (empty, or holding dots, brackets or spaces), as decode errors do.
+func joinKey(path, key string) string {
+	if plainKey(key) {
+		return join(path, key)
+	}
+	return path + "[" + strconv.Quote(key) + "]"
+}
+
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
 // Validate checks the batch against the Events API rules of spec §A1-A3 and
@@ -142,7 +151,7 @@ func (b *Batch) Validate() error {
 		v.add("user_attributes", "%d attributes, max %d", len(b.UserAttributes), MaxUserAttributes)
 	}
 	for _, k := range sortedKeys(b.UserAttributes) {
-		v.userAttribute(join("user_attributes", k), k, b.UserAttributes[k])
+		v.userAttribute(joinKey("user_attributes", k), k, b.UserAttributes[k])
 	}
 	for i, k := range b.DeletedUserAttributes {
 		if k == "" {
@@ -185,6 +194,10 @@ func (v *validator) userAttribute(path, key string, a AttributeValue) {
 		v.add(path, "empty key")
 	}
 	v.maxLen(path, key, MaxAttributeKeyLength)
+	v.userAttributeValue(path, a)
+}
+
+func (v *validator) userAttributeValue(path string, a AttributeValue) {
 	switch a.Kind() {
 	case KindString:
 		v.maxLen(path, a.s, MaxAttributeValueLength)
@@ -207,7 +220,7 @@ func (v *validator) customAttributes(path string, m map[string]AttributeValue) {
 		v.add(path, "%d attributes, max %d", len(m), MaxEventAttributes)
 	}
 	for _, k := range sortedKeys(m) {
-		p := join(path, k)
+		p := joinKey(path, k)
 		if k == "" {
 			v.add(p, "empty key")
 		}
@@ -301,7 +314,7 @@ func (v *validator) event(path string, ev *Event) {
 			if side.val.Kind() == KindUndefined {
 				continue // written as null
 			}
-			v.userAttribute(join(dp, side.name), d.UserAttributeName, side.val)
+			v.userAttributeValue(join(dp, side.name), side.val)
 		}
 	case *UserIdentityChange:
 		for _, side := range []struct {
