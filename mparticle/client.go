@@ -45,6 +45,7 @@ type Client struct {
 	retry      *httpretry.Client
 	onRetry    func(RetryEvent)
 	requestIDs func() string // nil: leave source_request_id as given
+	validate   bool
 	stats      clientCounters
 }
 
@@ -109,6 +110,7 @@ func NewClient(key, secret string, opts ...Option) (*Client, error) {
 		logger:     logger,
 		onRetry:    cfg.onRetry,
 		requestIDs: cfg.requestIDs,
+		validate:   cfg.validate,
 	}
 	c.limiter = httpretry.NewLimiter(limit, burst, c.clock)
 	var hc *http.Client
@@ -235,8 +237,8 @@ func (c *Client) Upload(ctx context.Context, b *Batch) error {
 // 256 KB per request, fewer batches when the rate-limit burst is smaller).
 // Each batch is encoded once.
 //
-// A batch that cannot be sent (nil, unencodable, or over [MaxBatchBytes])
-// does not stop the others. A request that fails fails the batches it
+// A batch that cannot be sent (nil, unencodable, over [MaxBatchBytes], or
+// invalid with [WithValidation]) does not stop the others. A request that fails fails the batches it
 // carried, and the following requests are still sent, unless the failure
 // will repeat for them too (401 or 403, or the context ended); then the
 // remaining batches are reported as not sent. The result is nil when every
@@ -304,9 +306,14 @@ func repeats(ctx context.Context, err error) bool {
 	return errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden)
 }
 
-// encodeBatch encodes b, with a generated source_request_id when asked, and
-// checks it against the per-batch limit.
+// encodeBatch validates b when asked, encodes it, with a generated
+// source_request_id when asked, and checks it against the per-batch limit.
 func (c *Client) encodeBatch(b *Batch) ([]byte, error) {
+	if c.validate {
+		if err := b.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	if c.requestIDs != nil && b.SourceRequestID == "" {
 		withID := *b // a shallow copy: the caller's batch stays as it was
 		withID.SourceRequestID = c.requestIDs()

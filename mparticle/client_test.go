@@ -779,3 +779,33 @@ func TestNoGoroutineLeak(t *testing.T) {
 	c.CloseIdleConnections()
 	srv.Close()
 }
+
+func TestWithValidationReportsWhatBulkWouldDropSilently(t *testing.T) {
+	srv := mparticletest.NewServer()
+	defer srv.Close()
+	bad := userBatch("bad", 0)
+	bad.Events[0].Data.(*mparticle.CustomEvent).EventName = "" // required
+	bs := []*mparticle.Batch{userBatch("a", 0), bad, userBatch("b", 0)}
+
+	// Without validation the bulk request gets 202 and the API drops the
+	// invalid batch: nothing tells the caller.
+	plain, _ := newClient(t, srv)
+	require.NoError(t, plain.BulkUpload(context.Background(), bs))
+	require.Len(t, srv.Rejected(), 1)
+	assert.Equal(t, []string{"[1].events[0].data.event_name: required"}, srv.Rejected()[0].Reasons)
+
+	srv.Reset()
+	checked, _ := newClient(t, srv, mparticle.WithValidation())
+	err := checked.BulkUpload(context.Background(), bs)
+	var be *mparticle.BulkError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, []int{1}, be.FailedIndexes())
+	var ve *mparticle.ValidationError
+	require.ErrorAs(t, be.Failed[0].Err, &ve)
+	assert.Contains(t, ve.Error(), "events[0].data.event_name")
+	assert.Equal(t, []string{"a", "b"}, customerIDs(t, srv.Batches()))
+	assert.Empty(t, srv.Rejected())
+
+	require.ErrorAs(t, checked.Upload(context.Background(), bad), &ve)
+	assert.Len(t, srv.Requests(), 1, "an invalid batch is never sent")
+}

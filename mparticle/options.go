@@ -47,6 +47,7 @@ type config struct {
 	onRetry    func(RetryEvent)
 	jitterSeed uint64
 	requestIDs func() string
+	validate   bool
 }
 
 // WithPod selects the pod (data-localization region) whose Events API the
@@ -141,6 +142,16 @@ func randomUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// WithValidation makes Upload and BulkUpload run [Batch.Validate] on every
+// batch first and refuse one it rejects, reporting its *ValidationError (for
+// that batch alone in a BulkUpload). Without it an invalid batch is sent and,
+// in a bulk request, the Events API drops it while answering 202 for the
+// request: validation is the only way to hear about it. The cost is one more
+// encoding pass per batch.
+func WithValidation() Option {
+	return func(c *config) { c.validate = true }
 }
 
 // WithRetryObserver registers a callback invoked synchronously for every
