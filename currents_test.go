@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 	"golang.org/x/time/rate"
 
 	mpbraze "github.com/mpbraze/mpbraze"
@@ -538,4 +539,21 @@ func ExampleNewCurrentsForwarder() {
 	//     "email": "ada.river@example.org"
 	//   }
 	// }
+}
+
+// TestCurrentsForwarderLeavesNoGoroutines: after Close (and closing the
+// servers and idle connections) nothing the forwarder started still runs.
+func TestCurrentsForwarderLeavesNoGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	fake := mparticletest.NewServer()
+	defer fake.Close()
+	client := newMParticleClient(t, fake)
+	defer client.CloseIdleConnections()
+	fwd, err := mpbraze.NewCurrentsForwarder(mpbraze.CurrentsConfig{Client: client})
+	require.NoError(t, err)
+	events, err := currents.DecodeBody(readBody(t, "braze/currents/testdata/all_families.json"))
+	require.NoError(t, err)
+	require.NoError(t, fwd.Accept(context.Background(), events))
+	require.NoError(t, fwd.Close(context.Background()))
+	assert.Equal(t, fwd.Stats().Accepted, fwd.Stats().Delivered)
 }
