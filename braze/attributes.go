@@ -315,15 +315,8 @@ func (a *Attributes) AppendJSON(dst []byte) ([]byte, error) {
 	optReflect(&w, `"facebook":`, a.Facebook)
 	optReflect(&w, `"twitter":`, a.Twitter)
 	if len(a.Custom) > 0 {
-		var scratch [32]member
-		for _, e := range sortedMembers(a.Custom, &scratch) {
-			w.anyKey(e.key)
-			var err error
-			w.buf, err = e.val.appendJSON(w.buf)
-			if err != nil {
-				w.setErr(fmt.Errorf("custom attribute %q: %w", e.key, err))
-			}
-			w.comma()
+		if err := appendMembers(&w, a.Custom); err != nil {
+			return w.buf, fmt.Errorf("custom attribute %w", err)
 		}
 	}
 	return w.finish()

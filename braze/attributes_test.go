@@ -173,7 +173,7 @@ func TestAttributesUnmarshalRejectsBadStandardField(t *testing.T) {
 func TestAttributesEncodingErrors(t *testing.T) {
 	a := Attributes{Identifier: ExternalID("u"), Custom: map[string]Value{"zero": {}}}
 	_, err := json.Marshal(a)
-	assert.ErrorContains(t, err, `custom attribute "zero"`)
+	assert.ErrorContains(t, err, `custom attribute key "zero"`)
 	a = Attributes{Identifier: ExternalID("u"), DateOfFirstSession: Set(time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC))}
 	_, err = json.Marshal(a)
 	assert.ErrorIs(t, err, errTimeRange)

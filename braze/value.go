@@ -323,31 +323,67 @@ type member struct {
 	val Value
 }
 
-// sortedMembers returns m's entries sorted by key. Up to 32 entries are
-// sorted in the caller-provided scratch array, so small maps cost no
-// allocation.
-func sortedMembers(m map[string]Value, scratch *[32]member) []member {
-	ms := scratch[:0]
+// memberScratch is stack space for sorting the entries of a small map.
+type memberScratch struct {
+	members [32]member
+	order   [32]uint8
+}
+
+// sortMembers collects m's entries and their order by key: entry n of the
+// sorted sequence is ms[order[n]], or ms[n] when order is nil. Maps of up to
+// 32 entries (nearly all property and attribute maps) live in scratch and
+// are ordered by an insertion sort over a byte index, which moves single
+// bytes instead of 56-byte entries and costs no allocation; larger maps are
+// copied and sorted with slices.SortFunc.
+func sortMembers(m map[string]Value, scratch *memberScratch) (ms []member, order []uint8) {
+	if len(m) > len(scratch.members) {
+		ms = make([]member, 0, len(m))
+		for k, v := range m {
+			ms = append(ms, member{k, v})
+		}
+		slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
+		return ms, nil
+	}
+	ms = scratch.members[:0]
 	for k, v := range m {
 		ms = append(ms, member{k, v})
 	}
-	slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
-	return ms
+	order = scratch.order[:len(ms)]
+	for i := range order {
+		order[i] = uint8(i)
+		for j := i; j > 0 && ms[order[j]].key < ms[order[j-1]].key; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+	return ms, order
+}
+
+// appendMembers appends the `"key":value,` pairs of m in key order.
+func appendMembers(w *fieldWriter, m map[string]Value) error {
+	var scratch memberScratch
+	ms, order := sortMembers(m, &scratch)
+	for n := range ms {
+		e := &ms[n]
+		if order != nil {
+			e = &ms[order[n]]
+		}
+		w.anyKey(e.key)
+		var err error
+		w.buf, err = e.val.appendJSON(w.buf)
+		if err != nil {
+			return fmt.Errorf("key %q: %w", e.key, err)
+		}
+		w.comma()
+	}
+	return nil
 }
 
 // appendValueMap appends m as a JSON object with sorted keys, as
 // encoding/json does for maps.
 func appendValueMap(dst []byte, m map[string]Value) ([]byte, error) {
-	var scratch [32]member
 	w := beginObject(dst)
-	for _, e := range sortedMembers(m, &scratch) {
-		w.anyKey(e.key)
-		var err error
-		w.buf, err = e.val.appendJSON(w.buf)
-		if err != nil {
-			return w.buf, fmt.Errorf("key %q: %w", e.key, err)
-		}
-		w.comma()
+	if err := appendMembers(&w, m); err != nil {
+		return w.buf, err
 	}
 	return w.finish()
 }
