@@ -80,7 +80,6 @@ type Server struct {
 	store    *store
 	requests []Request
 	reqCount int
-	curSeq   int // Seq of the request being processed (under mu)
 	stats    Stats
 	windows  map[string]*window
 }
@@ -598,12 +597,18 @@ func (s *Server) handle(r *http.Request, body []byte, tooLarge bool, seq int) an
 	if err != nil {
 		return msgAnswer(http.StatusBadRequest, MsgParseError)
 	}
+	if r.URL.Path == "/users/track" {
+		plan, fatal := s.checkTrack(doc)
+		if fatal != nil {
+			return *fatal
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.applyTrackLocked(plan, seq)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.curSeq = seq
 	switch r.URL.Path {
-	case "/users/track":
-		return s.trackLocked(doc)
 	case "/users/alias/new":
 		return s.aliasNewLocked(doc)
 	case "/users/identify":

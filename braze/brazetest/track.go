@@ -128,39 +128,52 @@ type trackState struct {
 	nestedInvalid bool // one bad nested value drops every nested update of the request
 }
 
-func (s *Server) trackLocked(doc map[string]any) answer {
-	arrays := [3]string{"attributes", "events", "purchases"}
+// trackPlan is a validated /users/track request, ready to apply.
+type trackPlan struct {
+	valid    [3][]validObject
+	present  [3]bool
+	errs     []objectError
+	rejected [3]int
+	nested   bool // drop nested updates (one was invalid)
+}
+
+type validObject struct {
+	obj map[string]any
+	id  ident
+	uo  bool
+}
+
+var trackArrays = [3]string{"attributes", "events", "purchases"}
+
+// checkTrack validates a /users/track body without touching the store, so
+// that concurrent requests validate in parallel. A fatal problem returns a
+// non-nil *answer.
+func (s *Server) checkTrack(doc map[string]any) (*trackPlan, *answer) {
+	fatal := func(a answer) (*trackPlan, *answer) { return nil, &a }
 	var objs [3][]any
-	var present [3]bool
+	plan := &trackPlan{}
 	total := 0
-	for i, name := range arrays {
+	for i, name := range trackArrays {
 		v, ok := doc[name]
 		if !ok || v == nil {
 			continue
 		}
 		list, isArr := v.([]any)
 		if !isArr {
-			return msgAnswer(http.StatusBadRequest, "'"+name+"' must be an array")
+			return fatal(msgAnswer(http.StatusBadRequest, "'"+name+"' must be an array"))
 		}
-		objs[i], present[i] = list, true
+		objs[i], plan.present[i] = list, true
 		total += len(list)
 		if s.cfg.perArray && len(list) > s.cfg.maxObjects {
-			return msgAnswer(http.StatusBadRequest, MsgMaxInput)
+			return fatal(msgAnswer(http.StatusBadRequest, MsgMaxInput))
 		}
 	}
 	if !s.cfg.perArray && total > s.cfg.maxObjects {
-		return msgAnswer(http.StatusBadRequest, MsgMaxInput)
+		return fatal(msgAnswer(http.StatusBadRequest, MsgMaxInput))
 	}
 
 	var st trackState
-	var errs []objectError
-	type valid struct {
-		obj map[string]any
-		id  ident
-		uo  bool
-	}
-	var ok [3][]valid
-	for i, name := range arrays {
+	for i, name := range trackArrays {
 		for j, raw := range objs[i] {
 			o, isObj := raw.(map[string]any)
 			var why string
@@ -181,51 +194,58 @@ func (s *Server) trackLocked(doc map[string]any) answer {
 				}
 			}
 			if why != "" {
-				errs = append(errs, objectError{Type: why, InputArray: name, Index: j})
-				s.stats.Rejected[name]++
+				plan.errs = append(plan.errs, objectError{Type: why, InputArray: name, Index: j})
+				plan.rejected[i]++
 				continue
 			}
-			ok[i] = append(ok[i], valid{o, id, uo})
+			plan.valid[i] = append(plan.valid[i], validObject{o, id, uo})
 		}
 	}
-	if len(ok[0])+len(ok[1])+len(ok[2]) == 0 {
+	plan.nested = st.nestedInvalid
+	return plan, nil
+}
+
+// applyTrackLocked stores a validated request and builds the answer.
+func (s *Server) applyTrackLocked(plan *trackPlan, seq int) answer {
+	for i, name := range trackArrays {
+		s.stats.Rejected[name] += plan.rejected[i]
+	}
+	if len(plan.valid[0])+len(plan.valid[1])+len(plan.valid[2]) == 0 {
 		body := map[string]any{"message": MsgValidData}
-		if len(errs) > 0 {
-			body["errors"] = errs
+		if len(plan.errs) > 0 {
+			body["errors"] = plan.errs
 		}
 		return jsonAnswer(http.StatusBadRequest, body)
 	}
-
-	seq := s.curSeq
 	if !s.cfg.discard {
 		// Braze's processing order: attributes, then events, then purchases.
-		for _, v := range ok[0] {
+		for _, v := range plan.valid[0] {
 			if p := s.store.resolve(v.id, !v.uo); p != nil {
-				s.applyAttributes(p, v.obj, v.id, st.nestedInvalid)
+				s.applyAttributes(p, v.obj, v.id, plan.nested)
 			}
 		}
-		for _, v := range ok[1] {
+		for _, v := range plan.valid[1] {
 			if p := s.store.resolve(v.id, !v.uo); p != nil {
 				p.events = append(p.events, eventOf(v.obj, seq))
 			}
 		}
-		for _, v := range ok[2] {
+		for _, v := range plan.valid[2] {
 			if p := s.store.resolve(v.id, !v.uo); p != nil {
 				p.purchases = append(p.purchases, purchaseOf(v.obj, seq))
 			}
 		}
 	}
-	for i, name := range arrays {
-		s.stats.Accepted[name] += len(ok[i])
+	for i, name := range trackArrays {
+		s.stats.Accepted[name] += len(plan.valid[i])
 	}
 	body := map[string]any{"message": MsgSuccess}
-	for i, name := range arrays {
-		if present[i] {
-			body[name+"_processed"] = len(ok[i])
+	for i, name := range trackArrays {
+		if plan.present[i] {
+			body[name+"_processed"] = len(plan.valid[i])
 		}
 	}
-	if len(errs) > 0 {
-		body["errors"] = errs
+	if len(plan.errs) > 0 {
+		body["errors"] = plan.errs
 	}
 	return jsonAnswer(http.StatusCreated, body)
 }
