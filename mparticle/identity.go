@@ -55,28 +55,28 @@ func IdentityTypes() []IdentityType {
 // Keys this model does not know are kept in Unknown. An identity that was
 // explicitly null on input is written back as null while its field stays "".
 type UserIdentities struct {
-	CustomerID               string
-	Email                    string
-	Other                    string
-	OtherID2                 string
-	OtherID3                 string
-	OtherID4                 string
-	OtherID5                 string
-	OtherID6                 string
-	OtherID7                 string
-	OtherID8                 string
-	OtherID9                 string
-	OtherID10                string
-	MobileNumber             string
-	PhoneNumber2             string
-	PhoneNumber3             string
-	Facebook                 string
-	Google                   string
-	Microsoft                string
-	Yahoo                    string
-	Twitter                  string
-	Alias                    string
-	FacebookCustomAudienceID string
+	CustomerID               string // customer_id (or customerid)
+	Email                    string // email
+	Other                    string // other
+	OtherID2                 string // other_id_2
+	OtherID3                 string // other_id_3
+	OtherID4                 string // other_id_4
+	OtherID5                 string // other_id_5
+	OtherID6                 string // other_id_6
+	OtherID7                 string // other_id_7
+	OtherID8                 string // other_id_8
+	OtherID9                 string // other_id_9
+	OtherID10                string // other_id_10
+	MobileNumber             string // mobile_number
+	PhoneNumber2             string // phone_number_2
+	PhoneNumber3             string // phone_number_3
+	Facebook                 string // facebook
+	Google                   string // google
+	Microsoft                string // microsoft
+	Yahoo                    string // yahoo
+	Twitter                  string // twitter
+	Alias                    string // alias
+	FacebookCustomAudienceID string // facebook_custom_audience_id
 
 	// Unknown holds keys this model does not know, as raw JSON.
 	Unknown map[string]json.RawMessage

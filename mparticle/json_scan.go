@@ -43,6 +43,7 @@ type pathSeg struct {
 	index int // -1 for keys
 }
 
+// Error returns "path: message".
 func (e *jsonError) Error() string {
 	p := e.path()
 	if p == "" {
