@@ -25,8 +25,15 @@ import (
 // after the batches are queued, so Braze gets its 2xx only for events that
 // the forwarder has taken responsibility for; when the queue is full Accept
 // fails and the handler answers 503, so Braze keeps them and retries later.
-// Through an mParticle outage the workers keep retrying with backoff, and
-// the queue fills up; nothing accepted is dropped until Close gives up.
+// Through an mParticle outage the workers keep retrying with backoff (and
+// honour Retry-After), and the queue fills up; nothing accepted is dropped
+// until Close gives up. A request mParticle refuses as a whole is resent
+// batch by batch, so only the batches at fault fail.
+//
+// Delivery is at least once, like Currents itself: Braze may resend a batch
+// whose acknowledgement it did not see, and a retried upload may have
+// reached mParticle. Every batch carries the Currents event id as its
+// source_request_id, which mParticle uses to drop repeats.
 
 // Sentinel errors of the Currents forwarder.
 var (
@@ -305,18 +312,31 @@ func (f *CurrentsForwarder) deliver(feed mapping.CurrentsFeed, pending []*mparti
 	for attempt := 0; len(pending) > 0; attempt++ {
 		err := up.BulkUpload(f.ctx, pending)
 		retry, given := f.sortOut(pending, err)
+		var isolate []*mparticle.Batch
+		if len(pending) > 1 && len(given) > 1 && refusedTogether(given) {
+			// mParticle refused a whole request, which one bad batch can
+			// cause: send those batches one by one so that only the
+			// culprits fail, not their neighbours.
+			for _, g := range given {
+				isolate = append(isolate, g.batch)
+			}
+			given = nil
+		}
 		f.mu.Lock()
-		f.stats.Delivered += uint64(len(pending) - len(retry) - len(given))
+		f.stats.Delivered += uint64(len(pending) - len(retry) - len(given) - len(isolate))
 		f.stats.Failed += uint64(len(given))
-		f.held -= len(pending) - len(retry)
+		f.held -= len(pending) - len(retry) - len(isolate)
 		f.mu.Unlock()
 		for _, g := range given {
 			f.fail(feed, g.batch, g.err)
 		}
+		for _, b := range isolate {
+			f.deliver(feed, []*mparticle.Batch{b})
+		}
 		if len(retry) == 0 {
 			return
 		}
-		wait := f.backoff(attempt)
+		wait := max(f.backoff(attempt), retryAfter(err, f.maxBackoff))
 		f.log.LogAttrs(f.ctx, slog.LevelWarn, "currents delivery failed; retrying",
 			slog.String("feed", string(feed)), slog.Int("batches", len(retry)),
 			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("error", err.Error()))
@@ -335,6 +355,43 @@ func (f *CurrentsForwarder) deliver(feed mapping.CurrentsFeed, pending []*mparti
 		f.mu.Unlock()
 		pending = retry
 	}
+}
+
+// refusedTogether reports whether the failures all come from one refused
+// request (the same error value), as opposed to batches refused one by one
+// (too large, nil).
+func refusedTogether(given []givenUp) bool {
+	var api *mparticle.APIError
+	if !errors.As(given[0].err, &api) {
+		return false
+	}
+	for _, g := range given[1:] {
+		if g.err != given[0].err {
+			return false
+		}
+	}
+	return true
+}
+
+// retryAfter returns the longest Retry-After mParticle asked for in err
+// (one the client did not wait out itself), capped at limit.
+func retryAfter(err error, limit time.Duration) time.Duration {
+	var longest time.Duration
+	var bulk *mparticle.BulkError
+	if errors.As(err, &bulk) {
+		for _, fb := range bulk.Failed {
+			var api *mparticle.APIError
+			if errors.As(fb.Err, &api) {
+				longest = max(longest, api.RetryAfter)
+			}
+		}
+	} else {
+		var api *mparticle.APIError
+		if errors.As(err, &api) {
+			longest = api.RetryAfter
+		}
+	}
+	return min(longest, limit)
 }
 
 type givenUp struct {

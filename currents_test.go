@@ -557,3 +557,36 @@ func TestCurrentsForwarderLeavesNoGoroutines(t *testing.T) {
 	require.NoError(t, fwd.Close(context.Background()))
 	assert.Equal(t, fwd.Stats().Accepted, fwd.Stats().Delivered)
 }
+
+// TestCurrentsRefusedRequestIsIsolated: when mParticle refuses a request of
+// several batches, each is resent alone, so one bad batch cannot take its
+// neighbours down with it.
+func TestCurrentsRefusedRequestIsIsolated(t *testing.T) {
+	r := newCurrentsRig(t, mpbraze.CurrentsConfig{UploadSize: 10})
+	r.fake.InjectNext(mparticletest.Respond(http.StatusBadRequest, `{"errors":[{"code":"BAD_REQUEST","message":"one bad batch"}]}`))
+	body := `{"events":[
+	  {"event_type":"users.messages.email.Open","id":"iso-1","time":1714600000,"user":{"external_user_id":"cust-1"}},
+	  {"event_type":"users.messages.email.Open","id":"iso-2","time":1714600001,"user":{"external_user_id":"cust-2"}},
+	  {"event_type":"users.messages.email.Open","id":"iso-3","time":1714600002,"user":{"external_user_id":"cust-3"}}]}`
+	require.Equal(t, http.StatusOK, r.post(t, []byte(body)))
+	r.drain(t)
+	got := received(t, r.fake)
+	assert.Len(t, got, 3, "the refusal was not the batches' fault: all delivered one by one")
+	st := r.fwd.Stats()
+	assert.Equal(t, uint64(3), st.Delivered)
+	assert.Zero(t, st.Failed)
+	assert.Empty(t, r.failed)
+}
+
+// TestCurrentsHonoursRetryAfter: a 429's Retry-After that the client did not
+// wait out itself sets the forwarder's wait (read from the fake clock).
+func TestCurrentsHonoursRetryAfter(t *testing.T) {
+	clk := clock.NewAutoAdvance(time.Unix(1714600000, 0))
+	r := newCurrentsRig(t, mpbraze.CurrentsConfig{Clock: clk, MinBackoff: 10 * time.Millisecond})
+	r.fake.InjectNext(mparticletest.RateLimited(7))
+	body := `{"events":[{"event_type":"users.messages.email.Open","id":"ra-1","time":1714600000,"user":{"external_user_id":"cust-1"}}]}`
+	require.Equal(t, http.StatusOK, r.post(t, []byte(body)))
+	r.drain(t)
+	assert.Contains(t, clk.Sleeps(), 7*time.Second)
+	assert.Len(t, received(t, r.fake), 1)
+}
