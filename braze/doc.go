@@ -32,8 +32,9 @@
 // Custom attributes and event or purchase properties are typed Values:
 // String, Int, Float, Bool, Time (sent as RFC 3339 UTC), Strings (a string
 // array), Inc ({"inc": n}), AddRemove ({"add": […], "remove": […]}),
-// NullValue (delete), Object and Array (nested data). The zero Value is
-// invalid, so an uninitialised value can never silently delete an attribute.
+// NullValue (delete), Object and Array (nested data; NestedTime for a date
+// inside a nested attribute). The zero Value is invalid, so an
+// uninitialised value can never silently delete an attribute.
 //
 // Encoding is hand-written for speed (it allocates nothing when given a
 // buffer: see TrackRequest.AppendJSON) and produces exactly the bytes

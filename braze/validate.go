@@ -561,10 +561,13 @@ func checkValue(at loc, v Value, ctx valueContext, errs *ValidationErrors) {
 		}
 	case KindTime:
 		t, _ := v.Time()
-		if y := t.Year(); y < 0 || y > 9999 {
+		switch y := t.Year(); {
+		case y < 0 || y > 9999:
 			errs.at(at, y, "is not a year RFC 3339 can carry (0..9999)")
-		} else if ctx == ctxPropertyArray {
+		case ctx == ctxPropertyArray:
 			errs.at(at, nil, "is a time inside an array, which Braze does not accept")
+		case ctx == ctxNestedAttribute && !nestedTimeOperand(at):
+			errs.at(at, nil, "is a time inside a nested attribute, which Braze stores as a string; use braze.NestedTime")
 		}
 	case KindStrings:
 		checkStringElems(at, "", v.ext.strs, errs)
@@ -604,6 +607,9 @@ func checkValue(at loc, v Value, ctx valueContext, errs *ValidationErrors) {
 		}
 	}
 }
+
+// nestedTimeOperand reports whether at is the value of a "$time" key.
+func nestedTimeOperand(at loc) bool { return at.hasKey && at.key == "$time" }
 
 // checkStringElems reports over-long elements of the string array at
 // at.field, building the element's path only for an element that fails.

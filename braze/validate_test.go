@@ -39,6 +39,8 @@ func TestValidRequestsPass(t *testing.T) {
 	require.NoError(t, p.Validate())
 	a := okAttributes()
 	require.NoError(t, a.Validate())
+	a = Attributes{Identifier: ExternalID("u"), Custom: map[string]Value{"addr": Object(map[string]Value{"since": NestedTime(t0)})}}
+	require.NoError(t, a.Validate(), "dates in nested attributes use $time")
 	a = Attributes{PushTokenImport: true, PushTokens: []PushToken{{AppID: "app", Token: "tok"}}}
 	require.NoError(t, a.Validate(), "push token import needs no identifier")
 }
@@ -174,6 +176,7 @@ func TestTrackValidationErrors(t *testing.T) {
 		{"custom time out of range", withAttributes(func(a *Attributes) { a.Custom["k"] = Time(time.Date(10001, 1, 1, 0, 0, 0, 0, time.UTC)) }), `attributes[0].custom["k"]`, "10001 is not a year"},
 		{"nested attribute key with space", withAttributes(func(a *Attributes) { a.Custom["addr"] = Object(map[string]Value{"post code": String("N1")}) }), `attributes[0].custom["addr"]["post code"]`, "may not contain spaces, '.' or '$'"},
 		{"nested attribute key with dot", withAttributes(func(a *Attributes) { a.Custom["addr"] = Object(map[string]Value{"a.b": String("N1")}) }), `attributes[0].custom["addr"]["a.b"]`, "may not contain"},
+		{"bare time in nested attribute", withAttributes(func(a *Attributes) { a.Custom["addr"] = Object(map[string]Value{"since": Time(t0)}) }), `attributes[0].custom["addr"]["since"]`, "use braze.NestedTime"},
 		{"nested inc", withAttributes(func(a *Attributes) { a.Custom["addr"] = Object(map[string]Value{"n": Inc(1)}) }), `attributes[0].custom["addr"]["n"]`, "operator is only valid as a top-level custom attribute value"},
 		{"nested attribute too large", withAttributes(func(a *Attributes) {
 			m := map[string]Value{}

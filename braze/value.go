@@ -130,6 +130,13 @@ func Object(m map[string]Value) Value {
 	return Value{kind: KindObject, ext: &valueExt{obj: maps.Clone(m)}}
 }
 
+// NestedTime returns {"$time": t}, the form Braze needs for a date inside a
+// nested custom attribute object (a bare time string there is stored as a
+// string).
+func NestedTime(t time.Time) Value {
+	return Object(map[string]Value{"$time": Time(t)})
+}
+
 // Array returns an array of arbitrary values, e.g. the products of a bundled
 // commerce event.
 func Array(vs []Value) Value {

@@ -36,6 +36,7 @@ func TestValueJSONByKind(t *testing.T) {
 		{"null", NullValue(), KindNull, `null`},
 		{"object sorted", Object(map[string]Value{"z": Int(1), "a": String("x"), "m": Object(map[string]Value{"b": Bool(true), "a": NullValue()})}), KindObject, `{"a":"x","m":{"a":null,"b":true},"z":1}`},
 		{"empty object", Object(nil), KindObject, `{}`},
+		{"nested time", NestedTime(when), KindObject, `{"$time":"2025-03-01T10:15:00.5Z"}`},
 		{"array", Array([]Value{Int(1), String("two"), Object(map[string]Value{"k": Float(0.5)})}), KindArray, `[1,"two",{"k":0.5}]`},
 	}
 	for _, c := range cases {
