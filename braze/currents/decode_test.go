@@ -368,3 +368,29 @@ func TestUnixMilliFallbacks(t *testing.T) {
 	ev = Event{Time: 1 << 62}
 	assert.Equal(t, int64(0), ev.UnixMilli(), "overflowing times are treated as absent")
 }
+
+// BenchmarkDecodeBody decodes a Custom HTTP body of 100 email opens.
+func BenchmarkDecodeBody(b *testing.B) {
+	var buf strings.Builder
+	buf.WriteString(`{"events":[`)
+	for i := range 100 {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`{"event_type":"users.messages.email.Open","id":"7a9c1e3f-5b7d-4f9a-8c1e-3f5b7d9f1a3c","time":1714602310,
+		  "user":{"user_id":"65f0c1a2b3c4d5e6f7a8b9c0","external_user_id":"cust-88412","timezone":"America/New_York"},
+		  "properties":{"app_group_id":"3b2a1c0d-9e8f-4a7b-b6c5-d4e3f2a1b0c9","campaign_id":"a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
+		  "campaign_name":"Spring Restock","dispatch_id":"65f0c1a2b3c4d5e6f7a8b9d1","send_id":"spring-restock-0501",
+		  "email_address":"ada.river@example.org","machine_open":"true","mailbox_provider":"Apple"}}`)
+	}
+	buf.WriteString(`]}`)
+	body := []byte(buf.String())
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		events, err := DecodeBody(body)
+		if err != nil || len(events) != 100 {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "events/s")
+}
