@@ -125,11 +125,10 @@ var errTimeRange = errors.New("braze: time year outside 0..9999 cannot be encode
 // for t.UTC().
 func appendTime(dst []byte, t time.Time) ([]byte, error) {
 	t = t.UTC()
-	y := t.Year()
+	y, mo, d := t.Date()
 	if y < 0 || y > 9999 {
 		return dst, errTimeRange
 	}
-	mo, d := t.Month(), t.Day()
 	h, mi, s := t.Clock()
 	dst = append(dst, '"',
 		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',

@@ -3,6 +3,7 @@ package braze
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -213,4 +214,128 @@ func FuzzValueJSON(f *testing.F) {
 			t.Fatalf("unstable round trip: %s then %s", first, second)
 		}
 	})
+}
+
+// toAny converts v into the plain Go value encoding/json would need to
+// produce the same JSON: an independent reference for Value's encoder.
+func toAny(v Value) any {
+	switch v.Kind() {
+	case KindNull:
+		return nil
+	case KindString:
+		s, _ := v.Str()
+		return s
+	case KindInt:
+		n, _ := v.Int()
+		return n
+	case KindFloat:
+		f, _ := v.Float()
+		return f
+	case KindBool:
+		b, _ := v.Bool()
+		return b
+	case KindTime:
+		t, _ := v.Time()
+		return t
+	case KindStrings:
+		ss, _ := v.Strings()
+		return ss
+	case KindIncrement:
+		n, _ := v.Int()
+		return map[string]int64{"inc": n}
+	case KindAddRemove:
+		add, rm, _ := v.AddRemove()
+		m := map[string][]string{}
+		if len(add) > 0 {
+			m["add"] = add
+		}
+		if len(rm) > 0 {
+			m["remove"] = rm
+		}
+		return m
+	case KindObject:
+		o, _ := v.Object()
+		m := make(map[string]any, len(o))
+		for k, e := range o {
+			m[k] = toAny(e)
+		}
+		return m
+	case KindArray:
+		a, _ := v.Array()
+		out := make([]any, len(a))
+		for i, e := range a {
+			out[i] = toAny(e)
+		}
+		return out
+	}
+	panic("invalid value")
+}
+
+func randString(rng *rand.Rand) string {
+	const alphabet = "abcXYZ _-$.<>&\"\\\n\t\u00e9\u2028🎉"
+	rs := []rune(alphabet)
+	n := rng.IntN(12)
+	out := make([]rune, n)
+	for i := range out {
+		out[i] = rs[rng.IntN(len(rs))]
+	}
+	if rng.IntN(20) == 0 {
+		return string(out) + "\xff"
+	}
+	return string(out)
+}
+
+func randValue(rng *rand.Rand, depth int) Value {
+	k := rng.IntN(12)
+	if depth > 2 && k >= 9 {
+		k = rng.IntN(9)
+	}
+	switch k {
+	case 0:
+		return NullValue()
+	case 1:
+		return String(randString(rng))
+	case 2:
+		return Int(rng.Int64() - rng.Int64())
+	case 3:
+		return Float((rng.Float64() - 0.5) * math.Pow(10, float64(rng.IntN(60)-30)))
+	case 4:
+		return Bool(rng.IntN(2) == 0)
+	case 5:
+		return Time(time.Unix(rng.Int64N(1e11)-1e10, rng.Int64N(1e9)))
+	case 6:
+		return Strings([]string{randString(rng), randString(rng)})
+	case 7:
+		return Inc(rng.Int64N(1000) - 500)
+	case 8:
+		return AddRemove([]string{randString(rng)}, []string{randString(rng), randString(rng)}[:rng.IntN(3)])
+	case 9, 10:
+		m := map[string]Value{}
+		for range rng.IntN(40) { // beyond 32 members too
+			m[randString(rng)] = randValue(rng, depth+1)
+		}
+		return Object(m)
+	default:
+		a := make([]Value, rng.IntN(4))
+		for i := range a {
+			a[i] = randValue(rng, depth+1)
+		}
+		return Array(a)
+	}
+}
+
+func TestRandomValuesMatchEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 3000 {
+		v := randValue(rng, 0)
+		got, err := v.MarshalJSON()
+		require.NoError(t, err)
+		ref := toAny(v)
+		if tm, ok := ref.(time.Time); ok {
+			ref = tm.UTC()
+		}
+		want, err := json.Marshal(ref)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got), "value of kind %s", v.Kind())
+	}
 }
