@@ -389,7 +389,10 @@ func (a *Attributes) validate(at loc, l Limits, errs *ValidationErrors) {
 	for k, v := range a.Custom {
 		p := custom.k(k)
 		checkKey(p, k, errs)
-		if standardAttributeKeys[k] {
+		switch {
+		case k == "bio" || k == "email_subscription_info":
+			errs.at(p, nil, "is a field Braze ignores or rejects, not a custom attribute")
+		case standardAttributeKeys[k]:
 			errs.at(p, nil, "is the name of a standard field; set the Attributes field instead")
 		}
 		checkValue(p, v, ctxAttribute, errs)

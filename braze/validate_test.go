@@ -163,7 +163,7 @@ func TestTrackValidationErrors(t *testing.T) {
 
 		// attributes: custom
 		{"custom key collides with standard field", withAttributes(func(a *Attributes) { a.Custom["first_name"] = String("x") }), `attributes[0].custom["first_name"]`, "is the name of a standard field"},
-		{"custom key bio", withAttributes(func(a *Attributes) { a.Custom["bio"] = String("x") }), `attributes[0].custom["bio"]`, "is the name of a standard field"},
+		{"custom key bio", withAttributes(func(a *Attributes) { a.Custom["bio"] = String("x") }), `attributes[0].custom["bio"]`, "is a field Braze ignores or rejects"},
 		{"custom dollar key", withAttributes(func(a *Attributes) { a.Custom["$FirstName"] = String("x") }), `attributes[0].custom["$FirstName"]`, "key starts with '$'"},
 		{"custom empty key", withAttributes(func(a *Attributes) { a.Custom[""] = String("x") }), `attributes[0].custom[""]`, "key is empty"},
 		{"custom long key", withAttributes(func(a *Attributes) { a.Custom[long] = String("x") }), `attributes[0].custom`, "key is 256 characters"},
