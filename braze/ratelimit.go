@@ -20,9 +20,13 @@ import (
 // window of length Per, aligned with Braze's or not. Burst 0 means
 // Requests/100 (at least 1).
 type RateLimit struct {
+	// Requests is the quota per window; 0 = the family default, < 0 =
+	// unlimited.
 	Requests int
-	Per      time.Duration
-	Burst    int
+	// Per is the window length; 0 = the family default.
+	Per time.Duration
+	// Burst is how many requests may go back to back; 0 = Requests/100.
+	Burst int
 }
 
 // RateLimits holds the client-side limit of each endpoint family. Zero

@@ -33,14 +33,21 @@ type User struct {
 
 // Alias is a user alias.
 type Alias struct {
-	Name, Label string
+	// Name is the alias_name.
+	Name string
+	// Label is the alias_label.
+	Label string
 }
 
 // Event is a stored custom event.
 type Event struct {
-	Name       string
-	Time       string
-	AppID      string
+	// Name is the event name.
+	Name string
+	// Time is the time string as sent.
+	Time string
+	// AppID is the app_id, "" if absent.
+	AppID string
+	// Properties are the decoded properties (nil if absent).
 	Properties map[string]any
 	// Request is the Seq of the request that carried it.
 	Request int
@@ -48,12 +55,19 @@ type Event struct {
 
 // Purchase is a stored purchase.
 type Purchase struct {
-	ProductID  string
-	Currency   string
-	Price      float64
-	Quantity   int
-	Time       string
-	AppID      string
+	// ProductID is the product_id.
+	ProductID string
+	// Currency is the currency code as sent.
+	Currency string
+	// Price is the unit price.
+	Price float64
+	// Quantity is the quantity (1 when absent).
+	Quantity int
+	// Time is the time string as sent.
+	Time string
+	// AppID is the app_id, "" if absent.
+	AppID string
+	// Properties are the decoded properties (nil if absent).
 	Properties map[string]any
 	// Request is the Seq of the request that carried it.
 	Request int

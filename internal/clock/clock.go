@@ -42,10 +42,13 @@ func OrReal(c Clock) Clock {
 
 type realClock struct{}
 
+// Now returns time.Now().
 func (realClock) Now() time.Time { return time.Now() }
 
+// After returns time.After(d).
 func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
+// Sleep waits on a timer or ctx.
 func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()

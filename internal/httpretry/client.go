@@ -324,7 +324,14 @@ func (c *Client) jitter() float64 {
 // attempt that is then retried is not an error of the program.
 type leveled struct{ l *slog.Logger }
 
+// Error logs at Warn (see leveled).
 func (l leveled) Error(msg string, kv ...any) { l.l.Warn(msg, kv...) }
-func (l leveled) Warn(msg string, kv ...any)  { l.l.Warn(msg, kv...) }
-func (l leveled) Info(msg string, kv ...any)  { l.l.Debug(msg, kv...) }
+
+// Warn logs at Warn.
+func (l leveled) Warn(msg string, kv ...any) { l.l.Warn(msg, kv...) }
+
+// Info logs at Debug: per-request chatter.
+func (l leveled) Info(msg string, kv ...any) { l.l.Debug(msg, kv...) }
+
+// Debug logs at Debug.
 func (l leveled) Debug(msg string, kv ...any) { l.l.Debug(msg, kv...) }
