@@ -90,12 +90,12 @@ func (st *mapState) sessionEvent(name string, c *mparticle.CommonEventData) {
 		return
 	}
 	p := st.newProps()
-	p.addCustom(c.CustomAttributes)
 	switch {
 	case c.SessionUUID != "":
 		p.setOwn("session_id", st.stringValue("session_id", c.SessionUUID, false))
 	case c.SessionID != 0:
 		p.setOwn("session_id", braze.Int(c.SessionID))
 	}
+	p.addCustom(c.CustomAttributes)
 	st.emitEvent(name, c, p)
 }

@@ -147,6 +147,7 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 	st.attrs.split = true
 	// Events are applied in time order (stable), so that attribute updates
 	// from events reach Braze in the order they happened.
+	st.res.Events = make([]braze.Event, 0, len(b.Events))
 	order, times := st.timeOrder()
 	for _, i := range order {
 		st.evIdx, st.evName, st.evTime = i, "", times[i]
@@ -154,8 +155,12 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 	}
 	st.evIdx, st.evName = -1, ""
 	st.res.Attributes = st.attrs.result()
-	sortByTime(st.res.Events, func(e *braze.Event) time.Time { return e.Time })
-	sortByTime(st.res.Purchases, func(p *braze.Purchase) time.Time { return p.Time })
+	if len(st.res.Events) == 0 {
+		st.res.Events = nil
+	}
+	// Stable sorts by time: objects of one event keep their order.
+	slices.SortStableFunc(st.res.Events, func(a, b braze.Event) int { return a.Time.Compare(b.Time) })
+	slices.SortStableFunc(st.res.Purchases, func(a, b braze.Purchase) int { return a.Time.Compare(b.Time) })
 	return st.res
 }
 
@@ -176,11 +181,6 @@ func (st *mapState) timeOrder() (order []int, times []time.Time) {
 	st.evIdx, st.evName = -1, ""
 	slices.SortStableFunc(order, func(a, b int) int { return times[a].Compare(times[b]) })
 	return order, times
-}
-
-// sortByTime sorts s by time, keeping the order of equal times.
-func sortByTime[T any](s []T, at func(*T) time.Time) {
-	slices.SortStableFunc(s, func(a, b T) int { return at(&a).Compare(at(&b)) })
 }
 
 func batchID(b *mparticle.Batch) string {

@@ -95,7 +95,8 @@ func (m *Mapper) UserAttributes(id braze.Identifier, set map[string]mparticle.At
 // batchUserAttributes applies the batch's user_attributes and
 // deleted_user_attributes.
 func (st *mapState) batchUserAttributes() {
-	for _, k := range sortedKeys(st.b.UserAttributes) {
+	var buf [32]string
+	for _, k := range sortedKeysInto(st.b.UserAttributes, buf[:0]) {
 		st.setUserAttribute(k, st.b.UserAttributes[k])
 	}
 	for _, k := range st.b.DeletedUserAttributes {
@@ -475,7 +476,8 @@ func (st *mapState) eventAttributeMappings(typeNum int, eventName string, attrs 
 	if st.m.byHash == nil && st.m.byName == nil {
 		return
 	}
-	for _, k := range sortedKeys(attrs) {
+	var buf [16]string
+	for _, k := range sortedKeysInto(attrs, buf[:0]) {
 		ms := st.m.byHash[KitAttributeHash(typeNum, eventName, k)]
 		if st.m.byName != nil {
 			ms = append(ms[:len(ms):len(ms)], st.m.byName[nameKey(eventName, k)]...)

@@ -18,3 +18,13 @@ func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 	slices.Sort(keys)
 	return keys
 }
+
+// sortedKeysInto is sortedKeys appending to buf, so that callers can keep
+// the keys of small maps on the stack.
+func sortedKeysInto[K cmp.Ordered, V any](m map[K]V, buf []K) []K {
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
+}

@@ -46,8 +46,6 @@ type props struct {
 	// nested: keys inside a nested object (bundled commerce), where "time"
 	// and "event_name" are allowed but "." and "$" are not.
 	nested bool
-	// own records keys set by setOwn.
-	own map[string]bool
 	// attr: custom user attributes, where "time" and "event_name" are
 	// ordinary names.
 	attr bool
@@ -118,27 +116,22 @@ func (p *props) set(orig, key string, v braze.Value) {
 }
 
 // setOwn stores a value the mapper itself produces (commerce fields,
-// session_id) under a known-good key. It replaces a custom attribute of the
-// same name (reported) and, silently, an earlier field of its own (a
-// product's Coupon Code replaces the order's, by design).
+// session_id) under a known-good key. Callers set their own fields before
+// any custom attribute, so a custom attribute of the same name is the one
+// dropped (by set); an earlier field of the mapper's own is replaced
+// silently (a product's Coupon Code replaces the order's, by design).
 func (p *props) setOwn(key string, v braze.Value) {
 	if p.m == nil {
 		p.m = make(map[string]braze.Value, 8)
 	}
-	if old, dup := p.m[key]; dup && !p.own[key] {
-		p.st.diag(Dropped, key, "custom attribute replaced by the field of the same name", old.String())
-	}
-	if p.own == nil {
-		p.own = make(map[string]bool, 8)
-	}
-	p.own[key] = true
 	p.m[key] = v
 }
 
 // addCustom adds every custom attribute of attrs, sorted by key, with one
 // leading "$" stripped from each key.
 func (p *props) addCustom(attrs map[string]mparticle.AttributeValue) {
-	for _, k := range sortedKeys(attrs) {
+	var buf [16]string
+	for _, k := range sortedKeysInto(attrs, buf[:0]) {
 		p.add(k, stripDollar(k), attrs[k])
 	}
 }

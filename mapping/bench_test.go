@@ -1,0 +1,95 @@
+package mapping
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// benchSettings turns on everything a realistic batch exercises.
+func benchSettings() Settings {
+	return Settings{
+		EnableTypeDetection:      true,
+		ForwardScreenViews:       true,
+		ForwardSessionEvents:     true,
+		AppIDs:                   map[string]string{"iOS": "braze-ios-app"},
+		SubscriptionGroupMapping: map[string]string{"newsletter": "9b2f6c2e-0000-4000-8000-000000000001"},
+		Now:                      func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) },
+	}
+}
+
+func loadBenchBatch(b *testing.B) ([]byte, *mparticle.Batch) {
+	b.Helper()
+	raw, err := os.ReadFile("testdata/bench/batch.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch, err := mparticle.DecodeBatch(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return raw, batch
+}
+
+// BenchmarkMap maps a realistic 20-event batch (sessions, screen views,
+// custom events, impressions, cart, checkout, purchase, attribute changes,
+// push registration).
+func BenchmarkMap(b *testing.B) {
+	_, batch := loadBenchBatch(b)
+	m, err := New(benchSettings())
+	if err != nil {
+		b.Fatal(err)
+	}
+	events := float64(len(batch.Events))
+	allocs := testing.AllocsPerRun(20, func() { _ = m.Map(batch) })
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		_ = m.Map(batch)
+	}
+	b.ReportMetric(events*float64(b.N)/time.Since(start).Seconds(), "events/s")
+	b.ReportMetric(allocs/events, "allocs/event")
+}
+
+// BenchmarkDecodeMapEncode is the forward path end to end: mParticle JSON
+// → mparticle.Batch → Map → /users/track JSON.
+func BenchmarkDecodeMapEncode(b *testing.B) {
+	raw, _ := loadBenchBatch(b)
+	m, err := New(benchSettings())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []byte
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		batch, err := mparticle.DecodeBatch(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := m.Map(batch)
+		req := res.TrackRequest()
+		out, err = req.AppendJSON(out[:0])
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGenericDecode decodes the same bytes into map[string]any, the
+// baseline of a generic pass-through.
+func BenchmarkGenericDecode(b *testing.B) {
+	raw, _ := loadBenchBatch(b)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var v map[string]any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
