@@ -2,6 +2,8 @@ package braze
 
 import (
 	"encoding/json"
+	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -192,4 +194,24 @@ func FuzzTrackRequestJSON(f *testing.F) {
 			t.Fatalf("own output does not decode: %v\n%s", err, body)
 		}
 	})
+}
+
+// The hand-made /users/track body of the Braze spec (§9) decodes into the
+// model, re-encodes to the same JSON, and validation finds exactly the
+// problem Braze reports for it: the second event has no identifier.
+func TestSpecExampleBody(t *testing.T) {
+	raw, err := os.ReadFile("testdata/spec_track_example.json")
+	require.NoError(t, err)
+	var r TrackRequest
+	require.NoError(t, json.Unmarshal(raw, &r))
+	assert.Equal(t, 4, r.Len())
+	out, err := json.Marshal(r)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(raw), string(out))
+
+	var errs ValidationErrors
+	require.True(t, errors.As(r.Validate(DefaultLimits()), &errs))
+	require.Len(t, errs, 1)
+	assert.Equal(t, InputEvents, errs[0].Array)
+	assert.Equal(t, 1, errs[0].Index)
 }
