@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/mparticle"
@@ -189,27 +190,92 @@ func (a *AudienceMapper) Map(ctx context.Context, msg *mparticle.AudienceMembers
 		return AudienceResult{}, errors.New("audience message: nil")
 	}
 	res := AudienceResult{MessageID: msg.ID}
+	if n := len(msg.UserProfiles); n > 0 {
+		// Attributes is a large struct: growing the slice by appends would
+		// copy it over and over.
+		res.Attributes = make([]braze.Attributes, 0, n)
+	}
+	var cache stringCache
 	for i := range msg.UserProfiles {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		if err := a.mapProfile(ctx, msg.ID, i, &msg.UserProfiles[i], &res); err != nil {
+		if err := a.mapProfile(ctx, msg.ID, i, &msg.UserProfiles[i], &res, &cache); err != nil {
 			return res, fmt.Errorf("user_profiles[%d]: %w", i, err)
 		}
 	}
 	return res, nil
 }
 
+// stringCache reuses, within one Map or ClearAudience call, the strings
+// every profile needs again: audience ids as strings and "In <Name>" keys.
+type stringCache struct {
+	ids  map[int64]string
+	keys map[string]string
+}
+
+// id returns id in decimal.
+func (c *stringCache) id(id int64) string {
+	if s, ok := c.ids[id]; ok {
+		return s
+	}
+	if c.ids == nil {
+		c.ids = make(map[int64]string)
+	}
+	s := strconv.FormatInt(id, 10)
+	c.ids[id] = s
+	return s
+}
+
+// idList formats ids as decimal strings (nil for none).
+func (c *stringCache) idList(ids []int64) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = c.id(id)
+	}
+	return out
+}
+
+// perSegmentKey returns "In " + name.
+func (c *stringCache) perSegmentKey(name string) string {
+	if k, ok := c.keys[name]; ok {
+		return k
+	}
+	if c.keys == nil {
+		c.keys = make(map[string]string)
+	}
+	k := PerSegmentAttributePrefix + name
+	c.keys[name] = k
+	return k
+}
+
 // membershipChange is one profile's net membership change: the last action
 // on an audience wins.
 type membershipChange struct {
+	// joined and left are the audience ids, in order of first appearance.
 	joined, left []int64
-	// names maps an audience id to its latest non-empty name.
-	names map[int64]string
+	// changes has one entry per audience, in order of first appearance.
+	changes []audienceChange
 }
 
+// audienceChange is the net change of one audience.
+type audienceChange struct {
+	id     int64
+	joined bool
+	// name is the latest non-empty name the message gave the audience.
+	name string
+}
+
+// linearScanMax is the number of audiences up to which collect finds an
+// audience by scanning (cheaper than a map for the usual handful); beyond
+// it, an index map keeps long lists linear.
+const linearScanMax = 16
+
 // mapProfile maps profile i into res.
-func (a *AudienceMapper) mapProfile(ctx context.Context, msgID string, i int, p *mparticle.UserProfile, res *AudienceResult) error {
+func (a *AudienceMapper) mapProfile(ctx context.Context, msgID string, i int, p *mparticle.UserProfile, res *AudienceResult, cache *stringCache) error {
 	diag := func(code DiagnosticCode, audience, key, reason, value string) {
 		res.Diagnostics = append(res.Diagnostics, Diagnostic{
 			BatchID: msgID, EventIndex: i, EventName: audience, Key: key,
@@ -252,7 +318,7 @@ func (a *AudienceMapper) mapProfile(ctx context.Context, msgID string, i int, p 
 	}
 	out.Identifier = id
 	if out.Custom == nil {
-		out.Custom = make(map[string]braze.Value)
+		out.Custom = make(map[string]braze.Value, 2+len(change.joined)+len(change.left))
 	}
 	setCustom := func(key string, v braze.Value, audience string) {
 		if _, clash := out.Custom[key]; clash {
@@ -284,10 +350,10 @@ func (a *AudienceMapper) mapProfile(ctx context.Context, msgID string, i int, p 
 			}
 		}
 		if f.Has(SegmentsAsArray) {
-			setCustom(SegmentMembershipArrayAttribute, braze.AddRemove(idStrings(change.joined), idStrings(change.left)), "")
+			setCustom(SegmentMembershipArrayAttribute, braze.AddRemove(cache.idList(change.joined), cache.idList(change.left)), "")
 		}
 		if f.Has(SegmentsPerAttribute) {
-			a.perSegment(change, setCustom, func(audience, reason string) { diag(Dropped, audience, "", reason, "") })
+			a.perSegment(change, cache, setCustom, func(audience, reason string) { diag(Dropped, audience, "", reason, "") })
 		}
 	}
 	if len(out.Custom) == 0 {
@@ -300,44 +366,62 @@ func (a *AudienceMapper) mapProfile(ctx context.Context, msgID string, i int, p 
 }
 
 // perSegment writes "In <Audience Name>" for every changed audience.
-func (a *AudienceMapper) perSegment(c membershipChange, set func(key string, v braze.Value, audience string), drop func(audience, reason string)) {
-	write := func(ids []int64, in bool) {
-		for _, aid := range ids {
-			name := c.names[aid]
-			if strings.TrimSpace(name) == "" {
-				drop("", fmt.Sprintf("audience %d has no name, so no \"In <Audience Name>\" attribute can be written", aid))
-				continue
-			}
-			key := PerSegmentAttributePrefix + name
-			if n := len([]rune(key)); n > maxAttributeKeyLength {
-				drop(shortValue(name), fmt.Sprintf("audience %d: attribute key \"In <Audience Name>\" would be %d characters, over Braze's limit of %d", aid, n, maxAttributeKeyLength))
-				continue
-			}
-			set(key, braze.Bool(in), name)
+func (a *AudienceMapper) perSegment(c membershipChange, cache *stringCache, set func(key string, v braze.Value, audience string), drop func(audience, reason string)) {
+	for _, ch := range c.changes {
+		if strings.TrimSpace(ch.name) == "" {
+			drop("", fmt.Sprintf("audience %d has no name, so no \"In <Audience Name>\" attribute can be written", ch.id))
+			continue
 		}
+		key := cache.perSegmentKey(ch.name)
+		if n := utf8.RuneCountInString(key); n > maxAttributeKeyLength {
+			drop(shortValue(ch.name), fmt.Sprintf("audience %d: attribute key \"In <Audience Name>\" would be %d characters, over Braze's limit of %d", ch.id, n, maxAttributeKeyLength))
+			continue
+		}
+		set(key, braze.Bool(ch.joined), ch.name)
 	}
-	write(c.joined, true)
-	write(c.left, false)
 }
 
 // collect walks p's audiences: the net membership change, and the user
 // attributes of attribute_update audiences (later updates win).
 func (a *AudienceMapper) collect(p *mparticle.UserProfile, drop func(audience, reason, value string)) (membershipChange, map[string]mparticle.AttributeValue, []string) {
-	c := membershipChange{names: make(map[int64]string, len(p.Audiences))}
-	state := make(map[int64]bool, len(p.Audiences)) // id → joined
-	var order []int64
+	c := membershipChange{changes: make([]audienceChange, 0, len(p.Audiences))}
+	var index map[int64]int // audience id → position in c.changes, once there are many
+	find := func(id int64) int {
+		if index != nil {
+			if i, ok := index[id]; ok {
+				return i
+			}
+			return -1
+		}
+		for i := range c.changes {
+			if c.changes[i].id == id {
+				return i
+			}
+		}
+		return -1
+	}
 	var set map[string]mparticle.AttributeValue
 	var deleted []string
 	for _, au := range p.Audiences {
-		if au.AudienceName != "" {
-			c.names[au.AudienceID] = au.AudienceName
-		}
 		switch au.Action {
 		case mparticle.AudienceAdd, mparticle.AudienceDelete:
-			if _, seen := state[au.AudienceID]; !seen {
-				order = append(order, au.AudienceID)
+			i := find(au.AudienceID)
+			if i < 0 {
+				i = len(c.changes)
+				c.changes = append(c.changes, audienceChange{id: au.AudienceID})
+				if index != nil {
+					index[au.AudienceID] = i
+				} else if len(c.changes) > linearScanMax {
+					index = make(map[int64]int, 2*len(c.changes))
+					for j, ch := range c.changes {
+						index[ch.id] = j
+					}
+				}
 			}
-			state[au.AudienceID] = au.Action == mparticle.AudienceAdd
+			c.changes[i].joined = au.Action == mparticle.AudienceAdd
+			if au.AudienceName != "" {
+				c.changes[i].name = au.AudienceName
+			}
 		case mparticle.AudienceAttributeUpdate:
 			for _, ua := range au.UserAttributes {
 				if ua.Key == "" {
@@ -374,11 +458,28 @@ func (a *AudienceMapper) collect(p *mparticle.UserProfile, drop func(audience, r
 			drop(au.AudienceName, fmt.Sprintf("audience %d: unknown action", au.AudienceID), string(au.Action))
 		}
 	}
-	for _, aid := range order {
-		if state[aid] {
-			c.joined = append(c.joined, aid)
-		} else {
-			c.left = append(c.left, aid)
+	if len(c.changes) > 0 {
+		// One backing array for both lists.
+		nj := 0
+		for _, ch := range c.changes {
+			if ch.joined {
+				nj++
+			}
+		}
+		ids := make([]int64, len(c.changes))
+		c.joined, c.left = ids[:0:nj], ids[nj:nj]
+		for _, ch := range c.changes {
+			if ch.joined {
+				c.joined = append(c.joined, ch.id)
+			} else {
+				c.left = append(c.left, ch.id)
+			}
+		}
+		if len(c.joined) == 0 {
+			c.joined = nil
+		}
+		if len(c.left) == 0 {
+			c.left = nil
 		}
 	}
 	return c, set, deleted
@@ -486,13 +587,17 @@ func (a *AudienceMapper) ClearAudience(ctx context.Context, audienceID int64, na
 		return AudienceResult{}, fmt.Errorf("membership store: %w", err)
 	}
 	var res AudienceResult
-	change := membershipChange{left: []int64{audienceID}, names: map[int64]string{audienceID: name}}
+	if len(members) > 0 {
+		res.Attributes = make([]braze.Attributes, 0, len(members))
+	}
+	var cache stringCache
+	change := membershipChange{left: []int64{audienceID}, changes: []audienceChange{{id: audienceID, name: name}}}
 	for _, key := range members {
 		full, err := a.settings.Store.Apply(ctx, key, nil, change.left)
 		if err != nil {
 			return res, fmt.Errorf("membership store: user %q: %w", key, err)
 		}
-		out := braze.Attributes{Identifier: braze.ExternalID(key), Custom: make(map[string]braze.Value, 2)}
+		out := braze.Attributes{Identifier: braze.ExternalID(key), Custom: make(map[string]braze.Value, 3)}
 		if f.Has(SegmentsAsString) {
 			s := joinIDs(full)
 			if len(s) > MaxSegmentMembershipLength {
@@ -504,10 +609,10 @@ func (a *AudienceMapper) ClearAudience(ctx context.Context, audienceID int64, na
 			}
 		}
 		if f.Has(SegmentsAsArray) {
-			out.Custom[SegmentMembershipArrayAttribute] = braze.AddRemove(nil, idStrings(change.left))
+			out.Custom[SegmentMembershipArrayAttribute] = braze.AddRemove(nil, cache.idList(change.left))
 		}
 		if f.Has(SegmentsPerAttribute) {
-			a.perSegment(change, func(k string, v braze.Value, _ string) { out.Custom[k] = v }, func(audience, reason string) {
+			a.perSegment(change, &cache, func(k string, v braze.Value, _ string) { out.Custom[k] = v }, func(audience, reason string) {
 				res.Diagnostics = append(res.Diagnostics, Diagnostic{EventIndex: -1, EventName: audience, Code: Dropped, Reason: reason})
 			})
 		}
@@ -528,16 +633,4 @@ func joinIDs(ids []int64) string {
 		b = strconv.AppendInt(b, id, 10)
 	}
 	return string(b)
-}
-
-// idStrings formats ids as decimal strings (nil for none).
-func idStrings(ids []int64) []string {
-	if len(ids) == 0 {
-		return nil
-	}
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = strconv.FormatInt(id, 10)
-	}
-	return out
 }

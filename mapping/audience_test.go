@@ -179,3 +179,30 @@ func TestAudienceMapConcurrent(t *testing.T) {
 		assert.Equal(t, "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19", m[SegmentMembershipAttribute])
 	}
 }
+
+// Many audiences in one profile, with repeats: the last action per audience
+// wins whether collect scans or indexes.
+func TestAudienceManyChangesLastWins(t *testing.T) {
+	am, err := NewAudienceMapper(AudienceSettings{SendSegmentsAs: SegmentsAsString | SegmentsAsArray | SegmentsPerAttribute}, nil)
+	require.NoError(t, err)
+	var auds []mparticle.Audience
+	for i := range 30 {
+		auds = append(auds, join(int64(i), fmt.Sprint("A", i)))
+	}
+	for i := 0; i < 30; i += 2 {
+		auds = append(auds, leave(int64(i), "")) // no name: the earlier one is kept
+	}
+	auds = append(auds, join(4, "A4 renamed"))
+	res, err := am.Map(context.Background(), audienceMessage("m", customerProfile("c", auds...)))
+	require.NoError(t, err)
+	require.Len(t, res.Attributes, 1)
+	m := customJSON(t, res.Attributes[0])
+	assert.Equal(t, "1,3,4,5,7,9,11,13,15,17,19,21,23,25,27,29", m[SegmentMembershipAttribute])
+	arr := m[SegmentMembershipArrayAttribute].(map[string]any)
+	assert.Len(t, arr["add"], 16)
+	assert.Len(t, arr["remove"], 14)
+	assert.Equal(t, false, m["In A0"])
+	assert.Equal(t, true, m["In A1"])
+	assert.Equal(t, true, m["In A4 renamed"])
+	assert.NotContains(t, m, "In A4")
+}
