@@ -188,10 +188,10 @@ func NewCurrentsForwarder(cfg CurrentsConfig) (*CurrentsForwarder, error) {
 	f := &CurrentsForwarder{
 		mapper:     mapping.NewCurrentsMapper(cfg.Mapping),
 		uploaders:  uploaders,
-		capacity:   orDefault(cfg.QueueSize, DefaultCurrentsQueueSize),
-		uploadSize: orDefault(cfg.UploadSize, DefaultCurrentsUploadSize),
-		minBackoff: orDefault(cfg.MinBackoff, DefaultCurrentsMinBackoff),
-		maxBackoff: orDefault(cfg.MaxBackoff, DefaultCurrentsMaxBackoff),
+		capacity:   currentsOrDefault(cfg.QueueSize, DefaultCurrentsQueueSize),
+		uploadSize: currentsOrDefault(cfg.UploadSize, DefaultCurrentsUploadSize),
+		minBackoff: currentsOrDefault(cfg.MinBackoff, DefaultCurrentsMinBackoff),
+		maxBackoff: currentsOrDefault(cfg.MaxBackoff, DefaultCurrentsMaxBackoff),
 		onFailure:  cfg.OnFailure,
 		log:        cfg.Logger,
 		clock:      clock.OrReal(cfg.Clock),
@@ -222,7 +222,7 @@ func validCurrentsFeed(feed mapping.CurrentsFeed) bool {
 	return false
 }
 
-func orDefault[T int | time.Duration](v, def T) T {
+func currentsOrDefault[T int | time.Duration](v, def T) T {
 	if v == 0 {
 		return def
 	}
@@ -313,7 +313,7 @@ func (f *CurrentsForwarder) deliver(feed mapping.CurrentsFeed, pending []*mparti
 		err := up.BulkUpload(f.ctx, pending)
 		retry, given := f.sortOut(pending, err)
 		var isolate []*mparticle.Batch
-		if len(pending) > 1 && len(given) > 1 && refusedTogether(given) {
+		if len(pending) > 1 && len(given) > 1 && currentsRefusedTogether(given) {
 			// mParticle refused a whole request, which one bad batch can
 			// cause: send those batches one by one so that only the
 			// culprits fail, not their neighbours.
@@ -336,7 +336,7 @@ func (f *CurrentsForwarder) deliver(feed mapping.CurrentsFeed, pending []*mparti
 		if len(retry) == 0 {
 			return
 		}
-		wait := max(f.backoff(attempt), retryAfter(err, f.maxBackoff))
+		wait := max(f.backoff(attempt), currentsRetryAfter(err, f.maxBackoff))
 		f.log.LogAttrs(f.ctx, slog.LevelWarn, "currents delivery failed; retrying",
 			slog.String("feed", string(feed)), slog.Int("batches", len(retry)),
 			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("error", err.Error()))
@@ -357,10 +357,10 @@ func (f *CurrentsForwarder) deliver(feed mapping.CurrentsFeed, pending []*mparti
 	}
 }
 
-// refusedTogether reports whether the failures all come from one refused
+// currentsRefusedTogether reports whether the failures all come from one refused
 // request (the same error value), as opposed to batches refused one by one
 // (too large, nil).
-func refusedTogether(given []givenUp) bool {
+func currentsRefusedTogether(given []currentsGivenUp) bool {
 	var api *mparticle.APIError
 	if !errors.As(given[0].err, &api) {
 		return false
@@ -373,9 +373,9 @@ func refusedTogether(given []givenUp) bool {
 	return true
 }
 
-// retryAfter returns the longest Retry-After mParticle asked for in err
+// currentsRetryAfter returns the longest Retry-After mParticle asked for in err
 // (one the client did not wait out itself), capped at limit.
-func retryAfter(err error, limit time.Duration) time.Duration {
+func currentsRetryAfter(err error, limit time.Duration) time.Duration {
 	var longest time.Duration
 	var bulk *mparticle.BulkError
 	if errors.As(err, &bulk) {
@@ -394,14 +394,14 @@ func retryAfter(err error, limit time.Duration) time.Duration {
 	return min(longest, limit)
 }
 
-type givenUp struct {
+type currentsGivenUp struct {
 	batch *mparticle.Batch
 	err   error
 }
 
 // sortOut splits the batches of a failed upload into those to retry and
 // those that can never be delivered (refused as invalid or too large).
-func (f *CurrentsForwarder) sortOut(batches []*mparticle.Batch, err error) (retry []*mparticle.Batch, given []givenUp) {
+func (f *CurrentsForwarder) sortOut(batches []*mparticle.Batch, err error) (retry []*mparticle.Batch, given []currentsGivenUp) {
 	if err == nil {
 		return nil, nil
 	}
@@ -415,7 +415,7 @@ func (f *CurrentsForwarder) sortOut(batches []*mparticle.Batch, err error) (retr
 			continue
 		}
 		if currentsPermanent(fb.Err) {
-			given = append(given, givenUp{batches[fb.Index], fb.Err})
+			given = append(given, currentsGivenUp{batches[fb.Index], fb.Err})
 		} else {
 			retry = append(retry, batches[fb.Index])
 		}

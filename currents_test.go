@@ -40,9 +40,9 @@ type currentsRig struct {
 	failed []*mparticle.Batch
 }
 
-// newMParticleClient returns a client for fake; retries are the
+// newCurrentsMPClient returns a client for fake; retries are the
 // forwarder's business in these tests, so the client's own are off.
-func newMParticleClient(t testing.TB, fake *mparticletest.Server) *mparticle.Client {
+func newCurrentsMPClient(t testing.TB, fake *mparticletest.Server) *mparticle.Client {
 	t.Helper()
 	c, err := mparticle.NewClient(fake.Key(), fake.Secret(),
 		mparticle.WithBaseURL(fake.URL()), mparticle.WithAllowHTTP(),
@@ -58,7 +58,7 @@ func newCurrentsRig(t testing.TB, cfg mpbraze.CurrentsConfig) *currentsRig {
 	r := &currentsRig{fake: mparticletest.NewServer()}
 	t.Cleanup(r.fake.Close)
 	if cfg.Client == nil && len(cfg.Feeds) == 0 {
-		c := newMParticleClient(t, r.fake)
+		c := newCurrentsMPClient(t, r.fake)
 		r.clients = append(r.clients, c)
 		cfg.Client = c
 	}
@@ -113,9 +113,9 @@ func (r *currentsRig) drain(t testing.TB) {
 	require.NoError(t, r.fwd.Close(ctx))
 }
 
-// received returns the recorded batches decoded, keyed by source_message_id
+// currentsReceived returns the recorded batches decoded, keyed by source_message_id
 // of their one event.
-func received(t testing.TB, fake *mparticletest.Server) map[string]*mparticle.Batch {
+func currentsReceived(t testing.TB, fake *mparticletest.Server) map[string]*mparticle.Batch {
 	t.Helper()
 	out := map[string]*mparticle.Batch{}
 	for _, rb := range fake.Batches() {
@@ -130,14 +130,14 @@ func received(t testing.TB, fake *mparticletest.Server) map[string]*mparticle.Ba
 	return out
 }
 
-func readBody(t testing.TB, path string) []byte {
+func currentsBody(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return b
 }
 
-func eventName(b *mparticle.Batch) string {
+func currentsEventName(b *mparticle.Batch) string {
 	if ce, ok := b.Events[0].Data.(*mparticle.CustomEvent); ok {
 		return ce.EventName
 	}
@@ -148,14 +148,14 @@ func eventName(b *mparticle.Batch) string {
 // mParticle fake recorded.
 func TestCurrentsEndToEndFixture(t *testing.T) {
 	r := newCurrentsRig(t, mpbraze.CurrentsConfig{})
-	require.Equal(t, http.StatusOK, r.post(t, readBody(t, "braze/currents/testdata/fixture_custom_http.json")))
+	require.Equal(t, http.StatusOK, r.post(t, currentsBody(t, "braze/currents/testdata/fixture_custom_http.json")))
 	r.drain(t)
 
-	got := received(t, r.fake)
+	got := currentsReceived(t, r.fake)
 	require.Len(t, got, 2)
 	send := got["1d6f0a3e-8c2b-4f71-9e55-3b7a2c9d0e14"]
 	require.NotNil(t, send)
-	assert.Equal(t, "Email Sends", eventName(send))
+	assert.Equal(t, "Email Sends", currentsEventName(send))
 	assert.Equal(t, "cust-88412", send.UserIdentities.CustomerID)
 	assert.Equal(t, "ada.river@example.org", send.UserIdentities.Email)
 	assert.Equal(t, mparticle.EnvironmentProduction, send.Environment)
@@ -165,7 +165,7 @@ func TestCurrentsEndToEndFixture(t *testing.T) {
 
 	open := got["4e8a2b6c-0d1f-4a3e-b5c7-9d2f4a6b8c0e"]
 	require.NotNil(t, open)
-	assert.Equal(t, "Push Notification Opens", eventName(open))
+	assert.Equal(t, "Push Notification Opens", currentsEventName(open))
 	require.NotNil(t, open.DeviceInfo)
 	assert.Equal(t, mparticle.PlatformIOS, open.DeviceInfo.Platform)
 	assert.Equal(t, "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b", open.DeviceInfo.IOSIDFV)
@@ -179,7 +179,7 @@ func TestCurrentsEndToEndFixture(t *testing.T) {
 // each recorded batch, with behaviour events both skipped (default) and
 // included.
 func TestCurrentsEndToEndEveryFamily(t *testing.T) {
-	body := readBody(t, "braze/currents/testdata/all_families.json")
+	body := currentsBody(t, "braze/currents/testdata/all_families.json")
 	events, err := currents.DecodeBody(body)
 	require.NoError(t, err)
 
@@ -188,7 +188,7 @@ func TestCurrentsEndToEndEveryFamily(t *testing.T) {
 			r := newCurrentsRig(t, mpbraze.CurrentsConfig{Mapping: mapping.CurrentsOptions{IncludeBehaviors: include}})
 			require.Equal(t, http.StatusOK, r.post(t, body))
 			r.drain(t)
-			got := received(t, r.fake)
+			got := currentsReceived(t, r.fake)
 			assert.Empty(t, r.fake.Rejected())
 			behaviors := 0
 			for _, ev := range events {
@@ -207,7 +207,7 @@ func TestCurrentsEndToEndEveryFamily(t *testing.T) {
 				if ev.Type == currents.Uninstall {
 					want = string(mparticle.EventUninstall)
 				}
-				assert.Equal(t, want, eventName(b))
+				assert.Equal(t, want, currentsEventName(b))
 				assert.Equal(t, "cust-88412", b.UserIdentities.CustomerID, ev.Type)
 				assert.Equal(t, ev.UnixMilli(), b.Events[0].Data.Common().TimestampUnixtimeMS, ev.Type)
 				assert.True(t, mapping.IsFromBrazeCurrents(b), "%s carries the loop-guard mark on the wire", ev.Type)
@@ -233,7 +233,7 @@ func TestCurrentsEndToEndEveryFamily(t *testing.T) {
 // the forward path's mapper: no Braze objects come out.
 func TestCurrentsLoopGuardEndToEnd(t *testing.T) {
 	r := newCurrentsRig(t, mpbraze.CurrentsConfig{Mapping: mapping.CurrentsOptions{IncludeBehaviors: true}})
-	require.Equal(t, http.StatusOK, r.post(t, readBody(t, "braze/currents/testdata/all_families.json")))
+	require.Equal(t, http.StatusOK, r.post(t, currentsBody(t, "braze/currents/testdata/all_families.json")))
 	r.drain(t)
 	m, err := mapping.New(mapping.Settings{})
 	require.NoError(t, err)
@@ -255,7 +255,7 @@ func TestCurrentsSkipsUsersWithoutExternalID(t *testing.T) {
 	  {"event_type":"users.messages.email.Open","id":"known-1","time":1714600001,"user":{"external_user_id":"cust-1"}}]}`
 	require.Equal(t, http.StatusOK, r.post(t, []byte(body)), "skipped events are still acknowledged")
 	r.drain(t)
-	got := received(t, r.fake)
+	got := currentsReceived(t, r.fake)
 	assert.Len(t, got, 1)
 	assert.Contains(t, got, "known-1")
 	assert.Equal(t, uint64(1), r.fwd.Stats().Skipped)
@@ -274,14 +274,14 @@ func TestCurrentsSurvivesOutage(t *testing.T) {
 		mparticletest.RateLimited(-1),
 		mparticletest.ServerError(http.StatusServiceUnavailable),
 	)
-	body := readBody(t, "braze/currents/testdata/all_families.json")
+	body := currentsBody(t, "braze/currents/testdata/all_families.json")
 	events, err := currents.DecodeBody(body)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, r.post(t, body))
-	require.Equal(t, http.StatusOK, r.post(t, readBody(t, "braze/currents/testdata/fixture_custom_http.json")))
+	require.Equal(t, http.StatusOK, r.post(t, currentsBody(t, "braze/currents/testdata/fixture_custom_http.json")))
 	r.drain(t)
 
-	got := received(t, r.fake)
+	got := currentsReceived(t, r.fake)
 	for _, ev := range events {
 		assert.Contains(t, got, ev.ID, "%s lost in the outage", ev.Type)
 	}
@@ -306,7 +306,7 @@ func TestCurrentsQueueFullThenRetrySucceeds(t *testing.T) {
 	r := newCurrentsRig(t, mpbraze.CurrentsConfig{QueueSize: 2, Clock: clk})
 	// The fixture's two events go to two feeds (Unbound, iOS): fail both.
 	r.fake.InjectNext(mparticletest.ServerError(http.StatusServiceUnavailable), mparticletest.ServerError(http.StatusServiceUnavailable))
-	require.Equal(t, http.StatusOK, r.post(t, readBody(t, "braze/currents/testdata/fixture_custom_http.json")), "2 batches fit in a queue of 2")
+	require.Equal(t, http.StatusOK, r.post(t, currentsBody(t, "braze/currents/testdata/fixture_custom_http.json")), "2 batches fit in a queue of 2")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, clk.WaitForWaiters(ctx, 2), "both workers wait out their backoff")
@@ -323,7 +323,7 @@ func TestCurrentsQueueFullThenRetrySucceeds(t *testing.T) {
 	}
 	require.Equal(t, http.StatusOK, r.post(t, late), "Braze's retry is accepted")
 	r.drain(t)
-	got := received(t, r.fake)
+	got := currentsReceived(t, r.fake)
 	assert.Len(t, got, 3)
 	assert.Contains(t, got, "late-1")
 }
@@ -334,13 +334,13 @@ func TestCurrentsQueueFullThenRetrySucceeds(t *testing.T) {
 func TestCurrentsPermanentFailureIsReported(t *testing.T) {
 	r := newCurrentsRig(t, mpbraze.CurrentsConfig{UploadSize: 1})
 	r.fake.InjectNext(mparticletest.Respond(http.StatusBadRequest, `{"errors":[{"code":"BAD_REQUEST","message":"nope"}]}`))
-	require.Equal(t, http.StatusOK, r.post(t, readBody(t, "braze/currents/testdata/fixture_custom_http.json")))
+	require.Equal(t, http.StatusOK, r.post(t, currentsBody(t, "braze/currents/testdata/fixture_custom_http.json")))
 	r.drain(t)
 	st := r.fwd.Stats()
 	assert.Equal(t, uint64(1), st.Failed)
 	assert.Equal(t, uint64(1), st.Delivered)
 	require.Len(t, r.failed, 1)
-	assert.Len(t, received(t, r.fake), 1)
+	assert.Len(t, currentsReceived(t, r.fake), 1)
 }
 
 // TestCurrentsCloseGivesUp: when Close's context ends during an outage, the
@@ -349,7 +349,7 @@ func TestCurrentsCloseGivesUp(t *testing.T) {
 	clk := clock.NewManual(time.Unix(1714600000, 0))
 	r := newCurrentsRig(t, mpbraze.CurrentsConfig{Clock: clk})
 	r.fake.InjectNext(mparticletest.ServerError(http.StatusServiceUnavailable), mparticletest.ServerError(http.StatusServiceUnavailable))
-	require.Equal(t, http.StatusOK, r.post(t, readBody(t, "braze/currents/testdata/fixture_custom_http.json")))
+	require.Equal(t, http.StatusOK, r.post(t, currentsBody(t, "braze/currents/testdata/fixture_custom_http.json")))
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
 	require.NoError(t, clk.WaitForWaiters(wctx, 2))
@@ -380,13 +380,13 @@ func TestCurrentsPerPlatformFeeds(t *testing.T) {
 		fake := mparticletest.NewServer(mparticletest.WithCredentials("key-"+string(feed), "secret-"+string(feed)))
 		t.Cleanup(fake.Close)
 		fakes[feed] = fake
-		c := newMParticleClient(t, fake)
+		c := newCurrentsMPClient(t, fake)
 		clients = append(clients, c)
 		feeds[feed] = c
 	}
 	r := newCurrentsRig(t, mpbraze.CurrentsConfig{Feeds: feeds, Mapping: mapping.CurrentsOptions{IncludeBehaviors: true}})
 	r.clients = clients
-	body := readBody(t, "braze/currents/testdata/all_families.json")
+	body := currentsBody(t, "braze/currents/testdata/all_families.json")
 	events, err := currents.DecodeBody(body)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, r.post(t, body))
@@ -394,7 +394,7 @@ func TestCurrentsPerPlatformFeeds(t *testing.T) {
 
 	total := 0
 	for feed, fake := range fakes {
-		got := received(t, fake)
+		got := currentsReceived(t, fake)
 		total += len(got)
 		for _, ev := range events {
 			if _, ok := got[ev.ID]; ok {
@@ -403,17 +403,17 @@ func TestCurrentsPerPlatformFeeds(t *testing.T) {
 		}
 	}
 	assert.Equal(t, len(events), total)
-	assert.NotEmpty(t, received(t, fakes[mapping.FeedIOS]))
-	assert.NotEmpty(t, received(t, fakes[mapping.FeedAndroid]))
-	assert.NotEmpty(t, received(t, fakes[mapping.FeedWeb]))
-	assert.NotEmpty(t, received(t, fakes[mapping.FeedUnbound]))
+	assert.NotEmpty(t, currentsReceived(t, fakes[mapping.FeedIOS]))
+	assert.NotEmpty(t, currentsReceived(t, fakes[mapping.FeedAndroid]))
+	assert.NotEmpty(t, currentsReceived(t, fakes[mapping.FeedWeb]))
+	assert.NotEmpty(t, currentsReceived(t, fakes[mapping.FeedUnbound]))
 	assert.Empty(t, r.fake.Batches(), "the default client is not used when every feed has its own")
 }
 
 func TestCurrentsConfigValidation(t *testing.T) {
 	fake := mparticletest.NewServer()
 	defer fake.Close()
-	c := newMParticleClient(t, fake)
+	c := newCurrentsMPClient(t, fake)
 	cases := map[string]mpbraze.CurrentsConfig{
 		"Client":     {},
 		"Feeds[iOS]": {Feeds: map[mapping.CurrentsFeed]mpbraze.CurrentsUploader{mapping.FeedIOS: nil}},
@@ -547,11 +547,11 @@ func TestCurrentsForwarderLeavesNoGoroutines(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	fake := mparticletest.NewServer()
 	defer fake.Close()
-	client := newMParticleClient(t, fake)
+	client := newCurrentsMPClient(t, fake)
 	defer client.CloseIdleConnections()
 	fwd, err := mpbraze.NewCurrentsForwarder(mpbraze.CurrentsConfig{Client: client})
 	require.NoError(t, err)
-	events, err := currents.DecodeBody(readBody(t, "braze/currents/testdata/all_families.json"))
+	events, err := currents.DecodeBody(currentsBody(t, "braze/currents/testdata/all_families.json"))
 	require.NoError(t, err)
 	require.NoError(t, fwd.Accept(context.Background(), events))
 	require.NoError(t, fwd.Close(context.Background()))
@@ -570,7 +570,7 @@ func TestCurrentsRefusedRequestIsIsolated(t *testing.T) {
 	  {"event_type":"users.messages.email.Open","id":"iso-3","time":1714600002,"user":{"external_user_id":"cust-3"}}]}`
 	require.Equal(t, http.StatusOK, r.post(t, []byte(body)))
 	r.drain(t)
-	got := received(t, r.fake)
+	got := currentsReceived(t, r.fake)
 	assert.Len(t, got, 3, "the refusal was not the batches' fault: all delivered one by one")
 	st := r.fwd.Stats()
 	assert.Equal(t, uint64(3), st.Delivered)
@@ -588,5 +588,5 @@ func TestCurrentsHonoursRetryAfter(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.post(t, []byte(body)))
 	r.drain(t)
 	assert.Contains(t, clk.Sleeps(), 7*time.Second)
-	assert.Len(t, received(t, r.fake), 1)
+	assert.Len(t, currentsReceived(t, r.fake), 1)
 }
