@@ -23,7 +23,7 @@ func currentsEvents(t testing.TB, name string) []currents.Event {
 	return events
 }
 
-func batchJSON(t testing.TB, b *mparticle.Batch) string {
+func currentsBatchJSON(t testing.TB, b *mparticle.Batch) string {
 	t.Helper()
 	out, err := json.Marshal(b)
 	require.NoError(t, err)
@@ -38,7 +38,7 @@ func TestCurrentsEmailOpenGolden(t *testing.T) {
 	require.False(t, skipped)
 	want, err := os.ReadFile("testdata/currents/email_open.golden.json")
 	require.NoError(t, err)
-	assert.JSONEq(t, string(want), batchJSON(t, b))
+	assert.JSONEq(t, string(want), currentsBatchJSON(t, b))
 	assert.True(t, IsFromBrazeCurrents(b))
 }
 
@@ -68,19 +68,19 @@ func TestCurrentsFixture(t *testing.T) {
 	      "dispatch_id": "65f0c1a2b3c4d5e6f7a8b9d1",
 	      "send_id": "spring-restock-0501",
 	      "from_domain": "mail.example.org"},
-	    "custom_flags": {"mpbraze_origin": "braze_currents"}}}]}`, batchJSON(t, send.Batch))
+	    "custom_flags": {"mpbraze_origin": "braze_currents"}}}]}`, currentsBatchJSON(t, send.Batch))
 
 	open := res.Batches[1]
 	assert.Equal(t, FeedIOS, open.Feed)
 	assert.Equal(t, 1, open.Index)
-	got := batchJSON(t, open.Batch)
+	got := currentsBatchJSON(t, open.Batch)
 	assert.JSONEq(t, `{"platform": "iOS", "os_version": "17.4", "device_model": "iPhone15,2",
 	  "ios_idfv": "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b", "limit_ad_tracking": true}`,
-		jsonField(t, got, "device_info"))
-	data := jsonField(t, jsonIndex(t, jsonField(t, got, "events"), 0), "data")
-	assert.JSONEq(t, `"Push Notification Opens"`, jsonField(t, data, "event_name"))
-	attrs := jsonField(t, data, "custom_attributes")
-	assert.JSONEq(t, `"deep_link"`, jsonField(t, attrs, "button_action_type"))
+		currentsJSONField(t, got, "device_info"))
+	data := currentsJSONField(t, currentsJSONIndex(t, currentsJSONField(t, got, "events"), 0), "data")
+	assert.JSONEq(t, `"Push Notification Opens"`, currentsJSONField(t, data, "event_name"))
+	attrs := currentsJSONField(t, data, "custom_attributes")
+	assert.JSONEq(t, `"deep_link"`, currentsJSONField(t, attrs, "button_action_type"))
 	for _, moved := range []string{"platform", "os_version", "device_model", "ad_tracking_enabled"} {
 		assert.NotContains(t, attrs, `"`+moved+`"`, "device properties live in device_info only")
 	}
@@ -134,11 +134,11 @@ func TestCurrentsEveryFamily(t *testing.T) {
 	assert.Zero(t, all.Skipped)
 	for _, cb := range all.Batches {
 		if events[cb.Index].Type == currents.CustomEvent {
-			got := batchJSON(t, cb.Batch)
-			attrs := jsonField(t, jsonField(t, jsonIndex(t, jsonField(t, got, "events"), 0), "data"), "custom_attributes")
+			got := currentsBatchJSON(t, cb.Batch)
+			attrs := currentsJSONField(t, currentsJSONField(t, currentsJSONIndex(t, currentsJSONField(t, got, "events"), 0), "data"), "custom_attributes")
 			assert.JSONEq(t, `"{\"channel\":\"sms\",\"item_count\":4,\"gift\":true,\"tags\":[\"outdoor\",\"books\"]}"`,
-				jsonField(t, attrs, "custom_properties"), "nested values become JSON strings")
-			assert.JSONEq(t, `"Wishlist Shared"`, jsonField(t, attrs, "name"))
+				currentsJSONField(t, attrs, "custom_properties"), "nested values become JSON strings")
+			assert.JSONEq(t, `"Wishlist Shared"`, currentsJSONField(t, attrs, "name"))
 		}
 	}
 }
@@ -161,7 +161,7 @@ func TestCurrentsDeviceIDsAndAdIDs(t *testing.T) {
 	assert.False(t, lat)
 	dev, _ := b.Events[0].Data.Common().CustomAttributes[attrDeviceID].Str()
 	assert.Equal(t, "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b", dev, "kept as an attribute instead")
-	assert.Equal(t, FeedAndroid, CurrentsFeedOf(ptr(byType[currents.PushSend])))
+	assert.Equal(t, FeedAndroid, CurrentsFeedOf(currentsPtr(byType[currents.PushSend])))
 
 	b, _ = CurrentsToBatch(byType[currents.ContentCardClick], CurrentsOptions{})
 	assert.Equal(t, "EA7583CD-A667-48BC-B806-42ECB2B48606", b.DeviceInfo.IOSAdvertisingID)
@@ -169,7 +169,7 @@ func TestCurrentsDeviceIDsAndAdIDs(t *testing.T) {
 
 	b, _ = CurrentsToBatch(byType[currents.InAppClick], CurrentsOptions{})
 	assert.Equal(t, mparticle.PlatformWeb, b.DeviceInfo.Platform)
-	assert.Equal(t, FeedWeb, CurrentsFeedOf(ptr(byType[currents.InAppClick])))
+	assert.Equal(t, FeedWeb, CurrentsFeedOf(currentsPtr(byType[currents.InAppClick])))
 
 	ev := currents.Event{Type: currents.PushSend, ID: "x", User: currents.User{ExternalUserID: "u"},
 		Properties: currents.Properties{"ad_id": json.RawMessage(`"zz"`), "ad_id_type": json.RawMessage(`"new_ad_id"`), "platform": json.RawMessage(`"roku"`)}}
@@ -181,7 +181,7 @@ func TestCurrentsDeviceIDsAndAdIDs(t *testing.T) {
 	assert.Equal(t, FeedUnbound, CurrentsFeedOf(&ev))
 }
 
-func ptr[T any](v T) *T { return &v }
+func currentsPtr[T any](v T) *T { return &v }
 
 func TestCurrentsUninstall(t *testing.T) {
 	ev := currents.Event{Type: currents.Uninstall, ID: "u-1", Time: 1714603900,
@@ -194,7 +194,7 @@ func TestCurrentsUninstall(t *testing.T) {
 	  "device_info":{"platform":"iOS","ios_idfv":"idfv-1"},
 	  "events":[{"event_type":"uninstall","data":{"source_message_id":"u-1","timestamp_unixtime_ms":1714603900000,
 	    "custom_attributes":{"source_request_id":"u-1","app_id":"app"},
-	    "custom_flags":{"mpbraze_origin":"braze_currents"}}}]}`, batchJSON(t, b))
+	    "custom_flags":{"mpbraze_origin":"braze_currents"}}}]}`, currentsBatchJSON(t, b))
 	assert.True(t, IsFromBrazeCurrents(b))
 }
 
@@ -269,7 +269,7 @@ func TestCurrentsLoopGuard(t *testing.T) {
 		assert.True(t, out.Skipped)
 
 		var back mparticle.Batch
-		require.NoError(t, json.Unmarshal([]byte(batchJSON(t, cb.Batch)), &back))
+		require.NoError(t, json.Unmarshal([]byte(currentsBatchJSON(t, cb.Batch)), &back))
 		out = m.Map(&back)
 		assert.Zero(t, out.Len(), "after a JSON round trip: %s", events[cb.Index].Type)
 		require.NotEmpty(t, out.Diagnostics)
@@ -277,7 +277,7 @@ func TestCurrentsLoopGuard(t *testing.T) {
 	}
 }
 
-func jsonField(t testing.TB, obj, key string) string {
+func currentsJSONField(t testing.TB, obj, key string) string {
 	t.Helper()
 	var m map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal([]byte(obj), &m))
@@ -286,7 +286,7 @@ func jsonField(t testing.TB, obj, key string) string {
 	return string(v)
 }
 
-func jsonIndex(t testing.TB, arr string, i int) string {
+func currentsJSONIndex(t testing.TB, arr string, i int) string {
 	t.Helper()
 	var a []json.RawMessage
 	require.NoError(t, json.Unmarshal([]byte(arr), &a))
