@@ -164,7 +164,8 @@ type Decoder struct {
 	rerr   error
 	line   int // line number of buf[start]
 	index  int
-	mode   int // 0 unknown, 1 array, 2 sequence, 3 done
+	mode   int // modeUnknown, modeArray, modeSeq, modeDone
+	max    int // largest value buffered; 0 means DefaultMaxValueBytes
 	failed error
 }
 
@@ -179,11 +180,13 @@ const (
 )
 
 // Next returns the next batch, or io.EOF when the stream is exhausted. A
-// decode error names the batch index and the line it starts on; after a
-// syntax error the stream cannot be resynchronised and Next keeps returning
-// that error. A batch that is valid JSON but does not fit the model (a
-// string where an integer belongs, say) is reported without ending the
-// stream: the following call continues with the next batch.
+// decode error is a *DecodeError naming the batch index and the line the
+// batch starts on. A batch that is malformed inside its braces, or does not
+// fit the model (a string where an integer belongs, say), is reported
+// without ending the stream: the following call continues with the next
+// batch. Input that cannot be split into values (a truncated batch, a bare
+// scalar, a missing comma between array elements) or a read error ends the
+// stream: Next keeps returning that error.
 func (dec *Decoder) Next() (*Batch, error) {
 	if dec.failed != nil {
 		return nil, dec.failed
@@ -227,6 +230,11 @@ func (dec *Decoder) Next() (*Batch, error) {
 				switch c {
 				case ',':
 					dec.consume(1)
+					if _, ok, err := dec.peekByte(); err != nil {
+						return nil, dec.fail(err)
+					} else if !ok {
+						return nil, dec.fail(dec.syntax("unexpected end of input in array of batches"))
+					}
 				case ']':
 					dec.consume(1)
 					dec.mode = modeDone
@@ -322,39 +330,93 @@ func (dec *Decoder) peekByte() (byte, bool, error) {
 	}
 }
 
-// value frames the next JSON value, reading more input until it is
-// complete, then decodes it as a batch.
+// DefaultMaxValueBytes is the default limit on one value read by a
+// Decoder (see SetMaxValueBytes): far above the Events API's 128 KB batch
+// limit, but a bound on memory for a hostile or corrupt stream.
+const DefaultMaxValueBytes = 64 << 20
+
+// SetMaxValueBytes sets the largest single value (batch) the Decoder will
+// buffer; a larger one ends the stream with an error. n <= 0 restores
+// DefaultMaxValueBytes.
+func (dec *Decoder) SetMaxValueBytes(n int) {
+	if n <= 0 {
+		n = DefaultMaxValueBytes
+	}
+	dec.max = n
+}
+
+// value frames the next value, then decodes it as a batch. A value that is
+// framed but not valid JSON, or does not fit the model, is reported with its
+// index and line and skipped; the stream goes on with the next value.
 func (dec *Decoder) value() (*Batch, error) {
+	if c := dec.buf[dec.start]; c != '{' && c != '[' {
+		// Without brackets there is no reliable end to resume after.
+		return nil, dec.fail(dec.syntax("expected a batch object, got " + kindName(c)))
+	}
+	end, err := dec.frame()
+	if err != nil {
+		return nil, dec.fail(err)
+	}
+	raw := dec.buf[dec.start:end]
+	line, index := dec.line, dec.index
+	b := new(Batch)
+	derr := unmarshalModel(b, raw)
+	dec.consume(end - dec.start)
+	dec.index++
+	if derr != nil {
+		de := derr.(*DecodeError)
+		de.Index, de.Line = index, line
+		return nil, de
+	}
+	return b, nil
+}
+
+// frame returns the end of the object or array starting at dec.start,
+// reading more input as needed. It only tracks strings and bracket depth
+// (the decoder validates afterwards) and resumes where it stopped after each
+// read, so every byte is looked at once however the input is chunked.
+func (dec *Decoder) frame() (int, error) {
+	if dec.max == 0 {
+		dec.max = DefaultMaxValueBytes
+	}
+	depth, inStr, esc := 0, false, false
+	rel := 0 // scan position relative to dec.start (fill may move the buffer)
 	for {
-		d := decoder{data: dec.buf[dec.start:]}
-		err := d.skip()
-		if err == nil && (d.pos < len(d.data) || dec.eof) {
-			// The value is complete (a number could continue into the next
-			// read, hence the check that something follows or input ended).
-			raw := d.data[:d.pos]
-			line, index := dec.line, dec.index
-			dec.consume(d.pos)
-			dec.index++
-			b := new(Batch)
-			if err := unmarshalModel(b, raw); err != nil {
-				de := err.(*DecodeError)
-				de.Index, de.Line = index, line
-				return nil, de
+		buf := dec.buf[dec.start:]
+		for ; rel < len(buf); rel++ {
+			c := buf[rel]
+			if inStr {
+				switch {
+				case esc:
+					esc = false
+				case c == '\\':
+					esc = true
+				case c == '"':
+					inStr = false
+				}
+				continue
 			}
-			return b, nil
-		}
-		var je *jsonError
-		incomplete := err == nil || (errors.As(err, &je) && je.offset >= len(d.data))
-		if !incomplete || dec.eof {
-			if err == nil {
-				err = &jsonError{offset: len(d.data), msg: "unexpected end of input"}
+			switch c {
+			case '"':
+				inStr = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return dec.start + rel + 1, nil
+				}
 			}
-			de := toDecodeError(err, dec.index, 0)
-			de.Line = dec.line
-			return nil, dec.fail(de)
 		}
-		if _, ferr := dec.fill(); ferr != nil {
-			return nil, dec.fail(ferr)
+		if rel > dec.max {
+			return 0, dec.syntax("batch larger than " + strconv.Itoa(dec.max) + " bytes (SetMaxValueBytes)")
+		}
+		more, err := dec.fill()
+		if err != nil {
+			return 0, err
+		}
+		if !more {
+			return 0, dec.syntax("unexpected end of input inside a batch")
 		}
 	}
 }

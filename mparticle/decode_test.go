@@ -173,8 +173,8 @@ func TestDecoderModelErrorContinues(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF)
 }
 
-func TestDecoderSyntaxErrorIsSticky(t *testing.T) {
-	in := "{\"mpid\":1}\n\n{\"mpid\":2,,}\n{\"mpid\":3}\n"
+func TestDecoderSyntaxErrorInsideBatchContinues(t *testing.T) {
+	in := "{\"mpid\":1}\n\n{\"mpid\":2,,\"s\":\"}{\"}\n{\"mpid\":3}\n"
 	dec := NewDecoder(strings.NewReader(in))
 	_, err := dec.Next()
 	require.NoError(t, err)
@@ -183,8 +183,43 @@ func TestDecoderSyntaxErrorIsSticky(t *testing.T) {
 	require.ErrorAs(t, err, &de)
 	assert.Equal(t, 1, de.Index)
 	assert.Equal(t, 3, de.Line)
-	_, err2 := dec.Next()
-	assert.Equal(t, err, err2)
+	b, err := dec.Next()
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), b.MPID.Or(0))
+}
+
+func TestDecoderFramingErrorsAreSticky(t *testing.T) {
+	for in, want := range map[string]string{
+		"{\"mpid\":1}\n42\n{\"mpid\":3}": "expected a batch object, got number",
+		"{\"mpid\":1}\n{\"mpid\":":       "unexpected end of input inside a batch",
+	} {
+		dec := NewDecoder(strings.NewReader(in))
+		_, err := dec.Next()
+		require.NoError(t, err)
+		_, err = dec.Next()
+		require.ErrorContains(t, err, want)
+		var de *DecodeError
+		require.ErrorAs(t, err, &de)
+		assert.Equal(t, 1, de.Index)
+		assert.Equal(t, 2, de.Line)
+		_, err2 := dec.Next()
+		assert.Equal(t, err, err2)
+	}
+}
+
+func TestDecoderMaxValueBytes(t *testing.T) {
+	dec := NewDecoder(strings.NewReader(`{"ip":"` + strings.Repeat("x", 100_000) + `"}`))
+	dec.SetMaxValueBytes(1000)
+	_, err := dec.Next()
+	assert.ErrorContains(t, err, "batch larger than 1000 bytes")
+}
+
+func TestDecoderLinearOnTinyReads(t *testing.T) {
+	// One-byte reads of a 1 MB batch must not rescan the value per byte.
+	big := `{"user_attributes":{"k":"` + strings.Repeat("x", 1<<20) + `"}}`
+	bs, err := collect(t, iotest.OneByteReader(strings.NewReader(big)))
+	require.NoError(t, err)
+	require.Len(t, bs, 1)
 }
 
 func TestDecoderArrayErrors(t *testing.T) {
@@ -192,10 +227,10 @@ func TestDecoderArrayErrors(t *testing.T) {
 		`[{"mpid":1} {"mpid":2}]`:    "expected ',' or ']'",
 		`[{"mpid":1},`:               "end of input",
 		`[{"mpid":1}] {"mpid":2}`:    "unexpected data after",
-		`[{"mpid":1`:                 "end of input",
-		`{"mpid":1`:                  "end of input",
-		`{"user_attributes":{"a":tr`: "end of input",
-		`{"mpid":-`:                  "end of input",
+		`[{"mpid":1`:                 "end of input inside a batch",
+		`{"mpid":1`:                  "end of input inside a batch",
+		`{"user_attributes":{"a":tr`: "end of input inside a batch",
+		`[1]`:                        "expected a batch object, got number",
 	} {
 		_, err := collect(t, iotest.OneByteReader(strings.NewReader(in)))
 		require.Error(t, err, in)

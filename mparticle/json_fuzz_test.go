@@ -3,9 +3,12 @@ package mparticle
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/iotest"
 )
 
 func addFileSeeds(f *testing.F, patterns ...string) {
@@ -156,5 +159,39 @@ func FuzzDecodeAudienceMessage(f *testing.F) {
 			}
 			return json.Marshal(m2)
 		})
+	})
+}
+
+// FuzzDecoder feeds arbitrary streams to the streaming Decoder in small
+// reads: it must never panic or loop, and every batch it returns must
+// re-encode to valid JSON.
+func FuzzDecoder(f *testing.F) {
+	for _, s := range []string{
+		"[{\"mpid\":1},{\"mpid\":2}]", "{\"mpid\":1}\n{\"mpid\":2}", "{}{}", "[]", " ", "[{}", "{\"a\":\"}\"}",
+		"{\"mpid\":\"x\"}\n{}", "[{},]", "1", "[1]", "{\"a\":\"\\\"}\"}{}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		dec := NewDecoder(iotest.HalfReader(bytes.NewReader(in)))
+		var last error
+		for range len(in) + 3 {
+			b, err := dec.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				if err == last {
+					return // sticky error
+				}
+				last = err
+				continue
+			}
+			out, err := b.Encode()
+			if err != nil || !json.Valid(out) {
+				t.Fatalf("batch from stream does not re-encode: %v %q", err, out)
+			}
+		}
+		t.Fatalf("Decoder did not finish on %q", in)
 	})
 }

@@ -213,3 +213,10 @@ func TestEventTypeSwitchCoversAllTypes(t *testing.T) {
 		assert.True(t, seen[typ], "corpus lacks %s", typ)
 	}
 }
+
+func TestEscapedKeysSurviveNestedEscapedKeys(t *testing.T) {
+	in := `{"\u0026a":{"\u0026b":{"\u0026c":1}},"user_attributes":{"k\u00e9":{"\u0026x":2}},
+		"consent_state":{"gdpr":{"p\u00e9":{"consented":true,"\u0026y":{"\u0026z":3}}}}}`
+	out := roundTrip(t, in)
+	assert.JSONEq(t, in, out)
+}

@@ -24,8 +24,6 @@ type decoder struct {
 	data  []byte
 	pos   int
 	depth int
-	// scratch holds unescaped object keys.
-	scratch []byte
 }
 
 // jsonError is a decode error with the JSON path where it happened. The path
@@ -397,7 +395,7 @@ func hex4(b []byte) rune {
 	return unhex(b[0])<<12 | unhex(b[1])<<8 | unhex(b[2])<<4 | unhex(b[3])
 }
 
-// keyBytes reads an object key. The result aliases d.data or d.scratch.
+// keyBytes reads an object key. The result may alias d.data.
 func (d *decoder) keyBytes() ([]byte, error) {
 	start, end, slow, err := d.scanString()
 	if err != nil {
@@ -406,8 +404,10 @@ func (d *decoder) keyBytes() ([]byte, error) {
 	if !slow {
 		return d.data[start:end], nil
 	}
-	d.scratch = unescape(d.scratch[:0], d.data[start:end])
-	return d.scratch, nil
+	// A fresh slice, not a reused scratch buffer: the caller decodes the
+	// value (which may hold escaped keys of its own) before it stores the
+	// key.
+	return unescape(make([]byte, 0, end-start), d.data[start:end]), nil
 }
 
 // str reads a string value.
