@@ -292,9 +292,7 @@ func (a *AudienceMapper) mapProfile(ctx context.Context, msgID string, i int, p 
 	id := braze.ExternalID(extID)
 
 	// Email: raw only; a hashed email is reported, not sent.
-	if a.settings.EmailIdentityType == AudienceIdentityMPID {
-		id.Email = p.MPID // validated later by Braze; an odd choice, but the caller's.
-	} else if raw, hashed := findIdentity(p.UserIdentities, a.settings.EmailIdentityType); raw != "" {
+	if raw, hashed := findIdentity(p.UserIdentities, a.settings.EmailIdentityType); raw != "" {
 		id.Email = raw
 	} else if hashed != "" {
 		diag(Dropped, "", "email", fmt.Sprintf("identity %q is only %s-hashed; a hashed value is not an email address", a.settings.EmailIdentityType, hashed), "")

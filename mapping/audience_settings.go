@@ -172,8 +172,8 @@ type AudienceSettings struct {
 	ExternalIdentityType string
 
 	// EmailIdentityType is the Firehose user identity type whose raw value
-	// is written as the Braze email attribute; "email" when empty. Hashed
-	// values are not usable and are reported.
+	// is written as the Braze email attribute; "email" when empty ("mpid" is
+	// not accepted here). Hashed values are not usable and are reported.
 	EmailIdentityType string
 
 	// APIKeyOS is the operating system of the Braze app key; it selects
@@ -221,8 +221,8 @@ func (s AudienceSettings) Validate() error {
 	if s.ExternalIdentityType != "" && !isAudienceIdentityType(s.ExternalIdentityType) {
 		return settingsErr("AudienceSettings.ExternalIdentityType", s.ExternalIdentityType, "is not a Firehose user identity type (customer, email, other, other2…other10, mobile_number, phone_number_2, phone_number_3, facebook, twitter, google, microsoft, yahoo) or mpid")
 	}
-	if s.EmailIdentityType != "" && !isAudienceIdentityType(s.EmailIdentityType) {
-		return settingsErr("AudienceSettings.EmailIdentityType", s.EmailIdentityType, "is not a Firehose user identity type (customer, email, other, other2…other10, mobile_number, phone_number_2, phone_number_3, facebook, twitter, google, microsoft, yahoo) or mpid")
+	if s.EmailIdentityType != "" && (!isAudienceIdentityType(s.EmailIdentityType) || s.EmailIdentityType == AudienceIdentityMPID) {
+		return settingsErr("AudienceSettings.EmailIdentityType", s.EmailIdentityType, "is not a Firehose user identity type (customer, email, other, other2…other10, mobile_number, phone_number_2, phone_number_3, facebook, twitter, google, microsoft, yahoo)")
 	}
 	if s.APIKeyOS > APIKeyOSWeb {
 		return settingsErr("AudienceSettings.APIKeyOS", s.APIKeyOS.String(), "is not iOS, Android, Web or Unselected")

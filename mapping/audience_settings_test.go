@@ -60,7 +60,8 @@ func TestParseAPIKeyOS(t *testing.T) {
 
 func TestAudienceSettingsValidate(t *testing.T) {
 	require.NoError(t, AudienceSettings{}.Validate())
-	require.NoError(t, AudienceSettings{ExternalIdentityType: "other7", EmailIdentityType: "mpid", APIKeyOS: APIKeyOSWeb}.Validate())
+	require.NoError(t, AudienceSettings{ExternalIdentityType: "other7", EmailIdentityType: "other", APIKeyOS: APIKeyOSWeb}.Validate())
+	require.NoError(t, AudienceSettings{ExternalIdentityType: AudienceIdentityMPID}.Validate())
 	require.NoError(t, AudienceSettings{APIKeyOS: APIKeyOSiOS, AppID: "app-1"}.Validate())
 
 	bad := []struct {
@@ -70,6 +71,7 @@ func TestAudienceSettingsValidate(t *testing.T) {
 		{AudienceSettings{SendSegmentsAs: 0x10}, `AudienceSettings.SendSegmentsAs: "unknown(0x10)" has unknown bits 0x10`},
 		{AudienceSettings{ExternalIdentityType: "customer_id"}, `AudienceSettings.ExternalIdentityType: "customer_id" is not a Firehose user identity type`},
 		{AudienceSettings{EmailIdentityType: "Email"}, `AudienceSettings.EmailIdentityType: "Email" is not a Firehose user identity type`},
+		{AudienceSettings{EmailIdentityType: "mpid"}, `AudienceSettings.EmailIdentityType: "mpid" is not a Firehose user identity type`},
 		{AudienceSettings{APIKeyOS: 7}, `AudienceSettings.APIKeyOS: "APIKeyOS(7)" is not iOS`},
 		{AudienceSettings{APIKeyOS: APIKeyOSAndroid}, "AudienceSettings.AppID: is required when APIKeyOS is Android"},
 	}
