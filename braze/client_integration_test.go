@@ -214,6 +214,32 @@ func TestValidationErrorsSendNothing(t *testing.T) {
 	assert.Zero(t, c.Stats().Requests)
 }
 
+func TestBodyTooLargeRefusedBeforeSending(t *testing.T) {
+	clk := clock.NewAutoAdvance(ctEpoch)
+	s := ctFake(t, clk)
+	c := ctClient(t, s, clk, WithLimits(Limits{MaxBodyBytes: 2000}))
+	req := &TrackRequest{}
+	for i := range 20 {
+		req.Events = append(req.Events, ctEvent("user-"+strconv.Itoa(i), "a-fairly-long-event-name", map[string]Value{"k": String(strings.Repeat("v", 100))}))
+	}
+	_, err := c.Track(context.Background(), req)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrBodyTooLarge)
+	var ve ValidationErrors
+	assert.ErrorAs(t, err, &ve, "still a validation error for the batcher")
+	assert.Contains(t, err.Error(), "body limit")
+	assert.Empty(t, s.Requests())
+
+	// Other validation failures are not tagged.
+	_, err = c.Track(context.Background(), &TrackRequest{})
+	assert.NotErrorIs(t, err, ErrBodyTooLarge)
+
+	// A 413 from Braze matches the same sentinel.
+	s.Script(brazetest.Reply{Status: 413})
+	_, err = ctClient(t, s, clk).Track(context.Background(), ctOneEvent("u"))
+	assert.ErrorIs(t, err, ErrBodyTooLarge)
+}
+
 func TestRetriedStatuses(t *testing.T) {
 	cases := []struct {
 		name      string

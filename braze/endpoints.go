@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // errNilRequest is returned for a nil request pointer.
@@ -27,7 +28,7 @@ func (c *Client) Track(ctx context.Context, req *TrackRequest) (*TrackResponse, 
 		return nil, errNilRequest
 	}
 	if err := req.Validate(c.limits); err != nil {
-		return nil, err
+		return nil, markBodyTooLarge(err)
 	}
 	body, err := req.AppendJSON(make([]byte, 0, 256*max(1, req.Len())))
 	if err != nil {
@@ -97,6 +98,28 @@ func (c *Client) RenameExternalIDs(ctx context.Context, req *ExternalIDRenameReq
 		return nil, err
 	}
 	return &resp, nil
+}
+
+// bodyTooLargeError is a validation failure that includes the body-size
+// check, so that errors.Is(err, ErrBodyTooLarge) holds as it does for a 413.
+// Its message is the validation error's.
+type bodyTooLargeError struct{ error }
+
+func (e bodyTooLargeError) Unwrap() []error { return []error{e.error, ErrBodyTooLarge} }
+
+// markBodyTooLarge tags a validation error whose problems include the
+// request-wide body-size check (the one with no object path).
+func markBodyTooLarge(err error) error {
+	var ves ValidationErrors
+	if !errors.As(err, &ves) {
+		return err
+	}
+	for _, ve := range ves {
+		if ve != nil && ve.Path == "" && strings.Contains(ve.Reason, "body limit") {
+			return bodyTooLargeError{err}
+		}
+	}
+	return err
 }
 
 type requestValidator interface{ Validate() error }
