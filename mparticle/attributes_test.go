@@ -147,3 +147,46 @@ func TestBatchSetUserAttribute(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"environment":"production","user_attributes":{"$FirstName":"Ada","gone":null,"tags":["a","b"]}}`, string(out))
 }
+
+func TestAttributeValueAccessorsOnOtherKinds(t *testing.T) {
+	for k := KindUndefined; k <= KindRaw; k++ {
+		assert.NotEmpty(t, k.String())
+	}
+	assert.Equal(t, "AttributeKind(99)", AttributeKind(99).String())
+
+	s := StringAttr("x")
+	_, ok := s.List()
+	assert.False(t, ok)
+	_, ok = s.Number()
+	assert.False(t, ok)
+	_, ok = s.Float64()
+	assert.False(t, ok)
+	_, ok = s.Int64()
+	assert.False(t, ok)
+	_, ok = s.Bool()
+	assert.False(t, ok)
+	n, ok := IntAttr(-12).Number()
+	assert.True(t, ok)
+	assert.Equal(t, json.Number("-12"), n)
+
+	assert.True(t, ListAttr("a", "b").Equal(ListAttr("a", "b")))
+	assert.False(t, ListAttr("a", "b").Equal(ListAttr("a", "c")))
+	assert.False(t, ListAttr("a").Equal(StringAttr("a")))
+
+	for _, in := range []any{int16(1), int32(1), uint(1), uint8(1), uint16(1), uint32(1)} {
+		v, err := AttrOf(in)
+		require.NoError(t, err)
+		assert.Equal(t, "1", v.Text())
+	}
+	_, err := AttrOf(json.Number("abc"))
+	assert.Error(t, err)
+	_, err = AttrOf(json.RawMessage(`[`))
+	assert.Error(t, err)
+
+	var v AttributeValue
+	assert.Error(t, json.Unmarshal([]byte(`{"a":}`), &v))
+	require.NoError(t, json.Unmarshal([]byte(`"ok"`), &v))
+	assert.Equal(t, "ok", v.Text())
+	assert.Equal(t, KindRaw, mustAttr(t, `[1]`).Kind())
+	assert.Equal(t, json.RawMessage(`not json`), AttributeValue{kind: KindRaw, s: "not json"}.Interface())
+}

@@ -26,7 +26,20 @@
 //
 // Output is deterministic: known fields in struct order, map entries and
 // unknown fields in sorted key order. It compares equal to the input as a
-// JSON value, not byte for byte.
+// JSON value, not byte for byte. Decimal fields (prices, amounts,
+// coordinates) are float64: they come back as the same float64 value, so
+// 150.0 is written as 150 and digits beyond float64 precision are not kept;
+// numbers that matter exactly (ids, timestamps) are int64, and attribute
+// values keep their literal text. An integer field accepts an integral
+// number written as 1.0 or 1e3; any other mismatch is a decode error with
+// its JSON path, never a silent truncation.
+//
+// # Generated code
+//
+// json_gen.go is generated from the struct definitions and their json tags
+// by json_generate.go (go generate). A tag option ",always" writes a
+// required field even when it holds its zero value (register: false) in a
+// struct built in Go.
 //
 // The model decodes itself in one pass with a small validating JSON reader
 // (no map[string]any, no second decode to find unknown fields); see
