@@ -163,12 +163,7 @@ func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
 		st.customAttribute(raw, key, v, key != "Zip")
 		return
 	}
-	key := stripDollar(raw)
-	if braze.IsStandardAttribute(key) {
-		st.diag(Dropped, raw, strconv.Quote(key)+" is a Braze standard field name, not usable as a custom attribute", compactJSON(v))
-		return
-	}
-	st.customAttribute(raw, key, v, true)
+	st.customAttribute(raw, stripDollar(raw), v, true)
 }
 
 // standardField sets one Braze standard field from a reserved key.
@@ -303,13 +298,9 @@ func (st *mapState) age(raw string, v mparticle.AttributeValue) {
 
 // customAttribute sets one custom attribute.
 func (st *mapState) customAttribute(raw, key string, v mparticle.AttributeValue, detect bool) {
-	if key == "" {
-		st.diag(Dropped, raw, "empty attribute key", compactJSON(v))
+	key, ok := st.attrKey(raw, key)
+	if !ok {
 		return
-	}
-	if t, cut := truncate(key); cut {
-		st.diag(Truncated, raw, "key longer than 255 characters cut to 255", "")
-		key = t
 	}
 	var val braze.Value
 	switch v.Kind() {
@@ -342,6 +333,31 @@ func (st *mapState) customAttribute(raw, key string, v mparticle.AttributeValue,
 		return
 	}
 	st.attrs.obj(key, raw).SetCustom(key, val)
+}
+
+// attrKey checks a custom attribute key (after the one-"$" strip): not
+// empty, no further leading "$" (Braze reserves it), at most 255
+// characters, not a standard field name. It reports what it fixes and
+// returns false when the attribute must be dropped.
+func (st *mapState) attrKey(raw, key string) (string, bool) {
+	if strings.HasPrefix(key, "$") {
+		nk := strings.TrimLeft(key, "$")
+		st.diag(Renamed, raw, "Braze keys may not start with '$'; renamed "+strconv.Quote(nk), "")
+		key = nk
+	}
+	if key == "" {
+		st.diag(Dropped, raw, "empty attribute key", "")
+		return "", false
+	}
+	if t, cut := truncate(key); cut {
+		st.diag(Truncated, raw, "key longer than 255 characters cut to 255", "")
+		key = t
+	}
+	if braze.IsStandardAttribute(key) {
+		st.diag(Dropped, raw, strconv.Quote(key)+" is a Braze standard field name, not usable as a custom attribute", "")
+		return "", false
+	}
+	return key, true
 }
 
 // complexUserAttribute applies PropertyPolicy to an object or mixed-array
@@ -394,19 +410,9 @@ func (st *mapState) removeUserAttribute(raw string) {
 	}
 	key, ok := customReserved[lower]
 	if !ok {
-		key = stripDollar(raw)
-	}
-	if key == "" {
-		st.diag(Dropped, raw, "empty attribute key", "")
-		return
-	}
-	if braze.IsStandardAttribute(key) {
-		st.diag(Dropped, raw, strconv.Quote(key)+" is a Braze standard field name, not usable as a custom attribute", "")
-		return
-	}
-	if t, cut := truncate(key); cut {
-		st.diag(Truncated, raw, "key longer than 255 characters cut to 255", "")
-		key = t
+		if key, ok = st.attrKey(raw, stripDollar(raw)); !ok {
+			return
+		}
 	}
 	st.attrs.obj(key, raw).SetCustom(key, braze.NullValue())
 }
@@ -509,9 +515,8 @@ func (st *mapState) applyEventAttributeMapping(em EventAttributeMapping, key str
 			items[i] = t
 		}
 	}
-	attr := em.UserAttribute
-	if braze.IsStandardAttribute(attr) {
-		st.diag(Dropped, key, strconv.Quote(attr)+" is a Braze standard field name, not usable as a custom attribute", "")
+	attr, ok := st.attrKey(key, em.UserAttribute)
+	if !ok {
 		return
 	}
 	if em.Action == AddToArray {
