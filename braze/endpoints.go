@@ -23,6 +23,12 @@ var errNilRequest = errors.New("braze: nil request")
 // A 400 in which every object was invalid returns an *APIError carrying the
 // per-object Errors. Other failures return *APIError (Braze answered),
 // *TransportError (no answer) or the context's error.
+//
+// Retries resend the same body. After a 5xx or 429 Braze has stored
+// nothing, but Braze has no idempotency key: if a connection fails after
+// Braze received the request (a timeout while it was processing), a retry
+// can store those events and purchases twice. Size the HTTP client's
+// timeout generously to keep that window small.
 func (c *Client) Track(ctx context.Context, req *TrackRequest) (*TrackResponse, error) {
 	if req == nil {
 		return nil, errNilRequest
