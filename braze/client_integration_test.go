@@ -454,6 +454,23 @@ func TestContextDeadlineDuringLatency(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
+func TestDeadlineShorterThanRetryAfter(t *testing.T) {
+	clk := clock.NewAutoAdvance(ctEpoch)
+	s := ctFake(t, clk)
+	c := ctClient(t, s, clk)
+	s.Script(brazetest.Reply{Status: 503, Header: http.Header{"Retry-After": {"30"}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.Track(ctx, ctOneEvent("u"))
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr, "the caller gets Braze's answer, not a bare deadline error")
+	assert.Equal(t, 503, apiErr.StatusCode)
+	assert.Equal(t, 30*time.Second, apiErr.RetryAfter)
+	assert.ErrorIs(t, err, ErrDeadlineTooSoon)
+	assert.NoError(t, ctx.Err(), "returned at once")
+	assert.Len(t, s.Requests(), 1)
+}
+
 func TestRetryBudgetStopsStorm(t *testing.T) {
 	clk := clock.NewAutoAdvance(ctEpoch)
 	s := ctFake(t, clk, brazetest.WithFaults(brazetest.Faults{ServerErrorRate: 1}))

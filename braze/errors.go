@@ -36,6 +36,10 @@ var (
 	// ErrRetryAfterTooLong: Braze asked the client to wait longer than
 	// RetryPolicy.MaxRetryAfter; APIError.RetryAfter holds the wait.
 	ErrRetryAfterTooLong = httpretry.ErrRetryAfterTooLong
+	// ErrDeadlineTooSoon: the wait before the next attempt would outlast
+	// the context's deadline, so the client returned the last answer at
+	// once rather than sleeping into a context error.
+	ErrDeadlineTooSoon = httpretry.ErrDeadlineTooSoon
 )
 
 // MaxResponseBytes is the largest response body the client reads.
@@ -115,8 +119,8 @@ func (e *APIError) Error() string {
 func (e *APIError) Temporary() bool { return e.Retryable }
 
 // Unwrap returns why retrying stopped on a retryable answer
-// (ErrRetriesExhausted, ErrRetryBudgetExhausted, ErrRetryAfterTooLong), or
-// nil.
+// (ErrRetriesExhausted, ErrRetryBudgetExhausted, ErrRetryAfterTooLong,
+// ErrDeadlineTooSoon), or nil.
 func (e *APIError) Unwrap() error { return e.cause }
 
 // Is matches the status sentinels: ErrRateLimited (429), ErrUnauthorized
@@ -152,7 +156,8 @@ type TransportError struct {
 	// Err is the last transport error.
 	Err error
 	// GaveUp is why retrying stopped (ErrRetriesExhausted,
-	// ErrRetryBudgetExhausted), nil when the error was not retryable.
+	// ErrRetryBudgetExhausted, ErrDeadlineTooSoon), nil when the error was
+	// not retryable.
 	GaveUp error
 }
 

@@ -179,6 +179,7 @@ type RetryEvent struct {
 	// RetryAfter is the wait Braze asked for, 0 if none.
 	RetryAfter time.Duration
 	// GaveUp is set when no further attempt follows:
-	// ErrRetriesExhausted, ErrRetryBudgetExhausted or ErrRetryAfterTooLong.
+	// ErrRetriesExhausted, ErrRetryBudgetExhausted, ErrRetryAfterTooLong or
+	// ErrDeadlineTooSoon.
 	GaveUp error
 }

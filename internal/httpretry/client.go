@@ -265,11 +265,20 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if ev.HasServerHint {
 		st.hint = ev.ServerHint
 	}
+	var wait time.Duration
+	if ev.HasServerHint && ev.ServerHint > 0 {
+		wait = ev.ServerHint
+	} else {
+		wait = c.policy.Backoff(st.attempts-1, c.jitter())
+	}
+	// The budget is charged last, only for a retry that will happen.
 	switch {
 	case ev.HasServerHint && ev.ServerHint > c.policy.MaxRetryAfter:
 		st.gaveUp = ErrRetryAfterTooLong
 	case st.attempts > c.policy.MaxRetries:
 		st.gaveUp = ErrMaxRetries
+	case deadlineTooSoon(ctx, wait):
+		st.gaveUp = ErrDeadlineTooSoon
 	case !c.budget.TryCharge():
 		st.gaveUp = ErrBudgetExhausted
 	}
@@ -283,12 +292,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		}
 		return false, nil
 	}
-	if ev.HasServerHint && ev.ServerHint > 0 {
-		ev.Wait = ev.ServerHint
-	} else {
-		ev.Wait = c.policy.Backoff(st.attempts-1, c.jitter())
-	}
-	st.wait = ev.Wait
+	ev.Wait = wait
+	st.wait = wait
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "retrying",
 		slog.String("endpoint", ev.Endpoint), slog.Int("attempt", ev.Attempt),
 		slog.Int("status", ev.StatusCode), slog.Any("error", err), slog.Duration("wait", ev.Wait))
@@ -296,6 +301,14 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		c.onRetry(ev)
 	}
 	return true, nil
+}
+
+// deadlineTooSoon reports whether ctx's deadline comes before wait is over.
+// Deadlines are wall-clock times, so the real time left is compared even
+// when the client sleeps on a fake clock.
+func deadlineTooSoon(ctx context.Context, wait time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < wait
 }
 
 func (c *Client) prepareRetry(req *http.Request) error {

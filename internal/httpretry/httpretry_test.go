@@ -439,6 +439,23 @@ func TestDoContextCancelStopsWaiting(t *testing.T) {
 	assert.Equal(t, int32(1), s.calls.Load())
 }
 
+func TestDoDeadlineTooSoonReturnsAnswer(t *testing.T) {
+	s, srv := newScripted(t, status(429, map[string]string{"Retry-After": "30"}))
+	clk := clock.NewAutoAdvance(epoch)
+	c := New(Config{Clock: clk, Policy: Policy{Budget: BudgetConfig{Capacity: 5, RetryCost: 5}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, out, err := c.Do(ctx, Request{Method: "POST", URL: srv.URL, Body: []byte("{}")})
+	require.NoError(t, err, "the 429 is returned, not a context error")
+	resp.Body.Close()
+	assert.Equal(t, 429, resp.StatusCode)
+	assert.ErrorIs(t, out.GaveUp, ErrDeadlineTooSoon)
+	assert.Equal(t, 30*time.Second, out.RetryAfter)
+	assert.Empty(t, clk.Sleeps())
+	assert.Equal(t, int32(1), s.calls.Load())
+	assert.Equal(t, 5, c.Budget().Tokens(), "no budget charged for a retry that does not happen")
+}
+
 func TestDoContextAlreadyCancelled(t *testing.T) {
 	s, srv := newScripted(t)
 	c := New(Config{})

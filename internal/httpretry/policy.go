@@ -36,6 +36,10 @@ var (
 	// ErrRetryAfterTooLong: the server asked for a wait longer than
 	// Policy.MaxRetryAfter; the caller gets the hint and decides.
 	ErrRetryAfterTooLong = errors.New("server retry-after exceeds the configured maximum")
+	// ErrDeadlineTooSoon: the wait before the next attempt would outlast
+	// the context's deadline, so the last answer is returned at once
+	// instead of sleeping into a certain context error.
+	ErrDeadlineTooSoon = errors.New("retry wait exceeds the context deadline")
 )
 
 // Policy says how often and how patiently a request is retried. The zero
