@@ -1,0 +1,103 @@
+package perfreport
+
+import (
+	"fmt"
+)
+
+// Targets of the performance issue.
+const (
+	// TargetObjectsPerCoreSecond is the forward path's floor: Braze's
+	// workspace ceiling (75,000 objects/s) with 4× headroom on one core.
+	TargetObjectsPerCoreSecond = 300_000
+	// TargetTypedVsGeneric is the most typed decode+map+encode may cost
+	// relative to generic decode+encode of the same bytes.
+	TargetTypedVsGeneric = 1.0
+	// TargetPacking is the least packing efficiency under sustained load.
+	TargetPacking = 0.99
+	// TargetHeapGrowth is the most the peak heap (above the pre-run
+	// heap) may grow when the run sends HeapScale times more objects:
+	// bounded memory means about 1.0; 1.5 leaves room for GC timing.
+	TargetHeapGrowth = 1.5
+)
+
+// Check is one evaluated target.
+type Check struct {
+	// Name says what is checked.
+	Name string
+	// Pass reports whether the target is met.
+	Pass bool
+	// Detail gives the figures behind the verdict.
+	Detail string
+}
+
+// evaluate checks the report against the targets and the delivery
+// invariants.
+func (r *Report) evaluate() []Check {
+	var cs []Check
+	fs := r.ForwardSink
+	cs = append(cs, Check{
+		Name: "forward path ≥ 300,000 objects/s per core (CPU ≤ 0.333 s per 100k objects)",
+		Pass: fs.ObjectsPerCoreSecond() >= TargetObjectsPerCoreSecond,
+		Detail: fmt.Sprintf("to sink: %.0f objects/core-s (%.3f CPU-s/100k); to brazetest (its validation included): %.0f objects/core-s (%.3f CPU-s/100k)",
+			fs.ObjectsPerCoreSecond(), fs.CPUPer100k(), r.Forward.ObjectsPerCoreSecond(), r.Forward.CPUPer100k()),
+	})
+	cs = append(cs, Check{
+		Name: "typed decode+map+encode ≤ generic decode+encode (same bytes, no HTTP)",
+		Pass: r.Micro.Ratio() <= TargetTypedVsGeneric,
+		Detail: fmt.Sprintf("typed %s/event, generic %s/event: ratio %.2f",
+			r.Micro.PerEvent(r.Micro.Typed), r.Micro.PerEvent(r.Micro.Generic), r.Micro.Ratio()),
+	})
+	packRows := []Row{r.Forward, r.ForwardSink}
+	if r.ForwardLarge.Name != "" {
+		packRows = append(packRows, r.ForwardLarge)
+	}
+	minPack, detail := 1.0, ""
+	for _, row := range packRows {
+		minPack = min(minPack, row.Packing())
+		detail += fmt.Sprintf("%s %.4f (%.2f objects/request); ", row.Name, row.Packing(), row.PerRequest())
+	}
+	cs = append(cs, Check{
+		Name:   "packing efficiency ≥ 0.99 under sustained load",
+		Pass:   minPack >= TargetPacking,
+		Detail: detail[:max(0, len(detail)-2)],
+	})
+	if r.ForwardLarge.Name != "" {
+		small, large := r.ForwardSink.PeakAboveBase(), r.ForwardLarge.PeakAboveBase()
+		growth := per(float64(large), float64(small))
+		cs = append(cs, Check{
+			Name: fmt.Sprintf("peak heap does not grow with objects sent (×%d objects: peak ≤ %.1f×)", r.Options.HeapScale, TargetHeapGrowth),
+			Pass: small > 0 && growth <= TargetHeapGrowth,
+			Detail: fmt.Sprintf("%d objects: %s; %d objects: %s; growth %.2f× (queue bound %d objects)",
+				r.ForwardSink.Delivered, mib(small), r.ForwardLarge.Delivered, mib(large), growth, r.Options.MaxQueuedObjects),
+		})
+	}
+	for _, row := range r.Rows() {
+		if row.Produced == 0 && row.Delivered == 0 {
+			continue // a baseline that delivers nothing
+		}
+		ok := row.Produced == row.Delivered+row.Failed && row.Failed == 0 &&
+			(row.Confirmed < 0 || row.Confirmed == row.Delivered)
+		confirmed := "not counted by the server"
+		if row.Confirmed >= 0 {
+			confirmed = fmt.Sprintf("server stored %d", row.Confirmed)
+		}
+		cs = append(cs, Check{
+			Name:   "every object delivered once: " + row.Name,
+			Pass:   ok,
+			Detail: fmt.Sprintf("produced %d, delivered %d, failed %d, %s", row.Produced, row.Delivered, row.Failed, confirmed),
+		})
+	}
+	return cs
+}
+
+// Passed reports whether every check passed.
+func (r *Report) Passed() bool {
+	for _, c := range r.Checks {
+		if !c.Pass {
+			return false
+		}
+	}
+	return true
+}
+
+func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

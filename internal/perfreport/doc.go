@@ -1,0 +1,18 @@
+// Package perfreport measures the three data paths of mpbraze (forward,
+// Currents, audience) end to end in one process, next to two baselines
+// measured on the same input, and prints one table with the targets of the
+// project's performance issue marked PASS or FAIL.
+//
+// Everything runs on loopback against the in-process fakes (brazetest,
+// mparticletest) or a minimal sink server; nothing leaves the machine.
+// The program examples/benchreport prints the report; the benchmarks in
+// this package's *_bench_test.go files measure the same workloads with
+// go test -bench, so that regressions show up in benchstat.
+//
+// CPU time is the process's user+sys time (getrusage), so it includes the
+// in-process servers. The table therefore has two forward rows: one
+// against brazetest, which decodes and validates every object the way
+// Braze would (its cost is not the library's), and one against a sink that
+// only reads the body and answers success, which is the library's cost
+// plus a minimal HTTP server.
+package perfreport

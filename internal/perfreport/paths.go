@@ -1,0 +1,195 @@
+package perfreport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/mpbraze/mpbraze"
+	"github.com/mpbraze/mpbraze/braze/currents"
+	"github.com/mpbraze/mpbraze/mapping"
+	"github.com/mpbraze/mpbraze/mparticle"
+	"github.com/mpbraze/mpbraze/mparticle/mparticletest"
+)
+
+// RunPassThrough is baseline (a): each of the first n batches decoded
+// generically into map[string]any with encoding/json and re-encoded, no
+// mapping and no HTTP, on o.Forwarders goroutines.
+func RunPassThrough(w *Workload, n int, o Options) (Row, error) {
+	o = o.withDefaults()
+	sample, err := Measure(func() error {
+		return forEachBatch(w, n, o.Forwarders, func(raw []byte) error {
+			var v map[string]any
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return err
+			}
+			_, err := json.Marshal(v)
+			return err
+		})
+	})
+	if err != nil {
+		return Row{}, fmt.Errorf("perfreport: pass-through: %w", err)
+	}
+	return Row{
+		Name:      "baseline (a) generic map[string]any decode+encode",
+		Note:      "no mapping, no HTTP",
+		Inputs:    n,
+		Events:    w.Events(n),
+		Confirmed: -1,
+		Sample:    sample,
+	}, nil
+}
+
+// currentsToken is the bearer token of the measured Currents handler.
+const currentsToken = "perfreport-currents-token"
+
+// RunCurrents posts every Currents body of w to a currents.Handler whose
+// sink is an mpbraze.CurrentsForwarder uploading to mparticletest (client
+// limiter off), from o.Forwarders goroutines, and drains the forwarder
+// inside the measured time. Produced counts mParticle batches (one per
+// event with an external user id).
+func RunCurrents(ctx context.Context, w *Workload, o Options) (Row, error) {
+	o = o.withDefaults()
+	fake := mparticletest.NewServer()
+	defer fake.Close()
+	client, err := mparticle.NewClient(fake.Key(), fake.Secret(),
+		mparticle.WithBaseURL(fake.URL()), mparticle.WithAllowHTTP(),
+		mparticle.WithHTTPClient(loopbackClient()),
+		mparticle.WithRateLimit(rate.Inf, mparticle.MaxBatchesPerRequest))
+	if err != nil {
+		return Row{}, err
+	}
+	defer client.CloseIdleConnections()
+	fwd, err := mpbraze.NewCurrentsForwarder(mpbraze.CurrentsConfig{Client: client, QueueSize: o.MaxQueuedObjects})
+	if err != nil {
+		return Row{}, err
+	}
+	h, err := currents.NewHandler(fwd, currents.WithToken(currentsToken))
+	if err != nil {
+		return Row{}, err
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	hc := loopbackClient()
+
+	post := func(body []byte) error {
+		for {
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			req.Header.Set("Authorization", "Bearer "+currentsToken)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
+			}
+			_ = resp.Body.Close()
+			switch resp.StatusCode {
+			case http.StatusOK, http.StatusAccepted, http.StatusNoContent:
+				return nil
+			case http.StatusServiceUnavailable: // queue full: Braze would retry later
+				time.Sleep(time.Millisecond)
+			default:
+				return fmt.Errorf("currents handler answered %d", resp.StatusCode)
+			}
+		}
+	}
+	sample, err := Measure(func() error {
+		var wg sync.WaitGroup
+		errs := make([]error, o.Forwarders)
+		for g := range o.Forwarders {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := g; i < len(w.Currents); i += o.Forwarders {
+					if err := post(w.Currents[i]); err != nil {
+						errs[g] = err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		return errors.Join(errors.Join(errs...), fwd.Close(ctx))
+	})
+	if err != nil {
+		return Row{}, fmt.Errorf("perfreport: currents: %w", err)
+	}
+	st := fwd.Stats()
+	fst := fake.Stats()
+	return Row{
+		Name:      "currents → mparticletest",
+		Inputs:    len(w.Currents),
+		Events:    w.CurrentsEvents,
+		Produced:  int(st.Accepted),
+		Delivered: int(st.Delivered),
+		Failed:    int(st.Failed),
+		Confirmed: fst.Batches,
+		Skipped:   int(st.Skipped),
+		Requests:  fst.Requests,
+		Cap:       mparticle.MaxBatchesPerRequest,
+		Sample:    sample,
+	}, nil
+}
+
+// AudienceSettings are the audience settings of the audience run: all
+// three forms (SegmentMembership string, array, per-audience booleans).
+func AudienceSettings() mapping.AudienceSettings {
+	return mapping.AudienceSettings{
+		SendSegmentsAs: mapping.SegmentsAsString | mapping.SegmentsAsArray | mapping.SegmentsPerAttribute,
+	}
+}
+
+// RunAudience decodes every audience message of w and applies it through
+// a Kit (mapping.AudienceMapper with the in-memory membership store, then
+// the batcher) to target, one message after another as Firehose delivers
+// them, and drains the kit inside the measured time.
+func RunAudience(ctx context.Context, w *Workload, target Target, o Options) (Row, error) {
+	o = o.withDefaults()
+	srv := startBraze(target)
+	defer srv.close()
+	k, err := newKit(srv, o, AudienceSettings())
+	if err != nil {
+		return Row{}, err
+	}
+	sample, err := Measure(func() error {
+		var ferr error
+		for _, raw := range w.Audience {
+			msg, err := mparticle.DecodeAudienceMembershipChangeRequest(raw)
+			if err == nil {
+				_, err = k.ApplyAudienceChange(ctx, msg)
+			}
+			if err != nil {
+				ferr = err
+				break
+			}
+		}
+		_, cerr := k.Close(ctx)
+		return errors.Join(ferr, cerr)
+	})
+	if err != nil {
+		return Row{}, fmt.Errorf("perfreport: audience → %s: %w", target, err)
+	}
+	st := k.Stats()
+	return Row{
+		Name:      "audience → " + target.String(),
+		Inputs:    len(w.Audience),
+		Events:    w.AudienceProfiles,
+		Produced:  int(st.Objects),
+		Delivered: int(st.Delivery.Delivered),
+		Failed:    int(st.Delivery.Failed),
+		Confirmed: srv.accepted(),
+		Requests:  int(st.Delivery.Requests),
+		Cap:       75,
+		Sample:    sample,
+	}, nil
+}

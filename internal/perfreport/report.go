@@ -1,0 +1,170 @@
+package perfreport
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Defaults of Options' zero values.
+const (
+	// DefaultBatches is the number of forward batches per run (about 5
+	// events and 7 Braze objects each).
+	DefaultBatches = 20_000
+	// DefaultHeapScale multiplies Batches for the second forward run that
+	// checks that peak heap does not grow with the objects sent.
+	DefaultHeapScale = 4
+	// DefaultNaiveBatches is the number of batches of the naive baseline
+	// (one request per object is slow; per-object figures do not need
+	// more).
+	DefaultNaiveBatches = 1000
+	// DefaultMaxQueuedObjects bounds the batcher's queue (and the Currents
+	// forwarder's) in the runs, well below the run sizes, so that the heap
+	// check shows the bound at work.
+	DefaultMaxQueuedObjects = 10_000
+)
+
+// Options sizes and shapes a report. Zero fields mean the documented
+// defaults.
+type Options struct {
+	// Batches is the number of forward batches per run (N); the pool of
+	// distinct batches is cycled through. Zero means DefaultBatches.
+	Batches int
+	// HeapScale runs the forward path to the sink a second time with
+	// Batches × HeapScale batches and compares peak heaps. Zero means
+	// DefaultHeapScale; negative skips the run (and the check).
+	HeapScale int
+	// NaiveBatches is the number of batches the naive baseline sends, one
+	// request per object. Zero means DefaultNaiveBatches (capped at
+	// Batches).
+	NaiveBatches int
+	// MicroBatches is the number of batches of the in-process typed vs
+	// generic comparison. Zero means Batches.
+	MicroBatches int
+	// Forwarders is the number of goroutines feeding each path. Zero
+	// means GOMAXPROCS.
+	Forwarders int
+	// MaxQueuedObjects bounds the batcher's and the Currents forwarder's
+	// queues. Zero means DefaultMaxQueuedObjects.
+	MaxQueuedObjects int
+	// Concurrency is the batcher's MaxConcurrentRequests. Zero means the
+	// batcher's default (4).
+	Concurrency int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Batches <= 0 {
+		o.Batches = DefaultBatches
+	}
+	if o.HeapScale == 0 {
+		o.HeapScale = DefaultHeapScale
+	}
+	if o.NaiveBatches <= 0 {
+		o.NaiveBatches = DefaultNaiveBatches
+	}
+	o.NaiveBatches = min(o.NaiveBatches, o.Batches)
+	if o.MicroBatches <= 0 {
+		o.MicroBatches = o.Batches
+	}
+	if o.Forwarders <= 0 {
+		o.Forwarders = runtime.GOMAXPROCS(0)
+	}
+	if o.MaxQueuedObjects <= 0 {
+		o.MaxQueuedObjects = DefaultMaxQueuedObjects
+	}
+	return o
+}
+
+// Report is the result of Run: every row of the table, the in-process
+// comparison and the target checks.
+type Report struct {
+	// Options are the options in effect, defaults filled in.
+	Options Options
+	// Workload is the input.
+	Workload *Workload
+	// Forward is the forward path to brazetest, ForwardSink to the sink,
+	// and ForwardLarge to the sink with Batches × HeapScale batches (zero
+	// when skipped).
+	Forward, ForwardSink, ForwardLarge Row
+	// PassThrough is baseline (a), Naive baseline (b).
+	PassThrough, Naive Row
+	// Currents is the Currents path, Audience the audience path.
+	Currents, Audience Row
+	// Micro is the in-process typed vs generic comparison.
+	Micro Micro
+	// Checks are the targets, evaluated.
+	Checks []Check
+}
+
+// Rows returns the table's rows in print order.
+func (r *Report) Rows() []Row {
+	rows := []Row{r.Forward, r.ForwardSink}
+	if r.ForwardLarge.Name != "" {
+		rows = append(rows, r.ForwardLarge)
+	}
+	return append(rows, r.Currents, r.Audience, r.PassThrough, r.Naive)
+}
+
+// Run generates nothing: it measures every path and baseline over w, in
+// one process, one after another, and evaluates the targets. progress, if
+// not nil, is called with the name of each run before it starts.
+func Run(ctx context.Context, w *Workload, o Options, progress func(string)) (*Report, error) {
+	o = o.withDefaults()
+	if progress == nil {
+		progress = func(string) {}
+	}
+	r := &Report{Options: o, Workload: w}
+	var err error
+	progress("forward → brazetest")
+	if r.Forward, err = RunForward(ctx, w, o.Batches, Brazetest, o); err != nil {
+		return nil, err
+	}
+	progress("forward → sink")
+	if r.ForwardSink, err = RunForward(ctx, w, o.Batches, Sink, o); err != nil {
+		return nil, err
+	}
+	if o.HeapScale > 0 {
+		progress(fmt.Sprintf("forward → sink ×%d", o.HeapScale))
+		if r.ForwardLarge, err = RunForward(ctx, w, o.Batches*o.HeapScale, Sink, o); err != nil {
+			return nil, err
+		}
+		r.ForwardLarge.Name += fmt.Sprintf(" (×%d)", o.HeapScale)
+	}
+	progress("currents → mparticletest")
+	if r.Currents, err = RunCurrents(ctx, w, o); err != nil {
+		return nil, err
+	}
+	progress("audience → brazetest")
+	if r.Audience, err = RunAudience(ctx, w, Brazetest, o); err != nil {
+		return nil, err
+	}
+	progress("baseline (a) pass-through")
+	if r.PassThrough, err = RunPassThrough(w, o.Batches, o); err != nil {
+		return nil, err
+	}
+	progress("baseline (b) naive")
+	if r.Naive, err = RunNaive(ctx, w, o.NaiveBatches, Brazetest, o); err != nil {
+		return nil, err
+	}
+	progress("in-process typed vs generic")
+	if r.Micro, err = RunMicro(w, o.MicroBatches); err != nil {
+		return nil, err
+	}
+	r.Checks = r.evaluate()
+	return r, nil
+}
+
+// Calibrate returns the number of forward batches for which the forward
+// run to the sink takes about d, measured with a run of 2,000 batches.
+func Calibrate(ctx context.Context, w *Workload, d time.Duration, o Options) (int, error) {
+	const probe = 2000
+	row, err := RunForward(ctx, w, probe, Sink, o)
+	if err != nil {
+		return 0, err
+	}
+	if row.Wall <= 0 {
+		return probe, nil
+	}
+	return max(100, int(float64(probe)*d.Seconds()/row.Wall.Seconds())), nil
+}

@@ -1,0 +1,47 @@
+package perfreport
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"time"
+)
+
+// sinkServer is the cheapest possible stand-in for Braze's /users/track:
+// it reads the body and answers 201 success, so that a run against it
+// measures the library (and a minimal HTTP server), not a validating fake.
+type sinkServer struct {
+	srv      *httptest.Server
+	requests atomic.Int64
+	bytes    atomic.Int64
+}
+
+// sinkResponse is what Braze answers when every object was accepted.
+var sinkResponse = []byte(`{"message":"success"}`)
+
+func newSinkServer() *sinkServer {
+	s := &sinkServer{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		s.requests.Add(1)
+		s.bytes.Add(n)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(sinkResponse)
+	}))
+	return s
+}
+
+func (s *sinkServer) URL() string { return s.srv.URL }
+func (s *sinkServer) Close()      { s.srv.Close() }
+
+// loopbackClient returns an HTTP client for loopback servers that keeps
+// enough idle connections for every concurrent request, so that runs do
+// not measure connection churn.
+func loopbackClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 256
+	return &http.Client{Transport: t, Timeout: time.Minute}
+}
