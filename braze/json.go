@@ -21,10 +21,12 @@ const hexDigits = "0123456789abcdef"
 // JSON has no representation for them (encoding/json refuses them too).
 var errNonFiniteFloat = errors.New("braze: cannot encode NaN or infinite number as JSON")
 
-// jsonSafe reports the ASCII bytes that encoding/json writes verbatim inside a
+// jsonSafe reports the bytes that encoding/json writes verbatim inside a
 // string with its default HTML escaping: printable ASCII except '"', '\\',
-// '<', '>' and '&'.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+// '<', '>' and '&'. Bytes from 0x80 up are false: they start UTF-8
+// sequences that need checking. One table lookup per byte is the whole cost
+// of the common, all-safe case.
+var jsonSafe = func() (t [256]bool) {
 	for b := 0x20; b < utf8.RuneSelf; b++ {
 		t[b] = true
 	}
@@ -41,11 +43,12 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if jsonSafe[b] {
-				i++
-				continue
-			}
+		b := s[i]
+		if jsonSafe[b] {
+			i++
+			continue
+		}
+		if b < utf8.RuneSelf {
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':
