@@ -367,3 +367,54 @@ func TestAudienceNoGoroutineLeak(t *testing.T) {
 	srv.Close()
 	http.DefaultClient.CloseIdleConnections()
 }
+
+// audFailingStore is a MembershipStore that is down.
+type audFailingStore struct{}
+
+func (audFailingStore) Apply(context.Context, string, []int64, []int64) ([]int64, error) {
+	return nil, fmt.Errorf("store down")
+}
+func (audFailingStore) Members(context.Context, int64) ([]string, error) {
+	return nil, fmt.Errorf("store down")
+}
+
+// A store failure is an error for the whole message: nothing is queued and
+// the handler answers 500, so mParticle sends the message again.
+func TestAudienceStoreFailure(t *testing.T) {
+	r := newAudRig(t, mapping.AudienceSettings{Store: audFailingStore{}}, nil)
+	h, err := mpbraze.NewAudienceHandler(r.kit, audToken, mpbraze.AudienceHandlerOptions{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	body, err := json.Marshal(audMessage("m", audProfile("a", audJoin(1, "One"))))
+	require.NoError(t, err)
+	code, out, _ := audPost(t, srv.URL, nil, body)
+	assert.Equal(t, http.StatusInternalServerError, code)
+	assert.Contains(t, out["error"], "store down")
+	r.flush(t)
+	assert.Empty(t, r.srv.Users())
+	assert.Equal(t, uint64(0), r.kit.Stats().Objects)
+
+	_, err = r.kit.ClearAudience(context.Background(), 1, "One")
+	require.ErrorContains(t, err, "store down")
+}
+
+// A SegmentMembership over 255 characters is logged as a warning and
+// reported as a diagnostic; the user's other updates still go out.
+func TestApplyAudienceChangeUserError(t *testing.T) {
+	r := newAudRig(t, mapping.AudienceSettings{SendSegmentsAs: mapping.SegmentsAsString | mapping.SegmentsAsArray}, nil)
+	var auds []mparticle.Audience
+	for i := range 40 {
+		auds = append(auds, audJoin(int64(1000000+i), "A"))
+	}
+	res, err := r.kit.ApplyAudienceChange(context.Background(), audMessage("big", audProfile("big", auds...)))
+	require.NoError(t, err)
+	require.Len(t, res.Errors, 1)
+	assert.ErrorIs(t, res.Errors[0], mapping.ErrSegmentMembershipTooLong)
+	r.flush(t)
+	a := r.attrs(t, "big")
+	assert.NotContains(t, a, "SegmentMembership")
+	assert.Len(t, a["SegmentMembershipArray"], 40)
+	assert.Contains(t, r.logs.String(), "audience update not fully sent")
+	assert.Equal(t, uint64(1), r.kit.Stats().Diagnostics[mapping.SegmentMembershipTooLong])
+}
