@@ -24,7 +24,7 @@ func fuzzSettings(flags uint16) Settings {
 		AnonymousUsers:              AnonymousMode(flags >> 8 & 1),
 		ScreenViewPrefix:            "Viewed ",
 		AppID:                       "app",
-		SubscriptionGroupMapping:    map[string]string{"newsletter": "g-1"},
+		SubscriptionGroupMapping:    map[string]string{"newsletter": "9b2f6c2e-0000-4000-8000-000000000001"},
 		EventAttributeMappings: []EventAttributeMapping{
 			{Action: AddToArray, EventName: "Wishlist Shared", AttributeKey: "channel", UserAttribute: "channels"},
 			{Action: SetAttribute, KitHash: KitAttributeHash(8, "a", "b"), UserAttribute: "$Gender"},
@@ -67,6 +67,11 @@ func FuzzMap(f *testing.F) {
 			}
 			if err := res.Events[i].Validate(); err != nil {
 				t.Fatalf("events[%d]: %v", i, err)
+			}
+		}
+		for i := range res.Attributes {
+			if err := res.Attributes[i].Validate(); err != nil {
+				t.Fatalf("attributes[%d]: %v", i, err)
 			}
 		}
 		for i := range res.Purchases {

@@ -299,6 +299,9 @@ func (st *mapState) resolveIdentity() bool {
 	} else if st.b.UserIdentities != nil {
 		ext, _ = st.b.UserIdentities.Get(s.ExternalIdentityType)
 	}
+	if strings.TrimSpace(ext) == "" {
+		ext = "" // a blank identity is no identity
+	}
 	aliasMode := s.AnonymousUsers == AnonymousAliasByMPID && st.res.MPID != "" && st.res.MPID != "0"
 	switch {
 	case ext != "" && len(ext) > maxBrazeExternalIDBytes:
@@ -344,6 +347,13 @@ func (st *mapState) email() string {
 		return ""
 	}
 	e, _ := st.b.UserIdentities.Get(t)
+	if e == "" {
+		return ""
+	}
+	if err := braze.EmailAddress(e).Validate(); err != nil {
+		st.diag(Dropped, string(t), "identity is not an email address Braze accepts; email not sent", e)
+		return ""
+	}
 	return e
 }
 

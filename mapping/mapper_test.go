@@ -118,7 +118,7 @@ func TestExternalIDTooLongSkipsTheBatch(t *testing.T) {
 }
 
 func TestUserAttributesAppliesTheRules(t *testing.T) {
-	m := newTestMapper(t, Settings{EnableTypeDetection: true, SubscriptionGroupMapping: map[string]string{"News": "g-1"}})
+	m := newTestMapper(t, Settings{EnableTypeDetection: true, SubscriptionGroupMapping: map[string]string{"News": "9b2f6c2e-0000-4000-8000-000000000001"}})
 	id := braze.ExternalID("c-1")
 	a, ds := m.UserAttributes(id, map[string]mparticle.AttributeValue{
 		"$FirstName": mparticle.StringAttr("Ada"),
@@ -135,7 +135,7 @@ func TestUserAttributesAppliesTheRules(t *testing.T) {
 	got, err := json.Marshal(a)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"external_id":"c-1","first_name":"Ada","last_name":null,"dob":"1996-01-01","gender":"F",
-		"subscription_groups":[{"subscription_group_id":"g-1","subscription_state":"subscribed"}],
+		"subscription_groups":[{"subscription_group_id":"9b2f6c2e-0000-4000-8000-000000000001","subscription_state":"subscribed"}],
 		"Zip":"02139","colors":["red","teal"],"gone":null,"old":null,"visits":12}`, string(got))
 	require.Len(t, ds, 1)
 	assert.Equal(t, Dropped, ds[0].Code)

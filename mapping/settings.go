@@ -260,8 +260,8 @@ func (s Settings) Validate() error {
 		if k == "" {
 			return settingsErr("Settings.SubscriptionGroupMapping", v, "has an empty user attribute key")
 		}
-		if v == "" {
-			return settingsErr("Settings.SubscriptionGroupMapping["+strconv.Quote(k)+"]", "", "is an empty subscription group id")
+		if !isUUID(v) {
+			return settingsErr("Settings.SubscriptionGroupMapping["+strconv.Quote(k)+"]", v, "is not a subscription group id (a UUID)")
 		}
 	}
 	for _, k := range sortedKeys(s.AppIDs) {
@@ -294,6 +294,28 @@ func isCurrencyCode(s string) bool {
 	for i := 0; i < 3; i++ {
 		if s[i] < 'A' || s[i] > 'Z' {
 			return false
+		}
+	}
+	return true
+}
+
+// isUUID checks the 8-4-4-4-12 hexadecimal shape of a UUID, which Braze
+// subscription group ids have.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
 		}
 	}
 	return true

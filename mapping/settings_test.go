@@ -33,7 +33,7 @@ func TestSettingsValidateNamesFieldAndValue(t *testing.T) {
 		{"policy", Settings{PropertyPolicy: 9}, `mapping: Settings.PropertyPolicy: "PropertyPolicy(9)" is not a known policy`},
 		{"anonymous", Settings{AnonymousUsers: 7}, `mapping: Settings.AnonymousUsers: "AnonymousMode(7)" is not a known mode`},
 		{"group key", Settings{SubscriptionGroupMapping: map[string]string{"": "g"}}, `mapping: Settings.SubscriptionGroupMapping: "g" has an empty user attribute key`},
-		{"group id", Settings{SubscriptionGroupMapping: map[string]string{"news": ""}}, `mapping: Settings.SubscriptionGroupMapping["news"]: is an empty subscription group id`},
+		{"group id", Settings{SubscriptionGroupMapping: map[string]string{"news": "g-1"}}, `mapping: Settings.SubscriptionGroupMapping["news"]: "g-1" is not a subscription group id (a UUID)`},
 		{"app id", Settings{AppIDs: map[string]string{"iOS": ""}}, `mapping: Settings.AppIDs["iOS"]: is an empty app id`},
 		{"mapping action", Settings{EventAttributeMappings: []EventAttributeMapping{{UserAttribute: "x"}}}, `mapping: Settings.EventAttributeMappings[0].Action: "EventAttributeAction(0)" is not AddToArray, RemoveFromArray or SetAttribute`},
 		{"mapping attr", Settings{EventAttributeMappings: []EventAttributeMapping{{Action: SetAttribute}}}, `mapping: Settings.EventAttributeMappings[0].UserAttribute: is empty`},
@@ -60,7 +60,7 @@ func TestFromKitConfig(t *testing.T) {
 		"bundleCommerceEventData":        "true",
 		"replaceSkuWithProductName":      "True",
 		"forwardScreenViews":             "TRUE",
-		"subscriptionGroupMapping":       `[{&quot;jsmap&quot;:null,&quot;map&quot;:&quot;newsletter&quot;,&quot;maptype&quot;:&quot;UserAttributeClass.Name&quot;,&quot;value&quot;:&quot;1a2b&quot;}]`,
+		"subscriptionGroupMapping":       `[{&quot;jsmap&quot;:null,&quot;map&quot;:&quot;newsletter&quot;,&quot;maptype&quot;:&quot;UserAttributeClass.Name&quot;,&quot;value&quot;:&quot;9b2f6c2e-0000-4000-8000-000000000001&quot;}]`,
 		"eaa":                            `{"-1150436734":"favorite_channels"}`,
 		"ear":                            `[{"map":"42","value":"old_channels"}]`,
 		"eas":                            `{"7":"last_channel","-3":"first_channel"}`,
@@ -88,7 +88,7 @@ func TestFromKitConfig(t *testing.T) {
 	assert.Equal(t, PropertyStringify, s.PropertyPolicy)
 	assert.Equal(t, AnonymousAliasByMPID, s.AnonymousUsers)
 	assert.Equal(t, map[string]string{"iOS": "ios-app", "Android": "android-app"}, s.AppIDs)
-	assert.Equal(t, map[string]string{"newsletter": "1a2b"}, s.SubscriptionGroupMapping)
+	assert.Equal(t, map[string]string{"newsletter": "9b2f6c2e-0000-4000-8000-000000000001"}, s.SubscriptionGroupMapping)
 	assert.Equal(t, []EventAttributeMapping{
 		{Action: AddToArray, KitHash: -1150436734, UserAttribute: "favorite_channels"},
 		{Action: RemoveFromArray, KitHash: 42, UserAttribute: "old_channels"},

@@ -220,6 +220,10 @@ func (st *mapState) standardField(raw, field string, v mparticle.AttributeValue)
 		case "country":
 			a.Country = braze.Set(s)
 		case "phone":
+			if err := braze.PhoneNumber(s).Validate(); err != nil {
+				st.diag(Dropped, raw, "not a phone number Braze accepts", s)
+				break
+			}
 			a.Phone, a.ClearPhone = s, false
 		}
 	}
@@ -441,7 +445,7 @@ func (st *mapState) pushRegistration(d *mparticle.PushRegistration) {
 		st.diag(EventSkipped, "", "push unregistration has no Braze /users/track equivalent", "")
 		return
 	}
-	if d.RegistrationToken == "" {
+	if strings.TrimSpace(d.RegistrationToken) == "" {
 		st.diag(Dropped, "registration_token", "push registration without a token", "")
 		return
 	}
@@ -514,6 +518,10 @@ func (st *mapState) applyEventAttributeMapping(em EventAttributeMapping, key str
 			st.diag(Truncated, key, "array entry longer than 255 characters cut to 255", it)
 			items[i] = t
 		}
+	}
+	if len(items) == 0 {
+		st.diag(Dropped, key, "empty list; nothing to add to or remove from "+strconv.Quote(em.UserAttribute), "")
+		return
 	}
 	attr, ok := st.attrKey(key, em.UserAttribute)
 	if !ok {
