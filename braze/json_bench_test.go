@@ -74,23 +74,27 @@ func benchEncode(b *testing.B, r TrackRequest) {
 		}
 		b.SetBytes(int64(len(buf)))
 		b.ReportAllocs()
+		cpu := processCPU()
 		for b.Loop() {
 			buf, err = r.AppendJSON(buf[:0])
 			if err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu)
 		b.ReportMetric(float64(b.N)*float64(r.Len())/b.Elapsed().Seconds(), "objects/s")
 	})
 	b.Run("json.Marshal", func(b *testing.B) {
 		buf, _ := json.Marshal(r)
 		b.SetBytes(int64(len(buf)))
 		b.ReportAllocs()
+		cpu := processCPU()
 		for b.Loop() {
 			if _, err := json.Marshal(r); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu)
 		b.ReportMetric(float64(b.N)*float64(r.Len())/b.Elapsed().Seconds(), "objects/s")
 	})
 }
@@ -113,11 +117,13 @@ func BenchmarkEncodeTrackRequest75Events(b *testing.B) {
 		buf, _ := json.Marshal(ref)
 		b.SetBytes(int64(len(buf)))
 		b.ReportAllocs()
+		cpu := processCPU()
 		for b.Loop() {
 			if _, err := json.Marshal(ref); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu)
 		b.ReportMetric(float64(b.N)*75/b.Elapsed().Seconds(), "objects/s")
 	})
 }
@@ -130,6 +136,7 @@ func BenchmarkEncodeTrackRequest75Attributes(b *testing.B) {
 	benchEncode(b, r)
 	b.Run("map-baseline", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu := processCPU()
 		for b.Loop() {
 			objs := make([]map[string]any, len(r.Attributes))
 			for i, a := range r.Attributes {
@@ -145,6 +152,7 @@ func BenchmarkEncodeTrackRequest75Attributes(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu)
 		b.ReportMetric(float64(b.N)*75/b.Elapsed().Seconds(), "objects/s")
 	})
 }
@@ -152,21 +160,25 @@ func BenchmarkEncodeTrackRequest75Attributes(b *testing.B) {
 func BenchmarkValidateTrackRequest75Events(b *testing.B) {
 	r := benchEvents()
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		if err := r.Validate(DefaultLimits()); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 	b.ReportMetric(float64(b.N)*75/b.Elapsed().Seconds(), "objects/s")
 }
 
 func BenchmarkValidateTrackRequest75Attributes(b *testing.B) {
 	r := benchAttributes()
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		if err := r.Validate(DefaultLimits()); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 	b.ReportMetric(float64(b.N)*75/b.Elapsed().Seconds(), "objects/s")
 }
