@@ -227,6 +227,12 @@ func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) er
 			c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request abandoned", slog.String("endpoint", ep.path), slog.Any("error", ctxErr))
 			return fmt.Errorf("braze: POST %s: %w", ep.path, err)
 		}
+		if errors.Is(err, ErrDeadlineTooSoon) || errors.Is(err, httpretry.ErrLimiterBlocked) {
+			// The rate limiter refused to wait past the deadline: nothing
+			// was sent for this attempt, so it is not a transport failure.
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request abandoned", slog.String("endpoint", ep.path), slog.Any("error", err))
+			return fmt.Errorf("braze: POST %s: waiting for the rate limiter: %w", ep.path, err)
+		}
 		var urlErr *url.Error
 		if errors.As(err, &urlErr) {
 			// Keep the operation text short; the URL holds no secret but

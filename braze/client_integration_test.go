@@ -529,6 +529,21 @@ func TestRateLimiterFamiliesAreSeparate(t *testing.T) {
 	assert.GreaterOrEqual(t, clk.Now().Sub(before), time.Hour, "the second track call waits for its quota")
 }
 
+func TestRateLimiterWaitPastDeadline(t *testing.T) {
+	clk := clock.NewAutoAdvance(ctEpoch)
+	s := ctFake(t, clk)
+	c := ctClient(t, s, clk, WithRateLimits(RateLimits{Track: RateLimit{Requests: 2, Per: time.Hour, Burst: 1}}))
+	_, err := c.Track(context.Background(), ctOneEvent("a"))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = c.Track(ctx, ctOneEvent("b"))
+	assert.ErrorIs(t, err, ErrDeadlineTooSoon)
+	var te *TransportError
+	assert.False(t, errors.As(err, &te))
+	assert.Len(t, s.Requests(), 1, "nothing sent")
+}
+
 func TestRetryWaitsOnLimiterToo(t *testing.T) {
 	clk := clock.NewAutoAdvance(ctEpoch)
 	s := ctFake(t, clk)

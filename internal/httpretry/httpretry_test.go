@@ -195,6 +195,18 @@ func TestLimiterOnFakeClock(t *testing.T) {
 	require.ErrorIs(t, zero.Wait(ctx), ErrLimiterBlocked)
 }
 
+func TestLimiterDeadlineTooSoon(t *testing.T) {
+	clk := clock.NewAutoAdvance(epoch)
+	l := NewLimiter(rate.Limit(0.1), 1, clk) // one per 10 s
+	require.NoError(t, l.Wait(context.Background()))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	require.ErrorIs(t, l.Wait(ctx), ErrDeadlineTooSoon)
+	assert.Empty(t, clk.Sleeps())
+	require.NoError(t, l.Wait(context.Background()), "the token was given back")
+	assert.Equal(t, []time.Duration{10 * time.Second}, clk.Sleeps())
+}
+
 func TestLimiterCancelReturnsToken(t *testing.T) {
 	clk := clock.NewManual(epoch)
 	l := NewLimiter(rate.Limit(1), 1, clk)

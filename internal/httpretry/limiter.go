@@ -50,7 +50,9 @@ func NewLimiter(limit rate.Limit, burst int, clk clock.Clock) *Limiter {
 // token (zero rate).
 var ErrLimiterBlocked = errors.New("rate limiter has zero rate")
 
-// Wait blocks until one request may be sent or ctx ends.
+// Wait blocks until one request may be sent or ctx ends. When ctx has a
+// deadline that comes before the token, it returns ErrDeadlineTooSoon at
+// once.
 func (l *Limiter) Wait(ctx context.Context) error {
 	if l == nil || l.lim.Limit() == rate.Inf {
 		return ctx.Err()
@@ -67,6 +69,12 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	}
 	if d <= 0 {
 		return ctx.Err()
+	}
+	if deadlineTooSoon(ctx, d) {
+		// Like rate.Limiter.Wait: fail now rather than sleep into the
+		// deadline, and give the token back.
+		r.CancelAt(now)
+		return ErrDeadlineTooSoon
 	}
 	if err := l.clock.Sleep(ctx, d); err != nil {
 		r.CancelAt(l.clock.Now())
