@@ -28,12 +28,19 @@ func (k *Kit) ApplyAudienceChange(ctx context.Context, msg *mparticle.AudienceMe
 	if msg == nil {
 		return mapping.AudienceResult{}, errors.New("mpbraze: ApplyAudienceChange: message is nil")
 	}
-	res, err := k.audience.Map(ctx, msg)
-	k.reportAudience(res)
-	if err != nil {
-		return res, err
+	// Apply queues the result before another audience call can touch the
+	// membership store, so concurrent messages for one user reach Braze in
+	// the order the store saw them.
+	reported := false
+	res, err := k.audience.Apply(ctx, msg, func(res mapping.AudienceResult) error {
+		reported = true
+		k.reportAudience(res)
+		return k.enqueueAudience(ctx, res, msg)
+	})
+	if !reported {
+		k.reportAudience(res) // what was mapped before the store failed
 	}
-	return res, k.enqueueAudience(ctx, res, msg)
+	return res, err
 }
 
 // ClearAudience marks every stored member of the audience as having left
@@ -44,12 +51,16 @@ func (k *Kit) ApplyAudienceChange(ctx context.Context, msg *mparticle.AudienceMe
 // audience name, required when per-segment attributes are sent. Only
 // members recorded by this kit's MembershipStore are known.
 func (k *Kit) ClearAudience(ctx context.Context, audienceID int64, name string) (mapping.AudienceResult, error) {
-	res, err := k.audience.ClearAudience(ctx, audienceID, name)
-	k.reportAudience(res)
-	if err != nil {
-		return res, err
+	reported := false
+	res, err := k.audience.ApplyClear(ctx, audienceID, name, func(res mapping.AudienceResult) error {
+		reported = true
+		k.reportAudience(res)
+		return k.enqueueAudience(ctx, res, audienceID)
+	})
+	if !reported {
+		k.reportAudience(res)
 	}
-	return res, k.enqueueAudience(ctx, res, audienceID)
+	return res, err
 }
 
 // AudienceSettings returns the audience settings in effect, with defaults

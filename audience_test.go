@@ -418,3 +418,36 @@ func TestApplyAudienceChangeUserError(t *testing.T) {
 	assert.Contains(t, r.logs.String(), "audience update not fully sent")
 	assert.Equal(t, uint64(1), r.kit.Stats().Diagnostics[mapping.SegmentMembershipTooLong])
 }
+
+// Concurrent messages for one user: whatever order they run in, Braze ends
+// with the SegmentMembership the store holds (updates are queued in the
+// order the store saw them).
+func TestApplyAudienceChangeConcurrentSameUser(t *testing.T) {
+	store := mapping.NewMemoryMembershipStore()
+	r := newAudRig(t, mapping.AudienceSettings{Store: store}, nil)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 30 {
+				a := audJoin(int64(g*100+i%7), "A")
+				if i%3 == 2 {
+					a = audLeave(int64(g*100+(i-1)%7), "A")
+				}
+				_, err := r.kit.ApplyAudienceChange(ctx, audMessage("m", audProfile("same-user", a)))
+				assert.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+	r.flush(t)
+	full, err := store.Apply(ctx, "same-user", nil, nil)
+	require.NoError(t, err)
+	want := make([]string, len(full))
+	for i, id := range full {
+		want[i] = fmt.Sprint(id)
+	}
+	assert.Equal(t, strings.Join(want, ","), r.attrs(t, "same-user")["SegmentMembership"])
+}

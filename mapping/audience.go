@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/mpbraze/mpbraze/braze"
@@ -150,10 +151,16 @@ func (r AudienceResult) Len() int { return len(r.Attributes) }
 
 // AudienceMapper turns mParticle audience membership changes into Braze
 // custom attributes, in the forms AudienceSettings selects. It is safe for
-// concurrent use when its MembershipStore is (the default one is).
+// concurrent use when its MembershipStore is (the default one is); its
+// calls run one at a time, so that results can be delivered in the order
+// the store saw them (see Apply).
 type AudienceMapper struct {
 	settings AudienceSettings
 	mapper   *Mapper
+	// order serialises store updates with the delivery of their results
+	// (see Apply): the string form is computed from the store, so results
+	// must reach Braze in the order the store saw the changes.
+	order sync.Mutex
 }
 
 // NewAudienceMapper validates s and returns a mapper. m applies the
@@ -185,7 +192,33 @@ func (a *AudienceMapper) Store() MembershipStore { return a.settings.Store }
 // a nil message, a canceled ctx, or a MembershipStore failure. The store is
 // updated for every form (so ClearAudience knows the members) and updates
 // are idempotent, so a message can be retried after an error.
+//
+// Map calls for the same users must be delivered in the order they were
+// made; Apply does that for concurrent callers.
 func (a *AudienceMapper) Map(ctx context.Context, msg *mparticle.AudienceMembershipChangeRequest) (AudienceResult, error) {
+	a.order.Lock()
+	defer a.order.Unlock()
+	return a.mapLocked(ctx, msg)
+}
+
+// Apply maps msg like Map and hands the result to deliver (for example,
+// queueing it for Braze) before any other Map, Apply or ClearAudience call
+// of this mapper touches the store. Concurrent callers thus deliver results
+// in the order the store recorded the changes, which the string form needs:
+// otherwise an older SegmentMembership could reach Braze after a newer one.
+// deliver is not called when mapping fails; its error is returned.
+func (a *AudienceMapper) Apply(ctx context.Context, msg *mparticle.AudienceMembershipChangeRequest, deliver func(AudienceResult) error) (AudienceResult, error) {
+	a.order.Lock()
+	defer a.order.Unlock()
+	res, err := a.mapLocked(ctx, msg)
+	if err != nil {
+		return res, err
+	}
+	return res, deliver(res)
+}
+
+// mapLocked is Map; the caller holds a.order.
+func (a *AudienceMapper) mapLocked(ctx context.Context, msg *mparticle.AudienceMembershipChangeRequest) (AudienceResult, error) {
 	if msg == nil {
 		return AudienceResult{}, errors.New("audience message: nil")
 	}
@@ -576,6 +609,25 @@ func (a *AudienceMapper) pushTokens(p *mparticle.UserProfile, drop func(reason s
 // changes Braze attributes by itself. name is the audience name, required
 // when SegmentsPerAttribute is selected.
 func (a *AudienceMapper) ClearAudience(ctx context.Context, audienceID int64, name string) (AudienceResult, error) {
+	a.order.Lock()
+	defer a.order.Unlock()
+	return a.clearLocked(ctx, audienceID, name)
+}
+
+// ApplyClear is ClearAudience with delivery inside the mapper's ordering,
+// like Apply.
+func (a *AudienceMapper) ApplyClear(ctx context.Context, audienceID int64, name string, deliver func(AudienceResult) error) (AudienceResult, error) {
+	a.order.Lock()
+	defer a.order.Unlock()
+	res, err := a.clearLocked(ctx, audienceID, name)
+	if err != nil {
+		return res, err
+	}
+	return res, deliver(res)
+}
+
+// clearLocked is ClearAudience; the caller holds a.order.
+func (a *AudienceMapper) clearLocked(ctx context.Context, audienceID int64, name string) (AudienceResult, error) {
 	f := a.settings.SendSegmentsAs
 	if f.Has(SegmentsPerAttribute) && strings.TrimSpace(name) == "" {
 		return AudienceResult{}, errors.New(`name: required when SendSegmentsAs includes per-segment attributes ("In <Audience Name>")`)
