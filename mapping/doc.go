@@ -60,8 +60,9 @@
 // # Identity
 //
 // external_id is the identity named by ExternalIdentityType, and the email
-// attribute the one named by EmailIdentityType. A batch without the external
-// identity is skipped and reported (UserSkipped), unless AnonymousUsers is
+// attribute the one named by EmailIdentityType (an email Braze would reject
+// is reported and left out). A batch without the external identity is
+// skipped and reported (UserSkipped), unless AnonymousUsers is
 // AnonymousAliasByMPID: then the user is tracked under the alias
 // {alias_label: "mparticle_id", alias_name: <mpid>} with
 // _update_existing_only false, and Result.Alias is true. When the external
@@ -69,21 +70,37 @@
 // caller can merge it (/users/identify) before tracking. An external_id
 // longer than Braze's 987 bytes skips the batch.
 //
+// # Order
+//
+// A Result holds one user's objects in the order Braze applies them:
+// attributes, then events, then purchases. Events are processed in event
+// time order (stable), so events and purchases come out sorted by time, and
+// attribute updates that come from events (user_attribute_change,
+// event-attribute mappings, push registrations) follow the batch's
+// user_attributes in the order they happened. When such an update touches a
+// key that the current attributes object already sets, a new attributes
+// object is started instead of overwriting, so Braze sees every update in
+// order.
+//
 // # Events
 //
 // Custom events keep their name; their attributes become properties with one
 // leading "$" stripped from each key. Values keep their JSON type; with
 // EnableTypeDetection, strings become bool, integer, decimal or date (see
-// internal/typedetect; numbers with a leading zero stay strings). The event
-// time is the event timestamp, else the batch timestamp, else Now, in UTC.
+// internal/typedetect; numbers with a leading zero stay strings, and no
+// dates are detected inside arrays, which Braze refuses). The event time is
+// the event timestamp, else the batch timestamp, else Now, in UTC; a
+// timestamp outside the years RFC 3339 can write is reported and replaced.
 //
 // Property rules, each change reported: keys and string values longer than
-// 255 characters are truncated to 255 characters (Truncated); empty keys are
-// dropped; the reserved keys "time" and "event_name" are renamed "time_" and
-// "event_name_" (Renamed); null values are dropped (Braze properties cannot
-// be null); objects and arrays follow PropertyPolicy. When two keys end up
-// the same after a fix, the key that needed no fix wins and the other is
-// dropped (Dropped).
+// 255 characters are truncated to 255 characters (Truncated; characters are
+// Unicode code points); empty keys are dropped; keys that still start with
+// "$" lose every leading "$" (Renamed); the reserved keys "time" and
+// "event_name" are renamed "time_" and "event_name_" (Renamed); null values
+// are dropped (Braze properties cannot be null); objects and arrays follow
+// PropertyPolicy. When two keys end up the same after a fix, the key that
+// needed no fix wins and the other is dropped (Dropped). Event names longer
+// than 255 characters are truncated; events without a name are dropped.
 //
 // Screen views are forwarded only with ForwardScreenViews (name =
 // ScreenViewPrefix + screen name), session starts and ends only with
@@ -92,26 +109,55 @@
 // are skipped and reported (EventSkipped). Events marked as coming from
 // Braze Currents are skipped (LoopGuard; see IsFromBrazeCurrents).
 //
+// Event-attribute mappings ("eaa", "ear", "eas") apply to custom events
+// (kit event type numbers, raw attribute keys, as the Android kit hashes
+// them), screen views (type 0, as on iOS) and the expanded commerce events
+// (type 4, named after the Braze event).
+//
 // # Commerce
 //
-// See the design document; in short: non-bundled purchases become one Braze
-// purchase per product (quantities over 100 split, fractional quantities
-// become quantity 1 at price × quantity), other actions one
-// "eCommerce - <action> - Item" event per product, promotions
-// "eCommerce - view|click - Item" per promotion, impressions
-// "eCommerce - Impression - Item" per product, refunds also
-// "eCommerce - refund - Total", purchases without products
-// "eCommerce - purchase - Total". Bundled, each commerce event becomes one
+// Non-bundled purchases become one Braze purchase per product: product_id is
+// the SKU (or the name with ReplaceSkuWithProductName; the other one, when
+// the chosen one is empty, reported), currency the event's (upper-cased) or
+// DefaultCurrency, price the unit price, quantity the integer quantity.
+// Quantities over 100 are split into several purchases (Split); quantities
+// over 10,000, and fractional ones, become quantity 1 at price × quantity
+// (ValueChanged); zero or negative quantities record nothing (Dropped).
+// Revenue is never lost silently. A missing order total is filled with
+// Σ price × quantity + shipping + tax, as mParticle's Android SDK does.
+//
+// Other product actions become one "eCommerce - <action> - Item" event per
+// product (remove_from_wish_list is spelled remove_from_wishlist), carrying
+// the product's fields and every action field present; refunds (and
+// purchases without products) also get "eCommerce - <action> - Total".
+// Promotions become "eCommerce - view|click - Item" per promotion,
+// impressions "eCommerce - Impression - Item" per product. Bundled
+// (BundleCommerceEventData), each commerce event becomes one
 // "eCommerce - <action>" event (a purchase: one purchase with product_id
-// "eCommerce - purchase") with nested products, promotions and impressions.
+// "eCommerce - purchase", price = total, quantity 1) with the custom
+// attributes nested under "Attributes" and nested "products", "promotions"
+// and "impressions" arrays; nested keys lose "." and "$" (Renamed).
 //
 // # User attributes
 //
-// Reserved keys map to Braze standard fields ($FirstName, $LastName, $City,
-// $Country, $Mobile, $Gender, $Age, dob, email_subscribe, push_subscribe);
-// $Zip, $State and $Address become custom Zip, State and Address. Other
-// keys lose one leading "$". Lists become string arrays (or comma-joined
-// strings). Removed attributes are sent as null. Attributes named in
-// SubscriptionGroupMapping set subscription groups instead.
-// Mapper.UserAttributes applies these rules on their own.
+// Reserved keys, matched case-insensitively, map to Braze standard fields:
+// $FirstName, $LastName, $City, $Country, $Mobile (also the Braze names
+// first_name, last_name, home_city, country, phone), $Gender (M/male, F/female,
+// NA/N, P, O/other; U/unknown/empty → null; anything else → O, reported),
+// $Age (dob = January 1 of the current year − age), dob ("YYYY-MM-DD"),
+// email_subscribe and push_subscribe (opted_in, subscribed, unsubscribed).
+// $Zip, $State and $Address become custom Zip, State and Address ($Zip is
+// never type-detected). Other keys lose one leading "$" and become custom
+// attributes of the value's type; lists become string arrays, or
+// comma-joined strings with UserAttributeListsAsStrings; objects follow
+// PropertyPolicy (PropertyReject drops the attribute). Removed attributes
+// (null values, deleted_user_attributes, deleted user_attribute_change) are
+// sent as null, which deletes them in Braze; subscription states cannot be
+// removed (reported). Keys that are Braze standard field names (email,
+// language, …) cannot be custom attributes and are reported. Attributes
+// named in SubscriptionGroupMapping set that subscription group instead
+// (true/false, 1/0, yes/no). Push registrations become push_tokens with the
+// app id of the batch's platform (AppIDs, else AppID); unregistrations have
+// no Braze equivalent and are reported. Mapper.UserAttributes applies these
+// rules on their own (the audience mapper uses it).
 package mapping

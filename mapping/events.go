@@ -9,8 +9,10 @@ import (
 
 // Names of the session events (ForwardSessionEvents).
 const (
+	// SessionStartEventName is the Braze event of a session start.
 	SessionStartEventName = "Session Start"
-	SessionEndEventName   = "Session End"
+	// SessionEndEventName is the Braze event of a session end.
+	SessionEndEventName = "Session End"
 )
 
 // emitEvent appends a Braze event unless its properties were rejected.

@@ -8,27 +8,53 @@ import (
 	"strings"
 )
 
-// Kit setting keys read by FromKitConfig.
+// Kit setting keys read by FromKitConfig (see the table in the package
+// documentation).
 const (
-	KitKeyAPIKey                    = "apiKey"
-	KitKeyUserIdentificationType    = "userIdentificationType"
-	KitKeyEmailIdentificationType   = "emailIdentificationType"
-	KitKeyEnableTypeDetection       = "enableTypeDetection"
-	KitKeyBundleCommerceEventData   = "bundleCommerceEventData"
+	// KitKeyAPIKey is the Braze app identifier (Settings.AppID).
+	KitKeyAPIKey = "apiKey"
+	// KitKeyUserIdentificationType names the external identity
+	// (Settings.ExternalIdentityType).
+	KitKeyUserIdentificationType = "userIdentificationType"
+	// KitKeyEmailIdentificationType names the email identity
+	// (Settings.EmailIdentityType).
+	KitKeyEmailIdentificationType = "emailIdentificationType"
+	// KitKeyEnableTypeDetection is Settings.EnableTypeDetection.
+	KitKeyEnableTypeDetection = "enableTypeDetection"
+	// KitKeyBundleCommerceEventData is Settings.BundleCommerceEventData.
+	KitKeyBundleCommerceEventData = "bundleCommerceEventData"
+	// KitKeyReplaceSkuWithProductName is Settings.ReplaceSkuWithProductName.
 	KitKeyReplaceSkuWithProductName = "replaceSkuWithProductName"
-	KitKeyForwardScreenViews        = "forwardScreenViews"
-	KitKeySubscriptionGroupMapping  = "subscriptionGroupMapping"
-	KitKeyEventAttributeAddToArray  = "eaa"
-	KitKeyEventAttributeRemove      = "ear"
-	KitKeyEventAttributeSet         = "eas"
-	// Keys of this library (mParticle's server-side settings have no kit key).
-	KitKeyForwardSessionEvents       = "forwardSessionEvents"
-	KitKeyScreenViewPrefix           = "screenViewPrefix"
-	KitKeyDefaultCurrency            = "defaultCurrency"
+	// KitKeyForwardScreenViews is Settings.ForwardScreenViews.
+	KitKeyForwardScreenViews = "forwardScreenViews"
+	// KitKeySubscriptionGroupMapping is Settings.SubscriptionGroupMapping.
+	KitKeySubscriptionGroupMapping = "subscriptionGroupMapping"
+	// KitKeyEventAttributeAddToArray holds AddToArray mappings.
+	KitKeyEventAttributeAddToArray = "eaa"
+	// KitKeyEventAttributeRemove holds RemoveFromArray mappings.
+	KitKeyEventAttributeRemove = "ear"
+	// KitKeyEventAttributeSet holds SetAttribute mappings.
+	KitKeyEventAttributeSet = "eas"
+	// KitKeyForwardSessionEvents is Settings.ForwardSessionEvents (this
+	// library's key; mParticle's server-side setting has none).
+	KitKeyForwardSessionEvents = "forwardSessionEvents"
+	// KitKeyScreenViewPrefix is Settings.ScreenViewPrefix (this library's key).
+	KitKeyScreenViewPrefix = "screenViewPrefix"
+	// KitKeyDefaultCurrency is Settings.DefaultCurrency (this library's key).
+	KitKeyDefaultCurrency = "defaultCurrency"
+	// KitKeyUserAttributeListsAsArrays is the negation of
+	// Settings.UserAttributeListsAsStrings (this library's key, after
+	// mParticle's "Send User Attribute Lists as Arrays").
 	KitKeyUserAttributeListsAsArrays = "sendUserAttributeListsAsArrays"
-	KitKeyPropertyPolicy             = "propertyPolicy"
-	KitKeyAnonymousUsers             = "anonymousUsers"
-	KitKeyAppIDs                     = "appIds"
+	// KitKeyPropertyPolicy is Settings.PropertyPolicy: flatten, stringify,
+	// drop or reject (this library's key).
+	KitKeyPropertyPolicy = "propertyPolicy"
+	// KitKeyAnonymousUsers is Settings.AnonymousUsers: skip or alias_by_mpid
+	// (this library's key).
+	KitKeyAnonymousUsers = "anonymousUsers"
+	// KitKeyAppIDs is Settings.AppIDs as a JSON object from platform to
+	// Braze app id (this library's key).
+	KitKeyAppIDs = "appIds"
 )
 
 // FromKitConfig reads Settings from the kit configuration as mParticle hands

@@ -93,9 +93,12 @@ type Result struct {
 	MergeAlias *braze.UserAlias `json:"merge_alias,omitempty"`
 	// Attributes, Events and Purchases are the Braze objects, all for
 	// Identifier.
+	// Attributes are the user's attributes objects, applied in order.
 	Attributes []braze.Attributes `json:"attributes,omitempty"`
-	Events     []braze.Event      `json:"events,omitempty"`
-	Purchases  []braze.Purchase   `json:"purchases,omitempty"`
+	// Events are the user's custom events, in time order.
+	Events []braze.Event `json:"events,omitempty"`
+	// Purchases are the user's purchases, in time order.
+	Purchases []braze.Purchase `json:"purchases,omitempty"`
 	// Skipped reports that the batch produced no Braze objects because of
 	// its user (no usable identity) or its origin (Braze Currents).
 	Skipped bool `json:"skipped,omitempty"`
@@ -370,9 +373,9 @@ func (st *mapState) event(ev *mparticle.Event) {
 	case *mparticle.ScreenView:
 		st.screenView(d)
 	case *mparticle.SessionStart:
-		st.sessionEvent("Session Start", &d.CommonEventData)
+		st.sessionEvent(SessionStartEventName, &d.CommonEventData)
 	case *mparticle.SessionEnd:
-		st.sessionEvent("Session End", &d.CommonEventData)
+		st.sessionEvent(SessionEndEventName, &d.CommonEventData)
 	case *mparticle.CommerceEvent:
 		st.commerceEvent(d)
 	case *mparticle.UserAttributeChange:

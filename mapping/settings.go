@@ -126,8 +126,9 @@ type EventAttributeMapping struct {
 	// KitHash is the kit's hash of "<eventTypeNumber><eventName><attrKey>",
 	// used when EventName is empty.
 	KitHash int32
-	// EventName and AttributeKey select the event attribute by name.
-	EventName    string
+	// EventName selects the event by name (any event type).
+	EventName string
+	// AttributeKey selects the event attribute by its raw key.
 	AttributeKey string
 	// UserAttribute is the user attribute to change. Required.
 	UserAttribute string
@@ -199,8 +200,11 @@ type Settings struct {
 // SettingsError reports an invalid setting. Field names the Settings field
 // (or the kit key, for FromKitConfig), Value the offending value.
 type SettingsError struct {
-	Field  string
-	Value  string
+	// Field is the Settings field or kit key, e.g. "Settings.DefaultCurrency".
+	Field string
+	// Value is the offending value ("" when empty).
+	Value string
+	// Reason says what is wrong with it.
 	Reason string
 }
 

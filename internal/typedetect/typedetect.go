@@ -51,12 +51,12 @@ func (k Kind) String() string {
 // Value is the result of Detect. Only the field named by Kind is meaningful;
 // Str always holds the input.
 type Value struct {
-	Kind  Kind
-	Bool  bool
-	Int   int64
-	Float float64
-	Time  time.Time
-	Str   string
+	Kind  Kind      // what was detected
+	Bool  bool      // KindBool
+	Int   int64     // KindInt
+	Float float64   // KindFloat
+	Time  time.Time // KindTime, in UTC
+	Str   string    // always the input
 }
 
 // Detect returns the typed value of s. It never fails: anything that is not
