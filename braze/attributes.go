@@ -187,25 +187,31 @@ type Attributes struct {
 	Custom map[string]Value `json:"-"`
 }
 
-// standardAttributeKeys are the JSON names Attributes encodes itself; a
-// custom attribute with one of these names would collide.
-var standardAttributeKeys = map[string]bool{
-	"external_id": true, "user_alias": true, "braze_id": true, "email": true, "phone": true,
-	"_update_existing_only": true, "push_token_import": true, "_merge_objects": true,
-	"first_name": true, "last_name": true, "home_city": true, "country": true, "language": true,
-	"time_zone": true, "dob": true, "gender": true, "email_subscribe": true, "push_subscribe": true,
-	"push_tokens": true, "subscription_groups": true, "current_location": true,
-	"date_of_first_session": true, "date_of_last_session": true, "marked_email_as_spam_at": true,
-	"email_open_tracking_disabled": true, "email_click_tracking_disabled": true,
-	"image_url": true, "facebook": true, "twitter": true,
-	// Rejected or ignored by Braze; never sent as custom attributes.
-	"bio": true, "email_subscription_info": true,
+// isStandardKey reports the JSON names Attributes encodes itself (and two
+// names Braze ignores or rejects); a custom attribute with one of these
+// names would collide. A switch, not a map: it sits on the validation fast
+// path of every custom attribute.
+func isStandardKey(k string) bool {
+	switch k {
+	case "external_id", "user_alias", "braze_id", "email", "phone",
+		"_update_existing_only", "push_token_import", "_merge_objects",
+		"first_name", "last_name", "home_city", "country", "language",
+		"time_zone", "dob", "gender", "email_subscribe", "push_subscribe",
+		"push_tokens", "subscription_groups", "current_location",
+		"date_of_first_session", "date_of_last_session", "marked_email_as_spam_at",
+		"email_open_tracking_disabled", "email_click_tracking_disabled",
+		"image_url", "facebook", "twitter",
+		// Rejected or ignored by Braze; never sent as custom attributes.
+		"bio", "email_subscription_info":
+		return true
+	}
+	return false
 }
 
 // IsStandardAttribute reports whether key is the JSON name of a standard
 // profile field (or an identifier or control field) of an attributes
 // object, and so cannot be used as a custom attribute name.
-func IsStandardAttribute(key string) bool { return standardAttributeKeys[key] }
+func IsStandardAttribute(key string) bool { return isStandardKey(key) }
 
 // SetCustom sets custom attribute key to v, allocating Custom if needed, and
 // returns a for chaining.
@@ -407,7 +413,7 @@ func (a *Attributes) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	for k, r := range raw {
-		if standardAttributeKeys[k] && k != "bio" && k != "email_subscription_info" {
+		if isStandardKey(k) && k != "bio" && k != "email_subscription_info" {
 			if (k == "email" || k == "phone") && string(r) == "null" {
 				if k == "email" {
 					f.ClearEmail = true

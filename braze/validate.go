@@ -255,16 +255,19 @@ func (r *TrackRequest) Validate(l Limits) error {
 		checkArrayCap(InputEvents, len(r.Events), l, &errs)
 		checkArrayCap(InputPurchases, len(r.Purchases), l, &errs)
 	}
+	// Each object's validation also returns an upper bound of its encoded
+	// size, computed in the same pass over its maps.
+	bound := requestFixedBound
 	for i := range r.Attributes {
-		r.Attributes[i].validate(objLoc(InputAttributes, i), l, &errs)
+		bound += r.Attributes[i].validate(objLoc(InputAttributes, i), l, &errs) + 1
 	}
 	for i := range r.Events {
-		r.Events[i].validate(objLoc(InputEvents, i), l, &errs)
+		bound += r.Events[i].validate(objLoc(InputEvents, i), l, &errs) + 1
 	}
 	for i := range r.Purchases {
-		r.Purchases[i].validate(objLoc(InputPurchases, i), l, &errs)
+		bound += r.Purchases[i].validate(objLoc(InputPurchases, i), l, &errs) + 1
 	}
-	if len(errs) == 0 {
+	if len(errs) == 0 && bound > l.MaxBodyBytes {
 		r.checkBodySize(l, &errs)
 	}
 	return errs.err()
@@ -276,13 +279,10 @@ func checkArrayCap(name string, n int, l Limits, errs *ValidationErrors) {
 	}
 }
 
-// checkBodySize reports a body over l.MaxBodyBytes. An upper bound computed
-// without encoding settles almost every request; only a request that could
-// be too large is encoded to measure it exactly.
+// checkBodySize reports a body over l.MaxBodyBytes. Validate calls it only
+// when the upper bound of the encoded size is over the cap, so only a
+// request that could be too large is encoded to measure it exactly.
 func (r *TrackRequest) checkBodySize(l Limits, errs *ValidationErrors) {
-	if r.sizeBound() <= l.MaxBodyBytes {
-		return
-	}
 	body, err := r.AppendJSON(nil)
 	if err != nil {
 		errs.add("", nil, "cannot be encoded: "+err.Error())
@@ -318,7 +318,9 @@ func (p *Purchase) Validate() error {
 	return errs.err()
 }
 
-func (a *Attributes) validate(at loc, l Limits, errs *ValidationErrors) {
+// validate appends the object's problems and returns an upper bound of its
+// encoded size.
+func (a *Attributes) validate(at loc, l Limits, errs *ValidationErrors) int {
 	if a.PushTokenImport {
 		// Anonymous push-token import: the token identifies the device.
 		if a.ExternalID != "" || a.BrazeID != "" {
@@ -381,18 +383,23 @@ func (a *Attributes) validate(at loc, l Limits, errs *ValidationErrors) {
 	checkOptTime(at, "date_of_first_session", a.DateOfFirstSession, errs)
 	checkOptTime(at, "date_of_last_session", a.DateOfLastSession, errs)
 	checkOptTime(at, "marked_email_as_spam_at", a.MarkedEmailAsSpamAt, errs)
+	bound := a.fixedBound() + 2
 	if len(a.Custom) == 0 {
-		return
+		return bound
 	}
 	custom := at.f("custom")
 	before := len(*errs)
 	for k, v := range a.Custom {
+		bound += 6*len(k) + 4 + v.sizeBound()
+		if plainKey(k) && !isStandardKey(k) && (v.kind == KindNull || plainScalar(v)) {
+			continue // the common case, checked without building a path
+		}
 		p := custom.k(k)
 		checkKey(p, k, errs)
 		switch {
 		case k == "bio" || k == "email_subscription_info":
 			errs.at(p, nil, "is a field Braze ignores or rejects, not a custom attribute")
-		case standardAttributeKeys[k]:
+		case isStandardKey(k):
 			errs.at(p, nil, "is the name of a standard field; set the Attributes field instead")
 		}
 		checkValue(p, v, ctxAttribute, errs)
@@ -401,9 +408,10 @@ func (a *Attributes) validate(at loc, l Limits, errs *ValidationErrors) {
 		}
 	}
 	errs.sortFrom(before)
+	return bound
 }
 
-func (e *Event) validate(at loc, l Limits, errs *ValidationErrors) {
+func (e *Event) validate(at loc, l Limits, errs *ValidationErrors) int {
 	e.Identifier.validate(at, errs)
 	if strings.TrimSpace(e.Name) == "" {
 		errs.at(at.f("name"), e.Name, "is empty")
@@ -411,10 +419,10 @@ func (e *Event) validate(at loc, l Limits, errs *ValidationErrors) {
 		errs.at(at.f("name"), e.Name, "is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
 	}
 	checkTime(at, "time", e.Time, errs)
-	checkProperties(at, e.Properties, l, errs)
+	return e.fixedBound() + checkProperties(at, e.Properties, l, errs)
 }
 
-func (p *Purchase) validate(at loc, l Limits, errs *ValidationErrors) {
+func (p *Purchase) validate(at loc, l Limits, errs *ValidationErrors) int {
 	p.Identifier.validate(at, errs)
 	if strings.TrimSpace(p.ProductID) == "" {
 		errs.at(at.f("product_id"), p.ProductID, "is empty")
@@ -431,7 +439,7 @@ func (p *Purchase) validate(at loc, l Limits, errs *ValidationErrors) {
 		errs.at(at.f("quantity"), p.Quantity, "outside 1..100")
 	}
 	checkTime(at, "time", p.Time, errs)
-	checkProperties(at, p.Properties, l, errs)
+	return p.fixedBound() + checkProperties(at, p.Properties, l, errs)
 }
 
 // isCurrencyCode checks the shape of an ISO 4217 alphabetic code: three
@@ -502,15 +510,21 @@ func checkKey(at loc, k string, errs *ValidationErrors) {
 	}
 }
 
-// checkProperties applies the event/purchase property rules.
-func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationErrors) {
+// checkProperties applies the event/purchase property rules and returns an
+// upper bound of the properties' encoded size.
+func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationErrors) int {
 	if len(props) == 0 {
-		return
+		return 0
 	}
 	nested := false
+	bound := 2
 	path := at.f("properties")
 	before := len(*errs)
 	for k, v := range props {
+		bound += 6*len(k) + 4 + v.sizeBound()
+		if plainKey(k) && k != "time" && k != "event_name" && plainScalar(v) {
+			continue // the common case, checked without building a path
+		}
 		p := path.k(k)
 		checkKey(p, k, errs)
 		if k == "time" || k == "event_name" {
@@ -523,6 +537,39 @@ func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationE
 	if nested {
 		checkNestedSize(path, Value{kind: KindObject, ext: &valueExt{obj: props}}, l, errs)
 	}
+	return bound
+}
+
+// plainKey reports a key that passes checkKey: non-empty, no leading '$',
+// at most 255 bytes (so at most 255 characters).
+func plainKey(k string) bool {
+	return k != "" && k[0] != '$' && len(k) <= MaxStringLength
+}
+
+// Unix seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range
+// RFC 3339 can carry.
+const (
+	minRFC3339Unix = -62167219200
+	maxRFC3339Unix = 253402300799
+)
+
+// plainScalar reports a string, number, boolean or time that passes
+// checkValue in any context: the fast path of property and custom attribute
+// validation.
+func plainScalar(v Value) bool {
+	switch v.kind {
+	case KindString:
+		return len(v.str) <= MaxStringLength
+	case KindInt, KindBool:
+		return true
+	case KindFloat:
+		f := math.Float64frombits(v.num)
+		return !math.IsNaN(f) && !math.IsInf(f, 0)
+	case KindTime:
+		sec := int64(v.num)
+		return sec >= minRFC3339Unix && sec <= maxRFC3339Unix
+	}
+	return false
 }
 
 // checkNestedSize enforces the size cap on nested data.
@@ -695,7 +742,10 @@ func identifierBound(id *Identifier) int {
 // attributes object (about 30 keys of at most 32 bytes plus their values).
 const fixedAttributesBound = 2048
 
-func (a *Attributes) sizeBound() int {
+func (a *Attributes) sizeBound() int { return a.fixedBound() + mapBound(a.Custom) }
+
+// fixedBound bounds everything but the custom attributes.
+func (a *Attributes) fixedBound() int {
 	n := fixedAttributesBound + identifierBound(&a.Identifier)
 	n += 6 * (len(a.FirstName.v) + len(a.LastName.v) + len(a.HomeCity.v) + len(a.Country.v) +
 		len(a.Language.v) + len(a.TimeZone.v) + len(a.ImageURL.v))
@@ -713,20 +763,29 @@ func (a *Attributes) sizeBound() int {
 		b, _ := a.Twitter.MarshalJSON()
 		n += len(b)
 	}
-	return n + mapBound(a.Custom)
+	return n
 }
 
-func (e *Event) sizeBound() int {
-	return 128 + identifierBound(&e.Identifier) + 6*(len(e.AppID)+len(e.Name)) + mapBound(e.Properties)
+func (e *Event) sizeBound() int { return e.fixedBound() + mapBound(e.Properties) }
+
+// fixedBound bounds everything but the properties.
+func (e *Event) fixedBound() int {
+	return 128 + identifierBound(&e.Identifier) + 6*(len(e.AppID)+len(e.Name))
 }
 
-func (p *Purchase) sizeBound() int {
-	return 192 + identifierBound(&p.Identifier) + 6*(len(p.AppID)+len(p.ProductID)+len(p.Currency)) + mapBound(p.Properties)
+func (p *Purchase) sizeBound() int { return p.fixedBound() + mapBound(p.Properties) }
+
+// fixedBound bounds everything but the properties.
+func (p *Purchase) fixedBound() int {
+	return 192 + identifierBound(&p.Identifier) + 6*(len(p.AppID)+len(p.ProductID)+len(p.Currency))
 }
+
+// requestFixedBound covers the request's own keys and brackets.
+const requestFixedBound = 64
 
 // sizeBound bounds the encoded request from above.
 func (r *TrackRequest) sizeBound() int {
-	n := 64
+	n := requestFixedBound
 	for i := range r.Attributes {
 		n += r.Attributes[i].sizeBound() + 1
 	}
