@@ -206,3 +206,28 @@ func TestAudienceManyChangesLastWins(t *testing.T) {
 	assert.Equal(t, true, m["In A4 renamed"])
 	assert.NotContains(t, m, "In A4")
 }
+
+func TestAudienceApplyDelivers(t *testing.T) {
+	am, err := NewAudienceMapper(AudienceSettings{}, nil)
+	require.NoError(t, err)
+	ctx := context.Background()
+	var got []AudienceResult
+	deliver := func(r AudienceResult) error { got = append(got, r); return nil }
+	res, err := am.Apply(ctx, audienceMessage("m", customerProfile("c", join(1, "One"))), deliver)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, res.Attributes, got[0].Attributes)
+
+	boom := errors.New("queue full")
+	_, err = am.ApplyClear(ctx, 1, "One", func(AudienceResult) error { return boom })
+	require.ErrorIs(t, err, boom)
+
+	// Not called when mapping fails.
+	called := false
+	_, err = am.Apply(ctx, nil, func(AudienceResult) error { called = true; return nil })
+	require.Error(t, err)
+	assert.False(t, called)
+	_, err = am.ApplyClear(ctx, 1, "", func(AudienceResult) error { called = true; return nil })
+	require.NoError(t, err, "no member left, name not needed for the string form")
+	assert.True(t, called)
+}
