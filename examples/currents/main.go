@@ -15,6 +15,12 @@
 // from the environment instead of flags: CURRENTS_TOKEN, MPARTICLE_KEY,
 // MPARTICLE_SECRET (flags win). They are never logged.
 //
+// mParticle's Braze feed has four inputs, iOS, Android, Web and Unbound,
+// each with its own key and secret. Set MPARTICLE_IOS_KEY and
+// MPARTICLE_IOS_SECRET (likewise ANDROID, WEB, UNBOUND) to send each
+// event to the input of its platform; feeds without their own pair use
+// -mparticle-key/-mparticle-secret.
+//
 // Without -mparticle-url and -pod the program runs in demo mode: it starts
 // an in-process fake of the Events API (package mparticletest), accepts the
 // bearer token "demo-token" unless -token is given, and prints every batch
@@ -84,6 +90,16 @@ type options struct {
 	drainTimeout     time.Duration
 	once             bool
 	demo             bool
+	// feedCreds are per-feed key/secret pairs from the environment.
+	feedCreds map[mapping.CurrentsFeed][2]string
+}
+
+// feedEnv names the environment prefix of each feed's credentials.
+var feedEnv = map[mapping.CurrentsFeed]string{
+	mapping.FeedIOS:     "MPARTICLE_IOS",
+	mapping.FeedAndroid: "MPARTICLE_ANDROID",
+	mapping.FeedWeb:     "MPARTICLE_WEB",
+	mapping.FeedUnbound: "MPARTICLE_UNBOUND",
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
@@ -120,6 +136,16 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if o.secret == "" {
 		o.secret = getenv("MPARTICLE_SECRET")
 	}
+	o.feedCreds = map[mapping.CurrentsFeed][2]string{}
+	for feed, prefix := range feedEnv {
+		k, s := getenv(prefix+"_KEY"), getenv(prefix+"_SECRET")
+		if (k == "") != (s == "") {
+			return nil, fmt.Errorf("%s_KEY and %s_SECRET go together", prefix, prefix)
+		}
+		if k != "" {
+			o.feedCreds[feed] = [2]string{k, s}
+		}
+	}
 	switch {
 	case o.mparticleURL != "" && o.pod != "":
 		return nil, errors.New("-mparticle-url and -pod: give one, not both")
@@ -128,8 +154,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		if o.token == "" {
 			o.token = demoToken
 		}
-	case o.key == "" || o.secret == "":
+	case (o.key == "" || o.secret == "") && len(o.feedCreds) < len(feedEnv):
 		return nil, errors.New("-mparticle-key and -mparticle-secret (or MPARTICLE_KEY and MPARTICLE_SECRET) are required")
+	}
+	if o.demo && len(o.feedCreds) > 0 {
+		return nil, errors.New("per-feed credentials need -mparticle-url or -pod")
 	}
 	if o.once && !o.demo {
 		return nil, errors.New("-once is a demo: use it without -mparticle-url and -pod")
@@ -181,15 +210,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			clientOpts = append(clientOpts, mparticle.WithAllowHTTP())
 		}
 	}
-	client, err := mparticle.NewClient(o.key, o.secret, clientOpts...)
-	if err != nil {
-		fmt.Fprintln(stderr, "currents:", err)
-		return exitUsage
+	var client *mparticle.Client
+	if o.key != "" {
+		client, err = mparticle.NewClient(o.key, o.secret, clientOpts...)
+		if err != nil {
+			fmt.Fprintln(stderr, "currents:", err)
+			return exitUsage
+		}
+		defer client.CloseIdleConnections()
 	}
-	defer client.CloseIdleConnections()
+	feeds := map[mapping.CurrentsFeed]mpbraze.CurrentsUploader{}
+	for feed, kv := range o.feedCreds {
+		c, err := mparticle.NewClient(kv[0], kv[1], clientOpts...)
+		if err != nil {
+			fmt.Fprintf(stderr, "currents: %s feed: %v\n", feed, err)
+			return exitUsage
+		}
+		defer c.CloseIdleConnections()
+		feeds[feed] = c
+	}
+	var fallback mpbraze.CurrentsUploader
+	if client != nil {
+		fallback = client // a nil *Client must not become a non-nil interface
+	}
 
 	fwd, err := mpbraze.NewCurrentsForwarder(mpbraze.CurrentsConfig{
-		Client: client,
+		Client: fallback,
+		Feeds:  feeds,
 		Mapping: mapping.CurrentsOptions{
 			Environment:      mparticle.Environment(o.environment),
 			IncludeBehaviors: o.includeBehaviors,

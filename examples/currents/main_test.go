@@ -94,6 +94,46 @@ func TestServeUntilSignal(t *testing.T) {
 	assert.Empty(t, stdout.String(), "only demo mode prints batches")
 }
 
+// startServer runs the program in the background and returns its URL and a
+// function that stops it (as a signal would) and returns the exit status.
+func startServer(t *testing.T, args []string, environ map[string]string, stdout, stderr *syncBuffer) (string, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, env(environ), stdout, stderr) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := urlInLog.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1], func() int { cancel(); return <-done }
+		}
+		select {
+		case code := <-done:
+			cancel()
+			t.Fatalf("exited with %d: %s", code, stderr.String())
+		default:
+		}
+		require.True(t, time.Now().Before(deadline), "server never started: %s", stderr.String())
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestPerFeedCredentials: with a key pair for every feed in the environment
+// no default pair is needed, and every feed's client delivers.
+func TestPerFeedCredentials(t *testing.T) {
+	fake := mparticletest.NewServer(mparticletest.WithCredentials("feed-k", "feed-s"))
+	defer fake.Close()
+	environ := map[string]string{}
+	for _, p := range []string{"IOS", "ANDROID", "WEB", "UNBOUND"} {
+		environ["MPARTICLE_"+p+"_KEY"], environ["MPARTICLE_"+p+"_SECRET"] = "feed-k", "feed-s"
+	}
+	var stdout, stderr syncBuffer
+	url, stop := startServer(t, []string{"-listen", "127.0.0.1:0", "-mparticle-url", fake.URL(), "-allow-http", "-token", "tk"}, environ, &stdout, &stderr)
+	require.NoError(t, postSample(context.Background(), url, "tk"))
+	assert.Equal(t, exitOK, stop(), stderr.String())
+	assert.Len(t, fake.Batches(), 2)
+	assert.NotContains(t, stderr.String(), "feed-s")
+}
+
 func TestUsageErrors(t *testing.T) {
 	cases := map[string][]string{
 		"url and pod":     {"-mparticle-url", "https://x/v2", "-pod", "US1", "-token", "t", "-mparticle-key", "k", "-mparticle-secret", "s"},
