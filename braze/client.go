@@ -151,11 +151,6 @@ func (c *Client) Limits() Limits { return c.limits }
 // String describes the client without its key.
 func (c *Client) String() string { return "braze.Client{" + c.baseURL + "}" }
 
-// GoString describes the client without its key (for %#v).
-func (c *Client) GoString() string {
-	return "&braze.Client{baseURL: " + c.baseURL + ", key: " + secret.Redacted + "}"
-}
-
 // Format prints String for every verb, so %v/%+v/%#v of a Client never
 // walk its fields.
 func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }

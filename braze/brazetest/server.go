@@ -370,6 +370,13 @@ var routes = map[string]struct {
 	"/users/external_ids/rename":  {"rename", 1000, time.Minute},
 }
 
+// otherRoute is the quota of every endpoint the fake does not implement.
+var otherRoute = struct {
+	family string
+	limit  int
+	window time.Duration
+}{"other", 250000, time.Hour}
+
 type window struct {
 	start time.Time
 	count int
@@ -524,7 +531,8 @@ func (s *Server) decorateLocked(path string, a *answer) {
 	}
 	rt, ok := routes[path]
 	if !ok {
-		return
+		// Every other Braze endpoint shares 250,000 requests per hour.
+		rt = otherRoute
 	}
 	limit, win := rt.limit, rt.window
 	if s.cfg.enforce {

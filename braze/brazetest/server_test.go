@@ -328,6 +328,9 @@ func TestRateLimitHeaders(t *testing.T) {
 	r = call(t, s, "POST", "/users/track", "application/json", "", nil)
 	assert.Equal(t, 401, r.status)
 	assert.NotEmpty(t, r.header.Get("X-RateLimit-Reset"), "headers on every response")
+	r = post(t, s, "/users/export/ids", `{}`)
+	assert.Equal(t, 404, r.status)
+	assert.Equal(t, "250000", r.header.Get("X-RateLimit-Limit"))
 
 	s2 := newServer(t, WithClock(clk), WithResetAsSecondsLeft())
 	r = post(t, s2, "/users/track", `{"events":`+objects("events", 1)+`}`)
