@@ -239,8 +239,8 @@ func checkStringLen(l loc, s string, errs *ValidationErrors) {
 // listing every problem, each naming its path, e.g.
 // "purchases[2].currency: \"usdollar\" is not a 3-letter ISO 4217 code".
 //
-// Validating a good request allocates almost nothing: paths are only built
-// for problems.
+// Validating a good request allocates nothing: paths are only built for
+// problems, and the body-size bound is summed in the same pass.
 func (r *TrackRequest) Validate(l Limits) error {
 	l = l.normalized()
 	var errs ValidationErrors
