@@ -374,12 +374,16 @@ func (b *Batcher) Close(ctx context.Context) (FlushReport, error) {
 		}
 	case <-ctx.Done():
 		select {
-		case b.abortCh <- struct{}{}:
-		case <-b.stopped:
-		}
-		rep = <-r.reply
-		if rep.err == nil {
-			rep.err = ctx.Err()
+		case rep = <-r.reply: // drained just in time
+		default:
+			select {
+			case b.abortCh <- struct{}{}:
+			case <-b.stopped:
+			}
+			rep = <-r.reply
+			if rep.err == nil {
+				rep.err = ctx.Err()
+			}
 		}
 	}
 	<-b.stopped

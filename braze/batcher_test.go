@@ -589,3 +589,39 @@ func TestBatcherRejectsMalformedItemsAndOptions(t *testing.T) {
 	assert.ErrorContains(t, err, "items[1]")
 	assert.Zero(t, b.Stats().Added)
 }
+
+func TestBatcherCloseReleasesBlockedAdds(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	gate := make(chan struct{})
+	ts.gate = gate
+	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 1})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, b.Add(ctx, event("a", 1)))
+	blocked := make(chan error, 1)
+	go func() { blocked <- b.Add(ctx, event("b", 1)) }()
+	// The queue stays full until the gate opens, so the second Add is
+	// parked (or, if Close wins the race, refused): either way ErrClosed.
+	closed := make(chan error, 1)
+	go func() { _, err := b.Close(ctx); closed <- err }()
+	assert.ErrorIs(t, <-blocked, ErrClosed, "a parked Add fails once Close starts (or is refused if it arrives after)")
+	close(gate)
+	require.NoError(t, <-closed)
+	assert.Equal(t, uint64(1), b.Stats().Delivered)
+}
+
+func TestBatcherFlushUserHonoursItsContext(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	gate := make(chan struct{})
+	ts.gate = gate
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1})
+	ctx := context.Background()
+	require.NoError(t, b.Add(ctx, event("a", 1)))
+	short, cancel := context.WithCancel(ctx)
+	cancel()
+	assert.ErrorIs(t, b.FlushUser(short, ExternalID("a")), context.Canceled)
+	close(gate)
+	require.NoError(t, b.FlushUser(ctx, ExternalID("a")))
+}
