@@ -65,8 +65,11 @@ func WithMaxBodyBytes(n int64) Option {
 	}
 }
 
-// WithLogger logs one record per response (status, event count, size,
-// duration, reason; never the token). nil discards.
+// WithLogger logs one record per response: status, events decoded and
+// accepted, path, size, remote address, duration, and the reason of a
+// refusal (with the sink's error for a 503). Never the token or the
+// Authorization header. Level: Info for 2xx, Warn for 4xx, Error for 5xx.
+// nil discards.
 func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 
 // Handler receives Custom HTTP connector requests from Braze Currents. See
@@ -124,7 +127,8 @@ func (h *Handler) GoString() string { return h.String() }
 // response is what one request ends with; it is written and logged once.
 type response struct {
 	status   int
-	accepted int
+	accepted int    // events the sink accepted (in the 2xx body)
+	decoded  int    // events decoded, accepted or not (logged)
 	reason   string // shown to the caller
 	err      error  // logged only (may hold details of the sink)
 }
@@ -143,7 +147,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	attrs := []slog.Attr{
 		slog.Int("status", res.status),
-		slog.Int("events", res.accepted),
+		slog.Int("events", res.decoded),
+		slog.Int("accepted", res.accepted),
+		slog.String("path", r.URL.Path),
 		slog.Int64("content_length", r.ContentLength),
 		slog.String("remote", r.RemoteAddr),
 		slog.Duration("duration", time.Since(start)),
@@ -198,9 +204,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) response {
 	if err := h.sink.Accept(r.Context(), events); err != nil {
 		// The sink's error may describe internals; Braze only needs to know
 		// to retry, the log gets the details.
-		return response{status: http.StatusServiceUnavailable, reason: "events not accepted; retry later", err: err}
+		return response{status: http.StatusServiceUnavailable, decoded: len(events), reason: "events not accepted; retry later", err: err}
 	}
-	return response{status: http.StatusOK, accepted: len(events)}
+	return response{status: http.StatusOK, accepted: len(events), decoded: len(events)}
 }
 
 // authenticate checks the bearer token; ok is false when the request must
