@@ -109,6 +109,19 @@ type Result struct {
 // Len returns the number of Braze objects in r.
 func (r Result) Len() int { return len(r.Attributes) + len(r.Events) + len(r.Purchases) }
 
+// Counts returns how many diagnostics r holds per code, e.g. for metrics
+// ("events skipped", "values truncated").
+func (r Result) Counts() map[DiagnosticCode]int {
+	if len(r.Diagnostics) == 0 {
+		return nil
+	}
+	c := make(map[DiagnosticCode]int, 4)
+	for _, d := range r.Diagnostics {
+		c[d.Code]++
+	}
+	return c
+}
+
 // TrackRequest returns r's objects as one /users/track body. A Result can
 // hold more objects than one request takes; braze.Batcher splits them.
 func (r Result) TrackRequest() braze.TrackRequest {

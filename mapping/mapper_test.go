@@ -67,7 +67,9 @@ func TestMapBatchesAndResultHelpers(t *testing.T) {
 	assert.Equal(t, 2, rs[0].Len())
 	req := rs[0].TrackRequest()
 	assert.Equal(t, 2, req.Len())
+	assert.Nil(t, rs[0].Counts())
 	assert.True(t, rs[1].Skipped)
+	assert.Equal(t, map[DiagnosticCode]int{UserSkipped: 1}, rs[1].Counts())
 	assert.Equal(t, "42", rs[1].BatchID)
 	assert.Equal(t, "42", rs[1].Diagnostics[0].BatchID)
 }
