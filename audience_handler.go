@@ -60,9 +60,12 @@ type AudienceHandlerOptions struct {
 //     an audience never removes attributes; see Kit.ClearAudience).
 //
 // Requests need "Authorization: Bearer <token>" (401 otherwise; compared in
-// constant time), a JSON body (415 otherwise; gzip accepted) within the
-// size limit (413). Malformed JSON and other message types get 400. The
-// token never appears in logs, errors or the handler's printed form.
+// constant time), a JSON body (Content-Type application/json, *+json,
+// text/plain or none; 415 otherwise; gzip accepted) within the size limit
+// (413). Malformed JSON and other message types get 400; messages are not
+// rejected for odd content (unknown identity types, missing names): the
+// mapper reports those per user. The token never appears in logs, errors
+// or the handler's printed form.
 type AudienceHandler struct {
 	kit     *Kit
 	token   secret.Secret

@@ -19,7 +19,8 @@ const (
 	SegmentsAsString SegmentFormat = 1 << iota
 	// SegmentsAsArray writes the custom array attribute
 	// SegmentMembershipArray as {"add":[…],"remove":[…]} of audience ids. It
-	// needs no state.
+	// needs no state. Braze caps string arrays (500 items by default, 25 on
+	// older accounts) and drops the oldest items beyond the cap.
 	SegmentsAsArray
 	// SegmentsPerAttribute writes one boolean custom attribute
 	// "In <Audience Name>" per audience: true on join, false on leave.
