@@ -508,6 +508,25 @@ func TestRateLimiterKeepsUnderEnforcedQuota(t *testing.T) {
 	assert.GreaterOrEqual(t, clk.Now().Sub(ctEpoch), 3*time.Second, "40 requests at 10/s take at least 3 s")
 }
 
+func TestServerQuotaHonouredThroughRetries(t *testing.T) {
+	clk := clock.NewAutoAdvance(ctEpoch)
+	s := ctFake(t, clk, brazetest.WithRateLimit(5, 10*time.Second))
+	// No client-side limiter: the server's 429s and their hints pace the client.
+	c := ctClient(t, s, clk, WithRateLimits(RateLimits{Disabled: true}), WithRetryPolicy(RetryPolicy{MaxRetryAfter: time.Minute}))
+	for i := range 12 {
+		_, err := c.Track(context.Background(), ctOneEvent("u"+strconv.Itoa(i)))
+		require.NoError(t, err)
+	}
+	st := c.Stats()
+	assert.Equal(t, uint64(2), st.RateLimited, "one 429 per exhausted window, then the wait reaches the next window")
+	assert.Equal(t, 12, s.Stats().Statuses[201])
+	for i := range 12 {
+		u, ok := s.User("u" + strconv.Itoa(i))
+		require.True(t, ok)
+		assert.Len(t, u.Events, 1)
+	}
+}
+
 func TestRateLimiterFamiliesAreSeparate(t *testing.T) {
 	clk := clock.NewAutoAdvance(ctEpoch)
 	s := ctFake(t, clk)
