@@ -90,7 +90,8 @@ type CurrentsConfig struct {
 	// MinBackoff and MaxBackoff bound the wait between attempts; 0 means
 	// the defaults.
 	MinBackoff, MaxBackoff time.Duration
-	// OnFailure, when set, is called (from a worker goroutine) with every
+	// OnFailure, when set, is called (from the feeds' worker goroutines,
+	// possibly concurrently) with every
 	// batch given up on: one mParticle refused as invalid (400, too large),
 	// or one still undelivered when Close's context ended. Use it to keep a
 	// dead-letter copy; the failure is logged and counted either way.
@@ -238,7 +239,14 @@ func currentsOrDefault[T int | time.Duration](v, def T) T {
 func (f *CurrentsForwarder) Accept(ctx context.Context, events []currents.Event) error {
 	res := f.mapper.Map(events)
 	for _, d := range res.Diagnostics {
-		f.log.LogAttrs(ctx, slog.LevelDebug, "currents mapping", slog.String("diagnostic", d.String()))
+		// Skipped events are worth seeing in normal operation; the small
+		// fixes made to fit the Events API only when debugging.
+		level := slog.LevelDebug
+		if d.Code == mapping.UserSkipped || d.Code == mapping.EventSkipped {
+			level = slog.LevelInfo
+		}
+		f.log.LogAttrs(ctx, level, "currents mapping", slog.String("code", string(d.Code)),
+			slog.String("id", d.BatchID), slog.String("type", d.EventName), slog.String("key", d.Key), slog.String("reason", d.Reason))
 	}
 
 	f.mu.Lock()
