@@ -24,8 +24,10 @@ type MembershipStore interface {
 }
 
 // MemoryMembershipStore is the default MembershipStore: it keeps membership
-// in memory (lost when the process ends). It is safe for concurrent use.
-// The zero value is not usable; call NewMemoryMembershipStore.
+// in memory (lost when the process ends; memory grows with users ×
+// audiences, and a user who leaves every audience is forgotten). It is safe
+// for concurrent use. The zero value is not usable; call
+// NewMemoryMembershipStore.
 type MemoryMembershipStore struct {
 	mu sync.Mutex
 	// users maps a user key to the set of audiences it is in.
