@@ -97,3 +97,33 @@ func ExampleOptional() {
 	// Output:
 	// {"external_id":"cust-42","first_name":"Ada","gender":null}
 }
+
+// Custom attributes are typed Values, flattened into the attributes object
+// after the standard fields, in key order.
+func ExampleAttributes() {
+	a := braze.Attributes{
+		Identifier: braze.Alias("8217361", "mparticle_id"),
+		// Alias-only users are only updated by default; false creates one.
+		UpdateExistingOnly: new(false),
+		Custom: map[string]braze.Value{
+			"vip":         braze.Bool(true),
+			"orders":      braze.Int(12),
+			"ltv":         braze.Float(1234.5),
+			"last_order":  braze.Time(time.Date(2025, 2, 27, 18, 4, 5, 0, time.UTC)),
+			"devices":     braze.Strings([]string{"ios", "web"}),
+			"visits":      braze.Inc(1),
+			"genres":      braze.AddRemove([]string{"jazz"}, []string{"pop"}),
+			"nickname":    braze.NullValue(), // delete the attribute
+			"home":        braze.Object(map[string]braze.Value{"city": braze.String("London"), "since": braze.NestedTime(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))}),
+			"coupon_code": braze.String("SPRING <25%>"),
+		},
+	}
+	if err := a.Validate(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := json.Marshal(a)
+	fmt.Println(string(b))
+	// Output:
+	// {"user_alias":{"alias_name":"8217361","alias_label":"mparticle_id"},"_update_existing_only":false,"coupon_code":"SPRING \u003c25%\u003e","devices":["ios","web"],"genres":{"add":["jazz"],"remove":["pop"]},"home":{"city":"London","since":{"$time":"2020-01-01T00:00:00Z"}},"last_order":"2025-02-27T18:04:05Z","ltv":1234.5,"nickname":null,"orders":12,"vip":true,"visits":{"inc":1}}
+}
