@@ -43,9 +43,11 @@ func (b *Batcher) send(p *packed) {
 
 // deliver sends entries as one /users/track request and fills errs
 // (parallel to entries). On the rare paths it splits the request:
-//   - the client refused the request before sending it (validation, body
-//     over the size cap): halves are sent one after the other until the
-//     offending objects stand alone and fail with the reason;
+//   - the client refused the request before sending it (validation): each
+//     object is validated on its own, the invalid ones fail with their
+//     reason and the rest is sent; when no object is invalid on its own
+//     (the body as a whole is too large, say), halves are sent one after
+//     the other until the offending objects stand alone;
 //   - HTTP 413: the same halving;
 //   - HTTP 400 listing some objects: those fail with Braze's reason and the
 //     rest is sent once more on its own (subset is then true).
@@ -78,7 +80,7 @@ func (b *Batcher) deliver(ctx context.Context, entries []entry, errs []error, su
 			return
 		}
 	case refusedBeforeSending(err) && len(entries) > 1:
-		b.split(ctx, entries, errs)
+		b.isolate(ctx, entries, errs, subset)
 		return
 	}
 	b.log.Warn("braze: /users/track request failed", "objects", len(entries), "error", err)
@@ -97,6 +99,33 @@ func refusedBeforeSending(err error) bool {
 	var one *ValidationError
 	return errors.As(err, &ve) || errors.As(err, &one) ||
 		errors.Is(err, ErrBodyTooLarge) || errors.Is(err, errNonFiniteFloat)
+}
+
+// isolate validates each entry on its own, fails the invalid ones and
+// delivers the rest; without an invalid entry it halves the request.
+func (b *Batcher) isolate(ctx context.Context, entries []entry, errs []error, subset bool) {
+	lim := clientLimits(b.client)
+	var rest []entry
+	var pos []int
+	for i := range entries {
+		one, _ := buildTrackRequest(entries[i : i+1])
+		if err := one.Validate(lim); err != nil {
+			errs[i] = err
+			continue
+		}
+		rest = append(rest, entries[i])
+		pos = append(pos, i)
+	}
+	switch {
+	case len(rest) == len(entries):
+		b.split(ctx, entries, errs)
+	case len(rest) > 0:
+		restErrs := make([]error, len(rest))
+		b.deliver(ctx, rest, restErrs, subset)
+		for j, i := range pos {
+			errs[i] = restErrs[j]
+		}
+	}
 }
 
 func (b *Batcher) split(ctx context.Context, entries []entry, errs []error) {

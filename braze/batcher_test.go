@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -420,8 +421,35 @@ func TestBatcherIsolatesObjectsTheClientRefusesToSend(t *testing.T) {
 		assert.ErrorAs(t, f.Err, &ve)
 	}
 	assert.Equal(t, map[int]bool{7: true, 13: true}, failed)
-	applied, _ := ts.snapshot()
+	applied, requests := ts.snapshot()
 	assert.Len(t, applied, 18)
+	assert.Len(t, requests, 1, "the valid objects still share one request")
+}
+
+func TestBatcherHalvesARequestTooLargeAsAWhole(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	lim := DefaultLimits()
+	lim.MaxBodyBytes = 4000 // each object fits alone; 75 of them do not
+	b := newBatcher(t, ts.client(t, WithLimits(lim)), BatchOptions{FlushInterval: -1})
+	ctx := context.Background()
+	var items []Item
+	for i := 0; i < 75; i++ {
+		it := event(fmt.Sprintf("u%d", i%3), i)
+		it.Event.Properties["pad"] = String(strings.Repeat("x", 200))
+		items = append(items, it)
+	}
+	require.NoError(t, b.Add(ctx, items...))
+	rep, err := b.Flush(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 75, rep.Delivered)
+	applied, requests := ts.snapshot()
+	assert.Greater(t, len(requests), 4)
+	for u := 0; u < 3; u++ {
+		got := applied[fmt.Sprintf("external_id:u%d", u)]
+		assert.Len(t, got, 25)
+		assert.True(t, sort.IntsAreSorted(got), "halves keep each user's order: %v", got)
+	}
 }
 
 func TestBatcherReportsTheFinalErrorAfterRetries(t *testing.T) {
@@ -624,4 +652,35 @@ func TestBatcherFlushUserHonoursItsContext(t *testing.T) {
 	assert.ErrorIs(t, b.FlushUser(short, ExternalID("a")), context.Canceled)
 	close(gate)
 	require.NoError(t, b.FlushUser(ctx, ExternalID("a")))
+}
+
+func TestBatcherConvenienceAddsAndReportErrors(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	ts.setScript(func(n int, req *TrackRequest) *answer {
+		return &answer{http.StatusCreated, `{"message":"success","errors":[{"type":"'quantity' is not valid","input_array":"purchases","index":0}]}`}
+	})
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1})
+	ctx := context.Background()
+	require.NoError(t, b.AddAttributes(ctx, attrs("a", 1).Attributes))
+	require.NoError(t, b.AddEvent(ctx, event("a", 2).Event))
+	require.NoError(t, b.AddPurchase(ctx, purchase("a", 3).Purchase))
+	require.NoError(t, b.AddTrack(ctx, nil, nil))
+	rep, err := b.Flush(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Delivered)
+	err = rep.Err()
+	var de *DeliveryError
+	require.ErrorAs(t, err, &de)
+	var rej *RejectedError
+	assert.ErrorAs(t, err, &rej, "the individual reasons are reachable")
+	assert.Contains(t, err.Error(), "1 of 3 objects not delivered")
+	assert.Contains(t, err.Error(), "'quantity' is not valid")
+	assert.NoError(t, FlushReport{Delivered: 3}.Err())
+
+	assert.Equal(t, "attributes", KindAttributes.String())
+	assert.Equal(t, "purchases", PurchaseItem(&Purchase{}).Kind().String())
+	assert.Equal(t, "ObjectKind(9)", ObjectKind(9).String())
+	assert.Equal(t, KindAttributes, AttributesItem(&Attributes{}).Kind())
+	assert.Zero(t, Item{}.Identifier())
 }
