@@ -183,8 +183,8 @@ const (
 	HintXRateLimitRetryAfter HintStyle = iota // X-Ratelimit-Retry-After: <seconds>
 	HintRetryAfterSeconds                     // Retry-After: <seconds>
 	HintRetryAfterDate                        // Retry-After: <HTTP date>
-	HintReset                                 // X-RateLimit-Reset only
-	HintNone                                  // no hint at all
+	HintReset                                 // X-RateLimit-Reset (+ Limit, Remaining 0) only
+	HintNone                                  // no hint at all: a client falls back to its own backoff
 )
 
 // Reply is a scripted answer (see Server.Script). It is a fault: the
@@ -513,6 +513,7 @@ func (s *Server) hintLocked(h http.Header, style HintStyle, d time.Duration) {
 			h.Set("X-RateLimit-Reset", strconv.FormatInt(now.Unix()+secs, 10))
 		}
 		h.Set("X-RateLimit-Remaining", "0")
+		h.Set("X-RateLimit-Limit", strconv.Itoa(s.cfg.limit))
 	}
 }
 
@@ -528,6 +529,11 @@ func (s *Server) decorateLocked(path string, a *answer) {
 	}
 	if a.header == nil {
 		a.header = http.Header{}
+	}
+	if a.fault == "429" {
+		// Like Braze's MAU-pricing 429s, an injected 429 carries only its
+		// hint (see HintStyle), not the X-RateLimit-* set.
+		return
 	}
 	rt, ok := routes[path]
 	if !ok {

@@ -414,6 +414,7 @@ func TestHintStyles(t *testing.T) {
 		HintNone: func(h http.Header) {
 			assert.Empty(t, h.Get("Retry-After"))
 			assert.Empty(t, h.Get("X-Ratelimit-Retry-After"))
+			assert.Empty(t, h.Get("X-RateLimit-Reset"), "no hint at all: the client uses its backoff")
 		},
 	} {
 		s := newServer(t, WithClock(clock.NewManual(now)), WithFaults(Faults{RateLimitRate: 1, RetryAfter: 2500 * time.Millisecond, RetryAfterHeader: style}))
