@@ -54,7 +54,8 @@ func (r *Report) evaluate() []Check {
 	minPack, detail := 1.0, ""
 	for _, row := range packRows {
 		minPack = min(minPack, row.Packing())
-		detail += fmt.Sprintf("%s %.4f (%.2f objects/request); ", row.Name, row.Packing(), row.PerRequest())
+		minReqs := (row.Delivered + row.Cap - 1) / max(row.Cap, 1)
+		detail += fmt.Sprintf("%s %.4f (%d requests for %d objects, %d at best); ", row.Name, row.Packing(), row.Requests, row.Delivered, minReqs)
 	}
 	cs = append(cs, Check{
 		Name:   "packing efficiency ≥ 0.99 under sustained load",

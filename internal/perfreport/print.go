@@ -3,7 +3,9 @@ package perfreport
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -32,6 +34,9 @@ func (r *Report) Print(w io.Writer) error {
 	p.f("workload: seed %d, %d distinct batches (%d events, %.1f KB) of %d users, cycled; %d Currents bodies × %d events; %d audience messages × %d profiles\n",
 		wl.Config.Seed, len(wl.Batches), wl.Events(len(wl.Batches)), float64(wl.Bytes(len(wl.Batches)))/1024,
 		wl.Config.Users, len(wl.Currents), wl.Config.CurrentsPerBody, len(wl.Audience), wl.Config.ProfilesPerMessage)
+	if la := loadAverage(); la != "" {
+		p.f("load average before the report: %s (CPU figures are process CPU time; wall-clock figures suffer when the machine is shared)\n", la)
+	}
 	p.f("runs: %d forward batches per run, %d forwarder goroutines, queue bound %d objects, rate limits off\n\n",
 		r.Options.Batches, r.Options.Forwarders, r.Options.MaxQueuedObjects)
 
@@ -102,6 +107,20 @@ func (r *Report) Print(w io.Writer) error {
 		p.f("  - %s\n", n)
 	}
 	return p.err
+}
+
+// loadAverage returns the 1, 5 and 15 minute load averages where the
+// system publishes them (Linux), else "".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 type printer struct {

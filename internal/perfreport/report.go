@@ -11,7 +11,7 @@ import (
 const (
 	// DefaultBatches is the number of forward batches per run (about 5
 	// events and 7 Braze objects each).
-	DefaultBatches = 20_000
+	DefaultBatches = 5_000
 	// DefaultHeapScale multiplies Batches for the second forward run that
 	// checks that peak heap does not grow with the objects sent.
 	DefaultHeapScale = 4

@@ -90,8 +90,10 @@ type Workload struct {
 	BatchEvents []int
 	// Currents are Braze Currents POST bodies ({"events":[…]}).
 	Currents [][]byte
-	// CurrentsEvents is the number of events across Currents.
-	CurrentsEvents int
+	// CurrentsEvents is the number of events across Currents, and
+	// CurrentsIdentified those with an external user id: the mParticle
+	// batches the Currents path must deliver (the others are skipped).
+	CurrentsEvents, CurrentsIdentified int
 	// Audience are mParticle audience membership change messages.
 	Audience [][]byte
 	// AudienceProfiles is the number of user profiles across Audience.
@@ -148,12 +150,13 @@ func Generate(cfg WorkloadConfig) (*Workload, error) {
 		w.BatchEvents = append(w.BatchEvents, len(b.Events))
 	}
 	for i := range cfg.CurrentsBodies {
-		body, err := g.currentsBody(i, cfg.CurrentsPerBody)
+		body, identified, err := g.currentsBody(i, cfg.CurrentsPerBody)
 		if err != nil {
 			return nil, fmt.Errorf("perfreport: currents body %d: %w", i, err)
 		}
 		w.Currents = append(w.Currents, body)
 		w.CurrentsEvents += cfg.CurrentsPerBody
+		w.CurrentsIdentified += identified
 	}
 	for i := range cfg.AudienceMessages {
 		msg, err := g.audienceMessage(i, cfg.ProfilesPerMessage)
@@ -309,9 +312,11 @@ type currentsEvent struct {
 	Properties map[string]any `json:"properties"`
 }
 
-// currentsBody builds body number i of n events.
-func (g *generator) currentsBody(i, n int) ([]byte, error) {
+// currentsBody builds body number i of n events and says how many carry an
+// external user id.
+func (g *generator) currentsBody(i, n int) ([]byte, int, error) {
 	events := make([]currentsEvent, n)
+	identified := 0
 	for j := range events {
 		user := g.rng.IntN(g.users)
 		typ := g.pick(currentsTypes)
@@ -330,6 +335,7 @@ func (g *generator) currentsBody(i, n int) ([]byte, error) {
 		}
 		if g.rng.IntN(20) != 0 {
 			e.User.ExternalUserID = customerID(user)
+			identified++
 		}
 		switch {
 		case bytes.Contains([]byte(typ), []byte(".email.")):
@@ -344,7 +350,8 @@ func (g *generator) currentsBody(i, n int) ([]byte, error) {
 		}
 		events[j] = e
 	}
-	return json.Marshal(map[string]any{"events": events})
+	body, err := json.Marshal(map[string]any{"events": events})
+	return body, identified, err
 }
 
 type firehoseIdentity struct {

@@ -1,0 +1,184 @@
+package perfreport
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+
+	"github.com/mpbraze/mpbraze/mapping"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// The benchmarks behind the report's table, one per row, so that
+// regressions show up with benchstat:
+//
+//	go test -run '^$' -bench . -benchtime 5000x -count 6 ./internal/perfreport > new.txt
+//	benchstat old.txt new.txt
+//
+// b.N counts forward batches (about 5 events, 7 Braze objects each), or
+// Currents bodies / audience messages for those paths. Each path reports
+// objects/s, CPU-s/100k-objects (process CPU, in-process servers
+// included) and allocs/object next to the usual ns/op.
+
+var (
+	benchOnce     sync.Once
+	benchWorkload *Workload
+	benchErr      error
+)
+
+// workload is the default generated workload, built once per process.
+func workload(b *testing.B) *Workload {
+	b.Helper()
+	benchOnce.Do(func() { benchWorkload, benchErr = Generate(WorkloadConfig{}) })
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchWorkload
+}
+
+func reportRow(b *testing.B, row Row) {
+	b.Helper()
+	if row.Produced != row.Delivered+row.Failed || row.Failed != 0 {
+		b.Fatalf("%s: produced %d, delivered %d, failed %d", row.Name, row.Produced, row.Delivered, row.Failed)
+	}
+	b.ReportMetric(row.ObjectsPerSecond(), "objects/s")
+	b.ReportMetric(row.CPUPer100k(), "CPU-s/100k-obj")
+	b.ReportMetric(row.AllocsPerObject(), "allocs/obj")
+	if row.Cap > 0 && row.Requests > 0 {
+		b.ReportMetric(row.Packing(), "packing")
+	}
+}
+
+// BenchmarkForwardSink is the forward path (decode → map → batch → encode →
+// HTTP) to a server that only answers success: the library's own cost.
+func BenchmarkForwardSink(b *testing.B) {
+	w := workload(b)
+	row, err := RunForward(context.Background(), w, b.N, Sink, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportRow(b, row)
+}
+
+// BenchmarkForwardBrazetest is the forward path to brazetest, which
+// validates every object (its CPU is included).
+func BenchmarkForwardBrazetest(b *testing.B) {
+	w := workload(b)
+	row, err := RunForward(context.Background(), w, b.N, Brazetest, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportRow(b, row)
+}
+
+// BenchmarkNaiveBrazetest is baseline (b): one /users/track request per
+// Braze object.
+func BenchmarkNaiveBrazetest(b *testing.B) {
+	w := workload(b)
+	row, err := RunNaive(context.Background(), w, b.N, Brazetest, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportRow(b, row)
+}
+
+// BenchmarkCurrents is the Currents path: b.N bodies of 100 events posted
+// to the handler, delivered to mparticletest.
+func BenchmarkCurrents(b *testing.B) {
+	base := workload(b)
+	w := &Workload{Config: base.Config, CurrentsEvents: b.N * base.Config.CurrentsPerBody}
+	for i := range b.N {
+		w.Currents = append(w.Currents, base.Currents[i%len(base.Currents)])
+	}
+	row, err := RunCurrents(context.Background(), w, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportRow(b, row)
+}
+
+// BenchmarkAudience is the audience path: b.N membership messages of 50
+// profiles applied through the kit to brazetest.
+func BenchmarkAudience(b *testing.B) {
+	base := workload(b)
+	w := &Workload{Config: base.Config}
+	for i := range b.N {
+		w.Audience = append(w.Audience, base.Audience[i%len(base.Audience)])
+		w.AudienceProfiles += base.Config.ProfilesPerMessage
+	}
+	row, err := RunAudience(context.Background(), w, Brazetest, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportRow(b, row)
+}
+
+// BenchmarkTypedDecodeMapEncode is the in-process typed path, per batch:
+// mparticle.DecodeBatch → Map → /users/track JSON.
+func BenchmarkTypedDecodeMapEncode(b *testing.B) {
+	w := workload(b)
+	m, err := mapping.New(MappingSettings())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []byte
+	events := 0
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		raw := w.Batches[i%len(w.Batches)]
+		events += w.BatchEvents[i%len(w.Batches)]
+		i++
+		batch, err := mparticle.DecodeBatch(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		req := m.Map(batch).TrackRequest()
+		if out, err = req.AppendJSON(out[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}
+
+// BenchmarkGenericDecodeEncode is baseline (a) per batch: map[string]any
+// decode and re-encode with encoding/json.
+func BenchmarkGenericDecodeEncode(b *testing.B) {
+	w := workload(b)
+	events := 0
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		raw := w.Batches[i%len(w.Batches)]
+		events += w.BatchEvents[i%len(w.Batches)]
+		i++
+		var v map[string]any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := json.Marshal(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}
+
+// BenchmarkGenericDecode is the generic decode alone (the issue quotes
+// about 11 µs per event for it).
+func BenchmarkGenericDecode(b *testing.B) {
+	w := workload(b)
+	events := 0
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		raw := w.Batches[i%len(w.Batches)]
+		events += w.BatchEvents[i%len(w.Batches)]
+		i++
+		var v map[string]any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}

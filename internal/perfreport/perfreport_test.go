@@ -1,0 +1,174 @@
+package perfreport
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/mpbraze/mpbraze/mapping"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// tinyWorkload is small enough for -race: 40 batches of 30 users, 3
+// Currents bodies of 20 events, 4 audience messages of 5 profiles.
+func tinyWorkload(t *testing.T) *Workload {
+	t.Helper()
+	w, err := Generate(WorkloadConfig{Batches: 40, Users: 30, CurrentsBodies: 3, CurrentsPerBody: 20,
+		AudienceMessages: 4, ProfilesPerMessage: 5})
+	require.NoError(t, err)
+	return w
+}
+
+func TestGenerateIsDeterministicAndDecodes(t *testing.T) {
+	a := tinyWorkload(t)
+	b := tinyWorkload(t)
+	assert.Equal(t, a.Batches, b.Batches, "same seed, same bytes")
+	assert.Equal(t, a.Currents, b.Currents)
+	assert.Equal(t, a.Audience, b.Audience)
+	c, err := Generate(WorkloadConfig{Seed: 99, Batches: 40, Users: 30, CurrentsBodies: 3, CurrentsPerBody: 20,
+		AudienceMessages: 4, ProfilesPerMessage: 5})
+	require.NoError(t, err)
+	assert.NotEqual(t, a.Batches, c.Batches, "another seed, other data")
+
+	kinds := map[mparticle.EventType]int{}
+	for i, raw := range a.Batches {
+		batch, err := mparticle.DecodeBatch(raw)
+		require.NoError(t, err, "batch %d", i)
+		require.NoError(t, batch.Validate(), "batch %d", i)
+		assert.Len(t, batch.Events, a.BatchEvents[i])
+		for _, e := range batch.Events {
+			kinds[e.Type]++
+		}
+	}
+	for _, k := range []mparticle.EventType{"custom_event", "screen_view", "commerce_event", "user_attribute_change"} {
+		assert.Positive(t, kinds[k], "the workload mixes in %s events", k)
+	}
+	for i, raw := range a.Audience {
+		_, err := mparticle.DecodeAudienceMembershipChangeRequest(raw)
+		require.NoError(t, err, "audience message %d", i)
+	}
+	assert.Equal(t, 60, a.CurrentsEvents)
+	assert.Positive(t, a.CurrentsIdentified)
+	assert.LessOrEqual(t, a.CurrentsIdentified, a.CurrentsEvents)
+}
+
+// TestReportOnTinyWorkload runs the whole report and checks that the
+// table has every row and that the counts add up. It asserts no timing.
+func TestReportOnTinyWorkload(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	w := tinyWorkload(t)
+	o := Options{Batches: 60, HeapScale: 2, NaiveBatches: 10, MaxQueuedObjects: 100}
+	var progress []string
+	rep, err := Run(context.Background(), w, o, func(s string) { progress = append(progress, s) })
+	require.NoError(t, err)
+	assert.Len(t, progress, 8, "one progress line per run")
+
+	// What the mapper makes of the batches the runs send: the objects
+	// the forward rows must have produced and delivered.
+	m, err := mapping.New(MappingSettings())
+	require.NoError(t, err)
+	expected := func(n int) int {
+		total := 0
+		for i := range n {
+			b, err := mparticle.DecodeBatch(w.Batches[i%len(w.Batches)])
+			require.NoError(t, err)
+			total += m.Map(b).Len()
+		}
+		return total
+	}
+	for _, tc := range []struct {
+		row     Row
+		batches int
+	}{{rep.Forward, 60}, {rep.ForwardSink, 60}, {rep.ForwardLarge, 120}, {rep.Naive, 10}} {
+		row := tc.row
+		want := expected(tc.batches)
+		assert.Equal(t, tc.batches, row.Inputs, row.Name)
+		assert.Equal(t, w.Events(tc.batches), row.Events, row.Name)
+		assert.Equal(t, want, row.Produced, "%s: produced = what the mapper makes", row.Name)
+		assert.Equal(t, want, row.Delivered, "%s: delivered = produced", row.Name)
+		assert.Zero(t, row.Failed, row.Name)
+		assert.Positive(t, row.Requests, row.Name)
+		assert.Positive(t, row.CPU, row.Name)
+		assert.Positive(t, row.Allocs, row.Name)
+		assert.Positive(t, row.PeakHeap, row.Name)
+		assert.Greater(t, row.Packing(), 0.0, row.Name)
+		assert.LessOrEqual(t, row.Packing(), 1.0, row.Name)
+	}
+	assert.Equal(t, rep.Forward.Delivered, rep.Forward.Confirmed, "brazetest stored every delivered object")
+	assert.Equal(t, rep.Naive.Delivered, rep.Naive.Requests, "naive: one request per object")
+	assert.Equal(t, rep.Naive.Delivered, rep.Naive.Confirmed)
+	assert.Equal(t, -1, rep.ForwardSink.Confirmed, "the sink does not count objects")
+
+	cur := rep.Currents
+	assert.Equal(t, w.CurrentsEvents, cur.Events)
+	assert.Equal(t, w.CurrentsIdentified, cur.Produced, "one mParticle batch per identified Currents event")
+	assert.Equal(t, w.CurrentsIdentified, cur.Delivered)
+	assert.Equal(t, w.CurrentsIdentified, cur.Confirmed, "mparticletest accepted every batch")
+	assert.Equal(t, w.CurrentsEvents-w.CurrentsIdentified, cur.Skipped)
+	assert.Positive(t, cur.Requests)
+
+	aud := rep.Audience
+	assert.Equal(t, w.AudienceProfiles, aud.Events)
+	assert.Positive(t, aud.Produced)
+	assert.Equal(t, aud.Produced, aud.Delivered)
+	assert.Equal(t, aud.Delivered, aud.Confirmed)
+
+	pt := rep.PassThrough
+	assert.Equal(t, w.Events(60), pt.Events)
+	assert.Zero(t, pt.Delivered, "the pass-through delivers nothing")
+	assert.Positive(t, pt.CPU)
+
+	assert.Equal(t, w.Events(60), rep.Micro.Events)
+	assert.Positive(t, rep.Micro.Typed.CPU)
+	assert.Positive(t, rep.Micro.Generic.CPU)
+	assert.Positive(t, rep.Micro.GenericDecode.CPU)
+
+	var out bytes.Buffer
+	require.NoError(t, rep.Print(&out))
+	text := out.String()
+	for _, row := range rep.Rows() {
+		assert.Contains(t, text, row.Name, "the table has a row for %s", row.Name)
+	}
+	assert.Len(t, rep.Rows(), 7)
+	for _, want := range []string{"objects/s", "CPU-s/100k obj", "allocs/obj", "B/obj", "peak heap", "requests", "packing",
+		"vs (a) generic pass-through", "vs (b) naive", "typed ÷ generic CPU", "generic decode only", "targets:"} {
+		assert.Contains(t, text, want)
+	}
+	names := map[string]bool{}
+	for _, c := range rep.Checks {
+		names[c.Name] = true
+		assert.Contains(t, text, c.Name)
+		if strings.HasPrefix(c.Name, "every object delivered once") {
+			assert.True(t, c.Pass, "%s: %s", c.Name, c.Detail)
+		}
+	}
+	assert.Len(t, rep.Checks, 4+6, "four targets and one delivery check per delivering row")
+}
+
+func TestRowArithmetic(t *testing.T) {
+	r := Row{Events: 10, Delivered: 150, Requests: 2, Cap: 75}
+	r.CPU = 3_000_000 // 3 ms
+	r.Wall = 1_000_000_000
+	r.Allocs, r.Bytes = 300, 15000
+	assert.InDelta(t, 150, r.ObjectsPerSecond(), 1e-9)
+	assert.InDelta(t, 2.0, r.CPUPer100k(), 1e-9)
+	assert.InDelta(t, 50_000, r.ObjectsPerCoreSecond(), 1e-6)
+	assert.InDelta(t, 2, r.AllocsPerObject(), 1e-9)
+	assert.InDelta(t, 100, r.BytesPerObject(), 1e-9)
+	assert.InDelta(t, 75, r.PerRequest(), 1e-9)
+	assert.InDelta(t, 1.0, r.Packing(), 1e-9)
+	assert.Equal(t, int64(300_000), int64(r.CPUPerEvent()))
+
+	empty := Row{}
+	assert.Zero(t, empty.ObjectsPerSecond())
+	assert.Zero(t, empty.Packing())
+	assert.Zero(t, empty.CPUPerEvent())
+
+	s := Sample{BaseHeap: 10, PeakHeap: 4}
+	assert.Zero(t, s.PeakAboveBase(), "never negative")
+}
