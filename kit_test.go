@@ -531,3 +531,52 @@ func TestConfigStringHidesTheKey(t *testing.T) {
 	cfg := Config{BrazeKey: "super-secret", Instance: braze.US03}
 	assert.False(t, strings.Contains(fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg), "super-secret"))
 }
+
+func TestUserWithMPIDAsExternalID(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	cfg := testConfig(srv)
+	cfg.Mapping.ExternalIdentityType = mapping.IdentityMPID
+	k := newKit(t, cfg)
+	ctx := context.Background()
+	assert.Equal(t, mapping.IdentityMPID, k.Settings().ExternalIdentityType)
+	assert.NotNil(t, k.Client())
+
+	u := k.User(mparticle.UserIdentities{}, WithMPID(1234), WithEnvironment(mparticle.EnvironmentDevelopment))
+	require.NoError(t, u.LogEvent(ctx, "First", mparticle.CustomOther, nil))
+	u.SetMPID(5678) // mParticle's identity API returned another user
+	require.NoError(t, u.LogEvent(ctx, "Second", mparticle.CustomOther, nil))
+	require.NoError(t, u.IncrementUserAttribute(ctx, "count", 1))
+	assert.Error(t, u.LogCommerceEvent(ctx, nil))
+	_, err := k.Flush(ctx)
+	require.NoError(t, err)
+	first, ok := srv.User("1234")
+	require.True(t, ok)
+	assert.Len(t, first.Events, 1)
+	second, ok := srv.User("5678")
+	require.True(t, ok)
+	assert.Len(t, second.Events, 1)
+	assert.EqualValues(t, 1, second.Attributes["count"])
+}
+
+func TestAnonymousKitCallsAreSkippedAndReported(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	var diags []mapping.Diagnostic
+	cfg := testConfig(srv)
+	cfg.OnDiagnostic = func(d mapping.Diagnostic) { diags = append(diags, d) }
+	k := newKit(t, cfg)
+	ctx := context.Background()
+	u := k.User(mparticle.UserIdentities{Email: "visitor@example.org"})
+	require.NoError(t, u.LogEvent(ctx, "Browsed", mparticle.CustomNavigation, nil))
+	require.NoError(t, u.IncrementUserAttribute(ctx, "visits", 1))
+	_, err := k.Flush(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, srv.Requests())
+	require.Len(t, diags, 2)
+	assert.Equal(t, mapping.UserSkipped, diags[1].Code)
+	assert.Equal(t, uint64(2), k.Stats().SkippedBatches)
+	e := &AliasMergeError{MPID: "42", Err: braze.ErrClosed}
+	assert.ErrorIs(t, e, braze.ErrClosed)
+	assert.Contains(t, e.Error(), "MPID 42")
+}
