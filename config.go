@@ -44,7 +44,8 @@ type Config struct {
 	Audience mapping.AudienceSettings
 
 	// Batch configures delivery (request packing, flush interval,
-	// concurrency, queue bound). Batch.Logger defaults to Logger.
+	// concurrency, queue bound). Batch.Logger defaults to Logger;
+	// Batch.Limits, when set, is also the client's validation limit.
 	Batch braze.BatchOptions
 	// OnResult receives the result of every Braze object the kit sends
 	// (delivered or failed with the reason); Item.Ref is the
@@ -144,6 +145,11 @@ func (c *Config) clientOptions(log *slog.Logger) ([]braze.Option, error) {
 		opts = append(opts, braze.WithHTTPClient(c.HTTPClient))
 	}
 	opts = append(opts, braze.WithLogger(log))
+	if c.Batch.Limits != (braze.Limits{}) {
+		// The client validates requests against its limits: give it the
+		// ones the batcher packs for.
+		opts = append(opts, braze.WithLimits(c.Batch.Limits))
+	}
 	opts = append(opts, c.ClientOptions...)
 	return opts, nil
 }

@@ -580,3 +580,22 @@ func TestAnonymousKitCallsAreSkippedAndReported(t *testing.T) {
 	assert.ErrorIs(t, e, braze.ErrClosed)
 	assert.Contains(t, e.Error(), "MPID 42")
 }
+
+func TestLegacyPerArrayLimitsReachTheClient(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t, brazetest.WithPerArrayCap())
+	cfg := testConfig(srv)
+	cfg.Batch.Limits = braze.LegacyLimits()
+	k := newKit(t, cfg)
+	ctx := context.Background()
+	for i := 0; i < 100; i++ {
+		b := customerBatch(fmt.Sprintf("c-%d", i), customEvent(t, "Opened", nil))
+		require.NoError(t, b.SetUserAttribute("n", i))
+		require.NoError(t, k.Forward(ctx, b))
+	}
+	rep, err := k.Flush(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 200, rep.Delivered)
+	st := k.Stats().Delivery
+	assert.Equal(t, uint64(2), st.Requests, "75 attributes + 75 events, then the rest")
+}

@@ -128,10 +128,11 @@ func (l *loop) forced() bool {
 }
 
 // dispatch starts requests while a slot is free and either a full request
-// is ready or something forces partly filled ones.
+// is ready (as many ready objects as a request can carry) or something
+// forces partly filled ones.
 func (l *loop) dispatch() {
 	for l.inflight < l.b.maxConc && l.q.readyCount > 0 {
-		if l.q.readyCount < l.b.capacity.max && !l.forced() {
+		if l.q.readyCount < l.b.capacity.total() && !l.forced() {
 			return
 		}
 		p := l.q.pack(l.b.capacity)
