@@ -76,6 +76,8 @@ type Batch struct {
 	// back after the known fields in sorted key order.
 	Unknown map[string]json.RawMessage `json:"-"`
 	present fieldSet
+	// sizeHint is the decoded JSON size, used to size the encode buffer.
+	sizeHint int
 }
 
 // Environment is a batch's environment.

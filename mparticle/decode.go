@@ -83,7 +83,17 @@ func DecodeBatch(data []byte) (*Batch, error) {
 	if err := unmarshalModel(b, data); err != nil {
 		return nil, err
 	}
+	b.sizeHint = len(data)
 	return b, nil
+}
+
+// encodeHint guesses the encoded size of b, so that encoding allocates its
+// buffer once.
+func (b *Batch) encodeHint() int {
+	if b.sizeHint > 0 {
+		return b.sizeHint + b.sizeHint/8 + 64
+	}
+	return 512 + 512*len(b.Events)
 }
 
 // DecodeBatches decodes a bulk body (a JSON array of batches) or a single
@@ -103,9 +113,12 @@ func DecodeBatches(data []byte) ([]*Batch, error) {
 		return d.array(func(i int) error {
 			failed = i
 			b := new(Batch)
+			d.ws()
+			start := d.pos
 			if err := b.decodeJSON(d); err != nil {
 				return err
 			}
+			b.sizeHint = d.pos - start
 			out = append(out, b)
 			failed = -1
 			return nil
@@ -123,7 +136,9 @@ func DecodeBatches(data []byte) ([]*Batch, error) {
 
 // Encode returns the batch as JSON. The output is deterministic and decodes
 // back to an equal Batch.
-func (b *Batch) Encode() ([]byte, error) { return marshalModel(b) }
+func (b *Batch) Encode() ([]byte, error) {
+	return b.AppendJSON(make([]byte, 0, b.encodeHint()))
+}
 
 // AppendJSON appends the batch's JSON to dst.
 func (b *Batch) AppendJSON(dst []byte) ([]byte, error) {
@@ -137,7 +152,13 @@ func (b *Batch) AppendJSON(dst []byte) ([]byte, error) {
 
 // EncodeBatches returns batches as a bulk body (a JSON array).
 func EncodeBatches(batches []*Batch) ([]byte, error) {
-	e := encoder{buf: make([]byte, 0, 1024*len(batches)+2)}
+	n := 2
+	for _, b := range batches {
+		if b != nil {
+			n += b.encodeHint() + 1
+		}
+	}
+	e := encoder{buf: make([]byte, 0, n)}
 	e.buf = append(e.buf, '[')
 	for i, b := range batches {
 		if b == nil {
@@ -361,6 +382,7 @@ func (dec *Decoder) value() (*Batch, error) {
 	line, index := dec.line, dec.index
 	b := new(Batch)
 	derr := unmarshalModel(b, raw)
+	b.sizeHint = len(raw)
 	dec.consume(end - dec.start)
 	dec.index++
 	if derr != nil {
