@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -14,13 +15,14 @@ import (
 	"github.com/mpbraze/mpbraze/mparticle"
 )
 
-// Target chooses the server a Braze path sends to.
+// Target chooses the server a path sends to.
 type Target int
 
 const (
-	// Brazetest is the validating fake (braze/brazetest) with its rate
-	// limit off and its store off: it decodes and checks every object, so
-	// its CPU is in the figures too.
+	// Brazetest is the validating fake (braze/brazetest, or
+	// mparticletest for the Currents path) with its rate limit off and its
+	// store off: it decodes and checks every object, so its CPU is in the
+	// figures too.
 	Brazetest Target = iota
 	// Sink reads the body and answers success: the library's own cost.
 	Sink
@@ -45,7 +47,7 @@ type brazeServer struct {
 
 func startBraze(t Target) *brazeServer {
 	if t == Sink {
-		s := newSinkServer()
+		s := newSinkServer(http.StatusCreated)
 		return &brazeServer{url: s.URL(), key: brazetest.DefaultKey, close: s.Close,
 			accepted: func() int { return -1 }, requests: func() int { return int(s.requests.Load()) }}
 	}

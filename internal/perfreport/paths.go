@@ -52,16 +52,31 @@ func RunPassThrough(w *Workload, n int, o Options) (Row, error) {
 const currentsToken = "perfreport-currents-token"
 
 // RunCurrents posts every Currents body of w to a currents.Handler whose
-// sink is an mpbraze.CurrentsForwarder uploading to mparticletest (client
-// limiter off), from o.Forwarders goroutines, and drains the forwarder
-// inside the measured time. Produced counts mParticle batches (one per
-// event with an external user id).
-func RunCurrents(ctx context.Context, w *Workload, o Options) (Row, error) {
+// sink is an mpbraze.CurrentsForwarder uploading (client limiter off) to
+// mparticletest, which validates every batch, or to the sink (target), from
+// o.Forwarders goroutines, and drains the forwarder inside the measured
+// time. Produced counts mParticle batches (one per event with an external
+// user id).
+func RunCurrents(ctx context.Context, w *Workload, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
-	fake := mparticletest.NewServer()
-	defer fake.Close()
-	client, err := mparticle.NewClient(fake.Key(), fake.Secret(),
-		mparticle.WithBaseURL(fake.URL()), mparticle.WithAllowHTTP(),
+	key, secret, baseURL := "perfreport-key", "perfreport-secret", ""
+	confirmed, requests := func() int { return -1 }, func() int { return 0 }
+	name := "currents → mparticletest"
+	if target == Sink {
+		s := newSinkServer(http.StatusAccepted)
+		defer s.Close()
+		baseURL = s.URL()
+		requests = func() int { return int(s.requests.Load()) }
+		name = "currents → sink"
+	} else {
+		fake := mparticletest.NewServer()
+		defer fake.Close()
+		key, secret, baseURL = fake.Key(), fake.Secret(), fake.URL()
+		confirmed = func() int { return fake.Stats().Batches }
+		requests = func() int { return fake.Stats().Requests }
+	}
+	client, err := mparticle.NewClient(key, secret,
+		mparticle.WithBaseURL(baseURL), mparticle.WithAllowHTTP(),
 		mparticle.WithHTTPClient(loopbackClient()),
 		mparticle.WithRateLimit(rate.Inf, mparticle.MaxBatchesPerRequest))
 	if err != nil {
@@ -125,17 +140,16 @@ func RunCurrents(ctx context.Context, w *Workload, o Options) (Row, error) {
 		return Row{}, fmt.Errorf("perfreport: currents: %w", err)
 	}
 	st := fwd.Stats()
-	fst := fake.Stats()
 	return Row{
-		Name:      "currents → mparticletest",
+		Name:      name,
 		Inputs:    len(w.Currents),
 		Events:    w.CurrentsEvents,
 		Produced:  int(st.Accepted),
 		Delivered: int(st.Delivered),
 		Failed:    int(st.Failed),
-		Confirmed: fst.Batches,
+		Confirmed: confirmed(),
 		Skipped:   int(st.Skipped),
-		Requests:  fst.Requests,
+		Requests:  requests(),
 		Cap:       mparticle.MaxBatchesPerRequest,
 		Sample:    sample,
 	}, nil

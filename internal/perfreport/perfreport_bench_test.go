@@ -91,7 +91,22 @@ func BenchmarkCurrents(b *testing.B) {
 	for i := range b.N {
 		w.Currents = append(w.Currents, base.Currents[i%len(base.Currents)])
 	}
-	row, err := RunCurrents(context.Background(), w, Options{})
+	row, err := RunCurrents(context.Background(), w, Brazetest, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportRow(b, row)
+}
+
+// BenchmarkCurrentsSink is the Currents path to a server that only answers
+// 202: the library's own cost.
+func BenchmarkCurrentsSink(b *testing.B) {
+	base := workload(b)
+	w := &Workload{Config: base.Config, CurrentsEvents: b.N * base.Config.CurrentsPerBody}
+	for i := range b.N {
+		w.Currents = append(w.Currents, base.Currents[i%len(base.Currents)])
+	}
+	row, err := RunCurrents(context.Background(), w, Sink, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	var progress []string
 	rep, err := Run(context.Background(), w, o, func(s string) { progress = append(progress, s) })
 	require.NoError(t, err)
-	assert.Len(t, progress, 8, "one progress line per run")
+	assert.Len(t, progress, 9, "one progress line per run")
 
 	// What the mapper makes of the batches the runs send: the objects
 	// the forward rows must have produced and delivered.
@@ -111,6 +111,11 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	assert.Equal(t, w.CurrentsIdentified, cur.Confirmed, "mparticletest accepted every batch")
 	assert.Equal(t, w.CurrentsEvents-w.CurrentsIdentified, cur.Skipped)
 	assert.Positive(t, cur.Requests)
+	cs := rep.CurrentsSink
+	assert.Equal(t, w.CurrentsIdentified, cs.Produced)
+	assert.Equal(t, w.CurrentsIdentified, cs.Delivered)
+	assert.Equal(t, -1, cs.Confirmed)
+	assert.Positive(t, cs.Requests)
 
 	aud := rep.Audience
 	assert.Equal(t, w.AudienceProfiles, aud.Events)
@@ -134,7 +139,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	for _, row := range rep.Rows() {
 		assert.Contains(t, text, row.Name, "the table has a row for %s", row.Name)
 	}
-	assert.Len(t, rep.Rows(), 7)
+	assert.Len(t, rep.Rows(), 8)
 	for _, want := range []string{"objects/s", "CPU-s/100k obj", "allocs/obj", "B/obj", "peak heap", "requests", "packing",
 		"vs (a) generic pass-through", "vs (b) naive", "typed ÷ generic CPU", "generic decode only", "targets:"} {
 		assert.Contains(t, text, want)
@@ -147,7 +152,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 			assert.True(t, c.Pass, "%s: %s", c.Name, c.Detail)
 		}
 	}
-	assert.Len(t, rep.Checks, 4+6, "four targets and one delivery check per delivering row")
+	assert.Len(t, rep.Checks, 4+7, "four targets and one delivery check per delivering row")
 }
 
 func TestRowArithmetic(t *testing.T) {

@@ -89,8 +89,9 @@ type Report struct {
 	Forward, ForwardSink, ForwardLarge Row
 	// PassThrough is baseline (a), Naive baseline (b).
 	PassThrough, Naive Row
-	// Currents is the Currents path, Audience the audience path.
-	Currents, Audience Row
+	// Currents is the Currents path to mparticletest, CurrentsSink to the
+	// sink; Audience is the audience path.
+	Currents, CurrentsSink, Audience Row
 	// Micro is the in-process typed vs generic comparison.
 	Micro Micro
 	// Checks are the targets, evaluated.
@@ -103,7 +104,7 @@ func (r *Report) Rows() []Row {
 	if r.ForwardLarge.Name != "" {
 		rows = append(rows, r.ForwardLarge)
 	}
-	return append(rows, r.Currents, r.Audience, r.PassThrough, r.Naive)
+	return append(rows, r.Currents, r.CurrentsSink, r.Audience, r.PassThrough, r.Naive)
 }
 
 // Run generates nothing: it measures every path and baseline over w, in
@@ -132,7 +133,11 @@ func Run(ctx context.Context, w *Workload, o Options, progress func(string)) (*R
 		r.ForwardLarge.Name += fmt.Sprintf(" (×%d)", o.HeapScale)
 	}
 	progress("currents → mparticletest")
-	if r.Currents, err = RunCurrents(ctx, w, o); err != nil {
+	if r.Currents, err = RunCurrents(ctx, w, Brazetest, o); err != nil {
+		return nil, err
+	}
+	progress("currents → sink")
+	if r.CurrentsSink, err = RunCurrents(ctx, w, Sink, o); err != nil {
 		return nil, err
 	}
 	progress("audience → brazetest")

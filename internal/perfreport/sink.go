@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// sinkServer is the cheapest possible stand-in for Braze's /users/track:
-// it reads the body and answers 201 success, so that a run against it
-// measures the library (and a minimal HTTP server), not a validating fake.
+// sinkServer is the cheapest possible stand-in for Braze's /users/track
+// (201 {"message":"success"}) or mParticle's /bulkevents (202, no body): it
+// reads the body and answers success, so that a run against it measures
+// the library (and a minimal HTTP server), not a validating fake.
 type sinkServer struct {
 	srv      *httptest.Server
 	requests atomic.Int64
@@ -20,15 +21,23 @@ type sinkServer struct {
 // sinkResponse is what Braze answers when every object was accepted.
 var sinkResponse = []byte(`{"message":"success"}`)
 
-func newSinkServer() *sinkServer {
+func newSinkServer(status int) *sinkServer {
 	s := &sinkServer{}
+	body := sinkResponse
+	if status != http.StatusCreated {
+		body = nil
+	}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
 		s.requests.Add(1)
 		s.bytes.Add(n)
+		if body == nil {
+			w.WriteHeader(status)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write(sinkResponse)
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
 	}))
 	return s
 }
