@@ -45,9 +45,13 @@ func (k ObjectKind) String() string {
 // Attributes, Event and Purchase is set. The batcher keeps the pointer until
 // the object's Result is reported; do not modify the object before then.
 type Item struct {
+	// Attributes is an attributes object (profile fields, custom
+	// attributes, push tokens, …).
 	Attributes *Attributes
-	Event      *Event
-	Purchase   *Purchase
+	// Event is a custom event.
+	Event *Event
+	// Purchase is a purchase.
+	Purchase *Purchase
 	// Ref is any value of the caller's (a message id, a batch pointer, …);
 	// the batcher never looks at it and returns it in the item's Result.
 	Ref any
@@ -103,8 +107,10 @@ func (it Item) Identifier() Identifier {
 // ValidationErrors (the object breaks Braze's rules and was never sent), or
 // an error wrapping ErrClosed (Close's deadline cut delivery off).
 type Result struct {
+	// Item is the item as it was added (its Ref included).
 	Item Item
-	Err  error
+	// Err is nil when the object was delivered, else the reason.
+	Err error
 }
 
 // Delivered reports whether Braze accepted the object.
@@ -135,9 +141,13 @@ func (e *RejectedError) Unwrap() error { return e.ObjectError }
 // Failures holds the failed results themselves, oldest first, up to
 // BatchOptions.MaxReportedFailures of them (OnResult sees every one).
 type FlushReport struct {
+	// Delivered counts objects Braze accepted.
 	Delivered int
-	Failed    int
-	Failures  []Result
+	// Failed counts objects not delivered.
+	Failed int
+	// Failures are the failed results, oldest first, at most
+	// BatchOptions.MaxReportedFailures of them.
+	Failures []Result
 }
 
 // Err returns nil when no object failed, otherwise an error that counts the
@@ -152,8 +162,10 @@ func (r FlushReport) Err() error {
 // DeliveryError is FlushReport.Err's error: some objects were not delivered.
 // errors.As on it reaches the individual reasons through Unwrap.
 type DeliveryError struct {
+	// Failed and Delivered are the report's counts.
 	Failed, Delivered int
-	Failures          []Result
+	// Failures are the report's failed results.
+	Failures []Result
 }
 
 // Error counts the failures and quotes up to three reasons.
