@@ -21,11 +21,16 @@ type Stats struct {
 	// Diagnostics counts mapping diagnostics by code.
 	Diagnostics map[mapping.DiagnosticCode]uint64
 	// AliasesRemembered is the number of anonymous MPIDs alias mode
-	// remembers now; AliasesForgotten counts those dropped because the map
-	// was full. AliasMerges and AliasMergeFailures count /users/identify
-	// merges.
-	AliasesRemembered                                 int
-	AliasesForgotten, AliasMerges, AliasMergeFailures uint64
+	// remembers now.
+	AliasesRemembered int
+	// AliasesForgotten counts remembered MPIDs dropped because the map was
+	// full (they will not be merged).
+	AliasesForgotten uint64
+	// AliasMerges counts aliases merged with /users/identify.
+	AliasMerges uint64
+	// AliasMergeFailures counts merges that failed (Forward returned an
+	// *AliasMergeError; the next batch for the MPID retries).
+	AliasMergeFailures uint64
 	// Delivery is the batcher's view: objects queued, delivered, failed,
 	// requests, retries, 429s, packing.
 	Delivery braze.BatchStats
