@@ -193,6 +193,7 @@ type dryRun struct {
 	out io.Writer
 }
 
+// RoundTrip prints the request as one JSON line and answers 201 success.
 func (d *dryRun) RoundTrip(r *http.Request) (*http.Response, error) {
 	body, err := io.ReadAll(r.Body)
 	_ = r.Body.Close()
