@@ -259,3 +259,12 @@ func TestEncodeBatches(t *testing.T) {
 	_, err = EncodeBatches([]*Batch{nil})
 	assert.Error(t, err)
 }
+
+func TestNULIsNotEndOfInput(t *testing.T) {
+	for _, in := range []string{"{}\x00", "\x00", "{\"mpid\":1}\x00 "} {
+		_, err := DecodeBatch([]byte(in))
+		assert.Error(t, err, "%q", in)
+	}
+	_, err := DecodeBatch([]byte("{\"a\":\x00}"))
+	assert.ErrorContains(t, err, `invalid character '\x00'`)
+}

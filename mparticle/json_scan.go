@@ -132,7 +132,8 @@ func (d *decoder) topLevel(fn func(*decoder) error) error {
 	if err := fn(d); err != nil {
 		return err
 	}
-	if d.peek() != 0 {
+	if d.ws(); d.pos < len(d.data) {
+		// Compare positions, not peek() == 0: a NUL byte is not the end.
 		return d.errorf("invalid character " + quoteChar(d.data[d.pos]) + " after top-level value")
 	}
 	return nil
@@ -165,8 +166,6 @@ func kindName(c byte) string {
 		return "boolean"
 	case 'n':
 		return "null"
-	case 0:
-		return "end of input"
 	}
 	if c == '-' || (c >= '0' && c <= '9') {
 		return "number"
@@ -175,7 +174,15 @@ func kindName(c byte) string {
 }
 
 func (d *decoder) expected(what string) error {
-	return d.errorf("expected " + what + ", got " + kindName(d.peek()))
+	return d.errorf("expected " + what + ", got " + d.nextName())
+}
+
+// nextName names what comes next (a NUL byte is a character, not the end).
+func (d *decoder) nextName() string {
+	if d.ws(); d.pos >= len(d.data) {
+		return "end of input"
+	}
+	return kindName(d.data[d.pos])
 }
 
 // null consumes a null literal if one is next.
@@ -216,14 +223,14 @@ func (d *decoder) object(fn func(key []byte) error) error {
 	}
 	for {
 		if d.peek() != '"' {
-			return d.errorf("expected object key string, got " + kindName(d.peek()))
+			return d.errorf("expected object key string, got " + d.nextName())
 		}
 		key, err := d.keyBytes()
 		if err != nil {
 			return err
 		}
 		if d.peek() != ':' {
-			return d.errorf("expected ':' after object key, got " + kindName(d.peek()))
+			return d.errorf("expected ':' after object key, got " + d.nextName())
 		}
 		d.pos++
 		if err := fn(key); err != nil {
@@ -237,7 +244,7 @@ func (d *decoder) object(fn func(key []byte) error) error {
 			d.depth--
 			return nil
 		default:
-			return d.errorf("expected ',' or '}' in object, got " + kindName(d.peek()))
+			return d.errorf("expected ',' or '}' in object, got " + d.nextName())
 		}
 	}
 }
@@ -269,7 +276,7 @@ func (d *decoder) array(fn func(i int) error) error {
 			d.depth--
 			return nil
 		default:
-			return d.errorf("expected ',' or ']' in array, got " + kindName(d.peek()))
+			return d.errorf("expected ',' or ']' in array, got " + d.nextName())
 		}
 	}
 }
