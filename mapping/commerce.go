@@ -151,6 +151,12 @@ func floatValue(f float64) braze.Value {
 	return braze.Float(f)
 }
 
+// commerceFieldsHint is about how many order and product fields a
+// commerce property map gets on typical data (Transaction Id, Total
+// Amount, Name, Brand, Category, Position, …): the size hint of those maps
+// on top of their custom attributes.
+const commerceFieldsHint = 8
+
 // transactionProps adds the order-level fields of a product action.
 func (p *props) transactionProps(pa *mparticle.ProductAction, total mparticle.Optional[float64]) {
 	p.str(keyTransactionID, pa.TransactionID)
@@ -229,7 +235,7 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 		if pid == "" {
 			continue
 		}
-		p := st.newProps()
+		p := st.newPropsFor(commerceFieldsHint + len(pr.CustomAttributes) + len(d.CustomAttributes))
 		p.transactionProps(pa, total)
 		p.productFields(pr, false)
 		p.addCustom(pr.CustomAttributes)
@@ -310,7 +316,7 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 	itemName := "eCommerce - " + action + " - Item"
 	for i := range pa.Products {
 		pr := &pa.Products[i]
-		p := st.newProps()
+		p := st.newPropsFor(commerceFieldsHint + 4 + len(pr.CustomAttributes) + len(d.CustomAttributes))
 		p.transactionProps(pa, pa.TotalAmount)
 		p.productFields(pr, true)
 		p.addCustom(pr.CustomAttributes)

@@ -49,7 +49,7 @@ func (st *mapState) eventName(name string) string {
 // attributes with one leading "$" stripped.
 func (st *mapState) customEvent(d *mparticle.CustomEvent) {
 	st.evName = d.EventName
-	p := st.newProps()
+	p := st.newPropsFor(len(d.CustomAttributes))
 	p.addCustom(d.CustomAttributes)
 	st.emitEvent(d.EventName, &d.CommonEventData, p)
 	if p.rejected {
