@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/mapping"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
@@ -196,4 +197,102 @@ func BenchmarkGenericDecode(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}
+
+// decodedPool decodes every batch of the workload once.
+func decodedPool(b *testing.B, w *Workload) []*mparticle.Batch {
+	b.Helper()
+	out := make([]*mparticle.Batch, len(w.Batches))
+	for i, raw := range w.Batches {
+		batch, err := mparticle.DecodeBatch(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[i] = batch
+	}
+	return out
+}
+
+// BenchmarkMapStage is mapping.Mapper.Map alone, per batch of the workload.
+func BenchmarkMapStage(b *testing.B) {
+	w := workload(b)
+	batches := decodedPool(b, w)
+	m, err := mapping.New(MappingSettings())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i, objects := 0, 0
+	cpu := rusageCPU()
+	for b.Loop() {
+		objects += m.Map(batches[i%len(batches)]).Len()
+		i++
+	}
+	b.ReportMetric(float64((rusageCPU()-cpu).Nanoseconds())/float64(objects), "cpu-ns/obj")
+}
+
+// BenchmarkDecodeStage is mparticle.DecodeBatch alone, per batch.
+func BenchmarkDecodeStage(b *testing.B) {
+	w := workload(b)
+	b.ReportAllocs()
+	i, events := 0, 0
+	for b.Loop() {
+		if _, err := mparticle.DecodeBatch(w.Batches[i%len(w.Batches)]); err != nil {
+			b.Fatal(err)
+		}
+		events += w.BatchEvents[i%len(w.Batches)]
+		i++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}
+
+// BenchmarkEncodeStage is braze.TrackRequest Validate + AppendJSON of one
+// full 75-object request built from the workload's mapped objects, as
+// the client does for each request.
+func BenchmarkEncodeStage(b *testing.B) {
+	w := workload(b)
+	batches := decodedPool(b, w)
+	m, err := mapping.New(MappingSettings())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var reqs []braze.TrackRequest
+	var cur braze.TrackRequest
+	n := 0
+	push := func() {
+		if n++; n == 75 {
+			reqs = append(reqs, cur)
+			cur, n = braze.TrackRequest{}, 0
+		}
+	}
+	for _, batch := range batches {
+		r := m.Map(batch)
+		for _, a := range r.Attributes {
+			cur.Attributes = append(cur.Attributes, a)
+			push()
+		}
+		for _, e := range r.Events {
+			cur.Events = append(cur.Events, e)
+			push()
+		}
+		for _, p := range r.Purchases {
+			cur.Purchases = append(cur.Purchases, p)
+			push()
+		}
+	}
+	var out []byte
+	b.ReportAllocs()
+	i, objects := 0, 0
+	for b.Loop() {
+		req := &reqs[i%len(reqs)]
+		i++
+		if err := req.Validate(braze.DefaultLimits()); err != nil {
+			b.Fatal(err)
+		}
+		if out, err = req.AppendJSON(out[:0]); err != nil {
+			b.Fatal(err)
+		}
+		objects += len(req.Attributes) + len(req.Events) + len(req.Purchases)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(objects), "ns/obj")
 }
