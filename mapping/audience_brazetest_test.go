@@ -282,3 +282,35 @@ func TestClearAudienceAgainstBraze(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, members)
 }
+
+// TestAudiencePushTokensPerOSAgainstBraze: only the token type of the API
+// key's OS is stored, with the configured app id.
+func TestAudiencePushTokensPerOSAgainstBraze(t *testing.T) {
+	devices := []mparticle.Identity{
+		{Type: mparticle.DeviceIdentityIOSVendorID, Encoding: mparticle.EncodingRaw, Value: "6f1c2a9e-3b4d-4e5f"},
+		{Type: mparticle.DeviceIdentityApplePushNotificationToken, Encoding: mparticle.EncodingRaw, Value: "apns-1"},
+		{Type: mparticle.DeviceIdentityGoogleCloudMessagingToken, Encoding: mparticle.EncodingRaw, Value: "fcm-1"},
+		{Type: mparticle.DeviceIdentityGoogleCloudMessagingToken, Encoding: mparticle.EncodingSHA256, Value: "fcm-hashed"},
+	}
+	cases := []struct {
+		os    mapping.APIKeyOS
+		appID string
+		want  any
+	}{
+		{mapping.APIKeyOSUnselected, "", nil},
+		{mapping.APIKeyOSWeb, "web-app", nil},
+		{mapping.APIKeyOSiOS, "ios-app", []any{map[string]any{"app_id": "ios-app", "token": "apns-1"}}},
+		{mapping.APIKeyOSAndroid, "android-app", []any{map[string]any{"app_id": "android-app", "token": "fcm-1"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.os.String(), func(t *testing.T) {
+			srv, cl := fakeBraze(t)
+			am, err := mapping.NewAudienceMapper(mapping.AudienceSettings{APIKeyOS: c.os, AppID: c.appID}, nil)
+			require.NoError(t, err)
+			p := profile("u", joined(1, "One"))
+			p.DeviceIdentities = devices
+			send(t, am, cl, membershipMessage("m", p))
+			assert.Equal(t, c.want, stored(t, srv, "u")["push_tokens"])
+		})
+	}
+}
