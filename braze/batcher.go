@@ -75,10 +75,15 @@ type BatchOptions struct {
 //     Braze (RejectedError), failed after the client's retries (APIError or
 //     transport error), invalid (ValidationErrors; never sent), or cut off
 //     by Close's deadline (wraps ErrClosed).
-//   - One user's objects (same Identifier.Key) are delivered in the order
-//     they were added: they share a request only while their kinds do not
-//     go backwards in Braze's processing order (attributes, events,
-//     purchases), and a user never has two requests in flight.
+//   - One user's objects (same Identifier.Key) reach Braze in the order
+//     they were added. Inside one request Braze applies every attributes
+//     object, then every event, then every purchase, so a user's objects
+//     share a request only while their kinds do not go backwards in that
+//     order: an event followed by an attributes object of the same user
+//     travel in two requests. And a user never has two requests in flight,
+//     so a retried request cannot be overtaken by a later one. Objects
+//     naming one Braze profile by different identifiers (an alias and an
+//     external id) are different users here; order them with FlushUser.
 //   - Memory is bounded by MaxQueuedObjects.
 //
 // A Batcher is safe for concurrent use. One goroutine owns the queue; Add,
