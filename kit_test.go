@@ -5,9 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -598,4 +602,68 @@ func TestLegacyPerArrayLimitsReachTheClient(t *testing.T) {
 	assert.Equal(t, 200, rep.Delivered)
 	st := k.Stats().Delivery
 	assert.Equal(t, uint64(2), st.Requests, "75 attributes + 75 events, then the rest")
+}
+
+// BenchmarkForward measures the kit path, mParticle batch to Braze: Map,
+// the batcher, the client and a minimal loopback server that reads each
+// body and answers 201 (brazetest's validation cost is left out; see
+// braze.BenchmarkBatcher for both). Each batch is one user's user
+// attribute change and 24 custom events (25 Braze objects); 1,000 users.
+// Reports objects/s and process CPU per object.
+func BenchmarkForward(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"message":"success"}`)
+	}))
+	defer srv.Close()
+	k, err := New(Config{
+		BrazeKey: "bench", BrazeURL: srv.URL, AllowHTTP: true, HTTPClient: srv.Client(),
+		ClientOptions: []braze.Option{braze.WithRateLimits(braze.RateLimits{Disabled: true})},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	batches := make([]*mparticle.Batch, b.N)
+	for i := range batches {
+		bt := mparticle.NewBatch(mparticle.EnvironmentProduction)
+		bt.UserIdentities = &mparticle.UserIdentities{CustomerID: fmt.Sprintf("user-%d", i%1000)}
+		_ = bt.SetUserAttribute("tier", "gold")
+		for j := 0; j < 24; j++ {
+			ev, _ := mparticle.NewCustomEvent("Product Viewed", mparticle.CustomOther,
+				map[string]any{"sku": "SKU-1234", "price": 19.99, "quantity": 2, "in_stock": true},
+				mparticle.At(kitNow.Add(time.Duration(j)*time.Second)))
+			bt.AddEvent(ev)
+		}
+		batches[i] = bt
+	}
+	ctx := context.Background()
+	var ru0 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for _, bt := range batches {
+		if err := k.Forward(ctx, bt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rep, err := k.Flush(ctx)
+	if err != nil || rep.Failed > 0 {
+		b.Fatal(err, rep.Err())
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	var ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+	st := k.Stats()
+	if _, err := k.Close(ctx); err != nil {
+		b.Fatal(err)
+	}
+	objects := float64(st.Objects)
+	b.ReportMetric(objects/elapsed.Seconds(), "objects/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/objects, "cpu-ns/object")
+	b.ReportMetric(st.Delivery.PackingEfficiency, "packing")
 }
