@@ -129,14 +129,25 @@ type queue struct {
 	// held counts objects added and not yet resolved (waiting or in
 	// flight), the number bounded by MaxQueuedObjects.
 	held int
+	// free keeps a few forgotten user records for reuse, with their
+	// buffers: users come and go all the time under load.
+	free []*userQueue
 }
+
+// maxFreeUsers bounds the records kept for reuse.
+const maxFreeUsers = 1024
 
 func newQueue() *queue { return &queue{users: make(map[string]*userQueue)} }
 
 func (q *queue) user(key string) *userQueue {
 	u := q.users[key]
 	if u == nil {
-		u = &userQueue{key: key}
+		if n := len(q.free); n > 0 {
+			u, q.free = q.free[n-1], q.free[:n-1]
+			u.key = key
+		} else {
+			u = &userQueue{key: key}
+		}
 		q.users[key] = u
 	}
 	return u
@@ -211,7 +222,7 @@ func (c capacity) total() int {
 // full or the ready list is exhausted. Every user it takes from leaves the
 // ready list and is marked in flight.
 func (q *queue) pack(c capacity) *packed {
-	p := &packed{}
+	p := &packed{entries: make([]entry, 0, min(c.total(), q.readyCount))}
 	var perKind [4]int
 	total, skipped := 0, 0
 	for u := q.readyHead; u != nil && total < c.total(); {
@@ -264,8 +275,12 @@ func (q *queue) complete(p *packed) {
 // forget drops the user's record once nothing of it is held or awaited, so
 // the map does not grow with every user ever seen.
 func (q *queue) forget(u *userQueue) {
-	if !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 {
+	if !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 && q.users[u.key] == u {
 		delete(q.users, u.key)
+		if len(q.free) < maxFreeUsers && cap(u.pending) <= 4*DefaultMaxObjects {
+			*u = userQueue{pending: u.pending[:0], userWaiters: u.userWaiters[:0]}
+			q.free = append(q.free, u)
+		}
 	}
 }
 
