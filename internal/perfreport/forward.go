@@ -134,6 +134,7 @@ func RunForward(ctx context.Context, w *Workload, n int, target Target, o Option
 	if err != nil {
 		return Row{}, err
 	}
+	var sustained braze.BatchStats
 	sample, err := Measure(func() error {
 		ferr := forEachBatch(w, n, o.Forwarders, func(raw []byte) error {
 			b, err := mparticle.DecodeBatch(raw)
@@ -142,6 +143,7 @@ func RunForward(ctx context.Context, w *Workload, n int, target Target, o Option
 			}
 			return k.Forward(ctx, b)
 		})
+		sustained = k.Stats().Delivery
 		_, cerr := k.Close(ctx)
 		return errors.Join(ferr, cerr)
 	})
@@ -160,6 +162,9 @@ func RunForward(ctx context.Context, w *Workload, n int, target Target, o Option
 		Requests:  int(st.Delivery.Requests),
 		Cap:       braze.DefaultLimits().MaxObjects,
 		Sample:    sample,
+
+		SustainedRequests: int(sustained.Requests),
+		SustainedObjects:  int(sustained.Objects),
 	}, nil
 }
 

@@ -22,8 +22,21 @@ type Sample struct {
 	BaseHeap uint64
 	// PeakHeap is the largest heap seen during the run (heap object bytes,
 	// live or not yet swept, sampled every millisecond from
-	// runtime/metrics).
+	// runtime/metrics): what the process needed, garbage included.
 	PeakHeap uint64
+	// PeakLive is the largest live heap the GC found during the run
+	// (runtime/metrics /gc/heap/live:bytes after each mark): what the run
+	// held, without the garbage whose amount depends on GC timing.
+	PeakLive uint64
+}
+
+// LiveAboveBase is PeakLive − BaseHeap: what the run itself kept alive at
+// its peak (queues, requests in flight, server state).
+func (s Sample) LiveAboveBase() uint64 {
+	if s.PeakLive < s.BaseHeap {
+		return 0
+	}
+	return s.PeakLive - s.BaseHeap
 }
 
 // PeakAboveBase is PeakHeap − BaseHeap: what the run itself held at its
@@ -35,8 +48,12 @@ func (s Sample) PeakAboveBase() uint64 {
 	return s.PeakHeap - s.BaseHeap
 }
 
-// heapMetric is the runtime/metrics name of the heap's object bytes.
-const heapMetric = "/memory/classes/heap/objects:bytes"
+// Metrics sampled: the heap's object bytes (live or not yet swept) and the
+// live heap as of the last GC mark.
+const (
+	heapMetric = "/memory/classes/heap/objects:bytes"
+	liveMetric = "/gc/heap/live:bytes"
+)
 
 // Measure runs fn once and returns what it cost. It collects garbage
 // first so that runs do not pay for each other's garbage, and samples the
@@ -52,7 +69,7 @@ func Measure(fn func() error) (Sample, error) {
 	err := fn()
 
 	wall := time.Since(start)
-	peak := sampler.stop()
+	peak, live := sampler.stop()
 	ruAfter := rusageCPU()
 	runtime.ReadMemStats(&after)
 	s := Sample{
@@ -62,24 +79,28 @@ func Measure(fn func() error) (Sample, error) {
 		Bytes:    after.TotalAlloc - before.TotalAlloc,
 		BaseHeap: before.HeapAlloc,
 		PeakHeap: max(peak, after.HeapAlloc),
+		PeakLive: live,
 	}
 	return s, err
 }
 
-// heapSampler records the largest heap size seen until stop.
+// heapSampler records the largest heap and live heap seen until stop.
 type heapSampler struct {
-	done chan struct{}
-	wg   sync.WaitGroup
-	peak uint64
+	done       chan struct{}
+	wg         sync.WaitGroup
+	peak, live uint64
 }
 
 func startHeapSampler(every time.Duration) *heapSampler {
 	h := &heapSampler{done: make(chan struct{})}
-	samples := []metrics.Sample{{Name: heapMetric}}
+	samples := []metrics.Sample{{Name: heapMetric}, {Name: liveMetric}}
 	read := func() {
 		metrics.Read(samples)
 		if samples[0].Value.Kind() == metrics.KindUint64 {
 			h.peak = max(h.peak, samples[0].Value.Uint64())
+		}
+		if samples[1].Value.Kind() == metrics.KindUint64 {
+			h.live = max(h.live, samples[1].Value.Uint64())
 		}
 	}
 	read()
@@ -101,9 +122,9 @@ func startHeapSampler(every time.Duration) *heapSampler {
 	return h
 }
 
-// stop ends sampling and returns the peak.
-func (h *heapSampler) stop() uint64 {
+// stop ends sampling and returns the peaks.
+func (h *heapSampler) stop() (peak, live uint64) {
 	close(h.done)
 	h.wg.Wait()
-	return h.peak
+	return h.peak, h.live
 }

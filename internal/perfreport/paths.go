@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/mpbraze/mpbraze"
+	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/braze/currents"
 	"github.com/mpbraze/mpbraze/mapping"
 	"github.com/mpbraze/mpbraze/mparticle"
@@ -175,6 +176,7 @@ func RunAudience(ctx context.Context, w *Workload, target Target, o Options) (Ro
 	if err != nil {
 		return Row{}, err
 	}
+	var sustained braze.BatchStats
 	sample, err := Measure(func() error {
 		var ferr error
 		for _, raw := range w.Audience {
@@ -187,6 +189,7 @@ func RunAudience(ctx context.Context, w *Workload, target Target, o Options) (Ro
 				break
 			}
 		}
+		sustained = k.Stats().Delivery
 		_, cerr := k.Close(ctx)
 		return errors.Join(ferr, cerr)
 	})
@@ -203,7 +206,10 @@ func RunAudience(ctx context.Context, w *Workload, target Target, o Options) (Ro
 		Failed:    int(st.Delivery.Failed),
 		Confirmed: srv.accepted(),
 		Requests:  int(st.Delivery.Requests),
-		Cap:       75,
+		Cap:       braze.DefaultLimits().MaxObjects,
 		Sample:    sample,
+
+		SustainedRequests: int(sustained.Requests),
+		SustainedObjects:  int(sustained.Objects),
 	}, nil
 }

@@ -140,7 +140,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 		assert.Contains(t, text, row.Name, "the table has a row for %s", row.Name)
 	}
 	assert.Len(t, rep.Rows(), 8)
-	for _, want := range []string{"objects/s", "CPU-s/100k obj", "allocs/obj", "B/obj", "peak heap", "requests", "packing",
+	for _, want := range []string{"objects/s", "CPU-s/100k obj", "allocs/obj", "B/obj", "peak heap", "peak live", "requests", "packing", "sustained",
 		"vs (a) generic pass-through", "vs (b) naive", "typed ÷ generic CPU", "generic decode only", "targets:"} {
 		assert.Contains(t, text, want)
 	}

@@ -26,6 +26,12 @@ type Row struct {
 	Skipped int
 	// Requests counts HTTP requests sent to the server.
 	Requests int
+	// SustainedRequests and SustainedObjects count the requests completed
+	// while input was still arriving (before Close) and the objects they
+	// carried: packing under sustained load, without the final drain,
+	// which sends what is left in partly filled requests by design. Zero
+	// when the path does not report it.
+	SustainedRequests, SustainedObjects int
 	// Cap is the most objects one request may carry (75 for
 	// /users/track, 100 batches for /bulkevents); 0 when packing does not
 	// apply.
@@ -77,6 +83,15 @@ func (r Row) Packing() float64 {
 		return 0
 	}
 	return r.PerRequest() / float64(r.Cap)
+}
+
+// SustainedPacking is packing over the requests completed before Close
+// (0 when not measured).
+func (r Row) SustainedPacking() float64 {
+	if r.Cap == 0 || r.SustainedRequests == 0 {
+		return 0
+	}
+	return per(float64(r.SustainedObjects), float64(r.SustainedRequests)) / float64(r.Cap)
 }
 
 func per(a, b float64) float64 {
