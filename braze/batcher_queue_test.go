@@ -1,6 +1,8 @@
 package braze
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,4 +154,76 @@ func TestQueueDrainAll(t *testing.T) {
 	assert.Zero(t, q.readyCount)
 	q.complete(p)
 	assert.Zero(t, q.held)
+}
+
+// TestQueueRandomisedInvariants drives the queue with random adds, packs
+// and completions (seeded, so every run is the same) and checks the rules
+// the batcher promises on every step:
+//   - a request never exceeds the cap and never carries a user twice;
+//   - inside a request, each user's kinds never go backwards;
+//   - a user never has two requests in flight;
+//   - each user's objects are packed exactly once, in the order added.
+func TestQueueRandomisedInvariants(t *testing.T) {
+	for _, c := range []capacity{{max: 5, combined: true}, {max: 3, combined: false}, {max: 75, combined: true}} {
+		rng := rand.New(rand.NewPCG(1, uint64(c.max)))
+		q := newQueue()
+		next := map[string]int{} // per user: number of objects added
+		seen := map[string]int{} // per user: number packed so far
+		var inflight []*packed
+		for step := 0; step < 20000; step++ {
+			switch r := rng.IntN(10); {
+			case r < 5:
+				user := fmt.Sprintf("u%d", rng.IntN(12))
+				q.add(user, entry{kind: ObjectKind(1 + rng.IntN(3)), item: Item{Ref: next[user]}})
+				next[user]++
+			case r < 8 && q.readyCount > 0:
+				p := q.pack(c)
+				require.NotEmpty(t, p.entries)
+				require.LessOrEqual(t, len(p.entries), c.total())
+				at := 0
+				users := map[string]bool{}
+				for i, u := range p.users {
+					require.False(t, users[u.key], "user twice in a request")
+					users[u.key] = true
+					for _, f := range inflight {
+						for _, v := range f.users {
+							require.NotEqual(t, u.key, v.key, "user with two requests in flight")
+						}
+					}
+					var last ObjectKind
+					for _, e := range p.entries[at : at+p.counts[i]] {
+						require.GreaterOrEqual(t, e.kind, last, "kinds went backwards in a request")
+						last = e.kind
+						require.Equal(t, seen[u.key], e.item.Ref, "object packed out of order")
+						seen[u.key]++
+					}
+					at += p.counts[i]
+				}
+				inflight = append(inflight, p)
+			case len(inflight) > 0:
+				i := rng.IntN(len(inflight))
+				q.complete(inflight[i])
+				for _, u := range inflight[i].users {
+					q.forget(u)
+				}
+				inflight = append(inflight[:i], inflight[i+1:]...)
+			}
+		}
+		// Drain: everything added is packed exactly once.
+		for q.readyCount > 0 || len(inflight) > 0 {
+			for _, p := range inflight {
+				q.complete(p)
+			}
+			inflight = inflight[:0]
+			if q.readyCount > 0 {
+				p := q.pack(c)
+				for i, u := range p.users {
+					seen[u.key] += p.counts[i]
+				}
+				inflight = append(inflight, p)
+			}
+		}
+		assert.Equal(t, next, seen)
+		assert.Zero(t, q.held)
+	}
 }
