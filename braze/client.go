@@ -41,6 +41,9 @@ type Client struct {
 	limiters  [numFamilies]*httpretry.Limiter
 	onRetry   func(RetryEvent)
 	stats     clientCounters
+	// bytesPerObject is the last /users/track body size per object, used
+	// to size the next encoding buffer.
+	bytesPerObject atomic.Int64
 }
 
 // NewClient returns a client that authenticates with restKey (a Braze REST
