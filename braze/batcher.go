@@ -202,11 +202,18 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 		return nil
 	}
 	keys := make([]string, len(items))
+	var lastID Identifier
 	for i, it := range items {
 		if it.Kind() == 0 {
 			return fmt.Errorf("braze: Batcher.Add: items[%d]: must carry exactly one of Attributes, Event, Purchase", i)
 		}
-		keys[i] = it.Identifier().Key()
+		// Consecutive items usually belong to one user (a mapped batch):
+		// build the key once.
+		if id := it.Identifier(); i > 0 && sameIdentifier(id, lastID) {
+			keys[i] = keys[i-1]
+		} else {
+			keys[i], lastID = id.Key(), id
+		}
 	}
 	r := &addRequest{items: items, keys: keys, reply: make(chan error, 1)}
 	select {
@@ -228,6 +235,18 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 		}
 		return ctx.Err()
 	}
+}
+
+// sameIdentifier reports whether a and b have the same Key without
+// building it.
+func sameIdentifier(a, b Identifier) bool {
+	if a.ExternalID != b.ExternalID || a.BrazeID != b.BrazeID || a.Email != b.Email || a.Phone != b.Phone {
+		return false
+	}
+	if a.UserAlias == nil || b.UserAlias == nil {
+		return a.UserAlias == b.UserAlias
+	}
+	return *a.UserAlias == *b.UserAlias
 }
 
 // AddAttributes queues one attributes object; see Add.

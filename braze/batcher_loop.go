@@ -93,8 +93,12 @@ func (l *loop) add(r *addRequest) {
 }
 
 func (l *loop) enqueue(r *addRequest) {
+	var u *userQueue
 	for i, it := range r.items {
-		l.q.add(r.keys[i], entry{item: it, kind: it.Kind(), epoch: l.epoch})
+		if i == 0 || r.keys[i] != r.keys[i-1] {
+			u = l.q.user(r.keys[i])
+		}
+		l.q.add(u, entry{item: it, kind: it.Kind(), epoch: l.epoch})
 	}
 	if n := len(l.epochs); n > 0 && l.epochs[n-1].epoch == l.epoch {
 		l.epochs[n-1].n += len(r.items)

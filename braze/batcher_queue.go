@@ -153,9 +153,8 @@ func (q *queue) user(key string) *userQueue {
 	return u
 }
 
-// add appends one object to its user's queue.
-func (q *queue) add(key string, e entry) {
-	u := q.user(key)
+// add appends one object to the queue of u (from q.user).
+func (q *queue) add(u *userQueue, e entry) {
 	grew := u.push(e)
 	u.added++
 	q.held++

@@ -25,7 +25,7 @@ func kinds(s string) []ObjectKind {
 func addKinds(q *queue, key, s string) {
 	for _, k := range kinds(s) {
 		u := q.user(key)
-		q.add(key, entry{kind: k, item: Item{Ref: key + ":" + strconv.Itoa(int(u.added))}})
+		q.add(u, entry{kind: k, item: Item{Ref: key + ":" + strconv.Itoa(int(u.added))}})
 	}
 }
 
@@ -174,7 +174,7 @@ func TestQueueRandomisedInvariants(t *testing.T) {
 			switch r := rng.IntN(10); {
 			case r < 5:
 				user := fmt.Sprintf("u%d", rng.IntN(12))
-				q.add(user, entry{kind: ObjectKind(1 + rng.IntN(3)), item: Item{Ref: next[user]}})
+				q.add(q.user(user), entry{kind: ObjectKind(1 + rng.IntN(3)), item: Item{Ref: next[user]}})
 				next[user]++
 			case r < 8 && q.readyCount > 0:
 				p := q.pack(c)
@@ -226,4 +226,21 @@ func TestQueueRandomisedInvariants(t *testing.T) {
 		assert.Equal(t, next, seen)
 		assert.Zero(t, q.held)
 	}
+}
+
+func TestSameIdentifierAgreesWithKey(t *testing.T) {
+	ids := []Identifier{
+		{}, ExternalID("a"), ExternalID("b"), Alias("1", "mparticle_id"), Alias("1", "other"),
+		Alias("2", "mparticle_id"), BrazeID("a"), EmailAddress("a@x.org"), PhoneNumber("+1"),
+		{ExternalID: "a", Email: "a@x.org"},
+	}
+	for _, a := range ids {
+		for _, b := range ids {
+			if sameIdentifier(a, b) {
+				assert.Equal(t, a.Key(), b.Key(), "%+v %+v", a, b)
+			}
+		}
+		assert.True(t, sameIdentifier(a, a))
+	}
+	assert.True(t, sameIdentifier(Alias("1", "l"), Alias("1", "l")), "aliases compare by value")
 }
