@@ -40,7 +40,8 @@ type BatchOptions struct {
 	// before a partly filled one is sent (about one interval, two at worst
 	// when the user had a request in flight). Zero means
 	// DefaultFlushInterval (1 s); negative disables time-based flushing, so
-	// objects wait for a full request, Flush or Close.
+	// objects wait for a full request, Flush or Close. The interval runs on
+	// the client's clock (WithClock).
 	FlushInterval time.Duration
 	// MaxConcurrentRequests bounds the requests in flight. Zero means
 	// DefaultMaxConcurrentRequests (4). The client's rate limiter still
