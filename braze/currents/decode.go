@@ -128,14 +128,14 @@ func (d *Decoder) next() (Event, error) {
 				d.state = stateKeys
 				continue
 			}
-			path := fmt.Sprintf("events[%d]", d.index)
 			var raw json.RawMessage
 			if err := d.dec.Decode(&raw); err != nil {
-				return Event{}, d.syntax(path, err)
+				return Event{}, d.syntax(fmt.Sprintf("events[%d]", d.index), err)
 			}
+			// raw is the decoder's validated copy: split it in place.
 			var ev Event
-			if err := ev.UnmarshalJSON(raw); err != nil {
-				return Event{}, prefixed(path, err)
+			if err := ev.decodeOwned(raw); err != nil {
+				return Event{}, prefixed(fmt.Sprintf("events[%d]", d.index), err)
 			}
 			d.index++
 			return ev, nil

@@ -135,8 +135,21 @@ func isNull(raw json.RawMessage) bool {
 // their documented JSON types (strings, integer times, objects); anything
 // else is kept. Errors are [*FieldError]s naming the field.
 func (e *Event) UnmarshalJSON(data []byte) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
+	fields, err := splitObject(data)
+	return e.fromFields(fields, err)
+}
+
+// decodeOwned is UnmarshalJSON for data that is valid JSON owned by the
+// caller (the Decoder's copy of one event): no second validation or copy.
+func (e *Event) decodeOwned(data []byte) error {
+	fields, err := splitOwned(data)
+	return e.fromFields(fields, err)
+}
+
+// fromFields fills e from the event's members (split from valid JSON that
+// e may keep).
+func (e *Event) fromFields(fields map[string]json.RawMessage, splitErr error) error {
+	if splitErr != nil {
 		return &FieldError{Err: errors.New("not a JSON object")}
 	}
 	if fields == nil {
@@ -160,14 +173,17 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	if raw, ok := fields[keyUser]; ok && !isNull(raw) {
-		if err := ev.User.UnmarshalJSON(raw); err != nil {
+		ufields, err := splitOwned(raw)
+		if err := ev.User.fromFields(ufields, err); err != nil {
 			return prefixed(keyUser, err)
 		}
 	}
 	if raw, ok := fields[keyProperties]; ok && !isNull(raw) {
-		if err := json.Unmarshal(raw, &ev.Properties); err != nil || ev.Properties == nil {
+		props, err := splitOwned(raw)
+		if err != nil || props == nil {
 			return &FieldError{Path: keyProperties, Err: errors.New("not a JSON object")}
 		}
+		ev.Properties = props
 	}
 	for _, k := range [...]string{keyType, keyID, keyTime, keyTimeMS, keyUser, keyProperties} {
 		delete(fields, k)
@@ -181,8 +197,14 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 
 // UnmarshalJSON decodes the user object of a Currents event.
 func (u *User) UnmarshalJSON(data []byte) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil || fields == nil {
+	fields, err := splitObject(data)
+	return u.fromFields(fields, err)
+}
+
+// fromFields fills u from the user object's members (split from valid JSON
+// that u may keep).
+func (u *User) fromFields(fields map[string]json.RawMessage, splitErr error) error {
+	if splitErr != nil || fields == nil {
 		return &FieldError{Err: errors.New("not a JSON object")}
 	}
 	var usr User
@@ -213,6 +235,9 @@ func stringField(fields map[string]json.RawMessage, key string) (string, error) 
 	raw, ok := fields[key]
 	if !ok || isNull(raw) {
 		return "", nil
+	}
+	if s, ok := quotedString(raw); ok {
+		return s, nil // the common case: no escapes to decode
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
