@@ -24,14 +24,14 @@ import (
 	"github.com/mpbraze/mpbraze/mapping"
 )
 
-// hygieneAudienceMessage is a valid audience message of about n bytes (the
-// user's id is padded).
+// hygieneAudienceMessage is a valid audience message of exactly n bytes
+// (n >= 350; an "other" identity is padded).
 func hygieneAudienceMessage(n int) []byte {
-	pad := strings.Repeat("x", max(0, n-300))
-	return []byte(`{"type":"audience_membership_change_request","id":"m-1","timestamp_ms":1714600000000,` +
+	head := `{"type":"audience_membership_change_request","id":"m-1","timestamp_ms":1714600000000,` +
 		`"account":{"account_id":1},"user_profiles":[{"mpid":"1","user_identities":[` +
-		`{"type":"customer","encoding":"raw","value":"c-1"},{"type":"other","encoding":"raw","value":"` + pad + `"}],` +
-		`"audiences":[{"audience_id":7,"audience_name":"VIP","action":"add"}]}]}`)
+		`{"type":"customer","encoding":"raw","value":"c-1"},{"type":"other","encoding":"raw","value":"`
+	tail := `"}],"audiences":[{"audience_id":7,"audience_name":"VIP","action":"add"}]}]}`
+	return []byte(head + strings.Repeat("x", n-len(head)-len(tail)) + tail)
 }
 
 func hygieneGzip(t *testing.T, data []byte) []byte {
