@@ -43,10 +43,10 @@ type loop struct {
 func (b *Batcher) run() {
 	defer close(b.stopped)
 	l := &loop{b: b, q: newQueue()}
+	// The flush timer runs only while ready objects are not already forced
+	// out, so an idle batcher does not wake up, and a clock that fires at
+	// once (a test clock in auto-advance mode) cannot make the loop spin.
 	var tick <-chan time.Time
-	if b.interval > 0 {
-		tick = b.client.clk().After(b.interval)
-	}
 	for {
 		select {
 		case r := <-b.addCh:
@@ -64,10 +64,13 @@ func (b *Batcher) run() {
 		case <-b.abortCh:
 			l.abort()
 		case <-tick:
+			tick = nil
 			l.forceCount = l.q.readyCount
-			tick = b.client.clk().After(b.interval)
 		}
 		l.dispatch()
+		if tick == nil && b.interval > 0 && l.q.readyCount > l.forceCount {
+			tick = b.client.clk().After(b.interval)
+		}
 		b.stats.held.Store(int64(l.q.held))
 		if l.closing != nil && l.q.held == 0 && l.inflight == 0 {
 			l.finishClose()

@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/mpbraze/mpbraze/internal/clock"
 )
 
 // The batcher tests run against trackServer, a small /users/track server on
@@ -683,4 +685,20 @@ func TestBatcherConvenienceAddsAndReportErrors(t *testing.T) {
 	assert.Equal(t, "ObjectKind(9)", ObjectKind(9).String())
 	assert.Equal(t, KindAttributes, AttributesItem(&Attributes{}).Kind())
 	assert.Zero(t, Item{}.Identifier())
+}
+
+// TestBatcherTimerOnAnInstantClock: with a clock whose timers fire at once
+// (auto-advance), partial requests go out immediately. The timer is only
+// armed while ready objects are not yet forced out, which is what keeps
+// the owner goroutine from spinning on such a clock.
+func TestBatcherTimerOnAnInstantClock(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	c := ts.client(t, WithClock(clock.NewAutoAdvance(testTime)))
+	got := make(chan Result, 2)
+	b := newBatcher(t, c, BatchOptions{OnResult: func(r Result) { got <- r }})
+	require.NoError(t, b.Add(context.Background(), event("a", 1)))
+	assert.True(t, (<-got).Delivered(), "the timer fired at once and sent the partial request")
+	require.NoError(t, b.Add(context.Background(), event("b", 1)))
+	assert.True(t, (<-got).Delivered())
 }
