@@ -36,9 +36,10 @@ type BatchOptions struct {
 	// Zero means the client's limits (see WithLimits), which default to
 	// DefaultLimits: 75 objects combined.
 	Limits Limits
-	// FlushInterval is how long an object may wait for a full request
-	// before a partly filled one is sent (about one interval, two at worst
-	// when the user had a request in flight). Zero means
+	// FlushInterval is how long an object ready to be sent may wait for a
+	// full request before a partly filled one is sent (an object whose
+	// user has a request in flight becomes ready when that request ends,
+	// and a free request slot is needed too). Zero means
 	// DefaultFlushInterval (1 s); negative disables time-based flushing, so
 	// objects wait for a full request, Flush or Close. The interval runs on
 	// the client's clock (WithClock).
