@@ -97,7 +97,7 @@ func (ev *Event) decodeJSON(d *decoder) error {
 	if err != nil || dataStart < 0 {
 		return err
 	}
-	sub := decoder{data: d.data[:dataEnd], pos: dataStart, depth: d.depth}
+	sub := d.sub(dataStart, dataEnd)
 	ev.Data = newEventData(ev.Type)
 	if err := ev.Data.decodeJSON(&sub); err != nil {
 		return withSeg(err, "data")

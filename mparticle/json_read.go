@@ -152,14 +152,14 @@ func (d *decoder) attributeValue(p *AttributeValue) error {
 		if err := d.skip(); err != nil {
 			return err
 		}
-		*p = AttributeValue{kind: KindRaw, s: string(d.data[start:d.pos])}
+		*p = AttributeValue{kind: KindRaw, s: d.substr(start, d.pos)}
 		return nil
 	default:
 		lit, err := d.number()
 		if err != nil {
 			return err
 		}
-		*p = AttributeValue{kind: KindNumber, s: string(lit)}
+		*p = AttributeValue{kind: KindNumber, s: d.substr(d.pos-len(lit), d.pos)}
 		return nil
 	}
 }
@@ -186,7 +186,7 @@ func (d *decoder) listOrRaw(p *AttributeValue) error {
 		*p = AttributeValue{kind: KindList, list: list}
 		return nil
 	}
-	*p = AttributeValue{kind: KindRaw, s: string(d.data[start:d.pos])}
+	*p = AttributeValue{kind: KindRaw, s: d.substr(start, d.pos)}
 	return nil
 }
 
@@ -203,11 +203,12 @@ func (d *decoder) readAttrMap(p *map[string]AttributeValue, fs *fieldSet, i uint
 		m = make(map[string]AttributeValue)
 	}
 	err := d.object(func(key []byte) error {
+		k := d.keyString(key)
 		var v AttributeValue
 		if err := d.attributeValue(&v); err != nil {
 			return err
 		}
-		m[string(key)] = v
+		m[k] = v
 		return nil
 	})
 	*p = m

@@ -24,6 +24,41 @@ type decoder struct {
 	data  []byte
 	pos   int
 	depth int
+	// text is string(data), made on the first string read: strings
+	// without escapes are substrings of it, one allocation per decode
+	// instead of one per string (about 40% of the decoder's allocations on
+	// realistic batches). The decoded values keep text alive, which costs
+	// about the input's size.
+	text string
+	// keyStart and keyEnd locate the key keyBytes returned last when it
+	// aliases data (keyEnd is -1 when it was unescaped into a new slice).
+	keyStart, keyEnd int
+}
+
+// keyString returns key, the key keyBytes just returned, as a string: a
+// substring of text when key aliases data. Call it before reading the
+// member's value, which may read keys of its own.
+func (d *decoder) keyString(key []byte) string {
+	if d.keyEnd-d.keyStart == len(key) && d.keyEnd >= 0 && len(key) > 0 {
+		return d.substr(d.keyStart, d.keyEnd)
+	}
+	return string(key)
+}
+
+// substr returns data[start:end] as a string, a substring of text.
+func (d *decoder) substr(start, end int) string {
+	if len(d.text) < end {
+		d.text = string(d.data)
+	}
+	return d.text[start:end]
+}
+
+// sub returns a decoder over data[:end] at pos that shares d's text.
+func (d *decoder) sub(pos, end int) decoder {
+	if len(d.text) < end {
+		d.text = string(d.data)
+	}
+	return decoder{data: d.data[:end], pos: pos, depth: d.depth, text: d.text[:end]}
 }
 
 // jsonError is a decode error with the JSON path where it happened. The path
@@ -409,8 +444,10 @@ func (d *decoder) keyBytes() ([]byte, error) {
 		return nil, err
 	}
 	if !slow {
+		d.keyStart, d.keyEnd = start, end
 		return d.data[start:end], nil
 	}
+	d.keyStart, d.keyEnd = 0, -1
 	// A fresh slice, not a reused scratch buffer: the caller decodes the
 	// value (which may hold escaped keys of its own) before it stores the
 	// key.
@@ -427,7 +464,7 @@ func (d *decoder) str() (string, error) {
 		return "", err
 	}
 	if !slow {
-		return string(d.data[start:end]), nil
+		return d.substr(start, end), nil
 	}
 	return string(unescape(make([]byte, 0, end-start), d.data[start:end])), nil
 }
