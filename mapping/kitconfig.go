@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -264,8 +265,17 @@ func kitEventAttributeMappings(cfg map[string]string, key string, action EventAt
 	} else if err := json.Unmarshal(raw, &pairs); err != nil {
 		return nil, settingsErr(key, cfg[key], "is not a JSON object from kit hash to attribute name: %v", err)
 	}
+	// Visit the hashes in a fixed order: with several bad entries the error
+	// names the same one every time, and spellings of one hash ("1", "01")
+	// keep a fixed relative order under the stable sort below.
+	hashes := make([]string, 0, len(pairs))
+	for h := range pairs {
+		hashes = append(hashes, h)
+	}
+	slices.Sort(hashes)
 	out := make([]EventAttributeMapping, 0, len(pairs))
-	for h, attr := range pairs {
+	for _, h := range hashes {
+		attr := pairs[h]
 		n, err := strconv.ParseInt(strings.TrimSpace(h), 10, 32)
 		if err != nil {
 			return nil, settingsErr(key, h, "is not a 32-bit kit hash")
@@ -275,6 +285,6 @@ func kitEventAttributeMappings(cfg map[string]string, key string, action EventAt
 		}
 		out = append(out, EventAttributeMapping{Action: action, KitHash: int32(n), UserAttribute: attr})
 	}
-	slices.SortFunc(out, func(a, b EventAttributeMapping) int { return int(int64(a.KitHash) - int64(b.KitHash)) })
+	slices.SortStableFunc(out, func(a, b EventAttributeMapping) int { return cmp.Compare(a.KitHash, b.KitHash) })
 	return out, nil
 }
