@@ -45,9 +45,9 @@ type brazeServer struct {
 	requests func() int
 }
 
-func startBraze(t Target) *brazeServer {
+func startBraze(t Target, sinkLatency time.Duration) *brazeServer {
 	if t == Sink {
-		s := newSinkServer(http.StatusCreated)
+		s := newSinkServer(http.StatusCreated, sinkLatency)
 		return &brazeServer{url: s.URL(), key: brazetest.DefaultKey, close: s.Close,
 			accepted: func() int { return -1 }, requests: func() int { return int(s.requests.Load()) }}
 	}
@@ -128,7 +128,7 @@ func forEachBatch(w *Workload, n, goroutines int, fn func(raw []byte) error) err
 // Close draining the queue inside the measured time.
 func RunForward(ctx context.Context, w *Workload, n int, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
-	srv := startBraze(target)
+	srv := startBraze(target, o.SinkLatency)
 	defer srv.close()
 	k, err := newKit(srv, o, mapping.AudienceSettings{})
 	if err != nil {
@@ -151,8 +151,12 @@ func RunForward(ctx context.Context, w *Workload, n int, target Target, o Option
 		return Row{}, fmt.Errorf("perfreport: forward → %s: %w", target, err)
 	}
 	st := k.Stats()
+	name := "forward → " + target.String()
+	if target == Sink && o.SinkLatency > 0 {
+		name = fmt.Sprintf("forward → slow sink (%s)", o.SinkLatency)
+	}
 	return Row{
-		Name:      "forward → " + target.String(),
+		Name:      name,
 		Inputs:    n,
 		Events:    w.Events(n),
 		Produced:  int(st.Objects),
@@ -173,7 +177,7 @@ func RunForward(ctx context.Context, w *Workload, n int, target Target, o Option
 // o.Forwarders goroutines to target.
 func RunNaive(ctx context.Context, w *Workload, n int, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
-	srv := startBraze(target)
+	srv := startBraze(target, o.SinkLatency)
 	defer srv.close()
 	client, err := braze.NewClient(srv.key, braze.WithBaseURL(srv.url), braze.WithAllowHTTP(),
 		braze.WithHTTPClient(loopbackClient()), braze.WithRateLimits(braze.RateLimits{Disabled: true}))

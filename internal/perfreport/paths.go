@@ -64,7 +64,7 @@ func RunCurrents(ctx context.Context, w *Workload, target Target, o Options) (Ro
 	confirmed, requests := func() int { return -1 }, func() int { return 0 }
 	name := "currents → mparticletest"
 	if target == Sink {
-		s := newSinkServer(http.StatusAccepted)
+		s := newSinkServer(http.StatusAccepted, o.SinkLatency)
 		defer s.Close()
 		baseURL = s.URL()
 		requests = func() int { return int(s.requests.Load()) }
@@ -170,7 +170,7 @@ func AudienceSettings() mapping.AudienceSettings {
 // them, and drains the kit inside the measured time.
 func RunAudience(ctx context.Context, w *Workload, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
-	srv := startBraze(target)
+	srv := startBraze(target, o.SinkLatency)
 	defer srv.close()
 	k, err := newKit(srv, o, AudienceSettings())
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -62,11 +63,11 @@ func TestGenerateIsDeterministicAndDecodes(t *testing.T) {
 func TestReportOnTinyWorkload(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	w := tinyWorkload(t)
-	o := Options{Batches: 60, HeapScale: 2, NaiveBatches: 10, MaxQueuedObjects: 100}
+	o := Options{Batches: 60, HeapScale: 2, NaiveBatches: 10, MaxQueuedObjects: 100, HeapLatency: time.Millisecond}
 	var progress []string
 	rep, err := Run(context.Background(), w, o, func(s string) { progress = append(progress, s) })
 	require.NoError(t, err)
-	assert.Len(t, progress, 9, "one progress line per run")
+	assert.Len(t, progress, 10, "one progress line per run")
 
 	// What the mapper makes of the batches the runs send: the objects
 	// the forward rows must have produced and delivered.
@@ -84,7 +85,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	for _, tc := range []struct {
 		row     Row
 		batches int
-	}{{rep.Forward, 60}, {rep.ForwardSink, 60}, {rep.ForwardLarge, 120}, {rep.Naive, 10}} {
+	}{{rep.Forward, 60}, {rep.ForwardSink, 60}, {rep.ForwardHeap, 60}, {rep.ForwardLarge, 120}, {rep.Naive, 10}} {
 		row := tc.row
 		want := expected(tc.batches)
 		assert.Equal(t, tc.batches, row.Inputs, row.Name)
@@ -139,7 +140,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	for _, row := range rep.Rows() {
 		assert.Contains(t, text, row.Name, "the table has a row for %s", row.Name)
 	}
-	assert.Len(t, rep.Rows(), 8)
+	assert.Len(t, rep.Rows(), 9)
 	for _, want := range []string{"objects/s", "CPU-s/100k obj", "allocs/obj", "B/obj", "peak heap", "peak live", "requests", "packing", "sustained",
 		"vs (a) generic pass-through", "vs (b) naive", "typed ÷ generic CPU", "generic decode only", "targets:"} {
 		assert.Contains(t, text, want)
@@ -152,7 +153,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 			assert.True(t, c.Pass, "%s: %s", c.Name, c.Detail)
 		}
 	}
-	assert.Len(t, rep.Checks, 4+7, "four targets and one delivery check per delivering row")
+	assert.Len(t, rep.Checks, 4+8, "four targets and one delivery check per delivering row")
 }
 
 func TestRowArithmetic(t *testing.T) {

@@ -19,6 +19,10 @@ const (
 	// (one request per object is slow; per-object figures do not need
 	// more).
 	DefaultNaiveBatches = 1000
+	// DefaultHeapLatency is the sink's answer delay in the memory runs:
+	// slow enough (4 requests of 75 objects per 10 ms: 30,000 objects/s)
+	// that the forwarders outrun the senders and the queue stays full.
+	DefaultHeapLatency = 10 * time.Millisecond
 	// DefaultMaxQueuedObjects bounds the batcher's queue (and the Currents
 	// forwarder's) in the runs, well below the run sizes, so that the heap
 	// check shows the bound at work.
@@ -31,10 +35,17 @@ type Options struct {
 	// Batches is the number of forward batches per run (N); the pool of
 	// distinct batches is cycled through. Zero means DefaultBatches.
 	Batches int
-	// HeapScale runs the forward path to the sink a second time with
-	// Batches × HeapScale batches and compares peak heaps. Zero means
-	// DefaultHeapScale; negative skips the run (and the check).
+	// HeapScale sets the memory check: the forward path runs twice to a
+	// slow sink (HeapLatency), with Batches and Batches × HeapScale
+	// batches, and the peak live heaps are compared. Zero means
+	// DefaultHeapScale; negative skips both runs (and the check).
 	HeapScale int
+	// HeapLatency is the slow sink's answer delay in the memory runs. Zero
+	// means DefaultHeapLatency.
+	HeapLatency time.Duration
+	// SinkLatency delays every answer of the sink (set by the memory runs;
+	// zero for the throughput runs).
+	SinkLatency time.Duration
 	// NaiveBatches is the number of batches the naive baseline sends, one
 	// request per object. Zero means DefaultNaiveBatches (capped at
 	// Batches).
@@ -73,6 +84,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxQueuedObjects <= 0 {
 		o.MaxQueuedObjects = DefaultMaxQueuedObjects
 	}
+	if o.HeapLatency <= 0 {
+		o.HeapLatency = DefaultHeapLatency
+	}
 	return o
 }
 
@@ -83,10 +97,11 @@ type Report struct {
 	Options Options
 	// Workload is the input.
 	Workload *Workload
-	// Forward is the forward path to brazetest, ForwardSink to the sink,
-	// and ForwardLarge to the sink with Batches × HeapScale batches (zero
-	// when skipped).
-	Forward, ForwardSink, ForwardLarge Row
+	// Forward is the forward path to brazetest and ForwardSink to the
+	// sink; ForwardHeap and ForwardLarge are the memory runs to the slow
+	// sink with Batches and Batches × HeapScale batches (zero when
+	// skipped).
+	Forward, ForwardSink, ForwardHeap, ForwardLarge Row
 	// PassThrough is baseline (a), Naive baseline (b).
 	PassThrough, Naive Row
 	// Currents is the Currents path to mparticletest, CurrentsSink to the
@@ -102,7 +117,7 @@ type Report struct {
 func (r *Report) Rows() []Row {
 	rows := []Row{r.Forward, r.ForwardSink}
 	if r.ForwardLarge.Name != "" {
-		rows = append(rows, r.ForwardLarge)
+		rows = append(rows, r.ForwardHeap, r.ForwardLarge)
 	}
 	return append(rows, r.Currents, r.CurrentsSink, r.Audience, r.PassThrough, r.Naive)
 }
@@ -126,11 +141,17 @@ func Run(ctx context.Context, w *Workload, o Options, progress func(string)) (*R
 		return nil, err
 	}
 	if o.HeapScale > 0 {
-		progress(fmt.Sprintf("forward → sink ×%d", o.HeapScale))
-		if r.ForwardLarge, err = RunForward(ctx, w, o.Batches*o.HeapScale, Sink, o); err != nil {
+		slow := o
+		slow.SinkLatency = o.HeapLatency
+		progress(fmt.Sprintf("forward → slow sink (%s)", o.HeapLatency))
+		if r.ForwardHeap, err = RunForward(ctx, w, o.Batches, Sink, slow); err != nil {
 			return nil, err
 		}
-		r.ForwardLarge.Name += fmt.Sprintf(" (×%d)", o.HeapScale)
+		progress(fmt.Sprintf("forward → slow sink (%s) ×%d", o.HeapLatency, o.HeapScale))
+		if r.ForwardLarge, err = RunForward(ctx, w, o.Batches*o.HeapScale, Sink, slow); err != nil {
+			return nil, err
+		}
+		r.ForwardLarge.Name += fmt.Sprintf(" ×%d", o.HeapScale)
 	}
 	progress("currents → mparticletest")
 	if r.Currents, err = RunCurrents(ctx, w, Brazetest, o); err != nil {

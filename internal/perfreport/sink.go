@@ -21,7 +21,10 @@ type sinkServer struct {
 // sinkResponse is what Braze answers when every object was accepted.
 var sinkResponse = []byte(`{"message":"success"}`)
 
-func newSinkServer(status int) *sinkServer {
+// newSinkServer answers status after waiting latency (0: at once), which
+// stands for a slow Braze: it makes the senders the bottleneck, so the
+// queue fills and backpressure is what a run measures.
+func newSinkServer(status int, latency time.Duration) *sinkServer {
 	s := &sinkServer{}
 	body := sinkResponse
 	if status != http.StatusCreated {
@@ -29,6 +32,9 @@ func newSinkServer(status int) *sinkServer {
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, _ := io.Copy(io.Discard, r.Body)
+		if latency > 0 {
+			time.Sleep(latency)
+		}
 		s.requests.Add(1)
 		s.bytes.Add(n)
 		if body == nil {
