@@ -10,9 +10,17 @@
 // go test -bench, so that regressions show up in benchstat.
 //
 // CPU time is the process's user+sys time (getrusage), so it includes the
-// in-process servers. The table therefore has two forward rows: one
-// against brazetest, which decodes and validates every object the way
-// Braze would (its cost is not the library's), and one against a sink that
-// only reads the body and answers success, which is the library's cost
-// plus a minimal HTTP server.
+// in-process servers. The table therefore has two rows per path where it
+// matters: one against the validating fake (brazetest, mparticletest),
+// which decodes and checks every object the way the real API would (its
+// cost is not the library's), and one against a sink that only reads the
+// body and answers success, which is the library's cost plus a minimal
+// HTTP server. The memory check runs the forward path twice (N and
+// HeapScale × N batches) to a sink that answers slowly, so that the queue
+// stays at its bound, and compares the peak live heaps.
+//
+// Use it as a library (Generate, then Run and Report.Print), or through
+// the program:
+//
+//	go run ./examples/benchreport
 package perfreport

@@ -48,8 +48,11 @@ func newSinkServer(status int, latency time.Duration) *sinkServer {
 	return s
 }
 
+// URL is the server's base URL (plain http on loopback).
 func (s *sinkServer) URL() string { return s.srv.URL }
-func (s *sinkServer) Close()      { s.srv.Close() }
+
+// Close shuts the server down.
+func (s *sinkServer) Close() { s.srv.Close() }
 
 // loopbackClient returns an HTTP client for loopback servers that keeps
 // enough idle connections for every concurrent request, so that runs do
