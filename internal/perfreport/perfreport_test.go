@@ -178,3 +178,10 @@ func TestRowArithmetic(t *testing.T) {
 	s := Sample{BaseHeap: 10, PeakHeap: 4}
 	assert.Zero(t, s.PeakAboveBase(), "never negative")
 }
+
+func TestCalibrateSizesTheRun(t *testing.T) {
+	w := tinyWorkload(t)
+	n, err := Calibrate(context.Background(), w, time.Second, Options{MaxQueuedObjects: 1000})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, n, 100, "never below 100 batches")
+}
