@@ -17,6 +17,11 @@ import (
 //	go test -run '^$' -bench . -benchtime 5000x -count 6 ./internal/perfreport > new.txt
 //	benchstat old.txt new.txt
 //
+// Profile the same way (the hot spots listed in the report came from these):
+//
+//	go test -run '^$' -bench ForwardSink -benchtime 20000x -cpuprofile cpu.out ./internal/perfreport
+//	go tool pprof -top -cum cpu.out
+//
 // b.N counts forward batches (about 5 events, 7 Braze objects each), or
 // Currents bodies / audience messages for those paths. Each path reports
 // objects/s, CPU-s/100k-objects (process CPU, in-process servers
