@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -220,6 +221,14 @@ func (c *Client) Do(ctx context.Context, req Request) (*http.Response, Outcome, 
 	if err != nil {
 		if resp != nil {
 			_ = resp.Body.Close()
+		}
+		// net/http wraps transport failures in *url.Error, whose text
+		// quotes the whole URL; callers name the endpoint themselves, and
+		// errors must never carry URL text (a proxy URL may hold a
+		// credential), so only the cause is returned.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) && urlErr.Err != nil {
+			err = urlErr.Err
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = errors.Join(ctxErr, err)

@@ -16,6 +16,7 @@ package secret
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 )
 
 // Redacted is what every printed form of a Secret shows.
@@ -62,3 +63,21 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
 
 // LogValue makes log/slog print "[redacted]".
 func (s Secret) LogValue() slog.Value { return slog.StringValue(Redacted) }
+
+// URL describes u for an error message or a log line: scheme, host and
+// path only. User info, query and fragment are dropped because they are
+// where credentials hide ("https://user:key@host", "?api_key=…"), and the
+// raw text of an unparseable URL must not be echoed for the same reason
+// (pass nil: the result is then empty).
+func URL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	safe := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	if u.Opaque != "" {
+		// "scheme:opaque" (no //host): the opaque part may be anything,
+		// credentials included; show only the scheme.
+		return u.Scheme + ":" + Redacted
+	}
+	return safe.String()
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -61,4 +62,26 @@ func TestReveal(t *testing.T) {
 	txt, err := s.MarshalText()
 	require.NoError(t, err)
 	assert.Equal(t, Redacted, string(txt))
+}
+
+func TestURLDropsCredentials(t *testing.T) {
+	cases := map[string]string{
+		"https://u:SECRET@host.example/v2?api_key=SECRET#SECRET": "https://host.example/v2",
+		"https://host.example:8443/a%2Fb":                        "https://host.example:8443/a%2Fb",
+		"http://127.0.0.1:1":                                     "http://127.0.0.1:1",
+		"mailto:SECRET@example.com":                              "mailto:" + Redacted,
+		"x?api_key=SECRET":                                       "x",
+	}
+	for in, want := range cases {
+		u, err := url.Parse(in)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if got := URL(u); got != want {
+			t.Errorf("URL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := URL(nil); got != "" {
+		t.Errorf("URL(nil) = %q", got)
+	}
 }
