@@ -75,11 +75,11 @@ func NewClient(restKey string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if s.retry.MinBackoff < 0 || s.retry.MaxBackoff < 0 || s.retry.MaxRetryAfter < 0 {
-		return nil, &ConfigError{Option: "WithRetryPolicy", Reason: "durations must not be negative"}
+	if err := s.retry.validate(); err != nil {
+		return nil, err
 	}
-	if s.limits.MaxObjects < 0 || s.limits.MaxBodyBytes < 0 || s.limits.MaxNestedBytes < 0 {
-		return nil, &ConfigError{Option: "WithLimits", Reason: "caps must not be negative"}
+	if err := s.limits.validate(); err != nil {
+		return nil, err
 	}
 
 	c := &Client{

@@ -76,8 +76,8 @@ func TestNewClientConfigErrors(t *testing.T) {
 		{"credentials", "k", []Option{WithBaseURL("https://user:pw@x.example")}, "WithBaseURL", "credentials"},
 		{"query", "k", []Option{WithBaseURL("https://x.example?a=1")}, "WithBaseURL", "query"},
 		{"negative burst", "k", []Option{WithInstance(US01), WithRateLimits(RateLimits{Users: RateLimit{Burst: -1}})}, "WithRateLimits", "Users.Burst"},
-		{"negative backoff", "k", []Option{WithInstance(US01), WithRetryPolicy(RetryPolicy{MinBackoff: -1})}, "WithRetryPolicy", "negative"},
-		{"negative limits", "k", []Option{WithInstance(US01), WithLimits(Limits{MaxObjects: -1})}, "WithLimits", "negative"},
+		{"negative backoff", "k", []Option{WithInstance(US01), WithRetryPolicy(RetryPolicy{MinBackoff: -1})}, "WithRetryPolicy", `WithRetryPolicy.MinBackoff "-1ns": must not be negative`},
+		{"negative limits", "k", []Option{WithInstance(US01), WithLimits(Limits{MaxObjects: -1})}, "WithLimits", `WithLimits.MaxObjects "-1": must not be negative`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,5 +1,7 @@
 package braze
 
+import "strconv"
+
 // Fixed limits Braze documents for its REST API (spec §0–§1, §6).
 const (
 	// MaxBodyBytes is the payload cap of every Braze REST endpoint (4 MB);
@@ -81,6 +83,19 @@ func (l Limits) normalized() Limits {
 		l.MaxNestedBytes = MaxNestedBytes
 	}
 	return l
+}
+
+// validate refuses negative caps, naming the field and its value.
+func (l Limits) validate() error {
+	for _, f := range [...]struct {
+		name string
+		v    int
+	}{{"MaxObjects", l.MaxObjects}, {"MaxBodyBytes", l.MaxBodyBytes}, {"MaxNestedBytes", l.MaxNestedBytes}} {
+		if f.v < 0 {
+			return &ConfigError{Option: "WithLimits", Field: f.name, Value: strconv.Itoa(f.v), Reason: "must not be negative (0 means the default)"}
+		}
+	}
+	return nil
 }
 
 // Fits reports whether a request with the given array lengths stays within

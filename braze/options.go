@@ -149,6 +149,14 @@ type RetryBudget struct {
 	Disabled bool
 }
 
+// validate refuses a negative duration, naming the field and its value.
+func (p RetryPolicy) validate() error {
+	if field, value := p.internal().Invalid(); field != "" {
+		return &ConfigError{Option: "WithRetryPolicy", Field: field, Value: value, Reason: "must not be negative (0 means the default)"}
+	}
+	return nil
+}
+
 func (p RetryPolicy) internal() httpretry.Policy {
 	return httpretry.Policy{
 		MaxRetries:    p.MaxRetries,

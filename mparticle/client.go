@@ -84,8 +84,8 @@ func NewClient(key, secret string, opts ...Option) (*Client, error) {
 			return nil, &ConfigError{Option: "WithRateLimit", Value: fmt.Sprint(burst), Reason: "burst must be at least 1"}
 		}
 	}
-	if p := cfg.retry; p.MinBackoff < 0 || p.MaxBackoff < 0 || p.MaxRetryAfter < 0 {
-		return nil, &ConfigError{Option: "WithRetryPolicy", Reason: "durations must not be negative"}
+	if err := cfg.retry.validate(); err != nil {
+		return nil, err
 	}
 	maxBatches := MaxBatchesPerRequest
 	if limit != rate.Inf {

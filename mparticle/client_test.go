@@ -122,7 +122,7 @@ func TestNewClientValidation(t *testing.T) {
 		{"user info", "k", "s", []mparticle.Option{mparticle.WithBaseURL("https://user:hunter2@h/v2")}, "must not contain user info"},
 		{"bad url", "k", "s", []mparticle.Option{mparticle.WithBaseURL("https://user:hunter2@h/%zz")}, "invalid URL"},
 		{"rate", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRateLimit(0, 10)}, `WithRateLimit "0": limit must be positive`},
-		{"retry", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRetryPolicy(mparticle.RetryPolicy{MinBackoff: -1})}, "WithRetryPolicy: durations must not be negative"},
+		{"retry", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRetryPolicy(mparticle.RetryPolicy{MinBackoff: -1})}, `WithRetryPolicy.MinBackoff "-1ns": must not be negative`},
 		{"burst", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRateLimit(10, 0)}, `WithRateLimit "0": burst must be at least 1`},
 	}
 	for _, tc := range cases {

@@ -197,6 +197,9 @@ func (e *TransportError) Unwrap() []error {
 type ConfigError struct {
 	// Option is the option or argument, e.g. "WithBaseURL" or "key".
 	Option string
+	// Field is the field within the option, e.g. "MinBackoff" of
+	// WithRetryPolicy, or empty.
+	Field string
 	// Value is the offending value (never a credential), or empty.
 	Value string
 	// Reason says what is wrong.
@@ -206,6 +209,9 @@ type ConfigError struct {
 // Error formats the option, value and reason.
 func (e *ConfigError) Error() string {
 	s := "mparticle: NewClient: " + e.Option
+	if e.Field != "" {
+		s += "." + e.Field
+	}
 	if e.Value != "" {
 		s += " " + strconv.Quote(e.Value)
 	}

@@ -219,6 +219,14 @@ type RetryBudget struct {
 }
 
 // policy converts p to the shared retry machinery's policy.
+// validate refuses a negative duration, naming the field and its value.
+func (p RetryPolicy) validate() error {
+	if field, value := p.policy().Invalid(); field != "" {
+		return &ConfigError{Option: "WithRetryPolicy", Field: field, Value: value, Reason: "must not be negative (0 means the default)"}
+	}
+	return nil
+}
+
 func (p RetryPolicy) policy() httpretry.Policy {
 	return httpretry.Policy{
 		MaxRetries:    p.MaxRetries,

@@ -64,6 +64,21 @@ type Policy struct {
 	Budget BudgetConfig
 }
 
+// Invalid returns the first field of p that cannot be used (a negative
+// duration) and its value, or two empty strings when p is valid, so that
+// each client can report it in its own ConfigError.
+func (p Policy) Invalid() (field, value string) {
+	for _, f := range [...]struct {
+		name string
+		d    time.Duration
+	}{{"MinBackoff", p.MinBackoff}, {"MaxBackoff", p.MaxBackoff}, {"MaxRetryAfter", p.MaxRetryAfter}} {
+		if f.d < 0 {
+			return f.name, f.d.String()
+		}
+	}
+	return "", ""
+}
+
 // WithDefaults returns p with every zero field replaced by its default.
 func (p Policy) WithDefaults() Policy {
 	if p.MaxRetries == 0 {
