@@ -27,8 +27,8 @@ import (
 // one batch to /events, [Client.BulkUpload] posts many to /bulkevents, split
 // to the API's limits. Requests are authenticated with HTTP Basic auth (input
 // key and secret), rate limited on the client side, and retried on transport
-// errors, 429 (honouring Retry-After) and 5xx other than 501; other 4xx are
-// final.
+// errors, 408, 429 (honouring Retry-After) and 5xx other than 501; other 4xx
+// are final.
 //
 // A Client is safe for concurrent use. Its key and secret never appear in
 // logs, errors, or the printed form of the Client.
@@ -361,6 +361,13 @@ func (c *Client) post(ctx context.Context, endpoint string, body []byte, n int) 
 			c.logger.LogAttrs(ctx, slog.LevelDebug, "mparticle request abandoned",
 				slog.String("endpoint", endpoint), slog.Any("error", ctxErr))
 			return fmt.Errorf("mparticle: POST %s: %w", endpoint, err)
+		}
+		if errors.Is(err, ErrDeadlineTooSoon) || errors.Is(err, httpretry.ErrLimiterBlocked) {
+			// The rate limiter refused to wait past the deadline: nothing
+			// was sent for this attempt, so it is not a transport failure.
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "mparticle request abandoned",
+				slog.String("endpoint", endpoint), slog.Any("error", err))
+			return fmt.Errorf("mparticle: POST %s: waiting for the rate limiter: %w", endpoint, err)
 		}
 		var urlErr *url.Error
 		if errors.As(err, &urlErr) {

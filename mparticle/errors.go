@@ -38,6 +38,14 @@ var (
 	// ErrRetryAfterTooLong: the server asked for a wait longer than
 	// RetryPolicy.MaxRetryAfter; APIError.RetryAfter holds the wait.
 	ErrRetryAfterTooLong = httpretry.ErrRetryAfterTooLong
+	// ErrDeadlineTooSoon: the wait before the next attempt (a retry's
+	// backoff, or the client-side rate limiter) would outlast the
+	// context's deadline, so the client stopped at once rather than sleep
+	// into a context error. After an answer it is the APIError's Unwrap;
+	// from the rate limiter it is wrapped in a plain error (nothing was
+	// sent for that attempt). It is the same value as the braze package's
+	// ErrDeadlineTooSoon.
+	ErrDeadlineTooSoon = httpretry.ErrDeadlineTooSoon
 )
 
 // BatchSizeError reports a batch over the Events API's per-batch limit. It
@@ -79,8 +87,9 @@ type APIError struct {
 	// Message is the start of the response body when it was not the JSON
 	// error shape (for example an HTML page from a proxy); empty otherwise.
 	Message string
-	// Retryable reports whether the status is one the client retries (429
-	// and 5xx other than 501); when true the retries were used up.
+	// Retryable reports whether the status is one the client retries (408,
+	// 429 and 5xx other than 501); when true the client stopped retrying
+	// (see Unwrap for why).
 	Retryable bool
 	// RetryAfter is the server's Retry-After of the last attempt, or 0.
 	RetryAfter time.Duration
@@ -131,8 +140,8 @@ func (e *APIError) Error() string {
 func (e *APIError) Temporary() bool { return e.Retryable }
 
 // Unwrap returns why retrying stopped on a retryable answer
-// ([ErrRetriesExhausted], [ErrRetryBudgetExhausted], [ErrRetryAfterTooLong]),
-// or nil.
+// ([ErrRetriesExhausted], [ErrRetryBudgetExhausted], [ErrRetryAfterTooLong],
+// [ErrDeadlineTooSoon]), or nil.
 func (e *APIError) Unwrap() error { return e.cause }
 
 // Is matches the status sentinels: [ErrRateLimited] (429), [ErrUnauthorized]
@@ -163,7 +172,8 @@ type TransportError struct {
 	// Err is the last transport error.
 	Err error
 	// GaveUp is why retrying stopped ([ErrRetriesExhausted],
-	// [ErrRetryBudgetExhausted]); nil when the error was not retryable.
+	// [ErrRetryBudgetExhausted], [ErrDeadlineTooSoon]); nil when the error
+	// was not retryable.
 	GaveUp error
 }
 

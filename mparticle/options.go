@@ -107,9 +107,9 @@ func WithRateLimit(limit rate.Limit, burst int) Option {
 }
 
 // WithRetryPolicy sets how failed requests are retried (transport errors,
-// 429 and 5xx other than 501; never other 4xx). Zero fields mean the
-// defaults documented on [RetryPolicy]; it is the same policy type the braze
-// client uses.
+// 408, 429 and 5xx other than 501; never other 4xx). Zero fields mean the
+// defaults documented on [RetryPolicy]. A negative duration is a
+// *[ConfigError] naming the field.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(c *config) { c.retry = p }
 }
@@ -177,13 +177,16 @@ type RetryEvent struct {
 	// RetryAfter is the wait the server asked for, 0 if none.
 	RetryAfter time.Duration
 	// GaveUp is set when no further attempt follows: [ErrRetriesExhausted],
-	// [ErrRetryBudgetExhausted] or [ErrRetryAfterTooLong].
+	// [ErrRetryBudgetExhausted], [ErrRetryAfterTooLong] or
+	// [ErrDeadlineTooSoon].
 	GaveUp error
 }
 
-// RetryPolicy says how often and how patiently a failed request is retried.
-// It has the same fields and defaults as the braze client's retry policy, and
-// the zero value means the defaults.
+// RetryPolicy says how often and how patiently a failed request is retried
+// (transport errors, 408, 429 and 5xx other than 501). It is a type of its
+// own, not braze.RetryPolicy, but has the same fields, defaults and
+// behaviour, so one set of values configures both clients alike. The zero
+// value means the defaults.
 type RetryPolicy struct {
 	// MaxRetries is the number of retries after the first attempt. 0 means 4;
 	// a negative value disables retries.
