@@ -130,7 +130,7 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 	lim = lim.normalized()
 	b := &Batcher{
 		client:   c,
-		capacity: capacity{max: lim.MaxObjects, combined: lim.Combined},
+		capacity: capacity{max: lim.MaxObjects, combined: !lim.PerArray},
 		interval: opts.FlushInterval,
 		maxConc:  opts.MaxConcurrentRequests,
 		maxHeld:  opts.MaxQueuedObjects,

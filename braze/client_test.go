@@ -106,7 +106,7 @@ func TestNewClientBaseURL(t *testing.T) {
 	assert.Equal(t, DefaultLimits(), c.Limits())
 	c, err = NewClient("k", WithInstance(US01), WithLimits(LegacyLimits()))
 	require.NoError(t, err)
-	assert.False(t, c.Limits().Combined)
+	assert.True(t, c.Limits().PerArray)
 }
 
 // TestRequestHeaders checks the wire details the fake does not record.

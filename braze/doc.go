@@ -45,7 +45,7 @@
 // # Validation
 //
 // TrackRequest.Validate(Limits) checks the object cap (75 combined by
-// default, or per array with LegacyLimits), the 4 MB body cap, identifiers
+// default, or per array with Limits.PerArray / LegacyLimits), the 4 MB body cap, identifiers
 // (one primary; external_id ≤ 987 bytes; alias parts non-empty and ≤ 236
 // bytes), names and product ids, currency codes, quantities (1..100),
 // standard-field formats (dob, gender, subscription states, subscription

@@ -33,16 +33,17 @@ const (
 // them over time and by contract (spec §1.1), so they are settings rather
 // than constants.
 //
-// Start from DefaultLimits and change what differs. A zero Limits is treated
-// as DefaultLimits(); in a non-zero Limits, zero numeric fields take their
-// defaults, and Combined is used as given.
+// Every zero field means its default, so a zero Limits is DefaultLimits()
+// and a partly filled one (Limits{MaxObjects: 50}) changes only what it
+// sets: the cap stays combined unless PerArray is set.
 type Limits struct {
 	// MaxObjects caps the objects of one /users/track request. Default 75.
 	MaxObjects int
-	// Combined applies MaxObjects to attributes+events+purchases together
-	// (Braze's current default); false applies it to each array on its own
-	// (the legacy limits, up to 3×MaxObjects per request).
-	Combined bool
+	// PerArray applies MaxObjects to each of attributes, events and
+	// purchases on its own (Braze's legacy limits, up to 3×MaxObjects per
+	// request; see LegacyLimits). False, the default, applies it to
+	// attributes+events+purchases together, as Braze's current limits do.
+	PerArray bool
 	// MaxBodyBytes caps the encoded request body. Default MaxBodyBytes (4 MB).
 	MaxBodyBytes int
 	// MaxNestedBytes caps properties holding arrays or objects, and each
@@ -55,7 +56,6 @@ type Limits struct {
 func DefaultLimits() Limits {
 	return Limits{
 		MaxObjects:     DefaultMaxObjects,
-		Combined:       true,
 		MaxBodyBytes:   MaxBodyBytes,
 		MaxNestedBytes: MaxNestedBytes,
 	}
@@ -64,15 +64,12 @@ func DefaultLimits() Limits {
 // LegacyLimits returns the legacy limits: 75 objects per array.
 func LegacyLimits() Limits {
 	l := DefaultLimits()
-	l.Combined = false
+	l.PerArray = true
 	return l
 }
 
 // normalized fills the defaults described on Limits.
 func (l Limits) normalized() Limits {
-	if l == (Limits{}) {
-		return DefaultLimits()
-	}
 	if l.MaxObjects <= 0 {
 		l.MaxObjects = DefaultMaxObjects
 	}
@@ -102,8 +99,8 @@ func (l Limits) validate() error {
 // the object cap, so a batcher can ask before adding one more object.
 func (l Limits) Fits(attributes, events, purchases int) bool {
 	l = l.normalized()
-	if l.Combined {
-		return attributes+events+purchases <= l.MaxObjects
+	if l.PerArray {
+		return attributes <= l.MaxObjects && events <= l.MaxObjects && purchases <= l.MaxObjects
 	}
-	return attributes <= l.MaxObjects && events <= l.MaxObjects && purchases <= l.MaxObjects
+	return attributes+events+purchases <= l.MaxObjects
 }

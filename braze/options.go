@@ -86,8 +86,9 @@ func WithRetryPolicy(p RetryPolicy) Option {
 }
 
 // WithLimits sets the request caps that Track validates against before
-// sending (default DefaultLimits(): 75 objects combined, 4 MB body). Use
-// LegacyLimits() for workspaces on Braze's per-array limits.
+// sending (default DefaultLimits(): 75 objects combined, 4 MB body). Zero
+// fields keep their defaults; set PerArray, or use LegacyLimits(), for
+// workspaces on Braze's per-array limits. A negative cap is a *ConfigError.
 func WithLimits(l Limits) Option {
 	return func(s *settings) { s.limits = l }
 }

@@ -248,9 +248,9 @@ func (r *TrackRequest) Validate(l Limits) error {
 	switch {
 	case n == 0:
 		errs.add("", nil, "request has no attributes, events or purchases")
-	case l.Combined && n > l.MaxObjects:
+	case !l.PerArray && n > l.MaxObjects:
 		errs.add("", n, "objects, over the limit of "+strconv.Itoa(l.MaxObjects)+" per request (attributes+events+purchases combined)")
-	case !l.Combined:
+	case l.PerArray:
 		checkArrayCap(InputAttributes, len(r.Attributes), l, &errs)
 		checkArrayCap(InputEvents, len(r.Events), l, &errs)
 		checkArrayCap(InputPurchases, len(r.Purchases), l, &errs)

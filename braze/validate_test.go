@@ -228,7 +228,7 @@ func TestLegacyPerArrayLimits(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, "braze: invalid request: events: 76 objects, over the limit of 75 per array", err.Error())
 
-	small := Limits{MaxObjects: 2, Combined: true}
+	small := Limits{MaxObjects: 2} // combined: the zero PerArray
 	r2 := TrackRequest{Events: []Event{okEvent(), okEvent(), okEvent()}}
 	assert.ErrorContains(t, r2.Validate(small), "3 objects, over the limit of 2")
 }
@@ -241,7 +241,9 @@ func TestLimitsFits(t *testing.T) {
 	assert.False(t, LegacyLimits().Fits(76, 0, 0))
 	n := Limits{MaxObjects: 10}.normalized()
 	assert.Equal(t, MaxBodyBytes, n.MaxBodyBytes)
-	assert.False(t, n.Combined, "Combined is taken as given in a non-zero Limits")
+	assert.False(t, n.PerArray, "a partly filled Limits keeps the combined cap")
+	assert.False(t, Limits{MaxObjects: 10}.Fits(5, 5, 1), "11 objects combined are over 10")
+	assert.Equal(t, DefaultLimits(), Limits{}.normalized())
 }
 
 func TestBodySizeLimit(t *testing.T) {
