@@ -21,21 +21,23 @@ var ErrQueueFull = errors.New("braze: batcher queue full")
 type ObjectKind uint8
 
 // The three kinds of /users/track object, in Braze's processing order.
+// They are named Object… so they cannot be mistaken for the value kinds
+// (KindString, KindInt, …) of the same package.
 const (
-	KindAttributes ObjectKind = iota + 1
-	KindEvent
-	KindPurchase
+	ObjectAttributes ObjectKind = iota + 1
+	ObjectEvent
+	ObjectPurchase
 )
 
 // String returns the name of the request array of the kind ("attributes",
 // "events", "purchases").
 func (k ObjectKind) String() string {
 	switch k {
-	case KindAttributes:
+	case ObjectAttributes:
 		return "attributes"
-	case KindEvent:
+	case ObjectEvent:
 		return "events"
-	case KindPurchase:
+	case ObjectPurchase:
 		return "purchases"
 	}
 	return "ObjectKind(" + strconv.Itoa(int(k)) + ")"
@@ -72,13 +74,13 @@ func (it Item) Kind() ObjectKind {
 	var k ObjectKind
 	n := 0
 	if it.Attributes != nil {
-		k, n = KindAttributes, n+1
+		k, n = ObjectAttributes, n+1
 	}
 	if it.Event != nil {
-		k, n = KindEvent, n+1
+		k, n = ObjectEvent, n+1
 	}
 	if it.Purchase != nil {
-		k, n = KindPurchase, n+1
+		k, n = ObjectPurchase, n+1
 	}
 	if n != 1 {
 		return 0
@@ -90,11 +92,11 @@ func (it Item) Kind() ObjectKind {
 // carries none).
 func (it Item) Identifier() Identifier {
 	switch it.Kind() {
-	case KindAttributes:
+	case ObjectAttributes:
 		return it.Attributes.Identifier
-	case KindEvent:
+	case ObjectEvent:
 		return it.Event.Identifier
-	case KindPurchase:
+	case ObjectPurchase:
 		return it.Purchase.Identifier
 	}
 	return Identifier{}

@@ -15,7 +15,7 @@ import (
 func kinds(s string) []ObjectKind {
 	out := make([]ObjectKind, len(s))
 	for i, c := range s {
-		out[i] = map[rune]ObjectKind{'A': KindAttributes, 'E': KindEvent, 'P': KindPurchase}[c]
+		out[i] = map[rune]ObjectKind{'A': ObjectAttributes, 'E': ObjectEvent, 'P': ObjectPurchase}[c]
 	}
 	return out
 }

@@ -208,28 +208,28 @@ func buildTrackRequest(entries []entry) (*TrackRequest, requestIndex) {
 	}
 	req := &TrackRequest{}
 	x := requestIndex{}
-	if n[KindAttributes] > 0 {
-		req.Attributes = make([]Attributes, 0, n[KindAttributes])
-		x.attributes = make([]int, 0, n[KindAttributes])
+	if n[ObjectAttributes] > 0 {
+		req.Attributes = make([]Attributes, 0, n[ObjectAttributes])
+		x.attributes = make([]int, 0, n[ObjectAttributes])
 	}
-	if n[KindEvent] > 0 {
-		req.Events = make([]Event, 0, n[KindEvent])
-		x.events = make([]int, 0, n[KindEvent])
+	if n[ObjectEvent] > 0 {
+		req.Events = make([]Event, 0, n[ObjectEvent])
+		x.events = make([]int, 0, n[ObjectEvent])
 	}
-	if n[KindPurchase] > 0 {
-		req.Purchases = make([]Purchase, 0, n[KindPurchase])
-		x.purchases = make([]int, 0, n[KindPurchase])
+	if n[ObjectPurchase] > 0 {
+		req.Purchases = make([]Purchase, 0, n[ObjectPurchase])
+		x.purchases = make([]int, 0, n[ObjectPurchase])
 	}
 	for i := range entries {
 		it := &entries[i].item
 		switch entries[i].kind {
-		case KindAttributes:
+		case ObjectAttributes:
 			req.Attributes = append(req.Attributes, *it.Attributes)
 			x.attributes = append(x.attributes, i)
-		case KindEvent:
+		case ObjectEvent:
 			req.Events = append(req.Events, *it.Event)
 			x.events = append(x.events, i)
-		case KindPurchase:
+		case ObjectPurchase:
 			req.Purchases = append(req.Purchases, *it.Purchase)
 			x.purchases = append(x.purchases, i)
 		}

@@ -680,10 +680,10 @@ func TestBatcherConvenienceAddsAndReportErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "'quantity' is not valid")
 	assert.NoError(t, FlushReport{Delivered: 3}.Err())
 
-	assert.Equal(t, "attributes", KindAttributes.String())
+	assert.Equal(t, "attributes", ObjectAttributes.String())
 	assert.Equal(t, "purchases", PurchaseItem(&Purchase{}).Kind().String())
 	assert.Equal(t, "ObjectKind(9)", ObjectKind(9).String())
-	assert.Equal(t, KindAttributes, AttributesItem(&Attributes{}).Kind())
+	assert.Equal(t, ObjectAttributes, AttributesItem(&Attributes{}).Kind())
 	assert.Zero(t, Item{}.Identifier())
 }
 
