@@ -464,7 +464,7 @@ func (v *Value) unmarshalNumber(data []byte) error {
 	if !json.Valid(data) {
 		return fmt.Errorf("braze: invalid JSON value %q", data)
 	}
-	if bytes.IndexAny(data, ".eE") < 0 {
+	if !bytes.ContainsAny(data, ".eE") {
 		if n, err := strconv.ParseInt(string(data), 10, 64); err == nil {
 			if n == 0 && data[0] == '-' {
 				// "-0" keeps its sign as a float, so it re-encodes as "-0".

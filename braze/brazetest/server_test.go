@@ -226,7 +226,7 @@ func TestPerObjectErrorCodes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {
 			// A valid object alongside keeps the answer a 201 with errors.
-			body := `{"` + tc.array + `":[` + tc.obj + `],"attributes_ok":1}`
+			var body string
 			if tc.array == "attributes" {
 				body = `{"attributes":[` + tc.obj + `,{"external_id":"ok"}]}`
 			} else {

@@ -35,8 +35,6 @@ type ident struct {
 	phone      string
 }
 
-func (id ident) hasPrimary() bool { return id.externalID != "" || id.alias != nil || id.brazeID != "" }
-
 // parseIdent checks the identifier rules of spec §1.2 and returns Braze's
 // error text for a bad one.
 func parseIdent(o map[string]any) (ident, string) {

@@ -61,7 +61,8 @@ const currentsToken = "perfreport-currents-token"
 func RunCurrents(ctx context.Context, w *Workload, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
 	key, secret, baseURL := "perfreport-key", "perfreport-secret", ""
-	confirmed, requests := func() int { return -1 }, func() int { return 0 }
+	confirmed := func() int { return -1 }
+	var requests func() int
 	name := "currents → mparticletest"
 	if target == Sink {
 		s := newSinkServer(http.StatusAccepted, o.SinkLatency)
