@@ -104,7 +104,11 @@
 //
 // Screen views are forwarded only with ForwardScreenViews (name =
 // ScreenViewPrefix + screen name), session starts and ends only with
-// ForwardSessionEvents; other event types (crash reports, breadcrumbs, app
+// ForwardSessionEvents, as "Session Start" / "Session End" with a
+// session_id property that joins the two: the numeric session id (taken
+// from another event of the batch with the same session UUID when the
+// event has none), else the session UUID; the UUID, when present, is also
+// sent as session_uuid. Other event types (crash reports, breadcrumbs, app
 // state transitions, network performance, opt-outs, identity changes, …)
 // are skipped and reported (EventSkipped). Events marked as coming from
 // Braze Currents are skipped (LoopGuard; see IsFromBrazeCurrents).
@@ -157,7 +161,10 @@
 // language, …) cannot be custom attributes and are reported. Attributes
 // named in SubscriptionGroupMapping set that subscription group instead
 // (true/false, 1/0, yes/no). Push registrations become push_tokens with the
-// app id of the batch's platform (AppIDs, else AppID); unregistrations have
-// no Braze equivalent and are reported. Mapper.UserAttributes applies these
+// app id of the batch's platform (AppIDs, else AppID), in an attributes
+// object of their own, so that a token Braze refuses cannot take the user's
+// other attributes with it. Web push tokens are dropped and reported (Braze
+// takes none through /users/track); unregistrations have no Braze
+// equivalent and are reported. Mapper.UserAttributes applies these
 // rules on their own (the audience mapper uses it).
 package mapping

@@ -83,8 +83,12 @@ func (st *mapState) screenView(d *mparticle.ScreenView) {
 }
 
 // sessionEvent maps a session start or end (only with
-// ForwardSessionEvents) with a session_id property: the session UUID, else
-// the numeric session id.
+// ForwardSessionEvents) with a session_id property, so that a session's
+// start and end can be joined on it: the numeric session id; when the event
+// has none, the numeric id of another event of the batch with the same
+// session UUID; else the session UUID itself. The session UUID, when
+// present, is also sent as session_uuid, a join key that does not depend on
+// which of the two ids an event carries.
 func (st *mapState) sessionEvent(name string, c *mparticle.CommonEventData) {
 	st.evName = name
 	if !st.m.s.ForwardSessionEvents {
@@ -92,12 +96,32 @@ func (st *mapState) sessionEvent(name string, c *mparticle.CommonEventData) {
 		return
 	}
 	p := st.newProps()
+	id := c.SessionID
+	if id == 0 && c.SessionUUID != "" {
+		id = st.sessionIDOf(c.SessionUUID)
+	}
 	switch {
+	case id != 0:
+		p.setOwn("session_id", braze.Int(id))
 	case c.SessionUUID != "":
 		p.setOwn("session_id", st.stringValue("session_id", c.SessionUUID, false))
-	case c.SessionID != 0:
-		p.setOwn("session_id", braze.Int(c.SessionID))
+	}
+	if c.SessionUUID != "" {
+		p.setOwn("session_uuid", st.stringValue("session_uuid", c.SessionUUID, false))
 	}
 	p.addCustom(c.CustomAttributes)
 	st.emitEvent(name, c, p)
+}
+
+// sessionIDOf returns the numeric session id that another event of the
+// batch pairs with the session UUID, or 0.
+func (st *mapState) sessionIDOf(uuid string) int64 {
+	for i := range st.b.Events {
+		if d := st.b.Events[i].Data; d != nil {
+			if c := d.Common(); c != nil && c.SessionID != 0 && c.SessionUUID == uuid {
+				return c.SessionID
+			}
+		}
+	}
+	return 0
 }

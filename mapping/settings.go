@@ -181,11 +181,13 @@ type Settings struct {
 	// value (true/false, 1/0, yes/no) subscribes or unsubscribes the user.
 	SubscriptionGroupMapping map[string]string
 	// AppIDs maps an mParticle platform (as in device_info.platform, matched
-	// case-insensitively: "iOS", "Android", "web", ...) to the Braze app id
-	// that push tokens of that platform are registered under.
+	// case-insensitively: "iOS", "Android", "tvOS", ...) to the Braze app id
+	// that push tokens of that platform are registered under. Tokens of the
+	// "web" platform are never sent (Braze takes no web push tokens through
+	// /users/track), whatever this map says.
 	AppIDs map[string]string
 	// AppID is the Braze app id used when AppIDs has no entry for the batch's
-	// platform (the kit's "apiKey").
+	// platform (the kit's "apiKey"); not used for web.
 	AppID string
 	// AnonymousUsers says what happens to batches without the external
 	// identity. The zero value is AnonymousSkip.

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,13 +32,17 @@ type attrBuilder struct {
 	split bool
 	objs  []braze.Attributes
 	keys  []map[string]bool
+	// push is 1 + the index of the object that holds push tokens only (0:
+	// none yet). Tokens get an object of their own so that a token Braze
+	// refuses (BAD_PUSH_TOKEN_*) cannot take other attributes down with it.
+	push int
 }
 
 // obj returns the object to write key into.
 func (b *attrBuilder) obj(key, orig string) *braze.Attributes {
 	last := len(b.objs) - 1
 	switch {
-	case last < 0 || (b.split && b.keys[last][key]):
+	case last < 0 || last == b.push-1 || (b.split && b.keys[last][key]):
 		b.objs = append(b.objs, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
 		b.keys = append(b.keys, map[string]bool{})
 		last++
@@ -48,20 +53,28 @@ func (b *attrBuilder) obj(key, orig string) *braze.Attributes {
 	return &b.objs[last]
 }
 
-// appendObj returns the current object for list fields that accumulate
-// (push_tokens).
-func (b *attrBuilder) appendObj() *braze.Attributes {
-	if len(b.objs) == 0 {
+// pushObj returns the object that collects the user's push tokens, and
+// nothing else, creating it at the end on first use.
+func (b *attrBuilder) pushObj() *braze.Attributes {
+	if b.push == 0 {
 		b.objs = append(b.objs, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
 		b.keys = append(b.keys, map[string]bool{})
+		b.push = len(b.objs)
 	}
-	return &b.objs[len(b.objs)-1]
+	return &b.objs[b.push-1]
 }
 
-// result returns the objects, the email attribute on the first one.
+// result returns the objects, the email attribute on the first one that
+// does not hold push tokens (a new first object when there is none).
 func (b *attrBuilder) result() []braze.Attributes {
 	if b.email != "" {
-		b.appendObj()
+		if len(b.objs) == 0 || b.push == 1 {
+			b.objs = slices.Insert(b.objs, 0, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
+			b.keys = slices.Insert(b.keys, 0, map[string]bool{})
+			if b.push > 0 {
+				b.push++
+			}
+		}
 		b.objs[0].Email = b.email
 	}
 	if len(b.objs) == 0 {
@@ -453,6 +466,10 @@ func (st *mapState) pushRegistration(d *mparticle.PushRegistration) {
 	if st.b.DeviceInfo != nil {
 		platform = string(st.b.DeviceInfo.Platform)
 	}
+	if strings.EqualFold(strings.TrimSpace(platform), string(mparticle.PlatformWeb)) {
+		st.diag(Dropped, "registration_token", "Braze takes no web push tokens via /users/track", "")
+		return
+	}
 	app := st.m.appIDs[strings.ToLower(platform)]
 	if app == "" {
 		app = st.m.s.AppID
@@ -461,7 +478,7 @@ func (st *mapState) pushRegistration(d *mparticle.PushRegistration) {
 		st.diag(Dropped, "registration_token", "no Braze app id configured for platform "+strconv.Quote(platform)+" (Settings.AppIDs / AppID)", "")
 		return
 	}
-	a := st.attrs.appendObj()
+	a := st.attrs.pushObj()
 	a.PushTokens = append(a.PushTokens, braze.PushToken{AppID: app, Token: d.RegistrationToken})
 }
 

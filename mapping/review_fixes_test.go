@@ -1,0 +1,66 @@
+package mapping
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// Focused tests for the mapping review findings (issue 4 follow-up); the
+// goldens cover the usual shapes, these the corners.
+
+const reviewHeader = `{"environment":"production","mpid":5,"user_identities":{"customer_id":"c-1"},`
+
+// A push token travels in an attributes object of its own: a token Braze
+// refuses must not take the email or other attributes down with it, even
+// when the batch has nothing but the token and the email.
+func TestPushTokenHasItsOwnObject(t *testing.T) {
+	m := newTestMapper(t, Settings{AppID: "app"})
+	res := m.Map(decode(t, `{"environment":"production","mpid":5,
+		"user_identities":{"customer_id":"c-1","email":"a@example.com"},
+		"device_info":{"platform":"Android"},
+		"events":[
+			{"event_type":"push_registration","data":{"register":true,"registration_token":"t1","timestamp_unixtime_ms":1714590000000}},
+			{"event_type":"user_attribute_change","data":{"user_attribute_name":"tier","new":"gold","timestamp_unixtime_ms":1714590001000}},
+			{"event_type":"push_registration","data":{"register":true,"registration_token":"t2","timestamp_unixtime_ms":1714590002000}}]}`))
+	require.Len(t, res.Attributes, 3, "%+v", res.Attributes)
+	assert.Equal(t, "a@example.com", res.Attributes[0].Email)
+	assert.Empty(t, res.Attributes[0].PushTokens)
+	assert.Equal(t, []braze.PushToken{{AppID: "app", Token: "t1"}, {AppID: "app", Token: "t2"}}, res.Attributes[1].PushTokens)
+	assert.Empty(t, res.Attributes[1].Email)
+	assert.Empty(t, res.Attributes[1].Custom)
+	assert.Contains(t, res.Attributes[2].Custom, "tier")
+	assert.Empty(t, res.Attributes[2].PushTokens)
+	req := res.TrackRequest()
+	assert.NoError(t, req.Validate(braze.DefaultLimits()))
+}
+
+// Web push tokens are never sent, whatever the platform's spelling and even
+// with an app id configured for "web".
+func TestWebPushTokenDropped(t *testing.T) {
+	for _, platform := range []string{"web", "Web", " WEB "} {
+		m := newTestMapper(t, Settings{AppID: "app", AppIDs: map[string]string{"web": "web-app"}})
+		res := m.Map(decode(t, reviewHeader+`"device_info":{"platform":"`+platform+`"},
+			"events":[{"event_type":"push_registration","data":{"register":true,"registration_token":"t"}}]}`))
+		assert.Empty(t, res.Attributes, platform)
+		require.Len(t, res.Diagnostics, 1, platform)
+		assert.Equal(t, Dropped, res.Diagnostics[0].Code)
+		assert.Equal(t, "registration_token", res.Diagnostics[0].Key)
+	}
+}
+
+func eventProps(t *testing.T, e braze.Event) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(e.Properties)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(raw, &out))
+	return out
+}
+
+var _ = mparticle.KindRaw
