@@ -25,6 +25,10 @@ import (
 // a full queue or ctx ending (nothing of the message is queued then, and
 // mapping it again is safe: store updates are idempotent), or ErrClosed.
 func (k *Kit) ApplyAudienceChange(ctx context.Context, msg *mparticle.AudienceMembershipChangeRequest) (mapping.AudienceResult, error) {
+	if k.closed.Load() {
+		// Checked before the membership store is touched.
+		return mapping.AudienceResult{}, ErrClosed
+	}
 	if msg == nil {
 		return mapping.AudienceResult{}, errors.New("mpbraze: ApplyAudienceChange: message is nil")
 	}
@@ -49,8 +53,12 @@ func (k *Kit) ApplyAudienceChange(ctx context.Context, msg *mparticle.AudienceMe
 // forms). It is the cleanup mParticle does not do: deleting or disconnecting
 // an audience never changes Braze attributes by itself. name is the
 // audience name, required when per-segment attributes are sent. Only
-// members recorded by this kit's MembershipStore are known.
+// members recorded by this kit's MembershipStore are known. After Close it
+// returns ErrClosed and changes nothing.
 func (k *Kit) ClearAudience(ctx context.Context, audienceID int64, name string) (mapping.AudienceResult, error) {
+	if k.closed.Load() {
+		return mapping.AudienceResult{}, ErrClosed
+	}
 	reported := false
 	res, err := k.audience.ApplyClear(ctx, audienceID, name, func(res mapping.AudienceResult) error {
 		reported = true

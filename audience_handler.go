@@ -15,7 +15,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/internal/secret"
@@ -108,7 +107,7 @@ type audienceStatus struct {
 
 // ServeHTTP implements http.Handler.
 func (h *AudienceHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
+	start := h.kit.now() // the kit's clock (Config.Now), like its timestamps
 	msgID, users, code, reason := h.serve(w, r)
 	level := slog.LevelDebug
 	if code >= 400 {
@@ -116,7 +115,7 @@ func (h *AudienceHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.kit.log.LogAttrs(r.Context(), level, "mpbraze: audience request",
 		slog.Int("status", code), slog.String("message", msgID), slog.Int("users", users),
-		slog.Duration("duration", time.Since(start)), slog.String("reason", reason))
+		slog.Duration("duration", h.kit.now().Sub(start)), slog.String("reason", reason))
 }
 
 // serve answers one request and returns what to log.

@@ -1,16 +1,19 @@
 package mpbraze
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"reflect"
 	"time"
 
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/mapping"
+	"github.com/mpbraze/mpbraze/mparticle"
 )
 
 // DefaultMaxRememberedAliases is the number of anonymous MPIDs a Kit
@@ -40,12 +43,22 @@ type Config struct {
 	// stores it: "userIdentificationType" → "CustomerId", …), read with
 	// mapping.FromKitConfig.
 	KitConfig map[string]string
-	// Audience configures cohort import (ApplyAudienceChange).
+	// Audience configures cohort import (ApplyAudienceChange). Its
+	// ExternalIdentityType and EmailIdentityType, when empty, are derived
+	// from the mapping settings (Mapping or KitConfig) translated to their
+	// Firehose names (CustomerId → "customer", Email → "email", Other2 →
+	// "other2", MobileNumber → "mobile_number", MPID → "mpid", …), so that
+	// audience attributes reach the same Braze users as events. Setting one
+	// that disagrees with the mapping is a ConfigError. Identities with no
+	// Firehose name (Alias, FacebookCustomAudienceId) and an email identity
+	// of mapping.IdentityNone leave the audience default in place (with a
+	// warning in the log for the external id).
 	Audience mapping.AudienceSettings
 
 	// Batch configures delivery (request packing, flush interval,
-	// concurrency, queue bound). Batch.Logger defaults to Logger;
-	// Batch.Limits, when set, is also the client's validation limit.
+	// concurrency, queue bound). Batch.Logger defaults to Logger (when both
+	// are set, Batch.Logger receives the batcher's logs and Logger the
+	// rest); Batch.Limits, when set, is also the client's validation limit.
 	Batch braze.BatchOptions
 	// OnResult receives the result of every Braze object the kit sends
 	// (delivered or failed with the reason); Item.Ref is the
@@ -64,7 +77,14 @@ type Config struct {
 	// timeouts (see braze.NewClient).
 	HTTPClient *http.Client
 	// ClientOptions are passed to braze.NewClient after the options derived
-	// from the fields above (rate limits, retry policy, clock, …).
+	// from the fields above. Use them for what Config has no field for
+	// (braze.WithRateLimits, WithRetryPolicy, WithClock, WithUserAgent, …).
+	// Do not repeat a Config field here: an option that changes the
+	// endpoint (WithInstance, WithBaseURL) or, when Batch.Limits is set, the
+	// limits (WithLimits) is rejected with a ConfigError for ClientOptions.
+	// WithHTTPClient and WithLogger cannot be told apart from the fields'
+	// own options; if given anyway they win over HTTPClient and Logger, as
+	// the later option does.
 	ClientOptions []braze.Option
 
 	// MaxRememberedAliases bounds how many anonymous MPIDs alias mode
@@ -122,7 +142,63 @@ func (c *Config) mappingSettings() (mapping.Settings, error) {
 	return s, nil
 }
 
-// clientOptions turns the endpoint fields into braze client options.
+// newClient builds the braze client from the endpoint fields and
+// ClientOptions. Its errors name the Config field at fault.
+func (c *Config) newClient(log *slog.Logger) (*braze.Client, error) {
+	opts, err := c.clientOptions(log)
+	if err != nil {
+		return nil, err
+	}
+	// The client built from the Config fields alone tells apart a fault of
+	// those fields from one of ClientOptions, and shows what ClientOptions
+	// would silently override.
+	own, err := braze.NewClient(c.BrazeKey, opts[:len(opts)-len(c.ClientOptions)]...)
+	if err != nil {
+		return nil, c.clientError(err)
+	}
+	if len(c.ClientOptions) == 0 {
+		return own, nil
+	}
+	client, err := braze.NewClient(c.BrazeKey, opts...)
+	if err != nil {
+		return nil, fieldError("ClientOptions", err)
+	}
+	switch {
+	case own.BaseURL() != client.BaseURL():
+		return nil, &ConfigError{Field: "ClientOptions", Reason: "an option changes the Braze endpoint set by Instance or BrazeURL; set the endpoint only there"}
+	case c.Batch.Limits != (braze.Limits{}) && own.Limits() != client.Limits():
+		return nil, &ConfigError{Field: "ClientOptions", Reason: "a WithLimits option conflicts with Batch.Limits; set the limits only in Batch.Limits"}
+	}
+	return client, nil
+}
+
+// clientError maps the error of a braze.NewClient call made without
+// ClientOptions to the Config field it came from: the REST key, the
+// endpoint fields, or Batch.Limits.
+func (c *Config) clientError(err error) error {
+	field := "BrazeURL"
+	var be *braze.ConfigError
+	if errors.As(err, &be) {
+		switch be.Option {
+		case "restKey":
+			field = "BrazeKey"
+		case "WithInstance":
+			field = "Instance"
+		case "WithBaseURL", "WithAllowHTTP":
+			field = "BrazeURL"
+		case "WithLimits":
+			field = "Batch.Limits"
+		case "WithHTTPClient":
+			field = "HTTPClient"
+		case "WithLogger":
+			field = "Logger"
+		}
+	}
+	return fieldError(field, err)
+}
+
+// clientOptions turns the endpoint fields into braze client options,
+// followed by ClientOptions.
 func (c *Config) clientOptions(log *slog.Logger) ([]braze.Option, error) {
 	if c.BrazeKey == "" {
 		return nil, &ConfigError{Field: "BrazeKey", Reason: "is empty"}
@@ -169,6 +245,68 @@ func (c *Config) batchOptions(log *slog.Logger) (braze.BatchOptions, error) {
 	return o, nil
 }
 
+// firehoseIdentities translates the mapping's identity types (Events API
+// names) to the Firehose names AudienceSettings uses. Alias and
+// facebook_custom_audience_id have no Firehose name.
+var firehoseIdentities = map[mparticle.IdentityType]string{
+	mparticle.IdentityCustomerID:   mparticle.UserIdentityCustomer,
+	mparticle.IdentityEmail:        mparticle.UserIdentityEmail,
+	mparticle.IdentityOther:        mparticle.UserIdentityOther,
+	mparticle.IdentityOther2:       mparticle.UserIdentityOther2,
+	mparticle.IdentityOther3:       mparticle.UserIdentityOther3,
+	mparticle.IdentityOther4:       mparticle.UserIdentityOther4,
+	mparticle.IdentityOther5:       mparticle.UserIdentityOther5,
+	mparticle.IdentityOther6:       mparticle.UserIdentityOther6,
+	mparticle.IdentityOther7:       mparticle.UserIdentityOther7,
+	mparticle.IdentityOther8:       mparticle.UserIdentityOther8,
+	mparticle.IdentityOther9:       mparticle.UserIdentityOther9,
+	mparticle.IdentityOther10:      mparticle.UserIdentityOther10,
+	mparticle.IdentityMobileNumber: mparticle.UserIdentityMobileNumber,
+	mparticle.IdentityPhoneNumber2: mparticle.UserIdentityPhoneNumber2,
+	mparticle.IdentityPhoneNumber3: mparticle.UserIdentityPhoneNumber3,
+	mparticle.IdentityFacebook:     mparticle.UserIdentityFacebook,
+	mparticle.IdentityTwitter:      mparticle.UserIdentityTwitter,
+	mparticle.IdentityGoogle:       mparticle.UserIdentityGoogle,
+	mparticle.IdentityMicrosoft:    mparticle.UserIdentityMicrosoft,
+	mparticle.IdentityYahoo:        mparticle.UserIdentityYahoo,
+	mapping.IdentityMPID:           mapping.AudienceIdentityMPID,
+}
+
+// audienceSettings returns Audience with its identity types derived from
+// the mapping settings in effect (ms, defaults filled in) when empty, and
+// rejects ones that disagree: otherwise events and audience attributes of
+// one person would be keyed by different identities, and reach different
+// Braze users without any error.
+func (c *Config) audienceSettings(ms mapping.Settings, log *slog.Logger) (mapping.AudienceSettings, error) {
+	a := c.Audience
+	pick := func(field string, set *string, kit mparticle.IdentityType) error {
+		name, ok := firehoseIdentities[kit]
+		switch {
+		case !ok && kit == mapping.IdentityNone:
+			return nil // no email in the mapping: nothing to agree with
+		case !ok && *set == "":
+			log.LogAttrs(context.Background(), slog.LevelWarn, "mpbraze: the mapping's identity has no Firehose name; the audience import keeps its default",
+				slog.String("field", "Audience."+field), slog.String("mapping_identity", string(kit)))
+			return nil
+		case !ok:
+			return &ConfigError{Field: "Audience." + field, Reason: fmt.Sprintf("%q cannot match the mapping's identity %q, which has no Firehose name; leave it empty", *set, kit)}
+		case *set == "":
+			*set = name
+			return nil
+		case *set != name:
+			return &ConfigError{Field: "Audience." + field, Reason: fmt.Sprintf("%q disagrees with the mapping's identity %q (Firehose name %q): audience attributes and events would reach different Braze users; leave it empty to derive it", *set, kit, name)}
+		}
+		return nil
+	}
+	if err := pick("ExternalIdentityType", &a.ExternalIdentityType, ms.ExternalIdentityType); err != nil {
+		return a, err
+	}
+	if err := pick("EmailIdentityType", &a.EmailIdentityType, ms.EmailIdentityType); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
 // fieldError wraps a constructor error from a sub-package with the Config
 // field it came from, unless it already names one.
 func fieldError(field string, err error) error {
@@ -179,12 +317,13 @@ func fieldError(field string, err error) error {
 	return &ConfigError{Field: field, Reason: "rejected", Err: err}
 }
 
-// String describes the configuration without the REST key, so that a
-// Config can be printed or logged safely.
+// String describes the configuration without the REST key and without
+// BrazeURL's query and userinfo, so that a Config can be printed or logged
+// safely.
 func (c Config) String() string {
 	endpoint := string(c.Instance)
 	if endpoint == "" {
-		endpoint = c.BrazeURL
+		endpoint = redactedURL(c.BrazeURL)
 	}
 	key := "unset"
 	if c.BrazeKey != "" {
@@ -192,6 +331,19 @@ func (c Config) String() string {
 	}
 	return fmt.Sprintf("mpbraze.Config{Braze: %q, BrazeKey: %s, AllowHTTP: %t, KitConfig: %d keys}",
 		endpoint, key, c.AllowHTTP, len(c.KitConfig))
+}
+
+// redactedURL returns scheme://host/path of raw: a query or userinfo may
+// hold a credential (…?api_key=…, https://user:key@…), so neither is shown.
+func redactedURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "[invalid URL]"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
 // GoString is String: %#v must not print the key either.

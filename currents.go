@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/braze/currents"
 	"github.com/mpbraze/mpbraze/internal/clock"
 	"github.com/mpbraze/mpbraze/mapping"
@@ -35,19 +36,39 @@ import (
 // reached mParticle. Every batch carries the Currents event id as its
 // source_request_id, which mParticle uses to drop repeats.
 
-// Sentinel errors of the Currents forwarder.
+// Sentinel errors of the Currents forwarder. Each also matches the kit's
+// sentinel for the same state with errors.Is, so one check covers both
+// paths: errors.Is(err, ErrClosed) and errors.Is(err, braze.ErrQueueFull).
 var (
 	// ErrCurrentsQueueFull is returned by [CurrentsForwarder.Accept] when the
 	// batches do not fit in the queue; nothing was queued, and Braze retries.
-	ErrCurrentsQueueFull = errors.New("mpbraze: currents queue full")
+	// errors.Is(ErrCurrentsQueueFull, braze.ErrQueueFull) is true.
+	ErrCurrentsQueueFull error = &aliasedError{msg: "mpbraze: currents queue full", alias: braze.ErrQueueFull}
 	// ErrCurrentsClosed is returned by [CurrentsForwarder.Accept] after Close.
-	ErrCurrentsClosed = errors.New("mpbraze: currents forwarder closed")
+	// errors.Is(ErrCurrentsClosed, ErrClosed) is true.
+	ErrCurrentsClosed error = &aliasedError{msg: "mpbraze: currents forwarder closed", alias: ErrClosed}
 )
+
+// aliasedError is a sentinel with its own message that also matches
+// another sentinel (alias) with errors.Is.
+type aliasedError struct {
+	msg   string
+	alias error
+}
+
+func (e *aliasedError) Error() string { return e.msg }
+
+// Is reports whether target is the sentinel e stands in for.
+func (e *aliasedError) Is(target error) bool { return target == e.alias }
 
 // CurrentsUploader uploads mParticle batches; *[mparticle.Client] is one.
 // BulkUpload must report undelivered batches with a *[mparticle.BulkError]
 // (or fail as a whole with any other error).
 type CurrentsUploader interface {
+	// BulkUpload sends batches to one mParticle input. It returns nil when
+	// all were accepted, a *mparticle.BulkError listing the ones that were
+	// not (by index in batches), or another error when the call failed as
+	// a whole (then every batch is retried). It must honour ctx.
 	BulkUpload(ctx context.Context, batches []*mparticle.Batch) error
 }
 
@@ -90,11 +111,26 @@ type CurrentsConfig struct {
 	// MinBackoff and MaxBackoff bound the wait between attempts; 0 means
 	// the defaults.
 	MinBackoff, MaxBackoff time.Duration
+	// MaxAttempts, when above zero, is the most upload attempts per batch:
+	// a batch still failing after that many (a 5xx or 429 that does not
+	// end, a revoked key's 401/403, a transport error) is given up on and
+	// reported to OnFailure. Zero retries until delivered or until Close
+	// gives up.
+	MaxAttempts int
+	// MaxAge, when above zero, bounds how long a batch is retried: no
+	// attempt starts later than MaxAge after its first one; a batch that
+	// would need one is given up on and reported to OnFailure. Zero means
+	// no bound.
+	MaxAge time.Duration
 	// OnFailure, when set, is called (from the feeds' worker goroutines,
 	// possibly concurrently) with every
 	// batch given up on: one mParticle refused as invalid (400, too large),
-	// or one still undelivered when Close's context ended. Use it to keep a
-	// dead-letter copy; the failure is logged and counted either way.
+	// one past MaxAttempts or MaxAge, or one still undelivered when Close's
+	// context ended. Use it to keep a dead-letter copy; the failure is
+	// logged and counted either way. Authentication failures (401, 403)
+	// are retried, not given up on, so without MaxAttempts or MaxAge they
+	// never reach OnFailure: a revoked key fills the queue until Accept
+	// refuses events with ErrCurrentsQueueFull (and the log shows why).
 	OnFailure func(b *mparticle.Batch, err error)
 	// Logger receives delivery failures, retries and skipped events; nil
 	// discards. Secrets are never logged.
@@ -130,6 +166,8 @@ type CurrentsForwarder struct {
 	uploadSize int
 	minBackoff time.Duration
 	maxBackoff time.Duration
+	maxTries   int           // 0: no bound
+	maxAge     time.Duration // 0: no bound
 	onFailure  func(*mparticle.Batch, error)
 	log        *slog.Logger
 	clock      clock.Clock
@@ -156,14 +194,19 @@ type currentsQueue struct {
 var currentsFeeds = [...]mapping.CurrentsFeed{mapping.FeedIOS, mapping.FeedAndroid, mapping.FeedWeb, mapping.FeedUnbound}
 
 // NewCurrentsForwarder validates cfg and starts one upload worker per feed.
+// Errors are *ConfigError values whose Field is the CurrentsConfig field
+// path ("CurrentsConfig.QueueSize", "CurrentsConfig.Feeds[iOS]", …).
 func NewCurrentsForwarder(cfg CurrentsConfig) (*CurrentsForwarder, error) {
+	bad := func(field, format string, args ...any) error {
+		return &ConfigError{Field: "CurrentsConfig." + field, Reason: fmt.Sprintf(format, args...)}
+	}
 	uploaders := map[mapping.CurrentsFeed]CurrentsUploader{}
 	for feed, u := range cfg.Feeds {
 		if !validCurrentsFeed(feed) {
-			return nil, fmt.Errorf("mpbraze: CurrentsConfig.Feeds: %q is not a feed (iOS, Android, Web, Unbound)", feed)
+			return nil, bad("Feeds", "%q is not a feed (iOS, Android, Web, Unbound)", feed)
 		}
 		if u == nil {
-			return nil, fmt.Errorf("mpbraze: CurrentsConfig.Feeds[%s]: nil client", feed)
+			return nil, bad("Feeds["+string(feed)+"]", "nil client")
 		}
 		uploaders[feed] = u
 	}
@@ -172,19 +215,23 @@ func NewCurrentsForwarder(cfg CurrentsConfig) (*CurrentsForwarder, error) {
 			continue
 		}
 		if cfg.Client == nil {
-			return nil, fmt.Errorf("mpbraze: CurrentsConfig.Client: nil, and Feeds has no client for %s", feed)
+			return nil, bad("Client", "nil, and Feeds has no client for %s", feed)
 		}
 		uploaders[feed] = cfg.Client
 	}
 	switch {
 	case cfg.QueueSize < 0:
-		return nil, fmt.Errorf("mpbraze: CurrentsConfig.QueueSize: %d is negative", cfg.QueueSize)
+		return nil, bad("QueueSize", "%d is negative", cfg.QueueSize)
 	case cfg.UploadSize < 0:
-		return nil, fmt.Errorf("mpbraze: CurrentsConfig.UploadSize: %d is negative", cfg.UploadSize)
+		return nil, bad("UploadSize", "%d is negative", cfg.UploadSize)
 	case cfg.MinBackoff < 0:
-		return nil, fmt.Errorf("mpbraze: CurrentsConfig.MinBackoff: %s is negative", cfg.MinBackoff)
+		return nil, bad("MinBackoff", "%s is negative", cfg.MinBackoff)
 	case cfg.MaxBackoff < 0:
-		return nil, fmt.Errorf("mpbraze: CurrentsConfig.MaxBackoff: %s is negative", cfg.MaxBackoff)
+		return nil, bad("MaxBackoff", "%s is negative", cfg.MaxBackoff)
+	case cfg.MaxAttempts < 0:
+		return nil, bad("MaxAttempts", "%d is negative", cfg.MaxAttempts)
+	case cfg.MaxAge < 0:
+		return nil, bad("MaxAge", "%s is negative", cfg.MaxAge)
 	}
 	f := &CurrentsForwarder{
 		mapper:     mapping.NewCurrentsMapper(cfg.Mapping),
@@ -193,13 +240,15 @@ func NewCurrentsForwarder(cfg CurrentsConfig) (*CurrentsForwarder, error) {
 		uploadSize: currentsOrDefault(cfg.UploadSize, DefaultCurrentsUploadSize),
 		minBackoff: currentsOrDefault(cfg.MinBackoff, DefaultCurrentsMinBackoff),
 		maxBackoff: currentsOrDefault(cfg.MaxBackoff, DefaultCurrentsMaxBackoff),
+		maxTries:   cfg.MaxAttempts,
+		maxAge:     cfg.MaxAge,
 		onFailure:  cfg.OnFailure,
 		log:        cfg.Logger,
 		clock:      clock.OrReal(cfg.Clock),
 		queues:     map[mapping.CurrentsFeed]*currentsQueue{},
 	}
 	if f.maxBackoff < f.minBackoff {
-		return nil, fmt.Errorf("mpbraze: CurrentsConfig.MaxBackoff: %s is below MinBackoff %s", f.maxBackoff, f.minBackoff)
+		return nil, bad("MaxBackoff", "%s is below MinBackoff %s", f.maxBackoff, f.minBackoff)
 	}
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
@@ -313,10 +362,12 @@ func (f *CurrentsForwarder) work(feed mapping.CurrentsFeed, q *currentsQueue) {
 }
 
 // deliver uploads batches until each is delivered or given up on, waiting
-// with backoff between attempts. It returns early only when f.ctx ends
-// (Close gave up); the batches still pending are then reported failed.
+// with backoff between attempts. It returns early when f.ctx ends (Close
+// gave up) or MaxAttempts/MaxAge is reached; the batches still pending are
+// then reported failed.
 func (f *CurrentsForwarder) deliver(feed mapping.CurrentsFeed, pending []*mparticle.Batch) {
 	up := f.uploaders[feed]
+	start := f.clock.Now()
 	for attempt := 0; len(pending) > 0; attempt++ {
 		err := up.BulkUpload(f.ctx, pending)
 		retry, given := f.sortOut(pending, err)
@@ -345,6 +396,16 @@ func (f *CurrentsForwarder) deliver(feed mapping.CurrentsFeed, pending []*mparti
 			return
 		}
 		wait := max(f.backoff(attempt), currentsRetryAfter(err, f.maxBackoff))
+		if reason := f.exhausted(attempt+1, f.clock.Now().Sub(start)+wait); reason != "" {
+			f.mu.Lock()
+			f.stats.Failed += uint64(len(retry))
+			f.held -= len(retry)
+			f.mu.Unlock()
+			for _, b := range retry {
+				f.fail(feed, b, fmt.Errorf("mpbraze: currents batch given up (%s): %w", reason, err))
+			}
+			return
+		}
 		f.log.LogAttrs(f.ctx, slog.LevelWarn, "currents delivery failed; retrying",
 			slog.String("feed", string(feed)), slog.Int("batches", len(retry)),
 			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("error", err.Error()))
@@ -363,6 +424,19 @@ func (f *CurrentsForwarder) deliver(feed mapping.CurrentsFeed, pending []*mparti
 		f.mu.Unlock()
 		pending = retry
 	}
+}
+
+// exhausted says why a batch that failed its attempts-th attempt and would
+// next be tried age after its first attempt is not retried, or "" if it
+// is.
+func (f *CurrentsForwarder) exhausted(attempts int, age time.Duration) string {
+	switch {
+	case f.maxTries > 0 && attempts >= f.maxTries:
+		return fmt.Sprintf("%d attempts, MaxAttempts %d", attempts, f.maxTries)
+	case f.maxAge > 0 && age > f.maxAge:
+		return fmt.Sprintf("next attempt %s after the first, MaxAge %s", age.Round(time.Millisecond), f.maxAge)
+	}
+	return ""
 }
 
 // currentsRefusedTogether reports whether the failures all come from one refused
@@ -488,8 +562,12 @@ func (f *CurrentsForwarder) backoff(attempt int) time.Duration {
 // Close stops accepting events and waits until every queued batch is
 // delivered or given up on. When ctx ends first, the workers stop retrying,
 // the batches still held are reported failed (OnFailure, Stats.Failed), and
-// Close returns an error wrapping ctx.Err() that says how many. Closing
-// twice is harmless.
+// Close returns an error wrapping ctx.Err() that says how many.
+//
+// Closing is idempotent, with the rule Kit.Close follows too: a second (or
+// concurrent) Close waits until the workers have stopped and returns nil
+// (or an error if its own ctx ends first and batches are lost then).
+// Accept returns ErrCurrentsClosed once Close has started.
 func (f *CurrentsForwarder) Close(ctx context.Context) error {
 	f.mu.Lock()
 	f.closed = true

@@ -30,9 +30,12 @@ import (
 //
 // Forward returns an error when b is nil, when the queue is full
 // (QueueFullError) or ctx ends while waiting for room, and after Close
-// (ErrClosed). Forward does not modify b; keep b unchanged until its
-// objects have their results.
+// (ErrClosed, whatever b holds, even a batch that maps to nothing). Forward
+// does not modify b; keep b unchanged until its objects have their results.
 func (k *Kit) Forward(ctx context.Context, b *mparticle.Batch) error {
+	if k.closed.Load() {
+		return ErrClosed
+	}
 	if b == nil {
 		return errors.New("mpbraze: Forward: batch is nil")
 	}
@@ -50,6 +53,9 @@ func (k *Kit) Forward(ctx context.Context, b *mparticle.Batch) error {
 // deliver reports a mapping result's diagnostics, runs the alias-mode
 // bookkeeping and queues its objects with ref as their Ref.
 func (k *Kit) deliver(ctx context.Context, r mapping.Result, ref any) error {
+	if k.closed.Load() {
+		return ErrClosed
+	}
 	for _, d := range r.Diagnostics {
 		k.diagnose(d)
 	}

@@ -2,18 +2,20 @@ package mpbraze
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/mapping"
 )
 
-// ErrClosed is returned by a Kit after Close. It is braze.ErrClosed, so
-// errors.Is works with either name.
+// ErrClosed is returned by a Kit's Forward, User calls and audience calls
+// after Close. It is braze.ErrClosed, so errors.Is works with either name;
+// errors.Is(ErrCurrentsClosed, ErrClosed) holds too.
 var ErrClosed = braze.ErrClosed
 
 // Kit is mParticle's Braze kit as a Go library: it maps mParticle data the
@@ -41,6 +43,15 @@ type Kit struct {
 	audience *mapping.AudienceMapper
 	aliases  *aliasTracker
 	stats    kitCounters
+
+	// closed is set as Close starts; Forward and the other producers check
+	// it first, so that nothing is accepted (or silently skipped) after.
+	closed atomic.Bool
+	// closeMu guards closing; closeDone is closed when the first Close
+	// has returned, so a second Close can wait for it.
+	closeMu   sync.Mutex
+	closing   bool
+	closeDone chan struct{}
 }
 
 // New validates cfg and returns a running Kit. Errors are *ConfigError
@@ -62,17 +73,17 @@ func New(cfg Config) (*Kit, error) {
 	if err != nil {
 		return nil, fieldError(field, err)
 	}
-	audience, err := mapping.NewAudienceMapper(cfg.Audience, mapper)
-	if err != nil {
-		return nil, fieldError("Audience", err)
-	}
-	copts, err := cfg.clientOptions(log)
+	audienceSettings, err := cfg.audienceSettings(mapper.Settings(), log)
 	if err != nil {
 		return nil, err
 	}
-	client, err := braze.NewClient(cfg.BrazeKey, copts...)
+	audience, err := mapping.NewAudienceMapper(audienceSettings, mapper)
 	if err != nil {
-		return nil, fieldError("BrazeURL", err)
+		return nil, fieldError("Audience", err)
+	}
+	client, err := cfg.newClient(log)
+	if err != nil {
+		return nil, err
 	}
 	bopts, err := cfg.batchOptions(log)
 	if err != nil {
@@ -105,6 +116,8 @@ func New(cfg Config) (*Kit, error) {
 		settings: mapper.Settings(),
 		audience: audience,
 		aliases:  newAliasTracker(maxAliases),
+
+		closeDone: make(chan struct{}),
 	}, nil
 }
 
@@ -142,10 +155,32 @@ func (k *Kit) Flush(ctx context.Context) (braze.FlushReport, error) {
 // queued fails with an error wrapping ErrClosed (reported to OnResult and
 // in the returned report) and Close returns ctx's error. No goroutine of the
 // kit outlives Close.
+//
+// Closing is idempotent, with the rule CurrentsForwarder.Close follows too:
+// a second (or concurrent) Close waits until the first has finished and
+// returns an empty report and nil (or ctx's error if ctx ends first). Every
+// Forward, User call and audience call that starts after Close has started
+// returns ErrClosed.
 func (k *Kit) Close(ctx context.Context) (braze.FlushReport, error) {
+	k.closed.Store(true)
+	k.closeMu.Lock()
+	if k.closing {
+		k.closeMu.Unlock()
+		select {
+		case <-k.closeDone:
+			return braze.FlushReport{}, nil
+		case <-ctx.Done():
+			return braze.FlushReport{}, ctx.Err()
+		}
+	}
+	k.closing = true
+	k.closeMu.Unlock()
+	defer close(k.closeDone)
 	rep, err := k.batcher.Close(ctx)
-	if errors.Is(err, braze.ErrClosed) {
-		return rep, ErrClosed
+	if err == braze.ErrClosed { //nolint:errorlint // exactly "already closed", not a wrapped failure
+		// The batcher was closed already (it only is by this method): the
+		// same idempotent answer as above.
+		return rep, nil
 	}
 	return rep, err
 }

@@ -251,9 +251,14 @@ func TestForwardAfterCloseIsErrClosed(t *testing.T) {
 	err = k.Forward(context.Background(), customerBatch("c-1", customEvent(t, "Opened", nil)))
 	assert.ErrorIs(t, err, ErrClosed)
 	assert.ErrorIs(t, err, braze.ErrClosed)
-	_, err = k.Close(context.Background())
-	assert.ErrorIs(t, err, ErrClosed)
+	rep, err := k.Close(context.Background())
+	assert.NoError(t, err, "a second Close is harmless")
+	assert.Zero(t, rep)
 	assert.Error(t, k.Forward(context.Background(), nil))
+	// A batch that maps to nothing (no identity) is refused too: the
+	// closed check comes before mapping.
+	assert.ErrorIs(t, k.Forward(context.Background(), mparticle.NewBatch(mparticle.EnvironmentProduction)), ErrClosed)
+	assert.ErrorIs(t, k.User(mparticle.UserIdentities{CustomerID: "c-1"}).IncrementUserAttribute(context.Background(), "n", 1), ErrClosed)
 }
 
 // TestKitCallsMatchTheEquivalentBatch sends each kit-style call through

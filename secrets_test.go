@@ -284,6 +284,37 @@ func TestSecretsBrazeKeyNotInConfigErrors(t *testing.T) {
 	l.check(t, "config errors")
 }
 
+// TestSecretsBrazeURLCredentialsNotPrinted: a BrazeURL carrying a
+// credential in its userinfo or query (a common mistake) is never printed,
+// neither by Config's String/%v/%#v/slog forms nor by New's error.
+func TestSecretsBrazeURLCredentialsNotPrinted(t *testing.T) {
+	l := &secretLeaks{}
+	log := l.logger()
+	for _, raw := range []string{
+		"https://user:" + secretBrazeKey + "@rest.example.braze.com/prefix?api_key=" + secretMPSecret,
+		"https://rest.example.braze.com/?api_key=" + secretBrazeKey + "#" + secretMPKey,
+		"http://user:" + secretBrazeKey + "@127.0.0.1:1",         // refused: plain http
+		"https://rest.example.braze.com/%zz?k=" + secretBrazeKey, // refused: unparseable
+	} {
+		cfg := mpbraze.Config{BrazeKey: secretBrazeKey, BrazeURL: raw}
+		l.print(cfg, &cfg, cfg.String())
+		log.Info("config", "cfg", cfg)
+		k, err := mpbraze.New(cfg)
+		if err == nil {
+			_, _ = k.Close(context.Background())
+			continue
+		}
+		var ce *mpbraze.ConfigError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, "BrazeURL", ce.Field, "%v", err)
+		l.print(err)
+		log.Error("new", "err", err)
+	}
+	cfg := mpbraze.Config{BrazeURL: "https://u:p@rest.example.braze.com/prefix?q=1#f"}
+	assert.Contains(t, cfg.String(), `"https://rest.example.braze.com/prefix"`, "scheme, host and path stay")
+	l.check(t, "Config with a credential in BrazeURL")
+}
+
 // TestSecretsMParticleCredentialsNeverLeak drives the mParticle client and the
 // Currents forwarder through rejected credentials, server errors, dropped
 // connections and a dead endpoint, and the Currents handler through wrong

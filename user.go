@@ -138,8 +138,16 @@ func (u *User) LogCommerceEvent(ctx context.Context, ev *mparticle.CommerceEvent
 }
 
 // SetUserAttribute sets one user attribute (reserved keys such as
-// "$FirstName" map to Braze's standard fields). value may be a string,
-// number, boolean, []string or nil (nil removes the attribute).
+// "$FirstName" map to Braze's standard fields). value is converted with
+// mparticle.AttrOf: a string, bool, integer or float, json.Number, []string
+// (a Braze array attribute), nil (removes the attribute), an
+// mparticle.AttributeValue, json.RawMessage, or any other value
+// encoding/json can marshal (a struct, a map, …). Objects and arrays that
+// are not string lists are handled like any such attribute value, by
+// mapping.Settings.PropertyPolicy: flattened into dotted keys by default,
+// each change reported as a diagnostic (Flattened, Stringified, Dropped).
+// A value AttrOf cannot convert (a NaN, a channel, …) is an error and
+// nothing is sent.
 func (u *User) SetUserAttribute(ctx context.Context, key string, value any) error {
 	v, err := mparticle.AttrOf(value)
 	if err != nil {

@@ -83,8 +83,10 @@ func (e *Event) Timestamp() time.Time {
 // FieldError reports a malformed field of a Currents body: Path names the
 // field, such as "events[3].time", and Err says what is wrong with it.
 type FieldError struct {
+	// Path is the field's path in the body, e.g. "events[3].time".
 	Path string
-	Err  error
+	// Err says what is wrong with the field.
+	Err error
 }
 
 // Error implements error.

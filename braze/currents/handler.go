@@ -21,6 +21,9 @@ import (
 // answers 503 and Braze retries the whole batch). Accept is called
 // concurrently from different requests.
 type Sink interface {
+	// Accept takes responsibility for all of events (nil) or none of them
+	// (an error). It should return soon: Braze waits for the answer. ctx
+	// is the request's context.
 	Accept(ctx context.Context, events []Event) error
 }
 
