@@ -5,7 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/mpbraze/mpbraze/internal/jsonenc"
 )
 
 // This file holds the append-style JSON primitives behind the hand-written
@@ -15,81 +16,14 @@ import (
 // the same Go value (the tests compare them), so the wire format does not
 // depend on which encoder ran.
 
-const hexDigits = "0123456789abcdef"
-
 // errNonFiniteFloat is returned when a NaN or ±Inf would have to be encoded;
 // JSON has no representation for them (encoding/json refuses them too).
 var errNonFiniteFloat = errors.New("braze: cannot encode NaN or infinite number as JSON")
 
-// jsonSafe reports the bytes that encoding/json writes verbatim inside a
-// string with its default HTML escaping: printable ASCII except '"', '\\',
-// '<', '>' and '&'. Bytes from 0x80 up are false: they start UTF-8
-// sequences that need checking. One table lookup per byte is the whole cost
-// of the common, all-safe case.
-var jsonSafe = func() (t [256]bool) {
-	for b := 0x20; b < utf8.RuneSelf; b++ {
-		t[b] = true
-	}
-	for _, b := range []byte{'"', '\\', '<', '>', '&'} {
-		t[b] = false
-	}
-	return t
-}()
-
 // appendString appends s as a JSON string literal, escaping exactly as
 // encoding/json.Marshal does (HTML-safe, invalid UTF-8 as U+FFFD, U+2028 and
-// U+2029 escaped).
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if jsonSafe[b] {
-			i++
-			continue
-		}
-		if b < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// U+2029 escaped). The escaper is shared with package mparticle.
+func appendString(dst []byte, s string) []byte { return jsonenc.AppendString(dst, s) }
 
 // appendFloat appends f the way encoding/json formats a float64: the
 // shortest representation, in exponent form only for very small or very large

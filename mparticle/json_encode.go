@@ -6,7 +6,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/mpbraze/mpbraze/internal/jsonenc"
 )
 
 // encoder appends JSON to buf. Object keys are written by the generated
@@ -47,50 +48,10 @@ func (e *encoder) elem() {
 	}
 }
 
-const hexDigits = "0123456789abcdef"
-
-// string writes s as a JSON string; invalid UTF-8 becomes U+FFFD as with
-// encoding/json.
-func (e *encoder) string(s string) {
-	b := append(e.buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	e.buf = append(b, '"')
-}
+// string writes s as a JSON string, byte for byte as encoding/json.Marshal
+// does (HTML-safe; \b, \f, U+2028 and U+2029 escaped; invalid UTF-8 as
+// U+FFFD), with the escaper package braze uses too.
+func (e *encoder) string(s string) { e.buf = jsonenc.AppendString(e.buf, s) }
 
 func (e *encoder) int64(n int64) { e.buf = strconv.AppendInt(e.buf, n, 10) }
 
