@@ -87,7 +87,8 @@
 // Custom events keep their name; their attributes become properties with one
 // leading "$" stripped from each key. Values keep their JSON type; with
 // EnableTypeDetection, strings become bool, integer, decimal or date (see
-// internal/typedetect; numbers with a leading zero stay strings, and no
+// internal/typedetect; numbers with a leading zero stay strings, values
+// under a $Zip key, at any depth and in any case, are never detected, and no
 // dates are detected inside arrays, which Braze refuses). The event time is
 // the event timestamp, else the batch timestamp, else Now, in UTC; a
 // timestamp outside the years RFC 3339 can write is reported and replaced.

@@ -64,3 +64,24 @@ func eventProps(t *testing.T, e braze.Event) map[string]any {
 }
 
 var _ = mparticle.KindRaw
+
+// $Zip is never type-detected: not as an event property, not inside a
+// flattened object, not inside bundled commerce's nested values. Other
+// keys still are.
+func TestZipNeverDetectedInProperties(t *testing.T) {
+	custom := `"custom_attributes":{"$Zip":"94107","n":"5","o":{"$ZIP":"02139","n":"6"}}`
+	m := newTestMapper(t, Settings{EnableTypeDetection: true})
+	res := m.Map(decode(t, reviewHeader+`"events":[{"event_type":"custom_event","data":{"event_name":"E","custom_event_type":"other",`+custom+`}}]}`))
+	require.Len(t, res.Events, 1)
+	assert.Equal(t, map[string]any{"Zip": "94107", "n": 5.0, "o.$ZIP": "02139", "o.n": 6.0}, eventProps(t, res.Events[0]))
+
+	m = newTestMapper(t, Settings{EnableTypeDetection: true, BundleCommerceEventData: true})
+	res = m.Map(decode(t, reviewHeader+`"events":[{"event_type":"commerce_event","data":{`+custom+`,
+		"product_action":{"action":"add_to_cart","products":[{"id":"A","price":1,"custom_attributes":{"$zip":"00501"}}]}}}]}`))
+	require.Len(t, res.Events, 1)
+	p := eventProps(t, res.Events[0])
+	assert.Equal(t, map[string]any{"Zip": "94107", "n": 5.0, "o": map[string]any{"ZIP": "02139", "n": 6.0}}, p["Attributes"])
+	products := p["products"].([]any)
+	require.Len(t, products, 1)
+	assert.Equal(t, map[string]any{"zip": "00501"}, products[0].(map[string]any)["Attributes"])
+}

@@ -158,7 +158,7 @@ func (p *props) add(orig, key string, v mparticle.AttributeValue) {
 		st.diag(Dropped, orig, "null value; Braze properties cannot be null", "")
 	case mparticle.KindString:
 		s, _ := v.Str()
-		p.set(orig, key, st.stringValue(orig, s, true))
+		p.set(orig, key, st.stringValue(orig, s, detectable(orig)))
 	case mparticle.KindNumber:
 		p.set(orig, key, st.numberValue(orig, v))
 	case mparticle.KindBool:
@@ -166,7 +166,7 @@ func (p *props) add(orig, key string, v mparticle.AttributeValue) {
 		p.set(orig, key, braze.Bool(b))
 	case mparticle.KindList, mparticle.KindRaw:
 		if p.nested {
-			p.set(orig, key, st.nestedValue(orig, v.Interface(), 0))
+			p.set(orig, key, st.nestedValue(orig, orig, v.Interface(), 0))
 			return
 		}
 		p.complex(orig, key, v)
@@ -198,13 +198,14 @@ func (p *props) complex(orig, key string, v mparticle.AttributeValue) {
 		if _, isObj := x.(map[string]any); isObj {
 			st.diag(Flattened, orig, "object flattened into dotted keys", "")
 		}
-		p.flatten(orig, key, x, 0)
+		p.flatten(orig, key, orig, x, 0)
 	}
 }
 
 // flatten stores x under key, objects as dotted keys, arrays of scalars as
-// comma-joined strings, and arrays holding objects as JSON text.
-func (p *props) flatten(orig, key string, x any, depth int) {
+// comma-joined strings, and arrays holding objects as JSON text. leaf is the
+// key x has in its own object (for the $Zip rule).
+func (p *props) flatten(orig, key, leaf string, x any, depth int) {
 	st := p.st
 	switch t := x.(type) {
 	case map[string]any:
@@ -218,7 +219,7 @@ func (p *props) flatten(orig, key string, x any, depth int) {
 			return
 		}
 		for _, k := range sortedKeys(t) {
-			p.flatten(orig, key+"."+k, t[k], depth+1)
+			p.flatten(orig, key+"."+k, k, t[k], depth+1)
 		}
 	case []any:
 		parts := make([]string, 0, len(t))
@@ -236,9 +237,13 @@ func (p *props) flatten(orig, key string, x any, depth int) {
 	case nil:
 		st.diag(Dropped, orig, "null value at "+strconv.Quote(key)+"; Braze properties cannot be null", "")
 	default:
-		p.set(orig, key, st.scalarValue(orig, t))
+		p.set(orig, key, st.scalarValue(orig, t, detectable(leaf)))
 	}
 }
+
+// detectable reports whether string values under key may be type-detected:
+// not under $Zip (any case), whose values are codes, not numbers.
+func detectable(key string) bool { return !strings.EqualFold(key, "$zip") }
 
 // scalarText returns the text of a JSON scalar decoded with UseNumber.
 func scalarText(x any) (string, bool) {
@@ -253,11 +258,12 @@ func scalarText(x any) (string, bool) {
 	return "", false
 }
 
-// scalarValue converts a decoded JSON scalar.
-func (st *mapState) scalarValue(orig string, x any) braze.Value {
+// scalarValue converts a decoded JSON scalar; detect allows type detection
+// of a string.
+func (st *mapState) scalarValue(orig string, x any, detect bool) braze.Value {
 	switch t := x.(type) {
 	case string:
-		return st.stringValue(orig, t, true)
+		return st.stringValue(orig, t, detect)
 	case json.Number:
 		return st.numberLiteral(orig, t.String())
 	case bool:
@@ -267,8 +273,8 @@ func (st *mapState) scalarValue(orig string, x any) braze.Value {
 }
 
 // nestedValue converts any decoded JSON into a Braze nested value (bundled
-// commerce only).
-func (st *mapState) nestedValue(orig string, x any, depth int) braze.Value {
+// commerce only). leaf is the key x has in its own object ("" in arrays).
+func (st *mapState) nestedValue(orig, leaf string, x any, depth int) braze.Value {
 	switch t := x.(type) {
 	case map[string]any:
 		if depth >= maxFlattenDepth {
@@ -281,7 +287,7 @@ func (st *mapState) nestedValue(orig string, x any, depth int) braze.Value {
 				st.diag(Dropped, orig, "null value at "+strconv.Quote(k)+"; Braze properties cannot be null", "")
 				continue
 			}
-			np.set(k, k, st.nestedValue(orig, t[k], depth+1))
+			np.set(k, k, st.nestedValue(orig, k, t[k], depth+1))
 		}
 		return braze.Object(np.m)
 	case []any:
@@ -294,7 +300,7 @@ func (st *mapState) nestedValue(orig string, x any, depth int) braze.Value {
 				// Braze takes no dates inside arrays: no type detection here.
 				out = append(out, st.stringValue(orig, e, false))
 			default:
-				out = append(out, st.nestedValue(orig, e, depth+1))
+				out = append(out, st.nestedValue(orig, "", e, depth+1))
 			}
 		}
 		return braze.Array(out)
@@ -305,7 +311,7 @@ func (st *mapState) nestedValue(orig string, x any, depth int) braze.Value {
 		}
 		return braze.Array(out)
 	}
-	return st.scalarValue(orig, x)
+	return st.scalarValue(orig, x, detectable(leaf))
 }
 
 // stringValue is a string value after type detection (when enabled and
