@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mpbraze/mpbraze/internal/formats"
 )
 
 // ValidationError is one problem found before sending a request. Path names
@@ -365,7 +367,7 @@ func (a *Attributes) validate(at loc, l Limits, errs *ValidationErrors) int {
 		}
 	}
 	for i, g := range a.SubscriptionGroups {
-		if !isUUID(g.SubscriptionGroupID) {
+		if !formats.IsUUID(g.SubscriptionGroupID) {
 			errs.at(at.f("subscription_groups").i(i).f("subscription_group_id"), g.SubscriptionGroupID, "is not a UUID (BAD_SUBSCRIPTION_GROUP_ID)")
 		}
 		if !g.SubscriptionState.ValidForGroup() {
@@ -429,7 +431,7 @@ func (p *Purchase) validate(at loc, l Limits, errs *ValidationErrors) int {
 	} else if n, bad := tooLong(p.ProductID); bad {
 		errs.at(at.f("product_id"), p.ProductID, "is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
 	}
-	if !isCurrencyCode(p.Currency) {
+	if !formats.IsCurrencyCode(p.Currency) {
 		errs.at(at.f("currency"), p.Currency, "is not a 3-letter ISO 4217 code (e.g. \"USD\")")
 	}
 	if math.IsNaN(p.Price) || math.IsInf(p.Price, 0) {
@@ -440,41 +442,6 @@ func (p *Purchase) validate(at loc, l Limits, errs *ValidationErrors) int {
 	}
 	checkTime(at, "time", p.Time, errs)
 	return p.fixedBound() + checkProperties(at, p.Properties, l, errs)
-}
-
-// isCurrencyCode checks the shape of an ISO 4217 alphabetic code: three
-// upper-case ASCII letters.
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for i := 0; i < 3; i++ {
-		if s[i] < 'A' || s[i] > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-// isUUID checks the 8-4-4-4-12 hexadecimal shape.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // checkTime requires t and a year RFC 3339 can carry.
