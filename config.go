@@ -45,14 +45,16 @@ type Config struct {
 	KitConfig map[string]string
 	// Audience configures cohort import (ApplyAudienceChange). Its
 	// ExternalIdentityType and EmailIdentityType, when empty, are derived
-	// from the mapping settings (Mapping or KitConfig) translated to their
-	// Firehose names (CustomerId → "customer", Email → "email", Other2 →
-	// "other2", MobileNumber → "mobile_number", MPID → "mpid", …), so that
-	// audience attributes reach the same Braze users as events. Setting one
-	// that disagrees with the mapping is a ConfigError. Identities with no
-	// Firehose name (Alias, FacebookCustomAudienceId) and an email identity
-	// of mapping.IdentityNone leave the audience default in place (with a
-	// warning in the log for the external id).
+	// from the identity types the mapping sets (Mapping or KitConfig),
+	// translated to their Firehose names (CustomerId → "customer", Email →
+	// "email", Other2 → "other2", MobileNumber → "mobile_number", MPID →
+	// "mpid", …), so that audience attributes reach the same Braze users as
+	// events. Setting one that disagrees with an identity type the mapping
+	// sets is a ConfigError. When the mapping sets none, the audience
+	// defaults ("customer", "email") match the mapping's. Identities with
+	// no Firehose name (Alias, FacebookCustomAudienceId) and an email
+	// identity of mapping.IdentityNone leave the audience default in place
+	// (with a warning in the log for the external id).
 	Audience mapping.AudienceSettings
 
 	// Batch configures delivery (request packing, flush interval,
@@ -273,15 +275,18 @@ var firehoseIdentities = map[mparticle.IdentityType]string{
 }
 
 // audienceSettings returns Audience with its identity types derived from
-// the mapping settings in effect (ms, defaults filled in) when empty, and
+// the ones the mapping settings ms set (before defaults) when empty, and
 // rejects ones that disagree: otherwise events and audience attributes of
 // one person would be keyed by different identities, and reach different
-// Braze users without any error.
+// Braze users without any error. An identity type ms leaves empty is the
+// mapping's default, which the audience default matches.
 func (c *Config) audienceSettings(ms mapping.Settings, log *slog.Logger) (mapping.AudienceSettings, error) {
 	a := c.Audience
 	pick := func(field string, set *string, kit mparticle.IdentityType) error {
 		name, ok := firehoseIdentities[kit]
 		switch {
+		case kit == "":
+			return nil // the defaults of both agree (customer, email)
 		case !ok && kit == mapping.IdentityNone:
 			return nil // no email in the mapping: nothing to agree with
 		case !ok && *set == "":

@@ -73,7 +73,7 @@ func New(cfg Config) (*Kit, error) {
 	if err != nil {
 		return nil, fieldError(field, err)
 	}
-	audienceSettings, err := cfg.audienceSettings(mapper.Settings(), log)
+	audienceSettings, err := cfg.audienceSettings(settings, log)
 	if err != nil {
 		return nil, err
 	}

@@ -103,8 +103,15 @@ func TestNewDerivesAudienceIdentities(t *testing.T) {
 			audience: mapping.AudienceSettings{ExternalIdentityType: "email", EmailIdentityType: "email"}, external: "email", eml: "email"},
 		{name: "audience disagrees with the mapping", mapping: mapping.Settings{ExternalIdentityType: mparticle.IdentityEmail},
 			audience: mapping.AudienceSettings{ExternalIdentityType: "customer"}, field: "Audience.ExternalIdentityType"},
-		{name: "audience disagrees with the default mapping",
-			audience: mapping.AudienceSettings{ExternalIdentityType: "other"}, field: "Audience.ExternalIdentityType"},
+		{name: "a mapping that sets nothing leaves the audience alone",
+			audience: mapping.AudienceSettings{ExternalIdentityType: "other"}, external: "other", eml: "email"},
+		{name: "kit config without identity keys", kit: map[string]string{"enableTypeDetection": "True"},
+			audience: mapping.AudienceSettings{ExternalIdentityType: "email"}, external: "email", eml: "email"},
+		{name: "no Firehose name keeps the audience default",
+			mapping: mapping.Settings{ExternalIdentityType: mparticle.IdentityAlias}, external: "customer", eml: "email"},
+		{name: "no Firehose name cannot agree with an explicit audience identity",
+			mapping: mapping.Settings{ExternalIdentityType: mparticle.IdentityAlias},
+			audience: mapping.AudienceSettings{ExternalIdentityType: "customer"}, field: "Audience.ExternalIdentityType"},
 		{name: "audience email disagrees", kit: map[string]string{"emailIdentificationType": "Other"},
 			audience: mapping.AudienceSettings{EmailIdentityType: "email"}, field: "Audience.EmailIdentityType"},
 	}
@@ -117,7 +124,7 @@ func TestNewDerivesAudienceIdentities(t *testing.T) {
 				var ce *ConfigError
 				require.ErrorAs(t, err, &ce)
 				assert.Equal(t, tc.field, ce.Field)
-				assert.Contains(t, err.Error(), "disagrees")
+				assert.Contains(t, err.Error(), "mpbraze: Config."+tc.field+": ")
 				return
 			}
 			require.NoError(t, err)

@@ -13,7 +13,10 @@ func TestKitDemo(t *testing.T) {
 	var out, errOut bytes.Buffer
 	require.Equal(t, 0, run(&out, &errOut), errOut.String())
 	s := out.String()
-	assert.Contains(t, s, "13 objects delivered, 0 failed.")
+	// 14: push tokens travel in an attributes object of their own (so a
+	// bad token cannot take other attributes down).
+	assert.Contains(t, s, "14 objects delivered, 0 failed.")
+	assert.Contains(t, s, `{"external_id":"c-42","push_tokens":[{"app_id":"braze-ios-app-id","token":"apns-device-token"}]}`)
 	// The alias is tracked first, merged, and only then is c-42 tracked.
 	track := strings.Index(s, "201 /users/track {\"events\":[{\"user_alias\"")
 	identify := strings.Index(s, "201 /users/identify")
