@@ -110,7 +110,7 @@ func TestNewDerivesAudienceIdentities(t *testing.T) {
 		{name: "no Firehose name keeps the audience default",
 			mapping: mapping.Settings{ExternalIdentityType: mparticle.IdentityAlias}, external: "customer", eml: "email"},
 		{name: "no Firehose name cannot agree with an explicit audience identity",
-			mapping: mapping.Settings{ExternalIdentityType: mparticle.IdentityAlias},
+			mapping:  mapping.Settings{ExternalIdentityType: mparticle.IdentityAlias},
 			audience: mapping.AudienceSettings{ExternalIdentityType: "customer"}, field: "Audience.ExternalIdentityType"},
 		{name: "audience email disagrees", kit: map[string]string{"emailIdentificationType": "Other"},
 			audience: mapping.AudienceSettings{EmailIdentityType: "email"}, field: "Audience.EmailIdentityType"},
