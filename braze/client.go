@@ -40,7 +40,7 @@ type Client struct {
 	retry     *httpretry.Client
 	limiters  [numFamilies]*httpretry.Limiter
 	onRetry   func(RetryEvent)
-	stats     clientCounters
+	stats     httpretry.Counters
 	// bytesPerObject is the last /users/track body size per object, used
 	// to size the next encoding buffer.
 	bytesPerObject atomic.Int64
@@ -209,45 +209,35 @@ func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) er
 	if len(body) > c.limits.MaxBodyBytes {
 		return fmt.Errorf("braze: POST %s: %d-byte body over the %d-byte limit: %w", ep.path, len(body), c.limits.MaxBodyBytes, ErrBodyTooLarge)
 	}
-	c.stats.requests.Add(1)
 	start := c.clock.Now()
-	hdr := make(http.Header, 4)
-	hdr["Authorization"] = []string{"Bearer " + c.key.Reveal()}
-	hdr["Content-Type"] = []string{"application/json"}
-	hdr["Accept"] = []string{"application/json"}
-	hdr["User-Agent"] = []string{c.userAgent}
-	resp, out2, err := c.retry.Do(ctx, httpretry.Request{
+	res := c.retry.Send(ctx, httpretry.Request{
 		Method:        http.MethodPost,
 		URL:           c.baseURL + ep.path,
-		Header:        hdr,
+		Header:        httpretry.JSONHeader("Bearer "+c.key.Reveal(), c.userAgent),
 		Body:          body,
 		Endpoint:      ep.path,
 		BeforeAttempt: c.waitFunc(ep.family),
 	})
-	c.stats.attempts.Add(uint64(max(out2.Attempts, 0)))
-	if err != nil {
-		c.stats.failed.Add(1)
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request abandoned", slog.String("endpoint", ep.path), slog.Any("error", ctxErr))
-			return fmt.Errorf("braze: POST %s: %w", ep.path, err)
-		}
-		if errors.Is(err, ErrDeadlineTooSoon) || errors.Is(err, httpretry.ErrLimiterBlocked) {
-			// The rate limiter refused to wait past the deadline: nothing
-			// was sent for this attempt, so it is not a transport failure.
-			c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request abandoned", slog.String("endpoint", ep.path), slog.Any("error", err))
-			return fmt.Errorf("braze: POST %s: waiting for the rate limiter: %w", ep.path, err)
-		}
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			// Keep the operation text short; the URL holds no secret but
-			// is already in the message as the endpoint.
-			err = urlErr.Err
-		}
-		te := &TransportError{Endpoint: ep.path, Attempts: out2.Attempts, Err: err, GaveUp: out2.GaveUp}
+	c.stats.Call(res)
+	switch res.Failure {
+	case httpretry.ContextEnded:
+		c.stats.Failed.Add(1)
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request abandoned", slog.String("endpoint", ep.path), slog.Any("error", ctx.Err()))
+		return fmt.Errorf("braze: POST %s: %w", ep.path, res.Err)
+	case httpretry.LimiterRefused:
+		// Nothing was sent for this attempt, so it is not a transport
+		// failure.
+		c.stats.Failed.Add(1)
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request abandoned", slog.String("endpoint", ep.path), slog.Any("error", res.Err))
+		return fmt.Errorf("braze: POST %s: waiting for the rate limiter: %w", ep.path, res.Err)
+	case httpretry.TransportFailed:
+		c.stats.Failed.Add(1)
+		te := &TransportError{Endpoint: ep.path, Attempts: res.Attempts, Err: res.Err, GaveUp: res.GaveUp}
 		c.logger.LogAttrs(ctx, slog.LevelWarn, "braze request failed", slog.String("endpoint", ep.path),
-			slog.Int("attempts", out2.Attempts), slog.String("error", te.Error()))
+			slog.Int("attempts", res.Attempts), slog.String("error", te.Error()))
 		return te
 	}
+	resp := res.Response
 	defer resp.Body.Close()
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
 	elapsed := c.clock.Now().Sub(start)
@@ -257,31 +247,28 @@ func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) er
 
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request done", slog.String("endpoint", ep.path),
-			slog.Int("status", resp.StatusCode), slog.Int("attempts", out2.Attempts), slog.Duration("elapsed", elapsed))
+			slog.Int("status", resp.StatusCode), slog.Int("attempts", res.Attempts), slog.Duration("elapsed", elapsed))
 		if readErr != nil {
-			c.stats.failed.Add(1)
+			c.stats.Failed.Add(1)
 			return fmt.Errorf("braze: POST %s: %d answer unreadable: %w", ep.path, resp.StatusCode, readErr)
 		}
 		if out != nil && len(bytes.TrimSpace(data)) > 0 {
 			if err := json.Unmarshal(data, out); err != nil {
-				c.stats.failed.Add(1)
+				c.stats.Failed.Add(1)
 				return fmt.Errorf("braze: POST %s: %d answer is not the expected JSON: %w", ep.path, resp.StatusCode, err)
 			}
 		}
 		return nil
 	}
 
-	c.stats.failed.Add(1)
+	c.stats.Failed.Add(1)
 	apiErr := &APIError{
 		StatusCode: resp.StatusCode,
 		Retryable:  httpretry.RetryableStatus(resp.StatusCode),
-		RetryAfter: out2.RetryAfter,
+		RetryAfter: res.RetryAfter,
 		Endpoint:   ep.path,
-		Attempts:   out2.Attempts,
-		cause:      out2.GaveUp,
-	}
-	if apiErr.RetryAfter == 0 {
-		apiErr.RetryAfter, _ = httpretry.ServerHint(resp, c.clock.Now())
+		Attempts:   res.Attempts,
+		cause:      res.GaveUp,
 	}
 	var eb errorBody
 	if readErr == nil && json.Unmarshal(data, &eb) == nil {
@@ -292,24 +279,13 @@ func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) er
 	}
 	c.logger.LogAttrs(ctx, slog.LevelWarn, "braze request rejected", slog.String("endpoint", ep.path),
 		slog.Int("status", resp.StatusCode), slog.String("message", apiErr.Message),
-		slog.Int("object_errors", len(apiErr.Errors)), slog.Int("attempts", out2.Attempts))
+		slog.Int("object_errors", len(apiErr.Errors)), slog.Int("attempts", res.Attempts))
 	return apiErr
 }
 
+// observeRetry counts a retry decision and passes it to the observer.
 func (c *Client) observeRetry(r httpretry.Retry, gaveUp error) {
-	if gaveUp == nil {
-		c.stats.retries.Add(1)
-	} else {
-		c.stats.gaveUp.Add(1)
-	}
-	switch {
-	case r.StatusCode == http.StatusTooManyRequests:
-		c.stats.rateLimited.Add(1)
-	case r.StatusCode >= 500:
-		c.stats.serverErrors.Add(1)
-	case r.StatusCode == 0:
-		c.stats.transportErrors.Add(1)
-	}
+	c.stats.Observe(r, gaveUp)
 	if c.onRetry != nil {
 		ev := RetryEvent{Endpoint: r.Endpoint, Attempt: r.Attempt, StatusCode: r.StatusCode, Err: r.Err,
 			Wait: r.Wait, GaveUp: gaveUp}
@@ -344,21 +320,17 @@ type ClientStats struct {
 	RetryBudget int
 }
 
-type clientCounters struct {
-	requests, attempts, retries, rateLimited, serverErrors, transportErrors, gaveUp, failed atomic.Uint64
-}
-
 // Stats returns a snapshot of the client's counters.
 func (c *Client) Stats() ClientStats {
 	return ClientStats{
-		Requests:        c.stats.requests.Load(),
-		Attempts:        c.stats.attempts.Load(),
-		Retries:         c.stats.retries.Load(),
-		RateLimited:     c.stats.rateLimited.Load(),
-		ServerErrors:    c.stats.serverErrors.Load(),
-		TransportErrors: c.stats.transportErrors.Load(),
-		GaveUp:          c.stats.gaveUp.Load(),
-		Failed:          c.stats.failed.Load(),
+		Requests:        c.stats.Requests.Load(),
+		Attempts:        c.stats.Attempts.Load(),
+		Retries:         c.stats.Retries.Load(),
+		RateLimited:     c.stats.RateLimited.Load(),
+		ServerErrors:    c.stats.ServerErrors.Load(),
+		TransportErrors: c.stats.TransportErrors.Load(),
+		GaveUp:          c.stats.GaveUp.Load(),
+		Failed:          c.stats.Failed.Load(),
 		RetryBudget:     c.retry.Budget().Tokens(),
 	}
 }

@@ -46,7 +46,9 @@ type Client struct {
 	onRetry    func(RetryEvent)
 	requestIDs func() string // nil: leave source_request_id as given
 	validate   bool
-	stats      clientCounters
+	stats      httpretry.Counters
+	// batches and batchesFailed count batches, which only this client has.
+	batches, batchesFailed atomic.Uint64
 }
 
 // NewClient returns a client for the Events API input identified by key
@@ -337,64 +339,55 @@ func (c *Client) encodeBatch(b *Batch) ([]byte, error) {
 // post sends body to endpoint with retries, after waiting for n batches'
 // worth of rate-limit tokens before every attempt.
 func (c *Client) post(ctx context.Context, endpoint string, body []byte, n int) error {
-	header := http.Header{}
-	header.Set("Content-Type", "application/json")
-	header.Set("Accept", "application/json")
-	header.Set("User-Agent", c.userAgent)
-	header.Set("Authorization", c.authHeader.Reveal())
-	resp, out, err := c.retry.Do(ctx, httpretry.Request{
+	res := c.retry.Send(ctx, httpretry.Request{
 		Method:   http.MethodPost,
 		URL:      c.baseURL + endpoint,
-		Header:   header,
+		Header:   httpretry.JSONHeader(c.authHeader.Reveal(), c.userAgent),
 		Body:     body,
 		Endpoint: endpoint,
 		BeforeAttempt: func(ctx context.Context) error {
 			return c.wait(ctx, n)
 		},
 	})
-	c.stats.requests.Add(1)
-	c.stats.attempts.Add(uint64(max(out.Attempts, 0)))
-	if err != nil {
-		c.stats.failed.Add(1)
-		c.stats.batchesFailed.Add(uint64(n))
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			c.logger.LogAttrs(ctx, slog.LevelDebug, "mparticle request abandoned",
-				slog.String("endpoint", endpoint), slog.Any("error", ctxErr))
-			return fmt.Errorf("mparticle: POST %s: %w", endpoint, err)
-		}
-		if errors.Is(err, ErrDeadlineTooSoon) || errors.Is(err, httpretry.ErrLimiterBlocked) {
-			// The rate limiter refused to wait past the deadline: nothing
-			// was sent for this attempt, so it is not a transport failure.
-			c.logger.LogAttrs(ctx, slog.LevelDebug, "mparticle request abandoned",
-				slog.String("endpoint", endpoint), slog.Any("error", err))
-			return fmt.Errorf("mparticle: POST %s: waiting for the rate limiter: %w", endpoint, err)
-		}
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			// The URL is already in the message as the endpoint.
-			err = urlErr.Err
-		}
-		te := &TransportError{Endpoint: endpoint, Attempts: out.Attempts, Err: err, GaveUp: out.GaveUp}
+	c.stats.Call(res)
+	if res.Failure != httpretry.Answered {
+		c.stats.Failed.Add(1)
+		c.batchesFailed.Add(uint64(n))
+	}
+	switch res.Failure {
+	case httpretry.ContextEnded:
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "mparticle request abandoned",
+			slog.String("endpoint", endpoint), slog.Any("error", ctx.Err()))
+		return fmt.Errorf("mparticle: POST %s: %w", endpoint, res.Err)
+	case httpretry.LimiterRefused:
+		// Nothing was sent for this attempt, so it is not a transport
+		// failure.
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "mparticle request abandoned",
+			slog.String("endpoint", endpoint), slog.Any("error", res.Err))
+		return fmt.Errorf("mparticle: POST %s: waiting for the rate limiter: %w", endpoint, res.Err)
+	case httpretry.TransportFailed:
+		te := &TransportError{Endpoint: endpoint, Attempts: res.Attempts, Err: res.Err, GaveUp: res.GaveUp}
 		c.logger.LogAttrs(ctx, slog.LevelWarn, "mparticle request failed",
-			slog.String("endpoint", endpoint), slog.Int("batches", n), slog.Int("attempts", out.Attempts),
+			slog.String("endpoint", endpoint), slog.Int("batches", n), slog.Int("attempts", res.Attempts),
 			slog.String("error", te.Error()))
 		return te
 	}
+	resp := res.Response
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		c.stats.batches.Add(uint64(n))
+		c.batches.Add(uint64(n))
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "mparticle request accepted",
 			slog.String("endpoint", endpoint), slog.Int("batches", n), slog.Int("bytes", len(body)),
-			slog.Int("status", resp.StatusCode), slog.Int("attempts", out.Attempts))
+			slog.Int("status", resp.StatusCode), slog.Int("attempts", res.Attempts))
 		return nil
 	}
-	c.stats.failed.Add(1)
-	c.stats.batchesFailed.Add(uint64(n))
-	apiErr := c.apiError(endpoint, resp, out)
+	c.stats.Failed.Add(1)
+	c.batchesFailed.Add(uint64(n))
+	apiErr := c.apiError(endpoint, resp, res)
 	c.logger.LogAttrs(ctx, slog.LevelWarn, "mparticle request failed",
 		slog.String("endpoint", endpoint), slog.Int("batches", n), slog.Int("status", resp.StatusCode),
-		slog.Int("attempts", out.Attempts), slog.String("error", apiErr.Error()))
+		slog.Int("attempts", res.Attempts), slog.String("error", apiErr.Error()))
 	return apiErr
 }
 
@@ -411,17 +404,14 @@ func (c *Client) wait(ctx context.Context, n int) error {
 }
 
 // apiError builds the *APIError of a non-2xx response.
-func (c *Client) apiError(endpoint string, resp *http.Response, out httpretry.Outcome) *APIError {
+func (c *Client) apiError(endpoint string, resp *http.Response, res httpretry.Result) *APIError {
 	e := &APIError{
 		Endpoint:   endpoint,
 		StatusCode: resp.StatusCode,
 		Retryable:  httpretry.RetryableStatus(resp.StatusCode),
-		Attempts:   out.Attempts,
-		RetryAfter: out.RetryAfter,
-		cause:      out.GaveUp,
-	}
-	if e.RetryAfter == 0 {
-		e.RetryAfter, _ = httpretry.ServerHint(resp, c.clock.Now())
+		Attempts:   res.Attempts,
+		RetryAfter: res.RetryAfter,
+		cause:      res.GaveUp,
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		e.RateLimitScope = resp.Header.Get("X-MP-Rate-Limit-Exceeded")
@@ -463,19 +453,7 @@ func sortFailures(f []BatchFailure) {
 
 // observeRetry counts a retry decision and passes it to the observer.
 func (c *Client) observeRetry(r httpretry.Retry, gaveUp error) {
-	if gaveUp == nil {
-		c.stats.retries.Add(1)
-	} else {
-		c.stats.gaveUp.Add(1)
-	}
-	switch {
-	case r.StatusCode == http.StatusTooManyRequests:
-		c.stats.rateLimited.Add(1)
-	case r.StatusCode >= 500:
-		c.stats.serverErrors.Add(1)
-	case r.StatusCode == 0:
-		c.stats.transportErrors.Add(1)
-	}
+	c.stats.Observe(r, gaveUp)
 	if c.onRetry != nil {
 		ev := RetryEvent{Endpoint: r.Endpoint, Attempt: r.Attempt, StatusCode: r.StatusCode, Err: r.Err,
 			Wait: r.Wait, GaveUp: gaveUp}
@@ -516,24 +494,19 @@ type ClientStats struct {
 	RetryBudget int
 }
 
-type clientCounters struct {
-	requests, attempts, retries, rateLimited, serverErrors, transportErrors, gaveUp, failed,
-	batches, batchesFailed atomic.Uint64
-}
-
 // Stats returns a snapshot of the client's counters.
 func (c *Client) Stats() ClientStats {
 	return ClientStats{
-		Requests:        c.stats.requests.Load(),
-		Attempts:        c.stats.attempts.Load(),
-		Retries:         c.stats.retries.Load(),
-		RateLimited:     c.stats.rateLimited.Load(),
-		ServerErrors:    c.stats.serverErrors.Load(),
-		TransportErrors: c.stats.transportErrors.Load(),
-		GaveUp:          c.stats.gaveUp.Load(),
-		Failed:          c.stats.failed.Load(),
-		Batches:         c.stats.batches.Load(),
-		BatchesFailed:   c.stats.batchesFailed.Load(),
+		Requests:        c.stats.Requests.Load(),
+		Attempts:        c.stats.Attempts.Load(),
+		Retries:         c.stats.Retries.Load(),
+		RateLimited:     c.stats.RateLimited.Load(),
+		ServerErrors:    c.stats.ServerErrors.Load(),
+		TransportErrors: c.stats.TransportErrors.Load(),
+		GaveUp:          c.stats.GaveUp.Load(),
+		Failed:          c.stats.Failed.Load(),
+		Batches:         c.batches.Load(),
+		BatchesFailed:   c.batchesFailed.Load(),
 		RetryBudget:     c.retry.Budget().Tokens(),
 	}
 }
