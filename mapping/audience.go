@@ -324,9 +324,15 @@ func (a *AudienceMapper) mapProfile(ctx context.Context, msgID string, i int, p 
 	}
 	id := braze.ExternalID(extID)
 
-	// Email: raw only; a hashed email is reported, not sent.
+	// Email: raw only; a hashed email is reported, not sent. An address
+	// Braze would refuse is left out too (as on the forward path): its
+	// EMAIL_BAD_FORMAT would fail the whole object, membership included.
 	if raw, hashed := findIdentity(p.UserIdentities, a.settings.EmailIdentityType); raw != "" {
-		id.Email = raw
+		if err := braze.EmailAddress(raw).Validate(); err != nil {
+			diag(Dropped, "", "email", "identity is not an email address Braze accepts; email not sent", raw)
+		} else {
+			id.Email = raw
+		}
 	} else if hashed != "" {
 		diag(Dropped, "", "email", fmt.Sprintf("identity %q is only %s-hashed; a hashed value is not an email address", a.settings.EmailIdentityType, hashed), "")
 	}

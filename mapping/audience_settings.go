@@ -15,7 +15,11 @@ type SegmentFormat uint8
 const (
 	// SegmentsAsString writes the custom attribute SegmentMembership: the
 	// comma-separated ids of every audience the user is in after the message.
-	// It needs the user's full membership, kept by a MembershipStore.
+	// It needs the user's full membership, kept by a MembershipStore. A user
+	// who has left every audience gets "" (Braze stores a blank string), on
+	// purpose rather than null: the attribute then still tells a user in no
+	// audience from one the cohort import never reached, and Braze's "matches
+	// regex" segment filters treat both the same.
 	SegmentsAsString SegmentFormat = 1 << iota
 	// SegmentsAsArray writes the custom array attribute
 	// SegmentMembershipArray as {"add":[…],"remove":[…]} of audience ids. It
@@ -174,7 +178,8 @@ type AudienceSettings struct {
 
 	// EmailIdentityType is the Firehose user identity type whose raw value
 	// is written as the Braze email attribute; "email" when empty ("mpid" is
-	// not accepted here). Hashed values are not usable and are reported.
+	// not accepted here). Hashed values, and raw values Braze would not
+	// accept as an email address, are not sent and are reported.
 	EmailIdentityType string
 
 	// APIKeyOS is the operating system of the Braze app key; it selects
