@@ -51,44 +51,34 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"os/signal"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/braze/brazetest"
+	"github.com/mpbraze/mpbraze/examples/internal/cli"
 	"github.com/mpbraze/mpbraze/mapping"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := runContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
-	stop()
-	os.Exit(code)
+	cli.Main(func(ctx context.Context) int {
+		return runContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	})
 }
-
-// Exit statuses.
-const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
-)
 
 // options are the parsed flags.
 type options struct {
-	in, brazeURL, instance, brazeKey string
-	allowHTTP, dryRun                bool
-	audience                         mapping.AudienceSettings
-	closeTimeout                     time.Duration
+	braze        cli.Braze
+	in           string
+	audience     mapping.AudienceSettings
+	closeTimeout time.Duration
 }
 
 // local reports whether the run uses the in-process fake Braze.
-func (o options) local() bool { return !o.dryRun && o.brazeURL == "" && o.instance == "" }
+func (o options) local() bool { return !o.braze.DryRun && o.braze.URL == "" && o.braze.Instance == "" }
 
 func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (options, error) {
 	var o options
@@ -96,22 +86,18 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	fs := flag.NewFlagSet("audience", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.in, "in", "", "input file of audience messages (one, a JSON array, or NDJSON); - for stdin")
-	fs.StringVar(&o.brazeURL, "braze-url", "", "Braze REST endpoint base URL (or -instance; neither: in-process fake Braze)")
-	fs.StringVar(&o.instance, "instance", "", "Braze instance, e.g. US-03 or EU-01 (or -braze-url)")
-	fs.StringVar(&o.brazeKey, "braze-key", "", "Braze REST API key (default: $BRAZE_REST_KEY)")
+	o.braze.Register(fs, "neither: in-process fake Braze")
 	fs.StringVar(&forms, "send-segments-as", "string", "comma list of forms: string, array, per-segment")
 	fs.StringVar(&o.audience.ExternalIdentityType, "external-identity-type", "customer", "Firehose identity type used as Braze external_id (customer, email, other, other2…other10, mobile_number, …, or mpid)")
 	fs.StringVar(&o.audience.EmailIdentityType, "email-identity-type", "email", "Firehose identity type written as the Braze email")
 	fs.StringVar(&keyOS, "api-key-os", "Unselected", "OS of the Braze app key: iOS or Android forward that platform's push tokens; Web or Unselected none")
 	fs.StringVar(&o.audience.AppID, "app-id", "", "Braze app identifier for forwarded push tokens (required with -api-key-os iOS or Android)")
-	fs.BoolVar(&o.allowHTTP, "allow-http", false, "allow a plain http:// -braze-url")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "print the Braze requests to stdout instead of sending them")
 	fs.DurationVar(&o.closeTimeout, "close-timeout", time.Minute, "how long to wait for queued updates at the end")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	if err := cli.NoArgs(fs); err != nil {
+		return o, err
 	}
 	if o.in == "" {
 		return o, errors.New("-in is required (a file, or - for stdin)")
@@ -126,14 +112,11 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	if err := o.audience.Validate(); err != nil {
 		return o, err
 	}
-	if o.brazeURL != "" && o.instance != "" {
-		return o, errors.New("set -braze-url or -instance, not both")
+	if err := o.braze.Check(getenv); err != nil {
+		return o, err
 	}
-	if o.brazeKey == "" {
-		o.brazeKey = getenv("BRAZE_REST_KEY")
-	}
-	if !o.dryRun && !o.local() && o.brazeKey == "" {
-		return o, errors.New("-braze-key or $BRAZE_REST_KEY is required with -braze-url or -instance")
+	if !o.braze.DryRun && !o.local() && o.braze.Key == "" {
+		return o, errors.New("-braze-key or $" + cli.BrazeKeyEnv + " is required with -braze-url or -instance")
 	}
 	return o, nil
 }
@@ -149,51 +132,36 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stderr, "audience:", err)
 		}
-		return exitUsage
+		return cli.ExitUsage
 	}
-	in := stdin
-	if o.in != "-" {
-		f, err := os.Open(o.in)
-		if err != nil {
-			fmt.Fprintln(stderr, "audience:", err)
-			return exitUsage
-		}
-		defer f.Close()
-		in = f
+	in, closeIn, err := cli.OpenInput(o.in, stdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "audience:", err)
+		return cli.ExitUsage
 	}
+	defer closeIn()
 
 	out := &lineWriter{w: stdout}
 	rep := &report{out: out, err: stderr}
-	cfg := mpbraze.Config{BrazeKey: o.brazeKey, AllowHTTP: o.allowHTTP, Audience: o.audience, OnResult: rep.result, OnDiagnostic: rep.diagnostic}
+	// The dry-run lines go through out too, so that they never interleave
+	// with the result lines.
+	cfg, err := o.braze.Endpoint(out)
+	if err != nil {
+		fmt.Fprintln(stderr, "audience:", err)
+		return cli.ExitUsage
+	}
+	cfg.Audience, cfg.OnResult, cfg.OnDiagnostic = o.audience, rep.result, rep.diagnostic
 	var fake *brazetest.Server
-	switch {
-	case o.dryRun:
-		// Nothing leaves the process: a transport prints each request and
-		// answers as Braze does when everything is accepted.
-		cfg.BrazeURL, cfg.AllowHTTP = "https://dry-run.invalid", false
-		if cfg.BrazeKey == "" {
-			cfg.BrazeKey = "dry-run"
-		}
-		cfg.HTTPClient = &http.Client{Transport: dryRun{out: out}}
-	case o.local():
+	if o.local() {
 		fake = brazetest.NewServer()
 		defer fake.Close()
 		cfg.BrazeKey, cfg.BrazeURL, cfg.AllowHTTP, cfg.HTTPClient = fake.Key, fake.URL(), true, fake.Client()
 		fmt.Fprintln(stderr, "audience: no -braze-url or -instance: sending to an in-process fake Braze at", fake.URL())
-	case o.instance != "":
-		inst, err := braze.ParseInstance(o.instance)
-		if err != nil {
-			fmt.Fprintln(stderr, "audience: -instance:", err)
-			return exitUsage
-		}
-		cfg.Instance = inst
-	default:
-		cfg.BrazeURL = o.brazeURL
 	}
 	kit, err := mpbraze.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "audience:", err)
-		return exitUsage
+		return cli.ExitUsage
 	}
 
 	readErr := eachMessage(in, func(i int, raw json.RawMessage) error {
@@ -214,9 +182,9 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	rep.summary(kit.Stats())
 	if rep.failed() {
-		return exitFailed
+		return cli.ExitFailed
 	}
-	return exitOK
+	return cli.ExitOK
 }
 
 // eachMessage calls fn with every JSON value of r: the elements of a
@@ -369,11 +337,11 @@ type lineWriter struct {
 	w  io.Writer
 }
 
-func (l *lineWriter) write(b []byte) error {
+// Write writes b (one or more whole lines) at once.
+func (l *lineWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, err := l.w.Write(b)
-	return err
+	return l.w.Write(b)
 }
 
 // json writes v as one compact JSON line.
@@ -384,31 +352,5 @@ func (l *lineWriter) json(v any) {
 	if err := enc.Encode(v); err != nil {
 		fmt.Fprintf(&buf, "{\"error\":%q}\n", err.Error())
 	}
-	_ = l.write(buf.Bytes())
-}
-
-// dryRun is an http.RoundTripper that prints each request body as a JSON
-// line and answers 201 as Braze does when everything is accepted.
-type dryRun struct{ out *lineWriter }
-
-// RoundTrip implements http.RoundTripper.
-func (d dryRun) RoundTrip(r *http.Request) (*http.Response, error) {
-	body, err := io.ReadAll(r.Body)
-	_ = r.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	var line bytes.Buffer
-	fmt.Fprintf(&line, `{"method":%q,"path":%q,"body":`, r.Method, r.URL.Path)
-	line.Write(bytes.TrimSpace(body))
-	line.WriteString("}\n")
-	if err := d.out.write(line.Bytes()); err != nil {
-		return nil, err
-	}
-	return &http.Response{
-		StatusCode: http.StatusCreated,
-		Header:     http.Header{"Content-Type": {"application/json"}},
-		Body:       io.NopCloser(strings.NewReader(`{"message":"success"}`)),
-		Request:    r,
-	}, nil
+	_, _ = l.Write(buf.Bytes())
 }

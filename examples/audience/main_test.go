@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mpbraze/mpbraze/braze/brazetest"
+	"github.com/mpbraze/mpbraze/examples/internal/cli"
 )
 
 // message1 joins two users (the second has only a hashed customer id) to
@@ -54,7 +55,7 @@ func TestRunLocalFakeBraze(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-in", "-", "-send-segments-as", "string,per-segment", "-api-key-os", "android", "-app-id", "and-app"},
 		strings.NewReader(twoMessages), &stdout, &stderr)
-	require.Equal(t, exitOK, code, stderr.String())
+	require.Equal(t, cli.ExitOK, code, stderr.String())
 
 	lines := jsonLines(t, stdout.String())
 	var user map[string]any
@@ -84,7 +85,7 @@ func TestRunDryRun(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-in", writeInput(t, " [\n"+message1+",\n"+message2+"]\n"), "-dry-run", "-send-segments-as", "array"},
 		nil, &stdout, &stderr)
-	require.Equal(t, exitOK, code, stderr.String())
+	require.Equal(t, cli.ExitOK, code, stderr.String())
 	var requests []map[string]any
 	for _, l := range jsonLines(t, stdout.String()) {
 		if l["path"] != nil {
@@ -106,7 +107,7 @@ func TestRunAgainstBrazeURL(t *testing.T) {
 	t.Setenv("BRAZE_REST_KEY", srv.Key)
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-in", writeInput(t, twoMessages), "-braze-url", srv.URL(), "-allow-http"}, nil, &stdout, &stderr)
-	require.Equal(t, exitOK, code, stderr.String())
+	require.Equal(t, cli.ExitOK, code, stderr.String())
 	u, ok := srv.User("c-1")
 	require.True(t, ok)
 	assert.Equal(t, "20,30", u.Attributes["SegmentMembership"])
@@ -121,7 +122,7 @@ func TestRunFailures(t *testing.T) {
 	defer srv.Close()
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-in", writeInput(t, twoMessages), "-braze-url", srv.URL(), "-allow-http", "-braze-key", "wrong-key"}, nil, &stdout, &stderr)
-	assert.Equal(t, exitFailed, code)
+	assert.Equal(t, cli.ExitFailed, code)
 	assert.Contains(t, stdout.String(), `"result":"failed"`)
 	assert.NotContains(t, stderr.String()+stdout.String(), "wrong-key")
 
@@ -129,7 +130,7 @@ func TestRunFailures(t *testing.T) {
 	stdout.Reset()
 	stderr.Reset()
 	code = run([]string{"-in", "-", "-dry-run"}, strings.NewReader(`{"type":"audience_membership_change_request","id":"ok","account":{"account_id":1}}`+"\n{not json"), &stdout, &stderr)
-	assert.Equal(t, exitFailed, code)
+	assert.Equal(t, cli.ExitFailed, code)
 	assert.Contains(t, stderr.String(), "message 1")
 
 	// A SegmentMembership over 255 characters is a user error: exit 1.
@@ -145,7 +146,7 @@ func TestRunFailures(t *testing.T) {
 	stdout.Reset()
 	stderr.Reset()
 	code = run([]string{"-in", "-", "-dry-run"}, strings.NewReader(big.String()), &stdout, &stderr)
-	assert.Equal(t, exitFailed, code)
+	assert.Equal(t, cli.ExitFailed, code)
 	assert.Contains(t, stderr.String(), "over Braze's limit of 255")
 }
 
@@ -169,7 +170,7 @@ func TestRunUsage(t *testing.T) {
 		t.Setenv("BRAZE_REST_KEY", "")
 		var stdout, stderr bytes.Buffer
 		code := run(args, strings.NewReader(""), &stdout, &stderr)
-		assert.Equal(t, exitUsage, code, "%v: %s", args, stderr.String())
+		assert.Equal(t, cli.ExitUsage, code, "%v: %s", args, stderr.String())
 		assert.NotEmpty(t, stderr.String(), "%v", args)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mpbraze/mpbraze/examples/internal/cli"
 	"github.com/mpbraze/mpbraze/mparticle/mparticletest"
 )
 
@@ -108,7 +109,7 @@ func TestHygieneBodyLimitFlag(t *testing.T) {
 	big := `{"events":[` + strings.Repeat(" ", 2048) + `]}`
 	assert.Equal(t, http.StatusRequestEntityTooLarge, hygieneStatus(t, hc, url, big))
 	assert.Equal(t, http.StatusOK, hygieneStatus(t, hc, url, hygieneEvent))
-	assert.Equal(t, exitOK, stop(), logs.String())
+	assert.Equal(t, cli.ExitOK, stop(), logs.String())
 	assert.Len(t, fake.Batches(), 1)
 }
 
@@ -146,6 +147,6 @@ func TestHygieneGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 
 	assert.Equal(t, http.StatusOK, <-status, "the request in flight is served")
 	require.NoError(t, <-postErr)
-	assert.Equal(t, exitOK, <-exited, logs.String())
+	assert.Equal(t, cli.ExitOK, <-exited, logs.String())
 	assert.Len(t, fake.Batches(), 1, "its event was delivered before exit")
 }

@@ -46,30 +46,22 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze/currents"
+	"github.com/mpbraze/mpbraze/examples/internal/cli"
 	"github.com/mpbraze/mpbraze/mapping"
 	"github.com/mpbraze/mpbraze/mparticle"
 	"github.com/mpbraze/mpbraze/mparticle/mparticletest"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	cli.Main(func(ctx context.Context) int {
+		return run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	}, syscall.SIGTERM)
 }
-
-// Exit statuses.
-const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
-)
 
 // demoToken is the bearer token of demo mode; it protects nothing.
 const demoToken = "demo-token"
@@ -124,18 +116,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := cli.NoArgs(fs); err != nil {
+		return nil, err
 	}
-	if o.token == "" {
-		o.token = getenv("CURRENTS_TOKEN")
-	}
-	if o.key == "" {
-		o.key = getenv("MPARTICLE_KEY")
-	}
-	if o.secret == "" {
-		o.secret = getenv("MPARTICLE_SECRET")
-	}
+	cli.FromEnv(getenv, &o.token, "CURRENTS_TOKEN")
+	cli.FromEnv(getenv, &o.key, "MPARTICLE_KEY")
+	cli.FromEnv(getenv, &o.secret, "MPARTICLE_SECRET")
 	o.feedCreds = map[mapping.CurrentsFeed][2]string{}
 	for feed, prefix := range feedEnv {
 		k, s := getenv(prefix+"_KEY"), getenv(prefix+"_SECRET")
@@ -184,7 +170,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stderr, "currents:", err)
 		}
-		return exitUsage
+		return cli.ExitUsage
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
@@ -201,7 +187,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		pod, err := mparticle.ParsePod(o.pod)
 		if err != nil {
 			fmt.Fprintln(stderr, "currents: -pod:", err)
-			return exitUsage
+			return cli.ExitUsage
 		}
 		clientOpts = append(clientOpts, mparticle.WithPod(pod))
 	default:
@@ -215,7 +201,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		client, err = mparticle.NewClient(o.key, o.secret, clientOpts...)
 		if err != nil {
 			fmt.Fprintln(stderr, "currents:", err)
-			return exitUsage
+			return cli.ExitUsage
 		}
 		defer client.CloseIdleConnections()
 	}
@@ -224,7 +210,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		c, err := mparticle.NewClient(kv[0], kv[1], clientOpts...)
 		if err != nil {
 			fmt.Fprintf(stderr, "currents: %s feed: %v\n", feed, err)
-			return exitUsage
+			return cli.ExitUsage
 		}
 		defer c.CloseIdleConnections()
 		feeds[feed] = c
@@ -246,13 +232,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "currents:", err)
-		return exitUsage
+		return cli.ExitUsage
 	}
 	handler, err := currents.NewHandler(fwd,
 		currents.WithToken(o.token), currents.WithMaxBodyBytes(o.maxBody), currents.WithLogger(log))
 	if err != nil {
 		fmt.Fprintln(stderr, "currents:", err)
-		return exitUsage
+		return cli.ExitUsage
 	}
 
 	mux := http.NewServeMux()
@@ -274,7 +260,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		fmt.Fprintln(stderr, "currents:", err)
-		return exitFailed
+		return cli.ExitFailed
 	}
 	scheme := "http"
 	if o.tlsCert != "" {
@@ -292,11 +278,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 
-	code := exitOK
+	code := cli.ExitOK
 	if o.once {
 		if err := postSample(ctx, url, o.token); err != nil {
 			log.Error("posting the sample body", "error", err)
-			code = exitFailed
+			code = cli.ExitFailed
 		}
 	} else {
 		select {
@@ -304,7 +290,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			log.Info("shutting down")
 		case err := <-serveErr:
 			log.Error("server stopped", "error", err)
-			code = exitFailed
+			code = cli.ExitFailed
 		}
 	}
 
@@ -314,11 +300,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		log.Error("stopping the server", "error", err)
-		code = exitFailed
+		code = cli.ExitFailed
 	}
 	if err := fwd.Close(shutCtx); err != nil {
 		log.Error("draining the delivery queue", "error", err)
-		code = exitFailed
+		code = cli.ExitFailed
 	}
 	st := fwd.Stats()
 	log.Info("stopped", "received", st.Received, "skipped", st.Skipped, "refused", st.Refused,

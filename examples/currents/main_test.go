@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mpbraze/mpbraze/examples/internal/cli"
 	"github.com/mpbraze/mpbraze/mparticle/mparticletest"
 )
 
@@ -42,7 +43,7 @@ func TestOnceDemo(t *testing.T) {
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), []string{"-once", "-listen", "127.0.0.1:0"},
 		env(map[string]string{"CURRENTS_TOKEN": "tok-from-env-123"}), &stdout, &stderr)
-	require.Equal(t, exitOK, code, stderr.String())
+	require.Equal(t, cli.ExitOK, code, stderr.String())
 	out := stdout.String()
 	assert.Contains(t, out, `"event_name": "Email Sends"`)
 	assert.Contains(t, out, `"event_name": "Push Notification Opens"`)
@@ -86,7 +87,7 @@ func TestServeUntilSignal(t *testing.T) {
 	require.NoError(t, postSample(ctx, url, "t0ken-abc"))
 	cancel()
 	code := <-done
-	assert.Equal(t, exitOK, code, stderr.String())
+	assert.Equal(t, cli.ExitOK, code, stderr.String())
 	assert.Len(t, fake.Batches(), 2, "accepted events delivered during shutdown")
 	logs := stderr.String()
 	assert.NotContains(t, logs, "t0ken-abc")
@@ -129,7 +130,7 @@ func TestPerFeedCredentials(t *testing.T) {
 	var stdout, stderr syncBuffer
 	url, stop := startServer(t, []string{"-listen", "127.0.0.1:0", "-mparticle-url", fake.URL(), "-allow-http", "-token", "tk"}, environ, &stdout, &stderr)
 	require.NoError(t, postSample(context.Background(), url, "tk"))
-	assert.Equal(t, exitOK, stop(), stderr.String())
+	assert.Equal(t, cli.ExitOK, stop(), stderr.String())
 	assert.Len(t, fake.Batches(), 2)
 	assert.NotContains(t, stderr.String(), "feed-s")
 }
@@ -150,7 +151,7 @@ func TestUsageErrors(t *testing.T) {
 	for name, args := range cases {
 		var stdout, stderr syncBuffer
 		code := run(context.Background(), args, env(nil), &stdout, &stderr)
-		assert.Equal(t, exitUsage, code, "%s: %s", name, stderr.String())
+		assert.Equal(t, cli.ExitUsage, code, "%s: %s", name, stderr.String())
 		assert.NotEmpty(t, strings.TrimSpace(stderr.String()), name)
 	}
 }

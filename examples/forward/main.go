@@ -23,16 +23,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
 	"sync"
@@ -40,31 +37,27 @@ import (
 
 	"github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/examples/internal/cli"
 	"github.com/mpbraze/mpbraze/mapping"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := runContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	cli.Main(func(ctx context.Context) int {
+		return runContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	})
 }
 
-// Exit statuses.
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
 	progressGap = 1000 // batches between progress lines
 	maxListed   = 10   // failures and input errors listed in the summary
 )
 
 // options are the parsed flags.
 type options struct {
-	in, brazeURL, instance, brazeKey, kitConfig string
-	allowHTTP, dryRun                           bool
-	closeTimeout                                time.Duration
+	braze         cli.Braze
+	in, kitConfig string
+	closeTimeout  time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (options, error) {
@@ -72,31 +65,27 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (op
 	fs := flag.NewFlagSet("forward", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.in, "in", "", "input file of mParticle batches (one batch, a JSON array, or NDJSON); - for stdin")
-	fs.StringVar(&o.brazeURL, "braze-url", "", "Braze REST endpoint base URL (or use -instance)")
-	fs.StringVar(&o.instance, "instance", "", "Braze instance, e.g. US-03 or EU-01 (or use -braze-url)")
-	fs.StringVar(&o.brazeKey, "braze-key", "", "Braze REST API key (default: $BRAZE_REST_KEY)")
+	o.braze.Register(fs, "one of the two is required unless -dry-run")
 	fs.StringVar(&o.kitConfig, "kit-config", "", "JSON file of mParticle Braze kit settings (string values)")
-	fs.BoolVar(&o.allowHTTP, "allow-http", false, "allow a plain http:// -braze-url")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "print the Braze requests to stdout instead of sending them")
 	fs.DurationVar(&o.closeTimeout, "close-timeout", time.Minute, "how long to wait for queued objects at the end")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	if err := cli.NoArgs(fs); err != nil {
+		return o, err
 	}
 	if o.in == "" {
 		return o, errors.New("-in is required (a file, or - for stdin)")
 	}
-	if o.brazeKey == "" {
-		o.brazeKey = getenv("BRAZE_REST_KEY")
+	if err := o.braze.Check(getenv); err != nil {
+		return o, err
 	}
-	if !o.dryRun {
-		if o.brazeKey == "" {
-			return o, errors.New("-braze-key or $BRAZE_REST_KEY is required (or use -dry-run)")
+	if !o.braze.DryRun {
+		if o.braze.Key == "" {
+			return o, errors.New("-braze-key or $" + cli.BrazeKeyEnv + " is required (or use -dry-run)")
 		}
-		if (o.brazeURL == "") == (o.instance == "") {
-			return o, errors.New("set exactly one of -braze-url and -instance (or use -dry-run)")
+		if o.braze.URL == "" && o.braze.Instance == "" {
+			return o, errors.New("set -braze-url or -instance (or use -dry-run)")
 		}
 	}
 	return o, nil
@@ -113,30 +102,26 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stderr, "forward:", err)
 		}
-		return exitUsage
+		return cli.ExitUsage
 	}
 	cfg, err := o.config(stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "forward:", err)
-		return exitUsage
+		return cli.ExitUsage
 	}
-	in := stdin
-	if o.in != "-" {
-		f, err := os.Open(o.in)
-		if err != nil {
-			fmt.Fprintln(stderr, "forward:", err)
-			return exitUsage
-		}
-		defer f.Close()
-		in = f
+	in, closeIn, err := cli.OpenInput(o.in, stdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "forward:", err)
+		return cli.ExitUsage
 	}
+	defer closeIn()
 
 	var sum summary
 	cfg.OnResult = sum.result
 	kit, err := mpbraze.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "forward:", err)
-		return exitUsage
+		return cli.ExitUsage
 	}
 	sum.read(ctx, kit, mparticle.NewDecoder(in), stderr)
 	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.closeTimeout)
@@ -146,22 +131,16 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	sum.print(stderr, kit.Stats())
 	if sum.failed() {
-		return exitFailed
+		return cli.ExitFailed
 	}
-	return exitOK
+	return cli.ExitOK
 }
 
 // config builds the kit configuration from the flags.
 func (o options) config(stdout io.Writer) (mpbraze.Config, error) {
-	cfg := mpbraze.Config{BrazeKey: o.brazeKey, AllowHTTP: o.allowHTTP}
-	if o.instance != "" {
-		inst, err := braze.ParseInstance(o.instance)
-		if err != nil {
-			return cfg, fmt.Errorf("-instance: %w", err)
-		}
-		cfg.Instance = inst
-	} else {
-		cfg.BrazeURL = o.brazeURL
+	cfg, err := o.braze.Endpoint(stdout)
+	if err != nil {
+		return cfg, err
 	}
 	if o.kitConfig != "" {
 		raw, err := os.ReadFile(o.kitConfig)
@@ -174,48 +153,7 @@ func (o options) config(stdout io.Writer) (mpbraze.Config, error) {
 		}
 		cfg.KitConfig = kc
 	}
-	if o.dryRun {
-		// Nothing leaves the process: a transport prints each request and
-		// answers as Braze would when everything is accepted.
-		cfg.Instance, cfg.BrazeURL, cfg.AllowHTTP = "", "https://dry-run.invalid", false
-		if cfg.BrazeKey == "" {
-			cfg.BrazeKey = "dry-run"
-		}
-		cfg.HTTPClient = &http.Client{Transport: &dryRun{out: stdout}}
-	}
 	return cfg, nil
-}
-
-// dryRun is an http.RoundTripper that prints request bodies as JSON lines
-// and answers 201.
-type dryRun struct {
-	mu  sync.Mutex
-	out io.Writer
-}
-
-// RoundTrip prints the request as one JSON line and answers 201 success.
-func (d *dryRun) RoundTrip(r *http.Request) (*http.Response, error) {
-	body, err := io.ReadAll(r.Body)
-	_ = r.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	var line bytes.Buffer
-	fmt.Fprintf(&line, `{"method":%q,"path":%q,"body":`, r.Method, r.URL.Path)
-	line.Write(bytes.TrimSpace(body))
-	line.WriteString("}\n")
-	d.mu.Lock()
-	_, err = d.out.Write(line.Bytes())
-	d.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return &http.Response{
-		StatusCode: http.StatusCreated,
-		Header:     http.Header{"Content-Type": {"application/json"}},
-		Body:       io.NopCloser(strings.NewReader(`{"message":"success"}`)),
-		Request:    r,
-	}, nil
 }
 
 // summary collects what happened, for the final report.

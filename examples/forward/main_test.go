@@ -155,8 +155,8 @@ func TestForwardUsageErrors(t *testing.T) {
 	}{
 		{"no input", []string{"-dry-run"}, "-in is required"},
 		{"no key", []string{"-in", "-", "-instance", "US-03"}, "-braze-key"},
-		{"no endpoint", []string{"-in", "-", "-braze-key", "k"}, "exactly one of -braze-url and -instance"},
-		{"both endpoints", []string{"-in", "-", "-braze-key", "k", "-instance", "US-03", "-braze-url", "https://x"}, "exactly one"},
+		{"no endpoint", []string{"-in", "-", "-braze-key", "k"}, "set -braze-url or -instance (or use -dry-run)"},
+		{"both endpoints", []string{"-in", "-", "-braze-key", "k", "-instance", "US-03", "-braze-url", "https://x"}, "not both"},
 		{"bad instance", []string{"-in", "-", "-braze-key", "k", "-instance", "MARS-01"}, "-instance"},
 		{"plain http", []string{"-in", "-", "-braze-key", "k", "-braze-url", "http://127.0.0.1:1"}, "Config.BrazeURL"},
 		{"missing file", []string{"-in", "/nonexistent/in.json", "-dry-run"}, "no such file"},
