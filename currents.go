@@ -286,6 +286,16 @@ func currentsOrDefault[T int | time.Duration](v, def T) T {
 // as skipped and logged; they are not an error, so Braze does not resend
 // them. Accept never blocks on mParticle.
 func (f *CurrentsForwarder) Accept(ctx context.Context, events []currents.Event) error {
+	// Closed first: after Close nothing is mapped or logged, whatever the
+	// events hold (the check under the lock below covers a concurrent Close).
+	f.mu.Lock()
+	if f.closed {
+		f.stats.Received += uint64(len(events))
+		f.stats.Refused += uint64(len(events))
+		f.mu.Unlock()
+		return ErrCurrentsClosed
+	}
+	f.mu.Unlock()
 	res := f.mapper.Map(events)
 	for _, d := range res.Diagnostics {
 		// Skipped events are worth seeing in normal operation; the small

@@ -205,3 +205,41 @@ func TestCloseIsIdempotentAndRefusesAfter(t *testing.T) {
 	assert.ErrorIs(t, err, ErrClosed)
 	assert.ErrorIs(t, k.User(mparticle.UserIdentities{CustomerID: "c-1"}).LogEvent(ctx, "x", mparticle.CustomOther, nil), ErrClosed)
 }
+
+// TestSetUserAttributeValuesAsDocumented: the value kinds SetUserAttribute
+// documents beyond scalars — a struct is flattened (reported), a value
+// AttrOf cannot convert is an error and nothing is sent.
+func TestSetUserAttributeValuesAsDocumented(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	cfg := testConfig(srv)
+	var diags []mapping.Diagnostic
+	cfg.OnDiagnostic = func(d mapping.Diagnostic) { diags = append(diags, d) }
+	k, err := New(cfg)
+	require.NoError(t, err)
+	defer func() { _, _ = k.Close(context.Background()) }()
+	u := k.User(mparticle.UserIdentities{CustomerID: "c-1"})
+	ctx := context.Background()
+
+	type address struct {
+		City string `json:"city"`
+		Zip  string `json:"zip"`
+	}
+	require.NoError(t, u.SetUserAttribute(ctx, "address", address{City: "Lyon", Zip: "69001"}))
+	assert.Error(t, u.SetUserAttribute(ctx, "bad", make(chan int)))
+	_, err = k.Flush(ctx)
+	require.NoError(t, err)
+
+	bodies := trackBodies(t, srv)
+	require.Len(t, bodies, 1, "one request: the channel was never queued")
+	attrs := bodies[0].(map[string]any)["attributes"].([]any)
+	require.Len(t, attrs, 1)
+	a := attrs[0].(map[string]any)
+	assert.Equal(t, "Lyon", a["address.city"])
+	assert.Equal(t, "69001", a["address.zip"])
+	var flattened bool
+	for _, d := range diags {
+		flattened = flattened || d.Code == mapping.Flattened
+	}
+	assert.True(t, flattened, "the flattening is reported: %v", diags)
+}
