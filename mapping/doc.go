@@ -153,9 +153,12 @@
 // email_subscribe and push_subscribe (opted_in, subscribed, unsubscribed).
 // $Zip, $State and $Address become custom Zip, State and Address ($Zip is
 // never type-detected). Other keys lose one leading "$" and become custom
-// attributes of the value's type; lists become string arrays, or
-// comma-joined strings with UserAttributeListsAsStrings; objects follow
-// PropertyPolicy (PropertyReject drops the attribute). Removed attributes
+// attributes of the value's type; lists of strings, numbers or booleans
+// become string arrays (numbers and booleans as their JSON text, reported
+// as ValueChanged), or comma-joined strings with
+// UserAttributeListsAsStrings; objects, and lists holding objects, lists or
+// nulls, follow PropertyPolicy (PropertyReject drops the attribute). The
+// same lists are accepted as values of "eaa"/"ear" mappings. Removed attributes
 // (null values, deleted_user_attributes, deleted user_attribute_change) are
 // sent as null, which deletes them in Braze; subscription states cannot be
 // removed (reported). Keys that are Braze standard field names (email,

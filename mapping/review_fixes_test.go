@@ -85,3 +85,31 @@ func TestZipNeverDetectedInProperties(t *testing.T) {
 	require.Len(t, products, 1)
 	assert.Equal(t, map[string]any{"zip": "00501"}, products[0].(map[string]any)["Attributes"])
 }
+
+// A list of numbers or booleans is still a list: a string array (or a
+// comma-joined string when asked), in user attributes, through the audience
+// path's UserAttributes, and as the value of an event-attribute mapping.
+func TestScalarListsAreLists(t *testing.T) {
+	m := newTestMapper(t, Settings{})
+	res := m.Map(decode(t, reviewHeader+`"user_attributes":{"l":[1,2],"m":[true,"x"],"o":[{"a":1}]}}`))
+	require.Len(t, res.Attributes, 1)
+	a := res.Attributes[0]
+	assert.Equal(t, braze.Strings([]string{"1", "2"}), a.Custom["l"])
+	assert.Equal(t, braze.Strings([]string{"true", "x"}), a.Custom["m"])
+	assert.Equal(t, braze.String(`[{"a":1}]`), a.Custom["o"], "a list holding objects follows PropertyPolicy")
+	assert.Equal(t, []DiagnosticCode{ValueChanged, ValueChanged, Stringified}, codes(res.Diagnostics))
+
+	m = newTestMapper(t, Settings{UserAttributeListsAsStrings: true})
+	attrs, _ := m.UserAttributes(braze.ExternalID("c"), map[string]mparticle.AttributeValue{"l": mustRaw(t, `[1, 2.5, false]`)}, nil)
+	assert.Equal(t, braze.String("1,2.5,false"), attrs.Custom["l"])
+
+	m = newTestMapper(t, Settings{EventAttributeMappings: []EventAttributeMapping{
+		{Action: AddToArray, EventName: "E", AttributeKey: "n", UserAttribute: "nums"},
+		{Action: RemoveFromArray, EventName: "E", AttributeKey: "o", UserAttribute: "objs"},
+	}})
+	res = m.Map(decode(t, reviewHeader+`"events":[{"event_type":"custom_event","data":{"event_name":"E","custom_event_type":"other",
+		"custom_attributes":{"n":[5,6],"o":[{"a":1}]}}}]}`))
+	require.Len(t, res.Attributes, 1)
+	assert.Equal(t, braze.AddRemove([]string{"5", "6"}, nil), res.Attributes[0].Custom["nums"])
+	assert.NotContains(t, res.Attributes[0].Custom, "objs")
+}

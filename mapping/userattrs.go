@@ -329,8 +329,15 @@ func (st *mapState) customAttribute(raw, key string, v mparticle.AttributeValue,
 	case mparticle.KindBool:
 		b, _ := v.Bool()
 		val = braze.Bool(b)
-	case mparticle.KindList:
-		items, _ := v.List()
+	case mparticle.KindList, mparticle.KindRaw:
+		// A list of scalars is a list, whatever its entries' JSON types;
+		// only objects and lists holding objects, lists or nulls go
+		// through PropertyPolicy.
+		items, ok := st.scalarList(raw, v)
+		if !ok {
+			st.complexUserAttribute(raw, key, v)
+			return
+		}
 		if st.m.s.UserAttributeListsAsStrings {
 			val = st.stringValue(raw, strings.Join(items, ","), false)
 			break
@@ -342,14 +349,36 @@ func (st *mapState) customAttribute(raw, key string, v mparticle.AttributeValue,
 			}
 		}
 		val = braze.Strings(items)
-	case mparticle.KindRaw:
-		st.complexUserAttribute(raw, key, v)
-		return
 	default:
 		st.diag(Dropped, raw, "value of unknown kind "+v.Kind().String(), compactJSON(v))
 		return
 	}
 	st.attrs.obj(key, raw).SetCustom(key, val)
+}
+
+// scalarList returns the entries of a list value as text: a list of
+// strings, or a raw JSON array whose entries are all strings, numbers or
+// booleans (numbers and booleans are reported, as they become text). It
+// returns false for anything else.
+func (st *mapState) scalarList(raw string, v mparticle.AttributeValue) ([]string, bool) {
+	if items, ok := v.List(); ok {
+		return items, true
+	}
+	if v.Kind() != mparticle.KindRaw {
+		return nil, false
+	}
+	arr, ok := v.Interface().([]any)
+	if !ok {
+		return nil, false
+	}
+	items := make([]string, len(arr))
+	for i, e := range arr {
+		if items[i], ok = scalarText(e); !ok {
+			return nil, false
+		}
+	}
+	st.diag(ValueChanged, raw, "list entries that are numbers or booleans sent as text", compactJSON(v))
+	return items, true
 }
 
 // attrKey checks a custom attribute key (after the one-"$" strip): not
@@ -524,11 +553,12 @@ func (st *mapState) applyEventAttributeMapping(em EventAttributeMapping, key str
 	switch v.Kind() {
 	case mparticle.KindString, mparticle.KindNumber, mparticle.KindBool:
 		items = []string{v.Text()}
-	case mparticle.KindList:
-		items, _ = v.List()
 	default:
-		st.diag(Dropped, key, "event attribute mapped to array attribute "+strconv.Quote(em.UserAttribute)+" is not a string or list", compactJSON(v))
-		return
+		var ok bool
+		if items, ok = st.scalarList(key, v); !ok {
+			st.diag(Dropped, key, "event attribute mapped to array attribute "+strconv.Quote(em.UserAttribute)+" is not a string or list", compactJSON(v))
+			return
+		}
 	}
 	for i, it := range items {
 		if t, cut := truncate(it); cut {
