@@ -53,10 +53,21 @@ func commerceAction(a mparticle.ProductActionType) string {
 	if a == mparticle.ActionRemoveFromWishlist {
 		return "remove_from_wishlist"
 	}
-	if a == "" {
-		return "unknown"
-	}
 	return string(a)
+}
+
+// knownAction reports whether a is one of the product actions of the
+// mapping rules (remove_from_wishlist also in the Braze event spelling).
+// Others, and a missing action, name no Braze event.
+func knownAction(a mparticle.ProductActionType) bool {
+	switch a {
+	case mparticle.ActionAddToCart, mparticle.ActionRemoveFromCart,
+		mparticle.ActionAddToWishlist, mparticle.ActionRemoveFromWishlist, "remove_from_wishlist",
+		mparticle.ActionCheckout, mparticle.ActionCheckoutOption, mparticle.ActionClick,
+		mparticle.ActionViewDetail, mparticle.ActionPurchase, mparticle.ActionRefund:
+		return true
+	}
+	return false
 }
 
 func promotionAction(a mparticle.PromotionActionType) string {
@@ -68,9 +79,36 @@ func promotionAction(a mparticle.PromotionActionType) string {
 
 // commerceEvent maps a commerce event in the bundled or expanded mode.
 func (st *mapState) commerceEvent(d *mparticle.CommerceEvent) {
+	unknown := d.ProductAction != nil && !knownAction(d.ProductAction.Action)
+	if unknown {
+		// Copies: the batch is not modified.
+		dd, a := *d, d.ProductAction.Action
+		st.evName = string(mparticle.EventCommerce)
+		if canon := mparticle.ProductActionType(strings.ToLower(strings.TrimSpace(string(a)))); knownAction(canon) {
+			// "Purchase" is a purchase: its revenue is not dropped over
+			// spelling.
+			st.diag(ValueChanged, "product_action.action", "product action read as "+strconv.Quote(string(canon)), string(a))
+			pa := *d.ProductAction
+			pa.Action, dd.ProductAction = canon, &pa
+			unknown = false
+		} else {
+			// Skipped and counted, like other event types Braze has no
+			// name for; the event's promotions and impressions are still
+			// mapped.
+			reason := "unknown product action " + strconv.Quote(string(a))
+			if a == "" {
+				reason = "product action without an action"
+			}
+			st.diag(EventSkipped, "product_action.action", reason+"; the product action is not forwarded", "")
+			dd.ProductAction = nil
+		}
+		d = &dd
+	}
 	st.evName = commerceLabel(d)
-	if d.ProductAction == nil && (d.PromotionAction == nil || len(d.PromotionAction.Promotions) == 0) && !hasImpressionProducts(d) {
-		st.diag(EventSkipped, "", "commerce event without a product action, promotions or impressions", "")
+	if d.ProductAction == nil && !hasPromotions(d) && !hasImpressionProducts(d) {
+		if !unknown {
+			st.diag(EventSkipped, "", "commerce event without a product action, promotions or impressions", "")
+		}
 		return
 	}
 	if st.m.s.BundleCommerceEventData {
@@ -90,6 +128,10 @@ func (st *mapState) commerceEvent(d *mparticle.CommerceEvent) {
 	st.impressionEvents(d)
 }
 
+func hasPromotions(d *mparticle.CommerceEvent) bool {
+	return d.PromotionAction != nil && len(d.PromotionAction.Promotions) > 0
+}
+
 func hasImpressionProducts(d *mparticle.CommerceEvent) bool {
 	for _, imp := range d.ProductImpressions {
 		if len(imp.Products) > 0 {
@@ -104,9 +146,9 @@ func commerceLabel(d *mparticle.CommerceEvent) string {
 	switch {
 	case d.ProductAction != nil:
 		return "eCommerce - " + commerceAction(d.ProductAction.Action)
-	case d.PromotionAction != nil:
+	case hasPromotions(d):
 		return "eCommerce - " + promotionAction(d.PromotionAction.Action)
-	case len(d.ProductImpressions) > 0:
+	case hasImpressionProducts(d):
 		return "eCommerce - Impression"
 	}
 	return string(mparticle.EventCommerce)
@@ -310,14 +352,30 @@ func (st *mapState) productID(i int, pr *mparticle.Product) string {
 // action (and of a purchase without products). Item events carry the
 // product's fields and, beyond the design's Transaction Id, the other
 // action fields that are present (checkout step and options, list names,
-// affiliation, amounts), so that none is lost.
+// affiliation, amounts), so that none is lost. Refunds (and purchases
+// without products) get their "- Total" event first, as the Android kit
+// sends it. A missing total is filled as orderTotal does, for every action.
 func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticle.ProductAction) {
 	action := commerceAction(pa.Action)
+	total := orderTotal(pa)
+	switch {
+	case pa.Action == mparticle.ActionRefund || pa.Action == mparticle.ActionPurchase:
+		totalName := "eCommerce - " + action + " - Total"
+		p := st.newProps()
+		p.transactionProps(pa, total)
+		p.str(keyCurrencyCode, strings.TrimSpace(d.CurrencyCode))
+		p.addCustom(d.CustomAttributes)
+		st.emitEvent(totalName, &d.CommonEventData, p)
+		st.eventAttributeMappings(commerceTypeNumber, totalName, d.CustomAttributes)
+	case len(pa.Products) == 0:
+		st.diag(EventSkipped, "", "product action "+strconv.Quote(action)+" without products produces no Braze event", "")
+		return
+	}
 	itemName := "eCommerce - " + action + " - Item"
 	for i := range pa.Products {
 		pr := &pa.Products[i]
 		p := st.newPropsFor(commerceFieldsHint + 4 + len(pr.CustomAttributes) + len(d.CustomAttributes))
-		p.transactionProps(pa, pa.TotalAmount)
+		p.transactionProps(pa, total)
 		p.productFields(pr, true)
 		p.addCustom(pr.CustomAttributes)
 		p.addCustom(d.CustomAttributes)
@@ -325,19 +383,6 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 	}
 	if len(pa.Products) > 0 {
 		st.eventAttributeMappings(commerceTypeNumber, itemName, d.CustomAttributes)
-	}
-	if pa.Action == mparticle.ActionRefund || pa.Action == mparticle.ActionPurchase {
-		totalName := "eCommerce - " + action + " - Total"
-		p := st.newProps()
-		p.transactionProps(pa, pa.TotalAmount)
-		p.str(keyCurrencyCode, strings.TrimSpace(d.CurrencyCode))
-		p.addCustom(d.CustomAttributes)
-		st.emitEvent(totalName, &d.CommonEventData, p)
-		st.eventAttributeMappings(commerceTypeNumber, totalName, d.CustomAttributes)
-		return
-	}
-	if len(pa.Products) == 0 {
-		st.diag(EventSkipped, "", "product action "+strconv.Quote(action)+" without products produces no Braze event", "")
 	}
 }
 
@@ -389,10 +434,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 	pa := d.ProductAction
 	var total mparticle.Optional[float64]
 	if pa != nil {
-		total = pa.TotalAmount
-		if pa.Action == mparticle.ActionPurchase {
-			total = orderTotal(pa)
-		}
+		total = orderTotal(pa)
 		p.transactionProps(pa, total)
 	}
 	if len(d.CustomAttributes) > 0 {
@@ -405,7 +447,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 	if pa != nil && len(pa.Products) > 0 {
 		p.setOwn(keyProducts, st.nestedProducts(pa.Products))
 	}
-	if pr := d.PromotionAction; pr != nil && len(pr.Promotions) > 0 {
+	if pr := d.PromotionAction; hasPromotions(d) {
 		arr := make([]braze.Value, len(pr.Promotions))
 		for i := range pr.Promotions {
 			np := &props{st: st, nested: true}
@@ -414,9 +456,12 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 		}
 		p.setOwn(keyPromotions, braze.Array(arr))
 	}
-	if len(d.ProductImpressions) > 0 {
+	if hasImpressionProducts(d) {
 		arr := make([]braze.Value, 0, len(d.ProductImpressions))
 		for _, imp := range d.ProductImpressions {
+			if len(imp.Products) == 0 {
+				continue // an impression of nothing
+			}
 			np := &props{st: st, nested: true}
 			np.str(keyImpressionList, imp.ProductImpressionList)
 			np.setOwn(keyProducts, st.nestedProducts(imp.Products))

@@ -128,20 +128,30 @@
 // Quantities over 100 are split into several purchases (Split); quantities
 // over 10,000, and fractional ones, become quantity 1 at price × quantity
 // (ValueChanged); zero or negative quantities record nothing (Dropped).
-// Revenue is never lost silently. A missing order total is filled with
-// Σ price × quantity + shipping + tax, as mParticle's Android SDK does.
+// Revenue is never lost silently. A missing order total ("Total Amount") is
+// filled with Σ price × quantity + shipping + tax for every product action
+// with products, bundled or not, as mParticle's Android SDK does.
 //
 // Other product actions become one "eCommerce - <action> - Item" event per
 // product (remove_from_wish_list is spelled remove_from_wishlist), carrying
 // the product's fields and every action field present; refunds (and
-// purchases without products) also get "eCommerce - <action> - Total".
-// Promotions become "eCommerce - view|click - Item" per promotion,
-// impressions "eCommerce - Impression - Item" per product. Bundled
+// purchases without products) also get "eCommerce - <action> - Total",
+// sent before the item events, as the Android kit does. The actions are
+// add_to_cart, remove_from_cart, add_to_wishlist, remove_from_wish_list,
+// checkout, checkout_option, click, view_detail, purchase and refund; one
+// spelled in another case is read as that action (ValueChanged), any other
+// or a missing action is skipped (EventSkipped) while the event's
+// promotions and impressions are still mapped. Promotions become
+// "eCommerce - view|click - Item" per promotion, impressions
+// "eCommerce - Impression - Item" per product. Bundled
 // (BundleCommerceEventData), each commerce event becomes one
 // "eCommerce - <action>" event (a purchase: one purchase with product_id
-// "eCommerce - purchase", price = total, quantity 1) with the custom
-// attributes nested under "Attributes" and nested "products", "promotions"
-// and "impressions" arrays; nested keys lose "." and "$" (Renamed).
+// "eCommerce - purchase", price = total, quantity 1; without a product
+// action, "eCommerce - view|click" when it has promotions, else
+// "eCommerce - Impression") with the custom attributes nested under
+// "Attributes" and nested "products", "promotions" and "impressions" arrays
+// (impressions without products left out); nested keys lose "." and "$"
+// (Renamed).
 //
 // # User attributes
 //

@@ -63,7 +63,6 @@ func eventProps(t *testing.T, e braze.Event) map[string]any {
 	return out
 }
 
-var _ = mparticle.KindRaw
 
 // $Zip is never type-detected: not as an event property, not inside a
 // flattened object, not inside bundled commerce's nested values. Other
@@ -112,4 +111,23 @@ func TestScalarListsAreLists(t *testing.T) {
 	require.Len(t, res.Attributes, 1)
 	assert.Equal(t, braze.AddRemove([]string{"5", "6"}, nil), res.Attributes[0].Custom["nums"])
 	assert.NotContains(t, res.Attributes[0].Custom, "objs")
+}
+
+// Dropping or re-reading a product action works on copies: the caller's
+// batch keeps its product action as it came.
+func TestUnknownProductActionLeavesTheBatchAlone(t *testing.T) {
+	b := decode(t, reviewHeader+`"events":[
+		{"event_type":"commerce_event","data":{"product_action":{"action":"foo","products":[{"id":"A","price":1}]}}},
+		{"event_type":"commerce_event","data":{"product_action":{"action":"PURCHASE","transaction_id":"T","products":[{"id":"B","price":2}]}}}]}`)
+	res := newTestMapper(t, Settings{}).Map(b)
+	assert.Empty(t, res.Events)
+	require.Len(t, res.Purchases, 1)
+	assert.Equal(t, "B", res.Purchases[0].ProductID)
+	assert.Equal(t, []DiagnosticCode{EventSkipped, ValueChanged}, codes(res.Diagnostics))
+	for i, want := range []mparticle.ProductActionType{"foo", "PURCHASE"} {
+		ce, ok := b.Events[i].Data.(*mparticle.CommerceEvent)
+		require.True(t, ok)
+		require.NotNil(t, ce.ProductAction)
+		assert.Equal(t, want, ce.ProductAction.Action)
+	}
 }
