@@ -63,7 +63,6 @@ func eventProps(t *testing.T, e braze.Event) map[string]any {
 	return out
 }
 
-
 // $Zip is never type-detected: not as an event property, not inside a
 // flattened object, not inside bundled commerce's nested values. Other
 // keys still are.

@@ -475,7 +475,16 @@ func (st *mapState) subscriptionGroup(raw, gid string, v mparticle.AttributeValu
 		st.diag(Dropped, raw, "subscription group attribute is not true/false, 1/0 or yes/no", v.Text())
 		return
 	}
+	// Two attributes may map to one group: within one object the later one
+	// replaces the earlier entry (obj reports it), never a second,
+	// contradicting entry for the same group.
 	a := st.attrs.obj("subscription_group:"+gid, raw)
+	for i := range a.SubscriptionGroups {
+		if a.SubscriptionGroups[i].SubscriptionGroupID == gid {
+			a.SubscriptionGroups[i].SubscriptionState = state
+			return
+		}
+	}
 	a.SubscriptionGroups = append(a.SubscriptionGroups, braze.SubscriptionGroupState{SubscriptionGroupID: gid, SubscriptionState: state})
 }
 
