@@ -58,7 +58,7 @@ func (b *attrBuilder) obj(key, orig string) *braze.Attributes {
 func (b *attrBuilder) pushObj() *braze.Attributes {
 	if b.push == 0 {
 		b.objs = append(b.objs, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
-		b.keys = append(b.keys, map[string]bool{})
+		b.keys = append(b.keys, nil) // obj never writes into this object
 		b.push = len(b.objs)
 	}
 	return &b.objs[b.push-1]
@@ -70,7 +70,7 @@ func (b *attrBuilder) result() []braze.Attributes {
 	if b.email != "" {
 		if len(b.objs) == 0 || b.push == 1 {
 			b.objs = slices.Insert(b.objs, 0, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
-			b.keys = slices.Insert(b.keys, 0, map[string]bool{})
+			b.keys = slices.Insert(b.keys, 0, nil) // result is final: no more keys
 			if b.push > 0 {
 				b.push++
 			}
