@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/internal/formats"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
 
@@ -161,7 +162,7 @@ func (st *mapState) currency(code string) string {
 		return st.m.s.DefaultCurrency
 	}
 	up := strings.ToUpper(c)
-	if !isCurrencyCode(up) {
+	if !formats.IsCurrencyCode(up) {
 		st.diag(ValueChanged, "currency_code", "not an ISO 4217 code; "+st.m.s.DefaultCurrency+" used", code)
 		return st.m.s.DefaultCurrency
 	}

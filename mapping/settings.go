@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mpbraze/mpbraze/internal/formats"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
 
@@ -249,7 +250,7 @@ func (s Settings) Validate() error {
 	if s.EmailIdentityType != IdentityNone && !knownIdentity(s.EmailIdentityType) {
 		return settingsErr("Settings.EmailIdentityType", string(s.EmailIdentityType), "is not an mParticle identity type or IdentityNone")
 	}
-	if !isCurrencyCode(s.DefaultCurrency) {
+	if !formats.IsCurrencyCode(s.DefaultCurrency) {
 		return settingsErr("Settings.DefaultCurrency", s.DefaultCurrency, "is not a 3-letter upper-case ISO 4217 code")
 	}
 	if s.PropertyPolicy > PropertyReject {
@@ -266,7 +267,7 @@ func (s Settings) Validate() error {
 		if k == "" {
 			return settingsErr("Settings.SubscriptionGroupMapping", v, "has an empty user attribute key")
 		}
-		if !isUUID(v) {
+		if !formats.IsUUID(v) {
 			return settingsErr("Settings.SubscriptionGroupMapping["+strconv.Quote(k)+"]", v, "is not a subscription group id (a UUID)")
 		}
 	}
@@ -291,38 +292,4 @@ func (s Settings) Validate() error {
 		}
 	}
 	return nil
-}
-
-func isCurrencyCode(s string) bool {
-	if len(s) != 3 {
-		return false
-	}
-	for i := 0; i < 3; i++ {
-		if s[i] < 'A' || s[i] > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
-// isUUID checks the 8-4-4-4-12 hexadecimal shape of a UUID, which Braze
-// subscription group ids have.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
