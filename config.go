@@ -63,10 +63,19 @@ type Config struct {
 	// rest); Batch.Limits, when set, is also the client's validation limit.
 	Batch braze.BatchOptions
 	// OnResult receives the result of every Braze object the kit sends
-	// (delivered or failed with the reason); Item.Ref is the
-	// *mparticle.Batch the object came from. It is Batch.OnResult; set one
-	// of the two. See braze.BatchOptions.OnResult for the rules.
+	// (delivered or failed with the reason). For the objects of Forward
+	// (and the User helpers) Item.Ref is a *BatchRef naming the batch the
+	// object came from; for ApplyAudienceChange it is the message. It is
+	// Batch.OnResult; set one of the two. See braze.BatchOptions.OnResult
+	// for the rules.
 	OnResult func(braze.Result)
+	// RetainBatches puts the forwarded *mparticle.Batch itself in each
+	// object's BatchRef.Batch. Off by default: the decoded batch (every
+	// event, attribute and device field) then stays in memory until its
+	// last object has its result, which with a full queue multiplies the
+	// live heap and the garbage collector's work; BatchRef's ids are
+	// enough to log or retry a failure by batch.
+	RetainBatches bool
 	// OnDiagnostic receives every mapping diagnostic: each change made to
 	// the data and everything not forwarded, with its reason. Diagnostics
 	// are also logged (Debug; skipped users and rejected or dropped data at

@@ -13,7 +13,7 @@ import (
 // Forward maps one mParticle batch the way mParticle's Braze kit does and
 // queues the resulting Braze objects for delivery. It returns once the
 // objects are queued, not delivered: results reach Config.OnResult (with
-// Item.Ref set to b) and Flush's report.
+// Item.Ref a *BatchRef naming b) and Flush's report.
 //
 // What is not forwarded is reported as diagnostics, not errors: a user
 // without the configured identity (unless alias mode tracks it by MPID),
@@ -50,9 +50,24 @@ func (k *Kit) Forward(ctx context.Context, b *mparticle.Batch) error {
 	return k.deliver(ctx, r, b)
 }
 
+// BatchRef is Item.Ref of every object Forward (and the User helpers)
+// queue: which mParticle batch the object came from. It holds the batch's
+// ids rather than the batch, so that queued objects do not keep their
+// decoded batches in memory; set Config.RetainBatches to get the batch too.
+// All objects of one batch share one BatchRef.
+type BatchRef struct {
+	// BatchID is the batch's source_request_id, else its batch_id as a
+	// decimal string, "" when it has neither.
+	BatchID string
+	// MPID is the batch's MPID as a decimal string, "" when absent.
+	MPID string
+	// Batch is the batch itself when Config.RetainBatches is set, else nil.
+	Batch *mparticle.Batch
+}
+
 // deliver reports a mapping result's diagnostics, runs the alias-mode
-// bookkeeping and queues its objects with ref as their Ref.
-func (k *Kit) deliver(ctx context.Context, r mapping.Result, ref any) error {
+// bookkeeping and queues its objects with a BatchRef naming b as their Ref.
+func (k *Kit) deliver(ctx context.Context, r mapping.Result, b *mparticle.Batch) error {
 	if k.closed.Load() {
 		return ErrClosed
 	}
@@ -73,6 +88,10 @@ func (k *Kit) deliver(ctx context.Context, r mapping.Result, ref any) error {
 	if r.Len() == 0 {
 		k.stats.skipped.Add(1)
 		return nil
+	}
+	ref := &BatchRef{BatchID: r.BatchID, MPID: r.MPID}
+	if k.cfg.RetainBatches {
+		ref.Batch = b
 	}
 	return k.enqueue(ctx, r, ref)
 }

@@ -167,6 +167,8 @@ func TestForwardDeliversTheMappedObjects(t *testing.T) {
 
 	b := customerBatch("c-1", customEvent(t, "Shared", map[string]any{"channel": "sms", "$count": 3}))
 	b.UserIdentities.Email = "ada@example.org"
+	b.SourceRequestID = "req-1"
+	b.MPID = mparticle.Some(int64(42))
 	require.NoError(t, b.SetUserAttribute("$FirstName", "Ada"))
 	require.NoError(t, k.Forward(ctx, b))
 	rep, err := k.Flush(ctx)
@@ -183,12 +185,42 @@ func TestForwardDeliversTheMappedObjects(t *testing.T) {
 	assert.Equal(t, map[string]any{"channel": "sms", "count": int64(3)}, u.Events[0].Properties)
 	require.Len(t, results, 2)
 	for _, r := range results {
-		assert.Same(t, b, r.Item.Ref, "Ref is the batch the object came from")
+		ref, ok := r.Item.Ref.(*BatchRef)
+		require.True(t, ok, "Ref is a *BatchRef, got %T", r.Item.Ref)
+		assert.Equal(t, "req-1", ref.BatchID, "Ref names the batch the object came from")
+		assert.Equal(t, "42", ref.MPID)
+		assert.Nil(t, ref.Batch, "the batch is not retained unless Config.RetainBatches")
 	}
+	assert.Same(t, results[0].Item.Ref, results[1].Item.Ref, "one BatchRef per batch")
 	st := k.Stats()
 	assert.Equal(t, uint64(1), st.Batches)
 	assert.Equal(t, uint64(2), st.Objects)
 	assert.Equal(t, uint64(2), st.Delivery.Delivered)
+}
+
+func TestForwardRetainBatchesPutsTheBatchInTheRef(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	var refs []*BatchRef
+	var mu sync.Mutex
+	cfg := testConfig(srv)
+	cfg.RetainBatches = true
+	cfg.OnResult = func(r braze.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ref, ok := r.Item.Ref.(*BatchRef); ok {
+			refs = append(refs, ref)
+		}
+	}
+	k := newKit(t, cfg)
+	b := customerBatch("c-1", customEvent(t, "Opened", nil))
+	b.BatchID = 7
+	require.NoError(t, k.Forward(context.Background(), b))
+	_, err := k.Flush(context.Background())
+	require.NoError(t, err)
+	require.Len(t, refs, 1)
+	assert.Same(t, b, refs[0].Batch)
+	assert.Equal(t, "7", refs[0].BatchID, "batch_id when there is no source_request_id")
 }
 
 func TestForwardReportsDiagnosticsToCallbackAndLogger(t *testing.T) {

@@ -226,8 +226,8 @@ func describeFailure(r braze.Result) string {
 	case r.Item.Attributes != nil:
 		what = "attributes"
 	}
-	if b, ok := r.Item.Ref.(*mparticle.Batch); ok && b.SourceRequestID != "" {
-		what += " of batch " + b.SourceRequestID
+	if ref, ok := r.Item.Ref.(*mpbraze.BatchRef); ok && ref.BatchID != "" {
+		what += " of batch " + ref.BatchID
 	}
 	return what + ": " + r.Err.Error()
 }
