@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -621,3 +623,22 @@ func (f *CurrentsForwarder) Stats() CurrentsStats {
 	s.Queued = f.held
 	return s
 }
+
+// String describes the forwarder by its feeds and queue size. It reads no
+// mutable state, so printing or logging a running forwarder is race-free,
+// and it never shows a client's credentials.
+func (f *CurrentsForwarder) String() string {
+	feeds := make([]string, 0, len(f.uploaders))
+	for feed := range f.uploaders {
+		feeds = append(feeds, string(feed))
+	}
+	slices.Sort(feeds)
+	return fmt.Sprintf("mpbraze.CurrentsForwarder{feeds: %v, queueSize: %d}", feeds, f.capacity)
+}
+
+// Format prints String for every verb, so that %+v and %#v do not walk
+// the forwarder's fields (its queues and counters change under its workers).
+func (f *CurrentsForwarder) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, f.String()) }
+
+// LogValue makes slog print String.
+func (f *CurrentsForwarder) LogValue() slog.Value { return slog.StringValue(f.String()) }

@@ -378,7 +378,7 @@ func TestSecretsMParticleCredentialsNeverLeak(t *testing.T) {
 			}
 			fwd, err := mpbraze.NewCurrentsForwarder(cfg)
 			require.NoError(t, err)
-			l.print(cfg)
+			l.print(cfg, fwd) // a running forwarder prints without racing its workers
 			sinkErr := errors.New("sink refused")
 			failing := currents.SinkFunc(func(context.Context, []currents.Event) error { return sinkErr })
 			for _, sink := range []currents.Sink{fwd, failing} {
@@ -407,13 +407,12 @@ func TestSecretsMParticleCredentialsNeverLeak(t *testing.T) {
 						r.Header.Set("Authorization", "Bearer "+req.token)
 					}
 					h.ServeHTTP(rec, r)
-					l.print(rec.Code, rec.Body.String(), rec.Header())
+					l.print(rec.Code, rec.Body.String(), rec.Header(), sink) // sink: the forwarder, delivering
 				}
 			}
 			closeCtx, cancelClose := context.WithTimeout(ctx, 300*time.Millisecond)
 			defer cancelClose()
-			l.print(fwd.Close(closeCtx), fwd.Stats())
-			l.print(fwd) // after Close: the forwarder has no String, so this reads its fields
+			l.print(fwd.Close(closeCtx), fwd.Stats(), fwd)
 			mu.Lock()
 			l.print(failures)
 			for _, err := range failures {
