@@ -228,7 +228,11 @@ func (a *Attributes) SetCustom(key string, v Value) *Attributes {
 func (a Attributes) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil) }
 
 // AppendJSON appends the object's JSON encoding to dst.
-func (a *Attributes) AppendJSON(dst []byte) ([]byte, error) {
+func (a *Attributes) AppendJSON(dst []byte) ([]byte, error) { return a.appendJSON(dst, nil) }
+
+// appendJSON is AppendJSON; a non-nil irregular is set when a custom
+// attribute is not plain (see TrackRequest.appendValidated).
+func (a *Attributes) appendJSON(dst []byte, irregular *bool) ([]byte, error) {
 	w := beginObject(dst)
 	writeIdentifier(&w, &a.Identifier)
 	if a.ClearEmail && a.Email == "" {
@@ -321,7 +325,7 @@ func (a *Attributes) AppendJSON(dst []byte) ([]byte, error) {
 	optReflect(&w, `"facebook":`, a.Facebook)
 	optReflect(&w, `"twitter":`, a.Twitter)
 	if len(a.Custom) > 0 {
-		if err := appendMembers(&w, a.Custom); err != nil {
+		if err := appendMembers(&w, a.Custom, customMember, irregular); err != nil {
 			return w.buf, fmt.Errorf("custom attribute %w", err)
 		}
 	}

@@ -14,8 +14,10 @@ var errNilRequest = errors.New("braze: nil request")
 // Track sends a /users/track request (attributes, then events, then
 // purchases, in Braze's processing order).
 //
-// The request is validated first (req.Validate with the client's Limits);
-// an invalid request returns the ValidationErrors without any HTTP call.
+// The request is validated first (req.Validate with the client's Limits,
+// done in the same pass over the property and custom attribute maps as the
+// encoding); an invalid request returns the ValidationErrors without any
+// HTTP call.
 //
 // A 201 answer returns the response and a nil error even when Braze
 // rejected some objects: resp.Errors lists them and resp.FailedObjects(req)
@@ -33,12 +35,13 @@ func (c *Client) Track(ctx context.Context, req *TrackRequest) (*TrackResponse, 
 	if req == nil {
 		return nil, errNilRequest
 	}
-	if err := req.Validate(c.limits); err != nil {
-		return nil, markBodyTooLarge(err)
+	body, err := req.appendValidated(c.limits, make([]byte, 0, c.bodyCapacity(req.Len())))
+	var encErr *encodeError
+	if errors.As(err, &encErr) {
+		return nil, fmt.Errorf("braze: encoding /users/track request: %w", encErr.err)
 	}
-	body, err := req.AppendJSON(make([]byte, 0, c.bodyCapacity(req.Len())))
 	if err != nil {
-		return nil, fmt.Errorf("braze: encoding /users/track request: %w", err)
+		return nil, markBodyTooLarge(err)
 	}
 	c.bytesPerObject.Store(int64(len(body) / max(1, req.Len())))
 	var resp TrackResponse

@@ -28,7 +28,11 @@ type Event struct {
 func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil) }
 
 // AppendJSON appends the event's JSON encoding to dst.
-func (e *Event) AppendJSON(dst []byte) ([]byte, error) {
+func (e *Event) AppendJSON(dst []byte) ([]byte, error) { return e.appendJSON(dst, nil) }
+
+// appendJSON is AppendJSON; a non-nil irregular is set when a property is
+// not plain (see TrackRequest.appendValidated).
+func (e *Event) appendJSON(dst []byte, irregular *bool) ([]byte, error) {
 	w := beginObject(dst)
 	writeIdentifier(&w, &e.Identifier)
 	if e.AppID != "" {
@@ -36,7 +40,7 @@ func (e *Event) AppendJSON(dst []byte) ([]byte, error) {
 	}
 	w.str(`"name":`, e.Name)
 	w.time(`"time":`, e.Time)
-	writeProperties(&w, e.Properties)
+	writeProperties(&w, e.Properties, irregular)
 	if e.UpdateExistingOnly != nil {
 		w.key(`"_update_existing_only":`)
 		w.buf = appendBool(w.buf, *e.UpdateExistingOnly)
@@ -45,14 +49,16 @@ func (e *Event) AppendJSON(dst []byte) ([]byte, error) {
 	return w.finish()
 }
 
-// writeProperties writes a non-empty properties map with sorted keys.
-func writeProperties(w *fieldWriter, props map[string]Value) {
+// writeProperties writes a non-empty properties map with sorted keys; a
+// non-nil irregular is set when a property is not plain.
+func writeProperties(w *fieldWriter, props map[string]Value, irregular *bool) {
 	if len(props) == 0 {
 		return
 	}
 	w.key(`"properties":`)
-	var err error
-	w.buf, err = appendValueMap(w.buf, props)
+	pw := beginObject(w.buf)
+	err := appendMembers(&pw, props, propertyMember, irregular)
+	w.buf, _ = pw.finish()
 	if err != nil {
 		w.setErr(fmt.Errorf("properties: %w", err))
 	}

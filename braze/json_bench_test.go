@@ -182,3 +182,42 @@ func BenchmarkValidateTrackRequest75Attributes(b *testing.B) {
 	reportCPU(b, cpu)
 	b.ReportMetric(float64(b.N)*75/b.Elapsed().Seconds(), "objects/s")
 }
+
+// BenchmarkValidateAndEncodeTrackRequest75 is what Client.Track does before
+// sending: validate, then encode. "two-pass" is Validate followed by
+// AppendJSON (each walks every property and custom attribute map);
+// "one-pass" is appendValidated, which checks map members while encoding.
+func BenchmarkValidateAndEncodeTrackRequest75(b *testing.B) {
+	for _, rc := range []struct {
+		name string
+		r    TrackRequest
+	}{{"events", benchEvents()}, {"attributes", benchAttributes()}} {
+		r := &rc.r
+		buf := make([]byte, 0, 1<<16)
+		b.Run(rc.name+"/two-pass", func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := processCPU()
+			for b.Loop() {
+				if err := r.Validate(DefaultLimits()); err != nil {
+					b.Fatal(err)
+				}
+				var err error
+				if buf, err = r.AppendJSON(buf[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu)
+		})
+		b.Run(rc.name+"/one-pass", func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := processCPU()
+			for b.Loop() {
+				var err error
+				if buf, err = r.appendValidated(DefaultLimits(), buf[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu)
+		})
+	}
+}

@@ -33,7 +33,11 @@ type Purchase struct {
 func (p Purchase) MarshalJSON() ([]byte, error) { return p.AppendJSON(nil) }
 
 // AppendJSON appends the purchase's JSON encoding to dst.
-func (p *Purchase) AppendJSON(dst []byte) ([]byte, error) {
+func (p *Purchase) AppendJSON(dst []byte) ([]byte, error) { return p.appendJSON(dst, nil) }
+
+// appendJSON is AppendJSON; a non-nil irregular is set when a property is
+// not plain (see TrackRequest.appendValidated).
+func (p *Purchase) appendJSON(dst []byte, irregular *bool) ([]byte, error) {
 	w := beginObject(dst)
 	writeIdentifier(&w, &p.Identifier)
 	if p.AppID != "" {
@@ -48,7 +52,7 @@ func (p *Purchase) AppendJSON(dst []byte) ([]byte, error) {
 		w.comma()
 	}
 	w.time(`"time":`, p.Time)
-	writeProperties(&w, p.Properties)
+	writeProperties(&w, p.Properties, irregular)
 	if p.UpdateExistingOnly != nil {
 		w.key(`"_update_existing_only":`)
 		w.buf = appendBool(w.buf, *p.UpdateExistingOnly)

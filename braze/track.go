@@ -35,15 +35,40 @@ func (r TrackRequest) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil) }
 
 // AppendJSON appends the request body to dst. Reusing dst across requests
 // keeps encoding allocation-free apart from growth.
-func (r *TrackRequest) AppendJSON(dst []byte) ([]byte, error) {
+func (r *TrackRequest) AppendJSON(dst []byte) ([]byte, error) { return r.appendJSON(dst, nil) }
+
+// trackCheck collects, while a request is encoded, the objects holding a
+// property or custom attribute that is not plain (see appendValidated).
+type trackCheck struct {
+	// member is set by the encoder for the object being encoded.
+	member bool
+	// attributes, events and purchases list the irregular objects.
+	attributes, events, purchases []int
+}
+
+// object returns the flag for the next object's members (nil without a
+// check), cleared.
+func (c *trackCheck) object() *bool {
+	if c == nil {
+		return nil
+	}
+	c.member = false
+	return &c.member
+}
+
+// appendJSON is AppendJSON; a non-nil chk collects the irregular objects.
+func (r *TrackRequest) appendJSON(dst []byte, chk *trackCheck) ([]byte, error) {
 	w := beginObject(dst)
 	if len(r.Attributes) > 0 {
 		w.key(`"attributes":[`)
 		for i := range r.Attributes {
 			var err error
-			w.buf, err = r.Attributes[i].AppendJSON(w.buf)
+			w.buf, err = r.Attributes[i].appendJSON(w.buf, chk.object())
 			if err != nil {
 				return w.buf, fmt.Errorf("braze: encoding attributes[%d]: %w", i, err)
+			}
+			if chk != nil && chk.member {
+				chk.attributes = append(chk.attributes, i)
 			}
 			w.comma()
 		}
@@ -54,9 +79,12 @@ func (r *TrackRequest) AppendJSON(dst []byte) ([]byte, error) {
 		w.key(`"events":[`)
 		for i := range r.Events {
 			var err error
-			w.buf, err = r.Events[i].AppendJSON(w.buf)
+			w.buf, err = r.Events[i].appendJSON(w.buf, chk.object())
 			if err != nil {
 				return w.buf, fmt.Errorf("braze: encoding events[%d]: %w", i, err)
+			}
+			if chk != nil && chk.member {
+				chk.events = append(chk.events, i)
 			}
 			w.comma()
 		}
@@ -67,9 +95,12 @@ func (r *TrackRequest) AppendJSON(dst []byte) ([]byte, error) {
 		w.key(`"purchases":[`)
 		for i := range r.Purchases {
 			var err error
-			w.buf, err = r.Purchases[i].AppendJSON(w.buf)
+			w.buf, err = r.Purchases[i].appendJSON(w.buf, chk.object())
 			if err != nil {
 				return w.buf, fmt.Errorf("braze: encoding purchases[%d]: %w", i, err)
+			}
+			if chk != nil && chk.member {
+				chk.purchases = append(chk.purchases, i)
 			}
 			w.comma()
 		}

@@ -259,21 +259,85 @@ func (r *TrackRequest) Validate(l Limits) error {
 	}
 	// Each object's validation also returns an upper bound of its encoded
 	// size, computed in the same pass over its maps.
-	bound := requestFixedBound
-	for i := range r.Attributes {
-		bound += r.Attributes[i].validate(objLoc(InputAttributes, i), l, &errs) + 1
-	}
-	for i := range r.Events {
-		bound += r.Events[i].validate(objLoc(InputEvents, i), l, &errs) + 1
-	}
-	for i := range r.Purchases {
-		bound += r.Purchases[i].validate(objLoc(InputPurchases, i), l, &errs) + 1
-	}
+	bound := r.validateObjects(l, true, &errs)
 	if len(errs) == 0 && bound > l.MaxBodyBytes {
 		r.checkBodySize(l, &errs)
 	}
 	return errs.err()
 }
+
+// validateObjects validates every object, their property and custom
+// attribute maps only when maps is set, and returns an upper bound of the
+// encoded request (meaningful only with maps).
+func (r *TrackRequest) validateObjects(l Limits, maps bool, errs *ValidationErrors) int {
+	bound := requestFixedBound
+	for i := range r.Attributes {
+		bound += r.Attributes[i].validate(objLoc(InputAttributes, i), l, maps, errs) + 1
+	}
+	for i := range r.Events {
+		bound += r.Events[i].validate(objLoc(InputEvents, i), l, maps, errs) + 1
+	}
+	for i := range r.Purchases {
+		bound += r.Purchases[i].validate(objLoc(InputPurchases, i), l, maps, errs) + 1
+	}
+	return bound
+}
+
+// appendValidated is Validate followed by AppendJSON with one pass over the
+// property and custom attribute maps instead of two: the objects' other
+// fields are validated first, and the encoder checks each map member
+// against the fast path of validation as it writes it. Only the objects
+// with a member that is not plain (an operator, a list, a nested or long
+// value, a '$'-keyed or reserved key, …) are validated in full afterwards.
+// When anything is invalid, the body is over the size cap or encoding fails,
+// it runs the full Validate, which decides (and names every problem in
+// Validate's order).
+//
+// It returns the body, or the ValidationErrors of Validate, or an encoding
+// error wrapped in encodeError.
+func (r *TrackRequest) appendValidated(l Limits, dst []byte) ([]byte, error) {
+	l = l.normalized()
+	var errs ValidationErrors
+	n := r.Len()
+	fast := n > 0 && (l.PerArray || n <= l.MaxObjects) &&
+		(!l.PerArray || (len(r.Attributes) <= l.MaxObjects && len(r.Events) <= l.MaxObjects && len(r.Purchases) <= l.MaxObjects))
+	if fast {
+		r.validateObjects(l, false, &errs)
+	}
+	if fast && len(errs) == 0 {
+		var chk trackCheck
+		body, err := r.appendJSON(dst, &chk)
+		if err == nil && len(body) <= l.MaxBodyBytes {
+			for _, i := range chk.attributes {
+				r.Attributes[i].validate(objLoc(InputAttributes, i), l, true, &errs)
+			}
+			for _, i := range chk.events {
+				r.Events[i].validate(objLoc(InputEvents, i), l, true, &errs)
+			}
+			for _, i := range chk.purchases {
+				r.Purchases[i].validate(objLoc(InputPurchases, i), l, true, &errs)
+			}
+			if len(errs) == 0 {
+				return body, nil
+			}
+		}
+		dst = body[:0]
+	}
+	if err := r.Validate(l); err != nil {
+		return nil, err
+	}
+	body, err := r.AppendJSON(dst)
+	if err != nil {
+		return nil, &encodeError{err}
+	}
+	return body, nil
+}
+
+// encodeError is a request that passed validation but could not be encoded.
+type encodeError struct{ err error }
+
+func (e *encodeError) Error() string { return e.err.Error() }
+func (e *encodeError) Unwrap() error { return e.err }
 
 func checkArrayCap(name string, n int, l Limits, errs *ValidationErrors) {
 	if n > l.MaxObjects {
@@ -302,27 +366,28 @@ func (r *TrackRequest) checkBodySize(l Limits, errs *ValidationErrors) {
 // identifier.
 func (a *Attributes) Validate() error {
 	var errs ValidationErrors
-	a.validate(loc{}, DefaultLimits(), &errs)
+	a.validate(loc{}, DefaultLimits(), true, &errs)
 	return errs.err()
 }
 
 // Validate checks the event alone under DefaultLimits.
 func (e *Event) Validate() error {
 	var errs ValidationErrors
-	e.validate(loc{}, DefaultLimits(), &errs)
+	e.validate(loc{}, DefaultLimits(), true, &errs)
 	return errs.err()
 }
 
 // Validate checks the purchase alone under DefaultLimits.
 func (p *Purchase) Validate() error {
 	var errs ValidationErrors
-	p.validate(loc{}, DefaultLimits(), &errs)
+	p.validate(loc{}, DefaultLimits(), true, &errs)
 	return errs.err()
 }
 
 // validate appends the object's problems and returns an upper bound of its
-// encoded size.
-func (a *Attributes) validate(at loc, l Limits, errs *ValidationErrors) int {
+// encoded size. Without maps it leaves out the custom attributes (the
+// encoder checks them; see TrackRequest.appendValidated) and their size.
+func (a *Attributes) validate(at loc, l Limits, maps bool, errs *ValidationErrors) int {
 	if a.PushTokenImport {
 		// Anonymous push-token import: the token identifies the device.
 		if a.ExternalID != "" || a.BrazeID != "" {
@@ -386,14 +451,14 @@ func (a *Attributes) validate(at loc, l Limits, errs *ValidationErrors) int {
 	checkOptTime(at, "date_of_last_session", a.DateOfLastSession, errs)
 	checkOptTime(at, "marked_email_as_spam_at", a.MarkedEmailAsSpamAt, errs)
 	bound := a.fixedBound() + 2
-	if len(a.Custom) == 0 {
+	if len(a.Custom) == 0 || !maps {
 		return bound
 	}
 	custom := at.f("custom")
 	before := len(*errs)
 	for k, v := range a.Custom {
 		bound += 6*len(k) + 4 + v.sizeBound()
-		if plainKey(k) && !isStandardKey(k) && (v.kind == KindNull || plainScalar(v)) {
+		if plainCustom(k, v) {
 			continue // the common case, checked without building a path
 		}
 		p := custom.k(k)
@@ -413,7 +478,7 @@ func (a *Attributes) validate(at loc, l Limits, errs *ValidationErrors) int {
 	return bound
 }
 
-func (e *Event) validate(at loc, l Limits, errs *ValidationErrors) int {
+func (e *Event) validate(at loc, l Limits, maps bool, errs *ValidationErrors) int {
 	e.Identifier.validate(at, errs)
 	if strings.TrimSpace(e.Name) == "" {
 		errs.at(at.f("name"), e.Name, "is empty")
@@ -421,10 +486,13 @@ func (e *Event) validate(at loc, l Limits, errs *ValidationErrors) int {
 		errs.at(at.f("name"), e.Name, "is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
 	}
 	checkTime(at, "time", e.Time, errs)
+	if !maps {
+		return e.fixedBound()
+	}
 	return e.fixedBound() + checkProperties(at, e.Properties, l, errs)
 }
 
-func (p *Purchase) validate(at loc, l Limits, errs *ValidationErrors) int {
+func (p *Purchase) validate(at loc, l Limits, maps bool, errs *ValidationErrors) int {
 	p.Identifier.validate(at, errs)
 	if strings.TrimSpace(p.ProductID) == "" {
 		errs.at(at.f("product_id"), p.ProductID, "is empty")
@@ -441,6 +509,9 @@ func (p *Purchase) validate(at loc, l Limits, errs *ValidationErrors) int {
 		errs.at(at.f("quantity"), p.Quantity, "outside 1..100")
 	}
 	checkTime(at, "time", p.Time, errs)
+	if !maps {
+		return p.fixedBound()
+	}
 	return p.fixedBound() + checkProperties(at, p.Properties, l, errs)
 }
 
@@ -489,7 +560,7 @@ func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationE
 	before := len(*errs)
 	for k, v := range props {
 		bound += 6*len(k) + 4 + v.sizeBound()
-		if plainKey(k) && k != "time" && k != "event_name" && plainScalar(v) {
+		if plainProperty(k, v) {
 			continue // the common case, checked without building a path
 		}
 		p := path.k(k)
@@ -505,6 +576,46 @@ func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationE
 		checkNestedSize(path, Value{kind: KindObject, ext: &valueExt{obj: props}}, l, errs)
 	}
 	return bound
+}
+
+// plainProperty reports an event or purchase property that passes every
+// check: the fast path of checkProperties and of the encoder's check.
+func plainProperty(k string, v Value) bool {
+	if !plainKey(k) || k == "time" || k == "event_name" {
+		return false
+	}
+	if v.kind == KindStrings {
+		return shortStrings(v.ext.strs)
+	}
+	return plainScalar(v)
+}
+
+// plainCustom reports a custom attribute that passes every check: the fast
+// path of Attributes.validate and of the encoder's check.
+func plainCustom(k string, v Value) bool {
+	if !plainKey(k) || isStandardKey(k) {
+		return false
+	}
+	switch v.kind {
+	case KindNull, KindIncrement:
+		return true
+	case KindStrings:
+		return shortStrings(v.ext.strs)
+	case KindAddRemove:
+		return (len(v.ext.strs) > 0 || len(v.ext.remove) > 0) && shortStrings(v.ext.strs) && shortStrings(v.ext.remove)
+	}
+	return plainScalar(v)
+}
+
+// shortStrings reports whether every string passes checkStringLen (at most
+// 255 bytes, so at most 255 characters).
+func shortStrings(ss []string) bool {
+	for _, s := range ss {
+		if len(s) > MaxStringLength {
+			return false
+		}
+	}
+	return true
 }
 
 // plainKey reports a key that passes checkKey: non-empty, no leading '$',

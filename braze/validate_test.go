@@ -191,6 +191,10 @@ func TestTrackValidationErrors(t *testing.T) {
 			req := c.req()
 			err := req.Validate(DefaultLimits())
 			require.Error(t, err)
+			body, oneErr := req.appendValidated(DefaultLimits(), nil)
+			assert.Nil(t, body)
+			require.Error(t, oneErr)
+			assert.Equal(t, err.Error(), oneErr.Error(), "Track's one-pass validation fails the same way")
 			var errs ValidationErrors
 			require.True(t, errors.As(err, &errs), "error is ValidationErrors")
 			var match *ValidationError
@@ -263,6 +267,8 @@ func TestBodySizeLimit(t *testing.T) {
 	err := r.Validate(l)
 	require.Error(t, err)
 	assert.Regexp(t, `^braze: invalid request: \d+ bytes encoded, over the 1048576-byte body limit \(Braze answers 413\)$`, err.Error())
+	_, oneErr := r.appendValidated(l, nil)
+	assert.Equal(t, err, oneErr, "Track's one-pass validation measures the body too")
 
 	// The bound is an upper bound: it never under-estimates.
 	body, err := r.AppendJSON(nil)
@@ -374,4 +380,38 @@ func TestValidationErrorOrderIsDeterministic(t *testing.T) {
 		assert.Equal(t, first, r.Validate(DefaultLimits()).Error())
 	}
 	assert.Less(t, strings.Index(first, `["$a"]`), strings.Index(first, `["$z"]`))
+}
+
+// TestAppendValidatedMatchesValidateThenEncode checks Track's one-pass
+// validation against Validate followed by AppendJSON on valid requests of
+// every shape, plain and irregular (nested values, $-free but long keys,
+// null custom attributes, a request at the object cap), under both limits.
+func TestAppendValidatedMatchesValidateThenEncode(t *testing.T) {
+	nested := okEvent()
+	nested.Properties = map[string]Value{"obj": Object(map[string]Value{"a": Int(1)}), "list": Array([]Value{String("x"), Int(2)})}
+	attrs := okAttributes()
+	attrs.Custom = map[string]Value{"n": NullValue(), "tags": Strings([]string{"a", "b"}), "count": Inc(2), "plain": String("v")}
+	full := TrackRequest{}
+	for range 25 {
+		full.Attributes = append(full.Attributes, okAttributes())
+		full.Events = append(full.Events, okEvent())
+		full.Purchases = append(full.Purchases, okPurchase())
+	}
+	reqs := map[string]TrackRequest{
+		"plain":          {Attributes: []Attributes{okAttributes()}, Events: []Event{okEvent()}, Purchases: []Purchase{okPurchase()}},
+		"nested":         {Events: []Event{nested}},
+		"custom kinds":   {Attributes: []Attributes{attrs}},
+		"full":           full,
+		"sample objects": {Attributes: []Attributes{fullAttributes()}, Events: []Event{sampleEvent(0)}, Purchases: []Purchase{samplePurchase()}},
+	}
+	for name, r := range reqs {
+		for _, l := range []Limits{DefaultLimits(), LegacyLimits()} {
+			require.NoError(t, r.Validate(l), name)
+			want, err := r.AppendJSON(nil)
+			require.NoError(t, err, name)
+			got, err := r.appendValidated(l, nil)
+			require.NoError(t, err, name)
+			assert.Equal(t, string(want), string(got), name)
+		}
+	}
 }

@@ -365,14 +365,46 @@ func sortMembers(m map[string]Value, scratch *memberScratch) (ms []member, order
 	return ms, order
 }
 
-// appendMembers appends the `"key":value,` pairs of m in key order.
-func appendMembers(w *fieldWriter, m map[string]Value) error {
+// memberRule names the validation rules of a map's members, so that
+// appendMembers can check them while it encodes (Client.Track validates and
+// encodes in one pass over each map).
+type memberRule uint8
+
+const (
+	// anyMember: nested objects, checked by Validate only.
+	anyMember memberRule = iota
+	// propertyMember: event and purchase properties.
+	propertyMember
+	// customMember: custom attributes.
+	customMember
+)
+
+// plain reports whether the member passes its rules on the fast path of
+// validation; a member that does not may still be valid, and only the full
+// Validate tells (and names the problem).
+func (r memberRule) plain(k string, v Value) bool {
+	switch r {
+	case propertyMember:
+		return plainProperty(k, v)
+	case customMember:
+		return plainCustom(k, v)
+	}
+	return false
+}
+
+// appendMembers appends the `"key":value,` pairs of m in key order. With a
+// non-nil irregular it also sets *irregular when a member is not plain
+// under rule.
+func appendMembers(w *fieldWriter, m map[string]Value, rule memberRule, irregular *bool) error {
 	var scratch memberScratch
 	ms, order := sortMembers(m, &scratch)
 	for n := range ms {
 		e := &ms[n]
 		if order != nil {
 			e = &ms[order[n]]
+		}
+		if irregular != nil && !*irregular && !rule.plain(e.key, e.val) {
+			*irregular = true
 		}
 		w.anyKey(e.key)
 		var err error
@@ -389,7 +421,7 @@ func appendMembers(w *fieldWriter, m map[string]Value) error {
 // encoding/json does for maps.
 func appendValueMap(dst []byte, m map[string]Value) ([]byte, error) {
 	w := beginObject(dst)
-	if err := appendMembers(&w, m); err != nil {
+	if err := appendMembers(&w, m, anyMember, nil); err != nil {
 		return w.buf, err
 	}
 	return w.finish()
