@@ -113,6 +113,8 @@ type Batcher struct {
 	sendCtx    context.Context // parent of every request; cancelled by an aborted Close
 	cancelSend context.CancelFunc
 	senders    sync.WaitGroup
+	// builds holds *trackBuild values for reuse by the senders.
+	builds sync.Pool
 
 	stats batchCounters
 }

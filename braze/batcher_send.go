@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 )
 
 // This file sends one packed request and turns the outcome into a result
@@ -55,7 +56,13 @@ func (b *Batcher) send(p *packed) {
 // Halves keep the packing order, and the first half completes before the
 // second is sent, so each user's objects still reach Braze in order.
 func (b *Batcher) deliver(ctx context.Context, entries []entry, errs []error, subset bool) {
-	req, index := buildTrackRequest(entries)
+	tb, _ := b.builds.Get().(*trackBuild)
+	if tb == nil {
+		tb = new(trackBuild)
+	}
+	defer func() { tb.reset(); b.builds.Put(tb) }()
+	tb.fill(entries)
+	req, index := &tb.req, tb.x
 	resp, err := b.client.Track(ctx, req)
 	if err == nil {
 		b.stats.requests.Add(1)
@@ -202,24 +209,44 @@ func (x requestIndex) lookup(oe ObjectError) int {
 // buildTrackRequest lays entries out in a TrackRequest, keeping their order
 // inside each array.
 func buildTrackRequest(entries []entry) (*TrackRequest, requestIndex) {
+	tb := new(trackBuild)
+	tb.fill(entries)
+	return &tb.req, tb.x
+}
+
+// trackBuild is a request laid out from entries, with its index. The
+// batcher reuses them (Batcher.builds): a full request's arrays hold copies
+// of up to 75 objects (an Attributes is 656 bytes), which were otherwise
+// allocated, and scanned by the GC, once per request.
+type trackBuild struct {
+	req TrackRequest
+	x   requestIndex
+}
+
+// reset empties the arrays, dropping their references to the objects'
+// data, and keeps their memory.
+func (tb *trackBuild) reset() {
+	clear(tb.req.Attributes)
+	clear(tb.req.Events)
+	clear(tb.req.Purchases)
+	tb.req = TrackRequest{Attributes: tb.req.Attributes[:0], Events: tb.req.Events[:0], Purchases: tb.req.Purchases[:0]}
+	tb.x = requestIndex{attributes: tb.x.attributes[:0], events: tb.x.events[:0], purchases: tb.x.purchases[:0]}
+}
+
+// fill lays entries out in the (empty) build, keeping their order inside
+// each array (an array without objects is empty).
+func (tb *trackBuild) fill(entries []entry) {
 	var n [4]int
 	for i := range entries {
 		n[entries[i].kind]++
 	}
-	req := &TrackRequest{}
-	x := requestIndex{}
-	if n[ObjectAttributes] > 0 {
-		req.Attributes = make([]Attributes, 0, n[ObjectAttributes])
-		x.attributes = make([]int, 0, n[ObjectAttributes])
-	}
-	if n[ObjectEvent] > 0 {
-		req.Events = make([]Event, 0, n[ObjectEvent])
-		x.events = make([]int, 0, n[ObjectEvent])
-	}
-	if n[ObjectPurchase] > 0 {
-		req.Purchases = make([]Purchase, 0, n[ObjectPurchase])
-		x.purchases = make([]int, 0, n[ObjectPurchase])
-	}
+	req, x := &tb.req, &tb.x
+	req.Attributes = slices.Grow(req.Attributes, n[ObjectAttributes])
+	x.attributes = slices.Grow(x.attributes, n[ObjectAttributes])
+	req.Events = slices.Grow(req.Events, n[ObjectEvent])
+	x.events = slices.Grow(x.events, n[ObjectEvent])
+	req.Purchases = slices.Grow(req.Purchases, n[ObjectPurchase])
+	x.purchases = slices.Grow(x.purchases, n[ObjectPurchase])
 	for i := range entries {
 		it := &entries[i].item
 		switch entries[i].kind {
@@ -234,5 +261,4 @@ func buildTrackRequest(entries []entry) (*TrackRequest, requestIndex) {
 			x.purchases = append(x.purchases, i)
 		}
 	}
-	return req, x
 }
