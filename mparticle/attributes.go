@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -70,8 +71,19 @@ type AttributeValue struct {
 	kind AttributeKind
 	// s is the string value, the number literal, "true"/"false", or the raw
 	// JSON text, depending on kind.
-	s    string
-	list []string
+	s string
+	// list holds a KindList's entries. A pointer, not a slice, keeps the
+	// value at 32 bytes instead of 48: attribute maps hold one per entry,
+	// and lists are the rare kind.
+	list *[]string
+}
+
+// items returns a KindList's entries (nil for other kinds), not copied.
+func (v AttributeValue) items() []string {
+	if v.list == nil {
+		return nil
+	}
+	return *v.list
 }
 
 // StringAttr returns a string attribute value.
@@ -80,7 +92,8 @@ func StringAttr(s string) AttributeValue { return AttributeValue{kind: KindStrin
 // ListAttr returns a string-list attribute value. The slice is copied; a nil
 // or empty list is written as [].
 func ListAttr(items ...string) AttributeValue {
-	return AttributeValue{kind: KindList, list: append([]string(nil), items...)}
+	list := append([]string(nil), items...)
+	return AttributeValue{kind: KindList, list: &list}
 }
 
 // NullAttr returns an explicit null (removes a user attribute).
@@ -198,12 +211,12 @@ func (v AttributeValue) List() ([]string, bool) {
 	if v.kind != KindList {
 		return nil, false
 	}
-	return append([]string{}, v.list...), true
+	return append([]string{}, v.items()...), true
 }
 
 // Len returns the number of list entries for KindList, else 0. It does not
 // copy.
-func (v AttributeValue) Len() int { return len(v.list) }
+func (v AttributeValue) Len() int { return len(v.items()) }
 
 // Number returns the number literal and true for KindNumber.
 func (v AttributeValue) Number() (json.Number, bool) {
@@ -268,7 +281,7 @@ func (v AttributeValue) Interface() any {
 	case KindBool:
 		return v.s == "true"
 	case KindList:
-		return append([]string{}, v.list...)
+		return append([]string{}, v.items()...)
 	case KindRaw:
 		dec := json.NewDecoder(strings.NewReader(v.s))
 		dec.UseNumber()
@@ -283,15 +296,7 @@ func (v AttributeValue) Interface() any {
 
 // Equal reports whether v and w hold the same kind and the same text.
 func (v AttributeValue) Equal(w AttributeValue) bool {
-	if v.kind != w.kind || v.s != w.s || len(v.list) != len(w.list) {
-		return false
-	}
-	for i := range v.list {
-		if v.list[i] != w.list[i] {
-			return false
-		}
-	}
-	return true
+	return v.kind == w.kind && v.s == w.s && slices.Equal(v.items(), w.items())
 }
 
 // MarshalJSON writes the value as JSON (null for KindUndefined).

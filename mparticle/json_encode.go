@@ -77,7 +77,7 @@ func (e *encoder) attributeValue(v AttributeValue) {
 		e.buf = append(e.buf, v.s...)
 	case KindList:
 		e.buf = append(e.buf, '[')
-		for i, s := range v.list {
+		for i, s := range v.items() {
 			if i > 0 {
 				e.buf = append(e.buf, ',')
 			}

@@ -184,7 +184,7 @@ func (d *decoder) listOrRaw(p *AttributeValue) error {
 		return err
 	}
 	if allStrings {
-		*p = AttributeValue{kind: KindList, list: list}
+		*p = AttributeValue{kind: KindList, list: &list}
 		return nil
 	}
 	*p = AttributeValue{kind: KindRaw, s: d.substr(start, d.pos)}

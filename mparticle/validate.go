@@ -202,10 +202,11 @@ func (v *validator) userAttributeValue(path string, a AttributeValue) {
 	case KindString:
 		v.maxLen(path, a.s, MaxAttributeValueLength)
 	case KindList:
-		if len(a.list) > MaxAttributeListEntries {
-			v.add(path, "list of %d entries, max %d", len(a.list), MaxAttributeListEntries)
+		list := a.items()
+		if len(list) > MaxAttributeListEntries {
+			v.add(path, "list of %d entries, max %d", len(list), MaxAttributeListEntries)
 		}
-		for i, s := range a.list {
+		for i, s := range list {
 			v.maxLen(index(path, i), s, MaxAttributeListEntryLength)
 		}
 	case KindRaw:
