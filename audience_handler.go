@@ -99,6 +99,15 @@ func (h *AudienceHandler) String() string {
 	return fmt.Sprintf("mpbraze.AudienceHandler{token: %s, maxBody: %d}", secret.Redacted, h.maxBody)
 }
 
+// GoString is String, so %#v prints no internal fields either.
+func (h *AudienceHandler) GoString() string { return h.String() }
+
+// Format writes String for every verb (%v, %+v, %#v, %s, …).
+func (h *AudienceHandler) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, h.String()) }
+
+// LogValue logs the handler as String.
+func (h *AudienceHandler) LogValue() slog.Value { return slog.StringValue(h.String()) }
+
 // audienceStatus is an HTTP answer that is not a success.
 type audienceStatus struct {
 	code   int
