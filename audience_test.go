@@ -119,14 +119,9 @@ func TestApplyAudienceChangeFixture(t *testing.T) {
 		SendSegmentsAs: mapping.SegmentsAsString | mapping.SegmentsAsArray | mapping.SegmentsPerAttribute,
 		APIKeyOS:       mapping.APIKeyOSiOS, AppID: "ios-app",
 	}, nil)
-	b, err := os.ReadFile("../shared/fixtures/audience_membership_change_request.json")
-	if err != nil {
-		b, err = os.ReadFile("mapping/testdata/audience/fixture-default/steps.json")
-		require.NoError(t, err)
-		var steps []struct{ Message json.RawMessage }
-		require.NoError(t, json.Unmarshal(b, &steps))
-		b = steps[0].Message
-	}
+	// The spec's sample message, as copied into the repository.
+	b, err := os.ReadFile("mparticle/testdata/audience_membership_change_request.json")
+	require.NoError(t, err)
 	msg, err := mparticle.DecodeAudienceMembershipChangeRequest(b)
 	require.NoError(t, err)
 
