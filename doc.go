@@ -18,4 +18,20 @@
 // braze/brazetest and mparticle/mparticletest are real HTTP servers that
 // validate like the services they stand in for; the examples and tests run
 // against them on loopback.
+//
+// # Getting started
+//
+// New builds a Kit from a Config (Braze key and instance, mapping settings
+// or the kit configuration map mParticle hands to its Braze kit, batching
+// options). Kit.Forward maps an mParticle batch and queues its Braze objects;
+// Kit.User returns a handle for kit-style calls (LogEvent, SetUserAttribute,
+// Login, ...) that build mParticle events and go through the same mapper;
+// Kit.ApplyAudienceChange and AudienceHandler import audience membership.
+// Every queued object ends with one result (Config.OnResult, Kit.Flush,
+// Kit.Close); every value the mapping changed or left out is reported as a
+// mapping.Diagnostic. NewCurrentsForwarder and currents.NewHandler carry
+// Braze Currents to mParticle's Events API.
+//
+// The README's first command, go run ./examples/quickstart, shows the whole
+// forward path against an in-process fake Braze.
 package mpbraze
