@@ -65,10 +65,15 @@ func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) { s.logger = l }
 }
 
-// WithClock sets the clock used for backoff waits and rate limiting. Tests
-// pass a fake; nil means the wall clock. Any value with Now, Sleep and After
-// methods of the clock.Clock shape can be passed.
-func WithClock(c clock.Clock) Option {
+// Clock is the time source of the client and the batcher: Now, a Sleep that
+// ends early when its context does, and a time.After-like After. Tests pass
+// a fake to run retry schedules and flush intervals without waiting; any
+// type with these three methods fits.
+type Clock = clock.Clock
+
+// WithClock sets the clock used for backoff waits, rate limiting and the
+// batcher's flush interval. nil means the wall clock.
+func WithClock(c Clock) Option {
 	return func(s *settings) { s.clock = c }
 }
 

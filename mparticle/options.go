@@ -90,9 +90,14 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
 }
 
+// Clock is the client's time source: Now, a Sleep that ends early when its
+// context does, and a time.After-like After. Any type with these three
+// methods fits; tests pass a fake to run retry schedules without sleeping.
+type Clock = clock.Clock
+
 // WithClock sets the clock used for rate limiting and retry waits, so tests
 // can run retry schedules without sleeping. nil means the wall clock.
-func WithClock(clk clock.Clock) Option {
+func WithClock(clk Clock) Option {
 	return func(c *config) { c.clock = clk }
 }
 
