@@ -158,13 +158,13 @@ const (
 )
 
 // CurrentsToBatch translates one Currents event into an mParticle batch. It
-// returns skipped = true (and a nil batch) for an event it does not
-// translate: one without an external user id, or a user-behaviour event
-// without [CurrentsOptions.IncludeBehaviors]. Use [CurrentsMapper] to also
-// learn why, and what was changed to fit the Events API's limits.
-func CurrentsToBatch(ev currents.Event, opts CurrentsOptions) (*mparticle.Batch, bool) {
-	b, _ := translateCurrents(&ev, -1, opts)
-	return b, b == nil
+// returns ok = false (and a nil batch) for an event it does not translate:
+// one without an external user id, or a user-behaviour event without
+// [CurrentsOptions.IncludeBehaviors]. Use [CurrentsMapper] to also learn
+// why, and what was changed to fit the Events API's limits.
+func CurrentsToBatch(ev currents.Event, opts CurrentsOptions) (b *mparticle.Batch, ok bool) {
+	b, _ = translateCurrents(&ev, -1, opts)
+	return b, b != nil
 }
 
 // CurrentsMapper translates batches of Currents events, counting and

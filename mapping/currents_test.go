@@ -34,8 +34,8 @@ func currentsBatchJSON(t testing.TB, b *mparticle.Batch) string {
 // open: identities, device info, name, ids, time, attributes, loop guard.
 func TestCurrentsEmailOpenGolden(t *testing.T) {
 	events := currentsEvents(t, "email_open.json")
-	b, skipped := CurrentsToBatch(events[0], CurrentsOptions{})
-	require.False(t, skipped)
+	b, ok := CurrentsToBatch(events[0], CurrentsOptions{})
+	require.True(t, ok)
 	want, err := os.ReadFile("testdata/currents/email_open.golden.json")
 	require.NoError(t, err)
 	assert.JSONEq(t, string(want), currentsBatchJSON(t, b))
@@ -149,8 +149,8 @@ func TestCurrentsDeviceIDsAndAdIDs(t *testing.T) {
 	for _, ev := range events {
 		byType[ev.Type] = ev
 	}
-	b, skipped := CurrentsToBatch(byType[currents.PushSend], CurrentsOptions{})
-	require.False(t, skipped)
+	b, ok := CurrentsToBatch(byType[currents.PushSend], CurrentsOptions{})
+	require.True(t, ok)
 	di := b.DeviceInfo
 	require.NotNil(t, di)
 	assert.Equal(t, mparticle.PlatformAndroid, di.Platform)
@@ -187,8 +187,8 @@ func TestCurrentsUninstall(t *testing.T) {
 	ev := currents.Event{Type: currents.Uninstall, ID: "u-1", Time: 1714603900,
 		User:       currents.User{ExternalUserID: "cust-1", DeviceID: "idfv-1"},
 		Properties: currents.Properties{"app_id": json.RawMessage(`"app"`), "platform": json.RawMessage(`"ios"`)}}
-	b, skipped := CurrentsToBatch(ev, CurrentsOptions{})
-	require.False(t, skipped)
+	b, ok := CurrentsToBatch(ev, CurrentsOptions{})
+	require.True(t, ok)
 	assert.JSONEq(t, `{"environment":"production","schema_version":2,"source_request_id":"u-1",
 	  "user_identities":{"customer_id":"cust-1"},
 	  "device_info":{"platform":"iOS","ios_idfv":"idfv-1"},
@@ -203,8 +203,8 @@ func TestCurrentsSkipsEventsWithoutExternalID(t *testing.T) {
 		{Type: currents.EmailOpen, ID: "a", User: currents.User{UserID: "braze-only"}},
 		{Type: currents.EmailOpen, ID: "b", User: currents.User{ExternalUserID: "cust-1"}},
 	}
-	_, skipped := CurrentsToBatch(events[0], CurrentsOptions{})
-	assert.True(t, skipped)
+	_, ok := CurrentsToBatch(events[0], CurrentsOptions{})
+	assert.False(t, ok)
 	res := NewCurrentsMapper(CurrentsOptions{}).Map(events)
 	assert.Equal(t, 1, res.Skipped)
 	require.Len(t, res.Batches, 1)
