@@ -194,50 +194,28 @@ func (e *encoder) fieldStringPtr(k string, v *string, always bool, fs fieldSet, 
 	e.string(*v)
 }
 
-func (e *encoder) fieldOptInt64(k string, v Optional[int64]) {
+// fieldOptional writes k and v when v is set or null; an absent v writes
+// nothing. write encodes the set value. It is the one shape behind the typed
+// fieldOpt* helpers the generated encoders call.
+func fieldOptional[T any](e *encoder, k string, v Optional[T], write func(T)) {
 	switch v.state {
 	case optNull:
 		e.key(k)
 		e.null()
 	case optSet:
 		e.key(k)
-		e.int64(v.val)
+		write(v.val)
 	}
 }
 
-func (e *encoder) fieldOptFloat64(k string, v Optional[float64]) {
-	switch v.state {
-	case optNull:
-		e.key(k)
-		e.null()
-	case optSet:
-		e.key(k)
-		e.float64(v.val)
-	}
-}
+func (e *encoder) fieldOptInt64(k string, v Optional[int64]) { fieldOptional(e, k, v, e.int64) }
 
-func (e *encoder) fieldOptBool(k string, v Optional[bool]) {
-	switch v.state {
-	case optNull:
-		e.key(k)
-		e.null()
-	case optSet:
-		e.key(k)
-		e.bool(v.val)
-	}
-}
+func (e *encoder) fieldOptFloat64(k string, v Optional[float64]) { fieldOptional(e, k, v, e.float64) }
+
+func (e *encoder) fieldOptBool(k string, v Optional[bool]) { fieldOptional(e, k, v, e.bool) }
 
 //lint:ignore U1000 json_generate.go emits calls to it for Optional[string] fields; no model field has that type today.
-func (e *encoder) fieldOptString(k string, v Optional[string]) {
-	switch v.state {
-	case optNull:
-		e.key(k)
-		e.null()
-	case optSet:
-		e.key(k)
-		e.string(v.val)
-	}
-}
+func (e *encoder) fieldOptString(k string, v Optional[string]) { fieldOptional(e, k, v, e.string) }
 
 func (e *encoder) fieldAttr(k string, v AttributeValue, always bool, fs fieldSet) {
 	if v.kind == KindUndefined && (!always || fs.decoded) {

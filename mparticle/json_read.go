@@ -79,58 +79,30 @@ func (d *decoder) readStringPtr(p **string, fs *fieldSet, i uint) error {
 	return nil
 }
 
-func (d *decoder) readOptInt64(p *Optional[int64]) error {
+// readOptional reads null (→ Null) or a value read by read (→ Some) into p:
+// the one shape behind the typed readOpt* helpers the generated decoders
+// call.
+func readOptional[T any](d *decoder, p *Optional[T], read func() (T, error)) error {
 	if isNull, err := d.null(); isNull || err != nil {
-		*p = Null[int64]()
+		*p = Null[T]()
 		return err
 	}
-	n, err := d.int64v()
+	v, err := read()
 	if err != nil {
 		return err
 	}
-	*p = Some(n)
+	*p = Some(v)
 	return nil
 }
 
-func (d *decoder) readOptFloat64(p *Optional[float64]) error {
-	if isNull, err := d.null(); isNull || err != nil {
-		*p = Null[float64]()
-		return err
-	}
-	f, err := d.float64v()
-	if err != nil {
-		return err
-	}
-	*p = Some(f)
-	return nil
-}
+func (d *decoder) readOptInt64(p *Optional[int64]) error { return readOptional(d, p, d.int64v) }
 
-func (d *decoder) readOptBool(p *Optional[bool]) error {
-	if isNull, err := d.null(); isNull || err != nil {
-		*p = Null[bool]()
-		return err
-	}
-	b, err := d.boolean()
-	if err != nil {
-		return err
-	}
-	*p = Some(b)
-	return nil
-}
+func (d *decoder) readOptFloat64(p *Optional[float64]) error { return readOptional(d, p, d.float64v) }
+
+func (d *decoder) readOptBool(p *Optional[bool]) error { return readOptional(d, p, d.boolean) }
 
 //lint:ignore U1000 json_generate.go emits calls to it for Optional[string] fields; no model field has that type today.
-func (d *decoder) readOptString(p *Optional[string]) error {
-	if isNull, err := d.null(); isNull || err != nil {
-		*p = Null[string]()
-		return err
-	}
-	s, err := d.str()
-	if err != nil {
-		return err
-	}
-	*p = Some(s)
-	return nil
-}
+func (d *decoder) readOptString(p *Optional[string]) error { return readOptional(d, p, d.str) }
 
 // attributeValue reads any JSON value into an AttributeValue.
 func (d *decoder) attributeValue(p *AttributeValue) error {
