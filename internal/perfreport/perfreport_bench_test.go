@@ -91,28 +91,21 @@ func BenchmarkNaiveBrazetest(b *testing.B) {
 
 // BenchmarkCurrents is the Currents path: b.N bodies of 100 events posted
 // to the handler, delivered to mparticletest.
-func BenchmarkCurrents(b *testing.B) {
-	base := workload(b)
-	w := &Workload{Config: base.Config, CurrentsEvents: b.N * base.Config.CurrentsPerBody}
-	for i := range b.N {
-		w.Currents = append(w.Currents, base.Currents[i%len(base.Currents)])
-	}
-	row, err := RunCurrents(context.Background(), w, Brazetest, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	reportRow(b, row)
-}
+func BenchmarkCurrents(b *testing.B) { benchCurrents(b, Brazetest) }
 
 // BenchmarkCurrentsSink is the Currents path to a server that only answers
 // 202: the library's own cost.
-func BenchmarkCurrentsSink(b *testing.B) {
+func BenchmarkCurrentsSink(b *testing.B) { benchCurrents(b, Sink) }
+
+// benchCurrents posts b.N Currents bodies (cycling through the workload's)
+// to the handler and delivers them to target.
+func benchCurrents(b *testing.B, target Target) {
 	base := workload(b)
 	w := &Workload{Config: base.Config, CurrentsEvents: b.N * base.Config.CurrentsPerBody}
 	for i := range b.N {
 		w.Currents = append(w.Currents, base.Currents[i%len(base.Currents)])
 	}
-	row, err := RunCurrents(context.Background(), w, Sink, Options{})
+	row, err := RunCurrents(context.Background(), w, target, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
