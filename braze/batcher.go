@@ -220,21 +220,27 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 		}
 	}
 	r := &addRequest{items: items, keys: keys, reply: make(chan error, 1)}
+	return roundTrip(ctx, b, b.addCh, r, r.reply)
+}
+
+// roundTrip hands r to the owner goroutine on ch and waits for its answer
+// on reply. When ctx ends first the request is withdrawn; the owner answers
+// every request exactly once (nil if it was served before the withdrawal
+// arrived), so that answer still wins over ctx's error.
+func roundTrip[R any](ctx context.Context, b *Batcher, ch chan<- R, r R, reply <-chan error) error {
 	select {
-	case b.addCh <- r:
+	case ch <- r:
 	case <-b.stopped:
 		return ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	select {
-	case err := <-r.reply:
+	case err := <-reply:
 		return err
 	case <-ctx.Done():
 		b.withdraw(r)
-		// The owner answers every request exactly once: nil if the items
-		// were queued before the withdrawal arrived.
-		if err := <-r.reply; err != errWithdrawn {
+		if err := <-reply; err != errWithdrawn {
 			return err
 		}
 		return ctx.Err()
@@ -350,23 +356,7 @@ type userFlushRequest struct {
 // (OnResult and Flush do).
 func (b *Batcher) FlushUser(ctx context.Context, id Identifier) error {
 	r := &userFlushRequest{key: id.Key(), reply: make(chan error, 1)}
-	select {
-	case b.userCh <- r:
-	case <-b.stopped:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-r.reply:
-		return err
-	case <-ctx.Done():
-		b.withdraw(r)
-		if err := <-r.reply; err != errWithdrawn {
-			return err
-		}
-		return ctx.Err()
-	}
+	return roundTrip(ctx, b, b.userCh, r, r.reply)
 }
 
 // closeRequest is the Close call.
