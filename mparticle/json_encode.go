@@ -134,52 +134,36 @@ func show(nonZero, always bool, fs fieldSet, i uint) bool {
 	return nonZero || fs.isPresent(i) || (always && !fs.decoded)
 }
 
-func (e *encoder) fieldString(k, v string, always bool, fs fieldSet, i uint) {
-	if !show(v != "", always, fs, i) {
+// fieldScalar writes k and v when show says so; a zero v that was null on
+// input is written as null. write encodes v. It is the one shape behind the
+// typed field* helpers the generated encoders call.
+func fieldScalar[T comparable](e *encoder, k string, v T, always bool, fs fieldSet, i uint, write func(T)) {
+	var zero T
+	if !show(v != zero, always, fs, i) {
 		return
 	}
 	e.key(k)
-	if v == "" && fs.isNull(i) {
+	if v == zero && fs.isNull(i) {
 		e.null()
 		return
 	}
-	e.string(v)
+	write(v)
+}
+
+func (e *encoder) fieldString(k, v string, always bool, fs fieldSet, i uint) {
+	fieldScalar(e, k, v, always, fs, i, e.string)
 }
 
 func (e *encoder) fieldInt64(k string, v int64, always bool, fs fieldSet, i uint) {
-	if !show(v != 0, always, fs, i) {
-		return
-	}
-	e.key(k)
-	if v == 0 && fs.isNull(i) {
-		e.null()
-		return
-	}
-	e.int64(v)
+	fieldScalar(e, k, v, always, fs, i, e.int64)
 }
 
 func (e *encoder) fieldFloat64(k string, v float64, always bool, fs fieldSet, i uint) {
-	if !show(v != 0, always, fs, i) {
-		return
-	}
-	e.key(k)
-	if v == 0 && fs.isNull(i) {
-		e.null()
-		return
-	}
-	e.float64(v)
+	fieldScalar(e, k, v, always, fs, i, e.float64)
 }
 
 func (e *encoder) fieldBool(k string, v bool, always bool, fs fieldSet, i uint) {
-	if !show(v, always, fs, i) {
-		return
-	}
-	e.key(k)
-	if !v && fs.isNull(i) {
-		e.null()
-		return
-	}
-	e.bool(v)
+	fieldScalar(e, k, v, always, fs, i, e.bool)
 }
 
 func (e *encoder) fieldStringPtr(k string, v *string, always bool, fs fieldSet, i uint) {
