@@ -41,13 +41,23 @@ func (k *Kit) Forward(ctx context.Context, b *mparticle.Batch) error {
 	}
 	k.stats.batches.Add(1)
 	r := k.mapper.Map(b)
-	if mapping.IsFromBrazeCurrents(b) {
-		// The mapper skips these (loop guard); never send any of it back,
-		// whatever the mapper produced.
+	if r.Skipped && loopGuarded(r) {
 		k.stats.loopGuarded.Add(1)
-		r.Attributes, r.Events, r.Purchases, r.Skipped = nil, nil, nil, true
 	}
 	return k.deliver(ctx, r, b)
+}
+
+// loopGuarded reports whether the mapper skipped r's batch because it came
+// from Braze Currents (the mapper's loop guard is the one place that decides;
+// Forward only counts it). Only skipped results are asked, so the common
+// path pays nothing.
+func loopGuarded(r mapping.Result) bool {
+	for _, d := range r.Diagnostics {
+		if d.Code == mapping.LoopGuard {
+			return true
+		}
+	}
+	return false
 }
 
 // BatchRef is Item.Ref of every object Forward (and the User helpers)

@@ -375,11 +375,8 @@ func (st *mapState) email() string {
 
 // event maps one event.
 func (st *mapState) event(ev *mparticle.Event) {
-	if isFromBrazeCurrents(ev.Data) {
-		st.evName = eventLabel(ev)
-		st.diag(LoopGuard, "", "event came from Braze Currents; not sent back to Braze", "")
-		return
-	}
+	// Events marked as coming from Braze Currents never get here: Map skips
+	// the whole batch when any event carries the mark (loopGuard).
 	switch d := any(ev.Data).(type) {
 	case *mparticle.CustomEvent:
 		st.customEvent(d)
