@@ -263,11 +263,6 @@ func soakUserOrder(size soakSize, u int) []soakObject {
 
 func TestSoakForwardUnderEveryFault(t *testing.T) {
 	size := soakSize{users: 400, rounds: 6, eventsPerRound: 3}
-	if testing.Short() {
-		size = soakSize{users: 60, rounds: 4, eventsPerRound: 3}
-	}
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-
 	faults := brazetest.Faults{
 		Seed:            11,
 		ServerErrorRate: 0.08,
@@ -276,6 +271,13 @@ func TestSoakForwardUnderEveryFault(t *testing.T) {
 		DropRate:        0.04,
 		Latency:         3 * time.Millisecond,
 	}
+	if testing.Short() {
+		// A smaller run sends few requests before the scripted outage, so
+		// the random faults are made likelier for every kind to occur.
+		size = soakSize{users: 200, rounds: 4, eventsPerRound: 3}
+		faults.ServerErrorRate, faults.RateLimitRate = 0.15, 0.15
+	}
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	srv := brazetest.NewServer(brazetest.WithFaults(faults), brazetest.WithRecordLimit(1_000_000))
 	defer srv.Close()
 	base := srv.Client()
