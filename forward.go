@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/mapping"
@@ -109,7 +110,11 @@ func (k *Kit) deliver(ctx context.Context, r mapping.Result, b *mparticle.Batch)
 // enqueue hands a mapping result's objects to the batcher in Braze's
 // processing order (the mapper already produces them in that order).
 func (k *Kit) enqueue(ctx context.Context, r mapping.Result, ref any) error {
-	items := make([]braze.Item, 0, r.Len())
+	buf, _ := k.itemBufs.Get().(*[]braze.Item)
+	if buf == nil {
+		buf = new([]braze.Item)
+	}
+	items := slices.Grow((*buf)[:0], r.Len())
 	for i := range r.Attributes {
 		items = append(items, braze.Item{Attributes: &r.Attributes[i], Ref: ref})
 	}
@@ -119,10 +124,17 @@ func (k *Kit) enqueue(ctx context.Context, r mapping.Result, ref any) error {
 	for i := range r.Purchases {
 		items = append(items, braze.Item{Purchase: &r.Purchases[i], Ref: ref})
 	}
-	if err := k.batcher.Add(ctx, items...); err != nil {
+	err := k.batcher.Add(ctx, items...)
+	// Add copies the items into its queue before it returns: the slice can
+	// serve the next batch. Cleared, so the pool keeps no object alive.
+	n := len(items)
+	clear(items)
+	*buf = items[:0]
+	k.itemBufs.Put(buf)
+	if err != nil {
 		return err
 	}
-	k.stats.objects.Add(uint64(len(items)))
+	k.stats.objects.Add(uint64(n))
 	return nil
 }
 

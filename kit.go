@@ -43,6 +43,9 @@ type Kit struct {
 	audience *mapping.AudienceMapper
 	aliases  *aliasTracker
 	stats    kitCounters
+	// itemBufs holds *[]braze.Item slices for enqueue to reuse: the
+	// batcher copies a call's items, so the slice is free once Add returns.
+	itemBufs sync.Pool
 
 	// closed is set as Close starts; Forward and the other producers check
 	// it first, so that nothing is accepted (or silently skipped) after.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -115,6 +116,10 @@ type Batcher struct {
 	senders    sync.WaitGroup
 	// builds holds *trackBuild values for reuse by the senders.
 	builds sync.Pool
+	// adds holds *addRequest values (with their reply channel and keys)
+	// for reuse by Add: every request gets exactly one answer, after which
+	// the owner no longer looks at it.
+	adds sync.Pool
 
 	stats batchCounters
 }
@@ -201,14 +206,22 @@ type addRequest struct {
 // MaxQueuedObjects fails with ErrQueueFull under either policy. After Close
 // Add returns ErrClosed. An item that does not carry exactly one object is
 // an error naming its index, and nothing of the call is queued.
+//
+// Add copies the items: the slice may be reused once Add returns (the
+// objects the items point to may not, until their Results are reported).
 func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	if len(items) == 0 {
 		return nil
 	}
-	keys := make([]string, len(items))
+	r, _ := b.adds.Get().(*addRequest)
+	if r == nil {
+		r = &addRequest{reply: make(chan error, 1)}
+	}
+	keys := slices.Grow(r.keys[:0], len(items))[:len(items)]
 	var lastID Identifier
 	for i, it := range items {
 		if it.Kind() == 0 {
+			b.putAdd(r)
 			return fmt.Errorf("braze: Batcher.Add: items[%d]: must carry exactly one of Attributes, Event, Purchase", i)
 		}
 		// Consecutive items usually belong to one user (a mapped batch):
@@ -219,8 +232,20 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 			keys[i], lastID = id.Key(), id
 		}
 	}
-	r := &addRequest{items: items, keys: keys, reply: make(chan error, 1)}
-	return roundTrip(ctx, b, b.addCh, r, r.reply)
+	r.items, r.keys = items, keys
+	err := roundTrip(ctx, b, b.addCh, r, r.reply)
+	// roundTrip returns after the request's one answer, or without having
+	// handed it over: the owner holds no reference to r any more.
+	b.putAdd(r)
+	return err
+}
+
+// putAdd returns r to the pool without the caller's items and keys, so that
+// the pool keeps nothing of theirs alive.
+func (b *Batcher) putAdd(r *addRequest) {
+	clear(r.keys)
+	r.items, r.keys = nil, r.keys[:0]
+	b.adds.Put(r)
 }
 
 // roundTrip hands r to the owner goroutine on ch and waits for its answer
