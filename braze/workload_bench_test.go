@@ -1,0 +1,109 @@
+package braze
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+)
+
+// workloadRequests loads testdata/workload_track.json: four full
+// /users/track requests (75 objects each) made of the objects the forward
+// path's benchmark workload (internal/perfreport) maps to — attributes with
+// a few standard fields and custom attributes, events and purchases with
+// 1–10 short properties, about 208 bytes of JSON per object. It is a
+// snapshot, so this package's benchmarks measure the encoder on realistic
+// objects without depending on the decoder and mapper.
+func workloadRequests(b *testing.B) []TrackRequest {
+	b.Helper()
+	data, err := os.ReadFile("testdata/workload_track.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var reqs []TrackRequest
+	if err := json.Unmarshal(data, &reqs); err != nil {
+		b.Fatal(err)
+	}
+	return reqs
+}
+
+func countObjects(reqs []TrackRequest) int {
+	n := 0
+	for i := range reqs {
+		n += reqs[i].Len()
+	}
+	return n
+}
+
+// BenchmarkWorkloadAppendValidated is what Client.Track does to a request
+// before sending it (validate and encode in one pass), per workload object.
+func BenchmarkWorkloadAppendValidated(b *testing.B) {
+	reqs := workloadRequests(b)
+	objects := countObjects(reqs)
+	buf := make([]byte, 0, 1<<16)
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		for i := range reqs {
+			var err error
+			if buf, err = reqs[i].appendValidated(DefaultLimits(), buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*objects), "ns/obj")
+	reportCPU(b, cpu)
+}
+
+// BenchmarkWorkloadValidateThenEncode is Validate followed by AppendJSON
+// (two passes), as internal/perfreport's BenchmarkEncodeStage measures it.
+func BenchmarkWorkloadValidateThenEncode(b *testing.B) {
+	reqs := workloadRequests(b)
+	objects := countObjects(reqs)
+	buf := make([]byte, 0, 1<<16)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range reqs {
+			if err := reqs[i].Validate(DefaultLimits()); err != nil {
+				b.Fatal(err)
+			}
+			var err error
+			if buf, err = reqs[i].AppendJSON(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*objects), "ns/obj")
+}
+
+// BenchmarkWorkloadClientTrackMinimalServer is Client.Track of the
+// workload's requests against a server that only reads the body and answers
+// 201: the client's whole per-request cost (plus the server's, which is
+// small and fixed).
+func BenchmarkWorkloadClientTrackMinimalServer(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"message":"success","events_processed":75}`))
+	}))
+	defer srv.Close()
+	c := benchClient(b, srv.URL, "k")
+	reqs := workloadRequests(b)
+	objects := countObjects(reqs)
+	ctx := context.Background()
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		for i := range reqs {
+			if _, err := c.Track(ctx, &reqs[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*objects), "ns/obj")
+	reportCPU(b, cpu)
+}
