@@ -1,8 +1,10 @@
 package mparticle
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -141,7 +143,17 @@ func withIndex(err error, i int) error {
 	return err
 }
 
+// ws skips whitespace. Most input is compact JSON, so the inlined check is
+// one compare and the loop lives in wsLoop.
 func (d *decoder) ws() {
+	if d.pos < len(d.data) && d.data[d.pos] > ' ' {
+		return
+	}
+	d.wsLoop()
+}
+
+//go:noinline
+func (d *decoder) wsLoop() {
 	for d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -154,7 +166,10 @@ func (d *decoder) ws() {
 
 // peek returns the next non-space byte, or 0 at the end.
 func (d *decoder) peek() byte {
-	d.ws()
+	if d.pos < len(d.data) && d.data[d.pos] > ' ' {
+		return d.data[d.pos]
+	}
+	d.wsLoop()
 	if d.pos < len(d.data) {
 		return d.data[d.pos]
 	}
@@ -319,12 +334,27 @@ func (d *decoder) array(fn func(i int) error) error {
 // scanString validates the string starting at d.pos (the opening quote) and
 // returns the bounds of its contents and whether they need unescaping or
 // UTF-8 repair.
+//
+// The common string is short printable ASCII, so the loop tests eight bytes
+// at a time (stopAt) and only looks at single bytes once a word holds a
+// quote, a backslash, a control character or a non-ASCII byte.
 func (d *decoder) scanString() (start, end int, slow bool, err error) {
 	d.pos++ // opening quote
 	start = d.pos
 	data := d.data
 	i := d.pos
-	for i < len(data) {
+	for {
+		for i+8 <= len(data) {
+			m := stopAt(binary.LittleEndian.Uint64(data[i:]))
+			if m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(data) {
+			break
+		}
 		c := data[i]
 		switch {
 		case c == '"':
@@ -364,6 +394,23 @@ func (d *decoder) scanString() (start, end int, slow bool, err error) {
 		}
 	}
 	return 0, 0, false, d.errAt(len(data), "unexpected end of input in string")
+}
+
+// Word-at-a-time constants: one in every byte, and the top bit of every
+// byte.
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// stopAt returns a mask with the top bit set in the lowest byte of w (little
+// endian) that is a quote, a backslash, a control character or not ASCII,
+// or 0 when w holds none. Bytes above the lowest flagged one may be flagged
+// falsely (a borrow carries upward), which is why only the lowest counts.
+func stopAt(w uint64) uint64 {
+	q := w ^ ('"' * swarOnes)
+	b := w ^ ('\\' * swarOnes)
+	return ((q-swarOnes)&^q | (b-swarOnes)&^b | (w - 0x20*swarOnes) | w) & swarHigh
 }
 
 func unhex(c byte) rune {
