@@ -66,12 +66,22 @@ func Detect(s string) Value {
 	if s == "" {
 		return v
 	}
-	switch {
-	case strings.EqualFold(s, "true"):
-		v.Kind, v.Bool = KindBool, true
+	// The first byte decides which kinds are possible: only "t"/"T" and
+	// "f"/"F" start a boolean (no other character folds to those letters),
+	// and numbers and dates start with a digit or "-". Most strings are
+	// therefore settled by one comparison.
+	switch c := s[0]; {
+	case c == 't' || c == 'T':
+		if strings.EqualFold(s, "true") {
+			v.Kind, v.Bool = KindBool, true
+		}
 		return v
-	case strings.EqualFold(s, "false"):
-		v.Kind, v.Bool = KindBool, false
+	case c == 'f' || c == 'F':
+		if strings.EqualFold(s, "false") {
+			v.Kind, v.Bool = KindBool, false
+		}
+		return v
+	case c != '-' && (c < '0' || c > '9'):
 		return v
 	}
 	if isInteger(s) {
@@ -123,12 +133,26 @@ func isDecimal(s string) bool {
 	return allDigits(intPart) && allDigits(frac)
 }
 
+// maxExactDigits is the number of decimal digits every float64 carries
+// exactly (DBL_DIG): a decimal with at most this many digits converts to
+// the nearest float64 and prints back as the same digits, because two
+// different such decimals never share a float64.
+const maxExactDigits = 15
+
 // exactDecimal reports whether f prints back as the same decimal as s once
 // trailing zeros of the fraction are ignored, i.e. nothing was rounded away.
+// s is a decimal as isDecimal accepts it.
 func exactDecimal(s string, f float64) bool {
+	// Digits of s: all of it but the "." and an optional "-". With at
+	// most 15 the magnitude is within 1e-14..1e15, far from the
+	// subnormals, so the DBL_DIG guarantee holds without printing f.
+	if digits := len(strings.TrimPrefix(s, "-")) - 1; digits <= maxExactDigits {
+		return true
+	}
 	want := strings.TrimRight(s, "0")
 	want = strings.TrimSuffix(want, ".")
-	return strconv.FormatFloat(f, 'f', -1, 64) == want
+	var buf [32]byte
+	return string(strconv.AppendFloat(buf[:0], f, 'f', -1, 64)) == want
 }
 
 func allDigits(s string) bool {

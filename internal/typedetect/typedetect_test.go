@@ -1,10 +1,14 @@
 package typedetect
 
 import (
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestDetect(t *testing.T) {
@@ -42,6 +46,14 @@ func TestDetect(t *testing.T) {
 		{"2024-13-01T12:30:00Z", Value{Kind: KindString}},
 		{"hello", Value{Kind: KindString}},
 		{"-", Value{Kind: KindString}},
+		{"falſe", Value{Kind: KindBool}}, // ſ folds to s, as strings.EqualFold has it
+		{"tru", Value{Kind: KindString}},
+		{"Truex", Value{Kind: KindString}},
+		{"ſalse", Value{Kind: KindString}},
+		{"-1.5", Value{Kind: KindFloat, Float: -1.5}},
+		{"123456789012345.5", Value{Kind: KindFloat, Float: 123456789012345.5}},
+		{"0.1234567890123456", Value{Kind: KindFloat, Float: 0.1234567890123456}},
+		{"9007199254740993.0", Value{Kind: KindString}}, // 2^53+1 has no float64
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -77,5 +89,48 @@ func BenchmarkDetect(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		_ = Detect(in[i%len(in)])
+	}
+}
+
+// TestExactDecimalShortcut checks the 15-digit shortcut of exactDecimal
+// against printing the float back, on random decimals of every length up
+// to 15 digits and on the boundary lengths around it.
+func TestExactDecimalShortcut(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	printed := func(s string, f float64) bool {
+		want := strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+		return strconv.FormatFloat(f, 'f', -1, 64) == want
+	}
+	for range 200000 {
+		intLen := 1 + rng.IntN(15)
+		fracLen := 1 + rng.IntN(16-intLen+1)
+		if intLen+fracLen > 16 {
+			fracLen = 16 - intLen
+		}
+		var b strings.Builder
+		if rng.IntN(2) == 0 {
+			b.WriteByte('-')
+		}
+		for i := range intLen {
+			d := byte('0' + rng.IntN(10))
+			if i == 0 && intLen > 1 && d == '0' {
+				d = '1'
+			}
+			b.WriteByte(d)
+		}
+		b.WriteByte('.')
+		for range fracLen {
+			b.WriteByte(byte('0' + rng.IntN(10)))
+		}
+		s := b.String()
+		require.True(t, isDecimal(s), s)
+		f, err := strconv.ParseFloat(s, 64)
+		require.NoError(t, err)
+		require.Equal(t, printed(s, f), exactDecimal(s, f), s)
+	}
+	// 16 and more digits still take the printing path.
+	for _, s := range []string{"0.1234567890123456", "1234567890123456.7", "9007199254740993.0", "0.12345678901234567890"} {
+		f, _ := strconv.ParseFloat(s, 64)
+		assert.Equal(t, printed(s, f), exactDecimal(s, f), s)
 	}
 }
