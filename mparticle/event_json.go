@@ -66,34 +66,28 @@ const (
 // the type is known.
 func (ev *Event) decodeJSON(d *decoder) error {
 	dataStart, dataEnd := -1, -1
-	err := d.object(func(key []byte) error {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
+			return err
+		}
+		var ferr error
 		switch string(key) {
 		case "event_type":
 			var s string
-			err := d.readString(&s, &ev.present, evFieldType)
+			ferr = d.readString(&s, &ev.present, evFieldType)
 			ev.Type = EventType(s)
-			return err
 		case "data":
-			if isNull, err := d.null(); isNull || err != nil {
-				ev.Data = nil
-				ev.present.markNull(evFieldData)
-				dataStart = -1
-				return err
-			}
-			ev.present.markPresent(evFieldData)
-			if ev.present.isPresent(evFieldType) {
-				ev.Data = newEventData(ev.Type)
-				dataStart = -1
-				return ev.Data.decodeJSON(d)
-			}
-			d.ws()
-			dataStart = d.pos
-			err := d.skip()
-			dataEnd = d.pos
-			return err
+			dataStart, dataEnd, ferr = ev.decodeData(d)
+		default:
+			ferr = d.unknown(&ev.Unknown, key)
 		}
-		return d.unknown(&ev.Unknown, key)
-	})
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
 	if err != nil || dataStart < 0 {
 		return err
 	}
@@ -103,6 +97,27 @@ func (ev *Event) decodeJSON(d *decoder) error {
 		return withSeg(err, "data")
 	}
 	return nil
+}
+
+// decodeData reads the value of "data": null, or the data object decoded
+// at once when event_type came first, or else skipped and returned as the
+// bounds to decode once the type is known (start is -1 when nothing is
+// left to do).
+func (ev *Event) decodeData(d *decoder) (start, end int, err error) {
+	if isNull, err := d.null(); isNull || err != nil {
+		ev.Data = nil
+		ev.present.markNull(evFieldData)
+		return -1, -1, err
+	}
+	ev.present.markPresent(evFieldData)
+	if ev.present.isPresent(evFieldType) {
+		ev.Data = newEventData(ev.Type)
+		return -1, -1, ev.Data.decodeJSON(d)
+	}
+	d.ws()
+	start = d.pos
+	err = d.skip()
+	return start, d.pos, err
 }
 
 // isNilData reports whether data is nil or a typed nil pointer.

@@ -4,19 +4,32 @@ package mparticle
 const customerIDIndex = 0
 
 func (u *UserIdentities) decodeJSON(d *decoder) error {
-	return d.object(func(key []byte) error {
-		legacy := string(key) == customerIDLegacyKey
-		p, i := u.field(IdentityType(key))
-		if p == nil || (i == customerIDIndex && u.present.isPresent(customerIDIndex) && legacy != u.legacyCustomerID) {
-			// Unknown key, or the second spelling of customer id in one
-			// object: keep it verbatim rather than lose it.
-			return d.unknown(&u.Unknown, key)
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
+			return err
 		}
-		if i == customerIDIndex {
-			u.legacyCustomerID = legacy
+		if ferr := u.decodeMember(d, key); ferr != nil {
+			return withSeg(ferr, string(key))
 		}
-		return d.readString(p, &u.present, i)
-	})
+		more, err = d.objectNext()
+	}
+	return err
+}
+
+func (u *UserIdentities) decodeMember(d *decoder, key []byte) error {
+	legacy := string(key) == customerIDLegacyKey
+	p, i := u.field(IdentityType(key))
+	if p == nil || (i == customerIDIndex && u.present.isPresent(customerIDIndex) && legacy != u.legacyCustomerID) {
+		// Unknown key, or the second spelling of customer id in one
+		// object: keep it verbatim rather than lose it.
+		return d.unknown(&u.Unknown, key)
+	}
+	if i == customerIDIndex {
+		u.legacyCustomerID = legacy
+	}
+	return d.readString(p, &u.present, i)
 }
 
 func (u *UserIdentities) encodeJSON(e *encoder) {

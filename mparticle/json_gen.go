@@ -14,12 +14,22 @@ func (x *Account) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Account) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -62,12 +72,22 @@ func (x *ApplicationInfo) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -113,12 +133,22 @@ func (x *ApplicationStateTransition) decodeField(d *decoder, key []byte) (bool, 
 
 func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -158,12 +188,22 @@ func (x *AttributionInfo) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *AttributionInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -203,12 +243,22 @@ func (x *Audience) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Audience) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -252,12 +302,22 @@ func (x *AudienceMembershipChangeRequest) decodeField(d *decoder, key []byte) (b
 
 func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -314,12 +374,22 @@ func (x *AudienceSubscriptionRequest) decodeField(d *decoder, key []byte) (bool,
 
 func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -367,12 +437,22 @@ func (x *AudienceUserAttribute) decodeField(d *decoder, key []byte) (bool, error
 
 func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -457,12 +537,22 @@ func (x *Batch) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Batch) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -522,12 +612,22 @@ func (x *BatchContext) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *BatchContext) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -563,12 +663,22 @@ func (x *Batching) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Batching) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -602,12 +712,22 @@ func (x *Breadcrumb) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Breadcrumb) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -639,12 +759,22 @@ func (x *CCPAConsent) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *CCPAConsent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -692,12 +822,22 @@ func (x *CommerceEvent) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *CommerceEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -813,12 +953,22 @@ func (x *ConsentRecord) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *ConsentRecord) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -855,12 +1005,22 @@ func (x *ConsentState) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *ConsentState) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -911,12 +1071,22 @@ func (x *CrashReport) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *CrashReport) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -961,12 +1131,22 @@ func (x *CustomEvent) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *CustomEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1001,12 +1181,22 @@ func (x *DataPlan) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *DataPlan) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1069,12 +1259,22 @@ func (x *DeviceCurrentState) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1208,12 +1408,22 @@ func (x *DeviceInfo) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *DeviceInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1287,12 +1497,22 @@ func (x *EventSystemNotificationInfo) decodeField(d *decoder, key []byte) (bool,
 
 func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1320,12 +1540,22 @@ func (x *FirstRun) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *FirstRun) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1359,12 +1589,22 @@ func (x *Identity) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Identity) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1402,12 +1642,22 @@ func (x *IdentityChange) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *IdentityChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1456,12 +1706,22 @@ func (x *Location) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Location) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1511,12 +1771,22 @@ func (x *NetworkPerformance) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1553,12 +1823,22 @@ func (x *OptOut) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *OptOut) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1585,12 +1865,22 @@ func (x *PreAttribution) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *PreAttribution) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1642,12 +1932,22 @@ func (x *Product) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Product) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1710,12 +2010,22 @@ func (x *ProductAction) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *ProductAction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1758,12 +2068,22 @@ func (x *ProductImpression) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *ProductImpression) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1798,12 +2118,22 @@ func (x *Profile) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Profile) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1842,12 +2172,22 @@ func (x *Promotion) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Promotion) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1882,12 +2222,22 @@ func (x *PromotionAction) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *PromotionAction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1932,12 +2282,22 @@ func (x *PushMessage) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *PushMessage) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -1971,12 +2331,22 @@ func (x *PushReaction) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *PushReaction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2008,12 +2378,22 @@ func (x *PushRegistration) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *PushRegistration) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2049,12 +2429,22 @@ func (x *ScreenView) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *ScreenView) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2087,12 +2477,22 @@ func (x *SessionEnd) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *SessionEnd) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2119,12 +2519,22 @@ func (x *SessionStart) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *SessionStart) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2154,12 +2564,22 @@ func (x *ShoppingCart) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *ShoppingCart) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2197,12 +2617,22 @@ func (x *SourceInfo) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *SourceInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2232,12 +2662,22 @@ func (x *Uninstall) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *Uninstall) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2267,12 +2707,22 @@ func (x *UnknownEvent) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *UnknownEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2311,12 +2761,22 @@ func (x *UserAttributeChange) decodeField(d *decoder, key []byte) (bool, error) 
 
 func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2353,12 +2813,22 @@ func (x *UserIdentityChange) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.
@@ -2398,12 +2868,22 @@ func (x *UserProfile) decodeField(d *decoder, key []byte) (bool, error) {
 
 func (x *UserProfile) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.

@@ -235,12 +235,22 @@ func genDecode(b *bytes.Buffer, s *strct) {
 	}
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	return d.object(func(key []byte) error {
-		if ok, err := x.decodeField(d, key); ok {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
 			return err
 		}
-		return d.unknown(&x.Unknown, key)
-	})
+		known, ferr := x.decodeField(d, key)
+		if !known {
+			ferr = d.unknown(&x.Unknown, key)
+		}
+		if ferr != nil {
+			return withSeg(ferr, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
 }
 
 // UnmarshalJSON decodes x losslessly: see the Batch documentation.

@@ -143,15 +143,22 @@ func (d *decoder) listOrRaw(p *AttributeValue) error {
 	start := d.pos
 	list := []string{}
 	allStrings := true
-	err := d.array(func(int) error {
+	more, err := d.arrayOpen()
+	for i := 0; more; i++ {
+		var eerr error
 		if allStrings && d.peek() == '"' {
-			s, err := d.str()
+			var s string
+			s, eerr = d.str()
 			list = append(list, s)
-			return err
+		} else {
+			allStrings = false
+			eerr = d.skip()
 		}
-		allStrings = false
-		return d.skip()
-	})
+		if eerr != nil {
+			return withIndex(eerr, i)
+		}
+		more, err = d.arrayNext()
+	}
 	if err != nil {
 		return err
 	}
@@ -175,17 +182,22 @@ func (d *decoder) readAttrMap(p *map[string]AttributeValue, fs *fieldSet, i uint
 	if m == nil {
 		m = make(map[string]AttributeValue)
 	}
-	err := d.object(func(key []byte) error {
-		k := d.keyString(key)
-		var v AttributeValue
-		if err := d.attributeValue(&v); err != nil {
-			return err
-		}
-		m[k] = v
-		return nil
-	})
 	*p = m
 	fs.markPresent(i)
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
+			return err
+		}
+		k := d.keyString(key)
+		var v AttributeValue
+		if verr := d.attributeValue(&v); verr != nil {
+			return withSeg(verr, k)
+		}
+		m[k] = v
+		more, err = d.objectNext()
+	}
 	return err
 }
 
@@ -241,11 +253,16 @@ func (d *decoder) readStrings(p *[]string, fs *fieldSet, i uint) error {
 		return err
 	}
 	out := []string{}
-	err := d.array(func(int) error {
-		s, err := d.str()
+	more, err := d.arrayOpen()
+	for n := 0; more; n++ {
+		s, serr := d.str()
 		out = append(out, s)
-		return err
-	})
+		if serr != nil {
+			err = withIndex(serr, n)
+			break
+		}
+		more, err = d.arrayNext()
+	}
 	*p = out
 	fs.markPresent(i)
 	return err
@@ -278,12 +295,20 @@ func readStructSlice[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i 
 		fs.markNull(i)
 		return err
 	}
-	out := make([]T, 0, 4)
-	err := d.array(func(int) error {
+	out := []T{}
+	more, err := d.arrayOpen()
+	if more {
+		out = make([]T, 0, 4)
+	}
+	for n := 0; more; n++ {
 		var zero T
 		out = append(out, zero)
-		return P(&out[len(out)-1]).decodeJSON(d)
-	})
+		if eerr := P(&out[n]).decodeJSON(d); eerr != nil {
+			err = withIndex(eerr, n)
+			break
+		}
+		more, err = d.arrayNext()
+	}
 	*p = out
 	fs.markPresent(i)
 	return err

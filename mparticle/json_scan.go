@@ -255,80 +255,123 @@ func (d *decoder) literal(lit string) error {
 	return nil
 }
 
-// object walks an object; fn must consume the value of each key. The key
-// slice is only valid during the call.
-func (d *decoder) object(fn func(key []byte) error) error {
+// The object and array walks come in two shapes: open/key/next steps that
+// hot decoders (the generated ones, attribute maps, struct slices) run as a
+// plain loop, and object/array, which take a callback, for the rest. Both
+// report the same errors at the same offsets.
+
+// objectOpen consumes the '{' of an object and reports whether a member
+// follows (false when the object was empty and is already closed).
+func (d *decoder) objectOpen() (bool, error) {
 	if d.peek() != '{' {
-		return d.expected("object")
+		return false, d.expected("object")
 	}
 	d.depth++
 	if d.depth > maxDepth {
-		return d.errorf("nesting too deep")
+		return false, d.errorf("nesting too deep")
 	}
 	d.pos++
 	if d.peek() == '}' {
 		d.pos++
 		d.depth--
-		return nil
+		return false, nil
 	}
-	for {
-		if d.peek() != '"' {
-			return d.errorf("expected object key string, got " + d.nextName())
-		}
-		key, err := d.keyBytes()
-		if err != nil {
-			return err
-		}
-		if d.peek() != ':' {
-			return d.errorf("expected ':' after object key, got " + d.nextName())
-		}
-		d.pos++
-		if err := fn(key); err != nil {
-			return withSeg(err, string(key))
-		}
-		switch d.peek() {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
-			d.depth--
-			return nil
-		default:
-			return d.errorf("expected ',' or '}' in object, got " + d.nextName())
-		}
-	}
+	return true, nil
 }
 
-// array walks an array; fn must consume element i.
-func (d *decoder) array(fn func(i int) error) error {
+// objectKey reads a member's key and the ':' after it. The key slice may
+// alias d.data (see keyBytes).
+func (d *decoder) objectKey() ([]byte, error) {
+	if d.peek() != '"' {
+		return nil, d.errorf("expected object key string, got " + d.nextName())
+	}
+	key, err := d.keyBytes()
+	if err != nil {
+		return nil, err
+	}
+	if d.peek() != ':' {
+		return nil, d.errorf("expected ':' after object key, got " + d.nextName())
+	}
+	d.pos++
+	return key, nil
+}
+
+// objectNext consumes what follows a member's value: ',' (another member
+// follows) or the closing '}'.
+func (d *decoder) objectNext() (bool, error) {
+	switch d.peek() {
+	case ',':
+		d.pos++
+		return true, nil
+	case '}':
+		d.pos++
+		d.depth--
+		return false, nil
+	}
+	return false, d.errorf("expected ',' or '}' in object, got " + d.nextName())
+}
+
+// arrayOpen consumes the '[' of an array and reports whether an element
+// follows (false when the array was empty and is already closed).
+func (d *decoder) arrayOpen() (bool, error) {
 	if d.peek() != '[' {
-		return d.expected("array")
+		return false, d.expected("array")
 	}
 	d.depth++
 	if d.depth > maxDepth {
-		return d.errorf("nesting too deep")
+		return false, d.errorf("nesting too deep")
 	}
 	d.pos++
 	if d.peek() == ']' {
 		d.pos++
 		d.depth--
-		return nil
+		return false, nil
 	}
-	for i := 0; ; i++ {
+	return true, nil
+}
+
+// arrayNext consumes what follows an element: ',' (another element
+// follows) or the closing ']'.
+func (d *decoder) arrayNext() (bool, error) {
+	switch d.peek() {
+	case ',':
+		d.pos++
+		return true, nil
+	case ']':
+		d.pos++
+		d.depth--
+		return false, nil
+	}
+	return false, d.errorf("expected ',' or ']' in array, got " + d.nextName())
+}
+
+// object walks an object; fn must consume the value of each key. The key
+// slice is only valid during the call.
+func (d *decoder) object(fn func(key []byte) error) error {
+	more, err := d.objectOpen()
+	for more {
+		var key []byte
+		if key, err = d.objectKey(); err != nil {
+			return err
+		}
+		if err := fn(key); err != nil {
+			return withSeg(err, string(key))
+		}
+		more, err = d.objectNext()
+	}
+	return err
+}
+
+// array walks an array; fn must consume element i.
+func (d *decoder) array(fn func(i int) error) error {
+	more, err := d.arrayOpen()
+	for i := 0; more; i++ {
 		if err := fn(i); err != nil {
 			return withIndex(err, i)
 		}
-		switch d.peek() {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
-			d.depth--
-			return nil
-		default:
-			return d.errorf("expected ',' or ']' in array, got " + d.nextName())
-		}
+		more, err = d.arrayNext()
 	}
+	return err
 }
 
 // scanString validates the string starting at d.pos (the opening quote) and
