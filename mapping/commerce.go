@@ -142,13 +142,48 @@ func hasImpressionProducts(d *mparticle.CommerceEvent) bool {
 	return false
 }
 
+// Suffixes of the expanded commerce event names.
+const (
+	itemSuffix  = " - Item"
+	totalSuffix = " - Total"
+)
+
+// commerceNames holds "eCommerce - <action><suffix>" for the known product
+// and promotion actions and every suffix, so that naming an event does not
+// build the same string again for each one. Read-only.
+var commerceNames = func() map[[2]string]string {
+	actions := []string{
+		string(mparticle.ActionAddToCart), string(mparticle.ActionRemoveFromCart),
+		string(mparticle.ActionAddToWishlist), "remove_from_wishlist",
+		string(mparticle.ActionCheckout), string(mparticle.ActionCheckoutOption),
+		string(mparticle.ActionClick), string(mparticle.ActionViewDetail),
+		string(mparticle.ActionPurchase), string(mparticle.ActionRefund),
+		string(mparticle.PromotionView), string(mparticle.PromotionClick),
+	}
+	m := make(map[[2]string]string, 3*len(actions))
+	for _, a := range actions {
+		for _, suffix := range []string{"", itemSuffix, totalSuffix} {
+			m[[2]string{a, suffix}] = "eCommerce - " + a + suffix
+		}
+	}
+	return m
+}()
+
+// commerceName returns "eCommerce - " + action + suffix.
+func commerceName(action, suffix string) string {
+	if n, ok := commerceNames[[2]string{action, suffix}]; ok {
+		return n
+	}
+	return "eCommerce - " + action + suffix
+}
+
 // commerceLabel names a commerce event for diagnostics.
 func commerceLabel(d *mparticle.CommerceEvent) string {
 	switch {
 	case d.ProductAction != nil:
-		return "eCommerce - " + commerceAction(d.ProductAction.Action)
+		return commerceName(commerceAction(d.ProductAction.Action), "")
 	case hasPromotions(d):
-		return "eCommerce - " + promotionAction(d.PromotionAction.Action)
+		return commerceName(promotionAction(d.PromotionAction.Action), "")
 	case hasImpressionProducts(d):
 		return "eCommerce - Impression"
 	}
@@ -193,12 +228,6 @@ func floatValue(f float64) braze.Value {
 	}
 	return braze.Float(f)
 }
-
-// commerceFieldsHint is about how many order and product fields a
-// commerce property map gets on typical data (Transaction Id, Total
-// Amount, Name, Brand, Category, Position, …): the size hint of those maps
-// on top of their custom attributes.
-const commerceFieldsHint = 8
 
 // transactionProps adds the order-level fields of a product action.
 func (p *props) transactionProps(pa *mparticle.ProductAction, total mparticle.Optional[float64]) {
@@ -278,49 +307,49 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 		if pid == "" {
 			continue
 		}
-		p := st.newPropsFor(commerceFieldsHint + len(pr.CustomAttributes) + len(d.CustomAttributes))
+		p := st.newProps()
 		p.transactionProps(pa, total)
 		p.productFields(pr, false)
 		p.addCustom(pr.CustomAttributes)
 		p.addCustom(d.CustomAttributes)
 		if p.rejected {
+			p.release()
 			continue
 		}
 		price, ok := pr.Price.Get()
 		if !ok {
-			st.diag(ValueChanged, "products["+strconv.Itoa(i)+"].price", "product without a price; 0 used", "")
+			st.diag(ValueChanged, productKey(i, "price"), "product without a price; 0 used", "")
 		}
 		q := quantityOf(pr)
 		base := braze.Purchase{
 			Identifier: st.res.Identifier, ProductID: pid, Currency: currency, Price: price,
-			Time: at, Properties: p.result(), UpdateExistingOnly: st.ueo,
+			Time: at, Properties: p.finish(), UpdateExistingOnly: st.ueo,
 		}
-		qkey := "products[" + strconv.Itoa(i) + "].quantity"
 		switch {
 		case math.IsNaN(q) || math.IsInf(q, 0) || q <= 0:
-			st.diag(Dropped, qkey, "quantity is not positive; no purchase recorded", strconv.FormatFloat(q, 'g', -1, 64))
+			st.diag(Dropped, productKey(i, "quantity"), "quantity is not positive; no purchase recorded", strconv.FormatFloat(q, 'g', -1, 64))
 		case q != math.Trunc(q):
-			st.diag(ValueChanged, qkey, "fractional quantity sent as quantity 1 at price × quantity", strconv.FormatFloat(q, 'g', -1, 64))
+			st.diag(ValueChanged, productKey(i, "quantity"), "fractional quantity sent as quantity 1 at price × quantity", strconv.FormatFloat(q, 'g', -1, 64))
 			base.Price, base.Quantity = price*q, 1
-			st.res.Purchases = append(st.res.Purchases, base)
+			st.sc.purchases = append(st.sc.purchases, base)
 		case q > maxSplitQuantity:
-			st.diag(ValueChanged, qkey, "quantity above "+strconv.Itoa(maxSplitQuantity)+" sent as quantity 1 at price × quantity", strconv.FormatFloat(q, 'f', -1, 64))
+			st.diag(ValueChanged, productKey(i, "quantity"), "quantity above "+strconv.Itoa(maxSplitQuantity)+" sent as quantity 1 at price × quantity", strconv.FormatFloat(q, 'f', -1, 64))
 			base.Price, base.Quantity = price*q, 1
-			st.res.Purchases = append(st.res.Purchases, base)
+			st.sc.purchases = append(st.sc.purchases, base)
 		case q > maxPurchaseQuantity:
 			n := int(q)
-			st.diag(Split, qkey, "quantity above Braze's 100 split into "+strconv.Itoa((n+maxPurchaseQuantity-1)/maxPurchaseQuantity)+" purchases", strconv.Itoa(n))
+			st.diag(Split, productKey(i, "quantity"), "quantity above Braze's 100 split into "+strconv.Itoa((n+maxPurchaseQuantity-1)/maxPurchaseQuantity)+" purchases", strconv.Itoa(n))
 			for left := n; left > 0; left -= maxPurchaseQuantity {
 				part := base
 				part.Quantity = min(left, maxPurchaseQuantity)
 				if left != n {
 					part.Properties = maps.Clone(base.Properties)
 				}
-				st.res.Purchases = append(st.res.Purchases, part)
+				st.sc.purchases = append(st.sc.purchases, part)
 			}
 		default:
 			base.Quantity = int(q)
-			st.res.Purchases = append(st.res.Purchases, base)
+			st.sc.purchases = append(st.sc.purchases, base)
 		}
 	}
 }
@@ -332,18 +361,17 @@ func (st *mapState) productID(i int, pr *mparticle.Product) string {
 	if st.m.s.ReplaceSkuWithProductName {
 		want, other, wantName = pr.Name, pr.ID, "name"
 	}
-	key := "products[" + strconv.Itoa(i) + "]." + wantName
 	id := want
-	if strings.TrimSpace(id) == "" {
-		if strings.TrimSpace(other) == "" {
-			st.diag(Dropped, key, "product without id or name; no purchase recorded", "")
+	if isBlank(id) {
+		if isBlank(other) {
+			st.diag(Dropped, productKey(i, wantName), "product without id or name; no purchase recorded", "")
 			return ""
 		}
-		st.diag(ValueChanged, key, "product has no "+wantName+"; the other of id/name used as product_id", other)
+		st.diag(ValueChanged, productKey(i, wantName), "product has no "+wantName+"; the other of id/name used as product_id", other)
 		id = other
 	}
 	if t, cut := truncate(id); cut {
-		st.diag(Truncated, key, "product_id longer than 255 characters cut to 255", id)
+		st.diag(Truncated, productKey(i, wantName), "product_id longer than 255 characters cut to 255", id)
 		id = t
 	}
 	return id
@@ -361,7 +389,7 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 	total := orderTotal(pa)
 	switch {
 	case pa.Action == mparticle.ActionRefund || pa.Action == mparticle.ActionPurchase:
-		totalName := "eCommerce - " + action + " - Total"
+		totalName := commerceName(action, totalSuffix)
 		p := st.newProps()
 		p.transactionProps(pa, total)
 		p.str(keyCurrencyCode, strings.TrimSpace(d.CurrencyCode))
@@ -372,10 +400,10 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 		st.diag(EventSkipped, "", "product action "+strconv.Quote(action)+" without products produces no Braze event", "")
 		return
 	}
-	itemName := "eCommerce - " + action + " - Item"
+	itemName := commerceName(action, itemSuffix)
 	for i := range pa.Products {
 		pr := &pa.Products[i]
-		p := st.newPropsFor(commerceFieldsHint + 4 + len(pr.CustomAttributes) + len(d.CustomAttributes))
+		p := st.newProps()
 		p.transactionProps(pa, total)
 		p.productFields(pr, true)
 		p.addCustom(pr.CustomAttributes)
@@ -389,7 +417,7 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 
 // promotionEvents emits one event per promotion.
 func (st *mapState) promotionEvents(d *mparticle.CommerceEvent, pr *mparticle.PromotionAction) {
-	name := "eCommerce - " + promotionAction(pr.Action) + " - Item"
+	name := commerceName(promotionAction(pr.Action), itemSuffix)
 	for i := range pr.Promotions {
 		p := st.newProps()
 		p.promotionFields(&pr.Promotions[i])
@@ -439,10 +467,10 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 		p.transactionProps(pa, total)
 	}
 	if len(d.CustomAttributes) > 0 {
-		np := &props{st: st, nested: true}
+		np := st.newNestedProps()
 		np.addCustom(d.CustomAttributes)
-		if len(np.m) > 0 {
-			p.setOwn(keyAttributes, braze.Object(np.m))
+		if m := np.finish(); len(m) > 0 {
+			p.setOwn(keyAttributes, braze.Object(m))
 		}
 	}
 	if pa != nil && len(pa.Products) > 0 {
@@ -451,9 +479,9 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 	if pr := d.PromotionAction; hasPromotions(d) {
 		arr := make([]braze.Value, len(pr.Promotions))
 		for i := range pr.Promotions {
-			np := &props{st: st, nested: true}
+			np := st.newNestedProps()
 			np.promotionFields(&pr.Promotions[i])
-			arr[i] = braze.Object(np.m)
+			arr[i] = braze.Object(np.finish())
 		}
 		p.setOwn(keyPromotions, braze.Array(arr))
 	}
@@ -463,10 +491,10 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 			if len(imp.Products) == 0 {
 				continue // an impression of nothing
 			}
-			np := &props{st: st, nested: true}
+			np := st.newNestedProps()
 			np.str(keyImpressionList, imp.ProductImpressionList)
 			np.setOwn(keyProducts, st.nestedProducts(imp.Products))
-			arr = append(arr, braze.Object(np.m))
+			arr = append(arr, braze.Object(np.finish()))
 		}
 		p.setOwn(keyImpressions, braze.Array(arr))
 	}
@@ -476,10 +504,11 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 		if !ok {
 			st.diag(ValueChanged, "total_amount", "bundled purchase without a total; price 0 used", "")
 		}
-		st.res.Purchases = append(st.res.Purchases, braze.Purchase{
-			Identifier: st.res.Identifier, ProductID: name, Currency: st.currency(d.CurrencyCode),
+		currency := st.currency(d.CurrencyCode)
+		st.sc.purchases = append(st.sc.purchases, braze.Purchase{
+			Identifier: st.res.Identifier, ProductID: name, Currency: currency,
 			Price: price, Quantity: 1, Time: st.evTime,
-			Properties: p.result(), UpdateExistingOnly: st.ueo,
+			Properties: p.finish(), UpdateExistingOnly: st.ueo,
 		})
 		return
 	}
@@ -492,16 +521,16 @@ func (st *mapState) nestedProducts(products []mparticle.Product) braze.Value {
 	arr := make([]braze.Value, len(products))
 	for i := range products {
 		pr := &products[i]
-		np := &props{st: st, nested: true}
+		np := st.newNestedProps()
 		np.productFields(pr, true)
 		if len(pr.CustomAttributes) > 0 {
-			ap := &props{st: st, nested: true}
+			ap := st.newNestedProps()
 			ap.addCustom(pr.CustomAttributes)
-			if len(ap.m) > 0 {
-				np.setOwn(keyAttributes, braze.Object(ap.m))
+			if m := ap.finish(); len(m) > 0 {
+				np.setOwn(keyAttributes, braze.Object(m))
 			}
 		}
-		arr[i] = braze.Object(np.m)
+		arr[i] = braze.Object(np.finish())
 	}
 	return braze.Array(arr)
 }

@@ -15,26 +15,28 @@ const (
 	SessionEndEventName = "Session End"
 )
 
-// emitEvent appends a Braze event unless its properties were rejected.
+// emitEvent appends a Braze event unless its properties were rejected. It
+// ends p.
 func (st *mapState) emitEvent(name string, c *mparticle.CommonEventData, p *props) {
-	if p != nil && p.rejected {
+	if p.rejected {
+		p.release()
 		return
 	}
 	name = st.eventName(name)
 	if name == "" {
+		p.release()
 		return
 	}
-	e := braze.Event{Identifier: st.res.Identifier, Name: name, Time: st.evTime, UpdateExistingOnly: st.ueo}
-	if p != nil {
-		e.Properties = p.result()
-	}
-	st.res.Events = append(st.res.Events, e)
+	st.sc.events = append(st.sc.events, braze.Event{
+		Identifier: st.res.Identifier, Name: name, Time: st.evTime,
+		Properties: p.finish(), UpdateExistingOnly: st.ueo,
+	})
 }
 
 // eventName checks a Braze event or product name: it must not be empty
 // and is cut to 255 characters.
 func (st *mapState) eventName(name string) string {
-	if strings.TrimSpace(name) == "" {
+	if isBlank(name) {
 		st.diag(Dropped, "", "event without a name; Braze requires one", "")
 		return ""
 	}
@@ -49,10 +51,10 @@ func (st *mapState) eventName(name string) string {
 // attributes with one leading "$" stripped.
 func (st *mapState) customEvent(d *mparticle.CustomEvent) {
 	st.evName = d.EventName
-	p := st.newPropsFor(len(d.CustomAttributes))
+	p := st.newProps()
 	p.addCustom(d.CustomAttributes)
 	st.emitEvent(d.EventName, &d.CommonEventData, p)
-	if p.rejected {
+	if p.rejected || !st.m.hasEventMappings() {
 		return
 	}
 	typeNum, ok := eventTypeNumbers[d.CustomEventType]

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mpbraze/mpbraze/braze"
@@ -24,6 +25,10 @@ type Mapper struct {
 	groups map[string]string
 	// appIDs maps a lower-cased platform to a Braze app id.
 	appIDs map[string]string
+	// states recycles the working state of Map calls (*mapState) with
+	// its scratch slices, so that a call allocates little beyond its
+	// Result. A pointer, so that Mapper values stay copyable.
+	states *sync.Pool
 }
 
 // New validates s and returns a Mapper. Zero fields of s take their
@@ -33,7 +38,7 @@ func New(s Settings) (*Mapper, error) {
 		return nil, err
 	}
 	s = s.withDefaults()
-	m := &Mapper{s: s}
+	m := &Mapper{s: s, states: &sync.Pool{}}
 	for _, em := range s.EventAttributeMappings {
 		if em.EventName != "" {
 			if m.byName == nil {
@@ -62,6 +67,9 @@ func New(s Settings) (*Mapper, error) {
 	}
 	return m, nil
 }
+
+// hasEventMappings reports whether Settings.EventAttributeMappings has any.
+func (m *Mapper) hasEventMappings() bool { return m.byHash != nil || m.byName != nil }
 
 func nameKey(event, attr string) string {
 	return strings.ToLower(event) + "\x00" + strings.ToLower(attr)
@@ -143,7 +151,41 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 	if b == nil {
 		return Result{Skipped: true, Diagnostics: []Diagnostic{{EventIndex: -1, Code: UserSkipped, Reason: "nil batch"}}}
 	}
-	st := &mapState{m: m, b: b, evIdx: -1}
+	st := m.getState(b)
+	res := st.run()
+	m.putState(st)
+	return res
+}
+
+// getState returns a working state for mapping b, recycled when possible.
+func (m *Mapper) getState(b *mparticle.Batch) *mapState {
+	var st *mapState
+	if m.states != nil {
+		st, _ = m.states.Get().(*mapState)
+	}
+	if st == nil {
+		st = &mapState{}
+	}
+	st.m, st.b, st.evIdx = m, b, -1
+	return st
+}
+
+// putState hands st back for another Map call, keeping only its scratch
+// (cleared, so that it holds on to nothing of the batch or the result)
+// unless it grew beyond what ordinary batches need.
+func (m *Mapper) putState(st *mapState) {
+	if m.states == nil {
+		return
+	}
+	sc := st.sc
+	sc.reset()
+	*st = mapState{sc: sc}
+	m.states.Put(st)
+}
+
+// run maps st.b.
+func (st *mapState) run() Result {
+	b := st.b
 	st.res.BatchID = batchID(b)
 	if mpid, ok := b.MPID.Get(); ok {
 		st.res.MPID = strconv.FormatInt(mpid, 10)
@@ -155,7 +197,7 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 	if !st.resolveIdentity() {
 		return st.res
 	}
-	st.attrs = attrBuilder{st: st, id: st.res.Identifier, ueo: st.ueo}
+	st.attrs = attrBuilder{st: st, id: st.res.Identifier, ueo: st.ueo, objs: st.sc.attrs, keys: st.sc.keys}
 	if email := st.email(); email != "" {
 		st.attrs.email = email
 	}
@@ -163,7 +205,6 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 	st.attrs.split = true
 	// Events are applied in time order (stable), so that attribute updates
 	// from events reach Braze in the order they happened.
-	st.res.Events = make([]braze.Event, 0, len(b.Events))
 	order, times := st.timeOrder()
 	for _, i := range order {
 		st.evIdx, st.evName, st.evTime = i, "", times[i]
@@ -171,31 +212,46 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 	}
 	st.evIdx, st.evName = -1, ""
 	st.res.Attributes = st.attrs.result()
-	if len(st.res.Events) == 0 {
-		st.res.Events = nil
+	st.sc.attrs, st.sc.keys = st.attrs.objs, st.attrs.keys // grown scratch, reused
+	// Every event and purchase carries its event's time, and events were
+	// visited in time order: the objects are in time order already, each
+	// event's own in the order they were made. Hence plain copies, of
+	// exactly the right size.
+	if len(st.sc.events) > 0 {
+		st.res.Events = slices.Clone(st.sc.events)
 	}
-	// Stable sorts by time: objects of one event keep their order.
-	slices.SortStableFunc(st.res.Events, func(a, b braze.Event) int { return a.Time.Compare(b.Time) })
-	slices.SortStableFunc(st.res.Purchases, func(a, b braze.Purchase) int { return a.Time.Compare(b.Time) })
+	if len(st.sc.purchases) > 0 {
+		st.res.Purchases = slices.Clone(st.sc.purchases)
+	}
+	if len(st.res.Diagnostics) == 0 {
+		st.res.Diagnostics = nil // undone attempts may leave an empty slice
+	}
 	return st.res
 }
 
 // timeOrder returns the indices of the batch's events, stably sorted by
-// event time.
+// event time, and the times by event index. Both are scratch of st.
 func (st *mapState) timeOrder() (order []int, times []time.Time) {
-	order = make([]int, len(st.b.Events))
-	times = make([]time.Time, len(st.b.Events))
+	order, times = st.sc.order[:0], st.sc.times[:0]
+	sorted := true
 	for i := range st.b.Events {
-		order[i] = i
+		order = append(order, i)
 		var c *mparticle.CommonEventData
 		if d := st.b.Events[i].Data; d != nil {
 			c = d.Common()
 		}
 		st.evIdx, st.evName = i, eventLabel(&st.b.Events[i])
-		times[i] = st.eventTime(c)
+		t := st.eventTime(c)
+		if i > 0 && t.Before(times[i-1]) {
+			sorted = false
+		}
+		times = append(times, t)
 	}
 	st.evIdx, st.evName = -1, ""
-	slices.SortStableFunc(order, func(a, b int) int { return times[a].Compare(times[b]) })
+	if !sorted {
+		slices.SortStableFunc(order, func(a, b int) int { return times[a].Compare(times[b]) })
+	}
+	st.sc.order, st.sc.times = order, times
 	return order, times
 }
 
@@ -225,6 +281,54 @@ type mapState struct {
 	evTime time.Time
 	now    time.Time
 	nowSet bool
+	// sc is scratch reused across Map calls.
+	sc mapScratch
+}
+
+// mapScratch holds the slices one Map call fills and then copies out or
+// drops; a Mapper keeps them for its next calls.
+type mapScratch struct {
+	events    []braze.Event
+	purchases []braze.Purchase
+	attrs     []braze.Attributes
+	keys      []string
+	sortKeys  []string
+	kv        []propEntry
+	order     []int
+	times     []time.Time
+}
+
+// maxScratch bounds the length a scratch slice may keep across Map calls,
+// so that one huge batch does not pin its memory.
+const maxScratch = 256
+
+// reset clears sc for the next call (dropping slices that grew too big).
+func (sc *mapScratch) reset() {
+	sc.events = resetScratch(sc.events)
+	sc.purchases = resetScratch(sc.purchases)
+	sc.attrs = resetScratch(sc.attrs)
+	sc.keys = resetScratch(sc.keys)
+	sc.sortKeys = resetScratch(sc.sortKeys)
+	sc.kv = resetScratch(sc.kv)
+	sc.order = resetScratch(sc.order)
+	sc.times = resetScratch(sc.times)
+}
+
+// resetScratch returns s emptied and cleared, or nil when it is too big
+// to keep.
+func resetScratch[T any](s []T) []T {
+	if cap(s) > maxScratch {
+		return nil
+	}
+	clear(s)
+	return s[:0]
+}
+
+// truncateDiagnostics drops the diagnostics from index n on (an undone
+// attempt, see props.addCustom).
+func (st *mapState) truncateDiagnostics(n int) {
+	clear(st.res.Diagnostics[n:])
+	st.res.Diagnostics = st.res.Diagnostics[:n]
 }
 
 // diag records a diagnostic at the current event.

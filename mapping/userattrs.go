@@ -30,26 +30,81 @@ type attrBuilder struct {
 	// split: start a new object on a key collision (event-derived updates)
 	// instead of replacing the value (batch-level attributes).
 	split bool
-	objs  []braze.Attributes
-	keys  []map[string]bool
+	// objs are the objects so far, in the map state's scratch; result
+	// copies them out.
+	objs []braze.Attributes
+	// keys are the keys the last object sets (only the last one takes
+	// more keys), and keySet the same once they are more than linearKeys.
+	keys   []string
+	keySet map[string]struct{}
 	// push is 1 + the index of the object that holds push tokens only (0:
 	// none yet). Tokens get an object of their own so that a token Braze
 	// refuses (BAD_PUSH_TOKEN_*) cannot take other attributes down with it.
 	push int
 }
 
+// linearKeys is the key count up to which attrBuilder finds keys by
+// scanning.
+const linearKeys = 16
+
+// hasKey reports whether the last object sets key.
+func (b *attrBuilder) hasKey(key string) bool {
+	if b.keySet != nil {
+		_, ok := b.keySet[key]
+		return ok
+	}
+	for _, k := range b.keys {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// addKey records that the last object sets key (not recorded yet).
+func (b *attrBuilder) addKey(key string) {
+	b.keys = append(b.keys, key)
+	switch {
+	case b.keySet != nil:
+		b.keySet[key] = struct{}{}
+	case len(b.keys) > linearKeys:
+		b.keySet = make(map[string]struct{}, 2*len(b.keys))
+		for _, k := range b.keys {
+			b.keySet[k] = struct{}{}
+		}
+	}
+}
+
+// resetKeys starts the key set of a new last object.
+func (b *attrBuilder) resetKeys() {
+	clear(b.keys)
+	b.keys = b.keys[:0]
+	b.keySet = nil
+}
+
+// newObj appends an empty object.
+func (b *attrBuilder) newObj() {
+	b.objs = append(b.objs, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
+}
+
 // obj returns the object to write key into.
 func (b *attrBuilder) obj(key, orig string) *braze.Attributes {
 	last := len(b.objs) - 1
 	switch {
-	case last < 0 || last == b.push-1 || (b.split && b.keys[last][key]):
-		b.objs = append(b.objs, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
-		b.keys = append(b.keys, map[string]bool{})
+	case last < 0 || last == b.push-1:
+		b.newObj()
+		b.resetKeys()
 		last++
-	case b.keys[last][key]:
+	case !b.hasKey(key):
+	case b.split:
+		b.newObj()
+		b.resetKeys()
+		last++
+	default:
 		b.st.diag(Dropped, orig, "user attribute "+strconv.Quote(key)+" is set twice; the earlier value is replaced", "")
+		return &b.objs[last]
 	}
-	b.keys[last][key] = true
+	b.addKey(key)
 	return &b.objs[last]
 }
 
@@ -57,20 +112,19 @@ func (b *attrBuilder) obj(key, orig string) *braze.Attributes {
 // nothing else, creating it at the end on first use.
 func (b *attrBuilder) pushObj() *braze.Attributes {
 	if b.push == 0 {
-		b.objs = append(b.objs, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
-		b.keys = append(b.keys, nil) // obj never writes into this object
+		b.newObj() // obj never writes into this object
 		b.push = len(b.objs)
 	}
 	return &b.objs[b.push-1]
 }
 
-// result returns the objects, the email attribute on the first one that
-// does not hold push tokens (a new first object when there is none).
+// result returns a copy of the objects, the email attribute on the first
+// one that does not hold push tokens (a new first object when there is
+// none). The builder takes no more keys after it.
 func (b *attrBuilder) result() []braze.Attributes {
 	if b.email != "" {
 		if len(b.objs) == 0 || b.push == 1 {
 			b.objs = slices.Insert(b.objs, 0, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
-			b.keys = slices.Insert(b.keys, 0, nil) // result is final: no more keys
 			if b.push > 0 {
 				b.push++
 			}
@@ -80,7 +134,15 @@ func (b *attrBuilder) result() []braze.Attributes {
 	if len(b.objs) == 0 {
 		return nil
 	}
-	return b.objs
+	return slices.Clone(b.objs)
+}
+
+// reset drops every object, keeping the scratch.
+func (b *attrBuilder) reset() {
+	clear(b.objs)
+	b.objs = b.objs[:0]
+	b.resetKeys()
+	b.push = 0
 }
 
 // UserAttributes applies the user-attribute rules (reserved keys, gender,
@@ -106,11 +168,39 @@ func (m *Mapper) UserAttributes(id braze.Identifier, set map[string]mparticle.At
 }
 
 // batchUserAttributes applies the batch's user_attributes and
-// deleted_user_attributes.
+// deleted_user_attributes, as if in sorted key order.
+//
+// The order of user_attributes matters only when two keys set the same
+// attribute or subscription group, or something is reported (diagnostics
+// are in key order): a collision is always reported, and two groups are
+// checked for. So the keys are first applied in the map's own order, into
+// the still empty builder; if that reported nothing and set at most one
+// group, it is the sorted result. Otherwise it is undone and redone
+// sorted.
 func (st *mapState) batchUserAttributes() {
-	var buf [32]string
-	for _, k := range sortedKeysInto(st.b.UserAttributes, buf[:0]) {
-		st.setUserAttribute(k, st.b.UserAttributes[k])
+	attrs := st.b.UserAttributes
+	if len(attrs) > 1 && len(st.attrs.objs) == 0 {
+		diags := len(st.res.Diagnostics)
+		for k, v := range attrs {
+			st.setUserAttribute(k, v)
+			if len(st.res.Diagnostics) != diags {
+				break
+			}
+		}
+		if len(st.res.Diagnostics) == diags && (len(st.attrs.objs) == 0 || len(st.attrs.objs[0].SubscriptionGroups) <= 1) {
+			attrs = nil // done
+		} else {
+			st.truncateDiagnostics(diags)
+			st.attrs.reset()
+		}
+	}
+	if len(attrs) > 0 {
+		keys := sortedKeysInto(attrs, st.sc.sortKeys[:0])
+		for _, k := range keys {
+			st.setUserAttribute(k, attrs[k])
+		}
+		clear(keys)
+		st.sc.sortKeys = keys[:0]
 	}
 	for _, k := range st.b.DeletedUserAttributes {
 		st.removeUserAttribute(k)
@@ -163,16 +253,17 @@ func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
 		st.removeUserAttribute(raw)
 		return
 	}
-	lower := strings.ToLower(raw)
-	if gid, ok := st.m.groups[lower]; ok {
+	var buf [64]byte
+	lower := lowerInto(buf[:0], raw)
+	if gid, ok := st.m.groups[string(lower)]; ok {
 		st.subscriptionGroup(raw, gid, v)
 		return
 	}
-	if field, ok := standardFields[lower]; ok {
+	if field, ok := standardFields[string(lower)]; ok {
 		st.standardField(raw, field, v)
 		return
 	}
-	if key, ok := customReserved[lower]; ok {
+	if key, ok := customReserved[string(lower)]; ok {
 		st.customAttribute(raw, key, v, key != "Zip")
 		return
 	}
@@ -414,25 +505,30 @@ func (st *mapState) complexUserAttribute(raw, key string, v mparticle.AttributeV
 		st.diag(Dropped, raw, "object or array user attribute dropped (PropertyReject)", compactJSON(v))
 		return
 	}
-	p := &props{st: st, attr: true}
+	p := st.newProps()
+	p.attr = true
 	p.complex(raw, key, v)
-	for _, k := range sortedKeys(p.m) {
-		if braze.IsStandardAttribute(k) {
-			st.diag(Dropped, raw, strconv.Quote(k)+" is a Braze standard field name, not usable as a custom attribute", "")
+	es := p.entries()
+	slices.SortFunc(es, func(a, b propEntry) int { return strings.Compare(a.key, b.key) })
+	for _, e := range es {
+		if braze.IsStandardAttribute(e.key) {
+			st.diag(Dropped, raw, strconv.Quote(e.key)+" is a Braze standard field name, not usable as a custom attribute", "")
 			continue
 		}
-		st.attrs.obj(k, raw).SetCustom(k, p.m[k])
+		st.attrs.obj(e.key, raw).SetCustom(e.key, e.v)
 	}
+	p.release()
 }
 
 // removeUserAttribute applies the removal of one user attribute.
 func (st *mapState) removeUserAttribute(raw string) {
-	lower := strings.ToLower(raw)
-	if _, ok := st.m.groups[lower]; ok {
+	var buf [64]byte
+	lower := lowerInto(buf[:0], raw)
+	if _, ok := st.m.groups[string(lower)]; ok {
 		st.diag(Dropped, raw, "removing a subscription group attribute leaves the group state unchanged", "")
 		return
 	}
-	if field, ok := standardFields[lower]; ok {
+	if field, ok := standardFields[string(lower)]; ok {
 		switch field {
 		case "email_subscribe", "push_subscribe":
 			st.diag(Dropped, raw, field+" cannot be removed in Braze; state unchanged", "")
@@ -454,7 +550,7 @@ func (st *mapState) removeUserAttribute(raw string) {
 		}
 		return
 	}
-	key, ok := customReserved[lower]
+	key, ok := customReserved[string(lower)]
 	if !ok {
 		if key, ok = st.attrKey(raw, stripDollar(raw)); !ok {
 			return
@@ -538,7 +634,7 @@ const (
 // eventAttributeMappings applies Settings.EventAttributeMappings to the
 // attributes of one event (raw keys, as the Android kit hashes them).
 func (st *mapState) eventAttributeMappings(typeNum int, eventName string, attrs map[string]mparticle.AttributeValue) {
-	if st.m.byHash == nil && st.m.byName == nil {
+	if !st.m.hasEventMappings() {
 		return
 	}
 	var buf [16]string

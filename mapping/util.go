@@ -3,6 +3,9 @@ package mapping
 import (
 	"cmp"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // maxLen is Braze's limit, in characters, on keys and string values.
@@ -27,4 +30,40 @@ func sortedKeysInto[K cmp.Ordered, V any](m map[K]V, buf []K) []K {
 	}
 	slices.Sort(buf)
 	return buf
+}
+
+// lowerInto appends s lower-cased to buf, for case-insensitive lookups
+// (m[string(b)] does not allocate): ASCII is lowered in place, anything
+// else as strings.ToLower does.
+func lowerInto(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return append(buf[:0], strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return buf
+}
+
+// isBlank reports whether s is empty or white space only, as
+// strings.TrimSpace(s) == "" does.
+func isBlank(s string) bool {
+	if s == "" {
+		return true
+	}
+	if c := s[0]; c > ' ' && c < utf8.RuneSelf {
+		return false // the usual case: a printable ASCII first byte
+	}
+	return strings.TrimSpace(s) == ""
+}
+
+// productKey names a product field in diagnostics: "products[i].field".
+func productKey(i int, field string) string {
+	return "products[" + strconv.Itoa(i) + "]." + field
 }

@@ -37,12 +37,19 @@ func truncate(s string) (string, bool) {
 }
 
 // props builds a property map under Braze's key rules.
+//
+// Its entries are kept in the map state's kv scratch, from start on, and
+// turned into a map once, with its exact size, by finish: props are built
+// one at a time or nested (a nested object's props is finished before its
+// parent takes another entry), so kv is used as a stack. Every props is
+// ended by exactly one finish or release.
 type props struct {
 	st *mapState
-	m  map[string]braze.Value
-	// fixed maps keys that were produced by fixing another key to that
-	// original key; a key that needed no fix wins a collision against them.
-	fixed map[string]string
+	// start is the index in st.sc.kv of the first entry.
+	start int
+	// idx indexes the entries by key once there are more than
+	// linearProps of them; below that a scan is cheaper than hashing.
+	idx map[string]int
 	// nested: keys inside a nested object (bundled commerce), where "time"
 	// and "event_name" are allowed but "." and "$" are not.
 	nested bool
@@ -51,28 +58,102 @@ type props struct {
 	attr bool
 	// rejected is set when PropertyReject met an object or array.
 	rejected bool
-	// hint is the expected number of properties: the map is created with
-	// room for them, so that a map outgrowing 8 entries is not rebuilt
-	// (a quarter of Map's map-assignment time before, on commerce data).
-	hint int
+	// speculative: addCustom is trying the map's own order, which it
+	// undoes on any diagnostic; set then leaves earlier entries alone.
+	speculative bool
 }
 
-func (st *mapState) newProps() *props { return &props{st: st} }
-
-// newPropsFor returns props sized for n properties.
-func (st *mapState) newPropsFor(n int) *props { return &props{st: st, hint: n} }
-
-// makeMap creates p.m with room for the expected properties.
-func (p *props) makeMap() {
-	p.m = make(map[string]braze.Value, max(8, p.hint))
+// propEntry is one property of a props being built.
+type propEntry struct {
+	key string
+	// orig is the key as it came in, when fixed.
+	orig string
+	v    braze.Value
+	// fixed: key was produced by fixing orig; a key that needed no fix
+	// wins a collision against it.
+	fixed bool
 }
 
-// result returns the map, or nil when empty.
-func (p *props) result() map[string]braze.Value {
-	if len(p.m) == 0 {
-		return nil
+// linearProps is the entry count up to which props finds keys by scanning.
+const linearProps = 16
+
+func (st *mapState) newProps() *props { return &props{st: st, start: len(st.sc.kv)} }
+
+// newNestedProps returns props for a nested object.
+func (st *mapState) newNestedProps() *props {
+	return &props{st: st, start: len(st.sc.kv), nested: true}
+}
+
+// entries returns the properties set so far.
+func (p *props) entries() []propEntry { return p.st.sc.kv[p.start:] }
+
+// finish returns the properties as a map (nil when there are none) and
+// ends p.
+func (p *props) finish() map[string]braze.Value {
+	es := p.entries()
+	var m map[string]braze.Value
+	if len(es) > 0 {
+		m = make(map[string]braze.Value, len(es))
+		for i := range es {
+			m[es[i].key] = es[i].v
+		}
 	}
-	return p.m
+	p.release()
+	return m
+}
+
+// release ends p without building its map, handing its scratch back.
+func (p *props) release() {
+	p.truncate(p.start)
+	p.idx = nil
+}
+
+// truncate drops the entries from kv index n on.
+func (p *props) truncate(n int) {
+	kv := p.st.sc.kv
+	clear(kv[n:])
+	p.st.sc.kv = kv[:n]
+}
+
+// find returns the index in entries of key, or -1.
+func (p *props) find(key string) int {
+	if p.idx != nil {
+		if i, ok := p.idx[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, e := range p.entries() {
+		if e.key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// push appends a property whose key is not set yet.
+func (p *props) push(e propEntry) {
+	p.st.sc.kv = append(p.st.sc.kv, e)
+	n := len(p.st.sc.kv) - p.start
+	switch {
+	case p.idx != nil:
+		p.idx[e.key] = n - 1
+	case n > linearProps:
+		p.reindex()
+	}
+}
+
+// reindex rebuilds idx from the entries (nil while they are few).
+func (p *props) reindex() {
+	es := p.entries()
+	if len(es) <= linearProps {
+		p.idx = nil
+		return
+	}
+	p.idx = make(map[string]int, 2*len(es))
+	for i := range es {
+		p.idx[es[i].key] = i
+	}
 }
 
 // set stores v under key after applying the key rules; orig is the key as it
@@ -106,25 +187,23 @@ func (p *props) set(orig, key string, v braze.Value) {
 		p.st.diag(Renamed, orig, "reserved Braze property key renamed "+strconv.Quote(key+"_"), "")
 		key, fixed = key+"_", true
 	}
-	if p.m == nil {
-		p.makeMap()
-	}
-	if old, dup := p.m[key]; dup {
-		prev, prevFixed := p.fixed[key]
-		if fixed || !prevFixed {
+	if i := p.find(key); i >= 0 {
+		e := &p.st.sc.kv[p.start+i]
+		if fixed || !e.fixed {
 			p.st.diag(Dropped, orig, "property key "+strconv.Quote(key)+" already set; this value is dropped", v.String())
 			return
 		}
-		p.st.diag(Dropped, prev, "property key "+strconv.Quote(key)+" is also set by a key that needed no fix; this value is dropped", old.String())
-		delete(p.fixed, key)
-	}
-	p.m[key] = v
-	if fixed {
-		if p.fixed == nil {
-			p.fixed = map[string]string{}
+		p.st.diag(Dropped, e.orig, "property key "+strconv.Quote(key)+" is also set by a key that needed no fix; this value is dropped", e.v.String())
+		if !p.speculative { // else the entry may predate the attempt, which is undone
+			e.v, e.orig, e.fixed = v, "", false
 		}
-		p.fixed[key] = orig
+		return
 	}
+	e := propEntry{key: key, v: v}
+	if fixed {
+		e.orig, e.fixed = orig, true
+	}
+	p.push(e)
 }
 
 // setOwn stores a value the mapper itself produces (commerce fields,
@@ -133,19 +212,51 @@ func (p *props) set(orig, key string, v braze.Value) {
 // dropped (by set); an earlier field of the mapper's own is replaced
 // silently (a product's Coupon Code replaces the order's, by design).
 func (p *props) setOwn(key string, v braze.Value) {
-	if p.m == nil {
-		p.makeMap()
+	if i := p.find(key); i >= 0 {
+		p.st.sc.kv[p.start+i].v = v
+		return
 	}
-	p.m[key] = v
+	p.push(propEntry{key: key, v: v})
 }
 
-// addCustom adds every custom attribute of attrs, sorted by key, with one
-// leading "$" stripped from each key.
+// addCustom adds every custom attribute of attrs, with one leading "$"
+// stripped from each key, as if in sorted key order.
+//
+// The order matters only when keys collide or something is reported
+// (diagnostics are in key order, and the first of two fixed keys that
+// collide wins), and both always emit a diagnostic. So the attributes are
+// first added in the map's own order; if that emitted no diagnostic the
+// result is the sorted one. Otherwise the attempt is undone and the
+// attributes are added again in sorted order.
 func (p *props) addCustom(attrs map[string]mparticle.AttributeValue) {
-	var buf [16]string
-	for _, k := range sortedKeysInto(attrs, buf[:0]) {
+	if len(attrs) == 0 {
+		return
+	}
+	st := p.st
+	if len(attrs) > 1 {
+		diags, kv, rejected := len(st.res.Diagnostics), len(st.sc.kv), p.rejected
+		p.speculative = true
+		for k, v := range attrs {
+			p.add(k, stripDollar(k), v)
+			if len(st.res.Diagnostics) != diags {
+				break
+			}
+		}
+		p.speculative = false
+		if len(st.res.Diagnostics) == diags {
+			return
+		}
+		st.truncateDiagnostics(diags)
+		p.truncate(kv)
+		p.reindex()
+		p.rejected = rejected
+	}
+	keys := sortedKeysInto(attrs, st.sc.sortKeys[:0])
+	for _, k := range keys {
 		p.add(k, stripDollar(k), attrs[k])
 	}
+	clear(keys)
+	st.sc.sortKeys = keys[:0]
 }
 
 // add converts one attribute value into a property.
@@ -281,7 +392,7 @@ func (st *mapState) nestedValue(orig, leaf string, x any, depth int) braze.Value
 			st.diag(Stringified, orig, "object nested too deep; sent as JSON text", "")
 			return st.stringValue(orig, marshalCompact(t), false)
 		}
-		np := &props{st: st, nested: true}
+		np := st.newNestedProps()
 		for _, k := range sortedKeys(t) {
 			if t[k] == nil {
 				st.diag(Dropped, orig, "null value at "+strconv.Quote(k)+"; Braze properties cannot be null", "")
@@ -289,7 +400,7 @@ func (st *mapState) nestedValue(orig, leaf string, x any, depth int) braze.Value
 			}
 			np.set(k, k, st.nestedValue(orig, k, t[k], depth+1))
 		}
-		return braze.Object(np.m)
+		return braze.Object(np.finish())
 	case []any:
 		out := make([]braze.Value, 0, len(t))
 		for _, e := range t {
