@@ -228,11 +228,14 @@ func (a *Attributes) SetCustom(key string, v Value) *Attributes {
 func (a Attributes) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil) }
 
 // AppendJSON appends the object's JSON encoding to dst.
-func (a *Attributes) AppendJSON(dst []byte) ([]byte, error) { return a.appendJSON(dst, nil) }
+func (a *Attributes) AppendJSON(dst []byte) ([]byte, error) {
+	var enc memberEncoder
+	return a.appendJSON(dst, &enc)
+}
 
-// appendJSON is AppendJSON; a non-nil irregular is set when a custom
-// attribute is not plain (see TrackRequest.appendValidated).
-func (a *Attributes) appendJSON(dst []byte, irregular *bool) ([]byte, error) {
+// appendJSON is AppendJSON with the request's shared encoder state (see
+// TrackRequest.appendValidated).
+func (a *Attributes) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
 	w := beginObject(dst)
 	writeIdentifier(&w, &a.Identifier)
 	if a.ClearEmail && a.Email == "" {
@@ -325,7 +328,7 @@ func (a *Attributes) appendJSON(dst []byte, irregular *bool) ([]byte, error) {
 	optReflect(&w, `"facebook":`, a.Facebook)
 	optReflect(&w, `"twitter":`, a.Twitter)
 	if len(a.Custom) > 0 {
-		if err := appendMembers(&w, a.Custom, customMember, irregular); err != nil {
+		if err := appendMembers(&w, a.Custom, customMember, enc); err != nil {
 			return w.buf, fmt.Errorf("custom attribute %w", err)
 		}
 	}

@@ -28,11 +28,14 @@ type Event struct {
 func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil) }
 
 // AppendJSON appends the event's JSON encoding to dst.
-func (e *Event) AppendJSON(dst []byte) ([]byte, error) { return e.appendJSON(dst, nil) }
+func (e *Event) AppendJSON(dst []byte) ([]byte, error) {
+	var enc memberEncoder
+	return e.appendJSON(dst, &enc)
+}
 
-// appendJSON is AppendJSON; a non-nil irregular is set when a property is
-// not plain (see TrackRequest.appendValidated).
-func (e *Event) appendJSON(dst []byte, irregular *bool) ([]byte, error) {
+// appendJSON is AppendJSON with the request's shared encoder state (see
+// TrackRequest.appendValidated).
+func (e *Event) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
 	w := beginObject(dst)
 	writeIdentifier(&w, &e.Identifier)
 	if e.AppID != "" {
@@ -40,7 +43,7 @@ func (e *Event) appendJSON(dst []byte, irregular *bool) ([]byte, error) {
 	}
 	w.str(`"name":`, e.Name)
 	w.time(`"time":`, e.Time)
-	writeProperties(&w, e.Properties, irregular)
+	writeProperties(&w, e.Properties, enc)
 	if e.UpdateExistingOnly != nil {
 		w.key(`"_update_existing_only":`)
 		w.buf = appendBool(w.buf, *e.UpdateExistingOnly)
@@ -49,15 +52,15 @@ func (e *Event) appendJSON(dst []byte, irregular *bool) ([]byte, error) {
 	return w.finish()
 }
 
-// writeProperties writes a non-empty properties map with sorted keys; a
-// non-nil irregular is set when a property is not plain.
-func writeProperties(w *fieldWriter, props map[string]Value, irregular *bool) {
+// writeProperties writes a non-empty properties map with sorted keys,
+// checking the properties when enc.check is set.
+func writeProperties(w *fieldWriter, props map[string]Value, enc *memberEncoder) {
 	if len(props) == 0 {
 		return
 	}
 	w.key(`"properties":`)
 	pw := beginObject(w.buf)
-	err := appendMembers(&pw, props, propertyMember, irregular)
+	err := appendMembers(&pw, props, propertyMember, enc)
 	w.buf, _ = pw.finish()
 	if err != nil {
 		w.setErr(fmt.Errorf("properties: %w", err))

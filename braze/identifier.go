@@ -112,12 +112,73 @@ func (id Identifier) Validate() error {
 	return errs.err()
 }
 
+// plain reports an identifier that passes validate, by cheap checks that
+// settle the common forms (an external id or a user alias, with or without
+// an ordinary email address and phone number); false means only that
+// validate must look.
+func (id *Identifier) plain() bool {
+	switch {
+	case id.ExternalID != "":
+		if id.UserAlias != nil || id.BrazeID != "" || len(id.ExternalID) > MaxExternalIDBytes || !startsPrintable(id.ExternalID) {
+			return false
+		}
+	case id.UserAlias != nil:
+		n, l := len(id.UserAlias.AliasName), len(id.UserAlias.AliasLabel)
+		if id.BrazeID != "" || n == 0 || l == 0 || n > MaxAliasBytes || l > MaxAliasBytes {
+			return false
+		}
+	default:
+		return false
+	}
+	return (id.Email == "" || plainEmail(id.Email)) && (id.Phone == "" || plainPhone(id.Phone))
+}
+
+// startsPrintable reports a string whose first byte is printable ASCII
+// other than space, so it is not blank.
+func startsPrintable(s string) bool { return s != "" && s[0] > ' ' && s[0] < 0x7f }
+
+// plainEmail reports an address checkEmail accepts: at most 255 bytes, an
+// '@' neither first nor last (the last '@' counts), no space, tab or line
+// break.
+func plainEmail(s string) bool {
+	if len(s) > MaxStringLength {
+		return false
+	}
+	at := -1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '@':
+			at = i
+		case ' ', '\t', '\r', '\n':
+			return false
+		}
+	}
+	return at > 0 && at < len(s)-1
+}
+
+// plainPhone reports a number checkPhone accepts: at most 255 bytes, not
+// blank, no control characters.
+func plainPhone(s string) bool {
+	if len(s) > MaxStringLength || !startsPrintable(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // validate appends the identifier's problems to errs, with paths under l
 // (the object's location, e.g. events[3]).
-func (id Identifier) validate(l loc, errs *ValidationErrors) {
+func (id *Identifier) validate(l loc, errs *ValidationErrors) {
+	if id.plain() {
+		return
+	}
 	switch n := id.primaries(); {
 	case n > 1:
-		errs.at(l, primaryNames(id), "has more than one primary identifier (external_id, user_alias, braze_id); Braze rejects the object")
+		errs.at(l, primaryNames(*id), "has more than one primary identifier (external_id, user_alias, braze_id); Braze rejects the object")
 	case n == 0 && id.Email == "" && id.Phone == "":
 		errs.at(l, nil, "has no identifier: one of external_id, user_alias, braze_id, email or phone is required")
 	}

@@ -32,6 +32,9 @@ func appendFloat(dst []byte, f float64) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return dst, errNonFiniteFloat
 	}
+	if m, k, ok := shortDecimal(f); ok {
+		return appendDecimal(dst, m, k), nil
+	}
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
@@ -45,6 +48,69 @@ func appendFloat(dst []byte, f float64) ([]byte, error) {
 		}
 	}
 	return dst, nil
+}
+
+// pow10 holds the exact float64 powers of ten shortDecimal tries.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
+
+// shortDecimal finds the shortest decimal m·10⁻ᵏ (k ≤ 6) that reads back
+// as f, for the prices, amounts and counts that make up most numbers sent:
+// strconv's general shortest-digits search costs several times more. It
+// reports false for zero (whose sign matters), for magnitudes of 2⁴⁰·10⁻ᵏ
+// and more, and when no k up to 6 works; appendFloat then asks strconv.
+//
+// Why the answer equals strconv's: m and 10ᵏ are exact in float64, so
+// float64(m)/10ᵏ is the correctly rounded value of the decimal m·10⁻ᵏ,
+// the float that parsing it gives; the first k that reads back has the
+// fewest digits. Below 2⁴⁰ the spacing of k-digit decimals (10⁻ᵏ) is far
+// wider than the gap between neighbouring floats, so exactly one k-digit
+// decimal can read back as f and there is no tie for strconv to break
+// differently; and f·10ᵏ, rounded, lands on that decimal's m.
+func shortDecimal(f float64) (m int64, k int, ok bool) {
+	if f == 0 {
+		return 0, 0, false
+	}
+	for k, p := range pow10 {
+		x := f * p
+		if x >= 1<<40 || x <= -(1<<40) {
+			return 0, 0, false
+		}
+		r := math.Round(x)
+		if r/p == f {
+			return int64(r), k, true
+		}
+	}
+	return 0, 0, false
+}
+
+// appendDecimal writes m·10⁻ᵏ in plain notation: the integer part (at
+// least "0"), then k fractional digits.
+func appendDecimal(dst []byte, m int64, k int) []byte {
+	if m < 0 {
+		dst = append(dst, '-')
+		m = -m
+	}
+	if k == 0 {
+		return strconv.AppendInt(dst, m, 10)
+	}
+	var digits [24]byte
+	i := len(digits)
+	for range k {
+		i--
+		digits[i] = byte('0' + m%10)
+		m /= 10
+	}
+	i--
+	digits[i] = '.'
+	for {
+		i--
+		digits[i] = byte('0' + m%10)
+		m /= 10
+		if m == 0 {
+			break
+		}
+	}
+	return append(dst, digits[i:]...)
 }
 
 // appendInt appends a decimal integer.
@@ -61,33 +127,93 @@ var errTimeRange = errors.New("braze: time year outside 0..9999 cannot be encode
 // only as many fractional digits as needed: the bytes encoding/json writes
 // for t.UTC().
 func appendTime(dst []byte, t time.Time) ([]byte, error) {
-	t = t.UTC()
-	y, mo, d := t.Date()
-	if y < 0 || y > 9999 {
+	return appendUnixTime(dst, t.Unix(), t.Nanosecond())
+}
+
+// Unix seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range
+// RFC 3339 can carry.
+const (
+	minRFC3339Unix = -62167219200
+	maxRFC3339Unix = 253402300799
+)
+
+// appendUnixTime is appendTime for the instant sec seconds and nsec
+// nanoseconds (0 ≤ nsec < 10⁹) after the Unix epoch. The calendar date is
+// computed from the day number directly (days since 0000-03-01, in 400-year
+// eras, so leap days fall at the end of a year), which is several times
+// cheaper than going through time.Time's Date and Clock.
+func appendUnixTime(dst []byte, sec int64, nsec int) ([]byte, error) {
+	if sec < minRFC3339Unix || sec > maxRFC3339Unix {
 		return dst, errTimeRange
 	}
-	h, mi, s := t.Clock()
-	dst = append(dst, '"',
-		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
-		byte('0'+mo/10), byte('0'+mo%10), '-',
-		byte('0'+d/10), byte('0'+d%10), 'T',
-		byte('0'+h/10), byte('0'+h%10), ':',
-		byte('0'+mi/10), byte('0'+mi%10), ':',
-		byte('0'+s/10), byte('0'+s%10))
-	if ns := t.Nanosecond(); ns != 0 {
-		var frac [10]byte
-		frac[0] = '.'
-		for i := 9; i >= 1; i-- {
-			frac[i] = byte('0' + ns%10)
-			ns /= 10
-		}
-		n := 10
-		for frac[n-1] == '0' {
-			n--
-		}
-		dst = append(dst, frac[:n]...)
+	// Shift to days since 0000-03-01 (non-negative from 0000-03-01 on; the
+	// two months before it are handled by the floor division).
+	days := (sec - minRFC3339Unix) / 86400
+	secOfDay := int((sec - minRFC3339Unix) % 86400)
+	z := days - 60 // 0000-01-01 + 60 days = 0000-03-01 (year 0 is a leap year)
+	era := z / 146097
+	if z < 0 {
+		era = (z - 146096) / 146097
 	}
-	return append(dst, 'Z', '"'), nil
+	doe := int(z - era*146097)                             // day of era, 0..146096
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of era, 0..399
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of year from March 1, 0..365
+	mp := (5*doy + 2) / 153                                // month from March, 0..11
+	d := doy - (153*mp+2)/5 + 1                            // 1..31
+	mo := mp + 3                                           // March = 3
+	y := int(era)*400 + yoe
+	if mo > 12 {
+		mo -= 12
+		y++
+	}
+	h, mi, s := secOfDay/3600, secOfDay/60%60, secOfDay%60
+	var b [32]byte // `"YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"`
+	b[0] = '"'
+	put2(b[1:], y/100)
+	put2(b[3:], y%100)
+	b[5] = '-'
+	put2(b[6:], mo)
+	b[8] = '-'
+	put2(b[9:], d)
+	b[11] = 'T'
+	put2(b[12:], h)
+	b[14] = ':'
+	put2(b[15:], mi)
+	b[17] = ':'
+	put2(b[18:], s)
+	n := 20
+	if nsec != 0 {
+		// Fractional seconds without trailing zeros, in groups of three
+		// digits first (milliseconds are the common case).
+		b[20] = '.'
+		digits := 9
+		for nsec%1000 == 0 {
+			nsec /= 1000
+			digits -= 3
+		}
+		for nsec%10 == 0 {
+			nsec /= 10
+			digits--
+		}
+		for i := 20 + digits; i > 20; i-- {
+			b[i] = byte('0' + nsec%10)
+			nsec /= 10
+		}
+		n = 21 + digits
+	}
+	b[n] = 'Z'
+	b[n+1] = '"'
+	return append(dst, b[:n+2]...), nil
+}
+
+// twoDigits holds "00" to "99".
+const twoDigits = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// put2 writes v (0..99) as two digits at b[0:2].
+func put2(b []byte, v int) {
+	b[1], b[0] = twoDigits[2*v+1], twoDigits[2*v]
 }
 
 // fieldWriter appends `"key":value,` pairs of one JSON object; finish turns
@@ -107,10 +233,7 @@ func beginObject(dst []byte) fieldWriter {
 func (w *fieldWriter) key(k string) { w.buf = append(w.buf, k...) }
 
 // anyKey appends an arbitrary key, escaped.
-func (w *fieldWriter) anyKey(k string) {
-	w.buf = appendString(w.buf, k)
-	w.buf = append(w.buf, ':')
-}
+func (w *fieldWriter) anyKey(k string) { w.buf = jsonenc.AppendKey(w.buf, k) }
 
 func (w *fieldWriter) comma() { w.buf = append(w.buf, ',') }
 

@@ -57,6 +57,34 @@ func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// Prices, amounts and counts take appendFloat's short-decimal path: values
+// m/10ᵏ, their float neighbours (which need 16–17 digits), sums that carry
+// binary noise (0.1+0.2), and magnitudes around the path's 2⁴⁰·10⁻ᵏ bound.
+func TestAppendFloatShortDecimalsMatchEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var cases []float64
+	for range 20000 {
+		k := rng.IntN(8)
+		m := rng.Int64N(1 << uint(10+rng.IntN(45)))
+		if rng.IntN(2) == 0 {
+			m = -m
+		}
+		f := float64(m) / math.Pow(10, float64(k))
+		cases = append(cases, f, math.Nextafter(f, math.Inf(1)), math.Nextafter(f, math.Inf(-1)))
+	}
+	for _, e := range []float64{1 << 40, 1 << 39, 1 << 36, 1 << 33, 1 << 30, 1e12, 1e11, 1e10} {
+		cases = append(cases, e, e-1, e+1, e-0.5, e/1e6, e/1e5-0.1, -e, math.Nextafter(e, 0))
+	}
+	cases = append(cases, 0.1+0.2, 176.51000000000002, 367.96000000000004, 1e-6, 1.5e-6, 0.000001, 0.0000015, 0.5, 99.99, 1e15+0.3)
+	for _, f := range cases {
+		got, err := appendFloat(nil, f)
+		require.NoError(t, err)
+		if want := stdJSON(t, f); string(got) != want {
+			t.Fatalf("appendFloat(%v) = %s, encoding/json = %s", f, got, want)
+		}
+	}
+}
+
 func TestAppendTimeMatchesEncodingJSONInUTC(t *testing.T) {
 	paris := time.FixedZone("CET", 3600)
 	cases := []time.Time{
@@ -71,6 +99,15 @@ func TestAppendTimeMatchesEncodingJSONInUTC(t *testing.T) {
 	for range 1000 {
 		cases = append(cases, time.Unix(rng.Int64N(4e10)-1e10, rng.Int64N(1e9)))
 	}
+	// The whole range RFC 3339 can carry, leap days and era ends included.
+	for range 20000 {
+		cases = append(cases, time.Unix(minRFC3339Unix+rng.Int64N(maxRFC3339Unix-minRFC3339Unix+1), rng.Int64N(1e9)/1e6*1e6))
+	}
+	for _, y := range []int{0, 1, 4, 99, 100, 399, 400, 1600, 1900, 1970, 2000, 2024, 2100, 9996, 9999} {
+		for _, md := range [][2]int{{1, 1}, {2, 28}, {2, 29}, {3, 1}, {12, 31}} {
+			cases = append(cases, time.Date(y, time.Month(md[0]), md[1], 23, 59, 59, 0, time.UTC), time.Date(y, time.Month(md[0]), md[1], 0, 0, 0, 0, time.UTC))
+		}
+	}
 	for _, tm := range cases {
 		got, err := appendTime(nil, tm)
 		require.NoError(t, err)
@@ -79,6 +116,10 @@ func TestAppendTimeMatchesEncodingJSONInUTC(t *testing.T) {
 	_, err := appendTime(nil, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
 	assert.ErrorIs(t, err, errTimeRange)
 	_, err = appendTime(nil, time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC))
+	assert.ErrorIs(t, err, errTimeRange)
+	_, err = appendTime(nil, time.Unix(minRFC3339Unix-1, 999999999))
+	assert.ErrorIs(t, err, errTimeRange)
+	_, err = appendTime(nil, time.Unix(maxRFC3339Unix+1, 0))
 	assert.ErrorIs(t, err, errTimeRange)
 }
 

@@ -33,11 +33,14 @@ type Purchase struct {
 func (p Purchase) MarshalJSON() ([]byte, error) { return p.AppendJSON(nil) }
 
 // AppendJSON appends the purchase's JSON encoding to dst.
-func (p *Purchase) AppendJSON(dst []byte) ([]byte, error) { return p.appendJSON(dst, nil) }
+func (p *Purchase) AppendJSON(dst []byte) ([]byte, error) {
+	var enc memberEncoder
+	return p.appendJSON(dst, &enc)
+}
 
-// appendJSON is AppendJSON; a non-nil irregular is set when a property is
-// not plain (see TrackRequest.appendValidated).
-func (p *Purchase) appendJSON(dst []byte, irregular *bool) ([]byte, error) {
+// appendJSON is AppendJSON with the request's shared encoder state (see
+// TrackRequest.appendValidated).
+func (p *Purchase) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
 	w := beginObject(dst)
 	writeIdentifier(&w, &p.Identifier)
 	if p.AppID != "" {
@@ -52,7 +55,7 @@ func (p *Purchase) appendJSON(dst []byte, irregular *bool) ([]byte, error) {
 		w.comma()
 	}
 	w.time(`"time":`, p.Time)
-	writeProperties(&w, p.Properties, irregular)
+	writeProperties(&w, p.Properties, enc)
 	if p.UpdateExistingOnly != nil {
 		w.key(`"_update_existing_only":`)
 		w.buf = appendBool(w.buf, *p.UpdateExistingOnly)

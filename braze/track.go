@@ -35,39 +35,35 @@ func (r TrackRequest) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil) }
 
 // AppendJSON appends the request body to dst. Reusing dst across requests
 // keeps encoding allocation-free apart from growth.
-func (r *TrackRequest) AppendJSON(dst []byte) ([]byte, error) { return r.appendJSON(dst, nil) }
+func (r *TrackRequest) AppendJSON(dst []byte) ([]byte, error) {
+	var chk trackCheck
+	return r.appendJSON(dst, &chk)
+}
 
-// trackCheck collects, while a request is encoded, the objects holding a
-// property or custom attribute that is not plain (see appendValidated).
+// trackCheck is the state of one request's encoding: the encoder state its
+// objects share and, when enc.check is set, the objects holding a property
+// or custom attribute that is not plain (see appendValidated).
 type trackCheck struct {
-	// member is set by the encoder for the object being encoded.
-	member bool
+	enc memberEncoder
 	// attributes, events and purchases list the irregular objects.
 	attributes, events, purchases []int
 }
 
-// object returns the flag for the next object's members (nil without a
-// check), cleared.
-func (c *trackCheck) object() *bool {
-	if c == nil {
-		return nil
-	}
-	c.member = false
-	return &c.member
-}
-
-// appendJSON is AppendJSON; a non-nil chk collects the irregular objects.
+// appendJSON is AppendJSON; with chk.enc.check set it collects the
+// irregular objects in chk.
 func (r *TrackRequest) appendJSON(dst []byte, chk *trackCheck) ([]byte, error) {
 	w := beginObject(dst)
+	enc := &chk.enc
 	if len(r.Attributes) > 0 {
 		w.key(`"attributes":[`)
 		for i := range r.Attributes {
+			enc.irregular = false
 			var err error
-			w.buf, err = r.Attributes[i].appendJSON(w.buf, chk.object())
+			w.buf, err = r.Attributes[i].appendJSON(w.buf, enc)
 			if err != nil {
 				return w.buf, fmt.Errorf("braze: encoding attributes[%d]: %w", i, err)
 			}
-			if chk != nil && chk.member {
+			if enc.irregular {
 				chk.attributes = append(chk.attributes, i)
 			}
 			w.comma()
@@ -78,12 +74,13 @@ func (r *TrackRequest) appendJSON(dst []byte, chk *trackCheck) ([]byte, error) {
 	if len(r.Events) > 0 {
 		w.key(`"events":[`)
 		for i := range r.Events {
+			enc.irregular = false
 			var err error
-			w.buf, err = r.Events[i].appendJSON(w.buf, chk.object())
+			w.buf, err = r.Events[i].appendJSON(w.buf, enc)
 			if err != nil {
 				return w.buf, fmt.Errorf("braze: encoding events[%d]: %w", i, err)
 			}
-			if chk != nil && chk.member {
+			if enc.irregular {
 				chk.events = append(chk.events, i)
 			}
 			w.comma()
@@ -94,12 +91,13 @@ func (r *TrackRequest) appendJSON(dst []byte, chk *trackCheck) ([]byte, error) {
 	if len(r.Purchases) > 0 {
 		w.key(`"purchases":[`)
 		for i := range r.Purchases {
+			enc.irregular = false
 			var err error
-			w.buf, err = r.Purchases[i].appendJSON(w.buf, chk.object())
+			w.buf, err = r.Purchases[i].appendJSON(w.buf, enc)
 			if err != nil {
 				return w.buf, fmt.Errorf("braze: encoding purchases[%d]: %w", i, err)
 			}
-			if chk != nil && chk.member {
+			if enc.irregular {
 				chk.purchases = append(chk.purchases, i)
 			}
 			w.comma()

@@ -306,6 +306,7 @@ func (r *TrackRequest) appendValidated(l Limits, dst []byte) ([]byte, error) {
 	}
 	if fast && len(errs) == 0 {
 		var chk trackCheck
+		chk.enc.check = true
 		body, err := r.appendJSON(dst, &chk)
 		if err == nil && len(body) <= l.MaxBodyBytes {
 			for _, i := range chk.attributes {
@@ -447,9 +448,9 @@ func (a *Attributes) validate(at loc, l Limits, maps bool, errs *ValidationError
 			errs.at(at.f("current_location.longitude"), pos.Longitude, "outside -180..180 (BAD_LOCATION_UPDATE)")
 		}
 	}
-	checkOptTime(at, "date_of_first_session", a.DateOfFirstSession, errs)
-	checkOptTime(at, "date_of_last_session", a.DateOfLastSession, errs)
-	checkOptTime(at, "marked_email_as_spam_at", a.MarkedEmailAsSpamAt, errs)
+	checkOptTime(at, "date_of_first_session", &a.DateOfFirstSession, errs)
+	checkOptTime(at, "date_of_last_session", &a.DateOfLastSession, errs)
+	checkOptTime(at, "marked_email_as_spam_at", &a.MarkedEmailAsSpamAt, errs)
 	bound := a.fixedBound() + 2
 	if len(a.Custom) == 0 || !maps {
 		return bound
@@ -458,7 +459,7 @@ func (a *Attributes) validate(at loc, l Limits, maps bool, errs *ValidationError
 	before := len(*errs)
 	for k, v := range a.Custom {
 		bound += 6*len(k) + 4 + v.sizeBound()
-		if plainCustom(k, v) {
+		if plainCustom(k, &v) {
 			continue // the common case, checked without building a path
 		}
 		p := custom.k(k)
@@ -480,12 +481,12 @@ func (a *Attributes) validate(at loc, l Limits, maps bool, errs *ValidationError
 
 func (e *Event) validate(at loc, l Limits, maps bool, errs *ValidationErrors) int {
 	e.Identifier.validate(at, errs)
-	if strings.TrimSpace(e.Name) == "" {
-		errs.at(at.f("name"), e.Name, "is empty")
-	} else if n, bad := tooLong(e.Name); bad {
-		errs.at(at.f("name"), e.Name, "is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
+	if !plainName(e.Name) {
+		checkName(at, "name", e.Name, errs)
 	}
-	checkTime(at, "time", e.Time, errs)
+	if !plainTime(e.Time) {
+		checkTime(at, "time", e.Time, errs)
+	}
 	if !maps {
 		return e.fixedBound()
 	}
@@ -494,10 +495,8 @@ func (e *Event) validate(at loc, l Limits, maps bool, errs *ValidationErrors) in
 
 func (p *Purchase) validate(at loc, l Limits, maps bool, errs *ValidationErrors) int {
 	p.Identifier.validate(at, errs)
-	if strings.TrimSpace(p.ProductID) == "" {
-		errs.at(at.f("product_id"), p.ProductID, "is empty")
-	} else if n, bad := tooLong(p.ProductID); bad {
-		errs.at(at.f("product_id"), p.ProductID, "is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
+	if !plainName(p.ProductID) {
+		checkName(at, "product_id", p.ProductID, errs)
 	}
 	if !formats.IsCurrencyCode(p.Currency) {
 		errs.at(at.f("currency"), p.Currency, "is not a 3-letter ISO 4217 code (e.g. \"USD\")")
@@ -508,11 +507,33 @@ func (p *Purchase) validate(at loc, l Limits, maps bool, errs *ValidationErrors)
 	if p.Quantity != 0 && (p.Quantity < 1 || p.Quantity > MaxQuantity) {
 		errs.at(at.f("quantity"), p.Quantity, "outside 1..100")
 	}
-	checkTime(at, "time", p.Time, errs)
+	if !plainTime(p.Time) {
+		checkTime(at, "time", p.Time, errs)
+	}
 	if !maps {
 		return p.fixedBound()
 	}
 	return p.fixedBound() + checkProperties(at, p.Properties, l, errs)
+}
+
+// checkName requires a non-blank string of at most 255 characters.
+func checkName(at loc, field, s string, errs *ValidationErrors) {
+	if strings.TrimSpace(s) == "" {
+		errs.at(at.f(field), s, "is empty")
+	} else if n, bad := tooLong(s); bad {
+		errs.at(at.f(field), s, "is "+strconv.Itoa(n)+" characters, over the "+strconv.Itoa(MaxStringLength)+"-character limit")
+	}
+}
+
+// plainName reports a required string (event name, product id) that is
+// valid: not blank, at most 255 bytes (so at most 255 characters).
+func plainName(s string) bool { return len(s) <= MaxStringLength && startsPrintable(s) }
+
+// plainTime reports a time checkTime accepts: set, with a year RFC 3339
+// can carry.
+func plainTime(t time.Time) bool {
+	sec := t.Unix()
+	return sec >= minRFC3339Unix && sec <= maxRFC3339Unix && !t.IsZero()
 }
 
 // checkTime requires t and a year RFC 3339 can carry.
@@ -526,8 +547,8 @@ func checkTime(at loc, field string, t time.Time, errs *ValidationErrors) {
 	}
 }
 
-func checkOptTime(at loc, field string, o Optional[time.Time], errs *ValidationErrors) {
-	if t, ok := o.Value(); ok {
+func checkOptTime(at loc, field string, o *Optional[time.Time], errs *ValidationErrors) {
+	if t, ok := o.Value(); ok && !plainTime(t) {
 		checkTime(at, field, t, errs)
 	}
 }
@@ -560,7 +581,7 @@ func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationE
 	before := len(*errs)
 	for k, v := range props {
 		bound += 6*len(k) + 4 + v.sizeBound()
-		if plainProperty(k, v) {
+		if plainProperty(k, &v) {
 			continue // the common case, checked without building a path
 		}
 		p := path.k(k)
@@ -580,7 +601,7 @@ func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationE
 
 // plainProperty reports an event or purchase property that passes every
 // check: the fast path of checkProperties and of the encoder's check.
-func plainProperty(k string, v Value) bool {
+func plainProperty(k string, v *Value) bool {
 	if !plainKey(k) || k == "time" || k == "event_name" {
 		return false
 	}
@@ -592,7 +613,7 @@ func plainProperty(k string, v Value) bool {
 
 // plainCustom reports a custom attribute that passes every check: the fast
 // path of Attributes.validate and of the encoder's check.
-func plainCustom(k string, v Value) bool {
+func plainCustom(k string, v *Value) bool {
 	if !plainKey(k) || isStandardKey(k) {
 		return false
 	}
@@ -624,17 +645,10 @@ func plainKey(k string) bool {
 	return k != "" && k[0] != '$' && len(k) <= MaxStringLength
 }
 
-// Unix seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range
-// RFC 3339 can carry.
-const (
-	minRFC3339Unix = -62167219200
-	maxRFC3339Unix = 253402300799
-)
-
 // plainScalar reports a string, number, boolean or time that passes
 // checkValue in any context: the fast path of property and custom attribute
 // validation.
-func plainScalar(v Value) bool {
+func plainScalar(v *Value) bool {
 	switch v.kind {
 	case KindString:
 		return len(v.str) <= MaxStringLength

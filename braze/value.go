@@ -261,7 +261,7 @@ func (v Value) MarshalJSON() ([]byte, error) { return v.appendJSON(nil) }
 // AppendJSON appends the value's JSON encoding to dst.
 func (v Value) AppendJSON(dst []byte) ([]byte, error) { return v.appendJSON(dst) }
 
-func (v Value) appendJSON(dst []byte) ([]byte, error) {
+func (v *Value) appendJSON(dst []byte) ([]byte, error) {
 	switch v.kind {
 	case KindNull:
 		return append(dst, "null"...), nil
@@ -274,8 +274,7 @@ func (v Value) appendJSON(dst []byte) ([]byte, error) {
 	case KindBool:
 		return appendBool(dst, v.num == 1), nil
 	case KindTime:
-		t, _ := v.Time()
-		return appendTime(dst, t)
+		return appendUnixTime(dst, int64(v.num), int(v.nsec))
 	case KindStrings:
 		return appendStrings(dst, v.ext.strs), nil
 	case KindIncrement:
@@ -324,45 +323,82 @@ func appendStrings(dst []byte, ss []string) []byte {
 	return append(dst, ']')
 }
 
-// member is one map entry, for sorting entries without a second lookup.
+// member is one map entry, for sorting the entries of a map too large for
+// a memberScratch.
 type member struct {
 	key string
 	val Value
 }
 
-// memberScratch is stack space for sorting the entries of a small map.
+// scratchMembers is how many entries a memberScratch holds; property and
+// attribute maps nearly always have fewer.
+const scratchMembers = 32
+
+// memberScratch is reusable space for sorting the entries of a small map:
+// keys and values copied out of the map once, and the sort order. An entry
+// of order is the first seven bytes of its key, big-endian, above the
+// entry's index in the low byte; comparing two of them as integers orders
+// them by key unless the seven bytes are equal (only then are the keys
+// compared), and the insertion sort moves these eight-byte words instead
+// of 56-byte entries.
 type memberScratch struct {
-	members [32]member
-	order   [32]uint8
+	keys  [scratchMembers]string
+	vals  [scratchMembers]Value
+	order [scratchMembers]uint64
 }
 
-// sortMembers collects m's entries and their order by key: entry n of the
-// sorted sequence is ms[order[n]], or ms[n] when order is nil. Maps of up to
-// 32 entries (nearly all property and attribute maps) live in scratch and
-// are ordered by an insertion sort over a byte index, which moves single
-// bytes instead of 56-byte entries and costs no allocation; larger maps are
-// copied and sorted with slices.SortFunc.
-func sortMembers(m map[string]Value, scratch *memberScratch) (ms []member, order []uint8) {
-	if len(m) > len(scratch.members) {
-		ms = make([]member, 0, len(m))
-		for k, v := range m {
-			ms = append(ms, member{k, v})
-		}
-		slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
-		return ms, nil
+// keyPrefix returns the first seven bytes of k (zero-padded) in the top
+// seven bytes of the result.
+func keyPrefix(k string) uint64 {
+	if len(k) >= 8 {
+		// The compiler turns this into one load and a byte swap.
+		k = k[:8]
+		return (uint64(k[0])<<56 | uint64(k[1])<<48 | uint64(k[2])<<40 | uint64(k[3])<<32 |
+			uint64(k[4])<<24 | uint64(k[5])<<16 | uint64(k[6])<<8 | uint64(k[7])) &^ 0xff
 	}
-	ms = scratch.members[:0]
+	var p uint64
+	for i := 0; i < len(k); i++ {
+		p |= uint64(k[i]) << (56 - 8*uint(i))
+	}
+	return p
+}
+
+// sortMembers copies m's entries into scratch and orders them by key:
+// entry n in key order is keys[order[n]&0xff], vals[order[n]&0xff]. It
+// reports false, leaving scratch alone, for a map of more than
+// scratchMembers entries.
+func sortMembers(m map[string]Value, s *memberScratch) (keys []string, vals []Value, order []uint64, ok bool) {
+	if len(m) > scratchMembers {
+		return nil, nil, nil, false
+	}
+	n := 0
 	for k, v := range m {
-		ms = append(ms, member{k, v})
-	}
-	order = scratch.order[:len(ms)]
-	for i := range order {
-		order[i] = uint8(i)
-		for j := i; j > 0 && ms[order[j]].key < ms[order[j-1]].key; j-- {
-			order[j], order[j-1] = order[j-1], order[j]
+		if n == scratchMembers {
+			break // cannot happen (len(m) was checked); keeps the indexing in bounds
 		}
+		s.order[n] = keyPrefix(k) | uint64(n)
+		s.keys[n] = k
+		s.vals[n] = v
+		n++
 	}
-	return ms, order
+	keys, vals, order = s.keys[:n], s.vals[:n], s.order[:n]
+	for i := 1; i < len(order); i++ {
+		x := order[i]
+		j := i
+		for ; j > 0; j-- {
+			y := order[j-1]
+			if x>>8 != y>>8 {
+				if x > y {
+					break
+				}
+			} else if keys[x&0xff] > keys[y&0xff] {
+				break
+			}
+			order[j] = y
+		}
+		order[j] = x
+	}
+	return keys, vals, order, true
 }
 
 // memberRule names the validation rules of a map's members, so that
@@ -382,7 +418,7 @@ const (
 // plain reports whether the member passes its rules on the fast path of
 // validation; a member that does not may still be valid, and only the full
 // Validate tells (and names the problem).
-func (r memberRule) plain(k string, v Value) bool {
+func (r memberRule) plain(k string, v *Value) bool {
 	switch r {
 	case propertyMember:
 		return plainProperty(k, v)
@@ -392,24 +428,58 @@ func (r memberRule) plain(k string, v Value) bool {
 	return false
 }
 
-// appendMembers appends the `"key":value,` pairs of m in key order. With a
-// non-nil irregular it also sets *irregular when a member is not plain
+// memberEncoder is the state the encoders of one request's objects share:
+// scratch space for sorting map entries and, when check is set (see
+// TrackRequest.appendValidated), whether the object being encoded has a
+// member that is not plain.
+type memberEncoder struct {
+	// check asks appendMembers to test members against their rule.
+	check bool
+	// irregular is set when a checked member is not plain.
+	irregular bool
+	scratch   memberScratch
+}
+
+// appendMembers appends the `"key":value,` pairs of m in key order. When
+// enc.check is set it also sets enc.irregular if a member is not plain
 // under rule.
-func appendMembers(w *fieldWriter, m map[string]Value, rule memberRule, irregular *bool) error {
-	var scratch memberScratch
-	ms, order := sortMembers(m, &scratch)
-	for n := range ms {
-		e := &ms[n]
-		if order != nil {
-			e = &ms[order[n]]
+func appendMembers(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
+	keys, vals, order, ok := sortMembers(m, &enc.scratch)
+	if !ok {
+		return appendLargeMap(w, m, rule, enc)
+	}
+	check := enc.check && !enc.irregular
+	for _, o := range order {
+		k, v := keys[o&0xff], &vals[o&0xff]
+		if check && !rule.plain(k, v) {
+			enc.irregular, check = true, false
 		}
-		if irregular != nil && !*irregular && !rule.plain(e.key, e.val) {
-			*irregular = true
+		w.anyKey(k)
+		var err error
+		if w.buf, err = v.appendJSON(w.buf); err != nil {
+			return fmt.Errorf("key %q: %w", k, err)
+		}
+		w.comma()
+	}
+	return nil
+}
+
+// appendLargeMap is appendMembers for a map of more than scratchMembers
+// entries.
+func appendLargeMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
+	ms := make([]member, 0, len(m))
+	for k, v := range m {
+		ms = append(ms, member{k, v})
+	}
+	slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
+	for i := range ms {
+		e := &ms[i]
+		if enc.check && !enc.irregular && !rule.plain(e.key, &e.val) {
+			enc.irregular = true
 		}
 		w.anyKey(e.key)
 		var err error
-		w.buf, err = e.val.appendJSON(w.buf)
-		if err != nil {
+		if w.buf, err = e.val.appendJSON(w.buf); err != nil {
 			return fmt.Errorf("key %q: %w", e.key, err)
 		}
 		w.comma()
@@ -421,7 +491,8 @@ func appendMembers(w *fieldWriter, m map[string]Value, rule memberRule, irregula
 // encoding/json does for maps.
 func appendValueMap(dst []byte, m map[string]Value) ([]byte, error) {
 	w := beginObject(dst)
-	if err := appendMembers(&w, m, anyMember, nil); err != nil {
+	var enc memberEncoder
+	if err := appendMembers(&w, m, anyMember, &enc); err != nil {
 		return w.buf, err
 	}
 	return w.finish()

@@ -10,8 +10,7 @@ const hexDigits = "0123456789abcdef"
 // safe marks the bytes that encoding/json writes verbatim inside a string
 // with its default HTML escaping: printable ASCII except '"', '\\', '<',
 // '>' and '&'. Bytes from 0x80 up are false: they start UTF-8 sequences
-// that need checking. One table lookup per byte is the whole cost of the
-// common, all-safe case.
+// that need checking.
 var safe = func() (t [256]bool) {
 	for b := 0x20; b < utf8.RuneSelf; b++ {
 		t[b] = true
@@ -22,18 +21,115 @@ var safe = func() (t [256]bool) {
 	return t
 }()
 
+// Word-at-a-time constants: lo has 0x01 in every byte, hi 0x80.
+const (
+	lo = 0x0101010101010101
+	hi = 0x8080808080808080
+)
+
+// wordSafe reports whether all eight bytes of w are safe, with one branch.
+// Bytes that are not: any with the high bit (non-ASCII); any below 0x20,
+// which gets the high bit when 0x20 is subtracted (a borrow only starts at
+// such a byte, so it can add false alarms only next to a true one); and the
+// five specials, found as zero bytes after an XOR: '"' (0x22) and '&'
+// (0x26) differ only in bit 0x04, '<' (0x3c) and '>' (0x3e) only in bit
+// 0x02, so masking that bit finds each pair with one test. Each zero-byte
+// test, (x-lo)&^x&hi, is exact as to whether some byte is zero.
+func wordSafe(w uint64) bool {
+	q := (w ^ (0x22 * lo)) &^ (0x04 * lo)
+	a := (w ^ (0x3c * lo)) &^ (0x02 * lo)
+	b := w ^ (0x5c * lo)
+	return (w|(w-0x20*lo)|(q-lo)&^q|(a-lo)&^a|(b-lo)&^b)&hi == 0
+}
+
+// load64 reads s[i:i+8] as a little-endian word (the compiler merges the
+// byte loads into one).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// load32 reads s[i:i+4] as a little-endian word.
+func load32(s string, i int) uint64 {
+	s = s[i : i+4]
+	return uint64(uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24)
+}
+
+// safePrefix returns len(s) when every byte of s is safe, else a length
+// of a prefix of safe bytes (at most the first unsafe byte's index, maybe
+// less). It tests eight bytes per step: strings of 4 to 8 bytes as two
+// overlapping 4-byte halves, the tail of longer ones as the overlapping
+// last eight bytes.
+func safePrefix(s string) int {
+	n := len(s)
+	if n < 8 {
+		if n >= 4 {
+			if wordSafe(load32(s, 0) | load32(s, n-4)<<32) {
+				return n
+			}
+			return 0
+		}
+		for i := range n {
+			if !safe[s[i]] {
+				return i
+			}
+		}
+		return n
+	}
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		if !wordSafe(load64(s, i)) {
+			return i
+		}
+	}
+	if i < n && !wordSafe(load64(s, n-8)) {
+		return i
+	}
+	return n
+}
+
 // AppendString appends s to dst as a JSON string literal, byte for byte as
 // encoding/json.Marshal writes it: '"' and '\\' and the control characters
 // \b \f \n \r \t with a backslash, other control characters and '<' '>' '&'
 // as \u00XX, U+2028 and U+2029 as \u2028 and \u2029 (JavaScript line
 // terminators), and each byte of invalid UTF-8 as \ufffd.
+//
+// The common string needs no escape at all: it is found by a scan of eight
+// bytes per step and copied with one append.
 func AppendString(dst []byte, s string) []byte {
+	i := safePrefix(s)
+	if i == len(s) {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	dst = append(dst, '"')
+	return appendEscaped(dst, s, i)
+}
+
+// AppendKey appends s as a JSON string literal followed by ':', the form of
+// an object key.
+func AppendKey(dst []byte, s string) []byte {
+	i := safePrefix(s)
+	if i == len(s) {
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"', ':')
+	}
+	dst = append(dst, '"')
+	return append(appendEscaped(dst, s, i), ':')
+}
+
+// appendEscaped appends the rest of the string literal (the opening quote
+// is written) from s[i], the first byte that may need an escape; s[:i] is
+// safe.
+func appendEscaped(dst []byte, s string, i int) []byte {
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		b := s[i]
 		if safe[b] {
-			i++
+			i += max(1, safePrefix(s[i:]))
 			continue
 		}
 		if b < utf8.RuneSelf {

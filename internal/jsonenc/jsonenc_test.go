@@ -2,6 +2,9 @@ package jsonenc
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -60,5 +63,78 @@ func BenchmarkAppendString(b *testing.B) {
 	b.SetBytes(int64(len(s)))
 	for b.Loop() {
 		buf = AppendString(buf[:0], s)
+	}
+}
+
+// The word-at-a-time test agrees with the byte table for every byte value
+// in every position of a word, with safe bytes around it.
+func TestWordSafeMatchesTable(t *testing.T) {
+	for b := range 256 {
+		for pos := range 8 {
+			var buf [8]byte
+			for i := range buf {
+				buf[i] = 'a'
+			}
+			buf[pos] = byte(b)
+			if got, want := wordSafe(load64(string(buf[:]), 0)), safe[b]; got != want {
+				t.Fatalf("byte %#x at %d: wordSafe %v, table %v", b, pos, got, want)
+			}
+		}
+	}
+}
+
+// Words mixing bytes from around every boundary of the test (0x1f/0x20,
+// 0x7f/0x80, each special and its neighbours) agree with the table too.
+func TestWordSafeMatchesTableOnMixedWords(t *testing.T) {
+	alphabet := []byte{0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x25, 0x26, 0x27, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
+		0x5b, 0x5c, 0x5d, 0x61, 0x7e, 0x7f, 0x80, 0xc3, 0xfe, 0xff, 0x02, 0x04, 0x24, 0x2a, 0x3a, 0x38}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 200000 {
+		var buf [8]byte
+		all := true
+		for i := range buf {
+			buf[i] = alphabet[rng.IntN(len(alphabet))]
+			if rng.IntN(3) > 0 {
+				buf[i] = 'a' + byte(rng.IntN(26))
+			}
+			all = all && safe[buf[i]]
+		}
+		if got := wordSafe(load64(string(buf[:]), 0)); got != all {
+			t.Fatalf("% x: wordSafe %v, table %v", buf, got, all)
+		}
+	}
+}
+
+// Long inputs cross the word path and the tail: each escape class at each
+// offset of a 40-byte string.
+func TestAppendStringEveryOffset(t *testing.T) {
+	for _, special := range []string{"\"", "\\", "<", ">", "&", "\n", "\x01", "\x7f", "é", "\u2028", "\xff", "😀"} {
+		for off := range 41 {
+			s := strings.Repeat("x", off) + special + strings.Repeat("y", 40-off)
+			short := s[off-min(off, 5):]
+			if got, want := string(AppendString(nil, s)), marshal(t, s); got != want {
+				t.Fatalf("AppendString(%q) = %s, encoding/json = %s", s, got, want)
+			}
+			if got, want := string(AppendKey(nil, s)), marshal(t, s)+":"; got != want {
+				t.Fatalf("AppendKey(%q) = %s, want %s", s, got, want)
+			}
+			for n := range len(short) + 1 {
+				if got, want := string(AppendString(nil, short[:n])), marshal(t, short[:n]); got != want {
+					t.Fatalf("AppendString(%q) = %s, encoding/json = %s", short[:n], got, want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkAppendStringPlain(b *testing.B) {
+	for _, s := range []string{"app", "cust-102889", "user2889@example.org", "Wireless Noise-Cancelling Headphones, over-ear, black"} {
+		b.Run(strconv.Itoa(len(s)), func(b *testing.B) {
+			buf := make([]byte, 0, 128)
+			b.SetBytes(int64(len(s)))
+			for b.Loop() {
+				buf = AppendString(buf[:0], s)
+			}
+		})
 	}
 }
