@@ -79,8 +79,23 @@ func FuzzMap(f *testing.F) {
 				t.Fatalf("purchases[%d]: %v", i, err)
 			}
 		}
-		if _, err := json.Marshal(res); err != nil {
+		got, err := json.Marshal(res)
+		if err != nil {
 			t.Fatalf("result does not encode: %v", err)
+		}
+		// Map's first try in the attribute maps' own order must give
+		// what applying them in sorted order gives.
+		ref, err := New(fuzzSettings(flags))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref.sortedOnly = true
+		want, err := json.Marshal(ref.Map(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("result differs from the sorted-order reference:\n got %s\nwant %s", got, want)
 		}
 	})
 }

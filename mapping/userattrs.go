@@ -179,7 +179,7 @@ func (m *Mapper) UserAttributes(id braze.Identifier, set map[string]mparticle.At
 // sorted.
 func (st *mapState) batchUserAttributes() {
 	attrs := st.b.UserAttributes
-	if len(attrs) > 1 && len(st.attrs.objs) == 0 {
+	if len(attrs) > 1 && len(st.attrs.objs) == 0 && !st.m.sortedOnly {
 		diags := len(st.res.Diagnostics)
 		for k, v := range attrs {
 			st.setUserAttribute(k, v)

@@ -233,7 +233,13 @@ func (p *props) addCustom(attrs map[string]mparticle.AttributeValue) {
 		return
 	}
 	st := p.st
-	if len(attrs) > 1 {
+	if len(attrs) == 1 { // one order only
+		for k, v := range attrs {
+			p.add(k, stripDollar(k), v)
+		}
+		return
+	}
+	if !st.m.sortedOnly {
 		diags, kv, rejected := len(st.res.Diagnostics), len(st.sc.kv), p.rejected
 		p.speculative = true
 		for k, v := range attrs {
@@ -354,7 +360,10 @@ func (p *props) flatten(orig, key, leaf string, x any, depth int) {
 
 // detectable reports whether string values under key may be type-detected:
 // not under $Zip (any case), whose values are codes, not numbers.
-func detectable(key string) bool { return !strings.EqualFold(key, "$zip") }
+func detectable(key string) bool {
+	// Only ASCII letters fold to those of "$zip": 4 bytes or not $zip.
+	return len(key) != 4 || !strings.EqualFold(key, "$zip")
+}
 
 // scalarText returns the text of a JSON scalar decoded with UseNumber.
 func scalarText(x any) (string, bool) {

@@ -1,0 +1,202 @@
+package mapping
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// sortedTwin returns a mapper with m's settings that applies attribute maps
+// in sorted key order straight away: the reference for Map's first try in
+// the maps' own order.
+func sortedTwin(t testing.TB, s Settings) (fast, sorted *Mapper) {
+	t.Helper()
+	fast, err := New(s)
+	require.NoError(t, err)
+	sorted, err = New(s)
+	require.NoError(t, err)
+	sorted.sortedOnly = true
+	return fast, sorted
+}
+
+// resultJSON is r as JSON: property and custom attribute keys sorted, so
+// equal results give equal text.
+func resultJSON(t testing.TB, r Result) string {
+	t.Helper()
+	raw, err := json.Marshal(r)
+	require.NoError(t, err)
+	return string(raw)
+}
+
+// requireSameAsSorted maps b with both mappers, the fast one several times
+// (Go varies map order between iterations), and requires equal results.
+func requireSameAsSorted(t *testing.T, fast, sorted *Mapper, b *mparticle.Batch, label string) {
+	t.Helper()
+	want := resultJSON(t, sorted.Map(b))
+	for range 6 {
+		require.Equal(t, want, resultJSON(t, fast.Map(b)), label)
+	}
+}
+
+// orderSettings are the settings the order tests run under: every property
+// policy, type detection on, two subscription groups.
+func orderSettings() []Settings {
+	var out []Settings
+	for _, policy := range []PropertyPolicy{PropertyFlatten, PropertyStringify, PropertyDrop, PropertyReject} {
+		s := fuzzSettings(1 | 8 | 16)
+		s.PropertyPolicy = policy
+		s.SubscriptionGroupMapping = map[string]string{
+			"newsletter": "9b2f6c2e-0000-4000-8000-000000000001",
+			"promos":     "9b2f6c2e-0000-4000-8000-000000000002",
+			"Promo":      "9b2f6c2e-0000-4000-8000-000000000002",
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestMapOrderGoldens: on every golden batch and the benchmark batch,
+// under every fuzz setting combination, Map's result equals that of
+// applying attribute maps in sorted order.
+func TestMapOrderGoldens(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "golden", "*", "batch.json"))
+	require.NoError(t, err)
+	paths = append(paths, filepath.Join("testdata", "bench", "batch.json"))
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		require.NoError(t, err)
+		b, err := mparticle.DecodeBatch(raw)
+		require.NoError(t, err)
+		for flags := uint16(0); flags < 1024; flags += 37 {
+			fast, sorted := sortedTwin(t, fuzzSettings(flags))
+			requireSameAsSorted(t, fast, sorted, b, fmt.Sprintf("%s flags %d", p, flags))
+		}
+	}
+}
+
+// orderKeys are attribute keys that collide after the key rules ("$" strip,
+// reserved names, nested "." and "$", 255-character cut), or map to one
+// user attribute or subscription group, so that the order they are
+// applied in shows.
+var orderKeys = []string{
+	"a", "$a", "$$a", "$$$a", "b", "time", "$time", "time_", "event_name", "$event_name",
+	"x.y", "x", "$", "", "$FirstName", "first_name", "$firstname", "FIRST_NAME",
+	"$Gender", "gender", "$Age", "dob", "newsletter", "Newsletter", "promos", "Promo",
+	"$Zip", "Zip", "$zip", "email_subscribe", "country", "$Country", "color", "$color",
+	strings.Repeat("k", 255) + "1", strings.Repeat("k", 255) + "2", "$" + strings.Repeat("k", 255),
+	"list", "price", "Name", "$Name", "Quantity", "Transaction Id", "$Transaction Id",
+}
+
+// orderValues are JSON values of every kind the rules treat differently.
+var orderValues = []string{
+	`"v"`, `"42"`, `"4.5"`, `"true"`, `"2024-05-01T12:30:00Z"`, `null`, `7`, `1.25`, `true`,
+	`["p","q"]`, `[1,"r"]`, `{"y":1,"z":{"w":"s"}}`, `{"y":"t"}`, `[{"o":1}]`, `[]`, `{}`,
+	`"` + strings.Repeat("é", 300) + `"`, `"yes"`, `"0"`, `"opted_in"`, `"M"`, `"33"`, `"1990-02-03"`,
+}
+
+// cleanValues are values that are usually not reported, so that the first
+// try in map order is kept.
+var cleanValues = []string{`"v"`, `"42"`, `"4.5"`, `true`, `7`, `"yes"`, `"0"`, `"no"`}
+
+// randomAttrs writes a JSON object of up to n random keys and values.
+func randomAttrs(rng *rand.Rand, n int) string {
+	values := orderValues
+	if rng.IntN(2) == 0 {
+		values = cleanValues
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	seen := map[string]bool{}
+	for i := range 1 + rng.IntN(n) {
+		k := orderKeys[rng.IntN(len(orderKeys))]
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if i > 0 && b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		kj, _ := json.Marshal(k)
+		b.Write(kj)
+		b.WriteByte(':')
+		b.WriteString(values[rng.IntN(len(values))])
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// randomOrderBatch writes a batch whose attribute maps are drawn from
+// orderKeys and orderValues.
+func randomOrderBatch(rng *rand.Rand) string {
+	var events []string
+	for i := range 1 + rng.IntN(5) {
+		ts := 1714590000000 + int64(rng.IntN(3))*1000
+		switch rng.IntN(4) {
+		case 0:
+			events = append(events, fmt.Sprintf(`{"event_type":"custom_event","data":{"event_name":"E%d","custom_event_type":"other","custom_attributes":%s,"timestamp_unixtime_ms":%d}}`,
+				i, randomAttrs(rng, 8), ts))
+		case 1:
+			events = append(events, fmt.Sprintf(`{"event_type":"commerce_event","data":{"currency_code":"USD","custom_attributes":%s,"product_action":{"action":"purchase","transaction_id":"T%d","products":[{"id":"s1","name":"n1","price":2,"quantity":1,"custom_attributes":%s},{"id":"s2","name":"n2","price":3,"quantity":2,"custom_attributes":%s}]},"timestamp_unixtime_ms":%d}}`,
+				randomAttrs(rng, 6), i, randomAttrs(rng, 4), randomAttrs(rng, 4), ts))
+		case 2:
+			events = append(events, fmt.Sprintf(`{"event_type":"commerce_event","data":{"custom_attributes":%s,"product_action":{"action":"add_to_cart","products":[{"id":"s1","name":"n1","price":2,"custom_attributes":%s}]},"timestamp_unixtime_ms":%d}}`,
+				randomAttrs(rng, 6), randomAttrs(rng, 4), ts))
+		default:
+			events = append(events, fmt.Sprintf(`{"event_type":"screen_view","data":{"screen_name":"S%d","custom_attributes":%s,"timestamp_unixtime_ms":%d}}`,
+				i, randomAttrs(rng, 6), ts))
+		}
+	}
+	return fmt.Sprintf(`{"mpid":7,"user_identities":{"customer_id":"c1","email":"a@example.org"},"user_attributes":%s,"events":[%s]}`,
+		randomAttrs(rng, 10), strings.Join(events, ","))
+}
+
+// TestMapOrderRandom: on random batches full of colliding keys and values
+// that are reported, Map's result equals that of applying attribute maps in
+// sorted order, under every property policy and bundled or not.
+func TestMapOrderRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 3))
+	var mappers [][2]*Mapper
+	for _, s := range orderSettings() {
+		for _, bundle := range []bool{false, true} {
+			s.BundleCommerceEventData = bundle
+			fast, sorted := sortedTwin(t, s)
+			mappers = append(mappers, [2]*Mapper{fast, sorted})
+		}
+	}
+	fixed := []string{
+		// Two subscription groups: their order in the attributes object
+		// is that of the sorted keys.
+		`{"user_identities":{"customer_id":"c1"},"user_attributes":{"promos":"no","newsletter":true,"tier":"x"}}`,
+		`{"user_identities":{"customer_id":"c1"},"user_attributes":{"newsletter":"1","promos":"yes"}}`,
+		// One group set twice, under two spellings.
+		`{"user_identities":{"customer_id":"c1"},"user_attributes":{"Promo":"no","promos":"yes"}}`,
+		// Fixed keys colliding with each other and with a clean one.
+		`{"user_identities":{"customer_id":"c1"},"events":[{"event_type":"custom_event","data":{"event_name":"E","custom_event_type":"other","custom_attributes":{"$$a":"1","$a":"2","b":"3"}}}]}`,
+		`{"user_identities":{"customer_id":"c1"},"events":[{"event_type":"commerce_event","data":{"custom_attributes":{"color":"red","x":"1"},"product_action":{"action":"purchase","products":[{"id":"s","price":1,"quantity":1,"custom_attributes":{"$color":"green","y":"2"}}]}}}]}`,
+	}
+	n := 400
+	if testing.Short() {
+		n = 100
+	}
+	for i := range n + len(fixed) {
+		var raw string
+		if i < len(fixed) {
+			raw = fixed[i]
+		} else {
+			raw = randomOrderBatch(rng)
+		}
+		b, err := mparticle.DecodeBatch([]byte(raw))
+		require.NoError(t, err, raw)
+		for j, m := range mappers {
+			requireSameAsSorted(t, m[0], m[1], b, fmt.Sprintf("batch %d mapper %d: %s", i, j, raw))
+		}
+	}
+}
