@@ -5,6 +5,15 @@ package mparticle
 // (recorded in the fieldSet or Optional), and a value.
 
 func (d *decoder) readString(p *string, fs *fieldSet, i uint) error {
+	if d.at('"') {
+		s, err := d.str()
+		if err != nil {
+			return err
+		}
+		*p = s
+		fs.markPresent(i)
+		return nil
+	}
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = ""
 		fs.markNull(i)
@@ -20,6 +29,11 @@ func (d *decoder) readString(p *string, fs *fieldSet, i uint) error {
 }
 
 func (d *decoder) readInt64(p *int64, fs *fieldSet, i uint) error {
+	if n, ok := d.intFast(); ok {
+		*p = n
+		fs.markPresent(i)
+		return nil
+	}
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = 0
 		fs.markNull(i)

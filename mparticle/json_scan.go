@@ -32,12 +32,12 @@ type decoder struct {
 	// realistic batches). The decoded values keep text alive, which costs
 	// about the input's size.
 	text string
-	// keyStart and keyEnd locate the key keyBytes returned last when it
+	// keyStart and keyEnd locate the key objectKey returned last when it
 	// aliases data (keyEnd is -1 when it was unescaped into a new slice).
 	keyStart, keyEnd int
 }
 
-// keyString returns key, the key keyBytes just returned, as a string: a
+// keyString returns key, the key objectKey just returned, as a string: a
 // substring of text when key aliases data. Call it before reading the
 // member's value, which may read keys of its own.
 func (d *decoder) keyString(key []byte) string {
@@ -164,16 +164,24 @@ func (d *decoder) wsLoop() {
 	}
 }
 
-// peek returns the next non-space byte, or 0 at the end.
+// peek returns the next non-space byte, or 0 at the end. It is small
+// enough to inline: on compact JSON the loop ends at its first compare.
 func (d *decoder) peek() byte {
-	if d.pos < len(d.data) && d.data[d.pos] > ' ' {
-		return d.data[d.pos]
-	}
-	d.wsLoop()
-	if d.pos < len(d.data) {
-		return d.data[d.pos]
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		if c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			return c
+		}
+		d.pos++
 	}
 	return 0
+}
+
+// at reports whether the next byte, without skipping whitespace, is c: the
+// compact-JSON fast path of the readers, which fall back to peek when it
+// is not.
+func (d *decoder) at(c byte) bool {
+	return d.pos < len(d.data) && d.data[d.pos] == c
 }
 
 // topLevel runs fn on the single value of d.data and checks nothing but
@@ -282,14 +290,21 @@ func (d *decoder) objectOpen() (bool, error) {
 // objectKey reads a member's key and the ':' after it. The key slice may
 // alias d.data (see keyBytes).
 func (d *decoder) objectKey() ([]byte, error) {
-	if d.peek() != '"' {
+	if !d.at('"') && d.peek() != '"' {
 		return nil, d.errorf("expected object key string, got " + d.nextName())
 	}
-	key, err := d.keyBytes()
+	start, end, slow, err := d.scanString()
 	if err != nil {
 		return nil, err
 	}
-	if d.peek() != ':' {
+	var key []byte
+	if !slow {
+		d.keyStart, d.keyEnd = start, end
+		key = d.data[start:end]
+	} else {
+		key = d.unescapeKey(start, end)
+	}
+	if !d.at(':') && d.peek() != ':' {
 		return nil, d.errorf("expected ':' after object key, got " + d.nextName())
 	}
 	d.pos++
@@ -299,6 +314,10 @@ func (d *decoder) objectKey() ([]byte, error) {
 // objectNext consumes what follows a member's value: ',' (another member
 // follows) or the closing '}'.
 func (d *decoder) objectNext() (bool, error) {
+	if d.at(',') {
+		d.pos++
+		return true, nil
+	}
 	switch d.peek() {
 	case ',':
 		d.pos++
@@ -333,6 +352,10 @@ func (d *decoder) arrayOpen() (bool, error) {
 // arrayNext consumes what follows an element: ',' (another element
 // follows) or the closing ']'.
 func (d *decoder) arrayNext() (bool, error) {
+	if d.at(',') {
+		d.pos++
+		return true, nil
+	}
 	switch d.peek() {
 	case ',':
 		d.pos++
@@ -378,14 +401,32 @@ func (d *decoder) array(fn func(i int) error) error {
 // returns the bounds of its contents and whether they need unescaping or
 // UTF-8 repair.
 //
-// The common string is short printable ASCII, so the loop tests eight bytes
-// at a time (stopAt) and only looks at single bytes once a word holds a
-// quote, a backslash, a control character or a non-ASCII byte.
+// The common string is short printable ASCII, so this loop tests eight
+// bytes at a time (stopAt) and returns when the first byte it stops at is
+// the closing quote. Anything else — an escape, a control character,
+// non-ASCII text, the last few bytes of the input — goes on in
+// scanStringRest, which checks every byte.
 func (d *decoder) scanString() (start, end int, slow bool, err error) {
-	d.pos++ // opening quote
-	start = d.pos
 	data := d.data
-	i := d.pos
+	start = d.pos + 1
+	i := start
+	for ; i+8 <= len(data); i += 8 {
+		if m := stopNear(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			if data[i] == '"' {
+				d.pos = i + 1
+				return start, i, false, nil
+			}
+			break
+		}
+	}
+	return d.scanStringRest(start, i)
+}
+
+// scanStringRest finishes scanString from data[i], the first byte that
+// needs a closer look.
+func (d *decoder) scanStringRest(start, i int) (_, end int, slow bool, err error) {
+	data := d.data
 	for {
 		for i+8 <= len(data) {
 			m := stopAt(binary.LittleEndian.Uint64(data[i:]))
@@ -445,6 +486,15 @@ const (
 	swarOnes = 0x0101010101010101
 	swarHigh = 0x8080808080808080
 )
+
+// stopNear is a cheaper stopAt for the first pass of scanString: it also
+// stops at a space or '!' (bytes just below the quote), which
+// scanStringRest then steps over. The lowest flagged byte is never above
+// the first byte stopAt would flag.
+func stopNear(w uint64) uint64 {
+	b := w ^ ('\\' * swarOnes)
+	return ((w - 0x23*swarOnes) | w | (b-swarOnes)&^b) & swarHigh
+}
 
 // stopAt returns a mask with the top bit set in the lowest byte of w (little
 // endian) that is a quote, a backslash, a control character or not ASCII,
@@ -527,26 +577,19 @@ func hex4(b []byte) rune {
 	return unhex(b[0])<<12 | unhex(b[1])<<8 | unhex(b[2])<<4 | unhex(b[3])
 }
 
-// keyBytes reads an object key. The result may alias d.data.
-func (d *decoder) keyBytes() ([]byte, error) {
-	start, end, slow, err := d.scanString()
-	if err != nil {
-		return nil, err
-	}
-	if !slow {
-		d.keyStart, d.keyEnd = start, end
-		return d.data[start:end], nil
-	}
+// unescapeKey returns the key data[start:end] unescaped (and UTF-8
+// repaired) into a new slice, and records that it does not alias data.
+func (d *decoder) unescapeKey(start, end int) []byte {
 	d.keyStart, d.keyEnd = 0, -1
 	// A fresh slice, not a reused scratch buffer: the caller decodes the
 	// value (which may hold escaped keys of its own) before it stores the
 	// key.
-	return unescape(make([]byte, 0, end-start), d.data[start:end]), nil
+	return unescape(make([]byte, 0, end-start), d.data[start:end])
 }
 
 // str reads a string value.
 func (d *decoder) str() (string, error) {
-	if d.peek() != '"' {
+	if !d.at('"') && d.peek() != '"' {
 		return "", d.expected("string")
 	}
 	start, end, slow, err := d.scanString()
@@ -556,7 +599,11 @@ func (d *decoder) str() (string, error) {
 	if !slow {
 		return d.substr(start, end), nil
 	}
-	return string(unescape(make([]byte, 0, end-start), d.data[start:end])), nil
+	return d.unescapeString(start, end), nil
+}
+
+func (d *decoder) unescapeString(start, end int) string {
+	return string(unescape(make([]byte, 0, end-start), d.data[start:end]))
 }
 
 // boolean reads true or false.
@@ -646,6 +693,49 @@ func isJSONNumber(b []byte) bool { return len(b) > 0 && scanNumber(b) == len(b) 
 // exponent (1.0, 1e3) are accepted when they fit; anything else is an error,
 // never a silent truncation.
 func (d *decoder) int64v() (int64, error) {
+	if n, ok := d.intFast(); ok {
+		return n, nil
+	}
+	return d.int64Slow()
+}
+
+// intFast reads the common integer in one pass: right at d.pos (no
+// whitespace first), an optional minus and 1 to 18 digits (which cannot
+// overflow int64), not followed by a fraction or exponent. It reports false,
+// consuming nothing, for anything else.
+func (d *decoder) intFast() (int64, bool) {
+	data := d.data
+	p := d.pos
+	neg := p < len(data) && data[p] == '-'
+	if neg {
+		p++
+	}
+	first := p
+	var u uint64
+	for p < len(data) {
+		c := data[p] - '0'
+		if c > 9 {
+			break
+		}
+		u = u*10 + uint64(c)
+		p++
+	}
+	if n := p - first; n == 0 || n > 18 || (n > 1 && data[first] == '0') {
+		return 0, false
+	}
+	if p < len(data) && (data[p] == '.' || data[p]|0x20 == 'e') {
+		return 0, false
+	}
+	d.pos = p
+	if neg {
+		return -int64(u), true
+	}
+	return int64(u), true
+}
+
+// int64Slow is int64v for everything intFast does not take: whitespace
+// first, long or non-integral literals, and errors.
+func (d *decoder) int64Slow() (int64, error) {
 	start := d.pos
 	lit, err := d.number()
 	if err != nil {

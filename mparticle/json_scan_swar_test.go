@@ -39,5 +39,16 @@ func TestStopAtMatchesByteLoop(t *testing.T) {
 		if got != want {
 			t.Fatalf("%q: stopAt says byte %d, want %d", b[:], got, want)
 		}
+		// stopNear may stop earlier, but only at a space or '!'.
+		near := -1
+		if m := stopNear(binary.LittleEndian.Uint64(b[:])); m != 0 {
+			near = bits.TrailingZeros64(m) >> 3
+		}
+		switch {
+		case near == want:
+		case near >= 0 && (want < 0 || near < want) && (b[near] == ' ' || b[near] == '!'):
+		default:
+			t.Fatalf("%q: stopNear says byte %d, stopAt %d", b[:], near, want)
+		}
 	}
 }
