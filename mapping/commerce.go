@@ -296,6 +296,14 @@ func (p *props) productFields(pr *mparticle.Product, item bool) {
 	}
 }
 
+// addPurchase appends a purchase to the result.
+func (st *mapState) addPurchase(p braze.Purchase) {
+	if st.res.Purchases == nil {
+		st.res.Purchases = make([]braze.Purchase, 0, max(st.est.purchases, 1))
+	}
+	st.res.Purchases = append(st.res.Purchases, p)
+}
+
 // purchases emits one Braze purchase per product.
 func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductAction) {
 	currency := st.currency(d.CurrencyCode)
@@ -331,11 +339,11 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 		case q != math.Trunc(q):
 			st.diag(ValueChanged, productKey(i, "quantity"), "fractional quantity sent as quantity 1 at price × quantity", strconv.FormatFloat(q, 'g', -1, 64))
 			base.Price, base.Quantity = price*q, 1
-			st.sc.purchases = append(st.sc.purchases, base)
+			st.addPurchase( base)
 		case q > maxSplitQuantity:
 			st.diag(ValueChanged, productKey(i, "quantity"), "quantity above "+strconv.Itoa(maxSplitQuantity)+" sent as quantity 1 at price × quantity", strconv.FormatFloat(q, 'f', -1, 64))
 			base.Price, base.Quantity = price*q, 1
-			st.sc.purchases = append(st.sc.purchases, base)
+			st.addPurchase( base)
 		case q > maxPurchaseQuantity:
 			n := int(q)
 			st.diag(Split, productKey(i, "quantity"), "quantity above Braze's 100 split into "+strconv.Itoa((n+maxPurchaseQuantity-1)/maxPurchaseQuantity)+" purchases", strconv.Itoa(n))
@@ -345,11 +353,11 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 				if left != n {
 					part.Properties = maps.Clone(base.Properties)
 				}
-				st.sc.purchases = append(st.sc.purchases, part)
+				st.addPurchase( part)
 			}
 		default:
 			base.Quantity = int(q)
-			st.sc.purchases = append(st.sc.purchases, base)
+			st.addPurchase( base)
 		}
 	}
 }
@@ -505,7 +513,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 			st.diag(ValueChanged, "total_amount", "bundled purchase without a total; price 0 used", "")
 		}
 		currency := st.currency(d.CurrencyCode)
-		st.sc.purchases = append(st.sc.purchases, braze.Purchase{
+		st.addPurchase( braze.Purchase{
 			Identifier: st.res.Identifier, ProductID: name, Currency: currency,
 			Price: price, Quantity: 1, Time: st.evTime,
 			Properties: p.finish(), UpdateExistingOnly: st.ueo,

@@ -27,7 +27,10 @@ func (st *mapState) emitEvent(name string, c *mparticle.CommonEventData, p *prop
 		p.release()
 		return
 	}
-	st.sc.events = append(st.sc.events, braze.Event{
+	if st.res.Events == nil {
+		st.res.Events = make([]braze.Event, 0, max(st.est.events, 1))
+	}
+	st.res.Events = append(st.res.Events, braze.Event{
 		Identifier: st.res.Identifier, Name: name, Time: st.evTime,
 		Properties: p.finish(), UpdateExistingOnly: st.ueo,
 	})

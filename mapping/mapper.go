@@ -194,14 +194,14 @@ func (st *mapState) run() Result {
 	if mpid, ok := b.MPID.Get(); ok {
 		st.res.MPID = strconv.FormatInt(mpid, 10)
 	}
-	if IsFromBrazeCurrents(b) {
+	if st.scan() {
 		st.loopGuard()
 		return st.res
 	}
 	if !st.resolveIdentity() {
 		return st.res
 	}
-	st.attrs = attrBuilder{st: st, id: st.res.Identifier, ueo: st.ueo, objs: st.sc.attrs, keys: st.sc.keys}
+	st.attrs = attrBuilder{st: st, id: st.res.Identifier, ueo: st.ueo, keys: st.sc.keys, capHint: st.est.attrs}
 	if email := st.email(); email != "" {
 		st.attrs.email = email
 	}
@@ -216,21 +216,100 @@ func (st *mapState) run() Result {
 	}
 	st.evIdx, st.evName = -1, ""
 	st.res.Attributes = st.attrs.result()
-	st.sc.attrs, st.sc.keys = st.attrs.objs, st.attrs.keys // grown scratch, reused
+	st.sc.keys = st.attrs.keys // grown scratch, reused
 	// Every event and purchase carries its event's time, and events were
 	// visited in time order: the objects are in time order already, each
-	// event's own in the order they were made. Hence plain copies, of
-	// exactly the right size.
-	if len(st.sc.events) > 0 {
-		st.res.Events = slices.Clone(st.sc.events)
+	// event's own in the order they were made, with no sort needed.
+	if len(st.res.Events) == 0 {
+		st.res.Events = nil
 	}
-	if len(st.sc.purchases) > 0 {
-		st.res.Purchases = slices.Clone(st.sc.purchases)
+	if len(st.res.Purchases) == 0 {
+		st.res.Purchases = nil
 	}
 	if len(st.res.Diagnostics) == 0 {
 		st.res.Diagnostics = nil // undone attempts may leave an empty slice
 	}
 	return st.res
+}
+
+// scan reports whether the batch came from Braze Currents (as
+// IsFromBrazeCurrents does) and, in the same pass over the events, sets
+// est.
+func (st *mapState) scan() (fromCurrents bool) {
+	b, s := st.b, &st.m.s
+	if len(b.UserAttributes) > 0 || len(b.DeletedUserAttributes) > 0 || b.UserIdentities != nil {
+		st.est.attrs = 1
+	}
+	push := 0
+	for i := range b.Events {
+		switch d := any(b.Events[i].Data).(type) {
+		case *mparticle.CustomEvent:
+			if isFromBrazeCurrents(d) {
+				return true
+			}
+			st.est.events++
+		case *mparticle.ScreenView:
+			if isFromBrazeCurrents(d) {
+				return true
+			}
+			if s.ForwardScreenViews {
+				st.est.events++
+			}
+		case *mparticle.SessionStart, *mparticle.SessionEnd:
+			if s.ForwardSessionEvents {
+				st.est.events++
+			}
+		case *mparticle.CommerceEvent:
+			if isFromBrazeCurrents(d) {
+				return true
+			}
+			st.est.commerce(d, s.BundleCommerceEventData)
+		case *mparticle.UserAttributeChange:
+			st.est.attrs++
+		case *mparticle.PushRegistration:
+			push = 1
+		default:
+			if isFromBrazeCurrents(b.Events[i].Data) {
+				return true
+			}
+		}
+	}
+	st.est.attrs += push
+	return false
+}
+
+// estimate is about how many objects of each kind a batch maps to, so that
+// the result's slices are made once with room for them (more can still
+// be appended: a split purchase, a mapping's extra attributes object).
+type estimate struct{ events, purchases, attrs int }
+
+// commerce adds the objects of one commerce event.
+func (e *estimate) commerce(d *mparticle.CommerceEvent, bundled bool) {
+	pa := d.ProductAction
+	if bundled {
+		if pa != nil && pa.Action == mparticle.ActionPurchase {
+			e.purchases++
+		} else {
+			e.events++
+		}
+		return
+	}
+	if pa != nil {
+		switch {
+		case pa.Action == mparticle.ActionPurchase && len(pa.Products) > 0:
+			e.purchases += len(pa.Products)
+		case pa.Action == mparticle.ActionPurchase || pa.Action == mparticle.ActionRefund:
+			e.events += 1 + len(pa.Products) // and a "- Total" event
+		default:
+			e.events += len(pa.Products)
+		}
+	}
+	if pr := d.PromotionAction; pr != nil {
+		e.events += len(pr.Promotions)
+	}
+	for _, imp := range d.ProductImpressions {
+		e.events += len(imp.Products)
+	}
 }
 
 // timeOrder returns the indices of the batch's events, stably sorted by
@@ -285,6 +364,8 @@ type mapState struct {
 	evTime time.Time
 	now    time.Time
 	nowSet bool
+	// est sizes the result's slices.
+	est estimate
 	// sc is scratch reused across Map calls.
 	sc mapScratch
 }
@@ -292,9 +373,6 @@ type mapState struct {
 // mapScratch holds the slices one Map call fills and then copies out or
 // drops; a Mapper keeps them for its next calls.
 type mapScratch struct {
-	events    []braze.Event
-	purchases []braze.Purchase
-	attrs     []braze.Attributes
 	keys      []string
 	sortKeys  []string
 	kv        []propEntry
@@ -308,9 +386,6 @@ const maxScratch = 256
 
 // reset clears sc for the next call (dropping slices that grew too big).
 func (sc *mapScratch) reset() {
-	sc.events = resetScratch(sc.events)
-	sc.purchases = resetScratch(sc.purchases)
-	sc.attrs = resetScratch(sc.attrs)
 	sc.keys = resetScratch(sc.keys)
 	sc.sortKeys = resetScratch(sc.sortKeys)
 	sc.kv = resetScratch(sc.kv)

@@ -30,9 +30,9 @@ type attrBuilder struct {
 	// split: start a new object on a key collision (event-derived updates)
 	// instead of replacing the value (batch-level attributes).
 	split bool
-	// objs are the objects so far, in the map state's scratch; result
-	// copies them out.
-	objs []braze.Attributes
+	// objs are the objects so far, made with room for capHint.
+	objs    []braze.Attributes
+	capHint int
 	// keys are the keys the last object sets (only the last one takes
 	// more keys), and keySet the same once they are more than linearKeys.
 	keys   []string
@@ -84,6 +84,9 @@ func (b *attrBuilder) resetKeys() {
 
 // newObj appends an empty object.
 func (b *attrBuilder) newObj() {
+	if b.objs == nil {
+		b.objs = make([]braze.Attributes, 0, max(b.capHint, 1))
+	}
 	b.objs = append(b.objs, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
 }
 
@@ -118,9 +121,9 @@ func (b *attrBuilder) pushObj() *braze.Attributes {
 	return &b.objs[b.push-1]
 }
 
-// result returns a copy of the objects, the email attribute on the first
-// one that does not hold push tokens (a new first object when there is
-// none). The builder takes no more keys after it.
+// result returns the objects, the email attribute on the first one that
+// does not hold push tokens (a new first object when there is none). The
+// builder takes no more keys after it.
 func (b *attrBuilder) result() []braze.Attributes {
 	if b.email != "" {
 		if len(b.objs) == 0 || b.push == 1 {
@@ -134,10 +137,10 @@ func (b *attrBuilder) result() []braze.Attributes {
 	if len(b.objs) == 0 {
 		return nil
 	}
-	return slices.Clone(b.objs)
+	return b.objs
 }
 
-// reset drops every object, keeping the scratch.
+// reset drops every object, keeping their slice.
 func (b *attrBuilder) reset() {
 	clear(b.objs)
 	b.objs = b.objs[:0]
