@@ -339,11 +339,11 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 		case q != math.Trunc(q):
 			st.diag(ValueChanged, productKey(i, "quantity"), "fractional quantity sent as quantity 1 at price × quantity", strconv.FormatFloat(q, 'g', -1, 64))
 			base.Price, base.Quantity = price*q, 1
-			st.addPurchase( base)
+			st.addPurchase(base)
 		case q > maxSplitQuantity:
 			st.diag(ValueChanged, productKey(i, "quantity"), "quantity above "+strconv.Itoa(maxSplitQuantity)+" sent as quantity 1 at price × quantity", strconv.FormatFloat(q, 'f', -1, 64))
 			base.Price, base.Quantity = price*q, 1
-			st.addPurchase( base)
+			st.addPurchase(base)
 		case q > maxPurchaseQuantity:
 			n := int(q)
 			st.diag(Split, productKey(i, "quantity"), "quantity above Braze's 100 split into "+strconv.Itoa((n+maxPurchaseQuantity-1)/maxPurchaseQuantity)+" purchases", strconv.Itoa(n))
@@ -353,11 +353,11 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 				if left != n {
 					part.Properties = maps.Clone(base.Properties)
 				}
-				st.addPurchase( part)
+				st.addPurchase(part)
 			}
 		default:
 			base.Quantity = int(q)
-			st.addPurchase( base)
+			st.addPurchase(base)
 		}
 	}
 }
@@ -513,7 +513,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 			st.diag(ValueChanged, "total_amount", "bundled purchase without a total; price 0 used", "")
 		}
 		currency := st.currency(d.CurrencyCode)
-		st.addPurchase( braze.Purchase{
+		st.addPurchase(braze.Purchase{
 			Identifier: st.res.Identifier, ProductID: name, Currency: currency,
 			Price: price, Quantity: 1, Time: st.evTime,
 			Properties: p.finish(), UpdateExistingOnly: st.ueo,

@@ -373,11 +373,11 @@ type mapState struct {
 // mapScratch holds the slices one Map call fills and then copies out or
 // drops; a Mapper keeps them for its next calls.
 type mapScratch struct {
-	keys      []string
-	sortKeys  []string
-	kv        []propEntry
-	order     []int
-	times     []time.Time
+	keys     []string
+	sortKeys []string
+	kv       []propEntry
+	order    []int
+	times    []time.Time
 }
 
 // maxScratch bounds the length a scratch slice may keep across Map calls,
