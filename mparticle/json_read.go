@@ -304,6 +304,12 @@ func readStructPtr[T any, P decodable[T]](d *decoder, p **T, fs *fieldSet, i uin
 }
 
 func readStructSlice[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint) error {
+	return readStructSliceCap[T, P](d, p, fs, i, 4)
+}
+
+// readStructSliceCap is readStructSlice with the capacity of its first
+// allocation.
+func readStructSliceCap[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint, capacity int) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = nil
 		fs.markNull(i)
@@ -312,7 +318,7 @@ func readStructSlice[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i 
 	out := []T{}
 	more, err := d.arrayOpen()
 	if more {
-		out = make([]T, 0, 4)
+		out = make([]T, 0, capacity)
 	}
 	for n := 0; more; n++ {
 		var zero T
