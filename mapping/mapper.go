@@ -376,8 +376,11 @@ type mapScratch struct {
 	keys     []string
 	sortKeys []string
 	kv       []propEntry
-	order    []int
-	times    []time.Time
+	// kvUsed is the highest length kv reached: its entries up to there
+	// are cleared on reset.
+	kvUsed int
+	order  []int
+	times  []time.Time
 }
 
 // maxScratch bounds the length a scratch slice may keep across Map calls,
@@ -388,7 +391,8 @@ const maxScratch = 256
 func (sc *mapScratch) reset() {
 	sc.keys = resetScratch(sc.keys)
 	sc.sortKeys = resetScratch(sc.sortKeys)
-	sc.kv = resetScratch(sc.kv)
+	sc.kv = resetScratch(sc.kv[:sc.kvUsed])
+	sc.kvUsed = 0
 	sc.order = resetScratch(sc.order)
 	sc.times = resetScratch(sc.times)
 }

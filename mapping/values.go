@@ -109,10 +109,11 @@ func (p *props) release() {
 }
 
 // truncate drops the entries from kv index n on.
+// The dropped entries are cleared when the map state is recycled (see
+// mapScratch.kvUsed), not here: clearing them each time cost a write
+// barrier per pointer while GC runs.
 func (p *props) truncate(n int) {
-	kv := p.st.sc.kv
-	clear(kv[n:])
-	p.st.sc.kv = kv[:n]
+	p.st.sc.kv = p.st.sc.kv[:n]
 }
 
 // find returns the index in entries of key, or -1.
@@ -133,8 +134,10 @@ func (p *props) find(key string) int {
 
 // push appends a property whose key is not set yet.
 func (p *props) push(e propEntry) {
-	p.st.sc.kv = append(p.st.sc.kv, e)
-	n := len(p.st.sc.kv) - p.start
+	sc := &p.st.sc
+	sc.kv = append(sc.kv, e)
+	sc.kvUsed = max(sc.kvUsed, len(sc.kv))
+	n := len(sc.kv) - p.start
 	switch {
 	case p.idx != nil:
 		p.idx[e.key] = n - 1
