@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mpbraze/mpbraze/internal/jsonenc"
 )
 
 // Kind is the type of a Value.
@@ -324,28 +326,15 @@ func appendStrings(dst []byte, ss []string) []byte {
 }
 
 // member is one map entry, for sorting the entries of a map too large for
-// a memberScratch.
+// appendMembers' stack arrays.
 type member struct {
 	key string
 	val Value
 }
 
-// scratchMembers is how many entries a memberScratch holds; property and
-// attribute maps nearly always have fewer.
-const scratchMembers = 32
-
-// memberScratch is reusable space for sorting the entries of a small map:
-// keys and values copied out of the map once, and the sort order. An entry
-// of order is the first seven bytes of its key, big-endian, above the
-// entry's index in the low byte; comparing two of them as integers orders
-// them by key unless the seven bytes are equal (only then are the keys
-// compared), and the insertion sort moves these eight-byte words instead
-// of 56-byte entries.
-type memberScratch struct {
-	keys  [scratchMembers]string
-	vals  [scratchMembers]Value
-	order [scratchMembers]uint64
-}
+// smallMap is the largest map appendMembers sorts in stack arrays; property
+// and attribute maps nearly always are that small.
+const smallMap = 16
 
 // keyPrefix returns the first seven bytes of k (zero-padded) in the top
 // seven bytes of the result.
@@ -363,25 +352,10 @@ func keyPrefix(k string) uint64 {
 	return p
 }
 
-// sortMembers copies m's entries into scratch and orders them by key:
-// entry n in key order is keys[order[n]&0xff], vals[order[n]&0xff]. It
-// reports false, leaving scratch alone, for a map of more than
-// scratchMembers entries.
-func sortMembers(m map[string]Value, s *memberScratch) (keys []string, vals []Value, order []uint64, ok bool) {
-	if len(m) > scratchMembers {
-		return nil, nil, nil, false
-	}
-	n := 0
-	for k, v := range m {
-		if n == scratchMembers {
-			break // cannot happen (len(m) was checked); keeps the indexing in bounds
-		}
-		s.order[n] = keyPrefix(k) | uint64(n)
-		s.keys[n] = k
-		s.vals[n] = v
-		n++
-	}
-	keys, vals, order = s.keys[:n], s.vals[:n], s.order[:n]
+// sortOrder sorts the order words of a map's entries by key (see
+// appendMembers): an insertion sort of eight-byte words, comparing keys
+// only when their first seven bytes are equal.
+func sortOrder(order []uint64, keys []string) {
 	for i := 1; i < len(order); i++ {
 		x := order[i]
 		j := i
@@ -398,7 +372,6 @@ func sortMembers(m map[string]Value, s *memberScratch) (keys []string, vals []Va
 		}
 		order[j] = x
 	}
-	return keys, vals, order, true
 }
 
 // memberRule names the validation rules of a map's members, so that
@@ -429,43 +402,66 @@ func (r memberRule) plain(k string, v *Value) bool {
 }
 
 // memberEncoder is the state the encoders of one request's objects share:
-// scratch space for sorting map entries and, when check is set (see
-// TrackRequest.appendValidated), whether the object being encoded has a
-// member that is not plain.
+// when check is set (see TrackRequest.appendValidated), whether the object
+// being encoded has a member that is not plain.
 type memberEncoder struct {
 	// check asks appendMembers to test members against their rule.
 	check bool
 	// irregular is set when a checked member is not plain.
 	irregular bool
-	scratch   memberScratch
 }
 
 // appendMembers appends the `"key":value,` pairs of m in key order. When
 // enc.check is set it also sets enc.irregular if a member is not plain
 // under rule.
+//
+// A small map's entries are copied once into arrays on this function's
+// stack, with an order word each: the first seven bytes of the key,
+// big-endian, above the entry's index in the low byte. Comparing two words
+// as integers orders them by key unless the seven bytes are equal (only
+// then are the keys compared), and the sort moves these words instead of
+// 56-byte entries. The arrays are locals, not scratch space behind a
+// pointer, because stores into the stack need no GC write barrier: while a
+// collection runs (often, on a busy forwarder) every pointer stored through
+// a pointer is queued for the collector.
 func appendMembers(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
-	keys, vals, order, ok := sortMembers(m, &enc.scratch)
-	if !ok {
+	if len(m) > smallMap {
 		return appendLargeMap(w, m, rule, enc)
 	}
+	var keys [smallMap]string
+	var vals [smallMap]Value
+	var order [smallMap]uint64
+	n := 0
+	for k, v := range m {
+		if n == smallMap {
+			break // cannot happen (len(m) was checked); keeps the indexing in bounds
+		}
+		order[n] = keyPrefix(k) | uint64(n)
+		keys[n] = k
+		vals[n] = v
+		n++
+	}
+	sortOrder(order[:n], keys[:n])
 	check := enc.check && !enc.irregular
-	for _, o := range order {
+	buf := w.buf // a local, for the same reason: w.buf is behind a pointer
+	for _, o := range order[:n] {
 		k, v := keys[o&0xff], &vals[o&0xff]
 		if check && !rule.plain(k, v) {
 			enc.irregular, check = true, false
 		}
-		w.anyKey(k)
+		buf = jsonenc.AppendKey(buf, k)
 		var err error
-		if w.buf, err = v.appendJSON(w.buf); err != nil {
+		if buf, err = v.appendJSON(buf); err != nil {
+			w.buf = buf
 			return fmt.Errorf("key %q: %w", k, err)
 		}
-		w.comma()
+		buf = append(buf, ',')
 	}
+	w.buf = buf
 	return nil
 }
 
-// appendLargeMap is appendMembers for a map of more than scratchMembers
-// entries.
+// appendLargeMap is appendMembers for a map of more than smallMap entries.
 func appendLargeMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
 	ms := make([]member, 0, len(m))
 	for k, v := range m {
