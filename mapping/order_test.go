@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mpbraze/mpbraze/mparticle"
@@ -197,6 +199,61 @@ func TestMapOrderRandom(t *testing.T) {
 		require.NoError(t, err, raw)
 		for j, m := range mappers {
 			requireSameAsSorted(t, m[0], m[1], b, fmt.Sprintf("batch %d mapper %d: %s", i, j, raw))
+		}
+	}
+}
+
+// TestMapResultsOwnTheirMemory: Map recycles its working state, so a Result
+// must share nothing with it. Results kept from earlier calls stay as they
+// were while the same Mapper maps other batches, from many goroutines at
+// once, and concurrent calls agree with sequential ones.
+func TestMapResultsOwnTheirMemory(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "golden", "*", "batch.json"))
+	require.NoError(t, err)
+	paths = append(paths, filepath.Join("testdata", "bench", "batch.json"))
+	var batches []*mparticle.Batch
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		require.NoError(t, err)
+		b, err := mparticle.DecodeBatch(raw)
+		require.NoError(t, err)
+		batches = append(batches, b)
+	}
+	rng := rand.New(rand.NewPCG(5, 9))
+	for range 50 {
+		raw := randomOrderBatch(rng)
+		b, err := mparticle.DecodeBatch([]byte(raw))
+		require.NoError(t, err)
+		batches = append(batches, b)
+	}
+	for _, s := range orderSettings() {
+		m, err := New(s)
+		require.NoError(t, err)
+		kept := make([]Result, len(batches))
+		want := make([]string, len(batches))
+		for i, b := range batches {
+			kept[i] = m.Map(b)
+			want[i] = resultJSON(t, kept[i])
+		}
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for r := range 3 {
+					for i := range batches {
+						j := (i*7 + g + r) % len(batches)
+						if got := resultJSON(t, m.Map(batches[j])); got != want[j] {
+							assert.Equal(t, want[j], got, "batch %d", j)
+							return
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range kept {
+			require.Equal(t, want[i], resultJSON(t, kept[i]), "kept result %d changed", i)
 		}
 	}
 }
