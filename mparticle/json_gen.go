@@ -127,8 +127,46 @@ func (x *ApplicationStateTransition) decodeField(d *decoder, key []byte) (bool, 
 		return true, d.readString(&x.PushNotificationPayload, &x.present, 1)
 	case "launch_referral":
 		return true, d.readString(&x.LaunchReferral, &x.present, 2)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
@@ -706,8 +744,46 @@ func (x *Breadcrumb) decodeField(d *decoder, key []byte) (bool, error) {
 		return true, d.readString(&x.Label, &x.present, 0)
 	case "session_number":
 		return true, d.readOptInt64(&x.SessionNumber)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *Breadcrumb) decodeJSON(d *decoder) error {
@@ -816,8 +892,46 @@ func (x *CommerceEvent) decodeField(d *decoder, key []byte) (bool, error) {
 		return true, d.readString(&x.CustomEventType, &x.present, 7)
 	case "custom_flags":
 		return true, d.readAttrMap(&x.CustomFlags, &x.present, 8)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *CommerceEvent) decodeJSON(d *decoder) error {
@@ -866,50 +980,6 @@ func (x *CommerceEvent) encodeJSON(e *encoder) {
 
 // MarshalJSON encodes x losslessly: see the Batch documentation.
 func (x CommerceEvent) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
-
-func (x *CommonEventData) decodeField(d *decoder, key []byte) (bool, error) {
-	switch string(key) {
-	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.TimestampUnixtimeMS, &x.present, 0)
-	case "event_id":
-		return true, d.readInt64(&x.EventID, &x.present, 1)
-	case "source_message_id":
-		return true, d.readString(&x.SourceMessageID, &x.present, 2)
-	case "session_id":
-		return true, d.readInt64(&x.SessionID, &x.present, 3)
-	case "session_uuid":
-		return true, d.readString(&x.SessionUUID, &x.present, 4)
-	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.SessionStartUnixtimeMS, &x.present, 5)
-	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.EventStartUnixtimeMS, &x.present, 6)
-	case "event_num":
-		return true, d.readInt64(&x.EventNum, &x.present, 7)
-	case "custom_attributes":
-		return true, d.readAttrMap(&x.CustomAttributes, &x.present, 8)
-	case "location":
-		return true, readStructPtr(d, &x.Location, &x.present, 9)
-	case "device_current_state":
-		return true, readStructPtr(d, &x.DeviceCurrentState, &x.present, 10)
-	case "is_goal_defined":
-		return true, d.readOptBool(&x.IsGoalDefined)
-	case "lifetime_value_change":
-		return true, d.readAttr(&x.LifetimeValueChange)
-	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.LifetimeValueAttributeName, &x.present, 11)
-	case "data_connection_type":
-		return true, d.readString(&x.DataConnectionType, &x.present, 12)
-	case "view_controller":
-		return true, d.readString(&x.ViewController, &x.present, 13)
-	case "is_main_thread":
-		return true, d.readOptBool(&x.IsMainThread)
-	case "canonical_name":
-		return true, d.readString(&x.CanonicalName, &x.present, 14)
-	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.EventSystemNotificationInfo, &x.present, 15)
-	}
-	return false, nil
-}
 
 func (x *CommonEventData) encodeFields(e *encoder) {
 	e.fieldInt64("\"timestamp_unixtime_ms\":", x.TimestampUnixtimeMS, false, x.present, 0)
@@ -1065,8 +1135,46 @@ func (x *CrashReport) decodeField(d *decoder, key []byte) (bool, error) {
 		return true, d.readOptInt64(&x.IOSImageSize)
 	case "session_number":
 		return true, d.readOptInt64(&x.SessionNumber)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *CrashReport) decodeJSON(d *decoder) error {
@@ -1125,8 +1233,46 @@ func (x *CustomEvent) decodeField(d *decoder, key []byte) (bool, error) {
 		return true, d.readString((*string)(&x.CustomEventType), &x.present, 1)
 	case "custom_flags":
 		return true, d.readAttrMap(&x.CustomFlags, &x.present, 2)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *CustomEvent) decodeJSON(d *decoder) error {
@@ -1535,7 +1681,47 @@ func (x *EventSystemNotificationInfo) encodeJSON(e *encoder) {
 func (x EventSystemNotificationInfo) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *FirstRun) decodeField(d *decoder, key []byte) (bool, error) {
-	return x.CommonEventData.decodeField(d, key)
+	switch string(key) {
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return false, nil
 }
 
 func (x *FirstRun) decodeJSON(d *decoder) error {
@@ -1765,8 +1951,46 @@ func (x *NetworkPerformance) decodeField(d *decoder, key []byte) (bool, error) {
 		return true, d.readOptInt64(&x.BytesOut)
 	case "data":
 		return true, d.readString(&x.Data, &x.present, 2)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *NetworkPerformance) decodeJSON(d *decoder) error {
@@ -1817,8 +2041,46 @@ func (x *OptOut) decodeField(d *decoder, key []byte) (bool, error) {
 	switch string(key) {
 	case "is_opted_out":
 		return true, d.readBool(&x.IsOptedOut, &x.present, 0)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *OptOut) decodeJSON(d *decoder) error {
@@ -1860,7 +2122,47 @@ func (x *OptOut) encodeJSON(e *encoder) {
 func (x OptOut) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *PreAttribution) decodeField(d *decoder, key []byte) (bool, error) {
-	return x.CommonEventData.decodeField(d, key)
+	switch string(key) {
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return false, nil
 }
 
 func (x *PreAttribution) decodeJSON(d *decoder) error {
@@ -2112,8 +2414,46 @@ func (x *Profile) decodeField(d *decoder, key []byte) (bool, error) {
 		return true, d.readOptInt64(&x.CurrentMPID)
 	case "profile_event_type":
 		return true, d.readString((*string)(&x.ProfileEventType), &x.present, 0)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *Profile) decodeJSON(d *decoder) error {
@@ -2276,8 +2616,46 @@ func (x *PushMessage) decodeField(d *decoder, key []byte) (bool, error) {
 		return true, d.readString(&x.ActionIdentifier, &x.present, 6)
 	case "push_message_behavior":
 		return true, d.readAttr(&x.PushMessageBehavior)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *PushMessage) decodeJSON(d *decoder) error {
@@ -2326,7 +2704,47 @@ func (x *PushMessage) encodeJSON(e *encoder) {
 func (x PushMessage) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *PushReaction) decodeField(d *decoder, key []byte) (bool, error) {
-	return x.CommonEventData.decodeField(d, key)
+	switch string(key) {
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return false, nil
 }
 
 func (x *PushReaction) decodeJSON(d *decoder) error {
@@ -2372,8 +2790,46 @@ func (x *PushRegistration) decodeField(d *decoder, key []byte) (bool, error) {
 		return true, d.readBool(&x.Register, &x.present, 0)
 	case "registration_token":
 		return true, d.readString(&x.RegistrationToken, &x.present, 1)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *PushRegistration) decodeJSON(d *decoder) error {
@@ -2423,8 +2879,46 @@ func (x *ScreenView) decodeField(d *decoder, key []byte) (bool, error) {
 		return true, d.readString(&x.ActivityType, &x.present, 1)
 	case "custom_flags":
 		return true, d.readAttrMap(&x.CustomFlags, &x.present, 2)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *ScreenView) decodeJSON(d *decoder) error {
@@ -2471,8 +2965,46 @@ func (x *SessionEnd) decodeField(d *decoder, key []byte) (bool, error) {
 	switch string(key) {
 	case "session_duration_ms":
 		return true, d.readInt64(&x.SessionDurationMS, &x.present, 0)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *SessionEnd) decodeJSON(d *decoder) error {
@@ -2514,7 +3046,47 @@ func (x *SessionEnd) encodeJSON(e *encoder) {
 func (x SessionEnd) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *SessionStart) decodeField(d *decoder, key []byte) (bool, error) {
-	return x.CommonEventData.decodeField(d, key)
+	switch string(key) {
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return false, nil
 }
 
 func (x *SessionStart) decodeJSON(d *decoder) error {
@@ -2657,7 +3229,47 @@ func (x *SourceInfo) encodeJSON(e *encoder) {
 func (x SourceInfo) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Uninstall) decodeField(d *decoder, key []byte) (bool, error) {
-	return x.CommonEventData.decodeField(d, key)
+	switch string(key) {
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return false, nil
 }
 
 func (x *Uninstall) decodeJSON(d *decoder) error {
@@ -2701,8 +3313,46 @@ func (x *UnknownEvent) decodeField(d *decoder, key []byte) (bool, error) {
 	switch string(key) {
 	case "custom_flags":
 		return true, d.readAttrMap(&x.CustomFlags, &x.present, 0)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *UnknownEvent) decodeJSON(d *decoder) error {
@@ -2755,8 +3405,46 @@ func (x *UserAttributeChange) decodeField(d *decoder, key []byte) (bool, error) 
 		return true, d.readOptBool(&x.Deleted)
 	case "is_new_attribute":
 		return true, d.readOptBool(&x.IsNewAttribute)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *UserAttributeChange) decodeJSON(d *decoder) error {
@@ -2807,8 +3495,46 @@ func (x *UserIdentityChange) decodeField(d *decoder, key []byte) (bool, error) {
 		return true, readStructPtr(d, &x.New, &x.present, 0)
 	case "old":
 		return true, readStructPtr(d, &x.Old, &x.present, 1)
+	case "timestamp_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case "event_id":
+		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case "source_message_id":
+		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case "session_id":
+		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case "session_uuid":
+		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case "session_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case "event_start_unixtime_ms":
+		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case "event_num":
+		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case "custom_attributes":
+		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case "location":
+		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case "device_current_state":
+		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case "is_goal_defined":
+		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case "lifetime_value_change":
+		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case "lifetime_value_attribute_name":
+		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case "data_connection_type":
+		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case "view_controller":
+		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case "is_main_thread":
+		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+	case "canonical_name":
+		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case "event_system_notification_info":
+		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
 	}
-	return x.CommonEventData.decodeField(d, key)
+	return false, nil
 }
 
 func (x *UserIdentityChange) decodeJSON(d *decoder) error {

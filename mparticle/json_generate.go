@@ -141,7 +141,23 @@ func main() {
 		if n > 64 {
 			log.Fatalf("%s: %d presence-tracked fields, max 64", s.name, n)
 		}
-		genDecode(&b, s)
+	}
+	byName := map[string]*strct{}
+	for _, s := range structs {
+		byName[s.name] = s
+	}
+	// A struct without Unknown is only decoded embedded in another; its
+	// decodeField is needed only when an embedder cannot inline its keys.
+	needField := map[string]bool{}
+	for _, s := range structs {
+		if e := byName[s.embedded]; s.embedded != "" && (e == nil || e.embedded != "") {
+			needField[s.embedded] = true
+		}
+	}
+	for _, s := range structs {
+		if s.unknown || needField[s.name] {
+			genDecode(&b, s, byName[s.embedded])
+		}
 		genEncode(&b, s)
 	}
 	out, err := format.Source(b.Bytes())
@@ -173,59 +189,31 @@ func types(e ast.Expr) string {
 	return ""
 }
 
-func genDecode(b *bytes.Buffer, s *strct) {
+// genDecode writes s's decodeField: one switch over its own keys and, when
+// the embedded struct has a generated codec too, the embedded struct's keys
+// (so a common event field is found with one dispatch, not two).
+func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 	fmt.Fprintf(b, "func (x *%s) decodeField(d *decoder, key []byte) (bool, error) {\n", s.name)
-	if len(s.fields) > 0 {
-		b.WriteString("switch string(key) {\n")
-		for _, f := range s.fields {
-			fmt.Fprintf(b, "case %q:\n", f.key)
-			p := "&x." + f.goName
-			fs := fmt.Sprintf("&x.present, %d", f.idx)
-			switch f.kind {
-			case "string":
-				if f.named {
-					p = "(*string)(" + p + ")"
-				}
-				fmt.Fprintf(b, "return true, d.readString(%s, %s)\n", p, fs)
-			case "int64":
-				fmt.Fprintf(b, "return true, d.readInt64(%s, %s)\n", p, fs)
-			case "float64":
-				fmt.Fprintf(b, "return true, d.readFloat64(%s, %s)\n", p, fs)
-			case "bool":
-				fmt.Fprintf(b, "return true, d.readBool(%s, %s)\n", p, fs)
-			case "*string":
-				fmt.Fprintf(b, "return true, d.readStringPtr(%s, %s)\n", p, fs)
-			case "Optional[int64]":
-				fmt.Fprintf(b, "return true, d.readOptInt64(%s)\n", p)
-			case "Optional[float64]":
-				fmt.Fprintf(b, "return true, d.readOptFloat64(%s)\n", p)
-			case "Optional[bool]":
-				fmt.Fprintf(b, "return true, d.readOptBool(%s)\n", p)
-			case "Optional[string]":
-				fmt.Fprintf(b, "return true, d.readOptString(%s)\n", p)
-			case "AttributeValue":
-				fmt.Fprintf(b, "return true, d.readAttr(%s)\n", p)
-			case "map[string]AttributeValue":
-				fmt.Fprintf(b, "return true, d.readAttrMap(%s, %s)\n", p, fs)
-			case "map[string]string":
-				fmt.Fprintf(b, "return true, d.readStringMap(%s, %s)\n", p, fs)
-			case "map[string]map[string]string":
-				fmt.Fprintf(b, "return true, d.readStringMapMap(%s, %s)\n", p, fs)
-			case "[]string":
-				fmt.Fprintf(b, "return true, d.readStrings(%s, %s)\n", p, fs)
-			case "[]Event":
-				fmt.Fprintf(b, "return true, d.readEvents(%s, %s)\n", p, fs)
-			case "structptr":
-				fmt.Fprintf(b, "return true, readStructPtr(d, %s, %s)\n", p, fs)
-			case "structslice":
-				fmt.Fprintf(b, "return true, readStructSlice(d, %s, %s)\n", p, fs)
-			case "structptrmap":
-				fmt.Fprintf(b, "return true, readStructPtrMap(d, %s, %s)\n", p, fs)
+	seen := map[string]bool{}
+	var body bytes.Buffer
+	for _, f := range s.fields {
+		seen[f.key] = true
+		genCase(&body, f, "x.")
+	}
+	inlined := embedded != nil && embedded.embedded == ""
+	if inlined {
+		for _, f := range embedded.fields {
+			if !seen[f.key] {
+				genCase(&body, f, "x."+embedded.name+".")
 			}
 		}
+	}
+	if body.Len() > 0 {
+		b.WriteString("switch string(key) {\n")
+		b.Write(body.Bytes())
 		b.WriteString("}\n")
 	}
-	if s.embedded != "" {
+	if s.embedded != "" && !inlined {
 		fmt.Fprintf(b, "return x.%s.decodeField(d, key)\n}\n\n", s.embedded)
 	} else {
 		b.WriteString("return false, nil\n}\n\n")
@@ -325,4 +313,53 @@ func genEncode(b *bytes.Buffer, s *strct) {
 func (x %s) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 `, s.name, s.name)
+}
+
+// genCase writes the switch case that decodes field f of the struct at recv
+// ("x." or "x.Embedded.").
+func genCase(b *bytes.Buffer, f field, recv string) {
+	fmt.Fprintf(b, "case %q:\n", f.key)
+	p := "&" + recv + f.goName
+	fs := fmt.Sprintf("&%spresent, %d", recv, f.idx)
+	switch f.kind {
+	case "string":
+		if f.named {
+			p = "(*string)(" + p + ")"
+		}
+		fmt.Fprintf(b, "return true, d.readString(%s, %s)\n", p, fs)
+	case "int64":
+		fmt.Fprintf(b, "return true, d.readInt64(%s, %s)\n", p, fs)
+	case "float64":
+		fmt.Fprintf(b, "return true, d.readFloat64(%s, %s)\n", p, fs)
+	case "bool":
+		fmt.Fprintf(b, "return true, d.readBool(%s, %s)\n", p, fs)
+	case "*string":
+		fmt.Fprintf(b, "return true, d.readStringPtr(%s, %s)\n", p, fs)
+	case "Optional[int64]":
+		fmt.Fprintf(b, "return true, d.readOptInt64(%s)\n", p)
+	case "Optional[float64]":
+		fmt.Fprintf(b, "return true, d.readOptFloat64(%s)\n", p)
+	case "Optional[bool]":
+		fmt.Fprintf(b, "return true, d.readOptBool(%s)\n", p)
+	case "Optional[string]":
+		fmt.Fprintf(b, "return true, d.readOptString(%s)\n", p)
+	case "AttributeValue":
+		fmt.Fprintf(b, "return true, d.readAttr(%s)\n", p)
+	case "map[string]AttributeValue":
+		fmt.Fprintf(b, "return true, d.readAttrMap(%s, %s)\n", p, fs)
+	case "map[string]string":
+		fmt.Fprintf(b, "return true, d.readStringMap(%s, %s)\n", p, fs)
+	case "map[string]map[string]string":
+		fmt.Fprintf(b, "return true, d.readStringMapMap(%s, %s)\n", p, fs)
+	case "[]string":
+		fmt.Fprintf(b, "return true, d.readStrings(%s, %s)\n", p, fs)
+	case "[]Event":
+		fmt.Fprintf(b, "return true, d.readEvents(%s, %s)\n", p, fs)
+	case "structptr":
+		fmt.Fprintf(b, "return true, readStructPtr(d, %s, %s)\n", p, fs)
+	case "structslice":
+		fmt.Fprintf(b, "return true, readStructSlice(d, %s, %s)\n", p, fs)
+	case "structptrmap":
+		fmt.Fprintf(b, "return true, readStructPtrMap(d, %s, %s)\n", p, fs)
+	}
 }

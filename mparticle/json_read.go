@@ -6,11 +6,15 @@ package mparticle
 
 func (d *decoder) readString(p *string, fs *fieldSet, i uint) error {
 	if d.at('"') {
-		s, err := d.str()
+		start, end, slow, err := d.scanString()
 		if err != nil {
 			return err
 		}
-		*p = s
+		if slow {
+			*p = d.unescapeString(start, end)
+		} else {
+			*p = d.substr(start, end)
+		}
 		fs.markPresent(i)
 		return nil
 	}
