@@ -332,10 +332,6 @@ type member struct {
 	val Value
 }
 
-// smallMap is the largest map appendMembers sorts in stack arrays; property
-// and attribute maps nearly always are that small.
-const smallMap = 16
-
 // keyPrefix returns the first seven bytes of k (zero-padded) in the top
 // seven bytes of the result.
 func keyPrefix(k string) uint64 {
@@ -415,36 +411,75 @@ type memberEncoder struct {
 // enc.check is set it also sets enc.irregular if a member is not plain
 // under rule.
 //
-// A small map's entries are copied once into arrays on this function's
-// stack, with an order word each: the first seven bytes of the key,
-// big-endian, above the entry's index in the low byte. Comparing two words
-// as integers orders them by key unless the seven bytes are equal (only
-// then are the keys compared), and the sort moves these words instead of
-// 56-byte entries. The arrays are locals, not scratch space behind a
-// pointer, because stores into the stack need no GC write barrier: while a
-// collection runs (often, on a busy forwarder) every pointer stored through
-// a pointer is queued for the collector.
+// A map's entries are copied once into arrays on the stack, with an order
+// word each: the first seven bytes of the key, big-endian, above the
+// entry's index in the low byte. Comparing two words as integers orders
+// them by key unless the seven bytes are equal (only then are the keys
+// compared), and the sort moves these words instead of 56-byte entries.
+// The arrays are locals of the function that fills them, not scratch space
+// behind a pointer, because stores into the stack need no GC write
+// barrier: while a collection runs (often, on a busy forwarder) every
+// pointer stored through a pointer is queued for the collector. Two sizes
+// keep the common small map from clearing a large frame.
 func appendMembers(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
-	if len(m) > smallMap {
-		return appendLargeMap(w, m, rule, enc)
+	switch {
+	case len(m) <= smallMap:
+		return appendSmallMap(w, m, rule, enc)
+	case len(m) <= mediumMap:
+		return appendMediumMap(w, m, rule, enc)
 	}
+	return appendLargeMap(w, m, rule, enc)
+}
+
+// smallMap and mediumMap are the sizes of appendMembers' stack arrays;
+// property and attribute maps nearly always fit the small one. The order
+// word keeps an entry's index in one byte, so both are at most 256.
+const (
+	smallMap  = 16
+	mediumMap = 64
+)
+
+// appendSmallMap is appendMembers for a map of at most smallMap entries.
+func appendSmallMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
 	var keys [smallMap]string
 	var vals [smallMap]Value
 	var order [smallMap]uint64
 	n := 0
 	for k, v := range m {
-		if n == smallMap {
+		if n == len(keys) {
 			break // cannot happen (len(m) was checked); keeps the indexing in bounds
 		}
 		order[n] = keyPrefix(k) | uint64(n)
-		keys[n] = k
-		vals[n] = v
+		keys[n], vals[n] = k, v
 		n++
 	}
-	sortOrder(order[:n], keys[:n])
+	return appendSorted(w, keys[:n], vals[:n], order[:n], rule, enc)
+}
+
+// appendMediumMap is appendMembers for a map of at most mediumMap entries.
+func appendMediumMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
+	var keys [mediumMap]string
+	var vals [mediumMap]Value
+	var order [mediumMap]uint64
+	n := 0
+	for k, v := range m {
+		if n == len(keys) {
+			break // cannot happen (len(m) was checked); keeps the indexing in bounds
+		}
+		order[n] = keyPrefix(k) | uint64(n)
+		keys[n], vals[n] = k, v
+		n++
+	}
+	return appendSorted(w, keys[:n], vals[:n], order[:n], rule, enc)
+}
+
+// appendSorted sorts the order words of a map's collected entries and
+// writes the entries in that order (see appendMembers).
+func appendSorted(w *fieldWriter, keys []string, vals []Value, order []uint64, rule memberRule, enc *memberEncoder) error {
+	sortOrder(order, keys)
 	check := enc.check && !enc.irregular
 	buf := w.buf // a local, for the same reason: w.buf is behind a pointer
-	for _, o := range order[:n] {
+	for _, o := range order {
 		k, v := keys[o&0xff], &vals[o&0xff]
 		if check && !rule.plain(k, v) {
 			enc.irregular, check = true, false
@@ -461,7 +496,8 @@ func appendMembers(w *fieldWriter, m map[string]Value, rule memberRule, enc *mem
 	return nil
 }
 
-// appendLargeMap is appendMembers for a map of more than smallMap entries.
+// appendLargeMap is appendMembers for a map of more than mediumMap
+// entries.
 func appendLargeMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
 	ms := make([]member, 0, len(m))
 	for k, v := range m {

@@ -311,7 +311,7 @@ func randValue(rng *rand.Rand, depth int) Value {
 		return AddRemove([]string{randString(rng)}, []string{randString(rng), randString(rng)}[:rng.IntN(3)])
 	case 9, 10:
 		m := map[string]Value{}
-		for range rng.IntN(40) { // beyond 32 members too
+		for range rng.IntN(80) { // beyond the 16- and 64-member stack arrays too
 			m[randString(rng)] = randValue(rng, depth+1)
 		}
 		return Object(m)
@@ -337,5 +337,37 @@ func TestRandomValuesMatchEncodingJSON(t *testing.T) {
 		want, err := json.Marshal(ref)
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(got), "value of kind %s", v.Kind())
+	}
+}
+
+// Keys that agree in their first seven bytes (the part the sort compares
+// as one integer), differ only in length, hold zero bytes or non-ASCII, in
+// maps of every size around the encoder's stack arrays, come out in
+// encoding/json's order.
+func TestObjectKeysSortLikeEncodingJSON(t *testing.T) {
+	stems := []string{"", "a", "ab", "abcdef", "abcdefg", "abcdefgh", "abcdefg\x00", "abcdefg\xff", "Total Amount", "Total Amounts",
+		"\x00", "\x00\x00", "é", "\xff\xff\xff\xff\xff\xff\xff\xff", "zzzzzzzzz"}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 1, 2, 7, 15, 16, 17, 40, 63, 64, 65, 130} {
+		m := map[string]Value{}
+		for len(m) < n {
+			k := stems[rng.IntN(len(stems))]
+			for range rng.IntN(3) {
+				k += string(rune('a' + rng.IntN(3)))
+			}
+			m[k] = Int(int64(len(m)))
+		}
+		got, err := Object(m).MarshalJSON()
+		require.NoError(t, err)
+		want, err := json.Marshal(toAny(Object(m)))
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got), "%d keys", n)
+		if n == 0 {
+			continue // an event leaves empty properties out
+		}
+		e := Event{Identifier: ExternalID("u"), Name: "n", Time: time.Unix(0, 0), Properties: m}
+		got, err = e.MarshalJSON()
+		require.NoError(t, err)
+		assert.Contains(t, string(got), `"properties":`+string(want), "%d keys", n)
 	}
 }
