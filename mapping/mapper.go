@@ -23,6 +23,9 @@ type Mapper struct {
 	byName map[string][]EventAttributeMapping
 	// groups maps a lower-cased user attribute key to a subscription group id.
 	groups map[string]string
+	// groupKeys maps a subscription group id to the key attrBuilder tracks
+	// it under ("subscription_group:" + id).
+	groupKeys map[string]string
 	// appIDs maps a lower-cased platform to a Braze app id.
 	appIDs map[string]string
 	// states recycles the working state of Map calls (*mapState) with
@@ -62,6 +65,10 @@ func New(s Settings) (*Mapper, error) {
 			m.groups = map[string]string{}
 		}
 		m.groups[strings.ToLower(k)] = v
+		if m.groupKeys == nil {
+			m.groupKeys = map[string]string{}
+		}
+		m.groupKeys[v] = "subscription_group:" + v
 	}
 	for k, v := range s.AppIDs {
 		if m.appIDs == nil {

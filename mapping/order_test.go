@@ -144,7 +144,7 @@ func randomOrderBatch(rng *rand.Rand) string {
 		switch rng.IntN(4) {
 		case 0:
 			events = append(events, fmt.Sprintf(`{"event_type":"custom_event","data":{"event_name":"E%d","custom_event_type":"other","custom_attributes":%s,"timestamp_unixtime_ms":%d}}`,
-				i, randomAttrs(rng, 8), ts))
+				i, randomAttrs(rng, 8+rng.IntN(2)*30), ts))
 		case 1:
 			events = append(events, fmt.Sprintf(`{"event_type":"commerce_event","data":{"currency_code":"USD","custom_attributes":%s,"product_action":{"action":"purchase","transaction_id":"T%d","products":[{"id":"s1","name":"n1","price":2,"quantity":1,"custom_attributes":%s},{"id":"s2","name":"n2","price":3,"quantity":2,"custom_attributes":%s}]},"timestamp_unixtime_ms":%d}}`,
 				randomAttrs(rng, 6), i, randomAttrs(rng, 4), randomAttrs(rng, 4), ts))
@@ -157,7 +157,7 @@ func randomOrderBatch(rng *rand.Rand) string {
 		}
 	}
 	return fmt.Sprintf(`{"mpid":7,"user_identities":{"customer_id":"c1","email":"a@example.org"},"user_attributes":%s,"events":[%s]}`,
-		randomAttrs(rng, 10), strings.Join(events, ","))
+		randomAttrs(rng, 10+rng.IntN(2)*30), strings.Join(events, ","))
 }
 
 // TestMapOrderRandom: on random batches full of colliding keys and values
@@ -254,6 +254,44 @@ func TestMapResultsOwnTheirMemory(t *testing.T) {
 		wg.Wait()
 		for i := range kept {
 			require.Equal(t, want[i], resultJSON(t, kept[i]), "kept result %d changed", i)
+		}
+	}
+}
+
+// TestMapManyKeys: attribute maps beyond the sizes that are scanned
+// linearly (props and the attributes builder switch to an index), and a
+// batch larger than the scratch a Mapper keeps, map as the sorted-order
+// reference does, and the Mapper maps the next batch as before.
+func TestMapManyKeys(t *testing.T) {
+	var attrs, userAttrs []string
+	for i := range 40 {
+		attrs = append(attrs, fmt.Sprintf(`"k%02d":"v%d"`, i, i))
+		userAttrs = append(userAttrs, fmt.Sprintf(`"u%02d":"%d"`, i, i))
+	}
+	// Collisions past the first 16 keys: a fixed key against a clean one,
+	// two attributes into one user attribute, a reserved name.
+	attrs = append(attrs, `"$k30":"dup"`, `"$$k31":"dup"`, `"time":"t"`, `"time_":"t2"`)
+	userAttrs = append(userAttrs, `"$u30":"dup"`, `"$FirstName":"A"`, `"first_name":"B"`)
+	custom := `{"event_type":"custom_event","data":{"event_name":"E","custom_event_type":"other","custom_attributes":{` +
+		strings.Join(attrs, ",") + `}}}`
+	uac := `{"event_type":"user_attribute_change","data":{"user_attribute_name":"u05","new":"x"}}`
+	var events []string
+	for i := range 300 {
+		if i%10 == 0 {
+			events = append(events, uac)
+		} else {
+			events = append(events, custom)
+		}
+	}
+	big := `{"user_identities":{"customer_id":"c1"},"user_attributes":{` + strings.Join(userAttrs, ",") +
+		`},"events":[` + strings.Join(events, ",") + `]}`
+	small := `{"user_identities":{"customer_id":"c1"},"user_attributes":{"a":"1","b":"2"},"events":[` + custom + `]}`
+	for _, s := range orderSettings() {
+		fast, sorted := sortedTwin(t, s)
+		for _, raw := range []string{small, big, small, big} {
+			b, err := mparticle.DecodeBatch([]byte(raw))
+			require.NoError(t, err)
+			requireSameAsSorted(t, fast, sorted, b, raw[:60])
 		}
 	}
 }

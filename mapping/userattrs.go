@@ -273,6 +273,22 @@ func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
 	st.customAttribute(raw, stripDollar(raw), v, true)
 }
 
+// subscriptionStates are the global subscription states.
+var subscriptionStates = [...]braze.SubscriptionState{
+	braze.SubscriptionOptedIn, braze.SubscriptionSubscribed, braze.SubscriptionUnsubscribed,
+}
+
+// subscriptionState returns the global subscription state spelled lower
+// (already lower-cased), if it is one.
+func subscriptionState(lower []byte) (braze.SubscriptionState, bool) {
+	for _, s := range subscriptionStates {
+		if string(lower) == string(s) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
 // standardField sets one Braze standard field from a reserved key.
 func (st *mapState) standardField(raw, field string, v mparticle.AttributeValue) {
 	switch field {
@@ -296,8 +312,9 @@ func (st *mapState) standardField(raw, field string, v mparticle.AttributeValue)
 		if !ok {
 			return
 		}
-		state := braze.SubscriptionState(strings.ToLower(strings.TrimSpace(s)))
-		if !state.Valid() {
+		var buf [32]byte
+		state, ok := subscriptionState(lowerInto(buf[:0], strings.TrimSpace(s)))
+		if !ok {
 			st.diag(Dropped, raw, field+" is not opted_in, subscribed or unsubscribed", s)
 			return
 		}
@@ -372,13 +389,14 @@ func (st *mapState) gender(raw string, v mparticle.AttributeValue) {
 	if !ok {
 		return
 	}
-	l := strings.ToLower(strings.TrimSpace(s))
+	var buf [16]byte
+	l := lowerInto(buf[:0], strings.TrimSpace(s))
 	a := st.attrs.obj("gender", raw)
-	if g, ok := genders[l]; ok {
+	if g, ok := genders[string(l)]; ok {
 		a.Gender = braze.Set(g)
 		return
 	}
-	if l == "" || l == "u" || l == "unknown" {
+	if string(l) == "" || string(l) == "u" || string(l) == "unknown" {
 		a.Gender = braze.Null[braze.Gender]()
 		return
 	}
@@ -565,10 +583,11 @@ func (st *mapState) removeUserAttribute(raw string) {
 // subscriptionGroup applies a user attribute mapped to a subscription group.
 func (st *mapState) subscriptionGroup(raw, gid string, v mparticle.AttributeValue) {
 	var state braze.SubscriptionState
-	switch strings.ToLower(strings.TrimSpace(v.Text())) {
-	case "true", "1", "yes":
+	var buf [16]byte
+	switch l := lowerInto(buf[:0], strings.TrimSpace(v.Text())); {
+	case string(l) == "true" || string(l) == "1" || string(l) == "yes":
 		state = braze.SubscriptionSubscribed
-	case "false", "0", "no":
+	case string(l) == "false" || string(l) == "0" || string(l) == "no":
 		state = braze.SubscriptionUnsubscribed
 	default:
 		st.diag(Dropped, raw, "subscription group attribute is not true/false, 1/0 or yes/no", v.Text())
@@ -577,7 +596,7 @@ func (st *mapState) subscriptionGroup(raw, gid string, v mparticle.AttributeValu
 	// Two attributes may map to one group: within one object the later one
 	// replaces the earlier entry (obj reports it), never a second,
 	// contradicting entry for the same group.
-	a := st.attrs.obj("subscription_group:"+gid, raw)
+	a := st.attrs.obj(st.m.groupKeys[gid], raw)
 	for i := range a.SubscriptionGroups {
 		if a.SubscriptionGroups[i].SubscriptionGroupID == gid {
 			a.SubscriptionGroups[i].SubscriptionState = state
@@ -607,7 +626,8 @@ func (st *mapState) pushRegistration(d *mparticle.PushRegistration) {
 		st.diag(Dropped, "registration_token", "Braze takes no web push tokens via /users/track", "")
 		return
 	}
-	app := st.m.appIDs[strings.ToLower(platform)]
+	var buf [32]byte
+	app := st.m.appIDs[string(lowerInto(buf[:0], platform))]
 	if app == "" {
 		app = st.m.s.AppID
 	}
