@@ -341,6 +341,14 @@ func keyPrefix(k string) uint64 {
 		return (uint64(k[0])<<56 | uint64(k[1])<<48 | uint64(k[2])<<40 | uint64(k[3])<<32 |
 			uint64(k[4])<<24 | uint64(k[5])<<16 | uint64(k[6])<<8 | uint64(k[7])) &^ 0xff
 	}
+	if len(k) >= 4 {
+		// Two overlapping four-byte loads: the first four bytes, and the
+		// last four shifted into place (the overlap ORs equal bytes).
+		hi := uint64(k[0])<<24 | uint64(k[1])<<16 | uint64(k[2])<<8 | uint64(k[3])
+		n := len(k) - 4
+		lo := uint64(k[n])<<24 | uint64(k[n+1])<<16 | uint64(k[n+2])<<8 | uint64(k[n+3])
+		return hi<<32 | lo<<(32-8*uint(n))
+	}
 	var p uint64
 	for i := 0; i < len(k); i++ {
 		p |= uint64(k[i]) << (56 - 8*uint(i))
@@ -485,10 +493,19 @@ func appendSorted(w *fieldWriter, keys []string, vals []Value, order []uint64, r
 			enc.irregular, check = true, false
 		}
 		buf = jsonenc.AppendKey(buf, k)
-		var err error
-		if buf, err = v.appendJSON(buf); err != nil {
-			w.buf = buf
-			return fmt.Errorf("key %q: %w", k, err)
+		switch v.kind { // the common kinds without a call through appendJSON
+		case KindString:
+			buf = jsonenc.AppendString(buf, v.str)
+		case KindInt:
+			buf = strconv.AppendInt(buf, int64(v.num), 10)
+		case KindBool:
+			buf = strconv.AppendBool(buf, v.num == 1)
+		default:
+			var err error
+			if buf, err = v.appendJSON(buf); err != nil {
+				w.buf = buf
+				return fmt.Errorf("key %q: %w", k, err)
+			}
 		}
 		buf = append(buf, ',')
 	}

@@ -371,3 +371,16 @@ func TestObjectKeysSortLikeEncodingJSON(t *testing.T) {
 		assert.Contains(t, string(got), `"properties":`+string(want), "%d keys", n)
 	}
 }
+
+// keyPrefix is the first seven bytes of a key, big-endian and zero-padded,
+// whatever the key's length (each length takes its own load path).
+func TestKeyPrefix(t *testing.T) {
+	for _, k := range []string{"", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh", "abcdefghijk",
+		"\xff\x00\x01\x02\x03", "\x00\x00\x00\x00\x00\x00\x00\xff"} {
+		var want uint64
+		for i := 0; i < len(k) && i < 7; i++ {
+			want |= uint64(k[i]) << (56 - 8*uint(i))
+		}
+		assert.Equal(t, want, keyPrefix(k), "key %q", k)
+	}
+}
