@@ -93,3 +93,26 @@ func BenchmarkGenericDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMapWithEventMappings is BenchmarkMap with event-attribute
+// mappings configured (by kit hash and by name), as kit configurations
+// with "eaa"/"ear"/"eas" settings have them: every attribute of every
+// event is looked up.
+func BenchmarkMapWithEventMappings(b *testing.B) {
+	_, batch := loadBenchBatch(b)
+	s := benchSettings()
+	s.EventAttributeMappings = []EventAttributeMapping{
+		{Action: AddToArray, KitHash: KitAttributeHash(3, "Search", "query"), UserAttribute: "searches"},
+		{Action: SetAttribute, KitHash: KitAttributeHash(8, "Wishlist Shared", "channel"), UserAttribute: "last_channel"},
+		{Action: AddToArray, EventName: "Search", AttributeKey: "filters", UserAttribute: "filters_used"},
+		{Action: RemoveFromArray, EventName: "Unfollowed", AttributeKey: "brand", UserAttribute: "brands"},
+	}
+	m, err := New(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = m.Map(batch)
+	}
+}

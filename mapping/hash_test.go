@@ -23,3 +23,20 @@ func TestKitAttributeHashLowercases(t *testing.T) {
 	assert.Equal(t, KitAttributeHash(8, "A", "B"), KitAttributeHash(8, "a", "b"))
 	assert.NotEqual(t, KitAttributeHash(8, "a", "b"), KitAttributeHash(7, "a", "b"))
 }
+
+// TestKitHasherMatchesKitAttributeHash: the incremental hash equals
+// KitAttributeHash on ASCII, other scripts, characters outside the BMP,
+// case pairs that change length, and invalid UTF-8 split between name and
+// key.
+func TestKitHasherMatchesKitAttributeHash(t *testing.T) {
+	names := []string{"", "Wishlist Shared", "ÉVÉNEMENT", "Σίσυφος", "😀 Party", "İstanbul", "K\u212a", "a\xe2", "\xff"}
+	keys := []string{"", "Channel", "clé", "ΣΑΣ", "😀", "İ", "\x82\xac", "\xff\xfe", "$Zip"}
+	for _, typeNum := range []int{0, 4, 8, 10, -1} {
+		for _, n := range names {
+			h := newKitHasher(typeNum, n)
+			for _, k := range keys {
+				assert.Equal(t, KitAttributeHash(typeNum, n, k), h.hash(k), "%d %q %q", typeNum, n, k)
+			}
+		}
+	}
+}

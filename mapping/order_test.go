@@ -9,10 +9,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
 
@@ -95,7 +97,13 @@ var orderKeys = []string{
 	"$Zip", "Zip", "$zip", "email_subscribe", "country", "$Country", "color", "$color",
 	strings.Repeat("k", 255) + "1", strings.Repeat("k", 255) + "2", "$" + strings.Repeat("k", 255),
 	"list", "price", "Name", "$Name", "Quantity", "Transaction Id", "$Transaction Id",
+	// Keys the event-attribute mappings of fuzzSettings name.
+	"channel", "Channel", "b", "B",
 }
+
+// orderEventNames include those the event-attribute mappings of
+// fuzzSettings name.
+var orderEventNames = []string{"E", "Wishlist Shared", "wishlist shared", "a", "A"}
 
 // orderValues are JSON values of every kind the rules treat differently.
 var orderValues = []string{
@@ -143,8 +151,8 @@ func randomOrderBatch(rng *rand.Rand) string {
 		ts := 1714590000000 + int64(rng.IntN(3))*1000
 		switch rng.IntN(4) {
 		case 0:
-			events = append(events, fmt.Sprintf(`{"event_type":"custom_event","data":{"event_name":"E%d","custom_event_type":"other","custom_attributes":%s,"timestamp_unixtime_ms":%d}}`,
-				i, randomAttrs(rng, 8+rng.IntN(2)*30), ts))
+			events = append(events, fmt.Sprintf(`{"event_type":"custom_event","data":{"event_name":"%s","custom_event_type":"other","custom_attributes":%s,"timestamp_unixtime_ms":%d}}`,
+				orderEventNames[rng.IntN(len(orderEventNames))], randomAttrs(rng, 8+rng.IntN(2)*30), ts))
 		case 1:
 			events = append(events, fmt.Sprintf(`{"event_type":"commerce_event","data":{"currency_code":"USD","custom_attributes":%s,"product_action":{"action":"purchase","transaction_id":"T%d","products":[{"id":"s1","name":"n1","price":2,"quantity":1,"custom_attributes":%s},{"id":"s2","name":"n2","price":3,"quantity":2,"custom_attributes":%s}]},"timestamp_unixtime_ms":%d}}`,
 				randomAttrs(rng, 6), i, randomAttrs(rng, 4), randomAttrs(rng, 4), ts))
@@ -294,4 +302,36 @@ func TestMapManyKeys(t *testing.T) {
 			requireSameAsSorted(t, fast, sorted, b, raw[:60])
 		}
 	}
+}
+
+// TestEventAttributeMappingsApplyInKeyOrder: when several attributes of an
+// event are mapped, they are applied in sorted key order (here both set
+// one user attribute, so the later one starts a second object).
+func TestEventAttributeMappingsApplyInKeyOrder(t *testing.T) {
+	s := Settings{EventAttributeMappings: []EventAttributeMapping{
+		{Action: SetAttribute, EventName: "E", AttributeKey: "b", UserAttribute: "x"},
+		{Action: SetAttribute, EventName: "E", AttributeKey: "a", UserAttribute: "x"},
+		{Action: AddToArray, EventName: "E", AttributeKey: "c", UserAttribute: "list"},
+	}, Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }}
+	raw := `{"user_identities":{"customer_id":"c1"},"events":[{"event_type":"custom_event","data":{"event_name":"E","custom_event_type":"other","custom_attributes":{"c":"3","b":"2","a":"1","z":"0"}}}]}`
+	b, err := mparticle.DecodeBatch([]byte(raw))
+	require.NoError(t, err)
+	fast, sorted := sortedTwin(t, s)
+	for _, m := range []*Mapper{fast, sorted} {
+		for range 5 {
+			res := m.Map(b)
+			require.Len(t, res.Attributes, 2)
+			assert.Equal(t, braze.String("1"), res.Attributes[0].Custom["x"])
+			assert.Equal(t, braze.String("2"), res.Attributes[1].Custom["x"])
+			assert.Contains(t, res.Attributes[1].Custom, "list")
+		}
+	}
+	// One mapped attribute among others: no sort needed, same result.
+	one := `{"user_identities":{"customer_id":"c1"},"events":[{"event_type":"custom_event","data":{"event_name":"e","custom_event_type":"other","custom_attributes":{"y":"3","B":"2","z":"0"}}}]}`
+	b, err = mparticle.DecodeBatch([]byte(one))
+	require.NoError(t, err)
+	requireSameAsSorted(t, fast, sorted, b, one)
+	res := fast.Map(b)
+	require.Len(t, res.Attributes, 1)
+	assert.Equal(t, braze.String("2"), res.Attributes[0].Custom["x"])
 }

@@ -657,19 +657,76 @@ const (
 // eventAttributeMappings applies Settings.EventAttributeMappings to the
 // attributes of one event (raw keys, as the Android kit hashes them).
 func (st *mapState) eventAttributeMappings(typeNum int, eventName string, attrs map[string]mparticle.AttributeValue) {
-	if !st.m.hasEventMappings() {
+	if !st.m.hasEventMappings() || len(attrs) == 0 {
 		return
 	}
-	var buf [16]string
-	for _, k := range sortedKeysInto(attrs, buf[:0]) {
-		ms := st.m.byHash[KitAttributeHash(typeNum, eventName, k)]
-		if st.m.byName != nil {
-			ms = append(ms[:len(ms):len(ms)], st.m.byName[nameKey(eventName, k)]...)
-		}
-		for _, em := range ms {
-			st.applyEventAttributeMapping(em, k, attrs[k])
+	em := st.newEventMatcher(typeNum, eventName)
+	// Keys are applied in sorted order, but most events have no key that
+	// any mapping names and some have one: the keys are sorted only when
+	// two or more match.
+	matched, only := 0, ""
+	if st.m.sortedOnly {
+		matched = 2 // the reference: always sorted
+	} else {
+		for k := range attrs {
+			if len(em.mappings(k)) > 0 {
+				if matched++; matched > 1 {
+					break
+				}
+				only = k
+			}
 		}
 	}
+	switch matched {
+	case 0:
+		return
+	case 1:
+		for _, m := range em.mappings(only) {
+			st.applyEventAttributeMapping(m, only, attrs[only])
+		}
+		return
+	}
+	keys := sortedKeysInto(attrs, st.sc.sortKeys[:0])
+	for _, k := range keys {
+		for _, m := range em.mappings(k) {
+			st.applyEventAttributeMapping(m, k, attrs[k])
+		}
+	}
+	clear(keys)
+	st.sc.sortKeys = keys[:0]
+}
+
+// eventMatcher finds the EventAttributeMappings of one event's attribute
+// keys.
+type eventMatcher struct {
+	m    *Mapper
+	hash kitHasher
+	// name is nameKey's lower-cased event name and separator, to which
+	// each lower-cased key is appended for the byName lookup.
+	name    []byte
+	nameBuf [128]byte
+}
+
+func (st *mapState) newEventMatcher(typeNum int, eventName string) *eventMatcher {
+	em := &eventMatcher{m: st.m, hash: newKitHasher(typeNum, eventName)}
+	if st.m.byName != nil {
+		em.name = append(lowerInto(em.nameBuf[:0], eventName), 0)
+	}
+	return em
+}
+
+// mappings returns the mappings of attribute key k: by kit hash, then by
+// event name and key.
+func (em *eventMatcher) mappings(k string) []EventAttributeMapping {
+	ms := em.m.byHash[em.hash.hash(k)]
+	if em.m.byName != nil {
+		var buf [128]byte
+		key := lowerInto(append(buf[:0], em.name...), k)
+		if byName := em.m.byName[string(key)]; len(byName) > 0 {
+			ms = append(ms[:len(ms):len(ms)], byName...)
+		}
+	}
+	return ms
 }
 
 func (st *mapState) applyEventAttributeMapping(em EventAttributeMapping, key string, v mparticle.AttributeValue) {

@@ -38,7 +38,7 @@ func sortedKeysInto[K cmp.Ordered, V any](m map[K]V, buf []K) []K {
 func lowerInto(buf []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
-			return append(buf[:0], strings.ToLower(s)...)
+			return append(buf, strings.ToLower(s)...)
 		}
 	}
 	for i := 0; i < len(s); i++ {
