@@ -252,6 +252,9 @@ func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) er
 			c.stats.Failed.Add(1)
 			return fmt.Errorf("braze: POST %s: %d answer unreadable: %w", ep.path, resp.StatusCode, readErr)
 		}
+		if tr, ok := out.(*TrackResponse); ok && tr.decodeSimple(data) {
+			return nil
+		}
 		if out != nil && len(bytes.TrimSpace(data)) > 0 {
 			if err := json.Unmarshal(data, out); err != nil {
 				c.stats.Failed.Add(1)

@@ -117,3 +117,39 @@ func BenchmarkWorkloadClientTrackMinimalServer(b *testing.B) {
 	}
 	reportPerObject(b, cpu, objects)
 }
+
+// BenchmarkWorkloadClientPostMinimalServer is the request path alone: post
+// of already encoded workload bodies (headers, retry layer, net/http, the
+// answer's decoding) to the same minimal server. cpu-ns/obj includes the
+// server's share.
+func BenchmarkWorkloadClientPostMinimalServer(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"message":"success","events_processed":75}`))
+	}))
+	defer srv.Close()
+	c := benchClient(b, srv.URL, "k")
+	reqs := workloadRequests(b)
+	objects := countObjects(reqs)
+	bodies := make([][]byte, len(reqs))
+	for i := range reqs {
+		var err error
+		if bodies[i], err = reqs[i].AppendJSON(nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		for _, body := range bodies {
+			var resp TrackResponse
+			if err := c.post(ctx, epTrack, body, &resp); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	reportPerObject(b, cpu, objects)
+}
