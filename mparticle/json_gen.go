@@ -2305,7 +2305,7 @@ func (x *ProductAction) decodeField(d *decoder, key []byte) (bool, error) {
 	case "coupon_code":
 		return true, d.readString(&x.CouponCode, &x.present, 6)
 	case "products":
-		return true, readStructSlice(d, &x.Products, &x.present, 7)
+		return true, d.readProducts(&x.Products, &x.present, 7)
 	}
 	return false, nil
 }
@@ -2363,7 +2363,7 @@ func (x *ProductImpression) decodeField(d *decoder, key []byte) (bool, error) {
 	case "product_impression_list":
 		return true, d.readString(&x.ProductImpressionList, &x.present, 0)
 	case "products":
-		return true, readStructSlice(d, &x.Products, &x.present, 1)
+		return true, d.readProducts(&x.Products, &x.present, 1)
 	}
 	return false, nil
 }
@@ -3129,7 +3129,7 @@ func (x SessionStart) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 func (x *ShoppingCart) decodeField(d *decoder, key []byte) (bool, error) {
 	switch string(key) {
 	case "products":
-		return true, readStructSlice(d, &x.Products, &x.present, 0)
+		return true, d.readProducts(&x.Products, &x.present, 0)
 	}
 	return false, nil
 }

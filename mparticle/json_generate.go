@@ -358,6 +358,10 @@ func genCase(b *bytes.Buffer, f field, recv string) {
 	case "structptr":
 		fmt.Fprintf(b, "return true, readStructPtr(d, %s, %s)\n", p, fs)
 	case "structslice":
+		if f.elem == "Product" {
+			fmt.Fprintf(b, "return true, d.readProducts(%s, %s)\n", p, fs)
+			break
+		}
 		fmt.Fprintf(b, "return true, readStructSlice(d, %s, %s)\n", p, fs)
 	case "structptrmap":
 		fmt.Fprintf(b, "return true, readStructPtrMap(d, %s, %s)\n", p, fs)

@@ -361,3 +361,37 @@ func readStructPtrMap[T any, P decodable[T]](d *decoder, p *map[string]*T, fs *f
 	fs.markPresent(i)
 	return err
 }
+
+// readProducts reads a product list. Products are decoded into a small
+// array on the stack and then copied into a slice of exactly their number:
+// most lists hold one to four products, and a Product is 216 bytes, so a
+// slice grown by append (capacity 4, then 8) wastes more than it holds.
+func (d *decoder) readProducts(p *[]Product, fs *fieldSet, i uint) error {
+	if d.peek() != '[' {
+		return readStructSlice(d, p, fs, i)
+	}
+	var buf [4]Product
+	n := 0
+	var spill []Product // products past the fourth
+	more, err := d.arrayOpen()
+	for ; more; n++ {
+		var ep *Product
+		if n < len(buf) {
+			ep = &buf[n]
+		} else {
+			spill = append(spill, Product{})
+			ep = &spill[len(spill)-1]
+		}
+		if eerr := ep.decodeJSON(d); eerr != nil {
+			err = withIndex(eerr, n)
+			n++ // keep the partly decoded product, as readStructSlice does
+			break
+		}
+		more, err = d.arrayNext()
+	}
+	out := make([]Product, min(n, len(buf)), n)
+	copy(out, buf[:])
+	*p = append(out, spill...)
+	fs.markPresent(i)
+	return err
+}
