@@ -137,3 +137,49 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendFloat: appendFloat's bytes equal encoding/json's for every
+// finite float64 (the short-decimal path and strconv's alike). The seed
+// corpus is in testdata/fuzz/FuzzAppendFloat.
+func FuzzAppendFloat(f *testing.F) {
+	for _, x := range []float64{0, 1, 70.22, 176.51000000000002, 1e-7, 1 << 40, 0.1 + 0.2} {
+		f.Add(x)
+	}
+	f.Fuzz(func(t *testing.T, x float64) {
+		got, err := appendFloat(nil, x)
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			if err == nil {
+				t.Fatalf("appendFloat(%v) accepted a non-finite number", x)
+			}
+			return
+		}
+		want, jerr := json.Marshal(x)
+		if err != nil || jerr != nil || string(got) != string(want) {
+			t.Fatalf("appendFloat(%v) = %s, %v; encoding/json = %s, %v", x, got, err, want, jerr)
+		}
+	})
+}
+
+// FuzzAppendTime: appendTime's bytes equal encoding/json's for the UTC
+// time of any Unix seconds and nanoseconds in RFC 3339's range, and it
+// refuses the rest. The seed corpus is in testdata/fuzz/FuzzAppendTime.
+func FuzzAppendTime(f *testing.F) {
+	f.Add(int64(0), int64(0))
+	f.Add(int64(minRFC3339Unix), int64(1))
+	f.Add(int64(maxRFC3339Unix), int64(999999999))
+	f.Add(int64(951782400), int64(1000000)) // 2000-02-29
+	f.Fuzz(func(t *testing.T, sec, nsec int64) {
+		tm := time.Unix(sec, nsec)
+		got, err := appendTime(nil, tm)
+		if y := tm.UTC().Year(); y < 0 || y > 9999 {
+			if err == nil {
+				t.Fatalf("appendTime(%v) accepted year %d", tm, y)
+			}
+			return
+		}
+		want, jerr := json.Marshal(tm.UTC())
+		if err != nil || jerr != nil || string(got) != string(want) {
+			t.Fatalf("appendTime(%v) = %s, %v; encoding/json = %s, %v", tm, got, err, want, jerr)
+		}
+	})
+}
