@@ -1,6 +1,7 @@
 package typedetect
 
 import (
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -81,6 +82,9 @@ func FuzzDetect(f *testing.F) {
 		if v.Str != s {
 			t.Fatalf("Str = %q, want %q", v.Str, s)
 		}
+		if want := detectReference(s); v != want {
+			t.Fatalf("Detect(%q) = %+v, reference %+v", s, v, want)
+		}
 	})
 }
 
@@ -132,5 +136,55 @@ func TestExactDecimalShortcut(t *testing.T) {
 	for _, s := range []string{"0.1234567890123456", "1234567890123456.7", "9007199254740993.0", "0.12345678901234567890"} {
 		f, _ := strconv.ParseFloat(s, 64)
 		assert.Equal(t, printed(s, f), exactDecimal(s, f), s)
+	}
+}
+
+// detectReference is Detect without its shortcuts (every check in order,
+// the float printed back): the fuzz target holds Detect to it.
+func detectReference(s string) Value {
+	v := Value{Kind: KindString, Str: s}
+	switch {
+	case s == "":
+		return v
+	case strings.EqualFold(s, "true"):
+		v.Kind, v.Bool = KindBool, true
+		return v
+	case strings.EqualFold(s, "false"):
+		v.Kind, v.Bool = KindBool, false
+		return v
+	}
+	if isInteger(s) {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			v.Kind, v.Int = KindInt, n
+		}
+		return v
+	}
+	if isDecimal(s) {
+		f, err := strconv.ParseFloat(s, 64)
+		want := strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+		if err == nil && !math.IsInf(f, 0) && strconv.FormatFloat(f, 'f', -1, 64) == want {
+			v.Kind, v.Float = KindFloat, f
+		}
+		return v
+	}
+	if looksLikeDate(s) {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			v.Kind, v.Time = KindTime, t.UTC()
+		}
+	}
+	return v
+}
+
+// TestDetectMatchesReference runs Detect and detectReference on strings of
+// every kind, cases and near misses.
+func TestDetectMatchesReference(t *testing.T) {
+	for _, s := range []string{
+		"", "t", "T", "true", "TRUE", "tRuE", "truE ", "false", "FALSE", "falſe", "ſalse", "f", "x", "-", "--1",
+		"0", "-0", "00", "7", "-7", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+		"1.5", "-1.5", "0.0", "-0.0", "1.", ".1", "1.2.3", "123456789012345.6", "0.1234567890123456",
+		"1e5", "+1", " 1", "1 ", "2024-05-01T12:30:00Z", "2024-05-01t12:30:00z", "2024-05-01T12:30:00.123456789+02:00",
+		"2024-05-01", "9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "Ridge 2P Tent", "é", "\xff",
+	} {
+		assert.Equal(t, detectReference(s), Detect(s), "%q", s)
 	}
 }
