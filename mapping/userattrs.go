@@ -83,11 +83,22 @@ func (b *attrBuilder) resetKeys() {
 }
 
 // newObj appends an empty object.
+//
+// An Attributes is 656 bytes, mostly zero: the object is set up in place
+// in the slice's zeroed spare room (make zeroes it, and reset clears what
+// it drops) instead of being built and copied in.
 func (b *attrBuilder) newObj() {
 	if b.objs == nil {
 		b.objs = make([]braze.Attributes, 0, max(b.capHint, 1))
 	}
-	b.objs = append(b.objs, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
+	n := len(b.objs)
+	if n < cap(b.objs) {
+		b.objs = b.objs[:n+1]
+	} else {
+		b.objs = append(b.objs, braze.Attributes{})
+	}
+	a := &b.objs[n]
+	a.Identifier, a.UpdateExistingOnly = b.id, b.ueo
 }
 
 // obj returns the object to write key into.
