@@ -55,6 +55,13 @@ func WithAllowHTTP() Option {
 
 // WithHTTPClient sets the HTTP client used for every attempt. Its Timeout
 // bounds each attempt; the default is a pooled client with a 30 s timeout.
+//
+// The default transport has a 64 KB write buffer per connection, so that a
+// whole /users/track body (15–60 KB for 75 objects) is copied into it once
+// and sent with its headers in one write. A transport with net/http's
+// 4 KB default copies every larger body through an extra buffer of up to
+// 32 KB per request; set http.Transport.WriteBufferSize to 64 << 10 on a
+// custom transport to avoid that.
 func WithHTTPClient(c *http.Client) Option {
 	return func(s *settings) { s.httpClient = c }
 }
