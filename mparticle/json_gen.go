@@ -2,6 +2,8 @@
 
 package mparticle
 
+import "encoding/binary"
+
 func (x *Account) decodeField(d *decoder, key []byte) (bool, error) {
 	switch string(key) {
 	case "account_id":
@@ -12,20 +14,64 @@ func (x *Account) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Account) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readInt64(&x.AccountID, &x.present, 0)
+	case 1:
+		return d.readStringMap(&x.AccountSettings, &x.present, 1)
+	}
+	return nil
+}
+
+func (x *Account) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "account_id"
+	case 1:
+		return "account_settings"
+	}
+	return ""
+}
+
+func matchAccount(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x5f746e756f636361:
+		if plainKeyAt(data, p, "account_id") {
+			return 0, p + 13
+		}
+		if plainKeyAt(data, p, "account_settings") {
+			return 1, p + 19
+		}
+	}
+	return -1, 0
+}
+
 func (x *Account) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchAccount(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -70,20 +116,103 @@ func (x *ApplicationInfo) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *ApplicationInfo) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.ApplicationName, &x.present, 0)
+	case 1:
+		return d.readString(&x.ApplicationVersion, &x.present, 1)
+	case 2:
+		return d.readString(&x.ApplicationBuildNumber, &x.present, 2)
+	case 3:
+		return d.readString(&x.InstallReferrer, &x.present, 3)
+	case 4:
+		return d.readString(&x.Package, &x.present, 4)
+	case 5:
+		return d.readString(&x.OS, &x.present, 5)
+	case 6:
+		return d.readStringMapMap(&x.AppleSearchAdsAttributes, &x.present, 6)
+	}
+	return nil
+}
+
+func (x *ApplicationInfo) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "application_name"
+	case 1:
+		return "application_version"
+	case 2:
+		return "application_build_number"
+	case 3:
+		return "install_referrer"
+	case 4:
+		return "package"
+	case 5:
+		return "os"
+	case 6:
+		return "apple_search_ads_attributes"
+	}
+	return ""
+}
+
+func matchApplicationInfo(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x746163696c707061:
+		if plainKeyAt(data, p, "application_name") {
+			return 0, p + 19
+		}
+		if plainKeyAt(data, p, "application_version") {
+			return 1, p + 22
+		}
+		if plainKeyAt(data, p, "application_build_number") {
+			return 2, p + 27
+		}
+	case 0x5f6c6c6174736e69:
+		if plainKeyAt(data, p, "install_referrer") {
+			return 3, p + 19
+		}
+	case 0x65735f656c707061:
+		if plainKeyAt(data, p, "apple_search_ads_attributes") {
+			return 6, p + 30
+		}
+	case 0x226567616b636170:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 4, p + 10
+		}
+	}
+	switch w & 0xffffffff {
+	case 0x3a22736f:
+		return 5, p + 5
+	}
+	return -1, 0
+}
+
 func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchApplicationInfo(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -169,20 +298,246 @@ func (x *ApplicationStateTransition) decodeField(d *decoder, key []byte) (bool, 
 	return false, nil
 }
 
+func (x *ApplicationStateTransition) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString((*string)(&x.ApplicationTransitionType), &x.present, 0)
+	case 1:
+		return d.readOptBool(&x.IsFirstRun)
+	case 2:
+		return d.readOptBool(&x.IsUpgrade)
+	case 3:
+		return d.readOptBool(&x.SuccessfullyClosed)
+	case 4:
+		return d.readString(&x.PushNotificationPayload, &x.present, 1)
+	case 5:
+		return d.readString(&x.LaunchReferral, &x.present, 2)
+	case 6:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 7:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 8:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 9:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 10:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 11:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 12:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 13:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 14:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 15:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 16:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 17:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 18:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 19:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 20:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 21:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 22:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 23:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 24:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *ApplicationStateTransition) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "application_transition_type"
+	case 1:
+		return "is_first_run"
+	case 2:
+		return "is_upgrade"
+	case 3:
+		return "successfully_closed"
+	case 4:
+		return "push_notification_payload"
+	case 5:
+		return "launch_referral"
+	case 6:
+		return "timestamp_unixtime_ms"
+	case 7:
+		return "event_id"
+	case 8:
+		return "source_message_id"
+	case 9:
+		return "session_id"
+	case 10:
+		return "session_uuid"
+	case 11:
+		return "session_start_unixtime_ms"
+	case 12:
+		return "event_start_unixtime_ms"
+	case 13:
+		return "event_num"
+	case 14:
+		return "custom_attributes"
+	case 15:
+		return "location"
+	case 16:
+		return "device_current_state"
+	case 17:
+		return "is_goal_defined"
+	case 18:
+		return "lifetime_value_change"
+	case 19:
+		return "lifetime_value_attribute_name"
+	case 20:
+		return "data_connection_type"
+	case 21:
+		return "view_controller"
+	case 22:
+		return "is_main_thread"
+	case 23:
+		return "canonical_name"
+	case 24:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchApplicationStateTransition(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x746163696c707061:
+		if plainKeyAt(data, p, "application_transition_type") {
+			return 0, p + 30
+		}
+	case 0x74737269665f7369:
+		if plainKeyAt(data, p, "is_first_run") {
+			return 1, p + 15
+		}
+	case 0x61726770755f7369:
+		if plainKeyAt(data, p, "is_upgrade") {
+			return 2, p + 13
+		}
+	case 0x6673736563637573:
+		if plainKeyAt(data, p, "successfully_closed") {
+			return 3, p + 22
+		}
+	case 0x746f6e5f68737570:
+		if plainKeyAt(data, p, "push_notification_payload") {
+			return 4, p + 28
+		}
+	case 0x725f68636e75616c:
+		if plainKeyAt(data, p, "launch_referral") {
+			return 5, p + 18
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 6, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 7, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 8, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 9, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 10, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 11, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 12, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 13, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 14, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 15, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 16, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 17, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 18, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 19, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 20, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 21, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 22, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 23, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 24, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchApplicationStateTransition(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -224,20 +579,73 @@ func (x *AttributionInfo) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *AttributionInfo) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.ServiceProvider, &x.present, 0)
+	case 1:
+		return d.readString(&x.Publisher, &x.present, 1)
+	case 2:
+		return d.readString(&x.Campaign, &x.present, 2)
+	}
+	return nil
+}
+
+func (x *AttributionInfo) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "service_provider"
+	case 1:
+		return "publisher"
+	case 2:
+		return "campaign"
+	}
+	return ""
+}
+
+func matchAttributionInfo(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x5f65636976726573:
+		if plainKeyAt(data, p, "service_provider") {
+			return 0, p + 19
+		}
+	case 0x656873696c627570:
+		if plainKeyAt(data, p, "publisher") {
+			return 1, p + 12
+		}
+	case 0x6e676961706d6163:
+		if plainKeyAt(data, p, "campaign") {
+			return 2, p + 11
+		}
+	}
+	return -1, 0
+}
+
 func (x *AttributionInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchAttributionInfo(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -279,20 +687,85 @@ func (x *Audience) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Audience) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readInt64(&x.AudienceID, &x.present, 0)
+	case 1:
+		return d.readString(&x.AudienceName, &x.present, 1)
+	case 2:
+		return d.readString((*string)(&x.Action), &x.present, 2)
+	case 3:
+		return d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 3)
+	case 4:
+		return readStructSlice(d, &x.UserAttributes, &x.present, 4)
+	}
+	return nil
+}
+
+func (x *Audience) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "audience_id"
+	case 1:
+		return "audience_name"
+	case 2:
+		return "action"
+	case 3:
+		return "audience_subscription_settings"
+	case 4:
+		return "user_attributes"
+	}
+	return ""
+}
+
+func matchAudience(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x65636e6569647561:
+		if plainKeyAt(data, p, "audience_id") {
+			return 0, p + 14
+		}
+		if plainKeyAt(data, p, "audience_name") {
+			return 1, p + 16
+		}
+		if plainKeyAt(data, p, "audience_subscription_settings") {
+			return 3, p + 33
+		}
+	case 0x7474615f72657375:
+		if plainKeyAt(data, p, "user_attributes") {
+			return 4, p + 18
+		}
+	case 0x3a226e6f69746361:
+		return 2, p + 9
+	}
+	return -1, 0
+}
+
 func (x *Audience) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchAudience(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -338,20 +811,97 @@ func (x *AudienceMembershipChangeRequest) decodeField(d *decoder, key []byte) (b
 	return false, nil
 }
 
+func (x *AudienceMembershipChangeRequest) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString((*string)(&x.Type), &x.present, 0)
+	case 1:
+		return d.readString(&x.ID, &x.present, 1)
+	case 2:
+		return d.readInt64(&x.TimestampMS, &x.present, 2)
+	case 3:
+		return d.readString(&x.FirehoseVersion, &x.present, 3)
+	case 4:
+		return readStructPtr(d, &x.Account, &x.present, 4)
+	case 5:
+		return readStructSlice(d, &x.UserProfiles, &x.present, 5)
+	}
+	return nil
+}
+
+func (x *AudienceMembershipChangeRequest) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "type"
+	case 1:
+		return "id"
+	case 2:
+		return "timestamp_ms"
+	case 3:
+		return "firehose_version"
+	case 4:
+		return "account"
+	case 5:
+		return "user_profiles"
+	}
+	return ""
+}
+
+func matchAudienceMembershipChangeRequest(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_ms") {
+			return 2, p + 15
+		}
+	case 0x65736f6865726966:
+		if plainKeyAt(data, p, "firehose_version") {
+			return 3, p + 19
+		}
+	case 0x6f72705f72657375:
+		if plainKeyAt(data, p, "user_profiles") {
+			return 5, p + 16
+		}
+	case 0x22746e756f636361:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 4, p + 10
+		}
+	}
+	switch w & 0xffffffff {
+	case 0x3a226469:
+		return 1, p + 5
+	}
+	switch w & 0xffffffffffff {
+	case 0x3a2265707974:
+		return 0, p + 7
+	}
+	return -1, 0
+}
+
 func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchAudienceMembershipChangeRequest(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -410,20 +960,132 @@ func (x *AudienceSubscriptionRequest) decodeField(d *decoder, key []byte) (bool,
 	return false, nil
 }
 
+func (x *AudienceSubscriptionRequest) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString((*string)(&x.Type), &x.present, 0)
+	case 1:
+		return d.readString(&x.ID, &x.present, 1)
+	case 2:
+		return d.readInt64(&x.TimestampMS, &x.present, 2)
+	case 3:
+		return d.readString(&x.FirehoseVersion, &x.present, 3)
+	case 4:
+		return readStructPtr(d, &x.Account, &x.present, 4)
+	case 5:
+		return d.readInt64(&x.AudienceID, &x.present, 5)
+	case 6:
+		return d.readString(&x.AudienceName, &x.present, 6)
+	case 7:
+		return d.readString((*string)(&x.Action), &x.present, 7)
+	case 8:
+		return d.readString(&x.AudienceDescription, &x.present, 8)
+	case 9:
+		return d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 9)
+	case 10:
+		return d.readStringMap(&x.PreviousAudienceSubscriptionSettings, &x.present, 10)
+	}
+	return nil
+}
+
+func (x *AudienceSubscriptionRequest) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "type"
+	case 1:
+		return "id"
+	case 2:
+		return "timestamp_ms"
+	case 3:
+		return "firehose_version"
+	case 4:
+		return "account"
+	case 5:
+		return "audience_id"
+	case 6:
+		return "audience_name"
+	case 7:
+		return "action"
+	case 8:
+		return "audience_description"
+	case 9:
+		return "audience_subscription_settings"
+	case 10:
+		return "previous_audience_subscription_settings"
+	}
+	return ""
+}
+
+func matchAudienceSubscriptionRequest(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_ms") {
+			return 2, p + 15
+		}
+	case 0x65736f6865726966:
+		if plainKeyAt(data, p, "firehose_version") {
+			return 3, p + 19
+		}
+	case 0x65636e6569647561:
+		if plainKeyAt(data, p, "audience_id") {
+			return 5, p + 14
+		}
+		if plainKeyAt(data, p, "audience_name") {
+			return 6, p + 16
+		}
+		if plainKeyAt(data, p, "audience_description") {
+			return 8, p + 23
+		}
+		if plainKeyAt(data, p, "audience_subscription_settings") {
+			return 9, p + 33
+		}
+	case 0x73756f6976657270:
+		if plainKeyAt(data, p, "previous_audience_subscription_settings") {
+			return 10, p + 42
+		}
+	case 0x22746e756f636361:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 4, p + 10
+		}
+	case 0x3a226e6f69746361:
+		return 7, p + 9
+	}
+	switch w & 0xffffffff {
+	case 0x3a226469:
+		return 1, p + 5
+	}
+	switch w & 0xffffffffffff {
+	case 0x3a2265707974:
+		return 0, p + 7
+	}
+	return -1, 0
+}
+
 func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchAudienceSubscriptionRequest(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -473,20 +1135,79 @@ func (x *AudienceUserAttribute) decodeField(d *decoder, key []byte) (bool, error
 	return false, nil
 }
 
+func (x *AudienceUserAttribute) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.Key, &x.present, 0)
+	case 1:
+		return d.readStringPtr(&x.Value, &x.present, 1)
+	case 2:
+		return d.readStrings(&x.ListValue, &x.present, 2)
+	case 3:
+		return d.readString((*string)(&x.Action), &x.present, 3)
+	}
+	return nil
+}
+
+func (x *AudienceUserAttribute) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "key"
+	case 1:
+		return "value"
+	case 2:
+		return "list_value"
+	case 3:
+		return "action"
+	}
+	return ""
+}
+
+func matchAudienceUserAttribute(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6c61765f7473696c:
+		if plainKeyAt(data, p, "list_value") {
+			return 2, p + 13
+		}
+	case 0x3a226e6f69746361:
+		return 3, p + 9
+	}
+	switch w & 0xffffffffff {
+	case 0x3a2279656b:
+		return 0, p + 6
+	}
+	switch w & 0xffffffffffffff {
+	case 0x3a2265756c6176:
+		return 1, p + 8
+	}
+	return -1, 0
+}
+
 func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchAudienceUserAttribute(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -573,20 +1294,260 @@ func (x *Batch) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Batch) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readEvents(&x.Events, &x.present, 0)
+	case 1:
+		return d.readString((*string)(&x.Environment), &x.present, 1)
+	case 2:
+		return d.readString(&x.SourceRequestID, &x.present, 2)
+	case 3:
+		return d.readInt64(&x.SchemaVersion, &x.present, 3)
+	case 4:
+		return d.readOptInt64(&x.MPID)
+	case 5:
+		return d.readString(&x.MPDeviceID, &x.present, 4)
+	case 6:
+		return d.readString(&x.IP, &x.present, 5)
+	case 7:
+		return readStructPtr(d, &x.UserIdentities, &x.present, 6)
+	case 8:
+		return d.readAttrMap(&x.UserAttributes, &x.present, 7)
+	case 9:
+		return d.readStrings(&x.DeletedUserAttributes, &x.present, 8)
+	case 10:
+		return readStructPtr(d, &x.DeviceInfo, &x.present, 9)
+	case 11:
+		return readStructPtr(d, &x.ApplicationInfo, &x.present, 10)
+	case 12:
+		return readStructPtr(d, &x.ConsentState, &x.present, 11)
+	case 13:
+		return readStructPtr(d, &x.Context, &x.present, 12)
+	case 14:
+		return d.readStringMapMap(&x.IntegrationAttributes, &x.present, 13)
+	case 15:
+		return d.readStringMap(&x.PartnerIdentities, &x.present, 14)
+	case 16:
+		return d.readAttr(&x.PartnerIdentity)
+	case 17:
+		return d.readString(&x.APIKey, &x.present, 15)
+	case 18:
+		return d.readAttr(&x.APIKeys)
+	case 19:
+		return d.readString(&x.JobID, &x.present, 16)
+	case 20:
+		return d.readString(&x.SDKVersion, &x.present, 17)
+	case 21:
+		return readStructPtr(d, &x.AttributionInfo, &x.present, 18)
+	case 22:
+		return readStructPtr(d, &x.SourceInfo, &x.present, 19)
+	case 23:
+		return d.readInt64(&x.TimestampUnixtimeMS, &x.present, 20)
+	case 24:
+		return d.readInt64(&x.BatchID, &x.present, 21)
+	case 25:
+		return d.readOptInt64(&x.OriginMPID)
+	case 26:
+		return d.readAttr(&x.UniqueID)
+	}
+	return nil
+}
+
+func (x *Batch) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "events"
+	case 1:
+		return "environment"
+	case 2:
+		return "source_request_id"
+	case 3:
+		return "schema_version"
+	case 4:
+		return "mpid"
+	case 5:
+		return "mp_deviceid"
+	case 6:
+		return "ip"
+	case 7:
+		return "user_identities"
+	case 8:
+		return "user_attributes"
+	case 9:
+		return "deleted_user_attributes"
+	case 10:
+		return "device_info"
+	case 11:
+		return "application_info"
+	case 12:
+		return "consent_state"
+	case 13:
+		return "context"
+	case 14:
+		return "integration_attributes"
+	case 15:
+		return "partner_identities"
+	case 16:
+		return "partner_identity"
+	case 17:
+		return "api_key"
+	case 18:
+		return "api_keys"
+	case 19:
+		return "job_id"
+	case 20:
+		return "sdk_version"
+	case 21:
+		return "attribution_info"
+	case 22:
+		return "source_info"
+	case 23:
+		return "timestamp_unixtime_ms"
+	case 24:
+		return "batch_id"
+	case 25:
+		return "origin_mpid"
+	case 26:
+		return "unique_id"
+	}
+	return ""
+}
+
+func matchBatch(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6d6e6f7269766e65:
+		if plainKeyAt(data, p, "environment") {
+			return 1, p + 14
+		}
+	case 0x725f656372756f73:
+		if plainKeyAt(data, p, "source_request_id") {
+			return 2, p + 20
+		}
+	case 0x765f616d65686373:
+		if plainKeyAt(data, p, "schema_version") {
+			return 3, p + 17
+		}
+	case 0x63697665645f706d:
+		if plainKeyAt(data, p, "mp_deviceid") {
+			return 5, p + 14
+		}
+	case 0x6564695f72657375:
+		if plainKeyAt(data, p, "user_identities") {
+			return 7, p + 18
+		}
+	case 0x7474615f72657375:
+		if plainKeyAt(data, p, "user_attributes") {
+			return 8, p + 18
+		}
+	case 0x5f646574656c6564:
+		if plainKeyAt(data, p, "deleted_user_attributes") {
+			return 9, p + 26
+		}
+	case 0x695f656369766564:
+		if plainKeyAt(data, p, "device_info") {
+			return 10, p + 14
+		}
+	case 0x746163696c707061:
+		if plainKeyAt(data, p, "application_info") {
+			return 11, p + 19
+		}
+	case 0x5f746e65736e6f63:
+		if plainKeyAt(data, p, "consent_state") {
+			return 12, p + 16
+		}
+	case 0x7461726765746e69:
+		if plainKeyAt(data, p, "integration_attributes") {
+			return 14, p + 25
+		}
+	case 0x5f72656e74726170:
+		if plainKeyAt(data, p, "partner_identities") {
+			return 15, p + 21
+		}
+		if plainKeyAt(data, p, "partner_identity") {
+			return 16, p + 19
+		}
+	case 0x7379656b5f697061:
+		if plainKeyAt(data, p, "api_keys") {
+			return 18, p + 11
+		}
+	case 0x737265765f6b6473:
+		if plainKeyAt(data, p, "sdk_version") {
+			return 20, p + 14
+		}
+	case 0x7475626972747461:
+		if plainKeyAt(data, p, "attribution_info") {
+			return 21, p + 19
+		}
+	case 0x695f656372756f73:
+		if plainKeyAt(data, p, "source_info") {
+			return 22, p + 14
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 23, p + 24
+		}
+	case 0x64695f6863746162:
+		if plainKeyAt(data, p, "batch_id") {
+			return 24, p + 11
+		}
+	case 0x6d5f6e696769726f:
+		if plainKeyAt(data, p, "origin_mpid") {
+			return 25, p + 14
+		}
+	case 0x695f657571696e75:
+		if plainKeyAt(data, p, "unique_id") {
+			return 26, p + 12
+		}
+	case 0x3a2273746e657665:
+		return 0, p + 9
+	case 0x22747865746e6f63:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 13, p + 10
+		}
+	case 0x2279656b5f697061:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 17, p + 10
+		}
+	case 0x3a2264695f626f6a:
+		return 19, p + 9
+	}
+	switch w & 0xffffffff {
+	case 0x3a227069:
+		return 6, p + 5
+	}
+	switch w & 0xffffffffffff {
+	case 0x3a226469706d:
+		return 4, p + 7
+	}
+	return -1, 0
+}
+
 func (x *Batch) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchBatch(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -648,20 +1609,73 @@ func (x *BatchContext) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *BatchContext) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return readStructPtr(d, &x.DataPlan, &x.present, 0)
+	case 1:
+		return readStructPtr(d, &x.Location, &x.present, 1)
+	case 2:
+		return readStructPtr(d, &x.Batching, &x.present, 2)
+	}
+	return nil
+}
+
+func (x *BatchContext) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "data_plan"
+	case 1:
+		return "location"
+	case 2:
+		return "batching"
+	}
+	return ""
+}
+
+func matchBatchContext(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x616c705f61746164:
+		if plainKeyAt(data, p, "data_plan") {
+			return 0, p + 12
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 1, p + 11
+		}
+	case 0x676e696863746162:
+		if plainKeyAt(data, p, "batching") {
+			return 2, p + 11
+		}
+	}
+	return -1, 0
+}
+
 func (x *BatchContext) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchBatchContext(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -699,20 +1713,71 @@ func (x *Batching) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Batching) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readOptBool(&x.Bypass)
+	case 1:
+		return d.readString(&x.PartitionKey, &x.present, 0)
+	case 2:
+		return d.readStrings(&x.RequestIDs, &x.present, 1)
+	}
+	return nil
+}
+
+func (x *Batching) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "bypass"
+	case 1:
+		return "partition_key"
+	case 2:
+		return "request_ids"
+	}
+	return ""
+}
+
+func matchBatching(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6f69746974726170:
+		if plainKeyAt(data, p, "partition_key") {
+			return 1, p + 16
+		}
+	case 0x5f74736575716572:
+		if plainKeyAt(data, p, "request_ids") {
+			return 2, p + 14
+		}
+	case 0x3a22737361707962:
+		return 0, p + 9
+	}
+	return -1, 0
+}
+
 func (x *Batching) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchBatching(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -786,20 +1851,213 @@ func (x *Breadcrumb) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Breadcrumb) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.Label, &x.present, 0)
+	case 1:
+		return d.readOptInt64(&x.SessionNumber)
+	case 2:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 3:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 4:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 5:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 6:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 7:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 8:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 9:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 10:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 11:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 12:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 13:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 14:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 15:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 16:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 17:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 18:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 19:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 20:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *Breadcrumb) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "label"
+	case 1:
+		return "session_number"
+	case 2:
+		return "timestamp_unixtime_ms"
+	case 3:
+		return "event_id"
+	case 4:
+		return "source_message_id"
+	case 5:
+		return "session_id"
+	case 6:
+		return "session_uuid"
+	case 7:
+		return "session_start_unixtime_ms"
+	case 8:
+		return "event_start_unixtime_ms"
+	case 9:
+		return "event_num"
+	case 10:
+		return "custom_attributes"
+	case 11:
+		return "location"
+	case 12:
+		return "device_current_state"
+	case 13:
+		return "is_goal_defined"
+	case 14:
+		return "lifetime_value_change"
+	case 15:
+		return "lifetime_value_attribute_name"
+	case 16:
+		return "data_connection_type"
+	case 17:
+		return "view_controller"
+	case 18:
+		return "is_main_thread"
+	case 19:
+		return "canonical_name"
+	case 20:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchBreadcrumb(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_number") {
+			return 1, p + 17
+		}
+		if plainKeyAt(data, p, "session_id") {
+			return 5, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 6, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 7, p + 28
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 2, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 3, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 4, p + 20
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 8, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 9, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 10, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 11, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 12, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 13, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 14, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 15, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 16, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 17, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 18, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 19, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 20, p + 33
+		}
+	}
+	switch w & 0xffffffffffffff {
+	case 0x3a226c6562616c:
+		return 0, p + 8
+	}
+	return -1, 0
+}
+
 func (x *Breadcrumb) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchBreadcrumb(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -833,20 +2091,57 @@ func (x *CCPAConsent) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *CCPAConsent) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return readStructPtr(d, &x.DataSaleOptOut, &x.present, 0)
+	}
+	return nil
+}
+
+func (x *CCPAConsent) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "data_sale_opt_out"
+	}
+	return ""
+}
+
+func matchCCPAConsent(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6c61735f61746164:
+		if plainKeyAt(data, p, "data_sale_opt_out") {
+			return 0, p + 20
+		}
+	}
+	return -1, 0
+}
+
 func (x *CCPAConsent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchCCPAConsent(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -934,20 +2229,277 @@ func (x *CommerceEvent) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *CommerceEvent) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return readStructPtr(d, &x.ProductAction, &x.present, 0)
+	case 1:
+		return readStructPtr(d, &x.PromotionAction, &x.present, 1)
+	case 2:
+		return readStructSlice(d, &x.ProductImpressions, &x.present, 2)
+	case 3:
+		return readStructPtr(d, &x.ShoppingCart, &x.present, 3)
+	case 4:
+		return d.readString(&x.CurrencyCode, &x.present, 4)
+	case 5:
+		return d.readString(&x.ScreenName, &x.present, 5)
+	case 6:
+		return d.readOptBool(&x.IsNonInteractive)
+	case 7:
+		return d.readString(&x.EventName, &x.present, 6)
+	case 8:
+		return d.readString(&x.CustomEventType, &x.present, 7)
+	case 9:
+		return d.readAttrMap(&x.CustomFlags, &x.present, 8)
+	case 10:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 11:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 12:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 13:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 14:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 15:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 16:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 17:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 18:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 19:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 20:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 21:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 22:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 23:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 24:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 25:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 26:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 27:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 28:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *CommerceEvent) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "product_action"
+	case 1:
+		return "promotion_action"
+	case 2:
+		return "product_impressions"
+	case 3:
+		return "shopping_cart"
+	case 4:
+		return "currency_code"
+	case 5:
+		return "screen_name"
+	case 6:
+		return "is_non_interactive"
+	case 7:
+		return "event_name"
+	case 8:
+		return "custom_event_type"
+	case 9:
+		return "custom_flags"
+	case 10:
+		return "timestamp_unixtime_ms"
+	case 11:
+		return "event_id"
+	case 12:
+		return "source_message_id"
+	case 13:
+		return "session_id"
+	case 14:
+		return "session_uuid"
+	case 15:
+		return "session_start_unixtime_ms"
+	case 16:
+		return "event_start_unixtime_ms"
+	case 17:
+		return "event_num"
+	case 18:
+		return "custom_attributes"
+	case 19:
+		return "location"
+	case 20:
+		return "device_current_state"
+	case 21:
+		return "is_goal_defined"
+	case 22:
+		return "lifetime_value_change"
+	case 23:
+		return "lifetime_value_attribute_name"
+	case 24:
+		return "data_connection_type"
+	case 25:
+		return "view_controller"
+	case 26:
+		return "is_main_thread"
+	case 27:
+		return "canonical_name"
+	case 28:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchCommerceEvent(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x5f746375646f7270:
+		if plainKeyAt(data, p, "product_action") {
+			return 0, p + 17
+		}
+		if plainKeyAt(data, p, "product_impressions") {
+			return 2, p + 22
+		}
+	case 0x6f69746f6d6f7270:
+		if plainKeyAt(data, p, "promotion_action") {
+			return 1, p + 19
+		}
+	case 0x676e6970706f6873:
+		if plainKeyAt(data, p, "shopping_cart") {
+			return 3, p + 16
+		}
+	case 0x79636e6572727563:
+		if plainKeyAt(data, p, "currency_code") {
+			return 4, p + 16
+		}
+	case 0x6e5f6e6565726373:
+		if plainKeyAt(data, p, "screen_name") {
+			return 5, p + 14
+		}
+	case 0x695f6e6f6e5f7369:
+		if plainKeyAt(data, p, "is_non_interactive") {
+			return 6, p + 21
+		}
+	case 0x616e5f746e657665:
+		if plainKeyAt(data, p, "event_name") {
+			return 7, p + 13
+		}
+	case 0x655f6d6f74737563:
+		if plainKeyAt(data, p, "custom_event_type") {
+			return 8, p + 20
+		}
+	case 0x665f6d6f74737563:
+		if plainKeyAt(data, p, "custom_flags") {
+			return 9, p + 15
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 10, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 11, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 12, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 13, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 14, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 15, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 16, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 17, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 18, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 19, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 20, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 21, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 22, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 23, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 24, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 25, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 26, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 27, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 28, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *CommerceEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchCommerceEvent(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1021,20 +2573,97 @@ func (x *ConsentRecord) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *ConsentRecord) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.Regulation, &x.present, 0)
+	case 1:
+		return d.readString(&x.Document, &x.present, 1)
+	case 2:
+		return d.readBool(&x.Consented, &x.present, 2)
+	case 3:
+		return d.readInt64(&x.TimestampUnixtimeMS, &x.present, 3)
+	case 4:
+		return d.readString(&x.Location, &x.present, 4)
+	case 5:
+		return d.readString(&x.HardwareID, &x.present, 5)
+	}
+	return nil
+}
+
+func (x *ConsentRecord) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "regulation"
+	case 1:
+		return "document"
+	case 2:
+		return "consented"
+	case 3:
+		return "timestamp_unixtime_ms"
+	case 4:
+		return "location"
+	case 5:
+		return "hardware_id"
+	}
+	return ""
+}
+
+func matchConsentRecord(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6974616c75676572:
+		if plainKeyAt(data, p, "regulation") {
+			return 0, p + 13
+		}
+	case 0x746e656d75636f64:
+		if plainKeyAt(data, p, "document") {
+			return 1, p + 11
+		}
+	case 0x65746e65736e6f63:
+		if plainKeyAt(data, p, "consented") {
+			return 2, p + 12
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 3, p + 24
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 4, p + 11
+		}
+	case 0x6572617764726168:
+		if plainKeyAt(data, p, "hardware_id") {
+			return 5, p + 14
+		}
+	}
+	return -1, 0
+}
+
 func (x *ConsentRecord) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchConsentRecord(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1073,20 +2702,61 @@ func (x *ConsentState) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *ConsentState) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return readStructPtrMap(d, &x.GDPR, &x.present, 0)
+	case 1:
+		return readStructPtr(d, &x.CCPA, &x.present, 1)
+	}
+	return nil
+}
+
+func (x *ConsentState) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "gdpr"
+	case 1:
+		return "ccpa"
+	}
+	return ""
+}
+
+func matchConsentState(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w & 0xffffffffffff {
+	case 0x3a2261706363:
+		return 1, p + 7
+	case 0x3a2272706467:
+		return 0, p + 7
+	}
+	return -1, 0
+}
+
 func (x *ConsentState) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchConsentState(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1177,20 +2847,284 @@ func (x *CrashReport) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *CrashReport) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readStrings(&x.Breadcrumbs, &x.present, 0)
+	case 1:
+		return d.readString(&x.ClassName, &x.present, 1)
+	case 2:
+		return d.readString(&x.Severity, &x.present, 2)
+	case 3:
+		return d.readString(&x.Message, &x.present, 3)
+	case 4:
+		return d.readString(&x.StackTrace, &x.present, 4)
+	case 5:
+		return d.readOptBool(&x.ExceptionHandled)
+	case 6:
+		return d.readString(&x.TopmostContext, &x.present, 5)
+	case 7:
+		return d.readString(&x.PLCrashReportFileBase64, &x.present, 6)
+	case 8:
+		return d.readOptInt64(&x.IOSImageBaseAddress)
+	case 9:
+		return d.readOptInt64(&x.IOSImageSize)
+	case 10:
+		return d.readOptInt64(&x.SessionNumber)
+	case 11:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 12:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 13:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 14:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 15:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 16:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 17:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 18:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 19:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 20:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 21:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 22:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 23:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 24:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 25:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 26:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 27:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 28:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 29:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *CrashReport) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "breadcrumbs"
+	case 1:
+		return "class_name"
+	case 2:
+		return "severity"
+	case 3:
+		return "message"
+	case 4:
+		return "stack_trace"
+	case 5:
+		return "exception_handled"
+	case 6:
+		return "topmost_context"
+	case 7:
+		return "pl_crash_report_file_base64"
+	case 8:
+		return "ios_image_base_address"
+	case 9:
+		return "ios_image_size"
+	case 10:
+		return "session_number"
+	case 11:
+		return "timestamp_unixtime_ms"
+	case 12:
+		return "event_id"
+	case 13:
+		return "source_message_id"
+	case 14:
+		return "session_id"
+	case 15:
+		return "session_uuid"
+	case 16:
+		return "session_start_unixtime_ms"
+	case 17:
+		return "event_start_unixtime_ms"
+	case 18:
+		return "event_num"
+	case 19:
+		return "custom_attributes"
+	case 20:
+		return "location"
+	case 21:
+		return "device_current_state"
+	case 22:
+		return "is_goal_defined"
+	case 23:
+		return "lifetime_value_change"
+	case 24:
+		return "lifetime_value_attribute_name"
+	case 25:
+		return "data_connection_type"
+	case 26:
+		return "view_controller"
+	case 27:
+		return "is_main_thread"
+	case 28:
+		return "canonical_name"
+	case 29:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchCrashReport(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x7572636461657262:
+		if plainKeyAt(data, p, "breadcrumbs") {
+			return 0, p + 14
+		}
+	case 0x616e5f7373616c63:
+		if plainKeyAt(data, p, "class_name") {
+			return 1, p + 13
+		}
+	case 0x7974697265766573:
+		if plainKeyAt(data, p, "severity") {
+			return 2, p + 11
+		}
+	case 0x72745f6b63617473:
+		if plainKeyAt(data, p, "stack_trace") {
+			return 4, p + 14
+		}
+	case 0x6f69747065637865:
+		if plainKeyAt(data, p, "exception_handled") {
+			return 5, p + 20
+		}
+	case 0x5f74736f6d706f74:
+		if plainKeyAt(data, p, "topmost_context") {
+			return 6, p + 18
+		}
+	case 0x68736172635f6c70:
+		if plainKeyAt(data, p, "pl_crash_report_file_base64") {
+			return 7, p + 30
+		}
+	case 0x67616d695f736f69:
+		if plainKeyAt(data, p, "ios_image_base_address") {
+			return 8, p + 25
+		}
+		if plainKeyAt(data, p, "ios_image_size") {
+			return 9, p + 17
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_number") {
+			return 10, p + 17
+		}
+		if plainKeyAt(data, p, "session_id") {
+			return 14, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 15, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 16, p + 28
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 11, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 12, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 13, p + 20
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 17, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 18, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 19, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 20, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 21, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 22, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 23, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 24, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 25, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 26, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 27, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 28, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 29, p + 33
+		}
+	case 0x226567617373656d:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 3, p + 10
+		}
+	}
+	return -1, 0
+}
+
 func (x *CrashReport) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchCrashReport(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1275,20 +3209,222 @@ func (x *CustomEvent) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *CustomEvent) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.EventName, &x.present, 0)
+	case 1:
+		return d.readString((*string)(&x.CustomEventType), &x.present, 1)
+	case 2:
+		return d.readAttrMap(&x.CustomFlags, &x.present, 2)
+	case 3:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 4:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 5:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 6:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 7:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 8:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 9:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 10:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 11:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 12:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 13:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 14:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 15:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 16:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 17:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 18:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 19:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 20:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 21:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *CustomEvent) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "event_name"
+	case 1:
+		return "custom_event_type"
+	case 2:
+		return "custom_flags"
+	case 3:
+		return "timestamp_unixtime_ms"
+	case 4:
+		return "event_id"
+	case 5:
+		return "source_message_id"
+	case 6:
+		return "session_id"
+	case 7:
+		return "session_uuid"
+	case 8:
+		return "session_start_unixtime_ms"
+	case 9:
+		return "event_start_unixtime_ms"
+	case 10:
+		return "event_num"
+	case 11:
+		return "custom_attributes"
+	case 12:
+		return "location"
+	case 13:
+		return "device_current_state"
+	case 14:
+		return "is_goal_defined"
+	case 15:
+		return "lifetime_value_change"
+	case 16:
+		return "lifetime_value_attribute_name"
+	case 17:
+		return "data_connection_type"
+	case 18:
+		return "view_controller"
+	case 19:
+		return "is_main_thread"
+	case 20:
+		return "canonical_name"
+	case 21:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchCustomEvent(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x616e5f746e657665:
+		if plainKeyAt(data, p, "event_name") {
+			return 0, p + 13
+		}
+	case 0x655f6d6f74737563:
+		if plainKeyAt(data, p, "custom_event_type") {
+			return 1, p + 20
+		}
+	case 0x665f6d6f74737563:
+		if plainKeyAt(data, p, "custom_flags") {
+			return 2, p + 15
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 3, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 4, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 5, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 6, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 7, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 8, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 9, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 10, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 11, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 12, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 13, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 14, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 15, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 16, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 17, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 18, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 19, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 20, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 21, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *CustomEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchCustomEvent(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1325,20 +3461,65 @@ func (x *DataPlan) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *DataPlan) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.PlanID, &x.present, 0)
+	case 1:
+		return d.readOptInt64(&x.PlanVersion)
+	}
+	return nil
+}
+
+func (x *DataPlan) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "plan_id"
+	case 1:
+		return "plan_version"
+	}
+	return ""
+}
+
+func matchDataPlan(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x7265765f6e616c70:
+		if plainKeyAt(data, p, "plan_version") {
+			return 1, p + 15
+		}
+	case 0x2264695f6e616c70:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 0, p + 10
+		}
+	}
+	return -1, 0
+}
+
 func (x *DataPlan) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchDataPlan(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1403,20 +3584,180 @@ func (x *DeviceCurrentState) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *DeviceCurrentState) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readOptInt64(&x.TimeSinceStartMS)
+	case 1:
+		return d.readOptFloat64(&x.BatteryLevel)
+	case 2:
+		return d.readString(&x.DataConnectionType, &x.present, 0)
+	case 3:
+		return d.readString(&x.DataConnectionTypeDetail, &x.present, 1)
+	case 4:
+		return d.readAttr(&x.GPSState)
+	case 5:
+		return d.readOptInt64(&x.TotalSystemMemoryUsageBytes)
+	case 6:
+		return d.readOptInt64(&x.DiskSpaceFreeBytes)
+	case 7:
+		return d.readOptInt64(&x.ExternalDiskSpaceFreeBytes)
+	case 8:
+		return d.readString(&x.CPU, &x.present, 2)
+	case 9:
+		return d.readOptFloat64(&x.SystemMemoryAvailableBytes)
+	case 10:
+		return d.readOptBool(&x.SystemMemoryLow)
+	case 11:
+		return d.readOptFloat64(&x.SystemMemoryThresholdBytes)
+	case 12:
+		return d.readOptFloat64(&x.ApplicationMemoryAvailableBytes)
+	case 13:
+		return d.readOptFloat64(&x.ApplicationMemoryMaxBytes)
+	case 14:
+		return d.readOptFloat64(&x.ApplicationMemoryTotalBytes)
+	case 15:
+		return d.readAttr(&x.DeviceOrientation)
+	case 16:
+		return d.readAttr(&x.StatusBarOrientation)
+	}
+	return nil
+}
+
+func (x *DeviceCurrentState) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "time_since_start_ms"
+	case 1:
+		return "battery_level"
+	case 2:
+		return "data_connection_type"
+	case 3:
+		return "data_connection_type_detail"
+	case 4:
+		return "gps_state"
+	case 5:
+		return "total_system_memory_usage_bytes"
+	case 6:
+		return "disk_space_free_bytes"
+	case 7:
+		return "external_disk_space_free_bytes"
+	case 8:
+		return "cpu"
+	case 9:
+		return "system_memory_available_bytes"
+	case 10:
+		return "system_memory_low"
+	case 11:
+		return "system_memory_threshold_bytes"
+	case 12:
+		return "application_memory_available_bytes"
+	case 13:
+		return "application_memory_max_bytes"
+	case 14:
+		return "application_memory_total_bytes"
+	case 15:
+		return "device_orientation"
+	case 16:
+		return "status_bar_orientation"
+	}
+	return ""
+}
+
+func matchDeviceCurrentState(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6e69735f656d6974:
+		if plainKeyAt(data, p, "time_since_start_ms") {
+			return 0, p + 22
+		}
+	case 0x5f79726574746162:
+		if plainKeyAt(data, p, "battery_level") {
+			return 1, p + 16
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 2, p + 23
+		}
+		if plainKeyAt(data, p, "data_connection_type_detail") {
+			return 3, p + 30
+		}
+	case 0x746174735f737067:
+		if plainKeyAt(data, p, "gps_state") {
+			return 4, p + 12
+		}
+	case 0x79735f6c61746f74:
+		if plainKeyAt(data, p, "total_system_memory_usage_bytes") {
+			return 5, p + 34
+		}
+	case 0x6170735f6b736964:
+		if plainKeyAt(data, p, "disk_space_free_bytes") {
+			return 6, p + 24
+		}
+	case 0x6c616e7265747865:
+		if plainKeyAt(data, p, "external_disk_space_free_bytes") {
+			return 7, p + 33
+		}
+	case 0x6d5f6d6574737973:
+		if plainKeyAt(data, p, "system_memory_available_bytes") {
+			return 9, p + 32
+		}
+		if plainKeyAt(data, p, "system_memory_low") {
+			return 10, p + 20
+		}
+		if plainKeyAt(data, p, "system_memory_threshold_bytes") {
+			return 11, p + 32
+		}
+	case 0x746163696c707061:
+		if plainKeyAt(data, p, "application_memory_available_bytes") {
+			return 12, p + 37
+		}
+		if plainKeyAt(data, p, "application_memory_max_bytes") {
+			return 13, p + 31
+		}
+		if plainKeyAt(data, p, "application_memory_total_bytes") {
+			return 14, p + 33
+		}
+	case 0x6f5f656369766564:
+		if plainKeyAt(data, p, "device_orientation") {
+			return 15, p + 21
+		}
+	case 0x625f737574617473:
+		if plainKeyAt(data, p, "status_bar_orientation") {
+			return 16, p + 25
+		}
+	}
+	switch w & 0xffffffffff {
+	case 0x3a22757063:
+		return 8, p + 6
+	}
+	return -1, 0
+}
+
 func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchDeviceCurrentState(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1552,20 +3893,395 @@ func (x *DeviceInfo) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *DeviceInfo) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString((*string)(&x.Platform), &x.present, 0)
+	case 1:
+		return d.readString(&x.Brand, &x.present, 1)
+	case 2:
+		return d.readString(&x.Product, &x.present, 2)
+	case 3:
+		return d.readString(&x.Device, &x.present, 3)
+	case 4:
+		return d.readString(&x.DeviceManufacturer, &x.present, 4)
+	case 5:
+		return d.readString(&x.OSVersion, &x.present, 5)
+	case 6:
+		return d.readString(&x.DeviceModel, &x.present, 6)
+	case 7:
+		return d.readString(&x.DeviceCountry, &x.present, 7)
+	case 8:
+		return d.readString(&x.LocaleLanguage, &x.present, 8)
+	case 9:
+		return d.readString(&x.LocaleCountry, &x.present, 9)
+	case 10:
+		return d.readString(&x.NetworkCountry, &x.present, 10)
+	case 11:
+		return d.readString(&x.NetworkCarrier, &x.present, 11)
+	case 12:
+		return d.readString(&x.NetworkCode, &x.present, 12)
+	case 13:
+		return d.readString(&x.NetworkMobileCountryCode, &x.present, 13)
+	case 14:
+		return d.readString(&x.BuildIdentifier, &x.present, 14)
+	case 15:
+		return d.readString(&x.HTTPHeaderUserAgent, &x.present, 15)
+	case 16:
+		return d.readString(&x.CPUArchitecture, &x.present, 16)
+	case 17:
+		return d.readString(&x.RadioAccessTechnology, &x.present, 17)
+	case 18:
+		return d.readString(&x.BluetoothVersion, &x.present, 18)
+	case 19:
+		return d.readString(&x.BuildVersionRelease, &x.present, 19)
+	case 20:
+		return d.readOptInt64(&x.ScreenHeight)
+	case 21:
+		return d.readOptInt64(&x.ScreenWidth)
+	case 22:
+		return d.readOptInt64(&x.ScreenDPI)
+	case 23:
+		return d.readOptInt64(&x.TimezoneOffset)
+	case 24:
+		return d.readString(&x.ATTAuthorizationStatus, &x.present, 20)
+	case 25:
+		return d.readInt64(&x.ATTTimestampUnixtimeMS, &x.present, 21)
+	case 26:
+		return d.readOptBool(&x.IsTablet)
+	case 27:
+		return d.readOptBool(&x.PushNotificationSoundEnabled)
+	case 28:
+		return d.readOptBool(&x.PushNotificationVibrateEnabled)
+	case 29:
+		return d.readAttr(&x.SupportsTelephony)
+	case 30:
+		return d.readOptBool(&x.HasNFC)
+	case 31:
+		return d.readOptBool(&x.BluetoothEnabled)
+	case 32:
+		return d.readOptBool(&x.LimitAdTracking)
+	case 33:
+		return d.readOptBool(&x.IsDST)
+	case 34:
+		return d.readString(&x.IOSAdvertisingID, &x.present, 22)
+	case 35:
+		return d.readString(&x.IOSIDFV, &x.present, 23)
+	case 36:
+		return d.readString(&x.AndroidAdvertisingID, &x.present, 24)
+	case 37:
+		return d.readString(&x.AndroidUUID, &x.present, 25)
+	case 38:
+		return d.readString(&x.RokuAdvertisingID, &x.present, 26)
+	case 39:
+		return d.readString(&x.RokuPublisherID, &x.present, 27)
+	case 40:
+		return d.readString(&x.MicrosoftAdvertisingID, &x.present, 28)
+	case 41:
+		return d.readString(&x.MicrosoftPublisherID, &x.present, 29)
+	case 42:
+		return d.readString(&x.FireAdvertisingID, &x.present, 30)
+	case 43:
+		return d.readString(&x.AMPID, &x.present, 31)
+	case 44:
+		return d.readString(&x.PushToken, &x.present, 32)
+	}
+	return nil
+}
+
+func (x *DeviceInfo) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "platform"
+	case 1:
+		return "brand"
+	case 2:
+		return "product"
+	case 3:
+		return "device"
+	case 4:
+		return "device_manufacturer"
+	case 5:
+		return "os_version"
+	case 6:
+		return "device_model"
+	case 7:
+		return "device_country"
+	case 8:
+		return "locale_language"
+	case 9:
+		return "locale_country"
+	case 10:
+		return "network_country"
+	case 11:
+		return "network_carrier"
+	case 12:
+		return "network_code"
+	case 13:
+		return "network_mobile_country_code"
+	case 14:
+		return "build_identifier"
+	case 15:
+		return "http_header_user_agent"
+	case 16:
+		return "cpu_architecture"
+	case 17:
+		return "radio_access_technology"
+	case 18:
+		return "bluetooth_version"
+	case 19:
+		return "build_version_release"
+	case 20:
+		return "screen_height"
+	case 21:
+		return "screen_width"
+	case 22:
+		return "screen_dpi"
+	case 23:
+		return "timezone_offset"
+	case 24:
+		return "att_authorization_status"
+	case 25:
+		return "att_timestamp_unixtime_ms"
+	case 26:
+		return "is_tablet"
+	case 27:
+		return "push_notification_sound_enabled"
+	case 28:
+		return "push_notification_vibrate_enabled"
+	case 29:
+		return "supports_telephony"
+	case 30:
+		return "has_nfc"
+	case 31:
+		return "bluetooth_enabled"
+	case 32:
+		return "limit_ad_tracking"
+	case 33:
+		return "is_dst"
+	case 34:
+		return "ios_advertising_id"
+	case 35:
+		return "ios_idfv"
+	case 36:
+		return "android_advertising_id"
+	case 37:
+		return "android_uuid"
+	case 38:
+		return "roku_advertising_id"
+	case 39:
+		return "roku_publisher_id"
+	case 40:
+		return "microsoft_advertising_id"
+	case 41:
+		return "microsoft_publisher_id"
+	case 42:
+		return "fire_advertising_id"
+	case 43:
+		return "amp_id"
+	case 44:
+		return "push_token"
+	}
+	return ""
+}
+
+func matchDeviceInfo(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6d726f6674616c70:
+		if plainKeyAt(data, p, "platform") {
+			return 0, p + 11
+		}
+	case 0x6d5f656369766564:
+		if plainKeyAt(data, p, "device_manufacturer") {
+			return 4, p + 22
+		}
+		if plainKeyAt(data, p, "device_model") {
+			return 6, p + 15
+		}
+	case 0x69737265765f736f:
+		if plainKeyAt(data, p, "os_version") {
+			return 5, p + 13
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_country") {
+			return 7, p + 17
+		}
+	case 0x6c5f656c61636f6c:
+		if plainKeyAt(data, p, "locale_language") {
+			return 8, p + 18
+		}
+	case 0x635f656c61636f6c:
+		if plainKeyAt(data, p, "locale_country") {
+			return 9, p + 17
+		}
+	case 0x5f6b726f7774656e:
+		if plainKeyAt(data, p, "network_country") {
+			return 10, p + 18
+		}
+		if plainKeyAt(data, p, "network_carrier") {
+			return 11, p + 18
+		}
+		if plainKeyAt(data, p, "network_code") {
+			return 12, p + 15
+		}
+		if plainKeyAt(data, p, "network_mobile_country_code") {
+			return 13, p + 30
+		}
+	case 0x64695f646c697562:
+		if plainKeyAt(data, p, "build_identifier") {
+			return 14, p + 19
+		}
+	case 0x6165685f70747468:
+		if plainKeyAt(data, p, "http_header_user_agent") {
+			return 15, p + 25
+		}
+	case 0x686372615f757063:
+		if plainKeyAt(data, p, "cpu_architecture") {
+			return 16, p + 19
+		}
+	case 0x63615f6f69646172:
+		if plainKeyAt(data, p, "radio_access_technology") {
+			return 17, p + 26
+		}
+	case 0x746f6f7465756c62:
+		if plainKeyAt(data, p, "bluetooth_version") {
+			return 18, p + 20
+		}
+		if plainKeyAt(data, p, "bluetooth_enabled") {
+			return 31, p + 20
+		}
+	case 0x65765f646c697562:
+		if plainKeyAt(data, p, "build_version_release") {
+			return 19, p + 24
+		}
+	case 0x685f6e6565726373:
+		if plainKeyAt(data, p, "screen_height") {
+			return 20, p + 16
+		}
+	case 0x775f6e6565726373:
+		if plainKeyAt(data, p, "screen_width") {
+			return 21, p + 15
+		}
+	case 0x645f6e6565726373:
+		if plainKeyAt(data, p, "screen_dpi") {
+			return 22, p + 13
+		}
+	case 0x656e6f7a656d6974:
+		if plainKeyAt(data, p, "timezone_offset") {
+			return 23, p + 18
+		}
+	case 0x687475615f747461:
+		if plainKeyAt(data, p, "att_authorization_status") {
+			return 24, p + 27
+		}
+	case 0x656d69745f747461:
+		if plainKeyAt(data, p, "att_timestamp_unixtime_ms") {
+			return 25, p + 28
+		}
+	case 0x656c6261745f7369:
+		if plainKeyAt(data, p, "is_tablet") {
+			return 26, p + 12
+		}
+	case 0x746f6e5f68737570:
+		if plainKeyAt(data, p, "push_notification_sound_enabled") {
+			return 27, p + 34
+		}
+		if plainKeyAt(data, p, "push_notification_vibrate_enabled") {
+			return 28, p + 36
+		}
+	case 0x7374726f70707573:
+		if plainKeyAt(data, p, "supports_telephony") {
+			return 29, p + 21
+		}
+	case 0x64615f74696d696c:
+		if plainKeyAt(data, p, "limit_ad_tracking") {
+			return 32, p + 20
+		}
+	case 0x657664615f736f69:
+		if plainKeyAt(data, p, "ios_advertising_id") {
+			return 34, p + 21
+		}
+	case 0x766664695f736f69:
+		if plainKeyAt(data, p, "ios_idfv") {
+			return 35, p + 11
+		}
+	case 0x5f64696f72646e61:
+		if plainKeyAt(data, p, "android_advertising_id") {
+			return 36, p + 25
+		}
+		if plainKeyAt(data, p, "android_uuid") {
+			return 37, p + 15
+		}
+	case 0x7664615f756b6f72:
+		if plainKeyAt(data, p, "roku_advertising_id") {
+			return 38, p + 22
+		}
+	case 0x6275705f756b6f72:
+		if plainKeyAt(data, p, "roku_publisher_id") {
+			return 39, p + 20
+		}
+	case 0x666f736f7263696d:
+		if plainKeyAt(data, p, "microsoft_advertising_id") {
+			return 40, p + 27
+		}
+		if plainKeyAt(data, p, "microsoft_publisher_id") {
+			return 41, p + 25
+		}
+	case 0x7664615f65726966:
+		if plainKeyAt(data, p, "fire_advertising_id") {
+			return 42, p + 22
+		}
+	case 0x6b6f745f68737570:
+		if plainKeyAt(data, p, "push_token") {
+			return 44, p + 13
+		}
+	case 0x22746375646f7270:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 2, p + 10
+		}
+	case 0x3a22656369766564:
+		return 3, p + 9
+	case 0x2263666e5f736168:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 30, p + 10
+		}
+	case 0x3a227473645f7369:
+		return 33, p + 9
+	case 0x3a2264695f706d61:
+		return 43, p + 9
+	}
+	switch w & 0xffffffffffffff {
+	case 0x3a22646e617262:
+		return 1, p + 8
+	}
+	return -1, 0
+}
+
 func (x *DeviceInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchDeviceInfo(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1641,20 +4357,55 @@ func (x *EventSystemNotificationInfo) decodeField(d *decoder, key []byte) (bool,
 	return false, nil
 }
 
+func (x *EventSystemNotificationInfo) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.Type, &x.present, 0)
+	}
+	return nil
+}
+
+func (x *EventSystemNotificationInfo) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "type"
+	}
+	return ""
+}
+
+func matchEventSystemNotificationInfo(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w & 0xffffffffffff {
+	case 0x3a2265707974:
+		return 0, p + 7
+	}
+	return -1, 0
+}
+
 func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchEventSystemNotificationInfo(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1724,20 +4475,198 @@ func (x *FirstRun) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *FirstRun) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 1:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 2:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 3:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 4:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 5:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 6:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 7:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 8:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 9:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 10:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 11:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 12:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 13:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 14:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 15:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 16:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 17:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 18:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *FirstRun) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "timestamp_unixtime_ms"
+	case 1:
+		return "event_id"
+	case 2:
+		return "source_message_id"
+	case 3:
+		return "session_id"
+	case 4:
+		return "session_uuid"
+	case 5:
+		return "session_start_unixtime_ms"
+	case 6:
+		return "event_start_unixtime_ms"
+	case 7:
+		return "event_num"
+	case 8:
+		return "custom_attributes"
+	case 9:
+		return "location"
+	case 10:
+		return "device_current_state"
+	case 11:
+		return "is_goal_defined"
+	case 12:
+		return "lifetime_value_change"
+	case 13:
+		return "lifetime_value_attribute_name"
+	case 14:
+		return "data_connection_type"
+	case 15:
+		return "view_controller"
+	case 16:
+		return "is_main_thread"
+	case 17:
+		return "canonical_name"
+	case 18:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchFirstRun(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 0, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 1, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 2, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 3, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 4, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 5, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 6, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 7, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 8, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 9, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 10, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 11, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 12, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 13, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 14, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 15, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 16, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 17, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 18, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *FirstRun) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchFirstRun(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1773,20 +4702,73 @@ func (x *Identity) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Identity) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.Type, &x.present, 0)
+	case 1:
+		return d.readString((*string)(&x.Encoding), &x.present, 1)
+	case 2:
+		return d.readString(&x.Value, &x.present, 2)
+	}
+	return nil
+}
+
+func (x *Identity) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "type"
+	case 1:
+		return "encoding"
+	case 2:
+		return "value"
+	}
+	return ""
+}
+
+func matchIdentity(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x676e69646f636e65:
+		if plainKeyAt(data, p, "encoding") {
+			return 1, p + 11
+		}
+	}
+	switch w & 0xffffffffffff {
+	case 0x3a2265707974:
+		return 0, p + 7
+	}
+	switch w & 0xffffffffffffff {
+	case 0x3a2265756c6176:
+		return 2, p + 8
+	}
+	return -1, 0
+}
+
 func (x *Identity) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchIdentity(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1826,20 +4808,80 @@ func (x *IdentityChange) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *IdentityChange) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString((*string)(&x.IdentityType), &x.present, 0)
+	case 1:
+		return d.readString(&x.Identity, &x.present, 1)
+	case 2:
+		return d.readInt64(&x.TimestampUnixtimeMS, &x.present, 2)
+	case 3:
+		return d.readOptBool(&x.CreatedThisBatch)
+	}
+	return nil
+}
+
+func (x *IdentityChange) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "identity_type"
+	case 1:
+		return "identity"
+	case 2:
+		return "timestamp_unixtime_ms"
+	case 3:
+		return "created_this_batch"
+	}
+	return ""
+}
+
+func matchIdentityChange(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x797469746e656469:
+		if plainKeyAt(data, p, "identity_type") {
+			return 0, p + 16
+		}
+		if plainKeyAt(data, p, "identity") {
+			return 1, p + 11
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 2, p + 24
+		}
+	case 0x5f64657461657263:
+		if plainKeyAt(data, p, "created_this_batch") {
+			return 3, p + 21
+		}
+	}
+	return -1, 0
+}
+
 func (x *IdentityChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchIdentityChange(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1890,20 +4932,121 @@ func (x *Location) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Location) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readFloat64(&x.Latitude, &x.present, 0)
+	case 1:
+		return d.readFloat64(&x.Longitude, &x.present, 1)
+	case 2:
+		return d.readOptFloat64(&x.Accuracy)
+	case 3:
+		return d.readString(&x.CountryCode, &x.present, 2)
+	case 4:
+		return d.readString(&x.RegionCode, &x.present, 3)
+	case 5:
+		return d.readString(&x.CityName, &x.present, 4)
+	case 6:
+		return d.readString(&x.PostalCode, &x.present, 5)
+	case 7:
+		return d.readOptInt64(&x.DMACode)
+	case 8:
+		return d.readString(&x.LocationSource, &x.present, 6)
+	}
+	return nil
+}
+
+func (x *Location) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "latitude"
+	case 1:
+		return "longitude"
+	case 2:
+		return "accuracy"
+	case 3:
+		return "country_code"
+	case 4:
+		return "region_code"
+	case 5:
+		return "city_name"
+	case 6:
+		return "postal_code"
+	case 7:
+		return "dma_code"
+	case 8:
+		return "location_source"
+	}
+	return ""
+}
+
+func matchLocation(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x656475746974616c:
+		if plainKeyAt(data, p, "latitude") {
+			return 0, p + 11
+		}
+	case 0x64757469676e6f6c:
+		if plainKeyAt(data, p, "longitude") {
+			return 1, p + 12
+		}
+	case 0x7963617275636361:
+		if plainKeyAt(data, p, "accuracy") {
+			return 2, p + 11
+		}
+	case 0x5f7972746e756f63:
+		if plainKeyAt(data, p, "country_code") {
+			return 3, p + 15
+		}
+	case 0x635f6e6f69676572:
+		if plainKeyAt(data, p, "region_code") {
+			return 4, p + 14
+		}
+	case 0x6d616e5f79746963:
+		if plainKeyAt(data, p, "city_name") {
+			return 5, p + 12
+		}
+	case 0x635f6c6174736f70:
+		if plainKeyAt(data, p, "postal_code") {
+			return 6, p + 14
+		}
+	case 0x65646f635f616d64:
+		if plainKeyAt(data, p, "dma_code") {
+			return 7, p + 11
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location_source") {
+			return 8, p + 18
+		}
+	}
+	return -1, 0
+}
+
 func (x *Location) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchLocation(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -1993,20 +5136,254 @@ func (x *NetworkPerformance) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *NetworkPerformance) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.URL, &x.present, 0)
+	case 1:
+		return d.readAttr(&x.ResponseCode)
+	case 2:
+		return d.readString(&x.HTTPVerb, &x.present, 1)
+	case 3:
+		return d.readOptInt64(&x.TimeElapsed)
+	case 4:
+		return d.readOptInt64(&x.BytesIn)
+	case 5:
+		return d.readOptInt64(&x.BytesOut)
+	case 6:
+		return d.readString(&x.Data, &x.present, 2)
+	case 7:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 8:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 9:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 10:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 11:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 12:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 13:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 14:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 15:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 16:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 17:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 18:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 19:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 20:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 21:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 22:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 23:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 24:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 25:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *NetworkPerformance) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "url"
+	case 1:
+		return "response_code"
+	case 2:
+		return "http_verb"
+	case 3:
+		return "time_elapsed"
+	case 4:
+		return "bytes_in"
+	case 5:
+		return "bytes_out"
+	case 6:
+		return "data"
+	case 7:
+		return "timestamp_unixtime_ms"
+	case 8:
+		return "event_id"
+	case 9:
+		return "source_message_id"
+	case 10:
+		return "session_id"
+	case 11:
+		return "session_uuid"
+	case 12:
+		return "session_start_unixtime_ms"
+	case 13:
+		return "event_start_unixtime_ms"
+	case 14:
+		return "event_num"
+	case 15:
+		return "custom_attributes"
+	case 16:
+		return "location"
+	case 17:
+		return "device_current_state"
+	case 18:
+		return "is_goal_defined"
+	case 19:
+		return "lifetime_value_change"
+	case 20:
+		return "lifetime_value_attribute_name"
+	case 21:
+		return "data_connection_type"
+	case 22:
+		return "view_controller"
+	case 23:
+		return "is_main_thread"
+	case 24:
+		return "canonical_name"
+	case 25:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchNetworkPerformance(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x65736e6f70736572:
+		if plainKeyAt(data, p, "response_code") {
+			return 1, p + 16
+		}
+	case 0x7265765f70747468:
+		if plainKeyAt(data, p, "http_verb") {
+			return 2, p + 12
+		}
+	case 0x616c655f656d6974:
+		if plainKeyAt(data, p, "time_elapsed") {
+			return 3, p + 15
+		}
+	case 0x6e695f7365747962:
+		if plainKeyAt(data, p, "bytes_in") {
+			return 4, p + 11
+		}
+	case 0x756f5f7365747962:
+		if plainKeyAt(data, p, "bytes_out") {
+			return 5, p + 12
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 7, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 8, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 9, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 10, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 11, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 12, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 13, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 14, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 15, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 16, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 17, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 18, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 19, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 20, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 21, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 22, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 23, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 24, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 25, p + 33
+		}
+	}
+	switch w & 0xffffffffff {
+	case 0x3a226c7275:
+		return 0, p + 6
+	}
+	switch w & 0xffffffffffff {
+	case 0x3a2261746164:
+		return 6, p + 7
+	}
+	return -1, 0
+}
+
 func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchNetworkPerformance(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2083,20 +5460,206 @@ func (x *OptOut) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *OptOut) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readBool(&x.IsOptedOut, &x.present, 0)
+	case 1:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 2:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 3:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 4:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 5:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 6:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 7:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 8:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 9:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 10:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 11:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 12:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 13:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 14:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 15:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 16:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 17:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 18:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 19:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *OptOut) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "is_opted_out"
+	case 1:
+		return "timestamp_unixtime_ms"
+	case 2:
+		return "event_id"
+	case 3:
+		return "source_message_id"
+	case 4:
+		return "session_id"
+	case 5:
+		return "session_uuid"
+	case 6:
+		return "session_start_unixtime_ms"
+	case 7:
+		return "event_start_unixtime_ms"
+	case 8:
+		return "event_num"
+	case 9:
+		return "custom_attributes"
+	case 10:
+		return "location"
+	case 11:
+		return "device_current_state"
+	case 12:
+		return "is_goal_defined"
+	case 13:
+		return "lifetime_value_change"
+	case 14:
+		return "lifetime_value_attribute_name"
+	case 15:
+		return "data_connection_type"
+	case 16:
+		return "view_controller"
+	case 17:
+		return "is_main_thread"
+	case 18:
+		return "canonical_name"
+	case 19:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchOptOut(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x646574706f5f7369:
+		if plainKeyAt(data, p, "is_opted_out") {
+			return 0, p + 15
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 1, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 2, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 3, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 4, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 5, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 6, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 7, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 8, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 9, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 10, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 11, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 12, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 13, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 14, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 15, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 16, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 17, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 18, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 19, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *OptOut) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchOptOut(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2165,20 +5728,198 @@ func (x *PreAttribution) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *PreAttribution) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 1:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 2:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 3:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 4:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 5:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 6:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 7:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 8:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 9:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 10:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 11:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 12:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 13:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 14:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 15:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 16:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 17:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 18:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *PreAttribution) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "timestamp_unixtime_ms"
+	case 1:
+		return "event_id"
+	case 2:
+		return "source_message_id"
+	case 3:
+		return "session_id"
+	case 4:
+		return "session_uuid"
+	case 5:
+		return "session_start_unixtime_ms"
+	case 6:
+		return "event_start_unixtime_ms"
+	case 7:
+		return "event_num"
+	case 8:
+		return "custom_attributes"
+	case 9:
+		return "location"
+	case 10:
+		return "device_current_state"
+	case 11:
+		return "is_goal_defined"
+	case 12:
+		return "lifetime_value_change"
+	case 13:
+		return "lifetime_value_attribute_name"
+	case 14:
+		return "data_connection_type"
+	case 15:
+		return "view_controller"
+	case 16:
+		return "is_main_thread"
+	case 17:
+		return "canonical_name"
+	case 18:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchPreAttribution(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 0, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 1, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 2, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 3, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 4, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 5, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 6, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 7, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 8, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 9, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 10, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 11, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 12, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 13, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 14, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 15, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 16, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 17, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 18, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *PreAttribution) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchPreAttribution(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2232,20 +5973,143 @@ func (x *Product) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Product) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.ID, &x.present, 0)
+	case 1:
+		return d.readString(&x.Name, &x.present, 1)
+	case 2:
+		return d.readString(&x.Brand, &x.present, 2)
+	case 3:
+		return d.readString(&x.Category, &x.present, 3)
+	case 4:
+		return d.readString(&x.Variant, &x.present, 4)
+	case 5:
+		return d.readOptInt64(&x.Position)
+	case 6:
+		return d.readOptFloat64(&x.Price)
+	case 7:
+		return d.readOptFloat64(&x.Quantity)
+	case 8:
+		return d.readString(&x.CouponCode, &x.present, 5)
+	case 9:
+		return d.readOptInt64(&x.AddedToCartTimeMS)
+	case 10:
+		return d.readOptFloat64(&x.TotalProductAmount)
+	case 11:
+		return d.readAttrMap(&x.CustomAttributes, &x.present, 6)
+	}
+	return nil
+}
+
+func (x *Product) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "id"
+	case 1:
+		return "name"
+	case 2:
+		return "brand"
+	case 3:
+		return "category"
+	case 4:
+		return "variant"
+	case 5:
+		return "position"
+	case 6:
+		return "price"
+	case 7:
+		return "quantity"
+	case 8:
+		return "coupon_code"
+	case 9:
+		return "added_to_cart_time_ms"
+	case 10:
+		return "total_product_amount"
+	case 11:
+		return "custom_attributes"
+	}
+	return ""
+}
+
+func matchProduct(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x79726f6765746163:
+		if plainKeyAt(data, p, "category") {
+			return 3, p + 11
+		}
+	case 0x6e6f697469736f70:
+		if plainKeyAt(data, p, "position") {
+			return 5, p + 11
+		}
+	case 0x797469746e617571:
+		if plainKeyAt(data, p, "quantity") {
+			return 7, p + 11
+		}
+	case 0x635f6e6f70756f63:
+		if plainKeyAt(data, p, "coupon_code") {
+			return 8, p + 14
+		}
+	case 0x6f745f6465646461:
+		if plainKeyAt(data, p, "added_to_cart_time_ms") {
+			return 9, p + 24
+		}
+	case 0x72705f6c61746f74:
+		if plainKeyAt(data, p, "total_product_amount") {
+			return 10, p + 23
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 11, p + 20
+		}
+	case 0x22746e6169726176:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 4, p + 10
+		}
+	}
+	switch w & 0xffffffff {
+	case 0x3a226469:
+		return 0, p + 5
+	}
+	switch w & 0xffffffffffff {
+	case 0x3a22656d616e:
+		return 1, p + 7
+	}
+	switch w & 0xffffffffffffff {
+	case 0x3a22646e617262:
+		return 2, p + 8
+	case 0x3a226563697270:
+		return 6, p + 8
+	}
+	return -1, 0
+}
+
 func (x *Product) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchProduct(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2310,20 +6174,141 @@ func (x *ProductAction) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *ProductAction) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString((*string)(&x.Action), &x.present, 0)
+	case 1:
+		return d.readOptInt64(&x.CheckoutStep)
+	case 2:
+		return d.readString(&x.CheckoutOptions, &x.present, 1)
+	case 3:
+		return d.readString(&x.ProductActionList, &x.present, 2)
+	case 4:
+		return d.readString(&x.ProductListSource, &x.present, 3)
+	case 5:
+		return d.readString(&x.TransactionID, &x.present, 4)
+	case 6:
+		return d.readString(&x.Affiliation, &x.present, 5)
+	case 7:
+		return d.readOptFloat64(&x.TotalAmount)
+	case 8:
+		return d.readOptFloat64(&x.TaxAmount)
+	case 9:
+		return d.readOptFloat64(&x.ShippingAmount)
+	case 10:
+		return d.readString(&x.CouponCode, &x.present, 6)
+	case 11:
+		return d.readProducts(&x.Products, &x.present, 7)
+	}
+	return nil
+}
+
+func (x *ProductAction) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "action"
+	case 1:
+		return "checkout_step"
+	case 2:
+		return "checkout_options"
+	case 3:
+		return "product_action_list"
+	case 4:
+		return "product_list_source"
+	case 5:
+		return "transaction_id"
+	case 6:
+		return "affiliation"
+	case 7:
+		return "total_amount"
+	case 8:
+		return "tax_amount"
+	case 9:
+		return "shipping_amount"
+	case 10:
+		return "coupon_code"
+	case 11:
+		return "products"
+	}
+	return ""
+}
+
+func matchProductAction(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x74756f6b63656863:
+		if plainKeyAt(data, p, "checkout_step") {
+			return 1, p + 16
+		}
+		if plainKeyAt(data, p, "checkout_options") {
+			return 2, p + 19
+		}
+	case 0x5f746375646f7270:
+		if plainKeyAt(data, p, "product_action_list") {
+			return 3, p + 22
+		}
+		if plainKeyAt(data, p, "product_list_source") {
+			return 4, p + 22
+		}
+	case 0x746361736e617274:
+		if plainKeyAt(data, p, "transaction_id") {
+			return 5, p + 17
+		}
+	case 0x7461696c69666661:
+		if plainKeyAt(data, p, "affiliation") {
+			return 6, p + 14
+		}
+	case 0x6d615f6c61746f74:
+		if plainKeyAt(data, p, "total_amount") {
+			return 7, p + 15
+		}
+	case 0x756f6d615f786174:
+		if plainKeyAt(data, p, "tax_amount") {
+			return 8, p + 13
+		}
+	case 0x676e697070696873:
+		if plainKeyAt(data, p, "shipping_amount") {
+			return 9, p + 18
+		}
+	case 0x635f6e6f70756f63:
+		if plainKeyAt(data, p, "coupon_code") {
+			return 10, p + 14
+		}
+	case 0x73746375646f7270:
+		if plainKeyAt(data, p, "products") {
+			return 11, p + 11
+		}
+	case 0x3a226e6f69746361:
+		return 0, p + 9
+	}
+	return -1, 0
+}
+
 func (x *ProductAction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchProductAction(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2368,20 +6353,65 @@ func (x *ProductImpression) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *ProductImpression) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.ProductImpressionList, &x.present, 0)
+	case 1:
+		return d.readProducts(&x.Products, &x.present, 1)
+	}
+	return nil
+}
+
+func (x *ProductImpression) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "product_impression_list"
+	case 1:
+		return "products"
+	}
+	return ""
+}
+
+func matchProductImpression(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x5f746375646f7270:
+		if plainKeyAt(data, p, "product_impression_list") {
+			return 0, p + 26
+		}
+	case 0x73746375646f7270:
+		if plainKeyAt(data, p, "products") {
+			return 1, p + 11
+		}
+	}
+	return -1, 0
+}
+
 func (x *ProductImpression) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchProductImpression(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2456,20 +6486,222 @@ func (x *Profile) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Profile) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readOptInt64(&x.PreviousMPID)
+	case 1:
+		return d.readOptInt64(&x.CurrentMPID)
+	case 2:
+		return d.readString((*string)(&x.ProfileEventType), &x.present, 0)
+	case 3:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 4:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 5:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 6:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 7:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 8:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 9:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 10:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 11:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 12:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 13:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 14:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 15:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 16:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 17:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 18:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 19:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 20:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 21:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *Profile) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "previous_mpid"
+	case 1:
+		return "current_mpid"
+	case 2:
+		return "profile_event_type"
+	case 3:
+		return "timestamp_unixtime_ms"
+	case 4:
+		return "event_id"
+	case 5:
+		return "source_message_id"
+	case 6:
+		return "session_id"
+	case 7:
+		return "session_uuid"
+	case 8:
+		return "session_start_unixtime_ms"
+	case 9:
+		return "event_start_unixtime_ms"
+	case 10:
+		return "event_num"
+	case 11:
+		return "custom_attributes"
+	case 12:
+		return "location"
+	case 13:
+		return "device_current_state"
+	case 14:
+		return "is_goal_defined"
+	case 15:
+		return "lifetime_value_change"
+	case 16:
+		return "lifetime_value_attribute_name"
+	case 17:
+		return "data_connection_type"
+	case 18:
+		return "view_controller"
+	case 19:
+		return "is_main_thread"
+	case 20:
+		return "canonical_name"
+	case 21:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchProfile(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x73756f6976657270:
+		if plainKeyAt(data, p, "previous_mpid") {
+			return 0, p + 16
+		}
+	case 0x5f746e6572727563:
+		if plainKeyAt(data, p, "current_mpid") {
+			return 1, p + 15
+		}
+	case 0x5f656c69666f7270:
+		if plainKeyAt(data, p, "profile_event_type") {
+			return 2, p + 21
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 3, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 4, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 5, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 6, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 7, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 8, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 9, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 10, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 11, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 12, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 13, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 14, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 15, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 16, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 17, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 18, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 19, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 20, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 21, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *Profile) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchProfile(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2510,20 +6742,81 @@ func (x *Promotion) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Promotion) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.ID, &x.present, 0)
+	case 1:
+		return d.readString(&x.Name, &x.present, 1)
+	case 2:
+		return d.readString(&x.Creative, &x.present, 2)
+	case 3:
+		return d.readString(&x.Position, &x.present, 3)
+	}
+	return nil
+}
+
+func (x *Promotion) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "id"
+	case 1:
+		return "name"
+	case 2:
+		return "creative"
+	case 3:
+		return "position"
+	}
+	return ""
+}
+
+func matchPromotion(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6576697461657263:
+		if plainKeyAt(data, p, "creative") {
+			return 2, p + 11
+		}
+	case 0x6e6f697469736f70:
+		if plainKeyAt(data, p, "position") {
+			return 3, p + 11
+		}
+	}
+	switch w & 0xffffffff {
+	case 0x3a226469:
+		return 0, p + 5
+	}
+	switch w & 0xffffffffffff {
+	case 0x3a22656d616e:
+		return 1, p + 7
+	}
+	return -1, 0
+}
+
 func (x *Promotion) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchPromotion(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2560,20 +6853,63 @@ func (x *PromotionAction) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *PromotionAction) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString((*string)(&x.Action), &x.present, 0)
+	case 1:
+		return readStructSlice(d, &x.Promotions, &x.present, 1)
+	}
+	return nil
+}
+
+func (x *PromotionAction) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "action"
+	case 1:
+		return "promotions"
+	}
+	return ""
+}
+
+func matchPromotionAction(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6f69746f6d6f7270:
+		if plainKeyAt(data, p, "promotions") {
+			return 1, p + 13
+		}
+	case 0x3a226e6f69746361:
+		return 0, p + 9
+	}
+	return -1, 0
+}
+
 func (x *PromotionAction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchPromotionAction(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2658,20 +6994,260 @@ func (x *PushMessage) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *PushMessage) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString((*string)(&x.PushMessageType), &x.present, 0)
+	case 1:
+		return d.readString(&x.PushMessageToken, &x.present, 1)
+	case 2:
+		return d.readString(&x.PushNotificationPayload, &x.present, 2)
+	case 3:
+		return d.readString(&x.Message, &x.present, 3)
+	case 4:
+		return d.readString(&x.Network, &x.present, 4)
+	case 5:
+		return d.readString(&x.ApplicationState, &x.present, 5)
+	case 6:
+		return d.readString(&x.ActionIdentifier, &x.present, 6)
+	case 7:
+		return d.readAttr(&x.PushMessageBehavior)
+	case 8:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 9:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 10:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 11:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 12:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 13:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 14:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 15:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 16:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 17:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 18:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 19:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 20:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 21:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 22:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 23:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 24:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 25:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 26:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *PushMessage) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "push_message_type"
+	case 1:
+		return "push_message_token"
+	case 2:
+		return "push_notification_payload"
+	case 3:
+		return "message"
+	case 4:
+		return "network"
+	case 5:
+		return "application_state"
+	case 6:
+		return "action_identifier"
+	case 7:
+		return "push_message_behavior"
+	case 8:
+		return "timestamp_unixtime_ms"
+	case 9:
+		return "event_id"
+	case 10:
+		return "source_message_id"
+	case 11:
+		return "session_id"
+	case 12:
+		return "session_uuid"
+	case 13:
+		return "session_start_unixtime_ms"
+	case 14:
+		return "event_start_unixtime_ms"
+	case 15:
+		return "event_num"
+	case 16:
+		return "custom_attributes"
+	case 17:
+		return "location"
+	case 18:
+		return "device_current_state"
+	case 19:
+		return "is_goal_defined"
+	case 20:
+		return "lifetime_value_change"
+	case 21:
+		return "lifetime_value_attribute_name"
+	case 22:
+		return "data_connection_type"
+	case 23:
+		return "view_controller"
+	case 24:
+		return "is_main_thread"
+	case 25:
+		return "canonical_name"
+	case 26:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchPushMessage(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x73656d5f68737570:
+		if plainKeyAt(data, p, "push_message_type") {
+			return 0, p + 20
+		}
+		if plainKeyAt(data, p, "push_message_token") {
+			return 1, p + 21
+		}
+		if plainKeyAt(data, p, "push_message_behavior") {
+			return 7, p + 24
+		}
+	case 0x746f6e5f68737570:
+		if plainKeyAt(data, p, "push_notification_payload") {
+			return 2, p + 28
+		}
+	case 0x746163696c707061:
+		if plainKeyAt(data, p, "application_state") {
+			return 5, p + 20
+		}
+	case 0x695f6e6f69746361:
+		if plainKeyAt(data, p, "action_identifier") {
+			return 6, p + 20
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 8, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 9, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 10, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 11, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 12, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 13, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 14, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 15, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 16, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 17, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 18, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 19, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 20, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 21, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 22, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 23, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 24, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 25, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 26, p + 33
+		}
+	case 0x226567617373656d:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 3, p + 10
+		}
+	case 0x226b726f7774656e:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 4, p + 10
+		}
+	}
+	return -1, 0
+}
+
 func (x *PushMessage) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchPushMessage(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2747,20 +7323,198 @@ func (x *PushReaction) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *PushReaction) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 1:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 2:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 3:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 4:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 5:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 6:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 7:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 8:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 9:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 10:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 11:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 12:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 13:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 14:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 15:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 16:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 17:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 18:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *PushReaction) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "timestamp_unixtime_ms"
+	case 1:
+		return "event_id"
+	case 2:
+		return "source_message_id"
+	case 3:
+		return "session_id"
+	case 4:
+		return "session_uuid"
+	case 5:
+		return "session_start_unixtime_ms"
+	case 6:
+		return "event_start_unixtime_ms"
+	case 7:
+		return "event_num"
+	case 8:
+		return "custom_attributes"
+	case 9:
+		return "location"
+	case 10:
+		return "device_current_state"
+	case 11:
+		return "is_goal_defined"
+	case 12:
+		return "lifetime_value_change"
+	case 13:
+		return "lifetime_value_attribute_name"
+	case 14:
+		return "data_connection_type"
+	case 15:
+		return "view_controller"
+	case 16:
+		return "is_main_thread"
+	case 17:
+		return "canonical_name"
+	case 18:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchPushReaction(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 0, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 1, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 2, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 3, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 4, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 5, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 6, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 7, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 8, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 9, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 10, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 11, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 12, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 13, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 14, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 15, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 16, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 17, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 18, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *PushReaction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchPushReaction(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2832,20 +7586,214 @@ func (x *PushRegistration) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *PushRegistration) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readBool(&x.Register, &x.present, 0)
+	case 1:
+		return d.readString(&x.RegistrationToken, &x.present, 1)
+	case 2:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 3:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 4:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 5:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 6:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 7:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 8:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 9:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 10:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 11:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 12:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 13:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 14:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 15:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 16:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 17:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 18:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 19:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 20:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *PushRegistration) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "register"
+	case 1:
+		return "registration_token"
+	case 2:
+		return "timestamp_unixtime_ms"
+	case 3:
+		return "event_id"
+	case 4:
+		return "source_message_id"
+	case 5:
+		return "session_id"
+	case 6:
+		return "session_uuid"
+	case 7:
+		return "session_start_unixtime_ms"
+	case 8:
+		return "event_start_unixtime_ms"
+	case 9:
+		return "event_num"
+	case 10:
+		return "custom_attributes"
+	case 11:
+		return "location"
+	case 12:
+		return "device_current_state"
+	case 13:
+		return "is_goal_defined"
+	case 14:
+		return "lifetime_value_change"
+	case 15:
+		return "lifetime_value_attribute_name"
+	case 16:
+		return "data_connection_type"
+	case 17:
+		return "view_controller"
+	case 18:
+		return "is_main_thread"
+	case 19:
+		return "canonical_name"
+	case 20:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchPushRegistration(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x7265747369676572:
+		if plainKeyAt(data, p, "register") {
+			return 0, p + 11
+		}
+	case 0x6172747369676572:
+		if plainKeyAt(data, p, "registration_token") {
+			return 1, p + 21
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 2, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 3, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 4, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 5, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 6, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 7, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 8, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 9, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 10, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 11, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 12, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 13, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 14, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 15, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 16, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 17, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 18, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 19, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 20, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *PushRegistration) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchPushRegistration(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -2921,20 +7869,222 @@ func (x *ScreenView) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *ScreenView) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.ScreenName, &x.present, 0)
+	case 1:
+		return d.readString(&x.ActivityType, &x.present, 1)
+	case 2:
+		return d.readAttrMap(&x.CustomFlags, &x.present, 2)
+	case 3:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 4:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 5:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 6:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 7:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 8:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 9:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 10:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 11:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 12:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 13:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 14:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 15:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 16:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 17:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 18:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 19:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 20:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 21:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *ScreenView) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "screen_name"
+	case 1:
+		return "activity_type"
+	case 2:
+		return "custom_flags"
+	case 3:
+		return "timestamp_unixtime_ms"
+	case 4:
+		return "event_id"
+	case 5:
+		return "source_message_id"
+	case 6:
+		return "session_id"
+	case 7:
+		return "session_uuid"
+	case 8:
+		return "session_start_unixtime_ms"
+	case 9:
+		return "event_start_unixtime_ms"
+	case 10:
+		return "event_num"
+	case 11:
+		return "custom_attributes"
+	case 12:
+		return "location"
+	case 13:
+		return "device_current_state"
+	case 14:
+		return "is_goal_defined"
+	case 15:
+		return "lifetime_value_change"
+	case 16:
+		return "lifetime_value_attribute_name"
+	case 17:
+		return "data_connection_type"
+	case 18:
+		return "view_controller"
+	case 19:
+		return "is_main_thread"
+	case 20:
+		return "canonical_name"
+	case 21:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchScreenView(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6e5f6e6565726373:
+		if plainKeyAt(data, p, "screen_name") {
+			return 0, p + 14
+		}
+	case 0x7974697669746361:
+		if plainKeyAt(data, p, "activity_type") {
+			return 1, p + 16
+		}
+	case 0x665f6d6f74737563:
+		if plainKeyAt(data, p, "custom_flags") {
+			return 2, p + 15
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 3, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 4, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 5, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 6, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 7, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 8, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 9, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 10, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 11, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 12, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 13, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 14, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 15, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 16, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 17, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 18, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 19, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 20, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 21, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *ScreenView) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchScreenView(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -3007,20 +8157,205 @@ func (x *SessionEnd) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *SessionEnd) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readInt64(&x.SessionDurationMS, &x.present, 0)
+	case 1:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 2:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 3:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 4:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 5:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 6:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 7:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 8:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 9:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 10:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 11:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 12:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 13:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 14:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 15:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 16:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 17:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 18:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 19:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *SessionEnd) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "session_duration_ms"
+	case 1:
+		return "timestamp_unixtime_ms"
+	case 2:
+		return "event_id"
+	case 3:
+		return "source_message_id"
+	case 4:
+		return "session_id"
+	case 5:
+		return "session_uuid"
+	case 6:
+		return "session_start_unixtime_ms"
+	case 7:
+		return "event_start_unixtime_ms"
+	case 8:
+		return "event_num"
+	case 9:
+		return "custom_attributes"
+	case 10:
+		return "location"
+	case 11:
+		return "device_current_state"
+	case 12:
+		return "is_goal_defined"
+	case 13:
+		return "lifetime_value_change"
+	case 14:
+		return "lifetime_value_attribute_name"
+	case 15:
+		return "data_connection_type"
+	case 16:
+		return "view_controller"
+	case 17:
+		return "is_main_thread"
+	case 18:
+		return "canonical_name"
+	case 19:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchSessionEnd(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_duration_ms") {
+			return 0, p + 22
+		}
+		if plainKeyAt(data, p, "session_id") {
+			return 4, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 5, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 6, p + 28
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 1, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 2, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 3, p + 20
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 7, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 8, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 9, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 10, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 11, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 12, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 13, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 14, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 15, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 16, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 17, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 18, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 19, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *SessionEnd) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchSessionEnd(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -3089,20 +8424,198 @@ func (x *SessionStart) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *SessionStart) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 1:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 2:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 3:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 4:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 5:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 6:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 7:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 8:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 9:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 10:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 11:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 12:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 13:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 14:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 15:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 16:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 17:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 18:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *SessionStart) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "timestamp_unixtime_ms"
+	case 1:
+		return "event_id"
+	case 2:
+		return "source_message_id"
+	case 3:
+		return "session_id"
+	case 4:
+		return "session_uuid"
+	case 5:
+		return "session_start_unixtime_ms"
+	case 6:
+		return "event_start_unixtime_ms"
+	case 7:
+		return "event_num"
+	case 8:
+		return "custom_attributes"
+	case 9:
+		return "location"
+	case 10:
+		return "device_current_state"
+	case 11:
+		return "is_goal_defined"
+	case 12:
+		return "lifetime_value_change"
+	case 13:
+		return "lifetime_value_attribute_name"
+	case 14:
+		return "data_connection_type"
+	case 15:
+		return "view_controller"
+	case 16:
+		return "is_main_thread"
+	case 17:
+		return "canonical_name"
+	case 18:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchSessionStart(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 0, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 1, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 2, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 3, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 4, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 5, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 6, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 7, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 8, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 9, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 10, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 11, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 12, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 13, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 14, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 15, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 16, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 17, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 18, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *SessionStart) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchSessionStart(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -3134,20 +8647,57 @@ func (x *ShoppingCart) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *ShoppingCart) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readProducts(&x.Products, &x.present, 0)
+	}
+	return nil
+}
+
+func (x *ShoppingCart) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "products"
+	}
+	return ""
+}
+
+func matchShoppingCart(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x73746375646f7270:
+		if plainKeyAt(data, p, "products") {
+			return 0, p + 11
+		}
+	}
+	return -1, 0
+}
+
 func (x *ShoppingCart) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchShoppingCart(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -3187,20 +8737,89 @@ func (x *SourceInfo) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *SourceInfo) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.Channel, &x.present, 0)
+	case 1:
+		return d.readString(&x.Partner, &x.present, 1)
+	case 2:
+		return d.readString(&x.ReplayRequestID, &x.present, 2)
+	case 3:
+		return d.readString(&x.ReplayJobID, &x.present, 3)
+	case 4:
+		return d.readOptBool(&x.IsHistorical)
+	}
+	return nil
+}
+
+func (x *SourceInfo) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "channel"
+	case 1:
+		return "partner"
+	case 2:
+		return "replay_request_id"
+	case 3:
+		return "replay_job_id"
+	case 4:
+		return "is_historical"
+	}
+	return ""
+}
+
+func matchSourceInfo(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x725f79616c706572:
+		if plainKeyAt(data, p, "replay_request_id") {
+			return 2, p + 20
+		}
+	case 0x6a5f79616c706572:
+		if plainKeyAt(data, p, "replay_job_id") {
+			return 3, p + 16
+		}
+	case 0x6f747369685f7369:
+		if plainKeyAt(data, p, "is_historical") {
+			return 4, p + 16
+		}
+	case 0x226c656e6e616863:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 0, p + 10
+		}
+	case 0x2272656e74726170:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 1, p + 10
+		}
+	}
+	return -1, 0
+}
+
 func (x *SourceInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchSourceInfo(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -3272,20 +8891,198 @@ func (x *Uninstall) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *Uninstall) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 1:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 2:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 3:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 4:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 5:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 6:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 7:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 8:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 9:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 10:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 11:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 12:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 13:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 14:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 15:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 16:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 17:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 18:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *Uninstall) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "timestamp_unixtime_ms"
+	case 1:
+		return "event_id"
+	case 2:
+		return "source_message_id"
+	case 3:
+		return "session_id"
+	case 4:
+		return "session_uuid"
+	case 5:
+		return "session_start_unixtime_ms"
+	case 6:
+		return "event_start_unixtime_ms"
+	case 7:
+		return "event_num"
+	case 8:
+		return "custom_attributes"
+	case 9:
+		return "location"
+	case 10:
+		return "device_current_state"
+	case 11:
+		return "is_goal_defined"
+	case 12:
+		return "lifetime_value_change"
+	case 13:
+		return "lifetime_value_attribute_name"
+	case 14:
+		return "data_connection_type"
+	case 15:
+		return "view_controller"
+	case 16:
+		return "is_main_thread"
+	case 17:
+		return "canonical_name"
+	case 18:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchUninstall(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 0, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 1, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 2, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 3, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 4, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 5, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 6, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 7, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 8, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 9, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 10, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 11, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 12, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 13, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 14, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 15, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 16, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 17, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 18, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *Uninstall) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchUninstall(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -3355,20 +9152,206 @@ func (x *UnknownEvent) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *UnknownEvent) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readAttrMap(&x.CustomFlags, &x.present, 0)
+	case 1:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 2:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 3:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 4:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 5:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 6:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 7:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 8:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 9:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 10:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 11:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 12:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 13:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 14:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 15:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 16:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 17:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 18:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 19:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *UnknownEvent) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "custom_flags"
+	case 1:
+		return "timestamp_unixtime_ms"
+	case 2:
+		return "event_id"
+	case 3:
+		return "source_message_id"
+	case 4:
+		return "session_id"
+	case 5:
+		return "session_uuid"
+	case 6:
+		return "session_start_unixtime_ms"
+	case 7:
+		return "event_start_unixtime_ms"
+	case 8:
+		return "event_num"
+	case 9:
+		return "custom_attributes"
+	case 10:
+		return "location"
+	case 11:
+		return "device_current_state"
+	case 12:
+		return "is_goal_defined"
+	case 13:
+		return "lifetime_value_change"
+	case 14:
+		return "lifetime_value_attribute_name"
+	case 15:
+		return "data_connection_type"
+	case 16:
+		return "view_controller"
+	case 17:
+		return "is_main_thread"
+	case 18:
+		return "canonical_name"
+	case 19:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchUnknownEvent(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x665f6d6f74737563:
+		if plainKeyAt(data, p, "custom_flags") {
+			return 0, p + 15
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 1, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 2, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 3, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 4, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 5, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 6, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 7, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 8, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 9, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 10, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 11, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 12, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 13, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 14, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 15, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 16, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 17, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 18, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 19, p + 33
+		}
+	}
+	return -1, 0
+}
+
 func (x *UnknownEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchUnknownEvent(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -3447,20 +9430,236 @@ func (x *UserAttributeChange) decodeField(d *decoder, key []byte) (bool, error) 
 	return false, nil
 }
 
+func (x *UserAttributeChange) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.UserAttributeName, &x.present, 0)
+	case 1:
+		return d.readAttr(&x.New)
+	case 2:
+		return d.readAttr(&x.Old)
+	case 3:
+		return d.readOptBool(&x.Deleted)
+	case 4:
+		return d.readOptBool(&x.IsNewAttribute)
+	case 5:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 6:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 7:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 8:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 9:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 10:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 11:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 12:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 13:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 14:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 15:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 16:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 17:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 18:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 19:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 20:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 21:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 22:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 23:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *UserAttributeChange) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "user_attribute_name"
+	case 1:
+		return "new"
+	case 2:
+		return "old"
+	case 3:
+		return "deleted"
+	case 4:
+		return "is_new_attribute"
+	case 5:
+		return "timestamp_unixtime_ms"
+	case 6:
+		return "event_id"
+	case 7:
+		return "source_message_id"
+	case 8:
+		return "session_id"
+	case 9:
+		return "session_uuid"
+	case 10:
+		return "session_start_unixtime_ms"
+	case 11:
+		return "event_start_unixtime_ms"
+	case 12:
+		return "event_num"
+	case 13:
+		return "custom_attributes"
+	case 14:
+		return "location"
+	case 15:
+		return "device_current_state"
+	case 16:
+		return "is_goal_defined"
+	case 17:
+		return "lifetime_value_change"
+	case 18:
+		return "lifetime_value_attribute_name"
+	case 19:
+		return "data_connection_type"
+	case 20:
+		return "view_controller"
+	case 21:
+		return "is_main_thread"
+	case 22:
+		return "canonical_name"
+	case 23:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchUserAttributeChange(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x7474615f72657375:
+		if plainKeyAt(data, p, "user_attribute_name") {
+			return 0, p + 22
+		}
+	case 0x615f77656e5f7369:
+		if plainKeyAt(data, p, "is_new_attribute") {
+			return 4, p + 19
+		}
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 5, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 6, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 7, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 8, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 9, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 10, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 11, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 12, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 13, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 14, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 15, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 16, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 17, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 18, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 19, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 20, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 21, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 22, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 23, p + 33
+		}
+	case 0x22646574656c6564:
+		if p+10 <= len(data) && data[p+9] == ':' {
+			return 3, p + 10
+		}
+	}
+	switch w & 0xffffffffff {
+	case 0x3a22646c6f:
+		return 2, p + 6
+	case 0x3a2277656e:
+		return 1, p + 6
+	}
+	return -1, 0
+}
+
 func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchUserAttributeChange(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -3537,20 +9736,212 @@ func (x *UserIdentityChange) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *UserIdentityChange) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return readStructPtr(d, &x.New, &x.present, 0)
+	case 1:
+		return readStructPtr(d, &x.Old, &x.present, 1)
+	case 2:
+		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+	case 3:
+		return d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+	case 4:
+		return d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+	case 5:
+		return d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+	case 6:
+		return d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+	case 7:
+		return d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+	case 8:
+		return d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+	case 9:
+		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+	case 10:
+		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+	case 11:
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+	case 12:
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+	case 13:
+		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
+	case 14:
+		return d.readAttr(&x.CommonEventData.LifetimeValueChange)
+	case 15:
+		return d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+	case 16:
+		return d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+	case 17:
+		return d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+	case 18:
+		return d.readOptBool(&x.CommonEventData.IsMainThread)
+	case 19:
+		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+	case 20:
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+	}
+	return nil
+}
+
+func (x *UserIdentityChange) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "new"
+	case 1:
+		return "old"
+	case 2:
+		return "timestamp_unixtime_ms"
+	case 3:
+		return "event_id"
+	case 4:
+		return "source_message_id"
+	case 5:
+		return "session_id"
+	case 6:
+		return "session_uuid"
+	case 7:
+		return "session_start_unixtime_ms"
+	case 8:
+		return "event_start_unixtime_ms"
+	case 9:
+		return "event_num"
+	case 10:
+		return "custom_attributes"
+	case 11:
+		return "location"
+	case 12:
+		return "device_current_state"
+	case 13:
+		return "is_goal_defined"
+	case 14:
+		return "lifetime_value_change"
+	case 15:
+		return "lifetime_value_attribute_name"
+	case 16:
+		return "data_connection_type"
+	case 17:
+		return "view_controller"
+	case 18:
+		return "is_main_thread"
+	case 19:
+		return "canonical_name"
+	case 20:
+		return "event_system_notification_info"
+	}
+	return ""
+}
+
+func matchUserIdentityChange(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6d617473656d6974:
+		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+			return 2, p + 24
+		}
+	case 0x64695f746e657665:
+		if plainKeyAt(data, p, "event_id") {
+			return 3, p + 11
+		}
+	case 0x6d5f656372756f73:
+		if plainKeyAt(data, p, "source_message_id") {
+			return 4, p + 20
+		}
+	case 0x5f6e6f6973736573:
+		if plainKeyAt(data, p, "session_id") {
+			return 5, p + 13
+		}
+		if plainKeyAt(data, p, "session_uuid") {
+			return 6, p + 15
+		}
+		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+			return 7, p + 28
+		}
+	case 0x74735f746e657665:
+		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+			return 8, p + 26
+		}
+	case 0x756e5f746e657665:
+		if plainKeyAt(data, p, "event_num") {
+			return 9, p + 12
+		}
+	case 0x615f6d6f74737563:
+		if plainKeyAt(data, p, "custom_attributes") {
+			return 10, p + 20
+		}
+	case 0x6e6f697461636f6c:
+		if plainKeyAt(data, p, "location") {
+			return 11, p + 11
+		}
+	case 0x635f656369766564:
+		if plainKeyAt(data, p, "device_current_state") {
+			return 12, p + 23
+		}
+	case 0x5f6c616f675f7369:
+		if plainKeyAt(data, p, "is_goal_defined") {
+			return 13, p + 18
+		}
+	case 0x656d69746566696c:
+		if plainKeyAt(data, p, "lifetime_value_change") {
+			return 14, p + 24
+		}
+		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+			return 15, p + 32
+		}
+	case 0x6e6f635f61746164:
+		if plainKeyAt(data, p, "data_connection_type") {
+			return 16, p + 23
+		}
+	case 0x6e6f635f77656976:
+		if plainKeyAt(data, p, "view_controller") {
+			return 17, p + 18
+		}
+	case 0x5f6e69616d5f7369:
+		if plainKeyAt(data, p, "is_main_thread") {
+			return 18, p + 17
+		}
+	case 0x6163696e6f6e6163:
+		if plainKeyAt(data, p, "canonical_name") {
+			return 19, p + 17
+		}
+	case 0x79735f746e657665:
+		if plainKeyAt(data, p, "event_system_notification_info") {
+			return 20, p + 33
+		}
+	}
+	switch w & 0xffffffffff {
+	case 0x3a22646c6f:
+		return 1, p + 6
+	case 0x3a2277656e:
+		return 0, p + 6
+	}
+	return -1, 0
+}
+
 func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchUserIdentityChange(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}
@@ -3592,20 +9983,89 @@ func (x *UserProfile) decodeField(d *decoder, key []byte) (bool, error) {
 	return false, nil
 }
 
+func (x *UserProfile) decodeFieldN(d *decoder, n int) error {
+	switch n {
+	case 0:
+		return d.readString(&x.MPID, &x.present, 0)
+	case 1:
+		return readStructSlice(d, &x.UserIdentities, &x.present, 1)
+	case 2:
+		return readStructSlice(d, &x.DeviceIdentities, &x.present, 2)
+	case 3:
+		return readStructSlice(d, &x.PartnerIdentities, &x.present, 3)
+	case 4:
+		return readStructSlice(d, &x.Audiences, &x.present, 4)
+	}
+	return nil
+}
+
+func (x *UserProfile) fieldKey(n int) string {
+	switch n {
+	case 0:
+		return "mpid"
+	case 1:
+		return "user_identities"
+	case 2:
+		return "device_identities"
+	case 3:
+		return "partner_identities"
+	case 4:
+		return "audiences"
+	}
+	return ""
+}
+
+func matchUserProfile(data []byte, p int) (int, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return -1, 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	switch w {
+	case 0x6564695f72657375:
+		if plainKeyAt(data, p, "user_identities") {
+			return 1, p + 18
+		}
+	case 0x695f656369766564:
+		if plainKeyAt(data, p, "device_identities") {
+			return 2, p + 20
+		}
+	case 0x5f72656e74726170:
+		if plainKeyAt(data, p, "partner_identities") {
+			return 3, p + 21
+		}
+	case 0x65636e6569647561:
+		if plainKeyAt(data, p, "audiences") {
+			return 4, p + 12
+		}
+	}
+	switch w & 0xffffffffffff {
+	case 0x3a226469706d:
+		return 0, p + 7
+	}
+	return -1, 0
+}
+
 func (x *UserProfile) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			return err
-		}
-		known, ferr := x.decodeField(d, key)
-		if !known {
-			ferr = d.unknown(&x.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if n, next := matchUserProfile(d.data, d.pos); n >= 0 {
+			d.pos = next
+			if ferr := x.decodeFieldN(d, n); ferr != nil {
+				return withSeg(ferr, x.fieldKey(n))
+			}
+		} else {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			known, ferr := x.decodeField(d, key)
+			if !known {
+				ferr = d.unknown(&x.Unknown, key)
+			}
+			if ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		more, err = d.objectNext()
 	}

@@ -395,3 +395,11 @@ func (d *decoder) readProducts(p *[]Product, fs *fieldSet, i uint) error {
 	fs.markPresent(i)
 	return err
 }
+
+// plainKeyAt reports whether data[p:] is the member key `"key":` written
+// plainly, for a key of at least eight bytes whose first eight the caller
+// (a generated match function) has already compared.
+func plainKeyAt(data []byte, p int, key string) bool {
+	end := p + 1 + len(key)
+	return end+1 < len(data) && data[end] == '"' && data[end+1] == ':' && string(data[p+9:end]) == key[8:]
+}
