@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/mpbraze/mpbraze/internal/jsonenc"
 )
 
 // Gender is the value of the standard gender field. Unknown is sent as null:
@@ -335,28 +337,29 @@ func (a *Attributes) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) 
 	return w.finish()
 }
 
-// writeIdentifier writes the identifier fields that are set.
+// writeIdentifier writes the identifier fields that are set, building in
+// a local slice (stores through w cost a write barrier while GC runs).
 func writeIdentifier(w *fieldWriter, id *Identifier) {
+	buf := w.buf
 	if id.ExternalID != "" {
-		w.str(`"external_id":`, id.ExternalID)
+		buf = append(jsonenc.AppendString(append(buf, `"external_id":`...), id.ExternalID), ',')
 	}
 	if id.UserAlias != nil {
-		w.key(`"user_alias":`)
-		a := beginObject(w.buf)
-		a.str(`"alias_name":`, id.UserAlias.AliasName)
-		a.str(`"alias_label":`, id.UserAlias.AliasLabel)
-		w.buf, _ = a.finish()
-		w.comma()
+		buf = append(buf, `"user_alias":{"alias_name":`...)
+		buf = jsonenc.AppendString(buf, id.UserAlias.AliasName)
+		buf = append(buf, `,"alias_label":`...)
+		buf = append(jsonenc.AppendString(buf, id.UserAlias.AliasLabel), '}', ',')
 	}
 	if id.BrazeID != "" {
-		w.str(`"braze_id":`, id.BrazeID)
+		buf = append(jsonenc.AppendString(append(buf, `"braze_id":`...), id.BrazeID), ',')
 	}
 	if id.Email != "" {
-		w.str(`"email":`, id.Email)
+		buf = append(jsonenc.AppendString(append(buf, `"email":`...), id.Email), ',')
 	}
 	if id.Phone != "" {
-		w.str(`"phone":`, id.Phone)
+		buf = append(jsonenc.AppendString(append(buf, `"phone":`...), id.Phone), ',')
 	}
+	w.buf = buf
 }
 
 func optString[S ~string](w *fieldWriter, key string, o Optional[S]) {

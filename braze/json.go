@@ -237,26 +237,22 @@ func (w *fieldWriter) anyKey(k string) { w.buf = jsonenc.AppendKey(w.buf, k) }
 
 func (w *fieldWriter) comma() { w.buf = append(w.buf, ',') }
 
+// str, float and time store w.buf once: a store through w costs a GC
+// write barrier while a collection runs.
 func (w *fieldWriter) str(k, v string) {
-	w.key(k)
-	w.buf = appendString(w.buf, v)
-	w.comma()
+	w.buf = append(jsonenc.AppendString(append(w.buf, k...), v), ',')
 }
 
 func (w *fieldWriter) float(k string, f float64) {
-	w.key(k)
-	var err error
-	w.buf, err = appendFloat(w.buf, f)
+	buf, err := appendFloat(append(w.buf, k...), f)
+	w.buf = append(buf, ',')
 	w.setErr(err)
-	w.comma()
 }
 
 func (w *fieldWriter) time(k string, t time.Time) {
-	w.key(k)
-	var err error
-	w.buf, err = appendTime(w.buf, t)
+	buf, err := appendTime(append(w.buf, k...), t)
+	w.buf = append(buf, ',')
 	w.setErr(err)
-	w.comma()
 }
 
 func (w *fieldWriter) setErr(err error) {
