@@ -1,6 +1,9 @@
 package mparticle
 
-import "reflect"
+import (
+	"encoding/binary"
+	"reflect"
+)
 
 // newEventData returns an empty data struct for t; unknown types get an
 // UnknownEvent that remembers t.
@@ -69,7 +72,10 @@ func (ev *Event) decodeJSON(d *decoder) error {
 	more, err := d.objectOpen()
 	for more {
 		var key []byte
-		if key, err = d.objectKey(); err != nil {
+		if n := envelopeKeyLen(d.data, d.pos); n > 0 {
+			key = d.data[d.pos+1 : d.pos+1+n]
+			d.pos += n + 3
+		} else if key, err = d.objectKey(); err != nil {
 			return err
 		}
 		var ferr error
@@ -118,6 +124,27 @@ func (ev *Event) decodeData(d *decoder) (start, end int, err error) {
 	start = d.pos
 	err = d.skip()
 	return start, d.pos, err
+}
+
+// envelopeKeyLen recognises "event_type": and "data": written plainly at
+// data[p] (like the generated match functions do for the model structs) and
+// returns the key's length, or 0 for anything else.
+func envelopeKeyLen(data []byte, p int) int {
+	const (
+		eventTy   = 0x79745f746e657665 // "event_ty", little endian
+		dataColon = 0x3a2261746164     // `data":`
+	)
+	if p+9 > len(data) || data[p] != '"' {
+		return 0
+	}
+	w := binary.LittleEndian.Uint64(data[p+1:])
+	if w == eventTy && plainKeyAt(data, p, "event_type") {
+		return len("event_type")
+	}
+	if w&0xffffffffffff == dataColon {
+		return len("data")
+	}
+	return 0
 }
 
 // isNilData reports whether data is nil or a typed nil pointer.
