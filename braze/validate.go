@@ -455,14 +455,13 @@ func (a *Attributes) validate(at loc, l Limits, maps bool, errs *ValidationError
 	if len(a.Custom) == 0 || !maps {
 		return bound
 	}
-	custom := at.f("custom")
 	before := len(*errs)
 	for k, v := range a.Custom {
 		bound += 6*len(k) + 4 + v.sizeBound()
 		if plainCustom(k, &v) {
 			continue // the common case, checked without building a path
 		}
-		p := custom.k(k)
+		p := at.f("custom").k(k)
 		checkKey(p, k, errs)
 		switch {
 		case k == "bio" || k == "email_subscription_info":
@@ -577,14 +576,13 @@ func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationE
 	}
 	nested := false
 	bound := 2
-	path := at.f("properties")
 	before := len(*errs)
 	for k, v := range props {
 		bound += 6*len(k) + 4 + v.sizeBound()
 		if plainProperty(k, &v) {
 			continue // the common case, checked without building a path
 		}
-		p := path.k(k)
+		p := at.f("properties").k(k)
 		checkKey(p, k, errs)
 		if k == "time" || k == "event_name" {
 			errs.at(p, nil, "is a reserved property name")
@@ -594,7 +592,7 @@ func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationE
 	}
 	errs.sortFrom(before)
 	if nested {
-		checkNestedSize(path, Value{kind: KindObject, ext: &valueExt{obj: props}}, l, errs)
+		checkNestedSize(at.f("properties"), Value{kind: KindObject, ext: &valueExt{obj: props}}, l, errs)
 	}
 	return bound
 }
