@@ -72,7 +72,12 @@ func (ev *Event) decodeJSON(d *decoder) error {
 	more, err := d.objectOpen()
 	for more {
 		var key []byte
-		if n := envelopeKeyLen(d.data, d.pos); n > 0 {
+		n := envelopeKeyLen(d.data, d.pos)
+		if n == 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n = envelopeKeyLen(d.data, d.pos)
+		}
+		if n > 0 {
 			key = d.data[d.pos+1 : d.pos+1+n]
 			d.pos += n + 3
 		} else if key, err = d.objectKey(); err != nil {

@@ -55,7 +55,12 @@ func (x *Account) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchAccount(d.data, d.pos); n >= 0 {
+		n, next := matchAccount(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchAccount(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -196,7 +201,12 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchApplicationInfo(d.data, d.pos); n >= 0 {
+		n, next := matchApplicationInfo(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchApplicationInfo(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -521,7 +531,12 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchApplicationStateTransition(d.data, d.pos); n >= 0 {
+		n, next := matchApplicationStateTransition(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchApplicationStateTransition(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -629,7 +644,12 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchAttributionInfo(d.data, d.pos); n >= 0 {
+		n, next := matchAttributionInfo(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchAttributionInfo(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -749,7 +769,12 @@ func (x *Audience) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchAudience(d.data, d.pos); n >= 0 {
+		n, next := matchAudience(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchAudience(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -885,7 +910,12 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchAudienceMembershipChangeRequest(d.data, d.pos); n >= 0 {
+		n, next := matchAudienceMembershipChangeRequest(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchAudienceMembershipChangeRequest(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -1069,7 +1099,12 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchAudienceSubscriptionRequest(d.data, d.pos); n >= 0 {
+		n, next := matchAudienceSubscriptionRequest(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchAudienceSubscriptionRequest(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -1191,7 +1226,12 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchAudienceUserAttribute(d.data, d.pos); n >= 0 {
+		n, next := matchAudienceUserAttribute(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchAudienceUserAttribute(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -1531,7 +1571,12 @@ func (x *Batch) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchBatch(d.data, d.pos); n >= 0 {
+		n, next := matchBatch(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchBatch(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -1659,7 +1704,12 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchBatchContext(d.data, d.pos); n >= 0 {
+		n, next := matchBatchContext(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchBatchContext(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -1761,7 +1811,12 @@ func (x *Batching) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchBatching(d.data, d.pos); n >= 0 {
+		n, next := matchBatching(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchBatching(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -2041,7 +2096,12 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchBreadcrumb(d.data, d.pos); n >= 0 {
+		n, next := matchBreadcrumb(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchBreadcrumb(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -2125,7 +2185,12 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchCCPAConsent(d.data, d.pos); n >= 0 {
+		n, next := matchCCPAConsent(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchCCPAConsent(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -2483,7 +2548,12 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchCommerceEvent(d.data, d.pos); n >= 0 {
+		n, next := matchCommerceEvent(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchCommerceEvent(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -2647,7 +2717,12 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchConsentRecord(d.data, d.pos); n >= 0 {
+		n, next := matchConsentRecord(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchConsentRecord(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -2740,7 +2815,12 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchConsentState(d.data, d.pos); n >= 0 {
+		n, next := matchConsentState(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchConsentState(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -3108,7 +3188,12 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchCrashReport(d.data, d.pos); n >= 0 {
+		n, next := matchCrashReport(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchCrashReport(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -3408,7 +3493,12 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchCustomEvent(d.data, d.pos); n >= 0 {
+		n, next := matchCustomEvent(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchCustomEvent(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -3503,7 +3593,12 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchDataPlan(d.data, d.pos); n >= 0 {
+		n, next := matchDataPlan(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchDataPlan(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -3741,7 +3836,12 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchDeviceCurrentState(d.data, d.pos); n >= 0 {
+		n, next := matchDeviceCurrentState(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchDeviceCurrentState(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -4265,7 +4365,12 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchDeviceInfo(d.data, d.pos); n >= 0 {
+		n, next := matchDeviceInfo(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchDeviceInfo(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -4389,7 +4494,12 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchEventSystemNotificationInfo(d.data, d.pos); n >= 0 {
+		n, next := matchEventSystemNotificationInfo(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchEventSystemNotificationInfo(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -4650,7 +4760,12 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchFirstRun(d.data, d.pos); n >= 0 {
+		n, next := matchFirstRun(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchFirstRun(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -4752,7 +4867,12 @@ func (x *Identity) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchIdentity(d.data, d.pos); n >= 0 {
+		n, next := matchIdentity(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchIdentity(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -4865,7 +4985,12 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchIdentityChange(d.data, d.pos); n >= 0 {
+		n, next := matchIdentityChange(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchIdentityChange(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -5030,7 +5155,12 @@ func (x *Location) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchLocation(d.data, d.pos); n >= 0 {
+		n, next := matchLocation(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchLocation(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -5367,7 +5497,12 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchNetworkPerformance(d.data, d.pos); n >= 0 {
+		n, next := matchNetworkPerformance(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchNetworkPerformance(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -5643,7 +5778,12 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchOptOut(d.data, d.pos); n >= 0 {
+		n, next := matchOptOut(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchOptOut(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -5903,7 +6043,12 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchPreAttribution(d.data, d.pos); n >= 0 {
+		n, next := matchPreAttribution(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchPreAttribution(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -6093,7 +6238,12 @@ func (x *Product) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchProduct(d.data, d.pos); n >= 0 {
+		n, next := matchProduct(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchProduct(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -6292,7 +6442,12 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchProductAction(d.data, d.pos); n >= 0 {
+		n, next := matchProductAction(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchProductAction(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -6395,7 +6550,12 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchProductImpression(d.data, d.pos); n >= 0 {
+		n, next := matchProductImpression(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchProductImpression(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -6685,7 +6845,12 @@ func (x *Profile) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchProfile(d.data, d.pos); n >= 0 {
+		n, next := matchProfile(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchProfile(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -6800,7 +6965,12 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchPromotion(d.data, d.pos); n >= 0 {
+		n, next := matchPromotion(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchPromotion(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -6893,7 +7063,12 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchPromotionAction(d.data, d.pos); n >= 0 {
+		n, next := matchPromotionAction(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchPromotionAction(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -7231,7 +7406,12 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchPushMessage(d.data, d.pos); n >= 0 {
+		n, next := matchPushMessage(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchPushMessage(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -7498,7 +7678,12 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchPushReaction(d.data, d.pos); n >= 0 {
+		n, next := matchPushReaction(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchPushReaction(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -7777,7 +7962,12 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchPushRegistration(d.data, d.pos); n >= 0 {
+		n, next := matchPushRegistration(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchPushRegistration(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -8068,7 +8258,12 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchScreenView(d.data, d.pos); n >= 0 {
+		n, next := matchScreenView(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchScreenView(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -8339,7 +8534,12 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchSessionEnd(d.data, d.pos); n >= 0 {
+		n, next := matchSessionEnd(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchSessionEnd(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -8599,7 +8799,12 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchSessionStart(d.data, d.pos); n >= 0 {
+		n, next := matchSessionStart(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchSessionStart(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -8681,7 +8886,12 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchShoppingCart(d.data, d.pos); n >= 0 {
+		n, next := matchShoppingCart(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchShoppingCart(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -8803,7 +9013,12 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchSourceInfo(d.data, d.pos); n >= 0 {
+		n, next := matchSourceInfo(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchSourceInfo(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -9066,7 +9281,12 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchUninstall(d.data, d.pos); n >= 0 {
+		n, next := matchUninstall(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchUninstall(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -9335,7 +9555,12 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchUnknownEvent(d.data, d.pos); n >= 0 {
+		n, next := matchUnknownEvent(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchUnknownEvent(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -9643,7 +9868,12 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchUserAttributeChange(d.data, d.pos); n >= 0 {
+		n, next := matchUserAttributeChange(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchUserAttributeChange(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -9925,7 +10155,12 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchUserIdentityChange(d.data, d.pos); n >= 0 {
+		n, next := matchUserIdentityChange(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchUserIdentityChange(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -10049,7 +10284,12 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := matchUserProfile(d.data, d.pos); n >= 0 {
+		n, next := matchUserProfile(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = matchUserProfile(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))

@@ -233,7 +233,12 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 	x.present.decoded = true
 	more, err := d.objectOpen()
 	for more {
-		if n, next := match%s(d.data, d.pos); n >= 0 {
+		n, next := match%s(d.data, d.pos)
+		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			n, next = match%s(d.data, d.pos)
+		}
+		if n >= 0 {
 			d.pos = next
 			if ferr := x.decodeFieldN(d, n); ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
@@ -256,7 +261,7 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 	return err
 }
 
-`, s.name, s.name)
+`, s.name, s.name, s.name)
 	genUnmarshal(b, s)
 }
 
