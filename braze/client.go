@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mpbraze/mpbraze/internal/clock"
@@ -44,6 +45,10 @@ type Client struct {
 	// bytesPerObject is the last /users/track body size per object, used
 	// to size the next encoding buffer.
 	bytesPerObject atomic.Int64
+	// bodies recycles /users/track body buffers (*bodyBuf) once the HTTP
+	// layer is provably done with them (httpretry's Outcome.BodyIdle): a
+	// full body is 15–60 KB, the largest allocation of a request.
+	bodies sync.Pool
 }
 
 // NewClient returns a client that authenticates with restKey (a Braze REST
@@ -203,11 +208,18 @@ type errorBody struct {
 // become *APIError, unanswered requests *TransportError, and a context end
 // returns the context's error (wrapped).
 func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) error {
+	_, err := c.send(ctx, ep, body, out)
+	return err
+}
+
+// send is post, also reporting whether body is idle: the HTTP layer will
+// not read it any more, so its memory may be reused.
+func (c *Client) send(ctx context.Context, ep endpoint, body []byte, out any) (idle bool, err error) {
 	if ctx == nil {
-		return errors.New("braze: nil context")
+		return true, errors.New("braze: nil context")
 	}
 	if len(body) > c.limits.MaxBodyBytes {
-		return fmt.Errorf("braze: POST %s: %d-byte body over the %d-byte limit: %w", ep.path, len(body), c.limits.MaxBodyBytes, ErrBodyTooLarge)
+		return true, fmt.Errorf("braze: POST %s: %d-byte body over the %d-byte limit: %w", ep.path, len(body), c.limits.MaxBodyBytes, ErrBodyTooLarge)
 	}
 	start := c.clock.Now()
 	res := c.retry.Send(ctx, httpretry.Request{
@@ -219,23 +231,24 @@ func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) er
 		BeforeAttempt: c.waitFunc(ep.family),
 	})
 	c.stats.Call(res)
+	idle = res.BodyIdle
 	switch res.Failure {
 	case httpretry.ContextEnded:
 		c.stats.Failed.Add(1)
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request abandoned", slog.String("endpoint", ep.path), slog.Any("error", ctx.Err()))
-		return fmt.Errorf("braze: POST %s: %w", ep.path, res.Err)
+		return idle, fmt.Errorf("braze: POST %s: %w", ep.path, res.Err)
 	case httpretry.LimiterRefused:
 		// Nothing was sent for this attempt, so it is not a transport
 		// failure.
 		c.stats.Failed.Add(1)
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "braze request abandoned", slog.String("endpoint", ep.path), slog.Any("error", res.Err))
-		return fmt.Errorf("braze: POST %s: waiting for the rate limiter: %w", ep.path, res.Err)
+		return idle, fmt.Errorf("braze: POST %s: waiting for the rate limiter: %w", ep.path, res.Err)
 	case httpretry.TransportFailed:
 		c.stats.Failed.Add(1)
 		te := &TransportError{Endpoint: ep.path, Attempts: res.Attempts, Err: res.Err, GaveUp: res.GaveUp}
 		c.logger.LogAttrs(ctx, slog.LevelWarn, "braze request failed", slog.String("endpoint", ep.path),
 			slog.Int("attempts", res.Attempts), slog.String("error", te.Error()))
-		return te
+		return idle, te
 	}
 	resp := res.Response
 	defer resp.Body.Close()
@@ -250,18 +263,18 @@ func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) er
 			slog.Int("status", resp.StatusCode), slog.Int("attempts", res.Attempts), slog.Duration("elapsed", elapsed))
 		if readErr != nil {
 			c.stats.Failed.Add(1)
-			return fmt.Errorf("braze: POST %s: %d answer unreadable: %w", ep.path, resp.StatusCode, readErr)
+			return idle, fmt.Errorf("braze: POST %s: %d answer unreadable: %w", ep.path, resp.StatusCode, readErr)
 		}
 		if tr, ok := out.(*TrackResponse); ok && tr.decodeSimple(data) {
-			return nil
+			return idle, nil
 		}
 		if out != nil && len(bytes.TrimSpace(data)) > 0 {
 			if err := json.Unmarshal(data, out); err != nil {
 				c.stats.Failed.Add(1)
-				return fmt.Errorf("braze: POST %s: %d answer is not the expected JSON: %w", ep.path, resp.StatusCode, err)
+				return idle, fmt.Errorf("braze: POST %s: %d answer is not the expected JSON: %w", ep.path, resp.StatusCode, err)
 			}
 		}
-		return nil
+		return idle, nil
 	}
 
 	c.stats.Failed.Add(1)
@@ -283,7 +296,7 @@ func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) er
 	c.logger.LogAttrs(ctx, slog.LevelWarn, "braze request rejected", slog.String("endpoint", ep.path),
 		slog.Int("status", resp.StatusCode), slog.String("message", apiErr.Message),
 		slog.Int("object_errors", len(apiErr.Errors)), slog.Int("attempts", res.Attempts))
-	return apiErr
+	return idle, apiErr
 }
 
 // observeRetry counts a retry decision and passes it to the observer.

@@ -35,20 +35,63 @@ func (c *Client) Track(ctx context.Context, req *TrackRequest) (*TrackResponse, 
 	if req == nil {
 		return nil, errNilRequest
 	}
-	body, err := req.appendValidated(c.limits, make([]byte, 0, c.bodyCapacity(req.Len())))
+	buf := c.bodyBuffer(req.Len())
+	body, err := req.appendValidated(c.limits, buf.b[:0])
 	var encErr *encodeError
 	if errors.As(err, &encErr) {
+		c.releaseBody(buf, nil)
 		return nil, fmt.Errorf("braze: encoding /users/track request: %w", encErr.err)
 	}
 	if err != nil {
+		c.releaseBody(buf, nil)
 		return nil, markBodyTooLarge(err)
 	}
 	c.bytesPerObject.Store(int64(len(body) / max(1, req.Len())))
 	var resp TrackResponse
-	if err := c.post(ctx, epTrack, body, &resp); err != nil {
+	idle, err := c.send(ctx, epTrack, body, &resp)
+	if idle {
+		c.releaseBody(buf, body)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &resp, nil
+}
+
+// bodyBuf is a recycled /users/track body buffer (see Client.bodies).
+type bodyBuf struct{ b []byte }
+
+// maxPooledBody bounds the buffers kept for reuse, so that one unusually
+// large request does not pin its memory.
+const maxPooledBody = 1 << 20
+
+// bodyBuffer returns a buffer for encoding a request of n objects: a
+// recycled one when it is large enough for the expected size, else one of
+// that size.
+func (c *Client) bodyBuffer(n int) *bodyBuf {
+	want := c.bodyCapacity(n)
+	buf, _ := c.bodies.Get().(*bodyBuf)
+	if buf == nil {
+		buf = new(bodyBuf)
+	}
+	if cap(buf.b) < want {
+		buf.b = make([]byte, 0, want)
+	}
+	return buf
+}
+
+// releaseBody recycles buf, keeping body's memory when encoding outgrew
+// buf. The caller must know that nothing reads body any more: it was never
+// sent, or the HTTP layer reported it idle.
+func (c *Client) releaseBody(buf *bodyBuf, body []byte) {
+	if cap(body) > cap(buf.b) {
+		buf.b = body
+	}
+	if cap(buf.b) > maxPooledBody {
+		return
+	}
+	buf.b = buf.b[:0]
+	c.bodies.Put(buf)
 }
 
 // AliasNew sends /users/alias/new: each alias is added to the user with the

@@ -84,6 +84,10 @@ type Outcome struct {
 	GaveUp error
 	// RetryAfter is the last server hint seen, 0 if none.
 	RetryAfter time.Duration
+	// BodyIdle reports that net/http will not read Request.Body any more,
+	// so the caller may reuse its memory (see bodyWatch for how that is
+	// known). It is false whenever that cannot be proven.
+	BodyIdle bool
 }
 
 // Retries is Attempts-1 (never negative).
@@ -220,18 +224,24 @@ func (c *Client) Do(ctx context.Context, req Request) (*http.Response, Outcome, 
 	ctx = context.WithValue(ctx, stateKey{}, st)
 	if req.BeforeAttempt != nil {
 		if err := req.BeforeAttempt(ctx); err != nil {
-			return nil, Outcome{}, err
+			return nil, Outcome{BodyIdle: true}, err
 		}
+	}
+	var body *bodyWatch
+	if len(req.Body) > 0 {
+		body = new(bodyWatch)
+		ctx = body.context(ctx)
 	}
 	rreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, req.URL, req.Body)
 	if err != nil {
-		return nil, Outcome{}, err
+		return nil, Outcome{BodyIdle: true}, err
 	}
 	for k, v := range req.Header {
 		rreq.Header[k] = v
 	}
 	resp, err := c.rc.Do(rreq)
-	out := Outcome{Attempts: max(1, st.attempts), GaveUp: st.gaveUp, RetryAfter: st.hint}
+	out := Outcome{Attempts: max(1, st.attempts), GaveUp: st.gaveUp, RetryAfter: st.hint,
+		BodyIdle: body == nil || body.idle()}
 	if err != nil {
 		if resp != nil {
 			_ = resp.Body.Close()

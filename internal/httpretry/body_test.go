@@ -1,0 +1,84 @@
+package httpretry
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// After a call whose attempts were all answered, every write of the body
+// has ended: Outcome.BodyIdle lets the caller reuse the bytes. Each attempt
+// carried the whole body, larger than the connection's write buffer here.
+func TestDoReportsTheBodyIdleAfterRetries(t *testing.T) {
+	s, srv := newScripted(t, status(503, nil), status(429, nil), status(200, nil))
+	body := bytes.Repeat([]byte(`{"k":"v"},`), 10000) // 100 KB
+	c := New(Config{Policy: Policy{MaxRetries: 5}})
+	resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: body})
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, 3, out.Attempts)
+	assert.True(t, out.BodyIdle)
+	require.Len(t, s.bodies, 3)
+	for _, b := range s.bodies {
+		assert.Equal(t, body, b)
+	}
+}
+
+// HTTP/2 reports its connections and writes too, so a body sent over it is
+// found idle as well.
+func TestDoReportsTheBodyIdleOverHTTP2(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	c := New(Config{HTTPClient: srv.Client()})
+	for range 3 {
+		resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: []byte(`{"a":1}`)})
+		require.NoError(t, err)
+		assert.Equal(t, 2, resp.ProtoMajor)
+		_ = resp.Body.Close()
+		assert.True(t, out.BodyIdle)
+	}
+}
+
+// A call that never sends anything has nothing in flight.
+func TestDoRefusedBeforeSendingIsIdle(t *testing.T) {
+	c := New(Config{})
+	_, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: "http://127.0.0.1:1/", Body: []byte("{}"),
+		BeforeAttempt: func(context.Context) error { return ErrLimiterBlocked }})
+	require.ErrorIs(t, err, ErrLimiterBlocked)
+	assert.True(t, out.BodyIdle)
+}
+
+// When the server answers without reading the body, net/http may still be
+// writing it after Do returns. A body reported idle is overwritten at once
+// here: under -race, a write still reading it would be reported.
+func TestDoEarlyAnswerNeverReportsABodyInUseIdle(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+	}))
+	defer srv.Close()
+	body := bytes.Repeat([]byte("x"), 4<<20)
+	c := New(Config{})
+	for range 5 {
+		resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: body})
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		if out.BodyIdle {
+			for i := range body {
+				body[i] = 'y'
+			}
+		}
+	}
+}
