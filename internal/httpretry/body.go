@@ -31,7 +31,11 @@ import (
 // So the body is idle when every GotConn has had its WroteRequest. A write
 // that was never made leaves the counts unequal forever, which only means
 // the memory is not reused. A failed write also marks the body as not
-// idle, out of caution.
+// idle, out of caution, and so does a call in which no connection was
+// reported at all: an http.Client whose RoundTripper is not net/http's
+// Transport (a test double, a wrapper that answers itself) calls no hooks,
+// and may, as RoundTripper's contract allows, read the body after
+// returning.
 type bodyWatch struct {
 	conns, written atomic.Int32
 	failed         atomic.Bool
@@ -58,5 +62,6 @@ func (w *bodyWatch) context(ctx context.Context) context.Context {
 // above the value read.
 func (w *bodyWatch) idle() bool {
 	written := w.written.Load()
-	return w.conns.Load() == written && !w.failed.Load()
+	conns := w.conns.Load()
+	return conns > 0 && conns == written && !w.failed.Load()
 }

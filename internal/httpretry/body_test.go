@@ -82,3 +82,23 @@ func TestDoEarlyAnswerNeverReportsABodyInUseIdle(t *testing.T) {
 		}
 	}
 }
+
+// roundTripFunc is an http.RoundTripper that is not net/http's Transport.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A RoundTripper that calls no httptrace hooks proves nothing about when it
+// is done with the body, so the body is not reported idle.
+func TestDoThroughAnotherRoundTripperIsNotIdle(t *testing.T) {
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_ = r.Body.Close()
+		return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(nil)), Request: r}, nil
+	})
+	c := New(Config{HTTPClient: &http.Client{Transport: rt}})
+	resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: "http://example.invalid/", Body: []byte("{}")})
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.False(t, out.BodyIdle)
+}
