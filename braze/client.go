@@ -208,18 +208,18 @@ type errorBody struct {
 // become *APIError, unanswered requests *TransportError, and a context end
 // returns the context's error (wrapped).
 func (c *Client) post(ctx context.Context, ep endpoint, body []byte, out any) error {
-	_, err := c.send(ctx, ep, body, out)
+	_, err := c.send(ctx, ep, body, out, false)
 	return err
 }
 
-// send is post, also reporting whether body is idle: the HTTP layer will
-// not read it any more, so its memory may be reused.
-func (c *Client) send(ctx context.Context, ep endpoint, body []byte, out any) (idle bool, err error) {
+// send is post; with watch set it also reports whether body is idle: the
+// HTTP layer will not read it any more, so its memory may be reused.
+func (c *Client) send(ctx context.Context, ep endpoint, body []byte, out any, watch bool) (idle bool, err error) {
 	if ctx == nil {
-		return true, errors.New("braze: nil context")
+		return watch, errors.New("braze: nil context")
 	}
 	if len(body) > c.limits.MaxBodyBytes {
-		return true, fmt.Errorf("braze: POST %s: %d-byte body over the %d-byte limit: %w", ep.path, len(body), c.limits.MaxBodyBytes, ErrBodyTooLarge)
+		return watch, fmt.Errorf("braze: POST %s: %d-byte body over the %d-byte limit: %w", ep.path, len(body), c.limits.MaxBodyBytes, ErrBodyTooLarge)
 	}
 	start := c.clock.Now()
 	res := c.retry.Send(ctx, httpretry.Request{
@@ -227,6 +227,7 @@ func (c *Client) send(ctx context.Context, ep endpoint, body []byte, out any) (i
 		URL:           c.baseURL + ep.path,
 		Header:        httpretry.JSONHeader("Bearer "+c.key.Reveal(), c.userAgent),
 		Body:          body,
+		WatchBody:     watch,
 		Endpoint:      ep.path,
 		BeforeAttempt: c.waitFunc(ep.family),
 	})

@@ -48,7 +48,7 @@ func (c *Client) Track(ctx context.Context, req *TrackRequest) (*TrackResponse, 
 	}
 	c.bytesPerObject.Store(int64(len(body) / max(1, req.Len())))
 	var resp TrackResponse
-	idle, err := c.send(ctx, epTrack, body, &resp)
+	idle, err := c.send(ctx, epTrack, body, &resp, true)
 	if idle {
 		c.releaseBody(buf, body)
 	}

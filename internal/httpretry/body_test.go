@@ -19,7 +19,7 @@ func TestDoReportsTheBodyIdleAfterRetries(t *testing.T) {
 	s, srv := newScripted(t, status(503, nil), status(429, nil), status(200, nil))
 	body := bytes.Repeat([]byte(`{"k":"v"},`), 10000) // 100 KB
 	c := New(Config{Policy: Policy{MaxRetries: 5}})
-	resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: body})
+	resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: body, WatchBody: true})
 	require.NoError(t, err)
 	_, _ = io.Copy(io.Discard, resp.Body)
 	require.NoError(t, resp.Body.Close())
@@ -43,7 +43,7 @@ func TestDoReportsTheBodyIdleOverHTTP2(t *testing.T) {
 	defer srv.Close()
 	c := New(Config{HTTPClient: srv.Client()})
 	for range 3 {
-		resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: []byte(`{"a":1}`)})
+		resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: []byte(`{"a":1}`), WatchBody: true})
 		require.NoError(t, err)
 		assert.Equal(t, 2, resp.ProtoMajor)
 		_ = resp.Body.Close()
@@ -54,7 +54,7 @@ func TestDoReportsTheBodyIdleOverHTTP2(t *testing.T) {
 // A call that never sends anything has nothing in flight.
 func TestDoRefusedBeforeSendingIsIdle(t *testing.T) {
 	c := New(Config{})
-	_, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: "http://127.0.0.1:1/", Body: []byte("{}"),
+	_, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: "http://127.0.0.1:1/", Body: []byte("{}"), WatchBody: true,
 		BeforeAttempt: func(context.Context) error { return ErrLimiterBlocked }})
 	require.ErrorIs(t, err, ErrLimiterBlocked)
 	assert.True(t, out.BodyIdle)
@@ -71,7 +71,7 @@ func TestDoEarlyAnswerNeverReportsABodyInUseIdle(t *testing.T) {
 	body := bytes.Repeat([]byte("x"), 4<<20)
 	c := New(Config{})
 	for range 5 {
-		resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: body})
+		resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: body, WatchBody: true})
 		if err == nil {
 			_ = resp.Body.Close()
 		}
@@ -97,7 +97,17 @@ func TestDoThroughAnotherRoundTripperIsNotIdle(t *testing.T) {
 		return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(nil)), Request: r}, nil
 	})
 	c := New(Config{HTTPClient: &http.Client{Transport: rt}})
-	resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: "http://example.invalid/", Body: []byte("{}")})
+	resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: "http://example.invalid/", Body: []byte("{}"), WatchBody: true})
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.False(t, out.BodyIdle)
+}
+
+// Without WatchBody nothing is watched and nothing is reported idle.
+func TestDoWithoutWatchBodyReportsNothing(t *testing.T) {
+	_, srv := newScripted(t, status(200, nil))
+	c := New(Config{})
+	resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: []byte("{}")})
 	require.NoError(t, err)
 	_ = resp.Body.Close()
 	assert.False(t, out.BodyIdle)

@@ -67,6 +67,9 @@ type Request struct {
 	Header http.Header
 	// Body is replayed on every attempt.
 	Body []byte
+	// WatchBody asks for Outcome.BodyIdle, for a caller that wants to
+	// reuse Body's memory (it costs a few small allocations per call).
+	WatchBody bool
 	// Endpoint labels logs and observer events (no secrets, please).
 	Endpoint string
 	// BeforeAttempt, when set, runs before every attempt including the
@@ -84,9 +87,10 @@ type Outcome struct {
 	GaveUp error
 	// RetryAfter is the last server hint seen, 0 if none.
 	RetryAfter time.Duration
-	// BodyIdle reports that net/http will not read Request.Body any more,
-	// so the caller may reuse its memory (see bodyWatch for how that is
-	// known). It is false whenever that cannot be proven.
+	// BodyIdle reports, when Request.WatchBody was set, that net/http will
+	// not read Request.Body any more, so the caller may reuse its memory
+	// (see bodyWatch for how that is known). It is false whenever that
+	// cannot be proven, and without WatchBody.
 	BodyIdle bool
 }
 
@@ -224,24 +228,24 @@ func (c *Client) Do(ctx context.Context, req Request) (*http.Response, Outcome, 
 	ctx = context.WithValue(ctx, stateKey{}, st)
 	if req.BeforeAttempt != nil {
 		if err := req.BeforeAttempt(ctx); err != nil {
-			return nil, Outcome{BodyIdle: true}, err
+			return nil, Outcome{BodyIdle: req.WatchBody}, err
 		}
 	}
 	var body *bodyWatch
-	if len(req.Body) > 0 {
+	if req.WatchBody && len(req.Body) > 0 {
 		body = new(bodyWatch)
 		ctx = body.context(ctx)
 	}
 	rreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, req.URL, req.Body)
 	if err != nil {
-		return nil, Outcome{BodyIdle: true}, err
+		return nil, Outcome{BodyIdle: req.WatchBody}, err
 	}
 	for k, v := range req.Header {
 		rreq.Header[k] = v
 	}
 	resp, err := c.rc.Do(rreq)
 	out := Outcome{Attempts: max(1, st.attempts), GaveUp: st.gaveUp, RetryAfter: st.hint,
-		BodyIdle: body == nil || body.idle()}
+		BodyIdle: req.WatchBody && (body == nil || body.idle())}
 	if err != nil {
 		if resp != nil {
 			_ = resp.Body.Close()
