@@ -137,13 +137,14 @@ func (ev *Event) decodeData(d *decoder) (start, end int, err error) {
 func envelopeKeyLen(data []byte, p int) int {
 	const (
 		eventTy   = 0x79745f746e657665 // "event_ty", little endian
+		entType   = 0x657079745f746e65 // "ent_type"
 		dataColon = 0x3a2261746164     // `data":`
 	)
 	if p+9 > len(data) || data[p] != '"' {
 		return 0
 	}
 	w := binary.LittleEndian.Uint64(data[p+1:])
-	if w == eventTy && plainKeyAt(data, p, "event_type") {
+	if e := p + 11; w == eventTy && e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == entType {
 		return len("event_type")
 	}
 	if w&0xffffffffffff == dataColon {

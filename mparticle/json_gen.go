@@ -41,10 +41,10 @@ func matchAccount(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f746e756f636361:
-		if plainKeyAt(data, p, "account_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f746e756f63 {
 			return 0, p + 13
 		}
-		if plainKeyAt(data, p, "account_settings") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73676e6974746573 {
 			return 1, p + 19
 		}
 	}
@@ -168,21 +168,21 @@ func matchApplicationInfo(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x746163696c707061:
-		if plainKeyAt(data, p, "application_name") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6f69 {
 			return 0, p + 19
 		}
-		if plainKeyAt(data, p, "application_version") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x737265765f6e6f69 && keyWord(data, e-8) == 0x6e6f69737265765f {
 			return 1, p + 22
 		}
-		if plainKeyAt(data, p, "application_build_number") {
+		if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c6975625f6e6f69 && keyWord(data, e-8) == 0x7265626d756e5f64 {
 			return 2, p + 27
 		}
 	case 0x5f6c6c6174736e69:
-		if plainKeyAt(data, p, "install_referrer") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265727265666572 {
 			return 3, p + 19
 		}
 	case 0x65735f656c707061:
-		if plainKeyAt(data, p, "apple_search_ads_attributes") {
+		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7364615f68637261 && keyWord(data, p+17) == 0x756269727474615f && keyWord(data, e-8) == 0x7365747562697274 {
 			return 6, p + 30
 		}
 	case 0x226567616b636170:
@@ -427,100 +427,100 @@ func matchApplicationStateTransition(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x746163696c707061:
-		if plainKeyAt(data, p, "application_transition_type") {
+		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6172745f6e6f69 && keyWord(data, p+17) == 0x745f6e6f69746973 && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 0, p + 30
 		}
 	case 0x74737269665f7369:
-		if plainKeyAt(data, p, "is_first_run") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e75725f74737269 {
 			return 1, p + 15
 		}
 	case 0x61726770755f7369:
-		if plainKeyAt(data, p, "is_upgrade") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656461726770755f {
 			return 2, p + 13
 		}
 	case 0x6673736563637573:
-		if plainKeyAt(data, p, "successfully_closed") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c635f796c6c75 && keyWord(data, e-8) == 0x6465736f6c635f79 {
 			return 3, p + 22
 		}
 	case 0x746f6e5f68737570:
-		if plainKeyAt(data, p, "push_notification_payload") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
 			return 4, p + 28
 		}
 	case 0x725f68636e75616c:
-		if plainKeyAt(data, p, "launch_referral") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c61727265666572 {
 			return 5, p + 18
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 6, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 7, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 8, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 9, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 10, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 11, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 12, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 13, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 14, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 15, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 16, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 17, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 18, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 19, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 20, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 21, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 22, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 23, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 24, p + 33
 		}
 	}
@@ -625,15 +625,15 @@ func matchAttributionInfo(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f65636976726573:
-		if plainKeyAt(data, p, "service_provider") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656469766f7270 {
 			return 0, p + 19
 		}
 	case 0x656873696c627570:
-		if plainKeyAt(data, p, "publisher") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656873696c6275 {
 			return 1, p + 12
 		}
 	case 0x6e676961706d6163:
-		if plainKeyAt(data, p, "campaign") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 2, p + 11
 		}
 	}
@@ -746,17 +746,17 @@ func matchAudience(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x65636e6569647561:
-		if plainKeyAt(data, p, "audience_id") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
 			return 0, p + 14
 		}
-		if plainKeyAt(data, p, "audience_name") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
 			return 1, p + 16
 		}
-		if plainKeyAt(data, p, "audience_subscription_settings") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
 			return 3, p + 33
 		}
 	case 0x7474615f72657375:
-		if plainKeyAt(data, p, "user_attributes") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
 			return 4, p + 18
 		}
 	case 0x3a226e6f69746361:
@@ -879,15 +879,15 @@ func matchAudienceMembershipChangeRequest(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_ms") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
 			return 2, p + 15
 		}
 	case 0x65736f6865726966:
-		if plainKeyAt(data, p, "firehose_version") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
 			return 3, p + 19
 		}
 	case 0x6f72705f72657375:
-		if plainKeyAt(data, p, "user_profiles") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73656c69666f7270 {
 			return 5, p + 16
 		}
 	case 0x22746e756f636361:
@@ -1053,28 +1053,28 @@ func matchAudienceSubscriptionRequest(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_ms") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
 			return 2, p + 15
 		}
 	case 0x65736f6865726966:
-		if plainKeyAt(data, p, "firehose_version") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
 			return 3, p + 19
 		}
 	case 0x65636e6569647561:
-		if plainKeyAt(data, p, "audience_id") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
 			return 5, p + 14
 		}
-		if plainKeyAt(data, p, "audience_name") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
 			return 6, p + 16
 		}
-		if plainKeyAt(data, p, "audience_description") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x706972637365645f && keyWord(data, e-8) == 0x6e6f697470697263 {
 			return 8, p + 23
 		}
-		if plainKeyAt(data, p, "audience_subscription_settings") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
 			return 9, p + 33
 		}
 	case 0x73756f6976657270:
-		if plainKeyAt(data, p, "previous_audience_subscription_settings") {
+		if e := p + 40; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x636e65696475615f && keyWord(data, p+17) == 0x7263736275735f65 && keyWord(data, p+25) == 0x735f6e6f69747069 && keyWord(data, e-8) == 0x73676e6974746573 {
 			return 10, p + 42
 		}
 	case 0x22746e756f636361:
@@ -1205,7 +1205,7 @@ func matchAudienceUserAttribute(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6c61765f7473696c:
-		if plainKeyAt(data, p, "list_value") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65756c61765f7473 {
 			return 2, p + 13
 		}
 	case 0x3a226e6f69746361:
@@ -1461,86 +1461,86 @@ func matchBatch(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d6e6f7269766e65:
-		if plainKeyAt(data, p, "environment") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e656d6e6f7269 {
 			return 1, p + 14
 		}
 	case 0x725f656372756f73:
-		if plainKeyAt(data, p, "source_request_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
 			return 2, p + 20
 		}
 	case 0x765f616d65686373:
-		if plainKeyAt(data, p, "schema_version") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
 			return 3, p + 17
 		}
 	case 0x63697665645f706d:
-		if plainKeyAt(data, p, "mp_deviceid") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469656369766564 {
 			return 5, p + 14
 		}
 	case 0x6564695f72657375:
-		if plainKeyAt(data, p, "user_identities") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
 			return 7, p + 18
 		}
 	case 0x7474615f72657375:
-		if plainKeyAt(data, p, "user_attributes") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
 			return 8, p + 18
 		}
 	case 0x5f646574656c6564:
-		if plainKeyAt(data, p, "deleted_user_attributes") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7474615f72657375 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 9, p + 26
 		}
 	case 0x695f656369766564:
-		if plainKeyAt(data, p, "device_info") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656369 {
 			return 10, p + 14
 		}
 	case 0x746163696c707061:
-		if plainKeyAt(data, p, "application_info") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 11, p + 19
 		}
 	case 0x5f746e65736e6f63:
-		if plainKeyAt(data, p, "consent_state") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f746e {
 			return 12, p + 16
 		}
 	case 0x7461726765746e69:
-		if plainKeyAt(data, p, "integration_attributes") {
+		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x727474615f6e6f69 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 14, p + 25
 		}
 	case 0x5f72656e74726170:
-		if plainKeyAt(data, p, "partner_identities") {
+		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
 			return 15, p + 21
 		}
-		if plainKeyAt(data, p, "partner_identity") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x797469746e656469 {
 			return 16, p + 19
 		}
 	case 0x7379656b5f697061:
-		if plainKeyAt(data, p, "api_keys") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 18, p + 11
 		}
 	case 0x737265765f6b6473:
-		if plainKeyAt(data, p, "sdk_version") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
 			return 20, p + 14
 		}
 	case 0x7475626972747461:
-		if plainKeyAt(data, p, "attribution_info") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 21, p + 19
 		}
 	case 0x695f656372756f73:
-		if plainKeyAt(data, p, "source_info") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656372 {
 			return 22, p + 14
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 23, p + 24
 		}
 	case 0x64695f6863746162:
-		if plainKeyAt(data, p, "batch_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 24, p + 11
 		}
 	case 0x6d5f6e696769726f:
-		if plainKeyAt(data, p, "origin_mpid") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f6e6967 {
 			return 25, p + 14
 		}
 	case 0x695f657571696e75:
-		if plainKeyAt(data, p, "unique_id") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f657571696e {
 			return 26, p + 12
 		}
 	case 0x3a2273746e657665:
@@ -1685,15 +1685,15 @@ func matchBatchContext(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x616c705f61746164:
-		if plainKeyAt(data, p, "data_plan") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e616c705f617461 {
 			return 0, p + 12
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 1, p + 11
 		}
 	case 0x676e696863746162:
-		if plainKeyAt(data, p, "batching") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 2, p + 11
 		}
 	}
@@ -1794,11 +1794,11 @@ func matchBatching(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6f69746974726170:
-		if plainKeyAt(data, p, "partition_key") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x79656b5f6e6f6974 {
 			return 1, p + 16
 		}
 	case 0x5f74736575716572:
-		if plainKeyAt(data, p, "request_ids") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7364695f74736575 {
 			return 2, p + 14
 		}
 	case 0x3a22737361707962:
@@ -2009,79 +2009,79 @@ func matchBreadcrumb(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_number") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
 			return 1, p + 17
 		}
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 5, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 6, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 7, p + 28
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 2, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 3, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 4, p + 20
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 8, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 9, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 10, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 11, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 12, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 13, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 14, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 15, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 16, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 17, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 18, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 19, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 20, p + 33
 		}
 	}
@@ -2174,7 +2174,7 @@ func matchCCPAConsent(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6c61735f61746164:
-		if plainKeyAt(data, p, "data_sale_opt_out") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f5f74706f5f65 && keyWord(data, e-8) == 0x74756f5f74706f5f {
 			return 0, p + 20
 		}
 	}
@@ -2429,115 +2429,115 @@ func matchCommerceEvent(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f746375646f7270:
-		if plainKeyAt(data, p, "product_action") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f74 {
 			return 0, p + 17
 		}
-		if plainKeyAt(data, p, "product_impressions") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x736e6f6973736572 {
 			return 2, p + 22
 		}
 	case 0x6f69746f6d6f7270:
-		if plainKeyAt(data, p, "promotion_action") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f6e {
 			return 1, p + 19
 		}
 	case 0x676e6970706f6873:
-		if plainKeyAt(data, p, "shopping_cart") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747261635f676e69 {
 			return 3, p + 16
 		}
 	case 0x79636e6572727563:
-		if plainKeyAt(data, p, "currency_code") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f79636e {
 			return 4, p + 16
 		}
 	case 0x6e5f6e6565726373:
-		if plainKeyAt(data, p, "screen_name") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
 			return 5, p + 14
 		}
 	case 0x695f6e6f6e5f7369:
-		if plainKeyAt(data, p, "is_non_interactive") {
+		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697463617265746e && keyWord(data, e-8) == 0x6576697463617265 {
 			return 6, p + 21
 		}
 	case 0x616e5f746e657665:
-		if plainKeyAt(data, p, "event_name") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
 			return 7, p + 13
 		}
 	case 0x655f6d6f74737563:
-		if plainKeyAt(data, p, "custom_event_type") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
 			return 8, p + 20
 		}
 	case 0x665f6d6f74737563:
-		if plainKeyAt(data, p, "custom_flags") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
 			return 9, p + 15
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 10, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 11, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 12, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 13, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 14, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 15, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 16, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 17, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 18, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 19, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 20, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 21, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 22, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 23, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 24, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 25, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 26, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 27, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 28, p + 33
 		}
 	}
@@ -2686,27 +2686,27 @@ func matchConsentRecord(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6974616c75676572:
-		if plainKeyAt(data, p, "regulation") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f6974616c7567 {
 			return 0, p + 13
 		}
 	case 0x746e656d75636f64:
-		if plainKeyAt(data, p, "document") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 1, p + 11
 		}
 	case 0x65746e65736e6f63:
-		if plainKeyAt(data, p, "consented") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6465746e65736e6f {
 			return 2, p + 12
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 3, p + 24
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 4, p + 11
 		}
 	case 0x6572617764726168:
-		if plainKeyAt(data, p, "hardware_id") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6572617764 {
 			return 5, p + 14
 		}
 	}
@@ -3066,114 +3066,114 @@ func matchCrashReport(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x7572636461657262:
-		if plainKeyAt(data, p, "breadcrumbs") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73626d7572636461 {
 			return 0, p + 14
 		}
 	case 0x616e5f7373616c63:
-		if plainKeyAt(data, p, "class_name") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f737361 {
 			return 1, p + 13
 		}
 	case 0x7974697265766573:
-		if plainKeyAt(data, p, "severity") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 2, p + 11
 		}
 	case 0x72745f6b63617473:
-		if plainKeyAt(data, p, "stack_trace") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65636172745f6b63 {
 			return 4, p + 14
 		}
 	case 0x6f69747065637865:
-		if plainKeyAt(data, p, "exception_handled") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c646e61685f6e && keyWord(data, e-8) == 0x64656c646e61685f {
 			return 5, p + 20
 		}
 	case 0x5f74736f6d706f74:
-		if plainKeyAt(data, p, "topmost_context") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747865746e6f635f {
 			return 6, p + 18
 		}
 	case 0x68736172635f6c70:
-		if plainKeyAt(data, p, "pl_crash_report_file_base64") {
+		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f74726f7065725f && keyWord(data, p+17) == 0x7361625f656c6966 && keyWord(data, e-8) == 0x3436657361625f65 {
 			return 7, p + 30
 		}
 	case 0x67616d695f736f69:
-		if plainKeyAt(data, p, "ios_image_base_address") {
+		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f657361625f65 && keyWord(data, e-8) == 0x737365726464615f {
 			return 8, p + 25
 		}
-		if plainKeyAt(data, p, "ios_image_size") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657a69735f656761 {
 			return 9, p + 17
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_number") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
 			return 10, p + 17
 		}
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 14, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 15, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 16, p + 28
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 11, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 12, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 13, p + 20
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 17, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 18, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 19, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 20, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 21, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 22, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 23, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 24, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 25, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 26, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 27, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 28, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 29, p + 33
 		}
 	case 0x226567617373656d:
@@ -3401,88 +3401,88 @@ func matchCustomEvent(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x616e5f746e657665:
-		if plainKeyAt(data, p, "event_name") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
 			return 0, p + 13
 		}
 	case 0x655f6d6f74737563:
-		if plainKeyAt(data, p, "custom_event_type") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
 			return 1, p + 20
 		}
 	case 0x665f6d6f74737563:
-		if plainKeyAt(data, p, "custom_flags") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
 			return 2, p + 15
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 3, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 4, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 5, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 6, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 7, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 8, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 9, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 10, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 11, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 12, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 13, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 14, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 15, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 16, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 17, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 18, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 19, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 20, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 21, p + 33
 		}
 	}
@@ -3578,7 +3578,7 @@ func matchDataPlan(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x7265765f6e616c70:
-		if plainKeyAt(data, p, "plan_version") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
 			return 1, p + 15
 		}
 	case 0x2264695f6e616c70:
@@ -3766,62 +3766,62 @@ func matchDeviceCurrentState(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6e69735f656d6974:
-		if plainKeyAt(data, p, "time_since_start_ms") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x74726174735f6563 && keyWord(data, e-8) == 0x736d5f7472617473 {
 			return 0, p + 22
 		}
 	case 0x5f79726574746162:
-		if plainKeyAt(data, p, "battery_level") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c6576656c5f7972 {
 			return 1, p + 16
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 2, p + 23
 		}
-		if plainKeyAt(data, p, "data_connection_type_detail") {
+		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, p+17) == 0x7465645f65707974 && keyWord(data, e-8) == 0x6c69617465645f65 {
 			return 3, p + 30
 		}
 	case 0x746174735f737067:
-		if plainKeyAt(data, p, "gps_state") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f7370 {
 			return 4, p + 12
 		}
 	case 0x79735f6c61746f74:
-		if plainKeyAt(data, p, "total_system_memory_usage_bytes") {
+		if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d656d5f6d657473 && keyWord(data, p+17) == 0x676173755f79726f && keyWord(data, e-8) == 0x73657479625f6567 {
 			return 5, p + 34
 		}
 	case 0x6170735f6b736964:
-		if plainKeyAt(data, p, "disk_space_free_bytes") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f656572665f6563 && keyWord(data, e-8) == 0x73657479625f6565 {
 			return 6, p + 24
 		}
 	case 0x6c616e7265747865:
-		if plainKeyAt(data, p, "external_disk_space_free_bytes") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x70735f6b7369645f && keyWord(data, p+17) == 0x656572665f656361 && keyWord(data, e-8) == 0x73657479625f6565 {
 			return 7, p + 33
 		}
 	case 0x6d5f6d6574737973:
-		if plainKeyAt(data, p, "system_memory_available_bytes") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x76615f79726f6d65 && keyWord(data, p+17) == 0x5f656c62616c6961 && keyWord(data, e-8) == 0x73657479625f656c {
 			return 9, p + 32
 		}
-		if plainKeyAt(data, p, "system_memory_low") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c5f79726f6d65 && keyWord(data, e-8) == 0x776f6c5f79726f6d {
 			return 10, p + 20
 		}
-		if plainKeyAt(data, p, "system_memory_threshold_bytes") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x68745f79726f6d65 && keyWord(data, p+17) == 0x5f646c6f68736572 && keyWord(data, e-8) == 0x73657479625f646c {
 			return 11, p + 32
 		}
 	case 0x746163696c707061:
-		if plainKeyAt(data, p, "application_memory_available_bytes") {
+		if e := p + 35; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c696176615f7972 && keyWord(data, p+25) == 0x7479625f656c6261 && keyWord(data, e-8) == 0x73657479625f656c {
 			return 12, p + 37
 		}
-		if plainKeyAt(data, p, "application_memory_max_bytes") {
+		if e := p + 29; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x625f78616d5f7972 && keyWord(data, e-8) == 0x73657479625f7861 {
 			return 13, p + 31
 		}
-		if plainKeyAt(data, p, "application_memory_total_bytes") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c61746f745f7972 && keyWord(data, e-8) == 0x73657479625f6c61 {
 			return 14, p + 33
 		}
 	case 0x6f5f656369766564:
-		if plainKeyAt(data, p, "device_orientation") {
+		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697461746e656972 && keyWord(data, e-8) == 0x6e6f697461746e65 {
 			return 15, p + 21
 		}
 	case 0x625f737574617473:
-		if plainKeyAt(data, p, "status_bar_orientation") {
+		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6569726f5f7261 && keyWord(data, e-8) == 0x6e6f697461746e65 {
 			return 16, p + 25
 		}
 	}
@@ -4192,151 +4192,151 @@ func matchDeviceInfo(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d726f6674616c70:
-		if plainKeyAt(data, p, "platform") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 0, p + 11
 		}
 	case 0x6d5f656369766564:
-		if plainKeyAt(data, p, "device_manufacturer") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7574636166756e61 && keyWord(data, e-8) == 0x7265727574636166 {
 			return 4, p + 22
 		}
-		if plainKeyAt(data, p, "device_model") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c65646f6d5f6563 {
 			return 6, p + 15
 		}
 	case 0x69737265765f736f:
-		if plainKeyAt(data, p, "os_version") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
 			return 5, p + 13
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_country") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
 			return 7, p + 17
 		}
 	case 0x6c5f656c61636f6c:
-		if plainKeyAt(data, p, "locale_language") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65676175676e616c {
 			return 8, p + 18
 		}
 	case 0x635f656c61636f6c:
-		if plainKeyAt(data, p, "locale_country") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
 			return 9, p + 17
 		}
 	case 0x5f6b726f7774656e:
-		if plainKeyAt(data, p, "network_country") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
 			return 10, p + 18
 		}
-		if plainKeyAt(data, p, "network_carrier") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x726569727261635f {
 			return 11, p + 18
 		}
-		if plainKeyAt(data, p, "network_code") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6b726f {
 			return 12, p + 15
 		}
-		if plainKeyAt(data, p, "network_mobile_country_code") {
+		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f656c69626f6d && keyWord(data, p+17) == 0x635f7972746e756f && keyWord(data, e-8) == 0x65646f635f797274 {
 			return 13, p + 30
 		}
 	case 0x64695f646c697562:
-		if plainKeyAt(data, p, "build_identifier") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265696669746e65 {
 			return 14, p + 19
 		}
 	case 0x6165685f70747468:
-		if plainKeyAt(data, p, "http_header_user_agent") {
+		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x726573755f726564 && keyWord(data, e-8) == 0x746e6567615f7265 {
 			return 15, p + 25
 		}
 	case 0x686372615f757063:
-		if plainKeyAt(data, p, "cpu_architecture") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6572757463657469 {
 			return 16, p + 19
 		}
 	case 0x63615f6f69646172:
-		if plainKeyAt(data, p, "radio_access_technology") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6365745f73736563 && keyWord(data, e-8) == 0x79676f6c6f6e6863 {
 			return 17, p + 26
 		}
 	case 0x746f6f7465756c62:
-		if plainKeyAt(data, p, "bluetooth_version") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69737265765f68 && keyWord(data, e-8) == 0x6e6f69737265765f {
 			return 18, p + 20
 		}
-		if plainKeyAt(data, p, "bluetooth_enabled") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c62616e655f68 && keyWord(data, e-8) == 0x64656c62616e655f {
 			return 31, p + 20
 		}
 	case 0x65765f646c697562:
-		if plainKeyAt(data, p, "build_version_release") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65725f6e6f697372 && keyWord(data, e-8) == 0x657361656c65725f {
 			return 19, p + 24
 		}
 	case 0x685f6e6565726373:
-		if plainKeyAt(data, p, "screen_height") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7468676965685f6e {
 			return 20, p + 16
 		}
 	case 0x775f6e6565726373:
-		if plainKeyAt(data, p, "screen_width") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x68746469775f6e65 {
 			return 21, p + 15
 		}
 	case 0x645f6e6565726373:
-		if plainKeyAt(data, p, "screen_dpi") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6970645f6e656572 {
 			return 22, p + 13
 		}
 	case 0x656e6f7a656d6974:
-		if plainKeyAt(data, p, "timezone_offset") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74657366666f5f65 {
 			return 23, p + 18
 		}
 	case 0x687475615f747461:
-		if plainKeyAt(data, p, "att_authorization_status") {
+		if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6974617a69726f && keyWord(data, e-8) == 0x7375746174735f6e {
 			return 24, p + 27
 		}
 	case 0x656d69745f747461:
-		if plainKeyAt(data, p, "att_timestamp_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f706d617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 25, p + 28
 		}
 	case 0x656c6261745f7369:
-		if plainKeyAt(data, p, "is_tablet") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74656c6261745f73 {
 			return 26, p + 12
 		}
 	case 0x746f6e5f68737570:
-		if plainKeyAt(data, p, "push_notification_sound_enabled") {
+		if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x5f646e756f735f6e && keyWord(data, e-8) == 0x64656c62616e655f {
 			return 27, p + 34
 		}
-		if plainKeyAt(data, p, "push_notification_vibrate_enabled") {
+		if e := p + 34; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x7461726269765f6e && keyWord(data, p+25) == 0x656c62616e655f65 && keyWord(data, e-8) == 0x64656c62616e655f {
 			return 28, p + 36
 		}
 	case 0x7374726f70707573:
-		if plainKeyAt(data, p, "supports_telephony") {
+		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6870656c65745f && keyWord(data, e-8) == 0x796e6f6870656c65 {
 			return 29, p + 21
 		}
 	case 0x64615f74696d696c:
-		if plainKeyAt(data, p, "limit_ad_tracking") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e696b636172745f && keyWord(data, e-8) == 0x676e696b63617274 {
 			return 32, p + 20
 		}
 	case 0x657664615f736f69:
-		if plainKeyAt(data, p, "ios_advertising_id") {
+		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f676e6973697472 && keyWord(data, e-8) == 0x64695f676e697369 {
 			return 34, p + 21
 		}
 	case 0x766664695f736f69:
-		if plainKeyAt(data, p, "ios_idfv") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 35, p + 11
 		}
 	case 0x5f64696f72646e61:
-		if plainKeyAt(data, p, "android_advertising_id") {
+		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7369747265766461 && keyWord(data, e-8) == 0x64695f676e697369 {
 			return 36, p + 25
 		}
-		if plainKeyAt(data, p, "android_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f64696f {
 			return 37, p + 15
 		}
 	case 0x7664615f756b6f72:
-		if plainKeyAt(data, p, "roku_advertising_id") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
 			return 38, p + 22
 		}
 	case 0x6275705f756b6f72:
-		if plainKeyAt(data, p, "roku_publisher_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f72656873696c && keyWord(data, e-8) == 0x64695f7265687369 {
 			return 39, p + 20
 		}
 	case 0x666f736f7263696d:
-		if plainKeyAt(data, p, "microsoft_advertising_id") {
+		if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7472657664615f74 && keyWord(data, e-8) == 0x64695f676e697369 {
 			return 40, p + 27
 		}
-		if plainKeyAt(data, p, "microsoft_publisher_id") {
+		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x73696c6275705f74 && keyWord(data, e-8) == 0x64695f7265687369 {
 			return 41, p + 25
 		}
 	case 0x7664615f65726966:
-		if plainKeyAt(data, p, "fire_advertising_id") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
 			return 42, p + 22
 		}
 	case 0x6b6f745f68737570:
-		if plainKeyAt(data, p, "push_token") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e656b6f745f6873 {
 			return 44, p + 13
 		}
 	case 0x22746375646f7270:
@@ -4680,76 +4680,76 @@ func matchFirstRun(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 0, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 1, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 2, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 3, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 4, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 5, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 6, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 7, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 8, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 9, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 10, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 11, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 12, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 13, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 14, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 15, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 16, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 17, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 18, p + 33
 		}
 	}
@@ -4848,7 +4848,7 @@ func matchIdentity(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x676e69646f636e65:
-		if plainKeyAt(data, p, "encoding") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 1, p + 11
 		}
 	}
@@ -4963,18 +4963,18 @@ func matchIdentityChange(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x797469746e656469:
-		if plainKeyAt(data, p, "identity_type") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
 			return 0, p + 16
 		}
-		if plainKeyAt(data, p, "identity") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 1, p + 11
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 2, p + 24
 		}
 	case 0x5f64657461657263:
-		if plainKeyAt(data, p, "created_this_batch") {
+		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7461625f73696874 && keyWord(data, e-8) == 0x68637461625f7369 {
 			return 3, p + 21
 		}
 	}
@@ -5112,39 +5112,39 @@ func matchLocation(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x656475746974616c:
-		if plainKeyAt(data, p, "latitude") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 0, p + 11
 		}
 	case 0x64757469676e6f6c:
-		if plainKeyAt(data, p, "longitude") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6564757469676e6f {
 			return 1, p + 12
 		}
 	case 0x7963617275636361:
-		if plainKeyAt(data, p, "accuracy") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 2, p + 11
 		}
 	case 0x5f7972746e756f63:
-		if plainKeyAt(data, p, "country_code") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f797274 {
 			return 3, p + 15
 		}
 	case 0x635f6e6f69676572:
-		if plainKeyAt(data, p, "region_code") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f69 {
 			return 4, p + 14
 		}
 	case 0x6d616e5f79746963:
-		if plainKeyAt(data, p, "city_name") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f797469 {
 			return 5, p + 12
 		}
 	case 0x635f6c6174736f70:
-		if plainKeyAt(data, p, "postal_code") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6c6174 {
 			return 6, p + 14
 		}
 	case 0x65646f635f616d64:
-		if plainKeyAt(data, p, "dma_code") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 7, p + 11
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location_source") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656372756f735f6e {
 			return 8, p + 18
 		}
 	}
@@ -5389,96 +5389,96 @@ func matchNetworkPerformance(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x65736e6f70736572:
-		if plainKeyAt(data, p, "response_code") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f65736e {
 			return 1, p + 16
 		}
 	case 0x7265765f70747468:
-		if plainKeyAt(data, p, "http_verb") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x627265765f707474 {
 			return 2, p + 12
 		}
 	case 0x616c655f656d6974:
-		if plainKeyAt(data, p, "time_elapsed") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64657370616c655f {
 			return 3, p + 15
 		}
 	case 0x6e695f7365747962:
-		if plainKeyAt(data, p, "bytes_in") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 4, p + 11
 		}
 	case 0x756f5f7365747962:
-		if plainKeyAt(data, p, "bytes_out") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f73657479 {
 			return 5, p + 12
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 7, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 8, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 9, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 10, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 11, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 12, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 13, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 14, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 15, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 16, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 17, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 18, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 19, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 20, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 21, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 22, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 23, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 24, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 25, p + 33
 		}
 	}
@@ -5694,80 +5694,80 @@ func matchOptOut(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x646574706f5f7369:
-		if plainKeyAt(data, p, "is_opted_out") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f64657470 {
 			return 0, p + 15
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 1, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 2, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 3, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 4, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 5, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 6, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 7, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 8, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 9, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 10, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 11, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 12, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 13, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 14, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 15, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 16, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 17, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 18, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 19, p + 33
 		}
 	}
@@ -5963,76 +5963,76 @@ func matchPreAttribution(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 0, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 1, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 2, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 3, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 4, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 5, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 6, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 7, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 8, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 9, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 10, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 11, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 12, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 13, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 14, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 15, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 16, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 17, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 18, p + 33
 		}
 	}
@@ -6185,31 +6185,31 @@ func matchProduct(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x79726f6765746163:
-		if plainKeyAt(data, p, "category") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 3, p + 11
 		}
 	case 0x6e6f697469736f70:
-		if plainKeyAt(data, p, "position") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 5, p + 11
 		}
 	case 0x797469746e617571:
-		if plainKeyAt(data, p, "quantity") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 7, p + 11
 		}
 	case 0x635f6e6f70756f63:
-		if plainKeyAt(data, p, "coupon_code") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
 			return 8, p + 14
 		}
 	case 0x6f745f6465646461:
-		if plainKeyAt(data, p, "added_to_cart_time_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x69745f747261635f && keyWord(data, e-8) == 0x736d5f656d69745f {
 			return 9, p + 24
 		}
 	case 0x72705f6c61746f74:
-		if plainKeyAt(data, p, "total_product_amount") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d615f746375646f && keyWord(data, e-8) == 0x746e756f6d615f74 {
 			return 10, p + 23
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 11, p + 20
 		}
 	case 0x22746e6169726176:
@@ -6391,45 +6391,45 @@ func matchProductAction(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x74756f6b63656863:
-		if plainKeyAt(data, p, "checkout_step") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x706574735f74756f {
 			return 1, p + 16
 		}
-		if plainKeyAt(data, p, "checkout_options") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f6974706f5f {
 			return 2, p + 19
 		}
 	case 0x5f746375646f7270:
-		if plainKeyAt(data, p, "product_action_list") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c5f6e6f69746361 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
 			return 3, p + 22
 		}
-		if plainKeyAt(data, p, "product_list_source") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f735f7473696c && keyWord(data, e-8) == 0x656372756f735f74 {
 			return 4, p + 22
 		}
 	case 0x746361736e617274:
-		if plainKeyAt(data, p, "transaction_id") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697463 {
 			return 5, p + 17
 		}
 	case 0x7461696c69666661:
-		if plainKeyAt(data, p, "affiliation") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697461696c69 {
 			return 6, p + 14
 		}
 	case 0x6d615f6c61746f74:
-		if plainKeyAt(data, p, "total_amount") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f6c {
 			return 7, p + 15
 		}
 	case 0x756f6d615f786174:
-		if plainKeyAt(data, p, "tax_amount") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f78 {
 			return 8, p + 13
 		}
 	case 0x676e697070696873:
-		if plainKeyAt(data, p, "shipping_amount") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f67 {
 			return 9, p + 18
 		}
 	case 0x635f6e6f70756f63:
-		if plainKeyAt(data, p, "coupon_code") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
 			return 10, p + 14
 		}
 	case 0x73746375646f7270:
-		if plainKeyAt(data, p, "products") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 11, p + 11
 		}
 	case 0x3a226e6f69746361:
@@ -6535,11 +6535,11 @@ func matchProductImpression(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f746375646f7270:
-		if plainKeyAt(data, p, "product_impression_list") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
 			return 0, p + 26
 		}
 	case 0x73746375646f7270:
-		if plainKeyAt(data, p, "products") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 1, p + 11
 		}
 	}
@@ -6753,88 +6753,88 @@ func matchProfile(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x73756f6976657270:
-		if plainKeyAt(data, p, "previous_mpid") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f73756f {
 			return 0, p + 16
 		}
 	case 0x5f746e6572727563:
-		if plainKeyAt(data, p, "current_mpid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f746e65 {
 			return 1, p + 15
 		}
 	case 0x5f656c69666f7270:
-		if plainKeyAt(data, p, "profile_event_type") {
+		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x79745f746e657665 && keyWord(data, e-8) == 0x657079745f746e65 {
 			return 2, p + 21
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 3, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 4, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 5, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 6, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 7, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 8, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 9, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 10, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 11, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 12, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 13, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 14, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 15, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 16, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 17, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 18, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 19, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 20, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 21, p + 33
 		}
 	}
@@ -6942,11 +6942,11 @@ func matchPromotion(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6576697461657263:
-		if plainKeyAt(data, p, "creative") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 2, p + 11
 		}
 	case 0x6e6f697469736f70:
-		if plainKeyAt(data, p, "position") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 3, p + 11
 		}
 	}
@@ -7050,7 +7050,7 @@ func matchPromotionAction(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6f69746f6d6f7270:
-		if plainKeyAt(data, p, "promotions") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f69746f6d6f {
 			return 1, p + 13
 		}
 	case 0x3a226e6f69746361:
@@ -7296,98 +7296,98 @@ func matchPushMessage(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x73656d5f68737570:
-		if plainKeyAt(data, p, "push_message_type") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f65676173 && keyWord(data, e-8) == 0x657079745f656761 {
 			return 0, p + 20
 		}
-		if plainKeyAt(data, p, "push_message_token") {
+		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f65676173 && keyWord(data, e-8) == 0x6e656b6f745f6567 {
 			return 1, p + 21
 		}
-		if plainKeyAt(data, p, "push_message_behavior") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6865625f65676173 && keyWord(data, e-8) == 0x726f697661686562 {
 			return 7, p + 24
 		}
 	case 0x746f6e5f68737570:
-		if plainKeyAt(data, p, "push_notification_payload") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
 			return 2, p + 28
 		}
 	case 0x746163696c707061:
-		if plainKeyAt(data, p, "application_state") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746174735f6e6f69 && keyWord(data, e-8) == 0x65746174735f6e6f {
 			return 5, p + 20
 		}
 	case 0x695f6e6f69746361:
-		if plainKeyAt(data, p, "action_identifier") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65696669746e6564 && keyWord(data, e-8) == 0x7265696669746e65 {
 			return 6, p + 20
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 8, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 9, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 10, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 11, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 12, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 13, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 14, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 15, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 16, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 17, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 18, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 19, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 20, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 21, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 22, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 23, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 24, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 25, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 26, p + 33
 		}
 	case 0x226567617373656d:
@@ -7598,76 +7598,76 @@ func matchPushReaction(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 0, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 1, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 2, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 3, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 4, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 5, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 6, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 7, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 8, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 9, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 10, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 11, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 12, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 13, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 14, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 15, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 16, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 17, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 18, p + 33
 		}
 	}
@@ -7874,84 +7874,84 @@ func matchPushRegistration(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x7265747369676572:
-		if plainKeyAt(data, p, "register") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 0, p + 11
 		}
 	case 0x6172747369676572:
-		if plainKeyAt(data, p, "registration_token") {
+		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f6e6f6974 && keyWord(data, e-8) == 0x6e656b6f745f6e6f {
 			return 1, p + 21
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 2, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 3, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 4, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 5, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 6, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 7, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 8, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 9, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 10, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 11, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 12, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 13, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 14, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 15, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 16, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 17, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 18, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 19, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 20, p + 33
 		}
 	}
@@ -8166,88 +8166,88 @@ func matchScreenView(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6e5f6e6565726373:
-		if plainKeyAt(data, p, "screen_name") {
+		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
 			return 0, p + 14
 		}
 	case 0x7974697669746361:
-		if plainKeyAt(data, p, "activity_type") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
 			return 1, p + 16
 		}
 	case 0x665f6d6f74737563:
-		if plainKeyAt(data, p, "custom_flags") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
 			return 2, p + 15
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 3, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 4, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 5, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 6, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 7, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 8, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 9, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 10, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 11, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 12, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 13, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 14, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 15, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 16, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 17, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 18, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 19, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 20, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 21, p + 33
 		}
 	}
@@ -8451,79 +8451,79 @@ func matchSessionEnd(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_duration_ms") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6f697461727564 && keyWord(data, e-8) == 0x736d5f6e6f697461 {
 			return 0, p + 22
 		}
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 4, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 5, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 6, p + 28
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 1, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 2, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 3, p + 20
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 7, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 8, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 9, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 10, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 11, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 12, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 13, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 14, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 15, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 16, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 17, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 18, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 19, p + 33
 		}
 	}
@@ -8719,76 +8719,76 @@ func matchSessionStart(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 0, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 1, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 2, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 3, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 4, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 5, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 6, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 7, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 8, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 9, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 10, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 11, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 12, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 13, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 14, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 15, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 16, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 17, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 18, p + 33
 		}
 	}
@@ -8875,7 +8875,7 @@ func matchShoppingCart(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x73746375646f7270:
-		if plainKeyAt(data, p, "products") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 0, p + 11
 		}
 	}
@@ -8986,15 +8986,15 @@ func matchSourceInfo(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x725f79616c706572:
-		if plainKeyAt(data, p, "replay_request_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
 			return 2, p + 20
 		}
 	case 0x6a5f79616c706572:
-		if plainKeyAt(data, p, "replay_job_id") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f626f6a5f79 {
 			return 3, p + 16
 		}
 	case 0x6f747369685f7369:
-		if plainKeyAt(data, p, "is_historical") {
+		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c616369726f7473 {
 			return 4, p + 16
 		}
 	case 0x226c656e6e616863:
@@ -9201,76 +9201,76 @@ func matchUninstall(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 0, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 1, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 2, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 3, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 4, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 5, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 6, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 7, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 8, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 9, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 10, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 11, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 12, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 13, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 14, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 15, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 16, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 17, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 18, p + 33
 		}
 	}
@@ -9471,80 +9471,80 @@ func matchUnknownEvent(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x665f6d6f74737563:
-		if plainKeyAt(data, p, "custom_flags") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
 			return 0, p + 15
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 1, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 2, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 3, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 4, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 5, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 6, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 7, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 8, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 9, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 10, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 11, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 12, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 13, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 14, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 15, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 16, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 17, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 18, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 19, p + 33
 		}
 	}
@@ -9770,84 +9770,84 @@ func matchUserAttributeChange(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x7474615f72657375:
-		if plainKeyAt(data, p, "user_attribute_name") {
+		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e5f657475626972 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 0, p + 22
 		}
 	case 0x615f77656e5f7369:
-		if plainKeyAt(data, p, "is_new_attribute") {
+		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6574756269727474 {
 			return 4, p + 19
 		}
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 5, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 6, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 7, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 8, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 9, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 10, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 11, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 12, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 13, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 14, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 15, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 16, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 17, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 18, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 19, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 20, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 21, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 22, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 23, p + 33
 		}
 	case 0x22646574656c6564:
@@ -10069,76 +10069,76 @@ func matchUserIdentityChange(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if plainKeyAt(data, p, "timestamp_unixtime_ms") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 2, p + 24
 		}
 	case 0x64695f746e657665:
-		if plainKeyAt(data, p, "event_id") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 3, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if plainKeyAt(data, p, "source_message_id") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
 			return 4, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if plainKeyAt(data, p, "session_id") {
+		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
 			return 5, p + 13
 		}
-		if plainKeyAt(data, p, "session_uuid") {
+		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
 			return 6, p + 15
 		}
-		if plainKeyAt(data, p, "session_start_unixtime_ms") {
+		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 7, p + 28
 		}
 	case 0x74735f746e657665:
-		if plainKeyAt(data, p, "event_start_unixtime_ms") {
+		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
 			return 8, p + 26
 		}
 	case 0x756e5f746e657665:
-		if plainKeyAt(data, p, "event_num") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
 			return 9, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if plainKeyAt(data, p, "custom_attributes") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
 			return 10, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if plainKeyAt(data, p, "location") {
+		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
 			return 11, p + 11
 		}
 	case 0x635f656369766564:
-		if plainKeyAt(data, p, "device_current_state") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
 			return 12, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if plainKeyAt(data, p, "is_goal_defined") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
 			return 13, p + 18
 		}
 	case 0x656d69746566696c:
-		if plainKeyAt(data, p, "lifetime_value_change") {
+		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
 			return 14, p + 24
 		}
-		if plainKeyAt(data, p, "lifetime_value_attribute_name") {
+		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
 			return 15, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if plainKeyAt(data, p, "data_connection_type") {
+		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
 			return 16, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if plainKeyAt(data, p, "view_controller") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
 			return 17, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if plainKeyAt(data, p, "is_main_thread") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
 			return 18, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if plainKeyAt(data, p, "canonical_name") {
+		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
 			return 19, p + 17
 		}
 	case 0x79735f746e657665:
-		if plainKeyAt(data, p, "event_system_notification_info") {
+		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
 			return 20, p + 33
 		}
 	}
@@ -10257,19 +10257,19 @@ func matchUserProfile(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6564695f72657375:
-		if plainKeyAt(data, p, "user_identities") {
+		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
 			return 1, p + 18
 		}
 	case 0x695f656369766564:
-		if plainKeyAt(data, p, "device_identities") {
+		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65697469746e6564 && keyWord(data, e-8) == 0x7365697469746e65 {
 			return 2, p + 20
 		}
 	case 0x5f72656e74726170:
-		if plainKeyAt(data, p, "partner_identities") {
+		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
 			return 3, p + 21
 		}
 	case 0x65636e6569647561:
-		if plainKeyAt(data, p, "audiences") {
+		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365636e65696475 {
 			return 4, p + 12
 		}
 	}

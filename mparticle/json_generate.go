@@ -365,7 +365,7 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 			fmt.Fprintf(b, "case %#x:\n", w)
 			for _, n := range long[w] {
 				k := entries[n].f.key
-				fmt.Fprintf(b, "if plainKeyAt(data, p, %q) {\nreturn %d, p + %d\n}\n", k, n, len(k)+3)
+				fmt.Fprintf(b, "if %s {\nreturn %d, p + %d\n}\n", restMatches(k, word), n, len(k)+3)
 			}
 		}
 		for _, w := range exactOrder {
@@ -397,6 +397,21 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 		b.WriteString("}\n")
 	}
 	b.WriteString("return -1, 0\n}\n\n")
+}
+
+// restMatches returns the condition that the key k (8 bytes or longer,
+// its first 8 already compared) continues at data[p+9:] and is followed by
+// `":`: the remaining bytes are compared a word at a time, the last word
+// overlapping the one before it, instead of by a string compare (a call).
+func restMatches(k string, word func(string) uint64) string {
+	conds := []string{fmt.Sprintf("e := p + %d; e+1 < len(data) && data[e] == '\"' && data[e+1] == ':'", 1+len(k))}
+	for off := 8; off+8 < len(k); off += 8 {
+		conds = append(conds, fmt.Sprintf("keyWord(data, p+%d) == %#x", 1+off, word(k[off:off+8])))
+	}
+	if len(k) > 8 {
+		conds = append(conds, fmt.Sprintf("keyWord(data, e-8) == %#x", word(k[len(k)-8:])))
+	}
+	return strings.Join(conds, " && ")
 }
 
 // plainIdent reports whether k is made of ASCII letters, digits, '_' and

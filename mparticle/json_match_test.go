@@ -26,7 +26,12 @@ func TestKeyMatchSpellings(t *testing.T) {
 		assert.Equal(t, "x", ce.EventName, member)
 		assert.Empty(t, ce.Unknown, member)
 	}
-	for _, key := range []string{"event_nam", "event_namex", "event_names", "Event_name", "event_id_", "id", "i", "source_", "sourc", "location_", "session_", "session_uuid2"} {
+	for _, key := range []string{"event_nam", "event_namex", "event_names", "Event_name", "event_id_", "id", "i", "source_", "sourc", "location_", "session_", "session_uuid2",
+		// Same first eight bytes and length as a known key, differing in a
+		// later word (the match compares those a word at a time).
+		"timestamp_unixtime_mz", "timestamp_unixtimX_ms", "custom_event_typf", "custom_evenX_type",
+		"session_start_unixtime_ns", "session_start_Xnixtime_ms", "lifetime_value_attribute_namf",
+		"lifetime_value_attriXute_name", "source_message_ix", "event_nbme"} {
 		in := `{"events":[{"event_type":"custom_event","data":{"` + key + `":1}}]}`
 		b, err := DecodeBatch([]byte(in))
 		require.NoError(t, err, key)
@@ -62,5 +67,15 @@ func TestKeyMatchShortKeysAndInputEnd(t *testing.T) {
 	for _, in := range []string{`{"id"`, `{"id":`, `{"name"`, `{"position"`, `{"position":`} {
 		var p Product
 		require.Error(t, p.UnmarshalJSON([]byte(in)), in)
+	}
+}
+
+func TestEnvelopeKeyNearMisses(t *testing.T) {
+	for _, key := range []string{"event_typf", "event_tXpe", "Event_type", "dat", "datа"} {
+		in := `{"events":[{"event_type":"custom_event","` + key + `":1,"data":{}}]}`
+		b, err := DecodeBatch([]byte(in))
+		require.NoError(t, err, key)
+		assert.Equal(t, json.RawMessage(`1`), b.Events[0].Unknown[key], key)
+		assert.Equal(t, EventCustom, b.Events[0].Type, key)
 	}
 }

@@ -1,5 +1,7 @@
 package mparticle
 
+import "encoding/binary"
+
 // Field readers used by the generated decoders (json_gen.go). Each handles
 // null itself so the three wire states survive: absent (never called), null
 // (recorded in the fieldSet or Optional), and a value.
@@ -396,10 +398,8 @@ func (d *decoder) readProducts(p *[]Product, fs *fieldSet, i uint) error {
 	return err
 }
 
-// plainKeyAt reports whether data[p:] is the member key `"key":` written
-// plainly, for a key of at least eight bytes whose first eight the caller
-// (a generated match function) has already compared.
-func plainKeyAt(data []byte, p int, key string) bool {
-	end := p + 1 + len(key)
-	return end+1 < len(data) && data[end] == '"' && data[end+1] == ':' && string(data[p+9:end]) == key[8:]
+// keyWord returns the eight bytes at data[i:] as a little-endian word: the
+// unit the generated match functions compare keys in.
+func keyWord(data []byte, i int) uint64 {
+	return binary.LittleEndian.Uint64(data[i:])
 }
