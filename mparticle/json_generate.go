@@ -5,6 +5,11 @@
 // Run it with `go generate` after changing a model struct. The structs and
 // their json tags are the single source of truth for the wire names; the
 // tag option ",always" writes a field even when it holds its zero value.
+//
+// Each decoder first tries the struct's match function, which recognises a
+// plainly written known key from its bytes (word compares, no string scan)
+// and decodes the field by number; any other key takes the general path
+// (objectKey, then decodeField's switch, else Unknown), with the same result.
 package main
 
 import (

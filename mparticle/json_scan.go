@@ -17,6 +17,12 @@ import (
 // value copied into the Unknown map. Nothing is decoded twice and nothing goes
 // through map[string]any, which is what keeps typed decoding cheaper than a
 // generic decode (see BenchmarkDecodeBatch).
+//
+// The hot paths assume compact JSON and fall back to the careful ones:
+// peek and at are one inlined compare when no whitespace precedes a token,
+// scanString tests eight bytes at a time, intFast parses plain integers in
+// one pass, and the generated match functions recognise known keys without
+// scanning them. Every fallback reports the same errors at the same offsets.
 
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 10000
