@@ -68,6 +68,31 @@ func BenchmarkWorkloadAppendValidated(b *testing.B) {
 	reportPerObject(b, cpu, objects)
 }
 
+// BenchmarkWorkloadAppendValidatedCold is BenchmarkWorkloadAppendValidated
+// over 64 separately decoded copies of the snapshot (19,200 objects, some
+// tens of MB with their maps and strings), so that, as in a forwarder whose
+// objects were built a while ago, most of what each request touches is
+// not in the CPU caches.
+func BenchmarkWorkloadAppendValidatedCold(b *testing.B) {
+	var reqs []TrackRequest
+	for range 64 {
+		reqs = append(reqs, workloadRequests(b)...)
+	}
+	objects := countObjects(reqs) / len(reqs) // per request, all equal
+	buf := make([]byte, 0, 1<<16)
+	b.ReportAllocs()
+	cpu := processCPU()
+	i := 0
+	for b.Loop() {
+		var err error
+		if buf, err = reqs[i%len(reqs)].appendValidated(DefaultLimits(), buf[:0]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	reportPerObject(b, cpu, objects)
+}
+
 // BenchmarkWorkloadValidateThenEncode is Validate followed by AppendJSON
 // (two passes), as internal/perfreport's BenchmarkEncodeStage measures it.
 func BenchmarkWorkloadValidateThenEncode(b *testing.B) {
