@@ -427,10 +427,12 @@ type memberEncoder struct {
 // The arrays are locals of the function that fills them, not scratch space
 // behind a pointer, because stores into the stack need no GC write
 // barrier: while a collection runs (often, on a busy forwarder) every
-// pointer stored through a pointer is queued for the collector. Two sizes
-// keep the common small map from clearing a large frame.
+// pointer stored through a pointer is queued for the collector. Three
+// sizes keep the common small map from clearing a large frame.
 func appendMembers(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
 	switch {
+	case len(m) <= tinyMap:
+		return appendTinyMap(w, m, rule, enc)
 	case len(m) <= smallMap:
 		return appendSmallMap(w, m, rule, enc)
 	case len(m) <= mediumMap:
@@ -439,13 +441,31 @@ func appendMembers(w *fieldWriter, m map[string]Value, rule memberRule, enc *mem
 	return appendLargeMap(w, m, rule, enc)
 }
 
-// smallMap and mediumMap are the sizes of appendMembers' stack arrays;
-// property and attribute maps nearly always fit the small one. The order
+// tinyMap, smallMap and mediumMap are the sizes of appendMembers' stack
+// arrays; property and attribute maps nearly always fit the first two. The order
 // word keeps an entry's index in one byte, so both are at most 256.
 const (
+	tinyMap   = 8
 	smallMap  = 16
 	mediumMap = 64
 )
+
+// appendTinyMap is appendMembers for a map of at most tinyMap entries.
+func appendTinyMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
+	var keys [tinyMap]string
+	var vals [tinyMap]Value
+	var order [tinyMap]uint64
+	n := 0
+	for k, v := range m {
+		if n == len(keys) {
+			break // cannot happen (len(m) was checked); keeps the indexing in bounds
+		}
+		order[n] = keyPrefix(k) | uint64(n)
+		keys[n], vals[n] = k, v
+		n++
+	}
+	return appendSorted(w, keys[:n], vals[:n], order[:n], rule, enc)
+}
 
 // appendSmallMap is appendMembers for a map of at most smallMap entries.
 func appendSmallMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {

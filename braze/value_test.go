@@ -348,7 +348,7 @@ func TestObjectKeysSortLikeEncodingJSON(t *testing.T) {
 	stems := []string{"", "a", "ab", "abcdef", "abcdefg", "abcdefgh", "abcdefg\x00", "abcdefg\xff", "Total Amount", "Total Amounts",
 		"\x00", "\x00\x00", "é", "\xff\xff\xff\xff\xff\xff\xff\xff", "zzzzzzzzz"}
 	rng := rand.New(rand.NewPCG(11, 12))
-	for _, n := range []int{0, 1, 2, 7, 15, 16, 17, 40, 63, 64, 65, 130} {
+	for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 40, 63, 64, 65, 130} {
 		m := map[string]Value{}
 		for len(m) < n {
 			k := stems[rng.IntN(len(stems))]
