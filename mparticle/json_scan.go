@@ -1,6 +1,7 @@
 package mparticle
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"math"
@@ -706,8 +707,8 @@ func (d *decoder) int64v() (int64, error) {
 }
 
 // intFast reads the common integer in one pass: right at d.pos (no
-// whitespace first), an optional minus and 1 to 18 digits (which cannot
-// overflow int64), not followed by a fraction or exponent. It reports false,
+// whitespace first), an optional minus and 1 to 19 digits within the range
+// of int64, not followed by a fraction or exponent. It reports false,
 // consuming nothing, for anything else.
 func (d *decoder) intFast() (int64, bool) {
 	data := d.data
@@ -726,16 +727,25 @@ func (d *decoder) intFast() (int64, bool) {
 		u = u*10 + uint64(c)
 		p++
 	}
-	if n := p - first; n == 0 || n > 18 || (n > 1 && data[first] == '0') {
+	// 19 digits fit a uint64 (ids such as mpid use all of them); the range
+	// of int64 is checked below.
+	if n := p - first; n == 0 || n > 19 || (n > 1 && data[first] == '0') {
 		return 0, false
 	}
 	if p < len(data) && (data[p] == '.' || data[p]|0x20 == 'e') {
 		return 0, false
 	}
-	d.pos = p
 	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		d.pos = p
 		return -int64(u), true
 	}
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	d.pos = p
 	return int64(u), true
 }
 
@@ -750,11 +760,82 @@ func (d *decoder) int64Slow() (int64, error) {
 	if n, ok := parseInt(lit); ok {
 		return n, nil
 	}
-	f, ferr := strconv.ParseFloat(string(lit), 64)
-	if ferr == nil && f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
-		return int64(f), nil
+	if n, ok := exactInt(lit); ok {
+		return n, nil
 	}
 	return 0, d.errAt(start, "number "+string(lit)+" is not an int64")
+}
+
+// exactInt returns the value of the valid JSON number literal lit when it
+// is an integer within int64, written with a fraction or exponent (1.0,
+// 1e3, 12.50e1). It works on the decimal digits, not through float64, so a
+// literal that float64 would round (9007199254740993.0, or
+// -9223372036854775809, which rounds to the smallest int64) is never
+// silently changed: it is either exact or rejected.
+func exactInt(lit []byte) (int64, bool) {
+	neg := lit[0] == '-'
+	if neg {
+		lit = lit[1:]
+	}
+	mant, expLit := lit, []byte(nil)
+	if i := bytes.IndexAny(lit, "eE"); i >= 0 {
+		mant, expLit = lit[:i], lit[i+1:]
+	}
+	intPart, frac := mant, []byte(nil)
+	if i := bytes.IndexByte(mant, '.'); i >= 0 {
+		intPart, frac = mant[:i], mant[i+1:]
+	}
+	// The significant digits: intPart then frac, without leading zeros
+	// and with trailing zeros moved into the exponent.
+	digit := func(i int) byte {
+		if i < len(intPart) {
+			return intPart[i]
+		}
+		return frac[i-len(intPart)]
+	}
+	first, end := 0, len(intPart)+len(frac)
+	for first < end && digit(first) == '0' {
+		first++
+	}
+	if first == end {
+		return 0, true // zero, whatever the exponent
+	}
+	shift := -len(frac) // the value is digits[first:end] × 10^shift × 10^exp
+	for digit(end-1) == '0' {
+		end--
+		shift++
+	}
+	exp := 0
+	if len(expLit) > 0 {
+		e, err := strconv.Atoi(string(expLit))
+		if err != nil || e > 1<<40 || e < -(1<<40) {
+			// Far beyond int64, or a fraction no input is long enough
+			// to cancel with trailing zeros.
+			return 0, false
+		}
+		exp = e
+	}
+	shift += exp
+	if shift < 0 || end-first+shift > 19 {
+		return 0, false // a fraction is left, or more than 19 digits
+	}
+	var u uint64
+	for i := first; i < end; i++ {
+		u = u*10 + uint64(digit(i)-'0')
+	}
+	for ; shift > 0; shift-- {
+		u *= 10
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true
+	}
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
 }
 
 // parseInt parses a plain integer literal without allocating.
