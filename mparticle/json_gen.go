@@ -5,13 +5,17 @@ package mparticle
 import "encoding/binary"
 
 func (x *Account) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "account_id":
-		return true, d.readInt64(&x.AccountID, &x.present, 0)
+		n = 0
 	case "account_settings":
-		return true, d.readStringMap(&x.AccountSettings, &x.present, 1)
+		n = 1
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Account) decodeFieldN(d *decoder, n int) error {
@@ -102,23 +106,27 @@ func (x *Account) encodeJSON(e *encoder) {
 func (x Account) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *ApplicationInfo) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "application_name":
-		return true, d.readString(&x.ApplicationName, &x.present, 0)
+		n = 0
 	case "application_version":
-		return true, d.readString(&x.ApplicationVersion, &x.present, 1)
+		n = 1
 	case "application_build_number":
-		return true, d.readString(&x.ApplicationBuildNumber, &x.present, 2)
+		n = 2
 	case "install_referrer":
-		return true, d.readString(&x.InstallReferrer, &x.present, 3)
+		n = 3
 	case "package":
-		return true, d.readString(&x.Package, &x.present, 4)
+		n = 4
 	case "os":
-		return true, d.readString(&x.OS, &x.present, 5)
+		n = 5
 	case "apple_search_ads_attributes":
-		return true, d.readStringMapMap(&x.AppleSearchAdsAttributes, &x.present, 6)
+		n = 6
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *ApplicationInfo) decodeFieldN(d *decoder, n int) error {
@@ -253,59 +261,63 @@ func (x *ApplicationInfo) encodeJSON(e *encoder) {
 func (x ApplicationInfo) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *ApplicationStateTransition) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "application_transition_type":
-		return true, d.readString((*string)(&x.ApplicationTransitionType), &x.present, 0)
+		n = 0
 	case "is_first_run":
-		return true, d.readOptBool(&x.IsFirstRun)
+		n = 1
 	case "is_upgrade":
-		return true, d.readOptBool(&x.IsUpgrade)
+		n = 2
 	case "successfully_closed":
-		return true, d.readOptBool(&x.SuccessfullyClosed)
+		n = 3
 	case "push_notification_payload":
-		return true, d.readString(&x.PushNotificationPayload, &x.present, 1)
+		n = 4
 	case "launch_referral":
-		return true, d.readString(&x.LaunchReferral, &x.present, 2)
+		n = 5
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 6
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 7
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 8
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 9
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 10
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 11
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 12
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 13
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 14
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 15
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 16
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 17
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 18
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 19
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 20
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 21
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 22
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 23
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 24
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *ApplicationStateTransition) decodeFieldN(d *decoder, n int) error {
@@ -583,15 +595,19 @@ func (x *ApplicationStateTransition) encodeJSON(e *encoder) {
 func (x ApplicationStateTransition) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *AttributionInfo) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "service_provider":
-		return true, d.readString(&x.ServiceProvider, &x.present, 0)
+		n = 0
 	case "publisher":
-		return true, d.readString(&x.Publisher, &x.present, 1)
+		n = 1
 	case "campaign":
-		return true, d.readString(&x.Campaign, &x.present, 2)
+		n = 2
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *AttributionInfo) decodeFieldN(d *decoder, n int) error {
@@ -692,19 +708,23 @@ func (x *AttributionInfo) encodeJSON(e *encoder) {
 func (x AttributionInfo) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Audience) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "audience_id":
-		return true, d.readInt64(&x.AudienceID, &x.present, 0)
+		n = 0
 	case "audience_name":
-		return true, d.readString(&x.AudienceName, &x.present, 1)
+		n = 1
 	case "action":
-		return true, d.readString((*string)(&x.Action), &x.present, 2)
+		n = 2
 	case "audience_subscription_settings":
-		return true, d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 3)
+		n = 3
 	case "user_attributes":
-		return true, readStructSlice(d, &x.UserAttributes, &x.present, 4)
+		n = 4
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Audience) decodeFieldN(d *decoder, n int) error {
@@ -819,21 +839,25 @@ func (x *Audience) encodeJSON(e *encoder) {
 func (x Audience) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *AudienceMembershipChangeRequest) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "type":
-		return true, d.readString((*string)(&x.Type), &x.present, 0)
+		n = 0
 	case "id":
-		return true, d.readString(&x.ID, &x.present, 1)
+		n = 1
 	case "timestamp_ms":
-		return true, d.readInt64(&x.TimestampMS, &x.present, 2)
+		n = 2
 	case "firehose_version":
-		return true, d.readString(&x.FirehoseVersion, &x.present, 3)
+		n = 3
 	case "account":
-		return true, readStructPtr(d, &x.Account, &x.present, 4)
+		n = 4
 	case "user_profiles":
-		return true, readStructSlice(d, &x.UserProfiles, &x.present, 5)
+		n = 5
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *AudienceMembershipChangeRequest) decodeFieldN(d *decoder, n int) error {
@@ -963,31 +987,35 @@ func (x *AudienceMembershipChangeRequest) encodeJSON(e *encoder) {
 func (x AudienceMembershipChangeRequest) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *AudienceSubscriptionRequest) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "type":
-		return true, d.readString((*string)(&x.Type), &x.present, 0)
+		n = 0
 	case "id":
-		return true, d.readString(&x.ID, &x.present, 1)
+		n = 1
 	case "timestamp_ms":
-		return true, d.readInt64(&x.TimestampMS, &x.present, 2)
+		n = 2
 	case "firehose_version":
-		return true, d.readString(&x.FirehoseVersion, &x.present, 3)
+		n = 3
 	case "account":
-		return true, readStructPtr(d, &x.Account, &x.present, 4)
+		n = 4
 	case "audience_id":
-		return true, d.readInt64(&x.AudienceID, &x.present, 5)
+		n = 5
 	case "audience_name":
-		return true, d.readString(&x.AudienceName, &x.present, 6)
+		n = 6
 	case "action":
-		return true, d.readString((*string)(&x.Action), &x.present, 7)
+		n = 7
 	case "audience_description":
-		return true, d.readString(&x.AudienceDescription, &x.present, 8)
+		n = 8
 	case "audience_subscription_settings":
-		return true, d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 9)
+		n = 9
 	case "previous_audience_subscription_settings":
-		return true, d.readStringMap(&x.PreviousAudienceSubscriptionSettings, &x.present, 10)
+		n = 10
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *AudienceSubscriptionRequest) decodeFieldN(d *decoder, n int) error {
@@ -1157,17 +1185,21 @@ func (x *AudienceSubscriptionRequest) encodeJSON(e *encoder) {
 func (x AudienceSubscriptionRequest) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *AudienceUserAttribute) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "key":
-		return true, d.readString(&x.Key, &x.present, 0)
+		n = 0
 	case "value":
-		return true, d.readStringPtr(&x.Value, &x.present, 1)
+		n = 1
 	case "list_value":
-		return true, d.readStrings(&x.ListValue, &x.present, 2)
+		n = 2
 	case "action":
-		return true, d.readString((*string)(&x.Action), &x.present, 3)
+		n = 3
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *AudienceUserAttribute) decodeFieldN(d *decoder, n int) error {
@@ -1275,63 +1307,67 @@ func (x *AudienceUserAttribute) encodeJSON(e *encoder) {
 func (x AudienceUserAttribute) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Batch) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "events":
-		return true, d.readEvents(&x.Events, &x.present, 0)
+		n = 0
 	case "environment":
-		return true, d.readString((*string)(&x.Environment), &x.present, 1)
+		n = 1
 	case "source_request_id":
-		return true, d.readString(&x.SourceRequestID, &x.present, 2)
+		n = 2
 	case "schema_version":
-		return true, d.readInt64(&x.SchemaVersion, &x.present, 3)
+		n = 3
 	case "mpid":
-		return true, d.readOptInt64(&x.MPID)
+		n = 4
 	case "mp_deviceid":
-		return true, d.readString(&x.MPDeviceID, &x.present, 4)
+		n = 5
 	case "ip":
-		return true, d.readString(&x.IP, &x.present, 5)
+		n = 6
 	case "user_identities":
-		return true, readStructPtr(d, &x.UserIdentities, &x.present, 6)
+		n = 7
 	case "user_attributes":
-		return true, d.readAttrMap(&x.UserAttributes, &x.present, 7)
+		n = 8
 	case "deleted_user_attributes":
-		return true, d.readStrings(&x.DeletedUserAttributes, &x.present, 8)
+		n = 9
 	case "device_info":
-		return true, readStructPtr(d, &x.DeviceInfo, &x.present, 9)
+		n = 10
 	case "application_info":
-		return true, readStructPtr(d, &x.ApplicationInfo, &x.present, 10)
+		n = 11
 	case "consent_state":
-		return true, readStructPtr(d, &x.ConsentState, &x.present, 11)
+		n = 12
 	case "context":
-		return true, readStructPtr(d, &x.Context, &x.present, 12)
+		n = 13
 	case "integration_attributes":
-		return true, d.readStringMapMap(&x.IntegrationAttributes, &x.present, 13)
+		n = 14
 	case "partner_identities":
-		return true, d.readStringMap(&x.PartnerIdentities, &x.present, 14)
+		n = 15
 	case "partner_identity":
-		return true, d.readAttr(&x.PartnerIdentity)
+		n = 16
 	case "api_key":
-		return true, d.readString(&x.APIKey, &x.present, 15)
+		n = 17
 	case "api_keys":
-		return true, d.readAttr(&x.APIKeys)
+		n = 18
 	case "job_id":
-		return true, d.readString(&x.JobID, &x.present, 16)
+		n = 19
 	case "sdk_version":
-		return true, d.readString(&x.SDKVersion, &x.present, 17)
+		n = 20
 	case "attribution_info":
-		return true, readStructPtr(d, &x.AttributionInfo, &x.present, 18)
+		n = 21
 	case "source_info":
-		return true, readStructPtr(d, &x.SourceInfo, &x.present, 19)
+		n = 22
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.TimestampUnixtimeMS, &x.present, 20)
+		n = 23
 	case "batch_id":
-		return true, d.readInt64(&x.BatchID, &x.present, 21)
+		n = 24
 	case "origin_mpid":
-		return true, d.readOptInt64(&x.OriginMPID)
+		n = 25
 	case "unique_id":
-		return true, d.readAttr(&x.UniqueID)
+		n = 26
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Batch) decodeFieldN(d *decoder, n int) error {
@@ -1643,15 +1679,19 @@ func (x *Batch) encodeJSON(e *encoder) {
 func (x Batch) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *BatchContext) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "data_plan":
-		return true, readStructPtr(d, &x.DataPlan, &x.present, 0)
+		n = 0
 	case "location":
-		return true, readStructPtr(d, &x.Location, &x.present, 1)
+		n = 1
 	case "batching":
-		return true, readStructPtr(d, &x.Batching, &x.present, 2)
+		n = 2
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *BatchContext) decodeFieldN(d *decoder, n int) error {
@@ -1752,15 +1792,19 @@ func (x *BatchContext) encodeJSON(e *encoder) {
 func (x BatchContext) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Batching) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "bypass":
-		return true, d.readOptBool(&x.Bypass)
+		n = 0
 	case "partition_key":
-		return true, d.readString(&x.PartitionKey, &x.present, 0)
+		n = 1
 	case "request_ids":
-		return true, d.readStrings(&x.RequestIDs, &x.present, 1)
+		n = 2
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Batching) decodeFieldN(d *decoder, n int) error {
@@ -1859,51 +1903,55 @@ func (x *Batching) encodeJSON(e *encoder) {
 func (x Batching) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Breadcrumb) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "label":
-		return true, d.readString(&x.Label, &x.present, 0)
+		n = 0
 	case "session_number":
-		return true, d.readOptInt64(&x.SessionNumber)
+		n = 1
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 2
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 3
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 4
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 5
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 6
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 7
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 8
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 9
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 10
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 11
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 12
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 13
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 14
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 15
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 16
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 17
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 18
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 19
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 20
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Breadcrumb) decodeFieldN(d *decoder, n int) error {
@@ -2144,11 +2192,15 @@ func (x *Breadcrumb) encodeJSON(e *encoder) {
 func (x Breadcrumb) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *CCPAConsent) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "data_sale_opt_out":
-		return true, readStructPtr(d, &x.DataSaleOptOut, &x.present, 0)
+		n = 0
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *CCPAConsent) decodeFieldN(d *decoder, n int) error {
@@ -2231,67 +2283,71 @@ func (x *CCPAConsent) encodeJSON(e *encoder) {
 func (x CCPAConsent) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *CommerceEvent) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "product_action":
-		return true, readStructPtr(d, &x.ProductAction, &x.present, 0)
+		n = 0
 	case "promotion_action":
-		return true, readStructPtr(d, &x.PromotionAction, &x.present, 1)
+		n = 1
 	case "product_impressions":
-		return true, readStructSlice(d, &x.ProductImpressions, &x.present, 2)
+		n = 2
 	case "shopping_cart":
-		return true, readStructPtr(d, &x.ShoppingCart, &x.present, 3)
+		n = 3
 	case "currency_code":
-		return true, d.readString(&x.CurrencyCode, &x.present, 4)
+		n = 4
 	case "screen_name":
-		return true, d.readString(&x.ScreenName, &x.present, 5)
+		n = 5
 	case "is_non_interactive":
-		return true, d.readOptBool(&x.IsNonInteractive)
+		n = 6
 	case "event_name":
-		return true, d.readString(&x.EventName, &x.present, 6)
+		n = 7
 	case "custom_event_type":
-		return true, d.readString(&x.CustomEventType, &x.present, 7)
+		n = 8
 	case "custom_flags":
-		return true, d.readAttrMap(&x.CustomFlags, &x.present, 8)
+		n = 9
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 10
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 11
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 12
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 13
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 14
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 15
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 16
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 17
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 18
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 19
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 20
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 21
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 22
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 23
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 24
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 25
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 26
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 27
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 28
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *CommerceEvent) decodeFieldN(d *decoder, n int) error {
@@ -2626,21 +2682,25 @@ func (x *CommonEventData) encodeFields(e *encoder) {
 }
 
 func (x *ConsentRecord) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "regulation":
-		return true, d.readString(&x.Regulation, &x.present, 0)
+		n = 0
 	case "document":
-		return true, d.readString(&x.Document, &x.present, 1)
+		n = 1
 	case "consented":
-		return true, d.readBool(&x.Consented, &x.present, 2)
+		n = 2
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.TimestampUnixtimeMS, &x.present, 3)
+		n = 3
 	case "location":
-		return true, d.readString(&x.Location, &x.present, 4)
+		n = 4
 	case "hardware_id":
-		return true, d.readString(&x.HardwareID, &x.present, 5)
+		n = 5
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *ConsentRecord) decodeFieldN(d *decoder, n int) error {
@@ -2768,13 +2828,17 @@ func (x *ConsentRecord) encodeJSON(e *encoder) {
 func (x ConsentRecord) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *ConsentState) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "gdpr":
-		return true, readStructPtrMap(d, &x.GDPR, &x.present, 0)
+		n = 0
 	case "ccpa":
-		return true, readStructPtr(d, &x.CCPA, &x.present, 1)
+		n = 1
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *ConsentState) decodeFieldN(d *decoder, n int) error {
@@ -2862,69 +2926,73 @@ func (x *ConsentState) encodeJSON(e *encoder) {
 func (x ConsentState) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *CrashReport) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "breadcrumbs":
-		return true, d.readStrings(&x.Breadcrumbs, &x.present, 0)
+		n = 0
 	case "class_name":
-		return true, d.readString(&x.ClassName, &x.present, 1)
+		n = 1
 	case "severity":
-		return true, d.readString(&x.Severity, &x.present, 2)
+		n = 2
 	case "message":
-		return true, d.readString(&x.Message, &x.present, 3)
+		n = 3
 	case "stack_trace":
-		return true, d.readString(&x.StackTrace, &x.present, 4)
+		n = 4
 	case "exception_handled":
-		return true, d.readOptBool(&x.ExceptionHandled)
+		n = 5
 	case "topmost_context":
-		return true, d.readString(&x.TopmostContext, &x.present, 5)
+		n = 6
 	case "pl_crash_report_file_base64":
-		return true, d.readString(&x.PLCrashReportFileBase64, &x.present, 6)
+		n = 7
 	case "ios_image_base_address":
-		return true, d.readOptInt64(&x.IOSImageBaseAddress)
+		n = 8
 	case "ios_image_size":
-		return true, d.readOptInt64(&x.IOSImageSize)
+		n = 9
 	case "session_number":
-		return true, d.readOptInt64(&x.SessionNumber)
+		n = 10
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 11
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 12
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 13
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 14
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 15
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 16
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 17
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 18
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 19
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 20
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 21
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 22
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 23
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 24
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 25
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 26
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 27
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 28
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 29
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *CrashReport) decodeFieldN(d *decoder, n int) error {
@@ -3245,53 +3313,57 @@ func (x *CrashReport) encodeJSON(e *encoder) {
 func (x CrashReport) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *CustomEvent) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "event_name":
-		return true, d.readString(&x.EventName, &x.present, 0)
+		n = 0
 	case "custom_event_type":
-		return true, d.readString((*string)(&x.CustomEventType), &x.present, 1)
+		n = 1
 	case "custom_flags":
-		return true, d.readAttrMap(&x.CustomFlags, &x.present, 2)
+		n = 2
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 3
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 4
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 5
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 6
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 7
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 8
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 9
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 10
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 11
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 12
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 13
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 14
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 15
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 16
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 17
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 18
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 19
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 20
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 21
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *CustomEvent) decodeFieldN(d *decoder, n int) error {
@@ -3542,13 +3614,17 @@ func (x *CustomEvent) encodeJSON(e *encoder) {
 func (x CustomEvent) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *DataPlan) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "plan_id":
-		return true, d.readString(&x.PlanID, &x.present, 0)
+		n = 0
 	case "plan_version":
-		return true, d.readOptInt64(&x.PlanVersion)
+		n = 1
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *DataPlan) decodeFieldN(d *decoder, n int) error {
@@ -3640,43 +3716,47 @@ func (x *DataPlan) encodeJSON(e *encoder) {
 func (x DataPlan) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *DeviceCurrentState) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "time_since_start_ms":
-		return true, d.readOptInt64(&x.TimeSinceStartMS)
+		n = 0
 	case "battery_level":
-		return true, d.readOptFloat64(&x.BatteryLevel)
+		n = 1
 	case "data_connection_type":
-		return true, d.readString(&x.DataConnectionType, &x.present, 0)
+		n = 2
 	case "data_connection_type_detail":
-		return true, d.readString(&x.DataConnectionTypeDetail, &x.present, 1)
+		n = 3
 	case "gps_state":
-		return true, d.readAttr(&x.GPSState)
+		n = 4
 	case "total_system_memory_usage_bytes":
-		return true, d.readOptInt64(&x.TotalSystemMemoryUsageBytes)
+		n = 5
 	case "disk_space_free_bytes":
-		return true, d.readOptInt64(&x.DiskSpaceFreeBytes)
+		n = 6
 	case "external_disk_space_free_bytes":
-		return true, d.readOptInt64(&x.ExternalDiskSpaceFreeBytes)
+		n = 7
 	case "cpu":
-		return true, d.readString(&x.CPU, &x.present, 2)
+		n = 8
 	case "system_memory_available_bytes":
-		return true, d.readOptFloat64(&x.SystemMemoryAvailableBytes)
+		n = 9
 	case "system_memory_low":
-		return true, d.readOptBool(&x.SystemMemoryLow)
+		n = 10
 	case "system_memory_threshold_bytes":
-		return true, d.readOptFloat64(&x.SystemMemoryThresholdBytes)
+		n = 11
 	case "application_memory_available_bytes":
-		return true, d.readOptFloat64(&x.ApplicationMemoryAvailableBytes)
+		n = 12
 	case "application_memory_max_bytes":
-		return true, d.readOptFloat64(&x.ApplicationMemoryMaxBytes)
+		n = 13
 	case "application_memory_total_bytes":
-		return true, d.readOptFloat64(&x.ApplicationMemoryTotalBytes)
+		n = 14
 	case "device_orientation":
-		return true, d.readAttr(&x.DeviceOrientation)
+		n = 15
 	case "status_bar_orientation":
-		return true, d.readAttr(&x.StatusBarOrientation)
+		n = 16
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *DeviceCurrentState) decodeFieldN(d *decoder, n int) error {
@@ -3898,99 +3978,103 @@ func (x *DeviceCurrentState) encodeJSON(e *encoder) {
 func (x DeviceCurrentState) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *DeviceInfo) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "platform":
-		return true, d.readString((*string)(&x.Platform), &x.present, 0)
+		n = 0
 	case "brand":
-		return true, d.readString(&x.Brand, &x.present, 1)
+		n = 1
 	case "product":
-		return true, d.readString(&x.Product, &x.present, 2)
+		n = 2
 	case "device":
-		return true, d.readString(&x.Device, &x.present, 3)
+		n = 3
 	case "device_manufacturer":
-		return true, d.readString(&x.DeviceManufacturer, &x.present, 4)
+		n = 4
 	case "os_version":
-		return true, d.readString(&x.OSVersion, &x.present, 5)
+		n = 5
 	case "device_model":
-		return true, d.readString(&x.DeviceModel, &x.present, 6)
+		n = 6
 	case "device_country":
-		return true, d.readString(&x.DeviceCountry, &x.present, 7)
+		n = 7
 	case "locale_language":
-		return true, d.readString(&x.LocaleLanguage, &x.present, 8)
+		n = 8
 	case "locale_country":
-		return true, d.readString(&x.LocaleCountry, &x.present, 9)
+		n = 9
 	case "network_country":
-		return true, d.readString(&x.NetworkCountry, &x.present, 10)
+		n = 10
 	case "network_carrier":
-		return true, d.readString(&x.NetworkCarrier, &x.present, 11)
+		n = 11
 	case "network_code":
-		return true, d.readString(&x.NetworkCode, &x.present, 12)
+		n = 12
 	case "network_mobile_country_code":
-		return true, d.readString(&x.NetworkMobileCountryCode, &x.present, 13)
+		n = 13
 	case "build_identifier":
-		return true, d.readString(&x.BuildIdentifier, &x.present, 14)
+		n = 14
 	case "http_header_user_agent":
-		return true, d.readString(&x.HTTPHeaderUserAgent, &x.present, 15)
+		n = 15
 	case "cpu_architecture":
-		return true, d.readString(&x.CPUArchitecture, &x.present, 16)
+		n = 16
 	case "radio_access_technology":
-		return true, d.readString(&x.RadioAccessTechnology, &x.present, 17)
+		n = 17
 	case "bluetooth_version":
-		return true, d.readString(&x.BluetoothVersion, &x.present, 18)
+		n = 18
 	case "build_version_release":
-		return true, d.readString(&x.BuildVersionRelease, &x.present, 19)
+		n = 19
 	case "screen_height":
-		return true, d.readOptInt64(&x.ScreenHeight)
+		n = 20
 	case "screen_width":
-		return true, d.readOptInt64(&x.ScreenWidth)
+		n = 21
 	case "screen_dpi":
-		return true, d.readOptInt64(&x.ScreenDPI)
+		n = 22
 	case "timezone_offset":
-		return true, d.readOptInt64(&x.TimezoneOffset)
+		n = 23
 	case "att_authorization_status":
-		return true, d.readString(&x.ATTAuthorizationStatus, &x.present, 20)
+		n = 24
 	case "att_timestamp_unixtime_ms":
-		return true, d.readInt64(&x.ATTTimestampUnixtimeMS, &x.present, 21)
+		n = 25
 	case "is_tablet":
-		return true, d.readOptBool(&x.IsTablet)
+		n = 26
 	case "push_notification_sound_enabled":
-		return true, d.readOptBool(&x.PushNotificationSoundEnabled)
+		n = 27
 	case "push_notification_vibrate_enabled":
-		return true, d.readOptBool(&x.PushNotificationVibrateEnabled)
+		n = 28
 	case "supports_telephony":
-		return true, d.readAttr(&x.SupportsTelephony)
+		n = 29
 	case "has_nfc":
-		return true, d.readOptBool(&x.HasNFC)
+		n = 30
 	case "bluetooth_enabled":
-		return true, d.readOptBool(&x.BluetoothEnabled)
+		n = 31
 	case "limit_ad_tracking":
-		return true, d.readOptBool(&x.LimitAdTracking)
+		n = 32
 	case "is_dst":
-		return true, d.readOptBool(&x.IsDST)
+		n = 33
 	case "ios_advertising_id":
-		return true, d.readString(&x.IOSAdvertisingID, &x.present, 22)
+		n = 34
 	case "ios_idfv":
-		return true, d.readString(&x.IOSIDFV, &x.present, 23)
+		n = 35
 	case "android_advertising_id":
-		return true, d.readString(&x.AndroidAdvertisingID, &x.present, 24)
+		n = 36
 	case "android_uuid":
-		return true, d.readString(&x.AndroidUUID, &x.present, 25)
+		n = 37
 	case "roku_advertising_id":
-		return true, d.readString(&x.RokuAdvertisingID, &x.present, 26)
+		n = 38
 	case "roku_publisher_id":
-		return true, d.readString(&x.RokuPublisherID, &x.present, 27)
+		n = 39
 	case "microsoft_advertising_id":
-		return true, d.readString(&x.MicrosoftAdvertisingID, &x.present, 28)
+		n = 40
 	case "microsoft_publisher_id":
-		return true, d.readString(&x.MicrosoftPublisherID, &x.present, 29)
+		n = 41
 	case "fire_advertising_id":
-		return true, d.readString(&x.FireAdvertisingID, &x.present, 30)
+		n = 42
 	case "amp_id":
-		return true, d.readString(&x.AMPID, &x.present, 31)
+		n = 43
 	case "push_token":
-		return true, d.readString(&x.PushToken, &x.present, 32)
+		n = 44
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *DeviceInfo) decodeFieldN(d *decoder, n int) error {
@@ -4455,11 +4539,15 @@ func (x *DeviceInfo) encodeJSON(e *encoder) {
 func (x DeviceInfo) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *EventSystemNotificationInfo) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "type":
-		return true, d.readString(&x.Type, &x.present, 0)
+		n = 0
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *EventSystemNotificationInfo) decodeFieldN(d *decoder, n int) error {
@@ -4542,47 +4630,51 @@ func (x *EventSystemNotificationInfo) encodeJSON(e *encoder) {
 func (x EventSystemNotificationInfo) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *FirstRun) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 0
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 1
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 2
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 3
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 4
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 5
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 6
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 7
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 8
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 9
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 10
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 11
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 12
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 13
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 14
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 15
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 16
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 17
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 18
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *FirstRun) decodeFieldN(d *decoder, n int) error {
@@ -4806,15 +4898,19 @@ func (x *FirstRun) encodeJSON(e *encoder) {
 func (x FirstRun) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Identity) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "type":
-		return true, d.readString(&x.Type, &x.present, 0)
+		n = 0
 	case "encoding":
-		return true, d.readString((*string)(&x.Encoding), &x.present, 1)
+		n = 1
 	case "value":
-		return true, d.readString(&x.Value, &x.present, 2)
+		n = 2
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Identity) decodeFieldN(d *decoder, n int) error {
@@ -4915,17 +5011,21 @@ func (x *Identity) encodeJSON(e *encoder) {
 func (x Identity) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *IdentityChange) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "identity_type":
-		return true, d.readString((*string)(&x.IdentityType), &x.present, 0)
+		n = 0
 	case "identity":
-		return true, d.readString(&x.Identity, &x.present, 1)
+		n = 1
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.TimestampUnixtimeMS, &x.present, 2)
+		n = 2
 	case "created_this_batch":
-		return true, d.readOptBool(&x.CreatedThisBatch)
+		n = 3
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *IdentityChange) decodeFieldN(d *decoder, n int) error {
@@ -5034,27 +5134,31 @@ func (x *IdentityChange) encodeJSON(e *encoder) {
 func (x IdentityChange) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Location) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "latitude":
-		return true, d.readFloat64(&x.Latitude, &x.present, 0)
+		n = 0
 	case "longitude":
-		return true, d.readFloat64(&x.Longitude, &x.present, 1)
+		n = 1
 	case "accuracy":
-		return true, d.readOptFloat64(&x.Accuracy)
+		n = 2
 	case "country_code":
-		return true, d.readString(&x.CountryCode, &x.present, 2)
+		n = 3
 	case "region_code":
-		return true, d.readString(&x.RegionCode, &x.present, 3)
+		n = 4
 	case "city_name":
-		return true, d.readString(&x.CityName, &x.present, 4)
+		n = 5
 	case "postal_code":
-		return true, d.readString(&x.PostalCode, &x.present, 5)
+		n = 6
 	case "dma_code":
-		return true, d.readOptInt64(&x.DMACode)
+		n = 7
 	case "location_source":
-		return true, d.readString(&x.LocationSource, &x.present, 6)
+		n = 8
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Location) decodeFieldN(d *decoder, n int) error {
@@ -5209,61 +5313,65 @@ func (x *Location) encodeJSON(e *encoder) {
 func (x Location) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *NetworkPerformance) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "url":
-		return true, d.readString(&x.URL, &x.present, 0)
+		n = 0
 	case "response_code":
-		return true, d.readAttr(&x.ResponseCode)
+		n = 1
 	case "http_verb":
-		return true, d.readString(&x.HTTPVerb, &x.present, 1)
+		n = 2
 	case "time_elapsed":
-		return true, d.readOptInt64(&x.TimeElapsed)
+		n = 3
 	case "bytes_in":
-		return true, d.readOptInt64(&x.BytesIn)
+		n = 4
 	case "bytes_out":
-		return true, d.readOptInt64(&x.BytesOut)
+		n = 5
 	case "data":
-		return true, d.readString(&x.Data, &x.present, 2)
+		n = 6
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 7
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 8
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 9
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 10
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 11
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 12
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 13
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 14
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 15
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 16
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 17
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 18
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 19
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 20
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 21
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 22
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 23
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 24
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 25
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *NetworkPerformance) decodeFieldN(d *decoder, n int) error {
@@ -5550,49 +5658,53 @@ func (x *NetworkPerformance) encodeJSON(e *encoder) {
 func (x NetworkPerformance) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *OptOut) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "is_opted_out":
-		return true, d.readBool(&x.IsOptedOut, &x.present, 0)
+		n = 0
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 1
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 2
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 3
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 4
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 5
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 6
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 7
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 8
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 9
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 10
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 11
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 12
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 13
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 14
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 15
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 16
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 17
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 18
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 19
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *OptOut) decodeFieldN(d *decoder, n int) error {
@@ -5825,47 +5937,51 @@ func (x *OptOut) encodeJSON(e *encoder) {
 func (x OptOut) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *PreAttribution) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 0
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 1
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 2
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 3
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 4
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 5
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 6
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 7
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 8
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 9
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 10
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 11
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 12
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 13
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 14
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 15
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 16
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 17
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 18
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *PreAttribution) decodeFieldN(d *decoder, n int) error {
@@ -6089,33 +6205,37 @@ func (x *PreAttribution) encodeJSON(e *encoder) {
 func (x PreAttribution) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Product) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "id":
-		return true, d.readString(&x.ID, &x.present, 0)
+		n = 0
 	case "name":
-		return true, d.readString(&x.Name, &x.present, 1)
+		n = 1
 	case "brand":
-		return true, d.readString(&x.Brand, &x.present, 2)
+		n = 2
 	case "category":
-		return true, d.readString(&x.Category, &x.present, 3)
+		n = 3
 	case "variant":
-		return true, d.readString(&x.Variant, &x.present, 4)
+		n = 4
 	case "position":
-		return true, d.readOptInt64(&x.Position)
+		n = 5
 	case "price":
-		return true, d.readOptFloat64(&x.Price)
+		n = 6
 	case "quantity":
-		return true, d.readOptFloat64(&x.Quantity)
+		n = 7
 	case "coupon_code":
-		return true, d.readString(&x.CouponCode, &x.present, 5)
+		n = 8
 	case "added_to_cart_time_ms":
-		return true, d.readOptInt64(&x.AddedToCartTimeMS)
+		n = 9
 	case "total_product_amount":
-		return true, d.readOptFloat64(&x.TotalProductAmount)
+		n = 10
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CustomAttributes, &x.present, 6)
+		n = 11
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Product) decodeFieldN(d *decoder, n int) error {
@@ -6295,33 +6415,37 @@ func (x *Product) encodeJSON(e *encoder) {
 func (x Product) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *ProductAction) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "action":
-		return true, d.readString((*string)(&x.Action), &x.present, 0)
+		n = 0
 	case "checkout_step":
-		return true, d.readOptInt64(&x.CheckoutStep)
+		n = 1
 	case "checkout_options":
-		return true, d.readString(&x.CheckoutOptions, &x.present, 1)
+		n = 2
 	case "product_action_list":
-		return true, d.readString(&x.ProductActionList, &x.present, 2)
+		n = 3
 	case "product_list_source":
-		return true, d.readString(&x.ProductListSource, &x.present, 3)
+		n = 4
 	case "transaction_id":
-		return true, d.readString(&x.TransactionID, &x.present, 4)
+		n = 5
 	case "affiliation":
-		return true, d.readString(&x.Affiliation, &x.present, 5)
+		n = 6
 	case "total_amount":
-		return true, d.readOptFloat64(&x.TotalAmount)
+		n = 7
 	case "tax_amount":
-		return true, d.readOptFloat64(&x.TaxAmount)
+		n = 8
 	case "shipping_amount":
-		return true, d.readOptFloat64(&x.ShippingAmount)
+		n = 9
 	case "coupon_code":
-		return true, d.readString(&x.CouponCode, &x.present, 6)
+		n = 10
 	case "products":
-		return true, d.readProducts(&x.Products, &x.present, 7)
+		n = 11
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *ProductAction) decodeFieldN(d *decoder, n int) error {
@@ -6499,13 +6623,17 @@ func (x *ProductAction) encodeJSON(e *encoder) {
 func (x ProductAction) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *ProductImpression) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "product_impression_list":
-		return true, d.readString(&x.ProductImpressionList, &x.present, 0)
+		n = 0
 	case "products":
-		return true, d.readProducts(&x.Products, &x.present, 1)
+		n = 1
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *ProductImpression) decodeFieldN(d *decoder, n int) error {
@@ -6597,53 +6725,57 @@ func (x *ProductImpression) encodeJSON(e *encoder) {
 func (x ProductImpression) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Profile) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "previous_mpid":
-		return true, d.readOptInt64(&x.PreviousMPID)
+		n = 0
 	case "current_mpid":
-		return true, d.readOptInt64(&x.CurrentMPID)
+		n = 1
 	case "profile_event_type":
-		return true, d.readString((*string)(&x.ProfileEventType), &x.present, 0)
+		n = 2
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 3
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 4
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 5
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 6
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 7
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 8
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 9
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 10
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 11
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 12
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 13
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 14
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 15
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 16
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 17
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 18
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 19
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 20
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 21
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Profile) decodeFieldN(d *decoder, n int) error {
@@ -6894,17 +7026,21 @@ func (x *Profile) encodeJSON(e *encoder) {
 func (x Profile) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Promotion) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "id":
-		return true, d.readString(&x.ID, &x.present, 0)
+		n = 0
 	case "name":
-		return true, d.readString(&x.Name, &x.present, 1)
+		n = 1
 	case "creative":
-		return true, d.readString(&x.Creative, &x.present, 2)
+		n = 2
 	case "position":
-		return true, d.readString(&x.Position, &x.present, 3)
+		n = 3
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Promotion) decodeFieldN(d *decoder, n int) error {
@@ -7014,13 +7150,17 @@ func (x *Promotion) encodeJSON(e *encoder) {
 func (x Promotion) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *PromotionAction) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "action":
-		return true, d.readString((*string)(&x.Action), &x.present, 0)
+		n = 0
 	case "promotions":
-		return true, readStructSlice(d, &x.Promotions, &x.present, 1)
+		n = 1
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *PromotionAction) decodeFieldN(d *decoder, n int) error {
@@ -7110,63 +7250,67 @@ func (x *PromotionAction) encodeJSON(e *encoder) {
 func (x PromotionAction) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *PushMessage) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "push_message_type":
-		return true, d.readString((*string)(&x.PushMessageType), &x.present, 0)
+		n = 0
 	case "push_message_token":
-		return true, d.readString(&x.PushMessageToken, &x.present, 1)
+		n = 1
 	case "push_notification_payload":
-		return true, d.readString(&x.PushNotificationPayload, &x.present, 2)
+		n = 2
 	case "message":
-		return true, d.readString(&x.Message, &x.present, 3)
+		n = 3
 	case "network":
-		return true, d.readString(&x.Network, &x.present, 4)
+		n = 4
 	case "application_state":
-		return true, d.readString(&x.ApplicationState, &x.present, 5)
+		n = 5
 	case "action_identifier":
-		return true, d.readString(&x.ActionIdentifier, &x.present, 6)
+		n = 6
 	case "push_message_behavior":
-		return true, d.readAttr(&x.PushMessageBehavior)
+		n = 7
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 8
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 9
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 10
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 11
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 12
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 13
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 14
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 15
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 16
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 17
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 18
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 19
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 20
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 21
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 22
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 23
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 24
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 25
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 26
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *PushMessage) decodeFieldN(d *decoder, n int) error {
@@ -7460,47 +7604,51 @@ func (x *PushMessage) encodeJSON(e *encoder) {
 func (x PushMessage) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *PushReaction) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 0
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 1
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 2
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 3
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 4
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 5
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 6
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 7
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 8
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 9
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 10
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 11
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 12
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 13
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 14
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 15
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 16
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 17
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 18
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *PushReaction) decodeFieldN(d *decoder, n int) error {
@@ -7724,51 +7872,55 @@ func (x *PushReaction) encodeJSON(e *encoder) {
 func (x PushReaction) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *PushRegistration) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "register":
-		return true, d.readBool(&x.Register, &x.present, 0)
+		n = 0
 	case "registration_token":
-		return true, d.readString(&x.RegistrationToken, &x.present, 1)
+		n = 1
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 2
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 3
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 4
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 5
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 6
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 7
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 8
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 9
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 10
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 11
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 12
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 13
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 14
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 15
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 16
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 17
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 18
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 19
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 20
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *PushRegistration) decodeFieldN(d *decoder, n int) error {
@@ -8010,53 +8162,57 @@ func (x *PushRegistration) encodeJSON(e *encoder) {
 func (x PushRegistration) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *ScreenView) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "screen_name":
-		return true, d.readString(&x.ScreenName, &x.present, 0)
+		n = 0
 	case "activity_type":
-		return true, d.readString(&x.ActivityType, &x.present, 1)
+		n = 1
 	case "custom_flags":
-		return true, d.readAttrMap(&x.CustomFlags, &x.present, 2)
+		n = 2
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 3
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 4
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 5
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 6
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 7
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 8
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 9
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 10
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 11
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 12
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 13
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 14
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 15
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 16
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 17
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 18
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 19
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 20
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 21
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *ScreenView) decodeFieldN(d *decoder, n int) error {
@@ -8307,49 +8463,53 @@ func (x *ScreenView) encodeJSON(e *encoder) {
 func (x ScreenView) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *SessionEnd) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "session_duration_ms":
-		return true, d.readInt64(&x.SessionDurationMS, &x.present, 0)
+		n = 0
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 1
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 2
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 3
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 4
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 5
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 6
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 7
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 8
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 9
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 10
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 11
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 12
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 13
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 14
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 15
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 16
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 17
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 18
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 19
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *SessionEnd) decodeFieldN(d *decoder, n int) error {
@@ -8581,47 +8741,51 @@ func (x *SessionEnd) encodeJSON(e *encoder) {
 func (x SessionEnd) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *SessionStart) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 0
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 1
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 2
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 3
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 4
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 5
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 6
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 7
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 8
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 9
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 10
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 11
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 12
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 13
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 14
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 15
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 16
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 17
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 18
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *SessionStart) decodeFieldN(d *decoder, n int) error {
@@ -8845,11 +9009,15 @@ func (x *SessionStart) encodeJSON(e *encoder) {
 func (x SessionStart) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *ShoppingCart) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "products":
-		return true, d.readProducts(&x.Products, &x.present, 0)
+		n = 0
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *ShoppingCart) decodeFieldN(d *decoder, n int) error {
@@ -8932,19 +9100,23 @@ func (x *ShoppingCart) encodeJSON(e *encoder) {
 func (x ShoppingCart) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *SourceInfo) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "channel":
-		return true, d.readString(&x.Channel, &x.present, 0)
+		n = 0
 	case "partner":
-		return true, d.readString(&x.Partner, &x.present, 1)
+		n = 1
 	case "replay_request_id":
-		return true, d.readString(&x.ReplayRequestID, &x.present, 2)
+		n = 2
 	case "replay_job_id":
-		return true, d.readString(&x.ReplayJobID, &x.present, 3)
+		n = 3
 	case "is_historical":
-		return true, d.readOptBool(&x.IsHistorical)
+		n = 4
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *SourceInfo) decodeFieldN(d *decoder, n int) error {
@@ -9063,47 +9235,51 @@ func (x *SourceInfo) encodeJSON(e *encoder) {
 func (x SourceInfo) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *Uninstall) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 0
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 1
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 2
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 3
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 4
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 5
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 6
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 7
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 8
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 9
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 10
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 11
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 12
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 13
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 14
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 15
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 16
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 17
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 18
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *Uninstall) decodeFieldN(d *decoder, n int) error {
@@ -9327,49 +9503,53 @@ func (x *Uninstall) encodeJSON(e *encoder) {
 func (x Uninstall) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *UnknownEvent) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "custom_flags":
-		return true, d.readAttrMap(&x.CustomFlags, &x.present, 0)
+		n = 0
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 1
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 2
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 3
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 4
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 5
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 6
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 7
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 8
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 9
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 10
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 11
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 12
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 13
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 14
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 15
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 16
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 17
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 18
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 19
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *UnknownEvent) decodeFieldN(d *decoder, n int) error {
@@ -9602,57 +9782,61 @@ func (x *UnknownEvent) encodeJSON(e *encoder) {
 func (x UnknownEvent) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *UserAttributeChange) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "user_attribute_name":
-		return true, d.readString(&x.UserAttributeName, &x.present, 0)
+		n = 0
 	case "new":
-		return true, d.readAttr(&x.New)
+		n = 1
 	case "old":
-		return true, d.readAttr(&x.Old)
+		n = 2
 	case "deleted":
-		return true, d.readOptBool(&x.Deleted)
+		n = 3
 	case "is_new_attribute":
-		return true, d.readOptBool(&x.IsNewAttribute)
+		n = 4
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 5
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 6
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 7
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 8
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 9
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 10
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 11
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 12
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 13
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 14
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 15
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 16
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 17
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 18
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 19
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 20
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 21
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 22
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 23
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *UserAttributeChange) decodeFieldN(d *decoder, n int) error {
@@ -9919,51 +10103,55 @@ func (x *UserAttributeChange) encodeJSON(e *encoder) {
 func (x UserAttributeChange) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *UserIdentityChange) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "new":
-		return true, readStructPtr(d, &x.New, &x.present, 0)
+		n = 0
 	case "old":
-		return true, readStructPtr(d, &x.Old, &x.present, 1)
+		n = 1
 	case "timestamp_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+		n = 2
 	case "event_id":
-		return true, d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+		n = 3
 	case "source_message_id":
-		return true, d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+		n = 4
 	case "session_id":
-		return true, d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+		n = 5
 	case "session_uuid":
-		return true, d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+		n = 6
 	case "session_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+		n = 7
 	case "event_start_unixtime_ms":
-		return true, d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+		n = 8
 	case "event_num":
-		return true, d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+		n = 9
 	case "custom_attributes":
-		return true, d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		n = 10
 	case "location":
-		return true, readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		n = 11
 	case "device_current_state":
-		return true, readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		n = 12
 	case "is_goal_defined":
-		return true, d.readOptBool(&x.CommonEventData.IsGoalDefined)
+		n = 13
 	case "lifetime_value_change":
-		return true, d.readAttr(&x.CommonEventData.LifetimeValueChange)
+		n = 14
 	case "lifetime_value_attribute_name":
-		return true, d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+		n = 15
 	case "data_connection_type":
-		return true, d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+		n = 16
 	case "view_controller":
-		return true, d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+		n = 17
 	case "is_main_thread":
-		return true, d.readOptBool(&x.CommonEventData.IsMainThread)
+		n = 18
 	case "canonical_name":
-		return true, d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+		n = 19
 	case "event_system_notification_info":
-		return true, readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		n = 20
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *UserIdentityChange) decodeFieldN(d *decoder, n int) error {
@@ -10203,19 +10391,23 @@ func (x *UserIdentityChange) encodeJSON(e *encoder) {
 func (x UserIdentityChange) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 
 func (x *UserProfile) decodeField(d *decoder, key []byte) (bool, error) {
+	n := -1
 	switch string(key) {
 	case "mpid":
-		return true, d.readString(&x.MPID, &x.present, 0)
+		n = 0
 	case "user_identities":
-		return true, readStructSlice(d, &x.UserIdentities, &x.present, 1)
+		n = 1
 	case "device_identities":
-		return true, readStructSlice(d, &x.DeviceIdentities, &x.present, 2)
+		n = 2
 	case "partner_identities":
-		return true, readStructSlice(d, &x.PartnerIdentities, &x.present, 3)
+		n = 3
 	case "audiences":
-		return true, readStructSlice(d, &x.Audiences, &x.present, 4)
+		n = 4
 	}
-	return false, nil
+	if n < 0 {
+		return false, nil
+	}
+	return true, x.decodeFieldN(d, n)
 }
 
 func (x *UserProfile) decodeFieldN(d *decoder, n int) error {

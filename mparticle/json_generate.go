@@ -198,27 +198,38 @@ func types(e ast.Expr) string {
 // the embedded struct has a generated codec too, the embedded struct's keys
 // (so a common event field is found with one dispatch, not two).
 func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
-	fmt.Fprintf(b, "func (x *%s) decodeField(d *decoder, key []byte) (bool, error) {\n", s.name)
 	seen := map[string]bool{}
-	var body bytes.Buffer
 	var entries []entry
 	for _, f := range s.fields {
 		seen[f.key] = true
-		genCase(&body, f, "x.")
 		entries = append(entries, entry{f, "x."})
 	}
 	inlined := embedded != nil && embedded.embedded == ""
 	if inlined {
 		for _, f := range embedded.fields {
 			if !seen[f.key] {
-				genCase(&body, f, "x."+embedded.name+".")
 				entries = append(entries, entry{f, "x." + embedded.name + "."})
 			}
 		}
 	}
-	if body.Len() > 0 {
+	fmt.Fprintf(b, "func (x *%s) decodeField(d *decoder, key []byte) (bool, error) {\n", s.name)
+	if s.unknown && len(entries) > 0 && (s.embedded == "" || inlined) {
+		// The field reads live in decodeFieldN (see genMatcher); the key
+		// switch only finds the number.
+		b.WriteString("n := -1\nswitch string(key) {\n")
+		for n, e := range entries {
+			fmt.Fprintf(b, "case %q:\nn = %d\n", e.f.key, n)
+		}
+		b.WriteString("}\nif n < 0 {\nreturn false, nil\n}\nreturn true, x.decodeFieldN(d, n)\n}\n\n")
+		genMatcher(b, s, entries)
+		genDecodeJSONMatched(b, s)
+		return
+	}
+	if len(entries) > 0 {
 		b.WriteString("switch string(key) {\n")
-		b.Write(body.Bytes())
+		for _, e := range entries {
+			genCase(b, e.f, e.recv)
+		}
 		b.WriteString("}\n")
 	}
 	if s.embedded != "" && !inlined {
@@ -226,14 +237,12 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 	} else {
 		b.WriteString("return false, nil\n}\n\n")
 	}
-	if !s.unknown {
-		return
-	}
-	if s.embedded != "" && !inlined || len(entries) == 0 {
+	if s.unknown {
 		genDecodeJSONGeneric(b, s)
-		return
 	}
-	genMatcher(b, s, entries)
+}
+
+func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	more, err := d.objectOpen()
