@@ -181,29 +181,66 @@ func appendUnixTime(dst []byte, sec int64, nsec int) ([]byte, error) {
 	put2(b[15:], mi)
 	b[17] = ':'
 	put2(b[18:], s)
-	n := 20
-	if nsec != 0 {
-		// Fractional seconds without trailing zeros, in groups of three
-		// digits first (milliseconds are the common case).
-		b[20] = '.'
-		digits := 9
-		for nsec%1000 == 0 {
-			nsec /= 1000
-			digits -= 3
-		}
-		for nsec%10 == 0 {
-			nsec /= 10
-			digits--
-		}
-		for i := 20 + digits; i > 20; i-- {
-			b[i] = byte('0' + nsec%10)
-			nsec /= 10
-		}
-		n = 21 + digits
-	}
+	n := 20 + putFraction(b[20:], nsec)
 	b[n] = 'Z'
 	b[n+1] = '"'
 	return append(dst, b[:n+2]...), nil
+}
+
+// putFraction writes the fractional seconds of nsec (0 ≤ nsec < 10⁹) as
+// RFC 3339 needs them, ".d…" without trailing zeros and nothing for 0,
+// into b (at least 10 bytes) and returns how many bytes it wrote. Groups
+// of three digits are dropped first: milliseconds are the common case.
+func putFraction(b []byte, nsec int) int {
+	if nsec == 0 {
+		return 0
+	}
+	b = b[:10]
+	b[0] = '.'
+	digits := 9
+	for nsec%1000 == 0 {
+		nsec /= 1000
+		digits -= 3
+	}
+	for nsec%10 == 0 {
+		nsec /= 10
+		digits--
+	}
+	for i := digits; i > 0; i-- {
+		b[i] = byte('0' + nsec%10)
+		nsec /= 10
+	}
+	return digits + 1
+}
+
+// timeStamp remembers the formatted date and clock (`"YYYY-MM-DDTHH:MM:SS`)
+// of the last second appendTime wrote for a request: the times of one
+// request's events mostly fall in few seconds, and the calendar arithmetic
+// is most of a timestamp's cost.
+type timeStamp struct {
+	sec   int64
+	valid bool
+	text  [20]byte
+}
+
+// appendTime is the package's appendTime, reusing the stamp's text when t
+// falls in the same second.
+func (ts *timeStamp) appendTime(dst []byte, t time.Time) ([]byte, error) {
+	sec, nsec := t.Unix(), t.Nanosecond()
+	if ts.valid && sec == ts.sec {
+		var b [12]byte
+		n := putFraction(b[:], nsec)
+		b[n], b[n+1] = 'Z', '"'
+		dst = append(dst, ts.text[:]...)
+		return append(dst, b[:n+2]...), nil
+	}
+	start := len(dst)
+	dst, err := appendUnixTime(dst, sec, nsec)
+	if err == nil {
+		copy(ts.text[:], dst[start:])
+		ts.sec, ts.valid = sec, true
+	}
+	return dst, err
 }
 
 // twoDigits holds "00" to "99".

@@ -183,3 +183,27 @@ func FuzzAppendTime(f *testing.F) {
 		}
 	})
 }
+
+// A timeStamp writes what appendTime writes, whether the second repeats
+// (nanoseconds from none to nine digits), changes, or is out of range.
+func TestTimeStampMatchesAppendTime(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	var ts timeStamp
+	sec := int64(1764320400)
+	for range 5000 {
+		switch rng.IntN(4) {
+		case 0:
+			sec += rng.Int64N(3)
+		case 1:
+			sec = minRFC3339Unix + rng.Int64N(maxRFC3339Unix-minRFC3339Unix)
+		case 2:
+			sec = maxRFC3339Unix + 1 + rng.Int64N(10) // refused
+		}
+		nsec := []int64{0, 1, 1000, 1000000, 120000000, 999999999, rng.Int64N(1e9)}[rng.IntN(7)]
+		tm := time.Unix(sec, nsec)
+		want, wantErr := appendTime([]byte("x"), tm)
+		got, err := ts.appendTime([]byte("x"), tm)
+		require.Equal(t, wantErr, err, "time %v", tm)
+		require.Equal(t, string(want), string(got), "time %v", tm)
+	}
+}

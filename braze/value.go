@@ -413,6 +413,8 @@ type memberEncoder struct {
 	check bool
 	// irregular is set when a checked member is not plain.
 	irregular bool
+	// stamp speeds up the objects' own times.
+	stamp timeStamp
 }
 
 // appendMembers appends the `"key":value,` pairs of m in key order. When
