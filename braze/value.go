@@ -405,6 +405,18 @@ func (r memberRule) plain(k string, v *Value) bool {
 	return false
 }
 
+// plainKey reports whether k passes the key part of plain: for a string,
+// int or bool member it is the whole answer but for the string's length.
+func (r memberRule) plainKey(k string) bool {
+	switch r {
+	case propertyMember:
+		return plainKey(k) && k != "time" && k != "event_name"
+	case customMember:
+		return plainKey(k) && !isStandardKey(k)
+	}
+	return false
+}
+
 // memberEncoder is the state the encoders of one request's objects share:
 // when check is set (see TrackRequest.appendValidated), whether the object
 // being encoded has a member that is not plain.
@@ -511,18 +523,27 @@ func appendSorted(w *fieldWriter, keys []string, vals []Value, order []uint64, r
 	buf := w.buf // a local, for the same reason: w.buf is behind a pointer
 	for _, o := range order {
 		k, v := keys[o&0xff], &vals[o&0xff]
-		if check && !rule.plain(k, v) {
+		// The common kinds are checked (rule.plain's answer for them: a
+		// plain key, a string of at most 255 bytes) and written here
+		// without the calls through rule.plain and appendJSON.
+		if check && !rule.plainKey(k) {
 			enc.irregular, check = true, false
 		}
 		buf = jsonenc.AppendKey(buf, k)
-		switch v.kind { // the common kinds without a call through appendJSON
+		switch v.kind {
 		case KindString:
+			if check && len(v.str) > MaxStringLength {
+				enc.irregular, check = true, false
+			}
 			buf = jsonenc.AppendString(buf, v.str)
 		case KindInt:
 			buf = strconv.AppendInt(buf, int64(v.num), 10)
 		case KindBool:
 			buf = strconv.AppendBool(buf, v.num == 1)
 		default:
+			if check && !rule.plain(k, v) {
+				enc.irregular, check = true, false
+			}
 			var err error
 			if buf, err = v.appendJSON(buf); err != nil {
 				w.buf = buf

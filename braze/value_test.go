@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -382,5 +383,21 @@ func TestKeyPrefix(t *testing.T) {
 			want |= uint64(k[i]) << (56 - 8*uint(i))
 		}
 		assert.Equal(t, want, keyPrefix(k), "key %q", k)
+	}
+}
+
+// For strings, ints and bools the encoder's inline check (plainKey, and a
+// string's length) gives rule.plain's answer.
+func TestInlineMemberCheckMatchesPlain(t *testing.T) {
+	keys := []string{"", "$x", "time", "event_name", "email", "first_name", "bio", "k", strings.Repeat("k", 255), strings.Repeat("k", 256)}
+	vals := []Value{String(""), String(strings.Repeat("s", 255)), String(strings.Repeat("s", 256)), String(strings.Repeat("é", 200)),
+		Int(-1), Bool(true), Bool(false)}
+	for _, rule := range []memberRule{propertyMember, customMember} {
+		for _, k := range keys {
+			for _, v := range vals {
+				inline := rule.plainKey(k) && (v.kind != KindString || len(v.str) <= MaxStringLength)
+				assert.Equal(t, rule.plain(k, &v), inline, "rule %d key %q value %s", rule, k, v.Kind())
+			}
+		}
 	}
 }
