@@ -161,14 +161,26 @@ func (d *decoder) ws() {
 
 //go:noinline
 func (d *decoder) wsLoop() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
+	data := d.data
+	i := d.pos
+	for i < len(data) {
+		switch data[i] {
 		case ' ', '\t', '\n', '\r':
-			d.pos++
+			i++
+			// Indentation: skip a run of spaces eight at a time.
+			for i+8 <= len(data) {
+				if x := binary.LittleEndian.Uint64(data[i:]) ^ (' ' * swarOnes); x != 0 {
+					i += bits.TrailingZeros64(x) >> 3
+					break
+				}
+				i += 8
+			}
 		default:
+			d.pos = i
 			return
 		}
 	}
+	d.pos = i
 }
 
 // peek returns the next non-space byte, or 0 at the end. It is small
