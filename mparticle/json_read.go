@@ -7,7 +7,7 @@ import "encoding/binary"
 // (recorded in the fieldSet or Optional), and a value.
 
 func (d *decoder) readString(p *string, fs *fieldSet, i uint) error {
-	if d.at('"') {
+	if d.at('"') || d.peek() == '"' {
 		start, end, slow, err := d.scanString()
 		if err != nil {
 			return err

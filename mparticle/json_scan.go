@@ -718,13 +718,16 @@ func (d *decoder) int64v() (int64, error) {
 	return d.int64Slow()
 }
 
-// intFast reads the common integer in one pass: right at d.pos (no
-// whitespace first), an optional minus and 1 to 19 digits within the range
-// of int64, not followed by a fraction or exponent. It reports false,
-// consuming nothing, for anything else.
+// intFast reads the common integer in one pass: after any spaces, an
+// optional minus and 1 to 19 digits within the range of int64, not followed
+// by a fraction or exponent. It reports false, consuming nothing, for
+// anything else.
 func (d *decoder) intFast() (int64, bool) {
 	data := d.data
 	p := d.pos
+	for p < len(data) && data[p] == ' ' { // indented JSON: "key": 1
+		p++
+	}
 	neg := p < len(data) && data[p] == '-'
 	if neg {
 		p++
