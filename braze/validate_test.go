@@ -1,6 +1,7 @@
 package braze
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -414,4 +415,40 @@ func TestAppendValidatedMatchesValidateThenEncode(t *testing.T) {
 			assert.Equal(t, string(want), string(got), name)
 		}
 	}
+}
+
+// FuzzAppendValidatedMatchesTwoPass: for any request decoded from JSON,
+// Client.Track's one pass (appendValidated) ends exactly as Validate then
+// AppendJSON: the same error text, or the same bytes. The seed corpus is
+// in testdata/fuzz/FuzzAppendValidatedMatchesTwoPass.
+func FuzzAppendValidatedMatchesTwoPass(f *testing.F) {
+	f.Add([]byte(`{"events":[{"external_id":"u1","name":"n","time":"2025-03-01T10:15:00.5Z","properties":{"b":1,"a":"x","c":[1,"y"]}},{"external_id":"u1","name":"m","time":"2025-03-01T10:15:00.25+01:00"}]}`))
+	f.Add([]byte(`{"attributes":[{"external_id":"u","email":"a@b.c","tier":"gold","n":{"inc":2},"tags":{"add":["x"]},"first_name":null}],"purchases":[{"user_alias":{"alias_name":"1","alias_label":"l"},"product_id":"p","currency":"USD","price":70.22,"quantity":3,"time":"2026-11-28T09:00:00.002Z","properties":{"Total Amount":176.51000000000002}}]}`))
+	f.Add([]byte(`{"events":[{"external_id":"u","name":"n","time":"2025-03-01T10:15:00Z","properties":{"time":"reserved","$x":1}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r TrackRequest
+		if err := json.Unmarshal(data, &r); err != nil {
+			return
+		}
+		for _, l := range []Limits{DefaultLimits(), LegacyLimits()} {
+			got, oneErr := r.appendValidated(l, nil)
+			if err := r.Validate(l); err != nil {
+				if oneErr == nil || oneErr.Error() != err.Error() {
+					t.Fatalf("one pass: %v; Validate: %v", oneErr, err)
+				}
+				continue
+			}
+			want, err := r.AppendJSON(nil)
+			if err != nil {
+				var enc *encodeError
+				if !errors.As(oneErr, &enc) || enc.err.Error() != err.Error() {
+					t.Fatalf("one pass: %v; AppendJSON: %v", oneErr, err)
+				}
+				continue
+			}
+			if oneErr != nil || string(got) != string(want) {
+				t.Fatalf("one pass: %s, %v; two passes: %s", got, oneErr, want)
+			}
+		}
+	})
 }
