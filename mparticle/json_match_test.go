@@ -1,7 +1,11 @@
 package mparticle
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,5 +81,131 @@ func TestEnvelopeKeyNearMisses(t *testing.T) {
 		require.NoError(t, err, key)
 		assert.Equal(t, json.RawMessage(`1`), b.Events[0].Unknown[key], key)
 		assert.Equal(t, EventCustom, b.Events[0].Type, key)
+	}
+}
+
+// spacedColons returns in with a space before every colon that follows a
+// key. That is still valid JSON, but the match functions do not take it,
+// so decoding it goes through objectKey and decodeField for every key.
+func spacedColons(in []byte) []byte {
+	out := make([]byte, 0, len(in)+len(in)/8)
+	inStr := false
+	for i := 0; i < len(in); i++ {
+		c := in[i]
+		out = append(out, c)
+		switch {
+		case inStr && c == '\\':
+			if i+1 < len(in) {
+				i++
+				out = append(out, in[i])
+			}
+		case c == '"':
+			inStr = !inStr
+			if !inStr && i+1 < len(in) && in[i+1] == ':' {
+				out = append(out, ' ')
+			}
+		}
+	}
+	return out
+}
+
+// decodeOutcome is what decoding in leads to: the encoded batch, or the
+// error's path and reason (offsets differ between the two spellings).
+func decodeOutcome(in []byte) string {
+	b, err := DecodeBatch(in)
+	if err != nil {
+		var de *DecodeError
+		if errors.As(err, &de) {
+			return "error at " + de.Path + ": " + de.Reason
+		}
+		return "error " + err.Error()
+	}
+	out, err := b.Encode()
+	if err != nil {
+		return "encode error " + err.Error()
+	}
+	// Raw values (unknown fields, object attributes) keep their text,
+	// including the spaces spacedColons adds: compare without them.
+	var c bytes.Buffer
+	if err := json.Compact(&c, out); err != nil {
+		return "invalid output " + err.Error()
+	}
+	return c.String()
+}
+
+// The fast key path (match functions, decodeFieldN, fieldKey) and the
+// general one (objectKey, decodeField) must agree on every key of every
+// sample file: on the decoded batch, and on the error when the key's value
+// is replaced by one most fields reject.
+func TestKeyPathsAgree(t *testing.T) {
+	for _, f := range batchFiles(t) {
+		in, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.Equal(t, decodeOutcome(in), decodeOutcome(spacedColons(in)), f)
+
+		// Every member's value, in turn, replaced by [1] (an error for
+		// strings, numbers, booleans and objects; a list or raw value
+		// where attributes allow it).
+		inStr := false
+		variants := 0
+		for i := 0; i < len(in); i++ {
+			switch c := in[i]; {
+			case inStr && c == '\\':
+				i++
+			case c == '"':
+				inStr = !inStr
+				if inStr || i+1 >= len(in) || in[i+1] != ':' {
+					continue
+				}
+				d := decoder{data: in, pos: i + 2}
+				d.ws()
+				start := d.pos
+				if d.skip() != nil {
+					t.Fatalf("%s: cannot skip the value at %d", f, start)
+				}
+				v := append(append(append([]byte(nil), in[:start]...), "[1]"...), in[d.pos:]...)
+				require.Equal(t, decodeOutcome(v), decodeOutcome(spacedColons(v)), "%s: value at %d", f, start)
+				variants++
+			}
+		}
+		assert.Greater(t, variants, 10, f)
+	}
+}
+
+// commonData holds every CommonEventData key with a valid value. Each
+// event type's decoder has its own copy of these keys (the generator
+// inlines them), so every type is run through all of them.
+const commonData = `"timestamp_unixtime_ms":1714590000000,"event_id":-5,"source_message_id":"m-1",` +
+	`"session_id":9007199254740993,"session_uuid":"u-1","session_start_unixtime_ms":1,"event_start_unixtime_ms":2,` +
+	`"event_num":3,"custom_attributes":{"a":"b","n":1},"location":{"latitude":1.5,"longitude":-2},` +
+	`"device_current_state":{"cpu":"1%"},"is_goal_defined":true,"lifetime_value_change":2.5,` +
+	`"lifetime_value_attribute_name":"ltv","data_connection_type":"wifi","view_controller":"V",` +
+	`"is_main_thread":false,"canonical_name":"c","event_system_notification_info":{"type":"gdpr_change"}`
+
+func TestKeyPathsAgreeOnCommonFieldsOfEveryEventType(t *testing.T) {
+	types := []EventType{EventSessionStart, EventSessionEnd, EventScreenView, EventCustom, EventCrashReport,
+		EventOptOut, EventFirstRun, EventPreAttribution, EventPushRegistration, EventApplicationStateTransition,
+		EventPushMessage, EventNetworkPerformance, EventBreadcrumb, EventProfile, EventPushReaction, EventCommerce,
+		EventUserAttributeChange, EventUserIdentityChange, EventUninstall, "future_type"}
+	for _, typ := range types {
+		in := []byte(`{"events":[{"event_type":"` + string(typ) + `","data":{` + commonData + `}}]}`)
+		require.Equal(t, decodeOutcome(in), decodeOutcome(spacedColons(in)), typ)
+		assert.JSONEq(t, string(in), decodeOutcome(in), typ)
+
+		// Each common field in turn given a value of the wrong kind: the
+		// error names the same field either way.
+		for _, key := range []string{"timestamp_unixtime_ms", "event_id", "source_message_id", "session_id",
+			"session_uuid", "session_start_unixtime_ms", "event_start_unixtime_ms", "event_num", "custom_attributes",
+			"location", "device_current_state", "is_goal_defined", "lifetime_value_change",
+			"lifetime_value_attribute_name", "data_connection_type", "view_controller", "is_main_thread",
+			"canonical_name", "event_system_notification_info"} {
+			require.Contains(t, commonData, `"`+key+`":`)
+			bad := strings.Replace(string(in), `"`+key+`":`, `"`+key+`":[true],"x`+key+`":`, 1)
+			got := decodeOutcome([]byte(bad))
+			require.Equal(t, got, decodeOutcome(spacedColons([]byte(bad))), "%s %s", typ, key)
+			if key != "lifetime_value_change" { // any JSON value is valid there
+				assert.Contains(t, got, "error at events[0].data."+key+": ", "%s %s", typ, key)
+			}
+		}
 	}
 }
