@@ -90,7 +90,9 @@ type BatchOptions struct {
 //   - Memory is bounded by MaxQueuedObjects.
 //
 // A Batcher is safe for concurrent use. One goroutine owns the queue; Add,
-// Flush, FlushUser and Close talk to it over channels.
+// Flush, FlushUser and Close talk to it over channels. MaxConcurrentRequests
+// sender goroutines, started with the Batcher and stopped by Close, send
+// the requests it packs.
 type Batcher struct {
 	client   *Client
 	capacity capacity
@@ -109,7 +111,12 @@ type Batcher struct {
 	closeCh    chan *closeRequest
 	abortCh    chan struct{}
 	doneCh     chan completion
-	stopped    chan struct{} // closed when the owner goroutine has returned
+	// sendCh hands packed requests to the sender goroutines. It holds
+	// maxConc requests, so the owner never waits on it (it dispatches only
+	// while fewer than maxConc requests are in flight), and the owner
+	// closes it as it returns.
+	sendCh  chan *packed
+	stopped chan struct{} // closed when the owner goroutine has returned
 
 	sendCtx    context.Context // parent of every request; cancelled by an aborted Close
 	cancelSend context.CancelFunc
@@ -183,8 +190,16 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 	b.closeCh = make(chan *closeRequest)
 	b.abortCh = make(chan struct{})
 	b.doneCh = make(chan completion)
+	b.sendCh = make(chan *packed, b.maxConc)
 	b.stopped = make(chan struct{})
 	b.sendCtx, b.cancelSend = context.WithCancel(context.Background())
+	// Long-lived senders rather than a goroutine per request: a request's
+	// encoding needs a stack of some size, which a fresh goroutine would
+	// grow again for every request.
+	b.senders.Add(b.maxConc)
+	for range b.maxConc {
+		go b.sender()
+	}
 	go b.run()
 	return b, nil
 }

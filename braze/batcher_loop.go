@@ -42,6 +42,9 @@ type loop struct {
 
 func (b *Batcher) run() {
 	defer close(b.stopped)
+	// The owner returns only with no request in flight: the senders are
+	// idle and leave once the channel is closed.
+	defer close(b.sendCh)
 	l := &loop{b: b, q: newQueue()}
 	// The flush timer runs only while ready objects are not already forced
 	// out, so an idle batcher does not wake up, and a clock that fires at
@@ -148,8 +151,7 @@ func (l *loop) dispatch() {
 		}
 		l.forceCount = max(0, l.forceCount-len(p.entries))
 		l.inflight++
-		l.b.senders.Add(1)
-		go l.b.send(p)
+		l.b.sendCh <- p
 	}
 }
 

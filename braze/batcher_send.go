@@ -9,12 +9,21 @@ import (
 )
 
 // This file sends one packed request and turns the outcome into a result
-// per object. It runs on a sending goroutine, one per request in flight.
+// per object. It runs on the sender goroutines (MaxConcurrentRequests of
+// them, each sending one request at a time).
+
+// sender sends the requests the owner dispatches until the owner closes
+// sendCh.
+func (b *Batcher) sender() {
+	defer b.senders.Done()
+	for p := range b.sendCh {
+		b.send(p)
+	}
+}
 
 // send delivers p, reports every object to OnResult and hands the outcome
 // back to the owner.
 func (b *Batcher) send(p *packed) {
-	defer b.senders.Done()
 	errs := make([]error, len(p.entries))
 	b.deliver(b.sendCtx, p.entries, errs, false)
 	if b.sendCtx.Err() != nil {
