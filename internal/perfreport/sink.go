@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"time"
+
+	"github.com/mpbraze/mpbraze/internal/httpretry"
 )
 
 // sinkServer is the cheapest possible stand-in for Braze's /users/track
@@ -56,10 +58,12 @@ func (s *sinkServer) Close() { s.srv.Close() }
 
 // loopbackClient returns an HTTP client for loopback servers that keeps
 // enough idle connections for every concurrent request, so that runs do
-// not measure connection churn.
+// not measure connection churn, with the library's default write buffer
+// (a body goes out in one write, not through a second buffer).
 func loopbackClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 256
+	t.WriteBufferSize = httpretry.WriteBufferSize
 	return &http.Client{Transport: t, Timeout: time.Minute}
 }
