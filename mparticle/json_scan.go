@@ -941,9 +941,27 @@ func parseFloatFast(b []byte) (float64, bool) {
 func (d *decoder) skip() error {
 	switch c := d.peek(); c {
 	case '{':
-		return d.object(func([]byte) error { return d.skip() })
+		more, err := d.objectOpen()
+		for more {
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			if verr := d.skip(); verr != nil {
+				return withSeg(verr, string(key))
+			}
+			more, err = d.objectNext()
+		}
+		return err
 	case '[':
-		return d.array(func(int) error { return d.skip() })
+		more, err := d.arrayOpen()
+		for i := 0; more; i++ {
+			if verr := d.skip(); verr != nil {
+				return withIndex(verr, i)
+			}
+			more, err = d.arrayNext()
+		}
+		return err
 	case '"':
 		_, _, _, err := d.scanString()
 		return err
