@@ -469,15 +469,7 @@ func appendTinyMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *mem
 	var keys [tinyMap]string
 	var vals [tinyMap]Value
 	var order [tinyMap]uint64
-	n := 0
-	for k, v := range m {
-		if n == len(keys) {
-			break // cannot happen (len(m) was checked); keeps the indexing in bounds
-		}
-		order[n] = keyPrefix(k) | uint64(n)
-		keys[n], vals[n] = k, v
-		n++
-	}
+	n := collectMembers(m, keys[:], vals[:], order[:])
 	return appendSorted(w, keys[:n], vals[:n], order[:n], rule, enc)
 }
 
@@ -486,15 +478,7 @@ func appendSmallMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *me
 	var keys [smallMap]string
 	var vals [smallMap]Value
 	var order [smallMap]uint64
-	n := 0
-	for k, v := range m {
-		if n == len(keys) {
-			break // cannot happen (len(m) was checked); keeps the indexing in bounds
-		}
-		order[n] = keyPrefix(k) | uint64(n)
-		keys[n], vals[n] = k, v
-		n++
-	}
+	n := collectMembers(m, keys[:], vals[:], order[:])
 	return appendSorted(w, keys[:n], vals[:n], order[:n], rule, enc)
 }
 
@@ -503,6 +487,14 @@ func appendMediumMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *m
 	var keys [mediumMap]string
 	var vals [mediumMap]Value
 	var order [mediumMap]uint64
+	n := collectMembers(m, keys[:], vals[:], order[:])
+	return appendSorted(w, keys[:n], vals[:n], order[:n], rule, enc)
+}
+
+// collectMembers copies m's entries into keys and vals (the caller's stack
+// arrays, at least len(m) long) with each entry's order word: its key's
+// sort prefix and its index. It returns the number of entries.
+func collectMembers(m map[string]Value, keys []string, vals []Value, order []uint64) int {
 	n := 0
 	for k, v := range m {
 		if n == len(keys) {
@@ -512,7 +504,7 @@ func appendMediumMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *m
 		keys[n], vals[n] = k, v
 		n++
 	}
-	return appendSorted(w, keys[:n], vals[:n], order[:n], rule, enc)
+	return n
 }
 
 // appendSorted sorts the order words of a map's collected entries and
