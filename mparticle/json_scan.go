@@ -289,16 +289,24 @@ func (d *decoder) literal(lit string) error {
 
 // objectOpen consumes the '{' of an object and reports whether a member
 // follows (false when the object was empty and is already closed).
-func (d *decoder) objectOpen() (bool, error) {
-	if d.peek() != '{' {
-		return false, d.expected("object")
+func (d *decoder) objectOpen() (bool, error) { return d.open('{', '}', "object") }
+
+// arrayOpen consumes the '[' of an array and reports whether an element
+// follows (false when the array was empty and is already closed).
+func (d *decoder) arrayOpen() (bool, error) { return d.open('[', ']', "array") }
+
+// open is objectOpen and arrayOpen: opener and closer are the brackets,
+// what names the value in errors.
+func (d *decoder) open(opener, closer byte, what string) (bool, error) {
+	if d.peek() != opener {
+		return false, d.expected(what)
 	}
 	d.depth++
 	if d.depth > maxDepth {
 		return false, d.errorf("nesting too deep")
 	}
 	d.pos++
-	if d.peek() == '}' {
+	if d.peek() == closer {
 		d.pos++
 		d.depth--
 		return false, nil
@@ -332,45 +340,15 @@ func (d *decoder) objectKey() ([]byte, error) {
 
 // objectNext consumes what follows a member's value: ',' (another member
 // follows) or the closing '}'.
-func (d *decoder) objectNext() (bool, error) {
-	if d.at(',') {
-		d.pos++
-		return true, nil
-	}
-	switch d.peek() {
-	case ',':
-		d.pos++
-		return true, nil
-	case '}':
-		d.pos++
-		d.depth--
-		return false, nil
-	}
-	return false, d.errorf("expected ',' or '}' in object, got " + d.nextName())
-}
-
-// arrayOpen consumes the '[' of an array and reports whether an element
-// follows (false when the array was empty and is already closed).
-func (d *decoder) arrayOpen() (bool, error) {
-	if d.peek() != '[' {
-		return false, d.expected("array")
-	}
-	d.depth++
-	if d.depth > maxDepth {
-		return false, d.errorf("nesting too deep")
-	}
-	d.pos++
-	if d.peek() == ']' {
-		d.pos++
-		d.depth--
-		return false, nil
-	}
-	return true, nil
-}
+func (d *decoder) objectNext() (bool, error) { return d.next('}', "object") }
 
 // arrayNext consumes what follows an element: ',' (another element
 // follows) or the closing ']'.
-func (d *decoder) arrayNext() (bool, error) {
+func (d *decoder) arrayNext() (bool, error) { return d.next(']', "array") }
+
+// next is objectNext and arrayNext: closer ends the value, what names it
+// in errors.
+func (d *decoder) next(closer byte, what string) (bool, error) {
 	if d.at(',') {
 		d.pos++
 		return true, nil
@@ -379,12 +357,12 @@ func (d *decoder) arrayNext() (bool, error) {
 	case ',':
 		d.pos++
 		return true, nil
-	case ']':
+	case closer:
 		d.pos++
 		d.depth--
 		return false, nil
 	}
-	return false, d.errorf("expected ',' or ']' in array, got " + d.nextName())
+	return false, d.errorf("expected ',' or '" + string(closer) + "' in " + what + ", got " + d.nextName())
 }
 
 // object walks an object; fn must consume the value of each key. The key
