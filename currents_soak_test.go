@@ -40,10 +40,10 @@ func TestSoakCurrentsUnderEveryFault(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
 	fake := mparticletest.NewServer(mparticletest.WithSeed(5), mparticletest.WithFaults(mparticletest.Faults{
-		ServerErrorShare: 0.08, ServerErrorStatus: http.StatusBadGateway,
-		RateLimitShare: 0.05, RetryAfter: "1",
-		DropShare: 0.04,
-		Latency:   2 * time.Millisecond,
+		ServerErrorRate: 0.08, ServerErrorStatus: http.StatusBadGateway,
+		RateLimitRate: 0.05, RetryAfter: "1",
+		DropRate: 0.04,
+		Latency:  2 * time.Millisecond,
 	}))
 	defer fake.Close()
 	client, err := mparticle.NewClient(fake.Key(), fake.Secret(),

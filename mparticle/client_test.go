@@ -647,7 +647,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 func TestRandomFaultsDeliverEverythingOnce(t *testing.T) {
 	srv := mparticletest.NewServer(mparticletest.WithSeed(7), mparticletest.WithFaults(mparticletest.Faults{
-		ServerErrorShare: 0.15, RateLimitShare: 0.1, RetryAfter: "1", DropShare: 0.05,
+		ServerErrorRate: 0.15, RateLimitRate: 0.1, RetryAfter: "1", DropRate: 0.05,
 	}))
 	defer srv.Close()
 	c, _ := newClient(t, srv, mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 10, Budget: mparticle.RetryBudget{Disabled: true}}))

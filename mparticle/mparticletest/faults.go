@@ -72,21 +72,21 @@ func (s *Server) nextFault() (Fault, bool) {
 		return f, true
 	}
 	fc := s.cfg.faults
-	if fc.DropShare <= 0 && fc.ServerErrorShare <= 0 && fc.RateLimitShare <= 0 {
+	if fc.DropRate <= 0 && fc.ServerErrorRate <= 0 && fc.RateLimitRate <= 0 {
 		return Fault{}, false
 	}
 	// One draw per request keeps the sequence reproducible for a seed.
 	x := s.rng.Float64()
 	switch {
-	case x < fc.DropShare:
+	case x < fc.DropRate:
 		return DropConnection(), true
-	case x < fc.DropShare+fc.ServerErrorShare:
+	case x < fc.DropRate+fc.ServerErrorRate:
 		status := fc.ServerErrorStatus
 		if status == 0 {
 			status = http.StatusServiceUnavailable
 		}
 		return ServerError(status), true
-	case x < fc.DropShare+fc.ServerErrorShare+fc.RateLimitShare:
+	case x < fc.DropRate+fc.ServerErrorRate+fc.RateLimitRate:
 		return Fault{Status: http.StatusTooManyRequests, RetryAfter: fc.RetryAfter}, true
 	}
 	return Fault{}, false

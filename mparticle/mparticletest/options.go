@@ -53,23 +53,23 @@ func WithoutEnvironmentCheck() Option {
 	return func(c *config) { c.skipEnvironment = true }
 }
 
-// Faults describes random failures injected by the server. Shares are
-// probabilities in [0, 1]; they are drawn in the order drop, server error,
-// rate limit, so their sum should not exceed 1. The zero value injects
-// nothing.
+// Faults describes random failures injected by the server, with the field
+// names of brazetest.Faults. Rates are probabilities in [0, 1]; they are
+// drawn in the order drop, server error, rate limit, so their sum should not
+// exceed 1. The zero value injects nothing.
 type Faults struct {
-	// ServerErrorShare is the share of requests answered with ServerErrorStatus.
-	ServerErrorShare float64
+	// ServerErrorRate is the share of requests answered with ServerErrorStatus.
+	ServerErrorRate float64
 	// ServerErrorStatus is the status used for server errors; 0 means 503.
 	ServerErrorStatus int
-	// RateLimitShare is the share of requests answered with 429.
-	RateLimitShare float64
+	// RateLimitRate is the share of requests answered with 429.
+	RateLimitRate float64
 	// RetryAfter is the Retry-After header value sent with injected 429s
 	// (integer seconds, as the Events API sends it). Empty means no header.
 	RetryAfter string
-	// DropShare is the share of requests whose connection is closed after the
+	// DropRate is the share of requests whose connection is closed after the
 	// request was read, without any response.
-	DropShare float64
+	DropRate float64
 	// Latency is added before every response (faulted or not); the wait ends
 	// early when the client goes away.
 	Latency time.Duration

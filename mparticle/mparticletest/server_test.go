@@ -349,7 +349,7 @@ func statuses(t *testing.T, s *mparticletest.Server, n int) []string {
 }
 
 func TestRandomFaultsAreReproducible(t *testing.T) {
-	faults := mparticletest.Faults{ServerErrorShare: 0.2, RateLimitShare: 0.2, RetryAfter: "1", DropShare: 0.1}
+	faults := mparticletest.Faults{ServerErrorRate: 0.2, RateLimitRate: 0.2, RetryAfter: "1", DropRate: 0.1}
 	run := func(seed uint64) []string {
 		s := mparticletest.NewServer(mparticletest.WithSeed(seed), mparticletest.WithFaults(faults))
 		defer s.Close()
