@@ -47,7 +47,8 @@ type BatchOptions struct {
 	FlushInterval time.Duration
 	// MaxConcurrentRequests bounds the requests in flight. Zero means
 	// DefaultMaxConcurrentRequests (4). The client's rate limiter still
-	// applies to every request and retry.
+	// applies to every request and retry. The Batcher runs this many
+	// sender goroutines from NewBatcher to Close.
 	MaxConcurrentRequests int
 	// MaxQueuedObjects bounds the objects held (waiting or in flight). Zero
 	// means DefaultMaxQueuedObjects (100,000).
