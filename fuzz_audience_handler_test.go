@@ -2,7 +2,6 @@ package mpbraze_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	mpbraze "github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/braze/brazetest"
+	"github.com/mpbraze/mpbraze/internal/testhttp"
 	"github.com/mpbraze/mpbraze/mapping"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
@@ -78,18 +78,9 @@ func FuzzAudienceHandler(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, gzipped bool) {
 		wire := body
 		if gzipped {
-			var buf bytes.Buffer
-			zw := gzip.NewWriter(&buf)
-			_, _ = zw.Write(body)
-			_ = zw.Close()
-			wire = buf.Bytes()
+			wire = testhttp.Gzip(body)
 		}
-		r := httptest.NewRequest(http.MethodPost, "/audience", bytes.NewReader(wire))
-		r.Header.Set("Authorization", "Bearer "+token)
-		r.Header.Set("Content-Type", "application/json")
-		if gzipped {
-			r.Header.Set("Content-Encoding", "gzip")
-		}
+		r := testhttp.NewRequest("/audience", token, wire, gzipped)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
 

@@ -2,7 +2,6 @@ package mpbraze_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"go/ast"
 	"go/parser"
@@ -21,6 +20,7 @@ import (
 	mpbraze "github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/braze/brazetest"
+	"github.com/mpbraze/mpbraze/internal/testhttp"
 	"github.com/mpbraze/mpbraze/mapping"
 )
 
@@ -32,15 +32,6 @@ func hygieneAudienceMessage(n int) []byte {
 		`{"type":"customer","encoding":"raw","value":"c-1"},{"type":"other","encoding":"raw","value":"`
 	tail := `"}],"audiences":[{"audience_id":7,"audience_name":"VIP","action":"add"}]}]}`
 	return []byte(head + strings.Repeat("x", n-len(head)-len(tail)) + tail)
-}
-
-func hygieneGzip(t *testing.T, data []byte) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	_, err := zw.Write(data)
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
-	return buf.Bytes()
 }
 
 // TestHygieneAudienceHandlerBodyLimit: a body over the limit is refused with
@@ -63,17 +54,12 @@ func TestHygieneAudienceHandlerBodyLimit(t *testing.T) {
 	require.NoError(t, err)
 
 	post := func(body []byte, gzipped bool) int {
-		r := httptest.NewRequest(http.MethodPost, "/audience", bytes.NewReader(body))
-		r.Header.Set("Authorization", "Bearer "+token)
-		r.Header.Set("Content-Type", "application/json")
-		if gzipped {
-			r.Header.Set("Content-Encoding", "gzip")
-		}
+		r := testhttp.NewRequest("/audience", token, body, gzipped)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
 		return rec.Code
 	}
-	bomb := hygieneGzip(t, hygieneAudienceMessage(1<<20))
+	bomb := testhttp.Gzip(hygieneAudienceMessage(1 << 20))
 	require.Less(t, len(bomb), limit, "the compressed bomb itself is within the limit")
 	queued := func() uint64 { return k.Stats().Delivery.Added }
 
@@ -83,7 +69,7 @@ func TestHygieneAudienceHandlerBodyLimit(t *testing.T) {
 	assert.Zero(t, queued(), "nothing of a refused body is applied")
 
 	assert.Equal(t, http.StatusOK, post(hygieneAudienceMessage(limit-100), false), "plain body within the limit")
-	assert.Equal(t, http.StatusOK, post(hygieneGzip(t, hygieneAudienceMessage(limit-100)), true), "gzip body within the limit")
+	assert.Equal(t, http.StatusOK, post(testhttp.Gzip(hygieneAudienceMessage(limit-100)), true), "gzip body within the limit")
 	assert.Equal(t, uint64(2), queued())
 
 	def, err := k.AudienceHandler(token, mpbraze.AudienceHandlerOptions{})

@@ -85,16 +85,25 @@ func BenchmarkClientTrack75Parallel(b *testing.B) {
 	b.ReportMetric(float64(75*b.N)/b.Elapsed().Seconds(), "objects/s")
 }
 
-// BenchmarkClientTrack75MinimalServer isolates the client's own cost: the
-// server reads the body and answers a fixed 201.
-func BenchmarkClientTrack75MinimalServer(b *testing.B) {
+// minimalTrackServer answers every request with a fixed 201 after reading
+// the body: the cheapest stand-in for /users/track, so that a benchmark
+// against it measures the client. It is closed when b ends.
+func minimalTrackServer(b *testing.B) *httptest.Server {
+	b.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
 		_, _ = w.Write([]byte(`{"message":"success","events_processed":75}`))
 	}))
-	defer srv.Close()
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// BenchmarkClientTrack75MinimalServer isolates the client's own cost: the
+// server reads the body and answers a fixed 201.
+func BenchmarkClientTrack75MinimalServer(b *testing.B) {
+	srv := minimalTrackServer(b)
 	c := benchClient(b, srv.URL, "k")
 	req := benchTrack75()
 	ctx := context.Background()

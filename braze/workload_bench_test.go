@@ -3,9 +3,6 @@ package braze
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
@@ -120,13 +117,7 @@ func BenchmarkWorkloadValidateThenEncode(b *testing.B) {
 // 201: the client's whole per-request cost (plus the server's, which is
 // small and fixed).
 func BenchmarkWorkloadClientTrackMinimalServer(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write([]byte(`{"message":"success","events_processed":75}`))
-	}))
-	defer srv.Close()
+	srv := minimalTrackServer(b)
 	c := benchClient(b, srv.URL, "k")
 	reqs := workloadRequests(b)
 	objects := countObjects(reqs)
@@ -148,13 +139,7 @@ func BenchmarkWorkloadClientTrackMinimalServer(b *testing.B) {
 // answer's decoding) to the same minimal server. cpu-ns/obj includes the
 // server's share.
 func BenchmarkWorkloadClientPostMinimalServer(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write([]byte(`{"message":"success","events_processed":75}`))
-	}))
-	defer srv.Close()
+	srv := minimalTrackServer(b)
 	c := benchClient(b, srv.URL, "k")
 	reqs := workloadRequests(b)
 	objects := countObjects(reqs)

@@ -728,18 +728,11 @@ func (d *decoder) intFast() (int64, bool) {
 	if p < len(data) && (data[p] == '.' || data[p]|0x20 == 'e') {
 		return 0, false
 	}
-	if neg {
-		if u > 1<<63 {
-			return 0, false
-		}
+	n, ok := signedInt(u, neg)
+	if ok {
 		d.pos = p
-		return -int64(u), true
 	}
-	if u > math.MaxInt64 {
-		return 0, false
-	}
-	d.pos = p
-	return int64(u), true
+	return n, ok
 }
 
 // int64Slow is int64v for everything intFast does not take: whitespace
@@ -819,6 +812,12 @@ func exactInt(lit []byte) (int64, bool) {
 	for ; shift > 0; shift-- {
 		u *= 10
 	}
+	return signedInt(u, neg)
+}
+
+// signedInt applies the sign to a magnitude read from digits, reporting
+// whether the result fits int64 (-2^63 fits, 2^63 does not).
+func signedInt(u uint64, neg bool) (int64, bool) {
 	if neg {
 		if u > 1<<63 {
 			return 0, false
@@ -848,16 +847,7 @@ func parseInt(b []byte) (int64, bool) {
 		}
 		u = u*10 + uint64(c-'0')
 	}
-	if neg {
-		if u > 1<<63 {
-			return 0, false
-		}
-		return -int64(u), true
-	}
-	if u > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(u), true
+	return signedInt(u, neg)
 }
 
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,

@@ -1,8 +1,6 @@
 package currents
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +10,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/mpbraze/mpbraze/internal/testhttp"
 )
 
 // FuzzHandler posts arbitrary bodies (plain or gzip-compressed, with a
@@ -51,18 +51,9 @@ func FuzzHandler(f *testing.F) {
 		}
 		wire := body
 		if gzipped {
-			var buf bytes.Buffer
-			zw := gzip.NewWriter(&buf)
-			_, _ = zw.Write(body)
-			_ = zw.Close()
-			wire = buf.Bytes()
+			wire = testhttp.Gzip(body)
 		}
-		r := httptest.NewRequest(http.MethodPost, "/currents", bytes.NewReader(wire))
-		r.Header.Set("Authorization", "Bearer "+token)
-		r.Header.Set("Content-Type", "application/json")
-		if gzipped {
-			r.Header.Set("Content-Encoding", "gzip")
-		}
+		r := testhttp.NewRequest("/currents", token, wire, gzipped)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
 

@@ -2,7 +2,6 @@ package currents
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/mpbraze/mpbraze/internal/testhttp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,15 +20,6 @@ func hygieneBody(n int) []byte {
 		`"user":{"user_id":"u","external_user_id":"c-1"},"properties":{"pad":"`
 	tail := `"}}]}`
 	return []byte(head + strings.Repeat("x", n-len(head)-len(tail)) + tail)
-}
-
-func hygieneGzip(t *testing.T, data []byte) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	_, err := zw.Write(data)
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
-	return buf.Bytes()
 }
 
 // TestHygieneHandlerBodyLimit: bodies over the limit get 413 and never reach
@@ -63,7 +54,7 @@ func TestHygieneHandlerBodyLimit(t *testing.T) {
 		h.ServeHTTP(rec, r)
 		return rec.Code
 	}
-	bomb := hygieneGzip(t, hygieneBody(1<<20))
+	bomb := testhttp.Gzip(hygieneBody(1 << 20))
 	require.Less(t, len(bomb), limit, "the compressed bomb itself is within the limit")
 
 	assert.Equal(t, http.StatusRequestEntityTooLarge, do(h, post{body: hygieneBody(limit + 1), token: token}), "Content-Length over the limit")
@@ -75,7 +66,7 @@ func TestHygieneHandlerBodyLimit(t *testing.T) {
 
 	assert.Equal(t, http.StatusOK, do(h, post{body: hygieneBody(limit - 100), token: token}))
 	assert.Equal(t, http.StatusOK, do(h, post{body: hygieneBody(limit - 100), chunked: true, token: token}))
-	assert.Equal(t, http.StatusOK, do(h, post{body: hygieneGzip(t, hygieneBody(limit-100)), gzipped: true, token: token}))
+	assert.Equal(t, http.StatusOK, do(h, post{body: testhttp.Gzip(hygieneBody(limit - 100)), gzipped: true, token: token}))
 	assert.Equal(t, int64(3), calls.Load())
 
 	def, err := NewHandler(sink, WithToken(token))
