@@ -1,7 +1,6 @@
 package mpbraze_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +21,7 @@ import (
 	mpbraze "github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/braze/brazetest"
+	"github.com/mpbraze/mpbraze/internal/testhttp"
 	"github.com/mpbraze/mpbraze/mapping"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
@@ -117,18 +117,7 @@ func TestSoakAudienceUnderEveryFault(t *testing.T) {
 		return raw
 	}
 	post := func(body []byte) (int, error) {
-		req, err := http.NewRequest(http.MethodPost, hs.URL, bytes.NewReader(body))
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := hs.Client().Do(req)
-		if err != nil {
-			return 0, err
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode, nil
+		return testhttp.PostStatus(hs.Client(), hs.URL, token, body)
 	}
 
 	groups := (users + groupSize - 1) / groupSize

@@ -1,7 +1,6 @@
 package mpbraze_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	mpbraze "github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze/currents"
+	"github.com/mpbraze/mpbraze/internal/testhttp"
 	"github.com/mpbraze/mpbraze/mparticle"
 	"github.com/mpbraze/mpbraze/mparticle/mparticletest"
 )
@@ -122,18 +122,7 @@ func TestSoakCurrentsUnderEveryFault(t *testing.T) {
 	// Current; halfway through, mParticle has an outage
 	// and later refuses requests as invalid.
 	post := func(body []byte) (int, error) {
-		req, err := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(body))
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			return 0, err
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode, nil
+		return testhttp.PostStatus(srv.Client(), srv.URL, token, body)
 	}
 	var refusedPosts, refusedEvents int
 	var wg sync.WaitGroup

@@ -31,3 +31,20 @@ func NewRequest(path, token string, wire []byte, gzipped bool) *http.Request {
 	}
 	return r
 }
+
+// PostStatus sends an authenticated JSON POST of body to url through c and
+// returns the answer's status, the body discarded. An error means no answer.
+func PostStatus(c *http.Client, url, token string, body []byte) (int, error) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}
