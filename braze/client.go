@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -127,33 +126,11 @@ func resolveBaseURL(s *settings) (string, error) {
 	case !s.baseURLSet:
 		return "", &ConfigError{Option: "WithInstance", Reason: "no Braze endpoint: set WithInstance (e.g. braze.US03) or WithBaseURL"}
 	}
-	// Errors show the URL as secret.URL gives it (scheme, host, path):
-	// user info and query are where credentials hide, and the text of an
-	// unparseable URL (or url.Parse's error, which quotes it) is never shown.
-	raw := strings.TrimSpace(s.baseURL)
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", &ConfigError{Option: "WithBaseURL", Reason: "not an absolute URL (unparseable; value not shown)"}
+	base, shown, problems := secret.BaseURL(s.baseURL, s.allowHTTP)
+	if problems != nil {
+		return "", &ConfigError{Option: "WithBaseURL", Value: shown, Reason: strings.Join(problems, "; ")}
 	}
-	if u.Host == "" {
-		return "", &ConfigError{Option: "WithBaseURL", Value: secret.URL(u), Reason: "not an absolute URL"}
-	}
-	if u.User != nil {
-		return "", &ConfigError{Option: "WithBaseURL", Value: secret.URL(u), Reason: "must not contain credentials; the REST key goes in restKey"}
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-		return "", &ConfigError{Option: "WithBaseURL", Value: secret.URL(u), Reason: "must not have a query or fragment"}
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !s.allowHTTP {
-			return "", &ConfigError{Option: "WithBaseURL", Value: secret.URL(u), Reason: "plain http is refused; use https or add WithAllowHTTP()"}
-		}
-	default:
-		return "", &ConfigError{Option: "WithBaseURL", Value: secret.URL(u), Reason: "scheme must be https (or http with WithAllowHTTP)"}
-	}
-	return strings.TrimRight(u.String(), "/"), nil
+	return base, nil
 }
 
 // BaseURL returns the REST endpoint the client calls.

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -158,33 +157,11 @@ func (cfg *config) resolveBaseURL() (string, error) {
 	case !cfg.baseURLSet:
 		return "", &ConfigError{Option: "WithPod", Reason: "required: use WithPod(US1|US2|EU1|AU1) or WithBaseURL (the pod is a property of the workspace, so there is no default)"}
 	}
-	// Errors show the URL as sec.URL gives it (scheme, host, path): user
-	// info and query are where credentials hide. url.Parse's error quotes
-	// the input (even its reason can, e.g. an invalid port), so an
-	// unparseable URL is reported without any of its text.
-	u, err := url.Parse(cfg.baseURL)
-	if err != nil {
-		return "", &ConfigError{Option: "WithBaseURL", Reason: "invalid URL (unparseable; value not shown)"}
+	base, shown, problems := sec.BaseURL(cfg.baseURL, cfg.allowHTTP)
+	if problems != nil {
+		return "", &ConfigError{Option: "WithBaseURL", Value: shown, Reason: strings.Join(problems, "; ")}
 	}
-	if u.User != nil {
-		return "", &ConfigError{Option: "WithBaseURL", Value: sec.URL(u), Reason: "must not contain user info; pass the key and secret to NewClient"}
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !cfg.allowHTTP {
-			return "", &ConfigError{Option: "WithBaseURL", Value: sec.URL(u), Reason: "plain http: use https, or WithAllowHTTP for tests and fakes"}
-		}
-	default:
-		return "", &ConfigError{Option: "WithBaseURL", Value: sec.URL(u), Reason: "scheme must be https"}
-	}
-	if u.Host == "" {
-		return "", &ConfigError{Option: "WithBaseURL", Value: sec.URL(u), Reason: "no host"}
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-		return "", &ConfigError{Option: "WithBaseURL", Value: sec.URL(u), Reason: "must not have a query or fragment"}
-	}
-	return strings.TrimSuffix(u.String(), "/"), nil
+	return base, nil
 }
 
 // BaseURL returns the Events API base URL the client posts to.
