@@ -119,11 +119,13 @@ func soakBatch(size soakSize, u, round int) (*mparticle.Batch, error) {
 func soakObjectOf(t *testing.T, it braze.Item) soakObject {
 	switch {
 	case it.Attributes != nil:
-		r, ok := it.Attributes.Custom["round"].Int()
+		v, _ := it.Attributes.Custom.Get("round")
+		r, ok := v.Int()
 		require.True(t, ok, "attributes without round: %+v", it.Attributes)
 		return soakObject{it.Attributes.ExternalID, "attributes", r}
 	case it.Event != nil:
-		s, ok := it.Event.Properties["seq"].Int()
+		v, _ := it.Event.Properties.Get("seq")
+		s, ok := v.Int()
 		require.True(t, ok, "event without seq: %+v", it.Event)
 		return soakObject{it.Event.ExternalID, "events", s}
 	case it.Purchase != nil:

@@ -112,9 +112,9 @@ type Twitter struct {
 //
 // Standard fields are Optional: absent fields are left out, set ones are
 // sent, null ones delete the field. Custom attributes live in Custom and are
-// flattened into the same JSON object after the standard fields, in sorted
-// key order (so the encoding is deterministic). A Custom key must not be the
-// name of a standard field; Validate rejects that.
+// flattened into the same JSON object after the standard fields, in their
+// order. A Custom key must not be the name of a standard field, nor appear
+// twice; Validate rejects both.
 //
 // Email and Phone are set through the embedded Identifier: with a primary
 // identifier they are plain attributes. ClearEmail and ClearPhone send them
@@ -185,8 +185,8 @@ type Attributes struct {
 	// Twitter is the legacy Twitter profile data.
 	Twitter Optional[Twitter] `json:"twitter,omitzero"`
 
-	// Custom holds custom attributes by name.
-	Custom map[string]Value `json:"-"`
+	// Custom holds the custom attributes, encoded in their order.
+	Custom Properties `json:"-"`
 }
 
 // isStandardKey reports the JSON names Attributes encodes itself (and two
@@ -215,18 +215,16 @@ func isStandardKey(k string) bool {
 // object, and so cannot be used as a custom attribute name.
 func IsStandardAttribute(key string) bool { return isStandardKey(key) }
 
-// SetCustom sets custom attribute key to v, allocating Custom if needed, and
-// returns a for chaining.
+// SetCustom sets custom attribute key to v (replacing its value in place,
+// or appending it to Custom; see Properties.Set) and returns a for
+// chaining.
 func (a *Attributes) SetCustom(key string, v Value) *Attributes {
-	if a.Custom == nil {
-		a.Custom = make(map[string]Value)
-	}
-	a.Custom[key] = v
+	a.Custom.Set(key, v)
 	return a
 }
 
 // MarshalJSON encodes the object: identifiers, control fields, standard
-// fields in declaration order, then custom attributes sorted by key.
+// fields in declaration order, then custom attributes in their order.
 func (a Attributes) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil) }
 
 // AppendJSON appends the object's JSON encoding to dst.
@@ -412,17 +410,18 @@ type attributesFields Attributes
 
 // UnmarshalJSON decodes an attributes object: known keys into their fields,
 // "email": null / "phone": null into ClearEmail / ClearPhone, and every other
-// key into Custom.
+// key into Custom, in the document's order.
 func (a *Attributes) UnmarshalJSON(data []byte) error {
 	var f attributesFields
 	if err := json.Unmarshal(data, &f); err != nil {
 		return err
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
+	ms, err := objectMembers(data)
+	if err != nil {
 		return err
 	}
-	for k, r := range raw {
+	for _, m := range ms {
+		k, r := m.key, m.raw
 		if isStandardKey(k) && k != "bio" && k != "email_subscription_info" {
 			if (k == "email" || k == "phone") && string(r) == "null" {
 				if k == "email" {
@@ -437,10 +436,7 @@ func (a *Attributes) UnmarshalJSON(data []byte) error {
 		if err := v.UnmarshalJSON(r); err != nil {
 			return fmt.Errorf("braze: attribute %q: %w", k, err)
 		}
-		if f.Custom == nil {
-			f.Custom = make(map[string]Value)
-		}
-		f.Custom[k] = v
+		f.Custom = append(f.Custom, Property{Key: k, Value: v})
 	}
 	*a = Attributes(f)
 	return nil

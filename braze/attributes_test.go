@@ -2,7 +2,6 @@ package braze
 
 import (
 	"encoding/json"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,24 +12,20 @@ import (
 
 // referenceAttributesJSON encodes a with encoding/json (the tagged standard
 // fields, through attributesFields) and appends the custom attributes in
-// sorted order: the independent reference the hand encoder must match.
+// their order: the independent reference the hand encoder must match.
 func referenceAttributesJSON(t testing.TB, a Attributes) string {
 	t.Helper()
 	std, err := json.Marshal(attributesFields(a))
 	require.NoError(t, err)
 	var b strings.Builder
 	b.Write(std[:len(std)-1])
-	keys := make([]string, 0, len(a.Custom))
-	for k := range a.Custom {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, m := range a.Custom {
+		k := m.Key
 		if b.Len() > 1 {
 			b.WriteByte(',')
 		}
 		kb, _ := json.Marshal(k)
-		vb, err := json.Marshal(a.Custom[k])
+		vb, err := json.Marshal(m.Value)
 		require.NoError(t, err)
 		b.Write(kb)
 		b.WriteByte(':')
@@ -67,16 +62,16 @@ func fullAttributes() Attributes {
 		ImageURL:                   Set("https://example.com/a.png"),
 		Facebook:                   Set(Facebook{ID: "fb1", Likes: []string{"go"}, NumFriends: 3}),
 		Twitter:                    Set(Twitter{ID: 99, ScreenName: "ada"}),
-		Custom: map[string]Value{
-			"loyalty_points": Inc(5),
-			"genres":         AddRemove([]string{"jazz"}, nil),
-			"vip":            Bool(true),
-			"score":          Float(9.75),
-			"last_seen":      Time(utc),
-			"nickname":       NullValue(),
-			"pets":           Strings([]string{"cat", "dog"}),
-			"address":        Object(map[string]Value{"city": String("London"), "zip": String("N1")}),
-			"Zip":            String("N1 9GU"),
+		Custom: Properties{
+			Prop("Zip", String("N1 9GU")),
+			Prop("address", Object(map[string]Value{"city": String("London"), "zip": String("N1")})),
+			Prop("genres", AddRemove([]string{"jazz"}, nil)),
+			Prop("last_seen", Time(utc)),
+			Prop("loyalty_points", Inc(5)),
+			Prop("nickname", NullValue()),
+			Prop("pets", Strings([]string{"cat", "dog"})),
+			Prop("score", Float(9.75)),
+			Prop("vip", Bool(true)),
 		},
 	}
 }
@@ -85,7 +80,7 @@ func TestAttributesEncodingMatchesReference(t *testing.T) {
 	cases := map[string]Attributes{
 		"full":         fullAttributes(),
 		"empty":        {},
-		"only custom":  {Custom: map[string]Value{"b": Int(1), "a": Int(2)}},
+		"only custom":  {Custom: Properties{Prop("a", Int(2)), Prop("b", Int(1))}},
 		"only alias":   {Identifier: Alias("8217361", "mparticle_id"), UpdateExistingOnly: new(false)},
 		"nulls":        {Identifier: ExternalID("x"), Gender: Null[Gender](), DOB: Null[Date](), CurrentLocation: Null[Location](), EmailSubscribe: Null[SubscriptionState]()},
 		"braze id":     {Identifier: BrazeID("5e8f"), PushTokenImport: true},
@@ -110,7 +105,7 @@ func TestAttributesGoldenSpecExample(t *testing.T) {
 		DOB:                Set(NewDate(1990, time.April, 1)),
 		Country:            Set("GB"),
 		EmailSubscribe:     Set(SubscriptionOptedIn),
-		Custom:             map[string]Value{"loyalty_points": Inc(5), "genres": AddRemove([]string{"jazz"}, nil)},
+		Custom:             Properties{Prop("genres", AddRemove([]string{"jazz"}, nil)), Prop("loyalty_points", Inc(5))},
 	}
 	got, err := json.Marshal(a)
 	require.NoError(t, err)
@@ -127,7 +122,7 @@ func TestAttributesThreeStateFields(t *testing.T) {
 		{"set", Attributes{Identifier: ExternalID("u"), Gender: Set(GenderMale), FirstName: Set("A")}, `{"external_id":"u","first_name":"A","gender":"M"}`},
 		{"null", Attributes{Identifier: ExternalID("u"), Gender: Null[Gender](), FirstName: Null[string]()}, `{"external_id":"u","first_name":null,"gender":null}`},
 		{"clear email and phone", Attributes{Identifier: ExternalID("u"), ClearEmail: true, ClearPhone: true}, `{"external_id":"u","email":null,"phone":null}`},
-		{"custom null deletes", Attributes{Identifier: ExternalID("u"), Custom: map[string]Value{"gone": NullValue()}}, `{"external_id":"u","gone":null}`},
+		{"custom null deletes", Attributes{Identifier: ExternalID("u"), Custom: Properties{Prop("gone", NullValue())}}, `{"external_id":"u","gone":null}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -157,10 +152,10 @@ func TestAttributesRoundTrip(t *testing.T) {
 	assert.Equal(t, a.PushTokens, back.PushTokens)
 	assert.Equal(t, a.SubscriptionGroups, back.SubscriptionGroups)
 	assert.Len(t, back.Custom, len(a.Custom))
-	assert.True(t, back.Custom["loyalty_points"].Equal(Inc(5)))
-	assert.True(t, back.Custom["nickname"].Equal(NullValue()))
+	assert.True(t, propValue(back.Custom, "loyalty_points").Equal(Inc(5)))
+	assert.True(t, propValue(back.Custom, "nickname").Equal(NullValue()))
 	// A time custom attribute comes back as its string: JSON has no time type.
-	assert.Equal(t, KindString, back.Custom["last_seen"].Kind())
+	assert.Equal(t, KindString, propValue(back.Custom, "last_seen").Kind())
 }
 
 func TestAttributesUnmarshalRejectsBadStandardField(t *testing.T) {
@@ -171,7 +166,7 @@ func TestAttributesUnmarshalRejectsBadStandardField(t *testing.T) {
 }
 
 func TestAttributesEncodingErrors(t *testing.T) {
-	a := Attributes{Identifier: ExternalID("u"), Custom: map[string]Value{"zero": {}}}
+	a := Attributes{Identifier: ExternalID("u"), Custom: Properties{Prop("zero", Value{})}}
 	_, err := json.Marshal(a)
 	assert.ErrorContains(t, err, `custom attribute key "zero"`)
 	a = Attributes{Identifier: ExternalID("u"), DateOfFirstSession: Set(time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC))}

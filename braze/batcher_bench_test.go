@@ -74,9 +74,11 @@ func benchBatcher(b *testing.B, server string, perAdd int) {
 			Identifier: braze.ExternalID(fmt.Sprintf("user-%d", i%users)),
 			Name:       "Product Viewed",
 			Time:       at.Add(time.Duration(i) * time.Millisecond),
-			Properties: map[string]braze.Value{
-				"sku": braze.String("SKU-1234"), "price": braze.Float(19.99),
-				"quantity": braze.Int(2), "in_stock": braze.Bool(true),
+			Properties: braze.Properties{
+				braze.Prop("in_stock", braze.Bool(true)),
+				braze.Prop("price", braze.Float(19.99)),
+				braze.Prop("quantity", braze.Int(2)),
+				braze.Prop("sku", braze.String("SKU-1234")),
 			},
 		})
 	}

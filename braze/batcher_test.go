@@ -137,19 +137,19 @@ func (ts *trackServer) apply(req *TrackRequest, rejected []ObjectError) {
 	defer ts.mu.Unlock()
 	for i, a := range req.Attributes {
 		if !skip[fmt.Sprintf("attributes[%d]", i)] {
-			n, _ := a.Custom["seq"].Int()
+			n, _ := propValue(a.Custom, "seq").Int()
 			ts.applied[a.Key()] = append(ts.applied[a.Key()], int(n))
 		}
 	}
 	for i, e := range req.Events {
 		if !skip[fmt.Sprintf("events[%d]", i)] {
-			n, _ := e.Properties["seq"].Int()
+			n, _ := propValue(e.Properties, "seq").Int()
 			ts.applied[e.Key()] = append(ts.applied[e.Key()], int(n))
 		}
 	}
 	for i, p := range req.Purchases {
 		if !skip[fmt.Sprintf("purchases[%d]", i)] {
-			n, _ := p.Properties["seq"].Int()
+			n, _ := propValue(p.Properties, "seq").Int()
 			ts.applied[p.Key()] = append(ts.applied[p.Key()], int(n))
 		}
 	}
@@ -206,12 +206,12 @@ func attrs(user string, seq int) Item {
 
 func event(user string, seq int) Item {
 	return Item{Event: &Event{Identifier: ExternalID(user), Name: "e", Time: testTime,
-		Properties: map[string]Value{"seq": Int(int64(seq))}}, Ref: seq}
+		Properties: Properties{Prop("seq", Int(int64(seq)))}}, Ref: seq}
 }
 
 func purchase(user string, seq int) Item {
 	return Item{Purchase: &Purchase{Identifier: ExternalID(user), ProductID: "sku", Currency: "USD",
-		Price: 1, Quantity: 1, Time: testTime, Properties: map[string]Value{"seq": Int(int64(seq))}}, Ref: seq}
+		Price: 1, Quantity: 1, Time: testTime, Properties: Properties{Prop("seq", Int(int64(seq)))}}, Ref: seq}
 }
 
 // resultLog collects OnResult calls.
@@ -409,8 +409,8 @@ func TestBatcherIsolatesObjectsTheClientRefusesToSend(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		items = append(items, event(fmt.Sprintf("u%d", i), i))
 	}
-	items[7].Event.Name = ""                    // invalid: no name
-	items[13].Event.Properties["$bad"] = Int(1) // invalid key
+	items[7].Event.Name = ""                       // invalid: no name
+	items[13].Event.Properties.Set("$bad", Int(1)) // invalid key
 	require.NoError(t, b.Add(ctx, items...))
 	rep, err := b.Flush(ctx)
 	require.NoError(t, err)
@@ -438,7 +438,7 @@ func TestBatcherHalvesARequestTooLargeAsAWhole(t *testing.T) {
 	var items []Item
 	for i := 0; i < 75; i++ {
 		it := event(fmt.Sprintf("u%d", i%3), i)
-		it.Event.Properties["pad"] = String(strings.Repeat("x", 200))
+		it.Event.Properties.Set("pad", String(strings.Repeat("x", 200)))
 		items = append(items, it)
 	}
 	require.NoError(t, b.Add(ctx, items...))

@@ -23,14 +23,14 @@ func benchTrack75() *TrackRequest {
 			AppID:      "app-ios-1",
 			Name:       "Viewed Product",
 			Time:       at.Add(time.Duration(i) * time.Second),
-			Properties: map[string]Value{
-				"sku":      String("SKU-" + strconv.Itoa(i)),
-				"name":     String("Noise-cancelling headphones"),
-				"category": String("audio"),
-				"price":    Float(199.99),
-				"quantity": Int(1),
-				"in_stock": Bool(true),
-				"viewed":   Time(at),
+			Properties: Properties{
+				Prop("category", String("audio")),
+				Prop("in_stock", Bool(true)),
+				Prop("name", String("Noise-cancelling headphones")),
+				Prop("price", Float(199.99)),
+				Prop("quantity", Int(1)),
+				Prop("sku", String("SKU-"+strconv.Itoa(i))),
+				Prop("viewed", Time(at)),
 			},
 		})
 	}

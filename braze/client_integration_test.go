@@ -35,12 +35,12 @@ func ctClient(t *testing.T, s *brazetest.Server, clk clock.Clock, opts ...Option
 	return c
 }
 
-func ctEvent(user, name string, props map[string]Value) Event {
+func ctEvent(user, name string, props Properties) Event {
 	return Event{Identifier: ExternalID(user), Name: name, Time: ctEpoch, Properties: props}
 }
 
 func ctOneEvent(user string) *TrackRequest {
-	return &TrackRequest{Events: []Event{ctEvent(user, "viewed_product", map[string]Value{"sku": String("A-1")})}}
+	return &TrackRequest{Events: []Event{ctEvent(user, "viewed_product", Properties{Prop("sku", String("A-1"))})}}
 }
 
 func TestTrackAgainstFake(t *testing.T) {
@@ -50,10 +50,10 @@ func TestTrackAgainstFake(t *testing.T) {
 	req := &TrackRequest{
 		Attributes: []Attributes{{Identifier: ExternalID("cust-42"), FirstName: Set("Ada"), DOB: Set(NewDate(1990, 4, 1)),
 			Country: Set("GB"), EmailSubscribe: Set(SubscriptionOptedIn),
-			Custom: map[string]Value{"loyalty_points": Inc(5), "genres": AddRemove([]string{"jazz"}, nil), "old": NullValue()}}},
+			Custom: Properties{Prop("genres", AddRemove([]string{"jazz"}, nil)), Prop("loyalty_points", Inc(5)), Prop("old", NullValue())}}},
 		Events: []Event{
 			{Identifier: ExternalID("cust-42"), AppID: "app-ios-1", Name: "viewed_product", Time: ctEpoch,
-				Properties: map[string]Value{"sku": String("A-1"), "price": Float(9.5)}},
+				Properties: Properties{Prop("price", Float(9.5)), Prop("sku", String("A-1"))}},
 			// Passes the client's shape check but Braze (and the fake) reject the address.
 			{Identifier: EmailAddress("ada@localhost"), AppID: "app-ios-1", Name: "viewed_product", Time: ctEpoch},
 		},
@@ -139,10 +139,10 @@ func TestValidationErrorsSendNothing(t *testing.T) {
 		"bad currency":     {&TrackRequest{Purchases: []Purchase{{Identifier: ExternalID("u"), ProductID: "p", Currency: "dollars", Price: 1, Quantity: 1, Time: ctEpoch}}}, "purchases[0].currency"},
 		"empty name":       {&TrackRequest{Events: []Event{ctEvent("u", "", nil)}}, "events[0].name"},
 		"empty product":    {&TrackRequest{Purchases: []Purchase{{Identifier: ExternalID("u"), Currency: "USD", Price: 1, Quantity: 1, Time: ctEpoch}}}, "purchases[0].product_id"},
-		"long key":         {&TrackRequest{Events: []Event{ctEvent("u", "e", map[string]Value{long: Int(1)})}}, "events[0].properties"},
-		"long value":       {&TrackRequest{Events: []Event{ctEvent("u", "e", map[string]Value{"k": String(long)})}}, "events[0].properties"},
-		"reserved key":     {&TrackRequest{Events: []Event{ctEvent("u", "e", map[string]Value{"time": Int(1)})}}, "events[0].properties"},
-		"dollar key":       {&TrackRequest{Events: []Event{ctEvent("u", "e", map[string]Value{"$k": Int(1)})}}, "events[0].properties"},
+		"long key":         {&TrackRequest{Events: []Event{ctEvent("u", "e", Properties{Prop(long, Int(1))})}}, "events[0].properties"},
+		"long value":       {&TrackRequest{Events: []Event{ctEvent("u", "e", Properties{Prop("k", String(long))})}}, "events[0].properties"},
+		"reserved key":     {&TrackRequest{Events: []Event{ctEvent("u", "e", Properties{Prop("time", Int(1))})}}, "events[0].properties"},
+		"dollar key":       {&TrackRequest{Events: []Event{ctEvent("u", "e", Properties{Prop("$k", Int(1))})}}, "events[0].properties"},
 		"external id size": {&TrackRequest{Events: []Event{ctEvent(strings.Repeat("x", 988), "e", nil)}}, "events[0].external_id"},
 		"bad gender":       {&TrackRequest{Attributes: []Attributes{{Identifier: ExternalID("u"), Gender: Set(Gender("X"))}}}, "attributes[0].gender"},
 		"bad email":        {&TrackRequest{Attributes: []Attributes{{Identifier: ExternalID("u")}}}, ""},
@@ -220,7 +220,7 @@ func TestBodyTooLargeRefusedBeforeSending(t *testing.T) {
 	c := ctClient(t, s, clk, WithLimits(Limits{MaxBodyBytes: 2000}))
 	req := &TrackRequest{}
 	for i := range 20 {
-		req.Events = append(req.Events, ctEvent("user-"+strconv.Itoa(i), "a-fairly-long-event-name", map[string]Value{"k": String(strings.Repeat("v", 100))}))
+		req.Events = append(req.Events, ctEvent("user-"+strconv.Itoa(i), "a-fairly-long-event-name", Properties{Prop("k", String(strings.Repeat("v", 100)))}))
 	}
 	_, err := c.Track(context.Background(), req)
 	require.Error(t, err)

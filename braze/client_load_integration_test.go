@@ -73,7 +73,7 @@ func runLoad(t *testing.T, faults brazetest.Faults) {
 				for i := range perRequest {
 					seq := r*perRequest + i
 					ev := Event{Identifier: ExternalID("user-" + strconv.Itoa(seq%users)), Name: "load", Time: ctEpoch,
-						Properties: map[string]Value{"seq": Int(int64(seq))}}
+						Properties: Properties{Prop("seq", Int(int64(seq)))}}
 					if seq%53 == 0 {
 						// Valid for the client, refused by Braze: must be reported.
 						ev.Identifier = EmailAddress("user" + strconv.Itoa(seq) + "@localhost")
@@ -83,7 +83,7 @@ func runLoad(t *testing.T, faults brazetest.Faults) {
 				resp, err := c.Track(context.Background(), req)
 				if err != nil {
 					for _, ev := range req.Events {
-						report(int(mustInt(t, ev.Properties["seq"])), outcome{reason: err.Error()})
+						report(int(mustInt(t, propValue(ev.Properties, "seq"))), outcome{reason: err.Error()})
 					}
 					continue
 				}
@@ -94,7 +94,7 @@ func runLoad(t *testing.T, faults brazetest.Faults) {
 				}
 				for i := range req.Events {
 					ev := &req.Events[i]
-					seq := int(mustInt(t, ev.Properties["seq"]))
+					seq := int(mustInt(t, propValue(ev.Properties, "seq")))
 					if why, bad := rejected[ev]; bad {
 						report(seq, outcome{reason: why})
 					} else {

@@ -32,15 +32,19 @@
 // Custom attributes and event or purchase properties are typed Values:
 // String, Int, Float, Bool, Time (sent as RFC 3339 UTC), Strings (a string
 // array), Inc ({"inc": n}), AddRemove ({"add": […], "remove": […]}),
-// NullValue (delete), Object and Array (nested data; NestedTime for a date
-// inside a nested attribute). The zero Value is invalid, so an
-// uninitialised value can never silently delete an attribute.
+// NullValue (delete), Object, ObjectOf and Array (nested data; NestedTime
+// for a date inside a nested attribute). The zero Value is invalid, so an
+// uninitialised value can never silently delete an attribute. They are
+// held in Properties, an ordered list of Prop(key, value) entries with
+// unique keys (Attributes.Custom, Event.Properties, Purchase.Properties),
+// encoded in their order; PropertiesFromMap sorts a map's entries by key.
 //
 // Encoding is hand-written for speed (it allocates nothing when given a
 // buffer: see TrackRequest.AppendJSON) and produces exactly the bytes
-// encoding/json would produce for the same data: map keys sorted, times in
-// RFC 3339 UTC, HTML-safe string escaping. Custom attributes are flattened
-// into the attributes object after the standard fields.
+// encoding/json would produce for the same data: Properties in their order,
+// the keys of an Object built from a map sorted, times in RFC 3339 UTC,
+// HTML-safe string escaping. Custom attributes are flattened into the
+// attributes object after the standard fields.
 //
 // # Validation
 //
@@ -67,16 +71,16 @@
 //			FirstName:      braze.Set("Ada"),
 //			Gender:         braze.Null[braze.Gender](), // unknown: delete it
 //			EmailSubscribe: braze.Set(braze.SubscriptionOptedIn),
-//			Custom: map[string]braze.Value{
-//				"loyalty_points": braze.Inc(5),
-//				"genres":         braze.AddRemove([]string{"jazz"}, nil),
+//			Custom: braze.Properties{
+//				braze.Prop("loyalty_points", braze.Inc(5)),
+//				braze.Prop("genres", braze.AddRemove([]string{"jazz"}, nil)),
 //			},
 //		}},
 //		Events: []braze.Event{{
 //			Identifier: braze.ExternalID("cust-42"),
 //			Name:       "viewed_product",
 //			Time:       time.Now(),
-//			Properties: map[string]braze.Value{"sku": braze.String("A-1"), "price": braze.Float(9.5)},
+//			Properties: braze.Properties{braze.Prop("sku", braze.String("A-1")), braze.Prop("price", braze.Float(9.5))},
 //		}},
 //	}
 //	if err := req.Validate(braze.DefaultLimits()); err != nil {

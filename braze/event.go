@@ -17,14 +17,15 @@ type Event struct {
 	// Time is when the event happened (required); sent as RFC 3339 UTC.
 	// Braze treats future times as now.
 	Time time.Time `json:"time"`
-	// Properties are the event properties. Keys are non-empty, at most 255
-	// characters, without a leading '$', and not "time" or "event_name".
-	Properties map[string]Value `json:"properties,omitempty"`
+	// Properties are the event properties, encoded in their order. Keys
+	// are unique, non-empty, at most 255 characters, without a leading '$',
+	// and not "time" or "event_name".
+	Properties Properties `json:"properties,omitempty"`
 	// UpdateExistingOnly sets _update_existing_only (nil leaves it out).
 	UpdateExistingOnly *bool `json:"_update_existing_only,omitempty"`
 }
 
-// MarshalJSON encodes the event; properties are sorted by key.
+// MarshalJSON encodes the event; properties are written in their order.
 func (e Event) MarshalJSON() ([]byte, error) { return e.AppendJSON(nil) }
 
 // AppendJSON appends the event's JSON encoding to dst.
@@ -56,9 +57,9 @@ func (e *Event) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
 	return w.finish()
 }
 
-// writeProperties writes a non-empty properties map with sorted keys,
-// checking the properties when enc.check is set.
-func writeProperties(w *fieldWriter, props map[string]Value, enc *memberEncoder) {
+// writeProperties writes non-empty properties in their order, checking
+// them when enc.check is set.
+func writeProperties(w *fieldWriter, props Properties, enc *memberEncoder) {
 	if len(props) == 0 {
 		return
 	}
@@ -75,7 +76,8 @@ func writeProperties(w *fieldWriter, props map[string]Value, enc *memberEncoder)
 // eventFields is Event without its methods, for decoding with encoding/json.
 type eventFields Event
 
-// UnmarshalJSON decodes an event object.
+// UnmarshalJSON decodes an event object; the properties keep the
+// document's order.
 func (e *Event) UnmarshalJSON(data []byte) error {
 	var f eventFields
 	if err := json.Unmarshal(data, &f); err != nil {

@@ -29,11 +29,11 @@ func ExampleNewClient() {
 		Attributes: []braze.Attributes{{
 			Identifier: braze.ExternalID("cust-42"),
 			FirstName:  braze.Set("Ada"),
-			Custom:     map[string]braze.Value{"loyalty_points": braze.Inc(5)},
+			Custom:     braze.Properties{braze.Prop("loyalty_points", braze.Inc(5))},
 		}},
 		Events: []braze.Event{
 			{Identifier: braze.ExternalID("cust-42"), Name: "viewed_product", Time: at,
-				Properties: map[string]braze.Value{"sku": braze.String("A-1")}},
+				Properties: braze.Properties{braze.Prop("sku", braze.String("A-1"))}},
 			// Braze refuses this address; the rest of the request still goes through.
 			{Identifier: braze.EmailAddress("ada@localhost"), Name: "viewed_product", Time: at},
 		},

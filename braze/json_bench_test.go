@@ -19,16 +19,16 @@ func benchEvents() TrackRequest {
 			AppID:      "3f2e8c1a-6b7d-4e9f-a0b1-c2d3e4f5a6b7",
 			Name:       "Product Viewed",
 			Time:       base.Add(time.Duration(i) * 1234567 * time.Microsecond),
-			Properties: map[string]Value{
-				"product_id":   String(fmt.Sprintf("SKU-%05d", i*7)),
-				"product_name": String("Wireless Noise-Cancelling Headphones"),
-				"category":     String("Electronics > Audio"),
-				"price":        Float(199.99),
-				"quantity":     Int(int64(1 + i%3)),
-				"in_stock":     Bool(i%4 != 0),
-				"source":       String("mobile_app"),
-				"session_id":   String(fmt.Sprintf("sess-%08x", i*2654435761)),
-				"viewed_at":    Time(base.Add(-time.Duration(i) * time.Minute)),
+			Properties: Properties{
+				Prop("category", String("Electronics > Audio")),
+				Prop("in_stock", Bool(i%4 != 0)),
+				Prop("price", Float(199.99)),
+				Prop("product_id", String(fmt.Sprintf("SKU-%05d", i*7))),
+				Prop("product_name", String("Wireless Noise-Cancelling Headphones")),
+				Prop("quantity", Int(int64(1+i%3))),
+				Prop("session_id", String(fmt.Sprintf("sess-%08x", i*2654435761))),
+				Prop("source", String("mobile_app")),
+				Prop("viewed_at", Time(base.Add(-time.Duration(i)*time.Minute))),
 			},
 		}
 	}
@@ -49,17 +49,17 @@ func benchAttributes() TrackRequest {
 			DOB:            Set(NewDate(1990, time.April, 1+i%28)),
 			Gender:         Set(GenderFemale),
 			EmailSubscribe: Set(SubscriptionOptedIn),
-			Custom: map[string]Value{
-				"loyalty_tier":    String("gold"),
-				"loyalty_points":  Inc(int64(i)),
-				"lifetime_value":  Float(1234.56),
-				"orders":          Int(int64(i * 3)),
-				"newsletter":      Bool(true),
-				"favorite_genres": AddRemove([]string{"jazz", "blues"}, []string{"pop"}),
-				"devices":         Strings([]string{"ios", "web"}),
-				"last_order_at":   Time(time.Date(2025, 2, 27, 18, 4, 5, 0, time.UTC)),
-				"Zip":             String("N1 9GU"),
-				"segment":         NullValue(),
+			Custom: Properties{
+				Prop("Zip", String("N1 9GU")),
+				Prop("devices", Strings([]string{"ios", "web"})),
+				Prop("favorite_genres", AddRemove([]string{"jazz", "blues"}, []string{"pop"})),
+				Prop("last_order_at", Time(time.Date(2025, 2, 27, 18, 4, 5, 0, time.UTC))),
+				Prop("lifetime_value", Float(1234.56)),
+				Prop("loyalty_points", Inc(int64(i))),
+				Prop("loyalty_tier", String("gold")),
+				Prop("newsletter", Bool(true)),
+				Prop("orders", Int(int64(i*3))),
+				Prop("segment", NullValue()),
 			},
 		}
 	}
@@ -143,7 +143,7 @@ func BenchmarkEncodeTrackRequest75Attributes(b *testing.B) {
 				m := map[string]any{"external_id": a.ExternalID, "email": a.Email, "first_name": a.FirstName,
 					"last_name": a.LastName, "home_city": a.HomeCity, "country": a.Country, "dob": a.DOB,
 					"gender": a.Gender, "email_subscribe": a.EmailSubscribe}
-				for k, v := range a.Custom {
+				for k, v := range a.Custom.All() {
 					m[k] = v
 				}
 				objs[i] = m

@@ -22,14 +22,14 @@ type Purchase struct {
 	Quantity int `json:"quantity,omitempty"`
 	// Time is when the purchase happened (required); RFC 3339 UTC.
 	Time time.Time `json:"time"`
-	// Properties are purchase properties, under the rules of event
-	// properties.
-	Properties map[string]Value `json:"properties,omitempty"`
+	// Properties are purchase properties, encoded in their order, under the
+	// rules of event properties.
+	Properties Properties `json:"properties,omitempty"`
 	// UpdateExistingOnly sets _update_existing_only (nil leaves it out).
 	UpdateExistingOnly *bool `json:"_update_existing_only,omitempty"`
 }
 
-// MarshalJSON encodes the purchase; properties are sorted by key.
+// MarshalJSON encodes the purchase; properties are written in their order.
 func (p Purchase) MarshalJSON() ([]byte, error) { return p.AppendJSON(nil) }
 
 // AppendJSON appends the purchase's JSON encoding to dst.
@@ -71,7 +71,8 @@ func (p *Purchase) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
 // purchaseFields is Purchase without its methods, for decoding.
 type purchaseFields Purchase
 
-// UnmarshalJSON decodes a purchase object.
+// UnmarshalJSON decodes a purchase object; the properties keep the
+// document's order.
 func (p *Purchase) UnmarshalJSON(data []byte) error {
 	var f purchaseFields
 	if err := json.Unmarshal(data, &f); err != nil {

@@ -22,9 +22,9 @@ func ExampleTrackRequest() {
 			DOB:                braze.Set(braze.NewDate(1990, time.April, 1)),
 			Country:            braze.Set("GB"),
 			EmailSubscribe:     braze.Set(braze.SubscriptionOptedIn),
-			Custom: map[string]braze.Value{
-				"loyalty_points": braze.Inc(5),
-				"genres":         braze.AddRemove([]string{"jazz"}, nil),
+			Custom: braze.Properties{
+				braze.Prop("genres", braze.AddRemove([]string{"jazz"}, nil)),
+				braze.Prop("loyalty_points", braze.Inc(5)),
 			},
 		}},
 		Events: []braze.Event{
@@ -33,7 +33,7 @@ func ExampleTrackRequest() {
 				AppID:      "app-ios-1",
 				Name:       "viewed_product",
 				Time:       at(15),
-				Properties: map[string]braze.Value{"sku": braze.String("A-1"), "price": braze.Float(9.5)},
+				Properties: braze.Properties{braze.Prop("price", braze.Float(9.5)), braze.Prop("sku", braze.String("A-1"))},
 			},
 			{AppID: "app-ios-1", Name: "viewed_product", Time: at(16)},
 		},
@@ -99,23 +99,23 @@ func ExampleOptional() {
 }
 
 // Custom attributes are typed Values, flattened into the attributes object
-// after the standard fields, in key order.
+// after the standard fields, in the order given.
 func ExampleAttributes() {
 	a := braze.Attributes{
 		Identifier: braze.Alias("8217361", "mparticle_id"),
 		// Alias-only users are only updated by default; false creates one.
 		UpdateExistingOnly: new(false),
-		Custom: map[string]braze.Value{
-			"vip":         braze.Bool(true),
-			"orders":      braze.Int(12),
-			"ltv":         braze.Float(1234.5),
-			"last_order":  braze.Time(time.Date(2025, 2, 27, 18, 4, 5, 0, time.UTC)),
-			"devices":     braze.Strings([]string{"ios", "web"}),
-			"visits":      braze.Inc(1),
-			"genres":      braze.AddRemove([]string{"jazz"}, []string{"pop"}),
-			"nickname":    braze.NullValue(), // delete the attribute
-			"home":        braze.Object(map[string]braze.Value{"city": braze.String("London"), "since": braze.NestedTime(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))}),
-			"coupon_code": braze.String("SPRING <25%>"),
+		Custom: braze.Properties{
+			braze.Prop("vip", braze.Bool(true)),
+			braze.Prop("orders", braze.Int(12)),
+			braze.Prop("ltv", braze.Float(1234.5)),
+			braze.Prop("last_order", braze.Time(time.Date(2025, 2, 27, 18, 4, 5, 0, time.UTC))),
+			braze.Prop("devices", braze.Strings([]string{"ios", "web"})),
+			braze.Prop("visits", braze.Inc(1)),
+			braze.Prop("genres", braze.AddRemove([]string{"jazz"}, []string{"pop"})),
+			braze.Prop("nickname", braze.NullValue()), // delete the attribute
+			braze.Prop("home", braze.Object(map[string]braze.Value{"city": braze.String("London"), "since": braze.NestedTime(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))})),
+			braze.Prop("coupon_code", braze.String("SPRING <25%>")),
 		},
 	}
 	if err := a.Validate(); err != nil {
@@ -125,5 +125,5 @@ func ExampleAttributes() {
 	b, _ := json.Marshal(a)
 	fmt.Println(string(b))
 	// Output:
-	// {"user_alias":{"alias_name":"8217361","alias_label":"mparticle_id"},"_update_existing_only":false,"coupon_code":"SPRING \u003c25%\u003e","devices":["ios","web"],"genres":{"add":["jazz"],"remove":["pop"]},"home":{"city":"London","since":{"$time":"2020-01-01T00:00:00Z"}},"last_order":"2025-02-27T18:04:05Z","ltv":1234.5,"nickname":null,"orders":12,"vip":true,"visits":{"inc":1}}
+	// {"user_alias":{"alias_name":"8217361","alias_label":"mparticle_id"},"_update_existing_only":false,"vip":true,"orders":12,"ltv":1234.5,"last_order":"2025-02-27T18:04:05Z","devices":["ios","web"],"visits":{"inc":1},"genres":{"add":["jazz"],"remove":["pop"]},"nickname":null,"home":{"city":"London","since":{"$time":"2020-01-01T00:00:00Z"}},"coupon_code":"SPRING \u003c25%\u003e"}
 }

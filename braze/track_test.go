@@ -17,13 +17,13 @@ func sampleEvent(i int) Event {
 		AppID:      "app-ios-1",
 		Name:       "viewed_product",
 		Time:       time.Date(2025, 3, 1, 10, 15, i%60, 123000000, time.UTC),
-		Properties: map[string]Value{
-			"sku":      String("A-1"),
-			"price":    Float(9.5),
-			"quantity": Int(2),
-			"in_stock": Bool(true),
-			"category": String("Books & <Media>"),
-			"seen_at":  Time(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)),
+		Properties: Properties{
+			Prop("category", String("Books & <Media>")),
+			Prop("in_stock", Bool(true)),
+			Prop("price", Float(9.5)),
+			Prop("quantity", Int(2)),
+			Prop("seen_at", Time(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))),
+			Prop("sku", String("A-1")),
 		},
 	}
 }
@@ -37,9 +37,9 @@ func samplePurchase() Purchase {
 		Price:      19,
 		Quantity:   1,
 		Time:       time.Date(2025, 3, 1, 10, 20, 0, 0, time.UTC),
-		Properties: map[string]Value{
-			"Transaction Id": String("T-1"),
-			"products":       Array([]Value{Object(map[string]Value{"Id": String("sku-1"), "Price": Float(9.5)})}),
+		Properties: Properties{
+			Prop("Transaction Id", String("T-1")),
+			Prop("products", Array([]Value{Object(map[string]Value{"Id": String("sku-1"), "Price": Float(9.5)})})),
 		},
 		UpdateExistingOnly: new(true),
 	}
@@ -49,7 +49,7 @@ func TestEventEncodingMatchesEncodingJSON(t *testing.T) {
 	cases := map[string]Event{
 		"full":     sampleEvent(3),
 		"minimal":  {Identifier: Alias("n", "l"), Name: "x", Time: time.Unix(0, 0).UTC()},
-		"no props": {Identifier: Identifier{BrazeID: "b", Email: "e@x.y", Phone: "+1"}, Name: "é\u2028", Time: time.Unix(1, 1).UTC(), UpdateExistingOnly: new(false), Properties: map[string]Value{}},
+		"no props": {Identifier: Identifier{BrazeID: "b", Email: "e@x.y", Phone: "+1"}, Name: "é\u2028", Time: time.Unix(1, 1).UTC(), UpdateExistingOnly: new(false), Properties: Properties{}},
 	}
 	for name, e := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -147,10 +147,10 @@ func TestTrackRequestEncodingErrorNamesObject(t *testing.T) {
 	r := TrackRequest{Purchases: []Purchase{{Identifier: ExternalID("u"), ProductID: "p", Currency: "USD", Time: time.Unix(0, 0)}, {Identifier: ExternalID("u"), ProductID: "p", Currency: "USD", Time: time.Date(10001, 1, 1, 0, 0, 0, 0, time.UTC)}}}
 	_, err := json.Marshal(r)
 	assert.ErrorContains(t, err, "purchases[1]")
-	r = TrackRequest{Events: []Event{{Identifier: ExternalID("u"), Name: "n", Time: time.Unix(0, 0), Properties: map[string]Value{"k": {}}}}}
+	r = TrackRequest{Events: []Event{{Identifier: ExternalID("u"), Name: "n", Time: time.Unix(0, 0), Properties: Properties{Prop("k", Value{})}}}}
 	_, err = json.Marshal(r)
 	assert.ErrorContains(t, err, "events[0]")
-	r = TrackRequest{Attributes: []Attributes{{Custom: map[string]Value{"k": {}}}}}
+	r = TrackRequest{Attributes: []Attributes{{Custom: Properties{Prop("k", Value{})}}}}
 	_, err = json.Marshal(r)
 	assert.ErrorContains(t, err, "attributes[0]")
 }

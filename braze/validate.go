@@ -203,10 +203,9 @@ func (l loc) String() string {
 	return s
 }
 
-// sortFrom sorts the problems from index i on by path. Maps are validated
-// in Go's random iteration order (sorting keys up front would cost more than
-// validating), so the problems found in one map are put in key order
-// afterwards to keep messages deterministic.
+// sortFrom sorts the problems from index i on by path: the problems found
+// in one property list are reported in key order, whatever the list's
+// order (as when the lists were maps).
 func (es *ValidationErrors) sortFrom(i int) {
 	if len(*es)-i > 1 {
 		slices.SortStableFunc((*es)[i:], func(a, b *ValidationError) int { return strings.Compare(a.Path, b.Path) })
@@ -456,7 +455,8 @@ func (a *Attributes) validate(at loc, l Limits, maps bool, errs *ValidationError
 		return bound
 	}
 	before := len(*errs)
-	for k, v := range a.Custom {
+	for i := range a.Custom {
+		k, v := a.Custom[i].Key, a.Custom[i].Value
 		bound += 6*len(k) + 4 + v.sizeBound()
 		if plainCustom(k, &v) {
 			continue // the common case, checked without building a path
@@ -474,6 +474,7 @@ func (a *Attributes) validate(at loc, l Limits, maps bool, errs *ValidationError
 			checkNestedSize(p, v, l, errs)
 		}
 	}
+	checkDuplicates(at.f("custom"), a.Custom, errs)
 	errs.sortFrom(before)
 	return bound
 }
@@ -568,16 +569,24 @@ func checkKey(at loc, k string, errs *ValidationErrors) {
 	}
 }
 
+// checkDuplicates reports each key that appears more than once in ps.
+func checkDuplicates(at loc, ps Properties, errs *ValidationErrors) {
+	for _, k := range duplicateKeys(ps) {
+		errs.at(at, nil, "duplicate key "+strconv.Quote(k))
+	}
+}
+
 // checkProperties applies the event/purchase property rules and returns an
 // upper bound of the properties' encoded size.
-func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationErrors) int {
+func checkProperties(at loc, props Properties, l Limits, errs *ValidationErrors) int {
 	if len(props) == 0 {
 		return 0
 	}
 	nested := false
 	bound := 2
 	before := len(*errs)
-	for k, v := range props {
+	for i := range props {
+		k, v := props[i].Key, props[i].Value
 		bound += 6*len(k) + 4 + v.sizeBound()
 		if plainProperty(k, &v) {
 			continue // the common case, checked without building a path
@@ -590,6 +599,7 @@ func checkProperties(at loc, props map[string]Value, l Limits, errs *ValidationE
 		checkValue(p, v, ctxProperty, errs)
 		nested = nested || v.kind == KindObject || v.kind == KindArray
 	}
+	checkDuplicates(at.f("properties"), props, errs)
 	errs.sortFrom(before)
 	if nested {
 		checkNestedSize(at.f("properties"), Value{kind: KindObject, ext: &valueExt{obj: props}}, l, errs)
@@ -728,11 +738,12 @@ func checkValue(at loc, v Value, ctx valueContext, errs *ValidationErrors) {
 			inner = ctxNestedAttribute
 		}
 		before := len(*errs)
-		for k, e := range v.ext.obj {
-			p := at.k(k)
-			checkNestedKey(p, k, inner, errs)
-			checkValue(p, e, inner, errs)
+		for _, m := range v.ext.obj {
+			p := at.k(m.Key)
+			checkNestedKey(p, m.Key, inner, errs)
+			checkValue(p, m.Value, inner, errs)
 		}
+		checkDuplicates(at, v.ext.obj, errs)
 		errs.sortFrom(before)
 	case KindArray:
 		inner := ctxNestedProperty
@@ -793,7 +804,7 @@ func (v Value) sizeBound() int {
 	case KindAddRemove:
 		return stringsBound(v.ext.strs) + stringsBound(v.ext.remove) + 24
 	case KindObject:
-		return mapBound(v.ext.obj)
+		return propertiesBound(v.ext.obj)
 	case KindArray:
 		n := 2
 		for _, e := range v.ext.arr {
@@ -812,10 +823,10 @@ func stringsBound(ss []string) int {
 	return n
 }
 
-func mapBound(m map[string]Value) int {
+func propertiesBound(ps Properties) int {
 	n := 2
-	for k, v := range m {
-		n += 6*len(k) + 4 + v.sizeBound()
+	for i := range ps {
+		n += 6*len(ps[i].Key) + 4 + ps[i].Value.sizeBound()
 	}
 	return n
 }
@@ -832,7 +843,7 @@ func identifierBound(id *Identifier) int {
 // attributes object (about 30 keys of at most 32 bytes plus their values).
 const fixedAttributesBound = 2048
 
-func (a *Attributes) sizeBound() int { return a.fixedBound() + mapBound(a.Custom) }
+func (a *Attributes) sizeBound() int { return a.fixedBound() + propertiesBound(a.Custom) }
 
 // fixedBound bounds everything but the custom attributes.
 func (a *Attributes) fixedBound() int {
@@ -856,14 +867,14 @@ func (a *Attributes) fixedBound() int {
 	return n
 }
 
-func (e *Event) sizeBound() int { return e.fixedBound() + mapBound(e.Properties) }
+func (e *Event) sizeBound() int { return e.fixedBound() + propertiesBound(e.Properties) }
 
 // fixedBound bounds everything but the properties.
 func (e *Event) fixedBound() int {
 	return 128 + identifierBound(&e.Identifier) + 6*(len(e.AppID)+len(e.Name))
 }
 
-func (p *Purchase) sizeBound() int { return p.fixedBound() + mapBound(p.Properties) }
+func (p *Purchase) sizeBound() int { return p.fixedBound() + propertiesBound(p.Properties) }
 
 // fixedBound bounds everything but the properties.
 func (p *Purchase) fixedBound() int {

@@ -15,7 +15,7 @@ import (
 var t0 = time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
 
 func okEvent() Event {
-	return Event{Identifier: ExternalID("u1"), Name: "opened", Time: t0, Properties: map[string]Value{"k": String("v")}}
+	return Event{Identifier: ExternalID("u1"), Name: "opened", Time: t0, Properties: Properties{Prop("k", String("v"))}}
 }
 
 func okPurchase() Purchase {
@@ -23,7 +23,7 @@ func okPurchase() Purchase {
 }
 
 func okAttributes() Attributes {
-	return Attributes{Identifier: ExternalID("u1"), FirstName: Set("Ada"), Custom: map[string]Value{"k": String("v")}}
+	return Attributes{Identifier: ExternalID("u1"), FirstName: Set("Ada"), Custom: Properties{Prop("k", String("v"))}}
 }
 
 func TestValidRequestsPass(t *testing.T) {
@@ -40,7 +40,7 @@ func TestValidRequestsPass(t *testing.T) {
 	require.NoError(t, p.Validate())
 	a := okAttributes()
 	require.NoError(t, a.Validate())
-	a = Attributes{Identifier: ExternalID("u"), Custom: map[string]Value{"addr": Object(map[string]Value{"since": NestedTime(t0)})}}
+	a = Attributes{Identifier: ExternalID("u"), Custom: Properties{Prop("addr", Object(map[string]Value{"since": NestedTime(t0)}))}}
 	require.NoError(t, a.Validate(), "dates in nested attributes use $time")
 	a = Attributes{PushTokenImport: true, PushTokens: []PushToken{{AppID: "app", Token: "tok"}}}
 	require.NoError(t, a.Validate(), "push token import needs no identifier")
@@ -102,27 +102,27 @@ func TestTrackValidationErrors(t *testing.T) {
 		{"long event name", withEvent(func(e *Event) { e.Name = long }), "events[1].name", "is 256 characters, over the 255-character limit"},
 		{"missing event time", withEvent(func(e *Event) { e.Time = time.Time{} }), "events[1].time", "is missing"},
 		{"event time out of range", withEvent(func(e *Event) { e.Time = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }), "events[1].time", "10000 is not a year"},
-		{"reserved property time", withEvent(func(e *Event) { e.Properties["time"] = Int(1) }), `events[1].properties["time"]`, "is a reserved property name"},
-		{"reserved property event_name", withEvent(func(e *Event) { e.Properties["event_name"] = String("x") }), `events[1].properties["event_name"]`, "is a reserved property name"},
-		{"dollar property key", withEvent(func(e *Event) { e.Properties["$price"] = Int(1) }), `events[1].properties["$price"]`, "key starts with '$'"},
-		{"empty property key", withEvent(func(e *Event) { e.Properties[""] = Int(1) }), `events[1].properties[""]`, "key is empty"},
-		{"long property key", withEvent(func(e *Event) { e.Properties[long] = Int(1) }), `events[1].properties`, "key is 256 characters"},
-		{"long property value", withEvent(func(e *Event) { e.Properties["k"] = String(long) }), `events[1].properties["k"]`, "is 256 characters, over the 255-character limit"},
-		{"zero value property", withEvent(func(e *Event) { e.Properties["k"] = Value{} }), `events[1].properties["k"]`, "is the zero Value"},
-		{"null property", withEvent(func(e *Event) { e.Properties["k"] = NullValue() }), `events[1].properties["k"]`, "is null, which is not a property value"},
-		{"inc property", withEvent(func(e *Event) { e.Properties["k"] = Inc(1) }), `events[1].properties["k"]`, `"increment" operator is only valid as a top-level custom attribute value`},
-		{"NaN property", withEvent(func(e *Event) { e.Properties["k"] = Float(math.NaN()) }), `events[1].properties["k"]`, "NaN is not a finite number"},
-		{"time in property array", withEvent(func(e *Event) { e.Properties["k"] = Array([]Value{Time(t0)}) }), `events[1].properties["k"][0]`, "is a time inside an array"},
+		{"reserved property time", withEvent(func(e *Event) { e.Properties.Set("time", Int(1)) }), `events[1].properties["time"]`, "is a reserved property name"},
+		{"reserved property event_name", withEvent(func(e *Event) { e.Properties.Set("event_name", String("x")) }), `events[1].properties["event_name"]`, "is a reserved property name"},
+		{"dollar property key", withEvent(func(e *Event) { e.Properties.Set("$price", Int(1)) }), `events[1].properties["$price"]`, "key starts with '$'"},
+		{"empty property key", withEvent(func(e *Event) { e.Properties.Set("", Int(1)) }), `events[1].properties[""]`, "key is empty"},
+		{"long property key", withEvent(func(e *Event) { e.Properties.Set(long, Int(1)) }), `events[1].properties`, "key is 256 characters"},
+		{"long property value", withEvent(func(e *Event) { e.Properties.Set("k", String(long)) }), `events[1].properties["k"]`, "is 256 characters, over the 255-character limit"},
+		{"zero value property", withEvent(func(e *Event) { e.Properties.Set("k", Value{}) }), `events[1].properties["k"]`, "is the zero Value"},
+		{"null property", withEvent(func(e *Event) { e.Properties.Set("k", NullValue()) }), `events[1].properties["k"]`, "is null, which is not a property value"},
+		{"inc property", withEvent(func(e *Event) { e.Properties.Set("k", Inc(1)) }), `events[1].properties["k"]`, `"increment" operator is only valid as a top-level custom attribute value`},
+		{"NaN property", withEvent(func(e *Event) { e.Properties.Set("k", Float(math.NaN())) }), `events[1].properties["k"]`, "NaN is not a finite number"},
+		{"time in property array", withEvent(func(e *Event) { e.Properties.Set("k", Array([]Value{Time(t0)})) }), `events[1].properties["k"][0]`, "is a time inside an array"},
 		{"long string in nested property", withEvent(func(e *Event) {
-			e.Properties["products"] = Array([]Value{Object(map[string]Value{"Name": String(long)})})
+			e.Properties.Set("products", Array([]Value{Object(map[string]Value{"Name": String(long)})}))
 		}), `events[1].properties["products"][0]["Name"]`, "over the 255-character limit"},
-		{"empty nested property key", withEvent(func(e *Event) { e.Properties["o"] = Object(map[string]Value{"": Int(1)}) }), `events[1].properties["o"][""]`, "key is empty"},
+		{"empty nested property key", withEvent(func(e *Event) { e.Properties.Set("o", Object(map[string]Value{"": Int(1)})) }), `events[1].properties["o"][""]`, "key is empty"},
 		{"nested properties too large", withEvent(func(e *Event) {
 			items := make([]Value, 0, 600)
 			for range 600 {
 				items = append(items, String(strings.Repeat("x", 200)))
 			}
-			e.Properties["big"] = Array(items)
+			e.Properties.Set("big", Array(items))
 		}), "events[1].properties", "bytes of nested data, over the 102400-byte limit"},
 
 		// purchases
@@ -135,7 +135,7 @@ func TestTrackValidationErrors(t *testing.T) {
 		{"negative quantity", withPurchase(func(p *Purchase) { p.Quantity = -1 }), "purchases[0].quantity", "-1 outside 1..100"},
 		{"infinite price", withPurchase(func(p *Purchase) { p.Price = math.Inf(1) }), "purchases[0].price", "+Inf is not a finite number"},
 		{"missing purchase time", withPurchase(func(p *Purchase) { p.Time = time.Time{} }), "purchases[0].time", "is missing"},
-		{"purchase reserved property", withPurchase(func(p *Purchase) { p.Properties = map[string]Value{"time": Int(1)} }), `purchases[0].properties["time"]`, "is a reserved property name"},
+		{"purchase reserved property", withPurchase(func(p *Purchase) { p.Properties = Properties{Prop("time", Int(1))} }), `purchases[0].properties["time"]`, "is a reserved property name"},
 
 		// attributes: standard fields
 		{"bad dob", withAttributes(func(a *Attributes) { a.DOB = Set(NewDate(1990, 2, 30)) }), "attributes[0].dob", `"1990-02-30" is not a valid date (want YYYY-MM-DD)`},
@@ -163,28 +163,28 @@ func TestTrackValidationErrors(t *testing.T) {
 		{"clear phone with phone", withAttributes(func(a *Attributes) { a.Phone = "+1555"; a.ClearPhone = true }), "attributes[0].phone", "is set while ClearPhone asks to delete it"},
 
 		// attributes: custom
-		{"custom key collides with standard field", withAttributes(func(a *Attributes) { a.Custom["first_name"] = String("x") }), `attributes[0].custom["first_name"]`, "is the name of a standard field"},
-		{"custom key bio", withAttributes(func(a *Attributes) { a.Custom["bio"] = String("x") }), `attributes[0].custom["bio"]`, "is a field Braze ignores or rejects"},
-		{"custom dollar key", withAttributes(func(a *Attributes) { a.Custom["$FirstName"] = String("x") }), `attributes[0].custom["$FirstName"]`, "key starts with '$'"},
-		{"custom empty key", withAttributes(func(a *Attributes) { a.Custom[""] = String("x") }), `attributes[0].custom[""]`, "key is empty"},
-		{"custom long key", withAttributes(func(a *Attributes) { a.Custom[long] = String("x") }), `attributes[0].custom`, "key is 256 characters"},
-		{"custom long value", withAttributes(func(a *Attributes) { a.Custom["k"] = String(long) }), `attributes[0].custom["k"]`, "is 256 characters"},
-		{"custom long array element", withAttributes(func(a *Attributes) { a.Custom["k"] = Strings([]string{"ok", long}) }), `attributes[0].custom["k"][1]`, "is 256 characters"},
-		{"custom long add element", withAttributes(func(a *Attributes) { a.Custom["k"] = AddRemove([]string{long}, nil) }), `attributes[0].custom["k"].add[0]`, "is 256 characters"},
-		{"custom long remove element", withAttributes(func(a *Attributes) { a.Custom["k"] = AddRemove(nil, []string{long}) }), `attributes[0].custom["k"].remove[0]`, "is 256 characters"},
-		{"custom empty add/remove", withAttributes(func(a *Attributes) { a.Custom["k"] = AddRemove(nil, nil) }), `attributes[0].custom["k"]`, "add/remove has nothing to add or remove"},
-		{"custom zero value", withAttributes(func(a *Attributes) { a.Custom["k"] = Value{} }), `attributes[0].custom["k"]`, "is the zero Value"},
-		{"custom time out of range", withAttributes(func(a *Attributes) { a.Custom["k"] = Time(time.Date(10001, 1, 1, 0, 0, 0, 0, time.UTC)) }), `attributes[0].custom["k"]`, "10001 is not a year"},
-		{"nested attribute key with space", withAttributes(func(a *Attributes) { a.Custom["addr"] = Object(map[string]Value{"post code": String("N1")}) }), `attributes[0].custom["addr"]["post code"]`, "may not contain spaces, '.' or '$'"},
-		{"nested attribute key with dot", withAttributes(func(a *Attributes) { a.Custom["addr"] = Object(map[string]Value{"a.b": String("N1")}) }), `attributes[0].custom["addr"]["a.b"]`, "may not contain"},
-		{"bare time in nested attribute", withAttributes(func(a *Attributes) { a.Custom["addr"] = Object(map[string]Value{"since": Time(t0)}) }), `attributes[0].custom["addr"]["since"]`, "use braze.NestedTime"},
-		{"nested inc", withAttributes(func(a *Attributes) { a.Custom["addr"] = Object(map[string]Value{"n": Inc(1)}) }), `attributes[0].custom["addr"]["n"]`, "operator is only valid as a top-level custom attribute value"},
+		{"custom key collides with standard field", withAttributes(func(a *Attributes) { a.Custom.Set("first_name", String("x")) }), `attributes[0].custom["first_name"]`, "is the name of a standard field"},
+		{"custom key bio", withAttributes(func(a *Attributes) { a.Custom.Set("bio", String("x")) }), `attributes[0].custom["bio"]`, "is a field Braze ignores or rejects"},
+		{"custom dollar key", withAttributes(func(a *Attributes) { a.Custom.Set("$FirstName", String("x")) }), `attributes[0].custom["$FirstName"]`, "key starts with '$'"},
+		{"custom empty key", withAttributes(func(a *Attributes) { a.Custom.Set("", String("x")) }), `attributes[0].custom[""]`, "key is empty"},
+		{"custom long key", withAttributes(func(a *Attributes) { a.Custom.Set(long, String("x")) }), `attributes[0].custom`, "key is 256 characters"},
+		{"custom long value", withAttributes(func(a *Attributes) { a.Custom.Set("k", String(long)) }), `attributes[0].custom["k"]`, "is 256 characters"},
+		{"custom long array element", withAttributes(func(a *Attributes) { a.Custom.Set("k", Strings([]string{"ok", long})) }), `attributes[0].custom["k"][1]`, "is 256 characters"},
+		{"custom long add element", withAttributes(func(a *Attributes) { a.Custom.Set("k", AddRemove([]string{long}, nil)) }), `attributes[0].custom["k"].add[0]`, "is 256 characters"},
+		{"custom long remove element", withAttributes(func(a *Attributes) { a.Custom.Set("k", AddRemove(nil, []string{long})) }), `attributes[0].custom["k"].remove[0]`, "is 256 characters"},
+		{"custom empty add/remove", withAttributes(func(a *Attributes) { a.Custom.Set("k", AddRemove(nil, nil)) }), `attributes[0].custom["k"]`, "add/remove has nothing to add or remove"},
+		{"custom zero value", withAttributes(func(a *Attributes) { a.Custom.Set("k", Value{}) }), `attributes[0].custom["k"]`, "is the zero Value"},
+		{"custom time out of range", withAttributes(func(a *Attributes) { a.Custom.Set("k", Time(time.Date(10001, 1, 1, 0, 0, 0, 0, time.UTC))) }), `attributes[0].custom["k"]`, "10001 is not a year"},
+		{"nested attribute key with space", withAttributes(func(a *Attributes) { a.Custom.Set("addr", Object(map[string]Value{"post code": String("N1")})) }), `attributes[0].custom["addr"]["post code"]`, "may not contain spaces, '.' or '$'"},
+		{"nested attribute key with dot", withAttributes(func(a *Attributes) { a.Custom.Set("addr", Object(map[string]Value{"a.b": String("N1")})) }), `attributes[0].custom["addr"]["a.b"]`, "may not contain"},
+		{"bare time in nested attribute", withAttributes(func(a *Attributes) { a.Custom.Set("addr", Object(map[string]Value{"since": Time(t0)})) }), `attributes[0].custom["addr"]["since"]`, "use braze.NestedTime"},
+		{"nested inc", withAttributes(func(a *Attributes) { a.Custom.Set("addr", Object(map[string]Value{"n": Inc(1)})) }), `attributes[0].custom["addr"]["n"]`, "operator is only valid as a top-level custom attribute value"},
 		{"nested attribute too large", withAttributes(func(a *Attributes) {
 			m := map[string]Value{}
 			for i := range 500 {
 				m["k"+strings.Repeat("x", i%50)+string(rune('a'+i%26))+strings.Repeat("y", i/26)] = String(strings.Repeat("v", 250))
 			}
-			a.Custom["big"] = Object(m)
+			a.Custom.Set("big", Object(m))
 		}), `attributes[0].custom["big"]`, "bytes of nested data, over the 102400-byte limit"},
 	}
 	for _, c := range cases {
@@ -256,9 +256,9 @@ func TestBodySizeLimit(t *testing.T) {
 	// encode to about 1.2 MB: under the default cap, over a 1 MB cap.
 	r := TrackRequest{}
 	for i := range 75 {
-		a := Attributes{Identifier: ExternalID("u" + strings.Repeat("x", i)), Custom: map[string]Value{}}
+		a := Attributes{Identifier: ExternalID("u" + strings.Repeat("x", i)), Custom: Properties{}}
 		for j := range 60 {
-			a.Custom["attr_"+string(rune('a'+j%26))+strings.Repeat("z", j/26)] = String(strings.Repeat("v", 250))
+			a.Custom.Set("attr_"+string(rune('a'+j%26))+strings.Repeat("z", j/26), String(strings.Repeat("v", 250)))
 		}
 		r.Attributes = append(r.Attributes, a)
 	}
@@ -347,7 +347,7 @@ func TestObjectValidateMethodsShadowIdentifierValidate(t *testing.T) {
 
 func TestValidationErrorsNameTheObject(t *testing.T) {
 	bad := okEvent()
-	bad.Properties["o"] = Object(map[string]Value{"k": Array([]Value{String(strings.Repeat("x", 300))})})
+	bad.Properties.Set("o", Object(map[string]Value{"k": Array([]Value{String(strings.Repeat("x", 300))})}))
 	badP := okPurchase()
 	badP.Quantity = 101
 	r := TrackRequest{Events: []Event{okEvent(), okEvent(), bad}, Purchases: []Purchase{badP}}
@@ -373,7 +373,7 @@ func TestValidationErrorsNameTheObject(t *testing.T) {
 func TestValidationErrorOrderIsDeterministic(t *testing.T) {
 	e := okEvent()
 	for _, k := range []string{"$z", "$a", "$m", "time", "$b"} {
-		e.Properties[k] = NullValue()
+		e.Properties.Set(k, NullValue())
 	}
 	r := TrackRequest{Events: []Event{e}}
 	first := r.Validate(DefaultLimits()).Error()
@@ -389,9 +389,9 @@ func TestValidationErrorOrderIsDeterministic(t *testing.T) {
 // null custom attributes, a request at the object cap), under both limits.
 func TestAppendValidatedMatchesValidateThenEncode(t *testing.T) {
 	nested := okEvent()
-	nested.Properties = map[string]Value{"obj": Object(map[string]Value{"a": Int(1)}), "list": Array([]Value{String("x"), Int(2)})}
+	nested.Properties = Properties{Prop("list", Array([]Value{String("x"), Int(2)})), Prop("obj", Object(map[string]Value{"a": Int(1)}))}
 	attrs := okAttributes()
-	attrs.Custom = map[string]Value{"n": NullValue(), "tags": Strings([]string{"a", "b"}), "count": Inc(2), "plain": String("v")}
+	attrs.Custom = Properties{Prop("count", Inc(2)), Prop("n", NullValue()), Prop("plain", String("v")), Prop("tags", Strings([]string{"a", "b"}))}
 	full := TrackRequest{}
 	for range 25 {
 		full.Attributes = append(full.Attributes, okAttributes())

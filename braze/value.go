@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/mpbraze/mpbraze/internal/jsonenc"
@@ -75,9 +73,9 @@ type Value struct {
 
 // valueExt holds the composite kinds.
 type valueExt struct {
-	strs   []string // KindStrings; KindAddRemove: add
-	remove []string // KindAddRemove
-	obj    map[string]Value
+	strs   []string   // KindStrings; KindAddRemove: add
+	remove []string   // KindAddRemove
+	obj    Properties // KindObject: members in encoding order
 	arr    []Value
 }
 
@@ -126,17 +124,20 @@ func NullValue() Value { return Value{kind: KindNull} }
 // Object returns a nested object value (a nested custom attribute or a
 // nested event property). Keys are encoded in sorted order.
 func Object(m map[string]Value) Value {
-	if m == nil {
-		m = map[string]Value{}
-	}
-	return Value{kind: KindObject, ext: &valueExt{obj: maps.Clone(m)}}
+	return Value{kind: KindObject, ext: &valueExt{obj: PropertiesFromMap(m)}}
+}
+
+// ObjectOf returns a nested object value with the members of ps (copied),
+// encoded in ps's order. Keys must be unique, as in any Properties.
+func ObjectOf(ps Properties) Value {
+	return Value{kind: KindObject, ext: &valueExt{obj: slices.Clone(ps)}}
 }
 
 // NestedTime returns {"$time": t}, the form Braze needs for a date inside a
 // nested custom attribute object (a bare time string there is stored as a
 // string).
 func NestedTime(t time.Time) Value {
-	return Object(map[string]Value{"$time": Time(t)})
+	return Value{kind: KindObject, ext: &valueExt{obj: Properties{{Key: "$time", Value: Time(t)}}}}
 }
 
 // Array returns an array of arbitrary values, e.g. the products of a bundled
@@ -205,12 +206,19 @@ func (v Value) AddRemove() (add, remove []string, ok bool) {
 	return slices.Clone(v.ext.strs), slices.Clone(v.ext.remove), true
 }
 
-// Object returns a copy of the members of a KindObject value.
+// Object returns the members of a KindObject value, copied into a map
+// (of a key given twice, the first value).
 func (v Value) Object() (map[string]Value, bool) {
 	if v.kind != KindObject {
 		return nil, false
 	}
-	return maps.Clone(v.ext.obj), true
+	m := make(map[string]Value, len(v.ext.obj))
+	for _, p := range v.ext.obj {
+		if _, dup := m[p.Key]; !dup {
+			m[p.Key] = p.Value
+		}
+	}
+	return m, true
 }
 
 // Array returns a copy of the elements of a KindArray value.
@@ -236,12 +244,27 @@ func (v Value) Equal(w Value) bool {
 	case KindAddRemove:
 		return slices.Equal(v.ext.strs, w.ext.strs) && slices.Equal(v.ext.remove, w.ext.remove)
 	case KindObject:
-		return maps.EqualFunc(v.ext.obj, w.ext.obj, Value.Equal)
+		return sameMembers(v.ext.obj, w.ext.obj) && sameMembers(w.ext.obj, v.ext.obj)
 	case KindArray:
 		return slices.EqualFunc(v.ext.arr, w.ext.arr, Value.Equal)
 	default:
 		return v.num == w.num && v.nsec == w.nsec
 	}
+}
+
+// sameMembers reports whether a and b have the same length and every
+// member of a is in b with an equal value: objects are equal whatever the
+// order of their members, as JSON objects are.
+func sameMembers(a, b Properties) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, p := range a {
+		if w, ok := b.Get(p.Key); !ok || !p.Value.Equal(w) {
+			return false
+		}
+	}
+	return true
 }
 
 // String returns the value's JSON, or a description of why it has none; for
@@ -297,7 +320,7 @@ func (v *Value) appendJSON(dst []byte) ([]byte, error) {
 		}
 		return w.finish()
 	case KindObject:
-		return appendValueMap(dst, v.ext.obj)
+		return appendObject(dst, v.ext.obj)
 	case KindArray:
 		dst = append(dst, '[')
 		for i, e := range v.ext.arr {
@@ -325,62 +348,9 @@ func appendStrings(dst []byte, ss []string) []byte {
 	return append(dst, ']')
 }
 
-// member is one map entry, for sorting the entries of a map too large for
-// appendMembers' stack arrays.
-type member struct {
-	key string
-	val Value
-}
-
-// keyPrefix returns the first seven bytes of k (zero-padded) in the top
-// seven bytes of the result.
-func keyPrefix(k string) uint64 {
-	if len(k) >= 8 {
-		// The compiler turns this into one load and a byte swap.
-		k = k[:8]
-		return (uint64(k[0])<<56 | uint64(k[1])<<48 | uint64(k[2])<<40 | uint64(k[3])<<32 |
-			uint64(k[4])<<24 | uint64(k[5])<<16 | uint64(k[6])<<8 | uint64(k[7])) &^ 0xff
-	}
-	if len(k) >= 4 {
-		// Two overlapping four-byte loads: the first four bytes, and the
-		// last four shifted into place (the overlap ORs equal bytes).
-		hi := uint64(k[0])<<24 | uint64(k[1])<<16 | uint64(k[2])<<8 | uint64(k[3])
-		n := len(k) - 4
-		lo := uint64(k[n])<<24 | uint64(k[n+1])<<16 | uint64(k[n+2])<<8 | uint64(k[n+3])
-		return hi<<32 | lo<<(32-8*uint(n))
-	}
-	var p uint64
-	for i := 0; i < len(k); i++ {
-		p |= uint64(k[i]) << (56 - 8*uint(i))
-	}
-	return p
-}
-
-// sortOrder sorts the order words of a map's entries by key (see
-// appendMembers): an insertion sort of eight-byte words, comparing keys
-// only when their first seven bytes are equal.
-func sortOrder(order []uint64, keys []string) {
-	for i := 1; i < len(order); i++ {
-		x := order[i]
-		j := i
-		for ; j > 0; j-- {
-			y := order[j-1]
-			if x>>8 != y>>8 {
-				if x > y {
-					break
-				}
-			} else if keys[x&0xff] > keys[y&0xff] {
-				break
-			}
-			order[j] = y
-		}
-		order[j] = x
-	}
-}
-
-// memberRule names the validation rules of a map's members, so that
+// memberRule names the validation rules of a list's members, so that
 // appendMembers can check them while it encodes (Client.Track validates and
-// encodes in one pass over each map).
+// encodes in one pass over each list).
 type memberRule uint8
 
 const (
@@ -429,97 +399,30 @@ type memberEncoder struct {
 	stamp timeStamp
 }
 
-// appendMembers appends the `"key":value,` pairs of m in key order. When
-// enc.check is set it also sets enc.irregular if a member is not plain
-// under rule.
-//
-// A map's entries are copied once into arrays on the stack, with an order
-// word each: the first seven bytes of the key, big-endian, above the
-// entry's index in the low byte. Comparing two words as integers orders
-// them by key unless the seven bytes are equal (only then are the keys
-// compared), and the sort moves these words instead of 56-byte entries.
-// The arrays are locals of the function that fills them, not scratch space
-// behind a pointer, because stores into the stack need no GC write
-// barrier: while a collection runs (often, on a busy forwarder) every
-// pointer stored through a pointer is queued for the collector. Three
-// sizes keep the common small map from clearing a large frame.
-func appendMembers(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
-	switch {
-	case len(m) <= tinyMap:
-		return appendTinyMap(w, m, rule, enc)
-	case len(m) <= smallMap:
-		return appendSmallMap(w, m, rule, enc)
-	case len(m) <= mediumMap:
-		return appendMediumMap(w, m, rule, enc)
-	}
-	return appendLargeMap(w, m, rule, enc)
-}
-
-// tinyMap, smallMap and mediumMap are the sizes of appendMembers' stack
-// arrays; property and attribute maps nearly always fit the first two. The order
-// word keeps an entry's index in one byte, so both are at most 256.
-const (
-	tinyMap   = 8
-	smallMap  = 16
-	mediumMap = 64
-)
-
-// appendTinyMap is appendMembers for a map of at most tinyMap entries.
-func appendTinyMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
-	var keys [tinyMap]string
-	var vals [tinyMap]Value
-	var order [tinyMap]uint64
-	n := collectMembers(m, keys[:], vals[:], order[:])
-	return appendSorted(w, keys[:n], vals[:n], order[:n], rule, enc)
-}
-
-// appendSmallMap is appendMembers for a map of at most smallMap entries.
-func appendSmallMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
-	var keys [smallMap]string
-	var vals [smallMap]Value
-	var order [smallMap]uint64
-	n := collectMembers(m, keys[:], vals[:], order[:])
-	return appendSorted(w, keys[:n], vals[:n], order[:n], rule, enc)
-}
-
-// appendMediumMap is appendMembers for a map of at most mediumMap entries.
-func appendMediumMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
-	var keys [mediumMap]string
-	var vals [mediumMap]Value
-	var order [mediumMap]uint64
-	n := collectMembers(m, keys[:], vals[:], order[:])
-	return appendSorted(w, keys[:n], vals[:n], order[:n], rule, enc)
-}
-
-// collectMembers copies m's entries into keys and vals (the caller's stack
-// arrays, at least len(m) long) with each entry's order word: its key's
-// sort prefix and its index. It returns the number of entries.
-func collectMembers(m map[string]Value, keys []string, vals []Value, order []uint64) int {
-	n := 0
-	for k, v := range m {
-		if n == len(keys) {
-			break // cannot happen (len(m) was checked); keeps the indexing in bounds
-		}
-		order[n] = keyPrefix(k) | uint64(n)
-		keys[n], vals[n] = k, v
-		n++
-	}
-	return n
-}
-
-// appendSorted sorts the order words of a map's collected entries and
-// writes the entries in that order (see appendMembers).
-func appendSorted(w *fieldWriter, keys []string, vals []Value, order []uint64, rule memberRule, enc *memberEncoder) error {
-	sortOrder(order, keys)
+// appendMembers appends the `"key":value,` pairs of ps in slice order.
+// When enc.check is set it also sets enc.irregular if a member is not
+// plain under rule or a key appears twice. Keys that increase (as the
+// mapper emits them) are unique: each is compared with the one before, and
+// only a list out of order is searched for a duplicate, once.
+func appendMembers(w *fieldWriter, ps Properties, rule memberRule, enc *memberEncoder) error {
 	check := enc.check && !enc.irregular
-	buf := w.buf // a local, for the same reason: w.buf is behind a pointer
-	for _, o := range order {
-		k, v := keys[o&0xff], &vals[o&0xff]
+	ordered := check // still comparing neighbours
+	buf := w.buf     // a local: stores through w cost a write barrier while GC runs
+	for i := range ps {
+		k, v := ps[i].Key, &ps[i].Value
 		// The common kinds are checked (rule.plain's answer for them: a
 		// plain key, a string of at most 255 bytes) and written here
 		// without the calls through rule.plain and appendJSON.
-		if check && !rule.plainKey(k) {
-			enc.irregular, check = true, false
+		if check {
+			switch {
+			case !rule.plainKey(k):
+				enc.irregular, check = true, false
+			case ordered && i > 0 && k <= ps[i-1].Key:
+				ordered = false
+				if hasDuplicateKey(ps) {
+					enc.irregular, check = true, false
+				}
+			}
 		}
 		buf = jsonenc.AppendKey(buf, k)
 		switch v.kind {
@@ -546,40 +449,6 @@ func appendSorted(w *fieldWriter, keys []string, vals []Value, order []uint64, r
 	}
 	w.buf = buf
 	return nil
-}
-
-// appendLargeMap is appendMembers for a map of more than mediumMap
-// entries.
-func appendLargeMap(w *fieldWriter, m map[string]Value, rule memberRule, enc *memberEncoder) error {
-	ms := make([]member, 0, len(m))
-	for k, v := range m {
-		ms = append(ms, member{k, v})
-	}
-	slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
-	for i := range ms {
-		e := &ms[i]
-		if enc.check && !enc.irregular && !rule.plain(e.key, &e.val) {
-			enc.irregular = true
-		}
-		w.anyKey(e.key)
-		var err error
-		if w.buf, err = e.val.appendJSON(w.buf); err != nil {
-			return fmt.Errorf("key %q: %w", e.key, err)
-		}
-		w.comma()
-	}
-	return nil
-}
-
-// appendValueMap appends m as a JSON object with sorted keys, as
-// encoding/json does for maps.
-func appendValueMap(dst []byte, m map[string]Value) ([]byte, error) {
-	w := beginObject(dst)
-	var enc memberEncoder
-	if err := appendMembers(&w, m, anyMember, &enc); err != nil {
-		return w.buf, err
-	}
-	return w.finish()
 }
 
 // UnmarshalJSON decodes any JSON value. JSON carries no type beyond its
@@ -636,11 +505,11 @@ func (v *Value) UnmarshalJSON(data []byte) error {
 			*v = Value{kind: KindArray, ext: &valueExt{arr: vs}}
 		}
 	case c == '{':
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(data, &raw); err != nil {
+		ms, err := objectMembers(data)
+		if err != nil {
 			return err
 		}
-		return v.unmarshalObject(raw)
+		return v.unmarshalObject(ms)
 	default:
 		return v.unmarshalNumber(data)
 	}
@@ -670,40 +539,39 @@ func (v *Value) unmarshalNumber(data []byte) error {
 	return nil
 }
 
-func (v *Value) unmarshalObject(raw map[string]json.RawMessage) error {
-	if inc, ok := raw["inc"]; ok && len(raw) == 1 {
+// unmarshalObject decodes an object's members (in document order, each
+// key once).
+func (v *Value) unmarshalObject(ms []rawMember) error {
+	if len(ms) == 1 && ms[0].key == "inc" {
 		var n Value
-		if err := n.UnmarshalJSON(inc); err == nil && n.kind == KindInt {
+		if err := n.UnmarshalJSON(ms[0].raw); err == nil && n.kind == KindInt {
 			*v = Inc(int64(n.num))
 			return nil
 		}
 	}
-	if ar, ok := decodeAddRemove(raw); ok {
+	if ar, ok := decodeAddRemove(ms); ok {
 		*v = ar
 		return nil
 	}
-	m := make(map[string]Value, len(raw))
-	for k, r := range raw {
-		var e Value
-		if err := e.UnmarshalJSON(r); err != nil {
-			return fmt.Errorf("key %q: %w", k, err)
-		}
-		m[k] = e
+	ps, err := decodeMembers(ms)
+	if err != nil {
+		return err
 	}
-	*v = Value{kind: KindObject, ext: &valueExt{obj: m}}
+	*v = Value{kind: KindObject, ext: &valueExt{obj: ps}}
 	return nil
 }
 
 // decodeAddRemove recognises {"add": [...], "remove": [...]} (either side
 // optional, at least one non-empty, strings only).
-func decodeAddRemove(raw map[string]json.RawMessage) (Value, bool) {
-	if len(raw) == 0 || len(raw) > 2 {
+func decodeAddRemove(ms []rawMember) (Value, bool) {
+	if len(ms) == 0 || len(ms) > 2 {
 		return Value{}, false
 	}
 	var add, remove []string
-	for k, r := range raw {
+	for _, m := range ms {
+		k := m.key
 		var ss []string
-		if k != "add" && k != "remove" || json.Unmarshal(r, &ss) != nil || ss == nil {
+		if k != "add" && k != "remove" || json.Unmarshal(m.raw, &ss) != nil || ss == nil {
 			return Value{}, false
 		}
 		if k == "add" {

@@ -93,17 +93,25 @@ func TestValueUnmarshalRecognisesForms(t *testing.T) {
 }
 
 func TestValueRoundTrip(t *testing.T) {
-	vs := map[string]Value{
-		"s": String("x"), "i": Int(7), "f": Float(2.25), "b": Bool(true), "n": NullValue(),
-		"ss": Strings([]string{"a"}), "inc": Inc(2), "ar": AddRemove([]string{"a"}, []string{"b"}),
-		"o": Object(map[string]Value{"k": Array([]Value{Int(1), Bool(false)})}),
+	vs := Properties{
+		Prop("ar", AddRemove([]string{"a"}, []string{"b"})),
+		Prop("b", Bool(true)),
+		Prop("f", Float(2.25)),
+		Prop("i", Int(7)),
+		Prop("inc", Inc(2)),
+		Prop("n", NullValue()),
+		Prop("o", Object(map[string]Value{"k": Array([]Value{Int(1), Bool(false)})})),
+		Prop("s", String("x")),
+		Prop("ss", Strings([]string{"a"})),
 	}
 	b, err := json.Marshal(vs)
 	require.NoError(t, err)
-	var back map[string]Value
+	var back Properties
 	require.NoError(t, json.Unmarshal(b, &back))
-	for k, v := range vs {
-		assert.True(t, v.Equal(back[k]), "%s: %v != %v", k, v, back[k])
+	require.Len(t, back, len(vs))
+	for i, p := range vs {
+		assert.Equal(t, p.Key, back[i].Key)
+		assert.True(t, p.Value.Equal(back[i].Value), "%s: %v != %v", p.Key, p.Value, back[i].Value)
 	}
 	b2, err := json.Marshal(back)
 	require.NoError(t, err)
@@ -312,7 +320,7 @@ func randValue(rng *rand.Rand, depth int) Value {
 		return AddRemove([]string{randString(rng)}, []string{randString(rng), randString(rng)}[:rng.IntN(3)])
 	case 9, 10:
 		m := map[string]Value{}
-		for range rng.IntN(80) { // beyond the 16- and 64-member stack arrays too
+		for range rng.IntN(80) {
 			m[randString(rng)] = randValue(rng, depth+1)
 		}
 		return Object(m)
@@ -341,10 +349,9 @@ func TestRandomValuesMatchEncodingJSON(t *testing.T) {
 	}
 }
 
-// Keys that agree in their first seven bytes (the part the sort compares
-// as one integer), differ only in length, hold zero bytes or non-ASCII, in
-// maps of every size around the encoder's stack arrays, come out in
-// encoding/json's order.
+// Keys of an Object built from a map (and of PropertiesFromMap) that agree
+// in a long prefix, differ only in length, hold zero bytes or non-ASCII,
+// in maps of many sizes, come out in encoding/json's order.
 func TestObjectKeysSortLikeEncodingJSON(t *testing.T) {
 	stems := []string{"", "a", "ab", "abcdef", "abcdefg", "abcdefgh", "abcdefg\x00", "abcdefg\xff", "Total Amount", "Total Amounts",
 		"\x00", "\x00\x00", "é", "\xff\xff\xff\xff\xff\xff\xff\xff", "zzzzzzzzz"}
@@ -366,23 +373,10 @@ func TestObjectKeysSortLikeEncodingJSON(t *testing.T) {
 		if n == 0 {
 			continue // an event leaves empty properties out
 		}
-		e := Event{Identifier: ExternalID("u"), Name: "n", Time: time.Unix(0, 0), Properties: m}
+		e := Event{Identifier: ExternalID("u"), Name: "n", Time: time.Unix(0, 0), Properties: PropertiesFromMap(m)}
 		got, err = e.MarshalJSON()
 		require.NoError(t, err)
 		assert.Contains(t, string(got), `"properties":`+string(want), "%d keys", n)
-	}
-}
-
-// keyPrefix is the first seven bytes of a key, big-endian and zero-padded,
-// whatever the key's length (each length takes its own load path).
-func TestKeyPrefix(t *testing.T) {
-	for _, k := range []string{"", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh", "abcdefghijk",
-		"\xff\x00\x01\x02\x03", "\x00\x00\x00\x00\x00\x00\x00\xff"} {
-		var want uint64
-		for i := 0; i < len(k) && i < 7; i++ {
-			want |= uint64(k[i]) << (56 - 8*uint(i))
-		}
-		assert.Equal(t, want, keyPrefix(k), "key %q", k)
 	}
 }
 

@@ -354,14 +354,12 @@ func (a *AudienceMapper) mapProfile(ctx context.Context, msgID string, i int, p 
 		touched = true
 	}
 	out.Identifier = id
-	if out.Custom == nil {
-		out.Custom = make(map[string]braze.Value, 2+len(change.joined)+len(change.left))
-	}
+	out.Custom = slices.Grow(out.Custom, 2+len(change.joined)+len(change.left))
 	setCustom := func(key string, v braze.Value, audience string) {
-		if _, clash := out.Custom[key]; clash {
+		if _, clash := out.Custom.Get(key); clash {
 			diag(Dropped, audience, key, "user attribute replaced by the audience attribute of the same name", "")
 		}
-		out.Custom[key] = v
+		out.Custom.Set(key, v)
 		touched = true
 	}
 
@@ -396,6 +394,7 @@ func (a *AudienceMapper) mapProfile(ctx context.Context, msgID string, i int, p 
 	if len(out.Custom) == 0 {
 		out.Custom = nil
 	}
+	sortProps(out.Custom)
 	if touched {
 		res.Attributes = append(res.Attributes, out)
 	}
@@ -653,7 +652,7 @@ func (a *AudienceMapper) clearLocked(ctx context.Context, audienceID int64, name
 		if err != nil {
 			return res, fmt.Errorf("membership store: user %q: %w", key, err)
 		}
-		out := braze.Attributes{Identifier: braze.ExternalID(key), Custom: make(map[string]braze.Value, 3)}
+		out := braze.Attributes{Identifier: braze.ExternalID(key), Custom: make(braze.Properties, 0, 3)}
 		if f.Has(SegmentsAsString) {
 			s := joinIDs(full)
 			if len(s) > MaxSegmentMembershipLength {
@@ -661,18 +660,19 @@ func (a *AudienceMapper) clearLocked(ctx context.Context, audienceID int64, name
 				res.Errors = append(res.Errors, &AudienceUserError{ProfileIndex: -1, ExternalID: key, Err: err})
 				res.Diagnostics = append(res.Diagnostics, Diagnostic{EventIndex: -1, Key: SegmentMembershipAttribute, Code: SegmentMembershipTooLong, Reason: err.Error()})
 			} else {
-				out.Custom[SegmentMembershipAttribute] = braze.String(s)
+				out.Custom.Set(SegmentMembershipAttribute, braze.String(s))
 			}
 		}
 		if f.Has(SegmentsAsArray) {
-			out.Custom[SegmentMembershipArrayAttribute] = braze.AddRemove(nil, cache.idList(change.left))
+			out.Custom.Set(SegmentMembershipArrayAttribute, braze.AddRemove(nil, cache.idList(change.left)))
 		}
 		if f.Has(SegmentsPerAttribute) {
-			a.perSegment(change, &cache, func(k string, v braze.Value, _ string) { out.Custom[k] = v }, func(audience, reason string) {
+			a.perSegment(change, &cache, func(k string, v braze.Value, _ string) { out.Custom.Set(k, v) }, func(audience, reason string) {
 				res.Diagnostics = append(res.Diagnostics, Diagnostic{EventIndex: -1, EventName: audience, Code: Dropped, Reason: reason})
 			})
 		}
 		if len(out.Custom) > 0 {
+			sortProps(out.Custom)
 			res.Attributes = append(res.Attributes, out)
 		}
 	}

@@ -44,7 +44,7 @@ func FuzzAudienceMap(f *testing.F) {
 				if a.ExternalID == "" {
 					t.Fatalf("attributes[%d] without external_id", i)
 				}
-				if v, ok := a.Custom[SegmentMembershipAttribute]; ok {
+				if v, ok := a.Custom.Get(SegmentMembershipAttribute); ok {
 					if s, _ := v.Str(); len(s) > MaxSegmentMembershipLength {
 						t.Fatalf("attributes[%d]: SegmentMembership of %d characters", i, len(s))
 					}

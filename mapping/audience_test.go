@@ -127,7 +127,7 @@ func TestSegmentMembershipTooLong(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, res.Errors)
 	require.Len(t, res.Attributes, 1)
-	v, ok := res.Attributes[0].Custom[SegmentMembershipAttribute].Str()
+	v, ok := propMap(res.Attributes[0].Custom)[SegmentMembershipAttribute].Str()
 	require.True(t, ok)
 	assert.Len(t, v, 255)
 
@@ -150,7 +150,7 @@ func TestSegmentMembershipTooLong(t *testing.T) {
 	res, err = am.Map(context.Background(), audienceMessage("m3", customerProfile("c-1", leave(1000000, "A0"), leave(1000001, "A1"))))
 	require.NoError(t, err)
 	require.Empty(t, res.Errors)
-	v, _ = res.Attributes[0].Custom[SegmentMembershipAttribute].Str()
+	v, _ = propMap(res.Attributes[0].Custom)[SegmentMembershipAttribute].Str()
 	assert.Len(t, v, 247)
 	assert.True(t, strings.HasPrefix(v, "1000002,"))
 	assert.True(t, strings.HasSuffix(v, ",1000032"))

@@ -1,8 +1,8 @@
 package mapping
 
 import (
-	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -351,7 +351,7 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 				part := base
 				part.Quantity = min(left, maxPurchaseQuantity)
 				if left != n {
-					part.Properties = maps.Clone(base.Properties)
+					part.Properties = slices.Clone(base.Properties)
 				}
 				st.addPurchase(part)
 			}
@@ -478,7 +478,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 		np := st.newNestedProps()
 		np.addCustom(d.CustomAttributes)
 		if m := np.finish(); len(m) > 0 {
-			p.setOwn(keyAttributes, braze.Object(m))
+			p.setOwn(keyAttributes, braze.ObjectOf(m))
 		}
 	}
 	if pa != nil && len(pa.Products) > 0 {
@@ -489,7 +489,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 		for i := range pr.Promotions {
 			np := st.newNestedProps()
 			np.promotionFields(&pr.Promotions[i])
-			arr[i] = braze.Object(np.finish())
+			arr[i] = braze.ObjectOf(np.finish())
 		}
 		p.setOwn(keyPromotions, braze.Array(arr))
 	}
@@ -502,7 +502,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 			np := st.newNestedProps()
 			np.str(keyImpressionList, imp.ProductImpressionList)
 			np.setOwn(keyProducts, st.nestedProducts(imp.Products))
-			arr = append(arr, braze.Object(np.finish()))
+			arr = append(arr, braze.ObjectOf(np.finish()))
 		}
 		p.setOwn(keyImpressions, braze.Array(arr))
 	}
@@ -535,10 +535,10 @@ func (st *mapState) nestedProducts(products []mparticle.Product) braze.Value {
 			ap := st.newNestedProps()
 			ap.addCustom(pr.CustomAttributes)
 			if m := ap.finish(); len(m) > 0 {
-				np.setOwn(keyAttributes, braze.Object(m))
+				np.setOwn(keyAttributes, braze.ObjectOf(m))
 			}
 		}
-		arr[i] = braze.Object(np.finish())
+		arr[i] = braze.ObjectOf(np.finish())
 	}
 	return braze.Array(arr)
 }

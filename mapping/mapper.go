@@ -208,7 +208,7 @@ func (st *mapState) run() Result {
 	if !st.resolveIdentity() {
 		return st.res
 	}
-	st.attrs = attrBuilder{st: st, id: st.res.Identifier, ueo: st.ueo, keys: st.sc.keys, capHint: st.est.attrs}
+	st.attrs = attrBuilder{st: st, id: st.res.Identifier, ueo: st.ueo, keys: st.sc.keys, capHint: st.est.attrs, custom: st.sc.custom}
 	if email := st.email(); email != "" {
 		st.attrs.email = email
 	}
@@ -224,6 +224,7 @@ func (st *mapState) run() Result {
 	st.evIdx, st.evName = -1, ""
 	st.res.Attributes = st.attrs.result()
 	st.sc.keys = st.attrs.keys // grown scratch, reused
+	st.sc.custom = st.attrs.custom
 	// Every event and purchase carries its event's time, and events were
 	// visited in time order: the objects are in time order already, each
 	// event's own in the order they were made, with no sort needed.
@@ -388,6 +389,9 @@ type mapScratch struct {
 	kvUsed int
 	order  []int
 	times  []time.Time
+	// custom collects one attributes object's custom attributes (see
+	// attrBuilder.openCustom).
+	custom braze.Properties
 }
 
 // maxScratch bounds the length a scratch slice may keep across Map calls,
@@ -402,6 +406,7 @@ func (sc *mapScratch) reset() {
 	sc.kvUsed = 0
 	sc.order = resetScratch(sc.order)
 	sc.times = resetScratch(sc.times)
+	sc.custom = resetScratch(sc.custom)
 }
 
 // resetScratch returns s emptied and cleared, or nil when it is too big

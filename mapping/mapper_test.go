@@ -179,7 +179,7 @@ func TestNumbersKeepTheirType(t *testing.T) {
 		"custom_attributes":{"i":12,"f":1.5,"e":2e3,"big":123456789012345678901234,"huge":1e400}}}]}`)
 	res := newTestMapper(t, Settings{}).Map(b)
 	require.Len(t, res.Events, 1)
-	p := res.Events[0].Properties
+	p := propMap(res.Events[0].Properties)
 	assert.Equal(t, braze.Int(12), p["i"])
 	assert.Equal(t, braze.Float(1.5), p["f"])
 	assert.Equal(t, braze.Float(2000), p["e"])
@@ -195,7 +195,7 @@ func TestDeepObjectsAreStringified(t *testing.T) {
 	res := newTestMapper(t, Settings{}).Map(b)
 	require.Len(t, res.Events, 1)
 	require.Len(t, res.Events[0].Properties, 1)
-	for k, v := range res.Events[0].Properties {
+	for k, v := range res.Events[0].Properties.All() {
 		assert.True(t, strings.HasPrefix(k, "d.a.a."))
 		s, ok := v.Str()
 		assert.True(t, ok)

@@ -321,9 +321,9 @@ func TestEventAttributeMappingsApplyInKeyOrder(t *testing.T) {
 		for range 5 {
 			res := m.Map(b)
 			require.Len(t, res.Attributes, 2)
-			assert.Equal(t, braze.String("1"), res.Attributes[0].Custom["x"])
-			assert.Equal(t, braze.String("2"), res.Attributes[1].Custom["x"])
-			assert.Contains(t, res.Attributes[1].Custom, "list")
+			assert.Equal(t, braze.String("1"), propMap(res.Attributes[0].Custom)["x"])
+			assert.Equal(t, braze.String("2"), propMap(res.Attributes[1].Custom)["x"])
+			assert.Contains(t, propMap(res.Attributes[1].Custom), "list")
 		}
 	}
 	// One mapped attribute among others: no sort needed, same result.
@@ -333,5 +333,5 @@ func TestEventAttributeMappingsApplyInKeyOrder(t *testing.T) {
 	requireSameAsSorted(t, fast, sorted, b, one)
 	res := fast.Map(b)
 	require.Len(t, res.Attributes, 1)
-	assert.Equal(t, braze.String("2"), res.Attributes[0].Custom["x"])
+	assert.Equal(t, braze.String("2"), propMap(res.Attributes[0].Custom)["x"])
 }

@@ -34,7 +34,7 @@ func TestPushTokenHasItsOwnObject(t *testing.T) {
 	assert.Equal(t, []braze.PushToken{{AppID: "app", Token: "t1"}, {AppID: "app", Token: "t2"}}, res.Attributes[1].PushTokens)
 	assert.Empty(t, res.Attributes[1].Email)
 	assert.Empty(t, res.Attributes[1].Custom)
-	assert.Contains(t, res.Attributes[2].Custom, "tier")
+	assert.Contains(t, propMap(res.Attributes[2].Custom), "tier")
 	assert.Empty(t, res.Attributes[2].PushTokens)
 	req := res.TrackRequest()
 	assert.NoError(t, req.Validate(braze.DefaultLimits()))
@@ -92,14 +92,14 @@ func TestScalarListsAreLists(t *testing.T) {
 	res := m.Map(decode(t, reviewHeader+`"user_attributes":{"l":[1,2],"m":[true,"x"],"o":[{"a":1}]}}`))
 	require.Len(t, res.Attributes, 1)
 	a := res.Attributes[0]
-	assert.Equal(t, braze.Strings([]string{"1", "2"}), a.Custom["l"])
-	assert.Equal(t, braze.Strings([]string{"true", "x"}), a.Custom["m"])
-	assert.Equal(t, braze.String(`[{"a":1}]`), a.Custom["o"], "a list holding objects follows PropertyPolicy")
+	assert.Equal(t, braze.Strings([]string{"1", "2"}), propMap(a.Custom)["l"])
+	assert.Equal(t, braze.Strings([]string{"true", "x"}), propMap(a.Custom)["m"])
+	assert.Equal(t, braze.String(`[{"a":1}]`), propMap(a.Custom)["o"], "a list holding objects follows PropertyPolicy")
 	assert.Equal(t, []DiagnosticCode{ValueChanged, ValueChanged, Stringified}, codes(res.Diagnostics))
 
 	m = newTestMapper(t, Settings{UserAttributeListsAsStrings: true})
 	attrs, _ := m.UserAttributes(braze.ExternalID("c"), map[string]mparticle.AttributeValue{"l": mustRaw(t, `[1, 2.5, false]`)}, nil)
-	assert.Equal(t, braze.String("1,2.5,false"), attrs.Custom["l"])
+	assert.Equal(t, braze.String("1,2.5,false"), propMap(attrs.Custom)["l"])
 
 	m = newTestMapper(t, Settings{EventAttributeMappings: []EventAttributeMapping{
 		{Action: AddToArray, EventName: "E", AttributeKey: "n", UserAttribute: "nums"},
@@ -108,8 +108,8 @@ func TestScalarListsAreLists(t *testing.T) {
 	res = m.Map(decode(t, reviewHeader+`"events":[{"event_type":"custom_event","data":{"event_name":"E","custom_event_type":"other",
 		"custom_attributes":{"n":[5,6],"o":[{"a":1}]}}}]}`))
 	require.Len(t, res.Attributes, 1)
-	assert.Equal(t, braze.AddRemove([]string{"5", "6"}, nil), res.Attributes[0].Custom["nums"])
-	assert.NotContains(t, res.Attributes[0].Custom, "objs")
+	assert.Equal(t, braze.AddRemove([]string{"5", "6"}, nil), propMap(res.Attributes[0].Custom)["nums"])
+	assert.NotContains(t, propMap(res.Attributes[0].Custom), "objs")
 }
 
 // Dropping or re-reading a product action works on copies: the caller's

@@ -41,6 +41,11 @@ type attrBuilder struct {
 	// none yet). Tokens get an object of their own so that a token Braze
 	// refuses (BAD_PUSH_TOKEN_*) cannot take other attributes down with it.
 	push int
+	// open is 1 + the index of the object whose Custom is backed by custom,
+	// the scratch its custom attributes collect in (0: none; see
+	// openCustom).
+	open   int
+	custom braze.Properties
 }
 
 // linearKeys is the key count up to which attrBuilder finds keys by
@@ -99,6 +104,7 @@ func (b *attrBuilder) newObj() {
 	}
 	a := &b.objs[n]
 	a.Identifier, a.UpdateExistingOnly = b.id, b.ueo
+	b.openCustom()
 }
 
 // obj returns the object to write key into.
@@ -136,6 +142,7 @@ func (b *attrBuilder) pushObj() *braze.Attributes {
 // does not hold push tokens (a new first object when there is none). The
 // builder takes no more keys after it.
 func (b *attrBuilder) result() []braze.Attributes {
+	b.sealCustom()
 	if b.email != "" {
 		if len(b.objs) == 0 || b.push == 1 {
 			b.objs = slices.Insert(b.objs, 0, braze.Attributes{Identifier: b.id, UpdateExistingOnly: b.ueo})
@@ -153,6 +160,7 @@ func (b *attrBuilder) result() []braze.Attributes {
 
 // reset drops every object, keeping their slice.
 func (b *attrBuilder) reset() {
+	b.dropCustom()
 	clear(b.objs)
 	b.objs = b.objs[:0]
 	b.resetKeys()

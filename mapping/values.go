@@ -87,19 +87,20 @@ func (st *mapState) newNestedProps() *props {
 // entries returns the properties set so far.
 func (p *props) entries() []propEntry { return p.st.sc.kv[p.start:] }
 
-// finish returns the properties as a map (nil when there are none) and
-// ends p.
-func (p *props) finish() map[string]braze.Value {
+// finish returns the properties sorted by key, in one allocation of their
+// exact size (nil when there are none), and ends p.
+func (p *props) finish() braze.Properties {
 	es := p.entries()
-	var m map[string]braze.Value
+	var ps braze.Properties
 	if len(es) > 0 {
-		m = make(map[string]braze.Value, len(es))
+		ps = make(braze.Properties, len(es))
 		for i := range es {
-			m[es[i].key] = es[i].v
+			ps[i] = braze.Property{Key: es[i].key, Value: es[i].v}
 		}
+		sortProps(ps)
 	}
 	p.release()
-	return m
+	return ps
 }
 
 // release ends p without building its map, handing its scratch back.
@@ -412,7 +413,7 @@ func (st *mapState) nestedValue(orig, leaf string, x any, depth int) braze.Value
 			}
 			np.set(k, k, st.nestedValue(orig, k, t[k], depth+1))
 		}
-		return braze.Object(np.finish())
+		return braze.ObjectOf(np.finish())
 	case []any:
 		out := make([]braze.Value, 0, len(t))
 		for _, e := range t {

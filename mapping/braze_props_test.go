@@ -1,0 +1,97 @@
+package mapping
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mpbraze/mpbraze/braze"
+)
+
+// propMap returns ps as a map, for tests that look values up by key.
+func propMap(ps braze.Properties) map[string]braze.Value {
+	m := make(map[string]braze.Value, len(ps))
+	for k, v := range ps.All() {
+		m[k] = v
+	}
+	return m
+}
+
+// sortedUnique reports whether the keys of ps strictly increase.
+func sortedUnique(ps braze.Properties) bool {
+	return slices.IsSortedFunc(ps, compareProps) &&
+		len(slices.CompactFunc(slices.Clone(ps), func(a, b braze.Property) bool { return a.Key == b.Key })) == len(ps)
+}
+
+// Every list the mapper emits is sorted by key, the order the encoder used
+// for maps, and has exactly the room it needs (one allocation each).
+func TestMappedPropertiesAreSorted(t *testing.T) {
+	b := decode(t, `{"environment":"production","user_identities":{"customer_id":"c"},
+		"user_attributes":{"zeta":"1","alpha":"2","$City":"Paris","mid":["x","y"]},
+		"events":[
+		{"event_type":"custom_event","data":{"event_name":"N","custom_event_type":"other","timestamp_unixtime_ms":1714590000000,
+			"custom_attributes":{"z":"1","b":"2","time":"3","a.b":{"y":1,"x":2}}}},
+		{"event_type":"user_attribute_change","data":{"user_attribute_name":"zeta","new":"gold","timestamp_unixtime_ms":1714590000001}},
+		{"event_type":"commerce_event","data":{"timestamp_unixtime_ms":1714590000002,"currency_code":"USD",
+			"product_action":{"action":"purchase","transaction_id":"T1","total_amount":3,
+				"products":[{"id":"p1","name":"P","price":1.5,"quantity":2,"custom_attributes":{"size":"L","color":"red"}}]},
+			"custom_attributes":{"channel":"web"}}}]}`)
+	res := newTestMapper(t, Settings{}).Map(b)
+	require.NotEmpty(t, res.Events)
+	require.NotEmpty(t, res.Purchases)
+	require.Len(t, res.Attributes, 2)
+	for _, e := range res.Events {
+		assert.True(t, sortedUnique(e.Properties), "%v", e.Properties)
+		assert.Equal(t, len(e.Properties), cap(e.Properties))
+	}
+	for _, p := range res.Purchases {
+		assert.True(t, sortedUnique(p.Properties), "%v", p.Properties)
+		assert.Equal(t, len(p.Properties), cap(p.Properties))
+	}
+	for _, a := range res.Attributes {
+		assert.True(t, sortedUnique(a.Custom), "%v", a.Custom)
+		assert.Equal(t, len(a.Custom), cap(a.Custom))
+	}
+	assert.Equal(t, []string{"alpha", "mid", "zeta"}, keysOf(res.Attributes[0].Custom))
+	assert.Equal(t, []string{"zeta"}, keysOf(res.Attributes[1].Custom))
+
+	// The objects do not share storage: changing one leaves the other.
+	res.Attributes[1].Custom[0].Value = braze.Int(1)
+	assert.Equal(t, braze.String("2"), propMap(res.Attributes[0].Custom)["alpha"])
+	raw, err := json.Marshal(res.Attributes[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"alpha":"2","mid":["x","y"],"zeta":"1"`)
+}
+
+func keysOf(ps braze.Properties) []string {
+	var ks []string
+	for k := range ps.All() {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+func TestSortProps(t *testing.T) {
+	ps := braze.Properties{braze.Prop("b", braze.Int(1)), braze.Prop("a", braze.Int(2)), braze.Prop("c", braze.Int(3))}
+	sortProps(ps)
+	assert.Equal(t, []string{"a", "b", "c"}, keysOf(ps))
+	sortProps(nil)
+}
+
+// A Mapper reused across batches hands each object custom attributes of
+// its own, never its scratch.
+func TestCustomScratchIsNotShared(t *testing.T) {
+	m := newTestMapper(t, Settings{})
+	var kept []braze.Attributes
+	for _, v := range []string{"one", "two", "three"} {
+		res := m.Map(decode(t, `{"environment":"production","user_identities":{"customer_id":"c"},"user_attributes":{"k":"`+v+`","j":"x"}}`))
+		require.Len(t, res.Attributes, 1)
+		kept = append(kept, res.Attributes[0])
+	}
+	for i, v := range []string{"one", "two", "three"} {
+		assert.Equal(t, braze.String(v), propMap(kept[i].Custom)["k"])
+	}
+}
