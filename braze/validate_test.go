@@ -430,25 +430,54 @@ func FuzzAppendValidatedMatchesTwoPass(f *testing.F) {
 		if err := json.Unmarshal(data, &r); err != nil {
 			return
 		}
-		for _, l := range []Limits{DefaultLimits(), LegacyLimits()} {
-			got, oneErr := r.appendValidated(l, nil)
-			if err := r.Validate(l); err != nil {
-				if oneErr == nil || oneErr.Error() != err.Error() {
-					t.Fatalf("one pass: %v; Validate: %v", oneErr, err)
-				}
-				continue
+		checkOnePassMatchesTwoPass(t, &r)
+		// JSON decoding keeps one member per key: repeat a key (the first
+		// property or custom attribute) to reach the duplicate checks.
+		dup := func(ps Properties) (Properties, bool) {
+			if len(ps) == 0 {
+				return ps, false
 			}
-			want, err := r.AppendJSON(nil)
-			if err != nil {
-				var enc *encodeError
-				if !errors.As(oneErr, &enc) || enc.err.Error() != err.Error() {
-					t.Fatalf("one pass: %v; AppendJSON: %v", oneErr, err)
-				}
-				continue
+			return append(ps[:len(ps):len(ps)], ps[0]), true
+		}
+		for i := range r.Attributes {
+			if ps, ok := dup(r.Attributes[i].Custom); ok {
+				r.Attributes[i].Custom = ps
+				checkOnePassMatchesTwoPass(t, &r)
+				return
 			}
-			if oneErr != nil || string(got) != string(want) {
-				t.Fatalf("one pass: %s, %v; two passes: %s", got, oneErr, want)
+		}
+		for i := range r.Events {
+			if ps, ok := dup(r.Events[i].Properties); ok {
+				r.Events[i].Properties = ps
+				checkOnePassMatchesTwoPass(t, &r)
+				return
 			}
 		}
 	})
+}
+
+// checkOnePassMatchesTwoPass fails unless appendValidated ends exactly as
+// Validate then AppendJSON under both limits.
+func checkOnePassMatchesTwoPass(t *testing.T, r *TrackRequest) {
+	t.Helper()
+	for _, l := range []Limits{DefaultLimits(), LegacyLimits()} {
+		got, oneErr := r.appendValidated(l, nil)
+		if err := r.Validate(l); err != nil {
+			if oneErr == nil || oneErr.Error() != err.Error() {
+				t.Fatalf("one pass: %v; Validate: %v", oneErr, err)
+			}
+			continue
+		}
+		want, err := r.AppendJSON(nil)
+		if err != nil {
+			var enc *encodeError
+			if !errors.As(oneErr, &enc) || enc.err.Error() != err.Error() {
+				t.Fatalf("one pass: %v; AppendJSON: %v", oneErr, err)
+			}
+			continue
+		}
+		if oneErr != nil || string(got) != string(want) {
+			t.Fatalf("one pass: %s, %v; two passes: %s", got, oneErr, want)
+		}
+	}
 }

@@ -93,11 +93,7 @@ func (p *props) finish() braze.Properties {
 	es := p.entries()
 	var ps braze.Properties
 	if len(es) > 0 {
-		ps = make(braze.Properties, len(es))
-		for i := range es {
-			ps[i] = braze.Property{Key: es[i].key, Value: es[i].v}
-		}
-		sortProps(ps)
+		ps = sortedProps(len(es), func(i int) string { return es[i].key }, func(i int) braze.Value { return es[i].v })
 	}
 	p.release()
 	return ps
