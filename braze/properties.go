@@ -101,8 +101,14 @@ func (ps Properties) All() iter.Seq2[string, Value] {
 }
 
 // MarshalJSON encodes the list as a JSON object with its members in slice
-// order. It does not validate: a duplicate key is written twice.
-func (ps Properties) MarshalJSON() ([]byte, error) { return appendObject(nil, ps) }
+// order (nil as null, as encoding/json writes a nil map). It does not
+// validate: a duplicate key is written twice.
+func (ps Properties) MarshalJSON() ([]byte, error) {
+	if ps == nil {
+		return []byte("null"), nil
+	}
+	return appendObject(nil, ps)
+}
 
 // UnmarshalJSON decodes a JSON object (or null, into nil), keeping the
 // document's member order. A key that appears more than once keeps its

@@ -69,6 +69,12 @@ func TestPropertiesJSON(t *testing.T) {
 
 	require.NoError(t, json.Unmarshal([]byte(`null`), &back))
 	assert.Nil(t, back)
+	b, err = json.Marshal(back)
+	require.NoError(t, err)
+	assert.Equal(t, "null", string(b))
+	b, err = json.Marshal(Properties{})
+	require.NoError(t, err)
+	assert.Equal(t, "{}", string(b))
 	require.NoError(t, json.Unmarshal([]byte(`{}`), &back))
 	assert.Equal(t, Properties{}, back)
 
@@ -133,6 +139,15 @@ func TestDuplicateKeys(t *testing.T) {
 	assert.Equal(t, []string{"k7", "k3"}, duplicateKeys(mk(many...)))
 	assert.Equal(t, []string{"b", "a"}, duplicateKeysSorted(mk("b", "a", "b", "a", "b")))
 	assert.Nil(t, duplicateKeysSorted(mk("b", "a")))
+}
+
+func TestKeyAfter(t *testing.T) {
+	keys := []string{"", "a", "ab", "b", "B", "é", "\x00", "\xff", "aa", "ba"}
+	for _, k := range keys {
+		for _, p := range keys {
+			assert.Equal(t, k > p, keyAfter(k, p), "%q > %q", k, p)
+		}
+	}
 }
 
 func TestValidateRejectsDuplicateKeys(t *testing.T) {

@@ -399,6 +399,16 @@ type memberEncoder struct {
 	stamp timeStamp
 }
 
+// keyAfter reports whether k > prev, deciding on the first bytes without
+// a call when they differ, as they mostly do between neighbouring sorted
+// keys.
+func keyAfter(k, prev string) bool {
+	if len(k) > 0 && len(prev) > 0 && k[0] != prev[0] {
+		return k[0] > prev[0]
+	}
+	return k > prev
+}
+
 // appendMembers appends the `"key":value,` pairs of ps in slice order.
 // When enc.check is set it also sets enc.irregular if a member is not
 // plain under rule or a key appears twice. Keys that increase (as the
@@ -417,7 +427,7 @@ func appendMembers(w *fieldWriter, ps Properties, rule memberRule, enc *memberEn
 			switch {
 			case !rule.plainKey(k):
 				enc.irregular, check = true, false
-			case ordered && i > 0 && k <= ps[i-1].Key:
+			case ordered && i > 0 && !keyAfter(k, ps[i-1].Key):
 				ordered = false
 				if hasDuplicateKey(ps) {
 					enc.irregular, check = true, false
