@@ -36,10 +36,11 @@ func truncate(s string) (string, bool) {
 	return s, false
 }
 
-// props builds a property map under Braze's key rules.
+// props builds a property list under Braze's key rules.
 //
 // Its entries are kept in the map state's kv scratch, from start on, and
-// turned into a map once, with its exact size, by finish: props are built
+// turned into a braze.Properties once, sorted, with its exact size, by
+// finish: props are built
 // one at a time or nested (a nested object's props is finished before its
 // parent takes another entry), so kv is used as a stack. Every props is
 // ended by exactly one finish or release.
@@ -99,7 +100,7 @@ func (p *props) finish() braze.Properties {
 	return ps
 }
 
-// release ends p without building its map, handing its scratch back.
+// release ends p without building its list, handing its scratch back.
 func (p *props) release() {
 	p.truncate(p.start)
 	p.idx = nil
