@@ -209,7 +209,7 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 // one value.
 type addRequest struct {
 	items []Item
-	keys  []string
+	keys  []userKey
 	reply chan error
 }
 
@@ -234,19 +234,13 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 		r = &addRequest{reply: make(chan error, 1)}
 	}
 	keys := slices.Grow(r.keys[:0], len(items))[:len(items)]
-	var lastID Identifier
 	for i, it := range items {
 		if it.Kind() == 0 {
 			b.putAdd(r)
 			return fmt.Errorf("braze: Batcher.Add: items[%d]: must carry exactly one of Attributes, Event, Purchase", i)
 		}
-		// Consecutive items usually belong to one user (a mapped batch):
-		// build the key once.
-		if id := it.Identifier(); i > 0 && sameIdentifier(id, lastID) {
-			keys[i] = keys[i-1]
-		} else {
-			keys[i], lastID = id.Key(), id
-		}
+		id := it.Identifier()
+		keys[i] = keyOf(&id)
 	}
 	r.items, r.keys = items, keys
 	err := roundTrip(ctx, b, b.addCh, r, r.reply)
@@ -286,18 +280,6 @@ func roundTrip[R any](ctx context.Context, b *Batcher, ch chan<- R, r R, reply <
 		}
 		return ctx.Err()
 	}
-}
-
-// sameIdentifier reports whether a and b have the same Key without
-// building it.
-func sameIdentifier(a, b Identifier) bool {
-	if a.ExternalID != b.ExternalID || a.BrazeID != b.BrazeID || a.Email != b.Email || a.Phone != b.Phone {
-		return false
-	}
-	if a.UserAlias == nil || b.UserAlias == nil {
-		return a.UserAlias == b.UserAlias
-	}
-	return *a.UserAlias == *b.UserAlias
 }
 
 // AddAttributes queues one attributes object; see Add.
@@ -385,7 +367,7 @@ func (b *Batcher) Flush(ctx context.Context) (FlushReport, error) {
 
 // userFlushRequest is one FlushUser call.
 type userFlushRequest struct {
-	key   string
+	key   userKey
 	reply chan error
 }
 
@@ -396,7 +378,7 @@ type userFlushRequest struct {
 // as merging an alias with /users/identify. It does not report the results
 // (OnResult and Flush do).
 func (b *Batcher) FlushUser(ctx context.Context, id Identifier) error {
-	r := &userFlushRequest{key: id.Key(), reply: make(chan error, 1)}
+	r := &userFlushRequest{key: keyOf(&id), reply: make(chan error, 1)}
 	return roundTrip(ctx, b, b.userCh, r, r.reply)
 }
 
