@@ -72,6 +72,9 @@ type entry struct {
 	item  Item
 	kind  ObjectKind
 	epoch uint64 // the Flush generation the object was added in
+	// enc is the object's JSON, validated and encoded by Add. The entries
+	// of one Add share one allocation.
+	enc []byte
 }
 
 // userQueue is one user's pending objects and bookkeeping.
@@ -250,6 +253,9 @@ type packed struct {
 type capacity struct {
 	max      int  // per request (combined) or per array
 	combined bool // one cap across the three arrays
+	// maxBytes caps the encoded body (0: no cap). Add refuses an object
+	// too large to be sent alone, so the first object always fits.
+	maxBytes int
 }
 
 // total is the most objects a request can carry.
@@ -267,20 +273,29 @@ func (q *queue) pack(c capacity) *packed {
 	p := &packed{entries: make([]entry, 0, min(c.total(), q.readyCount))}
 	var perKind [4]int
 	total, skipped := 0, 0
-	for u := q.readyHead; u != nil && total < c.total(); {
+	size, full := maxBodyOverhead, false // an upper bound of the body's size
+	for u := q.readyHead; u != nil && total < c.total() && !full; {
 		next := u.next
 		k := 0
 		w := u.pending[u.head:]
 		for k < u.run && total < c.total() {
-			kind := w[k].kind
-			if !c.combined && perKind[kind] >= c.max {
+			e := &w[k]
+			if c.maxBytes > 0 && size+len(e.enc)+1 > c.maxBytes {
+				full = true // by bytes; the user's later objects wait behind this one
+				break
+			}
+			if !c.combined && perKind[e.kind] >= c.max {
 				break // that array is full; the user's later objects must wait behind this one
 			}
-			perKind[kind]++
+			perKind[e.kind]++
+			size += len(e.enc) + 1
 			total++
 			k++
 		}
 		if k == 0 {
+			if full {
+				break
+			}
 			// Per-array mode only: this user's next object's array is
 			// full. Look a little further for users whose next object fits,
 			// but not through the whole list.
