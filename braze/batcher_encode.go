@@ -248,6 +248,9 @@ func appendBody(dst []byte, entries []entry, x *requestIndex) []byte {
 
 // bodySize is the exact length of appendBody's output for entries.
 func bodySize(entries []entry) int {
+	if len(entries) == 0 {
+		return len("{}")
+	}
 	n := 1 // '{'; each array's separator or '}' is counted with it
 	var seen [4]bool
 	for i := range entries {
