@@ -29,6 +29,9 @@ import (
 // Forward returns the error and queues nothing; forwarding the batch again
 // retries the merge.
 //
+// Forward returns a braze.ItemErrors, and queues nothing of b, when an
+// object it maps breaks Braze's rules (the mapper produces valid objects
+// under Braze's default limits; tighter client Limits can refuse some).
 // Forward returns an error when b is nil, when the queue is full
 // (QueueFullError) or ctx ends while waiting for room, and after Close
 // (ErrClosed, whatever b holds, even a batch that maps to nothing). Forward

@@ -77,8 +77,10 @@ type BatchOptions struct {
 // Guarantees:
 //   - Every object added ends with exactly one Result: delivered, refused by
 //     Braze (RejectedError), failed after the client's retries (APIError or
-//     transport error), invalid (ValidationErrors; never sent), or cut off
-//     by Close's deadline (wraps ErrClosed).
+//     transport error), or cut off by Close's deadline (wraps ErrClosed).
+//     An invalid object is never added: Add validates and encodes every
+//     object and refuses a call holding one (ItemErrors), so objects
+//     submitted = Add's refusals + delivered + failed Results.
 //   - One user's objects (same Identifier.Key) reach Braze in the order
 //     they were added. Inside one request Braze applies every attributes
 //     object, then every event, then every purchase, so a user's objects
@@ -88,7 +90,11 @@ type BatchOptions struct {
 //     so a retried request cannot be overtaken by a later one. Objects
 //     naming one Braze profile by different identifiers (an alias and an
 //     external id) are different users here; order them with FlushUser.
-//   - Memory is bounded by MaxQueuedObjects.
+//   - Memory is bounded by MaxQueuedObjects: the queue holds each object's
+//     JSON and the pointer handed back in its Result.
+//   - No request exceeds the client's body cap (Limits.MaxBodyBytes): a
+//     request is full at 75 objects (Limits) or when the next object's
+//     JSON would not fit.
 //
 // A Batcher is safe for concurrent use. One goroutine owns the queue; Add,
 // Flush, FlushUser and Close talk to it over channels. MaxConcurrentRequests
@@ -96,6 +102,7 @@ type BatchOptions struct {
 // the requests it packs.
 type Batcher struct {
 	client   *Client
+	limits   Limits // the client's: what Add validates objects against
 	capacity capacity
 	interval time.Duration
 	maxConc  int
@@ -122,11 +129,11 @@ type Batcher struct {
 	sendCtx    context.Context // parent of every request; cancelled by an aborted Close
 	cancelSend context.CancelFunc
 	senders    sync.WaitGroup
-	// builds holds *trackBuild values for reuse by the senders.
-	builds sync.Pool
-	// adds holds *addRequest values (with their reply channel and keys)
-	// for reuse by Add: every request gets exactly one answer, after which
-	// the owner no longer looks at it.
+	// indexes holds *requestIndex values for reuse by the senders.
+	indexes sync.Pool
+	// adds holds *addRequest values (with their reply channel, keys and
+	// encoding buffer) for reuse by Add: every request gets exactly one
+	// answer, after which the owner no longer looks at it.
 	adds sync.Pool
 
 	stats batchCounters
@@ -144,8 +151,10 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 	}
 	lim = lim.normalized()
 	b := &Batcher{
-		client:   c,
-		capacity: capacity{max: lim.MaxObjects, combined: !lim.PerArray},
+		client: c,
+		limits: clientLimits(c),
+		// Every request the client sends must fit its body cap.
+		capacity: capacity{max: lim.MaxObjects, combined: !lim.PerArray, maxBytes: clientLimits(c).MaxBodyBytes},
 		interval: opts.FlushInterval,
 		maxConc:  opts.MaxConcurrentRequests,
 		maxHeld:  opts.MaxQueuedObjects,
@@ -209,22 +218,39 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 // one value.
 type addRequest struct {
 	items []Item
-	keys  []string
+	keys  []userKey
+	encs  [][]byte // each item's JSON
 	reply chan error
+	coder itemEncoder
 }
 
-// Add queues items for delivery. The items of one call are queued together
-// or not at all. Each item's user is its object's Identifier.Key(); one
-// user's objects are delivered in the order they were added.
+// maxPooledEncoding bounds the encoding buffer an addRequest keeps for
+// reuse, so that one unusually large call does not pin its memory.
+const maxPooledEncoding = 1 << 20
+
+// Add validates and encodes items and queues them for delivery. The items of
+// one call are queued together or not at all. Each item's user is its
+// object's Identifier (see Identifier.Key); one user's objects are
+// delivered in the order they were added.
+//
+// Every object is validated against Braze's rules (the client's Limits) and
+// encoded to JSON here, on the caller's goroutine; the queue holds the JSON
+// and a send only puts objects side by side. So an invalid object is known
+// at once: when any item does not carry exactly one object, breaks Braze's
+// rules, cannot be encoded, or is too large to fit a request on its own,
+// Add queues nothing of the call and returns ItemErrors, one *ItemError per
+// such item naming its index and each problem (field and value). Fix or
+// drop those items and add the rest again: the call had no effect.
+// Results therefore never report a ValidationErrors.
 //
 // When the queue is full Add waits (QueueFullBlock, honouring ctx) or
 // returns ErrQueueFull (QueueFullError). A call with more items than
 // MaxQueuedObjects fails with ErrQueueFull under either policy. After Close
-// Add returns ErrClosed. An item that does not carry exactly one object is
-// an error naming its index, and nothing of the call is queued.
+// Add returns ErrClosed.
 //
-// Add copies the items: the slice may be reused once Add returns (the
-// objects the items point to may not, until their Results are reported).
+// Add copies the items: the slice may be reused once Add returns. What is
+// sent is the objects as they were during Add; the batcher does not read
+// them again, but keeps the pointers to hand them back in Results.
 func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	if len(items) == 0 {
 		return nil
@@ -233,22 +259,25 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	if r == nil {
 		r = &addRequest{reply: make(chan error, 1)}
 	}
-	keys := slices.Grow(r.keys[:0], len(items))[:len(items)]
-	var lastID Identifier
-	for i, it := range items {
-		if it.Kind() == 0 {
-			b.putAdd(r)
-			return fmt.Errorf("braze: Batcher.Add: items[%d]: must carry exactly one of Attributes, Event, Purchase", i)
-		}
-		// Consecutive items usually belong to one user (a mapped batch):
-		// build the key once.
-		if id := it.Identifier(); i > 0 && sameIdentifier(id, lastID) {
-			keys[i] = keys[i-1]
-		} else {
-			keys[i], lastID = id.Key(), id
-		}
+	if err := r.coder.encode(items, b.limits); err != nil {
+		b.putAdd(r)
+		return err
 	}
-	r.items, r.keys = items, keys
+	// One allocation holds the JSON of the call's objects, exactly sized:
+	// they are usually one user's and leave the queue together.
+	slab := make([]byte, len(r.coder.buf))
+	copy(slab, r.coder.buf)
+	keys := slices.Grow(r.keys[:0], len(items))[:len(items)]
+	encs := slices.Grow(r.encs[:0], len(items))[:len(items)]
+	start := 0
+	for i := range items {
+		end := r.coder.ends[i]
+		encs[i] = slab[start:end:end]
+		start = end
+		id := items[i].Identifier()
+		keys[i] = keyOf(&id)
+	}
+	r.items, r.keys, r.encs = items, keys, encs
 	err := roundTrip(ctx, b, b.addCh, r, r.reply)
 	// roundTrip returns after the request's one answer, or without having
 	// handed it over: the owner holds no reference to r any more.
@@ -256,11 +285,15 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	return err
 }
 
-// putAdd returns r to the pool without the caller's items and keys, so that
-// the pool keeps nothing of theirs alive.
+// putAdd returns r to the pool without the caller's items, keys and
+// objects' JSON, so that the pool keeps nothing of theirs alive.
 func (b *Batcher) putAdd(r *addRequest) {
 	clear(r.keys)
-	r.items, r.keys = nil, r.keys[:0]
+	clear(r.encs)
+	r.items, r.keys, r.encs = nil, r.keys[:0], r.encs[:0]
+	if cap(r.coder.buf) > maxPooledEncoding {
+		r.coder.buf = nil
+	}
 	b.adds.Put(r)
 }
 
@@ -286,18 +319,6 @@ func roundTrip[R any](ctx context.Context, b *Batcher, ch chan<- R, r R, reply <
 		}
 		return ctx.Err()
 	}
-}
-
-// sameIdentifier reports whether a and b have the same Key without
-// building it.
-func sameIdentifier(a, b Identifier) bool {
-	if a.ExternalID != b.ExternalID || a.BrazeID != b.BrazeID || a.Email != b.Email || a.Phone != b.Phone {
-		return false
-	}
-	if a.UserAlias == nil || b.UserAlias == nil {
-		return a.UserAlias == b.UserAlias
-	}
-	return *a.UserAlias == *b.UserAlias
 }
 
 // AddAttributes queues one attributes object; see Add.
@@ -385,7 +406,7 @@ func (b *Batcher) Flush(ctx context.Context) (FlushReport, error) {
 
 // userFlushRequest is one FlushUser call.
 type userFlushRequest struct {
-	key   string
+	key   userKey
 	reply chan error
 }
 
@@ -396,7 +417,7 @@ type userFlushRequest struct {
 // as merging an alias with /users/identify. It does not report the results
 // (OnResult and Flush do).
 func (b *Batcher) FlushUser(ctx context.Context, id Identifier) error {
-	r := &userFlushRequest{key: id.Key(), reply: make(chan error, 1)}
+	r := &userFlushRequest{key: keyOf(&id), reply: make(chan error, 1)}
 	return roundTrip(ctx, b, b.userCh, r, r.reply)
 }
 

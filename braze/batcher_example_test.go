@@ -2,6 +2,7 @@ package braze_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,7 +22,7 @@ func ExampleBatcher() {
 	}
 	b, err := braze.NewBatcher(client, braze.BatchOptions{
 		OnResult: func(r braze.Result) {
-			if !r.Delivered() {
+			if !r.Delivered() { // refused by Braze, or failed after retries
 				fmt.Println("not delivered:", r.Item.Ref, r.Err)
 			}
 		},
@@ -31,16 +32,22 @@ func ExampleBatcher() {
 	}
 	ctx := context.Background()
 	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-	req := &braze.TrackRequest{
-		Attributes: []braze.Attributes{{Identifier: braze.ExternalID("u-1"), FirstName: braze.Set("Ada")}},
-		Events: []braze.Event{
-			{Identifier: braze.ExternalID("u-1"), Name: "Signed Up", Time: at},
-			{Identifier: braze.ExternalID("u-2"), Name: "Opened", Time: at},
-		},
-		Purchases: []braze.Purchase{{Identifier: braze.ExternalID("u-2"), ProductID: "SKU-1", Currency: "USD",
-			Price: 9.5, Quantity: 200, Time: at}}, // Braze caps quantity at 100: refused
+	items := []braze.Item{
+		braze.AttributesItem(&braze.Attributes{Identifier: braze.ExternalID("u-1"), FirstName: braze.Set("Ada")}),
+		braze.EventItem(&braze.Event{Identifier: braze.ExternalID("u-1"), Name: "Signed Up", Time: at}),
+		braze.EventItem(&braze.Event{Identifier: braze.ExternalID("u-2"), Name: "Opened", Time: at}),
+		braze.PurchaseItem(&braze.Purchase{Identifier: braze.ExternalID("u-2"), ProductID: "SKU-1", Currency: "USD",
+			Price: 9.5, Quantity: 200, Time: at}), // Braze caps quantity at 100: refused
 	}
-	if err := b.AddTrack(ctx, req, "signup-batch"); err != nil {
+	// Add validates and encodes the objects; an invalid one is refused at
+	// once, and nothing of the call is queued.
+	err = b.Add(ctx, items...)
+	var refused braze.ItemErrors
+	if errors.As(err, &refused) {
+		fmt.Println(err)
+		err = b.Add(ctx, refused.Without(items)...) // the others, again
+	}
+	if err != nil {
 		panic(err)
 	}
 	report, err := b.Close(ctx) // sends what is queued and waits for every result
@@ -50,6 +57,6 @@ func ExampleBatcher() {
 	st := b.Stats()
 	fmt.Printf("delivered %d, failed %d, %d request(s)\n", report.Delivered, report.Failed, st.Requests)
 	// Output:
-	// not delivered: signup-batch braze: invalid request: purchases[0].quantity: 200 outside 1..100
-	// delivered 3, failed 1, 1 request(s)
+	// braze: Batcher.Add: items[3] (purchases): quantity: 200 outside 1..100
+	// delivered 3, failed 0, 1 request(s)
 }

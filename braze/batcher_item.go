@@ -44,8 +44,9 @@ func (k ObjectKind) String() string {
 }
 
 // Item is one /users/track object handed to a Batcher: exactly one of
-// Attributes, Event and Purchase is set. The batcher keeps the pointer until
-// the object's Result is reported; do not modify the object before then.
+// Attributes, Event and Purchase is set. Batcher.Add encodes the object, so
+// changes made to it after Add are not sent; the batcher keeps the pointer
+// until the object's Result, which hands it back.
 type Item struct {
 	// Attributes is an attributes object (profile fields, custom
 	// attributes, push tokens, …).
@@ -105,9 +106,10 @@ func (it Item) Identifier() Identifier {
 // Result is the outcome of one Item: Err is nil when Braze accepted the
 // object (HTTP 201 without an error for it), otherwise the reason it was not
 // delivered. Reasons are a *RejectedError (Braze refused this object), a
-// *APIError (the request failed, after the client's retries), a
-// ValidationErrors (the object breaks Braze's rules and was never sent), or
-// an error wrapping ErrClosed (Close's deadline cut delivery off).
+// *APIError or *TransportError (the request failed, after the client's
+// retries), or an error wrapping ErrClosed (Close's deadline cut delivery
+// off). An object that breaks Braze's rules has no Result: Batcher.Add
+// refused it (ItemErrors).
 type Result struct {
 	// Item is the item as it was added (its Ref included).
 	Item Item

@@ -104,7 +104,7 @@ func (l *loop) enqueue(r *addRequest) {
 		if i == 0 || r.keys[i] != r.keys[i-1] {
 			u = l.q.user(r.keys[i])
 		}
-		l.q.add(u, entry{item: it, kind: it.Kind(), epoch: l.epoch})
+		l.q.add(u, entry{item: it, kind: it.Kind(), epoch: l.epoch, enc: r.encs[i]})
 	}
 	if n := len(l.epochs); n > 0 && l.epochs[n-1].epoch == l.epoch {
 		l.epochs[n-1].n += len(r.items)

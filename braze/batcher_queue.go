@@ -24,16 +24,62 @@ package braze
 // Consequence: each user's objects are resolved (delivered or failed) in the
 // order they were added, which is what FlushUser relies on.
 
+// userKey names the Braze profile an Identifier resolves to, as
+// Identifier.Key does, but as a comparable value built without allocating:
+// the batcher looks a user's queue up for every Add. Two identifiers have
+// equal userKeys exactly when their Keys are equal.
+type userKey struct {
+	kind idKind
+	// a is the identifier's value; for a user alias, the label.
+	a string
+	// b is the alias name (empty for the other kinds).
+	b string
+}
+
+// idKind says which identifier a userKey holds, in Key's order of
+// precedence.
+type idKind uint8
+
+const (
+	idNone idKind = iota
+	idExternalID
+	idUserAlias
+	idBrazeID
+	idEmail
+	idPhone
+)
+
+// keyOf returns the userKey of id: the primary identifier wins; without
+// one, email wins over phone (see Identifier.Key).
+func keyOf(id *Identifier) userKey {
+	switch {
+	case id.ExternalID != "":
+		return userKey{kind: idExternalID, a: id.ExternalID}
+	case id.UserAlias != nil:
+		return userKey{kind: idUserAlias, a: id.UserAlias.AliasLabel, b: id.UserAlias.AliasName}
+	case id.BrazeID != "":
+		return userKey{kind: idBrazeID, a: id.BrazeID}
+	case id.Email != "":
+		return userKey{kind: idEmail, a: id.Email}
+	case id.Phone != "":
+		return userKey{kind: idPhone, a: id.Phone}
+	}
+	return userKey{}
+}
+
 // entry is one queued object.
 type entry struct {
 	item  Item
 	kind  ObjectKind
 	epoch uint64 // the Flush generation the object was added in
+	// enc is the object's JSON, validated and encoded by Add. The entries
+	// of one Add share one allocation.
+	enc []byte
 }
 
 // userQueue is one user's pending objects and bookkeeping.
 type userQueue struct {
-	key     string
+	key     userKey
 	pending []entry // pending[head:] are waiting, oldest first
 	head    int
 	// run is the length of the longest kind-nondecreasing prefix of the
@@ -120,7 +166,7 @@ type userWaiter struct {
 
 // queue is the owner goroutine's view of everything waiting.
 type queue struct {
-	users map[string]*userQueue
+	users map[userKey]*userQueue
 	// ready lists users with waiting objects and no request in flight,
 	// oldest first; readyCount is the sum of their runs, the number of
 	// objects the packer could send right now.
@@ -137,9 +183,9 @@ type queue struct {
 // maxFreeUsers bounds the records kept for reuse.
 const maxFreeUsers = 1024
 
-func newQueue() *queue { return &queue{users: make(map[string]*userQueue)} }
+func newQueue() *queue { return &queue{users: make(map[userKey]*userQueue)} }
 
-func (q *queue) user(key string) *userQueue {
+func (q *queue) user(key userKey) *userQueue {
 	u := q.users[key]
 	if u == nil {
 		if n := len(q.free); n > 0 {
@@ -207,6 +253,9 @@ type packed struct {
 type capacity struct {
 	max      int  // per request (combined) or per array
 	combined bool // one cap across the three arrays
+	// maxBytes caps the encoded body (0: no cap). Add refuses an object
+	// too large to be sent alone, so the first object always fits.
+	maxBytes int
 }
 
 // total is the most objects a request can carry.
@@ -224,20 +273,29 @@ func (q *queue) pack(c capacity) *packed {
 	p := &packed{entries: make([]entry, 0, min(c.total(), q.readyCount))}
 	var perKind [4]int
 	total, skipped := 0, 0
-	for u := q.readyHead; u != nil && total < c.total(); {
+	size, full := maxBodyOverhead, false // an upper bound of the body's size
+	for u := q.readyHead; u != nil && total < c.total() && !full; {
 		next := u.next
 		k := 0
 		w := u.pending[u.head:]
 		for k < u.run && total < c.total() {
-			kind := w[k].kind
-			if !c.combined && perKind[kind] >= c.max {
+			e := &w[k]
+			if c.maxBytes > 0 && size+len(e.enc)+1 > c.maxBytes {
+				full = true // by bytes; the user's later objects wait behind this one
+				break
+			}
+			if !c.combined && perKind[e.kind] >= c.max {
 				break // that array is full; the user's later objects must wait behind this one
 			}
-			perKind[kind]++
+			perKind[e.kind]++
+			size += len(e.enc) + 1
 			total++
 			k++
 		}
 		if k == 0 {
+			if full {
+				break
+			}
 			// Per-array mode only: this user's next object's array is
 			// full. Look a little further for users whose next object fits,
 			// but not through the whole list.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 )
 
 // This file sends one packed request and turns the outcome into a result
@@ -52,32 +51,30 @@ func (b *Batcher) send(p *packed) {
 }
 
 // deliver sends entries as one /users/track request and fills errs
-// (parallel to entries). On the rare paths it splits the request:
-//   - the client refused the request before sending it (validation): each
-//     object is validated on its own, the invalid ones fail with their
-//     reason and the rest is sent; when no object is invalid on its own
-//     (the body as a whole is too large, say), halves are sent one after
-//     the other until the offending objects stand alone;
-//   - HTTP 413: the same halving;
+// (parallel to entries). The objects were validated and encoded by Add; the
+// body is their JSON side by side. On the rare paths it splits the request:
+//   - HTTP 413, or a body over the client's cap (which packing prevents):
+//     halves are sent one after the other until the offending objects
+//     stand alone;
 //   - HTTP 400 listing some objects: those fail with Braze's reason and the
 //     rest is sent once more on its own (subset is then true).
 //
 // Halves keep the packing order, and the first half completes before the
 // second is sent, so each user's objects still reach Braze in order.
 func (b *Batcher) deliver(ctx context.Context, entries []entry, errs []error, subset bool) {
-	tb, _ := b.builds.Get().(*trackBuild)
-	if tb == nil {
-		tb = new(trackBuild)
+	x, _ := b.indexes.Get().(*requestIndex)
+	if x == nil {
+		x = new(requestIndex)
 	}
-	defer func() { tb.reset(); b.builds.Put(tb) }()
-	tb.fill(entries)
-	req, index := &tb.req, tb.x
-	resp, err := b.client.Track(ctx, req)
+	defer func() { x.reset(); b.indexes.Put(x) }()
+	buf := b.client.bodyBufferOf(bodySize(entries))
+	body := appendBody(buf.b[:0], entries, x)
+	resp, err := b.client.trackEncoded(ctx, buf, body)
 	if err == nil {
 		b.stats.requests.Add(1)
 		b.stats.sent.Add(uint64(len(entries)))
 		if resp != nil {
-			b.markRejected(http.StatusCreated, resp.Errors, index, errs)
+			b.markRejected(http.StatusCreated, resp.Errors, x, errs)
 		}
 		return
 	}
@@ -88,58 +85,21 @@ func (b *Batcher) deliver(ctx context.Context, entries []entry, errs []error, su
 		b.stats.sent.Add(uint64(len(entries)))
 		switch {
 		case apiErr.StatusCode == http.StatusBadRequest && len(apiErr.Errors) > 0:
-			b.markRejected(apiErr.StatusCode, apiErr.Errors, index, errs)
+			b.markRejected(apiErr.StatusCode, apiErr.Errors, x, errs)
 			b.resendRest(ctx, entries, errs, err, subset)
 			return
 		case apiErr.StatusCode == http.StatusRequestEntityTooLarge && len(entries) > 1:
 			b.split(ctx, entries, errs)
 			return
 		}
-	case refusedBeforeSending(err) && len(entries) > 1:
-		b.isolate(ctx, entries, errs, subset)
+	case errors.Is(err, ErrBodyTooLarge) && len(entries) > 1:
+		b.split(ctx, entries, errs)
 		return
 	}
 	b.log.Warn("braze: /users/track request failed", "objects", len(entries), "error", err)
 	for i := range errs {
 		if errs[i] == nil {
 			errs[i] = err
-		}
-	}
-}
-
-// refusedBeforeSending reports whether the client refused the request
-// without sending it because of its content: a validation error, a body
-// over the size cap, or a value JSON cannot encode.
-func refusedBeforeSending(err error) bool {
-	var ve ValidationErrors
-	var one *ValidationError
-	return errors.As(err, &ve) || errors.As(err, &one) ||
-		errors.Is(err, ErrBodyTooLarge) || errors.Is(err, errNonFiniteFloat)
-}
-
-// isolate validates each entry on its own, fails the invalid ones and
-// delivers the rest; without an invalid entry it halves the request.
-func (b *Batcher) isolate(ctx context.Context, entries []entry, errs []error, subset bool) {
-	lim := clientLimits(b.client)
-	var rest []entry
-	var pos []int
-	for i := range entries {
-		one, _ := buildTrackRequest(entries[i : i+1])
-		if err := one.Validate(lim); err != nil {
-			errs[i] = err
-			continue
-		}
-		rest = append(rest, entries[i])
-		pos = append(pos, i)
-	}
-	switch {
-	case len(rest) == len(entries):
-		b.split(ctx, entries, errs)
-	case len(rest) > 0:
-		restErrs := make([]error, len(rest))
-		b.deliver(ctx, rest, restErrs, subset)
-		for j, i := range pos {
-			errs[i] = restErrs[j]
 		}
 	}
 }
@@ -178,7 +138,7 @@ func (b *Batcher) resendRest(ctx context.Context, entries []entry, errs []error,
 }
 
 // markRejected maps Braze's per-object errors back to the entries.
-func (b *Batcher) markRejected(status int, objErrs []ObjectError, index requestIndex, errs []error) {
+func (b *Batcher) markRejected(status int, objErrs []ObjectError, index *requestIndex, errs []error) {
 	for _, oe := range objErrs {
 		i := index.lookup(oe)
 		if i < 0 {
@@ -193,13 +153,29 @@ func (b *Batcher) markRejected(status int, objErrs []ObjectError, index requestI
 	}
 }
 
-// requestIndex maps each array position of a built request back to the
+// requestIndex maps each array position of a sent request back to the
 // entry it came from.
 type requestIndex struct {
 	attributes, events, purchases []int
 }
 
-func (x requestIndex) lookup(oe ObjectError) int {
+// of returns the positions of kind's array.
+func (x *requestIndex) of(kind ObjectKind) *[]int {
+	switch kind {
+	case ObjectAttributes:
+		return &x.attributes
+	case ObjectEvent:
+		return &x.events
+	}
+	return &x.purchases
+}
+
+// reset empties the index and keeps its memory.
+func (x *requestIndex) reset() {
+	x.attributes, x.events, x.purchases = x.attributes[:0], x.events[:0], x.purchases[:0]
+}
+
+func (x *requestIndex) lookup(oe ObjectError) int {
 	var s []int
 	switch oe.InputArray {
 	case "attributes":
@@ -213,61 +189,4 @@ func (x requestIndex) lookup(oe ObjectError) int {
 		return -1
 	}
 	return s[oe.Index]
-}
-
-// buildTrackRequest lays entries out in a TrackRequest, keeping their order
-// inside each array.
-func buildTrackRequest(entries []entry) (*TrackRequest, requestIndex) {
-	tb := new(trackBuild)
-	tb.fill(entries)
-	return &tb.req, tb.x
-}
-
-// trackBuild is a request laid out from entries, with its index. The
-// batcher reuses them (Batcher.builds): a full request's arrays hold copies
-// of up to 75 objects (an Attributes is 656 bytes), which were otherwise
-// allocated, and scanned by the GC, once per request.
-type trackBuild struct {
-	req TrackRequest
-	x   requestIndex
-}
-
-// reset empties the arrays, dropping their references to the objects'
-// data, and keeps their memory.
-func (tb *trackBuild) reset() {
-	clear(tb.req.Attributes)
-	clear(tb.req.Events)
-	clear(tb.req.Purchases)
-	tb.req = TrackRequest{Attributes: tb.req.Attributes[:0], Events: tb.req.Events[:0], Purchases: tb.req.Purchases[:0]}
-	tb.x = requestIndex{attributes: tb.x.attributes[:0], events: tb.x.events[:0], purchases: tb.x.purchases[:0]}
-}
-
-// fill lays entries out in the (empty) build, keeping their order inside
-// each array (an array without objects is empty).
-func (tb *trackBuild) fill(entries []entry) {
-	var n [4]int
-	for i := range entries {
-		n[entries[i].kind]++
-	}
-	req, x := &tb.req, &tb.x
-	req.Attributes = slices.Grow(req.Attributes, n[ObjectAttributes])
-	x.attributes = slices.Grow(x.attributes, n[ObjectAttributes])
-	req.Events = slices.Grow(req.Events, n[ObjectEvent])
-	x.events = slices.Grow(x.events, n[ObjectEvent])
-	req.Purchases = slices.Grow(req.Purchases, n[ObjectPurchase])
-	x.purchases = slices.Grow(x.purchases, n[ObjectPurchase])
-	for i := range entries {
-		it := &entries[i].item
-		switch entries[i].kind {
-		case ObjectAttributes:
-			req.Attributes = append(req.Attributes, *it.Attributes)
-			x.attributes = append(x.attributes, i)
-		case ObjectEvent:
-			req.Events = append(req.Events, *it.Event)
-			x.events = append(x.events, i)
-		case ObjectPurchase:
-			req.Purchases = append(req.Purchases, *it.Purchase)
-			x.purchases = append(x.purchases, i)
-		}
-	}
 }

@@ -399,7 +399,10 @@ func TestBatcher400ResendsTheObjectsItDidNotList(t *testing.T) {
 	assert.Equal(t, map[string][]int{"external_id:a": {1}, "external_id:c": {1}}, applied)
 }
 
-func TestBatcherIsolatesObjectsTheClientRefusesToSend(t *testing.T) {
+// TestBatcherAddRefusesInvalidItems: objects are validated as they are
+// added; a call with invalid items queues nothing and names each of them
+// (index, field, value); the rest can be added again.
+func TestBatcherAddRefusesInvalidItems(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
 	var log resultLog
@@ -411,21 +414,77 @@ func TestBatcherIsolatesObjectsTheClientRefusesToSend(t *testing.T) {
 	}
 	items[7].Event.Name = ""                       // invalid: no name
 	items[13].Event.Properties.Set("$bad", Int(1)) // invalid key
-	require.NoError(t, b.Add(ctx, items...))
+	err := b.Add(ctx, items...)
+	var refused ItemErrors
+	require.ErrorAs(t, err, &refused)
+	require.Len(t, refused, 2)
+	assert.Equal(t, 7, refused[0].Index)
+	assert.Equal(t, ObjectEvent, refused[0].Kind)
+	assert.Equal(t, 13, refused[1].Index)
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve, "the first item's problems are reachable")
+	assert.Equal(t, "name", ve.Path)
+	var ves ValidationErrors
+	require.ErrorAs(t, refused[1], &ves)
+	assert.Equal(t, `properties["$bad"]`, ves[0].Path)
+	assert.Equal(t, `braze: Batcher.Add: 2 items refused, nothing queued: items[7] (events): name: "" is empty; `+
+		`items[13] (events): properties["$bad"]: key starts with '$', which Braze reserves for operators`, err.Error())
+	assert.Zero(t, b.Stats().Added, "nothing of the call is queued")
+
+	require.NoError(t, b.Add(ctx, refused.Without(items)...))
 	rep, err := b.Flush(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 18, rep.Delivered)
-	require.Equal(t, 2, rep.Failed)
-	failed := map[int]bool{}
-	for _, f := range rep.Failures {
-		failed[f.Item.Ref.(int)] = true
-		var ve ValidationErrors
-		assert.ErrorAs(t, f.Err, &ve)
-	}
-	assert.Equal(t, map[int]bool{7: true, 13: true}, failed)
+	assert.Zero(t, rep.Failed)
+	assert.Len(t, log.all(), 18, "refused items have no Result: Add reported them")
 	applied, requests := ts.snapshot()
 	assert.Len(t, applied, 18)
-	assert.Len(t, requests, 1, "the valid objects still share one request")
+	assert.NotContains(t, applied, "external_id:u7")
+	assert.Len(t, requests, 1, "the valid objects share one request")
+}
+
+// TestBatcherSendsObjectsAsTheyWereAdded: the JSON is made by Add, so a
+// change to an object after Add does not reach Braze, while its Result
+// still hands the object back.
+func TestBatcherSendsObjectsAsTheyWereAdded(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	var log resultLog
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, OnResult: log.add})
+	ctx := context.Background()
+	it := event("a", 1)
+	require.NoError(t, b.Add(ctx, it))
+	it.Event.Name = "changed"
+	it.Event.Properties.Set("seq", Int(2))
+	_, err := b.Flush(ctx)
+	require.NoError(t, err)
+	_, requests := ts.snapshot()
+	require.Len(t, requests, 1)
+	assert.Equal(t, "e", requests[0].Events[0].Name)
+	res := log.all()
+	require.Len(t, res, 1)
+	assert.Same(t, it.Event, res[0].Item.Event)
+}
+
+// TestBatcherRefusesAnObjectTooLargeForAnyRequest: an object that cannot
+// fit a request body on its own is refused by Add, naming its size.
+func TestBatcherRefusesAnObjectTooLargeForAnyRequest(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	lim := DefaultLimits()
+	lim.MaxBodyBytes = 1000
+	b := newBatcher(t, ts.client(t, WithLimits(lim)), BatchOptions{FlushInterval: -1})
+	big := event("a", 1)
+	big.Event.Properties.Set("pad", String(strings.Repeat("x", 250)))
+	big.Event.Properties.Set("pad2", String(strings.Repeat("y", 250)))
+	big.Event.Properties.Set("pad3", String(strings.Repeat("z", 250)))
+	big.Event.Properties.Set("pad4", String(strings.Repeat("w", 250)))
+	err := b.Add(context.Background(), event("a", 0), big)
+	var one *ItemError
+	require.ErrorAs(t, err, &one)
+	assert.Equal(t, 1, one.Index)
+	assert.Contains(t, err.Error(), "over the 1000-byte body limit")
+	assert.Zero(t, b.Stats().Added)
 }
 
 func TestBatcherHalvesARequestTooLargeAsAWhole(t *testing.T) {
@@ -616,7 +675,11 @@ func TestBatcherRejectsMalformedItemsAndOptions(t *testing.T) {
 	assert.ErrorContains(t, err, "MaxQueuedObjects")
 	b := newBatcher(t, c, BatchOptions{})
 	err = b.Add(context.Background(), event("a", 1), Item{}, Item{Event: &Event{}, Purchase: &Purchase{}})
-	assert.ErrorContains(t, err, "items[1]")
+	assert.ErrorContains(t, err, "items[1]: must carry exactly one of Attributes, Event, Purchase")
+	var refused ItemErrors
+	require.ErrorAs(t, err, &refused)
+	assert.Equal(t, []int{1, 2}, []int{refused[0].Index, refused[1].Index})
+	assert.Zero(t, refused[0].Kind)
 	assert.Zero(t, b.Stats().Added)
 }
 

@@ -93,5 +93,8 @@
 //	resp, err := c.Track(ctx, req) // resp.Errors lists objects Braze rejected
 //
 // For a stream of objects from many users, hand them to a Batcher
-// (NewBatcher) instead of building requests yourself.
+// (NewBatcher) instead of building requests yourself. Batcher.Add validates
+// and encodes each object as it is added (an invalid one is refused there,
+// with ItemErrors) and the queue holds the JSON, so sending a request only
+// puts its objects' JSON side by side.
 package braze

@@ -58,6 +58,22 @@ func (c *Client) Track(ctx context.Context, req *TrackRequest) (*TrackResponse, 
 	return &resp, nil
 }
 
+// trackEncoded sends a /users/track body that the Batcher laid out from
+// objects it validated and encoded as they were added, in buf (from
+// bodyBufferOf), which it recycles once the HTTP layer no longer reads
+// body. Its answers and errors are Track's.
+func (c *Client) trackEncoded(ctx context.Context, buf *bodyBuf, body []byte) (*TrackResponse, error) {
+	var resp TrackResponse
+	idle, err := c.send(ctx, epTrack, body, &resp, true)
+	if idle {
+		c.releaseBody(buf, body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
 // bodyBuf is a recycled /users/track body buffer (see Client.bodies).
 type bodyBuf struct{ b []byte }
 
@@ -69,7 +85,11 @@ const maxPooledBody = 1 << 20
 // recycled one when it is large enough for the expected size, else one of
 // that size.
 func (c *Client) bodyBuffer(n int) *bodyBuf {
-	want := c.bodyCapacity(n)
+	return c.bodyBufferOf(c.bodyCapacity(n))
+}
+
+// bodyBufferOf returns a buffer of at least want bytes' capacity.
+func (c *Client) bodyBufferOf(want int) *bodyBuf {
 	buf, _ := c.bodies.Get().(*bodyBuf)
 	if buf == nil {
 		buf = new(bodyBuf)

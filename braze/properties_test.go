@@ -200,3 +200,23 @@ func TestObjectOfKeepsOrder(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"z":1,"a":{"y":2,"b":3}}`), &v))
 	assert.Equal(t, `{"z":1,"a":{"y":2,"b":3}}`, v.String(), "decoded objects keep the document's order")
 }
+
+// Batcher.Add's per-object one pass refuses a duplicate key too, in or out
+// of order, and keeps unique keys in their order.
+func TestItemEncoderRejectsDuplicateKeys(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 10, 15, 0, 0, time.UTC)
+	items := []Item{
+		{Event: &Event{Identifier: ExternalID("u"), Name: "n", Time: t0, Properties: Properties{Prop("a", Int(1)), Prop("b", Int(2)), Prop("a", Int(3))}}},
+		{Attributes: &Attributes{Identifier: ExternalID("u"), Custom: Properties{Prop("z", Int(1)), Prop("y", Int(2)), Prop("z", Int(3))}}},
+		{Event: &Event{Identifier: ExternalID("u"), Name: "n", Time: t0, Properties: Properties{Prop("b", Int(1)), Prop("a", Int(2))}}},
+	}
+	var e itemEncoder
+	err := e.encode(items, DefaultLimits())
+	var refused ItemErrors
+	require.ErrorAs(t, err, &refused)
+	require.Len(t, refused, 2)
+	assert.ErrorContains(t, refused[0], `properties: duplicate key "a"`)
+	assert.ErrorContains(t, refused[1], `custom: duplicate key "z"`)
+	assert.Equal(t, `{"external_id":"u","name":"n","time":"2025-03-01T10:15:00Z","properties":{"b":1,"a":2}}`,
+		string(e.buf[e.ends[1]:e.ends[2]]))
+}

@@ -32,7 +32,12 @@ func TestDoReportsTheBodyIdleAfterRetries(t *testing.T) {
 }
 
 // HTTP/2 reports its connections and writes too, so a body sent over it is
-// found idle as well.
+// found idle as well. Over HTTP/2 the answer may reach Do before the
+// transport's write loop has reported its end (the server answers once it
+// has read the body, while the client goroutine that wrote it is still
+// returning): that call is then, correctly, not idle, and its buffer is
+// not reused. So the test asks that some calls out of many are found idle,
+// which fails if HTTP/2 never reports its writes.
 func TestDoReportsTheBodyIdleOverHTTP2(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -42,13 +47,17 @@ func TestDoReportsTheBodyIdleOverHTTP2(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 	c := New(Config{HTTPClient: srv.Client()})
-	for range 3 {
+	idle := 0
+	for range 20 {
 		resp, out, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: []byte(`{"a":1}`), WatchBody: true})
 		require.NoError(t, err)
 		assert.Equal(t, 2, resp.ProtoMajor)
 		_ = resp.Body.Close()
-		assert.True(t, out.BodyIdle)
+		if out.BodyIdle {
+			idle++
+		}
 	}
+	assert.Positive(t, idle, "no HTTP/2 call out of 20 was found idle")
 }
 
 // A call that never sends anything has nothing in flight.

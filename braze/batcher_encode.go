@@ -1,0 +1,265 @@
+package braze
+
+import (
+	"strconv"
+	"strings"
+)
+
+// This file validates and encodes objects as Batcher.Add queues them, and
+// lays queued objects out as a /users/track body when they are sent.
+//
+// Encoding at Add time runs on the caller's goroutine while the object is
+// still in its cache (the mapper or the caller has just written it); the
+// queue then carries the object's JSON, and a send only concatenates. The
+// bytes are exactly those TrackRequest.AppendJSON writes for the same
+// objects (batcher_encode_test.go compares them on generated requests).
+
+// ItemError is one item that Batcher.Add refused to queue: it does not
+// carry exactly one object, breaks Braze's rules (Err is a
+// ValidationErrors naming every problem: field and value), or cannot be
+// encoded as JSON.
+type ItemError struct {
+	// Index is the item's position in the Add call's items.
+	Index int
+	// Kind is the kind of object the item carries (0 when it does not
+	// carry exactly one).
+	Kind ObjectKind
+	// Err says what is wrong. Paths in a ValidationErrors start at the
+	// object's field ("properties[\"sku\"]", "quantity"); their Array is
+	// empty.
+	Err error
+}
+
+// Error reads like `items[3] (events): quantity: 150 outside 1..100`.
+func (e *ItemError) Error() string {
+	var b strings.Builder
+	b.WriteString("items[")
+	b.WriteString(strconv.Itoa(e.Index))
+	b.WriteString("]")
+	if e.Kind != 0 {
+		b.WriteString(" (")
+		b.WriteString(e.Kind.String())
+		b.WriteString(")")
+	}
+	b.WriteString(": ")
+	if ves, ok := e.Err.(ValidationErrors); ok {
+		// The problems without ValidationErrors' own "braze: invalid
+		// request" heading, which would repeat the package name.
+		for i, ve := range ves {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(ve.Error())
+		}
+		return b.String()
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the reason, so errors.As finds a ValidationErrors or
+// *ValidationError through an ItemError.
+func (e *ItemError) Unwrap() error { return e.Err }
+
+// ItemErrors is Batcher.Add's error when some of its items cannot be
+// queued: one *ItemError per such item, in index order. Nothing of that
+// call was queued. errors.As finds the ItemErrors, the first *ItemError
+// and the first item's ValidationErrors through it.
+type ItemErrors []*ItemError
+
+// Error lists the refused items.
+func (es ItemErrors) Error() string {
+	var b strings.Builder
+	b.WriteString("braze: Batcher.Add: ")
+	if len(es) > 1 {
+		b.WriteString(strconv.Itoa(len(es)))
+		b.WriteString(" items refused, nothing queued: ")
+	}
+	for i, e := range es {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the individual *ItemError values.
+func (es ItemErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+// Without returns the items of the refused call that es does not name, in
+// their order, in a new slice: what to add again once the refused items
+// have been dealt with (es must be the error of the call that got items).
+func (es ItemErrors) Without(items []Item) []Item {
+	out := make([]Item, 0, max(0, len(items)-len(es)))
+	j := 0
+	for i, it := range items {
+		if j < len(es) && es[j].Index == i {
+			j++
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// maxBodyOverhead bounds the bytes of a /users/track body around its
+// objects: the braces, the three array keys and brackets. Each object adds
+// its own bytes and a comma.
+const maxBodyOverhead = len(`{"attributes":[],"events":[],"purchases":[]}`)
+
+// itemEncoder validates and encodes the items of one Add call into one
+// buffer; the Batcher pools them with the addRequest.
+type itemEncoder struct {
+	enc memberEncoder
+	// buf holds the encoded items back to back; ends[i] is where item i
+	// ends in it.
+	buf  []byte
+	ends []int
+}
+
+// encode validates every item under l and appends its JSON to e.buf. It
+// returns the ItemErrors of the items that cannot be sent (nil when every
+// item is fine).
+func (e *itemEncoder) encode(items []Item, l Limits) error {
+	e.buf, e.ends = e.buf[:0], e.ends[:0]
+	var bad ItemErrors
+	for i := range items {
+		kind := items[i].Kind()
+		if kind == 0 {
+			bad = append(bad, &ItemError{Index: i, Err: errNotOneObject})
+			e.ends = append(e.ends, len(e.buf))
+			continue
+		}
+		start := len(e.buf)
+		var err error
+		e.buf, err = appendItem(e.buf, &items[i], kind, l, &e.enc)
+		if err == nil && len(e.buf)-start+1+maxBodyOverhead > l.MaxBodyBytes {
+			err = ValidationErrors{{Value: len(e.buf) - start,
+				Reason: "bytes encoded, over the " + strconv.Itoa(l.MaxBodyBytes) + "-byte body limit with the request around it (Braze answers 413)"}}
+		}
+		if err != nil {
+			e.buf = e.buf[:start]
+			bad = append(bad, &ItemError{Index: i, Kind: kind, Err: err})
+		}
+		e.ends = append(e.ends, len(e.buf))
+	}
+	if bad != nil {
+		return bad
+	}
+	return nil
+}
+
+// errNotOneObject is the reason of an item with none or several objects.
+var errNotOneObject = errorString("must carry exactly one of Attributes, Event, Purchase")
+
+// errorString is a constant-like error.
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// appendItem validates the item's object and appends its JSON, doing in one
+// pass over its property or custom attribute members what
+// TrackRequest.appendValidated does for a request: the fields other than
+// the members are validated first, the encoder checks each member against
+// validation's fast path as it writes it, and only an object with a member
+// that is not plain, or one that fails, is validated in full (which names
+// every problem). It returns a ValidationErrors, or the encoding error of an
+// object that validates but cannot be encoded.
+func appendItem(dst []byte, it *Item, kind ObjectKind, l Limits, enc *memberEncoder) ([]byte, error) {
+	var errs ValidationErrors
+	validate := func(maps bool) {
+		switch kind {
+		case ObjectAttributes:
+			it.Attributes.validate(loc{}, l, maps, &errs)
+		case ObjectEvent:
+			it.Event.validate(loc{}, l, maps, &errs)
+		case ObjectPurchase:
+			it.Purchase.validate(loc{}, l, maps, &errs)
+		}
+	}
+	validate(false)
+	if len(errs) > 0 {
+		errs = errs[:0]
+		validate(true)
+		return dst, errs
+	}
+	enc.check, enc.irregular = true, false
+	start := len(dst)
+	var err error
+	switch kind {
+	case ObjectAttributes:
+		dst, err = it.Attributes.appendJSON(dst, enc)
+	case ObjectEvent:
+		dst, err = it.Event.appendJSON(dst, enc)
+	case ObjectPurchase:
+		dst, err = it.Purchase.appendJSON(dst, enc)
+	}
+	if err == nil && !enc.irregular {
+		return dst, nil
+	}
+	validate(true)
+	if len(errs) > 0 {
+		return dst[:start], errs
+	}
+	if err != nil {
+		return dst[:start], err
+	}
+	return dst, nil
+}
+
+// appendBody appends the /users/track body of entries: every attributes
+// object, then every event, then every purchase, each array in entry order
+// (the layout of TrackRequest.AppendJSON), and records in x which entry
+// each array position holds.
+func appendBody(dst []byte, entries []entry, x *requestIndex) []byte {
+	dst = append(dst, '{')
+	for kind := ObjectAttributes; kind <= ObjectPurchase; kind++ {
+		pos := x.of(kind)
+		for i := range entries {
+			if entries[i].kind != kind {
+				continue
+			}
+			if len(*pos) == 0 {
+				if len(dst) > 1 {
+					dst = append(dst, ',')
+				}
+				dst = append(dst, '"')
+				dst = append(dst, kind.String()...)
+				dst = append(dst, `":[`...)
+			} else {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, entries[i].enc...)
+			*pos = append(*pos, i)
+		}
+		if len(*pos) > 0 {
+			dst = append(dst, ']')
+		}
+	}
+	return append(dst, '}')
+}
+
+// bodySize is the exact length of appendBody's output for entries.
+func bodySize(entries []entry) int {
+	if len(entries) == 0 {
+		return len("{}")
+	}
+	n := 1 // '{'; each array's separator or '}' is counted with it
+	var seen [4]bool
+	for i := range entries {
+		e := &entries[i]
+		n += len(e.enc) + 1 // the comma after it, or the array's ']'
+		if !seen[e.kind] {
+			seen[e.kind] = true
+			n += len(`"":[,`) + len(e.kind.String())
+		}
+	}
+	return n
+}
