@@ -32,9 +32,9 @@ func Prop(key string, v Value) Property { return Property{Key: key, Value: v} }
 //
 // It is a slice rather than a map because the few entries an object
 // carries are cheaper to build, copy and encode in a slice, and because the
-// order is the caller's to choose. Keys must be unique: Validate (and the
-// Client, before sending) rejects a list with a duplicate key, naming it.
-// Set, unlike append, keeps keys unique.
+// order is the caller's to choose. Keys must be unique: Validate, and
+// Client.Track and Batcher.Add before anything is sent, reject a list with
+// a duplicate key, naming it. Set, unlike append, keeps keys unique.
 //
 // The zero value (nil) is an empty list, ready to use.
 type Properties []Property
