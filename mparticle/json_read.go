@@ -192,33 +192,78 @@ func (d *decoder) listOrRaw(p *AttributeValue) error {
 
 func (d *decoder) readAttr(p *AttributeValue) error { return d.attributeValue(p) }
 
-func (d *decoder) readAttrMap(p *map[string]AttributeValue, fs *fieldSet, i uint) error {
+// linearAttrs is the entry count up to which readAttrs finds a repeated key
+// by scanning the entries read so far; past it, an index map is built.
+const linearAttrs = 16
+
+// readAttrs reads an object of attribute values into *p in document order,
+// appending to what *p holds (a key repeated in the object, or already in
+// *p, gets the last value at its first position, as a map would). The
+// members are collected in a buffer on the stack and copied into a slice
+// of exactly their number: one allocation per object.
+func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = nil
 		fs.markNull(i)
 		return err
 	}
-	m := *p
-	if m == nil {
-		m = make(map[string]AttributeValue)
-	}
-	*p = m
 	fs.markPresent(i)
 	more, err := d.objectOpen()
+	if !more {
+		if *p == nil {
+			*p = Attributes{}
+		}
+		return err
+	}
+	var buf [linearAttrs]Attribute
+	a := append(buf[:0], *p...)
+	var seen map[string]int // key → index in a, once a is longer than linearAttrs
 	for more {
 		var key []byte
 		if key, err = d.objectKey(); err != nil {
-			return err
+			break
 		}
 		k := d.keyString(key)
 		var v AttributeValue
 		if verr := d.attributeValue(&v); verr != nil {
-			return withSeg(verr, k)
+			err = withSeg(verr, k)
+			break
 		}
-		m[k] = v
+		a, seen = setAttr(a, seen, k, v)
 		more, err = d.objectNext()
 	}
+	*p = append(make(Attributes, 0, len(a)), a...)
 	return err
+}
+
+// setAttr sets k to v in a (replacing an entry with key k, else appending),
+// finding k by scanning while a is short and through seen, which it builds,
+// once it is not.
+func setAttr(a Attributes, seen map[string]int, k string, v AttributeValue) (Attributes, map[string]int) {
+	if seen == nil {
+		for j := range a {
+			if a[j].Key == k {
+				a[j].Value = v
+				return a, nil
+			}
+		}
+		a = append(a, Attribute{Key: k, Value: v})
+		if len(a) > linearAttrs {
+			seen = make(map[string]int, 2*len(a))
+			for j := range a {
+				if _, dup := seen[a[j].Key]; !dup {
+					seen[a[j].Key] = j
+				}
+			}
+		}
+		return a, seen
+	}
+	if j, ok := seen[k]; ok {
+		a[j].Value = v
+		return a, seen
+	}
+	seen[k] = len(a)
+	return append(a, Attribute{Key: k, Value: v}), seen
 }
 
 func (d *decoder) readStringMap(p *map[string]string, fs *fieldSet, i uint) error {
