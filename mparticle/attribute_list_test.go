@@ -197,3 +197,16 @@ func TestValidateAttributesInKeyOrder(t *testing.T) {
 	assert.Less(t, iEmpty, iM)
 	assert.Less(t, iM, iZ)
 }
+
+// Decoded lists share a slab; growing one must not write over another.
+func TestAttributesDecodedListsAreIndependent(t *testing.T) {
+	b, err := DecodeBatch([]byte(`{"environment":"production","user_attributes":{"a":"1"},` +
+		`"events":[{"event_type":"custom_event","data":{"event_name":"e","custom_event_type":"other","custom_attributes":{"x":"2"}}}]}`))
+	require.NoError(t, err)
+	ev := b.Events[0].Data.(*CustomEvent)
+	b.UserAttributes.Set("b", StringAttr("3"))
+	b.UserAttributes = append(b.UserAttributes, Attribute{Key: "c", Value: StringAttr("4")})
+	assert.Equal(t, Attributes{{"x", StringAttr("2")}}, ev.CustomAttributes)
+	ev.CustomAttributes.Delete("x")
+	assert.Equal(t, Attributes{{"a", StringAttr("1")}, {"b", StringAttr("3")}, {"c", StringAttr("4")}}, b.UserAttributes)
+}

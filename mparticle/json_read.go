@@ -200,7 +200,7 @@ const linearAttrs = 16
 // appending to what *p holds (a key repeated in the object, or already in
 // *p, gets the last value at its first position, as a map would). The
 // members are collected in a buffer on the stack and copied into a slice
-// of exactly their number: one allocation per object.
+// of exactly their number, carved from the batch's slab (see attrList).
 func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = nil
@@ -232,8 +232,38 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		a, seen = setAttr(a, seen, k, v)
 		more, err = d.objectNext()
 	}
-	*p = append(make(Attributes, 0, len(a)), a...)
+	*p = d.attrList(len(a))
+	copy(*p, a)
 	return err
+}
+
+// Attribute lists are carved from slabs shared by the lists of one batch:
+// one allocation for the batch's attribute objects instead of one each.
+// The lists are capped at their length, so appending to one (Set) moves it
+// out instead of writing over its neighbour.
+const (
+	// attrSlabBytes is about how many bytes of input one attribute takes
+	// in realistic batches, to guess how many the rest of the input holds.
+	attrSlabBytes = 96
+	// maxAttrSlab bounds that guess (in entries), so that a large input
+	// (a bulk body) does not get one slab that most batches pin.
+	maxAttrSlab = 128
+)
+
+// attrList returns a list of n zero entries (len and cap n) from the
+// decoder's slab, starting a new slab, with room for the attributes the
+// rest of the input is guessed to hold, when this one is too small.
+func (d *decoder) attrList(n int) Attributes {
+	if n == 0 {
+		return Attributes{}
+	}
+	if cap(d.attrSlab)-len(d.attrSlab) < n {
+		more := min((len(d.data)-d.pos)/attrSlabBytes, maxAttrSlab)
+		d.attrSlab = make([]Attribute, 0, n+more)
+	}
+	start := len(d.attrSlab)
+	d.attrSlab = d.attrSlab[:start+n]
+	return Attributes(d.attrSlab[start : start+n : start+n])
 }
 
 // setAttr sets k to v in a (replacing an entry with key k, else appending),
