@@ -72,7 +72,8 @@ func (a Attributes) Get(key string) (AttributeValue, bool) {
 	return AttributeValue{}, false
 }
 
-// Set sets key to v: in place when a has key, else appended at the end.
+// Set sets key to v: in place when a has key (the last entry with key, if
+// a list built by hand has several), else appended at the end.
 func (a *Attributes) Set(key string, v AttributeValue) {
 	if i := a.index(key); i >= 0 {
 		(*a)[i].Value = v
