@@ -160,7 +160,8 @@ func TestCurrentsEndToEndFixture(t *testing.T) {
 	assert.Equal(t, "ada.river@example.org", send.UserIdentities.Email)
 	assert.Equal(t, mparticle.EnvironmentProduction, send.Environment)
 	assert.Equal(t, int64(1714601200000), send.Events[0].Data.Common().TimestampUnixtimeMS)
-	v, _ := send.Events[0].Data.Common().CustomAttributes["campaign_name"].Str()
+	campaign, _ := send.Events[0].Data.Common().CustomAttributes.Get("campaign_name")
+	v, _ := campaign.Str()
 	assert.Equal(t, "Spring Restock", v)
 
 	open := got["4e8a2b6c-0d1f-4a3e-b5c7-9d2f4a6b8c0e"]

@@ -153,18 +153,18 @@ func (u *User) SetUserAttribute(ctx context.Context, key string, value any) erro
 	if err != nil {
 		return fmt.Errorf("mpbraze: SetUserAttribute %q: %w", key, err)
 	}
-	return u.forwardAttributes(ctx, map[string]mparticle.AttributeValue{key: v}, nil)
+	return u.forwardAttributes(ctx, mparticle.Attributes{{Key: key, Value: v}}, nil)
 }
 
 // SetUserAttributeList sets a list attribute (a Braze array attribute, or
 // a comma-joined string with mapping.Settings.UserAttributeListsAsStrings).
 func (u *User) SetUserAttributeList(ctx context.Context, key string, values []string) error {
-	return u.forwardAttributes(ctx, map[string]mparticle.AttributeValue{key: mparticle.ListAttr(values...)}, nil)
+	return u.forwardAttributes(ctx, mparticle.Attributes{{Key: key, Value: mparticle.ListAttr(values...)}}, nil)
 }
 
 // SetUserTag sets a tag: the attribute key with the value "true".
 func (u *User) SetUserTag(ctx context.Context, key string) error {
-	return u.forwardAttributes(ctx, map[string]mparticle.AttributeValue{key: mparticle.StringAttr("true")}, nil)
+	return u.forwardAttributes(ctx, mparticle.Attributes{{Key: key, Value: mparticle.StringAttr("true")}}, nil)
 }
 
 // RemoveUserAttribute removes a user attribute (Braze receives null, which
@@ -173,7 +173,7 @@ func (u *User) RemoveUserAttribute(ctx context.Context, key string) error {
 	return u.forwardAttributes(ctx, nil, []string{key})
 }
 
-func (u *User) forwardAttributes(ctx context.Context, set map[string]mparticle.AttributeValue, deleted []string) error {
+func (u *User) forwardAttributes(ctx context.Context, set mparticle.Attributes, deleted []string) error {
 	b := u.newBatch()
 	b.UserAttributes = set
 	b.DeletedUserAttributes = deleted

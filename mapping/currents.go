@@ -301,9 +301,9 @@ func translateCurrents(ev *currents.Event, index int, opts CurrentsOptions) (*mp
 	common := mparticle.CommonEventData{
 		TimestampUnixtimeMS: ev.UnixMilli(),
 		SourceMessageID:     ev.ID,
-		CustomAttributes:    attrs,
+		CustomAttributes:    mparticle.AttributesFromMap(attrs),
 	}
-	flags := map[string]mparticle.AttributeValue{OriginFlag: mparticle.StringAttr(OriginBrazeCurrents)}
+	flags := mparticle.Attributes{{Key: OriginFlag, Value: mparticle.StringAttr(OriginBrazeCurrents)}}
 	if ev.Type == currents.Uninstall {
 		// uninstall has no custom_flags field in the model; the mark travels
 		// as an unknown field, where IsFromBrazeCurrents looks for it.

@@ -40,7 +40,7 @@ func IsFromBrazeCurrents(b *mparticle.Batch) bool {
 // in its custom_flags or, for event types without custom_flags (uninstall),
 // in a custom_flags object kept among its unknown fields.
 func isFromBrazeCurrents(d mparticle.EventData) bool {
-	var flags map[string]mparticle.AttributeValue
+	var flags mparticle.Attributes
 	var unknown map[string]json.RawMessage
 	switch e := any(d).(type) {
 	case *mparticle.CustomEvent:
@@ -56,7 +56,7 @@ func isFromBrazeCurrents(d mparticle.EventData) bool {
 	case nil:
 		return false
 	}
-	if v, ok := flags[OriginFlag]; ok {
+	if v, ok := flags.Get(OriginFlag); ok {
 		s, _ := v.Str()
 		return s == OriginBrazeCurrents
 	}

@@ -381,9 +381,9 @@ type mapState struct {
 // mapScratch holds the slices one Map call fills and then copies out or
 // drops; a Mapper keeps them for its next calls.
 type mapScratch struct {
-	keys     []string
-	sortKeys []string
-	kv       []propEntry
+	keys      []string
+	sortAttrs []mparticle.Attribute
+	kv        []propEntry
 	// kvUsed is the highest length kv reached: its entries up to there
 	// are cleared on reset.
 	kvUsed int
@@ -401,7 +401,7 @@ const maxScratch = 256
 // reset clears sc for the next call (dropping slices that grew too big).
 func (sc *mapScratch) reset() {
 	sc.keys = resetScratch(sc.keys)
-	sc.sortKeys = resetScratch(sc.sortKeys)
+	sc.sortAttrs = resetScratch(sc.sortAttrs)
 	sc.kv = resetScratch(sc.kv[:sc.kvUsed])
 	sc.kvUsed = 0
 	sc.order = resetScratch(sc.order)

@@ -41,12 +41,45 @@ func resultJSON(t testing.TB, r Result) string {
 }
 
 // requireSameAsSorted maps b with both mappers, the fast one several times
-// (Go varies map order between iterations), and requires equal results.
+// (first in the attributes' own order, then with every attribute list of b
+// shuffled in place), and requires equal results.
 func requireSameAsSorted(t *testing.T, fast, sorted *Mapper, b *mparticle.Batch, label string) {
 	t.Helper()
 	want := resultJSON(t, sorted.Map(b))
-	for range 6 {
+	rng := rand.New(rand.NewPCG(uint64(len(label)), 1))
+	for i := range 6 {
+		if i > 0 {
+			shuffleAttrs(rng, b)
+		}
 		require.Equal(t, want, resultJSON(t, fast.Map(b)), label)
+	}
+}
+
+// shuffleAttrs shuffles every attribute list of b in place.
+func shuffleAttrs(rng *rand.Rand, b *mparticle.Batch) {
+	shuffle := func(a mparticle.Attributes) {
+		rng.Shuffle(len(a), func(i, j int) { a[i], a[j] = a[j], a[i] })
+	}
+	shuffleProducts := func(ps []mparticle.Product) {
+		for i := range ps {
+			shuffle(ps[i].CustomAttributes)
+		}
+	}
+	shuffle(b.UserAttributes)
+	for i := range b.Events {
+		d := b.Events[i].Data
+		if d == nil {
+			continue
+		}
+		shuffle(d.Common().CustomAttributes)
+		if ce, ok := d.(*mparticle.CommerceEvent); ok {
+			if ce.ProductAction != nil {
+				shuffleProducts(ce.ProductAction.Products)
+			}
+			for j := range ce.ProductImpressions {
+				shuffleProducts(ce.ProductImpressions[j].Products)
+			}
+		}
 	}
 }
 
@@ -334,4 +367,37 @@ func TestEventAttributeMappingsApplyInKeyOrder(t *testing.T) {
 	res := fast.Map(b)
 	require.Len(t, res.Attributes, 1)
 	assert.Equal(t, braze.String("2"), propMap(res.Attributes[0].Custom)["x"])
+}
+
+// TestMapRepeatedAttributeKeys: a list built by hand that repeats a key maps
+// as the list holding the key once with its last value, the fast way and
+// the sorted way, whatever the value kinds (an undefined last value
+// included).
+func TestMapRepeatedAttributeKeys(t *testing.T) {
+	v := mparticle.StringAttr
+	at := func(k string, v mparticle.AttributeValue) mparticle.Attribute {
+		return mparticle.Attribute{Key: k, Value: v}
+	}
+	cases := []struct{ in, want mparticle.Attributes }{
+		{mparticle.Attributes{at("a", v("x")), at("b", v("y")), at("a", v("z"))}, mparticle.Attributes{at("a", v("z")), at("b", v("y"))}},
+		{mparticle.Attributes{at("a", v("x")), at("b", v("y")), at("a", mparticle.AttributeValue{})}, mparticle.Attributes{at("b", v("y"))}},
+		{mparticle.Attributes{at("a", mparticle.AttributeValue{}), at("b", v("y")), at("a", v("x"))}, mparticle.Attributes{at("a", v("x")), at("b", v("y"))}},
+		{mparticle.Attributes{at("$a", v("x")), at("a", v("y")), at("$a", mparticle.NullAttr())}, mparticle.Attributes{at("$a", mparticle.NullAttr()), at("a", v("y"))}},
+	}
+	batch := func(attrs mparticle.Attributes) *mparticle.Batch {
+		return &mparticle.Batch{
+			UserIdentities: &mparticle.UserIdentities{CustomerID: "c1"},
+			UserAttributes: attrs,
+			Events: []mparticle.Event{{Data: &mparticle.CustomEvent{EventName: "E", CustomEventType: mparticle.CustomOther,
+				CommonEventData: mparticle.CommonEventData{CustomAttributes: attrs}}}},
+		}
+	}
+	for _, s := range orderSettings() {
+		fast, sorted := sortedTwin(t, s)
+		for i, c := range cases {
+			want := resultJSON(t, sorted.Map(batch(c.want)))
+			assert.Equal(t, want, resultJSON(t, fast.Map(batch(c.in))), "case %d fast", i)
+			assert.Equal(t, want, resultJSON(t, sorted.Map(batch(c.in))), "case %d sorted", i)
+		}
+	}
 }

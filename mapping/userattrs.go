@@ -195,21 +195,28 @@ func (m *Mapper) UserAttributes(id braze.Identifier, set map[string]mparticle.At
 // The order of user_attributes matters only when two keys set the same
 // attribute or subscription group, or something is reported (diagnostics
 // are in key order): a collision is always reported, and two groups are
-// checked for. So the keys are first applied in the map's own order, into
-// the still empty builder; if that reported nothing and set at most one
-// group, it is the sorted result. Otherwise it is undone and redone
-// sorted.
+// checked for. So the keys are first applied in their own order, into the
+// still empty builder; if that reported nothing and set at most one group,
+// it is the sorted result. Otherwise it is undone and redone sorted. An
+// undefined value (only in a list built by hand) also sends it the sorted
+// way: it sets nothing and reports nothing, so a repeated key whose last
+// value is undefined would go unnoticed.
 func (st *mapState) batchUserAttributes() {
 	attrs := st.b.UserAttributes
 	if len(attrs) > 1 && len(st.attrs.objs) == 0 && !st.m.sortedOnly {
 		diags := len(st.res.Diagnostics)
-		for k, v := range attrs {
-			st.setUserAttribute(k, v)
+		undefined := false
+		for _, a := range attrs {
+			if !a.Value.IsDefined() {
+				undefined = true
+				break
+			}
+			st.setUserAttribute(a.Key, a.Value)
 			if len(st.res.Diagnostics) != diags {
 				break
 			}
 		}
-		if len(st.res.Diagnostics) == diags && (len(st.attrs.objs) == 0 || len(st.attrs.objs[0].SubscriptionGroups) <= 1) {
+		if !undefined && len(st.res.Diagnostics) == diags && (len(st.attrs.objs) == 0 || len(st.attrs.objs[0].SubscriptionGroups) <= 1) {
 			attrs = nil // done
 		} else {
 			st.truncateDiagnostics(diags)
@@ -217,12 +224,10 @@ func (st *mapState) batchUserAttributes() {
 		}
 	}
 	if len(attrs) > 0 {
-		keys := sortedKeysInto(attrs, st.sc.sortKeys[:0])
-		for _, k := range keys {
-			st.setUserAttribute(k, attrs[k])
+		for _, a := range st.sortedAttrs(attrs) {
+			st.setUserAttribute(a.Key, a.Value)
 		}
-		clear(keys)
-		st.sc.sortKeys = keys[:0]
+		st.doneSorted()
 	}
 	for _, k := range st.b.DeletedUserAttributes {
 		st.removeUserAttribute(k)
@@ -675,24 +680,24 @@ const (
 
 // eventAttributeMappings applies Settings.EventAttributeMappings to the
 // attributes of one event (raw keys, as the Android kit hashes them).
-func (st *mapState) eventAttributeMappings(typeNum int, eventName string, attrs map[string]mparticle.AttributeValue) {
+func (st *mapState) eventAttributeMappings(typeNum int, eventName string, attrs mparticle.Attributes) {
 	if !st.m.hasEventMappings() || len(attrs) == 0 {
 		return
 	}
 	em := st.newEventMatcher(typeNum, eventName)
 	// Keys are applied in sorted order, but most events have no key that
 	// any mapping names and some have one: the keys are sorted only when
-	// two or more match.
-	matched, only := 0, ""
+	// two or more match (a key listed twice counts twice).
+	matched, only := 0, -1
 	if st.m.sortedOnly {
 		matched = 2 // the reference: always sorted
 	} else {
-		for k := range attrs {
-			if len(em.mappings(k)) > 0 {
+		for i := range attrs {
+			if len(em.mappings(attrs[i].Key)) > 0 {
 				if matched++; matched > 1 {
 					break
 				}
-				only = k
+				only = i
 			}
 		}
 	}
@@ -700,19 +705,18 @@ func (st *mapState) eventAttributeMappings(typeNum int, eventName string, attrs 
 	case 0:
 		return
 	case 1:
-		for _, m := range em.mappings(only) {
-			st.applyEventAttributeMapping(m, only, attrs[only])
+		a := &attrs[only]
+		for _, m := range em.mappings(a.Key) {
+			st.applyEventAttributeMapping(m, a.Key, a.Value)
 		}
 		return
 	}
-	keys := sortedKeysInto(attrs, st.sc.sortKeys[:0])
-	for _, k := range keys {
-		for _, m := range em.mappings(k) {
-			st.applyEventAttributeMapping(m, k, attrs[k])
+	for _, a := range st.sortedAttrs(attrs) {
+		for _, m := range em.mappings(a.Key) {
+			st.applyEventAttributeMapping(m, a.Key, a.Value)
 		}
 	}
-	clear(keys)
-	st.sc.sortKeys = keys[:0]
+	st.doneSorted()
 }
 
 // eventMatcher finds the EventAttributeMappings of one event's attribute

@@ -226,31 +226,38 @@ func (p *props) setOwn(key string, v braze.Value) {
 // The order matters only when keys collide or something is reported
 // (diagnostics are in key order, and the first of two fixed keys that
 // collide wins), and both always emit a diagnostic. So the attributes are
-// first added in the map's own order; if that emitted no diagnostic the
-// result is the sorted one. Otherwise the attempt is undone and the
-// attributes are added again in sorted order.
-func (p *props) addCustom(attrs map[string]mparticle.AttributeValue) {
+// first added in their own order; if that emitted no diagnostic the result
+// is the sorted one. Otherwise the attempt is undone and the attributes are
+// added again in sorted order. An undefined value (only in a list built by
+// hand) also sends them the sorted way: it adds nothing and reports
+// nothing, so a repeated key whose last value is undefined would go
+// unnoticed.
+func (p *props) addCustom(attrs mparticle.Attributes) {
 	if len(attrs) == 0 {
 		return
 	}
 	st := p.st
 	if len(attrs) == 1 { // one order only
-		for k, v := range attrs {
-			p.add(k, stripDollar(k), v)
-		}
+		p.add(attrs[0].Key, stripDollar(attrs[0].Key), attrs[0].Value)
 		return
 	}
 	if !st.m.sortedOnly {
 		diags, kv, rejected := len(st.res.Diagnostics), len(st.sc.kv), p.rejected
 		p.speculative = true
-		for k, v := range attrs {
-			p.add(k, stripDollar(k), v)
+		undefined := false
+		for i := range attrs {
+			a := &attrs[i]
+			if !a.Value.IsDefined() {
+				undefined = true
+				break
+			}
+			p.add(a.Key, stripDollar(a.Key), a.Value)
 			if len(st.res.Diagnostics) != diags {
 				break
 			}
 		}
 		p.speculative = false
-		if len(st.res.Diagnostics) == diags {
+		if !undefined && len(st.res.Diagnostics) == diags {
 			return
 		}
 		st.truncateDiagnostics(diags)
@@ -258,12 +265,10 @@ func (p *props) addCustom(attrs map[string]mparticle.AttributeValue) {
 		p.reindex()
 		p.rejected = rejected
 	}
-	keys := sortedKeysInto(attrs, st.sc.sortKeys[:0])
-	for _, k := range keys {
-		p.add(k, stripDollar(k), attrs[k])
+	for _, a := range st.sortedAttrs(attrs) {
+		p.add(a.Key, stripDollar(a.Key), a.Value)
 	}
-	clear(keys)
-	st.sc.sortKeys = keys[:0]
+	st.doneSorted()
 }
 
 // add converts one attribute value into a property.

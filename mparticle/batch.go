@@ -8,10 +8,12 @@ import "encoding/json"
 //
 // Decoding is lossless: int64 ids never pass through float64, a field that
 // was present with a zero value or as null is written back that way, and
-// fields this model does not know are kept in Unknown and written back. Map
-// fields (user attributes, custom attributes, ...) are written with their
-// keys in sorted order, then unknown fields in sorted order, so the output of
-// a given Batch is deterministic.
+// fields this model does not know are kept in Unknown and written back.
+// Attribute objects (user attributes, custom attributes, custom flags) are
+// [Attributes] lists written in their order (for decoded input, the order of
+// the input); other map fields are written with their keys in sorted order,
+// then unknown fields in sorted order, so the output of a given Batch is
+// deterministic.
 type Batch struct {
 	// Events in the order they happened.
 	Events []Event `json:"events"`
@@ -33,8 +35,8 @@ type Batch struct {
 	// UserIdentities are the user's identities (customer id, email, ...).
 	UserIdentities *UserIdentities `json:"user_identities"`
 	// UserAttributes are the user's attributes; values are strings, string
-	// lists or null (null removes the attribute). Keys are written sorted.
-	UserAttributes map[string]AttributeValue `json:"user_attributes"`
+	// lists or null (null removes the attribute), written in order.
+	UserAttributes Attributes `json:"user_attributes"`
 	// DeletedUserAttributes names attributes removed from the user.
 	DeletedUserAttributes []string `json:"deleted_user_attributes"`
 	// DeviceInfo describes the device and its ids.

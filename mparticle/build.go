@@ -41,10 +41,7 @@ func (b *Batch) SetUserAttribute(key string, value any) error {
 	if err != nil {
 		return fmt.Errorf("mparticle: user attribute %q: %w", key, err)
 	}
-	if b.UserAttributes == nil {
-		b.UserAttributes = make(map[string]AttributeValue)
-	}
-	b.UserAttributes[key] = v
+	b.UserAttributes.Set(key, v)
 	return nil
 }
 
@@ -82,13 +79,14 @@ func WithLocation(latitude, longitude float64) EventOption {
 }
 
 // WithCustomFlags sets custom_flags on event types that carry them (custom
-// events, screen views, commerce events).
+// events, screen views, commerce events), sorted by key.
 func WithCustomFlags(flags map[string]string) EventOption {
 	return func(d EventData) {
-		m := make(map[string]AttributeValue, len(flags))
+		m := make(Attributes, 0, len(flags))
 		for k, v := range flags {
-			m[k] = StringAttr(v)
+			m = append(m, Attribute{Key: k, Value: StringAttr(v)})
 		}
+		m.sortByKey()
 		switch x := d.(type) {
 		case *CustomEvent:
 			x.CustomFlags = m
@@ -102,19 +100,21 @@ func WithCustomFlags(flags map[string]string) EventOption {
 	}
 }
 
-// attrMap converts Go attribute values with AttrOf; nil input gives nil.
-func attrMap(attrs map[string]any) (map[string]AttributeValue, error) {
+// attrList converts Go attribute values with AttrOf into Attributes sorted
+// by key; nil input gives nil.
+func attrList(attrs map[string]any) (Attributes, error) {
 	if len(attrs) == 0 {
 		return nil, nil
 	}
-	out := make(map[string]AttributeValue, len(attrs))
+	out := make(Attributes, 0, len(attrs))
 	for k, v := range attrs {
 		a, err := AttrOf(v)
 		if err != nil {
 			return nil, fmt.Errorf("mparticle: custom attribute %q: %w", k, err)
 		}
-		out[k] = a
+		out = append(out, Attribute{Key: k, Value: a})
 	}
+	out.sortByKey()
 	return out, nil
 }
 
@@ -127,9 +127,11 @@ func apply(d EventData, opts []EventOption) {
 }
 
 // NewCustomEvent builds a custom_event. attrs values may be strings,
-// numbers, booleans, nil, or anything AttrOf accepts.
+// numbers, booleans, nil, or anything AttrOf accepts; the event's
+// CustomAttributes hold them sorted by key (so do those of the other
+// constructors below).
 func NewCustomEvent(name string, typ CustomEventType, attrs map[string]any, opts ...EventOption) (*CustomEvent, error) {
-	m, err := attrMap(attrs)
+	m, err := attrList(attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +143,7 @@ func NewCustomEvent(name string, typ CustomEventType, attrs map[string]any, opts
 
 // NewScreenView builds a screen_view.
 func NewScreenView(name string, attrs map[string]any, opts ...EventOption) (*ScreenView, error) {
-	m, err := attrMap(attrs)
+	m, err := attrList(attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +156,7 @@ func NewScreenView(name string, attrs map[string]any, opts ...EventOption) (*Scr
 // NewCommerceEvent builds a commerce_event around a product action (see
 // NewPurchase for the common case).
 func NewCommerceEvent(action *ProductAction, currencyCode string, attrs map[string]any, opts ...EventOption) (*CommerceEvent, error) {
-	m, err := attrMap(attrs)
+	m, err := attrList(attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +179,7 @@ func NewPurchase(transactionID string, total float64, currencyCode string, produ
 
 // NewPromotionEvent builds a commerce_event with a promotion view or click.
 func NewPromotionEvent(action PromotionActionType, promotions []Promotion, attrs map[string]any, opts ...EventOption) (*CommerceEvent, error) {
-	m, err := attrMap(attrs)
+	m, err := attrList(attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +192,7 @@ func NewPromotionEvent(action PromotionActionType, promotions []Promotion, attrs
 // NewImpressionEvent builds a commerce_event with product impressions from
 // one list.
 func NewImpressionEvent(list string, products []Product, attrs map[string]any, opts ...EventOption) (*CommerceEvent, error) {
-	m, err := attrMap(attrs)
+	m, err := attrList(attrs)
 	if err != nil {
 		return nil, err
 	}

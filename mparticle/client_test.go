@@ -56,7 +56,7 @@ func userBatch(id string, pad int) *mparticle.Batch {
 		}}},
 	}
 	if pad > 0 {
-		b.UserAttributes = map[string]mparticle.AttributeValue{"pad": mparticle.StringAttr(strings.Repeat("p", pad))}
+		b.UserAttributes = mparticle.Attributes{{Key: "pad", Value: mparticle.StringAttr(strings.Repeat("p", pad))}}
 	}
 	return b
 }

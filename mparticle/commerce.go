@@ -51,8 +51,8 @@ type CommerceEvent struct {
 	EventName string `json:"event_name"`
 	// CustomEventType is set on outbound data (e.g. "purchase").
 	CustomEventType string `json:"custom_event_type"`
-	// CustomFlags are per-integration flags. Keys are written sorted.
-	CustomFlags map[string]AttributeValue `json:"custom_flags"`
+	// CustomFlags are per-integration flags, written in order.
+	CustomFlags Attributes `json:"custom_flags"`
 
 	// Unknown holds fields this model does not know, as raw JSON.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -119,8 +119,8 @@ type Product struct {
 	AddedToCartTimeMS Optional[int64] `json:"added_to_cart_time_ms"`
 	// TotalProductAmount is price × quantity.
 	TotalProductAmount Optional[float64] `json:"total_product_amount"`
-	// CustomAttributes are product attributes. Keys are written sorted.
-	CustomAttributes map[string]AttributeValue `json:"custom_attributes"`
+	// CustomAttributes are product attributes, written in order.
+	CustomAttributes Attributes `json:"custom_attributes"`
 
 	// Unknown holds fields this model does not know, as raw JSON.
 	Unknown map[string]json.RawMessage `json:"-"`

@@ -33,7 +33,8 @@ func ExampleDecodeBatch() {
 	for i, ev := range batch.Events {
 		switch d := ev.Data.(type) {
 		case *mparticle.CustomEvent:
-			n, _ := d.CustomAttributes["item_count"].Int64()
+			count, _ := d.CustomAttributes.Get("item_count")
+			n, _ := count.Int64()
 			fmt.Printf("%d: custom %q (%s), item_count=%d\n", i, d.EventName, d.CustomEventType, n)
 		case *mparticle.CommerceEvent:
 			total, _ := d.ProductAction.TotalAmount.Get()

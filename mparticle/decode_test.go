@@ -148,7 +148,7 @@ func TestDecoderLargeBatchAcrossReads(t *testing.T) {
 	bs, err := collect(t, iotest.HalfReader(strings.NewReader(big+"\n"+big)))
 	require.NoError(t, err)
 	require.Len(t, bs, 2)
-	s, _ := bs[1].UserAttributes["k"].Str()
+	s, _ := attrGet(bs[1].UserAttributes, "k").Str()
 	assert.Len(t, s, 200_000)
 }
 

@@ -19,14 +19,14 @@ func TestDecodedStringsSurviveInputReuse(t *testing.T) {
 		in[i] = 'X'
 	}
 	assert.Equal(t, "c-1", b.UserIdentities.CustomerID)
-	assert.Equal(t, `"gold"`, b.UserAttributes["tier"].String())
-	assert.Equal(t, `12.5`, b.UserAttributes["n"].String())
-	assert.Equal(t, `"v\"q"`, b.UserAttributes["esc\u00e9"].String())
-	assert.Equal(t, `["a","b"]`, b.UserAttributes["l"].String())
+	assert.Equal(t, `"gold"`, attrGet(b.UserAttributes, "tier").String())
+	assert.Equal(t, `12.5`, attrGet(b.UserAttributes, "n").String())
+	assert.Equal(t, `"v\"q"`, attrGet(b.UserAttributes, "esc\u00e9").String())
+	assert.Equal(t, `["a","b"]`, attrGet(b.UserAttributes, "l").String())
 	ev, ok := b.Events[0].Data.(*CustomEvent)
 	require.True(t, ok)
 	assert.Equal(t, "Played", ev.EventName)
-	assert.Equal(t, `"v"`, ev.CustomAttributes["k"].String())
-	assert.Equal(t, `-3`, ev.CustomAttributes["num"].String())
-	assert.Equal(t, `{"x":[1]}`, ev.CustomAttributes["obj"].String())
+	assert.Equal(t, `"v"`, attrGet(ev.CustomAttributes, "k").String())
+	assert.Equal(t, `-3`, attrGet(ev.CustomAttributes, "num").String())
+	assert.Equal(t, `{"x":[1]}`, attrGet(ev.CustomAttributes, "obj").String())
 }

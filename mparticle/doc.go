@@ -24,8 +24,9 @@
 //   - fields this package does not model are kept as raw JSON in each
 //     struct's Unknown map and written back.
 //
-// Output is deterministic: known fields in struct order, map entries and
-// unknown fields in sorted key order. It compares equal to the input as a
+// Output is deterministic: known fields in struct order, attribute objects
+// ([Attributes]) in their own order (the input's, when decoded), other map
+// entries and unknown fields in sorted key order. It compares equal to the input as a
 // JSON value, not byte for byte. Decimal fields (prices, amounts,
 // coordinates) are float64: they come back as the same float64 value, so
 // 150.0 is written as 150 and digits beyond float64 precision are not kept;

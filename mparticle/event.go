@@ -92,9 +92,9 @@ type CommonEventData struct {
 	// EventNum is the event's sequence number.
 	EventNum int64 `json:"event_num"`
 	// CustomAttributes are the event attributes (string, number, bool, null,
-	// or whatever else the sender put there, kept exactly). Keys are written
-	// sorted.
-	CustomAttributes map[string]AttributeValue `json:"custom_attributes"`
+	// or whatever else the sender put there, kept exactly), written in
+	// order.
+	CustomAttributes Attributes `json:"custom_attributes"`
 	// Location is where the event happened.
 	Location *Location `json:"location"`
 	// DeviceCurrentState is the device state when the event happened.
@@ -185,7 +185,7 @@ type UnknownEvent struct {
 	Type EventType `json:"-"`
 	CommonEventData
 	// CustomFlags are kept like on the known event types.
-	CustomFlags map[string]AttributeValue `json:"custom_flags"`
+	CustomFlags Attributes `json:"custom_flags"`
 
 	// Unknown holds every other field, as raw JSON.
 	Unknown map[string]json.RawMessage `json:"-"`

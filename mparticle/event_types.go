@@ -27,8 +27,8 @@ type CustomEvent struct {
 	// CustomEventType is required.
 	CustomEventType CustomEventType `json:"custom_event_type"`
 	// CustomFlags are per-integration flags (documented as strings; kept as
-	// sent). Keys are written sorted.
-	CustomFlags map[string]AttributeValue `json:"custom_flags"`
+	// sent), written in order.
+	CustomFlags Attributes `json:"custom_flags"`
 
 	// Unknown holds fields this model does not know, as raw JSON.
 	Unknown map[string]json.RawMessage `json:"-"`
@@ -45,8 +45,8 @@ type ScreenView struct {
 	ScreenName string `json:"screen_name"`
 	// ActivityType is the Android activity type.
 	ActivityType string `json:"activity_type"`
-	// CustomFlags are per-integration flags. Keys are written sorted.
-	CustomFlags map[string]AttributeValue `json:"custom_flags"`
+	// CustomFlags are per-integration flags, written in order.
+	CustomFlags Attributes `json:"custom_flags"`
 
 	// Unknown holds fields this model does not know, as raw JSON.
 	Unknown map[string]json.RawMessage `json:"-"`

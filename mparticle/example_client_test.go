@@ -102,8 +102,8 @@ func ExampleClient_BulkUpload() {
 		})
 	}
 	// One batch over the 128 KB limit.
-	batches[7].UserAttributes = map[string]mparticle.AttributeValue{
-		"notes": mparticle.StringAttr(strings.Repeat("x", 200_000)),
+	batches[7].UserAttributes = mparticle.Attributes{
+		{Key: "notes", Value: mparticle.StringAttr(strings.Repeat("x", 200_000))},
 	}
 
 	err = client.BulkUpload(context.Background(), batches)

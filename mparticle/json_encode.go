@@ -11,8 +11,8 @@ import (
 )
 
 // encoder appends JSON to buf. Object keys are written by the generated
-// encoders (json_gen.go) in struct order; maps and Unknown fields are
-// written in sorted key order so output is deterministic.
+// encoders (json_gen.go) in struct order; Attributes in their own order;
+// maps and Unknown fields in sorted key order so output is deterministic.
 type encoder struct {
 	buf []byte
 	err error
@@ -223,18 +223,19 @@ func (e *encoder) mapHead(k string, n int, always bool, fs fieldSet, i uint) boo
 	return true
 }
 
-func (e *encoder) fieldAttrMap(k string, m map[string]AttributeValue, always bool, fs fieldSet, i uint) {
-	if !e.mapHead(k, len(m), always, fs, i) {
+func (e *encoder) fieldAttrs(k string, a Attributes, always bool, fs fieldSet, i uint) {
+	if !e.mapHead(k, len(a), always, fs, i) {
 		return
 	}
-	e.attrMap(m)
+	e.attrs(a)
 }
 
-func (e *encoder) attrMap(m map[string]AttributeValue) {
+// attrs writes a as an object, its members in order.
+func (e *encoder) attrs(a Attributes) {
 	e.buf = append(e.buf, '{')
-	for _, key := range sortedKeys(m) {
-		e.dynKey(key)
-		e.attributeValue(m[key])
+	for j := range a {
+		e.dynKey(a[j].Key)
+		e.attributeValue(a[j].Value)
 	}
 	e.buf = append(e.buf, '}')
 }

@@ -15,7 +15,7 @@ import (
 func TestEncodedStringsMatchEncodingJSON(t *testing.T) {
 	for _, s := range []string{"a<b>&c", "\b\f\x01", "x\u2028y\u2029z", "bad \xff utf8", `q"b\`, "é🎉"} {
 		b := Batch{Environment: EnvironmentProduction, IP: s,
-			UserAttributes: map[string]AttributeValue{s: StringAttr(s)}}
+			UserAttributes: Attributes{{Key: s, Value: StringAttr(s)}}}
 		out, err := b.Encode()
 		require.NoError(t, err)
 		want, err := json.Marshal(s)

@@ -103,6 +103,7 @@ func FuzzDecodeBatch(f *testing.F) {
 		`{"events":[{"event_type":"custom_event","data":{"custom_attributes":{"a":[1,{"b":null}]}}}]}`,
 		`{"user_identities":{"customer_id":"a","customerid":"b"}}`,
 		`{"user_attributes":{"k":"\ud800","l":"\u00e9\uDBFF\uDFFF"}}`,
+		`{"user_attributes":{"b":1,"a":2,"b":3,"c":null,"a":[],"d":{}}}`,
 		"{\"ip\":\"\xff\"}", `{"environment":"production","events":[{"event_type":"x","data":{"y":1}}]}`,
 		`{"events":[{"event_type":"commerce_event","data":{"product_action":{"products":[{"price":-0.0}]}}}]}`,
 	} {

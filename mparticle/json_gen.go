@@ -351,7 +351,7 @@ func (x *ApplicationStateTransition) decodeFieldN(d *decoder, n int) error {
 	case 13:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 14:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 15:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 16:
@@ -1389,7 +1389,7 @@ func (x *Batch) decodeFieldN(d *decoder, n int) error {
 	case 7:
 		return readStructPtr(d, &x.UserIdentities, &x.present, 6)
 	case 8:
-		return d.readAttrMap(&x.UserAttributes, &x.present, 7)
+		return d.readAttrs(&x.UserAttributes, &x.present, 7)
 	case 9:
 		return d.readStrings(&x.DeletedUserAttributes, &x.present, 8)
 	case 10:
@@ -1647,7 +1647,7 @@ func (x *Batch) encodeFields(e *encoder) {
 	e.fieldString("\"mp_deviceid\":", x.MPDeviceID, false, x.present, 4)
 	e.fieldString("\"ip\":", x.IP, false, x.present, 5)
 	fieldStructPtr(e, "\"user_identities\":", x.UserIdentities, false, x.present, 6)
-	e.fieldAttrMap("\"user_attributes\":", x.UserAttributes, false, x.present, 7)
+	e.fieldAttrs("\"user_attributes\":", x.UserAttributes, false, x.present, 7)
 	e.fieldStrings("\"deleted_user_attributes\":", x.DeletedUserAttributes, false, x.present, 8)
 	fieldStructPtr(e, "\"device_info\":", x.DeviceInfo, false, x.present, 9)
 	fieldStructPtr(e, "\"application_info\":", x.ApplicationInfo, false, x.present, 10)
@@ -1977,7 +1977,7 @@ func (x *Breadcrumb) decodeFieldN(d *decoder, n int) error {
 	case 9:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 10:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 11:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 12:
@@ -2371,7 +2371,7 @@ func (x *CommerceEvent) decodeFieldN(d *decoder, n int) error {
 	case 8:
 		return d.readString(&x.CustomEventType, &x.present, 7)
 	case 9:
-		return d.readAttrMap(&x.CustomFlags, &x.present, 8)
+		return d.readAttrs(&x.CustomFlags, &x.present, 8)
 	case 10:
 		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 	case 11:
@@ -2389,7 +2389,7 @@ func (x *CommerceEvent) decodeFieldN(d *decoder, n int) error {
 	case 17:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 18:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 19:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 20:
@@ -2646,7 +2646,7 @@ func (x *CommerceEvent) encodeFields(e *encoder) {
 	e.fieldOptBool("\"is_non_interactive\":", x.IsNonInteractive)
 	e.fieldString("\"event_name\":", x.EventName, false, x.present, 6)
 	e.fieldString("\"custom_event_type\":", x.CustomEventType, false, x.present, 7)
-	e.fieldAttrMap("\"custom_flags\":", x.CustomFlags, false, x.present, 8)
+	e.fieldAttrs("\"custom_flags\":", x.CustomFlags, false, x.present, 8)
 }
 
 func (x *CommerceEvent) encodeJSON(e *encoder) {
@@ -2668,7 +2668,7 @@ func (x *CommonEventData) encodeFields(e *encoder) {
 	e.fieldInt64("\"session_start_unixtime_ms\":", x.SessionStartUnixtimeMS, false, x.present, 5)
 	e.fieldInt64("\"event_start_unixtime_ms\":", x.EventStartUnixtimeMS, false, x.present, 6)
 	e.fieldInt64("\"event_num\":", x.EventNum, false, x.present, 7)
-	e.fieldAttrMap("\"custom_attributes\":", x.CustomAttributes, false, x.present, 8)
+	e.fieldAttrs("\"custom_attributes\":", x.CustomAttributes, false, x.present, 8)
 	fieldStructPtr(e, "\"location\":", x.Location, false, x.present, 9)
 	fieldStructPtr(e, "\"device_current_state\":", x.DeviceCurrentState, false, x.present, 10)
 	e.fieldOptBool("\"is_goal_defined\":", x.IsGoalDefined)
@@ -3036,7 +3036,7 @@ func (x *CrashReport) decodeFieldN(d *decoder, n int) error {
 	case 18:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 19:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 20:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 21:
@@ -3373,7 +3373,7 @@ func (x *CustomEvent) decodeFieldN(d *decoder, n int) error {
 	case 1:
 		return d.readString((*string)(&x.CustomEventType), &x.present, 1)
 	case 2:
-		return d.readAttrMap(&x.CustomFlags, &x.present, 2)
+		return d.readAttrs(&x.CustomFlags, &x.present, 2)
 	case 3:
 		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 	case 4:
@@ -3391,7 +3391,7 @@ func (x *CustomEvent) decodeFieldN(d *decoder, n int) error {
 	case 10:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 11:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 12:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 13:
@@ -3600,7 +3600,7 @@ func (x *CustomEvent) encodeFields(e *encoder) {
 	x.CommonEventData.encodeFields(e)
 	e.fieldString("\"event_name\":", x.EventName, false, x.present, 0)
 	e.fieldString("\"custom_event_type\":", string(x.CustomEventType), false, x.present, 1)
-	e.fieldAttrMap("\"custom_flags\":", x.CustomFlags, false, x.present, 2)
+	e.fieldAttrs("\"custom_flags\":", x.CustomFlags, false, x.present, 2)
 }
 
 func (x *CustomEvent) encodeJSON(e *encoder) {
@@ -4696,7 +4696,7 @@ func (x *FirstRun) decodeFieldN(d *decoder, n int) error {
 	case 7:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 8:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 9:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 10:
@@ -5407,7 +5407,7 @@ func (x *NetworkPerformance) decodeFieldN(d *decoder, n int) error {
 	case 14:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 15:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 16:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 17:
@@ -5728,7 +5728,7 @@ func (x *OptOut) decodeFieldN(d *decoder, n int) error {
 	case 8:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 9:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 10:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 11:
@@ -6003,7 +6003,7 @@ func (x *PreAttribution) decodeFieldN(d *decoder, n int) error {
 	case 7:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 8:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 9:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 10:
@@ -6263,7 +6263,7 @@ func (x *Product) decodeFieldN(d *decoder, n int) error {
 	case 10:
 		return d.readOptFloat64(&x.TotalProductAmount)
 	case 11:
-		return d.readAttrMap(&x.CustomAttributes, &x.present, 6)
+		return d.readAttrs(&x.CustomAttributes, &x.present, 6)
 	}
 	return nil
 }
@@ -6401,7 +6401,7 @@ func (x *Product) encodeFields(e *encoder) {
 	e.fieldString("\"coupon_code\":", x.CouponCode, false, x.present, 5)
 	e.fieldOptInt64("\"added_to_cart_time_ms\":", x.AddedToCartTimeMS)
 	e.fieldOptFloat64("\"total_product_amount\":", x.TotalProductAmount)
-	e.fieldAttrMap("\"custom_attributes\":", x.CustomAttributes, false, x.present, 6)
+	e.fieldAttrs("\"custom_attributes\":", x.CustomAttributes, false, x.present, 6)
 }
 
 func (x *Product) encodeJSON(e *encoder) {
@@ -6803,7 +6803,7 @@ func (x *Profile) decodeFieldN(d *decoder, n int) error {
 	case 10:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 11:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 12:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 13:
@@ -7348,7 +7348,7 @@ func (x *PushMessage) decodeFieldN(d *decoder, n int) error {
 	case 15:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 16:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 17:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 18:
@@ -7670,7 +7670,7 @@ func (x *PushReaction) decodeFieldN(d *decoder, n int) error {
 	case 7:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 8:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 9:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 10:
@@ -7946,7 +7946,7 @@ func (x *PushRegistration) decodeFieldN(d *decoder, n int) error {
 	case 9:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 10:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 11:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 12:
@@ -8222,7 +8222,7 @@ func (x *ScreenView) decodeFieldN(d *decoder, n int) error {
 	case 1:
 		return d.readString(&x.ActivityType, &x.present, 1)
 	case 2:
-		return d.readAttrMap(&x.CustomFlags, &x.present, 2)
+		return d.readAttrs(&x.CustomFlags, &x.present, 2)
 	case 3:
 		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 	case 4:
@@ -8240,7 +8240,7 @@ func (x *ScreenView) decodeFieldN(d *decoder, n int) error {
 	case 10:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 11:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 12:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 13:
@@ -8449,7 +8449,7 @@ func (x *ScreenView) encodeFields(e *encoder) {
 	x.CommonEventData.encodeFields(e)
 	e.fieldString("\"screen_name\":", x.ScreenName, false, x.present, 0)
 	e.fieldString("\"activity_type\":", x.ActivityType, false, x.present, 1)
-	e.fieldAttrMap("\"custom_flags\":", x.CustomFlags, false, x.present, 2)
+	e.fieldAttrs("\"custom_flags\":", x.CustomFlags, false, x.present, 2)
 }
 
 func (x *ScreenView) encodeJSON(e *encoder) {
@@ -8533,7 +8533,7 @@ func (x *SessionEnd) decodeFieldN(d *decoder, n int) error {
 	case 8:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 9:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 10:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 11:
@@ -8807,7 +8807,7 @@ func (x *SessionStart) decodeFieldN(d *decoder, n int) error {
 	case 7:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 8:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 9:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 10:
@@ -9301,7 +9301,7 @@ func (x *Uninstall) decodeFieldN(d *decoder, n int) error {
 	case 7:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 8:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 9:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 10:
@@ -9555,7 +9555,7 @@ func (x *UnknownEvent) decodeField(d *decoder, key []byte) (bool, error) {
 func (x *UnknownEvent) decodeFieldN(d *decoder, n int) error {
 	switch n {
 	case 0:
-		return d.readAttrMap(&x.CustomFlags, &x.present, 0)
+		return d.readAttrs(&x.CustomFlags, &x.present, 0)
 	case 1:
 		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 	case 2:
@@ -9573,7 +9573,7 @@ func (x *UnknownEvent) decodeFieldN(d *decoder, n int) error {
 	case 8:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 9:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 10:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 11:
@@ -9768,7 +9768,7 @@ func (x *UnknownEvent) UnmarshalJSON(data []byte) error { return unmarshalModel(
 
 func (x *UnknownEvent) encodeFields(e *encoder) {
 	x.CommonEventData.encodeFields(e)
-	e.fieldAttrMap("\"custom_flags\":", x.CustomFlags, false, x.present, 0)
+	e.fieldAttrs("\"custom_flags\":", x.CustomFlags, false, x.present, 0)
 }
 
 func (x *UnknownEvent) encodeJSON(e *encoder) {
@@ -9868,7 +9868,7 @@ func (x *UserAttributeChange) decodeFieldN(d *decoder, n int) error {
 	case 12:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 13:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 14:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 15:
@@ -10177,7 +10177,7 @@ func (x *UserIdentityChange) decodeFieldN(d *decoder, n int) error {
 	case 9:
 		return d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 	case 10:
-		return d.readAttrMap(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 11:
 		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
 	case 12:

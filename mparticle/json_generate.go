@@ -124,7 +124,7 @@ func main() {
 			case f.kind == "Optional[int64]", f.kind == "Optional[float64]", f.kind == "Optional[bool]",
 				f.kind == "Optional[string]", f.kind == "AttributeValue":
 			case f.kind == "string", f.kind == "int64", f.kind == "float64", f.kind == "bool", f.kind == "*string",
-				f.kind == "map[string]AttributeValue", f.kind == "map[string]string",
+				f.kind == "Attributes", f.kind == "map[string]string",
 				f.kind == "map[string]map[string]string", f.kind == "[]string", f.kind == "[]Event":
 			case strings.HasPrefix(f.kind, "map[string]*"):
 				f.elem = strings.TrimPrefix(f.kind, "map[string]*")
@@ -483,8 +483,8 @@ func genEncode(b *bytes.Buffer, s *strct) {
 			fmt.Fprintf(b, "e.fieldOptString(%s, %s)\n", k, v)
 		case "AttributeValue":
 			fmt.Fprintf(b, "e.fieldAttr(%s, %s, %v, x.present)\n", k, v, f.always)
-		case "map[string]AttributeValue":
-			fmt.Fprintf(b, "e.fieldAttrMap(%s, %s, %s)\n", k, v, tail)
+		case "Attributes":
+			fmt.Fprintf(b, "e.fieldAttrs(%s, %s, %s)\n", k, v, tail)
 		case "map[string]string":
 			fmt.Fprintf(b, "e.fieldStringMap(%s, %s, %s)\n", k, v, tail)
 		case "map[string]map[string]string":
@@ -554,8 +554,8 @@ func genRead(b *bytes.Buffer, f field, recv, ret string) {
 		fmt.Fprintf(b, "return "+ret+"d.readOptString(%s)\n", p)
 	case "AttributeValue":
 		fmt.Fprintf(b, "return "+ret+"d.readAttr(%s)\n", p)
-	case "map[string]AttributeValue":
-		fmt.Fprintf(b, "return "+ret+"d.readAttrMap(%s, %s)\n", p, fs)
+	case "Attributes":
+		fmt.Fprintf(b, "return "+ret+"d.readAttrs(%s, %s)\n", p, fs)
 	case "map[string]string":
 		fmt.Fprintf(b, "return "+ret+"d.readStringMap(%s, %s)\n", p, fs)
 	case "map[string]map[string]string":

@@ -108,3 +108,9 @@ func mustRead(t testing.TB, path string) []byte {
 	}
 	return b
 }
+
+// attrGet returns the value of key in a (undefined when a lacks it).
+func attrGet(a Attributes, key string) AttributeValue {
+	v, _ := a.Get(key)
+	return v
+}

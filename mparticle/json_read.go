@@ -192,33 +192,108 @@ func (d *decoder) listOrRaw(p *AttributeValue) error {
 
 func (d *decoder) readAttr(p *AttributeValue) error { return d.attributeValue(p) }
 
-func (d *decoder) readAttrMap(p *map[string]AttributeValue, fs *fieldSet, i uint) error {
+// linearAttrs is the entry count up to which readAttrs finds a repeated key
+// by scanning the entries read so far; past it, an index map is built.
+const linearAttrs = 16
+
+// readAttrs reads an object of attribute values into *p in document order,
+// appending to what *p holds (a key repeated in the object, or already in
+// *p, gets the last value at its first position, as a map would). The
+// members are collected in a buffer on the stack and copied into a slice
+// of exactly their number, carved from the batch's slab (see attrList).
+func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = nil
 		fs.markNull(i)
 		return err
 	}
-	m := *p
-	if m == nil {
-		m = make(map[string]AttributeValue)
-	}
-	*p = m
 	fs.markPresent(i)
 	more, err := d.objectOpen()
+	if !more {
+		if *p == nil {
+			*p = Attributes{}
+		}
+		return err
+	}
+	var buf [linearAttrs]Attribute
+	a := append(buf[:0], *p...)
+	var seen map[string]int // key → index in a, once a is longer than linearAttrs
 	for more {
 		var key []byte
 		if key, err = d.objectKey(); err != nil {
-			return err
+			break
 		}
 		k := d.keyString(key)
 		var v AttributeValue
 		if verr := d.attributeValue(&v); verr != nil {
-			return withSeg(verr, k)
+			err = withSeg(verr, k)
+			break
 		}
-		m[k] = v
+		a, seen = setAttr(a, seen, k, v)
 		more, err = d.objectNext()
 	}
+	*p = d.attrList(len(a))
+	copy(*p, a)
 	return err
+}
+
+// Attribute lists are carved from slabs shared by the lists of one batch:
+// one allocation for the batch's attribute objects instead of one each.
+// The lists are capped at their length, so appending to one (Set) moves it
+// out instead of writing over its neighbour.
+const (
+	// attrSlabBytes is about how many bytes of input one attribute takes
+	// in realistic batches, to guess how many the rest of the input holds.
+	attrSlabBytes = 96
+	// maxAttrSlab bounds that guess (in entries), so that a large input
+	// (a bulk body) does not get one slab that most batches pin.
+	maxAttrSlab = 128
+)
+
+// attrList returns a list of n zero entries (len and cap n) from the
+// decoder's slab, starting a new slab, with room for the attributes the
+// rest of the input is guessed to hold, when this one is too small.
+func (d *decoder) attrList(n int) Attributes {
+	if n == 0 {
+		return Attributes{}
+	}
+	if cap(d.attrSlab)-len(d.attrSlab) < n {
+		more := min((len(d.data)-d.pos)/attrSlabBytes, maxAttrSlab)
+		d.attrSlab = make([]Attribute, 0, n+more)
+	}
+	start := len(d.attrSlab)
+	d.attrSlab = d.attrSlab[:start+n]
+	return Attributes(d.attrSlab[start : start+n : start+n])
+}
+
+// setAttr sets k to v in a (replacing an entry with key k, else appending),
+// finding k by scanning while a is short and through seen, which it builds,
+// once it is not.
+func setAttr(a Attributes, seen map[string]int, k string, v AttributeValue) (Attributes, map[string]int) {
+	if seen == nil {
+		for j := range a {
+			if a[j].Key == k {
+				a[j].Value = v
+				return a, nil
+			}
+		}
+		a = append(a, Attribute{Key: k, Value: v})
+		if len(a) > linearAttrs {
+			seen = make(map[string]int, 2*len(a))
+			for j := range a {
+				if _, dup := seen[a[j].Key]; !dup {
+					seen[a[j].Key] = j
+				}
+			}
+		}
+		return a, seen
+	}
+	if j, ok := seen[k]; ok {
+		a[j].Value = v
+		return a, seen
+	}
+	seen[k] = len(a)
+	return append(a, Attribute{Key: k, Value: v}), seen
 }
 
 func (d *decoder) readStringMap(p *map[string]string, fs *fieldSet, i uint) error {

@@ -2,6 +2,7 @@ package mparticle
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -136,8 +137,8 @@ func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]
 // Validate checks the batch against the Events API rules of spec §A1-A3 and
 // reports every problem with its JSON path, e.g.
 // "events[3].data.event_name: required". It returns nil or a
-// *ValidationError. Map keys are checked in sorted order so the report is
-// deterministic.
+// *ValidationError. Map and attribute keys are checked in sorted order so
+// the report is deterministic.
 func (b *Batch) Validate() error {
 	var v validator
 	if b == nil {
@@ -150,8 +151,8 @@ func (b *Batch) Validate() error {
 	if len(b.UserAttributes) > MaxUserAttributes {
 		v.add("user_attributes", "%d attributes, max %d", len(b.UserAttributes), MaxUserAttributes)
 	}
-	for _, k := range sortedKeys(b.UserAttributes) {
-		v.userAttribute(joinKey("user_attributes", k), k, b.UserAttributes[k])
+	for _, a := range sortedAttrs(b.UserAttributes) {
+		v.userAttribute(joinKey("user_attributes", a.Key), a.Key, a.Value)
 	}
 	for i, k := range b.DeletedUserAttributes {
 		if k == "" {
@@ -216,21 +217,35 @@ func (v *validator) userAttributeValue(path string, a AttributeValue) {
 	}
 }
 
-func (v *validator) customAttributes(path string, m map[string]AttributeValue) {
-	if len(m) > MaxEventAttributes {
-		v.add(path, "%d attributes, max %d", len(m), MaxEventAttributes)
+func (v *validator) customAttributes(path string, attrs Attributes) {
+	if len(attrs) > MaxEventAttributes {
+		v.add(path, "%d attributes, max %d", len(attrs), MaxEventAttributes)
 	}
-	for _, k := range sortedKeys(m) {
-		p := joinKey(path, k)
-		if k == "" {
+	for _, a := range sortedAttrs(attrs) {
+		p := joinKey(path, a.Key)
+		if a.Key == "" {
 			v.add(p, "empty key")
 		}
-		v.maxLen(p, k, MaxAttributeKeyLength)
-		if t := m[k].Text(); utf8.RuneCountInString(t) > MaxAttributeValueLength {
+		v.maxLen(p, a.Key, MaxAttributeKeyLength)
+		if t := a.Value.Text(); utf8.RuneCountInString(t) > MaxAttributeValueLength {
 			v.add(p, "value of %d characters, max %d", utf8.RuneCountInString(t), MaxAttributeValueLength)
 		}
 	}
 }
+
+// sortedAttrs returns the entries of a sorted by key (a repeated key's
+// entries in their order), so that the report is in the same order however
+// the attributes were ordered.
+func sortedAttrs(a Attributes) Attributes {
+	if slices.IsSortedFunc(a, compareAttrKeys) {
+		return a
+	}
+	s := slices.Clone(a)
+	slices.SortStableFunc(s, compareAttrKeys)
+	return s
+}
+
+func compareAttrKeys(x, y Attribute) int { return strings.Compare(x.Key, y.Key) }
 
 func (v *validator) location(path string, l *Location) {
 	if l.Latitude < -90 || l.Latitude > 90 {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -214,8 +216,10 @@ func (g *generator) batch(i, user int) (*mparticle.Batch, error) {
 	if g.rng.IntN(4) == 0 {
 		attrs["favorite_categories"] = []string{g.pick(categories), g.pick(categories)}
 	}
-	for k, v := range attrs {
-		if err := b.SetUserAttribute(k, v); err != nil {
+	// In sorted key order, so that the batch (and its JSON) depends on
+	// the seed alone.
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		if err := b.SetUserAttribute(k, attrs[k]); err != nil {
 			return nil, err
 		}
 	}
@@ -284,7 +288,7 @@ func (g *generator) product(pos int) mparticle.Product {
 	p.Brand = g.pick(brands)
 	p.Category = g.pick(categories)
 	p.Position = mparticle.Some(int64(pos))
-	p.CustomAttributes = map[string]mparticle.AttributeValue{"color": mparticle.StringAttr("green")}
+	p.CustomAttributes = mparticle.Attributes{{Key: "color", Value: mparticle.StringAttr("green")}}
 	return p
 }
 
