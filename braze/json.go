@@ -269,9 +269,6 @@ func beginObject(dst []byte) fieldWriter {
 // key appends a pre-quoted key literal such as `"name":`.
 func (w *fieldWriter) key(k string) { w.buf = append(w.buf, k...) }
 
-// anyKey appends an arbitrary key, escaped.
-func (w *fieldWriter) anyKey(k string) { w.buf = jsonenc.AppendKey(w.buf, k) }
-
 func (w *fieldWriter) comma() { w.buf = append(w.buf, ',') }
 
 // str, float and time store w.buf once: a store through w costs a GC

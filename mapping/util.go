@@ -22,16 +22,6 @@ func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 	return keys
 }
 
-// sortedKeysInto is sortedKeys appending to buf, so that callers can keep
-// the keys of small maps on the stack.
-func sortedKeysInto[K cmp.Ordered, V any](m map[K]V, buf []K) []K {
-	for k := range m {
-		buf = append(buf, k)
-	}
-	slices.Sort(buf)
-	return buf
-}
-
 // lowerInto appends s lower-cased to buf, for case-insensitive lookups
 // (m[string(b)] does not allocate): ASCII is lowered in place, anything
 // else as strings.ToLower does.
