@@ -7,7 +7,9 @@ import (
 
 // Attribute is one member of an Attributes object: a key and its value.
 type Attribute struct {
-	Key   string
+	// Key is the attribute's name as mParticle sent it.
+	Key string
+	// Value is its value.
 	Value AttributeValue
 }
 
