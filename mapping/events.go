@@ -54,7 +54,7 @@ func (st *mapState) eventName(name string) string {
 // attributes with one leading "$" stripped.
 func (st *mapState) customEvent(d *mparticle.CustomEvent) {
 	st.evName = d.EventName
-	p := st.newProps()
+	p := st.newProps(len(d.CustomAttributes))
 	p.addCustom(d.CustomAttributes)
 	st.emitEvent(d.EventName, &d.CommonEventData, p)
 	if p.rejected || !st.m.hasEventMappings() {
@@ -79,7 +79,7 @@ func (st *mapState) screenView(d *mparticle.ScreenView) {
 		st.diag(Dropped, "", "screen view without a screen name; not sent", "")
 		return
 	}
-	p := st.newProps()
+	p := st.newProps(len(d.CustomAttributes))
 	p.addCustom(d.CustomAttributes)
 	st.emitEvent(st.m.s.ScreenViewPrefix+d.ScreenName, &d.CommonEventData, p)
 	if !p.rejected {
@@ -100,11 +100,17 @@ func (st *mapState) sessionEvent(name string, c *mparticle.CommonEventData) {
 		st.diag(EventSkipped, "", "session event not forwarded (ForwardSessionEvents is off)", "")
 		return
 	}
-	p := st.newProps()
 	id := c.SessionID
 	if id == 0 && c.SessionUUID != "" {
 		id = st.sessionIDOf(c.SessionUUID)
 	}
+	own := 0 // session_id and session_uuid
+	if c.SessionUUID != "" {
+		own = 2
+	} else if id != 0 {
+		own = 1
+	}
+	p := st.newProps(own + len(c.CustomAttributes))
 	switch {
 	case id != 0:
 		p.setOwn("session_id", braze.Int(id))

@@ -383,12 +383,10 @@ type mapState struct {
 type mapScratch struct {
 	keys      []string
 	sortAttrs []mparticle.Attribute
-	kv        []propEntry
-	// kvUsed is the highest length kv reached: its entries up to there
-	// are cleared on reset.
-	kvUsed int
-	order  []int
-	times  []time.Time
+	// fixes are the key fixes of the props being built (see props).
+	fixes []keyFix
+	order []int
+	times []time.Time
 	// custom collects one attributes object's custom attributes (see
 	// attrBuilder.openCustom).
 	custom braze.Properties
@@ -402,8 +400,7 @@ const maxScratch = 256
 func (sc *mapScratch) reset() {
 	sc.keys = resetScratch(sc.keys)
 	sc.sortAttrs = resetScratch(sc.sortAttrs)
-	sc.kv = resetScratch(sc.kv[:sc.kvUsed])
-	sc.kvUsed = 0
+	sc.fixes = resetScratch(sc.fixes)
 	sc.order = resetScratch(sc.order)
 	sc.times = resetScratch(sc.times)
 	sc.custom = resetScratch(sc.custom)

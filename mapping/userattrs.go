@@ -550,17 +550,17 @@ func (st *mapState) complexUserAttribute(raw, key string, v mparticle.AttributeV
 		st.diag(Dropped, raw, "object or array user attribute dropped (PropertyReject)", compactJSON(v))
 		return
 	}
-	p := st.newProps()
+	p := st.newProps(0)
 	p.attr = true
 	p.complex(raw, key, v)
-	es := p.entries()
-	slices.SortFunc(es, func(a, b propEntry) int { return strings.Compare(a.key, b.key) })
+	es := p.out
+	sortProps(es)
 	for _, e := range es {
-		if braze.IsStandardAttribute(e.key) {
-			st.diag(Dropped, raw, strconv.Quote(e.key)+" is a Braze standard field name, not usable as a custom attribute", "")
+		if braze.IsStandardAttribute(e.Key) {
+			st.diag(Dropped, raw, strconv.Quote(e.Key)+" is a Braze standard field name, not usable as a custom attribute", "")
 			continue
 		}
-		st.attrs.obj(e.key, raw).SetCustom(e.key, e.v)
+		st.attrs.obj(e.Key, raw).SetCustom(e.Key, e.Value)
 	}
 	p.release()
 }
