@@ -331,7 +331,14 @@ func (st *mapState) timeOrder() (order []int, times []time.Time) {
 		if d := st.b.Events[i].Data; d != nil {
 			c = d.Common()
 		}
-		st.evIdx, st.evName = i, eventLabel(&st.b.Events[i])
+		// The label names the event in eventTime's one diagnostic, for a
+		// timestamp out of range: found only then.
+		st.evIdx, st.evName = i, ""
+		if c != nil && c.TimestampUnixtimeMS != 0 {
+			if _, ok := unixMilli(c.TimestampUnixtimeMS); !ok {
+				st.evName = eventLabel(&st.b.Events[i])
+			}
+		}
 		t := st.eventTime(c)
 		if i > 0 && t.Before(times[i-1]) {
 			sorted = false

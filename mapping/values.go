@@ -498,6 +498,9 @@ func (st *mapState) stringValue(key, s string, detect bool) braze.Value {
 
 // detected returns the typed value of s, if type detection finds one.
 func detected(s string) (braze.Value, bool) {
+	if !mayDetect(s) {
+		return braze.Value{}, false
+	}
 	d := typedetect.Detect(s)
 	switch d.Kind {
 	case typedetect.KindBool:
@@ -513,6 +516,22 @@ func detected(s string) (braze.Value, bool) {
 		return braze.Time(d.Time), true
 	}
 	return braze.Value{}, false
+}
+
+// mayDetect reports whether typedetect.Detect can find a type in s: only
+// a "t" or "f" (any case) can start a boolean, and a digit or "-" a number
+// or a date, as Detect documents. Most strings are words, settled here
+// without the call and its result.
+func mayDetect(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch c := s[0]; {
+	case c == 't' || c == 'T' || c == 'f' || c == 'F' || c == '-':
+		return true
+	default:
+		return '0' <= c && c <= '9'
+	}
 }
 
 // numberValue converts a JSON number, keeping integers integral.
