@@ -2,6 +2,8 @@ package mapping
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -79,6 +81,32 @@ func TestSortProps(t *testing.T) {
 	sortProps(ps)
 	assert.Equal(t, []string{"a", "b", "c"}, keysOf(ps))
 	sortProps(nil)
+}
+
+// sortInPlace and sortedCopy order every permutation of short lists (up to
+// stackSort, where indices are sorted and entries permuted cycle by cycle)
+// and long ones (sorted directly), keeping each key with its value.
+func TestSortInPlaceAndSortedCopy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 3, 5, 8, 16, stackSort - 1, stackSort, stackSort + 1, 70} {
+		for range 50 {
+			ps := make(braze.Properties, n)
+			for i, j := range rng.Perm(n) {
+				ps[i] = braze.Prop(fmt.Sprintf("k%03d", j), braze.Int(int64(j)))
+			}
+			src := slices.Clone(ps)
+			cp := sortedCopy(src)
+			assert.Equal(t, src, ps, "sortedCopy leaves its source alone")
+			assert.Equal(t, n, cap(cp))
+			sortInPlace(ps)
+			require.True(t, sortedUnique(ps), "%v", keysOf(ps))
+			assert.Equal(t, ps, cp)
+			for i, p := range ps {
+				assert.Equal(t, fmt.Sprintf("k%03d", i), p.Key)
+				assert.Equal(t, braze.Int(int64(i)), p.Value)
+			}
+		}
+	}
 }
 
 // A Mapper reused across batches hands each object custom attributes of
