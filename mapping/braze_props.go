@@ -21,41 +21,96 @@ func sortProps(ps braze.Properties) {
 
 func compareProps(a, b braze.Property) int { return strings.Compare(a.Key, b.Key) }
 
-// stackSort is the list length up to which sortedProps sorts keys on the
-// stack; properties and attributes nearly always fit.
+// stackSort is the list length up to which properties are ordered by
+// sorting their indices on the stack; properties and attributes nearly
+// always fit.
 const stackSort = 32
 
-// sortedProps returns n properties (key(i), value(i)) sorted by key, in one
-// allocation of exactly n. The keys are copied to the stack and their
-// indices sorted there (an insertion sort: the lists are short and often
-// sorted already, which costs n-1 comparisons), then each property is
-// written once, in place: sorting the properties themselves in the new
-// slice moved 56-byte entries around and, while GC runs, paid a write
-// barrier for every pointer moved.
-func sortedProps(n int, key func(int) string, value func(int) braze.Value) braze.Properties {
-	ps := make(braze.Properties, n)
-	if n > stackSort {
-		for i := range ps {
-			ps[i] = braze.Property{Key: key(i), Value: value(i)}
+// sortOrder sets order[:n] to the indices of ps (n = len(ps) <= stackSort)
+// in key order and reports whether that is the identity. It is an
+// insertion sort of the indices, started after the sorted prefix: the lists
+// are short and often sorted already, which costs n-1 comparisons. Keys
+// are unique, so the order is total.
+func sortOrder(ps braze.Properties, order *[stackSort]uint8) (identity bool) {
+	n := len(ps)
+	i := 1
+	for i < n && ps[i-1].Key < ps[i].Key {
+		i++
+	}
+	for k := range n {
+		order[k] = uint8(k)
+	}
+	if i >= n {
+		return true
+	}
+	for ; i < n; i++ {
+		k := ps[i].Key
+		j := i
+		for ; j > 0 && ps[order[j-1]].Key > k; j-- {
+			order[j] = order[j-1]
 		}
+		order[j] = uint8(i)
+	}
+	return false
+}
+
+// sortInPlace sorts ps by key where it is. An unsorted list is ordered by
+// its indices first and then permuted cycle by cycle, so that each entry
+// moves at most once (plus one per cycle): sorting the 56-byte entries
+// themselves moved them around many times and, while GC runs, paid a
+// write barrier for every pointer moved.
+func sortInPlace(ps braze.Properties) {
+	n := len(ps)
+	if n < 2 {
+		return
+	}
+	if n > stackSort {
+		sortProps(ps)
+		return
+	}
+	var order [stackSort]uint8
+	if sortOrder(ps, &order) {
+		return
+	}
+	// Position j takes the entry at order[j]; each position is written
+	// before the one it reads from is, and the cycle's first entry waits in
+	// tmp.
+	var done [stackSort]bool
+	for k := range n {
+		if done[k] || int(order[k]) == k {
+			continue
+		}
+		tmp := ps[k]
+		j := k
+		for {
+			done[j] = true
+			src := int(order[j])
+			if src == k {
+				ps[j] = tmp
+				break
+			}
+			ps[j] = ps[src]
+			j = src
+		}
+	}
+}
+
+// sortedCopy returns the entries of src sorted by key in a new slice of
+// exactly their number, each written once.
+func sortedCopy(src braze.Properties) braze.Properties {
+	ps := make(braze.Properties, len(src))
+	if len(src) > stackSort {
+		copy(ps, src)
 		sortProps(ps)
 		return ps
 	}
-	var keys [stackSort]string
 	var order [stackSort]uint8
-	for i := range n {
-		keys[i], order[i] = key(i), uint8(i)
+	if sortOrder(src, &order) {
+		copy(ps, src)
+		return ps
 	}
-	for i := 1; i < n; i++ {
-		x, k := order[i], keys[order[i]]
-		j := i
-		for ; j > 0 && keys[order[j-1]] > k; j-- {
-			order[j] = order[j-1]
-		}
-		order[j] = x
-	}
-	for i, o := range order[:n] {
-		ps[i] = braze.Property{Key: keys[o], Value: value(int(o))}
+	for i, o := range order[:len(src)] {
+		ps[i] = src[o]
 	}
 	return ps
 }
@@ -86,7 +141,7 @@ func (b *attrBuilder) sealCustom() {
 		a.Custom = nil
 		return
 	}
-	a.Custom = sortedProps(len(used), func(i int) string { return used[i].Key }, func(i int) braze.Value { return used[i].Value })
+	a.Custom = sortedCopy(used)
 	clear(used) // the scratch holds on to nothing of this batch
 }
 

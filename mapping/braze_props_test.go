@@ -2,7 +2,10 @@ package mapping
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,6 +84,32 @@ func TestSortProps(t *testing.T) {
 	sortProps(nil)
 }
 
+// sortInPlace and sortedCopy order every permutation of short lists (up to
+// stackSort, where indices are sorted and entries permuted cycle by cycle)
+// and long ones (sorted directly), keeping each key with its value.
+func TestSortInPlaceAndSortedCopy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 3, 5, 8, 16, stackSort - 1, stackSort, stackSort + 1, 70} {
+		for range 50 {
+			ps := make(braze.Properties, n)
+			for i, j := range rng.Perm(n) {
+				ps[i] = braze.Prop(fmt.Sprintf("k%03d", j), braze.Int(int64(j)))
+			}
+			src := slices.Clone(ps)
+			cp := sortedCopy(src)
+			assert.Equal(t, src, ps, "sortedCopy leaves its source alone")
+			assert.Equal(t, n, cap(cp))
+			sortInPlace(ps)
+			require.True(t, sortedUnique(ps), "%v", keysOf(ps))
+			assert.Equal(t, ps, cp)
+			for i, p := range ps {
+				assert.Equal(t, fmt.Sprintf("k%03d", i), p.Key)
+				assert.Equal(t, braze.Int(int64(i)), p.Value)
+			}
+		}
+	}
+}
+
 // A Mapper reused across batches hands each object custom attributes of
 // its own, never its scratch.
 func TestCustomScratchIsNotShared(t *testing.T) {
@@ -93,5 +122,37 @@ func TestCustomScratchIsNotShared(t *testing.T) {
 	}
 	for i, v := range []string{"one", "two", "three"} {
 		assert.Equal(t, braze.String(v), propMap(kept[i].Custom)["k"])
+	}
+}
+
+// A key that needed no fix wins over one produced by a fix, in an event's
+// list and in the nested objects of bundled commerce built while it is
+// (each props keeps its own record of fixed keys), whatever the order.
+func TestFixedKeyLosesCollision(t *testing.T) {
+	raw := `{"environment":"production","user_identities":{"customer_id":"c"},"events":[
+		{"event_type":"custom_event","data":{"event_name":"N","custom_event_type":"other","timestamp_unixtime_ms":1714590000000,
+			"custom_attributes":{"$a":"fixed","a":"plain","time":"fixed","time_":"plain","zz":"z"}}},
+		{"event_type":"commerce_event","data":{"timestamp_unixtime_ms":1714590000001,"currency_code":"USD",
+			"product_action":{"action":"add_to_cart","products":[{"id":"p1","name":"P","price":1,
+				"custom_attributes":{"s.t":"fixed","s_t":"plain"}}]},
+			"custom_attributes":{"$b":"fixed","b":"plain","c.d":"fixed","c_d":"plain"}}}]}`
+	for _, bundle := range []bool{false, true} {
+		fast, sorted := sortedTwin(t, Settings{BundleCommerceEventData: bundle})
+		b := decode(t, raw)
+		res := fast.Map(b)
+		require.Len(t, res.Events, 2)
+		ev := propMap(res.Events[0].Properties)
+		assert.Equal(t, braze.String("plain"), ev["a"])
+		assert.Equal(t, braze.String("plain"), ev["time_"])
+		assert.Len(t, ev, 3)
+		js, err := json.Marshal(res.Events[1].Properties)
+		require.NoError(t, err)
+		if bundle { // nested keys may hold no '.': "c.d" and "s.t" are fixed
+			assert.NotContains(t, string(js), "fixed")
+			assert.Equal(t, 3, strings.Count(string(js), "plain"), "%s", js)
+		} else {
+			assert.Equal(t, braze.String("plain"), propMap(res.Events[1].Properties)["b"])
+		}
+		requireSameAsSorted(t, fast, sorted, b, "bundle="+fmt.Sprint(bundle))
 	}
 }

@@ -296,6 +296,51 @@ func (p *props) productFields(pr *mparticle.Product, item bool) {
 	}
 }
 
+// transactionCount is how many properties transactionProps sets, so that
+// a list is made with room for them.
+func transactionCount(pa *mparticle.ProductAction, total mparticle.Optional[float64]) int {
+	return nonEmpty(pa.TransactionID, pa.Affiliation, pa.CouponCode, pa.CheckoutOptions,
+		pa.ProductListSource, pa.ProductActionList) +
+		present(total) + present(pa.ShippingAmount) + present(pa.TaxAmount) + present(pa.CheckoutStep)
+}
+
+// productCount is how many properties productFields sets, at most (a
+// product's Coupon Code may replace the order's).
+func productCount(pr *mparticle.Product, item bool) int {
+	n := nonEmpty(pr.Name, pr.Brand, pr.Category, pr.Variant, pr.CouponCode) + present(pr.Position)
+	if item {
+		n += nonEmpty(pr.ID) + present(pr.Price) + 1 // Quantity
+		if present(pr.TotalProductAmount) == 1 || present(pr.Price) == 1 {
+			n++ // Total Product Amount
+		}
+	}
+	return n
+}
+
+// promotionCount is how many properties promotionFields sets.
+func promotionCount(pm *mparticle.Promotion) int {
+	return nonEmpty(pm.ID, pm.Name, pm.Creative, pm.Position)
+}
+
+// nonEmpty counts the strings that are not "".
+func nonEmpty(ss ...string) int {
+	n := 0
+	for _, s := range ss {
+		if s != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// present is 1 when o is set, else 0.
+func present[T any](o mparticle.Optional[T]) int {
+	if o.IsSet() {
+		return 1
+	}
+	return 0
+}
+
 // addPurchase appends a purchase to the result.
 func (st *mapState) addPurchase(p braze.Purchase) {
 	if st.res.Purchases == nil {
@@ -315,7 +360,7 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 		if pid == "" {
 			continue
 		}
-		p := st.newProps()
+		p := st.newProps(transactionCount(pa, total) + productCount(pr, false) + len(pr.CustomAttributes) + len(d.CustomAttributes))
 		p.transactionProps(pa, total)
 		p.productFields(pr, false)
 		p.addCustom(pr.CustomAttributes)
@@ -398,7 +443,7 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 	switch {
 	case pa.Action == mparticle.ActionRefund || pa.Action == mparticle.ActionPurchase:
 		totalName := commerceName(action, totalSuffix)
-		p := st.newProps()
+		p := st.newProps(transactionCount(pa, total) + 1 + len(d.CustomAttributes))
 		p.transactionProps(pa, total)
 		p.str(keyCurrencyCode, strings.TrimSpace(d.CurrencyCode))
 		p.addCustom(d.CustomAttributes)
@@ -411,7 +456,7 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 	itemName := commerceName(action, itemSuffix)
 	for i := range pa.Products {
 		pr := &pa.Products[i]
-		p := st.newProps()
+		p := st.newProps(transactionCount(pa, total) + productCount(pr, true) + len(pr.CustomAttributes) + len(d.CustomAttributes))
 		p.transactionProps(pa, total)
 		p.productFields(pr, true)
 		p.addCustom(pr.CustomAttributes)
@@ -427,7 +472,7 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 func (st *mapState) promotionEvents(d *mparticle.CommerceEvent, pr *mparticle.PromotionAction) {
 	name := commerceName(promotionAction(pr.Action), itemSuffix)
 	for i := range pr.Promotions {
-		p := st.newProps()
+		p := st.newProps(promotionCount(&pr.Promotions[i]) + len(d.CustomAttributes))
 		p.promotionFields(&pr.Promotions[i])
 		p.addCustom(d.CustomAttributes)
 		st.emitEvent(name, &d.CommonEventData, p)
@@ -450,7 +495,7 @@ func (st *mapState) impressionEvents(d *mparticle.CommerceEvent) {
 	found := false
 	for _, imp := range d.ProductImpressions {
 		for j := range imp.Products {
-			p := st.newProps()
+			p := st.newProps(1 + productCount(&imp.Products[j], true) + len(imp.Products[j].CustomAttributes) + len(d.CustomAttributes))
 			p.str(keyImpressionList, imp.ProductImpressionList)
 			p.productFields(&imp.Products[j], true)
 			p.addCustom(imp.Products[j].CustomAttributes)
@@ -467,15 +512,19 @@ func (st *mapState) impressionEvents(d *mparticle.CommerceEvent) {
 // bundledCommerce emits one event (or, for a purchase, one purchase) per
 // commerce event, with nested products, promotions and impressions.
 func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
-	p := st.newProps()
 	pa := d.ProductAction
 	var total mparticle.Optional[float64]
+	hint := 4 // Attributes, products, promotions, impressions
 	if pa != nil {
 		total = orderTotal(pa)
+		hint += transactionCount(pa, total)
+	}
+	p := st.newProps(hint)
+	if pa != nil {
 		p.transactionProps(pa, total)
 	}
 	if len(d.CustomAttributes) > 0 {
-		np := st.newNestedProps()
+		np := st.newNestedProps(len(d.CustomAttributes))
 		np.addCustom(d.CustomAttributes)
 		if m := np.finish(); len(m) > 0 {
 			p.setOwn(keyAttributes, braze.ObjectOf(m))
@@ -487,7 +536,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 	if pr := d.PromotionAction; hasPromotions(d) {
 		arr := make([]braze.Value, len(pr.Promotions))
 		for i := range pr.Promotions {
-			np := st.newNestedProps()
+			np := st.newNestedProps(promotionCount(&pr.Promotions[i]))
 			np.promotionFields(&pr.Promotions[i])
 			arr[i] = braze.ObjectOf(np.finish())
 		}
@@ -499,7 +548,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 			if len(imp.Products) == 0 {
 				continue // an impression of nothing
 			}
-			np := st.newNestedProps()
+			np := st.newNestedProps(2)
 			np.str(keyImpressionList, imp.ProductImpressionList)
 			np.setOwn(keyProducts, st.nestedProducts(imp.Products))
 			arr = append(arr, braze.ObjectOf(np.finish()))
@@ -529,10 +578,10 @@ func (st *mapState) nestedProducts(products []mparticle.Product) braze.Value {
 	arr := make([]braze.Value, len(products))
 	for i := range products {
 		pr := &products[i]
-		np := st.newNestedProps()
+		np := st.newNestedProps(productCount(pr, true) + 1)
 		np.productFields(pr, true)
 		if len(pr.CustomAttributes) > 0 {
-			ap := st.newNestedProps()
+			ap := st.newNestedProps(len(pr.CustomAttributes))
 			ap.addCustom(pr.CustomAttributes)
 			if m := ap.finish(); len(m) > 0 {
 				np.setOwn(keyAttributes, braze.ObjectOf(m))

@@ -27,13 +27,24 @@ func (st *mapState) emitEvent(name string, c *mparticle.CommonEventData, p *prop
 		p.release()
 		return
 	}
-	if st.res.Events == nil {
-		st.res.Events = make([]braze.Event, 0, max(st.est.events, 1))
+	// The event is set up in place in the slice's zeroed spare room (make
+	// and append zero it, and Events is never shortened) rather than built
+	// and copied in: a 160-byte copy, with a write barrier per pointer
+	// while GC runs.
+	evs := st.res.Events
+	if evs == nil {
+		evs = make([]braze.Event, 0, max(st.est.events, 1))
 	}
-	st.res.Events = append(st.res.Events, braze.Event{
-		Identifier: st.res.Identifier, Name: name, Time: st.evTime,
-		Properties: p.finish(), UpdateExistingOnly: st.ueo,
-	})
+	n := len(evs)
+	if n < cap(evs) {
+		evs = evs[:n+1]
+	} else {
+		evs = append(evs, braze.Event{})
+	}
+	ev := &evs[n]
+	ev.Identifier, ev.Name, ev.Time, ev.UpdateExistingOnly = st.res.Identifier, name, st.evTime, st.ueo
+	ev.Properties = p.finish()
+	st.res.Events = evs
 }
 
 // eventName checks a Braze event or product name: it must not be empty
@@ -54,7 +65,7 @@ func (st *mapState) eventName(name string) string {
 // attributes with one leading "$" stripped.
 func (st *mapState) customEvent(d *mparticle.CustomEvent) {
 	st.evName = d.EventName
-	p := st.newProps()
+	p := st.newProps(len(d.CustomAttributes))
 	p.addCustom(d.CustomAttributes)
 	st.emitEvent(d.EventName, &d.CommonEventData, p)
 	if p.rejected || !st.m.hasEventMappings() {
@@ -79,7 +90,7 @@ func (st *mapState) screenView(d *mparticle.ScreenView) {
 		st.diag(Dropped, "", "screen view without a screen name; not sent", "")
 		return
 	}
-	p := st.newProps()
+	p := st.newProps(len(d.CustomAttributes))
 	p.addCustom(d.CustomAttributes)
 	st.emitEvent(st.m.s.ScreenViewPrefix+d.ScreenName, &d.CommonEventData, p)
 	if !p.rejected {
@@ -100,11 +111,17 @@ func (st *mapState) sessionEvent(name string, c *mparticle.CommonEventData) {
 		st.diag(EventSkipped, "", "session event not forwarded (ForwardSessionEvents is off)", "")
 		return
 	}
-	p := st.newProps()
 	id := c.SessionID
 	if id == 0 && c.SessionUUID != "" {
 		id = st.sessionIDOf(c.SessionUUID)
 	}
+	own := 0 // session_id and session_uuid
+	if c.SessionUUID != "" {
+		own = 2
+	} else if id != 0 {
+		own = 1
+	}
+	p := st.newProps(own + len(c.CustomAttributes))
 	switch {
 	case id != 0:
 		p.setOwn("session_id", braze.Int(id))

@@ -331,7 +331,14 @@ func (st *mapState) timeOrder() (order []int, times []time.Time) {
 		if d := st.b.Events[i].Data; d != nil {
 			c = d.Common()
 		}
-		st.evIdx, st.evName = i, eventLabel(&st.b.Events[i])
+		// The label names the event in eventTime's one diagnostic, for a
+		// timestamp out of range: found only then.
+		st.evIdx, st.evName = i, ""
+		if c != nil && c.TimestampUnixtimeMS != 0 {
+			if _, ok := unixMilli(c.TimestampUnixtimeMS); !ok {
+				st.evName = eventLabel(&st.b.Events[i])
+			}
+		}
 		t := st.eventTime(c)
 		if i > 0 && t.Before(times[i-1]) {
 			sorted = false
@@ -383,12 +390,10 @@ type mapState struct {
 type mapScratch struct {
 	keys      []string
 	sortAttrs []mparticle.Attribute
-	kv        []propEntry
-	// kvUsed is the highest length kv reached: its entries up to there
-	// are cleared on reset.
-	kvUsed int
-	order  []int
-	times  []time.Time
+	// fixes are the key fixes of the props being built (see props).
+	fixes []keyFix
+	order []int
+	times []time.Time
 	// custom collects one attributes object's custom attributes (see
 	// attrBuilder.openCustom).
 	custom braze.Properties
@@ -402,8 +407,7 @@ const maxScratch = 256
 func (sc *mapScratch) reset() {
 	sc.keys = resetScratch(sc.keys)
 	sc.sortAttrs = resetScratch(sc.sortAttrs)
-	sc.kv = resetScratch(sc.kv[:sc.kvUsed])
-	sc.kvUsed = 0
+	sc.fixes = resetScratch(sc.fixes)
 	sc.order = resetScratch(sc.order)
 	sc.times = resetScratch(sc.times)
 	sc.custom = resetScratch(sc.custom)

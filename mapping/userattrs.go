@@ -251,25 +251,51 @@ func (st *mapState) userAttributeChange(d *mparticle.UserAttributeChange) {
 	}
 }
 
-// standardFields maps lower-cased user attribute keys to the Braze standard
-// field they set. Both mParticle's reserved "$" keys and the Braze field
-// names themselves (as the web kit accepts them) are listed.
-var standardFields = map[string]string{
-	"$firstname": "first_name", "first_name": "first_name",
-	"$lastname": "last_name", "last_name": "last_name",
-	"$city": "home_city", "home_city": "home_city",
-	"$country": "country", "country": "country",
-	"$mobile": "phone", "phone": "phone",
-	"$gender": "gender", "gender": "gender",
-	"$age":            "$age",
-	"dob":             "dob",
-	"email_subscribe": "email_subscribe",
-	"push_subscribe":  "push_subscribe",
+// standardField returns the Braze standard field a lower-cased user
+// attribute key sets, if any. Both mParticle's reserved "$" keys and the
+// Braze field names themselves (as the web kit accepts them) are listed.
+// A switch, not a map: it settles the usual custom key on its length or a
+// byte or two, where a map lookup hashed every key of every batch.
+func standardFieldOf(lower []byte) (string, bool) {
+	switch string(lower) {
+	case "$firstname", "first_name":
+		return "first_name", true
+	case "$lastname", "last_name":
+		return "last_name", true
+	case "$city", "home_city":
+		return "home_city", true
+	case "$country", "country":
+		return "country", true
+	case "$mobile", "phone":
+		return "phone", true
+	case "$gender", "gender":
+		return "gender", true
+	case "$age":
+		return "$age", true
+	case "dob":
+		return "dob", true
+	case "email_subscribe":
+		return "email_subscribe", true
+	case "push_subscribe":
+		return "push_subscribe", true
+	}
+	return "", false
 }
 
-// customReserved maps mParticle reserved keys that become custom attributes
-// to their Braze names. $Zip is never type-detected.
-var customReserved = map[string]string{"$zip": "Zip", "$state": "State", "$address": "Address"}
+// customReservedOf returns the Braze name of an mParticle reserved key
+// (lower-cased) that becomes a custom attribute, if it is one. $Zip is
+// never type-detected.
+func customReservedOf(lower []byte) (string, bool) {
+	switch string(lower) {
+	case "$zip":
+		return "Zip", true
+	case "$state":
+		return "State", true
+	case "$address":
+		return "Address", true
+	}
+	return "", false
+}
 
 // setUserAttribute applies one user attribute.
 func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
@@ -286,11 +312,11 @@ func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
 		st.subscriptionGroup(raw, gid, v)
 		return
 	}
-	if field, ok := standardFields[string(lower)]; ok {
+	if field, ok := standardFieldOf(lower); ok {
 		st.standardField(raw, field, v)
 		return
 	}
-	if key, ok := customReserved[string(lower)]; ok {
+	if key, ok := customReservedOf(lower); ok {
 		st.customAttribute(raw, key, v, key != "Zip")
 		return
 	}
@@ -550,17 +576,17 @@ func (st *mapState) complexUserAttribute(raw, key string, v mparticle.AttributeV
 		st.diag(Dropped, raw, "object or array user attribute dropped (PropertyReject)", compactJSON(v))
 		return
 	}
-	p := st.newProps()
+	p := st.newProps(0)
 	p.attr = true
 	p.complex(raw, key, v)
-	es := p.entries()
-	slices.SortFunc(es, func(a, b propEntry) int { return strings.Compare(a.key, b.key) })
+	es := p.out
+	sortProps(es)
 	for _, e := range es {
-		if braze.IsStandardAttribute(e.key) {
-			st.diag(Dropped, raw, strconv.Quote(e.key)+" is a Braze standard field name, not usable as a custom attribute", "")
+		if braze.IsStandardAttribute(e.Key) {
+			st.diag(Dropped, raw, strconv.Quote(e.Key)+" is a Braze standard field name, not usable as a custom attribute", "")
 			continue
 		}
-		st.attrs.obj(e.key, raw).SetCustom(e.key, e.v)
+		st.attrs.obj(e.Key, raw).SetCustom(e.Key, e.Value)
 	}
 	p.release()
 }
@@ -573,7 +599,7 @@ func (st *mapState) removeUserAttribute(raw string) {
 		st.diag(Dropped, raw, "removing a subscription group attribute leaves the group state unchanged", "")
 		return
 	}
-	if field, ok := standardFields[string(lower)]; ok {
+	if field, ok := standardFieldOf(lower); ok {
 		switch field {
 		case "email_subscribe", "push_subscribe":
 			st.diag(Dropped, raw, field+" cannot be removed in Braze; state unchanged", "")
@@ -595,7 +621,7 @@ func (st *mapState) removeUserAttribute(raw string) {
 		}
 		return
 	}
-	key, ok := customReserved[string(lower)]
+	key, ok := customReservedOf(lower)
 	if !ok {
 		if key, ok = st.attrKey(raw, stripDollar(raw)); !ok {
 			return

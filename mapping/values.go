@@ -38,16 +38,25 @@ func truncate(s string) (string, bool) {
 
 // props builds a property list under Braze's key rules.
 //
-// Its entries are kept in the map state's kv scratch, from start on, and
-// turned into a braze.Properties once, sorted, with its exact size, by
-// finish: props are built
-// one at a time or nested (a nested object's props is finished before its
-// parent takes another entry), so kv is used as a stack. Every props is
-// ended by exactly one finish or release.
+// Its entries are written straight into the list finish returns, out,
+// made at the first entry with room for the number of entries the caller
+// expects (hint), and sorted by key where they are at the end: no entry
+// is copied from a scratch list into the result, and a list whose keys
+// came sorted is not moved at all. Which entries had their key fixed is
+// kept aside, in the map state's fixes scratch from fixStart on: props are
+// built one at a time or nested (a nested object's props is finished
+// before its parent takes another entry), so fixes is used as a stack.
+// Every props is ended by exactly one finish or release.
 type props struct {
 	st *mapState
-	// start is the index in st.sc.kv of the first entry.
-	start int
+	// out holds the entries in the order they were set.
+	out braze.Properties
+	// hint is the room out is made with: the number of entries the caller
+	// expects (see finish for when it is wrong).
+	hint int
+	// fixStart is the index in st.sc.fixes of the first entry of this
+	// props.
+	fixStart int
 	// idx indexes the entries by key once there are more than
 	// linearProps of them; below that a scan is cheaper than hashing.
 	idx map[string]int
@@ -64,57 +73,89 @@ type props struct {
 	speculative bool
 }
 
-// propEntry is one property of a props being built.
-type propEntry struct {
-	key string
-	// orig is the key as it came in, when fixed.
+// keyFix records an entry whose key was produced by fixing orig, the key
+// as it came in: a key that needed no fix wins a collision against it.
+type keyFix struct {
+	// i is the entry's index in out (-1: no longer fixed).
+	i    int
 	orig string
-	v    braze.Value
-	// fixed: key was produced by fixing orig; a key that needed no fix
-	// wins a collision against it.
-	fixed bool
 }
 
 // linearProps is the entry count up to which props finds keys by scanning.
 const linearProps = 16
 
-func (st *mapState) newProps() *props { return &props{st: st, start: len(st.sc.kv)} }
-
-// newNestedProps returns props for a nested object.
-func (st *mapState) newNestedProps() *props {
-	return &props{st: st, start: len(st.sc.kv), nested: true}
+// newProps returns props for a list of about hint entries.
+func (st *mapState) newProps(hint int) *props {
+	return &props{st: st, hint: hint, fixStart: len(st.sc.fixes)}
 }
 
-// entries returns the properties set so far.
-func (p *props) entries() []propEntry { return p.st.sc.kv[p.start:] }
+// newNestedProps returns props for a nested object of about hint entries.
+func (st *mapState) newNestedProps(hint int) *props {
+	return &props{st: st, hint: hint, fixStart: len(st.sc.fixes), nested: true}
+}
 
-// finish returns the properties sorted by key, in one allocation of their
-// exact size (nil when there are none), and ends p.
+// finish returns the properties sorted by key, with exactly the room they
+// take (nil when there are none), and ends p. When the hint was right, as
+// it nearly always is, that is out itself; when entries were dropped or
+// added (a flattened object), they are copied into a list of their size.
 func (p *props) finish() braze.Properties {
-	es := p.entries()
-	var ps braze.Properties
-	if len(es) > 0 {
-		ps = sortedProps(len(es), func(i int) string { return es[i].key }, func(i int) braze.Value { return es[i].v })
+	ps := p.out
+	switch {
+	case len(ps) == 0:
+		ps = nil
+	case len(ps) == cap(ps):
+		sortInPlace(ps)
+	default:
+		ps = sortedCopy(ps)
 	}
 	p.release()
 	return ps
 }
 
-// release ends p without building its list, handing its scratch back.
+// release ends p, handing its scratch back. Its list, unless finish
+// returned it, is dropped.
 func (p *props) release() {
-	p.truncate(p.start)
-	p.idx = nil
+	p.dropFixes(p.fixStart)
+	p.out, p.idx = nil, nil
 }
 
-// truncate drops the entries from kv index n on.
-// The dropped entries are cleared when the map state is recycled (see
-// mapScratch.kvUsed), not here: clearing them each time cost a write
-// barrier per pointer while GC runs.
-func (p *props) truncate(n int) {
-	p.st.sc.kv = p.st.sc.kv[:n]
+// dropFixes drops the key fixes from st.sc.fixes index n on.
+func (p *props) dropFixes(n int) {
+	fixes := p.st.sc.fixes
+	clear(fixes[n:])
+	p.st.sc.fixes = fixes[:n]
 }
 
-// find returns the index in entries of key, or -1.
+// truncate drops the entries from index n on and the key fixes from
+// st.sc.fixes index fix on (an undone attempt, see addCustom).
+func (p *props) truncate(n, fix int) {
+	clear(p.out[n:])
+	p.out = p.out[:n]
+	p.dropFixes(fix)
+}
+
+// fixOf returns the key as it came in of entry i, and whether it was
+// fixed.
+func (p *props) fixOf(i int) (string, bool) {
+	for _, f := range p.st.sc.fixes[p.fixStart:] {
+		if f.i == i {
+			return f.orig, true
+		}
+	}
+	return "", false
+}
+
+// unfix records that entry i now holds a key that needed no fix.
+func (p *props) unfix(i int) {
+	fixes := p.st.sc.fixes[p.fixStart:]
+	for k := range fixes {
+		if fixes[k].i == i {
+			fixes[k] = keyFix{i: -1}
+		}
+	}
+}
+
+// find returns the index in out of key, or -1.
 func (p *props) find(key string) int {
 	if p.idx != nil {
 		if i, ok := p.idx[key]; ok {
@@ -122,8 +163,8 @@ func (p *props) find(key string) int {
 		}
 		return -1
 	}
-	for i, e := range p.entries() {
-		if e.key == key {
+	for i := range p.out {
+		if p.out[i].Key == key {
 			return i
 		}
 	}
@@ -131,14 +172,15 @@ func (p *props) find(key string) int {
 }
 
 // push appends a property whose key is not set yet.
-func (p *props) push(e propEntry) {
-	sc := &p.st.sc
-	sc.kv = append(sc.kv, e)
-	sc.kvUsed = max(sc.kvUsed, len(sc.kv))
-	n := len(sc.kv) - p.start
+func (p *props) push(key string, v braze.Value) {
+	if p.out == nil {
+		p.out = make(braze.Properties, 0, max(p.hint, 1))
+	}
+	p.out = append(p.out, braze.Property{Key: key, Value: v})
+	n := len(p.out)
 	switch {
 	case p.idx != nil:
-		p.idx[e.key] = n - 1
+		p.idx[key] = n - 1
 	case n > linearProps:
 		p.reindex()
 	}
@@ -146,14 +188,13 @@ func (p *props) push(e propEntry) {
 
 // reindex rebuilds idx from the entries (nil while they are few).
 func (p *props) reindex() {
-	es := p.entries()
-	if len(es) <= linearProps {
+	if len(p.out) <= linearProps {
 		p.idx = nil
 		return
 	}
-	p.idx = make(map[string]int, 2*len(es))
-	for i := range es {
-		p.idx[es[i].key] = i
+	p.idx = make(map[string]int, 2*len(p.out))
+	for i := range p.out {
+		p.idx[p.out[i].Key] = i
 	}
 }
 
@@ -189,22 +230,22 @@ func (p *props) set(orig, key string, v braze.Value) {
 		key, fixed = key+"_", true
 	}
 	if i := p.find(key); i >= 0 {
-		e := &p.st.sc.kv[p.start+i]
-		if fixed || !e.fixed {
+		eorig, efixed := p.fixOf(i)
+		if fixed || !efixed {
 			p.st.diag(Dropped, orig, "property key "+strconv.Quote(key)+" already set; this value is dropped", v.String())
 			return
 		}
-		p.st.diag(Dropped, e.orig, "property key "+strconv.Quote(key)+" is also set by a key that needed no fix; this value is dropped", e.v.String())
+		p.st.diag(Dropped, eorig, "property key "+strconv.Quote(key)+" is also set by a key that needed no fix; this value is dropped", p.out[i].Value.String())
 		if !p.speculative { // else the entry may predate the attempt, which is undone
-			e.v, e.orig, e.fixed = v, "", false
+			p.out[i].Value = v
+			p.unfix(i)
 		}
 		return
 	}
-	e := propEntry{key: key, v: v}
+	p.push(key, v)
 	if fixed {
-		e.orig, e.fixed = orig, true
+		p.st.sc.fixes = append(p.st.sc.fixes, keyFix{i: len(p.out) - 1, orig: orig})
 	}
-	p.push(e)
 }
 
 // setOwn stores a value the mapper itself produces (commerce fields,
@@ -214,10 +255,10 @@ func (p *props) set(orig, key string, v braze.Value) {
 // silently (a product's Coupon Code replaces the order's, by design).
 func (p *props) setOwn(key string, v braze.Value) {
 	if i := p.find(key); i >= 0 {
-		p.st.sc.kv[p.start+i].v = v
+		p.out[i].Value = v
 		return
 	}
-	p.push(propEntry{key: key, v: v})
+	p.push(key, v)
 }
 
 // addCustom adds every custom attribute of attrs, with one leading "$"
@@ -242,7 +283,7 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		return
 	}
 	if !st.m.sortedOnly {
-		diags, kv, rejected := len(st.res.Diagnostics), len(st.sc.kv), p.rejected
+		diags, n, fix, rejected := len(st.res.Diagnostics), len(p.out), len(st.sc.fixes), p.rejected
 		p.speculative = true
 		undefined := false
 		for i := range attrs {
@@ -261,7 +302,7 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 			return
 		}
 		st.truncateDiagnostics(diags)
-		p.truncate(kv)
+		p.truncate(n, fix)
 		p.reindex()
 		p.rejected = rejected
 	}
@@ -407,7 +448,7 @@ func (st *mapState) nestedValue(orig, leaf string, x any, depth int) braze.Value
 			st.diag(Stringified, orig, "object nested too deep; sent as JSON text", "")
 			return st.stringValue(orig, marshalCompact(t), false)
 		}
-		np := st.newNestedProps()
+		np := st.newNestedProps(len(t))
 		for _, k := range sortedKeys(t) {
 			if t[k] == nil {
 				st.diag(Dropped, orig, "null value at "+strconv.Quote(k)+"; Braze properties cannot be null", "")
@@ -457,6 +498,9 @@ func (st *mapState) stringValue(key, s string, detect bool) braze.Value {
 
 // detected returns the typed value of s, if type detection finds one.
 func detected(s string) (braze.Value, bool) {
+	if !mayDetect(s) {
+		return braze.Value{}, false
+	}
 	d := typedetect.Detect(s)
 	switch d.Kind {
 	case typedetect.KindBool:
@@ -472,6 +516,22 @@ func detected(s string) (braze.Value, bool) {
 		return braze.Time(d.Time), true
 	}
 	return braze.Value{}, false
+}
+
+// mayDetect reports whether typedetect.Detect can find a type in s: only
+// a "t" or "f" (any case) can start a boolean, and a digit or "-" a number
+// or a date, as Detect documents. Most strings are words, settled here
+// without the call and its result.
+func mayDetect(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch c := s[0]; {
+	case c == 't' || c == 'T' || c == 'f' || c == 'F' || c == '-':
+		return true
+	default:
+		return '0' <= c && c <= '9'
+	}
 }
 
 // numberValue converts a JSON number, keeping integers integral.
