@@ -29,7 +29,6 @@ type BatchStats struct {
 // batchCounters are updated by the owner and the sending goroutines and read
 // by Stats.
 type batchCounters struct {
-	held                     atomic.Int64
 	added, delivered, failed atomic.Uint64
 	requests, sent           atomic.Uint64
 }
@@ -37,7 +36,7 @@ type batchCounters struct {
 // Stats returns the batcher's counters.
 func (b *Batcher) Stats() BatchStats {
 	s := BatchStats{
-		Queued:    int(b.stats.held.Load()),
+		Queued:    b.admit.count(),
 		Added:     b.stats.added.Load(),
 		Delivered: b.stats.delivered.Load(),
 		Failed:    b.stats.failed.Load(),
