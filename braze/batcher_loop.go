@@ -12,10 +12,9 @@ import (
 // itself (batcher_admit.go).
 
 // completion is a finished request, sent back by its sending goroutine after
-// OnResult has seen every object of it.
+// OnResult has seen every object of it; p.errs holds the outcomes.
 type completion struct {
-	p    *packed
-	errs []error // parallel to p.entries; nil = delivered
+	p *packed
 }
 
 // epochCount counts unresolved objects added in one Flush generation.
@@ -219,7 +218,7 @@ func (l *loop) complete(c completion) {
 	for i := range c.p.entries {
 		e := &c.p.entries[i]
 		l.resolveEpoch(e.epoch)
-		l.record(Result{Item: e.item, Err: c.errs[i]})
+		l.record(Result{Item: e.item, Err: c.p.errs[i]})
 	}
 	l.q.complete(c.p)
 	l.b.admit.release(len(c.p.entries))
@@ -229,6 +228,7 @@ func (l *loop) complete(c completion) {
 	}
 	l.wakeFlushes()
 	l.unpark()
+	l.q.recycle(c.p)
 }
 
 // record adds one result to the report being accumulated.
