@@ -4,7 +4,8 @@ import "sync/atomic"
 
 // BatchStats is a snapshot of a Batcher's counters since it was created.
 type BatchStats struct {
-	// Queued is the number of objects held now: waiting or in flight.
+	// Queued is the number of objects held now: accepted by Add and not
+	// yet resolved (waiting or in flight).
 	Queued int
 	// Added counts objects accepted by Add.
 	Added uint64
