@@ -97,7 +97,9 @@ type BatchOptions struct {
 //     JSON would not fit.
 //
 // A Batcher is safe for concurrent use. One goroutine owns the queue; Add,
-// Flush, FlushUser and Close talk to it over channels. MaxConcurrentRequests
+// Flush, FlushUser and Close talk to it over one FIFO channel, and an Add
+// that finds room does not wait for its answer (batcher_admit.go).
+// MaxConcurrentRequests
 // sender goroutines, started with the Batcher and stopped by Close, send
 // the requests it packs.
 type Batcher struct {
@@ -107,18 +109,26 @@ type Batcher struct {
 	interval time.Duration
 	maxConc  int
 	maxHeld  int
+	// fastHeld is how many objects may be held for an Add to skip the
+	// round trip (batcher_admit.go).
+	fastHeld int
 	policy   QueueFullPolicy
 	onResult func(Result)
 	maxFails int
 	log      *slog.Logger
 
-	addCh      chan *addRequest
-	flushCh    chan *flushRequest
-	userCh     chan *userFlushRequest
-	withdrawCh chan any
-	closeCh    chan *closeRequest
-	abortCh    chan struct{}
-	doneCh     chan completion
+	// reqCh carries every request to the owner, in the order they were
+	// made: *addRequest, *flushRequest, *userFlushRequest, *closeRequest,
+	// withdrawal and abortRequest. It is buffered, so a request made after
+	// the owner has returned may sit in it unread: whoever waits for an
+	// answer also watches stopped.
+	reqCh chan any
+	// doneCh returns finished requests; it holds maxConc of them, so a
+	// sender never waits for the owner.
+	doneCh chan completion
+	// admit counts the objects held or admitted and says whether Add may
+	// skip the round trip (batcher_admit.go).
+	admit admission
 	// sendCh hands packed requests to the sender goroutines. It holds
 	// maxConc requests, so the owner never waits on it (it dispatches only
 	// while fewer than maxConc requests are in flight), and the owner
@@ -131,10 +141,14 @@ type Batcher struct {
 	senders    sync.WaitGroup
 	// indexes holds *requestIndex values for reuse by the senders.
 	indexes sync.Pool
-	// adds holds *addRequest values (with their reply channel, keys and
-	// encoding buffer) for reuse by Add: every request gets exactly one
-	// answer, after which the owner no longer looks at it.
+	// adds holds *addRequest values (with their reply channel, items and
+	// keys) for reuse by Add: a round-trip request returns to the pool
+	// once answered (the owner no longer looks at it), an admitted one
+	// once the owner has queued it.
 	adds sync.Pool
+	// coders holds *itemEncoder values; Add returns its own before handing
+	// the request over, so they stay with the callers' goroutines.
+	coders sync.Pool
 
 	stats batchCounters
 }
@@ -193,13 +207,9 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
-	b.addCh = make(chan *addRequest)
-	b.flushCh = make(chan *flushRequest)
-	b.userCh = make(chan *userFlushRequest)
-	b.withdrawCh = make(chan any)
-	b.closeCh = make(chan *closeRequest)
-	b.abortCh = make(chan struct{})
-	b.doneCh = make(chan completion)
+	b.fastHeld = min(b.maxHeld, fastWindow*b.maxConc*b.capacity.total())
+	b.reqCh = make(chan any, requestBuffer)
+	b.doneCh = make(chan completion, b.maxConc)
 	b.sendCh = make(chan *packed, b.maxConc)
 	b.stopped = make(chan struct{})
 	b.sendCtx, b.cancelSend = context.WithCancel(context.Background())
@@ -214,17 +224,24 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 	return b, nil
 }
 
-// addRequest is one Add call handed to the owner; reply receives exactly
-// one value.
+// requestBuffer is how many requests may wait for the owner: enough that
+// callers rarely wait for it to come round, small enough to cost little.
+const requestBuffer = 1024
+
+// addRequest is one Add call handed to the owner. An admitted request
+// (room reserved by its caller, who has returned) gets no answer; any other
+// gets exactly one value on reply.
 type addRequest struct {
-	items []Item
-	keys  []userKey
-	encs  [][]byte // each item's JSON
-	reply chan error
-	coder itemEncoder
+	// items are the caller's items, copied: an admitted request outlives
+	// its Add call.
+	items    []Item
+	keys     []userKey
+	encs     [][]byte // each item's JSON
+	admitted bool
+	reply    chan error
 }
 
-// maxPooledEncoding bounds the encoding buffer an addRequest keeps for
+// maxPooledEncoding bounds the encoding buffer an itemEncoder keeps for
 // reuse, so that one unusually large call does not pin its memory.
 const maxPooledEncoding = 1 << 20
 
@@ -251,36 +268,58 @@ const maxPooledEncoding = 1 << 20
 // Add copies the items: the slice may be reused once Add returns. What is
 // sent is the objects as they were during Add; the batcher does not read
 // them again, but keeps the pointers to hand them back in Results.
+//
+// An Add that returned nil is counted in the next report of Flush or Close
+// made after it returned, and its objects are ordered before the objects of
+// any later Add of the same goroutine.
 func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	if len(items) == 0 {
 		return nil
+	}
+	coder, _ := b.coders.Get().(*itemEncoder)
+	if coder == nil {
+		coder = new(itemEncoder)
+	}
+	if err := coder.encode(items, b.limits); err != nil {
+		b.putCoder(coder)
+		return err
 	}
 	r, _ := b.adds.Get().(*addRequest)
 	if r == nil {
 		r = &addRequest{reply: make(chan error, 1)}
 	}
-	if err := r.coder.encode(items, b.limits); err != nil {
-		b.putAdd(r)
-		return err
-	}
 	// One allocation holds the JSON of the call's objects, exactly sized:
 	// they are usually one user's and leave the queue together.
-	slab := make([]byte, len(r.coder.buf))
-	copy(slab, r.coder.buf)
+	slab := make([]byte, len(coder.buf))
+	copy(slab, coder.buf)
 	keys := slices.Grow(r.keys[:0], len(items))[:len(items)]
 	encs := slices.Grow(r.encs[:0], len(items))[:len(items)]
 	start := 0
 	for i := range items {
-		end := r.coder.ends[i]
+		end := coder.ends[i]
 		encs[i] = slab[start:end:end]
 		start = end
 		id := items[i].Identifier()
 		keys[i] = keyOf(&id)
 	}
-	r.items, r.keys, r.encs = items, keys, encs
-	err := roundTrip(ctx, b, b.addCh, r, r.reply)
-	// roundTrip returns after the request's one answer, or without having
-	// handed it over: the owner holds no reference to r any more.
+	b.putCoder(coder)
+	r.items, r.keys, r.encs = append(r.items[:0], items...), keys, encs
+	if b.admit.tryReserve(len(items), b.fastHeld, admitClosing|admitParked) {
+		// Room is reserved, so the owner will queue r whatever else
+		// happens; the caller need not wait for it. The send waits only
+		// while the channel is full, which the owner drains without
+		// blocking; it cannot find the owner gone, since the owner does
+		// not return while room is reserved. The owner puts r back in the
+		// pool.
+		r.admitted = true
+		b.stats.added.Add(uint64(len(items)))
+		b.reqCh <- r
+		return nil
+	}
+	r.admitted = false
+	err := roundTrip(ctx, b, r, r.reply)
+	// roundTrip returns after the request's one answer, or without the
+	// owner having seen it: the owner holds no reference to r any more.
 	b.putAdd(r)
 	return err
 }
@@ -288,36 +327,82 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 // putAdd returns r to the pool without the caller's items, keys and
 // objects' JSON, so that the pool keeps nothing of theirs alive.
 func (b *Batcher) putAdd(r *addRequest) {
+	clear(r.items)
 	clear(r.keys)
 	clear(r.encs)
-	r.items, r.keys, r.encs = nil, r.keys[:0], r.encs[:0]
-	if cap(r.coder.buf) > maxPooledEncoding {
-		r.coder.buf = nil
-	}
+	r.items, r.keys, r.encs = r.items[:0], r.keys[:0], r.encs[:0]
 	b.adds.Put(r)
 }
 
-// roundTrip hands r to the owner goroutine on ch and waits for its answer
-// on reply. When ctx ends first the request is withdrawn; the owner answers
-// every request exactly once (nil if it was served before the withdrawal
-// arrived), so that answer still wins over ctx's error.
-func roundTrip[R any](ctx context.Context, b *Batcher, ch chan<- R, r R, reply <-chan error) error {
+// putCoder returns c to the pool; Add's caller is done with its buffers.
+func (b *Batcher) putCoder(c *itemEncoder) {
+	if cap(c.buf) > maxPooledEncoding {
+		c.buf = nil
+	}
+	b.coders.Put(c)
+}
+
+// submit puts r on the owner's channel. It fails with ErrClosed when the
+// owner has returned, or with ctx's error.
+func (b *Batcher) submit(ctx context.Context, r any) error {
 	select {
-	case ch <- r:
+	case <-b.stopped:
+		return ErrClosed
+	default:
+	}
+	select {
+	case b.reqCh <- r:
+		return nil
 	case <-b.stopped:
 		return ErrClosed
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// await waits for the answer on reply to a request put on the owner's
+// channel. ok is false when the owner returned without having read the
+// request (it answers every request it reads before it returns).
+func await[T any](b *Batcher, reply <-chan T) (v T, ok bool) {
+	select {
+	case v = <-reply:
+		return v, true
+	case <-b.stopped:
+		select {
+		case v = <-reply:
+			return v, true
+		default:
+			return v, false
+		}
+	}
+}
+
+// roundTrip hands r to the owner goroutine and waits for its answer on
+// reply. When ctx ends first the request is withdrawn; the owner answers
+// every request exactly once (nil if it was served before the withdrawal
+// arrived), so that answer still wins over ctx's error.
+func roundTrip(ctx context.Context, b *Batcher, r any, reply <-chan error) error {
+	if err := b.submit(ctx, r); err != nil {
+		return err
 	}
 	select {
 	case err := <-reply:
 		return err
 	case <-ctx.Done():
 		b.withdraw(r)
-		if err := <-reply; err != errWithdrawn {
+		err, ok := await(b, reply)
+		switch {
+		case !ok:
+			return ErrClosed
+		case err != errWithdrawn:
 			return err
 		}
 		return ctx.Err()
+	case <-b.stopped:
+		if err, ok := await(b, reply); ok {
+			return err
+		}
+		return ErrClosed
 	}
 }
 
@@ -359,11 +444,17 @@ func (b *Batcher) AddTrack(ctx context.Context, req *TrackRequest, ref any) erro
 // errWithdrawn answers a request whose caller stopped waiting.
 var errWithdrawn = errors.New("braze: withdrawn")
 
+// withdrawal tells the owner that the caller behind r stopped waiting.
+type withdrawal struct{ r any }
+
+// abortRequest is Close's deadline passing.
+type abortRequest struct{}
+
 // withdraw tells the owner that the caller behind r stopped waiting. The
 // owner answers r (with the context's error if r was still parked).
 func (b *Batcher) withdraw(r any) {
 	select {
-	case b.withdrawCh <- r:
+	case b.reqCh <- withdrawal{r}:
 	case <-b.stopped:
 	}
 }
@@ -387,21 +478,20 @@ type flushReply struct {
 // queued; their results go to the next report.
 func (b *Batcher) Flush(ctx context.Context) (FlushReport, error) {
 	r := &flushRequest{ctx: ctx, reply: make(chan flushReply, 1)}
-	select {
-	case b.flushCh <- r:
-	case <-b.stopped:
-		return FlushReport{}, ErrClosed
-	case <-ctx.Done():
-		return FlushReport{}, ctx.Err()
+	if err := b.submit(ctx, r); err != nil {
+		return FlushReport{}, err
 	}
 	select {
 	case rep := <-r.reply:
 		return rep.report, rep.err
 	case <-ctx.Done():
 		b.withdraw(r)
-		rep := <-r.reply
+	case <-b.stopped:
+	}
+	if rep, ok := await(b, r.reply); ok {
 		return rep.report, rep.err
 	}
+	return FlushReport{}, ErrClosed
 }
 
 // userFlushRequest is one FlushUser call.
@@ -418,7 +508,7 @@ type userFlushRequest struct {
 // (OnResult and Flush do).
 func (b *Batcher) FlushUser(ctx context.Context, id Identifier) error {
 	r := &userFlushRequest{key: keyOf(&id), reply: make(chan error, 1)}
-	return roundTrip(ctx, b, b.userCh, r, r.reply)
+	return roundTrip(ctx, b, r, r.reply)
 }
 
 // closeRequest is the Close call.
@@ -441,10 +531,8 @@ type closeReply struct {
 // ErrClosed.
 func (b *Batcher) Close(ctx context.Context) (FlushReport, error) {
 	r := &closeRequest{reply: make(chan closeReply, 1)}
-	select {
-	case b.closeCh <- r:
-	case <-b.stopped:
-		return FlushReport{}, ErrClosed
+	if err := b.submit(context.Background(), r); err != nil {
+		return FlushReport{}, err
 	}
 	var rep closeReply
 	select {
@@ -452,15 +540,25 @@ func (b *Batcher) Close(ctx context.Context) (FlushReport, error) {
 		if rep.err == ErrClosed { // another Close is draining
 			return FlushReport{}, ErrClosed
 		}
+	case <-b.stopped:
+		got, ok := await(b, r.reply)
+		if !ok || got.err == ErrClosed { // another Close finished first
+			return FlushReport{}, ErrClosed
+		}
+		rep = got
 	case <-ctx.Done():
 		select {
 		case rep = <-r.reply: // drained just in time
 		default:
 			select {
-			case b.abortCh <- struct{}{}:
+			case b.reqCh <- abortRequest{}:
 			case <-b.stopped:
 			}
-			rep = <-r.reply
+			got, ok := await(b, r.reply)
+			if !ok { // another Close finished before the owner read r
+				return FlushReport{}, ErrClosed
+			}
+			rep = got
 			if rep.err == nil {
 				rep.err = ctx.Err()
 			}

@@ -115,7 +115,7 @@ func (es ItemErrors) Without(items []Item) []Item {
 const maxBodyOverhead = len(`{"attributes":[],"events":[],"purchases":[]}`)
 
 // itemEncoder validates and encodes the items of one Add call into one
-// buffer; the Batcher pools them with the addRequest.
+// buffer; the Batcher pools them for its callers.
 type itemEncoder struct {
 	enc memberEncoder
 	// buf holds the encoded items back to back; ends[i] is where item i

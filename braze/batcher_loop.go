@@ -7,13 +7,14 @@ import (
 
 // This file is the owner goroutine: the only code that touches the queue,
 // the waiters and the report being accumulated. Everything else talks to it
-// over channels and every request it receives is answered exactly once.
+// over channels and every request it receives is answered exactly once,
+// except admitted Adds, whose callers were answered (nil) by the admission
+// itself (batcher_admit.go).
 
 // completion is a finished request, sent back by its sending goroutine after
-// OnResult has seen every object of it.
+// OnResult has seen every object of it; p.errs holds the outcomes.
 type completion struct {
-	p    *packed
-	errs []error // parallel to p.entries; nil = delivered
+	p *packed
 }
 
 // epochCount counts unresolved objects added in one Flush generation.
@@ -38,6 +39,10 @@ type loop struct {
 	closing     *closeRequest
 	aborted     []Result
 	report      FlushReport
+
+	// cutOff is set once Close's deadline has passed: admitted Adds that
+	// arrive after it fail at once.
+	cutOff bool
 }
 
 func (b *Batcher) run() {
@@ -52,20 +57,11 @@ func (b *Batcher) run() {
 	var tick <-chan time.Time
 	for {
 		select {
-		case r := <-b.addCh:
-			l.add(r)
+		case m := <-b.reqCh:
+			l.serve(m)
+			l.drain()
 		case c := <-b.doneCh:
 			l.complete(c)
-		case r := <-b.flushCh:
-			l.flush(r)
-		case r := <-b.userCh:
-			l.flushUser(r)
-		case r := <-b.withdrawCh:
-			l.withdraw(r)
-		case r := <-b.closeCh:
-			l.close(r)
-		case <-b.abortCh:
-			l.abort()
 		case <-tick:
 			tick = nil
 			l.forceCount = l.q.readyCount
@@ -74,28 +70,87 @@ func (b *Batcher) run() {
 		if tick == nil && b.interval > 0 && l.q.readyCount > l.forceCount {
 			tick = b.client.clk().After(b.interval)
 		}
-		b.stats.held.Store(int64(l.q.held))
-		if l.closing != nil && l.q.held == 0 && l.inflight == 0 {
+		// The count covers admitted Adds still in the channel: the owner
+		// waits for them (see batcher_admit.go).
+		if l.closing != nil && l.inflight == 0 && b.admit.count() == 0 {
 			l.finishClose()
 			return
 		}
 	}
 }
 
-// add queues r's items if there is room, parks r, or refuses it.
+// drain serves the requests already waiting in reqCh, up to what it held
+// when drain started, without going round the loop for each: callers that
+// do not wait for an answer tend to leave several.
+func (l *loop) drain() {
+	for range len(l.b.reqCh) {
+		l.serve(<-l.b.reqCh)
+	}
+}
+
+// serve handles one request from reqCh.
+func (l *loop) serve(m any) {
+	switch m := m.(type) {
+	case *addRequest:
+		l.add(m)
+	case *flushRequest:
+		l.flush(m)
+	case *userFlushRequest:
+		l.flushUser(m)
+	case withdrawal:
+		l.withdraw(m.r)
+	case *closeRequest:
+		l.close(m)
+	case abortRequest:
+		l.abort()
+	}
+}
+
+// add queues r's items if there is room, parks r, or refuses it. An
+// admitted r has its room already and is queued.
 func (l *loop) add(r *addRequest) {
 	switch {
+	case r.admitted:
+		l.admitted(r)
 	case l.closing != nil:
 		r.reply <- ErrClosed
 	case len(r.items) > l.b.maxHeld:
 		r.reply <- fmt.Errorf("%w: %d objects in one call exceed BatchOptions.MaxQueuedObjects (%d)", ErrQueueFull, len(r.items), l.b.maxHeld)
-	case len(l.parked) == 0 && l.q.held+len(r.items) <= l.b.maxHeld:
-		l.enqueue(r)
+	case len(l.parked) == 0 && l.b.admit.tryReserve(len(r.items), l.b.maxHeld, 0):
+		l.accept(r)
 	case l.b.policy == QueueFullError:
 		r.reply <- ErrQueueFull
 	default:
 		l.parked = append(l.parked, r)
+		l.b.admit.set(admitParked)
 	}
+}
+
+// admitted queues an Add whose caller reserved its room and returned, then
+// puts the request back in the pool. After Close's deadline its objects
+// fail at once, like the ones the deadline found waiting.
+func (l *loop) admitted(r *addRequest) {
+	if l.cutOff {
+		err := fmt.Errorf("%w: not sent before Close's deadline", ErrClosed)
+		for _, it := range r.items {
+			res := Result{Item: it, Err: err}
+			l.record(res)
+			l.aborted = append(l.aborted, res)
+		}
+		l.b.stats.failed.Add(uint64(len(r.items)))
+		l.b.admit.release(len(r.items))
+	} else {
+		l.enqueue(r)
+	}
+	l.b.putAdd(r)
+}
+
+// accept queues a round-trip Add whose room the owner reserved and answers
+// it.
+func (l *loop) accept(r *addRequest) {
+	l.enqueue(r)
+	l.b.stats.added.Add(uint64(len(r.items)))
+	r.reply <- nil
 }
 
 func (l *loop) enqueue(r *addRequest) {
@@ -111,24 +166,26 @@ func (l *loop) enqueue(r *addRequest) {
 	} else {
 		l.epochs = append(l.epochs, epochCount{epoch: l.epoch, n: len(r.items)})
 	}
-	l.b.stats.added.Add(uint64(len(r.items)))
-	r.reply <- nil
 }
 
-// unpark queues parked Adds, oldest first, while they fit.
+// unpark queues parked Adds, oldest first, while they fit. Admissions are
+// stopped while any is parked, so only resolved objects make room.
 func (l *loop) unpark() {
 	n := 0
 	for _, r := range l.parked {
-		if l.q.held+len(r.items) > l.b.maxHeld {
+		if !l.b.admit.tryReserve(len(r.items), l.b.maxHeld, 0) {
 			break
 		}
-		l.enqueue(r)
+		l.accept(r)
 		n++
 	}
 	if n > 0 {
 		rest := copy(l.parked, l.parked[n:])
 		clear(l.parked[rest:])
 		l.parked = l.parked[:rest]
+	}
+	if len(l.parked) == 0 {
+		l.b.admit.clear(admitParked)
 	}
 }
 
@@ -161,15 +218,17 @@ func (l *loop) complete(c completion) {
 	for i := range c.p.entries {
 		e := &c.p.entries[i]
 		l.resolveEpoch(e.epoch)
-		l.record(Result{Item: e.item, Err: c.errs[i]})
+		l.record(Result{Item: e.item, Err: c.p.errs[i]})
 	}
 	l.q.complete(c.p)
+	l.b.admit.release(len(c.p.entries))
 	for _, u := range c.p.users {
 		l.wakeUser(u, nil)
 		l.q.forget(u)
 	}
 	l.wakeFlushes()
 	l.unpark()
+	l.q.recycle(c.p)
 }
 
 // record adds one result to the report being accumulated.
@@ -260,7 +319,7 @@ func (l *loop) withdraw(r any) {
 			if p == r {
 				l.parked = append(l.parked[:i], l.parked[i+1:]...)
 				r.reply <- errWithdrawn
-				l.unpark() // a big parked request may have held back smaller ones
+				l.unpark() // a big parked request may have held back smaller ones; clears the flag when none is left
 				return
 			}
 		}
@@ -296,11 +355,15 @@ func (l *loop) close(r *closeRequest) {
 		return
 	}
 	l.closing = r
+	// From now on Add takes the round trip and is refused; Adds admitted
+	// before are still queued when they arrive.
+	l.b.admit.set(admitClosing)
 	for _, p := range l.parked {
 		p.reply <- ErrClosed
 	}
 	clear(l.parked)
 	l.parked = l.parked[:0]
+	l.b.admit.clear(admitParked)
 }
 
 // abort is Close's deadline: cancel requests in flight and fail everything
@@ -310,14 +373,17 @@ func (l *loop) abort() {
 		return
 	}
 	l.b.cancelSend()
+	l.cutOff = true
 	err := fmt.Errorf("%w: not sent before Close's deadline", ErrClosed)
-	for _, e := range l.q.drainAll() {
+	drained := l.q.drainAll()
+	for _, e := range drained {
 		res := Result{Item: e.item, Err: err}
 		l.resolveEpoch(e.epoch)
 		l.record(res)
 		l.aborted = append(l.aborted, res)
 		l.b.stats.failed.Add(1)
 	}
+	l.b.admit.release(len(drained))
 	for _, u := range l.q.users {
 		l.wakeUser(u, ErrClosed)
 		l.q.forget(u)

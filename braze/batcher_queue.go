@@ -178,10 +178,17 @@ type queue struct {
 	// free keeps a few forgotten user records for reuse, with their
 	// buffers: users come and go all the time under load.
 	free []*userQueue
+	// spare keeps completed requests for reuse, with their slices: one
+	// request's worth of allocations per request otherwise.
+	spare []*packed
 }
 
 // maxFreeUsers bounds the records kept for reuse.
 const maxFreeUsers = 1024
+
+// maxSparePacked bounds the completed requests kept for reuse; more than
+// are in flight at once is never needed.
+const maxSparePacked = 16
 
 func newQueue() *queue { return &queue{users: make(map[userKey]*userQueue)} }
 
@@ -247,6 +254,8 @@ type packed struct {
 	entries []entry
 	users   []*userQueue
 	counts  []int // objects per user, parallel to users
+	// errs is filled by the sender: each entry's outcome, nil = delivered.
+	errs []error
 }
 
 // capacity describes how many objects one request may carry.
@@ -270,7 +279,12 @@ func (c capacity) total() int {
 // full or the ready list is exhausted. Every user it takes from leaves the
 // ready list and is marked in flight.
 func (q *queue) pack(c capacity) *packed {
-	p := &packed{entries: make([]entry, 0, min(c.total(), q.readyCount))}
+	var p *packed
+	if n := len(q.spare); n > 0 {
+		p, q.spare = q.spare[n-1], q.spare[:n-1]
+	} else {
+		p = &packed{entries: make([]entry, 0, min(c.total(), q.readyCount))}
+	}
 	var perKind [4]int
 	total, skipped := 0, 0
 	size, full := maxBodyOverhead, false // an upper bound of the body's size
@@ -327,6 +341,19 @@ func (q *queue) complete(p *packed) {
 			q.pushReady(u)
 		}
 	}
+}
+
+// recycle keeps p, whose request is complete and whose results have been
+// recorded, for a later pack. It keeps none of the caller's objects.
+func (q *queue) recycle(p *packed) {
+	if len(q.spare) >= maxSparePacked {
+		return
+	}
+	clear(p.entries)
+	clear(p.users)
+	clear(p.errs)
+	p.entries, p.users, p.counts, p.errs = p.entries[:0], p.users[:0], p.counts[:0], p.errs[:0]
+	q.spare = append(q.spare, p)
 }
 
 // forget drops the user's record once nothing of it is held or awaited, so

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 )
 
 // This file sends one packed request and turns the outcome into a result
@@ -23,7 +24,8 @@ func (b *Batcher) sender() {
 // send delivers p, reports every object to OnResult and hands the outcome
 // back to the owner.
 func (b *Batcher) send(p *packed) {
-	errs := make([]error, len(p.entries))
+	p.errs = slices.Grow(p.errs[:0], len(p.entries))[:len(p.entries)]
+	errs := p.errs
 	b.deliver(b.sendCtx, p.entries, errs, false)
 	if b.sendCtx.Err() != nil {
 		// Close's deadline cancelled the request: say so, whatever error
@@ -47,7 +49,7 @@ func (b *Batcher) send(p *packed) {
 	}
 	b.stats.delivered.Add(delivered)
 	b.stats.failed.Add(failed)
-	b.doneCh <- completion{p: p, errs: errs}
+	b.doneCh <- completion{p: p}
 }
 
 // deliver sends entries as one /users/track request and fills errs

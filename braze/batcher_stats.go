@@ -4,7 +4,8 @@ import "sync/atomic"
 
 // BatchStats is a snapshot of a Batcher's counters since it was created.
 type BatchStats struct {
-	// Queued is the number of objects held now: waiting or in flight.
+	// Queued is the number of objects held now: accepted by Add and not
+	// yet resolved (waiting or in flight).
 	Queued int
 	// Added counts objects accepted by Add.
 	Added uint64
@@ -29,7 +30,6 @@ type BatchStats struct {
 // batchCounters are updated by the owner and the sending goroutines and read
 // by Stats.
 type batchCounters struct {
-	held                     atomic.Int64
 	added, delivered, failed atomic.Uint64
 	requests, sent           atomic.Uint64
 }
@@ -37,7 +37,7 @@ type batchCounters struct {
 // Stats returns the batcher's counters.
 func (b *Batcher) Stats() BatchStats {
 	s := BatchStats{
-		Queued:    int(b.stats.held.Load()),
+		Queued:    b.admit.count(),
 		Added:     b.stats.added.Load(),
 		Delivered: b.stats.delivered.Load(),
 		Failed:    b.stats.failed.Load(),
