@@ -129,6 +129,10 @@ type Batcher struct {
 	// admit counts the objects held or admitted and says whether Add may
 	// skip the round trip (batcher_admit.go).
 	admit admission
+	// afterAdmit, when set (by tests only, before any Add), runs between
+	// an Add's reservation and its hand-over to the owner: the window in
+	// which Close must wait for the request in transit.
+	afterAdmit func()
 	// sendCh hands packed requests to the sender goroutines. It holds
 	// maxConc requests, so the owner never waits on it (it dispatches only
 	// while fewer than maxConc requests are in flight), and the owner
@@ -313,6 +317,9 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 		// pool.
 		r.admitted = true
 		b.stats.added.Add(uint64(len(items)))
+		if b.afterAdmit != nil {
+			b.afterAdmit()
+		}
 		b.reqCh <- r
 		return nil
 	}

@@ -256,3 +256,54 @@ func TestAdmissionReservesWithinTheLimitUnlessStopped(t *testing.T) {
 	assert.False(t, a.tryReserve(1, 5, admitClosing|admitParked))
 	assert.Equal(t, 2, a.count())
 }
+
+// An Add that has reserved room but not yet handed its request to the
+// owner when Close is served: Close waits for it, and the object is
+// delivered and counted, not dropped in the channel after the owner left.
+// The hook holds the Add in exactly that window until the owner has set the
+// closing flag, so the interleaving is forced, not hoped for.
+func TestBatcherCloseWaitsForAnAdmittedAddInTransit(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	log := &resultLog{}
+	b, err := NewBatcher(ts.client(t), BatchOptions{OnResult: log.add})
+	require.NoError(t, err)
+	reserved, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	b.afterAdmit = func() { once.Do(func() { close(reserved); <-release }) }
+	ctx := context.Background()
+
+	addErr := make(chan error, 1)
+	go func() { addErr <- b.Add(ctx, event("u", 1)) }()
+	<-reserved
+	type closed struct {
+		rep FlushReport
+		err error
+	}
+	done := make(chan closed, 1)
+	go func() {
+		rep, err := b.Close(ctx)
+		done <- closed{rep, err}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for b.admit.word.Load()&admitClosing == 0 {
+		require.True(t, time.Now().Before(deadline), "Close was never served")
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case c := <-done:
+		t.Fatalf("Close returned (%+v, %v) while an admitted Add was in transit", c.rep, c.err)
+	default:
+	}
+	close(release)
+	require.NoError(t, <-addErr)
+	c := <-done
+	require.NoError(t, c.err)
+	assert.Equal(t, 1, c.rep.Delivered)
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	require.Len(t, log.results, 1)
+	assert.NoError(t, log.results[0].Err)
+	applied, _ := ts.snapshot()
+	assert.Equal(t, []int{1}, applied["external_id:u"])
+}
