@@ -134,7 +134,9 @@ func DecodeBatches(data []byte) ([]*Batch, error) {
 		return d.array(func(i int) error {
 			failed = i
 			b := new(Batch)
-			d.attrSlab = nil // batches share no slab: one kept does not pin the others' attributes
+			// Batches share no buffer: one kept does not pin the others'
+			// attributes and strings.
+			d.attrSlab, d.strs = nil, nil
 			d.ws()
 			start := d.pos
 			if err := b.decodeJSON(d); err != nil {

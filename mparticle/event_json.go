@@ -104,7 +104,9 @@ func (ev *Event) decodeJSON(d *decoder) error {
 	}
 	sub := d.sub(dataStart, dataEnd)
 	ev.Data = newEventData(ev.Type)
-	if err := ev.Data.decodeJSON(&sub); err != nil {
+	err = ev.Data.decodeJSON(&sub)
+	d.adopt(&sub)
+	if err != nil {
 		return withSeg(err, "data")
 	}
 	return nil
