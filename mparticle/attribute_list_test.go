@@ -253,3 +253,24 @@ func TestAttributesDecodeSlabMoves(t *testing.T) {
 	first.Set("new", StringAttr("x"))
 	assert.Equal(t, "k0", batch.Events[2].Data.Common().CustomAttributes[0].Key)
 }
+
+// TestAttributesDecodeLists covers every size newList allocates for.
+func TestAttributesDecodeLists(t *testing.T) {
+	in := `{"l0":[],"l1":["a"],"l2":["a","b"],"l3":["a","b","c"],"l4":["a","b","c","d"],"l5":["a","b","c","d","e"],"mixed":["a",1]}`
+	var a Attributes
+	require.NoError(t, json.Unmarshal([]byte(in), &a))
+	all := []string{"a", "b", "c", "d", "e"}
+	for n := range 6 {
+		v, ok := a.Get("l" + strconv.Itoa(n))
+		require.True(t, ok)
+		assert.True(t, ListAttr(all[:n]...).Equal(v), "list of %d: %v", n, v)
+		items, isList := v.List()
+		assert.True(t, isList)
+		assert.Len(t, items, n)
+	}
+	v, _ := a.Get("mixed")
+	assert.Equal(t, KindRaw, v.Kind())
+	out, err := json.Marshal(a)
+	require.NoError(t, err)
+	assert.JSONEq(t, in, string(out))
+}

@@ -158,10 +158,12 @@ func (d *decoder) attributeValue(p *AttributeValue) error {
 }
 
 // listOrRaw reads an array: a list when every element is a string, else raw
-// JSON text.
+// JSON text. The strings are collected on the stack and then stored at
+// their exact number (newList) instead of in a slice grown by append.
 func (d *decoder) listOrRaw(p *AttributeValue) error {
 	start := d.pos
-	list := []string{}
+	var buf [8]string
+	list := buf[:0]
 	allStrings := true
 	more, err := d.arrayOpen()
 	for i := 0; more; i++ {
@@ -183,11 +185,59 @@ func (d *decoder) listOrRaw(p *AttributeValue) error {
 		return err
 	}
 	if allStrings {
-		*p = AttributeValue{kind: KindList, list: &list}
+		*p = AttributeValue{kind: KindList, list: newList(list)}
 		return nil
 	}
 	*p = AttributeValue{kind: KindRaw, s: d.substr(start, d.pos)}
 	return nil
+}
+
+// A decoded list of one to four strings is allocated together with the
+// slice header that AttributeValue points to, sized to the list: one
+// allocation instead of two, and no more memory (the header and the
+// strings were two objects of about the same total size).
+type (
+	list1 struct {
+		list  []string
+		items [1]string
+	}
+	list2 struct {
+		list  []string
+		items [2]string
+	}
+	list3 struct {
+		list  []string
+		items [3]string
+	}
+	list4 struct {
+		list  []string
+		items [4]string
+	}
+)
+
+// newList returns a pointer to a copy of items (an empty, non-nil list
+// when items is empty, so that it is written as []).
+func newList(items []string) *[]string {
+	switch len(items) {
+	case 1:
+		l := &list1{items: [1]string(items)}
+		l.list = l.items[:]
+		return &l.list
+	case 2:
+		l := &list2{items: [2]string(items)}
+		l.list = l.items[:]
+		return &l.list
+	case 3:
+		l := &list3{items: [3]string(items)}
+		l.list = l.items[:]
+		return &l.list
+	case 4:
+		l := &list4{items: [4]string(items)}
+		l.list = l.items[:]
+		return &l.list
+	}
+	list := append([]string{}, items...)
+	return &list
 }
 
 func (d *decoder) readAttr(p *AttributeValue) error { return d.attributeValue(p) }
