@@ -134,9 +134,7 @@ func DecodeBatches(data []byte) ([]*Batch, error) {
 		return d.array(func(i int) error {
 			failed = i
 			b := new(Batch)
-			// Batches share no buffer: one kept does not pin the others'
-			// attributes and strings.
-			d.attrSlab, d.strs = nil, nil
+			d.attrSlab = nil // batches share no slab: one kept does not pin the others' attributes
 			d.ws()
 			start := d.pos
 			if err := b.decodeJSON(d); err != nil {

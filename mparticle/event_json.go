@@ -104,9 +104,7 @@ func (ev *Event) decodeJSON(d *decoder) error {
 	}
 	sub := d.sub(dataStart, dataEnd)
 	ev.Data = newEventData(ev.Type)
-	err = ev.Data.decodeJSON(&sub)
-	d.adopt(&sub)
-	if err != nil {
+	if err := ev.Data.decodeJSON(&sub); err != nil {
 		return withSeg(err, "data")
 	}
 	return nil
