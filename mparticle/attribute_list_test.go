@@ -210,3 +210,67 @@ func TestAttributesDecodedListsAreIndependent(t *testing.T) {
 	ev.CustomAttributes.Delete("x")
 	assert.Equal(t, Attributes{{"a", StringAttr("1")}, {"b", StringAttr("3")}, {"c", StringAttr("4")}}, b.UserAttributes)
 }
+
+// TestAttributesDecodeSlabMoves decodes many attribute objects of growing
+// size from one batch, so that lists fill the slab's tail and move to new
+// slabs mid-object: every list must keep exactly its own members, and
+// growing one must not write over the next.
+func TestAttributesDecodeSlabMoves(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"events":[`)
+	for i := range 12 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"event_type":"custom_event","data":{"event_name":"e","custom_attributes":{`)
+		for j := range 3 * i {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"k%d":"v%d-%d"`, j%(2*i+1), i, j) // repeats keys past 2i
+		}
+		b.WriteString(`}}}`)
+	}
+	b.WriteString(`]}`)
+	batch, err := DecodeBatch([]byte(b.String()))
+	require.NoError(t, err)
+	require.Len(t, batch.Events, 12)
+	for i, ev := range batch.Events {
+		attrs := ev.Data.Common().CustomAttributes
+		n := min(3*i, 2*i+1)
+		require.Len(t, attrs, n, "event %d", i)
+		require.Equal(t, len(attrs), cap(attrs), "event %d: list capped", i)
+		for j := range n {
+			last := j
+			for last+2*i+1 < 3*i {
+				last += 2*i + 1
+			}
+			assert.Equal(t, "k"+strconv.Itoa(j), attrs[j].Key)
+			assert.Equal(t, StringAttr(fmt.Sprintf("v%d-%d", i, last)), attrs[j].Value, "event %d key %d", i, j)
+		}
+	}
+	first := &batch.Events[1].Data.Common().CustomAttributes
+	first.Set("new", StringAttr("x"))
+	assert.Equal(t, "k0", batch.Events[2].Data.Common().CustomAttributes[0].Key)
+}
+
+// TestAttributesDecodeLists covers every size newList allocates for.
+func TestAttributesDecodeLists(t *testing.T) {
+	in := `{"l0":[],"l1":["a"],"l2":["a","b"],"l3":["a","b","c"],"l4":["a","b","c","d"],"l5":["a","b","c","d","e"],"mixed":["a",1]}`
+	var a Attributes
+	require.NoError(t, json.Unmarshal([]byte(in), &a))
+	all := []string{"a", "b", "c", "d", "e"}
+	for n := range 6 {
+		v, ok := a.Get("l" + strconv.Itoa(n))
+		require.True(t, ok)
+		assert.True(t, ListAttr(all[:n]...).Equal(v), "list of %d: %v", n, v)
+		items, isList := v.List()
+		assert.True(t, isList)
+		assert.Len(t, items, n)
+	}
+	v, _ := a.Get("mixed")
+	assert.Equal(t, KindRaw, v.Kind())
+	out, err := json.Marshal(a)
+	require.NoError(t, err)
+	assert.JSONEq(t, in, string(out))
+}

@@ -268,3 +268,29 @@ func TestNULIsNotEndOfInput(t *testing.T) {
 	_, err := DecodeBatch([]byte("{\"a\":\x00}"))
 	assert.ErrorContains(t, err, `invalid character '\x00'`)
 }
+
+// TestDecodeStringsSurviveLaterReads checks the string buffer: strings read
+// by the decoder of a data object that came before its event_type, strings
+// that were unescaped or repaired, and strings read afterwards must all
+// keep their own text, and the batch must not alias the caller's input.
+func TestDecodeStringsSurviveLaterReads(t *testing.T) {
+	in := []byte(`{"events":[` +
+		`{"data":{"event_name":"first","custom_attributes":{"k\u00e9":"a\"b","bad":"x` + "\xff" + `y"}},"event_type":"custom_event"},` +
+		`{"event_type":"custom_event","data":{"event_name":"second","custom_attributes":{"n":12.5,"o":{"p":[1]}}}}` +
+		`],"environment":"production","source_request_id":"` + strings.Repeat("r", 300) + `"}`)
+	b, err := DecodeBatch(in)
+	require.NoError(t, err)
+	for i := range in {
+		in[i] = 'X' // the batch must not see the caller reusing its buffer
+	}
+	first := b.Events[0].Data.(*CustomEvent)
+	second := b.Events[1].Data.(*CustomEvent)
+	assert.Equal(t, "first", first.EventName)
+	assert.Equal(t, Attributes{{Key: "ké", Value: StringAttr(`a"b`)}, {Key: "bad", Value: StringAttr("x\uFFFDy")}}, first.CustomAttributes)
+	assert.Equal(t, "second", second.EventName)
+	n, _ := NumberAttr("12.5")
+	raw, _ := RawAttr([]byte(`{"p":[1]}`))
+	assert.Equal(t, Attributes{{Key: "n", Value: n}, {Key: "o", Value: raw}}, second.CustomAttributes)
+	assert.Equal(t, strings.Repeat("r", 300), b.SourceRequestID)
+	assert.Equal(t, Environment("production"), b.Environment)
+}

@@ -158,10 +158,12 @@ func (d *decoder) attributeValue(p *AttributeValue) error {
 }
 
 // listOrRaw reads an array: a list when every element is a string, else raw
-// JSON text.
+// JSON text. The strings are collected on the stack and then stored at
+// their exact number (newList) instead of in a slice grown by append.
 func (d *decoder) listOrRaw(p *AttributeValue) error {
 	start := d.pos
-	list := []string{}
+	var buf [8]string
+	list := buf[:0]
 	allStrings := true
 	more, err := d.arrayOpen()
 	for i := 0; more; i++ {
@@ -183,11 +185,59 @@ func (d *decoder) listOrRaw(p *AttributeValue) error {
 		return err
 	}
 	if allStrings {
-		*p = AttributeValue{kind: KindList, list: &list}
+		*p = AttributeValue{kind: KindList, list: newList(list)}
 		return nil
 	}
 	*p = AttributeValue{kind: KindRaw, s: d.substr(start, d.pos)}
 	return nil
+}
+
+// A decoded list of one to four strings is allocated together with the
+// slice header that AttributeValue points to, sized to the list: one
+// allocation instead of two, and no more memory (the header and the
+// strings were two objects of about the same total size).
+type (
+	list1 struct {
+		list  []string
+		items [1]string
+	}
+	list2 struct {
+		list  []string
+		items [2]string
+	}
+	list3 struct {
+		list  []string
+		items [3]string
+	}
+	list4 struct {
+		list  []string
+		items [4]string
+	}
+)
+
+// newList returns a pointer to a copy of items (an empty, non-nil list
+// when items is empty, so that it is written as []).
+func newList(items []string) *[]string {
+	switch len(items) {
+	case 1:
+		l := &list1{items: [1]string(items)}
+		l.list = l.items[:]
+		return &l.list
+	case 2:
+		l := &list2{items: [2]string(items)}
+		l.list = l.items[:]
+		return &l.list
+	case 3:
+		l := &list3{items: [3]string(items)}
+		l.list = l.items[:]
+		return &l.list
+	case 4:
+		l := &list4{items: [4]string(items)}
+		l.list = l.items[:]
+		return &l.list
+	}
+	list := append([]string{}, items...)
+	return &list
 }
 
 func (d *decoder) readAttr(p *AttributeValue) error { return d.attributeValue(p) }
@@ -199,8 +249,10 @@ const linearAttrs = 16
 // readAttrs reads an object of attribute values into *p in document order,
 // appending to what *p holds (a key repeated in the object, or already in
 // *p, gets the last value at its first position, as a map would). The
-// members are collected in a buffer on the stack and copied into a slice
-// of exactly their number, carved from the batch's slab (see attrList).
+// members are written straight into the free tail of the batch's slab (see
+// attrTail): no buffer to clear and copy out of, and most lists need no
+// allocation of their own. The list is capped at its length, so appending
+// to it (Set) moves it out instead of writing over its neighbour.
 func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = nil
@@ -215,8 +267,9 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		}
 		return err
 	}
-	var buf [linearAttrs]Attribute
-	a := append(buf[:0], *p...)
+	// a grows in the slab's free tail; nothing else takes from the slab
+	// until it is done, as an attribute value is never read as a list.
+	a := append(d.attrTail(len(*p)+1), *p...)
 	var seen map[string]int // key → index in a, once a is longer than linearAttrs
 	for more {
 		var key []byte
@@ -229,41 +282,61 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 			err = withSeg(verr, k)
 			break
 		}
+		if len(a) == cap(a) {
+			a = d.moveAttrs(a)
+		}
 		a, seen = setAttr(a, seen, k, v)
 		more, err = d.objectNext()
 	}
-	*p = d.attrList(len(a))
-	copy(*p, a)
+	d.attrSlab = d.attrSlab[:len(d.attrSlab)+len(a)]
+	*p = a[:len(a):len(a)]
 	return err
 }
 
 // Attribute lists are carved from slabs shared by the lists of one batch:
 // one allocation for the batch's attribute objects instead of one each.
-// The lists are capped at their length, so appending to one (Set) moves it
-// out instead of writing over its neighbour.
 const (
 	// attrSlabBytes is about how many bytes of input one attribute takes
 	// in realistic batches, to guess how many the rest of the input holds.
-	attrSlabBytes = 96
+	attrSlabBytes = 80
+	// minAttrBytes is the fewest bytes an attribute takes (`"":0,`): the
+	// rest of the input cannot hold more attributes than that allows.
+	minAttrBytes = 5
 	// maxAttrSlab bounds that guess (in entries), so that a large input
 	// (a bulk body) does not get one slab that most batches pin.
 	maxAttrSlab = 128
 )
 
-// attrList returns a list of n zero entries (len and cap n) from the
-// decoder's slab, starting a new slab, with room for the attributes the
-// rest of the input is guessed to hold, when this one is too small.
-func (d *decoder) attrList(n int) Attributes {
-	if n == 0 {
-		return Attributes{}
-	}
+// attrTail returns the free tail of the decoder's slab as an empty list
+// with room for at least n entries, starting a new slab, with room for the
+// attributes the rest of the input is guessed to hold, when this one has
+// too little left. The caller appends to the list (within its capacity,
+// see moveAttrs) and then extends d.attrSlab over what it used.
+func (d *decoder) attrTail(n int) Attributes {
 	if cap(d.attrSlab)-len(d.attrSlab) < n {
-		more := min((len(d.data)-d.pos)/attrSlabBytes, maxAttrSlab)
-		d.attrSlab = make([]Attribute, 0, n+more)
+		d.attrSlab = make([]Attribute, 0, n+d.attrGuess())
 	}
-	start := len(d.attrSlab)
-	d.attrSlab = d.attrSlab[:start+n]
-	return Attributes(d.attrSlab[start : start+n : start+n])
+	l := len(d.attrSlab)
+	return Attributes(d.attrSlab[l:l])
+}
+
+// attrGuess is how many more attributes the rest of the input is guessed
+// to hold: at least one, at most maxAttrSlab, and no more than could fit.
+func (d *decoder) attrGuess() int {
+	rest := len(d.data) - d.pos
+	return max(min(rest/attrSlabBytes, maxAttrSlab, rest/minAttrBytes), 1)
+}
+
+// moveAttrs moves a, a full list in the free tail of the slab, to a new
+// slab with room for at least as many entries again (or the guess for the
+// rest of the input, if more), and clears the entries it leaves behind,
+// so that the old slab does not keep their values alive.
+func (d *decoder) moveAttrs(a Attributes) Attributes {
+	slab := make([]Attribute, len(a), len(a)+max(len(a), d.attrGuess()))
+	copy(slab, a)
+	clear(a)
+	d.attrSlab = slab[:0]
+	return Attributes(slab)
 }
 
 // setAttr sets k to v in a (replacing an entry with key k, else appending),

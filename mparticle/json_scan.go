@@ -42,7 +42,7 @@ type decoder struct {
 	// keyStart and keyEnd locate the key objectKey returned last when it
 	// aliases data (keyEnd is -1 when it was unescaped into a new slice).
 	keyStart, keyEnd int
-	// attrSlab is where attrList carves attribute lists from: its free
+	// attrSlab is where readAttrs carves attribute lists from: its free
 	// capacity is for the next ones. Reset per batch.
 	attrSlab []Attribute
 }
