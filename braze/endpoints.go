@@ -47,21 +47,13 @@ func (c *Client) Track(ctx context.Context, req *TrackRequest) (*TrackResponse, 
 		return nil, markBodyTooLarge(err)
 	}
 	c.bytesPerObject.Store(int64(len(body) / max(1, req.Len())))
-	var resp TrackResponse
-	idle, err := c.send(ctx, epTrack, body, &resp, true)
-	if idle {
-		c.releaseBody(buf, body)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &resp, nil
+	return c.trackEncoded(ctx, buf, body)
 }
 
-// trackEncoded sends a /users/track body that the Batcher laid out from
-// objects it validated and encoded as they were added, in buf (from
-// bodyBufferOf), which it recycles once the HTTP layer no longer reads
-// body. Its answers and errors are Track's.
+// trackEncoded sends an encoded /users/track body held in buf (from
+// bodyBufferOf) and recycles buf once the HTTP layer no longer reads body.
+// Track sends what it encoded through it, and the Batcher the body it laid
+// out from objects it validated and encoded as they were added.
 func (c *Client) trackEncoded(ctx context.Context, buf *bodyBuf, body []byte) (*TrackResponse, error) {
 	var resp TrackResponse
 	idle, err := c.send(ctx, epTrack, body, &resp, true)
