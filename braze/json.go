@@ -76,6 +76,12 @@ func shortDecimal(f float64) (m int64, k int, ok bool) {
 			return 0, 0, false
 		}
 		r := math.Round(x)
+		// A decimal that reads back as f is within 2⁻¹² of x: r/p and
+		// then f·p are each rounded once, by at most 2⁻⁵³ relative, and
+		// |r| < 2⁴⁰. The cheap test skips the division for most k.
+		if d := x - r; d > 1.0/1024 || d < -1.0/1024 {
+			continue
+		}
 		if r/p == f {
 			return int64(r), k, true
 		}

@@ -610,30 +610,13 @@ func checkProperties(at loc, props Properties, l Limits, errs *ValidationErrors)
 // plainProperty reports an event or purchase property that passes every
 // check: the fast path of checkProperties and of the encoder's check.
 func plainProperty(k string, v *Value) bool {
-	if !plainKey(k) || k == "time" || k == "event_name" {
-		return false
-	}
-	if v.kind == KindStrings {
-		return shortStrings(v.ext.strs)
-	}
-	return plainScalar(v)
+	return propertyMember.plainKey(k) && propertyMember.plainValue(v)
 }
 
 // plainCustom reports a custom attribute that passes every check: the fast
 // path of Attributes.validate and of the encoder's check.
 func plainCustom(k string, v *Value) bool {
-	if !plainKey(k) || isStandardKey(k) {
-		return false
-	}
-	switch v.kind {
-	case KindNull, KindIncrement:
-		return true
-	case KindStrings:
-		return shortStrings(v.ext.strs)
-	case KindAddRemove:
-		return (len(v.ext.strs) > 0 || len(v.ext.remove) > 0) && shortStrings(v.ext.strs) && shortStrings(v.ext.remove)
-	}
-	return plainScalar(v)
+	return customMember.plainKey(k) && customMember.plainValue(v)
 }
 
 // shortStrings reports whether every string passes checkStringLen (at most
