@@ -400,12 +400,13 @@ func (r memberRule) plainKey(k string) bool {
 }
 
 // memberEncoder is the state the encoders of one request's objects share:
-// when check is set (see TrackRequest.appendValidated), whether the object
-// being encoded has a member that is not plain.
+// when check is set (see TrackRequest.appendValidated and appendItem),
+// whether the object being encoded has a field or member that is not plain.
 type memberEncoder struct {
-	// check asks appendMembers to test members against their rule.
+	// check asks the object encoders to test their fields (plainFields)
+	// and appendMembers the members against their rule.
 	check bool
-	// irregular is set when a checked member is not plain.
+	// irregular is set when a checked field or member is not plain.
 	irregular bool
 	// stamp speeds up the objects' own times.
 	stamp timeStamp
