@@ -3,7 +3,10 @@
 // bytes for the same string: exactly what encoding/json.Marshal writes.
 package jsonenc
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -96,8 +99,14 @@ func safePrefix(s string) int {
 // terminators), and each byte of invalid UTF-8 as \ufffd.
 //
 // The common string needs no escape at all: it is found by a scan of eight
-// bytes per step and copied with one append.
+// bytes per step and copied with one append; one of 4 to 16 bytes (most
+// keys and values) is checked and stored as the words it was loaded in.
 func AppendString(dst []byte, s string) []byte {
+	if n := len(s); n >= 4 && n <= 16 {
+		if out, ok := appendShort(dst, s, '"'); ok {
+			return out
+		}
+	}
 	i := safePrefix(s)
 	if i == len(s) {
 		dst = append(dst, '"')
@@ -111,6 +120,11 @@ func AppendString(dst []byte, s string) []byte {
 // AppendKey appends s as a JSON string literal followed by ':', the form of
 // an object key.
 func AppendKey(dst []byte, s string) []byte {
+	if n := len(s); n >= 4 && n <= 16 {
+		if out, ok := appendShort(dst, s, ':'); ok {
+			return out
+		}
+	}
 	i := safePrefix(s)
 	if i == len(s) {
 		dst = append(dst, '"')
@@ -119,6 +133,50 @@ func AppendKey(dst []byte, s string) []byte {
 	}
 	dst = append(dst, '"')
 	return append(appendEscaped(dst, s, i), ':')
+}
+
+// appendShort appends `"s"` and then last, when s (4 to 16 bytes) needs no
+// escape, and reports false, appending nothing, when it does; when last is
+// '"' only `"s"` is appended. s is read as two words (4-byte words under
+// 8 bytes) that overlap unless s is exactly two words long, tested, and
+// written back as the same words: no copy call for the short strings that
+// make up most of an object.
+func appendShort(dst []byte, s string, last byte) ([]byte, bool) {
+	n := len(s)
+	var w0, w1 uint64
+	if n >= 8 {
+		w0, w1 = load64(s, 0), load64(s, n-8)
+		if !wordSafe(w0) || !wordSafe(w1) {
+			return dst, false
+		}
+	} else {
+		w0, w1 = load32(s, 0), load32(s, n-4)
+		if !wordSafe(w0 | w1<<32) {
+			return dst, false
+		}
+	}
+	size := n + 2
+	if last != '"' {
+		size++
+	}
+	d := len(dst)
+	// The stores below write up to 8 bytes past the literal: room for
+	// them, so that each is one unconditional write.
+	if cap(dst)-d < size+8 {
+		dst = append(dst[:cap(dst)], make([]byte, size+8)...)
+	}
+	b := dst[d : d+size+8]
+	b[0] = '"'
+	if n >= 8 {
+		binary.LittleEndian.PutUint64(b[1:], w0)
+		binary.LittleEndian.PutUint64(b[n-7:], w1)
+	} else {
+		binary.LittleEndian.PutUint32(b[1:], uint32(w0))
+		binary.LittleEndian.PutUint32(b[n-3:], uint32(w1))
+	}
+	b[n+1] = '"'
+	b[n+2] = last
+	return dst[:d+size], true
 }
 
 // appendEscaped appends the rest of the string literal (the opening quote
