@@ -412,12 +412,19 @@ type memberEncoder struct {
 	stamp timeStamp
 }
 
-// keyAfter reports whether k > prev, deciding on the first bytes without
-// a call when they differ, as they mostly do between neighbouring sorted
-// keys.
+// keyAfter reports whether k > prev. Neighbouring sorted keys mostly
+// differ within their first bytes ("position", "premium", "price"), so
+// short keys are compared byte by byte without the call of a string
+// comparison; keys sharing a longer prefix are left to it.
 func keyAfter(k, prev string) bool {
-	if len(k) > 0 && len(prev) > 0 && k[0] != prev[0] {
-		return k[0] > prev[0]
+	n := min(len(k), len(prev), 16)
+	for i := 0; i < n; i++ {
+		if k[i] != prev[i] {
+			return k[i] > prev[i]
+		}
+	}
+	if n < 16 { // one is a prefix of the other
+		return len(k) > len(prev)
 	}
 	return k > prev
 }
