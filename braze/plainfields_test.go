@@ -72,7 +72,9 @@ func TestEncoderFieldCheckRefusesWhatValidateRefuses(t *testing.T) {
 		func(a *Attributes) { a.Phone, a.ClearPhone = "+1", true },
 		func(a *Attributes) { a.PushTokenImport = true },
 		func(a *Attributes) { a.PushTokens = []PushToken{{AppID: "app", Token: " "}} },
-		func(a *Attributes) { a.SubscriptionGroups = []SubscriptionGroupState{{SubscriptionGroupID: "g", SubscriptionState: SubscriptionSubscribed}} },
+		func(a *Attributes) {
+			a.SubscriptionGroups = []SubscriptionGroupState{{SubscriptionGroupID: "g", SubscriptionState: SubscriptionSubscribed}}
+		},
 		func(a *Attributes) { a.CurrentLocation = Set(Location{Latitude: 91}) },
 	} {
 		a := attrs()
