@@ -143,6 +143,9 @@ func AppendKey(dst []byte, s string) []byte {
 // make up most of an object.
 func appendShort(dst []byte, s string, last byte) ([]byte, bool) {
 	n := len(s)
+	if n < 4 || n > 16 {
+		return dst, false // not reached: the callers check; it bounds n for the stores
+	}
 	var w0, w1 uint64
 	if n >= 8 {
 		w0, w1 = load64(s, 0), load64(s, n-8)
@@ -160,12 +163,13 @@ func appendShort(dst []byte, s string, last byte) ([]byte, bool) {
 		size++
 	}
 	d := len(dst)
-	// The stores below write up to 8 bytes past the literal: room for
-	// them, so that each is one unconditional write.
-	if cap(dst)-d < size+8 {
-		dst = append(dst[:cap(dst)], make([]byte, size+8)...)
+	// The stores below write up to 24 bytes from d, past the literal:
+	// room for them, so that each is one unconditional write into a
+	// fixed-size array.
+	if cap(dst)-d < 24 {
+		dst = append(dst[:cap(dst)], make([]byte, 24)...)
 	}
-	b := dst[d : d+size+8]
+	b := (*[24]byte)(dst[d : d+24])
 	b[0] = '"'
 	if n >= 8 {
 		binary.LittleEndian.PutUint64(b[1:], w0)
