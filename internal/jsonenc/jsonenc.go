@@ -99,63 +99,34 @@ func safePrefix(s string) int {
 // terminators), and each byte of invalid UTF-8 as \ufffd.
 //
 // The common string needs no escape at all: it is found by a scan of eight
-// bytes per step and copied with one append; one of 4 to 16 bytes (most
-// keys and values) is checked and stored as the words it was loaded in.
-func AppendString(dst []byte, s string) []byte {
-	if n := len(s); n >= 4 && n <= 16 {
-		if out, ok := appendShort(dst, s, '"'); ok {
-			return out
-		}
-	}
-	i := safePrefix(s)
-	if i == len(s) {
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
-	dst = append(dst, '"')
-	return appendEscaped(dst, s, i)
-}
+// bytes per step and copied with one append, or, for most keys and values,
+// checked and stored as the words it was loaded in (see appendQuoted).
+func AppendString(dst []byte, s string) []byte { return appendQuoted(dst, s, '"') }
 
 // AppendKey appends s as a JSON string literal followed by ':', the form of
 // an object key.
-func AppendKey(dst []byte, s string) []byte {
-	if n := len(s); n >= 4 && n <= 16 {
-		if out, ok := appendShort(dst, s, ':'); ok {
-			return out
-		}
-	}
-	i := safePrefix(s)
-	if i == len(s) {
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		return append(dst, '"', ':')
-	}
-	dst = append(dst, '"')
-	return append(appendEscaped(dst, s, i), ':')
-}
+func AppendKey(dst []byte, s string) []byte { return appendQuoted(dst, s, ':') }
 
-// appendShort appends `"s"` and then last, when s (4 to 16 bytes) needs no
-// escape, and reports false, appending nothing, when it does; when last is
-// '"' only `"s"` is appended. s is read as two words (4-byte words under
-// 8 bytes) that overlap unless s is exactly two words long, tested, and
-// written back as the same words: no copy call for the short strings that
-// make up most of an object.
-func appendShort(dst []byte, s string, last byte) ([]byte, bool) {
+// appendQuoted appends s as a JSON string literal, followed by last unless
+// last is '"'. A string of 4 to 16 bytes that needs no escape (most keys
+// and values) is read as two words (4-byte words under 8 bytes) that
+// overlap unless s is exactly two words long, tested, and written back as
+// the same words: no copy call. The others go through appendLong.
+func appendQuoted(dst []byte, s string, last byte) []byte {
 	n := len(s)
 	if n < 4 || n > 16 {
-		return dst, false // not reached: the callers check; it bounds n for the stores
+		return appendLong(dst, s, last)
 	}
 	var w0, w1 uint64
 	if n >= 8 {
 		w0, w1 = load64(s, 0), load64(s, n-8)
 		if !wordSafe(w0) || !wordSafe(w1) {
-			return dst, false
+			return appendLong(dst, s, last)
 		}
 	} else {
 		w0, w1 = load32(s, 0), load32(s, n-4)
 		if !wordSafe(w0 | w1<<32) {
-			return dst, false
+			return appendLong(dst, s, last)
 		}
 	}
 	size := n + 2
@@ -180,7 +151,25 @@ func appendShort(dst []byte, s string, last byte) ([]byte, bool) {
 	}
 	b[n+1] = '"'
 	b[n+2] = last
-	return dst[:d+size], true
+	return dst[:d+size]
+}
+
+// appendLong is appendQuoted for the strings it does not write itself: it
+// finds the first byte that may need an escape by safePrefix's scan, copies
+// what comes before it with one append, and escapes from there.
+func appendLong(dst []byte, s string, last byte) []byte {
+	i := safePrefix(s)
+	dst = append(dst, '"')
+	if i == len(s) {
+		dst = append(dst, s...)
+		dst = append(dst, '"')
+	} else {
+		dst = appendEscaped(dst, s, i)
+	}
+	if last != '"' {
+		dst = append(dst, last)
+	}
+	return dst
 }
 
 // appendEscaped appends the rest of the string literal (the opening quote
