@@ -66,9 +66,34 @@ var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
 // wider than the gap between neighbouring floats, so exactly one k-digit
 // decimal can read back as f and there is no tie for strconv to break
 // differently; and f·10ᵏ, rounded, lands on that decimal's m.
+//
+// Below 2⁴⁰·10⁻⁶ one test settles it: if a decimal of k ≤ 6 fractional
+// digits reads back as f, so does the same decimal written with 6 (the same
+// number), and it is the only 6-digit one that does; f·10⁶ rounds to its
+// m·10⁶⁻ᵏ, and removing the trailing zeros gives the first k the loop
+// below would find (a smaller k whose decimal reads back would be that
+// decimal with fewer zeros). If the 6-digit test fails, every k fails.
 func shortDecimal(f float64) (m int64, k int, ok bool) {
 	if f == 0 {
 		return 0, 0, false
+	}
+	if x := f * 1e6; x < 1<<40 && x > -(1<<40) {
+		r := math.RoundToEven(x)
+		if d := x - r; d > 1.0/1024 || d < -1.0/1024 || r/1e6 != f {
+			return 0, 0, false
+		}
+		// Trailing zeros off, four, two and one at a time.
+		m, k = int64(r), 6
+		if m%10000 == 0 {
+			m, k = m/10000, 2
+		}
+		if m%100 == 0 {
+			m, k = m/100, k-2
+		}
+		if k > 0 && m%10 == 0 {
+			m, k = m/10, k-1
+		}
+		return m, k, true
 	}
 	for k, p := range pow10 {
 		x := f * p
