@@ -101,10 +101,15 @@ func safePrefix(s string) int {
 // The common string needs no escape at all: it is found by a scan of eight
 // bytes per step and copied with one append, or, for most keys and values,
 // checked and stored as the words it was loaded in (see appendQuoted).
+//
+// Unlike append, it may write into dst's spare capacity past the bytes it
+// appends (up to 24 bytes from len(dst)), so dst must own that capacity:
+// no other slice may hold data there, as with any buffer an encoder
+// appends to.
 func AppendString(dst []byte, s string) []byte { return appendQuoted(dst, s, '"') }
 
 // AppendKey appends s as a JSON string literal followed by ':', the form of
-// an object key.
+// an object key. Like AppendString, it may write into dst's spare capacity.
 func AppendKey(dst []byte, s string) []byte { return appendQuoted(dst, s, ':') }
 
 // appendQuoted appends s as a JSON string literal, followed by last unless
