@@ -236,6 +236,9 @@ func (a *Attributes) AppendJSON(dst []byte) ([]byte, error) {
 // appendJSON is AppendJSON with the request's shared encoder state (see
 // TrackRequest.appendValidated).
 func (a *Attributes) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
+	if enc.check && !enc.irregular && !a.plainFields() {
+		enc.irregular = true
+	}
 	w := beginObject(dst)
 	writeIdentifier(&w, &a.Identifier)
 	if a.ClearEmail && a.Email == "" {

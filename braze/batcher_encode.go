@@ -164,32 +164,15 @@ type errorString string
 
 func (e errorString) Error() string { return string(e) }
 
-// appendItem validates the item's object and appends its JSON, doing in one
-// pass over its property or custom attribute members what
-// TrackRequest.appendValidated does for a request: the fields other than
-// the members are validated first, the encoder checks each member against
-// validation's fast path as it writes it, and only an object with a member
-// that is not plain, or one that fails, is validated in full (which names
-// every problem). It returns a ValidationErrors, or the encoding error of an
-// object that validates but cannot be encoded.
+// appendItem validates the item's object and appends its JSON in one pass
+// over its fields, as TrackRequest.appendValidated does for a request: the
+// encoder checks each field (plainFields) and each property or custom
+// attribute against validation's fast path as it writes it, and only an
+// object with something that is not plain, or that cannot be encoded, is
+// validated in full (which names every problem). It returns a
+// ValidationErrors, or the encoding error of an object that validates but
+// cannot be encoded.
 func appendItem(dst []byte, it *Item, kind ObjectKind, l Limits, enc *memberEncoder) ([]byte, error) {
-	var errs ValidationErrors
-	validate := func(maps bool) {
-		switch kind {
-		case ObjectAttributes:
-			it.Attributes.validate(loc{}, l, maps, &errs)
-		case ObjectEvent:
-			it.Event.validate(loc{}, l, maps, &errs)
-		case ObjectPurchase:
-			it.Purchase.validate(loc{}, l, maps, &errs)
-		}
-	}
-	validate(false)
-	if len(errs) > 0 {
-		errs = errs[:0]
-		validate(true)
-		return dst, errs
-	}
 	enc.check, enc.irregular = true, false
 	start := len(dst)
 	var err error
@@ -204,7 +187,15 @@ func appendItem(dst []byte, it *Item, kind ObjectKind, l Limits, enc *memberEnco
 	if err == nil && !enc.irregular {
 		return dst, nil
 	}
-	validate(true)
+	var errs ValidationErrors
+	switch kind {
+	case ObjectAttributes:
+		it.Attributes.validate(loc{}, l, true, &errs)
+	case ObjectEvent:
+		it.Event.validate(loc{}, l, true, &errs)
+	case ObjectPurchase:
+		it.Purchase.validate(loc{}, l, true, &errs)
+	}
 	if len(errs) > 0 {
 		return dst[:start], errs
 	}

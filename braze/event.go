@@ -37,6 +37,9 @@ func (e *Event) AppendJSON(dst []byte) ([]byte, error) {
 // appendJSON is AppendJSON with the request's shared encoder state (see
 // TrackRequest.appendValidated).
 func (e *Event) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
+	if enc.check && !enc.irregular && !e.plainFields() {
+		enc.irregular = true
+	}
 	w := beginObject(dst)
 	writeIdentifier(&w, &e.Identifier)
 	if e.AppID != "" {

@@ -66,16 +66,49 @@ var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
 // wider than the gap between neighbouring floats, so exactly one k-digit
 // decimal can read back as f and there is no tie for strconv to break
 // differently; and f·10ᵏ, rounded, lands on that decimal's m.
+//
+// Below 2⁴⁰·10⁻⁶ one test settles it: if a decimal of k ≤ 6 fractional
+// digits reads back as f, so does the same decimal written with 6 (the same
+// number), and it is the only 6-digit one that does; f·10⁶ rounds to its
+// m·10⁶⁻ᵏ, and removing the trailing zeros gives the first k the loop
+// below would find (a smaller k whose decimal reads back would be that
+// decimal with fewer zeros). If the 6-digit test fails, every k fails.
 func shortDecimal(f float64) (m int64, k int, ok bool) {
 	if f == 0 {
 		return 0, 0, false
+	}
+	if x := f * 1e6; x < 1<<40 && x > -(1<<40) {
+		r := math.RoundToEven(x)
+		if d := x - r; d > 1.0/1024 || d < -1.0/1024 || r/1e6 != f {
+			return 0, 0, false
+		}
+		// Trailing zeros off, four, two and one at a time.
+		m, k = int64(r), 6
+		if m%10000 == 0 {
+			m, k = m/10000, 2
+		}
+		if m%100 == 0 {
+			m, k = m/100, k-2
+		}
+		if k > 0 && m%10 == 0 {
+			m, k = m/10, k-1
+		}
+		return m, k, true
 	}
 	for k, p := range pow10 {
 		x := f * p
 		if x >= 1<<40 || x <= -(1<<40) {
 			return 0, 0, false
 		}
-		r := math.Round(x)
+		// RoundToEven is one instruction on amd64 (Round is not); the
+		// two differ only on halves, which the next test rejects.
+		r := math.RoundToEven(x)
+		// A decimal that reads back as f is within 2⁻¹² of x: r/p and
+		// then f·p are each rounded once, by at most 2⁻⁵³ relative, and
+		// |r| < 2⁴⁰. The cheap test skips the division for most k.
+		if d := x - r; d > 1.0/1024 || d < -1.0/1024 {
+			continue
+		}
 		if r/p == f {
 			return int64(r), k, true
 		}
@@ -84,31 +117,46 @@ func shortDecimal(f float64) (m int64, k int, ok bool) {
 }
 
 // appendDecimal writes m·10⁻ᵏ in plain notation: the integer part (at
-// least "0"), then k fractional digits.
+// least "0"), then k fractional digits. Digits are produced two at a time
+// from the twoDigits table.
 func appendDecimal(dst []byte, m int64, k int) []byte {
+	u := uint64(m)
 	if m < 0 {
-		dst = append(dst, '-')
-		m = -m
-	}
-	if k == 0 {
-		return strconv.AppendInt(dst, m, 10)
+		u = uint64(-m)
 	}
 	var digits [24]byte
 	i := len(digits)
-	for range k {
-		i--
-		digits[i] = byte('0' + m%10)
-		m /= 10
-	}
-	i--
-	digits[i] = '.'
-	for {
-		i--
-		digits[i] = byte('0' + m%10)
-		m /= 10
-		if m == 0 {
-			break
+	if k > 0 {
+		for ; k >= 2; k -= 2 {
+			i -= 2
+			q := u / 100
+			put2(digits[i:], int(u-q*100))
+			u = q
 		}
+		if k == 1 {
+			i--
+			digits[i] = byte('0' + u%10)
+			u /= 10
+		}
+		i--
+		digits[i] = '.'
+	}
+	for u >= 100 {
+		i -= 2
+		q := u / 100
+		put2(digits[i:], int(u-q*100))
+		u = q
+	}
+	if u >= 10 {
+		i -= 2
+		put2(digits[i:], int(u))
+	} else {
+		i--
+		digits[i] = byte('0' + u)
+	}
+	if m < 0 {
+		i--
+		digits[i] = '-'
 	}
 	return append(dst, digits[i:]...)
 }
@@ -214,33 +262,44 @@ func putFraction(b []byte, nsec int) int {
 }
 
 // timeStamp remembers the formatted date and clock (`"YYYY-MM-DDTHH:MM:SS`)
-// of the last second appendTime wrote for a request: the times of one
-// request's events mostly fall in few seconds, and the calendar arithmetic
-// is most of a timestamp's cost.
+// of the last second appendTime wrote for a request or a Batcher.Add: the
+// times of one batch's events mostly fall in few seconds, and the calendar
+// arithmetic is most of a timestamp's cost. Another second of the same day
+// only rewrites the clock.
 type timeStamp struct {
 	sec   int64
+	day   int64 // days from 0000-01-01 of sec
 	valid bool
 	text  [20]byte
 }
 
 // appendTime is the package's appendTime, reusing the stamp's text when t
-// falls in the same second.
+// falls in the same second, and its date when t falls in the same day.
 func (ts *timeStamp) appendTime(dst []byte, t time.Time) ([]byte, error) {
 	sec, nsec := t.Unix(), t.Nanosecond()
-	if ts.valid && sec == ts.sec {
-		var b [12]byte
-		n := putFraction(b[:], nsec)
-		b[n], b[n+1] = 'Z', '"'
-		dst = append(dst, ts.text[:]...)
-		return append(dst, b[:n+2]...), nil
+	if !ts.valid || sec != ts.sec {
+		if sec < minRFC3339Unix || sec > maxRFC3339Unix {
+			return dst, errTimeRange
+		}
+		off := sec - minRFC3339Unix // ≥ 0: whole days from 0000-01-01
+		if day := off / 86400; ts.valid && day == ts.day {
+			s := int(off % 86400)
+			put2(ts.text[12:], s/3600)
+			put2(ts.text[15:], s/60%60)
+			put2(ts.text[18:], s%60)
+		} else {
+			var b [32]byte
+			appendUnixTime(b[:0], sec, 0) // in range: no error
+			copy(ts.text[:], b[:20])
+			ts.day, ts.valid = day, true
+		}
+		ts.sec = sec
 	}
-	start := len(dst)
-	dst, err := appendUnixTime(dst, sec, nsec)
-	if err == nil {
-		copy(ts.text[:], dst[start:])
-		ts.sec, ts.valid = sec, true
-	}
-	return dst, err
+	var b [12]byte
+	n := putFraction(b[:], nsec)
+	b[n], b[n+1] = 'Z', '"'
+	dst = append(dst, ts.text[:]...)
+	return append(dst, b[:n+2]...), nil
 }
 
 // twoDigits holds "00" to "99".

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -185,15 +186,18 @@ func FuzzAppendTime(f *testing.F) {
 }
 
 // A timeStamp writes what appendTime writes, whether the second repeats
-// (nanoseconds from none to nine digits), changes, or is out of range.
+// (nanoseconds from none to nine digits), changes within the day or to
+// another, or is out of range.
 func TestTimeStampMatchesAppendTime(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	var ts timeStamp
 	sec := int64(1764320400)
 	for range 5000 {
-		switch rng.IntN(4) {
+		switch rng.IntN(5) {
 		case 0:
 			sec += rng.Int64N(3)
+		case 3:
+			sec += rng.Int64N(86400) // the same day or the next
 		case 1:
 			sec = minRFC3339Unix + rng.Int64N(maxRFC3339Unix-minRFC3339Unix)
 		case 2:
@@ -205,5 +209,27 @@ func TestTimeStampMatchesAppendTime(t *testing.T) {
 		got, err := ts.appendTime([]byte("x"), tm)
 		require.Equal(t, wantErr, err, "time %v", tm)
 		require.Equal(t, string(want), string(got), "time %v", tm)
+	}
+}
+
+// Short decimals (the prices and amounts shortDecimal and appendDecimal
+// write) of every digit count and fraction length, both signs, match
+// encoding/json.
+func TestAppendFloatShortDecimals(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for range 20000 {
+		digits := 1 + rng.IntN(13)
+		m := rng.Int64N(int64(math.Pow10(digits)))
+		if rng.IntN(2) == 0 {
+			m = -m
+		}
+		k := rng.IntN(8)
+		x, err := strconv.ParseFloat(strconv.FormatInt(m, 10)+"e-"+strconv.Itoa(k), 64)
+		require.NoError(t, err)
+		got, err := appendFloat(nil, x)
+		require.NoError(t, err)
+		want, err := json.Marshal(x)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got), "%d·10^-%d", m, k)
 	}
 }

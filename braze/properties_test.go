@@ -3,6 +3,7 @@ package braze
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,7 +143,9 @@ func TestDuplicateKeys(t *testing.T) {
 }
 
 func TestKeyAfter(t *testing.T) {
-	keys := []string{"", "a", "ab", "b", "B", "é", "\x00", "\xff", "aa", "ba"}
+	x15, x16 := strings.Repeat("x", 15), strings.Repeat("x", 16)
+	keys := []string{"", "a", "ab", "b", "B", "é", "\x00", "\xff", "aa", "ba",
+		x15, x15 + "a", x15 + "\xff", x16, x16 + "a", x16 + "b", x16 + "ab", "position", "premium", "price"}
 	for _, k := range keys {
 		for _, p := range keys {
 			assert.Equal(t, k > p, keyAfter(k, p), "%q > %q", k, p)

@@ -41,6 +41,9 @@ func (p *Purchase) AppendJSON(dst []byte) ([]byte, error) {
 // appendJSON is AppendJSON with the request's shared encoder state (see
 // TrackRequest.appendValidated).
 func (p *Purchase) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
+	if enc.check && !enc.irregular && !p.plainFields() {
+		enc.irregular = true
+	}
 	w := beginObject(dst)
 	writeIdentifier(&w, &p.Identifier)
 	if p.AppID != "" {

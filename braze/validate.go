@@ -282,12 +282,13 @@ func (r *TrackRequest) validateObjects(l Limits, maps bool, errs *ValidationErro
 	return bound
 }
 
-// appendValidated is Validate followed by AppendJSON with one pass over the
-// property and custom attribute maps instead of two: the objects' other
-// fields are validated first, and the encoder checks each map member
-// against the fast path of validation as it writes it. Only the objects
-// with a member that is not plain (an operator, a list, a nested or long
-// value, a '$'-keyed or reserved key, …) are validated in full afterwards.
+// appendValidated is Validate followed by AppendJSON with one pass over
+// each object's fields instead of two: the encoder checks each field
+// (plainFields) and each property and custom attribute against the fast
+// path of validation as it writes it. Only the objects with something that
+// is not plain (an operator, a list, a nested or long value, a '$'-keyed or
+// reserved key, a second primary identifier, …) are validated in full
+// afterwards.
 // When anything is invalid, the body is over the size cap or encoding fails,
 // it runs the full Validate, which decides (and names every problem in
 // Validate's order).
@@ -301,9 +302,6 @@ func (r *TrackRequest) appendValidated(l Limits, dst []byte) ([]byte, error) {
 	fast := n > 0 && (l.PerArray || n <= l.MaxObjects) &&
 		(!l.PerArray || (len(r.Attributes) <= l.MaxObjects && len(r.Events) <= l.MaxObjects && len(r.Purchases) <= l.MaxObjects))
 	if fast {
-		r.validateObjects(l, false, &errs)
-	}
-	if fast && len(errs) == 0 {
 		var chk trackCheck
 		chk.enc.check = true
 		body, err := r.appendJSON(dst, &chk)
@@ -516,6 +514,45 @@ func (p *Purchase) validate(at loc, l Limits, maps bool, errs *ValidationErrors)
 	return p.fixedBound() + checkProperties(at, p.Properties, l, errs)
 }
 
+// The plainFields methods are the encoder's check of an object's fields
+// other than its properties or custom attributes (see memberEncoder): true
+// means validate finds nothing wrong with them; false only that validate
+// must look. They read the fields the encoder writes anyway, so a checked
+// encoding is one pass over each field instead of a validation pass and an
+// encoding pass. A time's year range is left to the encoder, whose error
+// also sends the object to validate.
+
+func (e *Event) plainFields() bool {
+	return e.Identifier.plain() && plainName(e.Name) && !e.Time.IsZero()
+}
+
+func (p *Purchase) plainFields() bool {
+	return p.Identifier.plain() && plainName(p.ProductID) && formats.IsCurrencyCode(p.Currency) &&
+		(p.Quantity == 0 || p.Quantity >= 1 && p.Quantity <= MaxQuantity) && !p.Time.IsZero()
+}
+
+// plainFields of an attributes object settles the common fields itself and
+// asks validate, without the custom attributes, about an object with push
+// tokens, subscription groups, a location or a ClearEmail/ClearPhone.
+func (a *Attributes) plainFields() bool {
+	if a.PushTokenImport || a.ClearEmail || a.ClearPhone || len(a.PushTokens) > 0 ||
+		len(a.SubscriptionGroups) > 0 || a.CurrentLocation.IsSet() {
+		var errs ValidationErrors
+		a.validate(loc{}, Limits{}, false, &errs)
+		return len(errs) == 0
+	}
+	return a.Identifier.plain() &&
+		(a.DOB.state != optSet || a.DOB.v.IsValid()) &&
+		(a.Gender.state != optSet || a.Gender.v.Valid()) &&
+		(a.EmailSubscribe.state != optSet || a.EmailSubscribe.v.Valid()) &&
+		(a.PushSubscribe.state != optSet || a.PushSubscribe.v.Valid()) &&
+		plainOptTime(&a.DateOfFirstSession) && plainOptTime(&a.DateOfLastSession) &&
+		plainOptTime(&a.MarkedEmailAsSpamAt)
+}
+
+// plainOptTime reports an optional time checkOptTime accepts.
+func plainOptTime(o *Optional[time.Time]) bool { return o.state != optSet || plainTime(o.v) }
+
 // checkName requires a non-blank string of at most 255 characters.
 func checkName(at loc, field, s string, errs *ValidationErrors) {
 	if strings.TrimSpace(s) == "" {
@@ -610,30 +647,13 @@ func checkProperties(at loc, props Properties, l Limits, errs *ValidationErrors)
 // plainProperty reports an event or purchase property that passes every
 // check: the fast path of checkProperties and of the encoder's check.
 func plainProperty(k string, v *Value) bool {
-	if !plainKey(k) || k == "time" || k == "event_name" {
-		return false
-	}
-	if v.kind == KindStrings {
-		return shortStrings(v.ext.strs)
-	}
-	return plainScalar(v)
+	return propertyMember.plainKey(k) && propertyMember.plainValue(v)
 }
 
 // plainCustom reports a custom attribute that passes every check: the fast
 // path of Attributes.validate and of the encoder's check.
 func plainCustom(k string, v *Value) bool {
-	if !plainKey(k) || isStandardKey(k) {
-		return false
-	}
-	switch v.kind {
-	case KindNull, KindIncrement:
-		return true
-	case KindStrings:
-		return shortStrings(v.ext.strs)
-	case KindAddRemove:
-		return (len(v.ext.strs) > 0 || len(v.ext.remove) > 0) && shortStrings(v.ext.strs) && shortStrings(v.ext.remove)
-	}
-	return plainScalar(v)
+	return customMember.plainKey(k) && customMember.plainValue(v)
 }
 
 // shortStrings reports whether every string passes checkStringLen (at most

@@ -362,15 +362,27 @@ const (
 	customMember
 )
 
-// plain reports whether the member passes its rules on the fast path of
-// validation; a member that does not may still be valid, and only the full
-// Validate tells (and names the problem).
-func (r memberRule) plain(k string, v *Value) bool {
+// plainValue reports whether a member whose key passes plainKey passes
+// its rules on the fast path of validation: plainKey and plainValue
+// together are plainProperty or plainCustom. A member that does not may
+// still be valid, and only the full Validate tells (and names the problem).
+func (r memberRule) plainValue(v *Value) bool {
 	switch r {
 	case propertyMember:
-		return plainProperty(k, v)
+		if v.kind == KindStrings {
+			return shortStrings(v.ext.strs)
+		}
+		return plainScalar(v)
 	case customMember:
-		return plainCustom(k, v)
+		switch v.kind {
+		case KindNull, KindIncrement:
+			return true
+		case KindStrings:
+			return shortStrings(v.ext.strs)
+		case KindAddRemove:
+			return (len(v.ext.strs) > 0 || len(v.ext.remove) > 0) && shortStrings(v.ext.strs) && shortStrings(v.ext.remove)
+		}
+		return plainScalar(v)
 	}
 	return false
 }
@@ -388,23 +400,31 @@ func (r memberRule) plainKey(k string) bool {
 }
 
 // memberEncoder is the state the encoders of one request's objects share:
-// when check is set (see TrackRequest.appendValidated), whether the object
-// being encoded has a member that is not plain.
+// when check is set (see TrackRequest.appendValidated and appendItem),
+// whether the object being encoded has a field or member that is not plain.
 type memberEncoder struct {
-	// check asks appendMembers to test members against their rule.
+	// check asks the object encoders to test their fields (plainFields)
+	// and appendMembers the members against their rule.
 	check bool
-	// irregular is set when a checked member is not plain.
+	// irregular is set when a checked field or member is not plain.
 	irregular bool
 	// stamp speeds up the objects' own times.
 	stamp timeStamp
 }
 
-// keyAfter reports whether k > prev, deciding on the first bytes without
-// a call when they differ, as they mostly do between neighbouring sorted
-// keys.
+// keyAfter reports whether k > prev. Neighbouring sorted keys mostly
+// differ within their first bytes ("position", "premium", "price"), so
+// short keys are compared byte by byte without the call of a string
+// comparison; keys sharing a longer prefix are left to it.
 func keyAfter(k, prev string) bool {
-	if len(k) > 0 && len(prev) > 0 && k[0] != prev[0] {
-		return k[0] > prev[0]
+	n := min(len(k), len(prev), 16)
+	for i := 0; i < n; i++ {
+		if k[i] != prev[i] {
+			return k[i] > prev[i]
+		}
+	}
+	if n < 16 { // one is a prefix of the other
+		return len(k) > len(prev)
 	}
 	return k > prev
 }
@@ -420,9 +440,10 @@ func appendMembers(w *fieldWriter, ps Properties, rule memberRule, enc *memberEn
 	buf := w.buf     // a local: stores through w cost a write barrier while GC runs
 	for i := range ps {
 		k, v := ps[i].Key, &ps[i].Value
-		// The common kinds are checked (rule.plain's answer for them: a
-		// plain key, a string of at most 255 bytes) and written here
-		// without the calls through rule.plain and appendJSON.
+		// The key is checked once (rule.plainKey), the common kinds'
+		// values (rule.plainValue's answer for them: a string of at most
+		// 255 bytes, a finite float) and written here without the calls
+		// through plainValue and appendJSON.
 		if check {
 			switch {
 			case !rule.plainKey(k):
@@ -445,8 +466,19 @@ func appendMembers(w *fieldWriter, ps Properties, rule memberRule, enc *memberEn
 			buf = strconv.AppendInt(buf, int64(v.num), 10)
 		case KindBool:
 			buf = strconv.AppendBool(buf, v.num == 1)
+		case KindFloat:
+			// plainValue's answer for a float is that it is finite,
+			// which appendFloat tells by its error.
+			var err error
+			if buf, err = appendFloat(buf, math.Float64frombits(v.num)); err != nil {
+				if check {
+					enc.irregular = true
+				}
+				w.buf = buf
+				return fmt.Errorf("key %q: %w", k, err)
+			}
 		default:
-			if check && !rule.plain(k, v) {
+			if check && !rule.plainValue(v) {
 				enc.irregular, check = true, false
 			}
 			var err error

@@ -380,17 +380,21 @@ func TestObjectKeysSortLikeEncodingJSON(t *testing.T) {
 	}
 }
 
-// For strings, ints and bools the encoder's inline check (plainKey, and a
-// string's length) gives rule.plain's answer.
+// For strings, ints, bools and floats the encoder's inline check (plainKey,
+// a string's length, a float's finiteness) gives the answer of
+// validation's fast path (plainProperty, plainCustom).
 func TestInlineMemberCheckMatchesPlain(t *testing.T) {
 	keys := []string{"", "$x", "time", "event_name", "email", "first_name", "bio", "k", strings.Repeat("k", 255), strings.Repeat("k", 256)}
 	vals := []Value{String(""), String(strings.Repeat("s", 255)), String(strings.Repeat("s", 256)), String(strings.Repeat("é", 200)),
-		Int(-1), Bool(true), Bool(false)}
+		Int(-1), Bool(true), Bool(false), Float(1.5), Float(math.NaN()), Float(math.Inf(1)), Float(math.Inf(-1))}
+	plain := map[memberRule]func(string, *Value) bool{propertyMember: plainProperty, customMember: plainCustom}
 	for _, rule := range []memberRule{propertyMember, customMember} {
 		for _, k := range keys {
 			for _, v := range vals {
-				inline := rule.plainKey(k) && (v.kind != KindString || len(v.str) <= MaxStringLength)
-				assert.Equal(t, rule.plain(k, &v), inline, "rule %d key %q value %s", rule, k, v.Kind())
+				f, _ := v.Float()
+				inline := rule.plainKey(k) && (v.kind != KindString || len(v.str) <= MaxStringLength) &&
+					(v.kind != KindFloat || !math.IsNaN(f) && !math.IsInf(f, 0))
+				assert.Equal(t, plain[rule](k, &v), inline, "rule %d key %q value %s", rule, k, v.Kind())
 			}
 		}
 	}

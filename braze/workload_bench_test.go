@@ -163,3 +163,58 @@ func BenchmarkWorkloadClientPostMinimalServer(b *testing.B) {
 	}
 	reportPerObject(b, cpu, objects)
 }
+
+// workloadItems returns the objects of reqs as Batcher items, in request
+// order (attributes, events, purchases of each request).
+func workloadItems(reqs []TrackRequest) []Item {
+	var items []Item
+	for i := range reqs {
+		r := &reqs[i]
+		for j := range r.Attributes {
+			items = append(items, Item{Attributes: &r.Attributes[j]})
+		}
+		for j := range r.Events {
+			items = append(items, Item{Event: &r.Events[j]})
+		}
+		for j := range r.Purchases {
+			items = append(items, Item{Purchase: &r.Purchases[j]})
+		}
+	}
+	return items
+}
+
+// benchItemEncode is what Batcher.Add does to its items before queueing
+// them (validate and encode each object), 25 items per call as Forward
+// adds one mapped batch.
+func benchItemEncode(b *testing.B, items []Item) {
+	const perAdd = 25
+	var enc itemEncoder
+	b.ReportAllocs()
+	cpu := processCPU()
+	i := 0
+	for b.Loop() {
+		j := i % (len(items) / perAdd) * perAdd
+		if err := enc.encode(items[j:j+perAdd], DefaultLimits()); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	reportPerObject(b, cpu, perAdd)
+}
+
+// BenchmarkWorkloadItemEncode is Batcher.Add's validate-and-encode of the
+// workload's objects, per object.
+func BenchmarkWorkloadItemEncode(b *testing.B) {
+	benchItemEncode(b, workloadItems(workloadRequests(b)))
+}
+
+// BenchmarkWorkloadItemEncodeCold is BenchmarkWorkloadItemEncode over 64
+// separately decoded copies of the snapshot (see
+// BenchmarkWorkloadAppendValidatedCold).
+func BenchmarkWorkloadItemEncodeCold(b *testing.B) {
+	var reqs []TrackRequest
+	for range 64 {
+		reqs = append(reqs, workloadRequests(b)...)
+	}
+	benchItemEncode(b, workloadItems(reqs))
+}

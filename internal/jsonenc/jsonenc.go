@@ -3,7 +3,10 @@
 // bytes for the same string: exactly what encoding/json.Marshal writes.
 package jsonenc
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -96,29 +99,82 @@ func safePrefix(s string) int {
 // terminators), and each byte of invalid UTF-8 as \ufffd.
 //
 // The common string needs no escape at all: it is found by a scan of eight
-// bytes per step and copied with one append.
-func AppendString(dst []byte, s string) []byte {
-	i := safePrefix(s)
-	if i == len(s) {
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		return append(dst, '"')
-	}
-	dst = append(dst, '"')
-	return appendEscaped(dst, s, i)
-}
+// bytes per step and copied with one append, or, for most keys and values,
+// checked and stored as the words it was loaded in (see appendQuoted).
+//
+// Unlike append, it may write into dst's spare capacity past the bytes it
+// appends (up to 24 bytes from len(dst)), so dst must own that capacity:
+// no other slice may hold data there, as with any buffer an encoder
+// appends to.
+func AppendString(dst []byte, s string) []byte { return appendQuoted(dst, s, '"') }
 
 // AppendKey appends s as a JSON string literal followed by ':', the form of
-// an object key.
-func AppendKey(dst []byte, s string) []byte {
-	i := safePrefix(s)
-	if i == len(s) {
-		dst = append(dst, '"')
-		dst = append(dst, s...)
-		return append(dst, '"', ':')
+// an object key. Like AppendString, it may write into dst's spare capacity.
+func AppendKey(dst []byte, s string) []byte { return appendQuoted(dst, s, ':') }
+
+// appendQuoted appends s as a JSON string literal, followed by last unless
+// last is '"'. A string of 4 to 16 bytes that needs no escape (most keys
+// and values) is read as two words (4-byte words under 8 bytes) that
+// overlap unless s is exactly two words long, tested, and written back as
+// the same words: no copy call. The others go through appendLong.
+func appendQuoted(dst []byte, s string, last byte) []byte {
+	n := len(s)
+	if n < 4 || n > 16 {
+		return appendLong(dst, s, last)
 	}
+	var w0, w1 uint64
+	if n >= 8 {
+		w0, w1 = load64(s, 0), load64(s, n-8)
+		if !wordSafe(w0) || !wordSafe(w1) {
+			return appendLong(dst, s, last)
+		}
+	} else {
+		w0, w1 = load32(s, 0), load32(s, n-4)
+		if !wordSafe(w0 | w1<<32) {
+			return appendLong(dst, s, last)
+		}
+	}
+	size := n + 2
+	if last != '"' {
+		size++
+	}
+	d := len(dst)
+	// The stores below write up to 24 bytes from d, past the literal:
+	// room for them, so that each is one unconditional write into a
+	// fixed-size array.
+	if cap(dst)-d < 24 {
+		dst = append(dst[:cap(dst)], make([]byte, 24)...)
+	}
+	b := (*[24]byte)(dst[d : d+24])
+	b[0] = '"'
+	if n >= 8 {
+		binary.LittleEndian.PutUint64(b[1:], w0)
+		binary.LittleEndian.PutUint64(b[n-7:], w1)
+	} else {
+		binary.LittleEndian.PutUint32(b[1:], uint32(w0))
+		binary.LittleEndian.PutUint32(b[n-3:], uint32(w1))
+	}
+	b[n+1] = '"'
+	b[n+2] = last
+	return dst[:d+size]
+}
+
+// appendLong is appendQuoted for the strings it does not write itself: it
+// finds the first byte that may need an escape by safePrefix's scan, copies
+// what comes before it with one append, and escapes from there.
+func appendLong(dst []byte, s string, last byte) []byte {
+	i := safePrefix(s)
 	dst = append(dst, '"')
-	return append(appendEscaped(dst, s, i), ':')
+	if i == len(s) {
+		dst = append(dst, s...)
+		dst = append(dst, '"')
+	} else {
+		dst = appendEscaped(dst, s, i)
+	}
+	if last != '"' {
+		dst = append(dst, last)
+	}
+	return dst
 }
 
 // appendEscaped appends the rest of the string literal (the opening quote

@@ -51,8 +51,21 @@ func TestAppendStringKeepsPrefix(t *testing.T) {
 func FuzzAppendString(f *testing.F) {
 	f.Add("plain")
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := string(AppendString(nil, s)), marshal(t, s); got != want {
+		want := marshal(t, s)
+		if got := string(AppendString(nil, s)); got != want {
 			t.Fatalf("AppendString(%q) = %s, encoding/json = %s", s, got, want)
+		}
+		// After a prefix, into a buffer with little room to spare and
+		// into one with more: the word stores of short strings must not
+		// touch the prefix nor show past the literal.
+		for _, room := range []int{0, 1, 64} {
+			dst := append(make([]byte, 0, 3+room), "ab,"...)
+			if got := string(AppendKey(dst, s)); got != "ab,"+want+":" {
+				t.Fatalf("AppendKey(%q) = %s, want %s", s, got, "ab,"+want+":")
+			}
+			if got := string(AppendString(dst, s)); got != "ab,"+want {
+				t.Fatalf("AppendString(%q) after a prefix = %s, want %s", s, got, "ab,"+want)
+			}
 		}
 	})
 }
