@@ -102,14 +102,13 @@ func safePrefix(s string) int {
 // bytes per step and copied with one append, or, for most keys and values,
 // checked and stored as the words it was loaded in (see appendQuoted).
 //
-// Unlike append, it may write into dst's spare capacity past the bytes it
-// appends (up to 24 bytes from len(dst)), so dst must own that capacity:
-// no other slice may hold data there, as with any buffer an encoder
-// appends to.
+// Like append, it writes only the bytes it appends; it may grow dst a
+// little earlier than append would (it wants 24 bytes of room for the
+// fixed-size stores of a short string).
 func AppendString(dst []byte, s string) []byte { return appendQuoted(dst, s, '"') }
 
 // AppendKey appends s as a JSON string literal followed by ':', the form of
-// an object key. Like AppendString, it may write into dst's spare capacity.
+// an object key. Like AppendString, it writes only the bytes it appends.
 func AppendKey(dst []byte, s string) []byte { return appendQuoted(dst, s, ':') }
 
 // appendQuoted appends s as a JSON string literal, followed by last unless
@@ -139,9 +138,9 @@ func appendQuoted(dst []byte, s string, last byte) []byte {
 		size++
 	}
 	d := len(dst)
-	// The stores below write up to 24 bytes from d, past the literal:
-	// room for them, so that each is one unconditional write into a
-	// fixed-size array.
+	// The stores below go through a fixed-size view of 24 bytes from d, so
+	// that none needs a bounds check; they write only the literal's bytes
+	// (the words overlap inside it), never past it.
 	if cap(dst)-d < 24 {
 		dst = append(dst[:cap(dst)], make([]byte, 24)...)
 	}
@@ -155,7 +154,11 @@ func appendQuoted(dst []byte, s string, last byte) []byte {
 		binary.LittleEndian.PutUint32(b[n-3:], uint32(w1))
 	}
 	b[n+1] = '"'
-	b[n+2] = last
+	if last != '"' {
+		// Only a key has a byte after its closing quote: writing last
+		// unconditionally would leave a stray byte past the literal.
+		b[n+2] = last
+	}
 	return dst[:d+size]
 }
 

@@ -67,6 +67,20 @@ func FuzzAppendString(f *testing.F) {
 				t.Fatalf("AppendString(%q) after a prefix = %s, want %s", s, got, "ab,"+want)
 			}
 		}
+		// Like append, nothing is written past what is appended: the
+		// spare capacity of a buffer large enough keeps its bytes.
+		for _, appendFn := range []func([]byte, string) []byte{AppendString, AppendKey} {
+			buf := make([]byte, 3+len(want)+1+64)
+			for i := range buf {
+				buf[i] = 0xAA
+			}
+			out := appendFn(append(buf[:0], "ab,"...), s)
+			for i, c := range buf[len(out):] {
+				if c != 0xAA {
+					t.Fatalf("%q: byte %d past the %d appended bytes was overwritten (%#x)", s, i, len(out), c)
+				}
+			}
+		}
 	})
 }
 
