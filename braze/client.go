@@ -34,13 +34,15 @@ type Client struct {
 	key       secret.Secret
 	baseURL   string
 	userAgent string
-	limits    Limits
-	clock     clock.Clock
-	logger    *slog.Logger
-	retry     *httpretry.Client
-	limiters  [numFamilies]*httpretry.Limiter
-	onRetry   func(RetryEvent)
-	stats     httpretry.Counters
+	// header is sent with every request, built once (it holds the key).
+	header   httpretry.SharedHeader
+	limits   Limits
+	clock    clock.Clock
+	logger   *slog.Logger
+	retry    *httpretry.Client
+	limiters [numFamilies]*httpretry.Limiter
+	onRetry  func(RetryEvent)
+	stats    httpretry.Counters
 	// bytesPerObject is the last /users/track body size per object, used
 	// to size the next encoding buffer.
 	bytesPerObject atomic.Int64
@@ -98,6 +100,7 @@ func NewClient(restKey string, opts ...Option) (*Client, error) {
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
 	}
+	c.header = httpretry.NewJSONHeader("Bearer "+restKey, c.userAgent)
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
@@ -202,7 +205,7 @@ func (c *Client) send(ctx context.Context, ep endpoint, body []byte, out any, wa
 	res := c.retry.Send(ctx, httpretry.Request{
 		Method:        http.MethodPost,
 		URL:           c.baseURL + ep.path,
-		Header:        httpretry.JSONHeader("Bearer "+c.key.Reveal(), c.userAgent),
+		Header:        c.header.Header(),
 		Body:          body,
 		WatchBody:     watch,
 		Endpoint:      ep.path,

@@ -37,7 +37,8 @@ type Client struct {
 	secret     sec.Secret
 	authHeader sec.Secret // "Basic base64(key:secret)", built once
 	userAgent  string
-	maxBatches int // per /bulkevents request
+	header     httpretry.SharedHeader // sent with every request, built once
+	maxBatches int                    // per /bulkevents request
 	limiter    *httpretry.Limiter
 	clock      clock.Clock
 	logger     *slog.Logger
@@ -113,6 +114,7 @@ func NewClient(key, secret string, opts ...Option) (*Client, error) {
 		requestIDs: cfg.requestIDs,
 		validate:   cfg.validate,
 	}
+	c.header = httpretry.NewJSONHeader(c.authHeader.Reveal(), c.userAgent)
 	c.limiter = httpretry.NewLimiter(limit, burst, c.clock)
 	var hc *http.Client
 	if cfg.httpClient != nil {
@@ -319,7 +321,7 @@ func (c *Client) post(ctx context.Context, endpoint string, body []byte, n int) 
 	res := c.retry.Send(ctx, httpretry.Request{
 		Method:   http.MethodPost,
 		URL:      c.baseURL + endpoint,
-		Header:   httpretry.JSONHeader(c.authHeader.Reveal(), c.userAgent),
+		Header:   c.header.Header(),
 		Body:     body,
 		Endpoint: endpoint,
 		BeforeAttempt: func(ctx context.Context) error {

@@ -41,18 +41,18 @@ type bodyWatch struct {
 	failed         atomic.Bool
 }
 
-// context returns ctx with the watch's hooks (composed with any trace
-// already in ctx).
-func (w *bodyWatch) context(ctx context.Context) context.Context {
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { w.conns.Add(1) },
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err != nil {
-				w.failed.Store(true)
-			}
-			w.written.Add(1)
-		},
-	})
+// context returns ctx with the watch's hooks set in trace (composed with
+// any trace already in ctx). trace is the call's own, held with the watch
+// in the call's state.
+func (w *bodyWatch) context(ctx context.Context, trace *httptrace.ClientTrace) context.Context {
+	trace.GotConn = func(httptrace.GotConnInfo) { w.conns.Add(1) }
+	trace.WroteRequest = func(info httptrace.WroteRequestInfo) {
+		if info.Err != nil {
+			w.failed.Store(true)
+		}
+		w.written.Add(1)
+	}
+	return httptrace.WithClientTrace(ctx, trace)
 }
 
 // idle reports whether every write of the body has ended. It is only

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"sync"
 	"time"
@@ -63,7 +64,10 @@ type Retry struct {
 type Request struct {
 	// Method and URL of the call.
 	Method, URL string
-	// Header is copied onto every attempt.
+	// Header is sent with every attempt. Do does not modify it, so one map
+	// may serve many concurrent calls (see SharedHeader); it is copied per
+	// call only when the HTTP client has a cookie jar, whose cookies
+	// net/http adds to the request's header.
 	Header http.Header
 	// Body is replayed on every attempt.
 	Body []byte
@@ -209,13 +213,28 @@ func (c *Client) newRetryable() *retryablehttp.Client {
 type stateKey struct{}
 
 // callState is the per-call bookkeeping carried in the request context
-// between retryablehttp's hooks.
+// between retryablehttp's hooks. It is that context itself (the caller's,
+// answering stateKey with the state), and it holds the call's body watch
+// and trace, so that a call costs one allocation for all of them instead
+// of one each plus a context.WithValue.
 type callState struct {
-	req      *Request
-	attempts int
-	wait     time.Duration
-	gaveUp   error
-	hint     time.Duration
+	context.Context // the caller's
+	req             Request
+	attempts        int
+	wait            time.Duration
+	gaveUp          error
+	hint            time.Duration
+	watch           bodyWatch
+	trace           httptrace.ClientTrace
+}
+
+// Value answers stateKey with the state and asks the caller's context for
+// every other key.
+func (st *callState) Value(key any) any {
+	if _, ok := key.(stateKey); ok {
+		return st
+	}
+	return st.Context.Value(key)
 }
 
 // Do sends req, retrying as the policy allows. It returns the final response
@@ -224,28 +243,34 @@ type callState struct {
 // any further (see Outcome.GaveUp) is returned as a response, not an error,
 // so the caller can read its body.
 func (c *Client) Do(ctx context.Context, req Request) (*http.Response, Outcome, error) {
-	st := &callState{req: &req}
-	ctx = context.WithValue(ctx, stateKey{}, st)
+	st := &callState{Context: ctx, req: req}
 	if req.BeforeAttempt != nil {
-		if err := req.BeforeAttempt(ctx); err != nil {
+		if err := req.BeforeAttempt(st); err != nil {
 			return nil, Outcome{BodyIdle: req.WatchBody}, err
 		}
 	}
-	var body *bodyWatch
-	if req.WatchBody && len(req.Body) > 0 {
-		body = new(bodyWatch)
-		ctx = body.context(ctx)
+	var reqCtx context.Context = st
+	watched := req.WatchBody && len(req.Body) > 0
+	if watched {
+		reqCtx = st.watch.context(st, &st.trace)
 	}
-	rreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, req.URL, req.Body)
+	rreq, err := retryablehttp.NewRequestWithContext(reqCtx, req.Method, req.URL, req.Body)
 	if err != nil {
 		return nil, Outcome{BodyIdle: req.WatchBody}, err
 	}
-	for k, v := range req.Header {
-		rreq.Header[k] = v
+	if req.Header != nil && c.http.Jar == nil {
+		// Nothing modifies the request's header map (see SharedHeader)
+		// except net/http's Client adding a cookie jar's cookies, so the
+		// caller's map serves as is unless a jar is set.
+		rreq.Header = req.Header
+	} else {
+		for k, v := range req.Header {
+			rreq.Header[k] = v
+		}
 	}
 	resp, err := c.rc.Do(rreq)
 	out := Outcome{Attempts: max(1, st.attempts), GaveUp: st.gaveUp, RetryAfter: st.hint,
-		BodyIdle: req.WatchBody && (body == nil || body.idle())}
+		BodyIdle: req.WatchBody && (!watched || st.watch.idle())}
 	if err != nil {
 		if resp != nil {
 			_ = resp.Body.Close()

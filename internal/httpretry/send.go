@@ -3,8 +3,11 @@ package httpretry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync/atomic"
+
+	"github.com/mpbraze/mpbraze/internal/secret"
 )
 
 // Failure says why a call through Send got no answer to hand back.
@@ -45,9 +48,9 @@ type Result struct {
 // Authorization (the credential, e.g. "Bearer …" or "Basic …"),
 // Content-Type and Accept application/json, and User-Agent.
 //
-// It is built for every request, so the four one-element value slices
-// share one backing array (capped, so an append cannot spill into a
-// neighbour): one allocation instead of four.
+// The four one-element value slices share one backing array (capped, so an
+// append cannot spill into a neighbour). Clients build it once, as a
+// SharedHeader (NewJSONHeader), rather than per request.
 func JSONHeader(authorization, userAgent string) http.Header {
 	v := &[4]string{authorization, "application/json", "application/json", userAgent}
 	h := make(http.Header, 4)
@@ -57,6 +60,33 @@ func JSONHeader(authorization, userAgent string) http.Header {
 	h["User-Agent"] = v[3:4:4]
 	return h
 }
+
+// SharedHeader is a request header built once (per client) and sent,
+// unchanged, with every call as Request.Header. Nothing on the send path
+// modifies it: Do hands it to net/http as the request's own header (or a
+// copy, see Request.Header), net/http's Client clones it before adding
+// anything (redirects, URL credentials) and a RoundTripper must not modify
+// the request. It holds a credential, so printing it shows no values.
+type SharedHeader struct{ h http.Header }
+
+// NewJSONHeader returns JSONHeader(authorization, userAgent) as a
+// SharedHeader.
+func NewJSONHeader(authorization, userAgent string) SharedHeader {
+	return SharedHeader{JSONHeader(authorization, userAgent)}
+}
+
+// Header returns the header map, for Request.Header. It must not be
+// modified.
+func (s SharedHeader) Header() http.Header { return s.h }
+
+// String shows that the header is redacted.
+func (s SharedHeader) String() string { return "httpretry.SharedHeader{" + secret.Redacted + "}" }
+
+// GoString is String, so that %#v shows no credential either.
+func (s SharedHeader) GoString() string { return s.String() }
+
+// Format writes String for every verb.
+func (s SharedHeader) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
 // Send is Do with the outcome classified, so that callers only map a
 // Result to their own error types. For a non-2xx answer RetryAfter falls

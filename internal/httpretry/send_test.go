@@ -3,7 +3,10 @@ package httpretry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -88,4 +91,34 @@ func TestJSONHeader(t *testing.T) {
 		"Authorization": {"Basic xyz"}, "Content-Type": {"application/json"},
 		"Accept": {"application/json"}, "User-Agent": {"mpbraze-go/0"},
 	}, h)
+}
+
+func TestSharedHeaderPrintsNoCredential(t *testing.T) {
+	h := NewJSONHeader("Bearer sekrit", "ua/1")
+	require.Equal(t, "Bearer sekrit", h.Header().Get("Authorization"))
+	for _, s := range []string{fmt.Sprint(h), fmt.Sprintf("%+v %#v %s %q", h, h, h, h), h.String(), h.GoString()} {
+		assert.NotContains(t, s, "sekrit")
+	}
+}
+
+// A cookie jar makes net/http add cookies to the request's header map, so
+// the shared header must then be copied, not handed over.
+func TestSharedHeaderUntouchedByCookieJar(t *testing.T) {
+	var cookies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cookies = append(cookies, r.Header.Get("Cookie"))
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "abc"})
+	}))
+	defer srv.Close()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	c := New(Config{HTTPClient: &http.Client{Jar: jar}})
+	h := NewJSONHeader("Bearer k", "ua/1")
+	for range 2 {
+		res := c.Send(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Header: h.Header(), Body: []byte(`{}`)})
+		require.Equal(t, Answered, res.Failure)
+		require.NoError(t, res.Response.Body.Close())
+	}
+	assert.Equal(t, []string{"", "session=abc"}, cookies)
+	assert.Equal(t, JSONHeader("Bearer k", "ua/1"), h.Header())
 }
