@@ -1,6 +1,7 @@
 package httpretry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -114,6 +115,8 @@ type Client struct {
 
 	randMu sync.Mutex
 	rand   *rand.Rand
+
+	urls urlCache
 }
 
 // NewHTTPClient returns the default HTTP client: its own pooled transport
@@ -226,6 +229,9 @@ type callState struct {
 	hint            time.Duration
 	watch           bodyWatch
 	trace           httptrace.ClientTrace
+	url             url.URL               // the request's, a copy of the cached parse
+	rreq            retryablehttp.Request // the request sent through retryablehttp
+	body            bytes.Buffer          // over req.Body, see newRequest
 }
 
 // Value answers stateKey with the state and asks the caller's context for
@@ -254,19 +260,9 @@ func (c *Client) Do(ctx context.Context, req Request) (*http.Response, Outcome, 
 	if watched {
 		reqCtx = st.watch.context(st, &st.trace)
 	}
-	rreq, err := retryablehttp.NewRequestWithContext(reqCtx, req.Method, req.URL, req.Body)
+	rreq, err := c.newRequest(st, reqCtx)
 	if err != nil {
 		return nil, Outcome{BodyIdle: req.WatchBody}, err
-	}
-	if req.Header != nil && c.http.Jar == nil {
-		// Nothing modifies the request's header map (see SharedHeader)
-		// except net/http's Client adding a cookie jar's cookies, so the
-		// caller's map serves as is unless a jar is set.
-		rreq.Header = req.Header
-	} else {
-		for k, v := range req.Header {
-			rreq.Header[k] = v
-		}
 	}
 	resp, err := c.rc.Do(rreq)
 	out := Outcome{Attempts: max(1, st.attempts), GaveUp: st.gaveUp, RetryAfter: st.hint,
