@@ -34,6 +34,8 @@ type Client struct {
 	key       secret.Secret
 	baseURL   string
 	userAgent string
+	// urls maps each endpoint's path to its full URL (see url).
+	urls map[string]string
 	// header is sent with every request, built once (it holds the key).
 	header   httpretry.SharedHeader
 	limits   Limits
@@ -101,6 +103,10 @@ func NewClient(restKey string, opts ...Option) (*Client, error) {
 		c.userAgent = DefaultUserAgent
 	}
 	c.header = httpretry.NewJSONHeader("Bearer "+restKey, c.userAgent)
+	c.urls = make(map[string]string, len(endpoints))
+	for _, ep := range endpoints {
+		c.urls[ep.path] = c.baseURL + ep.path
+	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
@@ -178,6 +184,17 @@ var (
 	epRename       = endpoint{"/users/external_ids/rename", familyRename}
 )
 
+// endpoints lists every endpoint, for the URLs a client builds once.
+var endpoints = [...]endpoint{epTrack, epAliasNew, epIdentify, epMerge, epDelete, epSubscription, epRename}
+
+// url returns ep's full URL, built once per client.
+func (c *Client) url(ep endpoint) string {
+	if u, ok := c.urls[ep.path]; ok {
+		return u
+	}
+	return c.baseURL + ep.path
+}
+
 // errorBody is the shape of Braze's fatal answers.
 type errorBody struct {
 	Message string        `json:"message"`
@@ -204,7 +221,7 @@ func (c *Client) send(ctx context.Context, ep endpoint, body []byte, out any, wa
 	start := c.clock.Now()
 	res := c.retry.Send(ctx, httpretry.Request{
 		Method:        http.MethodPost,
-		URL:           c.baseURL + ep.path,
+		URL:           c.url(ep),
 		Header:        c.header.Header(),
 		Body:          body,
 		WatchBody:     watch,
