@@ -109,12 +109,16 @@ func (c *Client) newRequest(st *callState, ctx context.Context) (*retryablehttp.
 	return &st.rreq, nil
 }
 
-// setHeader gives r the caller's header. Nothing modifies a request's
-// header map (see SharedHeader) except net/http's Client adding a cookie
-// jar's cookies, so the caller's map serves as is unless a jar is set.
+// setHeader gives r the caller's header. Behind net/http's own Transport
+// nothing modifies a request's header map (see SharedHeader) except
+// net/http's Client adding a cookie jar's cookies, so the caller's map
+// serves as is unless a jar is set. Any other RoundTripper (a user's
+// middleware, which may write headers into the request although
+// RoundTripper's contract forbids it) gets a copy: a write there must
+// never reach a map that concurrent calls share.
 func (c *Client) setHeader(r *http.Request, h http.Header) {
 	switch {
-	case h != nil && c.http.Jar == nil:
+	case h != nil && c.http.Jar == nil && c.netHTTPTransport():
 		r.Header = h
 	case r.Header == nil:
 		r.Header = h.Clone()
@@ -126,4 +130,17 @@ func (c *Client) setHeader(r *http.Request, h http.Header) {
 			r.Header[k] = v
 		}
 	}
+}
+
+// netHTTPTransport reports whether requests go through net/http's own
+// Transport, which never writes to a request's header.
+func (c *Client) netHTTPTransport() bool {
+	switch c.http.Transport.(type) {
+	case *http.Transport:
+		return true
+	case nil:
+		_, ok := http.DefaultTransport.(*http.Transport)
+		return ok
+	}
+	return false
 }

@@ -63,10 +63,11 @@ func JSONHeader(authorization, userAgent string) http.Header {
 
 // SharedHeader is a request header built once (per client) and sent,
 // unchanged, with every call as Request.Header. Nothing on the send path
-// modifies it: Do hands it to net/http as the request's own header (or a
-// copy, see Request.Header), net/http's Client clones it before adding
-// anything (redirects, URL credentials) and a RoundTripper must not modify
-// the request. It holds a credential, so printing it shows no values.
+// modifies it: Do hands it to net/http's own Transport as the request's
+// header (a copy when the client has a cookie jar or another
+// RoundTripper, see Client.setHeader), and net/http's Client clones it
+// before adding anything (redirects, URL credentials). It holds a
+// credential, so printing it shows no values.
 type SharedHeader struct{ h http.Header }
 
 // NewJSONHeader returns JSONHeader(authorization, userAgent) as a

@@ -122,3 +122,33 @@ func TestSharedHeaderUntouchedByCookieJar(t *testing.T) {
 	assert.Equal(t, []string{"", "session=abc"}, cookies)
 	assert.Equal(t, JSONHeader("Bearer k", "ua/1"), h.Header())
 }
+
+// headerWriter is a RoundTripper middleware that, against RoundTripper's
+// contract, writes into the request's header before passing it on.
+type headerWriter struct{ next http.RoundTripper }
+
+func (h headerWriter) RoundTrip(r *http.Request) (*http.Response, error) {
+	r.Header.Set("X-Trace", "t-1")
+	return h.next.RoundTrip(r)
+}
+
+// Behind a RoundTripper that is not net/http's Transport, each call gets a
+// copy of the shared header: a middleware writing into it never changes
+// the map that concurrent calls share (under -race, a shared map would also
+// be reported).
+func TestSharedHeaderUntouchedByAnotherRoundTripper(t *testing.T) {
+	var traces []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		traces = append(traces, r.Header.Get("X-Trace"))
+	}))
+	defer srv.Close()
+	c := New(Config{HTTPClient: &http.Client{Transport: headerWriter{http.DefaultTransport}}})
+	h := NewJSONHeader("Bearer k", "ua/1")
+	for range 2 {
+		res := c.Send(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Header: h.Header(), Body: []byte(`{}`)})
+		require.Equal(t, Answered, res.Failure)
+		require.NoError(t, res.Response.Body.Close())
+	}
+	assert.Equal(t, []string{"t-1", "t-1"}, traces)
+	assert.Equal(t, JSONHeader("Bearer k", "ua/1"), h.Header())
+}
