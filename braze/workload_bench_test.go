@@ -169,16 +169,7 @@ func BenchmarkWorkloadClientPostMinimalServer(b *testing.B) {
 func workloadItems(reqs []TrackRequest) []Item {
 	var items []Item
 	for i := range reqs {
-		r := &reqs[i]
-		for j := range r.Attributes {
-			items = append(items, Item{Attributes: &r.Attributes[j]})
-		}
-		for j := range r.Events {
-			items = append(items, Item{Event: &r.Events[j]})
-		}
-		for j := range r.Purchases {
-			items = append(items, Item{Purchase: &r.Purchases[j]})
-		}
+		items = append(items, trackItems(&reqs[i])...)
 	}
 	return items
 }
