@@ -35,7 +35,9 @@ import (
 // Forward returns an error when b is nil, when the queue is full
 // (QueueFullError) or ctx ends while waiting for room, and after Close
 // (ErrClosed, whatever b holds, even a batch that maps to nothing). Forward
-// does not modify b; keep b unchanged until its objects have their results.
+// does not modify b. What is sent is fixed when Forward returns (objects
+// are encoded as they are queued), but the objects handed back in results
+// may share memory with b: keep b unchanged if you read them.
 func (k *Kit) Forward(ctx context.Context, b *mparticle.Batch) error {
 	if k.closed.Load() {
 		return ErrClosed
