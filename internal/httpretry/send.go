@@ -44,14 +44,14 @@ type Result struct {
 	Err error
 }
 
-// JSONHeader returns the headers both REST clients send with a JSON body:
+// jsonHeader returns the headers both REST clients send with a JSON body:
 // Authorization (the credential, e.g. "Bearer …" or "Basic …"),
 // Content-Type and Accept application/json, and User-Agent.
 //
 // The four one-element value slices share one backing array (capped, so an
 // append cannot spill into a neighbour). Clients build it once, as a
 // SharedHeader (NewJSONHeader), rather than per request.
-func JSONHeader(authorization, userAgent string) http.Header {
+func jsonHeader(authorization, userAgent string) http.Header {
 	v := &[4]string{authorization, "application/json", "application/json", userAgent}
 	h := make(http.Header, 4)
 	h["Authorization"] = v[0:1:1]
@@ -70,10 +70,10 @@ func JSONHeader(authorization, userAgent string) http.Header {
 // credential, so printing it shows no values.
 type SharedHeader struct{ h http.Header }
 
-// NewJSONHeader returns JSONHeader(authorization, userAgent) as a
+// NewJSONHeader returns jsonHeader(authorization, userAgent) as a
 // SharedHeader.
 func NewJSONHeader(authorization, userAgent string) SharedHeader {
-	return SharedHeader{JSONHeader(authorization, userAgent)}
+	return SharedHeader{jsonHeader(authorization, userAgent)}
 }
 
 // Header returns the header map, for Request.Header. It must not be

@@ -21,7 +21,7 @@ func sendOnce(t *testing.T, ctx context.Context, url string, before func(context
 	c := New(Config{Clock: clock.NewAutoAdvance(epoch), Policy: Policy{MaxRetries: 1},
 		OnRetry: func(r Retry) { counters.Observe(r, nil) }, OnGiveUp: counters.Observe})
 	res := c.Send(ctx, Request{Method: http.MethodPost, URL: url, Endpoint: "/e",
-		Header: JSONHeader("Bearer k", "ua/1"), Body: []byte(`{}`), BeforeAttempt: before})
+		Header: jsonHeader("Bearer k", "ua/1"), Body: []byte(`{}`), BeforeAttempt: before})
 	counters.Call(res)
 	if res.Response != nil {
 		t.Cleanup(func() { _ = res.Response.Body.Close() })
@@ -86,7 +86,7 @@ func TestSendClassifiesEveryEnding(t *testing.T) {
 }
 
 func TestJSONHeader(t *testing.T) {
-	h := JSONHeader("Basic xyz", "mpbraze-go/0")
+	h := jsonHeader("Basic xyz", "mpbraze-go/0")
 	assert.Equal(t, http.Header{
 		"Authorization": {"Basic xyz"}, "Content-Type": {"application/json"},
 		"Accept": {"application/json"}, "User-Agent": {"mpbraze-go/0"},
@@ -120,7 +120,7 @@ func TestSharedHeaderUntouchedByCookieJar(t *testing.T) {
 		require.NoError(t, res.Response.Body.Close())
 	}
 	assert.Equal(t, []string{"", "session=abc"}, cookies)
-	assert.Equal(t, JSONHeader("Bearer k", "ua/1"), h.Header())
+	assert.Equal(t, jsonHeader("Bearer k", "ua/1"), h.Header())
 }
 
 // headerWriter is a RoundTripper middleware that, against RoundTripper's
@@ -150,5 +150,5 @@ func TestSharedHeaderUntouchedByAnotherRoundTripper(t *testing.T) {
 		require.NoError(t, res.Response.Body.Close())
 	}
 	assert.Equal(t, []string{"t-1", "t-1"}, traces)
-	assert.Equal(t, JSONHeader("Bearer k", "ua/1"), h.Header())
+	assert.Equal(t, jsonHeader("Bearer k", "ua/1"), h.Header())
 }
