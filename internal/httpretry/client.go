@@ -1,7 +1,6 @@
 package httpretry
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -67,8 +66,9 @@ type Request struct {
 	Method, URL string
 	// Header is sent with every attempt. Do does not modify it, so one map
 	// may serve many concurrent calls (see SharedHeader); it is copied per
-	// call only when the HTTP client has a cookie jar, whose cookies
-	// net/http adds to the request's header.
+	// call when the HTTP client has a cookie jar (whose cookies net/http
+	// adds to the request's header) or another RoundTripper than
+	// net/http's Transport (see Client.setHeader).
 	Header http.Header
 	// Body is replayed on every attempt.
 	Body []byte
@@ -115,8 +115,6 @@ type Client struct {
 
 	randMu sync.Mutex
 	rand   *rand.Rand
-
-	urls urlCache
 }
 
 // NewHTTPClient returns the default HTTP client: its own pooled transport
@@ -229,9 +227,6 @@ type callState struct {
 	hint            time.Duration
 	watch           bodyWatch
 	trace           httptrace.ClientTrace
-	url             url.URL               // the request's, a copy of the cached parse
-	rreq            retryablehttp.Request // the request sent through retryablehttp
-	body            bytes.Buffer          // over req.Body, see newRequest
 }
 
 // Value answers stateKey with the state and asks the caller's context for
@@ -260,10 +255,11 @@ func (c *Client) Do(ctx context.Context, req Request) (*http.Response, Outcome, 
 	if watched {
 		reqCtx = st.watch.context(st, &st.trace)
 	}
-	rreq, err := c.newRequest(st, reqCtx)
+	rreq, err := retryablehttp.NewRequestWithContext(reqCtx, req.Method, req.URL, req.Body)
 	if err != nil {
 		return nil, Outcome{BodyIdle: req.WatchBody}, err
 	}
+	c.setHeader(rreq.Request, req.Header)
 	resp, err := c.rc.Do(rreq)
 	out := Outcome{Attempts: max(1, st.attempts), GaveUp: st.gaveUp, RetryAfter: st.hint,
 		BodyIdle: req.WatchBody && (!watched || st.watch.idle())}
