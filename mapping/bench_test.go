@@ -57,6 +57,27 @@ func BenchmarkMap(b *testing.B) {
 	b.ReportMetric(allocs/events, "allocs/event")
 }
 
+// BenchmarkMapInto is BenchmarkMap mapping into one reused Result.
+func BenchmarkMapInto(b *testing.B) {
+	_, batch := loadBenchBatch(b)
+	m, err := New(benchSettings())
+	if err != nil {
+		b.Fatal(err)
+	}
+	events := float64(len(batch.Events))
+	var r Result
+	m.MapInto(&r, batch)
+	allocs := testing.AllocsPerRun(20, func() { m.MapInto(&r, batch) })
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		m.MapInto(&r, batch)
+	}
+	b.ReportMetric(events*float64(b.N)/time.Since(start).Seconds(), "events/s")
+	b.ReportMetric(allocs/events, "allocs/event")
+}
+
 // BenchmarkDecodeMapEncode is the forward path end to end: mParticle JSON
 // → mparticle.Batch → Map → /users/track JSON.
 func BenchmarkDecodeMapEncode(b *testing.B) {

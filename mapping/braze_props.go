@@ -98,7 +98,13 @@ func sortInPlace(ps braze.Properties) {
 // sortedCopy returns the entries of src sorted by key in a new slice of
 // exactly their number, each written once.
 func sortedCopy(src braze.Properties) braze.Properties {
-	ps := make(braze.Properties, len(src))
+	return sortedCopyInto(make(braze.Properties, 0, len(src)), src)
+}
+
+// sortedCopyInto is sortedCopy into dst's room (dst is empty, with room for
+// src).
+func sortedCopyInto(dst, src braze.Properties) braze.Properties {
+	ps := dst[:len(src)]
 	if len(src) > stackSort {
 		copy(ps, src)
 		sortProps(ps)
@@ -141,7 +147,11 @@ func (b *attrBuilder) sealCustom() {
 		a.Custom = nil
 		return
 	}
-	a.Custom = sortedCopy(used)
+	if b.st.reuse {
+		a.Custom = sortedCopyInto(b.st.propsList(len(used)), used)
+	} else {
+		a.Custom = sortedCopy(used)
+	}
 	clear(used) // the scratch holds on to nothing of this batch
 }
 

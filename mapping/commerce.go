@@ -341,6 +341,14 @@ func present[T any](o mparticle.Optional[T]) int {
 	return 0
 }
 
+// cloneProps returns a copy of ps for another object of the result.
+func (st *mapState) cloneProps(ps braze.Properties) braze.Properties {
+	if !st.reuse {
+		return slices.Clone(ps)
+	}
+	return append(st.propsList(len(ps)), ps...)
+}
+
 // addPurchase appends a purchase to the result.
 func (st *mapState) addPurchase(p braze.Purchase) {
 	if st.res.Purchases == nil {
@@ -396,7 +404,7 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 				part := base
 				part.Quantity = min(left, maxPurchaseQuantity)
 				if left != n {
-					part.Properties = slices.Clone(base.Properties)
+					part.Properties = st.cloneProps(base.Properties)
 				}
 				st.addPurchase(part)
 			}
@@ -527,7 +535,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 		np := st.newNestedProps(len(d.CustomAttributes))
 		np.addCustom(d.CustomAttributes)
 		if m := np.finish(); len(m) > 0 {
-			p.setOwn(keyAttributes, braze.ObjectOf(m))
+			p.setOwn(keyAttributes, st.objectOf(m))
 		}
 	}
 	if pa != nil && len(pa.Products) > 0 {
@@ -538,7 +546,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 		for i := range pr.Promotions {
 			np := st.newNestedProps(promotionCount(&pr.Promotions[i]))
 			np.promotionFields(&pr.Promotions[i])
-			arr[i] = braze.ObjectOf(np.finish())
+			arr[i] = st.objectOf(np.finish())
 		}
 		p.setOwn(keyPromotions, braze.Array(arr))
 	}
@@ -551,7 +559,7 @@ func (st *mapState) bundledCommerce(d *mparticle.CommerceEvent) {
 			np := st.newNestedProps(2)
 			np.str(keyImpressionList, imp.ProductImpressionList)
 			np.setOwn(keyProducts, st.nestedProducts(imp.Products))
-			arr = append(arr, braze.ObjectOf(np.finish()))
+			arr = append(arr, st.objectOf(np.finish()))
 		}
 		p.setOwn(keyImpressions, braze.Array(arr))
 	}
@@ -584,10 +592,10 @@ func (st *mapState) nestedProducts(products []mparticle.Product) braze.Value {
 			ap := st.newNestedProps(len(pr.CustomAttributes))
 			ap.addCustom(pr.CustomAttributes)
 			if m := ap.finish(); len(m) > 0 {
-				np.setOwn(keyAttributes, braze.ObjectOf(m))
+				np.setOwn(keyAttributes, st.objectOf(m))
 			}
 		}
-		arr[i] = braze.ObjectOf(np.finish())
+		arr[i] = st.objectOf(np.finish())
 	}
 	return braze.Array(arr)
 }

@@ -163,7 +163,9 @@ func (m *Mapper) Map(b *mparticle.Batch) Result {
 		return Result{Skipped: true, Diagnostics: []Diagnostic{{EventIndex: -1, Code: UserSkipped, Reason: "nil batch"}}}
 	}
 	st := m.getState(b)
-	res := st.run()
+	st.run()
+	st.parkEmpty()
+	res := st.res
 	m.putState(st)
 	return res
 }
@@ -194,21 +196,22 @@ func (m *Mapper) putState(st *mapState) {
 	m.states.Put(st)
 }
 
-// run maps st.b.
-func (st *mapState) run() Result {
+// run maps st.b into st.res. Result categories that come out empty may be
+// left as empty slices: parkEmpty sets them to nil.
+func (st *mapState) run() {
 	b := st.b
-	st.res.BatchID = batchID(b)
+	st.res.BatchID = st.batchID()
 	if mpid, ok := b.MPID.Get(); ok {
-		st.res.MPID = strconv.FormatInt(mpid, 10)
+		st.res.MPID = formatID(mpid, st.prevMPID)
 	}
 	if st.scan() {
 		st.loopGuard()
-		return st.res
+		return
 	}
 	if !st.resolveIdentity() {
-		return st.res
+		return
 	}
-	st.attrs = attrBuilder{st: st, id: st.res.Identifier, ueo: st.ueo, keys: st.sc.keys, capHint: st.est.attrs, custom: st.sc.custom}
+	st.attrs = attrBuilder{st: st, id: st.res.Identifier, ueo: st.ueo, keys: st.sc.keys, capHint: st.est.attrs, custom: st.sc.custom, objs: st.res.Attributes}
 	if email := st.email(); email != "" {
 		st.attrs.email = email
 	}
@@ -228,16 +231,6 @@ func (st *mapState) run() Result {
 	// Every event and purchase carries its event's time, and events were
 	// visited in time order: the objects are in time order already, each
 	// event's own in the order they were made, with no sort needed.
-	if len(st.res.Events) == 0 {
-		st.res.Events = nil
-	}
-	if len(st.res.Purchases) == 0 {
-		st.res.Purchases = nil
-	}
-	if len(st.res.Diagnostics) == 0 {
-		st.res.Diagnostics = nil // undone attempts may leave an empty slice
-	}
-	return st.res
 }
 
 // scan reports whether the batch came from Braze Currents (as
@@ -353,12 +346,14 @@ func (st *mapState) timeOrder() (order []int, times []time.Time) {
 	return order, times
 }
 
-func batchID(b *mparticle.Batch) string {
+// batchID is the batch's source_request_id, else its batch_id.
+func (st *mapState) batchID() string {
+	b := st.b
 	if b.SourceRequestID != "" {
 		return b.SourceRequestID
 	}
 	if b.BatchID != 0 {
-		return strconv.FormatInt(b.BatchID, 10)
+		return formatID(b.BatchID, st.prevBatchID)
 	}
 	return ""
 }
@@ -383,6 +378,12 @@ type mapState struct {
 	est estimate
 	// sc is scratch reused across Map calls.
 	sc mapScratch
+	// reuse: MapInto is filling a recycled Result; property lists come
+	// from sc.free and are kept with their spare room.
+	reuse bool
+	// prevMPID and prevBatchID are the recycled Result's strings, reused
+	// when the batch has the same ids.
+	prevMPID, prevBatchID string
 }
 
 // mapScratch holds the slices one Map call fills and then copies out or
@@ -397,6 +398,9 @@ type mapScratch struct {
 	// custom collects one attributes object's custom attributes (see
 	// attrBuilder.openCustom).
 	custom braze.Properties
+	// free holds memory of recycled results (see MapInto), kept across
+	// calls.
+	free freeLists
 }
 
 // maxScratch bounds the length a scratch slice may keep across Map calls,

@@ -152,15 +152,21 @@ func (b *attrBuilder) result() []braze.Attributes {
 		}
 		b.objs[0].Email = b.email
 	}
-	if len(b.objs) == 0 {
-		return nil
-	}
 	return b.objs
 }
 
-// reset drops every object, keeping their slice.
+// reset drops every object, keeping their slice (and their lists, in the
+// free lists).
 func (b *attrBuilder) reset() {
+	open := b.open
 	b.dropCustom()
+	for i := range b.objs {
+		if i != open-1 { // the open object's list is the builder's scratch
+			b.st.dropList(b.objs[i].Custom)
+		}
+		putFree(&b.st.sc.free.tokens, b.objs[i].PushTokens)
+		putFree(&b.st.sc.free.groups, b.objs[i].SubscriptionGroups)
+	}
 	clear(b.objs)
 	b.objs = b.objs[:0]
 	b.resetKeys()
@@ -577,7 +583,7 @@ func (st *mapState) complexUserAttribute(raw, key string, v mparticle.AttributeV
 		return
 	}
 	p := st.newProps(0)
-	p.attr = true
+	p.attr, p.scratch = true, true
 	p.complex(raw, key, v)
 	es := p.out
 	sortProps(es)
@@ -653,6 +659,9 @@ func (st *mapState) subscriptionGroup(raw, gid string, v mparticle.AttributeValu
 			return
 		}
 	}
+	if a.SubscriptionGroups == nil && st.reuse {
+		a.SubscriptionGroups = takeFree(&st.sc.free.groups, 1)
+	}
 	a.SubscriptionGroups = append(a.SubscriptionGroups, braze.SubscriptionGroupState{SubscriptionGroupID: gid, SubscriptionState: state})
 }
 
@@ -686,6 +695,9 @@ func (st *mapState) pushRegistration(d *mparticle.PushRegistration) {
 		return
 	}
 	a := st.attrs.pushObj()
+	if a.PushTokens == nil && st.reuse {
+		a.PushTokens = takeFree(&st.sc.free.tokens, 1)
+	}
 	a.PushTokens = append(a.PushTokens, braze.PushToken{AppID: app, Token: d.RegistrationToken})
 }
 

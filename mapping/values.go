@@ -66,6 +66,9 @@ type props struct {
 	// attr: custom user attributes, where "time" and "event_name" are
 	// ordinary names.
 	attr bool
+	// scratch: the entries are copied out (a nested object, a flattened
+	// user attribute), so out comes from and goes back to the free lists.
+	scratch bool
 	// rejected is set when PropertyReject met an object or array.
 	rejected bool
 	// speculative: addCustom is trying the map's own order, which it
@@ -90,32 +93,48 @@ func (st *mapState) newProps(hint int) *props {
 }
 
 // newNestedProps returns props for a nested object of about hint entries.
+// Its list is scratch: finish it, copy it (braze.ObjectOf, see objectOf),
+// and hand it back with dropList.
 func (st *mapState) newNestedProps(hint int) *props {
-	return &props{st: st, hint: hint, fixStart: len(st.sc.fixes), nested: true}
+	return &props{st: st, hint: hint, fixStart: len(st.sc.fixes), nested: true, scratch: true}
 }
 
-// finish returns the properties sorted by key, with exactly the room they
-// take (nil when there are none), and ends p. When the hint was right, as
-// it nearly always is, that is out itself; when entries were dropped or
-// added (a flattened object), they are copied into a list of their size.
+// objectOf returns a nested object value of the finished scratch list ps
+// (copied) and hands ps back.
+func (st *mapState) objectOf(ps braze.Properties) braze.Value {
+	v := braze.ObjectOf(ps)
+	st.dropList(ps)
+	return v
+}
+
+// finish returns the properties sorted by key (nil when there are none),
+// and ends p. In Map, the list has exactly the room it takes: when the
+// hint was right, as it nearly always is, that is out itself; when entries
+// were dropped or added (a flattened object), they are copied into a list
+// of their size. In MapInto, and for scratch lists, out is sorted where it
+// is, spare room and all.
 func (p *props) finish() braze.Properties {
 	ps := p.out
 	switch {
 	case len(ps) == 0:
+		p.st.dropList(ps)
 		ps = nil
-	case len(ps) == cap(ps):
+	case len(ps) == cap(ps) || p.scratch || p.st.reuse:
 		sortInPlace(ps)
 	default:
 		ps = sortedCopy(ps)
+		p.st.dropList(p.out)
 	}
+	p.out = nil
 	p.release()
 	return ps
 }
 
 // release ends p, handing its scratch back. Its list, unless finish
-// returned it, is dropped.
+// returned it, goes back to the free lists.
 func (p *props) release() {
 	p.dropFixes(p.fixStart)
+	p.st.dropList(p.out)
 	p.out, p.idx = nil, nil
 }
 
@@ -174,7 +193,11 @@ func (p *props) find(key string) int {
 // push appends a property whose key is not set yet.
 func (p *props) push(key string, v braze.Value) {
 	if p.out == nil {
-		p.out = make(braze.Properties, 0, max(p.hint, 1))
+		if p.scratch {
+			p.out = p.st.scratchList(p.hint)
+		} else {
+			p.out = p.st.propsList(p.hint)
+		}
 	}
 	p.out = append(p.out, braze.Property{Key: key, Value: v})
 	n := len(p.out)
@@ -456,7 +479,7 @@ func (st *mapState) nestedValue(orig, leaf string, x any, depth int) braze.Value
 			}
 			np.set(k, k, st.nestedValue(orig, k, t[k], depth+1))
 		}
-		return braze.ObjectOf(np.finish())
+		return st.objectOf(np.finish())
 	case []any:
 		out := make([]braze.Value, 0, len(t))
 		for _, e := range t {

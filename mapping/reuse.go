@@ -1,0 +1,214 @@
+package mapping
+
+import (
+	"strconv"
+
+	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// MapInto translates one mParticle batch into *r, as Map does, reusing the
+// memory r holds from an earlier Map or MapInto call: the Attributes,
+// Events, Purchases and Diagnostics slices, the objects' property lists
+// (Event.Properties, Purchase.Properties, Attributes.Custom) and their
+// spare room. In steady state (batches of about the same shape mapped
+// into the same Result) it allocates next to nothing: only composite
+// values (lists, flattened or nested objects), a batch bigger than any
+// before it, a new MPID, and alias-mode pointers still take memory.
+//
+// *r afterwards is deep-equal (reflect.DeepEqual) to what Map(b) returns.
+//
+// r works like a buffer: everything reachable from it before the call is
+// overwritten (objects, property lists, diagnostics), so the caller must
+// not keep or hand on anything of the old result — no object, no
+// Properties list, no Diagnostics slice, nor a copy of r sharing its
+// slices — once it calls MapInto again with r (hand objects to a
+// braze.Batcher only in a way that encodes them before that, or copy
+// them). Two Results must not share memory: pass a zero Result, or one
+// only MapInto or Map ever filled. A nil r does nothing.
+//
+// As with Map, the result may share memory with the batch: strings
+// (names, keys, values, identities) and the []string of list values are
+// the batch's own, so the batch must stay unchanged while the result is
+// used. Values that the mapper builds (braze.Strings, nested objects)
+// are copies, as braze's constructors make them.
+//
+// MapInto is safe for concurrent use on one Mapper, each goroutine with
+// its own Result.
+func (m *Mapper) MapInto(r *Result, b *mparticle.Batch) {
+	if r == nil {
+		return
+	}
+	st := m.getState(b)
+	st.reuse = true
+	st.recycle(r)
+	if b == nil {
+		st.res.Skipped = true
+		st.diag(UserSkipped, "", "nil batch", "")
+	} else {
+		st.run()
+	}
+	st.parkEmpty()
+	*r = st.res
+	m.putState(st)
+}
+
+// maxFree bounds how many property lists a mapState keeps between calls.
+const maxFree = 64
+
+// freeLists holds memory of earlier results that MapInto calls hand out
+// again: emptied property lists, and the object arrays of a result
+// category that came out empty. It lives in the pooled mapState, so that
+// lists left over by one call (a batch of fewer objects) serve the next.
+// Every list in it is cleared: it holds on to nothing of any batch.
+type freeLists struct {
+	props  [][]braze.Property
+	tokens [][]braze.PushToken
+	groups [][]braze.SubscriptionGroupState
+	// Object arrays of a category that came out empty (a result is nil
+	// there), zeroed, kept for the next result that has none.
+	attrs     []braze.Attributes
+	events    []braze.Event
+	purchases []braze.Purchase
+	diags     []Diagnostic
+}
+
+// putFree keeps the list s, cleared, for reuse, unless the free list is
+// full or s has no room.
+func putFree[T any](free *[][]T, s []T) {
+	if cap(s) == 0 || cap(s) > maxScratch || len(*free) >= maxFree {
+		return
+	}
+	clear(s) // entries beyond len are zero already (see takeFree)
+	*free = append(*free, s[:0])
+}
+
+// takeFree returns an empty list with room for n entries: the most
+// recently kept one that has it, else a new one. Entries beyond len of
+// every list handed out are zero, as make leaves them, and stay so:
+// shortening a list clears what it drops.
+func takeFree[T any](free *[][]T, n int) []T {
+	fs := *free
+	for i := len(fs) - 1; i >= 0; i-- {
+		if cap(fs[i]) >= n {
+			s := fs[i]
+			last := len(fs) - 1
+			fs[i] = fs[last]
+			fs[last] = nil
+			*free = fs[:last]
+			return s
+		}
+	}
+	return make([]T, 0, reuseCap(n))
+}
+
+// reuseCap is the room a list made for reuse gets: a little more than n,
+// so that a later batch with a few more entries at that place still fits.
+func reuseCap(n int) int {
+	switch {
+	case n <= 8:
+		return 8
+	case n <= 16:
+		return 16
+	}
+	return n + n/4
+}
+
+// recycle prepares st to map into r's memory: it keeps r's object arrays
+// for st.res (their used part zeroed), puts every list the old objects
+// held into st's free lists, and notes r's MPID and batch id strings, so
+// that the same ones are not formatted again.
+func (st *mapState) recycle(r *Result) {
+	free := &st.sc.free
+	st.prevMPID, st.prevBatchID = r.MPID, r.BatchID
+	attrs := r.Attributes
+	for i := range attrs {
+		putFree(&free.props, attrs[i].Custom)
+		putFree(&free.tokens, attrs[i].PushTokens)
+		putFree(&free.groups, attrs[i].SubscriptionGroups)
+	}
+	// The whole arrays are cleared, not only their used part, in case a
+	// caller shortened a slice without clearing what it dropped: objects
+	// are set up in place in zeroed room.
+	clear(attrs[:cap(attrs)])
+	events := r.Events
+	for i := range events {
+		putFree(&free.props, events[i].Properties)
+	}
+	clear(events[:cap(events)])
+	purchases := r.Purchases
+	for i := range purchases {
+		putFree(&free.props, purchases[i].Properties)
+	}
+	clear(purchases[:cap(purchases)])
+	clear(r.Diagnostics[:cap(r.Diagnostics)])
+	st.res.Attributes = reuseArray(attrs, &free.attrs)
+	st.res.Events = reuseArray(events, &free.events)
+	st.res.Purchases = reuseArray(purchases, &free.purchases)
+	st.res.Diagnostics = reuseArray(r.Diagnostics, &free.diags)
+	*r = Result{}
+}
+
+// reuseArray returns s emptied, or, when it has no room, the array kept
+// in parked (taking it).
+func reuseArray[T any](s []T, parked *[]T) []T {
+	if cap(s) > 0 {
+		return s[:0]
+	}
+	s, *parked = *parked, nil
+	return s
+}
+
+// parkEmpty keeps the arrays of result categories that came out empty
+// (the result holds nil there) for a later call, unless st keeps one
+// already or they are too big to keep.
+func (st *mapState) parkEmpty() {
+	free := &st.sc.free
+	park(&st.res.Attributes, &free.attrs)
+	park(&st.res.Events, &free.events)
+	park(&st.res.Purchases, &free.purchases)
+	park(&st.res.Diagnostics, &free.diags)
+}
+
+// park sets an empty *s to nil, keeping its array in *parked if that is
+// free (the array's used part is zero: nothing was kept in it).
+func park[T any](s *[]T, parked *[]T) {
+	if len(*s) > 0 {
+		return
+	}
+	if c := cap(*s); c > 0 && c <= maxScratch && *parked == nil {
+		*parked = (*s)[:0]
+	}
+	*s = nil
+}
+
+// formatID returns the decimal text of n: prev when that is it (a string
+// of an earlier result, reused), else a new string.
+func formatID(n int64, prev string) string {
+	var buf [20]byte
+	if b := strconv.AppendInt(buf[:0], n, 10); string(b) == prev {
+		return prev
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// propsList returns an empty list with room for n properties that the
+// result will hold: reused in MapInto, else of exactly n.
+func (st *mapState) propsList(n int) braze.Properties {
+	if st.reuse {
+		return takeFree(&st.sc.free.props, n)
+	}
+	return make(braze.Properties, 0, max(n, 1))
+}
+
+// scratchList returns an empty list with room for n properties whose
+// entries will be copied out (nested objects, a flattened user
+// attribute); dropScratch hands it back.
+func (st *mapState) scratchList(n int) braze.Properties {
+	return takeFree(&st.sc.free.props, n)
+}
+
+// dropList hands back a list that no result holds.
+func (st *mapState) dropList(ps braze.Properties) {
+	putFree(&st.sc.free.props, ps)
+}
