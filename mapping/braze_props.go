@@ -131,8 +131,8 @@ func (b *attrBuilder) openCustom() {
 }
 
 // sealCustom gives the open object's custom attributes storage of their
-// own, sorted by key, in one allocation of their exact size, and clears
-// the scratch for the next object.
+// own, sorted by key (a list of their exact size in Map, see propsList),
+// and clears the scratch for the next object.
 func (b *attrBuilder) sealCustom() {
 	if b.open == 0 {
 		return
@@ -147,11 +147,7 @@ func (b *attrBuilder) sealCustom() {
 		a.Custom = nil
 		return
 	}
-	if b.st.reuse {
-		a.Custom = sortedCopyInto(b.st.propsList(len(used)), used)
-	} else {
-		a.Custom = sortedCopy(used)
-	}
+	a.Custom = sortedCopyInto(b.st.propsList(len(used)), used)
 	clear(used) // the scratch holds on to nothing of this batch
 }
 

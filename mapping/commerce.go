@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -343,9 +342,6 @@ func present[T any](o mparticle.Optional[T]) int {
 
 // cloneProps returns a copy of ps for another object of the result.
 func (st *mapState) cloneProps(ps braze.Properties) braze.Properties {
-	if !st.reuse {
-		return slices.Clone(ps)
-	}
 	return append(st.propsList(len(ps)), ps...)
 }
 

@@ -241,6 +241,7 @@ func (st *mapState) scan() (fromCurrents bool) {
 	if len(b.UserAttributes) > 0 || len(b.DeletedUserAttributes) > 0 || b.UserIdentities != nil {
 		st.est.attrs = 1
 	}
+	st.est.props = len(b.UserAttributes) + len(b.DeletedUserAttributes)
 	push := 0
 	for i := range b.Events {
 		switch d := any(b.Events[i].Data).(type) {
@@ -249,16 +250,19 @@ func (st *mapState) scan() (fromCurrents bool) {
 				return true
 			}
 			st.est.events++
+			st.est.props += len(d.CustomAttributes)
 		case *mparticle.ScreenView:
 			if isFromBrazeCurrents(d) {
 				return true
 			}
 			if s.ForwardScreenViews {
 				st.est.events++
+				st.est.props += len(d.CustomAttributes)
 			}
 		case *mparticle.SessionStart, *mparticle.SessionEnd:
 			if s.ForwardSessionEvents {
 				st.est.events++
+				st.est.props += 2 + len(b.Events[i].Data.Common().CustomAttributes)
 			}
 		case *mparticle.CommerceEvent:
 			if isFromBrazeCurrents(d) {
@@ -267,6 +271,7 @@ func (st *mapState) scan() (fromCurrents bool) {
 			st.est.commerce(d, s.BundleCommerceEventData)
 		case *mparticle.UserAttributeChange:
 			st.est.attrs++
+			st.est.props++
 		case *mparticle.PushRegistration:
 			push = 1
 		default:
@@ -281,11 +286,20 @@ func (st *mapState) scan() (fromCurrents bool) {
 
 // estimate is about how many objects of each kind a batch maps to, so that
 // the result's slices are made once with room for them (more can still
-// be appended: a split purchase, a mapping's extra attributes object).
-type estimate struct{ events, purchases, attrs int }
+// be appended: a split purchase, a mapping's extra attributes object), and
+// about how many properties they hold (see carve).
+type estimate struct{ events, purchases, attrs, props int }
+
+// commerceProps is about how many fields of its own (order and product)
+// an expanded commerce object carries.
+const commerceProps = 10
 
 // commerce adds the objects of one commerce event.
 func (e *estimate) commerce(d *mparticle.CommerceEvent, bundled bool) {
+	objects := e.events + e.purchases
+	defer func() {
+		e.props += (e.events + e.purchases - objects) * (commerceProps + len(d.CustomAttributes))
+	}()
 	pa := d.ProductAction
 	if bundled {
 		if pa != nil && pa.Action == mparticle.ActionPurchase {
@@ -378,6 +392,9 @@ type mapState struct {
 	est estimate
 	// sc is scratch reused across Map calls.
 	sc mapScratch
+	// chunk is the room Map cuts the result's property lists from (see
+	// carve); it belongs to one call.
+	chunk braze.Properties
 	// reuse: MapInto is filling a recycled Result; property lists come
 	// from sc.free and are kept with their spare room.
 	reuse bool

@@ -185,6 +185,9 @@ func park[T any](s *[]T, parked *[]T) {
 // formatID returns the decimal text of n: prev when that is it (a string
 // of an earlier result, reused), else a new string.
 func formatID(n int64, prev string) string {
+	if prev == "" {
+		return strconv.FormatInt(n, 10)
+	}
 	var buf [20]byte
 	if b := strconv.AppendInt(buf[:0], n, 10); string(b) == prev {
 		return prev
@@ -193,12 +196,37 @@ func formatID(n int64, prev string) string {
 }
 
 // propsList returns an empty list with room for n properties that the
-// result will hold: reused in MapInto, else of exactly n.
+// result will hold: reused in MapInto; in Map, a list of exactly n
+// carved out of the call's chunk.
 func (st *mapState) propsList(n int) braze.Properties {
 	if st.reuse {
 		return takeFree(&st.sc.free.props, n)
 	}
-	return make(braze.Properties, 0, max(n, 1))
+	return st.carve(max(n, 1))
+}
+
+// chunkProps is the least room of a chunk Map carves property lists out
+// of after the first, which is made for the batch's estimated property
+// count: the lists of a batch take one allocation or a few instead of
+// one each.
+const chunkProps = 32
+
+// carve returns an empty list with room for exactly n properties, cut from
+// st.chunk (a new chunk when it has not the room). Lists cut from one
+// chunk never overlap, and their capacity ends where they do: appending
+// beyond it moves a list out of the chunk.
+func (st *mapState) carve(n int) braze.Properties {
+	c := st.chunk
+	if cap(c)-len(c) < n {
+		size := chunkProps
+		if c == nil { // the first: about what the batch needs
+			size = st.est.props
+		}
+		c = make(braze.Properties, 0, max(n, size))
+	}
+	off := len(c)
+	st.chunk = c[:off+n]
+	return c[off : off : off+n]
 }
 
 // scratchList returns an empty list with room for n properties whose

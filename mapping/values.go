@@ -108,22 +108,20 @@ func (st *mapState) objectOf(ps braze.Properties) braze.Value {
 }
 
 // finish returns the properties sorted by key (nil when there are none),
-// and ends p. In Map, the list has exactly the room it takes: when the
-// hint was right, as it nearly always is, that is out itself; when entries
-// were dropped or added (a flattened object), they are copied into a list
-// of their size. In MapInto, and for scratch lists, out is sorted where it
-// is, spare room and all.
+// and ends p. out is sorted where it is; in Map its capacity is cut to its
+// length (the list ends where its entries do). In MapInto, and for
+// scratch lists, it keeps its spare room.
 func (p *props) finish() braze.Properties {
 	ps := p.out
 	switch {
 	case len(ps) == 0:
 		p.st.dropList(ps)
 		ps = nil
-	case len(ps) == cap(ps) || p.scratch || p.st.reuse:
-		sortInPlace(ps)
 	default:
-		ps = sortedCopy(ps)
-		p.st.dropList(p.out)
+		sortInPlace(ps)
+		if !p.scratch && !p.st.reuse {
+			ps = ps[:len(ps):len(ps)] // the room of dropped entries is not the list's
+		}
 	}
 	p.out = nil
 	p.release()
