@@ -274,10 +274,16 @@ func (p *props) set(orig, key string, v braze.Value) {
 // any custom attribute, so a custom attribute of the same name is the one
 // dropped (by set); an earlier field of the mapper's own is replaced
 // silently (a product's Coupon Code replaces the order's, by design).
+//
+// The mapper's own keys are all distinct but Coupon Code (an order's and
+// a product's), so only that one is looked up: the others are appended
+// without a scan of the entries before them.
 func (p *props) setOwn(key string, v braze.Value) {
-	if i := p.find(key); i >= 0 {
-		p.out[i].Value = v
-		return
+	if key == keyCouponCode {
+		if i := p.find(key); i >= 0 {
+			p.out[i].Value = v
+			return
+		}
 	}
 	p.push(key, v)
 }
