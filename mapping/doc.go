@@ -9,6 +9,11 @@
 // deterministic: no I/O, no goroutines, and with Settings.Now set, the same
 // batch always gives the same result.
 //
+// Mapper.MapInto does what Map does into a Result given again and again,
+// reusing its memory (object arrays, property lists, diagnostics): a
+// forward loop with one Result per goroutine allocates next to nothing per
+// batch. Like a buffer, the Result is overwritten by each call.
+//
 // Nothing disappears silently. Every value that is changed, flattened,
 // stringified, truncated or dropped, and every event or user that is
 // skipped, is reported as a Diagnostic naming the batch, the event index,

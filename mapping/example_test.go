@@ -115,3 +115,37 @@ func ExampleFromKitConfig() {
 	// eaa 1086381786 channels
 	// true
 }
+
+// MapInto: a loop that maps batch after batch into one Result, reusing its
+// memory. Whatever the result holds must be used (here: encoded) before
+// the next call overwrites it.
+func ExampleMapper_MapInto() {
+	m, err := mapping.New(mapping.Settings{})
+	if err != nil {
+		panic(err)
+	}
+	var res mapping.Result // one per goroutine
+	var body []byte
+	for _, raw := range []string{
+		`{"environment": "production", "user_identities": {"customer_id": "c-1"},
+		  "events": [{"event_type": "custom_event", "data": {"event_name": "Opened",
+		    "timestamp_unixtime_ms": 1714590012000, "custom_attributes": {"screen": "home", "count": 2}}}]}`,
+		`{"environment": "production", "user_identities": {"customer_id": "c-2"},
+		  "events": [{"event_type": "custom_event", "data": {"event_name": "Closed",
+		    "timestamp_unixtime_ms": 1714590099000}}]}`,
+	} {
+		batch, err := mparticle.DecodeBatch([]byte(raw))
+		if err != nil {
+			panic(err)
+		}
+		m.MapInto(&res, batch)
+		req := res.TrackRequest()
+		if body, err = req.AppendJSON(body[:0]); err != nil {
+			panic(err)
+		}
+		fmt.Println(string(body))
+	}
+	// Output:
+	// {"events":[{"external_id":"c-1","name":"Opened","time":"2024-05-01T19:00:12Z","properties":{"count":2,"screen":"home"}}]}
+	// {"events":[{"external_id":"c-2","name":"Closed","time":"2024-05-01T19:01:39Z"}]}
+}
