@@ -3,7 +3,7 @@ package sinkserver
 import (
 	"bytes"
 	"errors"
-	"net"
+	"io"
 )
 
 // conn reads one connection's requests through a single buffer: buf[r:w]
@@ -11,7 +11,7 @@ import (
 // bodies are skipped through the same buffer, so that a request costs no
 // allocation.
 type conn struct {
-	nc   net.Conn
+	rd   io.Reader // the connection
 	buf  []byte
 	r, w int
 }
@@ -75,7 +75,7 @@ func (c *conn) fill() error {
 		c.r = 0
 	}
 	for {
-		n, err := c.nc.Read(c.buf[c.w:])
+		n, err := c.rd.Read(c.buf[c.w:])
 		c.w += n
 		if n > 0 {
 			return nil

@@ -200,7 +200,7 @@ func (s *Server) serve(nc net.Conn) {
 		s.mu.Unlock()
 		_ = nc.Close()
 	}()
-	c := &conn{nc: nc, buf: make([]byte, bufferSize)}
+	c := &conn{rd: nc, buf: make([]byte, bufferSize)}
 	var timer *time.Timer
 	for {
 		req, err := c.readHead()
