@@ -17,6 +17,7 @@ package sinkserver
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"sync"
@@ -66,7 +67,7 @@ type Server struct {
 	wg     sync.WaitGroup
 }
 
-// New starts a Server on an ephemeral port of 127.0.0.1.
+// New starts a Server on an ephemeral port of 127.0.0.1 (or [::1]).
 func New(cfg Config) (*Server, error) {
 	status := cfg.Status
 	if status == 0 {
@@ -83,8 +84,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("sinkserver: Config.Latency " + cfg.Latency.String() + " is negative")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	if err != nil { // an IPv6-only host, as httptest allows
+		if ln, err = net.Listen("tcp6", "[::1]:0"); err != nil {
+			return nil, fmt.Errorf("sinkserver: listening on loopback: %w", err)
+		}
 	}
 	s := &Server{
 		ln:      ln,

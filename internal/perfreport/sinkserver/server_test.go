@@ -266,9 +266,9 @@ func TestRejectsWhatItCannotFrame(t *testing.T) {
 	assert.Zero(t, s.Requests(), "rejected requests are not counted")
 }
 
-// TestCloseWithOpenConnections closes the server while it holds an idle
-// keep-alive connection, a connection in the middle of a request head and
-// a request waiting out the latency: Close must end them all (TestMain's
+// TestCloseWithOpenConnections closes the servers while they hold an idle
+// keep-alive connection, connections in the middle of a request head and
+// of a request body, and a request waiting out the latency: Close must end them all (TestMain's
 // goleak check fails otherwise) and the client sees the connections end.
 func TestCloseWithOpenConnections(t *testing.T) {
 	s, err := New(Config{Latency: time.Hour})
@@ -282,6 +282,10 @@ func TestCloseWithOpenConnections(t *testing.T) {
 
 	partial, pbr := rawConn(t, s)
 	_, err = partial.Write([]byte("POST / HTTP/1.1\r\nContent-"))
+	require.NoError(t, err)
+
+	midBody, mbr := rawConn(t, idle)
+	_, err = midBody.Write([]byte("POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc"))
 	require.NoError(t, err)
 
 	waiting, wbr := rawConn(t, s)
@@ -306,6 +310,9 @@ func TestCloseWithOpenConnections(t *testing.T) {
 	assert.Error(t, err)
 	_, err = wbr.ReadByte()
 	assert.Error(t, err)
+	_, err = mbr.ReadByte()
+	assert.Error(t, err)
+	assert.Equal(t, int64(1), idle.Requests(), "the request cut in its body was not answered")
 	assert.Zero(t, s.Requests(), "the waiting request was never answered")
 
 	_, err = c.Post(idle.URL(), "application/json", strings.NewReader("{}"))
