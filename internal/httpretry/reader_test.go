@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -72,4 +73,24 @@ func TestDoEmptyBody(t *testing.T) {
 		require.NoError(t, resp.Body.Close())
 	}
 	assert.Equal(t, []int64{0, 0}, lengths)
+}
+
+// The default client asks for no compression: the answers are tiny, and
+// the Accept-Encoding header and its bookkeeping cost allocations.
+func TestDefaultClientAsksForNoCompression(t *testing.T) {
+	got := make(chan http.Header, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	c := New(Config{})
+	defer c.HTTPClient().CloseIdleConnections()
+	resp, _, err := c.Do(context.Background(), Request{Method: http.MethodPost, URL: srv.URL, Body: []byte("{}"),
+		Header: NewJSONHeader("Bearer k", "ua/1").Header()})
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	h := <-got
+	assert.Empty(t, h.Values("Accept-Encoding"))
+	assert.Equal(t, "application/json", h.Get("Accept"))
 }

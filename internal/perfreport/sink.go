@@ -28,12 +28,14 @@ func newSinkServer(status int, latency time.Duration) (*sinkserver.Server, error
 
 // loopbackClient returns an HTTP client for loopback servers that keeps
 // enough idle connections for every concurrent request, so that runs do
-// not measure connection churn, with the library's default write buffer
-// (a body goes out in one write, not through a second buffer).
+// not measure connection churn; otherwise it is the library's default
+// (httpretry.NewHTTPClient: its write buffer, so that a body goes out in
+// one write, not through a second buffer, and no compression asked for).
 func loopbackClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	c := httpretry.NewHTTPClient()
+	t := c.Transport.(*http.Transport)
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 256
-	t.WriteBufferSize = httpretry.WriteBufferSize
-	return &http.Client{Transport: t, Timeout: time.Minute}
+	c.Timeout = time.Minute
+	return c
 }
