@@ -13,7 +13,8 @@ import (
 // benchSend sends a /users/track-sized body (20 KB) through Send to a
 // sinkserver, which allocates nothing per request, and reads the answer as
 // braze's client does: allocs/op is the client side's alone (httpretry,
-// retryablehttp and net/http's client).
+// retryablehttp and net/http's client). cpu-ns/op is the process's CPU
+// time per call, the server's (small) share included.
 func benchSend(b *testing.B, watch bool) {
 	s, err := sinkserver.New(sinkserver.Config{})
 	if err != nil {
@@ -28,6 +29,7 @@ func benchSend(b *testing.B, watch bool) {
 	ctx := context.Background()
 	buf := make([]byte, 512)
 	b.ReportAllocs()
+	cpu0, cpuOK := processCPU()
 	for b.Loop() {
 		res := c.Send(ctx, req)
 		if res.Failure != Answered || res.Response.StatusCode != http.StatusCreated {
@@ -40,6 +42,9 @@ func benchSend(b *testing.B, watch bool) {
 		if watch && !res.BodyIdle {
 			b.Fatal("body not idle")
 		}
+	}
+	if cpu1, ok := processCPU(); ok && cpuOK {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 }
 
