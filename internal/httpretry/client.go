@@ -1,8 +1,10 @@
 package httpretry
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -10,6 +12,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -129,11 +132,17 @@ type Client struct {
 // through a fresh buffer of up to 32 KB per request (the transport hides the
 // body behind an io.LimitReader, so no copy shortcut applies): the largest
 // allocation of a request after the body itself.
+//
+// It does not ask for compressed answers (no Accept-Encoding: gzip, and no
+// transparent gunzip): the answers of the APIs it talks to are a few dozen
+// bytes of JSON, or empty, and the header and its bookkeeping cost three
+// allocations per request.
 func NewHTTPClient() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 128
 	tr.MaxIdleConnsPerHost = 64
 	tr.WriteBufferSize = WriteBufferSize
+	tr.DisableCompression = true
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
 
@@ -216,7 +225,8 @@ type stateKey struct{}
 // callState is the per-call bookkeeping carried in the request context
 // between retryablehttp's hooks. It is that context itself (the caller's,
 // answering stateKey with the state), and it holds the call's body watch
-// and trace, so that a call costs one allocation for all of them instead
+// and trace, its retryablehttp.Request and its first body reader (see
+// openBody), so that a call costs one allocation for all of them instead
 // of one each plus a context.WithValue.
 type callState struct {
 	context.Context // the caller's
@@ -227,6 +237,31 @@ type callState struct {
 	hint            time.Duration
 	watch           bodyWatch
 	trace           httptrace.ClientTrace
+	rreq            retryablehttp.Request
+
+	body     bytes.Reader // req.Body for the first attempt
+	built    bool         // rreq has its body: openBody's next caller reads
+	bodyLent atomic.Bool  // body was handed out for reading
+}
+
+// openBody is the call's retryablehttp.ReaderFunc, called for the request
+// body's length when the request is built, then for each attempt (and by
+// net/http's GetBody to rewind a body). The first reader handed out for
+// reading is the call state's own, so that the first attempt costs no
+// reader; any later one is a new *bytes.Reader, because an earlier attempt
+// may still be reading its own (net/http may write a request after the
+// answer to it came back). The readers are *bytes.Readers either way,
+// which net/http recognises as in-memory (one write for headers and body)
+// and whose Len gives the request's Content-Length.
+func (st *callState) openBody() (io.Reader, error) {
+	if !st.built { // Request.SetBody asking for the length
+		return &st.body, nil
+	}
+	if st.bodyLent.CompareAndSwap(false, true) {
+		st.body.Reset(st.req.Body) // whatever the length probe did
+		return &st.body, nil
+	}
+	return bytes.NewReader(st.req.Body), nil
 }
 
 // Value answers stateKey with the state and asks the caller's context for
@@ -255,12 +290,22 @@ func (c *Client) Do(ctx context.Context, req Request) (*http.Response, Outcome, 
 	if watched {
 		reqCtx = st.watch.context(st, &st.trace)
 	}
-	rreq, err := retryablehttp.NewRequestWithContext(reqCtx, req.Method, req.URL, req.Body)
+	// What retryablehttp.NewRequestWithContext does, with the request and
+	// the body's reader held in the call state and the body given as a
+	// ReaderFunc (a []byte would be boxed, wrapped in a closure and read
+	// through a new *bytes.Reader per attempt).
+	hreq, err := http.NewRequestWithContext(reqCtx, req.Method, req.URL, nil)
 	if err != nil {
 		return nil, Outcome{BodyIdle: req.WatchBody}, err
 	}
-	c.setHeader(rreq.Request, req.Header)
-	resp, err := c.rc.Do(rreq)
+	st.body.Reset(req.Body)
+	st.rreq.Request = hreq
+	if err := st.rreq.SetBody(retryablehttp.ReaderFunc(st.openBody)); err != nil {
+		return nil, Outcome{BodyIdle: req.WatchBody}, err
+	}
+	st.built = true
+	c.setHeader(st.rreq.Request, req.Header)
+	resp, err := c.rc.Do(&st.rreq)
 	out := Outcome{Attempts: max(1, st.attempts), GaveUp: st.gaveUp, RetryAfter: st.hint,
 		BodyIdle: req.WatchBody && (!watched || st.watch.idle())}
 	if err != nil {

@@ -4,7 +4,9 @@
 // project's performance issue marked PASS or FAIL.
 //
 // Everything runs on loopback against the in-process fakes (brazetest,
-// mparticletest) or a minimal sink server; nothing leaves the machine.
+// mparticletest) or a minimal sink server (package sinkserver, which
+// parses only what HTTP/1.1 framing needs and allocates nothing per
+// request); nothing leaves the machine.
 // The program examples/benchreport prints the report; the benchmarks in
 // this package's *_bench_test.go files measure the same workloads with
 // go test -bench, so that regressions show up in benchstat.

@@ -45,11 +45,14 @@ type brazeServer struct {
 	requests func() int
 }
 
-func startBraze(t Target, sinkLatency time.Duration) *brazeServer {
+func startBraze(t Target, sinkLatency time.Duration) (*brazeServer, error) {
 	if t == Sink {
-		s := newSinkServer(http.StatusCreated, sinkLatency)
-		return &brazeServer{url: s.URL(), key: brazetest.DefaultKey, close: s.Close,
-			accepted: func() int { return -1 }, requests: func() int { return int(s.requests.Load()) }}
+		s, err := newSinkServer(http.StatusCreated, sinkLatency)
+		if err != nil {
+			return nil, fmt.Errorf("perfreport: starting the sink: %w", err)
+		}
+		return &brazeServer{url: s.URL(), key: brazetest.DefaultKey, close: func() { _ = s.Close() },
+			accepted: func() int { return -1 }, requests: func() int { return int(s.Requests()) }}, nil
 	}
 	s := brazetest.NewServer(brazetest.WithoutStore())
 	return &brazeServer{url: s.URL(), key: s.Key, close: s.Close,
@@ -63,7 +66,7 @@ func startBraze(t Target, sinkLatency time.Duration) *brazeServer {
 				n += c
 			}
 			return n
-		}}
+		}}, nil
 }
 
 // MappingSettings are the mapping settings of every run: type detection,
@@ -128,7 +131,10 @@ func forEachBatch(w *Workload, n, goroutines int, fn func(raw []byte) error) err
 // Close draining the queue inside the measured time.
 func RunForward(ctx context.Context, w *Workload, n int, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
-	srv := startBraze(target, o.SinkLatency)
+	srv, err := startBraze(target, o.SinkLatency)
+	if err != nil {
+		return Row{}, err
+	}
 	defer srv.close()
 	k, err := newKit(srv, o, mapping.AudienceSettings{})
 	if err != nil {
@@ -177,7 +183,10 @@ func RunForward(ctx context.Context, w *Workload, n int, target Target, o Option
 // o.Forwarders goroutines to target.
 func RunNaive(ctx context.Context, w *Workload, n int, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
-	srv := startBraze(target, o.SinkLatency)
+	srv, err := startBraze(target, o.SinkLatency)
+	if err != nil {
+		return Row{}, err
+	}
 	defer srv.close()
 	client, err := braze.NewClient(srv.key, braze.WithBaseURL(srv.url), braze.WithAllowHTTP(),
 		braze.WithHTTPClient(loopbackClient()), braze.WithRateLimits(braze.RateLimits{Disabled: true}))

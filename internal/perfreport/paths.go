@@ -65,10 +65,13 @@ func RunCurrents(ctx context.Context, w *Workload, target Target, o Options) (Ro
 	var requests func() int
 	name := "currents → mparticletest"
 	if target == Sink {
-		s := newSinkServer(http.StatusAccepted, o.SinkLatency)
+		s, err := newSinkServer(http.StatusAccepted, o.SinkLatency)
+		if err != nil {
+			return Row{}, fmt.Errorf("perfreport: starting the sink: %w", err)
+		}
 		defer s.Close()
 		baseURL = s.URL()
-		requests = func() int { return int(s.requests.Load()) }
+		requests = func() int { return int(s.Requests()) }
 		name = "currents → sink"
 	} else {
 		fake := mparticletest.NewServer()
@@ -171,7 +174,10 @@ func AudienceSettings() mapping.AudienceSettings {
 // them, and drains the kit inside the measured time.
 func RunAudience(ctx context.Context, w *Workload, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
-	srv := startBraze(target, o.SinkLatency)
+	srv, err := startBraze(target, o.SinkLatency)
+	if err != nil {
+		return Row{}, err
+	}
 	defer srv.close()
 	k, err := newKit(srv, o, AudienceSettings())
 	if err != nil {
