@@ -111,7 +111,10 @@ func TestConcurrentConnections(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, int64(goroutines*each), s.Requests())
 	assert.Equal(t, want, s.BodyBytes())
-	assert.LessOrEqual(t, s.Connections(), int64(goroutines+1))
+	// Not exactly one connection per goroutine: net/http's client may dial
+	// a new one when a finished request's connection is not back in its
+	// idle pool yet. Most requests must still reuse one.
+	assert.Less(t, s.Connections(), int64(goroutines*each/2), "connections are reused")
 }
 
 func TestChunkedBodies(t *testing.T) {
