@@ -110,3 +110,17 @@ func BenchmarkDecodeEncodeBatchGenericMap(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeReuse is BenchmarkDecodeBatch through a BatchBuffer:
+// the same bytes decoded again and again into reused memory.
+func BenchmarkDecodeReuse(b *testing.B) {
+	data := benchBatch(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var bb BatchBuffer
+	for b.Loop() {
+		if _, err := bb.Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -185,7 +185,7 @@ func (d *decoder) listOrRaw(p *AttributeValue) error {
 		return err
 	}
 	if allStrings {
-		*p = AttributeValue{kind: KindList, list: newList(list)}
+		*p = AttributeValue{kind: KindList, list: d.newList(list)}
 		return nil
 	}
 	*p = AttributeValue{kind: KindRaw, s: d.substr(start, d.pos)}
@@ -216,6 +216,26 @@ type (
 )
 
 // newList returns a pointer to a copy of items (an empty, non-nil list
+// when items is empty, so that it is written as []), taken from the
+// BatchBuffer's slabs when the decoder reuses memory.
+func (d *decoder) newList(items []string) *[]string {
+	if d.reuse != nil {
+		if hdr := d.reuse.lists.take(1); hdr != nil {
+			list := []string{}
+			if len(items) > 0 {
+				list = d.reuse.strs.take(len(items))
+			}
+			if list != nil {
+				copy(list, items)
+				hdr[0] = list
+				return &hdr[0]
+			}
+		}
+	}
+	return newList(items)
+}
+
+// newList returns a pointer to a new copy of items (an empty, non-nil list
 // when items is empty, so that it is written as []).
 func newList(items []string) *[]string {
 	switch len(items) {
@@ -289,6 +309,9 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		more, err = d.objectNext()
 	}
 	d.attrSlab = d.attrSlab[:len(d.attrSlab)+len(a)]
+	if d.reuse != nil {
+		d.reuse.attrNeed += len(a)
+	}
 	*p = a[:len(a):len(a)]
 	return err
 }
@@ -420,6 +443,9 @@ func (d *decoder) readStrings(p *[]string, fs *fieldSet, i uint) error {
 		fs.markNull(i)
 		return err
 	}
+	if d.reuse != nil && !d.reuse.strs.busy {
+		return d.readStringsSlab(p, fs, i)
+	}
 	out := []string{}
 	more, err := d.arrayOpen()
 	for n := 0; more; n++ {
@@ -436,19 +462,50 @@ func (d *decoder) readStrings(p *[]string, fs *fieldSet, i uint) error {
 	return err
 }
 
+// readStringsSlab is readStrings building the slice in the free tail of the
+// BatchBuffer's string slab.
+func (d *decoder) readStringsSlab(p *[]string, fs *fieldSet, i uint) error {
+	more, err := d.arrayOpen()
+	if !more {
+		*p = []string{}
+		fs.markPresent(i)
+		return err
+	}
+	sl := &d.reuse.strs
+	sl.busy = true
+	start := len(sl.buf)
+	for n := 0; more; n++ {
+		var e *string
+		start, e = sl.push(start, 8)
+		var serr error
+		*e, serr = d.str()
+		if serr != nil {
+			err = withIndex(serr, n)
+			break
+		}
+		more, err = d.arrayNext()
+	}
+	sl.busy = false
+	*p = sl.buf[start:len(sl.buf):len(sl.buf)]
+	fs.markPresent(i)
+	return err
+}
+
 // decodable is a model struct with a generated or hand-written decoder.
 type decodable[T any] interface {
 	*T
 	decodeJSON(d *decoder) error
 }
 
-func readStructPtr[T any, P decodable[T]](d *decoder, p **T, fs *fieldSet, i uint) error {
+// readStructPtr reads null or an object, decoded into a struct that alloc
+// returns (new, or from a BatchBuffer's pool).
+func readStructPtr[T any, P decodable[T]](d *decoder, p **T, fs *fieldSet, i uint, alloc func(*decoder) *T) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = nil
 		fs.markNull(i)
 		return err
 	}
-	v := new(T)
+	v := alloc(d)
 	if err := P(v).decodeJSON(d); err != nil {
 		return err
 	}
@@ -457,17 +514,25 @@ func readStructPtr[T any, P decodable[T]](d *decoder, p **T, fs *fieldSet, i uin
 	return nil
 }
 
-func readStructSlice[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint) error {
-	return readStructSliceCap[T, P](d, p, fs, i, 4)
+// readStructSlice reads null or an array of objects; slabOf names the
+// BatchBuffer slab the elements are carved from when the decoder reuses
+// memory.
+func readStructSlice[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint, slabOf func(*reusePools) *slab[T]) error {
+	return readStructSliceCap[T, P](d, p, fs, i, 4, slabOf)
 }
 
 // readStructSliceCap is readStructSlice with the capacity of its first
 // allocation.
-func readStructSliceCap[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint, capacity int) error {
+func readStructSliceCap[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint, capacity int, slabOf func(*reusePools) *slab[T]) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = nil
 		fs.markNull(i)
 		return err
+	}
+	if d.reuse != nil {
+		if s := slabOf(&d.reuse.reusePools); !s.busy {
+			return readStructSlab[T, P](d, p, fs, i, capacity, s)
+		}
 	}
 	out := []T{}
 	more, err := d.arrayOpen()
@@ -484,6 +549,32 @@ func readStructSliceCap[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet,
 		more, err = d.arrayNext()
 	}
 	*p = out
+	fs.markPresent(i)
+	return err
+}
+
+// readStructSlab is readStructSliceCap building the slice in the free tail
+// of s (capacity sizes a first slab).
+func readStructSlab[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint, capacity int, s *slab[T]) error {
+	more, err := d.arrayOpen()
+	if !more {
+		*p = []T{}
+		fs.markPresent(i)
+		return err
+	}
+	s.busy = true
+	start := len(s.buf)
+	for n := 0; more; n++ {
+		var e *T
+		start, e = s.push(start, capacity)
+		if eerr := P(e).decodeJSON(d); eerr != nil {
+			err = withIndex(eerr, n)
+			break
+		}
+		more, err = d.arrayNext()
+	}
+	s.busy = false
+	*p = s.buf[start:len(s.buf):len(s.buf)]
 	fs.markPresent(i)
 	return err
 }
@@ -517,8 +608,8 @@ func readStructPtrMap[T any, P decodable[T]](d *decoder, p *map[string]*T, fs *f
 // most lists hold one to four products, and a Product is 216 bytes, so a
 // slice grown by append (capacity 4, then 8) wastes more than it holds.
 func (d *decoder) readProducts(p *[]Product, fs *fieldSet, i uint) error {
-	if d.peek() != '[' {
-		return readStructSlice(d, p, fs, i)
+	if d.peek() != '[' || d.reuse != nil {
+		return readStructSlice(d, p, fs, i, slabOfProduct)
 	}
 	var buf [4]Product
 	n := 0

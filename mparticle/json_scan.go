@@ -45,6 +45,9 @@ type decoder struct {
 	// attrSlab is where readAttrs carves attribute lists from: its free
 	// capacity is for the next ones. Reset per batch.
 	attrSlab []Attribute
+	// reuse, when not nil, is the memory of a BatchBuffer: structs, slices
+	// and lists are taken from it instead of allocated.
+	reuse *reuse
 }
 
 // keyString returns key, the key objectKey just returned, as a string: a
@@ -65,12 +68,14 @@ func (d *decoder) substr(start, end int) string {
 	return d.text[start:end]
 }
 
-// sub returns a decoder over data[:end] at pos that shares d's text.
+// sub returns a decoder over data[:end] at pos that shares d's text and
+// memory (the caller takes attrSlab back when it is done).
 func (d *decoder) sub(pos, end int) decoder {
 	if len(d.text) < end {
 		d.text = string(d.data)
 	}
-	return decoder{data: d.data[:end], pos: pos, depth: d.depth, text: d.text[:end]}
+	return decoder{data: d.data[:end], pos: pos, depth: d.depth, text: d.text[:end],
+		attrSlab: d.attrSlab, reuse: d.reuse}
 }
 
 // jsonError is a decode error with the JSON path where it happened. The path
