@@ -148,7 +148,9 @@ func (ev *Event) decodeJSON(d *decoder) error {
 		if ferr != nil {
 			return withSeg(ferr, string(key))
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	if err != nil || dataStart < 0 {
 		return err

@@ -13,7 +13,9 @@ func (u *UserIdentities) decodeJSON(d *decoder) error {
 		if ferr := u.decodeMember(d, key); ferr != nil {
 			return withSeg(ferr, string(key))
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }

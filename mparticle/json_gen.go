@@ -82,7 +82,9 @@ func (x *Account) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -232,7 +234,9 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -566,7 +570,9 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -683,7 +689,9 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -812,7 +820,9 @@ func (x *Audience) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -957,7 +967,9 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1150,7 +1162,9 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1281,7 +1295,9 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1630,7 +1646,9 @@ func (x *Batch) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1767,7 +1785,9 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1878,7 +1898,9 @@ func (x *Batching) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -2167,7 +2189,9 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -2260,7 +2284,9 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -2627,7 +2653,9 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -2800,7 +2828,9 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -2902,7 +2932,9 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -3279,7 +3311,9 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -3588,7 +3622,9 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -3692,7 +3728,9 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -3939,7 +3977,9 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -4472,7 +4512,9 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -4605,7 +4647,9 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -4875,7 +4919,9 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -4986,7 +5032,9 @@ func (x *Identity) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -5108,7 +5156,9 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -5282,7 +5332,9 @@ func (x *Location) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -5628,7 +5680,9 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -5913,7 +5967,9 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -6182,7 +6238,9 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -6381,7 +6439,9 @@ func (x *Product) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -6589,7 +6649,9 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -6701,7 +6763,9 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -7000,7 +7064,9 @@ func (x *Profile) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -7124,7 +7190,9 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -7226,7 +7294,9 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -7573,7 +7643,9 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -7849,7 +7921,9 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -8137,7 +8211,9 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -8437,7 +8513,9 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -8717,7 +8795,9 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -8986,7 +9066,9 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -9077,7 +9159,9 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -9208,7 +9292,9 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -9480,7 +9566,9 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -9758,7 +9846,9 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -10075,7 +10165,9 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -10366,7 +10458,9 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -10499,7 +10593,9 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }

@@ -271,7 +271,9 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -303,7 +305,9 @@ func genDecodeJSONGeneric(b *bytes.Buffer, s *strct) {
 		if ferr != nil {
 			return withSeg(ferr, string(key))
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }

@@ -55,6 +55,11 @@ func (d *decoder) readInt64(p *int64, fs *fieldSet, i uint) error {
 }
 
 func (d *decoder) readFloat64(p *float64, fs *fieldSet, i uint) error {
+	if f, ok := d.floatFast(); ok {
+		*p = f
+		fs.markPresent(i)
+		return nil
+	}
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = 0
 		fs.markNull(i)
@@ -70,6 +75,11 @@ func (d *decoder) readFloat64(p *float64, fs *fieldSet, i uint) error {
 }
 
 func (d *decoder) readBool(p *bool, fs *fieldSet, i uint) error {
+	if b, ok := d.boolFast(); ok {
+		*p = b
+		fs.markPresent(i)
+		return nil
+	}
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = false
 		fs.markNull(i)
@@ -115,11 +125,33 @@ func readOptional[T any](d *decoder, p *Optional[T], read func() (T, error)) err
 	return nil
 }
 
-func (d *decoder) readOptInt64(p *Optional[int64]) error { return readOptional(d, p, d.int64v) }
+// The typed readOpt* helpers try the one-pass fast path of their type
+// first, and leave null, whitespace, unusual literals and errors to
+// readOptional.
 
-func (d *decoder) readOptFloat64(p *Optional[float64]) error { return readOptional(d, p, d.float64v) }
+func (d *decoder) readOptInt64(p *Optional[int64]) error {
+	if n, ok := d.intFast(); ok {
+		*p = Some(n)
+		return nil
+	}
+	return readOptional(d, p, d.int64v)
+}
 
-func (d *decoder) readOptBool(p *Optional[bool]) error { return readOptional(d, p, d.boolean) }
+func (d *decoder) readOptFloat64(p *Optional[float64]) error {
+	if f, ok := d.floatFast(); ok {
+		*p = Some(f)
+		return nil
+	}
+	return readOptional(d, p, d.float64v)
+}
+
+func (d *decoder) readOptBool(p *Optional[bool]) error {
+	if b, ok := d.boolFast(); ok {
+		*p = Some(b)
+		return nil
+	}
+	return readOptional(d, p, d.boolean)
+}
 
 //lint:ignore U1000 json_generate.go emits calls to it for Optional[string] fields; no model field has that type today.
 func (d *decoder) readOptString(p *Optional[string]) error { return readOptional(d, p, d.str) }
@@ -179,7 +211,9 @@ func (d *decoder) listOrRaw(p *AttributeValue) error {
 		if eerr != nil {
 			return withIndex(eerr, i)
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	if err != nil {
 		return err
@@ -291,22 +325,44 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	// until it is done, as an attribute value is never read as a list.
 	a := append(d.attrTail(len(*p)+1), *p...)
 	var seen map[string]int // key → index in a, once a is longer than linearAttrs
+	// keys has the keyBit of every key in a: a key whose bit is not set
+	// cannot be in a yet, and setAttr need not look for it. Entries taken
+	// over from *p are not in it, so they make every key a candidate.
+	var keys uint64
+	if len(a) > 0 {
+		keys = ^uint64(0)
+	}
 	for more {
 		var key []byte
 		if key, err = d.objectKey(); err != nil {
 			break
 		}
-		k := d.keyString(key)
-		var v AttributeValue
-		if verr := d.attributeValue(&v); verr != nil {
-			err = withSeg(verr, k)
-			break
-		}
 		if len(a) == cap(a) {
 			a = d.moveAttrs(a)
 		}
-		a, seen = setAttr(a, seen, k, v)
-		more, err = d.objectNext()
+		// The member is decoded in place, as the next entry; a repeated
+		// key then moves its value to the first entry with that key.
+		n := len(a)
+		a = a[:n+1]
+		e := &a[n]
+		e.Key = d.keyString(key)
+		if verr := d.attributeValue(&e.Value); verr != nil {
+			err = withSeg(verr, e.Key)
+			a[n] = Attribute{}
+			a = a[:n]
+			break
+		}
+		bit := keyBit(e.Key)
+		if keys&bit != 0 || seen != nil {
+			a = mergeLast(a, seen)
+		}
+		keys |= bit
+		if seen == nil && len(a) > linearAttrs {
+			seen = indexAttrs(a)
+		}
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	d.attrSlab = d.attrSlab[:len(d.attrSlab)+len(a)]
 	if d.reuse != nil {
@@ -362,34 +418,55 @@ func (d *decoder) moveAttrs(a Attributes) Attributes {
 	return Attributes(slab)
 }
 
-// setAttr sets k to v in a (replacing an entry with key k, else appending),
-// finding k by scanning while a is short and through seen, which it builds,
-// once it is not.
-func setAttr(a Attributes, seen map[string]int, k string, v AttributeValue) (Attributes, map[string]int) {
-	if seen == nil {
-		for j := range a {
-			if a[j].Key == k {
-				a[j].Value = v
-				return a, nil
+// keyBit is the bit of a 64-bit set that stands for key k: its length and
+// first and last bytes, enough to tell apart the keys of one attribute
+// object almost always.
+func keyBit(k string) uint64 {
+	h := uint(len(k))
+	if len(k) > 0 {
+		h += uint(k[0])*3 + uint(k[len(k)-1])*5
+	}
+	return 1 << (h & 63)
+}
+
+// mergeLast handles the entry just appended to a when its key may be
+// that of an earlier entry: the earlier entry takes its value (as a map
+// would, the last value at the first position) and it is removed. Earlier
+// keys are found through seen (updated with a new key) when not nil, else
+// by scanning.
+func mergeLast(a Attributes, seen map[string]int) Attributes {
+	n := len(a) - 1
+	k := a[n].Key
+	j := -1
+	if seen != nil {
+		if i, ok := seen[k]; ok {
+			j = i
+		} else {
+			seen[k] = n
+		}
+	} else {
+		for i := range a[:n] {
+			if a[i].Key == k {
+				j = i
+				break
 			}
 		}
-		a = append(a, Attribute{Key: k, Value: v})
-		if len(a) > linearAttrs {
-			seen = make(map[string]int, 2*len(a))
-			for j := range a {
-				if _, dup := seen[a[j].Key]; !dup {
-					seen[a[j].Key] = j
-				}
-			}
-		}
-		return a, seen
 	}
-	if j, ok := seen[k]; ok {
-		a[j].Value = v
-		return a, seen
+	if j < 0 {
+		return a
 	}
-	seen[k] = len(a)
-	return append(a, Attribute{Key: k, Value: v}), seen
+	a[j].Value = a[n].Value
+	a[n] = Attribute{}
+	return a[:n]
+}
+
+// indexAttrs maps each key of a (which holds no key twice) to its index.
+func indexAttrs(a Attributes) map[string]int {
+	seen := make(map[string]int, 2*len(a))
+	for j := range a {
+		seen[a[j].Key] = j
+	}
+	return seen
 }
 
 func (d *decoder) readStringMap(p *map[string]string, fs *fieldSet, i uint) error {
@@ -455,7 +532,9 @@ func (d *decoder) readStrings(p *[]string, fs *fieldSet, i uint) error {
 			err = withIndex(serr, n)
 			break
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	*p = out
 	fs.markPresent(i)
@@ -483,7 +562,9 @@ func (d *decoder) readStringsSlab(p *[]string, fs *fieldSet, i uint) error {
 			err = withIndex(serr, n)
 			break
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	sl.busy = false
 	*p = sl.buf[start:len(sl.buf):len(sl.buf)]
@@ -546,7 +627,9 @@ func readStructSliceCap[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet,
 			err = withIndex(eerr, n)
 			break
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	*p = out
 	fs.markPresent(i)
@@ -571,7 +654,9 @@ func readStructSlab[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i u
 			err = withIndex(eerr, n)
 			break
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	s.busy = false
 	*p = s.buf[start:len(s.buf):len(s.buf)]
@@ -628,7 +713,9 @@ func (d *decoder) readProducts(p *[]Product, fs *fieldSet, i uint) error {
 			n++ // keep the partly decoded product, as readStructSlice does
 			break
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	out := make([]Product, min(n, len(buf)), n)
 	copy(out, buf[:])

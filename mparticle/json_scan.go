@@ -270,8 +270,18 @@ func (d *decoder) nextName() string {
 	return kindName(d.data[d.pos])
 }
 
-// null consumes a null literal if one is next.
+// null consumes a null literal if one is next. The inlined part settles
+// the common case, a value that is not null with no space before it.
 func (d *decoder) null() (bool, error) {
+	if d.pos < len(d.data) {
+		if c := d.data[d.pos]; c > ' ' && c != 'n' {
+			return false, nil
+		}
+	}
+	return d.nullSlow()
+}
+
+func (d *decoder) nullSlow() (bool, error) {
 	if d.peek() != 'n' {
 		return false, nil
 	}
@@ -354,12 +364,29 @@ func (d *decoder) objectNext() (bool, error) { return d.next('}', "object") }
 // follows) or the closing ']'.
 func (d *decoder) arrayNext() (bool, error) { return d.next(']', "array") }
 
-// next is objectNext and arrayNext: closer ends the value, what names it
-// in errors.
-func (d *decoder) next(closer byte, what string) (bool, error) {
-	if d.at(',') {
+// comma consumes a ',' that follows a value with no space before it, and
+// reports whether it did: the inlined first step of objectNext and
+// arrayNext in the hot loops (`if !d.comma() { more, err = d.objectNext() }`).
+func (d *decoder) comma() bool {
+	if d.pos < len(d.data) && d.data[d.pos] == ',' {
 		d.pos++
-		return true, nil
+		return true
+	}
+	return false
+}
+
+// next is objectNext and arrayNext past their inlined part: closer ends
+// the value, what names it in errors.
+func (d *decoder) next(closer byte, what string) (bool, error) {
+	if d.pos < len(d.data) {
+		if c := d.data[d.pos]; c == ',' {
+			d.pos++
+			return true, nil
+		} else if c == closer {
+			d.pos++
+			d.depth--
+			return false, nil
+		}
 	}
 	switch d.peek() {
 	case ',':
@@ -385,7 +412,9 @@ func (d *decoder) object(fn func(key []byte) error) error {
 		if err := fn(key); err != nil {
 			return withSeg(err, string(key))
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -397,7 +426,9 @@ func (d *decoder) array(fn func(i int) error) error {
 		if err := fn(i); err != nil {
 			return withIndex(err, i)
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	return err
 }
@@ -878,6 +909,79 @@ func (d *decoder) float64v() (float64, error) {
 	return f, nil
 }
 
+// floatFast reads the common decimal number in one pass, like intFast:
+// after any spaces, an optional minus, an integer part without a leading
+// zero, an optional fraction, no exponent, 15 significant digits at most
+// (so the digits are exact in float64 and one division by an exact power
+// of ten rounds correctly, as parseFloatFast does). It reports false,
+// consuming nothing, for anything else.
+func (d *decoder) floatFast() (float64, bool) {
+	data := d.data
+	p := d.pos
+	for p < len(data) && data[p] == ' ' {
+		p++
+	}
+	neg := p < len(data) && data[p] == '-'
+	if neg {
+		p++
+	}
+	first := p
+	var m uint64
+	for p < len(data) {
+		c := data[p] - '0'
+		if c > 9 {
+			break
+		}
+		m = m*10 + uint64(c)
+		p++
+	}
+	digits := p - first
+	if digits == 0 || (digits > 1 && data[first] == '0') {
+		return 0, false
+	}
+	frac := 0
+	if p < len(data) && data[p] == '.' {
+		p++
+		fracStart := p
+		for p < len(data) {
+			c := data[p] - '0'
+			if c > 9 {
+				break
+			}
+			m = m*10 + uint64(c)
+			p++
+		}
+		frac = p - fracStart
+		if frac == 0 {
+			return 0, false
+		}
+	}
+	if digits+frac > 15 || (p < len(data) && data[p]|0x20 == 'e') {
+		return 0, false
+	}
+	f := float64(m) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	d.pos = p
+	return f, true
+}
+
+// boolFast reads true or false written with no space before it, reporting
+// false, consuming nothing, for anything else.
+func (d *decoder) boolFast() (bool, bool) {
+	rest := d.data[d.pos:]
+	if len(rest) >= 4 && string(rest[:4]) == "true" {
+		d.pos += 4
+		return true, true
+	}
+	if len(rest) >= 5 && string(rest[:5]) == "false" {
+		d.pos += 5
+		return false, true
+	}
+	return false, false
+}
+
 // parseFloatFast handles the common short decimals exactly (the classic
 // fast path: a mantissa below 2^53 scaled by an exact power of ten).
 func parseFloatFast(b []byte) (float64, bool) {
@@ -926,7 +1030,9 @@ func (d *decoder) skip() error {
 			if verr := d.skip(); verr != nil {
 				return withSeg(verr, string(key))
 			}
-			more, err = d.objectNext()
+			if !d.comma() {
+				more, err = d.objectNext()
+			}
 		}
 		return err
 	case '[':
@@ -935,7 +1041,9 @@ func (d *decoder) skip() error {
 			if verr := d.skip(); verr != nil {
 				return withIndex(verr, i)
 			}
-			more, err = d.arrayNext()
+			if !d.comma() {
+				more, err = d.arrayNext()
+			}
 		}
 		return err
 	case '"':
