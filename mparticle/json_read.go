@@ -7,6 +7,11 @@ import "encoding/binary"
 // (recorded in the fieldSet or Optional), and a value.
 
 func (d *decoder) readString(p *string, fs *fieldSet, i uint) error {
+	if start, end, ok := d.plainString(); ok {
+		*p = d.substr(start, end)
+		fs.markPresent(i)
+		return nil
+	}
 	if d.at('"') || d.peek() == '"' {
 		start, end, slow, err := d.scanString()
 		if err != nil {
@@ -333,9 +338,18 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		keys = ^uint64(0)
 	}
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			break
+		var k string
+		keyPos := d.pos
+		if start, end, ok := d.plainString(); ok && d.at(':') {
+			d.pos++
+			k = d.substr(start, end)
+		} else {
+			d.pos = keyPos // plainString may have taken the key: read it again
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				break
+			}
+			k = d.keyString(key)
 		}
 		if len(a) == cap(a) {
 			a = d.moveAttrs(a)
@@ -345,8 +359,10 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		n := len(a)
 		a = a[:n+1]
 		e := &a[n]
-		e.Key = d.keyString(key)
-		if verr := d.attributeValue(&e.Value); verr != nil {
+		e.Key = k
+		if start, end, ok := d.plainString(); ok {
+			e.Value = AttributeValue{kind: KindString, s: d.substr(start, end)}
+		} else if verr := d.attributeValue(&e.Value); verr != nil {
 			err = withSeg(verr, e.Key)
 			a[n] = Attribute{}
 			a = a[:n]

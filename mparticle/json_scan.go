@@ -335,6 +335,15 @@ func (d *decoder) open(opener, closer byte, what string) (bool, error) {
 // objectKey reads a member's key and the ':' after it. The key slice may
 // alias d.data (see keyBytes).
 func (d *decoder) objectKey() ([]byte, error) {
+	keyPos := d.pos
+	if start, end, ok := d.plainString(); ok {
+		if d.at(':') {
+			d.pos++
+			d.keyStart, d.keyEnd = start, end
+			return d.data[start:end], nil
+		}
+		d.pos = keyPos // read it again below, to report what follows
+	}
 	if !d.at('"') && d.peek() != '"' {
 		return nil, d.errorf("expected object key string, got " + d.nextName())
 	}
@@ -457,6 +466,32 @@ func (d *decoder) scanString() (start, end int, slow bool, err error) {
 		}
 	}
 	return d.scanStringRest(start, i)
+}
+
+// plainString reads the common string in one word-at-a-time pass, for the
+// hot callers (keys, attribute values, string fields): when a string
+// starts at d.pos (no space before it) and holds no escape, control
+// character or non-ASCII byte (stopAt flags none before the closing
+// quote), it consumes it and returns the bounds of its contents;
+// otherwise it consumes nothing and reports false, and the caller takes
+// the careful path (scanString), which reports any error.
+func (d *decoder) plainString() (start, end int, ok bool) {
+	data := d.data
+	start = d.pos + 1
+	if start > len(data) || data[start-1] != '"' {
+		return 0, 0, false
+	}
+	for i := start; i+8 <= len(data); i += 8 {
+		if m := stopAt(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			if data[i] != '"' {
+				return 0, 0, false
+			}
+			d.pos = i + 1
+			return start, i, true
+		}
+	}
+	return 0, 0, false
 }
 
 // scanStringRest finishes scanString from data[i], the first byte that
@@ -625,6 +660,9 @@ func (d *decoder) unescapeKey(start, end int) []byte {
 
 // str reads a string value.
 func (d *decoder) str() (string, error) {
+	if start, end, ok := d.plainString(); ok {
+		return d.substr(start, end), nil
+	}
 	if !d.at('"') && d.peek() != '"' {
 		return "", d.expected("string")
 	}
