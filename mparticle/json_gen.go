@@ -10926,6 +10926,10 @@ func (d *decoder) newDeviceCurrentState() *DeviceCurrentState {
 
 func (d *decoder) newDeviceInfo() *DeviceInfo {
 	if d.reuse == nil {
+		if a := d.batch; a != nil && !a.deviceTaken {
+			a.deviceTaken = true
+			return &a.device
+		}
 		return new(DeviceInfo)
 	}
 	return d.reuse.ptrDeviceInfo.get()
@@ -11080,6 +11084,10 @@ func (d *decoder) newUserAttributeChange() *UserAttributeChange {
 
 func (d *decoder) newUserIdentities() *UserIdentities {
 	if d.reuse == nil {
+		if a := d.batch; a != nil && !a.idsTaken {
+			a.idsTaken = true
+			return &a.ids
+		}
 		return new(UserIdentities)
 	}
 	return d.reuse.ptrUserIdentities.get()

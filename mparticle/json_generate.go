@@ -586,7 +586,8 @@ func genRead(b *bytes.Buffer, f field, recv, ret string) {
 // next: a pool per struct type decoded through a pointer (struct pointer
 // fields and event data), a slab per struct type decoded as a slice, the
 // allocators the decoders call (new<Type>: from the pool when the decoder
-// reuses memory, else new), and reset, which clears what the last batch
+// reuses memory, else new, or batchAlloc's own for batchInline types), and
+// reset, which clears what the last batch
 // used so that none of its values survive into the next.
 func genReuse(b *bytes.Buffer, structs []*strct) {
 	ptrs := map[string]bool{}
@@ -623,19 +624,32 @@ func genReuse(b *bytes.Buffer, structs []*strct) {
 	}
 	b.WriteString("}\n\n")
 	for _, n := range ptrNames {
+		fresh := fmt.Sprintf("return new(%s)", n)
+		if f, ok := batchInline[n]; ok {
+			fresh = fmt.Sprintf(`if a := d.batch; a != nil && !a.%sTaken {
+		a.%sTaken = true
+		return &a.%s
+	}
+	%s`, f, f, f, fresh)
+		}
 		fmt.Fprintf(b, `func (d *decoder) new%s() *%s {
 	if d.reuse == nil {
-		return new(%s)
+		%s
 	}
 	return d.reuse.ptr%s.get()
 }
 
-`, n, n, n, n)
+`, n, n, fresh, n)
 	}
 	for _, n := range sliceNames {
 		fmt.Fprintf(b, "func slabOf%s(r *reusePools) *slab[%s] { return &r.slab%s }\n\n", n, n, n)
 	}
 }
+
+// batchInline names the structs that nearly every batch points to once:
+// DecodeBatch allocates them with the Batch (batchAlloc's field of that
+// name), one allocation instead of three.
+var batchInline = map[string]string{"UserIdentities": "ids", "DeviceInfo": "device"}
 
 func sortedKeys(m map[string]bool) []string {
 	var out []string

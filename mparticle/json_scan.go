@@ -48,6 +48,9 @@ type decoder struct {
 	// reuse, when not nil, is the memory of a BatchBuffer: structs, slices
 	// and lists are taken from it instead of allocated.
 	reuse *reuse
+	// batch, when not nil, is the allocation of the batch being decoded
+	// (DecodeBatch), which holds a first UserIdentities and DeviceInfo.
+	batch *batchAlloc
 }
 
 // keyString returns key, the key objectKey just returned, as a string: a
@@ -75,7 +78,7 @@ func (d *decoder) sub(pos, end int) decoder {
 		d.text = string(d.data)
 	}
 	return decoder{data: d.data[:end], pos: pos, depth: d.depth, text: d.text[:end],
-		attrSlab: d.attrSlab, reuse: d.reuse}
+		attrSlab: d.attrSlab, reuse: d.reuse, batch: d.batch}
 }
 
 // jsonError is a decode error with the JSON path where it happened. The path
