@@ -120,7 +120,11 @@ const (
 // the type is known.
 func (ev *Event) decodeJSON(d *decoder) error {
 	dataStart, dataEnd := -1, -1
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		var key []byte
 		n := envelopeKeyLen(d.data, d.pos)

@@ -57,7 +57,11 @@ func matchAccount(data []byte, p int) (int, int) {
 
 func (x *Account) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAccount(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -209,7 +213,11 @@ func matchApplicationInfo(data []byte, p int) (int, int) {
 
 func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchApplicationInfo(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -545,7 +553,11 @@ func matchApplicationStateTransition(data []byte, p int) (int, int) {
 
 func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchApplicationStateTransition(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -664,7 +676,11 @@ func matchAttributionInfo(data []byte, p int) (int, int) {
 
 func (x *AttributionInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAttributionInfo(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -795,7 +811,11 @@ func matchAudience(data []byte, p int) (int, int) {
 
 func (x *Audience) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAudience(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -942,7 +962,11 @@ func matchAudienceMembershipChangeRequest(data []byte, p int) (int, int) {
 
 func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAudienceMembershipChangeRequest(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -1137,7 +1161,11 @@ func matchAudienceSubscriptionRequest(data []byte, p int) (int, int) {
 
 func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAudienceSubscriptionRequest(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -1270,7 +1298,11 @@ func matchAudienceUserAttribute(data []byte, p int) (int, int) {
 
 func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAudienceUserAttribute(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -1621,7 +1653,11 @@ func matchBatch(data []byte, p int) (int, int) {
 
 func (x *Batch) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchBatch(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -1760,7 +1796,11 @@ func matchBatchContext(data []byte, p int) (int, int) {
 
 func (x *BatchContext) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchBatchContext(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -1873,7 +1913,11 @@ func matchBatching(data []byte, p int) (int, int) {
 
 func (x *Batching) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchBatching(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -2164,7 +2208,11 @@ func matchBreadcrumb(data []byte, p int) (int, int) {
 
 func (x *Breadcrumb) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchBreadcrumb(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -2259,7 +2307,11 @@ func matchCCPAConsent(data []byte, p int) (int, int) {
 
 func (x *CCPAConsent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchCCPAConsent(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -2628,7 +2680,11 @@ func matchCommerceEvent(data []byte, p int) (int, int) {
 
 func (x *CommerceEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchCommerceEvent(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -2803,7 +2859,11 @@ func matchConsentRecord(data []byte, p int) (int, int) {
 
 func (x *ConsentRecord) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchConsentRecord(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -2907,7 +2967,11 @@ func matchConsentState(data []byte, p int) (int, int) {
 
 func (x *ConsentState) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchConsentState(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -3286,7 +3350,11 @@ func matchCrashReport(data []byte, p int) (int, int) {
 
 func (x *CrashReport) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchCrashReport(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -3597,7 +3665,11 @@ func matchCustomEvent(data []byte, p int) (int, int) {
 
 func (x *CustomEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchCustomEvent(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -3703,7 +3775,11 @@ func matchDataPlan(data []byte, p int) (int, int) {
 
 func (x *DataPlan) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchDataPlan(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -3952,7 +4028,11 @@ func matchDeviceCurrentState(data []byte, p int) (int, int) {
 
 func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchDeviceCurrentState(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -4487,7 +4567,11 @@ func matchDeviceInfo(data []byte, p int) (int, int) {
 
 func (x *DeviceInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchDeviceInfo(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -4622,7 +4706,11 @@ func matchEventSystemNotificationInfo(data []byte, p int) (int, int) {
 
 func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchEventSystemNotificationInfo(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -4894,7 +4982,11 @@ func matchFirstRun(data []byte, p int) (int, int) {
 
 func (x *FirstRun) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchFirstRun(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -5007,7 +5099,11 @@ func matchIdentity(data []byte, p int) (int, int) {
 
 func (x *Identity) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchIdentity(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -5131,7 +5227,11 @@ func matchIdentityChange(data []byte, p int) (int, int) {
 
 func (x *IdentityChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchIdentityChange(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -5307,7 +5407,11 @@ func matchLocation(data []byte, p int) (int, int) {
 
 func (x *Location) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchLocation(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -5655,7 +5759,11 @@ func matchNetworkPerformance(data []byte, p int) (int, int) {
 
 func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchNetworkPerformance(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -5942,7 +6050,11 @@ func matchOptOut(data []byte, p int) (int, int) {
 
 func (x *OptOut) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchOptOut(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -6213,7 +6325,11 @@ func matchPreAttribution(data []byte, p int) (int, int) {
 
 func (x *PreAttribution) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPreAttribution(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -6414,7 +6530,11 @@ func matchProduct(data []byte, p int) (int, int) {
 
 func (x *Product) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchProduct(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -6624,7 +6744,11 @@ func matchProductAction(data []byte, p int) (int, int) {
 
 func (x *ProductAction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchProductAction(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -6738,7 +6862,11 @@ func matchProductImpression(data []byte, p int) (int, int) {
 
 func (x *ProductImpression) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchProductImpression(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -7039,7 +7167,11 @@ func matchProfile(data []byte, p int) (int, int) {
 
 func (x *Profile) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchProfile(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -7165,7 +7297,11 @@ func matchPromotion(data []byte, p int) (int, int) {
 
 func (x *Promotion) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPromotion(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -7269,7 +7405,11 @@ func matchPromotionAction(data []byte, p int) (int, int) {
 
 func (x *PromotionAction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPromotionAction(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -7618,7 +7758,11 @@ func matchPushMessage(data []byte, p int) (int, int) {
 
 func (x *PushMessage) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPushMessage(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -7896,7 +8040,11 @@ func matchPushReaction(data []byte, p int) (int, int) {
 
 func (x *PushReaction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPushReaction(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -8186,7 +8334,11 @@ func matchPushRegistration(data []byte, p int) (int, int) {
 
 func (x *PushRegistration) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPushRegistration(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -8488,7 +8640,11 @@ func matchScreenView(data []byte, p int) (int, int) {
 
 func (x *ScreenView) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchScreenView(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -8770,7 +8926,11 @@ func matchSessionEnd(data []byte, p int) (int, int) {
 
 func (x *SessionEnd) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchSessionEnd(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -9041,7 +9201,11 @@ func matchSessionStart(data []byte, p int) (int, int) {
 
 func (x *SessionStart) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchSessionStart(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -9134,7 +9298,11 @@ func matchShoppingCart(data []byte, p int) (int, int) {
 
 func (x *ShoppingCart) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchShoppingCart(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -9267,7 +9435,11 @@ func matchSourceInfo(data []byte, p int) (int, int) {
 
 func (x *SourceInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchSourceInfo(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -9541,7 +9713,11 @@ func matchUninstall(data []byte, p int) (int, int) {
 
 func (x *Uninstall) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchUninstall(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -9821,7 +9997,11 @@ func matchUnknownEvent(data []byte, p int) (int, int) {
 
 func (x *UnknownEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchUnknownEvent(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -10140,7 +10320,11 @@ func matchUserAttributeChange(data []byte, p int) (int, int) {
 
 func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchUserAttributeChange(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -10433,7 +10617,11 @@ func matchUserIdentityChange(data []byte, p int) (int, int) {
 
 func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchUserIdentityChange(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -10568,7 +10756,11 @@ func matchUserProfile(data []byte, p int) (int, int) {
 
 func (x *UserProfile) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchUserProfile(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {

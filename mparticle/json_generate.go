@@ -246,7 +246,11 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := match%s(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -292,7 +296,11 @@ type entry struct {
 func genDecodeJSONGeneric(b *bytes.Buffer, s *strct) {
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		var key []byte
 		if key, err = d.objectKey(); err != nil {

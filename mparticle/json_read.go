@@ -319,7 +319,11 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		return err
 	}
 	fs.markPresent(i)
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	if !more {
 		if *p == nil {
 			*p = Attributes{}
@@ -655,7 +659,11 @@ func readStructSliceCap[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet,
 // readStructSlab is readStructSliceCap building the slice in the free tail
 // of s (capacity sizes a first slab).
 func readStructSlab[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint, capacity int, s *slab[T]) error {
-	more, err := d.arrayOpen()
+	var err error
+	more := d.enterArray()
+	if !more {
+		more, err = d.arrayOpen()
+	}
 	if !more {
 		*p = []T{}
 		fs.markPresent(i)

@@ -376,6 +376,30 @@ func (d *decoder) objectNext() (bool, error) { return d.next('}', "object") }
 // follows) or the closing ']'.
 func (d *decoder) arrayNext() (bool, error) { return d.next(']', "array") }
 
+// enterObject consumes the '{' of an object whose first key follows with
+// no space between, and reports whether it did: the inlined first step of
+// objectOpen in the hot decoders (`more := d.enterObject(); if !more {
+// more, err = d.objectOpen() }`), which handles everything else.
+func (d *decoder) enterObject() bool {
+	if d.pos+1 < len(d.data) && d.data[d.pos] == '{' && d.data[d.pos+1] == '"' && d.depth < maxDepth {
+		d.depth++
+		d.pos++
+		return true
+	}
+	return false
+}
+
+// enterArray is enterObject for an array whose first element is an
+// object.
+func (d *decoder) enterArray() bool {
+	if d.pos+1 < len(d.data) && d.data[d.pos] == '[' && d.data[d.pos+1] == '{' && d.depth < maxDepth {
+		d.depth++
+		d.pos++
+		return true
+	}
+	return false
+}
+
 // comma consumes a ',' that follows a value with no space before it, and
 // reports whether it did: the inlined first step of objectNext and
 // arrayNext in the hot loops (`if !d.comma() { more, err = d.objectNext() }`).
