@@ -498,8 +498,9 @@ func (d *decoder) scanString() (start, end int, slow bool, err error) {
 // plainString reads the common string in one word-at-a-time pass, for the
 // hot callers (keys, attribute values, string fields): when a string
 // starts at d.pos (no space before it) and holds no escape, control
-// character or non-ASCII byte (stopAt flags none before the closing
-// quote), it consumes it and returns the bounds of its contents;
+// character or non-ASCII byte (stopNear flags none before the closing
+// quote but spaces and '!', which it steps over), it consumes it and
+// returns the bounds of its contents;
 // otherwise it consumes nothing and reports false, and the caller takes
 // the careful path (scanString), which reports any error.
 func (d *decoder) plainString() (start, end int, ok bool) {
@@ -508,14 +509,21 @@ func (d *decoder) plainString() (start, end int, ok bool) {
 	if start > len(data) || data[start-1] != '"' {
 		return 0, 0, false
 	}
-	for i := start; i+8 <= len(data); i += 8 {
-		if m := stopAt(binary.LittleEndian.Uint64(data[i:])); m != 0 {
-			i += bits.TrailingZeros64(m) >> 3
-			if data[i] != '"' {
-				return 0, 0, false
-			}
+	for i := start; i+8 <= len(data); {
+		m := stopNear(binary.LittleEndian.Uint64(data[i:]))
+		if m == 0 {
+			i += 8
+			continue
+		}
+		i += bits.TrailingZeros64(m) >> 3
+		switch data[i] {
+		case '"':
 			d.pos = i + 1
 			return start, i, true
+		case ' ', '!': // stopNear stops at them too: go on after
+			i++
+		default:
+			return 0, 0, false
 		}
 	}
 	return 0, 0, false
