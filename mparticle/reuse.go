@@ -4,8 +4,10 @@ package mparticle
 // batch to the next, so that decoding a stream of batches allocates almost
 // nothing once the buffer has seen batches of the usual size: in steady
 // state one string per batch (the copy of the input every decoded string
-// points into), plus one per string that holds escapes and the values of
-// fields this model does not know.
+// points into), plus what is always allocated afresh: a string per string
+// value holding escapes, the fields this model does not know (Unknown
+// maps), and map-valued fields (integration attributes, partner
+// identities, GDPR consent, Apple Search Ads attributes).
 //
 // The *Batch that Decode returns, and everything reachable from it — the
 // event slice, the event data structs, products, promotions, identities,
