@@ -132,25 +132,37 @@ func (ev *Event) decodeJSON(d *decoder) error {
 			d.ws() // indented JSON: try again at the key
 			n = envelopeKeyLen(d.data, d.pos)
 		}
+		// n names the member by its key's length: 10 for event_type, 4
+		// for data, 0 for any other key.
 		if n > 0 {
-			key = d.data[d.pos+1 : d.pos+1+n]
 			d.pos += n + 3
-		} else if key, err = d.objectKey(); err != nil {
-			return err
+		} else {
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			switch string(key) {
+			case "event_type", "data":
+				n = len(key)
+			}
 		}
 		var ferr error
-		switch string(key) {
-		case "event_type":
+		switch n {
+		case len("event_type"):
 			var s string
 			ferr = d.readString(&s, &ev.present, evFieldType)
 			ev.Type = EventType(s)
-		case "data":
+			if ferr != nil {
+				return withSeg(ferr, "event_type")
+			}
+		case len("data"):
 			dataStart, dataEnd, ferr = ev.decodeData(d)
+			if ferr != nil {
+				return withSeg(ferr, "data")
+			}
 		default:
-			ferr = d.unknown(&ev.Unknown, key)
-		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+			if ferr = d.unknown(&ev.Unknown, key); ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
 		if !d.comma() {
 			more, err = d.objectNext()
