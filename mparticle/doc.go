@@ -46,7 +46,10 @@
 // (no map[string]any, no second decode to find unknown fields); see
 // BenchmarkDecodeBatch. [DecodeBatch], [DecodeBatches] and the streaming
 // [Decoder] read batches; [Batch.Encode] and [EncodeBatches] write them;
-// encoding/json's Marshal and Unmarshal use the same codec.
+// encoding/json's Marshal and Unmarshal use the same codec. A
+// [BatchBuffer] decodes batch after batch into the same memory (about one
+// allocation per batch) for callers that are done with each batch before
+// they decode the next.
 //
 // [Batch.Validate] checks a batch against the Events API limits and
 // required fields and reports every problem with its JSON path.

@@ -51,6 +51,57 @@ func newEventData(t EventType) EventData {
 	return &UnknownEvent{Type: t}
 }
 
+// eventData is newEventData taking the struct from the BatchBuffer's pools
+// when the decoder reuses memory.
+func (d *decoder) eventData(t EventType) EventData {
+	if d.reuse == nil {
+		return newEventData(t)
+	}
+	switch t {
+	case EventCustom:
+		return d.newCustomEvent()
+	case EventScreenView:
+		return d.newScreenView()
+	case EventCommerce:
+		return d.newCommerceEvent()
+	case EventSessionStart:
+		return d.newSessionStart()
+	case EventSessionEnd:
+		return d.newSessionEnd()
+	case EventUserAttributeChange:
+		return d.newUserAttributeChange()
+	case EventUserIdentityChange:
+		return d.newUserIdentityChange()
+	case EventPushRegistration:
+		return d.newPushRegistration()
+	case EventOptOut:
+		return d.newOptOut()
+	case EventApplicationStateTransition:
+		return d.newApplicationStateTransition()
+	case EventCrashReport:
+		return d.newCrashReport()
+	case EventBreadcrumb:
+		return d.newBreadcrumb()
+	case EventPushMessage:
+		return d.newPushMessage()
+	case EventNetworkPerformance:
+		return d.newNetworkPerformance()
+	case EventProfile:
+		return d.newProfile()
+	case EventFirstRun:
+		return d.newFirstRun()
+	case EventUninstall:
+		return d.newUninstall()
+	case EventPreAttribution:
+		return d.newPreAttribution()
+	case EventPushReaction:
+		return d.newPushReaction()
+	}
+	u := d.newUnknownEvent()
+	u.Type = t
+	return u
+}
+
 // KnownEventType reports whether t is one of the 19 event types this package
 // models with its own struct.
 func KnownEventType(t EventType) bool {
@@ -69,7 +120,11 @@ const (
 // the type is known.
 func (ev *Event) decodeJSON(d *decoder) error {
 	dataStart, dataEnd := -1, -1
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		var key []byte
 		n := envelopeKeyLen(d.data, d.pos)
@@ -77,34 +132,50 @@ func (ev *Event) decodeJSON(d *decoder) error {
 			d.ws() // indented JSON: try again at the key
 			n = envelopeKeyLen(d.data, d.pos)
 		}
+		// n names the member by its key's length: 10 for event_type, 4
+		// for data, 0 for any other key.
 		if n > 0 {
-			key = d.data[d.pos+1 : d.pos+1+n]
 			d.pos += n + 3
-		} else if key, err = d.objectKey(); err != nil {
-			return err
+		} else {
+			if key, err = d.objectKey(); err != nil {
+				return err
+			}
+			switch string(key) {
+			case "event_type", "data":
+				n = len(key)
+			}
 		}
 		var ferr error
-		switch string(key) {
-		case "event_type":
+		switch n {
+		case len("event_type"):
 			var s string
 			ferr = d.readString(&s, &ev.present, evFieldType)
 			ev.Type = EventType(s)
-		case "data":
+			if ferr != nil {
+				return withSeg(ferr, "event_type")
+			}
+		case len("data"):
 			dataStart, dataEnd, ferr = ev.decodeData(d)
+			if ferr != nil {
+				return withSeg(ferr, "data")
+			}
 		default:
-			ferr = d.unknown(&ev.Unknown, key)
+			if ferr = d.unknown(&ev.Unknown, key); ferr != nil {
+				return withSeg(ferr, string(key))
+			}
 		}
-		if ferr != nil {
-			return withSeg(ferr, string(key))
+		if !d.comma() {
+			more, err = d.objectNext()
 		}
-		more, err = d.objectNext()
 	}
 	if err != nil || dataStart < 0 {
 		return err
 	}
 	sub := d.sub(dataStart, dataEnd)
-	ev.Data = newEventData(ev.Type)
-	if err := ev.Data.decodeJSON(&sub); err != nil {
+	ev.Data = d.eventData(ev.Type)
+	err = ev.Data.decodeJSON(&sub)
+	d.attrSlab = sub.attrSlab
+	if err != nil {
 		return withSeg(err, "data")
 	}
 	return nil
@@ -122,7 +193,7 @@ func (ev *Event) decodeData(d *decoder) (start, end int, err error) {
 	}
 	ev.present.markPresent(evFieldData)
 	if ev.present.isPresent(evFieldType) {
-		ev.Data = newEventData(ev.Type)
+		ev.Data = d.eventData(ev.Type)
 		return -1, -1, ev.Data.decodeJSON(d)
 	}
 	d.ws()
@@ -192,7 +263,7 @@ func (ev *Event) UnmarshalJSON(data []byte) error { return unmarshalModel(ev, da
 // are rarely smaller), so that a typical batch's events take one allocation
 // instead of growing from 4 to 8.
 func (d *decoder) readEvents(p *[]Event, fs *fieldSet, i uint) error {
-	return readStructSliceCap(d, p, fs, i, eventsCapacity(len(d.data)-d.pos))
+	return readStructSliceCap(d, p, fs, i, eventsCapacity(len(d.data)-d.pos), slabOfEvent)
 }
 
 // eventsCapacity guesses how many events n bytes of JSON hold, between 1

@@ -4,7 +4,11 @@ package mparticle
 const customerIDIndex = 0
 
 func (u *UserIdentities) decodeJSON(d *decoder) error {
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		var key []byte
 		if key, err = d.objectKey(); err != nil {
@@ -13,7 +17,9 @@ func (u *UserIdentities) decodeJSON(d *decoder) error {
 		if ferr := u.decodeMember(d, key); ferr != nil {
 			return withSeg(ferr, string(key))
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }

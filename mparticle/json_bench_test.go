@@ -3,6 +3,7 @@ package mparticle
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -109,4 +110,67 @@ func BenchmarkDecodeEncodeBatchGenericMap(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDecodeReuse is BenchmarkDecodeBatch through a BatchBuffer:
+// the same bytes decoded again and again into reused memory.
+func BenchmarkDecodeReuse(b *testing.B) {
+	data := benchBatch(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var bb BatchBuffer
+	for b.Loop() {
+		if _, err := bb.Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeReuseMixed decodes the test batches in turn (different
+// shapes and sizes, 1 to 11 KB) through one BatchBuffer, next to
+// BenchmarkDecodeBatchMixed: steady state when the batches differ.
+func BenchmarkDecodeReuseMixed(b *testing.B) {
+	inputs := mixedBatches(b)
+	var bb BatchBuffer
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := bb.Decode(inputs[i%len(inputs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkDecodeBatchMixed is BenchmarkDecodeReuseMixed through
+// DecodeBatch.
+func BenchmarkDecodeBatchMixed(b *testing.B) {
+	inputs := mixedBatches(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := DecodeBatch(inputs[i%len(inputs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// mixedBatches are the batch files under testdata.
+func mixedBatches(b *testing.B) [][]byte {
+	b.Helper()
+	files, err := filepath.Glob("testdata/corpus/*.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	more, _ := filepath.Glob("testdata/*batch*.json")
+	var out [][]byte
+	for _, f := range append(files, more...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
 }

@@ -57,7 +57,11 @@ func matchAccount(data []byte, p int) (int, int) {
 
 func (x *Account) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAccount(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -82,7 +86,9 @@ func (x *Account) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -207,7 +213,11 @@ func matchApplicationInfo(data []byte, p int) (int, int) {
 
 func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchApplicationInfo(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -232,7 +242,9 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -353,9 +365,9 @@ func (x *ApplicationStateTransition) decodeFieldN(d *decoder, n int) error {
 	case 14:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 15:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 16:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 17:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 18:
@@ -371,7 +383,7 @@ func (x *ApplicationStateTransition) decodeFieldN(d *decoder, n int) error {
 	case 23:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 24:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -541,7 +553,11 @@ func matchApplicationStateTransition(data []byte, p int) (int, int) {
 
 func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchApplicationStateTransition(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -566,7 +582,9 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -658,7 +676,11 @@ func matchAttributionInfo(data []byte, p int) (int, int) {
 
 func (x *AttributionInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAttributionInfo(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -683,7 +705,9 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -738,7 +762,7 @@ func (x *Audience) decodeFieldN(d *decoder, n int) error {
 	case 3:
 		return d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 3)
 	case 4:
-		return readStructSlice(d, &x.UserAttributes, &x.present, 4)
+		return readStructSlice(d, &x.UserAttributes, &x.present, 4, slabOfAudienceUserAttribute)
 	}
 	return nil
 }
@@ -787,7 +811,11 @@ func matchAudience(data []byte, p int) (int, int) {
 
 func (x *Audience) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAudience(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -812,7 +840,9 @@ func (x *Audience) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -871,9 +901,9 @@ func (x *AudienceMembershipChangeRequest) decodeFieldN(d *decoder, n int) error 
 	case 3:
 		return d.readString(&x.FirehoseVersion, &x.present, 3)
 	case 4:
-		return readStructPtr(d, &x.Account, &x.present, 4)
+		return readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
 	case 5:
-		return readStructSlice(d, &x.UserProfiles, &x.present, 5)
+		return readStructSlice(d, &x.UserProfiles, &x.present, 5, slabOfUserProfile)
 	}
 	return nil
 }
@@ -932,7 +962,11 @@ func matchAudienceMembershipChangeRequest(data []byte, p int) (int, int) {
 
 func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAudienceMembershipChangeRequest(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -957,7 +991,9 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1029,7 +1065,7 @@ func (x *AudienceSubscriptionRequest) decodeFieldN(d *decoder, n int) error {
 	case 3:
 		return d.readString(&x.FirehoseVersion, &x.present, 3)
 	case 4:
-		return readStructPtr(d, &x.Account, &x.present, 4)
+		return readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
 	case 5:
 		return d.readInt64(&x.AudienceID, &x.present, 5)
 	case 6:
@@ -1125,7 +1161,11 @@ func matchAudienceSubscriptionRequest(data []byte, p int) (int, int) {
 
 func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAudienceSubscriptionRequest(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -1150,7 +1190,9 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1256,7 +1298,11 @@ func matchAudienceUserAttribute(data []byte, p int) (int, int) {
 
 func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchAudienceUserAttribute(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -1281,7 +1327,9 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1387,19 +1435,19 @@ func (x *Batch) decodeFieldN(d *decoder, n int) error {
 	case 6:
 		return d.readString(&x.IP, &x.present, 5)
 	case 7:
-		return readStructPtr(d, &x.UserIdentities, &x.present, 6)
+		return readStructPtr(d, &x.UserIdentities, &x.present, 6, (*decoder).newUserIdentities)
 	case 8:
 		return d.readAttrs(&x.UserAttributes, &x.present, 7)
 	case 9:
 		return d.readStrings(&x.DeletedUserAttributes, &x.present, 8)
 	case 10:
-		return readStructPtr(d, &x.DeviceInfo, &x.present, 9)
+		return readStructPtr(d, &x.DeviceInfo, &x.present, 9, (*decoder).newDeviceInfo)
 	case 11:
-		return readStructPtr(d, &x.ApplicationInfo, &x.present, 10)
+		return readStructPtr(d, &x.ApplicationInfo, &x.present, 10, (*decoder).newApplicationInfo)
 	case 12:
-		return readStructPtr(d, &x.ConsentState, &x.present, 11)
+		return readStructPtr(d, &x.ConsentState, &x.present, 11, (*decoder).newConsentState)
 	case 13:
-		return readStructPtr(d, &x.Context, &x.present, 12)
+		return readStructPtr(d, &x.Context, &x.present, 12, (*decoder).newBatchContext)
 	case 14:
 		return d.readStringMapMap(&x.IntegrationAttributes, &x.present, 13)
 	case 15:
@@ -1415,9 +1463,9 @@ func (x *Batch) decodeFieldN(d *decoder, n int) error {
 	case 20:
 		return d.readString(&x.SDKVersion, &x.present, 17)
 	case 21:
-		return readStructPtr(d, &x.AttributionInfo, &x.present, 18)
+		return readStructPtr(d, &x.AttributionInfo, &x.present, 18, (*decoder).newAttributionInfo)
 	case 22:
-		return readStructPtr(d, &x.SourceInfo, &x.present, 19)
+		return readStructPtr(d, &x.SourceInfo, &x.present, 19, (*decoder).newSourceInfo)
 	case 23:
 		return d.readInt64(&x.TimestampUnixtimeMS, &x.present, 20)
 	case 24:
@@ -1605,7 +1653,11 @@ func matchBatch(data []byte, p int) (int, int) {
 
 func (x *Batch) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchBatch(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -1630,7 +1682,9 @@ func (x *Batch) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1697,11 +1751,11 @@ func (x *BatchContext) decodeField(d *decoder, key []byte) (bool, error) {
 func (x *BatchContext) decodeFieldN(d *decoder, n int) error {
 	switch n {
 	case 0:
-		return readStructPtr(d, &x.DataPlan, &x.present, 0)
+		return readStructPtr(d, &x.DataPlan, &x.present, 0, (*decoder).newDataPlan)
 	case 1:
-		return readStructPtr(d, &x.Location, &x.present, 1)
+		return readStructPtr(d, &x.Location, &x.present, 1, (*decoder).newLocation)
 	case 2:
-		return readStructPtr(d, &x.Batching, &x.present, 2)
+		return readStructPtr(d, &x.Batching, &x.present, 2, (*decoder).newBatching)
 	}
 	return nil
 }
@@ -1742,7 +1796,11 @@ func matchBatchContext(data []byte, p int) (int, int) {
 
 func (x *BatchContext) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchBatchContext(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -1767,7 +1825,9 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1853,7 +1913,11 @@ func matchBatching(data []byte, p int) (int, int) {
 
 func (x *Batching) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchBatching(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -1878,7 +1942,9 @@ func (x *Batching) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -1979,9 +2045,9 @@ func (x *Breadcrumb) decodeFieldN(d *decoder, n int) error {
 	case 10:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 11:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 12:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 13:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 14:
@@ -1997,7 +2063,7 @@ func (x *Breadcrumb) decodeFieldN(d *decoder, n int) error {
 	case 19:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 20:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -2142,7 +2208,11 @@ func matchBreadcrumb(data []byte, p int) (int, int) {
 
 func (x *Breadcrumb) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchBreadcrumb(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -2167,7 +2237,9 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -2206,7 +2278,7 @@ func (x *CCPAConsent) decodeField(d *decoder, key []byte) (bool, error) {
 func (x *CCPAConsent) decodeFieldN(d *decoder, n int) error {
 	switch n {
 	case 0:
-		return readStructPtr(d, &x.DataSaleOptOut, &x.present, 0)
+		return readStructPtr(d, &x.DataSaleOptOut, &x.present, 0, (*decoder).newConsentRecord)
 	}
 	return nil
 }
@@ -2235,7 +2307,11 @@ func matchCCPAConsent(data []byte, p int) (int, int) {
 
 func (x *CCPAConsent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchCCPAConsent(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -2260,7 +2336,9 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -2353,13 +2431,13 @@ func (x *CommerceEvent) decodeField(d *decoder, key []byte) (bool, error) {
 func (x *CommerceEvent) decodeFieldN(d *decoder, n int) error {
 	switch n {
 	case 0:
-		return readStructPtr(d, &x.ProductAction, &x.present, 0)
+		return readStructPtr(d, &x.ProductAction, &x.present, 0, (*decoder).newProductAction)
 	case 1:
-		return readStructPtr(d, &x.PromotionAction, &x.present, 1)
+		return readStructPtr(d, &x.PromotionAction, &x.present, 1, (*decoder).newPromotionAction)
 	case 2:
-		return readStructSlice(d, &x.ProductImpressions, &x.present, 2)
+		return readStructSlice(d, &x.ProductImpressions, &x.present, 2, slabOfProductImpression)
 	case 3:
-		return readStructPtr(d, &x.ShoppingCart, &x.present, 3)
+		return readStructPtr(d, &x.ShoppingCart, &x.present, 3, (*decoder).newShoppingCart)
 	case 4:
 		return d.readString(&x.CurrencyCode, &x.present, 4)
 	case 5:
@@ -2391,9 +2469,9 @@ func (x *CommerceEvent) decodeFieldN(d *decoder, n int) error {
 	case 18:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 19:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 20:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 21:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 22:
@@ -2409,7 +2487,7 @@ func (x *CommerceEvent) decodeFieldN(d *decoder, n int) error {
 	case 27:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 28:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -2602,7 +2680,11 @@ func matchCommerceEvent(data []byte, p int) (int, int) {
 
 func (x *CommerceEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchCommerceEvent(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -2627,7 +2709,9 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -2775,7 +2859,11 @@ func matchConsentRecord(data []byte, p int) (int, int) {
 
 func (x *ConsentRecord) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchConsentRecord(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -2800,7 +2888,9 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -2846,7 +2936,7 @@ func (x *ConsentState) decodeFieldN(d *decoder, n int) error {
 	case 0:
 		return readStructPtrMap(d, &x.GDPR, &x.present, 0)
 	case 1:
-		return readStructPtr(d, &x.CCPA, &x.present, 1)
+		return readStructPtr(d, &x.CCPA, &x.present, 1, (*decoder).newCCPAConsent)
 	}
 	return nil
 }
@@ -2877,7 +2967,11 @@ func matchConsentState(data []byte, p int) (int, int) {
 
 func (x *ConsentState) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchConsentState(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -2902,7 +2996,9 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -3038,9 +3134,9 @@ func (x *CrashReport) decodeFieldN(d *decoder, n int) error {
 	case 19:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 20:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 21:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 22:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 23:
@@ -3056,7 +3152,7 @@ func (x *CrashReport) decodeFieldN(d *decoder, n int) error {
 	case 28:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 29:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -3254,7 +3350,11 @@ func matchCrashReport(data []byte, p int) (int, int) {
 
 func (x *CrashReport) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchCrashReport(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -3279,7 +3379,9 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -3393,9 +3495,9 @@ func (x *CustomEvent) decodeFieldN(d *decoder, n int) error {
 	case 11:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 12:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 13:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 14:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 15:
@@ -3411,7 +3513,7 @@ func (x *CustomEvent) decodeFieldN(d *decoder, n int) error {
 	case 20:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 21:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -3563,7 +3665,11 @@ func matchCustomEvent(data []byte, p int) (int, int) {
 
 func (x *CustomEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchCustomEvent(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -3588,7 +3694,9 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -3667,7 +3775,11 @@ func matchDataPlan(data []byte, p int) (int, int) {
 
 func (x *DataPlan) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchDataPlan(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -3692,7 +3804,9 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -3914,7 +4028,11 @@ func matchDeviceCurrentState(data []byte, p int) (int, int) {
 
 func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchDeviceCurrentState(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -3939,7 +4057,9 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -4447,7 +4567,11 @@ func matchDeviceInfo(data []byte, p int) (int, int) {
 
 func (x *DeviceInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchDeviceInfo(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -4472,7 +4596,9 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -4580,7 +4706,11 @@ func matchEventSystemNotificationInfo(data []byte, p int) (int, int) {
 
 func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchEventSystemNotificationInfo(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -4605,7 +4735,9 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -4698,9 +4830,9 @@ func (x *FirstRun) decodeFieldN(d *decoder, n int) error {
 	case 8:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 9:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 10:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 11:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 12:
@@ -4716,7 +4848,7 @@ func (x *FirstRun) decodeFieldN(d *decoder, n int) error {
 	case 17:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 18:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -4850,7 +4982,11 @@ func matchFirstRun(data []byte, p int) (int, int) {
 
 func (x *FirstRun) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchFirstRun(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -4875,7 +5011,9 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -4961,7 +5099,11 @@ func matchIdentity(data []byte, p int) (int, int) {
 
 func (x *Identity) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchIdentity(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -4986,7 +5128,9 @@ func (x *Identity) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -5083,7 +5227,11 @@ func matchIdentityChange(data []byte, p int) (int, int) {
 
 func (x *IdentityChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchIdentityChange(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -5108,7 +5256,9 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -5257,7 +5407,11 @@ func matchLocation(data []byte, p int) (int, int) {
 
 func (x *Location) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchLocation(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -5282,7 +5436,9 @@ func (x *Location) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -5409,9 +5565,9 @@ func (x *NetworkPerformance) decodeFieldN(d *decoder, n int) error {
 	case 15:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 16:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 17:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 18:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 19:
@@ -5427,7 +5583,7 @@ func (x *NetworkPerformance) decodeFieldN(d *decoder, n int) error {
 	case 24:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 25:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -5603,7 +5759,11 @@ func matchNetworkPerformance(data []byte, p int) (int, int) {
 
 func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchNetworkPerformance(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -5628,7 +5788,9 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -5730,9 +5892,9 @@ func (x *OptOut) decodeFieldN(d *decoder, n int) error {
 	case 9:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 10:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 11:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 12:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 13:
@@ -5748,7 +5910,7 @@ func (x *OptOut) decodeFieldN(d *decoder, n int) error {
 	case 18:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 19:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -5888,7 +6050,11 @@ func matchOptOut(data []byte, p int) (int, int) {
 
 func (x *OptOut) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchOptOut(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -5913,7 +6079,9 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -6005,9 +6173,9 @@ func (x *PreAttribution) decodeFieldN(d *decoder, n int) error {
 	case 8:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 9:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 10:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 11:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 12:
@@ -6023,7 +6191,7 @@ func (x *PreAttribution) decodeFieldN(d *decoder, n int) error {
 	case 17:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 18:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -6157,7 +6325,11 @@ func matchPreAttribution(data []byte, p int) (int, int) {
 
 func (x *PreAttribution) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPreAttribution(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -6182,7 +6354,9 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -6356,7 +6530,11 @@ func matchProduct(data []byte, p int) (int, int) {
 
 func (x *Product) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchProduct(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -6381,7 +6559,9 @@ func (x *Product) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -6564,7 +6744,11 @@ func matchProductAction(data []byte, p int) (int, int) {
 
 func (x *ProductAction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchProductAction(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -6589,7 +6773,9 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -6676,7 +6862,11 @@ func matchProductImpression(data []byte, p int) (int, int) {
 
 func (x *ProductImpression) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchProductImpression(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -6701,7 +6891,9 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -6805,9 +6997,9 @@ func (x *Profile) decodeFieldN(d *decoder, n int) error {
 	case 11:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 12:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 13:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 14:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 15:
@@ -6823,7 +7015,7 @@ func (x *Profile) decodeFieldN(d *decoder, n int) error {
 	case 20:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 21:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -6975,7 +7167,11 @@ func matchProfile(data []byte, p int) (int, int) {
 
 func (x *Profile) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchProfile(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -7000,7 +7196,9 @@ func (x *Profile) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -7099,7 +7297,11 @@ func matchPromotion(data []byte, p int) (int, int) {
 
 func (x *Promotion) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPromotion(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -7124,7 +7326,9 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -7168,7 +7372,7 @@ func (x *PromotionAction) decodeFieldN(d *decoder, n int) error {
 	case 0:
 		return d.readString((*string)(&x.Action), &x.present, 0)
 	case 1:
-		return readStructSlice(d, &x.Promotions, &x.present, 1)
+		return readStructSlice(d, &x.Promotions, &x.present, 1, slabOfPromotion)
 	}
 	return nil
 }
@@ -7201,7 +7405,11 @@ func matchPromotionAction(data []byte, p int) (int, int) {
 
 func (x *PromotionAction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPromotionAction(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -7226,7 +7434,9 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -7350,9 +7560,9 @@ func (x *PushMessage) decodeFieldN(d *decoder, n int) error {
 	case 16:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 17:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 18:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 19:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 20:
@@ -7368,7 +7578,7 @@ func (x *PushMessage) decodeFieldN(d *decoder, n int) error {
 	case 25:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 26:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -7548,7 +7758,11 @@ func matchPushMessage(data []byte, p int) (int, int) {
 
 func (x *PushMessage) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPushMessage(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -7573,7 +7787,9 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -7672,9 +7888,9 @@ func (x *PushReaction) decodeFieldN(d *decoder, n int) error {
 	case 8:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 9:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 10:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 11:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 12:
@@ -7690,7 +7906,7 @@ func (x *PushReaction) decodeFieldN(d *decoder, n int) error {
 	case 17:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 18:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -7824,7 +8040,11 @@ func matchPushReaction(data []byte, p int) (int, int) {
 
 func (x *PushReaction) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPushReaction(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -7849,7 +8069,9 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -7948,9 +8170,9 @@ func (x *PushRegistration) decodeFieldN(d *decoder, n int) error {
 	case 10:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 11:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 12:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 13:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 14:
@@ -7966,7 +8188,7 @@ func (x *PushRegistration) decodeFieldN(d *decoder, n int) error {
 	case 19:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 20:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -8112,7 +8334,11 @@ func matchPushRegistration(data []byte, p int) (int, int) {
 
 func (x *PushRegistration) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchPushRegistration(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -8137,7 +8363,9 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -8242,9 +8470,9 @@ func (x *ScreenView) decodeFieldN(d *decoder, n int) error {
 	case 11:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 12:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 13:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 14:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 15:
@@ -8260,7 +8488,7 @@ func (x *ScreenView) decodeFieldN(d *decoder, n int) error {
 	case 20:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 21:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -8412,7 +8640,11 @@ func matchScreenView(data []byte, p int) (int, int) {
 
 func (x *ScreenView) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchScreenView(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -8437,7 +8669,9 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -8535,9 +8769,9 @@ func (x *SessionEnd) decodeFieldN(d *decoder, n int) error {
 	case 9:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 10:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 11:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 12:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 13:
@@ -8553,7 +8787,7 @@ func (x *SessionEnd) decodeFieldN(d *decoder, n int) error {
 	case 18:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 19:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -8692,7 +8926,11 @@ func matchSessionEnd(data []byte, p int) (int, int) {
 
 func (x *SessionEnd) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchSessionEnd(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -8717,7 +8955,9 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -8809,9 +9049,9 @@ func (x *SessionStart) decodeFieldN(d *decoder, n int) error {
 	case 8:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 9:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 10:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 11:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 12:
@@ -8827,7 +9067,7 @@ func (x *SessionStart) decodeFieldN(d *decoder, n int) error {
 	case 17:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 18:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -8961,7 +9201,11 @@ func matchSessionStart(data []byte, p int) (int, int) {
 
 func (x *SessionStart) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchSessionStart(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -8986,7 +9230,9 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -9052,7 +9298,11 @@ func matchShoppingCart(data []byte, p int) (int, int) {
 
 func (x *ShoppingCart) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchShoppingCart(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -9077,7 +9327,9 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -9183,7 +9435,11 @@ func matchSourceInfo(data []byte, p int) (int, int) {
 
 func (x *SourceInfo) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchSourceInfo(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -9208,7 +9464,9 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -9303,9 +9561,9 @@ func (x *Uninstall) decodeFieldN(d *decoder, n int) error {
 	case 8:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 9:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 10:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 11:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 12:
@@ -9321,7 +9579,7 @@ func (x *Uninstall) decodeFieldN(d *decoder, n int) error {
 	case 17:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 18:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -9455,7 +9713,11 @@ func matchUninstall(data []byte, p int) (int, int) {
 
 func (x *Uninstall) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchUninstall(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -9480,7 +9742,9 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -9575,9 +9839,9 @@ func (x *UnknownEvent) decodeFieldN(d *decoder, n int) error {
 	case 9:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 10:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 11:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 12:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 13:
@@ -9593,7 +9857,7 @@ func (x *UnknownEvent) decodeFieldN(d *decoder, n int) error {
 	case 18:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 19:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -9733,7 +9997,11 @@ func matchUnknownEvent(data []byte, p int) (int, int) {
 
 func (x *UnknownEvent) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchUnknownEvent(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -9758,7 +10026,9 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -9870,9 +10140,9 @@ func (x *UserAttributeChange) decodeFieldN(d *decoder, n int) error {
 	case 13:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 14:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 15:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 16:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 17:
@@ -9888,7 +10158,7 @@ func (x *UserAttributeChange) decodeFieldN(d *decoder, n int) error {
 	case 22:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 23:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -10050,7 +10320,11 @@ func matchUserAttributeChange(data []byte, p int) (int, int) {
 
 func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchUserAttributeChange(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -10075,7 +10349,9 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -10157,9 +10433,9 @@ func (x *UserIdentityChange) decodeField(d *decoder, key []byte) (bool, error) {
 func (x *UserIdentityChange) decodeFieldN(d *decoder, n int) error {
 	switch n {
 	case 0:
-		return readStructPtr(d, &x.New, &x.present, 0)
+		return readStructPtr(d, &x.New, &x.present, 0, (*decoder).newIdentityChange)
 	case 1:
-		return readStructPtr(d, &x.Old, &x.present, 1)
+		return readStructPtr(d, &x.Old, &x.present, 1, (*decoder).newIdentityChange)
 	case 2:
 		return d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 	case 3:
@@ -10179,9 +10455,9 @@ func (x *UserIdentityChange) decodeFieldN(d *decoder, n int) error {
 	case 10:
 		return d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
 	case 11:
-		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9)
+		return readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
 	case 12:
-		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10)
+		return readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 	case 13:
 		return d.readOptBool(&x.CommonEventData.IsGoalDefined)
 	case 14:
@@ -10197,7 +10473,7 @@ func (x *UserIdentityChange) decodeFieldN(d *decoder, n int) error {
 	case 19:
 		return d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 	case 20:
-		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15)
+		return readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
 	}
 	return nil
 }
@@ -10341,7 +10617,11 @@ func matchUserIdentityChange(data []byte, p int) (int, int) {
 
 func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchUserIdentityChange(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -10366,7 +10646,9 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -10415,13 +10697,13 @@ func (x *UserProfile) decodeFieldN(d *decoder, n int) error {
 	case 0:
 		return d.readString(&x.MPID, &x.present, 0)
 	case 1:
-		return readStructSlice(d, &x.UserIdentities, &x.present, 1)
+		return readStructSlice(d, &x.UserIdentities, &x.present, 1, slabOfIdentity)
 	case 2:
-		return readStructSlice(d, &x.DeviceIdentities, &x.present, 2)
+		return readStructSlice(d, &x.DeviceIdentities, &x.present, 2, slabOfIdentity)
 	case 3:
-		return readStructSlice(d, &x.PartnerIdentities, &x.present, 3)
+		return readStructSlice(d, &x.PartnerIdentities, &x.present, 3, slabOfIdentity)
 	case 4:
-		return readStructSlice(d, &x.Audiences, &x.present, 4)
+		return readStructSlice(d, &x.Audiences, &x.present, 4, slabOfAudience)
 	}
 	return nil
 }
@@ -10474,7 +10756,11 @@ func matchUserProfile(data []byte, p int) (int, int) {
 
 func (x *UserProfile) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := matchUserProfile(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -10499,7 +10785,9 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -10524,3 +10812,500 @@ func (x *UserProfile) encodeJSON(e *encoder) {
 
 // MarshalJSON encodes x losslessly: see the Batch documentation.
 func (x UserProfile) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
+
+// reusePools is the memory of one batch's structs, kept by a BatchBuffer
+// for the next batch.
+type reusePools struct {
+	ptrAccount                     ptrPool[Account]
+	ptrApplicationInfo             ptrPool[ApplicationInfo]
+	ptrApplicationStateTransition  ptrPool[ApplicationStateTransition]
+	ptrAttributionInfo             ptrPool[AttributionInfo]
+	ptrBatchContext                ptrPool[BatchContext]
+	ptrBatching                    ptrPool[Batching]
+	ptrBreadcrumb                  ptrPool[Breadcrumb]
+	ptrCCPAConsent                 ptrPool[CCPAConsent]
+	ptrCommerceEvent               ptrPool[CommerceEvent]
+	ptrConsentRecord               ptrPool[ConsentRecord]
+	ptrConsentState                ptrPool[ConsentState]
+	ptrCrashReport                 ptrPool[CrashReport]
+	ptrCustomEvent                 ptrPool[CustomEvent]
+	ptrDataPlan                    ptrPool[DataPlan]
+	ptrDeviceCurrentState          ptrPool[DeviceCurrentState]
+	ptrDeviceInfo                  ptrPool[DeviceInfo]
+	ptrEventSystemNotificationInfo ptrPool[EventSystemNotificationInfo]
+	ptrFirstRun                    ptrPool[FirstRun]
+	ptrIdentityChange              ptrPool[IdentityChange]
+	ptrLocation                    ptrPool[Location]
+	ptrNetworkPerformance          ptrPool[NetworkPerformance]
+	ptrOptOut                      ptrPool[OptOut]
+	ptrPreAttribution              ptrPool[PreAttribution]
+	ptrProductAction               ptrPool[ProductAction]
+	ptrProfile                     ptrPool[Profile]
+	ptrPromotionAction             ptrPool[PromotionAction]
+	ptrPushMessage                 ptrPool[PushMessage]
+	ptrPushReaction                ptrPool[PushReaction]
+	ptrPushRegistration            ptrPool[PushRegistration]
+	ptrScreenView                  ptrPool[ScreenView]
+	ptrSessionEnd                  ptrPool[SessionEnd]
+	ptrSessionStart                ptrPool[SessionStart]
+	ptrShoppingCart                ptrPool[ShoppingCart]
+	ptrSourceInfo                  ptrPool[SourceInfo]
+	ptrUninstall                   ptrPool[Uninstall]
+	ptrUnknownEvent                ptrPool[UnknownEvent]
+	ptrUserAttributeChange         ptrPool[UserAttributeChange]
+	ptrUserIdentities              ptrPool[UserIdentities]
+	ptrUserIdentityChange          ptrPool[UserIdentityChange]
+	slabAudience                   slab[Audience]
+	slabAudienceUserAttribute      slab[AudienceUserAttribute]
+	slabEvent                      slab[Event]
+	slabIdentity                   slab[Identity]
+	slabProduct                    slab[Product]
+	slabProductImpression          slab[ProductImpression]
+	slabPromotion                  slab[Promotion]
+	slabUserProfile                slab[UserProfile]
+}
+
+// reset clears the structs the last batch used and makes them available
+// again.
+func (r *reusePools) reset() {
+	if r.ptrAccount.used > 0 {
+		r.ptrAccount.reset()
+	}
+	if r.ptrApplicationInfo.used > 0 {
+		r.ptrApplicationInfo.reset()
+	}
+	if r.ptrApplicationStateTransition.used > 0 {
+		r.ptrApplicationStateTransition.reset()
+	}
+	if r.ptrAttributionInfo.used > 0 {
+		r.ptrAttributionInfo.reset()
+	}
+	if r.ptrBatchContext.used > 0 {
+		r.ptrBatchContext.reset()
+	}
+	if r.ptrBatching.used > 0 {
+		r.ptrBatching.reset()
+	}
+	if r.ptrBreadcrumb.used > 0 {
+		r.ptrBreadcrumb.reset()
+	}
+	if r.ptrCCPAConsent.used > 0 {
+		r.ptrCCPAConsent.reset()
+	}
+	if r.ptrCommerceEvent.used > 0 {
+		r.ptrCommerceEvent.reset()
+	}
+	if r.ptrConsentRecord.used > 0 {
+		r.ptrConsentRecord.reset()
+	}
+	if r.ptrConsentState.used > 0 {
+		r.ptrConsentState.reset()
+	}
+	if r.ptrCrashReport.used > 0 {
+		r.ptrCrashReport.reset()
+	}
+	if r.ptrCustomEvent.used > 0 {
+		r.ptrCustomEvent.reset()
+	}
+	if r.ptrDataPlan.used > 0 {
+		r.ptrDataPlan.reset()
+	}
+	if r.ptrDeviceCurrentState.used > 0 {
+		r.ptrDeviceCurrentState.reset()
+	}
+	if r.ptrDeviceInfo.used > 0 {
+		r.ptrDeviceInfo.reset()
+	}
+	if r.ptrEventSystemNotificationInfo.used > 0 {
+		r.ptrEventSystemNotificationInfo.reset()
+	}
+	if r.ptrFirstRun.used > 0 {
+		r.ptrFirstRun.reset()
+	}
+	if r.ptrIdentityChange.used > 0 {
+		r.ptrIdentityChange.reset()
+	}
+	if r.ptrLocation.used > 0 {
+		r.ptrLocation.reset()
+	}
+	if r.ptrNetworkPerformance.used > 0 {
+		r.ptrNetworkPerformance.reset()
+	}
+	if r.ptrOptOut.used > 0 {
+		r.ptrOptOut.reset()
+	}
+	if r.ptrPreAttribution.used > 0 {
+		r.ptrPreAttribution.reset()
+	}
+	if r.ptrProductAction.used > 0 {
+		r.ptrProductAction.reset()
+	}
+	if r.ptrProfile.used > 0 {
+		r.ptrProfile.reset()
+	}
+	if r.ptrPromotionAction.used > 0 {
+		r.ptrPromotionAction.reset()
+	}
+	if r.ptrPushMessage.used > 0 {
+		r.ptrPushMessage.reset()
+	}
+	if r.ptrPushReaction.used > 0 {
+		r.ptrPushReaction.reset()
+	}
+	if r.ptrPushRegistration.used > 0 {
+		r.ptrPushRegistration.reset()
+	}
+	if r.ptrScreenView.used > 0 {
+		r.ptrScreenView.reset()
+	}
+	if r.ptrSessionEnd.used > 0 {
+		r.ptrSessionEnd.reset()
+	}
+	if r.ptrSessionStart.used > 0 {
+		r.ptrSessionStart.reset()
+	}
+	if r.ptrShoppingCart.used > 0 {
+		r.ptrShoppingCart.reset()
+	}
+	if r.ptrSourceInfo.used > 0 {
+		r.ptrSourceInfo.reset()
+	}
+	if r.ptrUninstall.used > 0 {
+		r.ptrUninstall.reset()
+	}
+	if r.ptrUnknownEvent.used > 0 {
+		r.ptrUnknownEvent.reset()
+	}
+	if r.ptrUserAttributeChange.used > 0 {
+		r.ptrUserAttributeChange.reset()
+	}
+	if r.ptrUserIdentities.used > 0 {
+		r.ptrUserIdentities.reset()
+	}
+	if r.ptrUserIdentityChange.used > 0 {
+		r.ptrUserIdentityChange.reset()
+	}
+	if r.slabAudience.need > 0 {
+		r.slabAudience.reset()
+	}
+	if r.slabAudienceUserAttribute.need > 0 {
+		r.slabAudienceUserAttribute.reset()
+	}
+	if r.slabEvent.need > 0 {
+		r.slabEvent.reset()
+	}
+	if r.slabIdentity.need > 0 {
+		r.slabIdentity.reset()
+	}
+	if r.slabProduct.need > 0 {
+		r.slabProduct.reset()
+	}
+	if r.slabProductImpression.need > 0 {
+		r.slabProductImpression.reset()
+	}
+	if r.slabPromotion.need > 0 {
+		r.slabPromotion.reset()
+	}
+	if r.slabUserProfile.need > 0 {
+		r.slabUserProfile.reset()
+	}
+}
+
+func (d *decoder) newAccount() *Account {
+	if d.reuse == nil {
+		return new(Account)
+	}
+	return d.reuse.ptrAccount.get()
+}
+
+func (d *decoder) newApplicationInfo() *ApplicationInfo {
+	if d.reuse == nil {
+		return new(ApplicationInfo)
+	}
+	return d.reuse.ptrApplicationInfo.get()
+}
+
+func (d *decoder) newApplicationStateTransition() *ApplicationStateTransition {
+	if d.reuse == nil {
+		return new(ApplicationStateTransition)
+	}
+	return d.reuse.ptrApplicationStateTransition.get()
+}
+
+func (d *decoder) newAttributionInfo() *AttributionInfo {
+	if d.reuse == nil {
+		return new(AttributionInfo)
+	}
+	return d.reuse.ptrAttributionInfo.get()
+}
+
+func (d *decoder) newBatchContext() *BatchContext {
+	if d.reuse == nil {
+		return new(BatchContext)
+	}
+	return d.reuse.ptrBatchContext.get()
+}
+
+func (d *decoder) newBatching() *Batching {
+	if d.reuse == nil {
+		return new(Batching)
+	}
+	return d.reuse.ptrBatching.get()
+}
+
+func (d *decoder) newBreadcrumb() *Breadcrumb {
+	if d.reuse == nil {
+		return new(Breadcrumb)
+	}
+	return d.reuse.ptrBreadcrumb.get()
+}
+
+func (d *decoder) newCCPAConsent() *CCPAConsent {
+	if d.reuse == nil {
+		return new(CCPAConsent)
+	}
+	return d.reuse.ptrCCPAConsent.get()
+}
+
+func (d *decoder) newCommerceEvent() *CommerceEvent {
+	if d.reuse == nil {
+		return new(CommerceEvent)
+	}
+	return d.reuse.ptrCommerceEvent.get()
+}
+
+func (d *decoder) newConsentRecord() *ConsentRecord {
+	if d.reuse == nil {
+		return new(ConsentRecord)
+	}
+	return d.reuse.ptrConsentRecord.get()
+}
+
+func (d *decoder) newConsentState() *ConsentState {
+	if d.reuse == nil {
+		return new(ConsentState)
+	}
+	return d.reuse.ptrConsentState.get()
+}
+
+func (d *decoder) newCrashReport() *CrashReport {
+	if d.reuse == nil {
+		return new(CrashReport)
+	}
+	return d.reuse.ptrCrashReport.get()
+}
+
+func (d *decoder) newCustomEvent() *CustomEvent {
+	if d.reuse == nil {
+		return new(CustomEvent)
+	}
+	return d.reuse.ptrCustomEvent.get()
+}
+
+func (d *decoder) newDataPlan() *DataPlan {
+	if d.reuse == nil {
+		return new(DataPlan)
+	}
+	return d.reuse.ptrDataPlan.get()
+}
+
+func (d *decoder) newDeviceCurrentState() *DeviceCurrentState {
+	if d.reuse == nil {
+		return new(DeviceCurrentState)
+	}
+	return d.reuse.ptrDeviceCurrentState.get()
+}
+
+func (d *decoder) newDeviceInfo() *DeviceInfo {
+	if d.reuse == nil {
+		if a := d.batch; a != nil && !a.deviceTaken {
+			a.deviceTaken = true
+			return &a.device
+		}
+		return new(DeviceInfo)
+	}
+	return d.reuse.ptrDeviceInfo.get()
+}
+
+func (d *decoder) newEventSystemNotificationInfo() *EventSystemNotificationInfo {
+	if d.reuse == nil {
+		return new(EventSystemNotificationInfo)
+	}
+	return d.reuse.ptrEventSystemNotificationInfo.get()
+}
+
+func (d *decoder) newFirstRun() *FirstRun {
+	if d.reuse == nil {
+		return new(FirstRun)
+	}
+	return d.reuse.ptrFirstRun.get()
+}
+
+func (d *decoder) newIdentityChange() *IdentityChange {
+	if d.reuse == nil {
+		return new(IdentityChange)
+	}
+	return d.reuse.ptrIdentityChange.get()
+}
+
+func (d *decoder) newLocation() *Location {
+	if d.reuse == nil {
+		return new(Location)
+	}
+	return d.reuse.ptrLocation.get()
+}
+
+func (d *decoder) newNetworkPerformance() *NetworkPerformance {
+	if d.reuse == nil {
+		return new(NetworkPerformance)
+	}
+	return d.reuse.ptrNetworkPerformance.get()
+}
+
+func (d *decoder) newOptOut() *OptOut {
+	if d.reuse == nil {
+		return new(OptOut)
+	}
+	return d.reuse.ptrOptOut.get()
+}
+
+func (d *decoder) newPreAttribution() *PreAttribution {
+	if d.reuse == nil {
+		return new(PreAttribution)
+	}
+	return d.reuse.ptrPreAttribution.get()
+}
+
+func (d *decoder) newProductAction() *ProductAction {
+	if d.reuse == nil {
+		return new(ProductAction)
+	}
+	return d.reuse.ptrProductAction.get()
+}
+
+func (d *decoder) newProfile() *Profile {
+	if d.reuse == nil {
+		return new(Profile)
+	}
+	return d.reuse.ptrProfile.get()
+}
+
+func (d *decoder) newPromotionAction() *PromotionAction {
+	if d.reuse == nil {
+		return new(PromotionAction)
+	}
+	return d.reuse.ptrPromotionAction.get()
+}
+
+func (d *decoder) newPushMessage() *PushMessage {
+	if d.reuse == nil {
+		return new(PushMessage)
+	}
+	return d.reuse.ptrPushMessage.get()
+}
+
+func (d *decoder) newPushReaction() *PushReaction {
+	if d.reuse == nil {
+		return new(PushReaction)
+	}
+	return d.reuse.ptrPushReaction.get()
+}
+
+func (d *decoder) newPushRegistration() *PushRegistration {
+	if d.reuse == nil {
+		return new(PushRegistration)
+	}
+	return d.reuse.ptrPushRegistration.get()
+}
+
+func (d *decoder) newScreenView() *ScreenView {
+	if d.reuse == nil {
+		return new(ScreenView)
+	}
+	return d.reuse.ptrScreenView.get()
+}
+
+func (d *decoder) newSessionEnd() *SessionEnd {
+	if d.reuse == nil {
+		return new(SessionEnd)
+	}
+	return d.reuse.ptrSessionEnd.get()
+}
+
+func (d *decoder) newSessionStart() *SessionStart {
+	if d.reuse == nil {
+		return new(SessionStart)
+	}
+	return d.reuse.ptrSessionStart.get()
+}
+
+func (d *decoder) newShoppingCart() *ShoppingCart {
+	if d.reuse == nil {
+		return new(ShoppingCart)
+	}
+	return d.reuse.ptrShoppingCart.get()
+}
+
+func (d *decoder) newSourceInfo() *SourceInfo {
+	if d.reuse == nil {
+		return new(SourceInfo)
+	}
+	return d.reuse.ptrSourceInfo.get()
+}
+
+func (d *decoder) newUninstall() *Uninstall {
+	if d.reuse == nil {
+		return new(Uninstall)
+	}
+	return d.reuse.ptrUninstall.get()
+}
+
+func (d *decoder) newUnknownEvent() *UnknownEvent {
+	if d.reuse == nil {
+		return new(UnknownEvent)
+	}
+	return d.reuse.ptrUnknownEvent.get()
+}
+
+func (d *decoder) newUserAttributeChange() *UserAttributeChange {
+	if d.reuse == nil {
+		return new(UserAttributeChange)
+	}
+	return d.reuse.ptrUserAttributeChange.get()
+}
+
+func (d *decoder) newUserIdentities() *UserIdentities {
+	if d.reuse == nil {
+		if a := d.batch; a != nil && !a.idsTaken {
+			a.idsTaken = true
+			return &a.ids
+		}
+		return new(UserIdentities)
+	}
+	return d.reuse.ptrUserIdentities.get()
+}
+
+func (d *decoder) newUserIdentityChange() *UserIdentityChange {
+	if d.reuse == nil {
+		return new(UserIdentityChange)
+	}
+	return d.reuse.ptrUserIdentityChange.get()
+}
+
+func slabOfAudience(r *reusePools) *slab[Audience] { return &r.slabAudience }
+
+func slabOfAudienceUserAttribute(r *reusePools) *slab[AudienceUserAttribute] {
+	return &r.slabAudienceUserAttribute
+}
+
+func slabOfEvent(r *reusePools) *slab[Event] { return &r.slabEvent }
+
+func slabOfIdentity(r *reusePools) *slab[Identity] { return &r.slabIdentity }
+
+func slabOfProduct(r *reusePools) *slab[Product] { return &r.slabProduct }
+
+func slabOfProductImpression(r *reusePools) *slab[ProductImpression] { return &r.slabProductImpression }
+
+func slabOfPromotion(r *reusePools) *slab[Promotion] { return &r.slabPromotion }
+
+func slabOfUserProfile(r *reusePools) *slab[UserProfile] { return &r.slabUserProfile }

@@ -165,6 +165,7 @@ func main() {
 		}
 		genEncode(&b, s)
 	}
+	genReuse(&b, structs)
 	out, err := format.Source(b.Bytes())
 	if err != nil {
 		os.WriteFile("json_gen.go", b.Bytes(), 0o644)
@@ -245,7 +246,11 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		n, next := match%s(d.data, d.pos)
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
@@ -270,7 +275,9 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
 				return withSeg(ferr, string(key))
 			}
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -289,7 +296,11 @@ type entry struct {
 func genDecodeJSONGeneric(b *bytes.Buffer, s *strct) {
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
 	x.present.decoded = true
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	for more {
 		var key []byte
 		if key, err = d.objectKey(); err != nil {
@@ -302,7 +313,9 @@ func genDecodeJSONGeneric(b *bytes.Buffer, s *strct) {
 		if ferr != nil {
 			return withSeg(ferr, string(key))
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -565,14 +578,92 @@ func genRead(b *bytes.Buffer, f field, recv, ret string) {
 	case "[]Event":
 		fmt.Fprintf(b, "return "+ret+"d.readEvents(%s, %s)\n", p, fs)
 	case "structptr":
-		fmt.Fprintf(b, "return "+ret+"readStructPtr(d, %s, %s)\n", p, fs)
+		fmt.Fprintf(b, "return "+ret+"readStructPtr(d, %s, %s, (*decoder).new%s)\n", p, fs, f.elem)
 	case "structslice":
 		if f.elem == "Product" {
 			fmt.Fprintf(b, "return "+ret+"d.readProducts(%s, %s)\n", p, fs)
 			break
 		}
-		fmt.Fprintf(b, "return "+ret+"readStructSlice(d, %s, %s)\n", p, fs)
+		fmt.Fprintf(b, "return "+ret+"readStructSlice(d, %s, %s, slabOf%s)\n", p, fs, f.elem)
 	case "structptrmap":
 		fmt.Fprintf(b, "return "+ret+"readStructPtrMap(d, %s, %s)\n", p, fs)
 	}
+}
+
+// genReuse writes the memory a BatchBuffer reuses from one batch to the
+// next: a pool per struct type decoded through a pointer (struct pointer
+// fields and event data), a slab per struct type decoded as a slice, the
+// allocators the decoders call (new<Type>: from the pool when the decoder
+// reuses memory, else new, or batchAlloc's own for batchInline types), and
+// reset, which clears what the last batch
+// used so that none of its values survive into the next.
+func genReuse(b *bytes.Buffer, structs []*strct) {
+	ptrs := map[string]bool{}
+	slices := map[string]bool{"Event": true}
+	for _, s := range structs {
+		if s.embedded == "CommonEventData" {
+			ptrs[s.name] = true
+		}
+		for _, f := range s.fields {
+			switch f.kind {
+			case "structptr":
+				ptrs[f.elem] = true
+			case "structslice":
+				slices[f.elem] = true
+			}
+		}
+	}
+	ptrNames := sortedKeys(ptrs)
+	sliceNames := sortedKeys(slices)
+	b.WriteString("// reusePools is the memory of one batch's structs, kept by a BatchBuffer\n// for the next batch.\ntype reusePools struct {\n")
+	for _, n := range ptrNames {
+		fmt.Fprintf(b, "ptr%s ptrPool[%s]\n", n, n)
+	}
+	for _, n := range sliceNames {
+		fmt.Fprintf(b, "slab%s slab[%s]\n", n, n)
+	}
+	b.WriteString("}\n\n")
+	b.WriteString("// reset clears the structs the last batch used and makes them available\n// again.\nfunc (r *reusePools) reset() {\n")
+	for _, n := range ptrNames {
+		fmt.Fprintf(b, "if r.ptr%s.used > 0 {\nr.ptr%s.reset()\n}\n", n, n)
+	}
+	for _, n := range sliceNames {
+		fmt.Fprintf(b, "if r.slab%s.need > 0 {\nr.slab%s.reset()\n}\n", n, n)
+	}
+	b.WriteString("}\n\n")
+	for _, n := range ptrNames {
+		fresh := fmt.Sprintf("return new(%s)", n)
+		if f, ok := batchInline[n]; ok {
+			fresh = fmt.Sprintf(`if a := d.batch; a != nil && !a.%sTaken {
+		a.%sTaken = true
+		return &a.%s
+	}
+	%s`, f, f, f, fresh)
+		}
+		fmt.Fprintf(b, `func (d *decoder) new%s() *%s {
+	if d.reuse == nil {
+		%s
+	}
+	return d.reuse.ptr%s.get()
+}
+
+`, n, n, fresh, n)
+	}
+	for _, n := range sliceNames {
+		fmt.Fprintf(b, "func slabOf%s(r *reusePools) *slab[%s] { return &r.slab%s }\n\n", n, n, n)
+	}
+}
+
+// batchInline names the structs that nearly every batch points to once:
+// DecodeBatch allocates them with the Batch (batchAlloc's field of that
+// name), one allocation instead of three.
+var batchInline = map[string]string{"UserIdentities": "ids", "DeviceInfo": "device"}
+
+func sortedKeys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

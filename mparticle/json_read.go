@@ -7,6 +7,11 @@ import "encoding/binary"
 // (recorded in the fieldSet or Optional), and a value.
 
 func (d *decoder) readString(p *string, fs *fieldSet, i uint) error {
+	if start, end, ok := d.plainString(); ok {
+		*p = d.substr(start, end)
+		fs.markPresent(i)
+		return nil
+	}
 	if d.at('"') || d.peek() == '"' {
 		start, end, slow, err := d.scanString()
 		if err != nil {
@@ -55,6 +60,11 @@ func (d *decoder) readInt64(p *int64, fs *fieldSet, i uint) error {
 }
 
 func (d *decoder) readFloat64(p *float64, fs *fieldSet, i uint) error {
+	if f, ok := d.floatFast(); ok {
+		*p = f
+		fs.markPresent(i)
+		return nil
+	}
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = 0
 		fs.markNull(i)
@@ -70,6 +80,11 @@ func (d *decoder) readFloat64(p *float64, fs *fieldSet, i uint) error {
 }
 
 func (d *decoder) readBool(p *bool, fs *fieldSet, i uint) error {
+	if b, ok := d.boolFast(); ok {
+		*p = b
+		fs.markPresent(i)
+		return nil
+	}
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = false
 		fs.markNull(i)
@@ -115,11 +130,33 @@ func readOptional[T any](d *decoder, p *Optional[T], read func() (T, error)) err
 	return nil
 }
 
-func (d *decoder) readOptInt64(p *Optional[int64]) error { return readOptional(d, p, d.int64v) }
+// The typed readOpt* helpers try the one-pass fast path of their type
+// first, and leave null, whitespace, unusual literals and errors to
+// readOptional.
 
-func (d *decoder) readOptFloat64(p *Optional[float64]) error { return readOptional(d, p, d.float64v) }
+func (d *decoder) readOptInt64(p *Optional[int64]) error {
+	if n, ok := d.intFast(); ok {
+		*p = Some(n)
+		return nil
+	}
+	return readOptional(d, p, d.int64v)
+}
 
-func (d *decoder) readOptBool(p *Optional[bool]) error { return readOptional(d, p, d.boolean) }
+func (d *decoder) readOptFloat64(p *Optional[float64]) error {
+	if f, ok := d.floatFast(); ok {
+		*p = Some(f)
+		return nil
+	}
+	return readOptional(d, p, d.float64v)
+}
+
+func (d *decoder) readOptBool(p *Optional[bool]) error {
+	if b, ok := d.boolFast(); ok {
+		*p = Some(b)
+		return nil
+	}
+	return readOptional(d, p, d.boolean)
+}
 
 //lint:ignore U1000 json_generate.go emits calls to it for Optional[string] fields; no model field has that type today.
 func (d *decoder) readOptString(p *Optional[string]) error { return readOptional(d, p, d.str) }
@@ -179,13 +216,15 @@ func (d *decoder) listOrRaw(p *AttributeValue) error {
 		if eerr != nil {
 			return withIndex(eerr, i)
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	if err != nil {
 		return err
 	}
 	if allStrings {
-		*p = AttributeValue{kind: KindList, list: newList(list)}
+		*p = AttributeValue{kind: KindList, list: d.newList(list)}
 		return nil
 	}
 	*p = AttributeValue{kind: KindRaw, s: d.substr(start, d.pos)}
@@ -216,6 +255,26 @@ type (
 )
 
 // newList returns a pointer to a copy of items (an empty, non-nil list
+// when items is empty, so that it is written as []), taken from the
+// BatchBuffer's slabs when the decoder reuses memory.
+func (d *decoder) newList(items []string) *[]string {
+	if d.reuse != nil {
+		if hdr := d.reuse.lists.take(1); hdr != nil {
+			list := []string{}
+			if len(items) > 0 {
+				list = d.reuse.strs.take(len(items))
+			}
+			if list != nil {
+				copy(list, items)
+				hdr[0] = list
+				return &hdr[0]
+			}
+		}
+	}
+	return newList(items)
+}
+
+// newList returns a pointer to a new copy of items (an empty, non-nil list
 // when items is empty, so that it is written as []).
 func newList(items []string) *[]string {
 	switch len(items) {
@@ -260,7 +319,11 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		return err
 	}
 	fs.markPresent(i)
-	more, err := d.objectOpen()
+	var err error
+	more := d.enterObject()
+	if !more {
+		more, err = d.objectOpen()
+	}
 	if !more {
 		if *p == nil {
 			*p = Attributes{}
@@ -271,24 +334,60 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	// until it is done, as an attribute value is never read as a list.
 	a := append(d.attrTail(len(*p)+1), *p...)
 	var seen map[string]int // key → index in a, once a is longer than linearAttrs
+	// keys has the keyBit of every key in a: a key whose bit is not set
+	// cannot be in a yet, and setAttr need not look for it. Entries taken
+	// over from *p are not in it, so they make every key a candidate.
+	var keys uint64
+	if len(a) > 0 {
+		keys = ^uint64(0)
+	}
 	for more {
-		var key []byte
-		if key, err = d.objectKey(); err != nil {
-			break
-		}
-		k := d.keyString(key)
-		var v AttributeValue
-		if verr := d.attributeValue(&v); verr != nil {
-			err = withSeg(verr, k)
-			break
+		var k string
+		keyPos := d.pos
+		if start, end, ok := d.plainString(); ok && d.at(':') {
+			d.pos++
+			k = d.substr(start, end)
+		} else {
+			d.pos = keyPos // plainString may have taken the key: read it again
+			var key []byte
+			if key, err = d.objectKey(); err != nil {
+				break
+			}
+			k = d.keyString(key)
 		}
 		if len(a) == cap(a) {
 			a = d.moveAttrs(a)
 		}
-		a, seen = setAttr(a, seen, k, v)
-		more, err = d.objectNext()
+		// The member is decoded in place, as the next entry; a repeated
+		// key then moves its value to the first entry with that key.
+		n := len(a)
+		a = a[:n+1]
+		e := &a[n]
+		e.Key = k
+		if start, end, ok := d.plainString(); ok {
+			e.Value = AttributeValue{kind: KindString, s: d.substr(start, end)}
+		} else if verr := d.attributeValue(&e.Value); verr != nil {
+			err = withSeg(verr, e.Key)
+			a[n] = Attribute{}
+			a = a[:n]
+			break
+		}
+		bit := keyBit(e.Key)
+		if keys&bit != 0 || seen != nil {
+			a = mergeLast(a, seen)
+		}
+		keys |= bit
+		if seen == nil && len(a) > linearAttrs {
+			seen = indexAttrs(a)
+		}
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	d.attrSlab = d.attrSlab[:len(d.attrSlab)+len(a)]
+	if d.reuse != nil {
+		d.reuse.attrNeed += len(a)
+	}
 	*p = a[:len(a):len(a)]
 	return err
 }
@@ -339,34 +438,55 @@ func (d *decoder) moveAttrs(a Attributes) Attributes {
 	return Attributes(slab)
 }
 
-// setAttr sets k to v in a (replacing an entry with key k, else appending),
-// finding k by scanning while a is short and through seen, which it builds,
-// once it is not.
-func setAttr(a Attributes, seen map[string]int, k string, v AttributeValue) (Attributes, map[string]int) {
-	if seen == nil {
-		for j := range a {
-			if a[j].Key == k {
-				a[j].Value = v
-				return a, nil
+// keyBit is the bit of a 64-bit set that stands for key k: its length and
+// first and last bytes, enough to tell apart the keys of one attribute
+// object almost always.
+func keyBit(k string) uint64 {
+	h := uint(len(k))
+	if len(k) > 0 {
+		h += uint(k[0])*3 + uint(k[len(k)-1])*5
+	}
+	return 1 << (h & 63)
+}
+
+// mergeLast handles the entry just appended to a when its key may be
+// that of an earlier entry: the earlier entry takes its value (as a map
+// would, the last value at the first position) and it is removed. Earlier
+// keys are found through seen (updated with a new key) when not nil, else
+// by scanning.
+func mergeLast(a Attributes, seen map[string]int) Attributes {
+	n := len(a) - 1
+	k := a[n].Key
+	j := -1
+	if seen != nil {
+		if i, ok := seen[k]; ok {
+			j = i
+		} else {
+			seen[k] = n
+		}
+	} else {
+		for i := range a[:n] {
+			if a[i].Key == k {
+				j = i
+				break
 			}
 		}
-		a = append(a, Attribute{Key: k, Value: v})
-		if len(a) > linearAttrs {
-			seen = make(map[string]int, 2*len(a))
-			for j := range a {
-				if _, dup := seen[a[j].Key]; !dup {
-					seen[a[j].Key] = j
-				}
-			}
-		}
-		return a, seen
 	}
-	if j, ok := seen[k]; ok {
-		a[j].Value = v
-		return a, seen
+	if j < 0 {
+		return a
 	}
-	seen[k] = len(a)
-	return append(a, Attribute{Key: k, Value: v}), seen
+	a[j].Value = a[n].Value
+	a[n] = Attribute{}
+	return a[:n]
+}
+
+// indexAttrs maps each key of a (which holds no key twice) to its index.
+func indexAttrs(a Attributes) map[string]int {
+	seen := make(map[string]int, 2*len(a))
+	for j := range a {
+		seen[a[j].Key] = j
+	}
+	return seen
 }
 
 func (d *decoder) readStringMap(p *map[string]string, fs *fieldSet, i uint) error {
@@ -420,6 +540,9 @@ func (d *decoder) readStrings(p *[]string, fs *fieldSet, i uint) error {
 		fs.markNull(i)
 		return err
 	}
+	if d.reuse != nil && !d.reuse.strs.busy {
+		return d.readStringsSlab(p, fs, i)
+	}
 	out := []string{}
 	more, err := d.arrayOpen()
 	for n := 0; more; n++ {
@@ -429,9 +552,42 @@ func (d *decoder) readStrings(p *[]string, fs *fieldSet, i uint) error {
 			err = withIndex(serr, n)
 			break
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	*p = out
+	fs.markPresent(i)
+	return err
+}
+
+// readStringsSlab is readStrings building the slice in the free tail of the
+// BatchBuffer's string slab.
+func (d *decoder) readStringsSlab(p *[]string, fs *fieldSet, i uint) error {
+	more, err := d.arrayOpen()
+	if !more {
+		*p = []string{}
+		fs.markPresent(i)
+		return err
+	}
+	sl := &d.reuse.strs
+	sl.busy = true
+	start := len(sl.buf)
+	for n := 0; more; n++ {
+		var e *string
+		start, e = sl.push(start, 8)
+		var serr error
+		*e, serr = d.str()
+		if serr != nil {
+			err = withIndex(serr, n)
+			break
+		}
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
+	}
+	sl.busy = false
+	*p = sl.buf[start:len(sl.buf):len(sl.buf)]
 	fs.markPresent(i)
 	return err
 }
@@ -442,13 +598,15 @@ type decodable[T any] interface {
 	decodeJSON(d *decoder) error
 }
 
-func readStructPtr[T any, P decodable[T]](d *decoder, p **T, fs *fieldSet, i uint) error {
+// readStructPtr reads null or an object, decoded into a struct that alloc
+// returns (new, or from a BatchBuffer's pool).
+func readStructPtr[T any, P decodable[T]](d *decoder, p **T, fs *fieldSet, i uint, alloc func(*decoder) *T) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = nil
 		fs.markNull(i)
 		return err
 	}
-	v := new(T)
+	v := alloc(d)
 	if err := P(v).decodeJSON(d); err != nil {
 		return err
 	}
@@ -457,17 +615,25 @@ func readStructPtr[T any, P decodable[T]](d *decoder, p **T, fs *fieldSet, i uin
 	return nil
 }
 
-func readStructSlice[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint) error {
-	return readStructSliceCap[T, P](d, p, fs, i, 4)
+// readStructSlice reads null or an array of objects; slabOf names the
+// BatchBuffer slab the elements are carved from when the decoder reuses
+// memory.
+func readStructSlice[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint, slabOf func(*reusePools) *slab[T]) error {
+	return readStructSliceCap[T, P](d, p, fs, i, 4, slabOf)
 }
 
 // readStructSliceCap is readStructSlice with the capacity of its first
 // allocation.
-func readStructSliceCap[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint, capacity int) error {
+func readStructSliceCap[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint, capacity int, slabOf func(*reusePools) *slab[T]) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = nil
 		fs.markNull(i)
 		return err
+	}
+	if d.reuse != nil {
+		if s := slabOf(&d.reuse.reusePools); !s.busy {
+			return readStructSlab[T, P](d, p, fs, i, capacity, s)
+		}
 	}
 	out := []T{}
 	more, err := d.arrayOpen()
@@ -481,9 +647,43 @@ func readStructSliceCap[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet,
 			err = withIndex(eerr, n)
 			break
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	*p = out
+	fs.markPresent(i)
+	return err
+}
+
+// readStructSlab is readStructSliceCap building the slice in the free tail
+// of s (capacity sizes a first slab).
+func readStructSlab[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i uint, capacity int, s *slab[T]) error {
+	var err error
+	more := d.enterArray()
+	if !more {
+		more, err = d.arrayOpen()
+	}
+	if !more {
+		*p = []T{}
+		fs.markPresent(i)
+		return err
+	}
+	s.busy = true
+	start := len(s.buf)
+	for n := 0; more; n++ {
+		var e *T
+		start, e = s.push(start, capacity)
+		if eerr := P(e).decodeJSON(d); eerr != nil {
+			err = withIndex(eerr, n)
+			break
+		}
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
+	}
+	s.busy = false
+	*p = s.buf[start:len(s.buf):len(s.buf)]
 	fs.markPresent(i)
 	return err
 }
@@ -517,8 +717,8 @@ func readStructPtrMap[T any, P decodable[T]](d *decoder, p *map[string]*T, fs *f
 // most lists hold one to four products, and a Product is 216 bytes, so a
 // slice grown by append (capacity 4, then 8) wastes more than it holds.
 func (d *decoder) readProducts(p *[]Product, fs *fieldSet, i uint) error {
-	if d.peek() != '[' {
-		return readStructSlice(d, p, fs, i)
+	if d.peek() != '[' || d.reuse != nil {
+		return readStructSlice(d, p, fs, i, slabOfProduct)
 	}
 	var buf [4]Product
 	n := 0
@@ -537,7 +737,9 @@ func (d *decoder) readProducts(p *[]Product, fs *fieldSet, i uint) error {
 			n++ // keep the partly decoded product, as readStructSlice does
 			break
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	out := make([]Product, min(n, len(buf)), n)
 	copy(out, buf[:])

@@ -45,6 +45,12 @@ type decoder struct {
 	// attrSlab is where readAttrs carves attribute lists from: its free
 	// capacity is for the next ones. Reset per batch.
 	attrSlab []Attribute
+	// reuse, when not nil, is the memory of a BatchBuffer: structs, slices
+	// and lists are taken from it instead of allocated.
+	reuse *reuse
+	// batch, when not nil, is the allocation of the batch being decoded
+	// (DecodeBatch), which holds a first UserIdentities and DeviceInfo.
+	batch *batchAlloc
 }
 
 // keyString returns key, the key objectKey just returned, as a string: a
@@ -65,12 +71,14 @@ func (d *decoder) substr(start, end int) string {
 	return d.text[start:end]
 }
 
-// sub returns a decoder over data[:end] at pos that shares d's text.
+// sub returns a decoder over data[:end] at pos that shares d's text and
+// memory (the caller takes attrSlab back when it is done).
 func (d *decoder) sub(pos, end int) decoder {
 	if len(d.text) < end {
 		d.text = string(d.data)
 	}
-	return decoder{data: d.data[:end], pos: pos, depth: d.depth, text: d.text[:end]}
+	return decoder{data: d.data[:end], pos: pos, depth: d.depth, text: d.text[:end],
+		attrSlab: d.attrSlab, reuse: d.reuse, batch: d.batch}
 }
 
 // jsonError is a decode error with the JSON path where it happened. The path
@@ -265,8 +273,18 @@ func (d *decoder) nextName() string {
 	return kindName(d.data[d.pos])
 }
 
-// null consumes a null literal if one is next.
+// null consumes a null literal if one is next. The inlined part settles
+// the common case, a value that is not null with no space before it.
 func (d *decoder) null() (bool, error) {
+	if d.pos < len(d.data) {
+		if c := d.data[d.pos]; c > ' ' && c != 'n' {
+			return false, nil
+		}
+	}
+	return d.nullSlow()
+}
+
+func (d *decoder) nullSlow() (bool, error) {
 	if d.peek() != 'n' {
 		return false, nil
 	}
@@ -320,6 +338,15 @@ func (d *decoder) open(opener, closer byte, what string) (bool, error) {
 // objectKey reads a member's key and the ':' after it. The key slice may
 // alias d.data (see keyBytes).
 func (d *decoder) objectKey() ([]byte, error) {
+	keyPos := d.pos
+	if start, end, ok := d.plainString(); ok {
+		if d.at(':') {
+			d.pos++
+			d.keyStart, d.keyEnd = start, end
+			return d.data[start:end], nil
+		}
+		d.pos = keyPos // read it again below, to report what follows
+	}
 	if !d.at('"') && d.peek() != '"' {
 		return nil, d.errorf("expected object key string, got " + d.nextName())
 	}
@@ -349,12 +376,53 @@ func (d *decoder) objectNext() (bool, error) { return d.next('}', "object") }
 // follows) or the closing ']'.
 func (d *decoder) arrayNext() (bool, error) { return d.next(']', "array") }
 
-// next is objectNext and arrayNext: closer ends the value, what names it
-// in errors.
-func (d *decoder) next(closer byte, what string) (bool, error) {
-	if d.at(',') {
+// enterObject consumes the '{' of an object whose first key follows with
+// no space between, and reports whether it did: the inlined first step of
+// objectOpen in the hot decoders (`more := d.enterObject(); if !more {
+// more, err = d.objectOpen() }`), which handles everything else.
+func (d *decoder) enterObject() bool {
+	if d.pos+1 < len(d.data) && d.data[d.pos] == '{' && d.data[d.pos+1] == '"' && d.depth < maxDepth {
+		d.depth++
 		d.pos++
-		return true, nil
+		return true
+	}
+	return false
+}
+
+// enterArray is enterObject for an array whose first element is an
+// object.
+func (d *decoder) enterArray() bool {
+	if d.pos+1 < len(d.data) && d.data[d.pos] == '[' && d.data[d.pos+1] == '{' && d.depth < maxDepth {
+		d.depth++
+		d.pos++
+		return true
+	}
+	return false
+}
+
+// comma consumes a ',' that follows a value with no space before it, and
+// reports whether it did: the inlined first step of objectNext and
+// arrayNext in the hot loops (`if !d.comma() { more, err = d.objectNext() }`).
+func (d *decoder) comma() bool {
+	if d.pos < len(d.data) && d.data[d.pos] == ',' {
+		d.pos++
+		return true
+	}
+	return false
+}
+
+// next is objectNext and arrayNext past their inlined part: closer ends
+// the value, what names it in errors.
+func (d *decoder) next(closer byte, what string) (bool, error) {
+	if d.pos < len(d.data) {
+		if c := d.data[d.pos]; c == ',' {
+			d.pos++
+			return true, nil
+		} else if c == closer {
+			d.pos++
+			d.depth--
+			return false, nil
+		}
 	}
 	switch d.peek() {
 	case ',':
@@ -380,7 +448,9 @@ func (d *decoder) object(fn func(key []byte) error) error {
 		if err := fn(key); err != nil {
 			return withSeg(err, string(key))
 		}
-		more, err = d.objectNext()
+		if !d.comma() {
+			more, err = d.objectNext()
+		}
 	}
 	return err
 }
@@ -392,7 +462,9 @@ func (d *decoder) array(fn func(i int) error) error {
 		if err := fn(i); err != nil {
 			return withIndex(err, i)
 		}
-		more, err = d.arrayNext()
+		if !d.comma() {
+			more, err = d.arrayNext()
+		}
 	}
 	return err
 }
@@ -421,6 +493,40 @@ func (d *decoder) scanString() (start, end int, slow bool, err error) {
 		}
 	}
 	return d.scanStringRest(start, i)
+}
+
+// plainString reads the common string in one word-at-a-time pass, for the
+// hot callers (keys, attribute values, string fields): when a string
+// starts at d.pos (no space before it) and holds no escape, control
+// character or non-ASCII byte (stopNear flags none before the closing
+// quote but spaces and '!', which it steps over), it consumes it and
+// returns the bounds of its contents;
+// otherwise it consumes nothing and reports false, and the caller takes
+// the careful path (scanString), which reports any error.
+func (d *decoder) plainString() (start, end int, ok bool) {
+	data := d.data
+	start = d.pos + 1
+	if start > len(data) || data[start-1] != '"' {
+		return 0, 0, false
+	}
+	for i := start; i+8 <= len(data); {
+		m := stopNear(binary.LittleEndian.Uint64(data[i:]))
+		if m == 0 {
+			i += 8
+			continue
+		}
+		i += bits.TrailingZeros64(m) >> 3
+		switch data[i] {
+		case '"':
+			d.pos = i + 1
+			return start, i, true
+		case ' ', '!': // stopNear stops at them too: go on after
+			i++
+		default:
+			return 0, 0, false
+		}
+	}
+	return 0, 0, false
 }
 
 // scanStringRest finishes scanString from data[i], the first byte that
@@ -589,6 +695,9 @@ func (d *decoder) unescapeKey(start, end int) []byte {
 
 // str reads a string value.
 func (d *decoder) str() (string, error) {
+	if start, end, ok := d.plainString(); ok {
+		return d.substr(start, end), nil
+	}
 	if !d.at('"') && d.peek() != '"' {
 		return "", d.expected("string")
 	}
@@ -873,6 +982,79 @@ func (d *decoder) float64v() (float64, error) {
 	return f, nil
 }
 
+// floatFast reads the common decimal number in one pass, like intFast:
+// after any spaces, an optional minus, an integer part without a leading
+// zero, an optional fraction, no exponent, 15 significant digits at most
+// (so the digits are exact in float64 and one division by an exact power
+// of ten rounds correctly, as parseFloatFast does). It reports false,
+// consuming nothing, for anything else.
+func (d *decoder) floatFast() (float64, bool) {
+	data := d.data
+	p := d.pos
+	for p < len(data) && data[p] == ' ' {
+		p++
+	}
+	neg := p < len(data) && data[p] == '-'
+	if neg {
+		p++
+	}
+	first := p
+	var m uint64
+	for p < len(data) {
+		c := data[p] - '0'
+		if c > 9 {
+			break
+		}
+		m = m*10 + uint64(c)
+		p++
+	}
+	digits := p - first
+	if digits == 0 || (digits > 1 && data[first] == '0') {
+		return 0, false
+	}
+	frac := 0
+	if p < len(data) && data[p] == '.' {
+		p++
+		fracStart := p
+		for p < len(data) {
+			c := data[p] - '0'
+			if c > 9 {
+				break
+			}
+			m = m*10 + uint64(c)
+			p++
+		}
+		frac = p - fracStart
+		if frac == 0 {
+			return 0, false
+		}
+	}
+	if digits+frac > 15 || (p < len(data) && data[p]|0x20 == 'e') {
+		return 0, false
+	}
+	f := float64(m) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	d.pos = p
+	return f, true
+}
+
+// boolFast reads true or false written with no space before it, reporting
+// false, consuming nothing, for anything else.
+func (d *decoder) boolFast() (bool, bool) {
+	rest := d.data[d.pos:]
+	if len(rest) >= 4 && string(rest[:4]) == "true" {
+		d.pos += 4
+		return true, true
+	}
+	if len(rest) >= 5 && string(rest[:5]) == "false" {
+		d.pos += 5
+		return false, true
+	}
+	return false, false
+}
+
 // parseFloatFast handles the common short decimals exactly (the classic
 // fast path: a mantissa below 2^53 scaled by an exact power of ten).
 func parseFloatFast(b []byte) (float64, bool) {
@@ -921,7 +1103,9 @@ func (d *decoder) skip() error {
 			if verr := d.skip(); verr != nil {
 				return withSeg(verr, string(key))
 			}
-			more, err = d.objectNext()
+			if !d.comma() {
+				more, err = d.objectNext()
+			}
 		}
 		return err
 	case '[':
@@ -930,7 +1114,9 @@ func (d *decoder) skip() error {
 			if verr := d.skip(); verr != nil {
 				return withIndex(verr, i)
 			}
-			more, err = d.arrayNext()
+			if !d.comma() {
+				more, err = d.arrayNext()
+			}
 		}
 		return err
 	case '"':

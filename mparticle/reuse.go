@@ -1,0 +1,178 @@
+package mparticle
+
+// BatchBuffer decodes batches into memory it keeps and reuses from one
+// batch to the next, so that decoding a stream of batches allocates almost
+// nothing once the buffer has seen batches of the usual size: in steady
+// state one string per batch (the copy of the input every decoded string
+// points into), plus what is always allocated afresh: a string per string
+// value holding escapes, the fields this model does not know (Unknown
+// maps), and map-valued fields (integration attributes, partner
+// identities, GDPR consent, Apple Search Ads attributes).
+//
+// The *Batch that Decode returns, and everything reachable from it — the
+// event slice, the event data structs, products, promotions, identities,
+// device and app info, consent, context, attribute lists, string slices —
+// is valid only until the next call to Decode on the same BatchBuffer,
+// which clears and reuses that memory. A caller that needs a batch for
+// longer decodes it with DecodeBatch instead (or re-decodes its Encode
+// output). Strings are the exception: every string in a decoded batch
+// (field values, attribute keys and values) is an immutable copy that
+// stays valid forever, so it may be kept, put in a map or sent elsewhere.
+// Errors never refer to the reused memory either.
+//
+// The batch Decode returns is equal (reflect.DeepEqual) to the one
+// DecodeBatch returns for the same bytes, whatever was decoded before:
+// nothing of an earlier batch shows through in a later one.
+//
+// The zero BatchBuffer is ready to use. It holds on to the memory of the
+// largest batch it has decoded (drop the BatchBuffer to release it). It is
+// not safe for concurrent use: give each goroutine its own.
+type BatchBuffer struct {
+	batch Batch
+	dec   decoder
+	mem   reuse
+}
+
+// Decode decodes data as one batch, like DecodeBatch, into the memory of
+// the batch the previous call returned: that batch, and everything
+// reachable from it except strings, must no longer be used (see
+// BatchBuffer). On error it returns a nil batch and a *DecodeError.
+func (bb *BatchBuffer) Decode(data []byte) (*Batch, error) {
+	bb.mem.reset()
+	bb.batch = Batch{}
+	bb.dec = decoder{data: data, reuse: &bb.mem, attrSlab: bb.mem.attrs}
+	err := bb.dec.topLevel(bb.decodeBatch)
+	bb.mem.attrs = bb.dec.attrSlab
+	bb.dec = decoder{} // do not keep the input alive
+	if err != nil {
+		return nil, toDecodeError(err, -1, 0)
+	}
+	bb.batch.sizeHint = len(data)
+	return &bb.batch, nil
+}
+
+func (bb *BatchBuffer) decodeBatch(d *decoder) error { return bb.batch.decodeJSON(d) }
+
+// reuse is the memory a BatchBuffer keeps between batches: the struct
+// pools and slabs (generated, see reusePools) and the slabs of attribute
+// lists, string slices and string-list attribute values.
+type reuse struct {
+	reusePools
+	// attrs is the attribute slab the last batch ended with; attrNeed
+	// counts the attributes that batch took, over all its slabs.
+	attrs    []Attribute
+	attrNeed int
+	// strs holds string slices (DeletedUserAttributes, ...) and the
+	// entries of string-list attribute values, lists their slice headers.
+	strs  slab[string]
+	lists slab[[]string]
+}
+
+// reset clears everything the last batch used, so that the next starts
+// from zero values, and sizes each slab for a batch like the last one.
+func (r *reuse) reset() {
+	r.reusePools.reset()
+	if r.strs.need > 0 {
+		r.strs.reset()
+	}
+	if r.lists.need > 0 {
+		r.lists.reset()
+	}
+	if r.attrNeed > cap(r.attrs) {
+		r.attrs = make([]Attribute, 0, r.attrNeed)
+	} else {
+		clear(r.attrs)
+		r.attrs = r.attrs[:0]
+	}
+	r.attrNeed = 0
+}
+
+// ptrPool hands out the structs of one type that a batch points to, and
+// hands out the same ones again after reset.
+type ptrPool[T any] struct {
+	items []*T
+	used  int
+}
+
+// get returns a zero T: one the last batch used (reset cleared it), or a
+// new one.
+func (p *ptrPool[T]) get() *T {
+	if p.used < len(p.items) {
+		v := p.items[p.used]
+		p.used++
+		return v
+	}
+	v := new(T)
+	p.items = append(p.items, v)
+	p.used++
+	return v
+}
+
+// reset clears the structs handed out since the last reset and makes them
+// available again.
+func (p *ptrPool[T]) reset() {
+	for _, v := range p.items[:p.used] {
+		var zero T
+		*v = zero
+	}
+	p.used = 0
+}
+
+// slab is where the slices of one element type that a batch holds are
+// carved from: a list is built entry by entry in the free tail (push) or
+// taken at its final length (take). When the tail is full, the list being
+// built moves to a new, larger slab; reset then keeps one slab big enough
+// for the whole of a batch like the last one. Entries past len(buf) are
+// always zero, so a new entry needs no clearing.
+type slab[T any] struct {
+	buf  []T
+	need int  // entries handed out since reset, over all slabs
+	busy bool // a list is being built in the tail
+}
+
+// push appends a zero entry to the list being built at buf[start:] and
+// returns the list's start (0 when it moved to a new slab) and the entry.
+// first is the capacity of a first slab.
+func (s *slab[T]) push(start, first int) (int, *T) {
+	if len(s.buf) == cap(s.buf) {
+		n := len(s.buf) - start
+		nb := make([]T, n, max(2*n, first, 4))
+		copy(nb, s.buf[start:])
+		clear(s.buf[start:]) // the old slab keeps earlier lists only
+		s.buf = nb
+		start = 0
+	}
+	s.buf = s.buf[:len(s.buf)+1]
+	s.need++
+	return start, &s.buf[len(s.buf)-1]
+}
+
+// take returns n zero entries, capped at n so that appending to them
+// copies, or nil when a list is being built in the tail (the caller then
+// allocates).
+func (s *slab[T]) take(n int) []T {
+	if s.busy {
+		return nil
+	}
+	if cap(s.buf)-len(s.buf) < n {
+		s.buf = make([]T, 0, max(n, 2*cap(s.buf), 4))
+	}
+	l := len(s.buf)
+	s.buf = s.buf[:l+n]
+	s.need += n
+	return s.buf[l : l+n : l+n]
+}
+
+// reset clears the entries handed out since the last reset (in the
+// current slab: earlier ones are dropped) and leaves one slab with room
+// for at least as many again.
+func (s *slab[T]) reset() {
+	if s.need > cap(s.buf) {
+		s.buf = make([]T, 0, s.need)
+	} else {
+		clear(s.buf)
+		s.buf = s.buf[:0]
+	}
+	s.need = 0
+	s.busy = false
+}

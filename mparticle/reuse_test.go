@@ -1,0 +1,246 @@
+package mparticle
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// reuseInputs are the batches the BatchBuffer tests decode in sequence:
+// every file under testdata plus small batches that leave out, null or
+// empty what the big ones set.
+func reuseInputs(t testing.TB) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for _, pat := range []string{"testdata/*batch*.json", "testdata/corpus/*.json"} {
+		files, err := filepath.Glob(pat)
+		require.NoError(t, err)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			require.NoError(t, err)
+			out = append(out, b)
+		}
+	}
+	for _, s := range reuseSmallBatches {
+		out = append(out, []byte(s))
+	}
+	return out
+}
+
+// reuseSmallBatches are small batches (and failing ones) to put between
+// big ones: a field present in a big batch must not show through in them.
+var reuseSmallBatches = []string{
+	`{}`,
+	`{"events":[]}`,
+	`{"events":null,"user_attributes":null,"device_info":null}`,
+	`{"events":[{"event_type":"custom_event","data":{"event_name":"x"}}],"user_attributes":{}}`,
+	`{"events":[{"event_type":"commerce_event","data":{"product_action":{"action":"purchase","products":[]}}}]}`,
+	`{"events":[{"event_type":"commerce_event","data":{"product_action":{"action":"purchase","products":[{"id":"a"}]}}}]}`,
+	`{"events":[{"data":{"event_name":"late type"},"event_type":"custom_event"},{"event_type":"nope","data":{"z":1}}]}`,
+	`{"user_attributes":{"l":["a","b"],"e":[],"m":["x",1]},"deleted_user_attributes":["a"],"context":{"batching":{"request_ids":[]}}}`,
+	`{"user_identities":{"email":"a@b"},"unknown_top":{"a":[1,2]}}`,
+	`{"events":[{"event_type":"custom_event","data":{"event_name":"x","custom_attributes":{"a":1}}}],"user_attributes":{"a":"\u00e9\n"}}`,
+	// failures, at the top, deep inside an event and in a product list
+	`{"events":[{"event_type":"custom_event","data":{"event_name":1}}]}`,
+	`{"events":[{"event_type":"commerce_event","data":{"product_action":{"products":[{"id":"a"},{"quantity":"x"}]}}}]}`,
+	`{"mpid":"x"}`,
+	`{"user_attributes":{"a":"b"`,
+	`[]`,
+	``,
+}
+
+// decodeCompare decodes in with bb and with DecodeBatch and fails unless
+// both agree: the same error text, or deep-equal batches.
+func decodeCompare(t testing.TB, bb *BatchBuffer, in []byte) *Batch {
+	t.Helper()
+	want, wantErr := DecodeBatch(in)
+	got, gotErr := bb.Decode(in)
+	if wantErr != nil || gotErr != nil {
+		if wantErr == nil || gotErr == nil || wantErr.Error() != gotErr.Error() {
+			t.Fatalf("errors differ on %q:\nDecodeBatch: %v\nBatchBuffer: %v", in, wantErr, gotErr)
+		}
+		if got != nil {
+			t.Fatalf("BatchBuffer returned a batch with error %v", gotErr)
+		}
+		if _, ok := gotErr.(*DecodeError); !ok {
+			t.Fatalf("error %T is not *DecodeError", gotErr)
+		}
+		return nil
+	}
+	if !reflect.DeepEqual(want, got) {
+		w, _ := want.Encode()
+		g, _ := got.Encode()
+		t.Fatalf("BatchBuffer batch differs from DecodeBatch on %q\nwant %s\n got %s", in, w, g)
+	}
+	return got
+}
+
+func TestBatchBufferEqualsDecodeBatch(t *testing.T) {
+	inputs := reuseInputs(t)
+	var bb BatchBuffer
+	// Every input after every other, so that each follows a big and a
+	// small batch, a success and a failure.
+	for _, first := range inputs {
+		for _, second := range inputs {
+			decodeCompare(t, &bb, first)
+			decodeCompare(t, &bb, second)
+		}
+	}
+}
+
+// TestBatchBufferReusesMemory shows what the lifetime rule means: the
+// second Decode returns the same *Batch, now holding the second batch, and
+// the first batch's events and structs are gone; its strings are not.
+func TestBatchBufferReusesMemory(t *testing.T) {
+	var bb BatchBuffer
+	in := []byte(`{"mpid":7,"events":[{"event_type":"custom_event","data":{"event_name":"Alpha","custom_attributes":{"k":"v1"}}}],` +
+		`"device_info":{"platform":"iOS"},"user_attributes":{"tier":"gold","l":["x","y"]}}`)
+	_, err := bb.Decode(in) // the first batch sizes the slabs
+	require.NoError(t, err)
+	first, err := bb.Decode(in)
+	require.NoError(t, err)
+	name := first.Events[0].Data.(*CustomEvent).EventName
+	events := first.Events
+	ce := first.Events[0].Data.(*CustomEvent)
+	attrs := first.UserAttributes
+	evAttrs := ce.CustomAttributes // the slab's first entry: events come first in the input
+	tier, _ := first.UserAttributes.Get("tier")
+	list, _ := first.UserAttributes.Get("l")
+	listItems, ok := list.List()
+	require.True(t, ok)
+
+	second, err := bb.Decode([]byte(`{"events":[{"event_type":"custom_event","data":{"event_name":"Beta"}}],"user_attributes":{"tier":"silver"}}`))
+	require.NoError(t, err)
+	assert.Same(t, first, second, "the batch is reused")
+	assert.Nil(t, second.DeviceInfo, "a field absent from the second batch is not the first batch's")
+	assert.True(t, second.MPID.IsAbsent())
+	assert.Equal(t, "Beta", second.Events[0].Data.(*CustomEvent).EventName)
+	assert.Same(t, &events[0], &second.Events[0], "the event slice is reused")
+	assert.Same(t, ce, second.Events[0].Data.(*CustomEvent), "the event struct is reused")
+	assert.Empty(t, ce.CustomAttributes, "the first event's attributes are cleared")
+	assert.Equal(t, Attribute{}, attrs[0], "the attribute slab is cleared")
+	assert.Same(t, &evAttrs[0], &second.UserAttributes[0], "the attribute slab is reused")
+
+	// Strings read from the first batch are still what they were.
+	assert.Equal(t, "Alpha", name)
+	assert.Equal(t, "gold", tier.Text())
+	assert.Equal(t, []string{"x", "y"}, listItems)
+}
+
+// TestBatchBufferStringsOutliveInput: decoded strings are copies, not
+// views of the input or of memory the buffer reuses.
+func TestBatchBufferStringsOutliveInput(t *testing.T) {
+	inputs := reuseInputs(t)
+	var bb BatchBuffer
+	type kept struct {
+		strs []string // strings taken from a decoded batch
+		copy []string // their contents, copied at the time
+	}
+	var all []kept
+	for _, in := range inputs {
+		buf := bytes.Clone(in)
+		b, err := bb.Decode(buf)
+		if err != nil {
+			continue
+		}
+		var k kept
+		collectStrings(reflect.ValueOf(b), func(s string) {
+			k.strs = append(k.strs, s)
+			k.copy = append(k.copy, strings.Clone(s))
+		})
+		all = append(all, k)
+		for i := range buf {
+			buf[i] = 'X' // the caller reuses its input buffer
+		}
+	}
+	// Decode everything again, into the same memory.
+	for _, in := range inputs {
+		_, _ = bb.Decode(bytes.Clone(in))
+	}
+	require.NotEmpty(t, all)
+	for _, k := range all {
+		assert.Equal(t, k.copy, k.strs)
+	}
+}
+
+// collectStrings calls fn with every string reachable from v.
+func collectStrings(v reflect.Value, fn func(string)) {
+	switch v.Kind() {
+	case reflect.String:
+		fn(v.String())
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			collectStrings(v.Elem(), fn)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			collectStrings(v.Field(i), fn)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			collectStrings(v.Index(i), fn)
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			collectStrings(iter.Key(), fn)
+			collectStrings(iter.Value(), fn)
+		}
+	}
+}
+
+// fuzzSeparator splits a FuzzBatchBuffer input into the batches decoded
+// one after another (ASCII record separator: never valid inside JSON).
+const fuzzSeparator = "\x1e"
+
+// FuzzBatchBuffer decodes a sequence of inputs with one BatchBuffer and
+// checks each result against DecodeBatch (deep-equal batch, or the same
+// error), so that nothing of one batch leaks into the next, and that the
+// strings of every batch survive the later decodes and the caller
+// overwriting its input.
+func FuzzBatchBuffer(f *testing.F) {
+	inputs := reuseInputs(f)
+	var big, small [][]byte
+	for _, in := range inputs {
+		if len(in) > 1000 {
+			big = append(big, in)
+		} else {
+			small = append(small, in)
+		}
+	}
+	join := func(parts ...[]byte) []byte { return bytes.Join(parts, []byte(fuzzSeparator)) }
+	for _, b := range big {
+		for _, s := range small {
+			f.Add(join(b, s, b))
+		}
+	}
+	f.Add(join(big...))
+	f.Add(join(small...))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var bb BatchBuffer
+		var strs, copies []string
+		for part := range bytes.SplitSeq(in, []byte(fuzzSeparator)) {
+			buf := bytes.Clone(part)
+			if b := decodeCompare(t, &bb, buf); b != nil {
+				collectStrings(reflect.ValueOf(b), func(s string) {
+					strs = append(strs, s)
+					copies = append(copies, strings.Clone(s))
+				})
+			}
+			for i := range buf {
+				buf[i] = '!'
+			}
+		}
+		for i := range strs {
+			if strs[i] != copies[i] {
+				t.Fatalf("string %q changed to %q", copies[i], strs[i])
+			}
+		}
+	})
+}
