@@ -69,6 +69,15 @@ type BatchOptions struct {
 	// Logger receives request failures (Warn) and refused objects (Debug).
 	// Nil discards. The REST key never appears in what is logged.
 	Logger *slog.Logger
+	// ForgetObjects makes Add drop its references to the items' objects
+	// (Attributes, Event, Purchase) once it has encoded them: the batcher
+	// keeps only each object's JSON, kind, user key and the item's Ref,
+	// and Results carry Item{Ref: ref} with Kind and Object set. The
+	// caller may then reuse or recycle the objects' memory (and whatever
+	// their strings and slices point to) as soon as Add returns. False,
+	// the default, keeps the pointers until the Result, which hands them
+	// back.
+	ForgetObjects bool
 }
 
 // Batcher packs /users/track objects of many users into full requests and
@@ -91,7 +100,8 @@ type BatchOptions struct {
 //     naming one Braze profile by different identifiers (an alias and an
 //     external id) are different users here; order them with FlushUser.
 //   - Memory is bounded by MaxQueuedObjects: the queue holds each object's
-//     JSON and the pointer handed back in its Result.
+//     JSON and, unless ForgetObjects is set, the pointer handed back in its
+//     Result.
 //   - No request exceeds the client's body cap (Limits.MaxBodyBytes): a
 //     request is full at 75 objects (Limits) or when the next object's
 //     JSON would not fit.
@@ -116,6 +126,8 @@ type Batcher struct {
 	onResult func(Result)
 	maxFails int
 	log      *slog.Logger
+	// forget is BatchOptions.ForgetObjects.
+	forget bool
 
 	// reqCh carries every request to the owner, in the order they were
 	// made: *addRequest, *flushRequest, *userFlushRequest, *closeRequest,
@@ -180,6 +192,7 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 		onResult: opts.OnResult,
 		maxFails: opts.MaxReportedFailures,
 		log:      opts.Logger,
+		forget:   opts.ForgetObjects,
 	}
 	switch {
 	case b.interval == 0:
@@ -237,8 +250,9 @@ const requestBuffer = 1024
 // gets exactly one value on reply.
 type addRequest struct {
 	// items are the caller's items, copied: an admitted request outlives
-	// its Add call.
+	// its Add call. With ForgetObjects only their Refs are kept.
 	items    []Item
+	kinds    []ObjectKind
 	keys     []userKey
 	encs     [][]byte // each item's JSON
 	admitted bool
@@ -271,7 +285,9 @@ const maxPooledEncoding = 1 << 20
 //
 // Add copies the items: the slice may be reused once Add returns. What is
 // sent is the objects as they were during Add; the batcher does not read
-// them again, but keeps the pointers to hand them back in Results.
+// them again, but keeps the pointers to hand them back in Results, unless
+// BatchOptions.ForgetObjects is set: then it keeps none, and the objects'
+// memory is the caller's again once Add returns.
 //
 // An Add that returned nil is counted in the next report of Flush or Close
 // made after it returned, and its objects are ordered before the objects of
@@ -298,16 +314,25 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	copy(slab, coder.buf)
 	keys := slices.Grow(r.keys[:0], len(items))[:len(items)]
 	encs := slices.Grow(r.encs[:0], len(items))[:len(items)]
+	kinds := slices.Grow(r.kinds[:0], len(items))[:len(items)]
+	kept := slices.Grow(r.items[:0], len(items))[:len(items)]
 	start := 0
 	for i := range items {
 		end := coder.ends[i]
 		encs[i] = slab[start:end:end]
 		start = end
-		id := items[i].Identifier()
+		it := &items[i]
+		kinds[i] = it.Kind()
+		id := it.Identifier()
 		keys[i] = keyOf(&id)
+		if b.forget {
+			kept[i] = Item{Ref: it.Ref}
+		} else {
+			kept[i] = *it
+		}
 	}
 	b.putCoder(coder)
-	r.items, r.keys, r.encs = append(r.items[:0], items...), keys, encs
+	r.items, r.kinds, r.keys, r.encs = kept, kinds, keys, encs
 	if b.admit.tryReserve(len(items), b.fastHeld, admitClosing|admitParked) {
 		// Room is reserved, so the owner will queue r whatever else
 		// happens; the caller need not wait for it. The send waits only
@@ -337,7 +362,7 @@ func (b *Batcher) putAdd(r *addRequest) {
 	clear(r.items)
 	clear(r.keys)
 	clear(r.encs)
-	r.items, r.keys, r.encs = r.items[:0], r.keys[:0], r.encs[:0]
+	r.items, r.kinds, r.keys, r.encs = r.items[:0], r.kinds[:0], r.keys[:0], r.encs[:0]
 	b.adds.Put(r)
 }
 
