@@ -259,10 +259,6 @@ type addRequest struct {
 	reply    chan error
 }
 
-// maxPooledEncoding bounds the encoding buffer an itemEncoder keeps for
-// reuse, so that one unusually large call does not pin its memory.
-const maxPooledEncoding = 1 << 20
-
 // Add validates and encodes items and queues them for delivery. The items of
 // one call are queued together or not at all. Each item's user is its
 // object's Identifier (see Identifier.Key); one user's objects are
@@ -308,10 +304,10 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	if r == nil {
 		r = &addRequest{reply: make(chan error, 1)}
 	}
-	// One allocation holds the JSON of the call's objects, exactly sized:
-	// they are usually one user's and leave the queue together.
-	slab := make([]byte, len(coder.buf))
-	copy(slab, coder.buf)
+	// The JSON of the call's objects is carved from a chunk shared with
+	// neighbouring calls (see itemEncoder): never written again, so the
+	// queue and the Results share it without copies.
+	slab := coder.take()
 	keys := slices.Grow(r.keys[:0], len(items))[:len(items)]
 	encs := slices.Grow(r.encs[:0], len(items))[:len(items)]
 	kinds := slices.Grow(r.kinds[:0], len(items))[:len(items)]
@@ -322,9 +318,8 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 		encs[i] = slab[start:end:end]
 		start = end
 		it := &items[i]
-		kinds[i] = it.Kind()
-		id := it.Identifier()
-		keys[i] = keyOf(&id)
+		kinds[i] = coder.kinds[i]
+		keys[i] = keyOf(it.identifier(kinds[i]))
 		if b.forget {
 			kept[i] = Item{Ref: it.Ref}
 		} else {
@@ -367,10 +362,10 @@ func (b *Batcher) putAdd(r *addRequest) {
 }
 
 // putCoder returns c to the pool; Add's caller is done with its buffers.
+// The pool keeps c's chunk, not the buffer of a refused call (which may
+// have grown out of the chunk).
 func (b *Batcher) putCoder(c *itemEncoder) {
-	if cap(c.buf) > maxPooledEncoding {
-		c.buf = nil
-	}
+	c.buf = nil
 	b.coders.Put(c)
 }
 

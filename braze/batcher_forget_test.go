@@ -249,11 +249,16 @@ func TestResultObjectStaysValid(t *testing.T) {
 	for i, r := range first {
 		copies[i] = string(r.Object)
 	}
+	want := map[int]string{}
 	for round := range 50 {
 		var items []Item
-		for i := range 30 {
+		for i := range 1 + round%31 { // calls of 1 to 31 objects: chunks fill unevenly
 			it := event(fmt.Sprintf("u%d", i), 1000*round+i)
 			it.Event.Name = strings.Repeat("z", 1+i%7)
+			if i%5 == 0 {
+				it.Event.Properties = append(it.Event.Properties, Prop("pad", String(strings.Repeat("p", 1+round*5))))
+			}
+			want[1000*round+i] = string(objectJSON(t, it))
 			items = append(items, it)
 		}
 		require.NoError(t, b.Add(ctx, items...))
@@ -267,6 +272,11 @@ func TestResultObjectStaysValid(t *testing.T) {
 	for i, r := range first {
 		assert.Equal(t, copies[i], string(r.Object), "result %d changed after later Adds", i)
 		assert.LessOrEqual(t, cap(r.Object), len(r.Object), "appending to Object cannot reach another object's JSON")
+	}
+	later := log.all()[len(first):]
+	require.Len(t, later, len(want))
+	for _, r := range later {
+		assert.Equal(t, want[r.Item.Ref.(int)], string(r.Object), "object %v", r.Item.Ref)
 	}
 }
 

@@ -92,6 +92,18 @@ func (it Item) Kind() ObjectKind {
 	return k
 }
 
+// identifier returns the carried object's identifier, in place; kind is
+// it.Kind() and must not be 0.
+func (it *Item) identifier(kind ObjectKind) *Identifier {
+	switch kind {
+	case ObjectAttributes:
+		return &it.Attributes.Identifier
+	case ObjectEvent:
+		return &it.Event.Identifier
+	}
+	return &it.Purchase.Identifier
+}
+
 // Identifier returns the identifier of the carried object (zero when the item
 // carries none).
 func (it Item) Identifier() Identifier {
