@@ -285,7 +285,7 @@ func (l *loop) wakeFlushes() {
 }
 
 func (l *loop) flushUser(r *userFlushRequest) {
-	u := l.q.users[r.key]
+	u := l.q.lookup(r.key)
 	if u == nil || u.resolved >= u.added {
 		r.reply <- nil
 		return
@@ -332,7 +332,7 @@ func (l *loop) withdraw(r any) {
 			}
 		}
 	case *userFlushRequest:
-		u := l.q.users[r.key]
+		u := l.q.lookup(r.key)
 		if u == nil {
 			return
 		}
@@ -384,7 +384,10 @@ func (l *loop) abort() {
 		l.b.stats.failed.Add(1)
 	}
 	l.b.admit.release(len(drained))
-	for _, u := range l.q.users {
+	// Collected first: forget removes records from the maps.
+	var users []*userQueue
+	l.q.each(func(u *userQueue) { users = append(users, u) })
+	for _, u := range users {
 		l.wakeUser(u, ErrClosed)
 		l.q.forget(u)
 	}
@@ -392,9 +395,7 @@ func (l *loop) abort() {
 
 // finishClose answers everyone still waiting and the Close call.
 func (l *loop) finishClose() {
-	for _, u := range l.q.users {
-		l.wakeUser(u, ErrClosed)
-	}
+	l.q.each(func(u *userQueue) { l.wakeUser(u, ErrClosed) })
 	l.wakeFlushes()
 	for _, r := range l.flushes { // cannot happen: nothing is held
 		r.reply <- flushReply{err: ErrClosed}

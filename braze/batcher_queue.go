@@ -186,7 +186,11 @@ type userWaiter struct {
 
 // queue is the owner goroutine's view of everything waiting.
 type queue struct {
-	users map[userKey]*userQueue
+	// byExternalID holds the users named by an external id, the usual
+	// case: a string-keyed map hashes several times faster than one keyed
+	// by userKey. users holds the others. Use lookup, store and remove.
+	byExternalID map[string]*userQueue
+	users        map[userKey]*userQueue
 	// ready lists users with waiting objects and no request in flight,
 	// oldest first; readyCount is the sum of their runs, the number of
 	// objects the packer could send right now.
@@ -213,10 +217,50 @@ const maxFreeUsers = 1024
 // are in flight at once is never needed.
 const maxSparePacked = 16
 
-func newQueue() *queue { return &queue{users: make(map[userKey]*userQueue)} }
+func newQueue() *queue {
+	return &queue{byExternalID: make(map[string]*userQueue), users: make(map[userKey]*userQueue)}
+}
 
+// lookup returns the user's record, nil when there is none.
+func (q *queue) lookup(key userKey) *userQueue {
+	if key.kind == idExternalID {
+		return q.byExternalID[key.a]
+	}
+	return q.users[key]
+}
+
+func (q *queue) store(u *userQueue) {
+	if u.key.kind == idExternalID {
+		q.byExternalID[u.key.a] = u
+	} else {
+		q.users[u.key] = u
+	}
+}
+
+func (q *queue) remove(key userKey) {
+	if key.kind == idExternalID {
+		delete(q.byExternalID, key.a)
+	} else {
+		delete(q.users, key)
+	}
+}
+
+// each calls f for every user record, in no particular order.
+func (q *queue) each(f func(*userQueue)) {
+	for _, u := range q.byExternalID {
+		f(u)
+	}
+	for _, u := range q.users {
+		f(u)
+	}
+}
+
+// count returns the number of user records.
+func (q *queue) count() int { return len(q.byExternalID) + len(q.users) }
+
+// user returns the user's record, creating it when there is none.
 func (q *queue) user(key userKey) *userQueue {
-	u := q.users[key]
+	u := q.lookup(key)
 	if u == nil {
 		if n := len(q.free); n > 0 {
 			u, q.free = q.free[n-1], q.free[:n-1]
@@ -224,7 +268,7 @@ func (q *queue) user(key userKey) *userQueue {
 		} else {
 			u = &userQueue{key: key}
 		}
-		q.users[key] = u
+		q.store(u)
 	}
 	return u
 }
@@ -393,8 +437,8 @@ func (q *queue) recycle(p *packed) {
 // forget drops the user's record once nothing of it is held or awaited, so
 // the map does not grow with every user ever seen.
 func (q *queue) forget(u *userQueue) {
-	if !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 && q.users[u.key] == u {
-		delete(q.users, u.key)
+	if !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 && q.lookup(u.key) == u {
+		q.remove(u.key)
 		if len(q.free) < maxFreeUsers && cap(u.pending) <= 4*DefaultMaxObjects {
 			*u = userQueue{pending: u.pending[:0], userWaiters: u.userWaiters[:0]}
 			q.free = append(q.free, u)
@@ -411,11 +455,11 @@ func (q *queue) drainAll() []entry {
 		q.removeReady(u)
 		u = next
 	}
-	for _, u := range q.users {
+	q.each(func(u *userQueue) {
 		n := u.waiting()
 		out = u.drain(out)
 		u.resolved += uint64(n)
 		q.held -= n
-	}
+	})
 	return out
 }

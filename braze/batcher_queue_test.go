@@ -115,9 +115,9 @@ func TestQueuePacksCombinedCapAcrossUsersOldestFirst(t *testing.T) {
 	q.complete(p3)
 	assert.Zero(t, q.held)
 	for _, u := range []string{"a", "b", "c"} {
-		q.forget(q.users[testKey(u)])
+		q.forget(q.lookup(testKey(u)))
 	}
-	assert.Empty(t, q.users)
+	assert.Zero(t, q.count())
 }
 
 func TestQueuePerArrayCap(t *testing.T) {
@@ -138,11 +138,11 @@ func TestQueueTakeCompactsLongQueues(t *testing.T) {
 		p := q.pack(capacity{max: 75, combined: true})
 		total += len(p.entries)
 		q.complete(p)
-		u := q.users[testKey("u")]
+		u := q.lookup(testKey("u"))
 		assert.True(t, u.head < 64 || 2*u.head < len(u.pending), "dead prefix %d of %d", u.head, len(u.pending))
 	}
 	assert.Equal(t, 1000, total)
-	assert.Equal(t, uint64(1000), q.users[testKey("u")].resolved)
+	assert.Equal(t, uint64(1000), q.lookup(testKey("u")).resolved)
 }
 
 func TestQueueDrainAll(t *testing.T) {
@@ -274,4 +274,33 @@ func checkReadyTotals(t *testing.T, q *queue) {
 	}
 	require.Equal(t, count, q.readyCount)
 	require.Equal(t, bytes, q.readyBytes)
+}
+
+// TestQueueKeepsUsersOfEveryIdentifierApart: external ids live in their
+// own map; a user named by another identifier with the same text is
+// another user, and every record is found, listed and forgotten.
+func TestQueueKeepsUsersOfEveryIdentifierApart(t *testing.T) {
+	q := newQueue()
+	ids := []Identifier{ExternalID("a"), EmailAddress("a"), PhoneNumber("a"), BrazeID("a"), Alias("a", "a"), Alias("a", "b")}
+	for _, id := range ids {
+		u := q.user(keyOf(&id))
+		q.add(u, entry{kind: ObjectEvent, enc: []byte("{}")})
+	}
+	require.Equal(t, len(ids), q.count())
+	seen := map[*userQueue]bool{}
+	q.each(func(u *userQueue) { seen[u] = true })
+	require.Len(t, seen, len(ids))
+	for _, id := range ids {
+		u := q.lookup(keyOf(&id))
+		require.NotNil(t, u)
+		assert.Equal(t, keyOf(&id), u.key)
+		assert.Same(t, u, q.user(keyOf(&id)))
+	}
+	p := q.pack(capacity{max: 75, combined: true})
+	require.Len(t, p.entries, len(ids))
+	q.complete(p)
+	for _, u := range p.users {
+		q.forget(u)
+	}
+	assert.Zero(t, q.count())
 }
