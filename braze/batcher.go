@@ -101,10 +101,13 @@ type BatchOptions struct {
 //     external id) are different users here; order them with FlushUser.
 //   - Memory is bounded by MaxQueuedObjects: the queue holds each object's
 //     JSON and, unless ForgetObjects is set, the pointer handed back in its
-//     Result.
+//     Result. The JSON of calls made about the same time on one goroutine
+//     shares 16 KB chunks, each freed once none of its objects is queued or
+//     held in a Result.
 //   - No request exceeds the client's body cap (Limits.MaxBodyBytes): a
 //     request is full at 75 objects (Limits) or when the next object's
-//     JSON would not fit.
+//     JSON would not fit, and a full request is sent at once (when a
+//     request slot is free), without waiting for FlushInterval.
 //
 // A Batcher is safe for concurrent use. One goroutine owns the queue; Add,
 // Flush, FlushUser and Close talk to it over one FIFO channel, and an Add
