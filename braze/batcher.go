@@ -69,6 +69,15 @@ type BatchOptions struct {
 	// Logger receives request failures (Warn) and refused objects (Debug).
 	// Nil discards. The REST key never appears in what is logged.
 	Logger *slog.Logger
+	// ForgetObjects makes Add drop its references to the items' objects
+	// (Attributes, Event, Purchase) once it has encoded them: the batcher
+	// keeps only each object's JSON, kind, user key and the item's Ref,
+	// and Results carry Item{Ref: ref} with Kind and Object set. The
+	// caller may then reuse or recycle the objects' memory (and whatever
+	// their strings and slices point to) as soon as Add returns. False,
+	// the default, keeps the pointers until the Result, which hands them
+	// back.
+	ForgetObjects bool
 }
 
 // Batcher packs /users/track objects of many users into full requests and
@@ -91,10 +100,14 @@ type BatchOptions struct {
 //     naming one Braze profile by different identifiers (an alias and an
 //     external id) are different users here; order them with FlushUser.
 //   - Memory is bounded by MaxQueuedObjects: the queue holds each object's
-//     JSON and the pointer handed back in its Result.
+//     JSON and, unless ForgetObjects is set, the pointer handed back in its
+//     Result. The JSON of calls made about the same time on one goroutine
+//     shares 16 KB chunks, each freed once none of its objects is queued or
+//     held in a Result.
 //   - No request exceeds the client's body cap (Limits.MaxBodyBytes): a
 //     request is full at 75 objects (Limits) or when the next object's
-//     JSON would not fit.
+//     JSON would not fit, and a full request is sent at once (when a
+//     request slot is free), without waiting for FlushInterval.
 //
 // A Batcher is safe for concurrent use. One goroutine owns the queue; Add,
 // Flush, FlushUser and Close talk to it over one FIFO channel, and an Add
@@ -116,6 +129,8 @@ type Batcher struct {
 	onResult func(Result)
 	maxFails int
 	log      *slog.Logger
+	// forget is BatchOptions.ForgetObjects.
+	forget bool
 
 	// reqCh carries every request to the owner, in the order they were
 	// made: *addRequest, *flushRequest, *userFlushRequest, *closeRequest,
@@ -180,6 +195,7 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 		onResult: opts.OnResult,
 		maxFails: opts.MaxReportedFailures,
 		log:      opts.Logger,
+		forget:   opts.ForgetObjects,
 	}
 	switch {
 	case b.interval == 0:
@@ -237,17 +253,14 @@ const requestBuffer = 1024
 // gets exactly one value on reply.
 type addRequest struct {
 	// items are the caller's items, copied: an admitted request outlives
-	// its Add call.
+	// its Add call. With ForgetObjects only their Refs are kept.
 	items    []Item
+	kinds    []ObjectKind
 	keys     []userKey
 	encs     [][]byte // each item's JSON
 	admitted bool
 	reply    chan error
 }
-
-// maxPooledEncoding bounds the encoding buffer an itemEncoder keeps for
-// reuse, so that one unusually large call does not pin its memory.
-const maxPooledEncoding = 1 << 20
 
 // Add validates and encodes items and queues them for delivery. The items of
 // one call are queued together or not at all. Each item's user is its
@@ -271,7 +284,9 @@ const maxPooledEncoding = 1 << 20
 //
 // Add copies the items: the slice may be reused once Add returns. What is
 // sent is the objects as they were during Add; the batcher does not read
-// them again, but keeps the pointers to hand them back in Results.
+// them again, but keeps the pointers to hand them back in Results, unless
+// BatchOptions.ForgetObjects is set: then it keeps none, and the objects'
+// memory is the caller's again once Add returns.
 //
 // An Add that returned nil is counted in the next report of Flush or Close
 // made after it returned, and its objects are ordered before the objects of
@@ -292,22 +307,30 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	if r == nil {
 		r = &addRequest{reply: make(chan error, 1)}
 	}
-	// One allocation holds the JSON of the call's objects, exactly sized:
-	// they are usually one user's and leave the queue together.
-	slab := make([]byte, len(coder.buf))
-	copy(slab, coder.buf)
+	// The JSON of the call's objects is carved from a chunk shared with
+	// neighbouring calls (see itemEncoder): never written again, so the
+	// queue and the Results share it without copies.
+	slab := coder.take()
 	keys := slices.Grow(r.keys[:0], len(items))[:len(items)]
 	encs := slices.Grow(r.encs[:0], len(items))[:len(items)]
+	kinds := slices.Grow(r.kinds[:0], len(items))[:len(items)]
+	kept := slices.Grow(r.items[:0], len(items))[:len(items)]
 	start := 0
 	for i := range items {
 		end := coder.ends[i]
 		encs[i] = slab[start:end:end]
 		start = end
-		id := items[i].Identifier()
-		keys[i] = keyOf(&id)
+		it := &items[i]
+		kinds[i] = coder.kinds[i]
+		keys[i] = keyOf(it.identifier(kinds[i]))
+		if b.forget {
+			kept[i] = Item{Ref: it.Ref}
+		} else {
+			kept[i] = *it
+		}
 	}
 	b.putCoder(coder)
-	r.items, r.keys, r.encs = append(r.items[:0], items...), keys, encs
+	r.items, r.kinds, r.keys, r.encs = kept, kinds, keys, encs
 	if b.admit.tryReserve(len(items), b.fastHeld, admitClosing|admitParked) {
 		// Room is reserved, so the owner will queue r whatever else
 		// happens; the caller need not wait for it. The send waits only
@@ -337,15 +360,15 @@ func (b *Batcher) putAdd(r *addRequest) {
 	clear(r.items)
 	clear(r.keys)
 	clear(r.encs)
-	r.items, r.keys, r.encs = r.items[:0], r.keys[:0], r.encs[:0]
+	r.items, r.kinds, r.keys, r.encs = r.items[:0], r.kinds[:0], r.keys[:0], r.encs[:0]
 	b.adds.Put(r)
 }
 
 // putCoder returns c to the pool; Add's caller is done with its buffers.
+// The pool keeps c's chunk, not the buffer of a refused call (which may
+// have grown out of the chunk).
 func (b *Batcher) putCoder(c *itemEncoder) {
-	if cap(c.buf) > maxPooledEncoding {
-		c.buf = nil
-	}
+	c.buf = nil
 	b.coders.Put(c)
 }
 

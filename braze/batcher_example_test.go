@@ -60,3 +60,43 @@ func ExampleBatcher() {
 	// braze: Batcher.Add: items[3] (purchases): quantity: 200 outside 1..100
 	// delivered 3, failed 0, 1 request(s)
 }
+
+// With ForgetObjects the batcher keeps only each object's JSON, kind and
+// Ref once Add returns, so the caller can reuse the objects at once; a
+// Result then says what the object was through Kind and Object (the JSON
+// sent), which is what a dead-letter queue needs.
+func ExampleBatchOptions_forgetObjects() {
+	fake := brazetest.NewServer()
+	defer fake.Close()
+	client, err := braze.NewClient(brazetest.DefaultKey,
+		braze.WithBaseURL(fake.URL()), braze.WithAllowHTTP(), braze.WithHTTPClient(fake.Client()))
+	if err != nil {
+		panic(err)
+	}
+	b, err := braze.NewBatcher(client, braze.BatchOptions{ForgetObjects: true})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	var ev braze.Event // one object, reused for every call
+	for i, user := range []string{"u-1", "ada@localhost"} {
+		ev = braze.Event{Identifier: braze.ExternalID(user), Name: "Opened", Time: at}
+		if i == 1 { // Braze refuses this address
+			ev.Identifier = braze.EmailAddress(user)
+		}
+		if err := b.Add(ctx, braze.Item{Event: &ev, Ref: i}); err != nil {
+			panic(err)
+		}
+		// ev is the caller's again: the batcher holds its JSON only.
+	}
+	report, err := b.Close(ctx)
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range report.Failures {
+		fmt.Printf("dead letter: ref %v, %s %s\n", f.Item.Ref, f.Kind, f.Object)
+	}
+	// Output:
+	// dead letter: ref 1, events {"email":"ada@localhost","name":"Opened","time":"2026-11-28T09:00:00Z"}
+}

@@ -1,6 +1,7 @@
 package braze
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -45,8 +46,10 @@ func (k ObjectKind) String() string {
 
 // Item is one /users/track object handed to a Batcher: exactly one of
 // Attributes, Event and Purchase is set. Batcher.Add encodes the object, so
-// changes made to it after Add are not sent; the batcher keeps the pointer
-// until the object's Result, which hands it back.
+// changes made to it after Add are not sent. By default the batcher keeps
+// the pointer until the object's Result, which hands it back; with
+// BatchOptions.ForgetObjects it keeps only Ref, and the caller may reuse
+// the object's memory as soon as Add returns.
 type Item struct {
 	// Attributes is an attributes object (profile fields, custom
 	// attributes, push tokens, …).
@@ -89,6 +92,18 @@ func (it Item) Kind() ObjectKind {
 	return k
 }
 
+// identifier returns the carried object's identifier, in place; kind is
+// it.Kind() and must not be 0.
+func (it *Item) identifier(kind ObjectKind) *Identifier {
+	switch kind {
+	case ObjectAttributes:
+		return &it.Attributes.Identifier
+	case ObjectEvent:
+		return &it.Event.Identifier
+	}
+	return &it.Purchase.Identifier
+}
+
 // Identifier returns the identifier of the carried object (zero when the item
 // carries none).
 func (it Item) Identifier() Identifier {
@@ -110,9 +125,27 @@ func (it Item) Identifier() Identifier {
 // retries), or an error wrapping ErrClosed (Close's deadline cut delivery
 // off). An object that breaks Braze's rules has no Result: Batcher.Add
 // refused it (ItemErrors).
+//
+// Kind and Object describe the object whatever BatchOptions.ForgetObjects
+// says, so a Result can be logged, counted by kind or dead-lettered without
+// the object itself.
 type Result struct {
-	// Item is the item as it was added (its Ref included).
+	// Item is the item as it was added (its Ref included). With
+	// BatchOptions.ForgetObjects its Attributes, Event and Purchase are
+	// nil and only Ref is set.
 	Item Item
+	// Kind is the kind of the object (always set).
+	Kind ObjectKind
+	// Object is the object's JSON exactly as it was sent (or would have
+	// been): Add's encoding of the object as it was during Add, one JSON
+	// object as it appears in the request's "attributes", "events" or
+	// "purchases" array. Always set. The batcher never changes or reuses
+	// these bytes, so they stay valid for as long as the caller keeps
+	// them, after Flush, Close and later Adds (keeping them may keep
+	// alive the memory of the JSON of other objects added about the same
+	// time, which shares their allocation). Treat them as read-only:
+	// OnResult and the FlushReport hand out the same bytes.
+	Object json.RawMessage
 	// Err is nil when the object was delivered, else the reason.
 	Err error
 }

@@ -132,8 +132,8 @@ func (l *loop) add(r *addRequest) {
 func (l *loop) admitted(r *addRequest) {
 	if l.cutOff {
 		err := fmt.Errorf("%w: not sent before Close's deadline", ErrClosed)
-		for _, it := range r.items {
-			res := Result{Item: it, Err: err}
+		for i, it := range r.items {
+			res := Result{Item: it, Kind: r.kinds[i], Object: r.encs[i], Err: err}
 			l.record(res)
 			l.aborted = append(l.aborted, res)
 		}
@@ -159,7 +159,7 @@ func (l *loop) enqueue(r *addRequest) {
 		if i == 0 || r.keys[i] != r.keys[i-1] {
 			u = l.q.user(r.keys[i])
 		}
-		l.q.add(u, entry{item: it, kind: it.Kind(), epoch: l.epoch, enc: r.encs[i]})
+		l.q.add(u, entry{item: it, kind: r.kinds[i], epoch: l.epoch, enc: r.encs[i]})
 	}
 	if n := len(l.epochs); n > 0 && l.epochs[n-1].epoch == l.epoch {
 		l.epochs[n-1].n += len(r.items)
@@ -195,11 +195,11 @@ func (l *loop) forced() bool {
 }
 
 // dispatch starts requests while a slot is free and either a full request
-// is ready (as many ready objects as a request can carry) or something
-// forces partly filled ones.
+// is ready (as many ready objects as a request can carry, or more than its
+// body can hold) or something forces partly filled ones.
 func (l *loop) dispatch() {
 	for l.inflight < l.b.maxConc && l.q.readyCount > 0 {
-		if l.q.readyCount < l.b.capacity.total() && !l.forced() {
+		if !l.q.full(l.b.capacity) && !l.forced() {
 			return
 		}
 		p := l.q.pack(l.b.capacity)
@@ -218,7 +218,7 @@ func (l *loop) complete(c completion) {
 	for i := range c.p.entries {
 		e := &c.p.entries[i]
 		l.resolveEpoch(e.epoch)
-		l.record(Result{Item: e.item, Err: c.p.errs[i]})
+		l.record(e.result(c.p.errs[i]))
 	}
 	l.q.complete(c.p)
 	l.b.admit.release(len(c.p.entries))
@@ -285,7 +285,7 @@ func (l *loop) wakeFlushes() {
 }
 
 func (l *loop) flushUser(r *userFlushRequest) {
-	u := l.q.users[r.key]
+	u := l.q.lookup(r.key)
 	if u == nil || u.resolved >= u.added {
 		r.reply <- nil
 		return
@@ -332,7 +332,7 @@ func (l *loop) withdraw(r any) {
 			}
 		}
 	case *userFlushRequest:
-		u := l.q.users[r.key]
+		u := l.q.lookup(r.key)
 		if u == nil {
 			return
 		}
@@ -377,14 +377,17 @@ func (l *loop) abort() {
 	err := fmt.Errorf("%w: not sent before Close's deadline", ErrClosed)
 	drained := l.q.drainAll()
 	for _, e := range drained {
-		res := Result{Item: e.item, Err: err}
+		res := e.result(err)
 		l.resolveEpoch(e.epoch)
 		l.record(res)
 		l.aborted = append(l.aborted, res)
 		l.b.stats.failed.Add(1)
 	}
 	l.b.admit.release(len(drained))
-	for _, u := range l.q.users {
+	// Collected first: forget removes records from the maps.
+	var users []*userQueue
+	l.q.each(func(u *userQueue) { users = append(users, u) })
+	for _, u := range users {
 		l.wakeUser(u, ErrClosed)
 		l.q.forget(u)
 	}
@@ -392,9 +395,7 @@ func (l *loop) abort() {
 
 // finishClose answers everyone still waiting and the Close call.
 func (l *loop) finishClose() {
-	for _, u := range l.q.users {
-		l.wakeUser(u, ErrClosed)
-	}
+	l.q.each(func(u *userQueue) { l.wakeUser(u, ErrClosed) })
 	l.wakeFlushes()
 	for _, r := range l.flushes { // cannot happen: nothing is held
 		r.reply <- flushReply{err: ErrClosed}

@@ -69,12 +69,19 @@ func keyOf(id *Identifier) userKey {
 
 // entry is one queued object.
 type entry struct {
+	// item is the caller's item; with ForgetObjects only its Ref.
 	item  Item
 	kind  ObjectKind
 	epoch uint64 // the Flush generation the object was added in
-	// enc is the object's JSON, validated and encoded by Add. The entries
-	// of one Add share one allocation.
+	// enc is the object's JSON, validated and encoded by Add, never
+	// written again: Results hand it out. The entries of one Add share
+	// one allocation.
 	enc []byte
+}
+
+// result is the entry's Result with err as its outcome.
+func (e *entry) result(err error) Result {
+	return Result{Item: e.item, Kind: e.kind, Object: e.enc, Err: err}
 }
 
 // userQueue is one user's pending objects and bookkeeping.
@@ -84,7 +91,10 @@ type userQueue struct {
 	head    int
 	// run is the length of the longest kind-nondecreasing prefix of the
 	// waiting objects: what the packer may take for one request.
-	run      int
+	run int
+	// runBytes is what the run's objects add to a request body: their
+	// JSON and a comma each.
+	runBytes int
 	inFlight bool
 
 	// added and resolved count objects over the user's lifetime in the
@@ -108,15 +118,24 @@ func (u *userQueue) push(e entry) bool {
 	u.pending = append(u.pending, e)
 	if u.run == n && (n == 0 || e.kind >= u.pending[len(u.pending)-2].kind) {
 		u.run++
+		u.runBytes += e.size()
 		return true
 	}
 	return false
 }
 
+// size is what the entry adds to a request body: its JSON and a comma (or
+// its array's closing bracket).
+func (e *entry) size() int { return len(e.enc) + 1 }
+
 // take removes the first k waiting objects (k <= run) and returns them
 // appended to dst.
 func (u *userQueue) take(dst []entry, k int) []entry {
-	dst = append(dst, u.pending[u.head:u.head+k]...)
+	taken := u.pending[u.head : u.head+k]
+	for i := range taken {
+		u.runBytes -= taken[i].size()
+	}
+	dst = append(dst, taken...)
 	clear(u.pending[u.head : u.head+k]) // release the caller's objects
 	u.head += k
 	u.run -= k
@@ -129,31 +148,32 @@ func (u *userQueue) take(dst []entry, k int) []entry {
 		u.pending, u.head = u.pending[:n], 0
 	}
 	if u.run == 0 {
-		u.run = u.scanRun()
+		u.run, u.runBytes = u.scanRun()
 	}
 	return dst
 }
 
-// scanRun measures the kind-nondecreasing prefix of the waiting objects.
-// Each object is scanned once per run it heads, so the cost is amortised
-// O(1) per object.
-func (u *userQueue) scanRun() int {
+// scanRun measures the kind-nondecreasing prefix of the waiting objects,
+// in objects and in body bytes. Each object is scanned once per run it
+// heads, so the cost is amortised O(1) per object.
+func (u *userQueue) scanRun() (n, bytes int) {
 	w := u.pending[u.head:]
 	if len(w) == 0 {
-		return 0
+		return 0, 0
 	}
-	n := 1
+	n, bytes = 1, w[0].size()
 	for n < len(w) && w[n].kind >= w[n-1].kind {
+		bytes += w[n].size()
 		n++
 	}
-	return n
+	return n, bytes
 }
 
 // drain removes every waiting object and returns them appended to dst.
 func (u *userQueue) drain(dst []entry) []entry {
 	dst = append(dst, u.pending[u.head:]...)
 	clear(u.pending)
-	u.pending, u.head, u.run = u.pending[:0], 0, 0
+	u.pending, u.head, u.run, u.runBytes = u.pending[:0], 0, 0, 0
 	return dst
 }
 
@@ -166,12 +186,19 @@ type userWaiter struct {
 
 // queue is the owner goroutine's view of everything waiting.
 type queue struct {
-	users map[userKey]*userQueue
+	// byExternalID holds the users named by an external id, the usual
+	// case: a string-keyed map hashes several times faster than one keyed
+	// by userKey. users holds the others. Use lookup, store and remove.
+	byExternalID map[string]*userQueue
+	users        map[userKey]*userQueue
 	// ready lists users with waiting objects and no request in flight,
 	// oldest first; readyCount is the sum of their runs, the number of
 	// objects the packer could send right now.
 	readyHead, readyTail *userQueue
 	readyCount           int
+	// readyBytes is the sum of the ready users' runBytes: what a request
+	// carrying every ready object would add to its body.
+	readyBytes int
 	// held counts objects added and not yet resolved (waiting or in
 	// flight), the number bounded by MaxQueuedObjects.
 	held int
@@ -190,10 +217,50 @@ const maxFreeUsers = 1024
 // are in flight at once is never needed.
 const maxSparePacked = 16
 
-func newQueue() *queue { return &queue{users: make(map[userKey]*userQueue)} }
+func newQueue() *queue {
+	return &queue{byExternalID: make(map[string]*userQueue), users: make(map[userKey]*userQueue)}
+}
 
+// lookup returns the user's record, nil when there is none.
+func (q *queue) lookup(key userKey) *userQueue {
+	if key.kind == idExternalID {
+		return q.byExternalID[key.a]
+	}
+	return q.users[key]
+}
+
+func (q *queue) store(u *userQueue) {
+	if u.key.kind == idExternalID {
+		q.byExternalID[u.key.a] = u
+	} else {
+		q.users[u.key] = u
+	}
+}
+
+func (q *queue) remove(key userKey) {
+	if key.kind == idExternalID {
+		delete(q.byExternalID, key.a)
+	} else {
+		delete(q.users, key)
+	}
+}
+
+// each calls f for every user record, in no particular order.
+func (q *queue) each(f func(*userQueue)) {
+	for _, u := range q.byExternalID {
+		f(u)
+	}
+	for _, u := range q.users {
+		f(u)
+	}
+}
+
+// count returns the number of user records.
+func (q *queue) count() int { return len(q.byExternalID) + len(q.users) }
+
+// user returns the user's record, creating it when there is none.
 func (q *queue) user(key userKey) *userQueue {
-	u := q.users[key]
+	u := q.lookup(key)
 	if u == nil {
 		if n := len(q.free); n > 0 {
 			u, q.free = q.free[n-1], q.free[:n-1]
@@ -201,7 +268,7 @@ func (q *queue) user(key userKey) *userQueue {
 		} else {
 			u = &userQueue{key: key}
 		}
-		q.users[key] = u
+		q.store(u)
 	}
 	return u
 }
@@ -217,6 +284,7 @@ func (q *queue) add(u *userQueue, e entry) {
 		q.pushReady(u)
 	case grew:
 		q.readyCount++
+		q.readyBytes += e.size()
 	}
 }
 
@@ -230,6 +298,7 @@ func (q *queue) pushReady(u *userQueue) {
 	}
 	q.readyTail = u
 	q.readyCount += u.run
+	q.readyBytes += u.runBytes
 }
 
 func (q *queue) removeReady(u *userQueue) {
@@ -245,6 +314,7 @@ func (q *queue) removeReady(u *userQueue) {
 	}
 	u.prev, u.next, u.inReady = nil, nil, false
 	q.readyCount -= u.run
+	q.readyBytes -= u.runBytes
 }
 
 // packed is one request's worth of objects: entries in packing order
@@ -273,6 +343,14 @@ func (c capacity) total() int {
 		return c.max
 	}
 	return 3 * c.max
+}
+
+// full reports whether the ready objects make a full request: as many as a
+// request can carry, or more bytes than its body may hold (then the packer
+// stops at the first object that does not fit, so the request cannot take
+// the next queued object).
+func (q *queue) full(c capacity) bool {
+	return q.readyCount >= c.total() || c.maxBytes > 0 && maxBodyOverhead+q.readyBytes > c.maxBytes
 }
 
 // pack takes objects from ready users, oldest first, until the request is
@@ -359,8 +437,8 @@ func (q *queue) recycle(p *packed) {
 // forget drops the user's record once nothing of it is held or awaited, so
 // the map does not grow with every user ever seen.
 func (q *queue) forget(u *userQueue) {
-	if !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 && q.users[u.key] == u {
-		delete(q.users, u.key)
+	if !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 && q.lookup(u.key) == u {
+		q.remove(u.key)
 		if len(q.free) < maxFreeUsers && cap(u.pending) <= 4*DefaultMaxObjects {
 			*u = userQueue{pending: u.pending[:0], userWaiters: u.userWaiters[:0]}
 			q.free = append(q.free, u)
@@ -377,11 +455,11 @@ func (q *queue) drainAll() []entry {
 		q.removeReady(u)
 		u = next
 	}
-	for _, u := range q.users {
+	q.each(func(u *userQueue) {
 		n := u.waiting()
 		out = u.drain(out)
 		u.resolved += uint64(n)
 		q.held -= n
-	}
+	})
 	return out
 }

@@ -115,9 +115,9 @@ func TestQueuePacksCombinedCapAcrossUsersOldestFirst(t *testing.T) {
 	q.complete(p3)
 	assert.Zero(t, q.held)
 	for _, u := range []string{"a", "b", "c"} {
-		q.forget(q.users[testKey(u)])
+		q.forget(q.lookup(testKey(u)))
 	}
-	assert.Empty(t, q.users)
+	assert.Zero(t, q.count())
 }
 
 func TestQueuePerArrayCap(t *testing.T) {
@@ -138,11 +138,11 @@ func TestQueueTakeCompactsLongQueues(t *testing.T) {
 		p := q.pack(capacity{max: 75, combined: true})
 		total += len(p.entries)
 		q.complete(p)
-		u := q.users[testKey("u")]
+		u := q.lookup(testKey("u"))
 		assert.True(t, u.head < 64 || 2*u.head < len(u.pending), "dead prefix %d of %d", u.head, len(u.pending))
 	}
 	assert.Equal(t, 1000, total)
-	assert.Equal(t, uint64(1000), q.users[testKey("u")].resolved)
+	assert.Equal(t, uint64(1000), q.lookup(testKey("u")).resolved)
 }
 
 func TestQueueDrainAll(t *testing.T) {
@@ -167,7 +167,8 @@ func TestQueueDrainAll(t *testing.T) {
 //   - a user never has two requests in flight;
 //   - each user's objects are packed exactly once, in the order added.
 func TestQueueRandomisedInvariants(t *testing.T) {
-	for _, c := range []capacity{{max: 5, combined: true}, {max: 3, combined: false}, {max: 75, combined: true}} {
+	for _, c := range []capacity{{max: 5, combined: true}, {max: 3, combined: false}, {max: 75, combined: true},
+		{max: 75, combined: true, maxBytes: 600}, {max: 4, combined: false, maxBytes: 400}} {
 		rng := rand.New(rand.NewPCG(1, uint64(c.max)))
 		q := newQueue()
 		next := map[string]int{} // per user: number of objects added
@@ -177,12 +178,20 @@ func TestQueueRandomisedInvariants(t *testing.T) {
 			switch r := rng.IntN(10); {
 			case r < 5:
 				user := fmt.Sprintf("u%d", rng.IntN(12))
-				q.add(q.user(testKey(user)), entry{kind: ObjectKind(1 + rng.IntN(3)), item: Item{Ref: next[user]}})
+				enc := make([]byte, 1+rng.IntN(120))
+				q.add(q.user(testKey(user)), entry{kind: ObjectKind(1 + rng.IntN(3)), item: Item{Ref: next[user]}, enc: enc})
 				next[user]++
 			case r < 8 && q.readyCount > 0:
+				readyBefore, full := q.readyCount, q.full(c)
 				p := q.pack(c)
 				require.NotEmpty(t, p.entries)
 				require.LessOrEqual(t, len(p.entries), c.total())
+				if c.maxBytes > 0 {
+					require.LessOrEqual(t, bodySize(p.entries), c.maxBytes, "request over the byte cap")
+				}
+				if c.combined && !full {
+					require.Equal(t, readyBefore, len(p.entries), "a request that is not full takes every ready object")
+				}
 				at := 0
 				users := map[userKey]bool{}
 				for i, u := range p.users {
@@ -211,6 +220,7 @@ func TestQueueRandomisedInvariants(t *testing.T) {
 				}
 				inflight = append(inflight[:i], inflight[i+1:]...)
 			}
+			checkReadyTotals(t, q)
 		}
 		// Drain: everything added is packed exactly once.
 		for q.readyCount > 0 || len(inflight) > 0 {
@@ -248,4 +258,49 @@ func TestUserKeyAgreesWithKey(t *testing.T) {
 	}
 	id := Alias("1", "l")
 	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = keyOf(&id) }))
+}
+
+// checkReadyTotals recounts the ready users' runs, in objects and bytes,
+// and compares them with what the queue keeps up to date.
+func checkReadyTotals(t *testing.T, q *queue) {
+	t.Helper()
+	count, bytes := 0, 0
+	for u := q.readyHead; u != nil; u = u.next {
+		n, b := u.scanRun()
+		require.Equal(t, n, u.run, "user %s: run", u.key.a)
+		require.Equal(t, b, u.runBytes, "user %s: run bytes", u.key.a)
+		count += n
+		bytes += b
+	}
+	require.Equal(t, count, q.readyCount)
+	require.Equal(t, bytes, q.readyBytes)
+}
+
+// TestQueueKeepsUsersOfEveryIdentifierApart: external ids live in their
+// own map; a user named by another identifier with the same text is
+// another user, and every record is found, listed and forgotten.
+func TestQueueKeepsUsersOfEveryIdentifierApart(t *testing.T) {
+	q := newQueue()
+	ids := []Identifier{ExternalID("a"), EmailAddress("a"), PhoneNumber("a"), BrazeID("a"), Alias("a", "a"), Alias("a", "b")}
+	for _, id := range ids {
+		u := q.user(keyOf(&id))
+		q.add(u, entry{kind: ObjectEvent, enc: []byte("{}")})
+	}
+	require.Equal(t, len(ids), q.count())
+	seen := map[*userQueue]bool{}
+	q.each(func(u *userQueue) { seen[u] = true })
+	require.Len(t, seen, len(ids))
+	for _, id := range ids {
+		u := q.lookup(keyOf(&id))
+		require.NotNil(t, u)
+		assert.Equal(t, keyOf(&id), u.key)
+		assert.Same(t, u, q.user(keyOf(&id)))
+	}
+	p := q.pack(capacity{max: 75, combined: true})
+	require.Len(t, p.entries, len(ids))
+	q.complete(p)
+	for _, u := range p.users {
+		q.forget(u)
+	}
+	assert.Zero(t, q.count())
 }

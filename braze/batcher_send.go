@@ -44,7 +44,7 @@ func (b *Batcher) send(p *packed) {
 			failed++
 		}
 		if b.onResult != nil {
-			b.onResult(Result{Item: p.entries[i].item, Err: errs[i]})
+			b.onResult(p.entries[i].result(errs[i]))
 		}
 	}
 	b.stats.delivered.Add(delivered)

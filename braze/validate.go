@@ -452,6 +452,9 @@ func (a *Attributes) validate(at loc, l Limits, maps bool, errs *ValidationError
 	if len(a.Custom) == 0 || !maps {
 		return bound
 	}
+	if n, ok := plainMembersBound(a.Custom, customMember); ok {
+		return bound + n - 2
+	}
 	before := len(*errs)
 	for i := range a.Custom {
 		k, v := a.Custom[i].Key, a.Custom[i].Value
@@ -619,6 +622,9 @@ func checkProperties(at loc, props Properties, l Limits, errs *ValidationErrors)
 	if len(props) == 0 {
 		return 0
 	}
+	if n, ok := plainMembersBound(props, propertyMember); ok {
+		return n
+	}
 	nested := false
 	bound := 2
 	before := len(*errs)
@@ -642,6 +648,43 @@ func checkProperties(at loc, props Properties, l Limits, errs *ValidationErrors)
 		checkNestedSize(at.f("properties"), Value{kind: KindObject, ext: &valueExt{obj: props}}, l, errs)
 	}
 	return bound
+}
+
+// plainMembersBound is the fast path of the member checks of
+// checkProperties (propertyMember) and Attributes.validate (customMember):
+// ok when every member is plain under rule and the keys increase (so are
+// unique), that is when the full check would find nothing; n is then
+// propertiesBound(ps). It reads each member in place and settles the common
+// kinds without calls; ok false means only that the full check must look.
+func plainMembersBound(ps Properties, rule memberRule) (n int, ok bool) {
+	n = 2
+	for i := range ps {
+		k, v := ps[i].Key, &ps[i].Value
+		n += 6*len(k) + 4
+		switch v.kind {
+		case KindString:
+			n += 6*len(v.str) + 2
+			if len(v.str) > MaxStringLength {
+				return 0, false
+			}
+		case KindInt, KindBool:
+			n += 48
+		case KindFloat:
+			n += 48
+			if v.num>>52&0x7ff == 0x7ff { // NaN or ±Inf
+				return 0, false
+			}
+		default:
+			n += v.sizeBound()
+			if !rule.plainValue(v) {
+				return 0, false
+			}
+		}
+		if !rule.plainKey(k) || i > 0 && !keyAfter(k, ps[i-1].Key) {
+			return 0, false
+		}
+	}
+	return n, true
 }
 
 // plainProperty reports an event or purchase property that passes every

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -480,4 +482,45 @@ func checkOnePassMatchesTwoPass(t *testing.T, r *TrackRequest) {
 			t.Fatalf("one pass: %s, %v; two passes: %s", got, oneErr, want)
 		}
 	}
+}
+
+// TestPlainMembersBoundAgreesWithTheFullCheck: the fast path of the
+// property and custom attribute checks accepts a list only when the full
+// check (every member plain, no duplicate key) accepts it, and then
+// returns the same size bound.
+func TestPlainMembersBoundAgreesWithTheFullCheck(t *testing.T) {
+	keys := []string{"a", "b", "ab", "price", "premium", "time", "event_name", "$op", "", "email", "first_name",
+		strings.Repeat("k", 255), strings.Repeat("k", 256), "z"}
+	values := []Value{String("x"), String(strings.Repeat("s", 255)), String(strings.Repeat("s", 256)), Int(3), Bool(true),
+		Float(1.5), Float(math.NaN()), Float(math.Inf(-1)), Time(testTime), NullValue(), Inc(2), {},
+		Strings([]string{"a"}), Strings([]string{strings.Repeat("s", 256)}), AddRemove([]string{"a"}, nil), AddRemove(nil, nil),
+		ObjectOf(Properties{Prop("n", Int(1))}), Array([]Value{Int(1)})}
+	rng := rand.New(rand.NewPCG(3, 4))
+	accepted := map[memberRule]int{}
+	for range 20000 {
+		ps := make(Properties, rng.IntN(6))
+		for i := range ps {
+			ps[i] = Prop(keys[rng.IntN(len(keys))], values[rng.IntN(len(values))])
+		}
+		if rng.IntN(2) == 0 {
+			slices.SortFunc(ps, func(a, b Property) int { return strings.Compare(a.Key, b.Key) })
+		}
+		for _, rule := range []memberRule{propertyMember, customMember} {
+			n, ok := plainMembersBound(ps, rule)
+			plain := !hasDuplicateKey(ps)
+			for i := range ps {
+				plain = plain && rule.plainKey(ps[i].Key) && rule.plainValue(&ps[i].Value)
+			}
+			if ok {
+				accepted[rule]++
+				require.True(t, plain, "rule %d accepted %v", rule, ps)
+				require.Equal(t, propertiesBound(ps), n)
+			}
+			if plain && keysIncrease(ps) {
+				require.True(t, ok, "rule %d refused a plain sorted list %v", rule, ps)
+			}
+		}
+	}
+	assert.Greater(t, accepted[propertyMember], 1000)
+	assert.Greater(t, accepted[customMember], 1000)
 }

@@ -389,12 +389,16 @@ func (r memberRule) plainValue(v *Value) bool {
 
 // plainKey reports whether k passes the key part of plain: for a string,
 // int or bool member it is the whole answer but for the string's length.
-func (r memberRule) plainKey(k string) bool {
+func (r memberRule) plainKey(k string) bool { return plainKey(k) && r.plainKeyName(k) }
+
+// plainKeyName is the part of plainKey beyond the rules shared by every
+// member (plainKey): the reserved and standard names.
+func (r memberRule) plainKeyName(k string) bool {
 	switch r {
 	case propertyMember:
-		return plainKey(k) && k != "time" && k != "event_name"
+		return k != "time" && k != "event_name"
 	case customMember:
-		return plainKey(k) && !isStandardKey(k)
+		return !isStandardKey(k)
 	}
 	return false
 }
@@ -446,7 +450,8 @@ func appendMembers(w *fieldWriter, ps Properties, rule memberRule, enc *memberEn
 		// through plainValue and appendJSON.
 		if check {
 			switch {
-			case !rule.plainKey(k):
+			// rule.plainKey(k), with its common test inline.
+			case k == "" || k[0] == '$' || len(k) > MaxStringLength || !rule.plainKeyName(k):
 				enc.irregular, check = true, false
 			case ordered && i > 0 && !keyAfter(k, ps[i-1].Key):
 				ordered = false
