@@ -66,13 +66,19 @@ func TestSoakAudienceUnderEveryFault(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			total++
-			c := results[r.Item.Identifier().ExternalID]
+			var obj struct {
+				ExternalID string `json:"external_id"`
+			}
+			if err := json.Unmarshal(r.Object, &obj); err != nil {
+				t.Errorf("result object %s: %v", r.Object, err)
+			}
+			c := results[obj.ExternalID]
 			if r.Err == nil {
 				c[0]++
 			} else {
 				c[1]++
 			}
-			results[r.Item.Identifier().ExternalID] = c
+			results[obj.ExternalID] = c
 		},
 	})
 	require.NoError(t, err)

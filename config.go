@@ -76,6 +76,14 @@ type Config struct {
 	// live heap and the garbage collector's work; BatchRef's ids are
 	// enough to log or retry a failure by batch.
 	RetainBatches bool
+	// RetainObjects keeps each mapped Braze object in its result
+	// (Result.Item.Attributes, .Event or .Purchase). Off by default:
+	// results then carry the object's JSON as sent (Result.Object) and its
+	// Ref, and the kit reuses the objects' memory for the next batches as
+	// soon as they are queued, which saves most of the forward path's
+	// allocations. The kit sets Batch.ForgetObjects to the opposite of
+	// RetainObjects; setting both is a ConfigError.
+	RetainObjects bool
 	// OnDiagnostic receives every mapping diagnostic: each change made to
 	// the data and everything not forwarded, with its reason. Diagnostics
 	// are also logged (Debug; skipped users and rejected or dropped data at
@@ -253,6 +261,10 @@ func (c *Config) batchOptions(log *slog.Logger) (braze.BatchOptions, error) {
 	if o.Logger == nil {
 		o.Logger = log
 	}
+	if c.RetainObjects && o.ForgetObjects {
+		return o, &ConfigError{Field: "RetainObjects", Reason: "set RetainObjects or Batch.ForgetObjects, not both"}
+	}
+	o.ForgetObjects = !c.RetainObjects
 	return o, nil
 }
 

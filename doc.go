@@ -23,7 +23,9 @@
 //
 // New builds a Kit from a Config (Braze key and instance, mapping settings
 // or the kit configuration map mParticle hands to its Braze kit, batching
-// options). Kit.Forward maps an mParticle batch and queues its Braze objects;
+// options). Kit.ForwardJSON decodes an mParticle batch, maps it and queues
+// its Braze objects, reusing its memory from batch to batch; Kit.Forward
+// does the same with a batch already decoded or built;
 // Kit.User returns a handle for kit-style calls (LogEvent, SetUserAttribute,
 // Login, ...) that build mParticle events and go through the same mapper;
 // Kit.ApplyAudienceChange and AudienceHandler import audience membership.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mpbraze/mpbraze"
+	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/braze/brazetest"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
@@ -59,6 +60,45 @@ func ExampleNew() {
 	// Output:
 	// delivered: 2 failed: 0
 	// {"attributes":[{"external_id":"cust-1","email":"ada@example.org","first_name":"Ada","gender":"F"}],"events":[{"external_id":"cust-1","name":"Wishlist Shared","time":"2025-11-28T09:00:12Z","properties":{"channel":"sms","item_count":4}}]}
+}
+
+// ForwardJSON: batches that arrive as bytes (a webhook, a queue, a file)
+// go in as they are. Results carry each object's kind and JSON as sent,
+// which is what a dead-letter store keeps; here the fake refuses the key,
+// so both objects fail.
+func ExampleKit_ForwardJSON() {
+	fake := brazetest.NewServer()
+	defer fake.Close()
+	kit, err := mpbraze.New(mpbraze.Config{
+		BrazeKey:   "not-the-key",
+		BrazeURL:   fake.URL(),
+		AllowHTTP:  true,
+		HTTPClient: fake.Client(),
+		OnResult: func(r braze.Result) {
+			if r.Err != nil {
+				fmt.Printf("dead letter (%s): %s\n", r.Kind, r.Object)
+			}
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	err = kit.ForwardJSON(ctx, []byte(`{
+		"user_identities": {"customer_id": "cust-2"},
+		"user_attributes": {"plan": "pro"},
+		"events": [{"event_type": "custom_event", "data": {
+			"event_name": "Upgraded", "custom_event_type": "transaction",
+			"timestamp_unixtime_ms": 1764320412000}}]}`))
+	if err != nil {
+		panic(err)
+	}
+	report, _ := kit.Close(ctx)
+	fmt.Println("delivered:", report.Delivered, "failed:", report.Failed)
+	// Output:
+	// dead letter (attributes): {"external_id":"cust-2","plan":"pro"}
+	// dead letter (events): {"external_id":"cust-2","name":"Upgraded","time":"2025-11-28T09:00:12Z"}
+	// delivered: 0 failed: 2
 }
 
 // Kit-style calls: the event the mParticle SDK would build, through the

@@ -35,15 +35,20 @@ import (
 // Forward returns an error when b is nil, when the queue is full
 // (QueueFullError) or ctx ends while waiting for room, and after Close
 // (ErrClosed, whatever b holds, even a batch that maps to nothing). Forward
-// does not modify b. What is sent is fixed when Forward returns (objects
-// are encoded as they are queued), but the objects handed back in results
-// may share memory with b: keep b unchanged if you read them.
+// does not modify b, and keeps nothing of it once it returns unless
+// Config.RetainBatches or Config.RetainObjects asks for it: what is sent is
+// fixed when Forward returns (objects are encoded as they are queued). With
+// RetainObjects, the objects handed back in results may share memory with
+// b: keep b unchanged if you read them.
 func (k *Kit) Forward(ctx context.Context, b *mparticle.Batch) error {
 	if k.closed.Load() {
 		return ErrClosed
 	}
 	if b == nil {
 		return errors.New("mpbraze: Forward: batch is nil")
+	}
+	if k.recycles() {
+		return k.forwardWith(ctx, b, k.getScratch())
 	}
 	k.stats.batches.Add(1)
 	r := k.mapper.Map(b)

@@ -46,6 +46,10 @@ type Kit struct {
 	// itemBufs holds *[]braze.Item slices for enqueue to reuse: the
 	// batcher copies a call's items, so the slice is free once Add returns.
 	itemBufs sync.Pool
+	// scratches holds *scratch values: the decode and mapping memory of
+	// Forward and ForwardJSON, reused once the batcher has encoded the
+	// objects (unless Config.RetainObjects keeps them for results).
+	scratches sync.Pool
 
 	// closed is set as Close starts; Forward and the other producers check
 	// it first, so that nothing is accepted (or silently skipped) after.

@@ -116,29 +116,47 @@ func soakBatch(size soakSize, u, round int) (*mparticle.Batch, error) {
 }
 
 // soakObjectOf names the Braze object a result is about.
-func soakObjectOf(t *testing.T, it braze.Item) soakObject {
-	switch {
-	case it.Attributes != nil:
-		v, _ := it.Attributes.Custom.Get("round")
-		r, ok := v.Int()
-		require.True(t, ok, "attributes without round: %+v", it.Attributes)
-		return soakObject{it.Attributes.ExternalID, "attributes", r}
-	case it.Event != nil:
-		v, _ := it.Event.Properties.Get("seq")
-		s, ok := v.Int()
-		require.True(t, ok, "event without seq: %+v", it.Event)
-		return soakObject{it.Event.ExternalID, "events", s}
-	case it.Purchase != nil:
-		return soakObject{it.Purchase.ExternalID, "purchases", soakRoundOfSKU(t, it.Purchase.ProductID)}
+// soakObjectOf names the object of a result from the JSON the kit sent
+// (results carry no objects: the kit recycles them). It runs on the
+// batcher's goroutines, so it reports with t.Errorf, never t.Fatal.
+func soakObjectOf(t *testing.T, r braze.Result) soakObject {
+	var o struct {
+		ExternalID string `json:"external_id"`
+		Round      *int64 `json:"round"`
+		Properties struct {
+			Seq *int64 `json:"seq"`
+		} `json:"properties"`
+		ProductID string `json:"product_id"`
 	}
-	t.Fatalf("result without an object: %+v", it)
+	if err := json.Unmarshal(r.Object, &o); err != nil {
+		t.Errorf("result object %s: %v", r.Object, err)
+		return soakObject{}
+	}
+	switch r.Kind {
+	case braze.ObjectAttributes:
+		if o.Round == nil {
+			t.Errorf("attributes without round: %s", r.Object)
+			return soakObject{}
+		}
+		return soakObject{o.ExternalID, "attributes", *o.Round}
+	case braze.ObjectEvent:
+		if o.Properties.Seq == nil {
+			t.Errorf("event without seq: %s", r.Object)
+			return soakObject{}
+		}
+		return soakObject{o.ExternalID, "events", *o.Properties.Seq}
+	case braze.ObjectPurchase:
+		return soakObject{o.ExternalID, "purchases", soakRoundOfSKU(t, o.ProductID)}
+	}
+	t.Errorf("result of kind %v: %s", r.Kind, r.Object)
 	return soakObject{}
 }
 
 func soakRoundOfSKU(t *testing.T, sku string) int64 {
 	var r int64
-	_, err := fmt.Sscanf(strings.TrimSuffix(sku, "-poison"), "sku-%d", &r)
-	require.NoError(t, err, "product id %q", sku)
+	if _, err := fmt.Sscanf(strings.TrimSuffix(sku, "-poison"), "sku-%d", &r); err != nil {
+		t.Errorf("product id %q: %v", sku, err)
+	}
 	return r
 }
 
@@ -308,7 +326,7 @@ func TestSoakForwardUnderEveryFault(t *testing.T) {
 		},
 		Batch: braze.BatchOptions{MaxConcurrentRequests: 8, FlushInterval: 10 * time.Millisecond, MaxQueuedObjects: 2_000},
 		OnResult: func(r braze.Result) {
-			obj := soakObjectOf(t, r.Item)
+			obj := soakObjectOf(t, r)
 			mu.Lock()
 			results[obj] = append(results[obj], r.Err)
 			resultCount++

@@ -297,7 +297,7 @@ func (r *report) diagnostic(d mapping.Diagnostic) {
 
 // result prints one object's outcome as a JSON line.
 func (r *report) result(res braze.Result) {
-	line := map[string]any{"result": "delivered", "attributes": res.Item.Attributes}
+	line := map[string]any{"result": "delivered", "attributes": res.Object}
 	r.mu.Lock()
 	if res.Err != nil {
 		r.fail++

@@ -217,13 +217,20 @@ func (s *summary) result(r braze.Result) {
 }
 
 func describeFailure(r braze.Result) string {
+	// Results carry the object's JSON as sent, not the object (the kit
+	// reuses objects' memory unless Config.RetainObjects).
+	var obj struct {
+		Name      string `json:"name"`
+		ProductID string `json:"product_id"`
+	}
+	_ = json.Unmarshal(r.Object, &obj)
 	what := "object"
-	switch {
-	case r.Item.Event != nil:
-		what = fmt.Sprintf("event %q", r.Item.Event.Name)
-	case r.Item.Purchase != nil:
-		what = fmt.Sprintf("purchase %q", r.Item.Purchase.ProductID)
-	case r.Item.Attributes != nil:
+	switch r.Kind {
+	case braze.ObjectEvent:
+		what = fmt.Sprintf("event %q", obj.Name)
+	case braze.ObjectPurchase:
+		what = fmt.Sprintf("purchase %q", obj.ProductID)
+	case braze.ObjectAttributes:
 		what = "attributes"
 	}
 	if ref, ok := r.Item.Ref.(*mpbraze.BatchRef); ok && ref.BatchID != "" {

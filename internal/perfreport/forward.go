@@ -127,7 +127,7 @@ func forEachBatch(w *Workload, n, goroutines int, fn func(raw []byte) error) err
 }
 
 // RunForward forwards the first n batches of w through a Kit to target:
-// decode (mparticle.DecodeBatch) → map → batch → encode → HTTP, with
+// Kit.ForwardJSON (decode → map → batch → encode) → HTTP, with
 // Close draining the queue inside the measured time.
 func RunForward(ctx context.Context, w *Workload, n int, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
@@ -143,11 +143,7 @@ func RunForward(ctx context.Context, w *Workload, n int, target Target, o Option
 	var sustained braze.BatchStats
 	sample, err := Measure(func() error {
 		ferr := forEachBatch(w, n, o.Forwarders, func(raw []byte) error {
-			b, err := mparticle.DecodeBatch(raw)
-			if err != nil {
-				return err
-			}
-			return k.Forward(ctx, b)
+			return k.ForwardJSON(ctx, raw)
 		})
 		sustained = k.Stats().Delivery
 		_, cerr := k.Close(ctx)

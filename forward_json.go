@@ -1,0 +1,81 @@
+package mpbraze
+
+import (
+	"context"
+
+	"github.com/mpbraze/mpbraze/mapping"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// ForwardJSON decodes one mParticle batch (the JSON of mParticle's Events
+// API and server-to-server feeds, as mparticle.DecodeBatch reads it) and
+// forwards it as Forward does. A decode error is a *mparticle.DecodeError,
+// and nothing of data is queued.
+//
+// ForwardJSON is the cheap way in for batches that arrive as bytes: unless
+// Config.RetainObjects or Config.RetainBatches asks the kit to hand the
+// decoded batch or the mapped objects back in results, the memory it
+// decodes and maps into is reused by later calls, so a steady stream of
+// batches allocates little beyond the JSON each request carries. data is
+// not retained: it may be reused as soon as ForwardJSON returns.
+func (k *Kit) ForwardJSON(ctx context.Context, data []byte) error {
+	if k.closed.Load() {
+		return ErrClosed
+	}
+	if !k.recycles() || k.cfg.RetainBatches {
+		b, err := mparticle.DecodeBatch(data)
+		if err != nil {
+			return err
+		}
+		return k.Forward(ctx, b)
+	}
+	s := k.getScratch()
+	b, err := s.batch.Decode(data)
+	if err != nil {
+		// The decoder's memory is still the decoder's: the error holds
+		// none of it.
+		k.putScratch(s)
+		return err
+	}
+	return k.forwardWith(ctx, b, s)
+}
+
+// scratch is the memory one Forward or ForwardJSON call maps (and
+// ForwardJSON decodes) into, reused by later calls once the batcher has
+// encoded the objects.
+type scratch struct {
+	batch  mparticle.BatchBuffer
+	result mapping.Result
+}
+
+// recycles reports whether the kit may reuse the memory of mapped objects
+// once they are queued: results do not hand them back (the batcher
+// forgets them once encoded) unless Config.RetainObjects.
+func (k *Kit) recycles() bool { return !k.cfg.RetainObjects }
+
+func (k *Kit) getScratch() *scratch {
+	if s, ok := k.scratches.Get().(*scratch); ok {
+		return s
+	}
+	return new(scratch)
+}
+
+func (k *Kit) putScratch(s *scratch) { k.scratches.Put(s) }
+
+// forwardWith maps b into s and queues the objects. s goes back to the pool
+// only when the call queued everything or nothing for a reason that holds
+// no object: an ItemErrors hands the mapped objects to the caller, so
+// their memory must stay theirs.
+func (k *Kit) forwardWith(ctx context.Context, b *mparticle.Batch, s *scratch) error {
+	k.stats.batches.Add(1)
+	k.mapper.MapInto(&s.result, b)
+	r := s.result
+	if r.Skipped && loopGuarded(r) {
+		k.stats.loopGuarded.Add(1)
+	}
+	err := k.deliver(ctx, r, b)
+	if err == nil {
+		k.putScratch(s)
+	}
+	return err
+}

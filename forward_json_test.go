@@ -1,0 +1,213 @@
+package mpbraze
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/mparticle"
+)
+
+// goldenBatches returns the mapping goldens' input batches: every event
+// type, commerce shape, identity and attribute form the mapper handles,
+// from a few bytes to a few kilobytes.
+func goldenBatches(t *testing.T) [][]byte {
+	t.Helper()
+	paths, err := filepath.Glob("mapping/testdata/golden/*/batch.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, paths)
+	out := make([][]byte, 0, len(paths))
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		require.NoError(t, err)
+		out = append(out, raw)
+	}
+	return out
+}
+
+// sentBodies forwards every batch through a fresh kit for srv, with one
+// request in flight so that requests are built in a fixed order, and
+// returns the /users/track bodies srv accepted.
+func sentBodies(t *testing.T, cfg Config, batches [][]byte, forward func(*Kit, []byte) error) []string {
+	t.Helper()
+	srv := newServer(t)
+	c := cfg
+	c.BrazeURL, c.HTTPClient = srv.URL(), srv.Client()
+	c.Batch.MaxConcurrentRequests = 1
+	k := newKit(t, c)
+	for i, raw := range batches {
+		require.NoError(t, forward(k, raw), "batch %d", i)
+	}
+	_, err := k.Close(context.Background())
+	require.NoError(t, err)
+	var out []string
+	for _, r := range srv.Requests() {
+		if r.Path == "/users/track" && r.Status == 201 {
+			out = append(out, string(r.Body))
+		}
+	}
+	return out
+}
+
+// TestForwardJSONSendsWhatDecodeAndForwardSend forwards the goldens (big
+// batches before small ones and after them, so that reused memory always
+// held something else before) through ForwardJSON and through DecodeBatch
+// + Forward on a kit that reuses nothing, and compares the bytes Braze got.
+func TestForwardJSONSendsWhatDecodeAndForwardSend(t *testing.T) {
+	checkLeaks(t)
+	batches := goldenBatches(t)
+	slices.SortStableFunc(batches, func(a, b []byte) int { return len(b) - len(a) })
+	seq := append(slices.Clone(batches), batches...)
+	slices.Reverse(batches)
+	seq = append(seq, batches...)
+
+	cfg := testConfig(newServer(t))
+	fresh := cfg
+	fresh.RetainObjects = true // nothing is recycled
+	want := sentBodies(t, fresh, seq, func(k *Kit, raw []byte) error {
+		b, err := mparticle.DecodeBatch(raw)
+		if err != nil {
+			return err
+		}
+		return k.Forward(context.Background(), b)
+	})
+	require.NotEmpty(t, want)
+	viaJSON := sentBodies(t, cfg, seq, func(k *Kit, raw []byte) error {
+		return k.ForwardJSON(context.Background(), raw)
+	})
+	viaForward := sentBodies(t, cfg, seq, func(k *Kit, raw []byte) error {
+		b, err := mparticle.DecodeBatch(raw)
+		if err != nil {
+			return err
+		}
+		return k.Forward(context.Background(), b)
+	})
+	assert.Equal(t, want, viaJSON, "ForwardJSON, decode and mapping memory reused")
+	assert.Equal(t, want, viaForward, "Forward, mapping memory reused")
+}
+
+// TestForwardJSONResultsCarryTheSentJSON checks that, by default, results
+// hand back each object's JSON as sent and no object, and that with
+// RetainObjects the objects handed back are the ones sent even after the
+// kit has mapped later batches.
+func TestForwardJSONResultsCarryTheSentJSON(t *testing.T) {
+	checkLeaks(t)
+	batches := goldenBatches(t)
+	for _, retain := range []bool{false, true} {
+		srv := newServer(t)
+		var mu sync.Mutex
+		var results []braze.Result
+		cfg := testConfig(srv)
+		cfg.RetainObjects = retain
+		cfg.OnResult = func(r braze.Result) { mu.Lock(); results = append(results, r); mu.Unlock() }
+		k := newKit(t, cfg)
+		for _, raw := range batches {
+			require.NoError(t, k.ForwardJSON(context.Background(), raw))
+		}
+		_, err := k.Flush(context.Background())
+		require.NoError(t, err)
+
+		sent := map[string]int{}
+		for _, body := range trackBodies(t, srv) {
+			for _, array := range []string{"attributes", "events", "purchases"} {
+				objs, _ := body.(map[string]any)[array].([]any)
+				for _, o := range objs {
+					raw, err := json.Marshal(o)
+					require.NoError(t, err)
+					sent[string(raw)]++
+				}
+			}
+		}
+		require.NotEmpty(t, results)
+		for i, r := range results {
+			require.NoError(t, r.Err)
+			require.NotEmpty(t, r.Object, "result %d has its JSON", i)
+			var generic any
+			require.NoError(t, json.Unmarshal(r.Object, &generic))
+			canon, err := json.Marshal(generic)
+			require.NoError(t, err)
+			assert.Positive(t, sent[string(canon)], "result %d's JSON is an object Braze got: %s", i, r.Object)
+			if !retain {
+				assert.Nil(t, r.Item.Attributes, "result %d: no object kept", i)
+				assert.Nil(t, r.Item.Event, "result %d: no object kept", i)
+				assert.Nil(t, r.Item.Purchase, "result %d: no object kept", i)
+				continue
+			}
+			var again []byte
+			switch {
+			case r.Item.Attributes != nil:
+				again, err = r.Item.Attributes.AppendJSON(nil)
+			case r.Item.Event != nil:
+				again, err = r.Item.Event.AppendJSON(nil)
+			case r.Item.Purchase != nil:
+				again, err = r.Item.Purchase.AppendJSON(nil)
+			default:
+				t.Fatalf("result %d: RetainObjects but no object", i)
+			}
+			require.NoError(t, err)
+			assert.JSONEq(t, string(r.Object), string(again), "result %d: the object kept is the one sent", i)
+		}
+	}
+}
+
+func TestForwardJSONRefusesBadJSONAndQueuesNothing(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	k := newKit(t, testConfig(srv))
+	err := k.ForwardJSON(context.Background(), []byte(`{"events":[{"event_type":"custom_event","data":{"event_name":7}}]}`))
+	var de *mparticle.DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.Contains(t, err.Error(), "event_name")
+	// The decoder that failed serves the next batch.
+	require.NoError(t, k.ForwardJSON(context.Background(), goldenBatches(t)[0]))
+	rep, err := k.Flush(context.Background())
+	require.NoError(t, err)
+	assert.Zero(t, rep.Failed)
+	assert.Equal(t, uint64(1), k.Stats().Batches, "the refused batch was not counted")
+
+	_, err = k.Close(context.Background())
+	require.NoError(t, err)
+	assert.ErrorIs(t, k.ForwardJSON(context.Background(), goldenBatches(t)[0]), ErrClosed)
+}
+
+// TestForwardJSONItemErrorsKeepTheirObjects: objects refused at Add are
+// handed to the caller in braze.ItemErrors, so their memory is not reused
+// by the next batches.
+func TestForwardJSONItemErrorsKeepTheirObjects(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	cfg := testConfig(srv)
+	cfg.ClientOptions = append(cfg.ClientOptions, braze.WithLimits(braze.Limits{MaxBodyBytes: 120}))
+	k := newKit(t, cfg)
+	raw := []byte(`{"events":[{"event_type":"custom_event","data":{"event_name":"Listed","custom_event_type":"other",` +
+		`"custom_attributes":{"tags":["alpha","beta","gamma"]}}}],"user_identities":{"customer_id":"c-9"}}`)
+	err := k.ForwardJSON(context.Background(), raw)
+	var ies braze.ItemErrors
+	require.ErrorAs(t, err, &ies)
+	require.Len(t, ies, 1)
+	assert.Equal(t, braze.ObjectEvent, ies[0].Kind)
+	msg := err.Error()
+	for _, b := range goldenBatches(t) {
+		_ = k.ForwardJSON(context.Background(), b)
+	}
+	assert.Equal(t, msg, err.Error(), "the error reads the same after later batches")
+}
+
+func TestNewRefusesRetainObjectsWithForgetObjects(t *testing.T) {
+	cfg := testConfig(newServer(t))
+	cfg.RetainObjects = true
+	cfg.Batch.ForgetObjects = true
+	_, err := New(cfg)
+	var ce *ConfigError
+	require.True(t, errors.As(err, &ce), "got %v", err)
+	assert.Equal(t, "RetainObjects", ce.Field)
+}
