@@ -101,9 +101,8 @@ type BatchOptions struct {
 //     external id) are different users here; order them with FlushUser.
 //   - Memory is bounded by MaxQueuedObjects: the queue holds each object's
 //     JSON and, unless ForgetObjects is set, the pointer handed back in its
-//     Result. The JSON of calls made about the same time on one goroutine
-//     shares 16 KB chunks, each freed once none of its objects is queued or
-//     held in a Result.
+//     Result. The JSON of one Add call is one allocation, freed once none
+//     of its objects is queued or held in a Result.
 //   - No request exceeds the client's body cap (Limits.MaxBodyBytes): a
 //     request is full at 75 objects (Limits) or when the next object's
 //     JSON would not fit, and a full request is sent at once (when a
@@ -307,9 +306,8 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	if r == nil {
 		r = &addRequest{reply: make(chan error, 1)}
 	}
-	// The JSON of the call's objects is carved from a chunk shared with
-	// neighbouring calls (see itemEncoder): never written again, so the
-	// queue and the Results share it without copies.
+	// The JSON of the call's objects, in one allocation of its own that is
+	// never written again, so the queue and the Results share it.
 	slab := coder.take()
 	keys := slices.Grow(r.keys[:0], len(items))[:len(items)]
 	encs := slices.Grow(r.encs[:0], len(items))[:len(items)]
@@ -365,10 +363,11 @@ func (b *Batcher) putAdd(r *addRequest) {
 }
 
 // putCoder returns c to the pool; Add's caller is done with its buffers.
-// The pool keeps c's chunk, not the buffer of a refused call (which may
-// have grown out of the chunk).
+// A buffer grown past maxPooledEncoding is left to the collector.
 func (b *Batcher) putCoder(c *itemEncoder) {
-	c.buf = nil
+	if cap(c.buf) > maxPooledEncoding {
+		c.buf = nil
+	}
 	b.coders.Put(c)
 }
 

@@ -252,7 +252,7 @@ func TestResultObjectStaysValid(t *testing.T) {
 	want := map[int]string{}
 	for round := range 50 {
 		var items []Item
-		for i := range 1 + round%31 { // calls of 1 to 31 objects: chunks fill unevenly
+		for i := range 1 + round%31 { // calls of 1 to 31 objects, uneven sizes
 			it := event(fmt.Sprintf("u%d", i), 1000*round+i)
 			it.Event.Name = strings.Repeat("z", 1+i%7)
 			if i%5 == 0 {
