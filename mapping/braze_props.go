@@ -21,6 +21,16 @@ func sortProps(ps braze.Properties) {
 
 func compareProps(a, b braze.Property) int { return strings.Compare(a.Key, b.Key) }
 
+// keyLess reports whether key a sorts before key b, as a < b does, but
+// settles keys that differ in their first byte without the call to the
+// runtime's string comparison.
+func keyLess(a, b string) bool {
+	if a != "" && b != "" && a[0] != b[0] {
+		return a[0] < b[0]
+	}
+	return a < b
+}
+
 // stackSort is the list length up to which properties are ordered by
 // sorting their indices on the stack; properties and attributes nearly
 // always fit.

@@ -74,6 +74,11 @@ type props struct {
 	// speculative: addCustom is trying the map's own order, which it
 	// undoes on any diagnostic; set then leaves earlier entries alone.
 	speculative bool
+	// unsorted is set once an entry's key did not sort after the one
+	// before it: finish sorts only then. Most lists come sorted (the
+	// mapper's own fields are set in key order, custom attributes mostly
+	// arrive so), and knowing it as they are set saves a pass over them.
+	unsorted bool
 }
 
 // keyFix records an entry whose key was produced by fixing orig, the key
@@ -118,7 +123,9 @@ func (p *props) finish() braze.Properties {
 		p.st.dropList(ps)
 		ps = nil
 	default:
-		sortInPlace(ps)
+		if p.unsorted || p.st.m.sortedOnly { // the reference sorts every list
+			sortInPlace(ps)
+		}
 		if !p.scratch && !p.st.reuse {
 			ps = ps[:len(ps):len(ps)] // the room of dropped entries is not the list's
 		}
@@ -189,7 +196,14 @@ func (p *props) find(key string) int {
 }
 
 // push appends a property whose key is not set yet.
-func (p *props) push(key string, v braze.Value) {
+func (p *props) push(key string, v braze.Value) { *p.slot(key) = v }
+
+// slot appends an entry for key, whose key is not set yet, and returns its
+// value for the caller to set: a value built right there (*p.slot(k) =
+// braze.String(s)) is not first built elsewhere and copied, which for a
+// 40-byte Value passed down as an argument cost a store-forwarding stall
+// per property.
+func (p *props) slot(key string) *braze.Value {
 	if p.out == nil {
 		if p.scratch {
 			p.out = p.st.scratchList(p.hint)
@@ -197,14 +211,24 @@ func (p *props) push(key string, v braze.Value) {
 			p.out = p.st.propsList(p.hint)
 		}
 	}
-	p.out = append(p.out, braze.Property{Key: key, Value: v})
 	n := len(p.out)
+	if n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
+		p.unsorted = true
+	}
+	if n < cap(p.out) {
+		p.out = p.out[:n+1]
+	} else {
+		p.out = append(p.out, braze.Property{})
+	}
+	e := &p.out[n]
+	e.Key = key
 	switch {
 	case p.idx != nil:
-		p.idx[key] = n - 1
-	case n > linearProps:
+		p.idx[key] = n
+	case n+1 > linearProps:
 		p.reindex()
 	}
+	return &e.Value
 }
 
 // reindex rebuilds idx from the entries (nil while they are few).
@@ -310,7 +334,7 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		return
 	}
 	if !st.m.sortedOnly {
-		diags, n, fix, rejected := len(st.res.Diagnostics), len(p.out), len(st.sc.fixes), p.rejected
+		diags, n, fix, rejected, unsorted := len(st.res.Diagnostics), len(p.out), len(st.sc.fixes), p.rejected, p.unsorted
 		p.speculative = true
 		undefined := false
 		for i := range attrs {
@@ -331,7 +355,7 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		st.truncateDiagnostics(diags)
 		p.truncate(n, fix)
 		p.reindex()
-		p.rejected = rejected
+		p.rejected, p.unsorted = rejected, unsorted
 	}
 	for _, a := range st.sortedAttrs(attrs) {
 		p.add(a.Key, stripDollar(a.Key), a.Value)
