@@ -204,6 +204,15 @@ func (p *props) push(key string, v braze.Value) { *p.slot(key) = v }
 // 40-byte Value passed down as an argument cost a store-forwarding stall
 // per property.
 func (p *props) slot(key string) *braze.Value {
+	v := p.next()
+	p.appendNext(key)
+	return v
+}
+
+// next returns the value of the entry just past the end of the list
+// (making room for it), zero, for a value to be built in place before
+// setNext or appendNext decides whether it joins the list.
+func (p *props) next() *braze.Value {
 	if p.out == nil {
 		if p.scratch {
 			p.out = p.st.scratchList(p.hint)
@@ -212,23 +221,34 @@ func (p *props) slot(key string) *braze.Value {
 		}
 	}
 	n := len(p.out)
+	if n == cap(p.out) {
+		p.out = append(p.out, braze.Property{})[:n]
+	}
+	return &p.out[:n+1][n].Value
+}
+
+// appendNext makes the entry past the end (see next) the list's last,
+// under key, whose key is not set yet.
+func (p *props) appendNext(key string) {
+	n := len(p.out)
 	if n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
 		p.unsorted = true
 	}
-	if n < cap(p.out) {
-		p.out = p.out[:n+1]
-	} else {
-		p.out = append(p.out, braze.Property{})
-	}
-	e := &p.out[n]
-	e.Key = key
+	p.out = p.out[:n+1]
+	p.out[n].Key = key
 	switch {
 	case p.idx != nil:
 		p.idx[key] = n
 	case n+1 > linearProps:
 		p.reindex()
 	}
-	return &e.Value
+}
+
+// dropNext zeroes the entry past the end (see next): its value is not
+// used.
+func (p *props) dropNext() {
+	n := len(p.out)
+	clear(p.out[n : n+1])
 }
 
 // reindex rebuilds idx from the entries (nil while they are few).
@@ -246,9 +266,19 @@ func (p *props) reindex() {
 // set stores v under key after applying the key rules; orig is the key as it
 // came in (for diagnostics and collision priority).
 func (p *props) set(orig, key string, v braze.Value) {
+	*p.next() = v
+	p.setNext(orig, key)
+}
+
+// setNext is set for the value of the entry past the end of the list,
+// built there (see next): the entry joins the list, or its value replaces
+// an entry's, or it is dropped.
+func (p *props) setNext(orig, key string) {
+	v := &p.out[:len(p.out)+1][len(p.out)].Value
 	fixed := orig != key
 	if key == "" {
 		p.st.diag(Dropped, orig, "empty property key", v.String())
+		p.dropNext()
 		return
 	}
 	if key[0] == '$' {
@@ -256,6 +286,7 @@ func (p *props) set(orig, key string, v braze.Value) {
 		p.st.diag(Renamed, orig, "Braze keys may not start with '$'; renamed "+strconv.Quote(nk), "")
 		if nk == "" {
 			p.st.diag(Dropped, orig, "empty property key", v.String())
+			p.dropNext()
 			return
 		}
 		key, fixed = nk, true
@@ -278,16 +309,18 @@ func (p *props) set(orig, key string, v braze.Value) {
 		eorig, efixed := p.fixOf(i)
 		if fixed || !efixed {
 			p.st.diag(Dropped, orig, "property key "+strconv.Quote(key)+" already set; this value is dropped", v.String())
+			p.dropNext()
 			return
 		}
 		p.st.diag(Dropped, eorig, "property key "+strconv.Quote(key)+" is also set by a key that needed no fix; this value is dropped", p.out[i].Value.String())
 		if !p.speculative { // else the entry may predate the attempt, which is undone
-			p.out[i].Value = v
+			p.out[i].Value = *v
 			p.unfix(i)
 		}
+		p.dropNext()
 		return
 	}
-	p.push(key, v)
+	p.appendNext(key)
 	if fixed {
 		p.st.sc.fixes = append(p.st.sc.fixes, keyFix{i: len(p.out) - 1, orig: orig})
 	}
@@ -371,14 +404,20 @@ func (p *props) add(orig, key string, v mparticle.AttributeValue) {
 		return
 	case mparticle.KindNull:
 		st.diag(Dropped, orig, "null value; Braze properties cannot be null", "")
+	// Scalar values are built in place, in the entry past the end of the
+	// list (see next).
 	case mparticle.KindString:
 		s, _ := v.Str()
-		p.set(orig, key, st.stringValue(orig, s, detectable(orig)))
+		st.stringValueInto(p.next(), orig, s, detectable(orig))
+		p.setNext(orig, key)
 	case mparticle.KindNumber:
-		p.set(orig, key, st.numberValue(orig, v))
+		n, _ := v.Number()
+		st.numberLiteralInto(p.next(), orig, string(n))
+		p.setNext(orig, key)
 	case mparticle.KindBool:
 		b, _ := v.Bool()
-		p.set(orig, key, braze.Bool(b))
+		*p.next() = braze.Bool(b)
+		p.setNext(orig, key)
 	case mparticle.KindList, mparticle.KindRaw:
 		if p.nested {
 			p.set(orig, key, st.nestedValue(orig, orig, v.Interface(), 0))
@@ -534,39 +573,52 @@ func (st *mapState) nestedValue(orig, leaf string, x any, depth int) braze.Value
 
 // stringValue is a string value after type detection (when enabled and
 // detect is true) and the 255-character limit.
-func (st *mapState) stringValue(key, s string, detect bool) braze.Value {
-	if detect && st.m.s.EnableTypeDetection {
-		if v, ok := detected(s); ok {
-			return v
-		}
+func (st *mapState) stringValue(key, s string, detect bool) (v braze.Value) {
+	st.stringValueInto(&v, key, s, detect)
+	return v
+}
+
+// stringValueInto sets *dst to stringValue(key, s, detect).
+func (st *mapState) stringValueInto(dst *braze.Value, key, s string, detect bool) {
+	if detect && st.m.s.EnableTypeDetection && detectedInto(dst, s) {
+		return
 	}
 	if t, cut := truncate(s); cut {
 		st.diag(Truncated, key, "string longer than 255 characters cut to 255", s)
 		s = t
 	}
-	return braze.String(s)
+	*dst = braze.String(s)
 }
 
 // detected returns the typed value of s, if type detection finds one.
-func detected(s string) (braze.Value, bool) {
+func detected(s string) (v braze.Value, ok bool) {
+	ok = detectedInto(&v, s)
+	return v, ok
+}
+
+// detectedInto sets *dst to the typed value of s and reports true, if
+// type detection finds one.
+func detectedInto(dst *braze.Value, s string) bool {
 	if !mayDetect(s) {
-		return braze.Value{}, false
+		return false
 	}
 	d := typedetect.Detect(s)
 	switch d.Kind {
 	case typedetect.KindBool:
-		return braze.Bool(d.Bool), true
+		*dst = braze.Bool(d.Bool)
 	case typedetect.KindInt:
-		return braze.Int(d.Int), true
+		*dst = braze.Int(d.Int)
 	case typedetect.KindFloat:
-		return braze.Float(d.Float), true
+		*dst = braze.Float(d.Float)
 	case typedetect.KindTime:
 		if y := d.Time.Year(); y < 0 || y > 9999 {
-			return braze.Value{}, false // not a date Braze can carry
+			return false // not a date Braze can carry
 		}
-		return braze.Time(d.Time), true
+		*dst = braze.Time(d.Time)
+	default:
+		return false
 	}
-	return braze.Value{}, false
+	return true
 }
 
 // mayDetect reports whether typedetect.Detect can find a type in s: only
@@ -591,22 +643,30 @@ func (st *mapState) numberValue(key string, v mparticle.AttributeValue) braze.Va
 	return st.numberLiteral(key, string(n))
 }
 
-func (st *mapState) numberLiteral(key, lit string) braze.Value {
+func (st *mapState) numberLiteral(key, lit string) (v braze.Value) {
+	st.numberLiteralInto(&v, key, lit)
+	return v
+}
+
+// numberLiteralInto sets *dst to numberLiteral(key, lit).
+func (st *mapState) numberLiteralInto(dst *braze.Value, key, lit string) {
 	integral := !strings.ContainsAny(lit, ".eE")
 	if integral {
 		if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
-			return braze.Int(n)
+			*dst = braze.Int(n)
+			return
 		}
 	}
 	f, err := strconv.ParseFloat(lit, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		st.diag(ValueChanged, key, "number outside the range Braze stores; sent as a string", lit)
-		return braze.String(lit)
+		*dst = braze.String(lit)
+		return
 	}
 	if integral {
 		st.diag(ValueChanged, key, "integer outside the 64-bit range; sent as a float", lit)
 	}
-	return braze.Float(f)
+	*dst = braze.Float(f)
 }
 
 // compactJSON returns the compact JSON text of a value (raw values keep the
