@@ -602,6 +602,9 @@ func detectedInto(dst *braze.Value, s string) bool {
 	if !mayDetect(s) {
 		return false
 	}
+	if plainNumberInto(dst, s) {
+		return true
+	}
 	d := typedetect.Detect(s)
 	switch d.Kind {
 	case typedetect.KindBool:
@@ -620,6 +623,62 @@ func detectedInto(dst *braze.Value, s string) bool {
 	}
 	return true
 }
+
+// plainNumberInto sets *dst to the value typedetect.Detect finds in s, and
+// reports true, when s is a plain number: an integer of at most 18 digits,
+// or a decimal of at most 15 digits ("-" optional, no redundant leading
+// zero, digits on both sides of the "."), the usual numbers in text
+// attributes. Both are computed exactly without the parsers: such an
+// integer fits an int64, and such a decimal is m / 10^k with m and 10^k
+// exact in a float64, so one division rounds it correctly, as
+// strconv.ParseFloat does. Anything else is left to Detect.
+func plainNumberInto(dst *braze.Value, s string) bool {
+	digits := s
+	neg := s != "" && s[0] == '-'
+	if neg {
+		digits = s[1:]
+	}
+	if digits == "" || (digits[0] == '0' && len(digits) > 1 && digits[1] != '.') {
+		return false // "-", or a redundant leading zero
+	}
+	var m uint64
+	point := -1
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		switch {
+		case '0' <= c && c <= '9':
+			m = m*10 + uint64(c-'0')
+		case c == '.' && point < 0 && i > 0:
+			point = i
+		default:
+			return false
+		}
+	}
+	if point < 0 { // an integer
+		if len(digits) > 18 || (neg && digits == "0") {
+			return false // "-0" stays a string, as Detect has it
+		}
+		n := int64(m)
+		if neg {
+			n = -n
+		}
+		*dst = braze.Int(n)
+		return true
+	}
+	frac := len(digits) - point - 1
+	if frac == 0 || len(digits)-1 > 15 {
+		return false
+	}
+	f := float64(m) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	*dst = braze.Float(f)
+	return true
+}
+
+// pow10 holds the powers of ten plainNumberInto divides by, all exact.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // mayDetect reports whether typedetect.Detect can find a type in s: only
 // a "t" or "f" (any case) can start a boolean, and a digit or "-" a number
