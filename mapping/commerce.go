@@ -191,6 +191,9 @@ func commerceLabel(d *mparticle.CommerceEvent) string {
 
 // currency is the event's currency, else DefaultCurrency.
 func (st *mapState) currency(code string) string {
+	if formats.IsCurrencyCode(code) {
+		return code // the usual case: nothing to trim or upper-case
+	}
 	c := strings.TrimSpace(code)
 	if c == "" {
 		return st.m.s.DefaultCurrency

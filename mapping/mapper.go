@@ -539,7 +539,7 @@ func (st *mapState) resolveIdentity() bool {
 	} else if st.b.UserIdentities != nil {
 		ext, _ = st.b.UserIdentities.Get(s.ExternalIdentityType)
 	}
-	if strings.TrimSpace(ext) == "" {
+	if isBlank(ext) {
 		ext = "" // a blank identity is no identity
 	}
 	aliasMode := s.AnonymousUsers == AnonymousAliasByMPID && st.res.MPID != "" && st.res.MPID != "0"

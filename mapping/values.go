@@ -234,6 +234,13 @@ func (p *props) appendNext(key string) {
 	if n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
 		p.unsorted = true
 	}
+	p.appendSorted(key)
+}
+
+// appendSorted is appendNext for a key known to keep the list as sorted
+// as it was.
+func (p *props) appendSorted(key string) {
+	n := len(p.out)
 	p.out = p.out[:n+1]
 	p.out[n].Key = key
 	switch {
@@ -304,6 +311,15 @@ func (p *props) setNext(orig, key string) {
 	} else if !p.attr && (key == "time" || key == "event_name") {
 		p.st.diag(Renamed, orig, "reserved Braze property key renamed "+strconv.Quote(key+"_"), "")
 		key, fixed = key+"_", true
+	}
+	// A key that sorts after the last of a sorted list is in no entry:
+	// the usual case, settled without looking.
+	if n := len(p.out); n == 0 || (!p.unsorted && keyLess(p.out[n-1].Key, key)) {
+		p.appendSorted(key)
+		if fixed {
+			p.st.sc.fixes = append(p.st.sc.fixes, keyFix{i: n, orig: orig})
+		}
+		return
 	}
 	if i := p.find(key); i >= 0 {
 		eorig, efixed := p.fixOf(i)
