@@ -172,3 +172,54 @@ func propsText(ps braze.Properties) string {
 	}
 	return b.String()
 }
+
+// TestSortInPlaceFrom: a list of two sorted runs (or more) is sorted from
+// the end of the first, as finish does for a list that came out of order
+// at sortedLen, keeping each key with its value.
+func TestSortInPlaceFrom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, n := range []int{2, 3, 5, 8, 16, stackSort, stackSort + 5} {
+		for range 200 {
+			ps := make(braze.Properties, n)
+			for i, j := range rng.Perm(n) {
+				ps[i] = braze.Prop(fmt.Sprintf("k%03d", j), braze.Int(int64(j)))
+			}
+			from := 1 + rng.IntN(n)
+			slices.SortFunc(ps[:from], compareProps) // the known-sorted prefix
+			sortInPlaceFrom(ps, from)
+			for i, p := range ps {
+				require.Equal(t, fmt.Sprintf("k%03d", i), p.Key, "n %d from %d", n, from)
+				require.Equal(t, braze.Int(int64(i)), p.Value)
+			}
+		}
+	}
+}
+
+// TestPropsSortedLen: finish sorts a list whose keys came in two sorted
+// runs, also after addCustom undid an attempt.
+func TestPropsSortedLen(t *testing.T) {
+	st := testState(t)
+	p := st.newProps(0)
+	for _, k := range []string{"b", "d", "f", "a", "c", "e"} {
+		p.push(k, braze.String(k))
+	}
+	require.True(t, p.unsorted)
+	require.Equal(t, 3, p.sortedLen)
+	require.Equal(t, []string{"a", "b", "c", "d", "e", "f"}, keysOf(p.finish()))
+
+	// Custom attributes that collide are added again in sorted order
+	// after an undone attempt: the list's state is as before the attempt.
+	p = st.newProps(0)
+	p.push("m", braze.String("m"))
+	p.push("z", braze.String("z"))
+	p.push("b", braze.String("b"))
+	attrs := mparticle.Attributes{
+		{Key: "y", Value: mparticle.StringAttr("1")},
+		{Key: "$y", Value: mparticle.StringAttr("2")},
+		{Key: "a", Value: mparticle.StringAttr("3")},
+	}
+	p.addCustom(attrs)
+	require.True(t, p.unsorted)
+	require.Equal(t, 2, p.sortedLen)
+	require.Equal(t, []string{"a", "b", "m", "y", "z"}, keysOf(p.finish()))
+}

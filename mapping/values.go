@@ -79,6 +79,9 @@ type props struct {
 	// mapper's own fields are set in key order, custom attributes mostly
 	// arrive so), and knowing it as they are set saves a pass over them.
 	unsorted bool
+	// sortedLen is, once unsorted is set, how many entries from the first
+	// were sorted: finish's sort starts after them.
+	sortedLen int
 }
 
 // keyFix records an entry whose key was produced by fixing orig, the key
@@ -123,8 +126,11 @@ func (p *props) finish() braze.Properties {
 		p.st.dropList(ps)
 		ps = nil
 	default:
-		if p.unsorted || p.st.m.sortedOnly { // the reference sorts every list
+		switch {
+		case p.st.m.sortedOnly: // the reference sorts every list, from scratch
 			sortInPlace(ps)
+		case p.unsorted:
+			sortInPlaceFrom(ps, p.sortedLen)
 		}
 		if !p.scratch && !p.st.reuse {
 			ps = ps[:len(ps):len(ps)] // the room of dropped entries is not the list's
@@ -232,7 +238,7 @@ func (p *props) next() *braze.Value {
 func (p *props) appendNext(key string) {
 	n := len(p.out)
 	if n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
-		p.unsorted = true
+		p.unsorted, p.sortedLen = true, n
 	}
 	p.appendSorted(key)
 }
@@ -383,7 +389,7 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		return
 	}
 	if !st.m.sortedOnly {
-		diags, n, fix, rejected, unsorted := len(st.res.Diagnostics), len(p.out), len(st.sc.fixes), p.rejected, p.unsorted
+		diags, n, fix, rejected, unsorted, sortedLen := len(st.res.Diagnostics), len(p.out), len(st.sc.fixes), p.rejected, p.unsorted, p.sortedLen
 		p.speculative = true
 		undefined := false
 		for i := range attrs {
@@ -404,7 +410,7 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		st.truncateDiagnostics(diags)
 		p.truncate(n, fix)
 		p.reindex()
-		p.rejected, p.unsorted = rejected, unsorted
+		p.rejected, p.unsorted, p.sortedLen = rejected, unsorted, sortedLen
 	}
 	for _, a := range st.sortedAttrs(attrs) {
 		p.add(a.Key, stripDollar(a.Key), a.Value)
