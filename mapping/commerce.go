@@ -147,11 +147,13 @@ const (
 	totalSuffix = " - Total"
 )
 
-// commerceNames holds "eCommerce - <action><suffix>" for the known product
-// and promotion actions and every suffix, so that naming an event does not
-// build the same string again for each one. Read-only.
-var commerceNames = func() map[[2]string]string {
-	actions := []string{
+// commerceActions are the known product and promotion actions, as named
+// in Braze event names; commerceNames[i] holds "eCommerce - " +
+// commerceActions[i] + each suffix ("", itemSuffix, totalSuffix), so that
+// naming an event does not build the same string again for each one.
+// Read-only.
+var (
+	commerceActions = [...]string{
 		string(mparticle.ActionAddToCart), string(mparticle.ActionRemoveFromCart),
 		string(mparticle.ActionAddToWishlist), "remove_from_wishlist",
 		string(mparticle.ActionCheckout), string(mparticle.ActionCheckoutOption),
@@ -159,19 +161,33 @@ var commerceNames = func() map[[2]string]string {
 		string(mparticle.ActionPurchase), string(mparticle.ActionRefund),
 		string(mparticle.PromotionView), string(mparticle.PromotionClick),
 	}
-	m := make(map[[2]string]string, 3*len(actions))
-	for _, a := range actions {
-		for _, suffix := range []string{"", itemSuffix, totalSuffix} {
-			m[[2]string{a, suffix}] = "eCommerce - " + a + suffix
+	commerceNames = func() (names [len(commerceActions)][3]string) {
+		for i, a := range commerceActions {
+			for j, suffix := range [3]string{"", itemSuffix, totalSuffix} {
+				names[i][j] = "eCommerce - " + a + suffix
+			}
 		}
-	}
-	return m
-}()
+		return names
+	}()
+)
 
 // commerceName returns "eCommerce - " + action + suffix.
 func commerceName(action, suffix string) string {
-	if n, ok := commerceNames[[2]string{action, suffix}]; ok {
-		return n
+	j := -1
+	switch suffix {
+	case "":
+		j = 0
+	case itemSuffix:
+		j = 1
+	case totalSuffix:
+		j = 2
+	}
+	if j >= 0 {
+		for i := range commerceActions {
+			if commerceActions[i] == action {
+				return commerceNames[i][j]
+			}
+		}
 	}
 	return "eCommerce - " + action + suffix
 }
