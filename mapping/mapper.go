@@ -308,9 +308,12 @@ const commerceProps = 10
 // commerce adds the objects of one commerce event.
 func (e *estimate) commerce(d *mparticle.CommerceEvent, bundled bool) {
 	objects := e.events + e.purchases
-	defer func() {
-		e.props += (e.events + e.purchases - objects) * (commerceProps + len(d.CustomAttributes))
-	}()
+	e.commerceObjects(d, bundled)
+	e.props += (e.events + e.purchases - objects) * (commerceProps + len(d.CustomAttributes))
+}
+
+// commerceObjects counts the objects of one commerce event.
+func (e *estimate) commerceObjects(d *mparticle.CommerceEvent, bundled bool) {
 	pa := d.ProductAction
 	if bundled {
 		if pa != nil && pa.Action == mparticle.ActionPurchase {
