@@ -21,6 +21,16 @@ func sortProps(ps braze.Properties) {
 
 func compareProps(a, b braze.Property) int { return strings.Compare(a.Key, b.Key) }
 
+// keyLess reports whether key a sorts before key b, as a < b does, but
+// settles keys that differ in their first byte without the call to the
+// runtime's string comparison.
+func keyLess(a, b string) bool {
+	if a != "" && b != "" && a[0] != b[0] {
+		return a[0] < b[0]
+	}
+	return a < b
+}
+
 // stackSort is the list length up to which properties are ordered by
 // sorting their indices on the stack; properties and attributes nearly
 // always fit.
@@ -32,11 +42,17 @@ const stackSort = 32
 // are short and often sorted already, which costs n-1 comparisons. Keys
 // are unique, so the order is total.
 func sortOrder(ps braze.Properties, order *[stackSort]uint8) (identity bool) {
-	n := len(ps)
 	i := 1
-	for i < n && ps[i-1].Key < ps[i].Key {
+	for i < len(ps) && keyLess(ps[i-1].Key, ps[i].Key) {
 		i++
 	}
+	return sortOrderFrom(ps, i, order)
+}
+
+// sortOrderFrom is sortOrder for a list whose first i entries (i >= 1)
+// are known to be sorted.
+func sortOrderFrom(ps braze.Properties, i int, order *[stackSort]uint8) (identity bool) {
+	n := len(ps)
 	for k := range n {
 		order[k] = uint8(k)
 	}
@@ -46,7 +62,7 @@ func sortOrder(ps braze.Properties, order *[stackSort]uint8) (identity bool) {
 	for ; i < n; i++ {
 		k := ps[i].Key
 		j := i
-		for ; j > 0 && ps[order[j-1]].Key > k; j-- {
+		for ; j > 0 && keyLess(k, ps[order[j-1]].Key); j-- {
 			order[j] = order[j-1]
 		}
 		order[j] = uint8(i)
@@ -59,7 +75,11 @@ func sortOrder(ps braze.Properties, order *[stackSort]uint8) (identity bool) {
 // moves at most once (plus one per cycle): sorting the 56-byte entries
 // themselves moved them around many times and, while GC runs, paid a
 // write barrier for every pointer moved.
-func sortInPlace(ps braze.Properties) {
+func sortInPlace(ps braze.Properties) { sortInPlaceFrom(ps, 1) }
+
+// sortInPlaceFrom is sortInPlace for a list whose first i entries (i >= 1)
+// are known to be sorted.
+func sortInPlaceFrom(ps braze.Properties, i int) {
 	n := len(ps)
 	if n < 2 {
 		return
@@ -69,7 +89,7 @@ func sortInPlace(ps braze.Properties) {
 		return
 	}
 	var order [stackSort]uint8
-	if sortOrder(ps, &order) {
+	if sortOrderFrom(ps, max(i, 1), &order) {
 		return
 	}
 	// Position j takes the entry at order[j]; each position is written

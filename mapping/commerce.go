@@ -147,11 +147,13 @@ const (
 	totalSuffix = " - Total"
 )
 
-// commerceNames holds "eCommerce - <action><suffix>" for the known product
-// and promotion actions and every suffix, so that naming an event does not
-// build the same string again for each one. Read-only.
-var commerceNames = func() map[[2]string]string {
-	actions := []string{
+// commerceActions are the known product and promotion actions, as named
+// in Braze event names; commerceNames[i] holds "eCommerce - " +
+// commerceActions[i] + each suffix ("", itemSuffix, totalSuffix), so that
+// naming an event does not build the same string again for each one.
+// Read-only.
+var (
+	commerceActions = [...]string{
 		string(mparticle.ActionAddToCart), string(mparticle.ActionRemoveFromCart),
 		string(mparticle.ActionAddToWishlist), "remove_from_wishlist",
 		string(mparticle.ActionCheckout), string(mparticle.ActionCheckoutOption),
@@ -159,19 +161,33 @@ var commerceNames = func() map[[2]string]string {
 		string(mparticle.ActionPurchase), string(mparticle.ActionRefund),
 		string(mparticle.PromotionView), string(mparticle.PromotionClick),
 	}
-	m := make(map[[2]string]string, 3*len(actions))
-	for _, a := range actions {
-		for _, suffix := range []string{"", itemSuffix, totalSuffix} {
-			m[[2]string{a, suffix}] = "eCommerce - " + a + suffix
+	commerceNames = func() (names [len(commerceActions)][3]string) {
+		for i, a := range commerceActions {
+			for j, suffix := range [3]string{"", itemSuffix, totalSuffix} {
+				names[i][j] = "eCommerce - " + a + suffix
+			}
 		}
-	}
-	return m
-}()
+		return names
+	}()
+)
 
 // commerceName returns "eCommerce - " + action + suffix.
 func commerceName(action, suffix string) string {
-	if n, ok := commerceNames[[2]string{action, suffix}]; ok {
-		return n
+	j := -1
+	switch suffix {
+	case "":
+		j = 0
+	case itemSuffix:
+		j = 1
+	case totalSuffix:
+		j = 2
+	}
+	if j >= 0 {
+		for i := range commerceActions {
+			if commerceActions[i] == action {
+				return commerceNames[i][j]
+			}
+		}
 	}
 	return "eCommerce - " + action + suffix
 }
@@ -191,6 +207,9 @@ func commerceLabel(d *mparticle.CommerceEvent) string {
 
 // currency is the event's currency, else DefaultCurrency.
 func (st *mapState) currency(code string) string {
+	if formats.IsCurrencyCode(code) {
+		return code // the usual case: nothing to trim or upper-case
+	}
 	c := strings.TrimSpace(code)
 	if c == "" {
 		return st.m.s.DefaultCurrency
@@ -295,6 +314,165 @@ func (p *props) productFields(pr *mparticle.Product, item bool) {
 	}
 }
 
+// commerceFields are the sources of the mapper's own fields of one
+// expanded commerce object (see setCommerce).
+type commerceFields struct {
+	// pa gives the order-level fields (transactionProps), with total as
+	// its Total Amount; nil for none.
+	pa    *mparticle.ProductAction
+	total mparticle.Optional[float64]
+	// pr gives a product's fields (productFields), with the per-item ones
+	// when item is set; nil for none.
+	pr   *mparticle.Product
+	item bool
+	// currency is the Currency Code of a "- Total" event, impressionList
+	// the Product Impression List of an impression ("" for none).
+	currency, impressionList string
+}
+
+// hasLong reports whether a text field of f may be cut to 255 characters,
+// which reports a diagnostic.
+func (f *commerceFields) hasLong() bool {
+	long := len(f.currency) > maxLen || len(f.impressionList) > maxLen
+	if pa := f.pa; pa != nil {
+		long = long || len(pa.TransactionID) > maxLen || len(pa.Affiliation) > maxLen || len(pa.CouponCode) > maxLen ||
+			len(pa.CheckoutOptions) > maxLen || len(pa.ProductListSource) > maxLen || len(pa.ProductActionList) > maxLen
+	}
+	if pr := f.pr; pr != nil {
+		long = long || len(pr.ID) > maxLen || len(pr.Name) > maxLen || len(pr.Brand) > maxLen ||
+			len(pr.Category) > maxLen || len(pr.Variant) > maxLen || len(pr.CouponCode) > maxLen
+	}
+	return long
+}
+
+// setCommerce sets the fields of f: what impressionList, transactionProps
+// (with currency) and productFields set, in that order, would. It sets
+// them in key order, so that the list needs no sorting unless custom
+// attributes come out of order after them.
+//
+// Only a text field of more than 255 characters reports something (it is
+// cut), and diagnostics must come in the order the fields are set: then
+// they are set in that order instead.
+func (p *props) setCommerce(f *commerceFields) {
+	if f.hasLong() || p.st.m.sortedOnly { // the reference sets them in the order above
+		p.setCommerceInOrder(f)
+		return
+	}
+	// No text is cut: stringValue(key, s, false) is braze.String(s).
+	pa, pr := f.pa, f.pr
+	item := pr != nil && f.item
+	if pa != nil {
+		p.ownStr(keyAffiliation, pa.Affiliation)
+	}
+	if pr != nil {
+		p.ownStr(keyBrand, pr.Brand)
+		p.ownStr(keyCategory, pr.Category)
+	}
+	coupon := ""
+	if pa != nil {
+		p.ownStr(keyCheckoutOptions, pa.CheckoutOptions)
+		if n, ok := pa.CheckoutStep.Get(); ok {
+			*p.slot(keyCheckoutStep) = braze.Int(n)
+		}
+		coupon = pa.CouponCode
+	}
+	if pr != nil && pr.CouponCode != "" {
+		coupon = pr.CouponCode // a product's Coupon Code replaces the order's
+	}
+	p.ownStr(keyCouponCode, coupon)
+	p.ownStr(keyCurrencyCode, f.currency)
+	if item {
+		p.ownStr(keyID, pr.ID)
+		p.ownNum(keyItemPrice, pr.Price)
+	}
+	if pr != nil {
+		p.ownStr(keyName, pr.Name)
+		if n, ok := pr.Position.Get(); ok {
+			*p.slot(keyPosition) = braze.Int(n)
+		}
+	}
+	if pa != nil {
+		p.ownStr(keyProductActionList, pa.ProductActionList)
+	}
+	p.ownStr(keyImpressionList, f.impressionList)
+	if pa != nil {
+		p.ownStr(keyProductListSource, pa.ProductListSource)
+	}
+	var q float64
+	if item {
+		q = quantityOf(pr)
+		p.ownFloat(keyQuantity, q)
+	}
+	if pa != nil {
+		p.ownNum(keyShippingAmount, pa.ShippingAmount)
+		p.ownNum(keyTaxAmount, pa.TaxAmount)
+		p.ownNum(keyTotalAmount, f.total)
+	}
+	if item {
+		if t, ok := pr.TotalProductAmount.Get(); ok {
+			p.ownFloat(keyTotalProductAmount, t)
+		} else if price, ok := pr.Price.Get(); ok {
+			p.ownFloat(keyTotalProductAmount, price*q)
+		}
+	}
+	if pa != nil {
+		p.ownStr(keyTransactionID, pa.TransactionID)
+	}
+	if pr != nil {
+		p.ownStr(keyVariant, pr.Variant)
+	}
+}
+
+// setCommerceInOrder sets the fields of f in the order setCommerce
+// describes.
+func (p *props) setCommerceInOrder(f *commerceFields) {
+	p.str(keyImpressionList, f.impressionList)
+	if f.pa != nil {
+		p.transactionProps(f.pa, f.total)
+	}
+	p.str(keyCurrencyCode, f.currency)
+	if f.pr != nil {
+		p.productFields(f.pr, f.item)
+	}
+}
+
+// setPromotion sets what promotionFields sets, in key order (see
+// setCommerce).
+func (p *props) setPromotion(pm *mparticle.Promotion) {
+	if len(pm.ID) > maxLen || len(pm.Name) > maxLen || len(pm.Creative) > maxLen || len(pm.Position) > maxLen || p.st.m.sortedOnly {
+		p.promotionFields(pm)
+		return
+	}
+	p.ownStr(keyCreative, pm.Creative)
+	p.ownStr(keyID, pm.ID)
+	p.ownStr(keyName, pm.Name)
+	p.ownStr(keyPosition, pm.Position)
+}
+
+// ownStr sets a text field of at most 255 bytes unless it is empty, as str
+// does.
+func (p *props) ownStr(key, s string) {
+	if s != "" {
+		*p.slot(key) = braze.String(s)
+	}
+}
+
+// ownNum sets a number field when present, as num does.
+func (p *props) ownNum(key string, o mparticle.Optional[float64]) {
+	if f, ok := o.Get(); ok {
+		p.ownFloat(key, f)
+	}
+}
+
+// ownFloat sets floatValue(f).
+func (p *props) ownFloat(key string, f float64) {
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		*p.slot(key) = braze.Int(int64(f))
+	} else {
+		*p.slot(key) = braze.Float(f)
+	}
+}
+
 // transactionCount is how many properties transactionProps sets, so that
 // a list is made with room for them.
 func transactionCount(pa *mparticle.ProductAction, total mparticle.Optional[float64]) int {
@@ -365,8 +543,7 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 			continue
 		}
 		p := st.newProps(transactionCount(pa, total) + productCount(pr, false) + len(pr.CustomAttributes) + len(d.CustomAttributes))
-		p.transactionProps(pa, total)
-		p.productFields(pr, false)
+		p.setCommerce(&commerceFields{pa: pa, total: total, pr: pr})
 		p.addCustom(pr.CustomAttributes)
 		p.addCustom(d.CustomAttributes)
 		if p.rejected {
@@ -448,8 +625,7 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 	case pa.Action == mparticle.ActionRefund || pa.Action == mparticle.ActionPurchase:
 		totalName := commerceName(action, totalSuffix)
 		p := st.newProps(transactionCount(pa, total) + 1 + len(d.CustomAttributes))
-		p.transactionProps(pa, total)
-		p.str(keyCurrencyCode, strings.TrimSpace(d.CurrencyCode))
+		p.setCommerce(&commerceFields{pa: pa, total: total, currency: strings.TrimSpace(d.CurrencyCode)})
 		p.addCustom(d.CustomAttributes)
 		st.emitEvent(totalName, &d.CommonEventData, p)
 		st.eventAttributeMappings(commerceTypeNumber, totalName, d.CustomAttributes)
@@ -461,8 +637,7 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 	for i := range pa.Products {
 		pr := &pa.Products[i]
 		p := st.newProps(transactionCount(pa, total) + productCount(pr, true) + len(pr.CustomAttributes) + len(d.CustomAttributes))
-		p.transactionProps(pa, total)
-		p.productFields(pr, true)
+		p.setCommerce(&commerceFields{pa: pa, total: total, pr: pr, item: true})
 		p.addCustom(pr.CustomAttributes)
 		p.addCustom(d.CustomAttributes)
 		st.emitEvent(itemName, &d.CommonEventData, p)
@@ -477,7 +652,7 @@ func (st *mapState) promotionEvents(d *mparticle.CommerceEvent, pr *mparticle.Pr
 	name := commerceName(promotionAction(pr.Action), itemSuffix)
 	for i := range pr.Promotions {
 		p := st.newProps(promotionCount(&pr.Promotions[i]) + len(d.CustomAttributes))
-		p.promotionFields(&pr.Promotions[i])
+		p.setPromotion(&pr.Promotions[i])
 		p.addCustom(d.CustomAttributes)
 		st.emitEvent(name, &d.CommonEventData, p)
 	}
@@ -500,8 +675,7 @@ func (st *mapState) impressionEvents(d *mparticle.CommerceEvent) {
 	for _, imp := range d.ProductImpressions {
 		for j := range imp.Products {
 			p := st.newProps(1 + productCount(&imp.Products[j], true) + len(imp.Products[j].CustomAttributes) + len(d.CustomAttributes))
-			p.str(keyImpressionList, imp.ProductImpressionList)
-			p.productFields(&imp.Products[j], true)
+			p.setCommerce(&commerceFields{pr: &imp.Products[j], item: true, impressionList: imp.ProductImpressionList})
 			p.addCustom(imp.Products[j].CustomAttributes)
 			p.addCustom(d.CustomAttributes)
 			st.emitEvent(name, &d.CommonEventData, p)

@@ -1,8 +1,6 @@
 package mapping
 
 import (
-	"strings"
-
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
@@ -86,7 +84,7 @@ func (st *mapState) screenView(d *mparticle.ScreenView) {
 		st.diag(EventSkipped, "", "screen view not forwarded (ForwardScreenViews is off)", "")
 		return
 	}
-	if strings.TrimSpace(d.ScreenName) == "" {
+	if isBlank(d.ScreenName) {
 		st.diag(Dropped, "", "screen view without a screen name; not sent", "")
 		return
 	}

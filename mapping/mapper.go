@@ -243,7 +243,17 @@ func (st *mapState) scan() (fromCurrents bool) {
 	}
 	st.est.props = len(b.UserAttributes) + len(b.DeletedUserAttributes)
 	push := 0
+	stamps := st.sc.stamps[:0]
 	for i := range b.Events {
+		// The event's own timestamp, for timeOrder: read here, in the one
+		// pass over the events' memory before they are mapped.
+		var ms int64
+		if d := b.Events[i].Data; d != nil {
+			if c := d.Common(); c != nil {
+				ms = c.TimestampUnixtimeMS
+			}
+		}
+		stamps = append(stamps, ms)
 		switch d := any(b.Events[i].Data).(type) {
 		case *mparticle.CustomEvent:
 			if isFromBrazeCurrents(d) {
@@ -281,6 +291,7 @@ func (st *mapState) scan() (fromCurrents bool) {
 		}
 	}
 	st.est.attrs += push
+	st.sc.stamps = stamps
 	return false
 }
 
@@ -297,9 +308,12 @@ const commerceProps = 10
 // commerce adds the objects of one commerce event.
 func (e *estimate) commerce(d *mparticle.CommerceEvent, bundled bool) {
 	objects := e.events + e.purchases
-	defer func() {
-		e.props += (e.events + e.purchases - objects) * (commerceProps + len(d.CustomAttributes))
-	}()
+	e.commerceObjects(d, bundled)
+	e.props += (e.events + e.purchases - objects) * (commerceProps + len(d.CustomAttributes))
+}
+
+// commerceObjects counts the objects of one commerce event.
+func (e *estimate) commerceObjects(d *mparticle.CommerceEvent, bundled bool) {
 	pa := d.ProductAction
 	if bundled {
 		if pa != nil && pa.Action == mparticle.ActionPurchase {
@@ -328,25 +342,23 @@ func (e *estimate) commerce(d *mparticle.CommerceEvent, bundled bool) {
 }
 
 // timeOrder returns the indices of the batch's events, stably sorted by
-// event time, and the times by event index. Both are scratch of st.
+// event time, and the times by event index. Both are scratch of st. The
+// events' own timestamps are those scan noted (0: none).
 func (st *mapState) timeOrder() (order []int, times []time.Time) {
 	order, times = st.sc.order[:0], st.sc.times[:0]
 	sorted := true
-	for i := range st.b.Events {
+	for i, ms := range st.sc.stamps[:len(st.b.Events)] {
 		order = append(order, i)
-		var c *mparticle.CommonEventData
-		if d := st.b.Events[i].Data; d != nil {
-			c = d.Common()
-		}
-		// The label names the event in eventTime's one diagnostic, for a
-		// timestamp out of range: found only then.
-		st.evIdx, st.evName = i, ""
-		if c != nil && c.TimestampUnixtimeMS != 0 {
-			if _, ok := unixMilli(c.TimestampUnixtimeMS); !ok {
+		t, ok := unixMilli(ms)
+		if !ok {
+			// The label names the event in eventTimeOf's one diagnostic,
+			// for a timestamp out of range: found only then.
+			st.evIdx, st.evName = i, ""
+			if ms != 0 {
 				st.evName = eventLabel(&st.b.Events[i])
 			}
+			t = st.eventTimeOf(ms)
 		}
-		t := st.eventTime(c)
 		if i > 0 && t.Before(times[i-1]) {
 			sorted = false
 		}
@@ -412,6 +424,8 @@ type mapScratch struct {
 	fixes []keyFix
 	order []int
 	times []time.Time
+	// stamps are the events' own timestamps, noted by scan.
+	stamps []int64
 	// custom collects one attributes object's custom attributes (see
 	// attrBuilder.openCustom).
 	custom braze.Properties
@@ -431,6 +445,7 @@ func (sc *mapScratch) reset() {
 	sc.fixes = resetScratch(sc.fixes)
 	sc.order = resetScratch(sc.order)
 	sc.times = resetScratch(sc.times)
+	sc.stamps = resetScratch(sc.stamps)
 	sc.custom = resetScratch(sc.custom)
 }
 
@@ -468,17 +483,16 @@ func (st *mapState) clock() time.Time {
 	return st.now
 }
 
-// eventTime is the event timestamp, else the batch timestamp, else now.
+// eventTimeOf is the event timestamp ms (0: none), else the batch
+// timestamp, else now.
 // Times outside years 0..9999 cannot be written in RFC 3339 and are
 // treated as absent.
-func (st *mapState) eventTime(c *mparticle.CommonEventData) time.Time {
-	if c != nil {
-		if t, ok := unixMilli(c.TimestampUnixtimeMS); ok {
-			return t
-		}
-		if c.TimestampUnixtimeMS != 0 {
-			st.diag(ValueChanged, "timestamp_unixtime_ms", "timestamp outside years 1970..9999; batch time or now used", strconv.FormatInt(c.TimestampUnixtimeMS, 10))
-		}
+func (st *mapState) eventTimeOf(ms int64) time.Time {
+	if t, ok := unixMilli(ms); ok {
+		return t
+	}
+	if ms != 0 {
+		st.diag(ValueChanged, "timestamp_unixtime_ms", "timestamp outside years 1970..9999; batch time or now used", strconv.FormatInt(ms, 10))
 	}
 	if t, ok := unixMilli(st.b.TimestampUnixtimeMS); ok {
 		return t
@@ -539,7 +553,7 @@ func (st *mapState) resolveIdentity() bool {
 	} else if st.b.UserIdentities != nil {
 		ext, _ = st.b.UserIdentities.Get(s.ExternalIdentityType)
 	}
-	if strings.TrimSpace(ext) == "" {
+	if isBlank(ext) {
 		ext = "" // a blank identity is no identity
 	}
 	aliasMode := s.AnonymousUsers == AnonymousAliasByMPID && st.res.MPID != "" && st.res.MPID != "0"

@@ -107,8 +107,33 @@ func (b *attrBuilder) newObj() {
 	b.openCustom()
 }
 
+// setCustom sets custom attribute key of the object obj returns to *v. A
+// key new to that object is appended without SetCustom's lookup: its
+// custom attributes are all among the keys obj tracks for it.
+func (b *attrBuilder) setCustom(key, orig string, v *braze.Value) {
+	a, fresh := b.objFor(key, orig)
+	if !fresh {
+		a.SetCustom(key, *v)
+		return
+	}
+	n := len(a.Custom)
+	if n < cap(a.Custom) {
+		a.Custom = a.Custom[:n+1]
+	} else {
+		a.Custom = append(a.Custom, braze.Property{})
+	}
+	e := &a.Custom[n]
+	e.Key, e.Value = key, *v
+}
+
 // obj returns the object to write key into.
 func (b *attrBuilder) obj(key, orig string) *braze.Attributes {
+	a, _ := b.objFor(key, orig)
+	return a
+}
+
+// objFor is obj, also reporting whether the object did not set key yet.
+func (b *attrBuilder) objFor(key, orig string) (a *braze.Attributes, fresh bool) {
 	last := len(b.objs) - 1
 	switch {
 	case last < 0 || last == b.push-1:
@@ -122,10 +147,10 @@ func (b *attrBuilder) obj(key, orig string) *braze.Attributes {
 		last++
 	default:
 		b.st.diag(Dropped, orig, "user attribute "+strconv.Quote(key)+" is set twice; the earlier value is replaced", "")
-		return &b.objs[last]
+		return &b.objs[last], false
 	}
 	b.addKey(key)
-	return &b.objs[last]
+	return &b.objs[last], true
 }
 
 // pushObj returns the object that collects the user's push tokens, and
@@ -491,9 +516,10 @@ func (st *mapState) customAttribute(raw, key string, v mparticle.AttributeValue,
 	switch v.Kind() {
 	case mparticle.KindString:
 		s, _ := v.Str()
-		val = st.stringValue(raw, s, detect)
+		st.stringValueInto(&val, raw, s, detect)
 	case mparticle.KindNumber:
-		val = st.numberValue(raw, v)
+		n, _ := v.Number()
+		st.numberLiteralInto(&val, raw, string(n))
 	case mparticle.KindBool:
 		b, _ := v.Bool()
 		val = braze.Bool(b)
@@ -521,7 +547,7 @@ func (st *mapState) customAttribute(raw, key string, v mparticle.AttributeValue,
 		st.diag(Dropped, raw, "value of unknown kind "+v.Kind().String(), compactJSON(v))
 		return
 	}
-	st.attrs.obj(key, raw).SetCustom(key, val)
+	st.attrs.setCustom(key, raw, &val)
 }
 
 // scalarList returns the entries of a list value as text: a list of

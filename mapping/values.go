@@ -74,6 +74,14 @@ type props struct {
 	// speculative: addCustom is trying the map's own order, which it
 	// undoes on any diagnostic; set then leaves earlier entries alone.
 	speculative bool
+	// unsorted is set once an entry's key did not sort after the one
+	// before it: finish sorts only then. Most lists come sorted (the
+	// mapper's own fields are set in key order, custom attributes mostly
+	// arrive so), and knowing it as they are set saves a pass over them.
+	unsorted bool
+	// sortedLen is, once unsorted is set, how many entries from the first
+	// were sorted: finish's sort starts after them.
+	sortedLen int
 }
 
 // keyFix records an entry whose key was produced by fixing orig, the key
@@ -118,7 +126,12 @@ func (p *props) finish() braze.Properties {
 		p.st.dropList(ps)
 		ps = nil
 	default:
-		sortInPlace(ps)
+		switch {
+		case p.st.m.sortedOnly: // the reference sorts every list, from scratch
+			sortInPlace(ps)
+		case p.unsorted:
+			sortInPlaceFrom(ps, p.sortedLen)
+		}
 		if !p.scratch && !p.st.reuse {
 			ps = ps[:len(ps):len(ps)] // the room of dropped entries is not the list's
 		}
@@ -189,7 +202,23 @@ func (p *props) find(key string) int {
 }
 
 // push appends a property whose key is not set yet.
-func (p *props) push(key string, v braze.Value) {
+func (p *props) push(key string, v braze.Value) { *p.slot(key) = v }
+
+// slot appends an entry for key, whose key is not set yet, and returns its
+// value for the caller to set: a value built right there (*p.slot(k) =
+// braze.String(s)) is not first built elsewhere and copied, which for a
+// 40-byte Value passed down as an argument cost a store-forwarding stall
+// per property.
+func (p *props) slot(key string) *braze.Value {
+	v := p.next()
+	p.appendNext(key)
+	return v
+}
+
+// next returns the value of the entry just past the end of the list
+// (making room for it), zero, for a value to be built in place before
+// setNext or appendNext decides whether it joins the list.
+func (p *props) next() *braze.Value {
 	if p.out == nil {
 		if p.scratch {
 			p.out = p.st.scratchList(p.hint)
@@ -197,14 +226,42 @@ func (p *props) push(key string, v braze.Value) {
 			p.out = p.st.propsList(p.hint)
 		}
 	}
-	p.out = append(p.out, braze.Property{Key: key, Value: v})
 	n := len(p.out)
+	if n == cap(p.out) {
+		p.out = append(p.out, braze.Property{})[:n]
+	}
+	return &p.out[:n+1][n].Value
+}
+
+// appendNext makes the entry past the end (see next) the list's last,
+// under key, whose key is not set yet.
+func (p *props) appendNext(key string) {
+	n := len(p.out)
+	if n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
+		p.unsorted, p.sortedLen = true, n
+	}
+	p.appendSorted(key)
+}
+
+// appendSorted is appendNext for a key known to keep the list as sorted
+// as it was.
+func (p *props) appendSorted(key string) {
+	n := len(p.out)
+	p.out = p.out[:n+1]
+	p.out[n].Key = key
 	switch {
 	case p.idx != nil:
-		p.idx[key] = n - 1
-	case n > linearProps:
+		p.idx[key] = n
+	case n+1 > linearProps:
 		p.reindex()
 	}
+}
+
+// dropNext zeroes the entry past the end (see next): its value is not
+// used.
+func (p *props) dropNext() {
+	n := len(p.out)
+	clear(p.out[n : n+1])
 }
 
 // reindex rebuilds idx from the entries (nil while they are few).
@@ -222,9 +279,19 @@ func (p *props) reindex() {
 // set stores v under key after applying the key rules; orig is the key as it
 // came in (for diagnostics and collision priority).
 func (p *props) set(orig, key string, v braze.Value) {
+	*p.next() = v
+	p.setNext(orig, key)
+}
+
+// setNext is set for the value of the entry past the end of the list,
+// built there (see next): the entry joins the list, or its value replaces
+// an entry's, or it is dropped.
+func (p *props) setNext(orig, key string) {
+	v := &p.out[:len(p.out)+1][len(p.out)].Value
 	fixed := orig != key
 	if key == "" {
 		p.st.diag(Dropped, orig, "empty property key", v.String())
+		p.dropNext()
 		return
 	}
 	if key[0] == '$' {
@@ -232,6 +299,7 @@ func (p *props) set(orig, key string, v braze.Value) {
 		p.st.diag(Renamed, orig, "Braze keys may not start with '$'; renamed "+strconv.Quote(nk), "")
 		if nk == "" {
 			p.st.diag(Dropped, orig, "empty property key", v.String())
+			p.dropNext()
 			return
 		}
 		key, fixed = nk, true
@@ -250,20 +318,31 @@ func (p *props) set(orig, key string, v braze.Value) {
 		p.st.diag(Renamed, orig, "reserved Braze property key renamed "+strconv.Quote(key+"_"), "")
 		key, fixed = key+"_", true
 	}
+	// A key that sorts after the last of a sorted list is in no entry:
+	// the usual case, settled without looking.
+	if n := len(p.out); n == 0 || (!p.unsorted && keyLess(p.out[n-1].Key, key)) {
+		p.appendSorted(key)
+		if fixed {
+			p.st.sc.fixes = append(p.st.sc.fixes, keyFix{i: n, orig: orig})
+		}
+		return
+	}
 	if i := p.find(key); i >= 0 {
 		eorig, efixed := p.fixOf(i)
 		if fixed || !efixed {
 			p.st.diag(Dropped, orig, "property key "+strconv.Quote(key)+" already set; this value is dropped", v.String())
+			p.dropNext()
 			return
 		}
 		p.st.diag(Dropped, eorig, "property key "+strconv.Quote(key)+" is also set by a key that needed no fix; this value is dropped", p.out[i].Value.String())
 		if !p.speculative { // else the entry may predate the attempt, which is undone
-			p.out[i].Value = v
+			p.out[i].Value = *v
 			p.unfix(i)
 		}
+		p.dropNext()
 		return
 	}
-	p.push(key, v)
+	p.appendNext(key)
 	if fixed {
 		p.st.sc.fixes = append(p.st.sc.fixes, keyFix{i: len(p.out) - 1, orig: orig})
 	}
@@ -310,7 +389,7 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		return
 	}
 	if !st.m.sortedOnly {
-		diags, n, fix, rejected := len(st.res.Diagnostics), len(p.out), len(st.sc.fixes), p.rejected
+		diags, n, fix, rejected, unsorted, sortedLen := len(st.res.Diagnostics), len(p.out), len(st.sc.fixes), p.rejected, p.unsorted, p.sortedLen
 		p.speculative = true
 		undefined := false
 		for i := range attrs {
@@ -331,7 +410,7 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		st.truncateDiagnostics(diags)
 		p.truncate(n, fix)
 		p.reindex()
-		p.rejected = rejected
+		p.rejected, p.unsorted, p.sortedLen = rejected, unsorted, sortedLen
 	}
 	for _, a := range st.sortedAttrs(attrs) {
 		p.add(a.Key, stripDollar(a.Key), a.Value)
@@ -347,14 +426,20 @@ func (p *props) add(orig, key string, v mparticle.AttributeValue) {
 		return
 	case mparticle.KindNull:
 		st.diag(Dropped, orig, "null value; Braze properties cannot be null", "")
+	// Scalar values are built in place, in the entry past the end of the
+	// list (see next).
 	case mparticle.KindString:
 		s, _ := v.Str()
-		p.set(orig, key, st.stringValue(orig, s, detectable(orig)))
+		st.stringValueInto(p.next(), orig, s, detectable(orig))
+		p.setNext(orig, key)
 	case mparticle.KindNumber:
-		p.set(orig, key, st.numberValue(orig, v))
+		n, _ := v.Number()
+		st.numberLiteralInto(p.next(), orig, string(n))
+		p.setNext(orig, key)
 	case mparticle.KindBool:
 		b, _ := v.Bool()
-		p.set(orig, key, braze.Bool(b))
+		*p.next() = braze.Bool(b)
+		p.setNext(orig, key)
 	case mparticle.KindList, mparticle.KindRaw:
 		if p.nested {
 			p.set(orig, key, st.nestedValue(orig, orig, v.Interface(), 0))
@@ -510,40 +595,112 @@ func (st *mapState) nestedValue(orig, leaf string, x any, depth int) braze.Value
 
 // stringValue is a string value after type detection (when enabled and
 // detect is true) and the 255-character limit.
-func (st *mapState) stringValue(key, s string, detect bool) braze.Value {
-	if detect && st.m.s.EnableTypeDetection {
-		if v, ok := detected(s); ok {
-			return v
-		}
+func (st *mapState) stringValue(key, s string, detect bool) (v braze.Value) {
+	st.stringValueInto(&v, key, s, detect)
+	return v
+}
+
+// stringValueInto sets *dst to stringValue(key, s, detect).
+func (st *mapState) stringValueInto(dst *braze.Value, key, s string, detect bool) {
+	if detect && st.m.s.EnableTypeDetection && detectedInto(dst, s) {
+		return
 	}
 	if t, cut := truncate(s); cut {
 		st.diag(Truncated, key, "string longer than 255 characters cut to 255", s)
 		s = t
 	}
-	return braze.String(s)
+	*dst = braze.String(s)
 }
 
 // detected returns the typed value of s, if type detection finds one.
-func detected(s string) (braze.Value, bool) {
+func detected(s string) (v braze.Value, ok bool) {
+	ok = detectedInto(&v, s)
+	return v, ok
+}
+
+// detectedInto sets *dst to the typed value of s and reports true, if
+// type detection finds one.
+func detectedInto(dst *braze.Value, s string) bool {
 	if !mayDetect(s) {
-		return braze.Value{}, false
+		return false
+	}
+	if plainNumberInto(dst, s) {
+		return true
 	}
 	d := typedetect.Detect(s)
 	switch d.Kind {
 	case typedetect.KindBool:
-		return braze.Bool(d.Bool), true
+		*dst = braze.Bool(d.Bool)
 	case typedetect.KindInt:
-		return braze.Int(d.Int), true
+		*dst = braze.Int(d.Int)
 	case typedetect.KindFloat:
-		return braze.Float(d.Float), true
+		*dst = braze.Float(d.Float)
 	case typedetect.KindTime:
 		if y := d.Time.Year(); y < 0 || y > 9999 {
-			return braze.Value{}, false // not a date Braze can carry
+			return false // not a date Braze can carry
 		}
-		return braze.Time(d.Time), true
+		*dst = braze.Time(d.Time)
+	default:
+		return false
 	}
-	return braze.Value{}, false
+	return true
 }
+
+// plainNumberInto sets *dst to the value typedetect.Detect finds in s, and
+// reports true, when s is a plain number: an integer of at most 18 digits,
+// or a decimal of at most 15 digits ("-" optional, no redundant leading
+// zero, digits on both sides of the "."), the usual numbers in text
+// attributes. Both are computed exactly without the parsers: such an
+// integer fits an int64, and such a decimal is m / 10^k with m and 10^k
+// exact in a float64, so one division rounds it correctly, as
+// strconv.ParseFloat does. Anything else is left to Detect.
+func plainNumberInto(dst *braze.Value, s string) bool {
+	digits := s
+	neg := s != "" && s[0] == '-'
+	if neg {
+		digits = s[1:]
+	}
+	if digits == "" || (digits[0] == '0' && len(digits) > 1 && digits[1] != '.') {
+		return false // "-", or a redundant leading zero
+	}
+	var m uint64
+	point := -1
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		switch {
+		case '0' <= c && c <= '9':
+			m = m*10 + uint64(c-'0')
+		case c == '.' && point < 0 && i > 0:
+			point = i
+		default:
+			return false
+		}
+	}
+	if point < 0 { // an integer
+		if len(digits) > 18 || (neg && digits == "0") {
+			return false // "-0" stays a string, as Detect has it
+		}
+		n := int64(m)
+		if neg {
+			n = -n
+		}
+		*dst = braze.Int(n)
+		return true
+	}
+	frac := len(digits) - point - 1
+	if frac == 0 || len(digits)-1 > 15 {
+		return false
+	}
+	f := float64(m) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	*dst = braze.Float(f)
+	return true
+}
+
+// pow10 holds the powers of ten plainNumberInto divides by, all exact.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // mayDetect reports whether typedetect.Detect can find a type in s: only
 // a "t" or "f" (any case) can start a boolean, and a digit or "-" a number
@@ -567,22 +724,30 @@ func (st *mapState) numberValue(key string, v mparticle.AttributeValue) braze.Va
 	return st.numberLiteral(key, string(n))
 }
 
-func (st *mapState) numberLiteral(key, lit string) braze.Value {
+func (st *mapState) numberLiteral(key, lit string) (v braze.Value) {
+	st.numberLiteralInto(&v, key, lit)
+	return v
+}
+
+// numberLiteralInto sets *dst to numberLiteral(key, lit).
+func (st *mapState) numberLiteralInto(dst *braze.Value, key, lit string) {
 	integral := !strings.ContainsAny(lit, ".eE")
 	if integral {
 		if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
-			return braze.Int(n)
+			*dst = braze.Int(n)
+			return
 		}
 	}
 	f, err := strconv.ParseFloat(lit, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		st.diag(ValueChanged, key, "number outside the range Braze stores; sent as a string", lit)
-		return braze.String(lit)
+		*dst = braze.String(lit)
+		return
 	}
 	if integral {
 		st.diag(ValueChanged, key, "integer outside the 64-bit range; sent as a float", lit)
 	}
-	return braze.Float(f)
+	*dst = braze.Float(f)
 }
 
 // compactJSON returns the compact JSON text of a value (raw values keep the

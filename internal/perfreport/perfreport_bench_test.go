@@ -229,6 +229,27 @@ func BenchmarkMapStage(b *testing.B) {
 	b.ReportMetric(float64((rusageCPU()-cpu).Nanoseconds())/float64(objects), "cpu-ns/obj")
 }
 
+// BenchmarkMapStageInto is BenchmarkMapStage mapping every batch into one
+// reused mapping.Result with Mapper.MapInto, as the Kit does.
+func BenchmarkMapStageInto(b *testing.B) {
+	w := workload(b)
+	batches := decodedPool(b, w)
+	m, err := mapping.New(MappingSettings())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var r mapping.Result
+	b.ReportAllocs()
+	i, objects := 0, 0
+	cpu := rusageCPU()
+	for b.Loop() {
+		m.MapInto(&r, batches[i%len(batches)])
+		objects += r.Len()
+		i++
+	}
+	b.ReportMetric(float64((rusageCPU()-cpu).Nanoseconds())/float64(objects), "cpu-ns/obj")
+}
+
 // BenchmarkDecodeStage is mparticle.DecodeBatch alone, per batch.
 func BenchmarkDecodeStage(b *testing.B) {
 	w := workload(b)
