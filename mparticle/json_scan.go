@@ -505,23 +505,31 @@ func (d *decoder) scanString() (start, end int, slow bool, err error) {
 // the careful path (scanString), which reports any error.
 func (d *decoder) plainString() (start, end int, ok bool) {
 	data := d.data
-	start = d.pos + 1
-	if start > len(data) || data[start-1] != '"' {
+	p := d.pos
+	if uint(p) >= uint(len(data)) || data[p] != '"' {
 		return 0, 0, false
 	}
-	for i := start; i+8 <= len(data); {
-		m := stopNear(binary.LittleEndian.Uint64(data[i:]))
+	// rest is what follows the opening quote; the loop steps through it a
+	// word at a time and takes the byte it stops at out of the word, so
+	// that no step needs a bounds check on data.
+	rest := data[p+1:]
+	for len(rest) >= 8 {
+		w := binary.LittleEndian.Uint64(rest)
+		m := stopNear(w)
 		if m == 0 {
-			i += 8
+			rest = rest[8:]
 			continue
 		}
-		i += bits.TrailingZeros64(m) >> 3
-		switch data[i] {
+		// The flag is the top bit of the byte: its shift, rounded down to
+		// the byte, brings that byte to the bottom.
+		shift := uint(bits.TrailingZeros64(m)) &^ 7
+		switch byte(w >> shift) {
 		case '"':
-			d.pos = i + 1
-			return start, i, true
+			end = len(data) - len(rest) + int(shift>>3)
+			d.pos = end + 1
+			return p + 1, end, true
 		case ' ', '!': // stopNear stops at them too: go on after
-			i++
+			rest = rest[shift>>3+1:]
 		default:
 			return 0, 0, false
 		}
