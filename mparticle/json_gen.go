@@ -70,7 +70,19 @@ func (x *Account) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.AccountID = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.AccountID, &x.present, 0)
+				}
+			case 1:
+				ferr = d.readStringMap(&x.AccountSettings, &x.present, 1)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -226,7 +238,54 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ApplicationName = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ApplicationName, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.ApplicationVersion = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.ApplicationVersion, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.ApplicationBuildNumber = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.ApplicationBuildNumber, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.InstallReferrer = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.InstallReferrer, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.Package = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.Package, &x.present, 4)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.OS = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.OS, &x.present, 5)
+				}
+			case 6:
+				ferr = d.readStringMapMap(&x.AppleSearchAdsAttributes, &x.present, 6)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -566,7 +625,155 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.ApplicationTransitionType) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.ApplicationTransitionType), &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.boolFast(); ok {
+					x.IsFirstRun = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsFirstRun)
+				}
+			case 2:
+				if v, ok := d.boolFast(); ok {
+					x.IsUpgrade = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsUpgrade)
+				}
+			case 3:
+				if v, ok := d.boolFast(); ok {
+					x.SuccessfullyClosed = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.SuccessfullyClosed)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.PushNotificationPayload = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.PushNotificationPayload, &x.present, 1)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.LaunchReferral = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.LaunchReferral, &x.present, 2)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 10:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 11:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 12:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 13:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 14:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 15:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 16:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 17:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 18:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 21:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 22:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 23:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 24:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -689,7 +896,31 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ServiceProvider = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ServiceProvider, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Publisher = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Publisher, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Campaign = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Campaign, &x.present, 2)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -824,7 +1055,35 @@ func (x *Audience) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.AudienceID = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.AudienceID, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.AudienceName = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.AudienceName, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Action) = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString((*string)(&x.Action), &x.present, 2)
+				}
+			case 3:
+				ferr = d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 3)
+			case 4:
+				ferr = readStructSlice(d, &x.UserAttributes, &x.present, 4, slabOfAudienceUserAttribute)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -975,7 +1234,42 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Type) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.Type), &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.ID = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.ID, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.TimestampMS = v
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readInt64(&x.TimestampMS, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.FirehoseVersion = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.FirehoseVersion, &x.present, 3)
+				}
+			case 4:
+				ferr = readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
+			case 5:
+				ferr = readStructSlice(d, &x.UserProfiles, &x.present, 5, slabOfUserProfile)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -1174,7 +1468,72 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Type) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.Type), &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.ID = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.ID, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.TimestampMS = v
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readInt64(&x.TimestampMS, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.FirehoseVersion = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.FirehoseVersion, &x.present, 3)
+				}
+			case 4:
+				ferr = readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.AudienceID = v
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.AudienceID, &x.present, 5)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.AudienceName = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.AudienceName, &x.present, 6)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Action) = d.substr(s, e)
+					x.present.markPresent(7)
+				} else {
+					ferr = d.readString((*string)(&x.Action), &x.present, 7)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.AudienceDescription = d.substr(s, e)
+					x.present.markPresent(8)
+				} else {
+					ferr = d.readString(&x.AudienceDescription, &x.present, 8)
+				}
+			case 9:
+				ferr = d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 9)
+			case 10:
+				ferr = d.readStringMap(&x.PreviousAudienceSubscriptionSettings, &x.present, 10)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -1311,7 +1670,28 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Key = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Key, &x.present, 0)
+				}
+			case 1:
+				ferr = d.readStringPtr(&x.Value, &x.present, 1)
+			case 2:
+				ferr = d.readStrings(&x.ListValue, &x.present, 2)
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Action) = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString((*string)(&x.Action), &x.present, 3)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -1666,7 +2046,122 @@ func (x *Batch) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = d.readEvents(&x.Events, &x.present, 0)
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Environment) = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString((*string)(&x.Environment), &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.SourceRequestID = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.SourceRequestID, &x.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.SchemaVersion = v
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.SchemaVersion, &x.present, 3)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.MPID = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.MPID)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.MPDeviceID = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.MPDeviceID, &x.present, 4)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.IP = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.IP, &x.present, 5)
+				}
+			case 7:
+				ferr = readStructPtr(d, &x.UserIdentities, &x.present, 6, (*decoder).newUserIdentities)
+			case 8:
+				ferr = d.readAttrs(&x.UserAttributes, &x.present, 7)
+			case 9:
+				ferr = d.readStrings(&x.DeletedUserAttributes, &x.present, 8)
+			case 10:
+				ferr = readStructPtr(d, &x.DeviceInfo, &x.present, 9, (*decoder).newDeviceInfo)
+			case 11:
+				ferr = readStructPtr(d, &x.ApplicationInfo, &x.present, 10, (*decoder).newApplicationInfo)
+			case 12:
+				ferr = readStructPtr(d, &x.ConsentState, &x.present, 11, (*decoder).newConsentState)
+			case 13:
+				ferr = readStructPtr(d, &x.Context, &x.present, 12, (*decoder).newBatchContext)
+			case 14:
+				ferr = d.readStringMapMap(&x.IntegrationAttributes, &x.present, 13)
+			case 15:
+				ferr = d.readStringMap(&x.PartnerIdentities, &x.present, 14)
+			case 16:
+				ferr = d.readAttr(&x.PartnerIdentity)
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.APIKey = d.substr(s, e)
+					x.present.markPresent(15)
+				} else {
+					ferr = d.readString(&x.APIKey, &x.present, 15)
+				}
+			case 18:
+				ferr = d.readAttr(&x.APIKeys)
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.JobID = d.substr(s, e)
+					x.present.markPresent(16)
+				} else {
+					ferr = d.readString(&x.JobID, &x.present, 16)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.SDKVersion = d.substr(s, e)
+					x.present.markPresent(17)
+				} else {
+					ferr = d.readString(&x.SDKVersion, &x.present, 17)
+				}
+			case 21:
+				ferr = readStructPtr(d, &x.AttributionInfo, &x.present, 18, (*decoder).newAttributionInfo)
+			case 22:
+				ferr = readStructPtr(d, &x.SourceInfo, &x.present, 19, (*decoder).newSourceInfo)
+			case 23:
+				if v, ok := d.intFast(); ok {
+					x.TimestampUnixtimeMS = v
+					x.present.markPresent(20)
+				} else {
+					ferr = d.readInt64(&x.TimestampUnixtimeMS, &x.present, 20)
+				}
+			case 24:
+				if v, ok := d.intFast(); ok {
+					x.BatchID = v
+					x.present.markPresent(21)
+				} else {
+					ferr = d.readInt64(&x.BatchID, &x.present, 21)
+				}
+			case 25:
+				if v, ok := d.intFast(); ok {
+					x.OriginMPID = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.OriginMPID)
+				}
+			case 26:
+				ferr = d.readAttr(&x.UniqueID)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -1809,7 +2304,16 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = readStructPtr(d, &x.DataPlan, &x.present, 0, (*decoder).newDataPlan)
+			case 1:
+				ferr = readStructPtr(d, &x.Location, &x.present, 1, (*decoder).newLocation)
+			case 2:
+				ferr = readStructPtr(d, &x.Batching, &x.present, 2, (*decoder).newBatching)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -1926,7 +2430,25 @@ func (x *Batching) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.boolFast(); ok {
+					x.Bypass = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.Bypass)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.PartitionKey = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.PartitionKey, &x.present, 0)
+				}
+			case 2:
+				ferr = d.readStrings(&x.RequestIDs, &x.present, 1)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -2221,7 +2743,129 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Label = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Label, &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.SessionNumber = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.SessionNumber)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 10:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 13:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 14:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 18:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 20:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -2320,7 +2964,12 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = readStructPtr(d, &x.DataSaleOptOut, &x.present, 0, (*decoder).newConsentRecord)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -2693,7 +3342,160 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = readStructPtr(d, &x.ProductAction, &x.present, 0, (*decoder).newProductAction)
+			case 1:
+				ferr = readStructPtr(d, &x.PromotionAction, &x.present, 1, (*decoder).newPromotionAction)
+			case 2:
+				ferr = readStructSlice(d, &x.ProductImpressions, &x.present, 2, slabOfProductImpression)
+			case 3:
+				ferr = readStructPtr(d, &x.ShoppingCart, &x.present, 3, (*decoder).newShoppingCart)
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CurrencyCode = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CurrencyCode, &x.present, 4)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.ScreenName = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.ScreenName, &x.present, 5)
+				}
+			case 6:
+				if v, ok := d.boolFast(); ok {
+					x.IsNonInteractive = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsNonInteractive)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.EventName = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.EventName, &x.present, 6)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.CustomEventType = d.substr(s, e)
+					x.present.markPresent(7)
+				} else {
+					ferr = d.readString(&x.CustomEventType, &x.present, 7)
+				}
+			case 9:
+				ferr = d.readAttrs(&x.CustomFlags, &x.present, 8)
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 11:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 12:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 13:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 15:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 16:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 17:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 18:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 19:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 20:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 21:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 22:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 23:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 24:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 25:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 26:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 27:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 28:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -2872,7 +3674,52 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Regulation = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Regulation, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Document = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Document, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.boolFast(); ok {
+					x.Consented = v
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readBool(&x.Consented, &x.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.TimestampUnixtimeMS = v
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.TimestampUnixtimeMS, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.Location = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.Location, &x.present, 4)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.HardwareID = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.HardwareID, &x.present, 5)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -2980,7 +3827,14 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = readStructPtrMap(d, &x.GDPR, &x.present, 0)
+			case 1:
+				ferr = readStructPtr(d, &x.CCPA, &x.present, 1, (*decoder).newCCPAConsent)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -3363,7 +4217,184 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = d.readStrings(&x.Breadcrumbs, &x.present, 0)
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.ClassName = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.ClassName, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Severity = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Severity, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.Message = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.Message, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.StackTrace = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.StackTrace, &x.present, 4)
+				}
+			case 5:
+				if v, ok := d.boolFast(); ok {
+					x.ExceptionHandled = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.ExceptionHandled)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.TopmostContext = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.TopmostContext, &x.present, 5)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.PLCrashReportFileBase64 = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.PLCrashReportFileBase64, &x.present, 6)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.IOSImageBaseAddress = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.IOSImageBaseAddress)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.IOSImageSize = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.IOSImageSize)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.SessionNumber = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.SessionNumber)
+				}
+			case 11:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 12:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 14:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 16:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 17:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 18:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 19:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 20:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 21:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 22:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 23:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 24:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 25:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 26:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 27:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 28:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 29:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -3678,7 +4709,132 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.EventName = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.EventName, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.CustomEventType) = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString((*string)(&x.CustomEventType), &x.present, 1)
+				}
+			case 2:
+				ferr = d.readAttrs(&x.CustomFlags, &x.present, 2)
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 11:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 13:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 14:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 15:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 19:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 21:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -3788,7 +4944,23 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.PlanID = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.PlanID, &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.PlanVersion = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.PlanVersion)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -4041,7 +5213,103 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.TimeSinceStartMS = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.TimeSinceStartMS)
+				}
+			case 1:
+				if v, ok := d.floatFast(); ok {
+					x.BatteryLevel = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.BatteryLevel)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.DataConnectionType = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.DataConnectionType, &x.present, 0)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.DataConnectionTypeDetail = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.DataConnectionTypeDetail, &x.present, 1)
+				}
+			case 4:
+				ferr = d.readAttr(&x.GPSState)
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.TotalSystemMemoryUsageBytes = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.TotalSystemMemoryUsageBytes)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.DiskSpaceFreeBytes = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.DiskSpaceFreeBytes)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.ExternalDiskSpaceFreeBytes = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.ExternalDiskSpaceFreeBytes)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.CPU = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CPU, &x.present, 2)
+				}
+			case 9:
+				if v, ok := d.floatFast(); ok {
+					x.SystemMemoryAvailableBytes = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.SystemMemoryAvailableBytes)
+				}
+			case 10:
+				if v, ok := d.boolFast(); ok {
+					x.SystemMemoryLow = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.SystemMemoryLow)
+				}
+			case 11:
+				if v, ok := d.floatFast(); ok {
+					x.SystemMemoryThresholdBytes = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.SystemMemoryThresholdBytes)
+				}
+			case 12:
+				if v, ok := d.floatFast(); ok {
+					x.ApplicationMemoryAvailableBytes = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.ApplicationMemoryAvailableBytes)
+				}
+			case 13:
+				if v, ok := d.floatFast(); ok {
+					x.ApplicationMemoryMaxBytes = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.ApplicationMemoryMaxBytes)
+				}
+			case 14:
+				if v, ok := d.floatFast(); ok {
+					x.ApplicationMemoryTotalBytes = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.ApplicationMemoryTotalBytes)
+				}
+			case 15:
+				ferr = d.readAttr(&x.DeviceOrientation)
+			case 16:
+				ferr = d.readAttr(&x.StatusBarOrientation)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -4580,7 +5848,309 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Platform) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.Platform), &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Brand = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Brand, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Product = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Product, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.Device = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.Device, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.DeviceManufacturer = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.DeviceManufacturer, &x.present, 4)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.OSVersion = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.OSVersion, &x.present, 5)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.DeviceModel = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.DeviceModel, &x.present, 6)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.DeviceCountry = d.substr(s, e)
+					x.present.markPresent(7)
+				} else {
+					ferr = d.readString(&x.DeviceCountry, &x.present, 7)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.LocaleLanguage = d.substr(s, e)
+					x.present.markPresent(8)
+				} else {
+					ferr = d.readString(&x.LocaleLanguage, &x.present, 8)
+				}
+			case 9:
+				if s, e, ok := d.plainString(); ok {
+					x.LocaleCountry = d.substr(s, e)
+					x.present.markPresent(9)
+				} else {
+					ferr = d.readString(&x.LocaleCountry, &x.present, 9)
+				}
+			case 10:
+				if s, e, ok := d.plainString(); ok {
+					x.NetworkCountry = d.substr(s, e)
+					x.present.markPresent(10)
+				} else {
+					ferr = d.readString(&x.NetworkCountry, &x.present, 10)
+				}
+			case 11:
+				if s, e, ok := d.plainString(); ok {
+					x.NetworkCarrier = d.substr(s, e)
+					x.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.NetworkCarrier, &x.present, 11)
+				}
+			case 12:
+				if s, e, ok := d.plainString(); ok {
+					x.NetworkCode = d.substr(s, e)
+					x.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.NetworkCode, &x.present, 12)
+				}
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.NetworkMobileCountryCode = d.substr(s, e)
+					x.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.NetworkMobileCountryCode, &x.present, 13)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.BuildIdentifier = d.substr(s, e)
+					x.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.BuildIdentifier, &x.present, 14)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.HTTPHeaderUserAgent = d.substr(s, e)
+					x.present.markPresent(15)
+				} else {
+					ferr = d.readString(&x.HTTPHeaderUserAgent, &x.present, 15)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CPUArchitecture = d.substr(s, e)
+					x.present.markPresent(16)
+				} else {
+					ferr = d.readString(&x.CPUArchitecture, &x.present, 16)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.RadioAccessTechnology = d.substr(s, e)
+					x.present.markPresent(17)
+				} else {
+					ferr = d.readString(&x.RadioAccessTechnology, &x.present, 17)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.BluetoothVersion = d.substr(s, e)
+					x.present.markPresent(18)
+				} else {
+					ferr = d.readString(&x.BluetoothVersion, &x.present, 18)
+				}
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.BuildVersionRelease = d.substr(s, e)
+					x.present.markPresent(19)
+				} else {
+					ferr = d.readString(&x.BuildVersionRelease, &x.present, 19)
+				}
+			case 20:
+				if v, ok := d.intFast(); ok {
+					x.ScreenHeight = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.ScreenHeight)
+				}
+			case 21:
+				if v, ok := d.intFast(); ok {
+					x.ScreenWidth = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.ScreenWidth)
+				}
+			case 22:
+				if v, ok := d.intFast(); ok {
+					x.ScreenDPI = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.ScreenDPI)
+				}
+			case 23:
+				if v, ok := d.intFast(); ok {
+					x.TimezoneOffset = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.TimezoneOffset)
+				}
+			case 24:
+				if s, e, ok := d.plainString(); ok {
+					x.ATTAuthorizationStatus = d.substr(s, e)
+					x.present.markPresent(20)
+				} else {
+					ferr = d.readString(&x.ATTAuthorizationStatus, &x.present, 20)
+				}
+			case 25:
+				if v, ok := d.intFast(); ok {
+					x.ATTTimestampUnixtimeMS = v
+					x.present.markPresent(21)
+				} else {
+					ferr = d.readInt64(&x.ATTTimestampUnixtimeMS, &x.present, 21)
+				}
+			case 26:
+				if v, ok := d.boolFast(); ok {
+					x.IsTablet = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsTablet)
+				}
+			case 27:
+				if v, ok := d.boolFast(); ok {
+					x.PushNotificationSoundEnabled = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.PushNotificationSoundEnabled)
+				}
+			case 28:
+				if v, ok := d.boolFast(); ok {
+					x.PushNotificationVibrateEnabled = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.PushNotificationVibrateEnabled)
+				}
+			case 29:
+				ferr = d.readAttr(&x.SupportsTelephony)
+			case 30:
+				if v, ok := d.boolFast(); ok {
+					x.HasNFC = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.HasNFC)
+				}
+			case 31:
+				if v, ok := d.boolFast(); ok {
+					x.BluetoothEnabled = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.BluetoothEnabled)
+				}
+			case 32:
+				if v, ok := d.boolFast(); ok {
+					x.LimitAdTracking = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.LimitAdTracking)
+				}
+			case 33:
+				if v, ok := d.boolFast(); ok {
+					x.IsDST = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsDST)
+				}
+			case 34:
+				if s, e, ok := d.plainString(); ok {
+					x.IOSAdvertisingID = d.substr(s, e)
+					x.present.markPresent(22)
+				} else {
+					ferr = d.readString(&x.IOSAdvertisingID, &x.present, 22)
+				}
+			case 35:
+				if s, e, ok := d.plainString(); ok {
+					x.IOSIDFV = d.substr(s, e)
+					x.present.markPresent(23)
+				} else {
+					ferr = d.readString(&x.IOSIDFV, &x.present, 23)
+				}
+			case 36:
+				if s, e, ok := d.plainString(); ok {
+					x.AndroidAdvertisingID = d.substr(s, e)
+					x.present.markPresent(24)
+				} else {
+					ferr = d.readString(&x.AndroidAdvertisingID, &x.present, 24)
+				}
+			case 37:
+				if s, e, ok := d.plainString(); ok {
+					x.AndroidUUID = d.substr(s, e)
+					x.present.markPresent(25)
+				} else {
+					ferr = d.readString(&x.AndroidUUID, &x.present, 25)
+				}
+			case 38:
+				if s, e, ok := d.plainString(); ok {
+					x.RokuAdvertisingID = d.substr(s, e)
+					x.present.markPresent(26)
+				} else {
+					ferr = d.readString(&x.RokuAdvertisingID, &x.present, 26)
+				}
+			case 39:
+				if s, e, ok := d.plainString(); ok {
+					x.RokuPublisherID = d.substr(s, e)
+					x.present.markPresent(27)
+				} else {
+					ferr = d.readString(&x.RokuPublisherID, &x.present, 27)
+				}
+			case 40:
+				if s, e, ok := d.plainString(); ok {
+					x.MicrosoftAdvertisingID = d.substr(s, e)
+					x.present.markPresent(28)
+				} else {
+					ferr = d.readString(&x.MicrosoftAdvertisingID, &x.present, 28)
+				}
+			case 41:
+				if s, e, ok := d.plainString(); ok {
+					x.MicrosoftPublisherID = d.substr(s, e)
+					x.present.markPresent(29)
+				} else {
+					ferr = d.readString(&x.MicrosoftPublisherID, &x.present, 29)
+				}
+			case 42:
+				if s, e, ok := d.plainString(); ok {
+					x.FireAdvertisingID = d.substr(s, e)
+					x.present.markPresent(30)
+				} else {
+					ferr = d.readString(&x.FireAdvertisingID, &x.present, 30)
+				}
+			case 43:
+				if s, e, ok := d.plainString(); ok {
+					x.AMPID = d.substr(s, e)
+					x.present.markPresent(31)
+				} else {
+					ferr = d.readString(&x.AMPID, &x.present, 31)
+				}
+			case 44:
+				if s, e, ok := d.plainString(); ok {
+					x.PushToken = d.substr(s, e)
+					x.present.markPresent(32)
+				} else {
+					ferr = d.readString(&x.PushToken, &x.present, 32)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -4719,7 +6289,17 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Type = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Type, &x.present, 0)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -4995,7 +6575,116 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 8:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 9:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 11:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 12:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -5112,7 +6801,31 @@ func (x *Identity) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Type = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Type, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Encoding) = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString((*string)(&x.Encoding), &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Value = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Value, &x.present, 2)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -5240,7 +6953,37 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.IdentityType) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.IdentityType), &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Identity = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Identity, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.TimestampUnixtimeMS = v
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readInt64(&x.TimestampUnixtimeMS, &x.present, 2)
+				}
+			case 3:
+				if v, ok := d.boolFast(); ok {
+					x.CreatedThisBatch = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CreatedThisBatch)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -5420,7 +7163,71 @@ func (x *Location) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.floatFast(); ok {
+					x.Latitude = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readFloat64(&x.Latitude, &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.floatFast(); ok {
+					x.Longitude = v
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readFloat64(&x.Longitude, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.floatFast(); ok {
+					x.Accuracy = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.Accuracy)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.CountryCode = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CountryCode, &x.present, 2)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.RegionCode = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.RegionCode, &x.present, 3)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CityName = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CityName, &x.present, 4)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.PostalCode = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.PostalCode, &x.present, 5)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.DMACode = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.DMACode)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.LocationSource = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.LocationSource, &x.present, 6)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -5772,7 +7579,157 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.URL = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.URL, &x.present, 0)
+				}
+			case 1:
+				ferr = d.readAttr(&x.ResponseCode)
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.HTTPVerb = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.HTTPVerb, &x.present, 1)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.TimeElapsed = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.TimeElapsed)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.BytesIn = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.BytesIn)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.BytesOut = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.BytesOut)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.Data = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Data, &x.present, 2)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 9:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 11:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 12:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 13:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 14:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 15:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 16:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 17:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 18:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 19:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 21:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 22:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 23:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 24:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 25:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -6063,7 +8020,123 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.boolFast(); ok {
+					x.IsOptedOut = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readBool(&x.IsOptedOut, &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 9:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 12:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 13:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 17:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 19:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -6338,7 +8411,116 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 8:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 9:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 11:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 12:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -6543,7 +8725,84 @@ func (x *Product) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ID = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ID, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Name = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Name, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Brand = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Brand, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.Category = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.Category, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.Variant = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.Variant, &x.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.Position = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.Position)
+				}
+			case 6:
+				if v, ok := d.floatFast(); ok {
+					x.Price = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.Price)
+				}
+			case 7:
+				if v, ok := d.floatFast(); ok {
+					x.Quantity = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.Quantity)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.CouponCode = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.CouponCode, &x.present, 5)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.AddedToCartTimeMS = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.AddedToCartTimeMS)
+				}
+			case 10:
+				if v, ok := d.floatFast(); ok {
+					x.TotalProductAmount = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.TotalProductAmount)
+				}
+			case 11:
+				ferr = d.readAttrs(&x.CustomAttributes, &x.present, 6)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -6757,7 +9016,85 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Action) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.Action), &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CheckoutStep = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.CheckoutStep)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CheckoutOptions = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.CheckoutOptions, &x.present, 1)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.ProductActionList = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.ProductActionList, &x.present, 2)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.ProductListSource = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.ProductListSource, &x.present, 3)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.TransactionID = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.TransactionID, &x.present, 4)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.Affiliation = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.Affiliation, &x.present, 5)
+				}
+			case 7:
+				if v, ok := d.floatFast(); ok {
+					x.TotalAmount = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.TotalAmount)
+				}
+			case 8:
+				if v, ok := d.floatFast(); ok {
+					x.TaxAmount = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.TaxAmount)
+				}
+			case 9:
+				if v, ok := d.floatFast(); ok {
+					x.ShippingAmount = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.ShippingAmount)
+				}
+			case 10:
+				if s, e, ok := d.plainString(); ok {
+					x.CouponCode = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.CouponCode, &x.present, 6)
+				}
+			case 11:
+				ferr = d.readProducts(&x.Products, &x.present, 7)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -6875,7 +9212,19 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ProductImpressionList = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ProductImpressionList, &x.present, 0)
+				}
+			case 1:
+				ferr = d.readProducts(&x.Products, &x.present, 1)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -7180,7 +9529,135 @@ func (x *Profile) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.PreviousMPID = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.PreviousMPID)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CurrentMPID = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.CurrentMPID)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.ProfileEventType) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.ProfileEventType), &x.present, 0)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 11:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 13:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 14:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 15:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 19:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 21:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -7310,7 +9787,38 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ID = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ID, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Name = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Name, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Creative = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Creative, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.Position = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.Position, &x.present, 3)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -7418,7 +9926,19 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Action) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.Action), &x.present, 0)
+				}
+			case 1:
+				ferr = readStructSlice(d, &x.Promotions, &x.present, 1, slabOfPromotion)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -7771,7 +10291,167 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.PushMessageType) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.PushMessageType), &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.PushMessageToken = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.PushMessageToken, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.PushNotificationPayload = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.PushNotificationPayload, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.Message = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.Message, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.Network = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.Network, &x.present, 4)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.ApplicationState = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.ApplicationState, &x.present, 5)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.ActionIdentifier = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.ActionIdentifier, &x.present, 6)
+				}
+			case 7:
+				ferr = d.readAttr(&x.PushMessageBehavior)
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 10:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 11:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 12:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 13:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 14:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 15:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 16:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 17:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 19:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 20:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 21:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 22:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 23:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 24:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 25:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 26:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -8053,7 +10733,116 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 8:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 9:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 11:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 12:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -8347,7 +11136,130 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.boolFast(); ok {
+					x.Register = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readBool(&x.Register, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.RegistrationToken = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.RegistrationToken, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 10:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 13:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 14:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 18:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 20:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -8653,7 +11565,132 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ScreenName = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ScreenName, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.ActivityType = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.ActivityType, &x.present, 1)
+				}
+			case 2:
+				ferr = d.readAttrs(&x.CustomFlags, &x.present, 2)
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 11:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 13:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 14:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 15:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 19:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 21:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -8939,7 +11976,123 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.SessionDurationMS = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.SessionDurationMS, &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 9:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 12:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 13:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 17:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 19:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -9214,7 +12367,116 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 8:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 9:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 11:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 12:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -9311,7 +12573,12 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = d.readProducts(&x.Products, &x.present, 0)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -9448,7 +12715,44 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Channel = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Channel, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Partner = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Partner, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.ReplayRequestID = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.ReplayRequestID, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.ReplayJobID = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.ReplayJobID, &x.present, 3)
+				}
+			case 4:
+				if v, ok := d.boolFast(); ok {
+					x.IsHistorical = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsHistorical)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -9726,7 +13030,116 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 8:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 9:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 11:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 12:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -10010,7 +13423,118 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = d.readAttrs(&x.CustomFlags, &x.present, 0)
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 9:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 12:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 13:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 17:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 19:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -10333,7 +13857,139 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.UserAttributeName = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.UserAttributeName, &x.present, 0)
+				}
+			case 1:
+				ferr = d.readAttr(&x.New)
+			case 2:
+				ferr = d.readAttr(&x.Old)
+			case 3:
+				if v, ok := d.boolFast(); ok {
+					x.Deleted = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.Deleted)
+				}
+			case 4:
+				if v, ok := d.boolFast(); ok {
+					x.IsNewAttribute = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsNewAttribute)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 9:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 11:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 12:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 13:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 14:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 15:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 17:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 21:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 22:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 23:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -10630,7 +14286,120 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = readStructPtr(d, &x.New, &x.present, 0, (*decoder).newIdentityChange)
+			case 1:
+				ferr = readStructPtr(d, &x.Old, &x.present, 1, (*decoder).newIdentityChange)
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 10:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 13:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 14:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 18:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 20:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -10769,7 +14538,25 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.MPID = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.MPID, &x.present, 0)
+				}
+			case 1:
+				ferr = readStructSlice(d, &x.UserIdentities, &x.present, 1, slabOfIdentity)
+			case 2:
+				ferr = readStructSlice(d, &x.DeviceIdentities, &x.present, 2, slabOfIdentity)
+			case 3:
+				ferr = readStructSlice(d, &x.PartnerIdentities, &x.present, 3, slabOfIdentity)
+			case 4:
+				ferr = readStructSlice(d, &x.Audiences, &x.present, 4, slabOfAudience)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {

@@ -223,7 +223,7 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 		}
 		b.WriteString("}\nif n < 0 {\nreturn false, nil\n}\nreturn true, x.decodeFieldN(d, n)\n}\n\n")
 		genMatcher(b, s, entries)
-		genDecodeJSONMatched(b, s)
+		genDecodeJSONMatched(b, s, entries)
 		return
 	}
 	if len(entries) > 0 {
@@ -243,7 +243,12 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 	}
 }
 
-func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
+// genDecodeJSONMatched writes decodeJSON for a struct with a match
+// function. The fields a match finds are read inline, in a switch in the
+// member loop (not through decodeFieldN, a call more per member), and the
+// common value of a scalar field is taken by its one-pass reader right
+// there (genReadInline).
+func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	var err error
@@ -259,7 +264,15 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+`, s.name, s.name, s.name)
+	for n, e := range entries {
+		fmt.Fprintf(b, "case %d:\n", n)
+		genReadInline(b, e.f, e.recv)
+	}
+	b.WriteString(`}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -282,8 +295,46 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
 	return err
 }
 
-`, s.name, s.name, s.name)
+`)
 	genUnmarshal(b, s)
+}
+
+// genReadInline writes the read of field f into ferr, as genRead does,
+// with the one-pass reader of a scalar field (plainString, intFast,
+// floatFast, boolFast) tried first in place: when it takes the value the
+// field is set without a call to the read helper; when it does not (it
+// then consumed nothing), the helper reads the value the careful way.
+func genReadInline(b *bytes.Buffer, f field, recv string) {
+	p := recv + f.goName
+	if f.named {
+		p = "*(*string)(&" + p + ")"
+	}
+	fs := fmt.Sprintf("%spresent.markPresent(%d)", recv, f.idx)
+	fast := ""
+	switch f.kind {
+	case "string":
+		fast = fmt.Sprintf("if s, e, ok := d.plainString(); ok {\n%s = d.substr(s, e)\n%s\n}", p, fs)
+	case "int64":
+		fast = fmt.Sprintf("if v, ok := d.intFast(); ok {\n%s = v\n%s\n}", p, fs)
+	case "float64":
+		fast = fmt.Sprintf("if v, ok := d.floatFast(); ok {\n%s = v\n%s\n}", p, fs)
+	case "bool":
+		fast = fmt.Sprintf("if v, ok := d.boolFast(); ok {\n%s = v\n%s\n}", p, fs)
+	case "Optional[int64]":
+		fast = fmt.Sprintf("if v, ok := d.intFast(); ok {\n%s = Some(v)\n}", p)
+	case "Optional[float64]":
+		fast = fmt.Sprintf("if v, ok := d.floatFast(); ok {\n%s = Some(v)\n}", p)
+	case "Optional[bool]":
+		fast = fmt.Sprintf("if v, ok := d.boolFast(); ok {\n%s = Some(v)\n}", p)
+	}
+	var call bytes.Buffer
+	genRead(&call, f, recv, "")
+	read := "ferr = " + strings.TrimPrefix(call.String(), "return ")
+	if fast == "" || (f.idx < 0 && !strings.HasPrefix(f.kind, "Optional")) {
+		b.WriteString(read)
+		return
+	}
+	fmt.Fprintf(b, "%s else {\n%s}\n", fast, read)
 }
 
 // entry is a field decodeJSON finds by key: one of the struct's own, or of
