@@ -22,6 +22,7 @@ import (
 	"log"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -257,8 +258,10 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := match%s(d.data, d.pos)
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		n, next := -1, 0
+`, s.name)
+	genInlineMatch(b, entries)
+	fmt.Fprintf(b, `if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = match%s(d.data, d.pos)
 		}
@@ -266,7 +269,7 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 			d.pos = next
 			var ferr error
 			switch n {
-`, s.name, s.name, s.name)
+`, s.name)
 	for n, e := range entries {
 		fmt.Fprintf(b, "case %d:\n", n)
 		genReadInline(b, e.f, e.recv)
@@ -395,6 +398,38 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 	}
 	b.WriteString("}\nreturn \"\"\n}\n\n")
 
+	var body bytes.Buffer
+	genMatchBody(&body, entries)
+	fmt.Fprintf(b, "func match%s(data []byte, p int) (int, int) {\n", s.name)
+	b.WriteString("if p+9 > len(data) || data[p] != '\"' {\nreturn -1, 0\n}\n")
+	b.WriteString("w := binary.LittleEndian.Uint64(data[p+1:])\n")
+	b.WriteString(retRE.ReplaceAllString(body.String(), "return $1, $2"))
+	b.WriteString("return -1, 0\n}\n\n")
+}
+
+// retRE finds the RET(n, next) placeholders genMatchBody writes where a
+// key is recognised: the match function returns n and next there, the
+// inlined copy in decodeJSON (genInlineMatch) sets them.
+var retRE = regexp.MustCompile(`RET\(([^,]+), ([^)]+)\)`)
+
+// genInlineMatch writes the match function's body for decodeJSON's member
+// loop, so that a plainly written key costs no call: it sets n and next
+// (declared before, n = -1) instead of returning them.
+func genInlineMatch(b *bytes.Buffer, entries []entry) {
+	var body bytes.Buffer
+	genMatchBody(&body, entries)
+	b.WriteString("if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '\"' {\n")
+	b.WriteString("w := binary.LittleEndian.Uint64(data[p+1:])\n")
+	b.WriteString("match:\nfor {\n")
+	b.WriteString(retRE.ReplaceAllString(body.String(), "n, next = $1, $2\nbreak match"))
+	b.WriteString("break\n}\n}\n")
+}
+
+// genMatchBody writes the key recognition shared by match<Struct> and
+// decodeJSON: data, p (the key's opening quote, with 9 bytes from it in
+// data) and w (the 8 bytes after the quote) are in scope; where a key is
+// recognised it writes RET(n, next).
+func genMatchBody(b *bytes.Buffer, entries []entry) {
 	word := func(k string) uint64 {
 		var w uint64
 		for i := 0; i < len(k) && i < 8; i++ {
@@ -434,16 +469,13 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 			short[len(k)][word(k+"\":")] = n
 		}
 	}
-	fmt.Fprintf(b, "func match%s(data []byte, p int) (int, int) {\n", s.name)
-	b.WriteString("if p+9 > len(data) || data[p] != '\"' {\nreturn -1, 0\n}\n")
-	b.WriteString("w := binary.LittleEndian.Uint64(data[p+1:])\n")
 	if len(longOrder)+len(exactOrder) > 0 {
 		b.WriteString("switch w {\n")
 		for _, w := range longOrder {
 			fmt.Fprintf(b, "case %#x:\n", w)
 			for _, n := range long[w] {
 				k := entries[n].f.key
-				fmt.Fprintf(b, "if %s {\nreturn %d, p + %d\n}\n", restMatches(k, word), n, len(k)+3)
+				fmt.Fprintf(b, "if %s {\nRET(%d, p + %d)\n}\n", restMatches(k, word), n, len(k)+3)
 			}
 		}
 		for _, w := range exactOrder {
@@ -452,9 +484,9 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 			fmt.Fprintf(b, "case %#x:\n", w)
 			if len(k) == 7 {
 				b.WriteString("if p+10 <= len(data) && data[p+9] == ':' {\n")
-				fmt.Fprintf(b, "return %d, p + 10\n}\n", n)
+				fmt.Fprintf(b, "RET(%d, p + 10)\n}\n", n)
 			} else {
-				fmt.Fprintf(b, "return %d, p + 9\n", n)
+				fmt.Fprintf(b, "RET(%d, p + 9)\n", n)
 			}
 		}
 		b.WriteString("}\n")
@@ -470,11 +502,10 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 		sort.Slice(ws, func(i, j int) bool { return ws[i] < ws[j] })
 		fmt.Fprintf(b, "switch w & %#x {\n", uint64(1)<<(8*(l+2))-1)
 		for _, w := range ws {
-			fmt.Fprintf(b, "case %#x:\nreturn %d, p + %d\n", w, short[l][w], l+3)
+			fmt.Fprintf(b, "case %#x:\nRET(%d, p + %d)\n", w, short[l][w], l+3)
 		}
 		b.WriteString("}\n")
 	}
-	b.WriteString("return -1, 0\n}\n\n")
 }
 
 // restMatches returns the condition that the key k (8 bytes or longer,
