@@ -366,6 +366,11 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		e.Key = k
 		if start, end, ok := d.plainString(); ok {
 			e.Value = AttributeValue{kind: KindString, s: d.substr(start, end)}
+		} else if l := d.plainNumber(); l > 0 {
+			e.Value = AttributeValue{kind: KindNumber, s: d.substr(d.pos, d.pos+l)}
+			d.pos += l
+		} else if b, ok := d.boolFast(); ok {
+			e.Value = BoolAttr(b)
 		} else if verr := d.attributeValue(&e.Value); verr != nil {
 			err = withSeg(verr, e.Key)
 			a[n] = Attribute{}
@@ -390,6 +395,18 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	}
 	*p = a[:len(a):len(a)]
 	return err
+}
+
+// plainNumber returns the length of the number literal at d.pos, written
+// with no space before it, or 0 (for anything else, or an invalid number,
+// which attributeValue then reports).
+func (d *decoder) plainNumber() int {
+	if d.pos < len(d.data) {
+		if c := d.data[d.pos]; c >= '0' && c <= '9' || c == '-' {
+			return scanNumber(d.data[d.pos:])
+		}
+	}
+	return 0
 }
 
 // Attribute lists are carved from slabs shared by the lists of one batch:
