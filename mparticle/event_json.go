@@ -149,7 +149,12 @@ func (ev *Event) decodeJSON(d *decoder) error {
 		switch n {
 		case len("event_type"):
 			var s string
-			ferr = d.readString(&s, &ev.present, evFieldType)
+			if start, end, ok := d.plainString(); ok {
+				s = d.substr(start, end)
+				ev.present.markPresent(evFieldType)
+			} else {
+				ferr = d.readString(&s, &ev.present, evFieldType)
+			}
 			ev.Type = EventType(s)
 			if ferr != nil {
 				return withSeg(ferr, "event_type")
