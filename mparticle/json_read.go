@@ -341,12 +341,18 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	if len(a) > 0 {
 		keys = ^uint64(0)
 	}
+	// The object has a member, so its key is a string: make text now and
+	// cut the plain keys and values out of it directly.
+	if len(d.text) < len(d.data) {
+		d.text = string(d.data)
+	}
+	text := d.text
 	for more {
 		var k string
 		keyPos := d.pos
 		if start, end, ok := d.plainString(); ok && d.at(':') {
 			d.pos++
-			k = d.substr(start, end)
+			k = text[start:end]
 		} else {
 			d.pos = keyPos // plainString may have taken the key: read it again
 			var key []byte
@@ -365,9 +371,9 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		e := &a[n]
 		e.Key = k
 		if start, end, ok := d.plainString(); ok {
-			e.Value = AttributeValue{kind: KindString, s: d.substr(start, end)}
+			e.Value = AttributeValue{kind: KindString, s: text[start:end]}
 		} else if l := d.plainNumber(); l > 0 {
-			e.Value = AttributeValue{kind: KindNumber, s: d.substr(d.pos, d.pos+l)}
+			e.Value = AttributeValue{kind: KindNumber, s: text[d.pos : d.pos+l]}
 			d.pos += l
 		} else if b, ok := d.boolFast(); ok {
 			e.Value = BoolAttr(b)
