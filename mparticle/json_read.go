@@ -313,17 +313,19 @@ const linearAttrs = 16
 // allocation of their own. The list is capped at its length, so appending
 // to it (Set) moves it out instead of writing over its neighbour.
 func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
-	if isNull, err := d.null(); isNull || err != nil {
-		*p = nil
-		fs.markNull(i)
-		return err
-	}
-	fs.markPresent(i)
+	// The common value, an object with a member, is not null: null is
+	// asked only when enterObject declines.
 	var err error
 	more := d.enterObject()
 	if !more {
+		if isNull, nerr := d.null(); isNull || nerr != nil {
+			*p = nil
+			fs.markNull(i)
+			return nerr
+		}
 		more, err = d.objectOpen()
 	}
+	fs.markPresent(i)
 	if !more {
 		if *p == nil {
 			*p = Attributes{}
