@@ -149,7 +149,12 @@ func (ev *Event) decodeJSON(d *decoder) error {
 		switch n {
 		case len("event_type"):
 			var s string
-			ferr = d.readString(&s, &ev.present, evFieldType)
+			if start, end, ok := d.plainString(); ok {
+				s = d.substr(start, end)
+				ev.present.markPresent(evFieldType)
+			} else {
+				ferr = d.readString(&s, &ev.present, evFieldType)
+			}
 			ev.Type = EventType(s)
 			if ferr != nil {
 				return withSeg(ferr, "event_type")
@@ -186,10 +191,13 @@ func (ev *Event) decodeJSON(d *decoder) error {
 // bounds to decode once the type is known (start is -1 when nothing is
 // left to do).
 func (ev *Event) decodeData(d *decoder) (start, end int, err error) {
-	if isNull, err := d.null(); isNull || err != nil {
-		ev.Data = nil
-		ev.present.markNull(evFieldData)
-		return -1, -1, err
+	// An object right here is not null: no need to ask null.
+	if !d.at('{') {
+		if isNull, err := d.null(); isNull || err != nil {
+			ev.Data = nil
+			ev.present.markNull(evFieldData)
+			return -1, -1, err
+		}
 	}
 	ev.present.markPresent(evFieldData)
 	if ev.present.isPresent(evFieldType) {

@@ -63,14 +63,44 @@ func (x *Account) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchAccount(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x5f746e756f636361:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f746e756f63 {
+						n, next = 0, p+13
+						break match
+					}
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73676e6974746573 {
+						n, next = 1, p+19
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchAccount(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.AccountID = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.AccountID, &x.present, 0)
+				}
+			case 1:
+				ferr = d.readStringMap(&x.AccountSettings, &x.present, 1)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -219,14 +249,103 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchApplicationInfo(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x746163696c707061:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6f69 {
+						n, next = 0, p+19
+						break match
+					}
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x737265765f6e6f69 && keyWord(data, e-8) == 0x6e6f69737265765f {
+						n, next = 1, p+22
+						break match
+					}
+					if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c6975625f6e6f69 && keyWord(data, e-8) == 0x7265626d756e5f64 {
+						n, next = 2, p+27
+						break match
+					}
+				case 0x5f6c6c6174736e69:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265727265666572 {
+						n, next = 3, p+19
+						break match
+					}
+				case 0x65735f656c707061:
+					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7364615f68637261 && keyWord(data, p+17) == 0x756269727474615f && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 6, p+30
+						break match
+					}
+				case 0x226567616b636170:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 4, p+10
+						break match
+					}
+				}
+				switch w & 0xffffffff {
+				case 0x3a22736f:
+					n, next = 5, p+5
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchApplicationInfo(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ApplicationName = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ApplicationName, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.ApplicationVersion = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.ApplicationVersion, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.ApplicationBuildNumber = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.ApplicationBuildNumber, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.InstallReferrer = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.InstallReferrer, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.Package = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.Package, &x.present, 4)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.OS = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.OS, &x.present, 5)
+				}
+			case 6:
+				ferr = d.readStringMapMap(&x.AppleSearchAdsAttributes, &x.present, 6)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -559,14 +678,293 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchApplicationStateTransition(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x746163696c707061:
+					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6172745f6e6f69 && keyWord(data, p+17) == 0x745f6e6f69746973 && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 0, p+30
+						break match
+					}
+				case 0x74737269665f7369:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e75725f74737269 {
+						n, next = 1, p+15
+						break match
+					}
+				case 0x61726770755f7369:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656461726770755f {
+						n, next = 2, p+13
+						break match
+					}
+				case 0x6673736563637573:
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c635f796c6c75 && keyWord(data, e-8) == 0x6465736f6c635f79 {
+						n, next = 3, p+22
+						break match
+					}
+				case 0x746f6e5f68737570:
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
+						n, next = 4, p+28
+						break match
+					}
+				case 0x725f68636e75616c:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c61727265666572 {
+						n, next = 5, p+18
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 6, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 7, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 8, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 9, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 10, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 11, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 12, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 13, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 14, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 15, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 16, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 17, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 18, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 19, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 20, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 21, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 22, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 23, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 24, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchApplicationStateTransition(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.ApplicationTransitionType) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.ApplicationTransitionType), &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.boolFast(); ok {
+					x.IsFirstRun = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsFirstRun)
+				}
+			case 2:
+				if v, ok := d.boolFast(); ok {
+					x.IsUpgrade = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsUpgrade)
+				}
+			case 3:
+				if v, ok := d.boolFast(); ok {
+					x.SuccessfullyClosed = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.SuccessfullyClosed)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.PushNotificationPayload = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.PushNotificationPayload, &x.present, 1)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.LaunchReferral = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.LaunchReferral, &x.present, 2)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 10:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 11:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 12:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 13:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 14:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 15:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 16:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 17:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 18:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 21:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 22:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 23:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 24:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -682,14 +1080,62 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchAttributionInfo(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x5f65636976726573:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656469766f7270 {
+						n, next = 0, p+19
+						break match
+					}
+				case 0x656873696c627570:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656873696c6275 {
+						n, next = 1, p+12
+						break match
+					}
+				case 0x6e676961706d6163:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 2, p+11
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchAttributionInfo(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ServiceProvider = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ServiceProvider, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Publisher = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Publisher, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Campaign = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Campaign, &x.present, 2)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -817,14 +1263,72 @@ func (x *Audience) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchAudience(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x65636e6569647561:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
+						n, next = 0, p+14
+						break match
+					}
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
+						n, next = 1, p+16
+						break match
+					}
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
+						n, next = 3, p+33
+						break match
+					}
+				case 0x7474615f72657375:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 4, p+18
+						break match
+					}
+				case 0x3a226e6f69746361:
+					n, next = 2, p+9
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchAudience(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.AudienceID = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.AudienceID, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.AudienceName = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.AudienceName, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Action) = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString((*string)(&x.Action), &x.present, 2)
+				}
+			case 3:
+				ferr = d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 3)
+			case 4:
+				ferr = readStructSlice(d, &x.UserAttributes, &x.present, 4, slabOfAudienceUserAttribute)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -968,14 +1472,88 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchAudienceMembershipChangeRequest(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6d617473656d6974:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
+						n, next = 2, p+15
+						break match
+					}
+				case 0x65736f6865726966:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+						n, next = 3, p+19
+						break match
+					}
+				case 0x6f72705f72657375:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73656c69666f7270 {
+						n, next = 5, p+16
+						break match
+					}
+				case 0x22746e756f636361:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 4, p+10
+						break match
+					}
+				}
+				switch w & 0xffffffff {
+				case 0x3a226469:
+					n, next = 1, p+5
+					break match
+				}
+				switch w & 0xffffffffffff {
+				case 0x3a2265707974:
+					n, next = 0, p+7
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchAudienceMembershipChangeRequest(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Type) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.Type), &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.ID = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.ID, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.TimestampMS = v
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readInt64(&x.TimestampMS, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.FirehoseVersion = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.FirehoseVersion, &x.present, 3)
+				}
+			case 4:
+				ferr = readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
+			case 5:
+				ferr = readStructSlice(d, &x.UserProfiles, &x.present, 5, slabOfUserProfile)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -1167,14 +1745,138 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchAudienceSubscriptionRequest(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6d617473656d6974:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
+						n, next = 2, p+15
+						break match
+					}
+				case 0x65736f6865726966:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+						n, next = 3, p+19
+						break match
+					}
+				case 0x65636e6569647561:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
+						n, next = 5, p+14
+						break match
+					}
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
+						n, next = 6, p+16
+						break match
+					}
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x706972637365645f && keyWord(data, e-8) == 0x6e6f697470697263 {
+						n, next = 8, p+23
+						break match
+					}
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
+						n, next = 9, p+33
+						break match
+					}
+				case 0x73756f6976657270:
+					if e := p + 40; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x636e65696475615f && keyWord(data, p+17) == 0x7263736275735f65 && keyWord(data, p+25) == 0x735f6e6f69747069 && keyWord(data, e-8) == 0x73676e6974746573 {
+						n, next = 10, p+42
+						break match
+					}
+				case 0x22746e756f636361:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 4, p+10
+						break match
+					}
+				case 0x3a226e6f69746361:
+					n, next = 7, p+9
+					break match
+				}
+				switch w & 0xffffffff {
+				case 0x3a226469:
+					n, next = 1, p+5
+					break match
+				}
+				switch w & 0xffffffffffff {
+				case 0x3a2265707974:
+					n, next = 0, p+7
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchAudienceSubscriptionRequest(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Type) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.Type), &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.ID = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.ID, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.TimestampMS = v
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readInt64(&x.TimestampMS, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.FirehoseVersion = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.FirehoseVersion, &x.present, 3)
+				}
+			case 4:
+				ferr = readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.AudienceID = v
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.AudienceID, &x.present, 5)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.AudienceName = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.AudienceName, &x.present, 6)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Action) = d.substr(s, e)
+					x.present.markPresent(7)
+				} else {
+					ferr = d.readString((*string)(&x.Action), &x.present, 7)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.AudienceDescription = d.substr(s, e)
+					x.present.markPresent(8)
+				} else {
+					ferr = d.readString(&x.AudienceDescription, &x.present, 8)
+				}
+			case 9:
+				ferr = d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 9)
+			case 10:
+				ferr = d.readStringMap(&x.PreviousAudienceSubscriptionSettings, &x.present, 10)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -1304,14 +2006,62 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchAudienceUserAttribute(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6c61765f7473696c:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65756c61765f7473 {
+						n, next = 2, p+13
+						break match
+					}
+				case 0x3a226e6f69746361:
+					n, next = 3, p+9
+					break match
+				}
+				switch w & 0xffffffffff {
+				case 0x3a2279656b:
+					n, next = 0, p+6
+					break match
+				}
+				switch w & 0xffffffffffffff {
+				case 0x3a2265756c6176:
+					n, next = 1, p+8
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchAudienceUserAttribute(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Key = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Key, &x.present, 0)
+				}
+			case 1:
+				ferr = d.readStringPtr(&x.Value, &x.present, 1)
+			case 2:
+				ferr = d.readStrings(&x.ListValue, &x.present, 2)
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Action) = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString((*string)(&x.Action), &x.present, 3)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -1659,14 +2409,268 @@ func (x *Batch) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchBatch(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6d6e6f7269766e65:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e656d6e6f7269 {
+						n, next = 1, p+14
+						break match
+					}
+				case 0x725f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
+						n, next = 2, p+20
+						break match
+					}
+				case 0x765f616d65686373:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+						n, next = 3, p+17
+						break match
+					}
+				case 0x63697665645f706d:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469656369766564 {
+						n, next = 5, p+14
+						break match
+					}
+				case 0x6564695f72657375:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
+						n, next = 7, p+18
+						break match
+					}
+				case 0x7474615f72657375:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 8, p+18
+						break match
+					}
+				case 0x5f646574656c6564:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7474615f72657375 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 9, p+26
+						break match
+					}
+				case 0x695f656369766564:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656369 {
+						n, next = 10, p+14
+						break match
+					}
+				case 0x746163696c707061:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 11, p+19
+						break match
+					}
+				case 0x5f746e65736e6f63:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 12, p+16
+						break match
+					}
+				case 0x7461726765746e69:
+					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x727474615f6e6f69 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 14, p+25
+						break match
+					}
+				case 0x5f72656e74726170:
+					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
+						n, next = 15, p+21
+						break match
+					}
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x797469746e656469 {
+						n, next = 16, p+19
+						break match
+					}
+				case 0x7379656b5f697061:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 18, p+11
+						break match
+					}
+				case 0x737265765f6b6473:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+						n, next = 20, p+14
+						break match
+					}
+				case 0x7475626972747461:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 21, p+19
+						break match
+					}
+				case 0x695f656372756f73:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656372 {
+						n, next = 22, p+14
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 23, p+24
+						break match
+					}
+				case 0x64695f6863746162:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 24, p+11
+						break match
+					}
+				case 0x6d5f6e696769726f:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f6e6967 {
+						n, next = 25, p+14
+						break match
+					}
+				case 0x695f657571696e75:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f657571696e {
+						n, next = 26, p+12
+						break match
+					}
+				case 0x3a2273746e657665:
+					n, next = 0, p+9
+					break match
+				case 0x22747865746e6f63:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 13, p+10
+						break match
+					}
+				case 0x2279656b5f697061:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 17, p+10
+						break match
+					}
+				case 0x3a2264695f626f6a:
+					n, next = 19, p+9
+					break match
+				}
+				switch w & 0xffffffff {
+				case 0x3a227069:
+					n, next = 6, p+5
+					break match
+				}
+				switch w & 0xffffffffffff {
+				case 0x3a226469706d:
+					n, next = 4, p+7
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchBatch(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = d.readEvents(&x.Events, &x.present, 0)
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Environment) = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString((*string)(&x.Environment), &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.SourceRequestID = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.SourceRequestID, &x.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.SchemaVersion = v
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.SchemaVersion, &x.present, 3)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.MPID = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.MPID)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.MPDeviceID = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.MPDeviceID, &x.present, 4)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.IP = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.IP, &x.present, 5)
+				}
+			case 7:
+				ferr = readStructPtr(d, &x.UserIdentities, &x.present, 6, (*decoder).newUserIdentities)
+			case 8:
+				ferr = d.readAttrs(&x.UserAttributes, &x.present, 7)
+			case 9:
+				ferr = d.readStrings(&x.DeletedUserAttributes, &x.present, 8)
+			case 10:
+				ferr = readStructPtr(d, &x.DeviceInfo, &x.present, 9, (*decoder).newDeviceInfo)
+			case 11:
+				ferr = readStructPtr(d, &x.ApplicationInfo, &x.present, 10, (*decoder).newApplicationInfo)
+			case 12:
+				ferr = readStructPtr(d, &x.ConsentState, &x.present, 11, (*decoder).newConsentState)
+			case 13:
+				ferr = readStructPtr(d, &x.Context, &x.present, 12, (*decoder).newBatchContext)
+			case 14:
+				ferr = d.readStringMapMap(&x.IntegrationAttributes, &x.present, 13)
+			case 15:
+				ferr = d.readStringMap(&x.PartnerIdentities, &x.present, 14)
+			case 16:
+				ferr = d.readAttr(&x.PartnerIdentity)
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.APIKey = d.substr(s, e)
+					x.present.markPresent(15)
+				} else {
+					ferr = d.readString(&x.APIKey, &x.present, 15)
+				}
+			case 18:
+				ferr = d.readAttr(&x.APIKeys)
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.JobID = d.substr(s, e)
+					x.present.markPresent(16)
+				} else {
+					ferr = d.readString(&x.JobID, &x.present, 16)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.SDKVersion = d.substr(s, e)
+					x.present.markPresent(17)
+				} else {
+					ferr = d.readString(&x.SDKVersion, &x.present, 17)
+				}
+			case 21:
+				ferr = readStructPtr(d, &x.AttributionInfo, &x.present, 18, (*decoder).newAttributionInfo)
+			case 22:
+				ferr = readStructPtr(d, &x.SourceInfo, &x.present, 19, (*decoder).newSourceInfo)
+			case 23:
+				if v, ok := d.intFast(); ok {
+					x.TimestampUnixtimeMS = v
+					x.present.markPresent(20)
+				} else {
+					ferr = d.readInt64(&x.TimestampUnixtimeMS, &x.present, 20)
+				}
+			case 24:
+				if v, ok := d.intFast(); ok {
+					x.BatchID = v
+					x.present.markPresent(21)
+				} else {
+					ferr = d.readInt64(&x.BatchID, &x.present, 21)
+				}
+			case 25:
+				if v, ok := d.intFast(); ok {
+					x.OriginMPID = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.OriginMPID)
+				}
+			case 26:
+				ferr = d.readAttr(&x.UniqueID)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -1802,14 +2806,47 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchBatchContext(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x616c705f61746164:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e616c705f617461 {
+						n, next = 0, p+12
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 1, p+11
+						break match
+					}
+				case 0x676e696863746162:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 2, p+11
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchBatchContext(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = readStructPtr(d, &x.DataPlan, &x.present, 0, (*decoder).newDataPlan)
+			case 1:
+				ferr = readStructPtr(d, &x.Location, &x.present, 1, (*decoder).newLocation)
+			case 2:
+				ferr = readStructPtr(d, &x.Batching, &x.present, 2, (*decoder).newBatching)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -1919,14 +2956,54 @@ func (x *Batching) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchBatching(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6f69746974726170:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x79656b5f6e6f6974 {
+						n, next = 1, p+16
+						break match
+					}
+				case 0x5f74736575716572:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7364695f74736575 {
+						n, next = 2, p+14
+						break match
+					}
+				case 0x3a22737361707962:
+					n, next = 0, p+9
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchBatching(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.boolFast(); ok {
+					x.Bypass = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.Bypass)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.PartitionKey = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.PartitionKey, &x.present, 0)
+				}
+			case 2:
+				ferr = d.readStrings(&x.RequestIDs, &x.present, 1)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -2214,14 +3291,246 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchBreadcrumb(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x5f6e6f6973736573:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
+						n, next = 1, p+17
+						break match
+					}
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 5, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 6, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 7, p+28
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 2, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 3, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 4, p+20
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 8, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 9, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 10, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 11, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 12, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 13, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 14, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 15, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 16, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 17, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 18, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 19, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 20, p+33
+						break match
+					}
+				}
+				switch w & 0xffffffffffffff {
+				case 0x3a226c6562616c:
+					n, next = 0, p+8
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchBreadcrumb(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Label = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Label, &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.SessionNumber = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.SessionNumber)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 10:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 13:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 14:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 18:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 20:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -2313,14 +3622,33 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchCCPAConsent(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6c61735f61746164:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f5f74706f5f65 && keyWord(data, e-8) == 0x74756f5f74706f5f {
+						n, next = 0, p+20
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchCCPAConsent(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = readStructPtr(d, &x.DataSaleOptOut, &x.present, 0, (*decoder).newConsentRecord)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -2686,14 +4014,317 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchCommerceEvent(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x5f746375646f7270:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f74 {
+						n, next = 0, p+17
+						break match
+					}
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x736e6f6973736572 {
+						n, next = 2, p+22
+						break match
+					}
+				case 0x6f69746f6d6f7270:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f6e {
+						n, next = 1, p+19
+						break match
+					}
+				case 0x676e6970706f6873:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747261635f676e69 {
+						n, next = 3, p+16
+						break match
+					}
+				case 0x79636e6572727563:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f79636e {
+						n, next = 4, p+16
+						break match
+					}
+				case 0x6e5f6e6565726373:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
+						n, next = 5, p+14
+						break match
+					}
+				case 0x695f6e6f6e5f7369:
+					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697463617265746e && keyWord(data, e-8) == 0x6576697463617265 {
+						n, next = 6, p+21
+						break match
+					}
+				case 0x616e5f746e657665:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
+						n, next = 7, p+13
+						break match
+					}
+				case 0x655f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
+						n, next = 8, p+20
+						break match
+					}
+				case 0x665f6d6f74737563:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+						n, next = 9, p+15
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 10, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 11, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 12, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 13, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 14, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 15, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 16, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 17, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 18, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 19, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 20, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 21, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 22, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 23, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 24, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 25, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 26, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 27, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 28, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchCommerceEvent(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = readStructPtr(d, &x.ProductAction, &x.present, 0, (*decoder).newProductAction)
+			case 1:
+				ferr = readStructPtr(d, &x.PromotionAction, &x.present, 1, (*decoder).newPromotionAction)
+			case 2:
+				ferr = readStructSlice(d, &x.ProductImpressions, &x.present, 2, slabOfProductImpression)
+			case 3:
+				ferr = readStructPtr(d, &x.ShoppingCart, &x.present, 3, (*decoder).newShoppingCart)
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CurrencyCode = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CurrencyCode, &x.present, 4)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.ScreenName = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.ScreenName, &x.present, 5)
+				}
+			case 6:
+				if v, ok := d.boolFast(); ok {
+					x.IsNonInteractive = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsNonInteractive)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.EventName = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.EventName, &x.present, 6)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.CustomEventType = d.substr(s, e)
+					x.present.markPresent(7)
+				} else {
+					ferr = d.readString(&x.CustomEventType, &x.present, 7)
+				}
+			case 9:
+				ferr = d.readAttrs(&x.CustomFlags, &x.present, 8)
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 11:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 12:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 13:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 15:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 16:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 17:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 18:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 19:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 20:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 21:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 22:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 23:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 24:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 25:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 26:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 27:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 28:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -2865,14 +4496,98 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchConsentRecord(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6974616c75676572:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f6974616c7567 {
+						n, next = 0, p+13
+						break match
+					}
+				case 0x746e656d75636f64:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 1, p+11
+						break match
+					}
+				case 0x65746e65736e6f63:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6465746e65736e6f {
+						n, next = 2, p+12
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 3, p+24
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 4, p+11
+						break match
+					}
+				case 0x6572617764726168:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6572617764 {
+						n, next = 5, p+14
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchConsentRecord(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Regulation = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Regulation, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Document = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Document, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.boolFast(); ok {
+					x.Consented = v
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readBool(&x.Consented, &x.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.TimestampUnixtimeMS = v
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.TimestampUnixtimeMS, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.Location = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.Location, &x.present, 4)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.HardwareID = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.HardwareID, &x.present, 5)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -2973,14 +4688,36 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchConsentState(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w & 0xffffffffffff {
+				case 0x3a2261706363:
+					n, next = 1, p+7
+					break match
+				case 0x3a2272706467:
+					n, next = 0, p+7
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchConsentState(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = readStructPtrMap(d, &x.GDPR, &x.present, 0)
+			case 1:
+				ferr = readStructPtr(d, &x.CCPA, &x.present, 1, (*decoder).newCCPAConsent)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -3356,14 +5093,345 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchCrashReport(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x7572636461657262:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73626d7572636461 {
+						n, next = 0, p+14
+						break match
+					}
+				case 0x616e5f7373616c63:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f737361 {
+						n, next = 1, p+13
+						break match
+					}
+				case 0x7974697265766573:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 2, p+11
+						break match
+					}
+				case 0x72745f6b63617473:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65636172745f6b63 {
+						n, next = 4, p+14
+						break match
+					}
+				case 0x6f69747065637865:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c646e61685f6e && keyWord(data, e-8) == 0x64656c646e61685f {
+						n, next = 5, p+20
+						break match
+					}
+				case 0x5f74736f6d706f74:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747865746e6f635f {
+						n, next = 6, p+18
+						break match
+					}
+				case 0x68736172635f6c70:
+					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f74726f7065725f && keyWord(data, p+17) == 0x7361625f656c6966 && keyWord(data, e-8) == 0x3436657361625f65 {
+						n, next = 7, p+30
+						break match
+					}
+				case 0x67616d695f736f69:
+					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f657361625f65 && keyWord(data, e-8) == 0x737365726464615f {
+						n, next = 8, p+25
+						break match
+					}
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657a69735f656761 {
+						n, next = 9, p+17
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
+						n, next = 10, p+17
+						break match
+					}
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 14, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 15, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 16, p+28
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 11, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 12, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 13, p+20
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 17, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 18, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 19, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 20, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 21, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 22, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 23, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 24, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 25, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 26, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 27, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 28, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 29, p+33
+						break match
+					}
+				case 0x226567617373656d:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 3, p+10
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchCrashReport(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = d.readStrings(&x.Breadcrumbs, &x.present, 0)
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.ClassName = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.ClassName, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Severity = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Severity, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.Message = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.Message, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.StackTrace = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.StackTrace, &x.present, 4)
+				}
+			case 5:
+				if v, ok := d.boolFast(); ok {
+					x.ExceptionHandled = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.ExceptionHandled)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.TopmostContext = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.TopmostContext, &x.present, 5)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.PLCrashReportFileBase64 = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.PLCrashReportFileBase64, &x.present, 6)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.IOSImageBaseAddress = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.IOSImageBaseAddress)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.IOSImageSize = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.IOSImageSize)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.SessionNumber = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.SessionNumber)
+				}
+			case 11:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 12:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 14:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 16:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 17:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 18:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 19:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 20:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 21:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 22:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 23:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 24:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 25:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 26:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 27:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 28:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 29:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -3671,14 +5739,255 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchCustomEvent(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x616e5f746e657665:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
+						n, next = 0, p+13
+						break match
+					}
+				case 0x655f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
+						n, next = 1, p+20
+						break match
+					}
+				case 0x665f6d6f74737563:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+						n, next = 2, p+15
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 3, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 4, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 5, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 6, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 7, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 8, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 9, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 10, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 11, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 12, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 13, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 14, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 15, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 16, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 17, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 18, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 19, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 20, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 21, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchCustomEvent(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.EventName = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.EventName, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.CustomEventType) = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString((*string)(&x.CustomEventType), &x.present, 1)
+				}
+			case 2:
+				ferr = d.readAttrs(&x.CustomFlags, &x.present, 2)
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 11:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 13:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 14:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 15:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 19:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 21:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -3781,14 +6090,49 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchDataPlan(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x7265765f6e616c70:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+						n, next = 1, p+15
+						break match
+					}
+				case 0x2264695f6e616c70:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 0, p+10
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchDataPlan(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.PlanID = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.PlanID, &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.PlanVersion = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.PlanVersion)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -4034,14 +6378,199 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchDeviceCurrentState(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6e69735f656d6974:
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x74726174735f6563 && keyWord(data, e-8) == 0x736d5f7472617473 {
+						n, next = 0, p+22
+						break match
+					}
+				case 0x5f79726574746162:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c6576656c5f7972 {
+						n, next = 1, p+16
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 2, p+23
+						break match
+					}
+					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, p+17) == 0x7465645f65707974 && keyWord(data, e-8) == 0x6c69617465645f65 {
+						n, next = 3, p+30
+						break match
+					}
+				case 0x746174735f737067:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f7370 {
+						n, next = 4, p+12
+						break match
+					}
+				case 0x79735f6c61746f74:
+					if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d656d5f6d657473 && keyWord(data, p+17) == 0x676173755f79726f && keyWord(data, e-8) == 0x73657479625f6567 {
+						n, next = 5, p+34
+						break match
+					}
+				case 0x6170735f6b736964:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f656572665f6563 && keyWord(data, e-8) == 0x73657479625f6565 {
+						n, next = 6, p+24
+						break match
+					}
+				case 0x6c616e7265747865:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x70735f6b7369645f && keyWord(data, p+17) == 0x656572665f656361 && keyWord(data, e-8) == 0x73657479625f6565 {
+						n, next = 7, p+33
+						break match
+					}
+				case 0x6d5f6d6574737973:
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x76615f79726f6d65 && keyWord(data, p+17) == 0x5f656c62616c6961 && keyWord(data, e-8) == 0x73657479625f656c {
+						n, next = 9, p+32
+						break match
+					}
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c5f79726f6d65 && keyWord(data, e-8) == 0x776f6c5f79726f6d {
+						n, next = 10, p+20
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x68745f79726f6d65 && keyWord(data, p+17) == 0x5f646c6f68736572 && keyWord(data, e-8) == 0x73657479625f646c {
+						n, next = 11, p+32
+						break match
+					}
+				case 0x746163696c707061:
+					if e := p + 35; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c696176615f7972 && keyWord(data, p+25) == 0x7479625f656c6261 && keyWord(data, e-8) == 0x73657479625f656c {
+						n, next = 12, p+37
+						break match
+					}
+					if e := p + 29; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x625f78616d5f7972 && keyWord(data, e-8) == 0x73657479625f7861 {
+						n, next = 13, p+31
+						break match
+					}
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c61746f745f7972 && keyWord(data, e-8) == 0x73657479625f6c61 {
+						n, next = 14, p+33
+						break match
+					}
+				case 0x6f5f656369766564:
+					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697461746e656972 && keyWord(data, e-8) == 0x6e6f697461746e65 {
+						n, next = 15, p+21
+						break match
+					}
+				case 0x625f737574617473:
+					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6569726f5f7261 && keyWord(data, e-8) == 0x6e6f697461746e65 {
+						n, next = 16, p+25
+						break match
+					}
+				}
+				switch w & 0xffffffffff {
+				case 0x3a22757063:
+					n, next = 8, p+6
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchDeviceCurrentState(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.TimeSinceStartMS = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.TimeSinceStartMS)
+				}
+			case 1:
+				if v, ok := d.floatFast(); ok {
+					x.BatteryLevel = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.BatteryLevel)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.DataConnectionType = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.DataConnectionType, &x.present, 0)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.DataConnectionTypeDetail = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.DataConnectionTypeDetail, &x.present, 1)
+				}
+			case 4:
+				ferr = d.readAttr(&x.GPSState)
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.TotalSystemMemoryUsageBytes = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.TotalSystemMemoryUsageBytes)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.DiskSpaceFreeBytes = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.DiskSpaceFreeBytes)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.ExternalDiskSpaceFreeBytes = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.ExternalDiskSpaceFreeBytes)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.CPU = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CPU, &x.present, 2)
+				}
+			case 9:
+				if v, ok := d.floatFast(); ok {
+					x.SystemMemoryAvailableBytes = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.SystemMemoryAvailableBytes)
+				}
+			case 10:
+				if v, ok := d.boolFast(); ok {
+					x.SystemMemoryLow = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.SystemMemoryLow)
+				}
+			case 11:
+				if v, ok := d.floatFast(); ok {
+					x.SystemMemoryThresholdBytes = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.SystemMemoryThresholdBytes)
+				}
+			case 12:
+				if v, ok := d.floatFast(); ok {
+					x.ApplicationMemoryAvailableBytes = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.ApplicationMemoryAvailableBytes)
+				}
+			case 13:
+				if v, ok := d.floatFast(); ok {
+					x.ApplicationMemoryMaxBytes = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.ApplicationMemoryMaxBytes)
+				}
+			case 14:
+				if v, ok := d.floatFast(); ok {
+					x.ApplicationMemoryTotalBytes = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.ApplicationMemoryTotalBytes)
+				}
+			case 15:
+				ferr = d.readAttr(&x.DeviceOrientation)
+			case 16:
+				ferr = d.readAttr(&x.StatusBarOrientation)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -4573,14 +7102,536 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchDeviceInfo(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6d726f6674616c70:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 0, p+11
+						break match
+					}
+				case 0x6d5f656369766564:
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7574636166756e61 && keyWord(data, e-8) == 0x7265727574636166 {
+						n, next = 4, p+22
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c65646f6d5f6563 {
+						n, next = 6, p+15
+						break match
+					}
+				case 0x69737265765f736f:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+						n, next = 5, p+13
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
+						n, next = 7, p+17
+						break match
+					}
+				case 0x6c5f656c61636f6c:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65676175676e616c {
+						n, next = 8, p+18
+						break match
+					}
+				case 0x635f656c61636f6c:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
+						n, next = 9, p+17
+						break match
+					}
+				case 0x5f6b726f7774656e:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
+						n, next = 10, p+18
+						break match
+					}
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x726569727261635f {
+						n, next = 11, p+18
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6b726f {
+						n, next = 12, p+15
+						break match
+					}
+					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f656c69626f6d && keyWord(data, p+17) == 0x635f7972746e756f && keyWord(data, e-8) == 0x65646f635f797274 {
+						n, next = 13, p+30
+						break match
+					}
+				case 0x64695f646c697562:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265696669746e65 {
+						n, next = 14, p+19
+						break match
+					}
+				case 0x6165685f70747468:
+					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x726573755f726564 && keyWord(data, e-8) == 0x746e6567615f7265 {
+						n, next = 15, p+25
+						break match
+					}
+				case 0x686372615f757063:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6572757463657469 {
+						n, next = 16, p+19
+						break match
+					}
+				case 0x63615f6f69646172:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6365745f73736563 && keyWord(data, e-8) == 0x79676f6c6f6e6863 {
+						n, next = 17, p+26
+						break match
+					}
+				case 0x746f6f7465756c62:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69737265765f68 && keyWord(data, e-8) == 0x6e6f69737265765f {
+						n, next = 18, p+20
+						break match
+					}
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c62616e655f68 && keyWord(data, e-8) == 0x64656c62616e655f {
+						n, next = 31, p+20
+						break match
+					}
+				case 0x65765f646c697562:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65725f6e6f697372 && keyWord(data, e-8) == 0x657361656c65725f {
+						n, next = 19, p+24
+						break match
+					}
+				case 0x685f6e6565726373:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7468676965685f6e {
+						n, next = 20, p+16
+						break match
+					}
+				case 0x775f6e6565726373:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x68746469775f6e65 {
+						n, next = 21, p+15
+						break match
+					}
+				case 0x645f6e6565726373:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6970645f6e656572 {
+						n, next = 22, p+13
+						break match
+					}
+				case 0x656e6f7a656d6974:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74657366666f5f65 {
+						n, next = 23, p+18
+						break match
+					}
+				case 0x687475615f747461:
+					if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6974617a69726f && keyWord(data, e-8) == 0x7375746174735f6e {
+						n, next = 24, p+27
+						break match
+					}
+				case 0x656d69745f747461:
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f706d617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 25, p+28
+						break match
+					}
+				case 0x656c6261745f7369:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74656c6261745f73 {
+						n, next = 26, p+12
+						break match
+					}
+				case 0x746f6e5f68737570:
+					if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x5f646e756f735f6e && keyWord(data, e-8) == 0x64656c62616e655f {
+						n, next = 27, p+34
+						break match
+					}
+					if e := p + 34; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x7461726269765f6e && keyWord(data, p+25) == 0x656c62616e655f65 && keyWord(data, e-8) == 0x64656c62616e655f {
+						n, next = 28, p+36
+						break match
+					}
+				case 0x7374726f70707573:
+					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6870656c65745f && keyWord(data, e-8) == 0x796e6f6870656c65 {
+						n, next = 29, p+21
+						break match
+					}
+				case 0x64615f74696d696c:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e696b636172745f && keyWord(data, e-8) == 0x676e696b63617274 {
+						n, next = 32, p+20
+						break match
+					}
+				case 0x657664615f736f69:
+					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f676e6973697472 && keyWord(data, e-8) == 0x64695f676e697369 {
+						n, next = 34, p+21
+						break match
+					}
+				case 0x766664695f736f69:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 35, p+11
+						break match
+					}
+				case 0x5f64696f72646e61:
+					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7369747265766461 && keyWord(data, e-8) == 0x64695f676e697369 {
+						n, next = 36, p+25
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f64696f {
+						n, next = 37, p+15
+						break match
+					}
+				case 0x7664615f756b6f72:
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
+						n, next = 38, p+22
+						break match
+					}
+				case 0x6275705f756b6f72:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f72656873696c && keyWord(data, e-8) == 0x64695f7265687369 {
+						n, next = 39, p+20
+						break match
+					}
+				case 0x666f736f7263696d:
+					if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7472657664615f74 && keyWord(data, e-8) == 0x64695f676e697369 {
+						n, next = 40, p+27
+						break match
+					}
+					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x73696c6275705f74 && keyWord(data, e-8) == 0x64695f7265687369 {
+						n, next = 41, p+25
+						break match
+					}
+				case 0x7664615f65726966:
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
+						n, next = 42, p+22
+						break match
+					}
+				case 0x6b6f745f68737570:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e656b6f745f6873 {
+						n, next = 44, p+13
+						break match
+					}
+				case 0x22746375646f7270:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 2, p+10
+						break match
+					}
+				case 0x3a22656369766564:
+					n, next = 3, p+9
+					break match
+				case 0x2263666e5f736168:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 30, p+10
+						break match
+					}
+				case 0x3a227473645f7369:
+					n, next = 33, p+9
+					break match
+				case 0x3a2264695f706d61:
+					n, next = 43, p+9
+					break match
+				}
+				switch w & 0xffffffffffffff {
+				case 0x3a22646e617262:
+					n, next = 1, p+8
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchDeviceInfo(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Platform) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.Platform), &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Brand = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Brand, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Product = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Product, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.Device = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.Device, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.DeviceManufacturer = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.DeviceManufacturer, &x.present, 4)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.OSVersion = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.OSVersion, &x.present, 5)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.DeviceModel = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.DeviceModel, &x.present, 6)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.DeviceCountry = d.substr(s, e)
+					x.present.markPresent(7)
+				} else {
+					ferr = d.readString(&x.DeviceCountry, &x.present, 7)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.LocaleLanguage = d.substr(s, e)
+					x.present.markPresent(8)
+				} else {
+					ferr = d.readString(&x.LocaleLanguage, &x.present, 8)
+				}
+			case 9:
+				if s, e, ok := d.plainString(); ok {
+					x.LocaleCountry = d.substr(s, e)
+					x.present.markPresent(9)
+				} else {
+					ferr = d.readString(&x.LocaleCountry, &x.present, 9)
+				}
+			case 10:
+				if s, e, ok := d.plainString(); ok {
+					x.NetworkCountry = d.substr(s, e)
+					x.present.markPresent(10)
+				} else {
+					ferr = d.readString(&x.NetworkCountry, &x.present, 10)
+				}
+			case 11:
+				if s, e, ok := d.plainString(); ok {
+					x.NetworkCarrier = d.substr(s, e)
+					x.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.NetworkCarrier, &x.present, 11)
+				}
+			case 12:
+				if s, e, ok := d.plainString(); ok {
+					x.NetworkCode = d.substr(s, e)
+					x.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.NetworkCode, &x.present, 12)
+				}
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.NetworkMobileCountryCode = d.substr(s, e)
+					x.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.NetworkMobileCountryCode, &x.present, 13)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.BuildIdentifier = d.substr(s, e)
+					x.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.BuildIdentifier, &x.present, 14)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.HTTPHeaderUserAgent = d.substr(s, e)
+					x.present.markPresent(15)
+				} else {
+					ferr = d.readString(&x.HTTPHeaderUserAgent, &x.present, 15)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CPUArchitecture = d.substr(s, e)
+					x.present.markPresent(16)
+				} else {
+					ferr = d.readString(&x.CPUArchitecture, &x.present, 16)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.RadioAccessTechnology = d.substr(s, e)
+					x.present.markPresent(17)
+				} else {
+					ferr = d.readString(&x.RadioAccessTechnology, &x.present, 17)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.BluetoothVersion = d.substr(s, e)
+					x.present.markPresent(18)
+				} else {
+					ferr = d.readString(&x.BluetoothVersion, &x.present, 18)
+				}
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.BuildVersionRelease = d.substr(s, e)
+					x.present.markPresent(19)
+				} else {
+					ferr = d.readString(&x.BuildVersionRelease, &x.present, 19)
+				}
+			case 20:
+				if v, ok := d.intFast(); ok {
+					x.ScreenHeight = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.ScreenHeight)
+				}
+			case 21:
+				if v, ok := d.intFast(); ok {
+					x.ScreenWidth = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.ScreenWidth)
+				}
+			case 22:
+				if v, ok := d.intFast(); ok {
+					x.ScreenDPI = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.ScreenDPI)
+				}
+			case 23:
+				if v, ok := d.intFast(); ok {
+					x.TimezoneOffset = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.TimezoneOffset)
+				}
+			case 24:
+				if s, e, ok := d.plainString(); ok {
+					x.ATTAuthorizationStatus = d.substr(s, e)
+					x.present.markPresent(20)
+				} else {
+					ferr = d.readString(&x.ATTAuthorizationStatus, &x.present, 20)
+				}
+			case 25:
+				if v, ok := d.intFast(); ok {
+					x.ATTTimestampUnixtimeMS = v
+					x.present.markPresent(21)
+				} else {
+					ferr = d.readInt64(&x.ATTTimestampUnixtimeMS, &x.present, 21)
+				}
+			case 26:
+				if v, ok := d.boolFast(); ok {
+					x.IsTablet = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsTablet)
+				}
+			case 27:
+				if v, ok := d.boolFast(); ok {
+					x.PushNotificationSoundEnabled = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.PushNotificationSoundEnabled)
+				}
+			case 28:
+				if v, ok := d.boolFast(); ok {
+					x.PushNotificationVibrateEnabled = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.PushNotificationVibrateEnabled)
+				}
+			case 29:
+				ferr = d.readAttr(&x.SupportsTelephony)
+			case 30:
+				if v, ok := d.boolFast(); ok {
+					x.HasNFC = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.HasNFC)
+				}
+			case 31:
+				if v, ok := d.boolFast(); ok {
+					x.BluetoothEnabled = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.BluetoothEnabled)
+				}
+			case 32:
+				if v, ok := d.boolFast(); ok {
+					x.LimitAdTracking = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.LimitAdTracking)
+				}
+			case 33:
+				if v, ok := d.boolFast(); ok {
+					x.IsDST = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsDST)
+				}
+			case 34:
+				if s, e, ok := d.plainString(); ok {
+					x.IOSAdvertisingID = d.substr(s, e)
+					x.present.markPresent(22)
+				} else {
+					ferr = d.readString(&x.IOSAdvertisingID, &x.present, 22)
+				}
+			case 35:
+				if s, e, ok := d.plainString(); ok {
+					x.IOSIDFV = d.substr(s, e)
+					x.present.markPresent(23)
+				} else {
+					ferr = d.readString(&x.IOSIDFV, &x.present, 23)
+				}
+			case 36:
+				if s, e, ok := d.plainString(); ok {
+					x.AndroidAdvertisingID = d.substr(s, e)
+					x.present.markPresent(24)
+				} else {
+					ferr = d.readString(&x.AndroidAdvertisingID, &x.present, 24)
+				}
+			case 37:
+				if s, e, ok := d.plainString(); ok {
+					x.AndroidUUID = d.substr(s, e)
+					x.present.markPresent(25)
+				} else {
+					ferr = d.readString(&x.AndroidUUID, &x.present, 25)
+				}
+			case 38:
+				if s, e, ok := d.plainString(); ok {
+					x.RokuAdvertisingID = d.substr(s, e)
+					x.present.markPresent(26)
+				} else {
+					ferr = d.readString(&x.RokuAdvertisingID, &x.present, 26)
+				}
+			case 39:
+				if s, e, ok := d.plainString(); ok {
+					x.RokuPublisherID = d.substr(s, e)
+					x.present.markPresent(27)
+				} else {
+					ferr = d.readString(&x.RokuPublisherID, &x.present, 27)
+				}
+			case 40:
+				if s, e, ok := d.plainString(); ok {
+					x.MicrosoftAdvertisingID = d.substr(s, e)
+					x.present.markPresent(28)
+				} else {
+					ferr = d.readString(&x.MicrosoftAdvertisingID, &x.present, 28)
+				}
+			case 41:
+				if s, e, ok := d.plainString(); ok {
+					x.MicrosoftPublisherID = d.substr(s, e)
+					x.present.markPresent(29)
+				} else {
+					ferr = d.readString(&x.MicrosoftPublisherID, &x.present, 29)
+				}
+			case 42:
+				if s, e, ok := d.plainString(); ok {
+					x.FireAdvertisingID = d.substr(s, e)
+					x.present.markPresent(30)
+				} else {
+					ferr = d.readString(&x.FireAdvertisingID, &x.present, 30)
+				}
+			case 43:
+				if s, e, ok := d.plainString(); ok {
+					x.AMPID = d.substr(s, e)
+					x.present.markPresent(31)
+				} else {
+					ferr = d.readString(&x.AMPID, &x.present, 31)
+				}
+			case 44:
+				if s, e, ok := d.plainString(); ok {
+					x.PushToken = d.substr(s, e)
+					x.present.markPresent(32)
+				} else {
+					ferr = d.readString(&x.PushToken, &x.present, 32)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -4712,14 +7763,36 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchEventSystemNotificationInfo(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w & 0xffffffffffff {
+				case 0x3a2265707974:
+					n, next = 0, p+7
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchEventSystemNotificationInfo(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Type = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Type, &x.present, 0)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -4988,14 +8061,224 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchFirstRun(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 0, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 1, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 2, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 3, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 4, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 5, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 6, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 7, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 8, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 9, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 10, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 11, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 12, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 13, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 14, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 15, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 16, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 17, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 18, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchFirstRun(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 8:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 9:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 11:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 12:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -5105,14 +8388,62 @@ func (x *Identity) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchIdentity(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x676e69646f636e65:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 1, p+11
+						break match
+					}
+				}
+				switch w & 0xffffffffffff {
+				case 0x3a2265707974:
+					n, next = 0, p+7
+					break match
+				}
+				switch w & 0xffffffffffffff {
+				case 0x3a2265756c6176:
+					n, next = 2, p+8
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchIdentity(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Type = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Type, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Encoding) = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString((*string)(&x.Encoding), &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Value = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Value, &x.present, 2)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -5233,14 +8564,72 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchIdentityChange(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x797469746e656469:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
+						n, next = 0, p+16
+						break match
+					}
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 1, p+11
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 2, p+24
+						break match
+					}
+				case 0x5f64657461657263:
+					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7461625f73696874 && keyWord(data, e-8) == 0x68637461625f7369 {
+						n, next = 3, p+21
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchIdentityChange(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.IdentityType) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.IdentityType), &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Identity = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Identity, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.TimestampUnixtimeMS = v
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readInt64(&x.TimestampUnixtimeMS, &x.present, 2)
+				}
+			case 3:
+				if v, ok := d.boolFast(); ok {
+					x.CreatedThisBatch = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CreatedThisBatch)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -5413,14 +8802,132 @@ func (x *Location) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchLocation(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x656475746974616c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 0, p+11
+						break match
+					}
+				case 0x64757469676e6f6c:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6564757469676e6f {
+						n, next = 1, p+12
+						break match
+					}
+				case 0x7963617275636361:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 2, p+11
+						break match
+					}
+				case 0x5f7972746e756f63:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f797274 {
+						n, next = 3, p+15
+						break match
+					}
+				case 0x635f6e6f69676572:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f69 {
+						n, next = 4, p+14
+						break match
+					}
+				case 0x6d616e5f79746963:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f797469 {
+						n, next = 5, p+12
+						break match
+					}
+				case 0x635f6c6174736f70:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6c6174 {
+						n, next = 6, p+14
+						break match
+					}
+				case 0x65646f635f616d64:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 7, p+11
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656372756f735f6e {
+						n, next = 8, p+18
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchLocation(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.floatFast(); ok {
+					x.Latitude = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readFloat64(&x.Latitude, &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.floatFast(); ok {
+					x.Longitude = v
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readFloat64(&x.Longitude, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.floatFast(); ok {
+					x.Accuracy = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.Accuracy)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.CountryCode = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CountryCode, &x.present, 2)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.RegionCode = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.RegionCode, &x.present, 3)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CityName = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CityName, &x.present, 4)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.PostalCode = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.PostalCode, &x.present, 5)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.DMACode = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.DMACode)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.LocationSource = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.LocationSource, &x.present, 6)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -5765,14 +9272,300 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchNetworkPerformance(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x65736e6f70736572:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f65736e {
+						n, next = 1, p+16
+						break match
+					}
+				case 0x7265765f70747468:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x627265765f707474 {
+						n, next = 2, p+12
+						break match
+					}
+				case 0x616c655f656d6974:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64657370616c655f {
+						n, next = 3, p+15
+						break match
+					}
+				case 0x6e695f7365747962:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 4, p+11
+						break match
+					}
+				case 0x756f5f7365747962:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f73657479 {
+						n, next = 5, p+12
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 7, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 8, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 9, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 10, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 11, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 12, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 13, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 14, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 15, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 16, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 17, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 18, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 19, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 20, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 21, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 22, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 23, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 24, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 25, p+33
+						break match
+					}
+				}
+				switch w & 0xffffffffff {
+				case 0x3a226c7275:
+					n, next = 0, p+6
+					break match
+				}
+				switch w & 0xffffffffffff {
+				case 0x3a2261746164:
+					n, next = 6, p+7
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchNetworkPerformance(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.URL = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.URL, &x.present, 0)
+				}
+			case 1:
+				ferr = d.readAttr(&x.ResponseCode)
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.HTTPVerb = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.HTTPVerb, &x.present, 1)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.TimeElapsed = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.TimeElapsed)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.BytesIn = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.BytesIn)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.BytesOut = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.BytesOut)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.Data = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Data, &x.present, 2)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 9:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 11:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 12:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 13:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 14:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 15:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 16:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 17:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 18:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 19:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 21:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 22:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 23:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 24:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 25:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -6056,14 +9849,236 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchOptOut(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x646574706f5f7369:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f64657470 {
+						n, next = 0, p+15
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 1, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 2, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 3, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 4, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 5, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 6, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 7, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 8, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 9, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 10, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 11, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 12, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 13, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 14, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 15, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 16, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 17, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 18, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 19, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchOptOut(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.boolFast(); ok {
+					x.IsOptedOut = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readBool(&x.IsOptedOut, &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 9:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 12:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 13:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 17:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 19:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -6331,14 +10346,224 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchPreAttribution(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 0, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 1, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 2, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 3, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 4, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 5, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 6, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 7, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 8, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 9, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 10, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 11, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 12, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 13, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 14, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 15, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 16, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 17, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 18, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchPreAttribution(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 8:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 9:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 11:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 12:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -6536,14 +10761,158 @@ func (x *Product) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchProduct(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x79726f6765746163:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 3, p+11
+						break match
+					}
+				case 0x6e6f697469736f70:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 5, p+11
+						break match
+					}
+				case 0x797469746e617571:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 7, p+11
+						break match
+					}
+				case 0x635f6e6f70756f63:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
+						n, next = 8, p+14
+						break match
+					}
+				case 0x6f745f6465646461:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x69745f747261635f && keyWord(data, e-8) == 0x736d5f656d69745f {
+						n, next = 9, p+24
+						break match
+					}
+				case 0x72705f6c61746f74:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d615f746375646f && keyWord(data, e-8) == 0x746e756f6d615f74 {
+						n, next = 10, p+23
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 11, p+20
+						break match
+					}
+				case 0x22746e6169726176:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 4, p+10
+						break match
+					}
+				}
+				switch w & 0xffffffff {
+				case 0x3a226469:
+					n, next = 0, p+5
+					break match
+				}
+				switch w & 0xffffffffffff {
+				case 0x3a22656d616e:
+					n, next = 1, p+7
+					break match
+				}
+				switch w & 0xffffffffffffff {
+				case 0x3a22646e617262:
+					n, next = 2, p+8
+					break match
+				case 0x3a226563697270:
+					n, next = 6, p+8
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchProduct(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ID = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ID, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Name = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Name, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Brand = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Brand, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.Category = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.Category, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.Variant = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.Variant, &x.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.Position = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.Position)
+				}
+			case 6:
+				if v, ok := d.floatFast(); ok {
+					x.Price = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.Price)
+				}
+			case 7:
+				if v, ok := d.floatFast(); ok {
+					x.Quantity = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.Quantity)
+				}
+			case 8:
+				if s, e, ok := d.plainString(); ok {
+					x.CouponCode = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.CouponCode, &x.present, 5)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.AddedToCartTimeMS = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.AddedToCartTimeMS)
+				}
+			case 10:
+				if v, ok := d.floatFast(); ok {
+					x.TotalProductAmount = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.TotalProductAmount)
+				}
+			case 11:
+				ferr = d.readAttrs(&x.CustomAttributes, &x.present, 6)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -6750,14 +11119,157 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchProductAction(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x74756f6b63656863:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x706574735f74756f {
+						n, next = 1, p+16
+						break match
+					}
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f6974706f5f {
+						n, next = 2, p+19
+						break match
+					}
+				case 0x5f746375646f7270:
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c5f6e6f69746361 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
+						n, next = 3, p+22
+						break match
+					}
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f735f7473696c && keyWord(data, e-8) == 0x656372756f735f74 {
+						n, next = 4, p+22
+						break match
+					}
+				case 0x746361736e617274:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697463 {
+						n, next = 5, p+17
+						break match
+					}
+				case 0x7461696c69666661:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697461696c69 {
+						n, next = 6, p+14
+						break match
+					}
+				case 0x6d615f6c61746f74:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f6c {
+						n, next = 7, p+15
+						break match
+					}
+				case 0x756f6d615f786174:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f78 {
+						n, next = 8, p+13
+						break match
+					}
+				case 0x676e697070696873:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f67 {
+						n, next = 9, p+18
+						break match
+					}
+				case 0x635f6e6f70756f63:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
+						n, next = 10, p+14
+						break match
+					}
+				case 0x73746375646f7270:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 11, p+11
+						break match
+					}
+				case 0x3a226e6f69746361:
+					n, next = 0, p+9
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchProductAction(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Action) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.Action), &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CheckoutStep = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.CheckoutStep)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CheckoutOptions = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.CheckoutOptions, &x.present, 1)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.ProductActionList = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.ProductActionList, &x.present, 2)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.ProductListSource = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.ProductListSource, &x.present, 3)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.TransactionID = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.TransactionID, &x.present, 4)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.Affiliation = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.Affiliation, &x.present, 5)
+				}
+			case 7:
+				if v, ok := d.floatFast(); ok {
+					x.TotalAmount = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.TotalAmount)
+				}
+			case 8:
+				if v, ok := d.floatFast(); ok {
+					x.TaxAmount = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.TaxAmount)
+				}
+			case 9:
+				if v, ok := d.floatFast(); ok {
+					x.ShippingAmount = Some(v)
+				} else {
+					ferr = d.readOptFloat64(&x.ShippingAmount)
+				}
+			case 10:
+				if s, e, ok := d.plainString(); ok {
+					x.CouponCode = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.CouponCode, &x.present, 6)
+				}
+			case 11:
+				ferr = d.readProducts(&x.Products, &x.present, 7)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -6868,14 +11380,45 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchProductImpression(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x5f746375646f7270:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
+						n, next = 0, p+26
+						break match
+					}
+				case 0x73746375646f7270:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 1, p+11
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchProductImpression(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ProductImpressionList = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ProductImpressionList, &x.present, 0)
+				}
+			case 1:
+				ferr = d.readProducts(&x.Products, &x.present, 1)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -7173,14 +11716,258 @@ func (x *Profile) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchProfile(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x73756f6976657270:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f73756f {
+						n, next = 0, p+16
+						break match
+					}
+				case 0x5f746e6572727563:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f746e65 {
+						n, next = 1, p+15
+						break match
+					}
+				case 0x5f656c69666f7270:
+					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x79745f746e657665 && keyWord(data, e-8) == 0x657079745f746e65 {
+						n, next = 2, p+21
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 3, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 4, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 5, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 6, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 7, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 8, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 9, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 10, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 11, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 12, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 13, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 14, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 15, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 16, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 17, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 18, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 19, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 20, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 21, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchProfile(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.PreviousMPID = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.PreviousMPID)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CurrentMPID = Some(v)
+				} else {
+					ferr = d.readOptInt64(&x.CurrentMPID)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.ProfileEventType) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.ProfileEventType), &x.present, 0)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 11:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 13:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 14:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 15:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 19:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 21:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -7303,14 +12090,74 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchPromotion(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6576697461657263:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 2, p+11
+						break match
+					}
+				case 0x6e6f697469736f70:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 3, p+11
+						break match
+					}
+				}
+				switch w & 0xffffffff {
+				case 0x3a226469:
+					n, next = 0, p+5
+					break match
+				}
+				switch w & 0xffffffffffff {
+				case 0x3a22656d616e:
+					n, next = 1, p+7
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchPromotion(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ID = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ID, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Name = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Name, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.Creative = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.Creative, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.Position = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.Position, &x.present, 3)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -7411,14 +12258,43 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchPromotionAction(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6f69746f6d6f7270:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f69746f6d6f {
+						n, next = 1, p+13
+						break match
+					}
+				case 0x3a226e6f69746361:
+					n, next = 0, p+9
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchPromotionAction(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Action) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.Action), &x.present, 0)
+				}
+			case 1:
+				ferr = readStructSlice(d, &x.Promotions, &x.present, 1, slabOfPromotion)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -7764,14 +12640,313 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchPushMessage(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x73656d5f68737570:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f65676173 && keyWord(data, e-8) == 0x657079745f656761 {
+						n, next = 0, p+20
+						break match
+					}
+					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f65676173 && keyWord(data, e-8) == 0x6e656b6f745f6567 {
+						n, next = 1, p+21
+						break match
+					}
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6865625f65676173 && keyWord(data, e-8) == 0x726f697661686562 {
+						n, next = 7, p+24
+						break match
+					}
+				case 0x746f6e5f68737570:
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
+						n, next = 2, p+28
+						break match
+					}
+				case 0x746163696c707061:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746174735f6e6f69 && keyWord(data, e-8) == 0x65746174735f6e6f {
+						n, next = 5, p+20
+						break match
+					}
+				case 0x695f6e6f69746361:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65696669746e6564 && keyWord(data, e-8) == 0x7265696669746e65 {
+						n, next = 6, p+20
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 8, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 9, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 10, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 11, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 12, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 13, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 14, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 15, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 16, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 17, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 18, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 19, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 20, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 21, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 22, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 23, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 24, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 25, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 26, p+33
+						break match
+					}
+				case 0x226567617373656d:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 3, p+10
+						break match
+					}
+				case 0x226b726f7774656e:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 4, p+10
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchPushMessage(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.PushMessageType) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString((*string)(&x.PushMessageType), &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.PushMessageToken = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.PushMessageToken, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.PushNotificationPayload = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.PushNotificationPayload, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.Message = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.Message, &x.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.Network = d.substr(s, e)
+					x.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.Network, &x.present, 4)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.ApplicationState = d.substr(s, e)
+					x.present.markPresent(5)
+				} else {
+					ferr = d.readString(&x.ApplicationState, &x.present, 5)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.ActionIdentifier = d.substr(s, e)
+					x.present.markPresent(6)
+				} else {
+					ferr = d.readString(&x.ActionIdentifier, &x.present, 6)
+				}
+			case 7:
+				ferr = d.readAttr(&x.PushMessageBehavior)
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 10:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 11:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 12:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 13:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 14:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 15:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 16:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 17:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 19:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 20:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 21:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 22:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 23:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 24:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 25:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 26:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -8046,14 +13221,224 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchPushReaction(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 0, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 1, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 2, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 3, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 4, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 5, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 6, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 7, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 8, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 9, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 10, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 11, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 12, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 13, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 14, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 15, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 16, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 17, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 18, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchPushReaction(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 8:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 9:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 11:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 12:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -8340,14 +13725,248 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchPushRegistration(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x7265747369676572:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 0, p+11
+						break match
+					}
+				case 0x6172747369676572:
+					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f6e6f6974 && keyWord(data, e-8) == 0x6e656b6f745f6e6f {
+						n, next = 1, p+21
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 2, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 3, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 4, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 5, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 6, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 7, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 8, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 9, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 10, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 11, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 12, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 13, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 14, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 15, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 16, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 17, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 18, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 19, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 20, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchPushRegistration(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.boolFast(); ok {
+					x.Register = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readBool(&x.Register, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.RegistrationToken = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.RegistrationToken, &x.present, 1)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 10:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 13:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 14:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 18:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 20:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -8646,14 +14265,255 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchScreenView(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6e5f6e6565726373:
+					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
+						n, next = 0, p+14
+						break match
+					}
+				case 0x7974697669746361:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
+						n, next = 1, p+16
+						break match
+					}
+				case 0x665f6d6f74737563:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+						n, next = 2, p+15
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 3, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 4, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 5, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 6, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 7, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 8, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 9, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 10, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 11, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 12, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 13, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 14, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 15, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 16, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 17, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 18, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 19, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 20, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 21, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchScreenView(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.ScreenName = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.ScreenName, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.ActivityType = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.ActivityType, &x.present, 1)
+				}
+			case 2:
+				ferr = d.readAttrs(&x.CustomFlags, &x.present, 2)
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 11:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 13:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 14:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 15:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 19:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 21:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -8932,14 +14792,235 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchSessionEnd(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x5f6e6f6973736573:
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6f697461727564 && keyWord(data, e-8) == 0x736d5f6e6f697461 {
+						n, next = 0, p+22
+						break match
+					}
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 4, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 5, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 6, p+28
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 1, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 2, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 3, p+20
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 7, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 8, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 9, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 10, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 11, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 12, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 13, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 14, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 15, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 16, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 17, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 18, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 19, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchSessionEnd(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.SessionDurationMS = v
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.SessionDurationMS, &x.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 9:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 12:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 13:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 17:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 19:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -9207,14 +15288,224 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchSessionStart(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 0, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 1, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 2, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 3, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 4, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 5, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 6, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 7, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 8, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 9, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 10, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 11, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 12, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 13, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 14, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 15, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 16, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 17, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 18, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchSessionStart(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 8:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 9:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 11:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 12:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -9304,14 +15595,33 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchShoppingCart(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x73746375646f7270:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 0, p+11
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchShoppingCart(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = d.readProducts(&x.Products, &x.present, 0)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -9441,14 +15751,85 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchSourceInfo(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x725f79616c706572:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
+						n, next = 2, p+20
+						break match
+					}
+				case 0x6a5f79616c706572:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f626f6a5f79 {
+						n, next = 3, p+16
+						break match
+					}
+				case 0x6f747369685f7369:
+					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c616369726f7473 {
+						n, next = 4, p+16
+						break match
+					}
+				case 0x226c656e6e616863:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 0, p+10
+						break match
+					}
+				case 0x2272656e74726170:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 1, p+10
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchSourceInfo(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.Channel = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.Channel, &x.present, 0)
+				}
+			case 1:
+				if s, e, ok := d.plainString(); ok {
+					x.Partner = d.substr(s, e)
+					x.present.markPresent(1)
+				} else {
+					ferr = d.readString(&x.Partner, &x.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.ReplayRequestID = d.substr(s, e)
+					x.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.ReplayRequestID, &x.present, 2)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.ReplayJobID = d.substr(s, e)
+					x.present.markPresent(3)
+				} else {
+					ferr = d.readString(&x.ReplayJobID, &x.present, 3)
+				}
+			case 4:
+				if v, ok := d.boolFast(); ok {
+					x.IsHistorical = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsHistorical)
+				}
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -9719,14 +16100,224 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchUninstall(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 0, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 1, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 2, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 3, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 4, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 5, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 6, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 7, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 8, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 9, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 10, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 11, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 12, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 13, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 14, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 15, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 16, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 17, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 18, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchUninstall(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 2:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 8:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 9:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 11:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 12:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 13:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 18:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -10003,14 +16594,231 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchUnknownEvent(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x665f6d6f74737563:
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+						n, next = 0, p+15
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 1, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 2, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 3, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 4, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 5, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 6, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 7, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 8, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 9, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 10, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 11, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 12, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 13, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 14, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 15, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 16, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 17, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 18, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 19, p+33
+						break match
+					}
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchUnknownEvent(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = d.readAttrs(&x.CustomFlags, &x.present, 0)
+			case 1:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 3:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 4:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 5:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 9:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 10:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 12:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 13:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 14:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 17:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 19:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -10326,14 +17134,270 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchUserAttributeChange(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x7474615f72657375:
+					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e5f657475626972 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 0, p+22
+						break match
+					}
+				case 0x615f77656e5f7369:
+					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6574756269727474 {
+						n, next = 4, p+19
+						break match
+					}
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 5, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 6, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 7, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 8, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 9, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 10, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 11, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 12, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 13, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 14, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 15, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 16, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 17, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 18, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 19, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 20, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 21, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 22, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 23, p+33
+						break match
+					}
+				case 0x22646574656c6564:
+					if p+10 <= len(data) && data[p+9] == ':' {
+						n, next = 3, p+10
+						break match
+					}
+				}
+				switch w & 0xffffffffff {
+				case 0x3a22646c6f:
+					n, next = 2, p+6
+					break match
+				case 0x3a2277656e:
+					n, next = 1, p+6
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchUserAttributeChange(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.UserAttributeName = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.UserAttributeName, &x.present, 0)
+				}
+			case 1:
+				ferr = d.readAttr(&x.New)
+			case 2:
+				ferr = d.readAttr(&x.Old)
+			case 3:
+				if v, ok := d.boolFast(); ok {
+					x.Deleted = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.Deleted)
+				}
+			case 4:
+				if v, ok := d.boolFast(); ok {
+					x.IsNewAttribute = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.IsNewAttribute)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 6:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 7:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 9:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 10:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 11:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 12:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 13:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 14:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 15:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 16:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 17:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 18:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 20:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 21:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 22:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 23:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -10623,14 +17687,236 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchUserIdentityChange(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6d617473656d6974:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 2, p+24
+						break match
+					}
+				case 0x64695f746e657665:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 3, p+11
+						break match
+					}
+				case 0x6d5f656372756f73:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+						n, next = 4, p+20
+						break match
+					}
+				case 0x5f6e6f6973736573:
+					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+						n, next = 5, p+13
+						break match
+					}
+					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+						n, next = 6, p+15
+						break match
+					}
+					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 7, p+28
+						break match
+					}
+				case 0x74735f746e657665:
+					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+						n, next = 8, p+26
+						break match
+					}
+				case 0x756e5f746e657665:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+						n, next = 9, p+12
+						break match
+					}
+				case 0x615f6d6f74737563:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+						n, next = 10, p+20
+						break match
+					}
+				case 0x6e6f697461636f6c:
+					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+						n, next = 11, p+11
+						break match
+					}
+				case 0x635f656369766564:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+						n, next = 12, p+23
+						break match
+					}
+				case 0x5f6c616f675f7369:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+						n, next = 13, p+18
+						break match
+					}
+				case 0x656d69746566696c:
+					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+						n, next = 14, p+24
+						break match
+					}
+					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+						n, next = 15, p+32
+						break match
+					}
+				case 0x6e6f635f61746164:
+					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+						n, next = 16, p+23
+						break match
+					}
+				case 0x6e6f635f77656976:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+						n, next = 17, p+18
+						break match
+					}
+				case 0x5f6e69616d5f7369:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+						n, next = 18, p+17
+						break match
+					}
+				case 0x6163696e6f6e6163:
+					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+						n, next = 19, p+17
+						break match
+					}
+				case 0x79735f746e657665:
+					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+						n, next = 20, p+33
+						break match
+					}
+				}
+				switch w & 0xffffffffff {
+				case 0x3a22646c6f:
+					n, next = 1, p+6
+					break match
+				case 0x3a2277656e:
+					n, next = 0, p+6
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchUserIdentityChange(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				ferr = readStructPtr(d, &x.New, &x.present, 0, (*decoder).newIdentityChange)
+			case 1:
+				ferr = readStructPtr(d, &x.Old, &x.present, 1, (*decoder).newIdentityChange)
+			case 2:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.TimestampUnixtimeMS = v
+					x.CommonEventData.present.markPresent(0)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				}
+			case 3:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventID = v
+					x.CommonEventData.present.markPresent(1)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				}
+			case 4:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SourceMessageID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(2)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+				}
+			case 5:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionID = v
+					x.CommonEventData.present.markPresent(3)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+				}
+			case 6:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.SessionUUID = d.substr(s, e)
+					x.CommonEventData.present.markPresent(4)
+				} else {
+					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+				}
+			case 7:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.SessionStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(5)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+				}
+			case 8:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventStartUnixtimeMS = v
+					x.CommonEventData.present.markPresent(6)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+				}
+			case 9:
+				if v, ok := d.intFast(); ok {
+					x.CommonEventData.EventNum = v
+					x.CommonEventData.present.markPresent(7)
+				} else {
+					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+				}
+			case 10:
+				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+			case 11:
+				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+			case 12:
+				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+			case 13:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsGoalDefined = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+				}
+			case 14:
+				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+			case 15:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(11)
+				} else {
+					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+				}
+			case 16:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.DataConnectionType = d.substr(s, e)
+					x.CommonEventData.present.markPresent(12)
+				} else {
+					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+				}
+			case 17:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.ViewController = d.substr(s, e)
+					x.CommonEventData.present.markPresent(13)
+				} else {
+					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+				}
+			case 18:
+				if v, ok := d.boolFast(); ok {
+					x.CommonEventData.IsMainThread = Some(v)
+				} else {
+					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+				}
+			case 19:
+				if s, e, ok := d.plainString(); ok {
+					x.CommonEventData.CanonicalName = d.substr(s, e)
+					x.CommonEventData.present.markPresent(14)
+				} else {
+					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+				}
+			case 20:
+				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -10762,14 +18048,66 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := matchUserProfile(d.data, d.pos)
+		n, next := -1, 0
+		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
+			w := binary.LittleEndian.Uint64(data[p+1:])
+		match:
+			for {
+				switch w {
+				case 0x6564695f72657375:
+					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
+						n, next = 1, p+18
+						break match
+					}
+				case 0x695f656369766564:
+					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65697469746e6564 && keyWord(data, e-8) == 0x7365697469746e65 {
+						n, next = 2, p+20
+						break match
+					}
+				case 0x5f72656e74726170:
+					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
+						n, next = 3, p+21
+						break match
+					}
+				case 0x65636e6569647561:
+					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365636e65696475 {
+						n, next = 4, p+12
+						break match
+					}
+				}
+				switch w & 0xffffffffffff {
+				case 0x3a226469706d:
+					n, next = 0, p+7
+					break match
+				}
+				break
+			}
+		}
 		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = matchUserProfile(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+			case 0:
+				if s, e, ok := d.plainString(); ok {
+					x.MPID = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readString(&x.MPID, &x.present, 0)
+				}
+			case 1:
+				ferr = readStructSlice(d, &x.UserIdentities, &x.present, 1, slabOfIdentity)
+			case 2:
+				ferr = readStructSlice(d, &x.DeviceIdentities, &x.present, 2, slabOfIdentity)
+			case 3:
+				ferr = readStructSlice(d, &x.PartnerIdentities, &x.present, 3, slabOfIdentity)
+			case 4:
+				ferr = readStructSlice(d, &x.Audiences, &x.present, 4, slabOfAudience)
+			}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {

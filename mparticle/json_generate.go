@@ -22,6 +22,7 @@ import (
 	"log"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -223,7 +224,7 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 		}
 		b.WriteString("}\nif n < 0 {\nreturn false, nil\n}\nreturn true, x.decodeFieldN(d, n)\n}\n\n")
 		genMatcher(b, s, entries)
-		genDecodeJSONMatched(b, s)
+		genDecodeJSONMatched(b, s, entries)
 		return
 	}
 	if len(entries) > 0 {
@@ -243,7 +244,12 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 	}
 }
 
-func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
+// genDecodeJSONMatched writes decodeJSON for a struct with a match
+// function. The fields a match finds are read inline, in a switch in the
+// member loop (not through decodeFieldN, a call more per member), and the
+// common value of a scalar field is taken by its one-pass reader right
+// there (genReadInline).
+func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
 	x.present.decoded = true
 	var err error
@@ -252,14 +258,24 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := match%s(d.data, d.pos)
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		n, next := -1, 0
+`, s.name)
+	genInlineMatch(b, entries)
+	fmt.Fprintf(b, `if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
 			n, next = match%s(d.data, d.pos)
 		}
 		if n >= 0 {
 			d.pos = next
-			if ferr := x.decodeFieldN(d, n); ferr != nil {
+			var ferr error
+			switch n {
+`, s.name)
+	for n, e := range entries {
+		fmt.Fprintf(b, "case %d:\n", n)
+		genReadInline(b, e.f, e.recv)
+	}
+	b.WriteString(`}
+			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
 		} else {
@@ -282,8 +298,46 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct) {
 	return err
 }
 
-`, s.name, s.name, s.name)
+`)
 	genUnmarshal(b, s)
+}
+
+// genReadInline writes the read of field f into ferr, as genRead does,
+// with the one-pass reader of a scalar field (plainString, intFast,
+// floatFast, boolFast) tried first in place: when it takes the value the
+// field is set without a call to the read helper; when it does not (it
+// then consumed nothing), the helper reads the value the careful way.
+func genReadInline(b *bytes.Buffer, f field, recv string) {
+	p := recv + f.goName
+	if f.named {
+		p = "*(*string)(&" + p + ")"
+	}
+	fs := fmt.Sprintf("%spresent.markPresent(%d)", recv, f.idx)
+	fast := ""
+	switch f.kind {
+	case "string":
+		fast = fmt.Sprintf("if s, e, ok := d.plainString(); ok {\n%s = d.substr(s, e)\n%s\n}", p, fs)
+	case "int64":
+		fast = fmt.Sprintf("if v, ok := d.intFast(); ok {\n%s = v\n%s\n}", p, fs)
+	case "float64":
+		fast = fmt.Sprintf("if v, ok := d.floatFast(); ok {\n%s = v\n%s\n}", p, fs)
+	case "bool":
+		fast = fmt.Sprintf("if v, ok := d.boolFast(); ok {\n%s = v\n%s\n}", p, fs)
+	case "Optional[int64]":
+		fast = fmt.Sprintf("if v, ok := d.intFast(); ok {\n%s = Some(v)\n}", p)
+	case "Optional[float64]":
+		fast = fmt.Sprintf("if v, ok := d.floatFast(); ok {\n%s = Some(v)\n}", p)
+	case "Optional[bool]":
+		fast = fmt.Sprintf("if v, ok := d.boolFast(); ok {\n%s = Some(v)\n}", p)
+	}
+	var call bytes.Buffer
+	genRead(&call, f, recv, "")
+	read := "ferr = " + strings.TrimPrefix(call.String(), "return ")
+	if fast == "" || (f.idx < 0 && !strings.HasPrefix(f.kind, "Optional")) {
+		b.WriteString(read)
+		return
+	}
+	fmt.Fprintf(b, "%s else {\n%s}\n", fast, read)
 }
 
 // entry is a field decodeJSON finds by key: one of the struct's own, or of
@@ -344,6 +398,38 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 	}
 	b.WriteString("}\nreturn \"\"\n}\n\n")
 
+	var body bytes.Buffer
+	genMatchBody(&body, entries)
+	fmt.Fprintf(b, "func match%s(data []byte, p int) (int, int) {\n", s.name)
+	b.WriteString("if p+9 > len(data) || data[p] != '\"' {\nreturn -1, 0\n}\n")
+	b.WriteString("w := binary.LittleEndian.Uint64(data[p+1:])\n")
+	b.WriteString(retRE.ReplaceAllString(body.String(), "return $1, $2"))
+	b.WriteString("return -1, 0\n}\n\n")
+}
+
+// retRE finds the RET(n, next) placeholders genMatchBody writes where a
+// key is recognised: the match function returns n and next there, the
+// inlined copy in decodeJSON (genInlineMatch) sets them.
+var retRE = regexp.MustCompile(`RET\(([^,]+), ([^)]+)\)`)
+
+// genInlineMatch writes the match function's body for decodeJSON's member
+// loop, so that a plainly written key costs no call: it sets n and next
+// (declared before, n = -1) instead of returning them.
+func genInlineMatch(b *bytes.Buffer, entries []entry) {
+	var body bytes.Buffer
+	genMatchBody(&body, entries)
+	b.WriteString("if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '\"' {\n")
+	b.WriteString("w := binary.LittleEndian.Uint64(data[p+1:])\n")
+	b.WriteString("match:\nfor {\n")
+	b.WriteString(retRE.ReplaceAllString(body.String(), "n, next = $1, $2\nbreak match"))
+	b.WriteString("break\n}\n}\n")
+}
+
+// genMatchBody writes the key recognition shared by match<Struct> and
+// decodeJSON: data, p (the key's opening quote, with 9 bytes from it in
+// data) and w (the 8 bytes after the quote) are in scope; where a key is
+// recognised it writes RET(n, next).
+func genMatchBody(b *bytes.Buffer, entries []entry) {
 	word := func(k string) uint64 {
 		var w uint64
 		for i := 0; i < len(k) && i < 8; i++ {
@@ -383,16 +469,13 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 			short[len(k)][word(k+"\":")] = n
 		}
 	}
-	fmt.Fprintf(b, "func match%s(data []byte, p int) (int, int) {\n", s.name)
-	b.WriteString("if p+9 > len(data) || data[p] != '\"' {\nreturn -1, 0\n}\n")
-	b.WriteString("w := binary.LittleEndian.Uint64(data[p+1:])\n")
 	if len(longOrder)+len(exactOrder) > 0 {
 		b.WriteString("switch w {\n")
 		for _, w := range longOrder {
 			fmt.Fprintf(b, "case %#x:\n", w)
 			for _, n := range long[w] {
 				k := entries[n].f.key
-				fmt.Fprintf(b, "if %s {\nreturn %d, p + %d\n}\n", restMatches(k, word), n, len(k)+3)
+				fmt.Fprintf(b, "if %s {\nRET(%d, p + %d)\n}\n", restMatches(k, word), n, len(k)+3)
 			}
 		}
 		for _, w := range exactOrder {
@@ -401,9 +484,9 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 			fmt.Fprintf(b, "case %#x:\n", w)
 			if len(k) == 7 {
 				b.WriteString("if p+10 <= len(data) && data[p+9] == ':' {\n")
-				fmt.Fprintf(b, "return %d, p + 10\n}\n", n)
+				fmt.Fprintf(b, "RET(%d, p + 10)\n}\n", n)
 			} else {
-				fmt.Fprintf(b, "return %d, p + 9\n", n)
+				fmt.Fprintf(b, "RET(%d, p + 9)\n", n)
 			}
 		}
 		b.WriteString("}\n")
@@ -419,11 +502,10 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 		sort.Slice(ws, func(i, j int) bool { return ws[i] < ws[j] })
 		fmt.Fprintf(b, "switch w & %#x {\n", uint64(1)<<(8*(l+2))-1)
 		for _, w := range ws {
-			fmt.Fprintf(b, "case %#x:\nreturn %d, p + %d\n", w, short[l][w], l+3)
+			fmt.Fprintf(b, "case %#x:\nRET(%d, p + %d)\n", w, short[l][w], l+3)
 		}
 		b.WriteString("}\n")
 	}
-	b.WriteString("return -1, 0\n}\n\n")
 }
 
 // restMatches returns the condition that the key k (8 bytes or longer,

@@ -313,17 +313,19 @@ const linearAttrs = 16
 // allocation of their own. The list is capped at its length, so appending
 // to it (Set) moves it out instead of writing over its neighbour.
 func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
-	if isNull, err := d.null(); isNull || err != nil {
-		*p = nil
-		fs.markNull(i)
-		return err
-	}
-	fs.markPresent(i)
+	// The common value, an object with a member, is not null: null is
+	// asked only when enterObject declines.
 	var err error
 	more := d.enterObject()
 	if !more {
+		if isNull, nerr := d.null(); isNull || nerr != nil {
+			*p = nil
+			fs.markNull(i)
+			return nerr
+		}
 		more, err = d.objectOpen()
 	}
+	fs.markPresent(i)
 	if !more {
 		if *p == nil {
 			*p = Attributes{}
@@ -341,12 +343,18 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	if len(a) > 0 {
 		keys = ^uint64(0)
 	}
+	// The object has a member, so its key is a string: make text now and
+	// cut the plain keys and values out of it directly.
+	if len(d.text) < len(d.data) {
+		d.text = string(d.data)
+	}
+	text := d.text
 	for more {
 		var k string
 		keyPos := d.pos
 		if start, end, ok := d.plainString(); ok && d.at(':') {
 			d.pos++
-			k = d.substr(start, end)
+			k = text[start:end]
 		} else {
 			d.pos = keyPos // plainString may have taken the key: read it again
 			var key []byte
@@ -365,7 +373,12 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		e := &a[n]
 		e.Key = k
 		if start, end, ok := d.plainString(); ok {
-			e.Value = AttributeValue{kind: KindString, s: d.substr(start, end)}
+			e.Value = AttributeValue{kind: KindString, s: text[start:end]}
+		} else if l := d.plainNumber(); l > 0 {
+			e.Value = AttributeValue{kind: KindNumber, s: text[d.pos : d.pos+l]}
+			d.pos += l
+		} else if b, ok := d.boolFast(); ok {
+			e.Value = BoolAttr(b)
 		} else if verr := d.attributeValue(&e.Value); verr != nil {
 			err = withSeg(verr, e.Key)
 			a[n] = Attribute{}
@@ -390,6 +403,18 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	}
 	*p = a[:len(a):len(a)]
 	return err
+}
+
+// plainNumber returns the length of the number literal at d.pos, written
+// with no space before it, or 0 (for anything else, or an invalid number,
+// which attributeValue then reports).
+func (d *decoder) plainNumber() int {
+	if d.pos < len(d.data) {
+		if c := d.data[d.pos]; c >= '0' && c <= '9' || c == '-' {
+			return scanNumber(d.data[d.pos:])
+		}
+	}
+	return 0
 }
 
 // Attribute lists are carved from slabs shared by the lists of one batch:

@@ -505,23 +505,31 @@ func (d *decoder) scanString() (start, end int, slow bool, err error) {
 // the careful path (scanString), which reports any error.
 func (d *decoder) plainString() (start, end int, ok bool) {
 	data := d.data
-	start = d.pos + 1
-	if start > len(data) || data[start-1] != '"' {
+	p := d.pos
+	if uint(p) >= uint(len(data)) || data[p] != '"' {
 		return 0, 0, false
 	}
-	for i := start; i+8 <= len(data); {
-		m := stopNear(binary.LittleEndian.Uint64(data[i:]))
+	// rest is what follows the opening quote; the loop steps through it a
+	// word at a time and takes the byte it stops at out of the word, so
+	// that no step needs a bounds check on data.
+	rest := data[p+1:]
+	for len(rest) >= 8 {
+		w := binary.LittleEndian.Uint64(rest)
+		m := stopNear(w)
 		if m == 0 {
-			i += 8
+			rest = rest[8:]
 			continue
 		}
-		i += bits.TrailingZeros64(m) >> 3
-		switch data[i] {
+		// The flag is the top bit of the byte: its shift, rounded down to
+		// the byte, brings that byte to the bottom.
+		shift := uint(bits.TrailingZeros64(m)) &^ 7
+		switch byte(w >> shift) {
 		case '"':
-			d.pos = i + 1
-			return start, i, true
+			end = len(data) - len(rest) + int(shift>>3)
+			d.pos = end + 1
+			return p + 1, end, true
 		case ' ', '!': // stopNear stops at them too: go on after
-			i++
+			rest = rest[shift>>3+1:]
 		default:
 			return 0, 0, false
 		}
@@ -824,6 +832,14 @@ func (d *decoder) intFast() (int64, bool) {
 	}
 	first := p
 	var u uint64
+	// A long integer (a timestamp, an id) takes its first eight digits in
+	// one step.
+	if p+8 <= len(data) {
+		if v, ok := eightDigits(binary.LittleEndian.Uint64(data[p:])); ok {
+			u = v
+			p += 8
+		}
+	}
 	for p < len(data) {
 		c := data[p] - '0'
 		if c > 9 {
@@ -845,6 +861,23 @@ func (d *decoder) intFast() (int64, bool) {
 		d.pos = p
 	}
 	return n, ok
+}
+
+// eightDigits returns the value of the eight ASCII digits in w (eight
+// bytes of input, little endian: the first in the lowest byte) and true,
+// or false when w holds a byte that is not a digit. The digits are summed
+// in lanes: pairs, then fours, then all eight.
+func eightDigits(w uint64) (uint64, bool) {
+	v := w - 0x3030303030303030 // each byte a digit's value if it was one
+	// A byte is a digit when it is at least '0' (no borrow sets its top
+	// bit) and its value plus 0x76 stays below 0x80. Borrows and carries
+	// only flag bytes above one that is flagged already.
+	if (w|v|(v+0x7676767676767676))&0x8080808080808080 != 0 {
+		return 0, false
+	}
+	v = v*10 + v>>8
+	v = (v&0x000000ff000000ff)*(100+1000000<<32) + (v>>16&0x000000ff000000ff)*(1+10000<<32)
+	return v >> 32, true
 }
 
 // int64Slow is int64v for everything intFast does not take: whitespace

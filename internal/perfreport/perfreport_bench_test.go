@@ -315,3 +315,23 @@ func BenchmarkEncodeStage(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(objects), "ns/obj")
 }
+
+// BenchmarkDecodeStageReuse is BenchmarkDecodeStage through one
+// mparticle.BatchBuffer (the Kit's decoder), per batch: it reports
+// cpu-ns/event (process CPU) like the Map benchmarks.
+func BenchmarkDecodeStageReuse(b *testing.B) {
+	w := workload(b)
+	var bb mparticle.BatchBuffer
+	b.ReportAllocs()
+	i, events := 0, 0
+	cpu := rusageCPU()
+	for b.Loop() {
+		if _, err := bb.Decode(w.Batches[i%len(w.Batches)]); err != nil {
+			b.Fatal(err)
+		}
+		events += w.BatchEvents[i%len(w.Batches)]
+		i++
+	}
+	b.ReportMetric(float64((rusageCPU()-cpu).Nanoseconds())/float64(events), "cpu-ns/event")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}
