@@ -10,12 +10,8 @@ import (
 // Defaults of Options' zero values.
 const (
 	// DefaultBatches is the number of forward batches per run (about 5
-	// events and 7 Braze objects each): 140k objects, long enough for the
-	// sustained cost to dominate. Each run also pays a fixed ≈ 0.05 CPU-s
-	// (servers and kit started, connections dialled, pools and heap
-	// growing to their working size), which at 5,000 batches was a third
-	// of the forward → sink row's CPU.
-	DefaultBatches = 20_000
+	// events and 7 Braze objects each).
+	DefaultBatches = 5_000
 	// DefaultHeapScale multiplies Batches for the second forward run that
 	// checks that peak heap does not grow with the objects sent.
 	DefaultHeapScale = 4
