@@ -718,12 +718,6 @@ func mayDetect(s string) bool {
 	}
 }
 
-// numberValue converts a JSON number, keeping integers integral.
-func (st *mapState) numberValue(key string, v mparticle.AttributeValue) braze.Value {
-	n, _ := v.Number()
-	return st.numberLiteral(key, string(n))
-}
-
 func (st *mapState) numberLiteral(key, lit string) (v braze.Value) {
 	st.numberLiteralInto(&v, key, lit)
 	return v
