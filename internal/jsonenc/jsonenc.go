@@ -31,18 +31,26 @@ const (
 )
 
 // wordSafe reports whether all eight bytes of w are safe, with one branch.
-// Bytes that are not: any with the high bit (non-ASCII); any below 0x20,
-// which gets the high bit when 0x20 is subtracted (a borrow only starts at
-// such a byte, so it can add false alarms only next to a true one); and the
-// five specials, found as zero bytes after an XOR: '"' (0x22) and '&'
-// (0x26) differ only in bit 0x04, '<' (0x3c) and '>' (0x3e) only in bit
-// 0x02, so masking that bit finds each pair with one test. Each zero-byte
-// test, (x-lo)&^x&hi, is exact as to whether some byte is zero.
-func wordSafe(w uint64) bool {
+func wordSafe(w uint64) bool { return wordUnsafe(w)&hi == 0 }
+
+// wordUnsafe returns a word whose high bits (masked with hi) are all clear
+// exactly when every byte of w is safe; callers with several words OR
+// their answers and test them once. Bytes that are not safe: any with the
+// high bit (non-ASCII), kept by the OR with w itself; any below 0x20,
+// which gets the high bit when 0x20 is subtracted; and the five specials,
+// found as zero bytes after an XOR: '"' (0x22) and '&' (0x26) differ only
+// in bit 0x04, '<' (0x3c) and '>' (0x3e) only in bit 0x02, so masking that
+// bit finds each pair with one test. When every byte is ASCII (else the
+// answer is "unsafe" anyway) so is every byte of the XORed words, and
+// x-lo sets a byte's high bit only at a zero byte or through a borrow,
+// which starts only at a zero byte: without the usual &^x the zero-byte
+// test is exact as to whether some byte is zero, as is the subtraction of
+// 0x20 as to whether some byte is below it.
+func wordUnsafe(w uint64) uint64 {
 	q := (w ^ (0x22 * lo)) &^ (0x04 * lo)
 	a := (w ^ (0x3c * lo)) &^ (0x02 * lo)
 	b := w ^ (0x5c * lo)
-	return (w|(w-0x20*lo)|(q-lo)&^q|(a-lo)&^a|(b-lo)&^b)&hi == 0
+	return w | (w - 0x20*lo) | (q - lo) | (a - lo) | (b - lo)
 }
 
 // load64 reads s[i:i+8] as a little-endian word (the compiler merges the
@@ -112,24 +120,33 @@ func AppendString(dst []byte, s string) []byte { return appendQuoted(dst, s, '"'
 func AppendKey(dst []byte, s string) []byte { return appendQuoted(dst, s, ':') }
 
 // appendQuoted appends s as a JSON string literal, followed by last unless
-// last is '"'. A string of 4 to 16 bytes that needs no escape (most keys
-// and values) is read as two words (4-byte words under 8 bytes) that
-// overlap unless s is exactly two words long, tested, and written back as
-// the same words: no copy call. The others go through appendLong.
+// last is '"'. A string of 1 to 16 bytes that needs no escape (most keys
+// and values) is read as two words (4-byte words under 8 bytes, single
+// bytes under 4) that overlap unless s is exactly two words long, tested
+// once, and written back as the same words: no copy call. The others go
+// through appendLong.
 func appendQuoted(dst []byte, s string, last byte) []byte {
 	n := len(s)
-	if n < 4 || n > 16 {
+	if n == 0 || n > 16 {
 		return appendLong(dst, s, last)
 	}
 	var w0, w1 uint64
-	if n >= 8 {
+	switch {
+	case n >= 8:
 		w0, w1 = load64(s, 0), load64(s, n-8)
-		if !wordSafe(w0) || !wordSafe(w1) {
+		if (wordUnsafe(w0)|wordUnsafe(w1))&hi != 0 {
 			return appendLong(dst, s, last)
 		}
-	} else {
+	case n >= 4:
 		w0, w1 = load32(s, 0), load32(s, n-4)
 		if !wordSafe(w0 | w1<<32) {
+			return appendLong(dst, s, last)
+		}
+	default:
+		// 1 to 3 bytes: s[0], s[n/2] and s[n-1] are all of them; the
+		// word's five other bytes are filled with a safe 'a'.
+		w0 = uint64(s[0]) | uint64(s[n>>1])<<8 | uint64(s[n-1])<<16 | 0x6161616161<<24
+		if !wordSafe(w0) {
 			return appendLong(dst, s, last)
 		}
 	}
@@ -146,12 +163,15 @@ func appendQuoted(dst []byte, s string, last byte) []byte {
 	}
 	b := (*[24]byte)(dst[d : d+24])
 	b[0] = '"'
-	if n >= 8 {
+	switch {
+	case n >= 8:
 		binary.LittleEndian.PutUint64(b[1:], w0)
 		binary.LittleEndian.PutUint64(b[n-7:], w1)
-	} else {
+	case n >= 4:
 		binary.LittleEndian.PutUint32(b[1:], uint32(w0))
 		binary.LittleEndian.PutUint32(b[n-3:], uint32(w1))
+	default:
+		b[1], b[n>>1+1], b[n] = byte(w0), byte(w0>>8), byte(w0>>16)
 	}
 	b[n+1] = '"'
 	if last != '"' {
