@@ -295,11 +295,18 @@ func (ts *timeStamp) appendTime(dst []byte, t time.Time) ([]byte, error) {
 		}
 		ts.sec = sec
 	}
-	var b [12]byte
-	n := putFraction(b[:], nsec)
+	// The stamp is written through a fixed-size view of 32 bytes from d,
+	// as jsonenc writes short strings: array copies and stores, no call
+	// to copy or append. Only the stamp's own bytes are written.
+	d := len(dst)
+	if cap(dst)-d < 32 {
+		dst = append(dst[:cap(dst)], make([]byte, 32)...)
+	}
+	b := (*[32]byte)(dst[d : d+32])
+	*(*[20]byte)(b[:20]) = ts.text
+	n := 20 + putFraction(b[20:], nsec)
 	b[n], b[n+1] = 'Z', '"'
-	dst = append(dst, ts.text[:]...)
-	return append(dst, b[:n+2]...), nil
+	return dst[:d+n+2], nil
 }
 
 // twoDigits holds "00" to "99".
