@@ -680,7 +680,10 @@ func plainMembersBound(ps Properties, rule memberRule) (n int, ok bool) {
 				return 0, false
 			}
 		}
-		if !rule.plainKey(k) || i > 0 && !keyAfter(k, ps[i-1].Key) {
+		// rule.plainKey(k), with its common tests inline (a call per
+		// member costs more than the tests).
+		if k == "" || k[0] == '$' || len(k) > MaxStringLength || !rule.plainKeyName(k) ||
+			i > 0 && !keyAfter(k, ps[i-1].Key) {
 			return 0, false
 		}
 	}
