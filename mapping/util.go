@@ -24,8 +24,32 @@ func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 
 // lowerInto appends s lower-cased to buf, for case-insensitive lookups
 // (m[string(b)] does not allocate): ASCII is lowered in place, anything
-// else as strings.ToLower does.
+// else as strings.ToLower does. When buf has the room (the callers' stack
+// buffers nearly always do) it is filled by index in one pass: an append
+// per byte (a capacity check and a length store each) after a separate
+// pass looking for non-ASCII cost about twice as much.
 func lowerInto(buf []byte, s string) []byte {
+	n := len(buf)
+	if cap(buf)-n < len(s) {
+		return lowerAppend(buf, s)
+	}
+	buf = buf[:n+len(s)]
+	dst := buf[n:]
+	for i := 0; i < len(s) && i < len(dst); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return append(buf[:n], strings.ToLower(s)...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
+	}
+	return buf
+}
+
+// lowerAppend is lowerInto for a buf without the room for s.
+func lowerAppend(buf []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return append(buf, strings.ToLower(s)...)
