@@ -602,7 +602,7 @@ func (st *mapState) stringValue(key, s string, detect bool) (v braze.Value) {
 
 // stringValueInto sets *dst to stringValue(key, s, detect).
 func (st *mapState) stringValueInto(dst *braze.Value, key, s string, detect bool) {
-	if detect && st.m.s.EnableTypeDetection && detectedInto(dst, s) {
+	if detect && st.m.s.EnableTypeDetection && mayDetect(s) && detectedInto(dst, s) {
 		return
 	}
 	if t, cut := truncate(s); cut {
@@ -706,16 +706,46 @@ var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1
 // a "t" or "f" (any case) can start a boolean, and a digit or "-" a number
 // or a date, as Detect documents. Most strings are words, settled here
 // without the call and its result.
+//
+// It looks the first byte up in detectStart: small enough to inline, so
+// that stringValueInto settles a word without calling detectedInto.
 func mayDetect(s string) bool {
-	if s == "" {
-		return false
+	return s != "" && detectStart[s[0]]
+}
+
+// detectStart reports, by byte, whether a string starting with it may be
+// detected (see mayDetect).
+var detectStart = [256]bool{
+	't': true, 'T': true, 'f': true, 'F': true, '-': true,
+	'0': true, '1': true, '2': true, '3': true, '4': true,
+	'5': true, '6': true, '7': true, '8': true, '9': true,
+}
+
+// shortInt returns the value of lit when it is an optional "-" and 1 to 18
+// decimal digits, which strconv.ParseInt(lit, 10, 64) reads the same and
+// without error (18 digits never overflow). Most numbers are such, and the
+// one pass over them here costs a fifth of ContainsAny plus ParseInt.
+func shortInt(lit string) (int64, bool) {
+	digits := lit
+	neg := lit != "" && lit[0] == '-'
+	if neg {
+		digits = lit[1:]
 	}
-	switch c := s[0]; {
-	case c == 't' || c == 'T' || c == 'f' || c == 'F' || c == '-':
-		return true
-	default:
-		return '0' <= c && c <= '9'
+	if digits == "" || len(digits) > 18 {
+		return 0, false
 	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 func (st *mapState) numberLiteral(key, lit string) (v braze.Value) {
@@ -725,6 +755,10 @@ func (st *mapState) numberLiteral(key, lit string) (v braze.Value) {
 
 // numberLiteralInto sets *dst to numberLiteral(key, lit).
 func (st *mapState) numberLiteralInto(dst *braze.Value, key, lit string) {
+	if n, ok := shortInt(lit); ok {
+		*dst = braze.Int(n)
+		return
+	}
 	integral := !strings.ContainsAny(lit, ".eE")
 	if integral {
 		if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
