@@ -265,3 +265,31 @@ func TestMapIntoConcurrent(t *testing.T) {
 		t.Errorf("MapInto from several goroutines differs from Map on %s", name)
 	}
 }
+
+// TestMapIntoAfterCallerShortened maps into a Result whose caller cut its
+// slices short without clearing what it dropped: the objects left in the
+// room past the ends must not show up in (or stay reachable from) the
+// next result, which objects set up in that room would otherwise inherit.
+func TestMapIntoAfterCallerShortened(t *testing.T) {
+	m, err := New(reuseSettings())
+	require.NoError(t, err)
+	big := bigBatch(t)
+	var r Result
+	for _, cut := range []int{0, 1} {
+		m.MapInto(&r, big)
+		requireSameAsMap(t, m, big, &r, "big")
+		require.NotEmpty(t, r.Attributes)
+		require.NotEmpty(t, r.Events)
+		require.NotEmpty(t, r.Purchases)
+		r.Attributes = r.Attributes[:min(cut, len(r.Attributes)-1)]
+		r.Events = r.Events[:min(cut, len(r.Events)-1)]
+		r.Purchases = r.Purchases[:min(cut, len(r.Purchases)-1)]
+		m.MapInto(&r, big)
+		requireSameAsMap(t, m, big, &r, "big after the caller shortened its result")
+		r.Attributes = r.Attributes[:min(cut, len(r.Attributes)-1)]
+		r.Events = r.Events[:min(cut, len(r.Events)-1)]
+		r.Purchases = r.Purchases[:min(cut, len(r.Purchases)-1)]
+		m.MapInto(&r, smallBatch(t))
+		requireSameAsMap(t, m, smallBatch(t), &r, "small after the caller shortened its result")
+	}
+}
