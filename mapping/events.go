@@ -33,13 +33,7 @@ func (st *mapState) emitEvent(name string, c *mparticle.CommonEventData, p *prop
 	if evs == nil {
 		evs = make([]braze.Event, 0, max(st.est.events, 1))
 	}
-	n := len(evs)
-	if n < cap(evs) {
-		evs = evs[:n+1]
-	} else {
-		evs = append(evs, braze.Event{})
-	}
-	ev := &evs[n]
+	evs, ev := appendZeroed(evs)
 	ev.Identifier, ev.Name, ev.Time, ev.UpdateExistingOnly = st.res.Identifier, name, st.evTime, st.ueo
 	ev.Properties = p.finish()
 	st.res.Events = evs
@@ -144,4 +138,21 @@ func (st *mapState) sessionIDOf(uuid string) int64 {
 		}
 	}
 	return 0
+}
+
+// appendZeroed extends s by one element and returns it, for the caller to
+// set up in place. The element is s's spare room when it has some, which
+// the mapper keeps zeroed (make zeroes it, and recycling clears what it
+// drops), so nothing is built on the stack and copied in: objects are
+// large (an Attributes is 656 bytes) and the copy costs a write barrier
+// per pointer while GC runs.
+func appendZeroed[T any](s []T) ([]T, *T) {
+	n := len(s)
+	if n < cap(s) {
+		s = s[:n+1]
+	} else {
+		var zero T
+		s = append(s, zero)
+	}
+	return s, &s[n]
 }

@@ -96,13 +96,8 @@ func (b *attrBuilder) newObj() {
 	if b.objs == nil {
 		b.objs = make([]braze.Attributes, 0, max(b.capHint, 1))
 	}
-	n := len(b.objs)
-	if n < cap(b.objs) {
-		b.objs = b.objs[:n+1]
-	} else {
-		b.objs = append(b.objs, braze.Attributes{})
-	}
-	a := &b.objs[n]
+	var a *braze.Attributes
+	b.objs, a = appendZeroed(b.objs)
 	a.Identifier, a.UpdateExistingOnly = b.id, b.ueo
 	b.openCustom()
 }
@@ -116,13 +111,8 @@ func (b *attrBuilder) setCustom(key, orig string, v *braze.Value) {
 		a.SetCustom(key, *v)
 		return
 	}
-	n := len(a.Custom)
-	if n < cap(a.Custom) {
-		a.Custom = a.Custom[:n+1]
-	} else {
-		a.Custom = append(a.Custom, braze.Property{})
-	}
-	e := &a.Custom[n]
+	var e *braze.Property
+	a.Custom, e = appendZeroed(a.Custom)
 	e.Key, e.Value = key, *v
 }
 

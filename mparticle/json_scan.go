@@ -380,19 +380,16 @@ func (d *decoder) arrayNext() (bool, error) { return d.next(']', "array") }
 // no space between, and reports whether it did: the inlined first step of
 // objectOpen in the hot decoders (`more := d.enterObject(); if !more {
 // more, err = d.objectOpen() }`), which handles everything else.
-func (d *decoder) enterObject() bool {
-	if d.pos+1 < len(d.data) && d.data[d.pos] == '{' && d.data[d.pos+1] == '"' && d.depth < maxDepth {
-		d.depth++
-		d.pos++
-		return true
-	}
-	return false
-}
+func (d *decoder) enterObject() bool { return d.enter('{', '"') }
 
 // enterArray is enterObject for an array whose first element is an
 // object.
-func (d *decoder) enterArray() bool {
-	if d.pos+1 < len(d.data) && d.data[d.pos] == '[' && d.data[d.pos+1] == '{' && d.depth < maxDepth {
+func (d *decoder) enterArray() bool { return d.enter('[', '{') }
+
+// enter consumes open when first follows it directly and the depth limit
+// allows one more level.
+func (d *decoder) enter(open, first byte) bool {
+	if d.pos+1 < len(d.data) && d.data[d.pos] == open && d.data[d.pos+1] == first && d.depth < maxDepth {
 		d.depth++
 		d.pos++
 		return true
