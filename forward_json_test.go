@@ -179,10 +179,11 @@ func TestForwardJSONRefusesBadJSONAndQueuesNothing(t *testing.T) {
 	assert.ErrorIs(t, k.ForwardJSON(context.Background(), goldenBatches(t)[0]), ErrClosed)
 }
 
-// TestForwardJSONItemErrorsKeepTheirObjects: objects refused at Add are
-// handed to the caller in braze.ItemErrors, so their memory is not reused
-// by the next batches.
-func TestForwardJSONItemErrorsKeepTheirObjects(t *testing.T) {
+// TestForwardJSONItemErrorsQueueNothing: an object refused at Add makes
+// ForwardJSON return braze.ItemErrors and queue nothing of the batch; the
+// error reads the same after later batches reused the kit's memory (its
+// scratch is not put back for them), and those batches go through.
+func TestForwardJSONItemErrorsQueueNothing(t *testing.T) {
 	checkLeaks(t)
 	srv := newServer(t)
 	cfg := testConfig(srv)
@@ -195,11 +196,17 @@ func TestForwardJSONItemErrorsKeepTheirObjects(t *testing.T) {
 	require.ErrorAs(t, err, &ies)
 	require.Len(t, ies, 1)
 	assert.Equal(t, braze.ObjectEvent, ies[0].Kind)
+	assert.Zero(t, k.Stats().Objects, "nothing of the refused batch is queued")
 	msg := err.Error()
-	for _, b := range goldenBatches(t) {
-		_ = k.ForwardJSON(context.Background(), b)
+	small := []byte(`{"events":[{"event_type":"custom_event","data":{"event_name":"Ok","custom_event_type":"other"}}],` +
+		`"user_identities":{"customer_id":"c-1"}}`)
+	for range 3 {
+		require.NoError(t, k.ForwardJSON(context.Background(), small))
 	}
 	assert.Equal(t, msg, err.Error(), "the error reads the same after later batches")
+	rep, err := k.Flush(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 3, rep.Delivered, "the later batches, and only they, were delivered")
 }
 
 func TestNewRefusesRetainObjectsWithForgetObjects(t *testing.T) {
