@@ -43,6 +43,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.NaiveBatches, "naive-batches", perfreport.DefaultNaiveBatches, "batches for the naive one-request-per-object baseline")
 	fs.IntVar(&o.Forwarders, "forwarders", 0, "goroutines feeding each path (0: GOMAXPROCS)")
 	fs.IntVar(&o.MaxQueuedObjects, "queue", perfreport.DefaultMaxQueuedObjects, "batcher queue bound in objects")
+	fs.IntVar(&o.Repeats, "repeats", perfreport.DefaultRepeats, "forward → sink runs; the table and the throughput target use the median run")
 	fs.IntVar(&o.Concurrency, "concurrency", 0, "requests in flight per batcher (0: the batcher's default, 4)")
 	fs.Uint64Var(&wc.Seed, "seed", perfreport.DefaultSeed, "workload seed")
 	fs.IntVar(&wc.Batches, "pool", perfreport.DefaultPoolBatches, "distinct batches generated (runs cycle through them)")

@@ -63,11 +63,28 @@ func TestGenerateIsDeterministicAndDecodes(t *testing.T) {
 func TestReportOnTinyWorkload(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	w := tinyWorkload(t)
-	o := Options{Batches: 60, HeapScale: 2, NaiveBatches: 10, MaxQueuedObjects: 100, HeapLatency: time.Millisecond}
+	o := Options{Batches: 60, HeapScale: 2, NaiveBatches: 10, MaxQueuedObjects: 100, HeapLatency: time.Millisecond, Repeats: 3}
 	var progress []string
 	rep, err := Run(context.Background(), w, o, func(s string) { progress = append(progress, s) })
 	require.NoError(t, err)
-	assert.Len(t, progress, 10, "one progress line per run")
+	assert.Len(t, progress, 12, "one progress line per run, forward → sink three times")
+
+	// forward → sink ran three times; its row is one of them, the one in
+	// the middle by CPU per object.
+	require.Len(t, rep.ForwardSinkRuns, 3)
+	cheaper, costlier := 0, 0
+	for _, run := range rep.ForwardSinkRuns {
+		assert.Equal(t, rep.ForwardSink.Delivered, run.Delivered, "every repeat sends the same objects")
+		switch c := run.CPUPer100k(); {
+		case c < rep.ForwardSink.CPUPer100k():
+			cheaper++
+		case c > rep.ForwardSink.CPUPer100k():
+			costlier++
+		}
+	}
+	assert.Contains(t, rep.ForwardSinkRuns, rep.ForwardSink, "the row is a real run")
+	assert.LessOrEqual(t, cheaper, 1, "at most one run cheaper than the median")
+	assert.LessOrEqual(t, costlier, 1, "at most one run costlier than the median")
 
 	// What the mapper makes of the batches the runs send: the objects
 	// the forward rows must have produced and delivered.
@@ -142,7 +159,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	}
 	assert.Len(t, rep.Rows(), 9)
 	for _, want := range []string{"objects/s", "CPU-s/100k obj", "allocs/obj", "B/obj", "peak heap", "peak live", "requests", "packing", "sustained",
-		"vs (a) generic pass-through", "vs (b) naive", "typed ÷ generic CPU", "generic decode only", "targets:"} {
+		"vs (a) generic pass-through", "vs (b) naive", "the median of 3 runs", "typed ÷ generic CPU", "generic decode only", "targets:"} {
 		assert.Contains(t, text, want)
 	}
 	names := map[string]bool{}
@@ -177,6 +194,23 @@ func TestRowArithmetic(t *testing.T) {
 
 	s := Sample{BaseHeap: 10, PeakHeap: 4}
 	assert.Zero(t, s.PeakAboveBase(), "never negative")
+}
+
+func TestMedianByCPU(t *testing.T) {
+	run := func(name string, cpuMillis int) Row {
+		r := Row{Name: name, Delivered: 100_000}
+		r.CPU = time.Duration(cpuMillis) * time.Millisecond
+		return r
+	}
+	a, b, c, d := run("a", 300), run("b", 500), run("c", 200), run("d", 400)
+	assert.Equal(t, "a", medianByCPU([]Row{a, b, c}).Name, "odd count: the middle run")
+	assert.Equal(t, "d", medianByCPU([]Row{a, b, c, d}).Name, "even count: the costlier middle run")
+	assert.Equal(t, "b", medianByCPU([]Row{b}).Name)
+	assert.Zero(t, medianByCPU(nil).Name)
+	runs := []Row{b, a, c}
+	medianByCPU(runs)
+	assert.Equal(t, []Row{b, a, c}, runs, "the runs keep their order")
+	assert.Equal(t, "0.500, 0.300, 0.200", cpuFigures(runs))
 }
 
 func TestCalibrateSizesTheRun(t *testing.T) {
