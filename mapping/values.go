@@ -286,7 +286,41 @@ func (p *props) set(orig, key string, v braze.Value) {
 // setNext is set for the value of the entry past the end of the list,
 // built there (see next): the entry joins the list, or its value replaces
 // an entry's, or it is dropped.
+//
+// The usual key needs none of the key rules' fixes and is in no entry
+// yet: it joins the list here, settled without a look at the entries when
+// it sorts after the last of a sorted list. Everything else (a key to fix,
+// a key already set) takes setNextSlow, which applies every rule. Keeping
+// the rules' diagnostics out of this function keeps its frame small: with
+// them, every call paid for spilling registers to a 776-byte frame.
 func (p *props) setNext(orig, key string) {
+	// len(key) <= maxLen bytes: truncate would not cut it.
+	if key == "" || key[0] == '$' || len(key) > maxLen || p.nested || (!p.attr && isReservedKey(key)) {
+		p.setNextSlow(orig, key)
+		return
+	}
+	n := len(p.out)
+	if n > 0 && (p.unsorted || !keyLess(p.out[n-1].Key, key)) {
+		if p.find(key) >= 0 {
+			p.setNextSlow(orig, key)
+			return
+		}
+		if !p.unsorted {
+			p.unsorted, p.sortedLen = true, n
+		}
+	}
+	p.appendSorted(key)
+	if orig != key {
+		p.st.sc.fixes = append(p.st.sc.fixes, keyFix{i: n, orig: orig})
+	}
+}
+
+// isReservedKey reports whether key is one Braze reserves in event and
+// purchase properties (renamed with a trailing "_" there).
+func isReservedKey(key string) bool { return key == "time" || key == "event_name" }
+
+// setNextSlow is setNext applying every key rule.
+func (p *props) setNextSlow(orig, key string) {
 	v := &p.out[:len(p.out)+1][len(p.out)].Value
 	fixed := orig != key
 	if key == "" {
@@ -314,7 +348,7 @@ func (p *props) setNext(orig, key string) {
 			p.st.diag(Renamed, orig, "nested property keys may not contain '.' or '$'; renamed "+strconv.Quote(nk), "")
 			key, fixed = nk, true
 		}
-	} else if !p.attr && (key == "time" || key == "event_name") {
+	} else if !p.attr && isReservedKey(key) {
 		p.st.diag(Renamed, orig, "reserved Braze property key renamed "+strconv.Quote(key+"_"), "")
 		key, fixed = key+"_", true
 	}
