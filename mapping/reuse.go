@@ -183,16 +183,16 @@ func park[T any](s *[]T, parked *[]T) {
 }
 
 // formatID returns the decimal text of n: prev when that is it (a string
-// of an earlier result, reused), else a new string.
+// of an earlier result, reused), else a new string of the text formatted
+// once (ids differ from batch to batch, so a second formatting by
+// strconv.FormatInt after the comparison was the common cost).
 func formatID(n int64, prev string) string {
-	if prev == "" {
-		return strconv.FormatInt(n, 10)
-	}
 	var buf [20]byte
-	if b := strconv.AppendInt(buf[:0], n, 10); string(b) == prev {
+	b := strconv.AppendInt(buf[:0], n, 10)
+	if string(b) == prev {
 		return prev
 	}
-	return strconv.FormatInt(n, 10)
+	return string(b)
 }
 
 // propsList returns an empty list with room for n properties that the
