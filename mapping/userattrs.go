@@ -195,7 +195,7 @@ func (b *attrBuilder) reset() {
 // -1). set values that are null remove the attribute, like the names in
 // deleted. Keys are applied in sorted order, then the removals.
 func (m *Mapper) UserAttributes(id braze.Identifier, set map[string]mparticle.AttributeValue, deleted []string) (braze.Attributes, []Diagnostic) {
-	st := &mapState{m: m, b: &mparticle.Batch{}, evIdx: -1}
+	st := &mapState{mapCall: mapCall{m: m, b: &mparticle.Batch{}, evIdx: -1}}
 	st.attrs = attrBuilder{st: st, id: id}
 	for _, k := range sortedKeys(set) {
 		st.setUserAttribute(k, set[k])
