@@ -83,3 +83,32 @@ func TestSetNextMatchesSlow(t *testing.T) {
 		require.Equal(t, want, got, "iteration %d: nested %v attr %v speculative %v keys %q", iter, nested, attr, speculative, seq)
 	}
 }
+
+// TestNextGivesZeroRoomPastTheEnd checks next (inlined, with grow for the
+// first list and for growth): for every kind of list and any hint, the
+// value it returns is the zero entry just past the list's end, and the
+// entries before it are kept as the list grows.
+func TestNextGivesZeroRoomPastTheEnd(t *testing.T) {
+	for _, scratch := range []bool{false, true} {
+		for _, reuse := range []bool{false, true} {
+			for hint := range 4 {
+				st := testState(t)
+				st.reuse = reuse
+				p := st.newProps(hint)
+				p.scratch = scratch
+				for i := range 40 {
+					v := p.next()
+					require.Equal(t, braze.Value{}, *v, "entry %d not zero", i)
+					require.Same(t, &p.out[:len(p.out)+1][len(p.out)].Value, v, "entry %d is not the one past the end", i)
+					*v = braze.Int(int64(i))
+					p.setNext(fmt.Sprintf("k%02d", i), fmt.Sprintf("k%02d", i))
+				}
+				require.Len(t, p.out, 40)
+				for i, e := range p.out {
+					require.Equal(t, fmt.Sprintf("k%02d", i), e.Key)
+					require.Equal(t, braze.Int(int64(i)), e.Value)
+				}
+			}
+		}
+	}
+}
