@@ -182,14 +182,43 @@ func commerceName(action, suffix string) string {
 	case totalSuffix:
 		j = 2
 	}
-	if j >= 0 {
-		for i := range commerceActions {
-			if commerceActions[i] == action {
-				return commerceNames[i][j]
-			}
-		}
+	if i := commerceActionIndex(action); j >= 0 && i >= 0 {
+		return commerceNames[i][j]
 	}
 	return "eCommerce - " + action + suffix
+}
+
+// commerceActionIndex returns the index of action in commerceActions (the
+// first: "click" is a product and a promotion action), or -1. A switch on
+// constants compiles to a search by length and content; the scan of
+// commerceActions it replaces compared strings one by one, for every
+// commerce event and every object one expands to.
+func commerceActionIndex(action string) int {
+	switch action {
+	case string(mparticle.ActionAddToCart):
+		return 0
+	case string(mparticle.ActionRemoveFromCart):
+		return 1
+	case string(mparticle.ActionAddToWishlist):
+		return 2
+	case "remove_from_wishlist":
+		return 3
+	case string(mparticle.ActionCheckout):
+		return 4
+	case string(mparticle.ActionCheckoutOption):
+		return 5
+	case string(mparticle.ActionClick):
+		return 6
+	case string(mparticle.ActionViewDetail):
+		return 7
+	case string(mparticle.ActionPurchase):
+		return 8
+	case string(mparticle.ActionRefund):
+		return 9
+	case string(mparticle.PromotionView):
+		return 10
+	}
+	return -1
 }
 
 // commerceLabel names a commerce event for diagnostics.
