@@ -60,6 +60,9 @@ func isFromBrazeCurrents(d mparticle.EventData) bool {
 		s, _ := v.Str()
 		return s == OriginBrazeCurrents
 	}
+	if len(unknown) == 0 { // the usual case: no lookup (a call, even into a nil map)
+		return false
+	}
 	if raw, ok := unknown["custom_flags"]; ok {
 		var m map[string]any
 		if json.Unmarshal(raw, &m) == nil {

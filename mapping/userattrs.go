@@ -329,9 +329,13 @@ func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
 	}
 	var buf [64]byte
 	lower := lowerInto(buf[:0], raw)
-	if gid, ok := st.m.groups[string(lower)]; ok {
-		st.subscriptionGroup(raw, gid, v)
-		return
+	// Most settings map no subscription groups: no lookup then (a call,
+	// even into a nil map).
+	if st.m.groups != nil {
+		if gid, ok := st.m.groups[string(lower)]; ok {
+			st.subscriptionGroup(raw, gid, v)
+			return
+		}
 	}
 	if field, ok := standardFieldOf(lower); ok {
 		st.standardField(raw, field, v)
