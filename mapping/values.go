@@ -439,11 +439,18 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		undefined := false
 		for i := range attrs {
 			a := &attrs[i]
-			if !a.Value.IsDefined() {
-				undefined = true
-				break
+			if s, ok := a.Value.Str(); ok {
+				// A string (most values) is added here, as add would add
+				// it: a call less per property.
+				st.stringValueInto(p.next(), a.Key, s, detectable(a.Key))
+				p.setNext(a.Key, stripDollar(a.Key))
+			} else {
+				if !a.Value.IsDefined() {
+					undefined = true
+					break
+				}
+				p.add(a.Key, stripDollar(a.Key), a.Value)
 			}
-			p.add(a.Key, stripDollar(a.Key), a.Value)
 			if len(st.res.Diagnostics) != diags {
 				break
 			}
