@@ -505,17 +505,17 @@ func (p *props) ownFloat(key string, f float64) {
 // transactionCount is how many properties transactionProps sets, so that
 // a list is made with room for them.
 func transactionCount(pa *mparticle.ProductAction, total mparticle.Optional[float64]) int {
-	return nonEmpty(pa.TransactionID, pa.Affiliation, pa.CouponCode, pa.CheckoutOptions,
-		pa.ProductListSource, pa.ProductActionList) +
+	return filled(pa.TransactionID) + filled(pa.Affiliation) + filled(pa.CouponCode) + filled(pa.CheckoutOptions) +
+		filled(pa.ProductListSource) + filled(pa.ProductActionList) +
 		present(total) + present(pa.ShippingAmount) + present(pa.TaxAmount) + present(pa.CheckoutStep)
 }
 
 // productCount is how many properties productFields sets, at most (a
 // product's Coupon Code may replace the order's).
 func productCount(pr *mparticle.Product, item bool) int {
-	n := nonEmpty(pr.Name, pr.Brand, pr.Category, pr.Variant, pr.CouponCode) + present(pr.Position)
+	n := filled(pr.Name) + filled(pr.Brand) + filled(pr.Category) + filled(pr.Variant) + filled(pr.CouponCode) + present(pr.Position)
 	if item {
-		n += nonEmpty(pr.ID) + present(pr.Price) + 1 // Quantity
+		n += filled(pr.ID) + present(pr.Price) + 1 // Quantity
 		if present(pr.TotalProductAmount) == 1 || present(pr.Price) == 1 {
 			n++ // Total Product Amount
 		}
@@ -525,18 +525,18 @@ func productCount(pr *mparticle.Product, item bool) int {
 
 // promotionCount is how many properties promotionFields sets.
 func promotionCount(pm *mparticle.Promotion) int {
-	return nonEmpty(pm.ID, pm.Name, pm.Creative, pm.Position)
+	return filled(pm.ID) + filled(pm.Name) + filled(pm.Creative) + filled(pm.Position)
 }
 
-// nonEmpty counts the strings that are not "".
-func nonEmpty(ss ...string) int {
-	n := 0
-	for _, s := range ss {
-		if s != "" {
-			n++
-		}
+// filled is 1 for a string that is not "", else 0. The counts above add
+// these up: a few instructions each, where counting through a variadic
+// function first stored every string in a slice on the stack and then
+// looped over it.
+func filled(s string) int {
+	if s != "" {
+		return 1
 	}
-	return n
+	return 0
 }
 
 // present is 1 when o is set, else 0.
