@@ -255,13 +255,13 @@ func (st *mapState) scan() (fromCurrents bool) {
 		stamps = append(stamps, ms)
 		switch d := any(b.Events[i].Data).(type) {
 		case *mparticle.CustomEvent:
-			if isFromBrazeCurrents(d) {
+			if carriesMark(d.CustomFlags, d.Unknown) {
 				return true
 			}
 			st.est.events++
 			st.est.props += len(d.CustomAttributes)
 		case *mparticle.ScreenView:
-			if isFromBrazeCurrents(d) {
+			if carriesMark(d.CustomFlags, d.Unknown) {
 				return true
 			}
 			if s.ForwardScreenViews {
@@ -274,7 +274,7 @@ func (st *mapState) scan() (fromCurrents bool) {
 				st.est.props += 2 + len(b.Events[i].Data.Common().CustomAttributes)
 			}
 		case *mparticle.CommerceEvent:
-			if isFromBrazeCurrents(d) {
+			if carriesMark(d.CustomFlags, d.Unknown) {
 				return true
 			}
 			st.est.commerce(d, s.BundleCommerceEventData)
