@@ -79,6 +79,15 @@ func sortInPlace(ps braze.Properties) { sortInPlaceFrom(ps, 1) }
 
 // sortInPlaceFrom is sortInPlace for a list whose first i entries (i >= 1)
 // are known to be sorted.
+//
+// The unsorted lists the mapper makes are nearly sorted: two sorted runs
+// (the mapper's own fields, then custom attributes), or a key or two out
+// of place. So entries out of place are first moved back where they
+// belong, one at a time, while that moves no more entries in all than
+// the list has: an index sort's set-up (its order and done arrays, and
+// the pass over both) cost more than the few moves. Past that budget the
+// index sort below takes over from the sorted prefix reached, and moves
+// each entry at most once more.
 func sortInPlaceFrom(ps braze.Properties, i int) {
 	n := len(ps)
 	if n < 2 {
@@ -88,10 +97,31 @@ func sortInPlaceFrom(ps braze.Properties, i int) {
 		sortProps(ps)
 		return
 	}
-	var order [stackSort]uint8
-	if sortOrderFrom(ps, max(i, 1), &order) {
+	budget := n
+	for i = max(i, 1); i < n; i++ {
+		k := ps[i].Key
+		if keyLess(ps[i-1].Key, k) {
+			continue
+		}
+		j := i - 1 // ps[i] goes before ps[j]: find the first entry it goes before
+		for j > 0 && keyLess(k, ps[j-1].Key) {
+			j--
+		}
+		if i-j > budget {
+			break
+		}
+		budget -= i - j
+		e := ps[i]
+		for m := i; m > j; m-- { // mostly one step: cheaper than copy's call
+			ps[m] = ps[m-1]
+		}
+		ps[j] = e
+	}
+	if i >= n {
 		return
 	}
+	var order [stackSort]uint8
+	sortOrderFrom(ps, i, &order) // not the identity: ps[i] is out of place
 	// Position j takes the entry at order[j]; each position is written
 	// before the one it reads from is, and the cycle's first entry waits in
 	// tmp.
