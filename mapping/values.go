@@ -437,18 +437,24 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		diags, n, fix, rejected, unsorted, sortedLen := len(st.res.Diagnostics), len(p.out), len(st.sc.fixes), p.rejected, p.unsorted, p.sortedLen
 		p.speculative = true
 		undefined := false
+	attempt:
 		for i := range attrs {
 			a := &attrs[i]
-			if s, ok := a.Value.Str(); ok {
-				// A string (most values) is added here, as add would add
-				// it: a call less per property.
+			// Strings (most values) and booleans are added here, as add
+			// would add them: a call less per property.
+			switch a.Value.Kind() {
+			case mparticle.KindString:
+				s, _ := a.Value.Str()
 				st.stringValueInto(p.next(), a.Key, s, detectable(a.Key))
 				p.setNext(a.Key, stripDollar(a.Key))
-			} else {
-				if !a.Value.IsDefined() {
-					undefined = true
-					break
-				}
+			case mparticle.KindBool:
+				b, _ := a.Value.Bool()
+				*p.next() = braze.Bool(b)
+				p.setNext(a.Key, stripDollar(a.Key))
+			case mparticle.KindUndefined:
+				undefined = true
+				break attempt
+			default:
 				p.add(a.Key, stripDollar(a.Key), a.Value)
 			}
 			if len(st.res.Diagnostics) != diags {
