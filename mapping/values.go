@@ -211,7 +211,8 @@ func (p *props) push(key string, v braze.Value) { *p.slot(key) = v }
 // per property.
 func (p *props) slot(key string) *braze.Value {
 	v := p.next()
-	p.appendNext(key)
+	p.noteOrder(key)
+	p.appendSorted(key)
 	return v
 }
 
@@ -247,11 +248,17 @@ func (p *props) grow() {
 // appendNext makes the entry past the end (see next) the list's last,
 // under key, whose key is not set yet.
 func (p *props) appendNext(key string) {
-	n := len(p.out)
-	if n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
+	p.noteOrder(key)
+	p.appendSorted(key)
+}
+
+// noteOrder sets unsorted (and sortedLen) if key, about to be appended,
+// does not sort after the last entry. Small enough to inline, so that
+// slot, which every field of the mapper's own takes, makes no call.
+func (p *props) noteOrder(key string) {
+	if n := len(p.out); n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
 		p.unsorted, p.sortedLen = true, n
 	}
-	p.appendSorted(key)
 }
 
 // appendSorted is appendNext for a key known to keep the list as sorted
