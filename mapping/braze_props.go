@@ -174,15 +174,30 @@ func sortedCopyInto(dst, src braze.Properties) braze.Properties {
 // openCustom points the custom attributes of the builder's new last object
 // (only the last object takes more keys) at the builder's scratch, so that
 // SetCustom appends there without allocating; sealCustom copies them out.
+//
+// In MapInto they go straight into a list of the free lists instead, which
+// the object keeps (sealCustom sorts it where it is): MapInto's lists
+// keep their spare room anyway, so the copy out of the scratch bought
+// nothing there.
 func (b *attrBuilder) openCustom() {
 	b.sealCustom()
 	b.open = len(b.objs)
+	if b.st.reuse {
+		hint := 1 // an object an event's update starts
+		if b.open == 1 {
+			hint = len(b.st.b.UserAttributes) // the batch's user attributes
+		}
+		b.objs[b.open-1].Custom = b.st.propsList(hint)
+		return
+	}
 	b.objs[b.open-1].Custom = b.custom[:0]
 }
 
 // sealCustom gives the open object's custom attributes storage of their
 // own, sorted by key (a list of their exact size in Map, see propsList),
-// and clears the scratch for the next object.
+// and clears the scratch for the next object. In MapInto the list is the
+// object's own already: it is sorted where it is, or handed back when
+// empty.
 func (b *attrBuilder) sealCustom() {
 	if b.open == 0 {
 		return
@@ -190,6 +205,15 @@ func (b *attrBuilder) sealCustom() {
 	a := &b.objs[b.open-1]
 	b.open = 0
 	used := a.Custom
+	if b.st.reuse {
+		if len(used) == 0 {
+			b.st.dropList(used)
+			a.Custom = nil
+			return
+		}
+		sortInPlace(used) // keys are unique: objFor tracks them
+		return
+	}
 	if cap(used) > cap(b.custom) {
 		b.custom = used[:0] // grew past the scratch: keep the larger array
 	}
@@ -204,7 +228,13 @@ func (b *attrBuilder) sealCustom() {
 // dropCustom forgets the open object (its objects are being dropped).
 func (b *attrBuilder) dropCustom() {
 	if b.open > 0 {
-		clear(b.objs[b.open-1].Custom)
+		a := &b.objs[b.open-1]
+		if b.st.reuse {
+			b.st.dropList(a.Custom) // a list of the free lists: back there
+		} else {
+			clear(a.Custom) // the scratch
+		}
+		a.Custom = nil
 		b.open = 0
 	}
 }

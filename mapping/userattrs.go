@@ -173,12 +173,9 @@ func (b *attrBuilder) result() []braze.Attributes {
 // reset drops every object, keeping their slice (and their lists, in the
 // free lists).
 func (b *attrBuilder) reset() {
-	open := b.open
-	b.dropCustom()
+	b.dropCustom() // the open object's list, which may be the builder's scratch
 	for i := range b.objs {
-		if i != open-1 { // the open object's list is the builder's scratch
-			b.st.dropList(b.objs[i].Custom)
-		}
+		b.st.dropList(b.objs[i].Custom)
 		putFree(&b.st.sc.free.tokens, b.objs[i].PushTokens)
 		putFree(&b.st.sc.free.groups, b.objs[i].SubscriptionGroups)
 	}
