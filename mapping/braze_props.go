@@ -79,6 +79,15 @@ func sortInPlace(ps braze.Properties) { sortInPlaceFrom(ps, 1) }
 
 // sortInPlaceFrom is sortInPlace for a list whose first i entries (i >= 1)
 // are known to be sorted.
+//
+// The unsorted lists the mapper makes are nearly sorted: two sorted runs
+// (the mapper's own fields, then custom attributes), or a key or two out
+// of place. So entries out of place are first moved back where they
+// belong, one at a time, while that moves no more entries in all than
+// the list has: an index sort's set-up (its order and done arrays, and
+// the pass over both) cost more than the few moves. Past that budget the
+// index sort below takes over from the sorted prefix reached, and moves
+// each entry at most once more.
 func sortInPlaceFrom(ps braze.Properties, i int) {
 	n := len(ps)
 	if n < 2 {
@@ -88,10 +97,31 @@ func sortInPlaceFrom(ps braze.Properties, i int) {
 		sortProps(ps)
 		return
 	}
-	var order [stackSort]uint8
-	if sortOrderFrom(ps, max(i, 1), &order) {
+	budget := n
+	for i = max(i, 1); i < n; i++ {
+		k := ps[i].Key
+		if keyLess(ps[i-1].Key, k) {
+			continue
+		}
+		j := i - 1 // ps[i] goes before ps[j]: find the first entry it goes before
+		for j > 0 && keyLess(k, ps[j-1].Key) {
+			j--
+		}
+		if i-j > budget {
+			break
+		}
+		budget -= i - j
+		e := ps[i]
+		for m := i; m > j; m-- { // mostly one step: cheaper than copy's call
+			ps[m] = ps[m-1]
+		}
+		ps[j] = e
+	}
+	if i >= n {
 		return
 	}
+	var order [stackSort]uint8
+	sortOrderFrom(ps, i, &order) // not the identity: ps[i] is out of place
 	// Position j takes the entry at order[j]; each position is written
 	// before the one it reads from is, and the cycle's first entry waits in
 	// tmp.
@@ -144,15 +174,30 @@ func sortedCopyInto(dst, src braze.Properties) braze.Properties {
 // openCustom points the custom attributes of the builder's new last object
 // (only the last object takes more keys) at the builder's scratch, so that
 // SetCustom appends there without allocating; sealCustom copies them out.
+//
+// In MapInto they go straight into a list of the free lists instead, which
+// the object keeps (sealCustom sorts it where it is): MapInto's lists
+// keep their spare room anyway, so the copy out of the scratch bought
+// nothing there.
 func (b *attrBuilder) openCustom() {
 	b.sealCustom()
 	b.open = len(b.objs)
+	if b.st.reuse {
+		hint := 1 // an object an event's update starts
+		if b.open == 1 {
+			hint = len(b.st.b.UserAttributes) // the batch's user attributes
+		}
+		b.objs[b.open-1].Custom = b.st.propsList(hint)
+		return
+	}
 	b.objs[b.open-1].Custom = b.custom[:0]
 }
 
 // sealCustom gives the open object's custom attributes storage of their
 // own, sorted by key (a list of their exact size in Map, see propsList),
-// and clears the scratch for the next object.
+// and clears the scratch for the next object. In MapInto the list is the
+// object's own already: it is sorted where it is, or handed back when
+// empty.
 func (b *attrBuilder) sealCustom() {
 	if b.open == 0 {
 		return
@@ -160,6 +205,15 @@ func (b *attrBuilder) sealCustom() {
 	a := &b.objs[b.open-1]
 	b.open = 0
 	used := a.Custom
+	if b.st.reuse {
+		if len(used) == 0 {
+			b.st.dropList(used)
+			a.Custom = nil
+			return
+		}
+		sortInPlace(used) // keys are unique: objFor tracks them
+		return
+	}
 	if cap(used) > cap(b.custom) {
 		b.custom = used[:0] // grew past the scratch: keep the larger array
 	}
@@ -174,7 +228,13 @@ func (b *attrBuilder) sealCustom() {
 // dropCustom forgets the open object (its objects are being dropped).
 func (b *attrBuilder) dropCustom() {
 	if b.open > 0 {
-		clear(b.objs[b.open-1].Custom)
+		a := &b.objs[b.open-1]
+		if b.st.reuse {
+			b.st.dropList(a.Custom) // a list of the free lists: back there
+		} else {
+			clear(a.Custom) // the scratch
+		}
+		a.Custom = nil
 		b.open = 0
 	}
 }

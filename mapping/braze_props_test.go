@@ -156,3 +156,51 @@ func TestFixedKeyLosesCollision(t *testing.T) {
 		requireSameAsSorted(t, fast, sorted, b, "bundle="+fmt.Sprint(bundle))
 	}
 }
+
+// TestSortInPlaceNearlySorted sorts lists shaped like the mapper's
+// unsorted ones (two sorted runs, a few entries out of place) and ones
+// far from sorted (reversed, shuffled), which run out of the move budget
+// of sortInPlaceFrom's first pass and finish with the index sort, from
+// any sorted prefix length a caller may pass: each comes out as
+// slices.SortFunc sorts it, every key with its value.
+func TestSortInPlaceNearlySorted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 4))
+	for iter := range 5000 {
+		n := 2 + rng.IntN(stackSort-1)
+		keys := make([]string, n)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("%c%02d", 'A'+rng.IntN(40), i) // shared first bytes, unique keys
+		}
+		slices.Sort(keys)
+		switch shape := iter % 5; shape {
+		case 0: // two sorted runs
+			cut := rng.IntN(n)
+			a, b := slices.Clone(keys[:cut]), slices.Clone(keys[cut:])
+			rng.Shuffle(n, func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+			slices.Sort(a)
+			slices.Sort(b)
+			keys = append(a, b...)
+		case 1: // a few entries out of place
+			for range 1 + rng.IntN(3) {
+				i, j := rng.IntN(n), rng.IntN(n)
+				keys[i], keys[j] = keys[j], keys[i]
+			}
+		case 2:
+			slices.Reverse(keys)
+		case 3:
+			rng.Shuffle(n, func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+		}
+		ps := make(braze.Properties, n)
+		for i, k := range keys {
+			ps[i] = braze.Prop(k, braze.String(k+"-value"))
+		}
+		prefix := 1
+		for prefix < n && ps[prefix-1].Key < ps[prefix].Key {
+			prefix++
+		}
+		want := slices.Clone(ps)
+		slices.SortFunc(want, compareProps)
+		sortInPlaceFrom(ps, 1+rng.IntN(prefix))
+		require.Equal(t, want, ps, "iteration %d: %q", iter, keys)
+	}
+}

@@ -182,14 +182,43 @@ func commerceName(action, suffix string) string {
 	case totalSuffix:
 		j = 2
 	}
-	if j >= 0 {
-		for i := range commerceActions {
-			if commerceActions[i] == action {
-				return commerceNames[i][j]
-			}
-		}
+	if i := commerceActionIndex(action); j >= 0 && i >= 0 {
+		return commerceNames[i][j]
 	}
 	return "eCommerce - " + action + suffix
+}
+
+// commerceActionIndex returns the index of action in commerceActions (the
+// first: "click" is a product and a promotion action), or -1. A switch on
+// constants compiles to a search by length and content; the scan of
+// commerceActions it replaces compared strings one by one, for every
+// commerce event and every object one expands to.
+func commerceActionIndex(action string) int {
+	switch action {
+	case string(mparticle.ActionAddToCart):
+		return 0
+	case string(mparticle.ActionRemoveFromCart):
+		return 1
+	case string(mparticle.ActionAddToWishlist):
+		return 2
+	case "remove_from_wishlist":
+		return 3
+	case string(mparticle.ActionCheckout):
+		return 4
+	case string(mparticle.ActionCheckoutOption):
+		return 5
+	case string(mparticle.ActionClick):
+		return 6
+	case string(mparticle.ActionViewDetail):
+		return 7
+	case string(mparticle.ActionPurchase):
+		return 8
+	case string(mparticle.ActionRefund):
+		return 9
+	case string(mparticle.PromotionView):
+		return 10
+	}
+	return -1
 }
 
 // commerceLabel names a commerce event for diagnostics.
@@ -476,17 +505,17 @@ func (p *props) ownFloat(key string, f float64) {
 // transactionCount is how many properties transactionProps sets, so that
 // a list is made with room for them.
 func transactionCount(pa *mparticle.ProductAction, total mparticle.Optional[float64]) int {
-	return nonEmpty(pa.TransactionID, pa.Affiliation, pa.CouponCode, pa.CheckoutOptions,
-		pa.ProductListSource, pa.ProductActionList) +
+	return filled(pa.TransactionID) + filled(pa.Affiliation) + filled(pa.CouponCode) + filled(pa.CheckoutOptions) +
+		filled(pa.ProductListSource) + filled(pa.ProductActionList) +
 		present(total) + present(pa.ShippingAmount) + present(pa.TaxAmount) + present(pa.CheckoutStep)
 }
 
 // productCount is how many properties productFields sets, at most (a
 // product's Coupon Code may replace the order's).
 func productCount(pr *mparticle.Product, item bool) int {
-	n := nonEmpty(pr.Name, pr.Brand, pr.Category, pr.Variant, pr.CouponCode) + present(pr.Position)
+	n := filled(pr.Name) + filled(pr.Brand) + filled(pr.Category) + filled(pr.Variant) + filled(pr.CouponCode) + present(pr.Position)
 	if item {
-		n += nonEmpty(pr.ID) + present(pr.Price) + 1 // Quantity
+		n += filled(pr.ID) + present(pr.Price) + 1 // Quantity
 		if present(pr.TotalProductAmount) == 1 || present(pr.Price) == 1 {
 			n++ // Total Product Amount
 		}
@@ -496,18 +525,18 @@ func productCount(pr *mparticle.Product, item bool) int {
 
 // promotionCount is how many properties promotionFields sets.
 func promotionCount(pm *mparticle.Promotion) int {
-	return nonEmpty(pm.ID, pm.Name, pm.Creative, pm.Position)
+	return filled(pm.ID) + filled(pm.Name) + filled(pm.Creative) + filled(pm.Position)
 }
 
-// nonEmpty counts the strings that are not "".
-func nonEmpty(ss ...string) int {
-	n := 0
-	for _, s := range ss {
-		if s != "" {
-			n++
-		}
+// filled is 1 for a string that is not "", else 0. The counts above add
+// these up: a few instructions each, where counting through a variadic
+// function first stored every string in a slice on the stack and then
+// looped over it.
+func filled(s string) int {
+	if s != "" {
+		return 1
 	}
-	return n
+	return 0
 }
 
 // present is 1 when o is set, else 0.

@@ -18,7 +18,7 @@ func testState(t *testing.T) *mapState {
 	t.Helper()
 	m, err := New(Settings{})
 	require.NoError(t, err)
-	return &mapState{m: m, b: &mparticle.Batch{}, evIdx: -1}
+	return &mapState{mapCall: mapCall{m: m, b: &mparticle.Batch{}, evIdx: -1}}
 }
 
 // randomText is "", a short text, or (rarely) one longer than 255

@@ -56,9 +56,19 @@ func isFromBrazeCurrents(d mparticle.EventData) bool {
 	case nil:
 		return false
 	}
+	return carriesMark(flags, unknown)
+}
+
+// carriesMark reports whether an event with these custom_flags and unknown
+// fields carries the loop-guard mark (see isFromBrazeCurrents). Callers
+// that know the event's type already pass its fields straight here.
+func carriesMark(flags mparticle.Attributes, unknown map[string]json.RawMessage) bool {
 	if v, ok := flags.Get(OriginFlag); ok {
 		s, _ := v.Str()
 		return s == OriginBrazeCurrents
+	}
+	if len(unknown) == 0 { // the usual case: no lookup (a call, even into a nil map)
+		return false
 	}
 	if raw, ok := unknown["custom_flags"]; ok {
 		var m map[string]any

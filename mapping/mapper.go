@@ -190,9 +190,8 @@ func (m *Mapper) putState(st *mapState) {
 	if m.states == nil {
 		return
 	}
-	sc := st.sc
-	sc.reset()
-	*st = mapState{sc: sc}
+	st.sc.reset()
+	st.mapCall = mapCall{}
 	m.states.Put(st)
 }
 
@@ -256,13 +255,13 @@ func (st *mapState) scan() (fromCurrents bool) {
 		stamps = append(stamps, ms)
 		switch d := any(b.Events[i].Data).(type) {
 		case *mparticle.CustomEvent:
-			if isFromBrazeCurrents(d) {
+			if carriesMark(d.CustomFlags, d.Unknown) {
 				return true
 			}
 			st.est.events++
 			st.est.props += len(d.CustomAttributes)
 		case *mparticle.ScreenView:
-			if isFromBrazeCurrents(d) {
+			if carriesMark(d.CustomFlags, d.Unknown) {
 				return true
 			}
 			if s.ForwardScreenViews {
@@ -275,7 +274,7 @@ func (st *mapState) scan() (fromCurrents bool) {
 				st.est.props += 2 + len(b.Events[i].Data.Common().CustomAttributes)
 			}
 		case *mparticle.CommerceEvent:
-			if isFromBrazeCurrents(d) {
+			if carriesMark(d.CustomFlags, d.Unknown) {
 				return true
 			}
 			st.est.commerce(d, s.BundleCommerceEventData)
@@ -384,8 +383,19 @@ func (st *mapState) batchID() string {
 	return ""
 }
 
-// mapState is the working state of one Map call.
+// mapState is the working state of one Map call: what belongs to the call
+// alone, and the scratch that Map calls pass on to each other.
 type mapState struct {
+	mapCall
+	// sc is scratch reused across Map calls.
+	sc mapScratch
+}
+
+// mapCall is the part of mapState that belongs to one Map call. It is
+// one field of mapState so that putState zeroes it in one clear: zeroing
+// the whole mapState but its scratch, by copying the scratch out and back
+// into a zero mapState, cost a few hundred instructions per call.
+type mapCall struct {
 	m   *Mapper
 	b   *mparticle.Batch
 	res Result
@@ -402,8 +412,6 @@ type mapState struct {
 	nowSet bool
 	// est sizes the result's slices.
 	est estimate
-	// sc is scratch reused across Map calls.
-	sc mapScratch
 	// chunk is the room Map cuts the result's property lists from (see
 	// carve); it belongs to one call.
 	chunk braze.Properties
@@ -443,9 +451,9 @@ func (sc *mapScratch) reset() {
 	sc.keys = resetScratch(sc.keys)
 	sc.sortAttrs = resetScratch(sc.sortAttrs)
 	sc.fixes = resetScratch(sc.fixes)
-	sc.order = resetScratch(sc.order)
+	sc.order = resetPlain(sc.order)
 	sc.times = resetScratch(sc.times)
-	sc.stamps = resetScratch(sc.stamps)
+	sc.stamps = resetPlain(sc.stamps)
 	sc.custom = resetScratch(sc.custom)
 }
 
@@ -456,6 +464,15 @@ func resetScratch[T any](s []T) []T {
 		return nil
 	}
 	clear(s)
+	return s[:0]
+}
+
+// resetPlain is resetScratch for a slice without pointers, whose old
+// entries hold on to nothing: it is emptied, not cleared.
+func resetPlain[T int | int64](s []T) []T {
+	if cap(s) > maxScratch {
+		return nil
+	}
 	return s[:0]
 }
 

@@ -13,8 +13,9 @@ import (
 // (Event.Properties, Purchase.Properties, Attributes.Custom) and their
 // spare room. In steady state (batches of about the same shape mapped
 // into the same Result) it allocates next to nothing: only composite
-// values (lists, flattened or nested objects), a batch bigger than any
-// before it, a new MPID, and alias-mode pointers still take memory.
+// values (lists, flattened or nested objects), a batch with many more
+// objects of a kind than the one before it (a result keeps limited spare
+// room), a new MPID, and alias-mode pointers still take memory.
 //
 // *r afterwards is deep-equal (reflect.DeepEqual) to what Map(b) returns.
 //
@@ -49,8 +50,51 @@ func (m *Mapper) MapInto(r *Result, b *mparticle.Batch) {
 		st.run()
 	}
 	st.parkEmpty()
+	st.trimRoom()
 	*r = st.res
 	m.putState(st)
+}
+
+// Most spare room (entries past the end) a result array keeps when MapInto
+// hands it out, beyond as many entries as it holds: about 2 KB of each
+// kind of object. Every MapInto clears the whole room of the arrays it
+// recycles (a caller may have cut a slice short without clearing what it
+// dropped), so an array that one big batch grew made every later batch
+// clear all of it: the attributes array, of 672-byte objects, cost more
+// to clear than any other part of recycling.
+const (
+	spareAttrs     = 3
+	spareEvents    = 12
+	sparePurchases = 10
+	spareDiags     = 20
+)
+
+// trimRoom caps the room of the result's arrays and of the arrays parked
+// for later calls (see spareAttrs).
+func (st *mapState) trimRoom() {
+	free := &st.sc.free
+	st.res.Attributes = trimRoom(st.res.Attributes, spareAttrs)
+	st.res.Events = trimRoom(st.res.Events, spareEvents)
+	st.res.Purchases = trimRoom(st.res.Purchases, sparePurchases)
+	st.res.Diagnostics = trimRoom(st.res.Diagnostics, spareDiags)
+	free.attrs = trimRoom(free.attrs, spareAttrs)
+	free.events = trimRoom(free.events, spareEvents)
+	free.purchases = trimRoom(free.purchases, sparePurchases)
+	free.diags = trimRoom(free.diags, spareDiags)
+}
+
+// trimRoom cuts the capacity of s to len(s) plus the larger of len(s) and
+// spare. The room it cuts off is zero (as all room past the end of a
+// result array is: make and append leave it so, and what shortens an
+// array clears what it drops), so nothing of any batch stays reachable
+// from it, and no slice reaches it again: it is never written to, and
+// never needs clearing. A later batch that needs more grows the array as
+// append does.
+func trimRoom[T any](s []T, spare int) []T {
+	if keep := len(s) + max(len(s), spare); cap(s) > keep {
+		return s[:len(s):keep]
+	}
+	return s
 }
 
 // maxFree bounds how many property lists a mapState keeps between calls.
@@ -183,16 +227,16 @@ func park[T any](s *[]T, parked *[]T) {
 }
 
 // formatID returns the decimal text of n: prev when that is it (a string
-// of an earlier result, reused), else a new string.
+// of an earlier result, reused), else a new string of the text formatted
+// once (ids differ from batch to batch, so a second formatting by
+// strconv.FormatInt after the comparison was the common cost).
 func formatID(n int64, prev string) string {
-	if prev == "" {
-		return strconv.FormatInt(n, 10)
-	}
 	var buf [20]byte
-	if b := strconv.AppendInt(buf[:0], n, 10); string(b) == prev {
+	b := strconv.AppendInt(buf[:0], n, 10)
+	if string(b) == prev {
 		return prev
 	}
-	return strconv.FormatInt(n, 10)
+	return string(b)
 }
 
 // propsList returns an empty list with room for n properties that the

@@ -173,12 +173,9 @@ func (b *attrBuilder) result() []braze.Attributes {
 // reset drops every object, keeping their slice (and their lists, in the
 // free lists).
 func (b *attrBuilder) reset() {
-	open := b.open
-	b.dropCustom()
+	b.dropCustom() // the open object's list, which may be the builder's scratch
 	for i := range b.objs {
-		if i != open-1 { // the open object's list is the builder's scratch
-			b.st.dropList(b.objs[i].Custom)
-		}
+		b.st.dropList(b.objs[i].Custom)
 		putFree(&b.st.sc.free.tokens, b.objs[i].PushTokens)
 		putFree(&b.st.sc.free.groups, b.objs[i].SubscriptionGroups)
 	}
@@ -195,7 +192,7 @@ func (b *attrBuilder) reset() {
 // -1). set values that are null remove the attribute, like the names in
 // deleted. Keys are applied in sorted order, then the removals.
 func (m *Mapper) UserAttributes(id braze.Identifier, set map[string]mparticle.AttributeValue, deleted []string) (braze.Attributes, []Diagnostic) {
-	st := &mapState{m: m, b: &mparticle.Batch{}, evIdx: -1}
+	st := &mapState{mapCall: mapCall{m: m, b: &mparticle.Batch{}, evIdx: -1}}
 	st.attrs = attrBuilder{st: st, id: id}
 	for _, k := range sortedKeys(set) {
 		st.setUserAttribute(k, set[k])
@@ -329,9 +326,13 @@ func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
 	}
 	var buf [64]byte
 	lower := lowerInto(buf[:0], raw)
-	if gid, ok := st.m.groups[string(lower)]; ok {
-		st.subscriptionGroup(raw, gid, v)
-		return
+	// Most settings map no subscription groups: no lookup then (a call,
+	// even into a nil map).
+	if st.m.groups != nil {
+		if gid, ok := st.m.groups[string(lower)]; ok {
+			st.subscriptionGroup(raw, gid, v)
+			return
+		}
 	}
 	if field, ok := standardFieldOf(lower); ok {
 		st.standardField(raw, field, v)

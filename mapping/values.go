@@ -211,14 +211,28 @@ func (p *props) push(key string, v braze.Value) { *p.slot(key) = v }
 // per property.
 func (p *props) slot(key string) *braze.Value {
 	v := p.next()
-	p.appendNext(key)
+	p.noteOrder(key)
+	p.appendSorted(key)
 	return v
 }
 
 // next returns the value of the entry just past the end of the list
 // (making room for it), zero, for a value to be built in place before
 // setNext or appendNext decides whether it joins the list.
+//
+// It is small enough to inline (a call per property was a measurable part
+// of the per-property cost); the list's first room and its growth are
+// made by grow.
 func (p *props) next() *braze.Value {
+	if len(p.out) == cap(p.out) {
+		p.grow()
+	}
+	return &p.out[:cap(p.out)][len(p.out)].Value
+}
+
+// grow gives out room for one more entry past its end: its first list
+// (a nil out has no room), or a larger one.
+func (p *props) grow() {
 	if p.out == nil {
 		if p.scratch {
 			p.out = p.st.scratchList(p.hint)
@@ -226,21 +240,25 @@ func (p *props) next() *braze.Value {
 			p.out = p.st.propsList(p.hint)
 		}
 	}
-	n := len(p.out)
-	if n == cap(p.out) {
+	if n := len(p.out); n == cap(p.out) {
 		p.out = append(p.out, braze.Property{})[:n]
 	}
-	return &p.out[:n+1][n].Value
 }
 
 // appendNext makes the entry past the end (see next) the list's last,
 // under key, whose key is not set yet.
 func (p *props) appendNext(key string) {
-	n := len(p.out)
-	if n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
+	p.noteOrder(key)
+	p.appendSorted(key)
+}
+
+// noteOrder sets unsorted (and sortedLen) if key, about to be appended,
+// does not sort after the last entry. Small enough to inline, so that
+// slot, which every field of the mapper's own takes, makes no call.
+func (p *props) noteOrder(key string) {
+	if n := len(p.out); n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
 		p.unsorted, p.sortedLen = true, n
 	}
-	p.appendSorted(key)
 }
 
 // appendSorted is appendNext for a key known to keep the list as sorted
@@ -286,7 +304,41 @@ func (p *props) set(orig, key string, v braze.Value) {
 // setNext is set for the value of the entry past the end of the list,
 // built there (see next): the entry joins the list, or its value replaces
 // an entry's, or it is dropped.
+//
+// The usual key needs none of the key rules' fixes and is in no entry
+// yet: it joins the list here, settled without a look at the entries when
+// it sorts after the last of a sorted list. Everything else (a key to fix,
+// a key already set) takes setNextSlow, which applies every rule. Keeping
+// the rules' diagnostics out of this function keeps its frame small: with
+// them, every call paid for spilling registers to a 776-byte frame.
 func (p *props) setNext(orig, key string) {
+	// len(key) <= maxLen bytes: truncate would not cut it.
+	if key == "" || key[0] == '$' || len(key) > maxLen || p.nested || (!p.attr && isReservedKey(key)) {
+		p.setNextSlow(orig, key)
+		return
+	}
+	n := len(p.out)
+	if n > 0 && (p.unsorted || !keyLess(p.out[n-1].Key, key)) {
+		if p.find(key) >= 0 {
+			p.setNextSlow(orig, key)
+			return
+		}
+		if !p.unsorted {
+			p.unsorted, p.sortedLen = true, n
+		}
+	}
+	p.appendSorted(key)
+	if orig != key {
+		p.st.sc.fixes = append(p.st.sc.fixes, keyFix{i: n, orig: orig})
+	}
+}
+
+// isReservedKey reports whether key is one Braze reserves in event and
+// purchase properties (renamed with a trailing "_" there).
+func isReservedKey(key string) bool { return key == "time" || key == "event_name" }
+
+// setNextSlow is setNext applying every key rule.
+func (p *props) setNextSlow(orig, key string) {
 	v := &p.out[:len(p.out)+1][len(p.out)].Value
 	fixed := orig != key
 	if key == "" {
@@ -314,7 +366,7 @@ func (p *props) setNext(orig, key string) {
 			p.st.diag(Renamed, orig, "nested property keys may not contain '.' or '$'; renamed "+strconv.Quote(nk), "")
 			key, fixed = nk, true
 		}
-	} else if !p.attr && (key == "time" || key == "event_name") {
+	} else if !p.attr && isReservedKey(key) {
 		p.st.diag(Renamed, orig, "reserved Braze property key renamed "+strconv.Quote(key+"_"), "")
 		key, fixed = key+"_", true
 	}
@@ -392,13 +444,26 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		diags, n, fix, rejected, unsorted, sortedLen := len(st.res.Diagnostics), len(p.out), len(st.sc.fixes), p.rejected, p.unsorted, p.sortedLen
 		p.speculative = true
 		undefined := false
+	attempt:
 		for i := range attrs {
 			a := &attrs[i]
-			if !a.Value.IsDefined() {
+			// Strings (most values) and booleans are added here, as add
+			// would add them: a call less per property.
+			switch a.Value.Kind() {
+			case mparticle.KindString:
+				s, _ := a.Value.Str()
+				st.stringValueInto(p.next(), a.Key, s, detectable(a.Key))
+				p.setNext(a.Key, stripDollar(a.Key))
+			case mparticle.KindBool:
+				b, _ := a.Value.Bool()
+				*p.next() = braze.Bool(b)
+				p.setNext(a.Key, stripDollar(a.Key))
+			case mparticle.KindUndefined:
 				undefined = true
-				break
+				break attempt
+			default:
+				p.add(a.Key, stripDollar(a.Key), a.Value)
 			}
-			p.add(a.Key, stripDollar(a.Key), a.Value)
 			if len(st.res.Diagnostics) != diags {
 				break
 			}
