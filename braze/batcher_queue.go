@@ -96,6 +96,9 @@ type userQueue struct {
 	// JSON and a comma each.
 	runBytes int
 	inFlight bool
+	// stored is true while the record is the one the queue's maps hold
+	// for key: forget checks it instead of hashing the key again.
+	stored bool
 
 	// added and resolved count objects over the user's lifetime in the
 	// queue; since a user's objects resolve in order, a FlushUser waiter
@@ -132,8 +135,12 @@ func (e *entry) size() int { return len(e.enc) + 1 }
 // appended to dst.
 func (u *userQueue) take(dst []entry, k int) []entry {
 	taken := u.pending[u.head : u.head+k]
-	for i := range taken {
-		u.runBytes -= taken[i].size()
+	if k == u.run {
+		u.runBytes = 0 // the whole run: nothing to subtract object by object
+	} else {
+		for i := range taken {
+			u.runBytes -= taken[i].size()
+		}
 	}
 	dst = append(dst, taken...)
 	clear(u.pending[u.head : u.head+k]) // release the caller's objects
@@ -230,6 +237,7 @@ func (q *queue) lookup(key userKey) *userQueue {
 }
 
 func (q *queue) store(u *userQueue) {
+	u.stored = true
 	if u.key.kind == idExternalID {
 		q.byExternalID[u.key.a] = u
 	} else {
@@ -237,11 +245,12 @@ func (q *queue) store(u *userQueue) {
 	}
 }
 
-func (q *queue) remove(key userKey) {
-	if key.kind == idExternalID {
-		delete(q.byExternalID, key.a)
+func (q *queue) remove(u *userQueue) {
+	u.stored = false
+	if u.key.kind == idExternalID {
+		delete(q.byExternalID, u.key.a)
 	} else {
-		delete(q.users, key)
+		delete(q.users, u.key)
 	}
 }
 
@@ -437,8 +446,8 @@ func (q *queue) recycle(p *packed) {
 // forget drops the user's record once nothing of it is held or awaited, so
 // the map does not grow with every user ever seen.
 func (q *queue) forget(u *userQueue) {
-	if !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 && q.lookup(u.key) == u {
-		q.remove(u.key)
+	if u.stored && !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 {
+		q.remove(u)
 		if len(q.free) < maxFreeUsers && cap(u.pending) <= 4*DefaultMaxObjects {
 			*u = userQueue{pending: u.pending[:0], userWaiters: u.userWaiters[:0]}
 			q.free = append(q.free, u)
