@@ -1,5 +1,7 @@
 package braze
 
+import "slices"
+
 // This file holds the queue that the Batcher's owner goroutine keeps: one
 // FIFO per user, and a FIFO of users ready to be packed. Nothing here is
 // safe for concurrent use; only the owner goroutine touches it.
@@ -294,6 +296,43 @@ func (q *queue) add(u *userQueue, e entry) {
 	case grew:
 		q.readyCount++
 		q.readyBytes += e.size()
+	}
+}
+
+// addAll appends, in order, one object per item to the queue of u (from
+// q.user): Add's JSON encs[i] and kind kinds[i], in the Flush generation
+// epoch. It does what calling add for each would, with the entries built
+// in place and the user's lists and counts updated once.
+func (q *queue) addAll(u *userQueue, items []Item, kinds []ObjectKind, encs [][]byte, epoch uint64) {
+	n := len(items)
+	start := len(u.pending)
+	// The run grows while it covers every waiting object and the kinds do
+	// not decrease (see push).
+	extending := u.run == start-u.head
+	grewN, grewBytes := 0, 0
+	u.pending = slices.Grow(u.pending, n)[:start+n]
+	for i := range n {
+		e := &u.pending[start+i]
+		e.item, e.kind, e.epoch, e.enc = items[i], kinds[i], epoch, encs[i]
+		if extending && (u.run == 0 || e.kind >= u.pending[start+i-1].kind) {
+			size := e.size()
+			u.run++
+			u.runBytes += size
+			grewN++
+			grewBytes += size
+		} else {
+			extending = false
+		}
+	}
+	u.added += uint64(n)
+	q.held += n
+	switch {
+	case u.inFlight:
+	case !u.inReady:
+		q.pushReady(u)
+	default:
+		q.readyCount += grewN
+		q.readyBytes += grewBytes
 	}
 }
 
