@@ -236,7 +236,9 @@ func (l *loop) complete(c completion) {
 	l.q.complete(c.p)
 	l.b.admit.release(len(c.p.entries))
 	for _, u := range c.p.users {
-		l.wakeUser(u, nil)
+		if len(u.userWaiters) > 0 {
+			l.wakeUser(u, nil)
+		}
 		l.q.forget(u)
 	}
 	l.wakeFlushes()
