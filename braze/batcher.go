@@ -324,7 +324,7 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 		start = end
 		it := &items[i]
 		kinds[i] = coder.kinds[i]
-		if key := keyOf(it.identifier(kinds[i])); len(keys) == 0 || key != keys[len(keys)-1] {
+		if key := keyOf(it.identifier(kinds[i])); len(keys) == 0 || !key.same(keys[len(keys)-1]) {
 			if len(keys) > 0 {
 				ends = append(ends, i)
 			}

@@ -352,3 +352,26 @@ func TestQueueAddAllMatchesAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestUserKeySameIsEquality checks userKey.same against == on keys that
+// differ in one field at a time: kind, value, alias name, or a value of the
+// same length.
+func TestUserKeySameIsEquality(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	words := []string{"", "a", "b", "ab", "ba", "abc"}
+	key := func() userKey {
+		return userKey{kind: idKind(rng.IntN(6)), a: words[rng.IntN(len(words))], b: words[rng.IntN(len(words))]}
+	}
+	equal := 0
+	for range 5000 {
+		k, o := key(), key()
+		if rng.IntN(4) == 0 {
+			o = k
+		}
+		if k == o {
+			equal++
+		}
+		require.Equal(t, k == o, k.same(o), "%+v vs %+v", k, o)
+	}
+	require.NotZero(t, equal)
+}
