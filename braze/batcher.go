@@ -253,9 +253,13 @@ const requestBuffer = 1024
 type addRequest struct {
 	// items are the caller's items, copied: an admitted request outlives
 	// its Add call. With ForgetObjects only their Refs are kept.
-	items    []Item
-	kinds    []ObjectKind
+	items []Item
+	kinds []ObjectKind
+	// keys names the users of the items, one per run of consecutive items
+	// of the same user: the items of run i end at ends[i]. A call's items
+	// are usually one user's, so the owner looks that user up once.
 	keys     []userKey
+	ends     []int
 	encs     [][]byte // each item's JSON
 	admitted bool
 	reply    chan error
@@ -309,7 +313,7 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	// The JSON of the call's objects, in one allocation of its own that is
 	// never written again, so the queue and the Results share it.
 	slab := coder.take()
-	keys := slices.Grow(r.keys[:0], len(items))[:len(items)]
+	keys, ends := r.keys[:0], r.ends[:0]
 	encs := slices.Grow(r.encs[:0], len(items))[:len(items)]
 	kinds := slices.Grow(r.kinds[:0], len(items))[:len(items)]
 	kept := slices.Grow(r.items[:0], len(items))[:len(items)]
@@ -320,15 +324,21 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 		start = end
 		it := &items[i]
 		kinds[i] = coder.kinds[i]
-		keys[i] = keyOf(it.identifier(kinds[i]))
+		if key := keyOf(it.identifier(kinds[i])); len(keys) == 0 || !key.same(keys[len(keys)-1]) {
+			if len(keys) > 0 {
+				ends = append(ends, i)
+			}
+			keys = append(keys, key)
+		}
 		if b.forget {
 			kept[i] = Item{Ref: it.Ref}
 		} else {
 			kept[i] = *it
 		}
 	}
+	ends = append(ends, len(items))
 	b.putCoder(coder)
-	r.items, r.kinds, r.keys, r.encs = kept, kinds, keys, encs
+	r.items, r.kinds, r.keys, r.ends, r.encs = kept, kinds, keys, ends, encs
 	if b.admit.tryReserve(len(items), b.fastHeld, admitClosing|admitParked) {
 		// Room is reserved, so the owner will queue r whatever else
 		// happens; the caller need not wait for it. The send waits only
@@ -358,7 +368,7 @@ func (b *Batcher) putAdd(r *addRequest) {
 	clear(r.items)
 	clear(r.keys)
 	clear(r.encs)
-	r.items, r.kinds, r.keys, r.encs = r.items[:0], r.kinds[:0], r.keys[:0], r.encs[:0]
+	r.items, r.kinds, r.keys, r.ends, r.encs = r.items[:0], r.kinds[:0], r.keys[:0], r.ends[:0], r.encs[:0]
 	b.adds.Put(r)
 }
 
@@ -377,6 +387,14 @@ func (b *Batcher) submit(ctx context.Context, r any) error {
 	select {
 	case <-b.stopped:
 		return ErrClosed
+	default:
+	}
+	// The channel nearly always has room: a plain non-blocking send costs
+	// a fraction of the three-way select below, which is only needed to
+	// wait.
+	select {
+	case b.reqCh <- r:
+		return nil
 	default:
 	}
 	select {

@@ -307,3 +307,29 @@ func TestBatcherCloseWaitsForAnAdmittedAddInTransit(t *testing.T) {
 	applied, _ := ts.snapshot()
 	assert.Equal(t, []int{1}, applied["external_id:u"])
 }
+
+// TestSubmitWaitsForRoomInTheChannel covers submit's slow path: with the
+// owner's channel full, submit waits until there is room and then hands
+// its request over, behind what was there; it gives up with ctx's error or,
+// once the owner has returned, ErrClosed, and leaves the channel as it was.
+func TestSubmitWaitsForRoomInTheChannel(t *testing.T) {
+	b := &Batcher{reqCh: make(chan any, 1), stopped: make(chan struct{})}
+	ctx := context.Background()
+	require.NoError(t, b.submit(ctx, "first")) // the fast path: there is room
+	done := make(chan error, 1)
+	go func() { done <- b.submit(ctx, "second") }()
+	assert.Equal(t, "first", <-b.reqCh)
+	assert.NoError(t, <-done)
+	assert.Equal(t, "second", <-b.reqCh)
+
+	require.NoError(t, b.submit(ctx, "filler"))
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { done <- b.submit(cctx, "cancelled") }()
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	go func() { done <- b.submit(ctx, "too late") }()
+	close(b.stopped)
+	assert.ErrorIs(t, <-done, ErrClosed)
+	assert.Equal(t, "filler", <-b.reqCh)
+	assert.Empty(t, b.reqCh, "a request that failed was not handed over")
+}

@@ -154,12 +154,12 @@ func (l *loop) accept(r *addRequest) {
 }
 
 func (l *loop) enqueue(r *addRequest) {
-	var u *userQueue
-	for i, it := range r.items {
-		if i == 0 || r.keys[i] != r.keys[i-1] {
-			u = l.q.user(r.keys[i])
-		}
-		l.q.add(u, entry{item: it, kind: r.kinds[i], epoch: l.epoch, enc: r.encs[i]})
+	// One user's consecutive objects are queued together.
+	start := 0
+	for k, key := range r.keys {
+		end := r.ends[k]
+		l.q.addAll(l.q.user(key), r.items[start:end], r.kinds[start:end], r.encs[start:end], l.epoch)
+		start = end
 	}
 	if n := len(l.epochs); n > 0 && l.epochs[n-1].epoch == l.epoch {
 		l.epochs[n-1].n += len(r.items)
@@ -215,15 +215,30 @@ func (l *loop) dispatch() {
 // complete books a finished request.
 func (l *loop) complete(c completion) {
 	l.inflight--
-	for i := range c.p.entries {
-		e := &c.p.entries[i]
-		l.resolveEpoch(e.epoch)
-		l.record(e.result(c.p.errs[i]))
+	entries, errs := c.p.entries, c.p.errs
+	// Epochs are resolved a run of equal ones at a time: a request's
+	// objects nearly always share one.
+	for i := 0; i < len(entries); {
+		epoch, j := entries[i].epoch, i+1
+		for j < len(entries) && entries[j].epoch == epoch {
+			j++
+		}
+		l.resolveEpochs(epoch, j-i)
+		i = j
+	}
+	for i := range entries {
+		if errs[i] == nil {
+			l.report.Delivered++ // record's own fast path, without building the Result
+			continue
+		}
+		l.record(entries[i].result(errs[i]))
 	}
 	l.q.complete(c.p)
 	l.b.admit.release(len(c.p.entries))
 	for _, u := range c.p.users {
-		l.wakeUser(u, nil)
+		if len(u.userWaiters) > 0 {
+			l.wakeUser(u, nil)
+		}
 		l.q.forget(u)
 	}
 	l.wakeFlushes()
@@ -249,10 +264,13 @@ func (l *loop) takeReport() FlushReport {
 	return r
 }
 
-func (l *loop) resolveEpoch(epoch uint64) {
+func (l *loop) resolveEpoch(epoch uint64) { l.resolveEpochs(epoch, 1) }
+
+// resolveEpochs counts n objects of the generation epoch resolved.
+func (l *loop) resolveEpochs(epoch uint64, n int) {
 	for i := range l.epochs {
 		if l.epochs[i].epoch == epoch {
-			l.epochs[i].n--
+			l.epochs[i].n -= n
 			break
 		}
 	}

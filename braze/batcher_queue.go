@@ -1,5 +1,7 @@
 package braze
 
+import "slices"
+
 // This file holds the queue that the Batcher's owner goroutine keeps: one
 // FIFO per user, and a FIFO of users ready to be packed. Nothing here is
 // safe for concurrent use; only the owner goroutine touches it.
@@ -49,6 +51,12 @@ const (
 	idPhone
 )
 
+// same reports whether k and o are equal, as k == o does. Written out, it
+// compiles inline (the kind first, then the strings' lengths before their
+// bytes); == on the struct calls a generated equality function, which Add
+// pays once per item.
+func (k userKey) same(o userKey) bool { return k.kind == o.kind && k.a == o.a && k.b == o.b }
+
 // keyOf returns the userKey of id: the primary identifier wins; without
 // one, email wins over phone (see Identifier.Key).
 func keyOf(id *Identifier) userKey {
@@ -96,6 +104,9 @@ type userQueue struct {
 	// JSON and a comma each.
 	runBytes int
 	inFlight bool
+	// stored is true while the record is the one the queue's maps hold
+	// for key: forget checks it instead of hashing the key again.
+	stored bool
 
 	// added and resolved count objects over the user's lifetime in the
 	// queue; since a user's objects resolve in order, a FlushUser waiter
@@ -132,8 +143,12 @@ func (e *entry) size() int { return len(e.enc) + 1 }
 // appended to dst.
 func (u *userQueue) take(dst []entry, k int) []entry {
 	taken := u.pending[u.head : u.head+k]
-	for i := range taken {
-		u.runBytes -= taken[i].size()
+	if k == u.run {
+		u.runBytes = 0 // the whole run: nothing to subtract object by object
+	} else {
+		for i := range taken {
+			u.runBytes -= taken[i].size()
+		}
 	}
 	dst = append(dst, taken...)
 	clear(u.pending[u.head : u.head+k]) // release the caller's objects
@@ -230,6 +245,7 @@ func (q *queue) lookup(key userKey) *userQueue {
 }
 
 func (q *queue) store(u *userQueue) {
+	u.stored = true
 	if u.key.kind == idExternalID {
 		q.byExternalID[u.key.a] = u
 	} else {
@@ -237,11 +253,12 @@ func (q *queue) store(u *userQueue) {
 	}
 }
 
-func (q *queue) remove(key userKey) {
-	if key.kind == idExternalID {
-		delete(q.byExternalID, key.a)
+func (q *queue) remove(u *userQueue) {
+	u.stored = false
+	if u.key.kind == idExternalID {
+		delete(q.byExternalID, u.key.a)
 	} else {
-		delete(q.users, key)
+		delete(q.users, u.key)
 	}
 }
 
@@ -285,6 +302,43 @@ func (q *queue) add(u *userQueue, e entry) {
 	case grew:
 		q.readyCount++
 		q.readyBytes += e.size()
+	}
+}
+
+// addAll appends, in order, one object per item to the queue of u (from
+// q.user): Add's JSON encs[i] and kind kinds[i], in the Flush generation
+// epoch. It does what calling add for each would, with the entries built
+// in place and the user's lists and counts updated once.
+func (q *queue) addAll(u *userQueue, items []Item, kinds []ObjectKind, encs [][]byte, epoch uint64) {
+	n := len(items)
+	start := len(u.pending)
+	// The run grows while it covers every waiting object and the kinds do
+	// not decrease (see push).
+	extending := u.run == start-u.head
+	grewN, grewBytes := 0, 0
+	u.pending = slices.Grow(u.pending, n)[:start+n]
+	for i := range n {
+		e := &u.pending[start+i]
+		e.item, e.kind, e.epoch, e.enc = items[i], kinds[i], epoch, encs[i]
+		if extending && (u.run == 0 || e.kind >= u.pending[start+i-1].kind) {
+			size := e.size()
+			u.run++
+			u.runBytes += size
+			grewN++
+			grewBytes += size
+		} else {
+			extending = false
+		}
+	}
+	u.added += uint64(n)
+	q.held += n
+	switch {
+	case u.inFlight:
+	case !u.inReady:
+		q.pushReady(u)
+	default:
+		q.readyCount += grewN
+		q.readyBytes += grewBytes
 	}
 }
 
@@ -437,8 +491,8 @@ func (q *queue) recycle(p *packed) {
 // forget drops the user's record once nothing of it is held or awaited, so
 // the map does not grow with every user ever seen.
 func (q *queue) forget(u *userQueue) {
-	if !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 && q.lookup(u.key) == u {
-		q.remove(u.key)
+	if u.stored && !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 {
+		q.remove(u)
 		if len(q.free) < maxFreeUsers && cap(u.pending) <= 4*DefaultMaxObjects {
 			*u = userQueue{pending: u.pending[:0], userWaiters: u.userWaiters[:0]}
 			q.free = append(q.free, u)

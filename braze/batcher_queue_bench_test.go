@@ -20,14 +20,16 @@ func BenchmarkQueue(b *testing.B) {
 	}
 	enc := []byte(`{"external_id":"customer-000000","name":"Product Viewed","time":"2026-11-28T10:00:00Z"}`)
 	kinds := []ObjectKind{ObjectAttributes, ObjectEvent, ObjectEvent, ObjectEvent, ObjectEvent, ObjectEvent, ObjectPurchase}
+	items := make([]Item, len(kinds))
+	encs := make([][]byte, len(kinds))
+	for i := range encs {
+		encs[i] = enc
+	}
 	c := capacity{max: DefaultMaxObjects, combined: true, maxBytes: MaxBodyBytes}
 	q := newQueue()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		u := q.user(keys[i%users])
-		for _, k := range kinds {
-			q.add(u, entry{kind: k, enc: enc})
-		}
+		q.addAll(q.user(keys[i%users]), items, kinds, encs, 0)
 		for q.full(c) {
 			p := q.pack(c)
 			q.complete(p)

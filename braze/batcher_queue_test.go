@@ -304,3 +304,74 @@ func TestQueueKeepsUsersOfEveryIdentifierApart(t *testing.T) {
 	}
 	assert.Zero(t, q.count())
 }
+
+// TestQueueAddAllMatchesAdd checks that queueing a slice of objects at once
+// leaves the queue exactly as adding them one by one does: same pending
+// objects, runs, ready list and totals, whatever the user's state (new,
+// ready, in flight, run already broken).
+func TestQueueAddAllMatchesAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	c := capacity{max: 5, combined: true}
+	for round := range 300 {
+		one, all := newQueue(), newQueue()
+		for step := range 12 {
+			user := fmt.Sprintf("u%d", rng.IntN(3))
+			n := 1 + rng.IntN(4)
+			items := make([]Item, n)
+			ks := make([]ObjectKind, n)
+			encs := make([][]byte, n)
+			for i := range n {
+				items[i] = Item{Ref: fmt.Sprintf("%d/%d/%d", round, step, i)}
+				ks[i] = ObjectKind(1 + rng.IntN(3))
+				encs[i] = []byte(strings.Repeat("x", 1+rng.IntN(9)))
+			}
+			u1 := one.user(testKey(user))
+			for i := range n {
+				one.add(u1, entry{item: items[i], kind: ks[i], epoch: uint64(step), enc: encs[i]})
+			}
+			all.addAll(all.user(testKey(user)), items, ks, encs, uint64(step))
+			if rng.IntN(3) == 0 { // pack one request in both, sometimes completing it
+				p1, p2 := one.pack(c), all.pack(c)
+				require.Equal(t, shape(p1), shape(p2))
+				require.Equal(t, p1.entries, p2.entries)
+				if rng.IntN(2) == 0 {
+					one.complete(p1)
+					all.complete(p2)
+				}
+			}
+			require.Equal(t, one.readyCount, all.readyCount, "round %d step %d", round, step)
+			require.Equal(t, one.readyBytes, all.readyBytes, "round %d step %d", round, step)
+			require.Equal(t, one.held, all.held)
+			for key, u1 := range one.byExternalID {
+				u2 := all.byExternalID[key]
+				require.NotNil(t, u2)
+				require.Equal(t, u1.pending[u1.head:], u2.pending[u2.head:], "user %s", key)
+				require.Equal(t, [4]any{u1.run, u1.runBytes, u1.added, u1.inReady}, [4]any{u2.run, u2.runBytes, u2.added, u2.inReady}, "user %s", key)
+			}
+			checkReadyTotals(t, all)
+		}
+	}
+}
+
+// TestUserKeySameIsEquality checks userKey.same against == on keys that
+// differ in one field at a time: kind, value, alias name, or a value of the
+// same length.
+func TestUserKeySameIsEquality(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 9))
+	words := []string{"", "a", "b", "ab", "ba", "abc"}
+	key := func() userKey {
+		return userKey{kind: idKind(rng.IntN(6)), a: words[rng.IntN(len(words))], b: words[rng.IntN(len(words))]}
+	}
+	equal := 0
+	for range 5000 {
+		k, o := key(), key()
+		if rng.IntN(4) == 0 {
+			o = k
+		}
+		if k == o {
+			equal++
+		}
+		require.Equal(t, k == o, k.same(o), "%+v vs %+v", k, o)
+	}
+	require.NotZero(t, equal)
+}

@@ -36,14 +36,15 @@ func (b *Batcher) send(p *packed) {
 			}
 		}
 	}
-	var delivered, failed uint64
-	for i := range p.entries {
-		if errs[i] == nil {
-			delivered++
-		} else {
+	var failed uint64
+	for _, err := range errs {
+		if err != nil {
 			failed++
 		}
-		if b.onResult != nil {
+	}
+	delivered := uint64(len(errs)) - failed
+	if b.onResult != nil {
+		for i := range p.entries {
 			b.onResult(p.entries[i].result(errs[i]))
 		}
 	}

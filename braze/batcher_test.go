@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -764,4 +765,54 @@ func TestBatcherTimerOnAnInstantClock(t *testing.T) {
 	assert.True(t, (<-got).Delivered(), "the timer fired at once and sent the partial request")
 	require.NoError(t, b.Add(context.Background(), event("b", 1)))
 	assert.True(t, (<-got).Delivered())
+}
+
+// TestBatcherAddsMixingRunsOfUsersKeepEachUsersOrder adds calls that hold
+// runs of several users' objects (a, a, b, a, c, c, ...) with kinds in any
+// order, and checks that every object is queued under its own user: each
+// user's objects are applied in the order added, no user has two requests
+// in flight, and FlushUser of a user returns only once all of that user's
+// objects are in. Add records one key per run of a user's objects, so a
+// run boundary put one item off would break one of these.
+func TestBatcherAddsMixingRunsOfUsersKeepEachUsersOrder(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxConcurrentRequests: 3})
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 5))
+	makers := []func(string, int) Item{attrs, event, purchase}
+	added := map[string]int{}
+	for call := range 200 {
+		var items []Item
+		for range 1 + rng.IntN(4) { // runs
+			user := fmt.Sprintf("u%d", rng.IntN(6))
+			for range 1 + rng.IntN(5) {
+				items = append(items, makers[rng.IntN(len(makers))](user, added[user]))
+				added[user]++
+			}
+		}
+		require.NoError(t, b.Add(ctx, items...))
+		if call%25 == 24 {
+			user := fmt.Sprintf("u%d", rng.IntN(6))
+			require.NoError(t, b.FlushUser(ctx, ExternalID(user)))
+			applied, _ := ts.snapshot()
+			require.Len(t, applied["external_id:"+user], added[user], "FlushUser(%s) returned early", user)
+		}
+	}
+	rep, err := b.Flush(ctx)
+	require.NoError(t, err)
+	applied, _ := ts.snapshot()
+	total := 0
+	for user, n := range added {
+		want := make([]int, n)
+		for i := range want {
+			want[i] = i
+		}
+		assert.Equal(t, want, applied["external_id:"+user], "user %s", user)
+		total += n
+	}
+	assert.Equal(t, total, rep.Delivered)
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	assert.Empty(t, ts.overlap, "a user had two requests in flight")
 }
