@@ -182,6 +182,89 @@ func appendQuoted(dst []byte, s string, last byte) []byte {
 	return dst[:d+size]
 }
 
+// AppendKeyString appends `"k":"v"`, a member with a string value: the
+// bytes of AppendString(AppendKey(dst, k), v). When both strings are 1 to
+// 16 bytes long and need no escape (most members of the objects sent),
+// the pair is checked and written as appendQuoted writes one string, with
+// one call, one test and one room check for both; the others go through
+// appendQuoted twice. Like append, it writes only the bytes it appends.
+func AppendKeyString(dst []byte, k, v string) []byte {
+	nk, nv := len(k), len(v)
+	if uint(nk-1) >= 16 || uint(nv-1) >= 16 {
+		return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+	}
+	// Each string is loaded and tested as in appendQuoted (written out
+	// twice: a function for it is too big to be inlined); one string's
+	// words are tested before the other's are loaded, which leaves the
+	// compiler registers enough for the test's constants. Under 8 bytes,
+	// the one word is all of the string.
+	var k0, k1, v0, v1 uint64
+	switch {
+	case nk >= 8:
+		k0, k1 = load64(k, 0), load64(k, nk-8)
+		if (wordUnsafe(k0)|wordUnsafe(k1))&hi != 0 {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	case nk >= 4:
+		k0 = load32(k, 0) | load32(k, nk-4)<<32
+		if !wordSafe(k0) {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	default:
+		k0 = uint64(k[0]) | uint64(k[nk>>1])<<8 | uint64(k[nk-1])<<16 | 0x6161616161<<24
+		if !wordSafe(k0) {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	}
+	switch {
+	case nv >= 8:
+		v0, v1 = load64(v, 0), load64(v, nv-8)
+		if (wordUnsafe(v0)|wordUnsafe(v1))&hi != 0 {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	case nv >= 4:
+		v0 = load32(v, 0) | load32(v, nv-4)<<32
+		if !wordSafe(v0) {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	default:
+		v0 = uint64(v[0]) | uint64(v[nv>>1])<<8 | uint64(v[nv-1])<<16 | 0x6161616161<<24
+		if !wordSafe(v0) {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	}
+	d := len(dst)
+	// The stores go through a fixed-size view of 40 bytes from d (the
+	// pair takes at most 37), as in appendQuoted: they write only the
+	// pair's bytes.
+	if cap(dst)-d < 40 {
+		dst = append(dst[:cap(dst)], make([]byte, 40)...)
+	}
+	b := (*[40]byte)(dst[d : d+40])
+	b[0] = '"'
+	putShort((*[16]byte)(b[1:17]), nk, k0, k1)
+	b[nk+1], b[nk+2], b[nk+3] = '"', ':', '"'
+	putShort((*[16]byte)(b[nk+4:nk+20]), nv, v0, v1)
+	b[nk+nv+4] = '"'
+	return dst[:d+nk+nv+5]
+}
+
+// putShort stores the n bytes (1 to 16) of a string loaded as
+// appendQuoted loads it (w1 is used only from 8 bytes on) at b[0:n], and
+// nothing past them.
+func putShort(b *[16]byte, n int, w0, w1 uint64) {
+	switch {
+	case n >= 8:
+		binary.LittleEndian.PutUint64(b[0:], w0)
+		binary.LittleEndian.PutUint64(b[n-8:], w1)
+	case n >= 4:
+		binary.LittleEndian.PutUint32(b[0:], uint32(w0))
+		binary.LittleEndian.PutUint32(b[n-4:], uint32(w0>>32))
+	default:
+		b[0], b[n>>1], b[n-1] = byte(w0), byte(w0>>8), byte(w0>>16)
+	}
+}
+
 // appendLong is appendQuoted for the strings it does not write itself: it
 // finds the first byte that may need an escape by safePrefix's scan, copies
 // what comes before it with one append, and escapes from there.

@@ -84,6 +84,76 @@ func FuzzAppendString(f *testing.F) {
 	})
 }
 
+// checkKeyString fails t unless AppendKeyString(dst, k, v) is
+// AppendString(AppendKey(dst, k), v), after a prefix, into buffers with
+// little and much room to spare, and writes nothing past what it appends.
+func checkKeyString(t *testing.T, k, v string) {
+	t.Helper()
+	want := "ab," + marshal(t, k) + ":" + marshal(t, v)
+	for _, room := range []int{0, 1, 39, 40, 64} {
+		dst := append(make([]byte, 0, 3+room), "ab,"...)
+		if got := string(AppendKeyString(dst, k, v)); got != want {
+			t.Fatalf("AppendKeyString(%q, %q) = %s, want %s", k, v, got, want)
+		}
+	}
+	buf := make([]byte, len(want)+64)
+	for i := range buf {
+		buf[i] = 0xAA
+	}
+	out := AppendKeyString(append(buf[:0], "ab,"...), k, v)
+	for i, c := range buf[len(out):] {
+		if c != 0xAA {
+			t.Fatalf("%q, %q: byte %d past the %d appended bytes was overwritten (%#x)", k, v, i, len(out), c)
+		}
+	}
+}
+
+// AppendKeyString writes a pair on its own only when both strings are 1
+// to 16 bytes and safe: every length from 0 to 18 on both sides, each
+// plain and with a byte to escape at either end or inside (so that each
+// load and each word of the test is the one that must find it), and
+// random strings over a small alphabet rich in escapes.
+func TestAppendKeyStringMatchesTwoAppends(t *testing.T) {
+	var inputs []string
+	for n := range 19 {
+		plain := strings.Repeat("k", n)
+		inputs = append(inputs, plain)
+		for _, bad := range []string{"<", "\"", "\n", "\x80", "\u2028", "é"} {
+			for _, at := range []int{0, n / 2, n - 1} {
+				if n > 0 && at >= 0 {
+					inputs = append(inputs, plain[:at]+bad+plain[at+1:])
+				}
+			}
+		}
+	}
+	for _, k := range inputs {
+		for _, v := range inputs {
+			checkKeyString(t, k, v)
+		}
+	}
+	const alphabet = "ab<>&\"\\\x00\x1f\x7f\x80\xe2\x80\xa8 z"
+	rng := rand.New(rand.NewPCG(5, 6))
+	random := func() string {
+		b := make([]byte, rng.IntN(20))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	for range 20000 {
+		checkKeyString(t, random(), random())
+	}
+}
+
+// FuzzAppendKeyString: for any key and value AppendKeyString writes the
+// bytes of AppendKey and AppendString (themselves checked against
+// encoding/json by FuzzAppendString). The seed corpus is in
+// testdata/fuzz/FuzzAppendKeyString.
+func FuzzAppendKeyString(f *testing.F) {
+	f.Add("price", "camping")
+	f.Fuzz(checkKeyString)
+}
+
 func BenchmarkAppendString(b *testing.B) {
 	s := "Wishlist Shared by customer 12345 <web> & app — ok"
 	buf := make([]byte, 0, 128)
