@@ -483,6 +483,68 @@ func appendMembers(w *fieldWriter, ps Properties, rule memberRule, enc *memberEn
 // out of order is searched for a duplicate, once. The common kinds and the
 // key rules are tested inline, without a call per member.
 func plainMembers(ps Properties, rule memberRule) bool {
+	if rule == propertyMember {
+		if plain, settled := plainProperties(ps); settled {
+			return plain
+		}
+	}
+	return plainMembersSlow(ps, rule)
+}
+
+// plainProperties is plainMembers for event and purchase properties
+// without a call on any path, so that the compiler keeps the loop's state
+// in registers (a Go call saves none, and the values live across a call
+// on any path are stored to the stack on every pass). It settles the
+// lists of strings, numbers and booleans whose keys increase within their
+// first 16 bytes; for any other (a composite value, keys out of order or
+// sharing a longer prefix) it reports settled false, and plainMembersSlow
+// decides.
+func plainProperties(ps Properties) (plain, settled bool) {
+	for i := range ps {
+		k, v := ps[i].Key, &ps[i].Value
+		// propertyMember.plainKey(k).
+		if k == "" || k[0] == '$' || len(k) > MaxStringLength || k == "time" || k == "event_name" {
+			return false, true
+		}
+		switch v.kind {
+		case KindString:
+			if len(v.str) > MaxStringLength {
+				return false, true
+			}
+		case KindInt, KindBool:
+		case KindFloat:
+			if v.num>>52&0x7ff == 0x7ff { // NaN or ±Inf
+				return false, true
+			}
+		default:
+			return false, false
+		}
+		if i == 0 {
+			continue
+		}
+		// keyAfter(k, prev) for keys that differ within their first 16
+		// bytes.
+		prev := ps[i-1].Key
+		n := min(len(k), len(prev), 16)
+		j := 0
+		for j < n && k[j] == prev[j] {
+			j++
+		}
+		switch {
+		case j < n:
+			if k[j] < prev[j] {
+				return false, false
+			}
+		case n < 16 && len(k) > len(prev): // prev is a prefix of k
+		default:
+			return false, false
+		}
+	}
+	return true, true
+}
+
+// plainMembersSlow is plainMembers for any rule and list.
+func plainMembersSlow(ps Properties, rule memberRule) bool {
 	ordered := true // still comparing neighbours
 	for i := range ps {
 		k, v := ps[i].Key, &ps[i].Value
