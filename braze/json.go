@@ -237,28 +237,35 @@ func appendUnixTime(dst []byte, sec int64, nsec int) ([]byte, error) {
 
 // putFraction writes the fractional seconds of nsec (0 ≤ nsec < 10⁹) as
 // RFC 3339 needs them, ".d…" without trailing zeros and nothing for 0,
-// into b (at least 10 bytes) and returns how many bytes it wrote. Groups
-// of three digits are dropped first: milliseconds are the common case.
+// into b (at least 10 bytes) and returns how many bytes it wrote. Whole
+// milliseconds, the common case, are three digits written at once; any
+// other value is written as nine digits, two at a time. Either way the
+// trailing zeros are then dropped by looking at the digits written (the
+// last is not zero), which costs less than dividing them off.
 func putFraction(b []byte, nsec int) int {
 	if nsec == 0 {
 		return 0
 	}
 	b = b[:10]
 	b[0] = '.'
-	digits := 9
-	for nsec%1000 == 0 {
-		nsec /= 1000
-		digits -= 3
+	n := 9
+	if ms := nsec / 1e6; ms*1e6 == nsec {
+		b[1] = byte('0' + ms/100)
+		put2(b[2:], ms%100)
+		n = 3
+	} else {
+		b[9] = byte('0' + nsec%10)
+		u := nsec / 10
+		for i := 7; i > 0; i -= 2 {
+			q := u / 100
+			put2(b[i:], u-q*100)
+			u = q
+		}
 	}
-	for nsec%10 == 0 {
-		nsec /= 10
-		digits--
+	for b[n] == '0' {
+		n--
 	}
-	for i := digits; i > 0; i-- {
-		b[i] = byte('0' + nsec%10)
-		nsec /= 10
-	}
-	return digits + 1
+	return n + 1
 }
 
 // timeStamp remembers the formatted date and clock (`"YYYY-MM-DDTHH:MM:SS`)

@@ -233,3 +233,42 @@ func TestAppendFloatShortDecimals(t *testing.T) {
 		require.Equal(t, string(want), string(got), "%d·10^-%d", m, k)
 	}
 }
+
+// putFraction writes what strconv writes for the fraction, trailing zeros
+// dropped: for every whole millisecond and microsecond, and random
+// nanoseconds (with zeros at the end of each length).
+func TestPutFractionMatchesStrconv(t *testing.T) {
+	want := func(nsec int) string {
+		if nsec == 0 {
+			return ""
+		}
+		s := strconv.Itoa(1e9 + nsec)[1:] // nine digits, leading zeros kept
+		return "." + strings.TrimRight(s, "0")
+	}
+	check := func(nsec int) {
+		b := make([]byte, 12)
+		for i := range b {
+			b[i] = 'x'
+		}
+		n := putFraction(b, nsec)
+		if got := string(b[:n]); got != want(nsec) {
+			t.Fatalf("putFraction(%d) = %q, want %q", nsec, got, want(nsec))
+		}
+	}
+	for ms := range 1000 {
+		check(ms * 1e6)
+	}
+	for us := range 1000000 {
+		check(us * 1e3)
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	for range 200000 {
+		nsec := rng.IntN(1e9)
+		check(nsec)
+		check(nsec / 10 * 10)
+		check(nsec / 1e4 * 1e4)
+		check(nsec / 1e7 * 1e7)
+	}
+	check(1)
+	check(999999999)
+}
