@@ -161,8 +161,19 @@ func appendDecimal(dst []byte, m int64, k int) []byte {
 	return append(dst, digits[i:]...)
 }
 
-// appendInt appends a decimal integer.
-func appendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }
+// appendInt appends a decimal integer. Numbers under 100 (positions,
+// counts, quantities: most integers sent) are written here: strconv gets
+// to its table of small numbers through two calls and copies from it with
+// a third.
+func appendInt(dst []byte, n int64) []byte {
+	if uint64(n) < 100 {
+		if n < 10 {
+			return append(dst, byte('0'+n))
+		}
+		return append(dst, twoDigits[2*n], twoDigits[2*n+1])
+	}
+	return strconv.AppendInt(dst, n, 10)
+}
 
 // appendBool appends true or false.
 func appendBool(dst []byte, b bool) []byte { return strconv.AppendBool(dst, b) }

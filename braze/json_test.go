@@ -272,3 +272,22 @@ func TestPutFractionMatchesStrconv(t *testing.T) {
 	check(1)
 	check(999999999)
 }
+
+// appendInt writes what strconv writes, on both sides of its own path for
+// numbers under 100 and at the ends of int64.
+func TestAppendIntMatchesStrconv(t *testing.T) {
+	check := func(n int64) {
+		if got, want := string(appendInt([]byte("x"), n)), "x"+strconv.FormatInt(n, 10); got != want {
+			t.Fatalf("appendInt(%d) = %s, want %s", n, got, want)
+		}
+	}
+	for n := int64(-1000); n <= 100000; n++ {
+		check(n)
+	}
+	rng := rand.New(rand.NewPCG(19, 20))
+	for range 100000 {
+		check(int64(rng.Uint64()))
+	}
+	check(math.MaxInt64)
+	check(math.MinInt64)
+}

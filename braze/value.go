@@ -454,7 +454,7 @@ func appendMembers(w *fieldWriter, ps Properties, rule memberRule, enc *memberEn
 		case KindString:
 			buf = jsonenc.AppendKeyString(buf, p.Key, p.Value.str)
 		case KindInt:
-			buf = strconv.AppendInt(jsonenc.AppendKey(buf, p.Key), int64(p.Value.num), 10)
+			buf = appendInt(jsonenc.AppendKey(buf, p.Key), int64(p.Value.num))
 		case KindBool:
 			buf = strconv.AppendBool(jsonenc.AppendKey(buf, p.Key), p.Value.num == 1)
 		case KindFloat:
