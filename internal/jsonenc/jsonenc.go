@@ -30,27 +30,37 @@ const (
 	hi = 0x8080808080808080
 )
 
-// wordSafe reports whether all eight bytes of w are safe, with one branch.
+// wordSafe reports whether all eight bytes of w are safe, with one branch
+// (see wordUnsafe for the three safe bytes it does not recognise).
 func wordSafe(w uint64) bool { return wordUnsafe(w)&hi == 0 }
 
 // wordUnsafe returns a word whose high bits (masked with hi) are all clear
-// exactly when every byte of w is safe; callers with several words OR
-// their answers and test them once. Bytes that are not safe: any with the
-// high bit (non-ASCII), kept by the OR with w itself; any below 0x20,
-// which gets the high bit when 0x20 is subtracted; and the five specials,
-// found as zero bytes after an XOR: '"' (0x22) and '&' (0x26) differ only
-// in bit 0x04, '<' (0x3c) and '>' (0x3e) only in bit 0x02, so masking that
-// bit finds each pair with one test. When every byte is ASCII (else the
-// answer is "unsafe" anyway) so is every byte of the XORed words, and
-// x-lo sets a byte's high bit only at a zero byte or through a borrow,
-// which starts only at a zero byte: without the usual &^x the zero-byte
-// test is exact as to whether some byte is zero, as is the subtraction of
-// 0x20 as to whether some byte is below it.
+// when every byte of w is safe and none is '^', '|' or '~'; callers with
+// several words OR their answers and test them once. Bytes that are not
+// safe: any with the high bit (non-ASCII), kept by the OR with w itself;
+// any below 0x20, which gets the high bit when 0x20 is subtracted; and the
+// five specials, found as zero bytes after an XOR and a mask: '"' (0x22)
+// and '&' (0x26) differ only in bit 0x04, so masking it finds both with
+// one test; '<' (0x3c), '>' (0x3e) and '\\' (0x5c) differ only in bits
+// 0x02, 0x20 and 0x40, so masking those finds all three with one test,
+// and with them the five other bytes that differ from '<' only there:
+// 0x1c and 0x1e (control characters, unsafe anyway), '^' (0x5e), '|'
+// (0x7c) and '~' (0x7e). Those three are safe but reported unsafe: a
+// false alarm that only sends a string holding one to the byte-exact path
+// (appendLong, appendEscaped), rare characters in keys and values, for one
+// test less per word on every string. Every caller treats "unsafe" so;
+// none concludes that a word holds a byte to escape.
+//
+// When every byte is ASCII (else the answer is "unsafe" anyway) so is
+// every byte of the XORed and masked words, and x-lo sets a byte's high
+// bit only at a zero byte or through a borrow, which starts only at a zero
+// byte: without the usual &^x the zero-byte test is exact as to whether
+// some byte is zero, as is the subtraction of 0x20 as to whether some byte
+// is below it.
 func wordUnsafe(w uint64) uint64 {
 	q := (w ^ (0x22 * lo)) &^ (0x04 * lo)
-	a := (w ^ (0x3c * lo)) &^ (0x02 * lo)
-	b := w ^ (0x5c * lo)
-	return w | (w - 0x20*lo) | (q - lo) | (a - lo) | (b - lo)
+	a := (w ^ (0x3c * lo)) &^ (0x62 * lo)
+	return w | (w - 0x20*lo) | (q - lo) | (a - lo)
 }
 
 // load64 reads s[i:i+8] as a little-endian word (the compiler merges the
@@ -67,8 +77,9 @@ func load32(s string, i int) uint64 {
 	return uint64(uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24)
 }
 
-// safePrefix returns len(s) when every byte of s is safe, else a length
-// of a prefix of safe bytes (at most the first unsafe byte's index, maybe
+// safePrefix returns len(s) when every byte of s is safe (and, from 4
+// bytes on, none is one of wordUnsafe's false alarms), else a length of a
+// prefix of safe bytes (at most the first unsafe byte's index, maybe
 // less). It tests eight bytes per step: strings of 4 to 8 bytes as two
 // overlapping 4-byte halves, the tail of longer ones as the overlapping
 // last eight bytes.
