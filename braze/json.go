@@ -1,6 +1,7 @@
 package braze
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"strconv"
@@ -29,10 +30,18 @@ func appendString(dst []byte, s string) []byte { return jsonenc.AppendString(dst
 // shortest representation, in exponent form only for very small or very large
 // magnitudes, with a two-digit exponent trimmed to one ("1e-7", not "1e-07").
 func appendFloat(dst []byte, f float64) ([]byte, error) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
+	// The common case first, without a call: a non-zero f below 2⁴⁰·10⁻⁶
+	// in magnitude that is a decimal of at most 6 fractional digits (see
+	// shortDecimal: one test at 6 digits settles it, and if it fails no
+	// shorter decimal reads back as f either), written from its millionths.
+	if x := f * 1e6; x < 1<<40 && x > -(1<<40) && f != 0 {
+		r := math.RoundToEven(x)
+		if d := x - r; d <= 1.0/1024 && d >= -1.0/1024 && r/1e6 == f {
+			return appendMillionths(dst, int64(r)), nil
+		}
+	} else if math.IsNaN(f) || math.IsInf(f, 0) {
 		return dst, errNonFiniteFloat
-	}
-	if m, k, ok := shortDecimal(f); ok {
+	} else if m, k, ok := shortDecimal(f); ok {
 		return appendDecimal(dst, m, k), nil
 	}
 	format := byte('f')
@@ -114,6 +123,81 @@ func shortDecimal(f float64) (m int64, k int, ok bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// appendMillionths writes m·10⁻⁶ (m ≠ 0, |m| < 2⁴⁰) as appendDecimal
+// writes it once shortDecimal has taken the trailing zeros off: the
+// integer part, then the fraction without its trailing zeros, if any. The
+// fractional digits are written two at a time, only as many pairs as the
+// trailing zeros leave, and the number, at most 15 bytes, is copied out
+// as jsonenc copies a short string: a few word stores instead of a call to
+// copy.
+func appendMillionths(dst []byte, m int64) []byte {
+	u := uint64(m)
+	if m < 0 {
+		u = -u
+	}
+	ip, fr := u/1e6, u%1e6
+	var b [24]byte
+	i, end := 16, 16 // the number is b[i:end]; a fraction goes at b[16:23]
+	if fr != 0 {
+		// Two, four or six digits as the trailing zeros allow, then the
+		// one zero that may remain.
+		switch {
+		case fr%10000 == 0:
+			put2(b[17:], int(fr/10000))
+			end = 19
+		case fr%100 == 0:
+			q := fr / 100
+			put2(b[17:], int(q/100))
+			put2(b[19:], int(q%100))
+			end = 21
+		default:
+			q := fr / 100
+			put2(b[17:], int(q/100))
+			put2(b[19:], int(q%100))
+			put2(b[21:], int(fr-q*100))
+			end = 23
+		}
+		if b[end-1] == '0' {
+			end--
+		}
+		b[16] = '.'
+	}
+	for ip >= 100 {
+		i -= 2
+		q := ip / 100
+		put2(b[i:], int(ip-q*100))
+		ip = q
+	}
+	if ip >= 10 {
+		i -= 2
+		put2(b[i:], int(ip))
+	} else {
+		i--
+		b[i] = byte('0' + ip)
+	}
+	if m < 0 {
+		i--
+		b[i] = '-'
+	}
+	n := end - i
+	d := len(dst)
+	if cap(dst)-d < 16 {
+		dst = append(dst[:cap(dst)], make([]byte, 16)...)
+	}
+	o := (*[16]byte)(dst[d : d+16])
+	switch {
+	case n >= 8:
+		binary.LittleEndian.PutUint64(o[0:], binary.LittleEndian.Uint64(b[i:]))
+		binary.LittleEndian.PutUint64(o[n-8:], binary.LittleEndian.Uint64(b[end-8:]))
+	case n >= 4:
+		binary.LittleEndian.PutUint32(o[0:], binary.LittleEndian.Uint32(b[i:]))
+		binary.LittleEndian.PutUint32(o[n-4:], binary.LittleEndian.Uint32(b[end-4:]))
+	default:
+		o[0], o[n>>1], o[n-1] = b[i], b[i+n>>1], b[end-1]
+	}
+	return dst[:d+n]
 }
 
 // appendDecimal writes m·10⁻ᵏ in plain notation: the integer part (at
