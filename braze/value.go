@@ -404,7 +404,7 @@ func (r memberRule) plainKeyName(k string) bool {
 }
 
 // memberEncoder is the state the encoders of one request's objects share:
-// when check is set (see TrackRequest.appendValidated and appendItem),
+// when check is set (see TrackRequest.appendValidated and itemEncoder.encode),
 // whether the object being encoded has a field or member that is not plain.
 type memberEncoder struct {
 	// check asks the object encoders to test their fields (plainFields)
