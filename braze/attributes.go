@@ -322,14 +322,14 @@ func (a *Attributes) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) 
 		}
 		w.comma()
 	}
-	optTime(&w, `"date_of_first_session":`, a.DateOfFirstSession)
-	optTime(&w, `"date_of_last_session":`, a.DateOfLastSession)
-	optTime(&w, `"marked_email_as_spam_at":`, a.MarkedEmailAsSpamAt)
+	optTime(&w, `"date_of_first_session":`, &a.DateOfFirstSession)
+	optTime(&w, `"date_of_last_session":`, &a.DateOfLastSession)
+	optTime(&w, `"marked_email_as_spam_at":`, &a.MarkedEmailAsSpamAt)
 	optBool(&w, `"email_open_tracking_disabled":`, a.EmailOpenTrackingDisabled)
 	optBool(&w, `"email_click_tracking_disabled":`, a.EmailClickTrackingDisabled)
 	optString(&w, `"image_url":`, a.ImageURL)
-	optReflect(&w, `"facebook":`, a.Facebook)
-	optReflect(&w, `"twitter":`, a.Twitter)
+	optReflect(&w, `"facebook":`, &a.Facebook)
+	optReflect(&w, `"twitter":`, &a.Twitter)
 	if len(a.Custom) > 0 {
 		if err := appendMembers(&w, a.Custom, customMember, enc); err != nil {
 			return w.buf, fmt.Errorf("custom attribute %w", err)
@@ -363,17 +363,32 @@ func writeIdentifier(w *fieldWriter, id *Identifier) {
 	w.buf = buf
 }
 
+// optString, optBool, optTime and optReflect write an optional field that
+// is set (its value) or null. Only the test for an absent field, what most
+// fields of an object are, is inlined into Attributes.appendJSON: a call
+// per field to find it absent cost more than the fields written.
 func optString[S ~string](w *fieldWriter, key string, o Optional[S]) {
-	switch o.state {
-	case optSet:
-		w.str(key, string(o.v))
-	case optNull:
-		w.key(key)
-		w.buf = append(w.buf, "null,"...)
+	if o.state != optAbsent {
+		writeOptString(w, key, string(o.v), o.state)
 	}
 }
 
+func writeOptString(w *fieldWriter, key, v string, state optState) {
+	if state == optSet {
+		w.str(key, v)
+		return
+	}
+	w.key(key)
+	w.buf = append(w.buf, "null,"...)
+}
+
 func optBool(w *fieldWriter, key string, o Optional[bool]) {
+	if o.state != optAbsent {
+		writeOptBool(w, key, o)
+	}
+}
+
+func writeOptBool(w *fieldWriter, key string, o Optional[bool]) {
 	switch o.state {
 	case optSet:
 		w.key(key)
@@ -385,7 +400,13 @@ func optBool(w *fieldWriter, key string, o Optional[bool]) {
 	}
 }
 
-func optTime(w *fieldWriter, key string, o Optional[time.Time]) {
+func optTime(w *fieldWriter, key string, o *Optional[time.Time]) {
+	if o.state != optAbsent {
+		writeOptTime(w, key, o)
+	}
+}
+
+func writeOptTime(w *fieldWriter, key string, o *Optional[time.Time]) {
 	switch o.state {
 	case optSet:
 		w.time(key, o.v)
@@ -396,10 +417,13 @@ func optTime(w *fieldWriter, key string, o Optional[time.Time]) {
 }
 
 // optReflect encodes the rarely used legacy fields with encoding/json.
-func optReflect[T any](w *fieldWriter, key string, o Optional[T]) {
-	if !o.IsSet() {
-		return
+func optReflect[T any](w *fieldWriter, key string, o *Optional[T]) {
+	if o.state != optAbsent {
+		writeOptReflect(w, key, o)
 	}
+}
+
+func writeOptReflect[T any](w *fieldWriter, key string, o *Optional[T]) {
 	b, err := o.MarshalJSON()
 	w.setErr(err)
 	w.key(key)

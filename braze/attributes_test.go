@@ -2,6 +2,7 @@ package braze
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +203,48 @@ func TestDate(t *testing.T) {
 	assert.Equal(t, NewDate(2025, 3, 1), DateOf(time.Date(2025, 3, 1, 23, 0, 0, 0, time.UTC)))
 	var back Date
 	assert.Error(t, json.Unmarshal([]byte(`19900401`), &back))
+}
+
+// Every optional standard field, each absent, set or null at random (the
+// writers test only for absent fields inline), encodes as encoding/json
+// encodes the tagged fields.
+func TestAttributesOptionalFieldsInEveryState(t *testing.T) {
+	utc := time.Date(2024, 5, 6, 7, 8, 9, 10, time.UTC)
+	rng := rand.New(rand.NewPCG(21, 22))
+	pick := func(set, null func()) {
+		switch rng.IntN(3) {
+		case 1:
+			set()
+		case 2:
+			null()
+		}
+	}
+	str := func(o *Optional[string], v string) { pick(func() { *o = Set(v) }, func() { *o = Null[string]() }) }
+	tm := func(o *Optional[time.Time], v time.Time) {
+		pick(func() { *o = Set(v) }, func() { *o = Null[time.Time]() })
+	}
+	bl := func(o *Optional[bool], v bool) { pick(func() { *o = Set(v) }, func() { *o = Null[bool]() }) }
+	for range 3000 {
+		a := Attributes{Identifier: ExternalID("u")}
+		str(&a.FirstName, "Ada")
+		str(&a.LastName, "Love <3")
+		str(&a.HomeCity, "Denver")
+		str(&a.Country, "GB")
+		str(&a.Language, "en")
+		str(&a.TimeZone, "Europe/London")
+		str(&a.ImageURL, "https://example.com/a.png")
+		pick(func() { a.Gender = Set(GenderOther) }, func() { a.Gender = Null[Gender]() })
+		pick(func() { a.EmailSubscribe = Set(SubscriptionOptedIn) }, func() { a.EmailSubscribe = Null[SubscriptionState]() })
+		pick(func() { a.PushSubscribe = Set(SubscriptionUnsubscribed) }, func() { a.PushSubscribe = Null[SubscriptionState]() })
+		tm(&a.DateOfFirstSession, utc)
+		tm(&a.DateOfLastSession, utc.Add(time.Second))
+		tm(&a.MarkedEmailAsSpamAt, utc.Add(time.Hour))
+		bl(&a.EmailOpenTrackingDisabled, true)
+		bl(&a.EmailClickTrackingDisabled, false)
+		pick(func() { a.Facebook = Set(Facebook{ID: "fb1", NumFriends: 3}) }, func() { a.Facebook = Null[Facebook]() })
+		pick(func() { a.Twitter = Set(Twitter{ID: 99}) }, func() { a.Twitter = Null[Twitter]() })
+		got, err := json.Marshal(a)
+		require.NoError(t, err)
+		require.Equal(t, referenceAttributesJSON(t, a), string(got))
+	}
 }

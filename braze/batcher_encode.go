@@ -133,30 +133,53 @@ const maxPooledEncoding = 1 << 20
 // encode validates every item under l and appends its JSON to e.buf. It
 // returns the ItemErrors of the items that cannot be sent (nil when every
 // item is fine).
+//
+// Each object is validated and encoded in one pass over its fields, as
+// TrackRequest.appendValidated does for a request: the encoder checks each
+// field (plainFields) and each property or custom attribute against
+// validation's fast path as it writes it, and only an object with
+// something that is not plain, or that cannot be encoded, is validated in
+// full (validateItem). That common path is written out here rather than
+// in a function of its own: a call per object, and e.buf stored back
+// after each, cost more than the test.
 func (e *itemEncoder) encode(items []Item, l Limits) error {
-	e.buf, e.ends, e.kinds = e.buf[:0], e.ends[:0], e.kinds[:0]
+	buf := e.buf[:0] // a local: stores through e cost a write barrier while GC runs
+	e.ends, e.kinds = e.ends[:0], e.kinds[:0]
 	var bad ItemErrors
 	for i := range items {
-		kind := items[i].Kind()
+		it := &items[i]
+		kind := it.Kind()
 		e.kinds = append(e.kinds, kind)
 		if kind == 0 {
 			bad = append(bad, &ItemError{Index: i, Err: errNotOneObject})
-			e.ends = append(e.ends, len(e.buf))
+			e.ends = append(e.ends, len(buf))
 			continue
 		}
-		start := len(e.buf)
+		start := len(buf)
+		e.enc.check, e.enc.irregular = true, false
 		var err error
-		e.buf, err = appendItem(e.buf, &items[i], kind, l, &e.enc)
-		if err == nil && len(e.buf)-start+1+maxBodyOverhead > l.MaxBodyBytes {
-			err = ValidationErrors{{Value: len(e.buf) - start,
+		switch kind {
+		case ObjectAttributes:
+			buf, err = it.Attributes.appendJSON(buf, &e.enc)
+		case ObjectEvent:
+			buf, err = it.Event.appendJSON(buf, &e.enc)
+		case ObjectPurchase:
+			buf, err = it.Purchase.appendJSON(buf, &e.enc)
+		}
+		if err != nil || e.enc.irregular {
+			buf, err = validateItem(buf, start, it, kind, l, err)
+		}
+		if err == nil && len(buf)-start+1+maxBodyOverhead > l.MaxBodyBytes {
+			err = ValidationErrors{{Value: len(buf) - start,
 				Reason: "bytes encoded, over the " + strconv.Itoa(l.MaxBodyBytes) + "-byte body limit with the request around it (Braze answers 413)"}}
 		}
 		if err != nil {
-			e.buf = e.buf[:start]
+			buf = buf[:start]
 			bad = append(bad, &ItemError{Index: i, Kind: kind, Err: err})
 		}
-		e.ends = append(e.ends, len(e.buf))
+		e.ends = append(e.ends, len(buf))
 	}
+	e.buf = buf
 	if bad != nil {
 		return bad
 	}
@@ -184,29 +207,12 @@ type errorString string
 
 func (e errorString) Error() string { return string(e) }
 
-// appendItem validates the item's object and appends its JSON in one pass
-// over its fields, as TrackRequest.appendValidated does for a request: the
-// encoder checks each field (plainFields) and each property or custom
-// attribute against validation's fast path as it writes it, and only an
-// object with something that is not plain, or that cannot be encoded, is
-// validated in full (which names every problem). It returns a
-// ValidationErrors, or the encoding error of an object that validates but
-// cannot be encoded.
-func appendItem(dst []byte, it *Item, kind ObjectKind, l Limits, enc *memberEncoder) ([]byte, error) {
-	enc.check, enc.irregular = true, false
-	start := len(dst)
-	var err error
-	switch kind {
-	case ObjectAttributes:
-		dst, err = it.Attributes.appendJSON(dst, enc)
-	case ObjectEvent:
-		dst, err = it.Event.appendJSON(dst, enc)
-	case ObjectPurchase:
-		dst, err = it.Purchase.appendJSON(dst, enc)
-	}
-	if err == nil && !enc.irregular {
-		return dst, nil
-	}
+// validateItem decides about an item whose object encode found not plain
+// or could not encode (encErr): it validates the object in full, which
+// names every problem. It returns dst cut back to start with the
+// ValidationErrors, or with the encoding error of an object that validates
+// but cannot be encoded, or dst as it is when the object is fine after all.
+func validateItem(dst []byte, start int, it *Item, kind ObjectKind, l Limits, encErr error) ([]byte, error) {
 	var errs ValidationErrors
 	switch kind {
 	case ObjectAttributes:
@@ -219,8 +225,8 @@ func appendItem(dst []byte, it *Item, kind ObjectKind, l Limits, enc *memberEnco
 	if len(errs) > 0 {
 		return dst[:start], errs
 	}
-	if err != nil {
-		return dst[:start], err
+	if encErr != nil {
+		return dst[:start], encErr
 	}
 	return dst, nil
 }

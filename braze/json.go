@@ -1,6 +1,7 @@
 package braze
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"strconv"
@@ -29,10 +30,18 @@ func appendString(dst []byte, s string) []byte { return jsonenc.AppendString(dst
 // shortest representation, in exponent form only for very small or very large
 // magnitudes, with a two-digit exponent trimmed to one ("1e-7", not "1e-07").
 func appendFloat(dst []byte, f float64) ([]byte, error) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
+	// The common case first, without a call: a non-zero f below 2⁴⁰·10⁻⁶
+	// in magnitude that is a decimal of at most 6 fractional digits (see
+	// shortDecimal: one test at 6 digits settles it, and if it fails no
+	// shorter decimal reads back as f either), written from its millionths.
+	if x := f * 1e6; x < 1<<40 && x > -(1<<40) && f != 0 {
+		r := math.RoundToEven(x)
+		if d := x - r; d <= 1.0/1024 && d >= -1.0/1024 && r/1e6 == f {
+			return appendMillionths(dst, int64(r)), nil
+		}
+	} else if math.IsNaN(f) || math.IsInf(f, 0) {
 		return dst, errNonFiniteFloat
-	}
-	if m, k, ok := shortDecimal(f); ok {
+	} else if m, k, ok := shortDecimal(f); ok {
 		return appendDecimal(dst, m, k), nil
 	}
 	format := byte('f')
@@ -116,6 +125,81 @@ func shortDecimal(f float64) (m int64, k int, ok bool) {
 	return 0, 0, false
 }
 
+// appendMillionths writes m·10⁻⁶ (m ≠ 0, |m| < 2⁴⁰) as appendDecimal
+// writes it once shortDecimal has taken the trailing zeros off: the
+// integer part, then the fraction without its trailing zeros, if any. The
+// fractional digits are written two at a time, only as many pairs as the
+// trailing zeros leave, and the number, at most 15 bytes, is copied out
+// as jsonenc copies a short string: a few word stores instead of a call to
+// copy.
+func appendMillionths(dst []byte, m int64) []byte {
+	u := uint64(m)
+	if m < 0 {
+		u = -u
+	}
+	ip, fr := u/1e6, u%1e6
+	var b [24]byte
+	i, end := 16, 16 // the number is b[i:end]; a fraction goes at b[16:23]
+	if fr != 0 {
+		// Two, four or six digits as the trailing zeros allow, then the
+		// one zero that may remain.
+		switch {
+		case fr%10000 == 0:
+			put2(b[17:], int(fr/10000))
+			end = 19
+		case fr%100 == 0:
+			q := fr / 100
+			put2(b[17:], int(q/100))
+			put2(b[19:], int(q%100))
+			end = 21
+		default:
+			q := fr / 100
+			put2(b[17:], int(q/100))
+			put2(b[19:], int(q%100))
+			put2(b[21:], int(fr-q*100))
+			end = 23
+		}
+		if b[end-1] == '0' {
+			end--
+		}
+		b[16] = '.'
+	}
+	for ip >= 100 {
+		i -= 2
+		q := ip / 100
+		put2(b[i:], int(ip-q*100))
+		ip = q
+	}
+	if ip >= 10 {
+		i -= 2
+		put2(b[i:], int(ip))
+	} else {
+		i--
+		b[i] = byte('0' + ip)
+	}
+	if m < 0 {
+		i--
+		b[i] = '-'
+	}
+	n := end - i
+	d := len(dst)
+	if cap(dst)-d < 16 {
+		dst = append(dst[:cap(dst)], make([]byte, 16)...)
+	}
+	o := (*[16]byte)(dst[d : d+16])
+	switch {
+	case n >= 8:
+		binary.LittleEndian.PutUint64(o[0:], binary.LittleEndian.Uint64(b[i:]))
+		binary.LittleEndian.PutUint64(o[n-8:], binary.LittleEndian.Uint64(b[end-8:]))
+	case n >= 4:
+		binary.LittleEndian.PutUint32(o[0:], binary.LittleEndian.Uint32(b[i:]))
+		binary.LittleEndian.PutUint32(o[n-4:], binary.LittleEndian.Uint32(b[end-4:]))
+	default:
+		o[0], o[n>>1], o[n-1] = b[i], b[i+n>>1], b[end-1]
+	}
+	return dst[:d+n]
+}
+
 // appendDecimal writes m·10⁻ᵏ in plain notation: the integer part (at
 // least "0"), then k fractional digits. Digits are produced two at a time
 // from the twoDigits table.
@@ -161,8 +245,19 @@ func appendDecimal(dst []byte, m int64, k int) []byte {
 	return append(dst, digits[i:]...)
 }
 
-// appendInt appends a decimal integer.
-func appendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }
+// appendInt appends a decimal integer. Numbers under 100 (positions,
+// counts, quantities: most integers sent) are written here: strconv gets
+// to its table of small numbers through two calls and copies from it with
+// a third.
+func appendInt(dst []byte, n int64) []byte {
+	if uint64(n) < 100 {
+		if n < 10 {
+			return append(dst, byte('0'+n))
+		}
+		return append(dst, twoDigits[2*n], twoDigits[2*n+1])
+	}
+	return strconv.AppendInt(dst, n, 10)
+}
 
 // appendBool appends true or false.
 func appendBool(dst []byte, b bool) []byte { return strconv.AppendBool(dst, b) }
@@ -237,28 +332,35 @@ func appendUnixTime(dst []byte, sec int64, nsec int) ([]byte, error) {
 
 // putFraction writes the fractional seconds of nsec (0 ≤ nsec < 10⁹) as
 // RFC 3339 needs them, ".d…" without trailing zeros and nothing for 0,
-// into b (at least 10 bytes) and returns how many bytes it wrote. Groups
-// of three digits are dropped first: milliseconds are the common case.
+// into b (at least 10 bytes) and returns how many bytes it wrote. Whole
+// milliseconds, the common case, are three digits written at once; any
+// other value is written as nine digits, two at a time. Either way the
+// trailing zeros are then dropped by looking at the digits written (the
+// last is not zero), which costs less than dividing them off.
 func putFraction(b []byte, nsec int) int {
 	if nsec == 0 {
 		return 0
 	}
 	b = b[:10]
 	b[0] = '.'
-	digits := 9
-	for nsec%1000 == 0 {
-		nsec /= 1000
-		digits -= 3
+	n := 9
+	if ms := nsec / 1e6; ms*1e6 == nsec {
+		b[1] = byte('0' + ms/100)
+		put2(b[2:], ms%100)
+		n = 3
+	} else {
+		b[9] = byte('0' + nsec%10)
+		u := nsec / 10
+		for i := 7; i > 0; i -= 2 {
+			q := u / 100
+			put2(b[i:], u-q*100)
+			u = q
+		}
 	}
-	for nsec%10 == 0 {
-		nsec /= 10
-		digits--
+	for b[n] == '0' {
+		n--
 	}
-	for i := digits; i > 0; i-- {
-		b[i] = byte('0' + nsec%10)
-		nsec /= 10
-	}
-	return digits + 1
+	return n + 1
 }
 
 // timeStamp remembers the formatted date and clock (`"YYYY-MM-DDTHH:MM:SS`)

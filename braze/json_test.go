@@ -233,3 +233,113 @@ func TestAppendFloatShortDecimals(t *testing.T) {
 		require.Equal(t, string(want), string(got), "%d·10^-%d", m, k)
 	}
 }
+
+// putFraction writes what strconv writes for the fraction, trailing zeros
+// dropped: for every whole millisecond and microsecond, and random
+// nanoseconds (with zeros at the end of each length).
+func TestPutFractionMatchesStrconv(t *testing.T) {
+	want := func(nsec int) string {
+		if nsec == 0 {
+			return ""
+		}
+		s := strconv.Itoa(1e9 + nsec)[1:] // nine digits, leading zeros kept
+		return "." + strings.TrimRight(s, "0")
+	}
+	check := func(nsec int) {
+		b := make([]byte, 12)
+		for i := range b {
+			b[i] = 'x'
+		}
+		n := putFraction(b, nsec)
+		if got := string(b[:n]); got != want(nsec) {
+			t.Fatalf("putFraction(%d) = %q, want %q", nsec, got, want(nsec))
+		}
+	}
+	for ms := range 1000 {
+		check(ms * 1e6)
+	}
+	for us := range 1000000 {
+		check(us * 1e3)
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	for range 200000 {
+		nsec := rng.IntN(1e9)
+		check(nsec)
+		check(nsec / 10 * 10)
+		check(nsec / 1e4 * 1e4)
+		check(nsec / 1e7 * 1e7)
+	}
+	check(1)
+	check(999999999)
+}
+
+// appendInt writes what strconv writes, on both sides of its own path for
+// numbers under 100 and at the ends of int64.
+func TestAppendIntMatchesStrconv(t *testing.T) {
+	check := func(n int64) {
+		if got, want := string(appendInt([]byte("x"), n)), "x"+strconv.FormatInt(n, 10); got != want {
+			t.Fatalf("appendInt(%d) = %s, want %s", n, got, want)
+		}
+	}
+	for n := int64(-1000); n <= 100000; n++ {
+		check(n)
+	}
+	rng := rand.New(rand.NewPCG(19, 20))
+	for range 100000 {
+		check(int64(rng.Uint64()))
+	}
+	check(math.MaxInt64)
+	check(math.MinInt64)
+}
+
+// appendFloat's own path for decimals of up to 6 fractional digits below
+// 2⁴⁰·10⁻⁶ (appendMillionths): every count of trailing zeros in the
+// fraction (none, some, all), integer parts of every length up to the
+// bound, both signs and the floats next to each (which strconv writes),
+// into buffers with little room and with a prefix, against encoding/json;
+// and the decimals write nothing past the appended bytes. (strconv's
+// exponent form does: appendFloat trims "e-07" to "e-7" in place.)
+func TestAppendFloatMillionthsMatchEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	check := func(f float64, decimal bool) {
+		want := "ab," + stdJSON(t, f)
+		for _, room := range []int{0, 1, 15, 16, 64} {
+			got, err := appendFloat(append(make([]byte, 0, 3+room), "ab,"...), f)
+			if err != nil || string(got) != want {
+				t.Fatalf("appendFloat(%v) = %s, %v; want %s", f, got, err, want)
+			}
+		}
+		if !decimal {
+			return
+		}
+		buf := make([]byte, len(want)+32)
+		for i := range buf {
+			buf[i] = 0xAA
+		}
+		out, _ := appendFloat(append(buf[:0], "ab,"...), f)
+		for i, c := range buf[len(out):] {
+			if c != 0xAA {
+				t.Fatalf("%v: byte %d past the appended bytes was overwritten (%#x)", f, i, c)
+			}
+		}
+	}
+	for range 20000 {
+		ip := rng.Int64N(int64(math.Pow10(rng.IntN(7))))
+		fr := rng.Int64N(1e6) / int64(math.Pow10(rng.IntN(7))) * int64(math.Pow10(rng.IntN(7)))
+		m := ip*1e6 + fr%1e6
+		if m == 0 || m >= 1<<40 {
+			continue
+		}
+		if rng.IntN(2) == 0 {
+			m = -m
+		}
+		f, err := strconv.ParseFloat(strconv.FormatInt(m, 10)+"e-6", 64)
+		require.NoError(t, err)
+		check(f, true)
+		check(math.Nextafter(f, math.Inf(1)), false)
+	}
+	for _, f := range []float64{1e-6, -1e-6, 0.5, 1, 10, 100, 1099511.627775, 999999.999999, 0.000001, 12.5, 70.22} {
+		check(f, true)
+	}
+	check(1099511.627776, false) // 2⁴⁰·10⁻⁶: strconv's
+}

@@ -404,7 +404,7 @@ func (r memberRule) plainKeyName(k string) bool {
 }
 
 // memberEncoder is the state the encoders of one request's objects share:
-// when check is set (see TrackRequest.appendValidated and appendItem),
+// when check is set (see TrackRequest.appendValidated and itemEncoder.encode),
 // whether the object being encoded has a field or member that is not plain.
 type memberEncoder struct {
 	// check asks the object encoders to test their fields (plainFields)
@@ -435,67 +435,146 @@ func keyAfter(k, prev string) bool {
 
 // appendMembers appends the `"key":value,` pairs of ps in slice order.
 // When enc.check is set it also sets enc.irregular if a member is not
-// plain under rule or a key appears twice. Keys that increase (as the
-// mapper emits them) are unique: each is compared with the one before, and
-// only a list out of order is searched for a duplicate, once.
+// plain under rule or a key appears twice (plainMembers).
+//
+// The check is a loop of its own, before the writing one: the writing
+// loop calls the escaper for every key, and a Go call saves no register,
+// so every value the check keeps across members (the rule, the order
+// state, the encoder) would be reloaded from the stack after each call.
 func appendMembers(w *fieldWriter, ps Properties, rule memberRule, enc *memberEncoder) error {
-	check := enc.check && !enc.irregular
-	ordered := check // still comparing neighbours
-	buf := w.buf     // a local: stores through w cost a write barrier while GC runs
+	if enc.check && !enc.irregular && !plainMembers(ps, rule) {
+		enc.irregular = true
+	}
+	buf := w.buf // a local: stores through w cost a write barrier while GC runs
 	for i := range ps {
-		k, v := ps[i].Key, &ps[i].Value
-		// The key is checked once (rule.plainKey), the common kinds'
-		// values (rule.plainValue's answer for them: a string of at most
-		// 255 bytes, a finite float) and written here without the calls
-		// through plainValue and appendJSON.
-		if check {
-			switch {
-			// rule.plainKey(k), with its common test inline.
-			case k == "" || k[0] == '$' || len(k) > MaxStringLength || !rule.plainKeyName(k):
-				enc.irregular, check = true, false
-			case ordered && i > 0 && !keyAfter(k, ps[i-1].Key):
-				ordered = false
-				if hasDuplicateKey(ps) {
-					enc.irregular, check = true, false
-				}
-			}
-		}
-		buf = jsonenc.AppendKey(buf, k)
-		switch v.kind {
+		p := &ps[i]
+		// The common kinds are written here, without the call through
+		// appendJSON.
+		switch p.Value.kind {
 		case KindString:
-			if check && len(v.str) > MaxStringLength {
-				enc.irregular, check = true, false
-			}
-			buf = jsonenc.AppendString(buf, v.str)
+			buf = jsonenc.AppendKeyString(buf, p.Key, p.Value.str)
 		case KindInt:
-			buf = strconv.AppendInt(buf, int64(v.num), 10)
+			buf = appendInt(jsonenc.AppendKey(buf, p.Key), int64(p.Value.num))
 		case KindBool:
-			buf = strconv.AppendBool(buf, v.num == 1)
+			buf = strconv.AppendBool(jsonenc.AppendKey(buf, p.Key), p.Value.num == 1)
 		case KindFloat:
-			// plainValue's answer for a float is that it is finite,
-			// which appendFloat tells by its error.
 			var err error
-			if buf, err = appendFloat(buf, math.Float64frombits(v.num)); err != nil {
-				if check {
-					enc.irregular = true
-				}
+			if buf, err = appendFloat(jsonenc.AppendKey(buf, p.Key), math.Float64frombits(p.Value.num)); err != nil {
 				w.buf = buf
-				return fmt.Errorf("key %q: %w", k, err)
+				return fmt.Errorf("key %q: %w", p.Key, err)
 			}
 		default:
-			if check && !rule.plainValue(v) {
-				enc.irregular, check = true, false
-			}
 			var err error
-			if buf, err = v.appendJSON(buf); err != nil {
+			if buf, err = p.Value.appendJSON(jsonenc.AppendKey(buf, p.Key)); err != nil {
 				w.buf = buf
-				return fmt.Errorf("key %q: %w", k, err)
+				return fmt.Errorf("key %q: %w", p.Key, err)
 			}
 		}
 		buf = append(buf, ',')
 	}
 	w.buf = buf
 	return nil
+}
+
+// plainMembers reports whether every member of ps is plain under rule
+// (rule.plainKey and rule.plainValue) and no key appears twice: what
+// validation's fast path accepts. Keys that increase (as the mapper emits
+// them) are unique: each is compared with the one before, and only a list
+// out of order is searched for a duplicate, once. The common kinds and the
+// key rules are tested inline, without a call per member.
+func plainMembers(ps Properties, rule memberRule) bool {
+	if rule == propertyMember {
+		if plain, settled := plainProperties(ps); settled {
+			return plain
+		}
+	}
+	return plainMembersSlow(ps, rule)
+}
+
+// plainProperties is plainMembers for event and purchase properties
+// without a call on any path, so that the compiler keeps the loop's state
+// in registers (a Go call saves none, and the values live across a call
+// on any path are stored to the stack on every pass). It settles the
+// lists of strings, numbers and booleans whose keys increase within their
+// first 16 bytes; for any other (a composite value, keys out of order or
+// sharing a longer prefix) it reports settled false, and plainMembersSlow
+// decides.
+func plainProperties(ps Properties) (plain, settled bool) {
+	for i := range ps {
+		k, v := ps[i].Key, &ps[i].Value
+		// propertyMember.plainKey(k).
+		if k == "" || k[0] == '$' || len(k) > MaxStringLength || k == "time" || k == "event_name" {
+			return false, true
+		}
+		switch v.kind {
+		case KindString:
+			if len(v.str) > MaxStringLength {
+				return false, true
+			}
+		case KindInt, KindBool:
+		case KindFloat:
+			if v.num>>52&0x7ff == 0x7ff { // NaN or ±Inf
+				return false, true
+			}
+		default:
+			return false, false
+		}
+		if i == 0 {
+			continue
+		}
+		// keyAfter(k, prev) for keys that differ within their first 16
+		// bytes.
+		prev := ps[i-1].Key
+		n := min(len(k), len(prev), 16)
+		j := 0
+		for j < n && k[j] == prev[j] {
+			j++
+		}
+		switch {
+		case j < n:
+			if k[j] < prev[j] {
+				return false, false
+			}
+		case n < 16 && len(k) > len(prev): // prev is a prefix of k
+		default:
+			return false, false
+		}
+	}
+	return true, true
+}
+
+// plainMembersSlow is plainMembers for any rule and list.
+func plainMembersSlow(ps Properties, rule memberRule) bool {
+	ordered := true // still comparing neighbours
+	for i := range ps {
+		k, v := ps[i].Key, &ps[i].Value
+		// rule.plainKey(k), with its common tests inline.
+		if k == "" || k[0] == '$' || len(k) > MaxStringLength || !rule.plainKeyName(k) {
+			return false
+		}
+		switch v.kind {
+		case KindString:
+			if len(v.str) > MaxStringLength {
+				return false
+			}
+		case KindInt, KindBool:
+		case KindFloat:
+			if v.num>>52&0x7ff == 0x7ff { // NaN or ±Inf
+				return false
+			}
+		default:
+			if !rule.plainValue(v) {
+				return false
+			}
+		}
+		if ordered && i > 0 && !keyAfter(k, ps[i-1].Key) {
+			if hasDuplicateKey(ps) {
+				return false
+			}
+			ordered = false
+		}
+	}
+	return true
 }
 
 // UnmarshalJSON decodes any JSON value. JSON carries no type beyond its

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mpbraze/mpbraze/internal/jsonenc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -398,4 +400,63 @@ func TestInlineMemberCheckMatchesPlain(t *testing.T) {
 			}
 		}
 	}
+}
+
+// appendMembers checks its members in a loop of its own (plainMembers)
+// before writing them: on random lists, sorted or not, with every kind of
+// member, the flag it sets is the full fast-path answer (every member
+// plainKey and plainValue under the rule, no key twice), it leaves the
+// flag alone when not asked to check or when it is already set, and it
+// writes each member as AppendKey and the value's own appendJSON do,
+// stopping with the error of the first member that cannot be encoded.
+func TestAppendMembersCheckAndBytes(t *testing.T) {
+	keys := []string{"a", "b", "ab", "price", "premium", "position", "time", "event_name", "$op", "", "email", "first_name",
+		"Total Amount", "k<>", strings.Repeat("k", 255), strings.Repeat("k", 256), "z"}
+	values := []Value{String("x"), String(""), String("a \"quoted\" <b>"), String(strings.Repeat("s", 255)), String(strings.Repeat("s", 256)),
+		Int(3), Int(-12345678901), Bool(true), Bool(false), Float(1.5), Float(176.51000000000002), Float(math.NaN()), Float(math.Inf(-1)),
+		Time(testTime), NullValue(), Inc(2), {}, Strings([]string{"a"}), Strings([]string{strings.Repeat("s", 256)}),
+		AddRemove([]string{"a"}, nil), AddRemove(nil, nil), ObjectOf(Properties{Prop("n", Int(1))}), Array([]Value{Int(1)})}
+	rng := rand.New(rand.NewPCG(7, 8))
+	flagged := map[bool]int{}
+	for range 20000 {
+		ps := make(Properties, rng.IntN(7))
+		for i := range ps {
+			ps[i] = Prop(keys[rng.IntN(len(keys))], values[rng.IntN(len(values))])
+		}
+		if rng.IntN(2) == 0 {
+			slices.SortFunc(ps, compareKeys)
+		}
+		want := []byte("{")
+		var wantErr error
+		for i := range ps {
+			b, err := ps[i].Value.appendJSON(jsonenc.AppendKey(want, ps[i].Key))
+			if err != nil {
+				wantErr = err
+				break
+			}
+			want = append(b, ',')
+		}
+		for _, rule := range []memberRule{propertyMember, customMember} {
+			plain := !hasDuplicateKey(ps)
+			for i := range ps {
+				plain = plain && rule.plainKey(ps[i].Key) && rule.plainValue(&ps[i].Value)
+			}
+			flagged[plain]++
+			for _, start := range []memberEncoder{{check: true}, {}, {check: true, irregular: true}} {
+				enc := start
+				w := beginObject(nil)
+				err := appendMembers(&w, ps, rule, &enc)
+				wantIrregular := start.irregular || start.check && !plain
+				require.Equal(t, wantIrregular, enc.irregular, "rule %d check %v %v", rule, start.check, ps)
+				if wantErr != nil {
+					require.ErrorIs(t, err, wantErr, "%v", ps)
+					continue
+				}
+				require.NoError(t, err, "%v", ps)
+				require.Equal(t, string(want), string(w.buf), "%v", ps)
+			}
+		}
+	}
+	assert.Greater(t, flagged[true], 1000)
+	assert.Greater(t, flagged[false], 1000)
 }

@@ -30,27 +30,37 @@ const (
 	hi = 0x8080808080808080
 )
 
-// wordSafe reports whether all eight bytes of w are safe, with one branch.
+// wordSafe reports whether all eight bytes of w are safe, with one branch
+// (see wordUnsafe for the three safe bytes it does not recognise).
 func wordSafe(w uint64) bool { return wordUnsafe(w)&hi == 0 }
 
 // wordUnsafe returns a word whose high bits (masked with hi) are all clear
-// exactly when every byte of w is safe; callers with several words OR
-// their answers and test them once. Bytes that are not safe: any with the
-// high bit (non-ASCII), kept by the OR with w itself; any below 0x20,
-// which gets the high bit when 0x20 is subtracted; and the five specials,
-// found as zero bytes after an XOR: '"' (0x22) and '&' (0x26) differ only
-// in bit 0x04, '<' (0x3c) and '>' (0x3e) only in bit 0x02, so masking that
-// bit finds each pair with one test. When every byte is ASCII (else the
-// answer is "unsafe" anyway) so is every byte of the XORed words, and
-// x-lo sets a byte's high bit only at a zero byte or through a borrow,
-// which starts only at a zero byte: without the usual &^x the zero-byte
-// test is exact as to whether some byte is zero, as is the subtraction of
-// 0x20 as to whether some byte is below it.
+// when every byte of w is safe and none is '^', '|' or '~'; callers with
+// several words OR their answers and test them once. Bytes that are not
+// safe: any with the high bit (non-ASCII), kept by the OR with w itself;
+// any below 0x20, which gets the high bit when 0x20 is subtracted; and the
+// five specials, found as zero bytes after an XOR and a mask: '"' (0x22)
+// and '&' (0x26) differ only in bit 0x04, so masking it finds both with
+// one test; '<' (0x3c), '>' (0x3e) and '\\' (0x5c) differ only in bits
+// 0x02, 0x20 and 0x40, so masking those finds all three with one test,
+// and with them the five other bytes that differ from '<' only there:
+// 0x1c and 0x1e (control characters, unsafe anyway), '^' (0x5e), '|'
+// (0x7c) and '~' (0x7e). Those three are safe but reported unsafe: a
+// false alarm that only sends a string holding one to the byte-exact path
+// (appendLong, appendEscaped), rare characters in keys and values, for one
+// test less per word on every string. Every caller treats "unsafe" so;
+// none concludes that a word holds a byte to escape.
+//
+// When every byte is ASCII (else the answer is "unsafe" anyway) so is
+// every byte of the XORed and masked words, and x-lo sets a byte's high
+// bit only at a zero byte or through a borrow, which starts only at a zero
+// byte: without the usual &^x the zero-byte test is exact as to whether
+// some byte is zero, as is the subtraction of 0x20 as to whether some byte
+// is below it.
 func wordUnsafe(w uint64) uint64 {
 	q := (w ^ (0x22 * lo)) &^ (0x04 * lo)
-	a := (w ^ (0x3c * lo)) &^ (0x02 * lo)
-	b := w ^ (0x5c * lo)
-	return w | (w - 0x20*lo) | (q - lo) | (a - lo) | (b - lo)
+	a := (w ^ (0x3c * lo)) &^ (0x62 * lo)
+	return w | (w - 0x20*lo) | (q - lo) | (a - lo)
 }
 
 // load64 reads s[i:i+8] as a little-endian word (the compiler merges the
@@ -67,8 +77,9 @@ func load32(s string, i int) uint64 {
 	return uint64(uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24)
 }
 
-// safePrefix returns len(s) when every byte of s is safe, else a length
-// of a prefix of safe bytes (at most the first unsafe byte's index, maybe
+// safePrefix returns len(s) when every byte of s is safe (and, from 4
+// bytes on, none is one of wordUnsafe's false alarms), else a length of a
+// prefix of safe bytes (at most the first unsafe byte's index, maybe
 // less). It tests eight bytes per step: strings of 4 to 8 bytes as two
 // overlapping 4-byte halves, the tail of longer ones as the overlapping
 // last eight bytes.
@@ -180,6 +191,89 @@ func appendQuoted(dst []byte, s string, last byte) []byte {
 		b[n+2] = last
 	}
 	return dst[:d+size]
+}
+
+// AppendKeyString appends `"k":"v"`, a member with a string value: the
+// bytes of AppendString(AppendKey(dst, k), v). When both strings are 1 to
+// 16 bytes long and need no escape (most members of the objects sent),
+// the pair is checked and written as appendQuoted writes one string, with
+// one call, one test and one room check for both; the others go through
+// appendQuoted twice. Like append, it writes only the bytes it appends.
+func AppendKeyString(dst []byte, k, v string) []byte {
+	nk, nv := len(k), len(v)
+	if uint(nk-1) >= 16 || uint(nv-1) >= 16 {
+		return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+	}
+	// Each string is loaded and tested as in appendQuoted (written out
+	// twice: a function for it is too big to be inlined); one string's
+	// words are tested before the other's are loaded, which leaves the
+	// compiler registers enough for the test's constants. Under 8 bytes,
+	// the one word is all of the string.
+	var k0, k1, v0, v1 uint64
+	switch {
+	case nk >= 8:
+		k0, k1 = load64(k, 0), load64(k, nk-8)
+		if (wordUnsafe(k0)|wordUnsafe(k1))&hi != 0 {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	case nk >= 4:
+		k0 = load32(k, 0) | load32(k, nk-4)<<32
+		if !wordSafe(k0) {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	default:
+		k0 = uint64(k[0]) | uint64(k[nk>>1])<<8 | uint64(k[nk-1])<<16 | 0x6161616161<<24
+		if !wordSafe(k0) {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	}
+	switch {
+	case nv >= 8:
+		v0, v1 = load64(v, 0), load64(v, nv-8)
+		if (wordUnsafe(v0)|wordUnsafe(v1))&hi != 0 {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	case nv >= 4:
+		v0 = load32(v, 0) | load32(v, nv-4)<<32
+		if !wordSafe(v0) {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	default:
+		v0 = uint64(v[0]) | uint64(v[nv>>1])<<8 | uint64(v[nv-1])<<16 | 0x6161616161<<24
+		if !wordSafe(v0) {
+			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
+		}
+	}
+	d := len(dst)
+	// The stores go through a fixed-size view of 40 bytes from d (the
+	// pair takes at most 37), as in appendQuoted: they write only the
+	// pair's bytes.
+	if cap(dst)-d < 40 {
+		dst = append(dst[:cap(dst)], make([]byte, 40)...)
+	}
+	b := (*[40]byte)(dst[d : d+40])
+	b[0] = '"'
+	putShort((*[16]byte)(b[1:17]), nk, k0, k1)
+	b[nk+1], b[nk+2], b[nk+3] = '"', ':', '"'
+	putShort((*[16]byte)(b[nk+4:nk+20]), nv, v0, v1)
+	b[nk+nv+4] = '"'
+	return dst[:d+nk+nv+5]
+}
+
+// putShort stores the n bytes (1 to 16) of a string loaded as
+// appendQuoted loads it (w1 is used only from 8 bytes on) at b[0:n], and
+// nothing past them.
+func putShort(b *[16]byte, n int, w0, w1 uint64) {
+	switch {
+	case n >= 8:
+		binary.LittleEndian.PutUint64(b[0:], w0)
+		binary.LittleEndian.PutUint64(b[n-8:], w1)
+	case n >= 4:
+		binary.LittleEndian.PutUint32(b[0:], uint32(w0))
+		binary.LittleEndian.PutUint32(b[n-4:], uint32(w0>>32))
+	default:
+		b[0], b[n>>1], b[n-1] = byte(w0), byte(w0>>8), byte(w0>>16)
+	}
 }
 
 // appendLong is appendQuoted for the strings it does not write itself: it

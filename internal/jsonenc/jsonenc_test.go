@@ -84,6 +84,76 @@ func FuzzAppendString(f *testing.F) {
 	})
 }
 
+// checkKeyString fails t unless AppendKeyString(dst, k, v) is
+// AppendString(AppendKey(dst, k), v), after a prefix, into buffers with
+// little and much room to spare, and writes nothing past what it appends.
+func checkKeyString(t *testing.T, k, v string) {
+	t.Helper()
+	want := "ab," + marshal(t, k) + ":" + marshal(t, v)
+	for _, room := range []int{0, 1, 39, 40, 64} {
+		dst := append(make([]byte, 0, 3+room), "ab,"...)
+		if got := string(AppendKeyString(dst, k, v)); got != want {
+			t.Fatalf("AppendKeyString(%q, %q) = %s, want %s", k, v, got, want)
+		}
+	}
+	buf := make([]byte, len(want)+64)
+	for i := range buf {
+		buf[i] = 0xAA
+	}
+	out := AppendKeyString(append(buf[:0], "ab,"...), k, v)
+	for i, c := range buf[len(out):] {
+		if c != 0xAA {
+			t.Fatalf("%q, %q: byte %d past the %d appended bytes was overwritten (%#x)", k, v, i, len(out), c)
+		}
+	}
+}
+
+// AppendKeyString writes a pair on its own only when both strings are 1
+// to 16 bytes and safe: every length from 0 to 18 on both sides, each
+// plain and with a byte to escape at either end or inside (so that each
+// load and each word of the test is the one that must find it), and
+// random strings over a small alphabet rich in escapes.
+func TestAppendKeyStringMatchesTwoAppends(t *testing.T) {
+	var inputs []string
+	for n := range 19 {
+		plain := strings.Repeat("k", n)
+		inputs = append(inputs, plain)
+		for _, bad := range []string{"<", "\"", "\n", "\x80", "\u2028", "é", "|"} {
+			for _, at := range []int{0, n / 2, n - 1} {
+				if n > 0 && at >= 0 {
+					inputs = append(inputs, plain[:at]+bad+plain[at+1:])
+				}
+			}
+		}
+	}
+	for _, k := range inputs {
+		for _, v := range inputs {
+			checkKeyString(t, k, v)
+		}
+	}
+	const alphabet = "ab<>&\"\\\x00\x1f\x7f\x80\xe2\x80\xa8 z^|~"
+	rng := rand.New(rand.NewPCG(5, 6))
+	random := func() string {
+		b := make([]byte, rng.IntN(20))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	for range 20000 {
+		checkKeyString(t, random(), random())
+	}
+}
+
+// FuzzAppendKeyString: for any key and value AppendKeyString writes the
+// bytes of AppendKey and AppendString (themselves checked against
+// encoding/json by FuzzAppendString). The seed corpus is in
+// testdata/fuzz/FuzzAppendKeyString.
+func FuzzAppendKeyString(f *testing.F) {
+	f.Add("price", "camping")
+	f.Fuzz(checkKeyString)
+}
+
 func BenchmarkAppendString(b *testing.B) {
 	s := "Wishlist Shared by customer 12345 <web> & app — ok"
 	buf := make([]byte, 0, 128)
@@ -93,8 +163,14 @@ func BenchmarkAppendString(b *testing.B) {
 	}
 }
 
+// wordSafeByte is the byte table as the word-at-a-time test sees it: safe,
+// less the three safe bytes it reports unsafe ('^', '|', '~'; see
+// wordUnsafe).
+func wordSafeByte(b byte) bool { return safe[b] && b != '^' && b != '|' && b != '~' }
+
 // The word-at-a-time test agrees with the byte table for every byte value
-// in every position of a word, with safe bytes around it.
+// in every position of a word, with safe bytes around it, except that it
+// reports '^', '|' and '~' unsafe (false alarms, never a miss).
 func TestWordSafeMatchesTable(t *testing.T) {
 	for b := range 256 {
 		for pos := range 8 {
@@ -103,7 +179,7 @@ func TestWordSafeMatchesTable(t *testing.T) {
 				buf[i] = 'a'
 			}
 			buf[pos] = byte(b)
-			if got, want := wordSafe(load64(string(buf[:]), 0)), safe[b]; got != want {
+			if got, want := wordSafe(load64(string(buf[:]), 0)), wordSafeByte(byte(b)); got != want {
 				t.Fatalf("byte %#x at %d: wordSafe %v, table %v", b, pos, got, want)
 			}
 		}
@@ -111,10 +187,12 @@ func TestWordSafeMatchesTable(t *testing.T) {
 }
 
 // Words mixing bytes from around every boundary of the test (0x1f/0x20,
-// 0x7f/0x80, each special and its neighbours) agree with the table too.
+// 0x7f/0x80, each special and its neighbours, the false alarms and theirs)
+// agree with the table too, as wordSafeByte sees it.
 func TestWordSafeMatchesTableOnMixedWords(t *testing.T) {
 	alphabet := []byte{0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x25, 0x26, 0x27, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
-		0x5b, 0x5c, 0x5d, 0x61, 0x7e, 0x7f, 0x80, 0xc3, 0xfe, 0xff, 0x02, 0x04, 0x24, 0x2a, 0x3a, 0x38}
+		0x5b, 0x5c, 0x5d, 0x61, 0x7e, 0x7f, 0x80, 0xc3, 0xfe, 0xff, 0x02, 0x04, 0x24, 0x2a, 0x3a, 0x38,
+		0x1c, 0x1d, 0x1e, 0x5e, 0x7c, 0x7d, 0x6c, 0x6e, 0x7b, 0x60}
 	rng := rand.New(rand.NewPCG(9, 10))
 	for range 200000 {
 		var buf [8]byte
@@ -124,7 +202,7 @@ func TestWordSafeMatchesTableOnMixedWords(t *testing.T) {
 			if rng.IntN(3) > 0 {
 				buf[i] = 'a' + byte(rng.IntN(26))
 			}
-			all = all && safe[buf[i]]
+			all = all && wordSafeByte(buf[i])
 		}
 		if got := wordSafe(load64(string(buf[:]), 0)); got != all {
 			t.Fatalf("% x: wordSafe %v, table %v", buf, got, all)
@@ -135,7 +213,7 @@ func TestWordSafeMatchesTableOnMixedWords(t *testing.T) {
 // Long inputs cross the word path and the tail: each escape class at each
 // offset of a 40-byte string.
 func TestAppendStringEveryOffset(t *testing.T) {
-	for _, special := range []string{"\"", "\\", "<", ">", "&", "\n", "\x01", "\x7f", "é", "\u2028", "\xff", "😀"} {
+	for _, special := range []string{"\"", "\\", "<", ">", "&", "\n", "\x01", "\x7f", "é", "\u2028", "\xff", "😀", "^", "|", "~", "|~^"} {
 		for off := range 41 {
 			s := strings.Repeat("x", off) + special + strings.Repeat("y", 40-off)
 			short := s[off-min(off, 5):]
