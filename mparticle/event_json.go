@@ -170,7 +170,9 @@ func (ev *Event) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	if err != nil || dataStart < 0 {

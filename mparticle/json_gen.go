@@ -117,7 +117,9 @@ func (x *Account) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -362,7 +364,9 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -981,7 +985,9 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -1152,7 +1158,9 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -1345,7 +1353,9 @@ func (x *Audience) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -1570,7 +1580,9 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -1893,7 +1905,9 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -2078,7 +2092,9 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -2687,7 +2703,9 @@ func (x *Batch) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -2863,7 +2881,9 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -3020,7 +3040,9 @@ func (x *Batching) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -3547,7 +3569,9 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -3665,7 +3689,9 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -4341,7 +4367,9 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -4604,7 +4632,9 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -4734,7 +4764,9 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -5448,7 +5480,9 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -6004,7 +6038,9 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -6149,7 +6185,9 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -6587,7 +6625,9 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -7648,7 +7688,9 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -7809,7 +7851,9 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -8295,7 +8339,9 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -8460,7 +8506,9 @@ func (x *Identity) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -8646,7 +8694,9 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -8944,7 +8994,9 @@ func (x *Location) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -9582,7 +9634,9 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -10095,7 +10149,9 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -10580,7 +10636,9 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -10929,7 +10987,9 @@ func (x *Product) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -11286,7 +11346,9 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -11435,7 +11497,9 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -11984,7 +12048,9 @@ func (x *Profile) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -12174,7 +12240,9 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -12311,7 +12379,9 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -12963,7 +13033,9 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -13455,7 +13527,9 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -13983,7 +14057,9 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -14530,7 +14606,9 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -15037,7 +15115,9 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -15522,7 +15602,9 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -15638,7 +15720,9 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -15846,7 +15930,9 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -16334,7 +16420,9 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -16835,7 +16923,9 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -17414,7 +17504,9 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -17933,7 +18025,9 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -18124,7 +18218,9 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err

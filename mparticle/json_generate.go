@@ -292,7 +292,9 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -368,7 +370,9 @@ func genDecodeJSONGeneric(b *bytes.Buffer, s *strct) {
 			return withSeg(ferr, string(key))
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err

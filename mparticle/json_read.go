@@ -394,7 +394,9 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 			seen = indexAttrs(a)
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	d.attrSlab = d.attrSlab[:len(d.attrSlab)+len(a)]
@@ -704,7 +706,9 @@ func readStructSlab[T any, P decodable[T]](d *decoder, p *[]T, fs *fieldSet, i u
 			break
 		}
 		if !d.comma() {
-			more, err = d.arrayNext()
+			if more = !d.closes(']'); more {
+				more, err = d.arrayNext()
+			}
 		}
 	}
 	s.busy = false
