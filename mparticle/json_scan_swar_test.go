@@ -60,25 +60,31 @@ func TestPlainStringAgreesWithScanString(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	alphabet := []byte{' ', '!', '"', '#', '\\', 'a', 'z', '0', 0x1f, 0x7f, 0x80, 0xc3, 0xa9, '/', ':'}
 	for n := 0; n < 200000; n++ {
-		buf := make([]byte, 1+rng.IntN(40))
-		buf[0] = '"'
-		for i := 1; i < len(buf); i++ {
+		// The string starts after a prefix of 0 to 9 bytes, so that its
+		// bounds are not its offsets from the start of the string.
+		pre := rng.IntN(10)
+		buf := make([]byte, pre+1+rng.IntN(40))
+		for i := range pre {
+			buf[i] = byte('a' + rng.IntN(26))
+		}
+		buf[pre] = '"'
+		for i := pre + 1; i < len(buf); i++ {
 			if rng.IntN(4) == 0 {
 				buf[i] = alphabet[rng.IntN(len(alphabet))]
 			} else {
 				buf[i] = byte('a' + rng.IntN(26))
 			}
 		}
-		d := decoder{data: buf}
+		d := decoder{data: buf, pos: pre}
 		start, end, ok := d.plainString()
 		if !ok {
-			if d.pos != 0 {
-				t.Fatalf("%q: plainString failed but consumed %d bytes", buf, d.pos)
+			if d.pos != pre {
+				t.Fatalf("%q: plainString failed but consumed %d bytes", buf, d.pos-pre)
 			}
 			continue
 		}
 		pos := d.pos
-		d2 := decoder{data: buf}
+		d2 := decoder{data: buf, pos: pre}
 		s2, e2, slow, err := d2.scanString()
 		if err != nil || slow || s2 != start || e2 != end || d2.pos != pos {
 			t.Fatalf("%q: plainString [%d:%d] pos %d, scanString [%d:%d] pos %d slow %v err %v",
