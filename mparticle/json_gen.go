@@ -45,10 +45,10 @@ func matchAccount(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f746e756f636361:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f746e756f63 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e75 {
 			return 0, p + 13
 		}
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73676e6974746573 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x73676e6974746573 && keyWord(data, e-8) == 0x3a2273676e697474 {
 			return 1, p + 19
 		}
 	}
@@ -70,11 +70,11 @@ func (x *Account) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x5f746e756f636361:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f746e756f63 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e75 {
 						n, next = 0, p+13
 						break match
 					}
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73676e6974746573 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x73676e6974746573 && keyWord(data, e-8) == 0x3a2273676e697474 {
 						n, next = 1, p+19
 						break match
 					}
@@ -214,21 +214,21 @@ func matchApplicationInfo(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x746163696c707061:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6f69 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x656d616e5f6e6f69 && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 			return 0, p + 19
 		}
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x737265765f6e6f69 && keyWord(data, e-8) == 0x6e6f69737265765f {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x737265765f6e6f69 && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 1, p + 22
 		}
-		if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c6975625f6e6f69 && keyWord(data, e-8) == 0x7265626d756e5f64 {
+		if e := p + 27; e <= len(data) && keyWord(data, p+9) == 0x6c6975625f6e6f69 && keyWord(data, p+17) == 0x7265626d756e5f64 && keyWord(data, e-8) == 0x3a227265626d756e {
 			return 2, p + 27
 		}
 	case 0x5f6c6c6174736e69:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265727265666572 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x7265727265666572 && keyWord(data, e-8) == 0x3a22726572726566 {
 			return 3, p + 19
 		}
 	case 0x65735f656c707061:
-		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7364615f68637261 && keyWord(data, p+17) == 0x756269727474615f && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 30; e <= len(data) && keyWord(data, p+9) == 0x7364615f68637261 && keyWord(data, p+17) == 0x756269727474615f && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 6, p + 30
 		}
 	case 0x226567616b636170:
@@ -258,25 +258,25 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x746163696c707061:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6f69 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x656d616e5f6e6f69 && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 						n, next = 0, p+19
 						break match
 					}
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x737265765f6e6f69 && keyWord(data, e-8) == 0x6e6f69737265765f {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x737265765f6e6f69 && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 1, p+22
 						break match
 					}
-					if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c6975625f6e6f69 && keyWord(data, e-8) == 0x7265626d756e5f64 {
+					if e := p + 27; e <= len(data) && keyWord(data, p+9) == 0x6c6975625f6e6f69 && keyWord(data, p+17) == 0x7265626d756e5f64 && keyWord(data, e-8) == 0x3a227265626d756e {
 						n, next = 2, p+27
 						break match
 					}
 				case 0x5f6c6c6174736e69:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265727265666572 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x7265727265666572 && keyWord(data, e-8) == 0x3a22726572726566 {
 						n, next = 3, p+19
 						break match
 					}
 				case 0x65735f656c707061:
-					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7364615f68637261 && keyWord(data, p+17) == 0x756269727474615f && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 30; e <= len(data) && keyWord(data, p+9) == 0x7364615f68637261 && keyWord(data, p+17) == 0x756269727474615f && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 6, p+30
 						break match
 					}
@@ -574,100 +574,100 @@ func matchApplicationStateTransition(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x746163696c707061:
-		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6172745f6e6f69 && keyWord(data, p+17) == 0x745f6e6f69746973 && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 30; e <= len(data) && keyWord(data, p+9) == 0x6e6172745f6e6f69 && keyWord(data, p+17) == 0x745f6e6f69746973 && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 0, p + 30
 		}
 	case 0x74737269665f7369:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e75725f74737269 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e75725f7473 {
 			return 1, p + 15
 		}
 	case 0x61726770755f7369:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656461726770755f {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656461726770 {
 			return 2, p + 13
 		}
 	case 0x6673736563637573:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c635f796c6c75 && keyWord(data, e-8) == 0x6465736f6c635f79 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x6f6c635f796c6c75 && keyWord(data, e-8) == 0x3a226465736f6c63 {
 			return 3, p + 22
 		}
 	case 0x746f6e5f68737570:
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x3a2264616f6c7961 {
 			return 4, p + 28
 		}
 	case 0x725f68636e75616c:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c61727265666572 {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x226c617272656665 && keyWord(data, e-8) == 0x3a226c6172726566 {
 			return 5, p + 18
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 7, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 8, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 9, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 10, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 11, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 12, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 13, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 14, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 15, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 16, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 17, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 18, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 19, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 20, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 21, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 22, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 23, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 24, p + 33
 		}
 	}
@@ -689,124 +689,124 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x746163696c707061:
-					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6172745f6e6f69 && keyWord(data, p+17) == 0x745f6e6f69746973 && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 30; e <= len(data) && keyWord(data, p+9) == 0x6e6172745f6e6f69 && keyWord(data, p+17) == 0x745f6e6f69746973 && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 0, p+30
 						break match
 					}
 				case 0x74737269665f7369:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e75725f74737269 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e75725f7473 {
 						n, next = 1, p+15
 						break match
 					}
 				case 0x61726770755f7369:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656461726770755f {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656461726770 {
 						n, next = 2, p+13
 						break match
 					}
 				case 0x6673736563637573:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c635f796c6c75 && keyWord(data, e-8) == 0x6465736f6c635f79 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x6f6c635f796c6c75 && keyWord(data, e-8) == 0x3a226465736f6c63 {
 						n, next = 3, p+22
 						break match
 					}
 				case 0x746f6e5f68737570:
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x3a2264616f6c7961 {
 						n, next = 4, p+28
 						break match
 					}
 				case 0x725f68636e75616c:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c61727265666572 {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x226c617272656665 && keyWord(data, e-8) == 0x3a226c6172726566 {
 						n, next = 5, p+18
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 7, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 8, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 9, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 10, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 11, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 12, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 13, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 14, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 15, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 16, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 17, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 18, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 19, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 20, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 21, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 22, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 23, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 24, p+33
 						break match
 					}
@@ -1063,15 +1063,15 @@ func matchAttributionInfo(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f65636976726573:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656469766f7270 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x72656469766f7270 && keyWord(data, e-8) == 0x3a2272656469766f {
 			return 0, p + 19
 		}
 	case 0x656873696c627570:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656873696c6275 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2272656873696c {
 			return 1, p + 12
 		}
 	case 0x6e676961706d6163:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e676961706d {
 			return 2, p + 11
 		}
 	}
@@ -1093,17 +1093,17 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x5f65636976726573:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656469766f7270 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x72656469766f7270 && keyWord(data, e-8) == 0x3a2272656469766f {
 						n, next = 0, p+19
 						break match
 					}
 				case 0x656873696c627570:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656873696c6275 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2272656873696c {
 						n, next = 1, p+12
 						break match
 					}
 				case 0x6e676961706d6163:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e676961706d {
 						n, next = 2, p+11
 						break match
 					}
@@ -1244,17 +1244,17 @@ func matchAudience(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x65636e6569647561:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
 			return 0, p + 14
 		}
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 1, p + 16
 		}
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x3a2273676e697474 {
 			return 3, p + 33
 		}
 	case 0x7474615f72657375:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2273657475626972 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 4, p + 18
 		}
 	case 0x3a226e6f69746361:
@@ -1278,20 +1278,20 @@ func (x *Audience) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x65636e6569647561:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
 						n, next = 0, p+14
 						break match
 					}
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 1, p+16
 						break match
 					}
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x3a2273676e697474 {
 						n, next = 3, p+33
 						break match
 					}
 				case 0x7474615f72657375:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2273657475626972 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 4, p+18
 						break match
 					}
@@ -1447,15 +1447,15 @@ func matchAudienceMembershipChangeRequest(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
 			return 2, p + 15
 		}
 	case 0x65736f6865726966:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6e6f69737265765f && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 3, p + 19
 		}
 	case 0x6f72705f72657375:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73656c69666f7270 {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2273656c69666f {
 			return 5, p + 16
 		}
 	case 0x22746e756f636361:
@@ -1489,17 +1489,17 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6d617473656d6974:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
 						n, next = 2, p+15
 						break match
 					}
 				case 0x65736f6865726966:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6e6f69737265765f && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 3, p+19
 						break match
 					}
 				case 0x6f72705f72657375:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73656c69666f7270 {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2273656c69666f {
 						n, next = 5, p+16
 						break match
 					}
@@ -1707,28 +1707,28 @@ func matchAudienceSubscriptionRequest(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
 			return 2, p + 15
 		}
 	case 0x65736f6865726966:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6e6f69737265765f && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 3, p + 19
 		}
 	case 0x65636e6569647561:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
 			return 5, p + 14
 		}
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 6, p + 16
 		}
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x706972637365645f && keyWord(data, e-8) == 0x6e6f697470697263 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x706972637365645f && keyWord(data, e-8) == 0x3a226e6f69747069 {
 			return 8, p + 23
 		}
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x3a2273676e697474 {
 			return 9, p + 33
 		}
 	case 0x73756f6976657270:
-		if e := p + 40; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x636e65696475615f && keyWord(data, p+17) == 0x7263736275735f65 && keyWord(data, p+25) == 0x735f6e6f69747069 && keyWord(data, e-8) == 0x73676e6974746573 {
+		if e := p + 42; e <= len(data) && keyWord(data, p+9) == 0x636e65696475615f && keyWord(data, p+17) == 0x7263736275735f65 && keyWord(data, p+25) == 0x735f6e6f69747069 && keyWord(data, p+33) == 0x2273676e69747465 && keyWord(data, e-8) == 0x3a2273676e697474 {
 			return 10, p + 42
 		}
 	case 0x22746e756f636361:
@@ -1764,34 +1764,34 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6d617473656d6974:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
 						n, next = 2, p+15
 						break match
 					}
 				case 0x65736f6865726966:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6e6f69737265765f && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 3, p+19
 						break match
 					}
 				case 0x65636e6569647561:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
 						n, next = 5, p+14
 						break match
 					}
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 6, p+16
 						break match
 					}
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x706972637365645f && keyWord(data, e-8) == 0x6e6f697470697263 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x706972637365645f && keyWord(data, e-8) == 0x3a226e6f69747069 {
 						n, next = 8, p+23
 						break match
 					}
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x3a2273676e697474 {
 						n, next = 9, p+33
 						break match
 					}
 				case 0x73756f6976657270:
-					if e := p + 40; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x636e65696475615f && keyWord(data, p+17) == 0x7263736275735f65 && keyWord(data, p+25) == 0x735f6e6f69747069 && keyWord(data, e-8) == 0x73676e6974746573 {
+					if e := p + 42; e <= len(data) && keyWord(data, p+9) == 0x636e65696475615f && keyWord(data, p+17) == 0x7263736275735f65 && keyWord(data, p+25) == 0x735f6e6f69747069 && keyWord(data, p+33) == 0x2273676e69747465 && keyWord(data, e-8) == 0x3a2273676e697474 {
 						n, next = 10, p+42
 						break match
 					}
@@ -1995,7 +1995,7 @@ func matchAudienceUserAttribute(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6c61765f7473696c:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65756c61765f7473 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2265756c61765f {
 			return 2, p + 13
 		}
 	case 0x3a226e6f69746361:
@@ -2027,7 +2027,7 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6c61765f7473696c:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65756c61765f7473 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2265756c61765f {
 						n, next = 2, p+13
 						break match
 					}
@@ -2311,86 +2311,86 @@ func matchBatch(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d6e6f7269766e65:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e656d6e6f7269 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d6e6f {
 			return 1, p + 14
 		}
 	case 0x725f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x3a2264695f747365 {
 			return 2, p + 20
 		}
 	case 0x765f616d65686373:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 3, p + 17
 		}
 	case 0x63697665645f706d:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469656369766564 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22646965636976 {
 			return 5, p + 14
 		}
 	case 0x6564695f72657375:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x227365697469746e && keyWord(data, e-8) == 0x3a22736569746974 {
 			return 7, p + 18
 		}
 	case 0x7474615f72657375:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2273657475626972 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 18
 		}
 	case 0x5f646574656c6564:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7474615f72657375 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x7474615f72657375 && keyWord(data, p+17) == 0x2273657475626972 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 9, p + 26
 		}
 	case 0x695f656369766564:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656369 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
 			return 10, p + 14
 		}
 	case 0x746163696c707061:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6f666e695f6e6f69 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 11, p + 19
 		}
 	case 0x5f746e65736e6f63:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 12, p + 16
 		}
 	case 0x7461726765746e69:
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x727474615f6e6f69 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x727474615f6e6f69 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 14, p + 25
 		}
 	case 0x5f72656e74726170:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
+		if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x3a22736569746974 {
 			return 15, p + 21
 		}
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x797469746e656469 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x797469746e656469 && keyWord(data, e-8) == 0x3a22797469746e65 {
 			return 16, p + 19
 		}
 	case 0x7379656b5f697061:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a227379656b5f69 {
 			return 18, p + 11
 		}
 	case 0x737265765f6b6473:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 20, p + 14
 		}
 	case 0x7475626972747461:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6f666e695f6e6f69 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 21, p + 19
 		}
 	case 0x695f656372756f73:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656372 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
 			return 22, p + 14
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 23, p + 24
 		}
 	case 0x64695f6863746162:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f686374 {
 			return 24, p + 11
 		}
 	case 0x6d5f6e696769726f:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f6e6967 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f6e {
 			return 25, p + 14
 		}
 	case 0x695f657571696e75:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f657571696e {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657571 {
 			return 26, p + 12
 		}
 	case 0x3a2273746e657665:
@@ -2432,106 +2432,106 @@ func (x *Batch) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6d6e6f7269766e65:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e656d6e6f7269 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d6e6f {
 						n, next = 1, p+14
 						break match
 					}
 				case 0x725f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x3a2264695f747365 {
 						n, next = 2, p+20
 						break match
 					}
 				case 0x765f616d65686373:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 3, p+17
 						break match
 					}
 				case 0x63697665645f706d:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469656369766564 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22646965636976 {
 						n, next = 5, p+14
 						break match
 					}
 				case 0x6564695f72657375:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x227365697469746e && keyWord(data, e-8) == 0x3a22736569746974 {
 						n, next = 7, p+18
 						break match
 					}
 				case 0x7474615f72657375:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2273657475626972 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+18
 						break match
 					}
 				case 0x5f646574656c6564:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7474615f72657375 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x7474615f72657375 && keyWord(data, p+17) == 0x2273657475626972 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 9, p+26
 						break match
 					}
 				case 0x695f656369766564:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656369 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
 						n, next = 10, p+14
 						break match
 					}
 				case 0x746163696c707061:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6f666e695f6e6f69 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 11, p+19
 						break match
 					}
 				case 0x5f746e65736e6f63:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 12, p+16
 						break match
 					}
 				case 0x7461726765746e69:
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x727474615f6e6f69 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x727474615f6e6f69 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 14, p+25
 						break match
 					}
 				case 0x5f72656e74726170:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
+					if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x3a22736569746974 {
 						n, next = 15, p+21
 						break match
 					}
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x797469746e656469 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x797469746e656469 && keyWord(data, e-8) == 0x3a22797469746e65 {
 						n, next = 16, p+19
 						break match
 					}
 				case 0x7379656b5f697061:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a227379656b5f69 {
 						n, next = 18, p+11
 						break match
 					}
 				case 0x737265765f6b6473:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 20, p+14
 						break match
 					}
 				case 0x7475626972747461:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6f666e695f6e6f69 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 21, p+19
 						break match
 					}
 				case 0x695f656372756f73:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656372 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
 						n, next = 22, p+14
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 23, p+24
 						break match
 					}
 				case 0x64695f6863746162:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f686374 {
 						n, next = 24, p+11
 						break match
 					}
 				case 0x6d5f6e696769726f:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f6e6967 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f6e {
 						n, next = 25, p+14
 						break match
 					}
 				case 0x695f657571696e75:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f657571696e {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657571 {
 						n, next = 26, p+12
 						break match
 					}
@@ -2801,15 +2801,15 @@ func matchBatchContext(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x616c705f61746164:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e616c705f617461 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226e616c705f61 {
 			return 0, p + 12
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 1, p + 11
 		}
 	case 0x676e696863746162:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69686374 {
 			return 2, p + 11
 		}
 	}
@@ -2831,17 +2831,17 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x616c705f61746164:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e616c705f617461 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226e616c705f61 {
 						n, next = 0, p+12
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 1, p+11
 						break match
 					}
 				case 0x676e696863746162:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69686374 {
 						n, next = 2, p+11
 						break match
 					}
@@ -2955,11 +2955,11 @@ func matchBatching(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6f69746974726170:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x79656b5f6e6f6974 {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2279656b5f6e6f {
 			return 1, p + 16
 		}
 	case 0x5f74736575716572:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7364695f74736575 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a227364695f7473 {
 			return 2, p + 14
 		}
 	case 0x3a22737361707962:
@@ -2983,12 +2983,12 @@ func (x *Batching) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6f69746974726170:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x79656b5f6e6f6974 {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2279656b5f6e6f {
 						n, next = 1, p+16
 						break match
 					}
 				case 0x5f74736575716572:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7364695f74736575 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a227364695f7473 {
 						n, next = 2, p+14
 						break match
 					}
@@ -3222,79 +3222,79 @@ func matchBreadcrumb(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f6e6f6973736573:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a227265626d756e {
 			return 1, p + 17
 		}
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 5, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 6, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 28
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 2, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 3, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 4, p + 20
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 9, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 10, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 11, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 12, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 13, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 14, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 15, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 16, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 17, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 18, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 19, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 20, p + 33
 		}
 	}
@@ -3320,98 +3320,98 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x5f6e6f6973736573:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a227265626d756e {
 						n, next = 1, p+17
 						break match
 					}
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 5, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 6, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+28
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 2, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 3, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 4, p+20
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 9, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 10, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 11, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 12, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 13, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 14, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 15, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 16, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 17, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 18, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 19, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 20, p+33
 						break match
 					}
@@ -3631,7 +3631,7 @@ func matchCCPAConsent(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6c61735f61746164:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f5f74706f5f65 && keyWord(data, e-8) == 0x74756f5f74706f5f {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x756f5f74706f5f65 && keyWord(data, e-8) == 0x3a2274756f5f7470 {
 			return 0, p + 20
 		}
 	}
@@ -3653,7 +3653,7 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6c61735f61746164:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f5f74706f5f65 && keyWord(data, e-8) == 0x74756f5f74706f5f {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x756f5f74706f5f65 && keyWord(data, e-8) == 0x3a2274756f5f7470 {
 						n, next = 0, p+20
 						break match
 					}
@@ -3917,115 +3917,115 @@ func matchCommerceEvent(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f746375646f7270:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f74 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
 			return 0, p + 17
 		}
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x736e6f6973736572 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x3a22736e6f697373 {
 			return 2, p + 22
 		}
 	case 0x6f69746f6d6f7270:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f6e {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6e6f697463615f6e && keyWord(data, e-8) == 0x3a226e6f69746361 {
 			return 1, p + 19
 		}
 	case 0x676e6970706f6873:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747261635f676e69 {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22747261635f67 {
 			return 3, p + 16
 		}
 	case 0x79636e6572727563:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f79636e {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
 			return 4, p + 16
 		}
 	case 0x6e5f6e6565726373:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 			return 5, p + 14
 		}
 	case 0x695f6e6f6e5f7369:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697463617265746e && keyWord(data, e-8) == 0x6576697463617265 {
+		if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x697463617265746e && keyWord(data, e-8) == 0x3a22657669746361 {
 			return 6, p + 21
 		}
 	case 0x616e5f746e657665:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
 			return 7, p + 13
 		}
 	case 0x655f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x3a22657079745f74 {
 			return 8, p + 20
 		}
 	case 0x665f6d6f74737563:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 			return 9, p + 15
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 10, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 11, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 12, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 13, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 14, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 15, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 16, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 17, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 18, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 19, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 20, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 21, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 22, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 23, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 24, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 25, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 26, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 27, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 28, p + 33
 		}
 	}
@@ -4047,143 +4047,143 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x5f746375646f7270:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f74 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
 						n, next = 0, p+17
 						break match
 					}
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x736e6f6973736572 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x3a22736e6f697373 {
 						n, next = 2, p+22
 						break match
 					}
 				case 0x6f69746f6d6f7270:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f6e {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6e6f697463615f6e && keyWord(data, e-8) == 0x3a226e6f69746361 {
 						n, next = 1, p+19
 						break match
 					}
 				case 0x676e6970706f6873:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747261635f676e69 {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22747261635f67 {
 						n, next = 3, p+16
 						break match
 					}
 				case 0x79636e6572727563:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f79636e {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
 						n, next = 4, p+16
 						break match
 					}
 				case 0x6e5f6e6565726373:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 						n, next = 5, p+14
 						break match
 					}
 				case 0x695f6e6f6e5f7369:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697463617265746e && keyWord(data, e-8) == 0x6576697463617265 {
+					if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x697463617265746e && keyWord(data, e-8) == 0x3a22657669746361 {
 						n, next = 6, p+21
 						break match
 					}
 				case 0x616e5f746e657665:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
 						n, next = 7, p+13
 						break match
 					}
 				case 0x655f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x3a22657079745f74 {
 						n, next = 8, p+20
 						break match
 					}
 				case 0x665f6d6f74737563:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 						n, next = 9, p+15
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 10, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 11, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 12, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 13, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 14, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 15, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 16, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 17, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 18, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 19, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 20, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 21, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 22, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 23, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 24, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 25, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 26, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 27, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 28, p+33
 						break match
 					}
@@ -4489,27 +4489,27 @@ func matchConsentRecord(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6974616c75676572:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f6974616c7567 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f6974616c {
 			return 0, p + 13
 		}
 	case 0x746e656d75636f64:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d7563 {
 			return 1, p + 11
 		}
 	case 0x65746e65736e6f63:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6465746e65736e6f {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226465746e6573 {
 			return 2, p + 12
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 3, p + 24
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 4, p + 11
 		}
 	case 0x6572617764726168:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6572617764 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657261 {
 			return 5, p + 14
 		}
 	}
@@ -4531,32 +4531,32 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6974616c75676572:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f6974616c7567 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f6974616c {
 						n, next = 0, p+13
 						break match
 					}
 				case 0x746e656d75636f64:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d7563 {
 						n, next = 1, p+11
 						break match
 					}
 				case 0x65746e65736e6f63:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6465746e65736e6f {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226465746e6573 {
 						n, next = 2, p+12
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 3, p+24
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 4, p+11
 						break match
 					}
 				case 0x6572617764726168:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6572617764 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657261 {
 						n, next = 5, p+14
 						break match
 					}
@@ -4999,114 +4999,114 @@ func matchCrashReport(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x7572636461657262:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73626d7572636461 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2273626d757263 {
 			return 0, p + 14
 		}
 	case 0x616e5f7373616c63:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f737361 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f73 {
 			return 1, p + 13
 		}
 	case 0x7974697265766573:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469726576 {
 			return 2, p + 11
 		}
 	case 0x72745f6b63617473:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65636172745f6b63 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265636172745f {
 			return 4, p + 14
 		}
 	case 0x6f69747065637865:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c646e61685f6e && keyWord(data, e-8) == 0x64656c646e61685f {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x656c646e61685f6e && keyWord(data, e-8) == 0x3a2264656c646e61 {
 			return 5, p + 20
 		}
 	case 0x5f74736f6d706f74:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747865746e6f635f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x22747865746e6f63 && keyWord(data, e-8) == 0x3a22747865746e6f {
 			return 6, p + 18
 		}
 	case 0x68736172635f6c70:
-		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f74726f7065725f && keyWord(data, p+17) == 0x7361625f656c6966 && keyWord(data, e-8) == 0x3436657361625f65 {
+		if e := p + 30; e <= len(data) && keyWord(data, p+9) == 0x5f74726f7065725f && keyWord(data, p+17) == 0x7361625f656c6966 && keyWord(data, e-8) == 0x3a22343665736162 {
 			return 7, p + 30
 		}
 	case 0x67616d695f736f69:
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f657361625f65 && keyWord(data, e-8) == 0x737365726464615f {
+		if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x615f657361625f65 && keyWord(data, e-8) == 0x3a22737365726464 {
 			return 8, p + 25
 		}
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657a69735f656761 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22657a69735f65 {
 			return 9, p + 17
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a227265626d756e {
 			return 10, p + 17
 		}
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 14, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 15, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 16, p + 28
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 11, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 12, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 13, p + 20
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 17, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 18, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 19, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 20, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 21, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 22, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 23, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 24, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 25, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 26, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 27, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 28, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 29, p + 33
 		}
 	case 0x226567617373656d:
@@ -5132,142 +5132,142 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x7572636461657262:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73626d7572636461 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2273626d757263 {
 						n, next = 0, p+14
 						break match
 					}
 				case 0x616e5f7373616c63:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f737361 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f73 {
 						n, next = 1, p+13
 						break match
 					}
 				case 0x7974697265766573:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469726576 {
 						n, next = 2, p+11
 						break match
 					}
 				case 0x72745f6b63617473:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65636172745f6b63 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265636172745f {
 						n, next = 4, p+14
 						break match
 					}
 				case 0x6f69747065637865:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c646e61685f6e && keyWord(data, e-8) == 0x64656c646e61685f {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x656c646e61685f6e && keyWord(data, e-8) == 0x3a2264656c646e61 {
 						n, next = 5, p+20
 						break match
 					}
 				case 0x5f74736f6d706f74:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747865746e6f635f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x22747865746e6f63 && keyWord(data, e-8) == 0x3a22747865746e6f {
 						n, next = 6, p+18
 						break match
 					}
 				case 0x68736172635f6c70:
-					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f74726f7065725f && keyWord(data, p+17) == 0x7361625f656c6966 && keyWord(data, e-8) == 0x3436657361625f65 {
+					if e := p + 30; e <= len(data) && keyWord(data, p+9) == 0x5f74726f7065725f && keyWord(data, p+17) == 0x7361625f656c6966 && keyWord(data, e-8) == 0x3a22343665736162 {
 						n, next = 7, p+30
 						break match
 					}
 				case 0x67616d695f736f69:
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f657361625f65 && keyWord(data, e-8) == 0x737365726464615f {
+					if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x615f657361625f65 && keyWord(data, e-8) == 0x3a22737365726464 {
 						n, next = 8, p+25
 						break match
 					}
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657a69735f656761 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22657a69735f65 {
 						n, next = 9, p+17
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a227265626d756e {
 						n, next = 10, p+17
 						break match
 					}
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 14, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 15, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 16, p+28
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 11, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 12, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 13, p+20
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 17, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 18, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 19, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 20, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 21, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 22, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 23, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 24, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 25, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 26, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 27, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 28, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 29, p+33
 						break match
 					}
@@ -5677,88 +5677,88 @@ func matchCustomEvent(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x616e5f746e657665:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
 			return 0, p + 13
 		}
 	case 0x655f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x3a22657079745f74 {
 			return 1, p + 20
 		}
 	case 0x665f6d6f74737563:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 			return 2, p + 15
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 3, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 4, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 5, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 6, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 7, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 9, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 10, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 11, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 12, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 13, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 14, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 15, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 16, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 17, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 18, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 19, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 20, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 21, p + 33
 		}
 	}
@@ -5780,109 +5780,109 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x616e5f746e657665:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
 						n, next = 0, p+13
 						break match
 					}
 				case 0x655f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x3a22657079745f74 {
 						n, next = 1, p+20
 						break match
 					}
 				case 0x665f6d6f74737563:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 						n, next = 2, p+15
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 3, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 4, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 5, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 6, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 7, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 9, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 10, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 11, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 12, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 13, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 14, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 15, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 16, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 17, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 18, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 19, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 20, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 21, p+33
 						break match
 					}
@@ -6107,7 +6107,7 @@ func matchDataPlan(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x7265765f6e616c70:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 1, p + 15
 		}
 	case 0x2264695f6e616c70:
@@ -6133,7 +6133,7 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x7265765f6e616c70:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 1, p+15
 						break match
 					}
@@ -6342,62 +6342,62 @@ func matchDeviceCurrentState(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6e69735f656d6974:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x74726174735f6563 && keyWord(data, e-8) == 0x736d5f7472617473 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x74726174735f6563 && keyWord(data, e-8) == 0x3a22736d5f747261 {
 			return 0, p + 22
 		}
 	case 0x5f79726574746162:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c6576656c5f7972 {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c6576656c5f {
 			return 1, p + 16
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 2, p + 23
 		}
-		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, p+17) == 0x7465645f65707974 && keyWord(data, e-8) == 0x6c69617465645f65 {
+		if e := p + 30; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, p+17) == 0x7465645f65707974 && keyWord(data, e-8) == 0x3a226c6961746564 {
 			return 3, p + 30
 		}
 	case 0x746174735f737067:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f7370 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 4, p + 12
 		}
 	case 0x79735f6c61746f74:
-		if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d656d5f6d657473 && keyWord(data, p+17) == 0x676173755f79726f && keyWord(data, e-8) == 0x73657479625f6567 {
+		if e := p + 34; e <= len(data) && keyWord(data, p+9) == 0x6d656d5f6d657473 && keyWord(data, p+17) == 0x676173755f79726f && keyWord(data, p+25) == 0x2273657479625f65 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 5, p + 34
 		}
 	case 0x6170735f6b736964:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f656572665f6563 && keyWord(data, e-8) == 0x73657479625f6565 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x5f656572665f6563 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 6, p + 24
 		}
 	case 0x6c616e7265747865:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x70735f6b7369645f && keyWord(data, p+17) == 0x656572665f656361 && keyWord(data, e-8) == 0x73657479625f6565 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x70735f6b7369645f && keyWord(data, p+17) == 0x656572665f656361 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 7, p + 33
 		}
 	case 0x6d5f6d6574737973:
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x76615f79726f6d65 && keyWord(data, p+17) == 0x5f656c62616c6961 && keyWord(data, e-8) == 0x73657479625f656c {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x76615f79726f6d65 && keyWord(data, p+17) == 0x5f656c62616c6961 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 9, p + 32
 		}
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c5f79726f6d65 && keyWord(data, e-8) == 0x776f6c5f79726f6d {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6f6c5f79726f6d65 && keyWord(data, e-8) == 0x3a22776f6c5f7972 {
 			return 10, p + 20
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x68745f79726f6d65 && keyWord(data, p+17) == 0x5f646c6f68736572 && keyWord(data, e-8) == 0x73657479625f646c {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x68745f79726f6d65 && keyWord(data, p+17) == 0x5f646c6f68736572 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 11, p + 32
 		}
 	case 0x746163696c707061:
-		if e := p + 35; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c696176615f7972 && keyWord(data, p+25) == 0x7479625f656c6261 && keyWord(data, e-8) == 0x73657479625f656c {
+		if e := p + 37; e <= len(data) && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c696176615f7972 && keyWord(data, p+25) == 0x7479625f656c6261 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 12, p + 37
 		}
-		if e := p + 29; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x625f78616d5f7972 && keyWord(data, e-8) == 0x73657479625f7861 {
+		if e := p + 31; e <= len(data) && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x625f78616d5f7972 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 13, p + 31
 		}
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c61746f745f7972 && keyWord(data, e-8) == 0x73657479625f6c61 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c61746f745f7972 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 14, p + 33
 		}
 	case 0x6f5f656369766564:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697461746e656972 && keyWord(data, e-8) == 0x6e6f697461746e65 {
+		if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x697461746e656972 && keyWord(data, e-8) == 0x3a226e6f69746174 {
 			return 15, p + 21
 		}
 	case 0x625f737574617473:
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6569726f5f7261 && keyWord(data, e-8) == 0x6e6f697461746e65 {
+		if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x6e6569726f5f7261 && keyWord(data, e-8) == 0x3a226e6f69746174 {
 			return 16, p + 25
 		}
 	}
@@ -6423,77 +6423,77 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6e69735f656d6974:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x74726174735f6563 && keyWord(data, e-8) == 0x736d5f7472617473 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x74726174735f6563 && keyWord(data, e-8) == 0x3a22736d5f747261 {
 						n, next = 0, p+22
 						break match
 					}
 				case 0x5f79726574746162:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c6576656c5f7972 {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c6576656c5f {
 						n, next = 1, p+16
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 2, p+23
 						break match
 					}
-					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, p+17) == 0x7465645f65707974 && keyWord(data, e-8) == 0x6c69617465645f65 {
+					if e := p + 30; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, p+17) == 0x7465645f65707974 && keyWord(data, e-8) == 0x3a226c6961746564 {
 						n, next = 3, p+30
 						break match
 					}
 				case 0x746174735f737067:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f7370 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 4, p+12
 						break match
 					}
 				case 0x79735f6c61746f74:
-					if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d656d5f6d657473 && keyWord(data, p+17) == 0x676173755f79726f && keyWord(data, e-8) == 0x73657479625f6567 {
+					if e := p + 34; e <= len(data) && keyWord(data, p+9) == 0x6d656d5f6d657473 && keyWord(data, p+17) == 0x676173755f79726f && keyWord(data, p+25) == 0x2273657479625f65 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 5, p+34
 						break match
 					}
 				case 0x6170735f6b736964:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f656572665f6563 && keyWord(data, e-8) == 0x73657479625f6565 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x5f656572665f6563 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 6, p+24
 						break match
 					}
 				case 0x6c616e7265747865:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x70735f6b7369645f && keyWord(data, p+17) == 0x656572665f656361 && keyWord(data, e-8) == 0x73657479625f6565 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x70735f6b7369645f && keyWord(data, p+17) == 0x656572665f656361 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 7, p+33
 						break match
 					}
 				case 0x6d5f6d6574737973:
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x76615f79726f6d65 && keyWord(data, p+17) == 0x5f656c62616c6961 && keyWord(data, e-8) == 0x73657479625f656c {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x76615f79726f6d65 && keyWord(data, p+17) == 0x5f656c62616c6961 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 9, p+32
 						break match
 					}
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c5f79726f6d65 && keyWord(data, e-8) == 0x776f6c5f79726f6d {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6f6c5f79726f6d65 && keyWord(data, e-8) == 0x3a22776f6c5f7972 {
 						n, next = 10, p+20
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x68745f79726f6d65 && keyWord(data, p+17) == 0x5f646c6f68736572 && keyWord(data, e-8) == 0x73657479625f646c {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x68745f79726f6d65 && keyWord(data, p+17) == 0x5f646c6f68736572 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 11, p+32
 						break match
 					}
 				case 0x746163696c707061:
-					if e := p + 35; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c696176615f7972 && keyWord(data, p+25) == 0x7479625f656c6261 && keyWord(data, e-8) == 0x73657479625f656c {
+					if e := p + 37; e <= len(data) && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c696176615f7972 && keyWord(data, p+25) == 0x7479625f656c6261 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 12, p+37
 						break match
 					}
-					if e := p + 29; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x625f78616d5f7972 && keyWord(data, e-8) == 0x73657479625f7861 {
+					if e := p + 31; e <= len(data) && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x625f78616d5f7972 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 13, p+31
 						break match
 					}
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c61746f745f7972 && keyWord(data, e-8) == 0x73657479625f6c61 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c61746f745f7972 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 14, p+33
 						break match
 					}
 				case 0x6f5f656369766564:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697461746e656972 && keyWord(data, e-8) == 0x6e6f697461746e65 {
+					if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x697461746e656972 && keyWord(data, e-8) == 0x3a226e6f69746174 {
 						n, next = 15, p+21
 						break match
 					}
 				case 0x625f737574617473:
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6569726f5f7261 && keyWord(data, e-8) == 0x6e6f697461746e65 {
+					if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x6e6569726f5f7261 && keyWord(data, e-8) == 0x3a226e6f69746174 {
 						n, next = 16, p+25
 						break match
 					}
@@ -6965,151 +6965,151 @@ func matchDeviceInfo(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d726f6674616c70:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226d726f667461 {
 			return 0, p + 11
 		}
 	case 0x6d5f656369766564:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7574636166756e61 && keyWord(data, e-8) == 0x7265727574636166 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x7574636166756e61 && keyWord(data, e-8) == 0x3a22726572757463 {
 			return 4, p + 22
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c65646f6d5f6563 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226c65646f6d5f {
 			return 6, p + 15
 		}
 	case 0x69737265765f736f:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 5, p + 13
 		}
 	case 0x635f656369766564:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a227972746e756f {
 			return 7, p + 17
 		}
 	case 0x6c5f656c61636f6c:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65676175676e616c {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2265676175676e61 && keyWord(data, e-8) == 0x3a2265676175676e {
 			return 8, p + 18
 		}
 	case 0x635f656c61636f6c:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a227972746e756f {
 			return 9, p + 17
 		}
 	case 0x5f6b726f7774656e:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x227972746e756f63 && keyWord(data, e-8) == 0x3a227972746e756f {
 			return 10, p + 18
 		}
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x726569727261635f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656972726163 && keyWord(data, e-8) == 0x3a22726569727261 {
 			return 11, p + 18
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6b726f {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6b {
 			return 12, p + 15
 		}
-		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f656c69626f6d && keyWord(data, p+17) == 0x635f7972746e756f && keyWord(data, e-8) == 0x65646f635f797274 {
+		if e := p + 30; e <= len(data) && keyWord(data, p+9) == 0x635f656c69626f6d && keyWord(data, p+17) == 0x635f7972746e756f && keyWord(data, e-8) == 0x3a2265646f635f79 {
 			return 13, p + 30
 		}
 	case 0x64695f646c697562:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265696669746e65 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x7265696669746e65 && keyWord(data, e-8) == 0x3a22726569666974 {
 			return 14, p + 19
 		}
 	case 0x6165685f70747468:
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x726573755f726564 && keyWord(data, e-8) == 0x746e6567615f7265 {
+		if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x726573755f726564 && keyWord(data, e-8) == 0x3a22746e6567615f {
 			return 15, p + 25
 		}
 	case 0x686372615f757063:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6572757463657469 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6572757463657469 && keyWord(data, e-8) == 0x3a22657275746365 {
 			return 16, p + 19
 		}
 	case 0x63615f6f69646172:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6365745f73736563 && keyWord(data, e-8) == 0x79676f6c6f6e6863 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x6365745f73736563 && keyWord(data, p+17) == 0x2279676f6c6f6e68 && keyWord(data, e-8) == 0x3a2279676f6c6f6e {
 			return 17, p + 26
 		}
 	case 0x746f6f7465756c62:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69737265765f68 && keyWord(data, e-8) == 0x6e6f69737265765f {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6f69737265765f68 && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 18, p + 20
 		}
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c62616e655f68 && keyWord(data, e-8) == 0x64656c62616e655f {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x656c62616e655f68 && keyWord(data, e-8) == 0x3a2264656c62616e {
 			return 31, p + 20
 		}
 	case 0x65765f646c697562:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65725f6e6f697372 && keyWord(data, e-8) == 0x657361656c65725f {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x65725f6e6f697372 && keyWord(data, e-8) == 0x3a22657361656c65 {
 			return 19, p + 24
 		}
 	case 0x685f6e6565726373:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7468676965685f6e {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22746867696568 {
 			return 20, p + 16
 		}
 	case 0x775f6e6565726373:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x68746469775f6e65 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2268746469775f {
 			return 21, p + 15
 		}
 	case 0x645f6e6565726373:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6970645f6e656572 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226970645f6e65 {
 			return 22, p + 13
 		}
 	case 0x656e6f7a656d6974:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74657366666f5f65 {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2274657366666f5f && keyWord(data, e-8) == 0x3a2274657366666f {
 			return 23, p + 18
 		}
 	case 0x687475615f747461:
-		if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6974617a69726f && keyWord(data, e-8) == 0x7375746174735f6e {
+		if e := p + 27; e <= len(data) && keyWord(data, p+9) == 0x6f6974617a69726f && keyWord(data, p+17) == 0x7375746174735f6e && keyWord(data, e-8) == 0x3a22737574617473 {
 			return 24, p + 27
 		}
 	case 0x656d69745f747461:
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f706d617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f706d617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 25, p + 28
 		}
 	case 0x656c6261745f7369:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74656c6261745f73 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274656c626174 {
 			return 26, p + 12
 		}
 	case 0x746f6e5f68737570:
-		if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x5f646e756f735f6e && keyWord(data, e-8) == 0x64656c62616e655f {
+		if e := p + 34; e <= len(data) && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x5f646e756f735f6e && keyWord(data, p+25) == 0x2264656c62616e65 && keyWord(data, e-8) == 0x3a2264656c62616e {
 			return 27, p + 34
 		}
-		if e := p + 34; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x7461726269765f6e && keyWord(data, p+25) == 0x656c62616e655f65 && keyWord(data, e-8) == 0x64656c62616e655f {
+		if e := p + 36; e <= len(data) && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x7461726269765f6e && keyWord(data, p+25) == 0x656c62616e655f65 && keyWord(data, e-8) == 0x3a2264656c62616e {
 			return 28, p + 36
 		}
 	case 0x7374726f70707573:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6870656c65745f && keyWord(data, e-8) == 0x796e6f6870656c65 {
+		if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x6f6870656c65745f && keyWord(data, e-8) == 0x3a22796e6f687065 {
 			return 29, p + 21
 		}
 	case 0x64615f74696d696c:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e696b636172745f && keyWord(data, e-8) == 0x676e696b63617274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6e696b636172745f && keyWord(data, e-8) == 0x3a22676e696b6361 {
 			return 32, p + 20
 		}
 	case 0x657664615f736f69:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f676e6973697472 && keyWord(data, e-8) == 0x64695f676e697369 {
+		if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x5f676e6973697472 && keyWord(data, e-8) == 0x3a2264695f676e69 {
 			return 34, p + 21
 		}
 	case 0x766664695f736f69:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22766664695f73 {
 			return 35, p + 11
 		}
 	case 0x5f64696f72646e61:
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7369747265766461 && keyWord(data, e-8) == 0x64695f676e697369 {
+		if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x7369747265766461 && keyWord(data, e-8) == 0x3a2264695f676e69 {
 			return 36, p + 25
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f64696f {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f64 {
 			return 37, p + 15
 		}
 	case 0x7664615f756b6f72:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x3a2264695f676e69 {
 			return 38, p + 22
 		}
 	case 0x6275705f756b6f72:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f72656873696c && keyWord(data, e-8) == 0x64695f7265687369 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f72656873696c && keyWord(data, e-8) == 0x3a2264695f726568 {
 			return 39, p + 20
 		}
 	case 0x666f736f7263696d:
-		if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7472657664615f74 && keyWord(data, e-8) == 0x64695f676e697369 {
+		if e := p + 27; e <= len(data) && keyWord(data, p+9) == 0x7472657664615f74 && keyWord(data, p+17) == 0x64695f676e697369 && keyWord(data, e-8) == 0x3a2264695f676e69 {
 			return 40, p + 27
 		}
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x73696c6275705f74 && keyWord(data, e-8) == 0x64695f7265687369 {
+		if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x73696c6275705f74 && keyWord(data, e-8) == 0x3a2264695f726568 {
 			return 41, p + 25
 		}
 	case 0x7664615f65726966:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x3a2264695f676e69 {
 			return 42, p + 22
 		}
 	case 0x6b6f745f68737570:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e656b6f745f6873 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e656b6f745f {
 			return 44, p + 13
 		}
 	case 0x22746375646f7270:
@@ -7149,189 +7149,189 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6d726f6674616c70:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226d726f667461 {
 						n, next = 0, p+11
 						break match
 					}
 				case 0x6d5f656369766564:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7574636166756e61 && keyWord(data, e-8) == 0x7265727574636166 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x7574636166756e61 && keyWord(data, e-8) == 0x3a22726572757463 {
 						n, next = 4, p+22
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c65646f6d5f6563 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226c65646f6d5f {
 						n, next = 6, p+15
 						break match
 					}
 				case 0x69737265765f736f:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 5, p+13
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a227972746e756f {
 						n, next = 7, p+17
 						break match
 					}
 				case 0x6c5f656c61636f6c:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65676175676e616c {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2265676175676e61 && keyWord(data, e-8) == 0x3a2265676175676e {
 						n, next = 8, p+18
 						break match
 					}
 				case 0x635f656c61636f6c:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a227972746e756f {
 						n, next = 9, p+17
 						break match
 					}
 				case 0x5f6b726f7774656e:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x227972746e756f63 && keyWord(data, e-8) == 0x3a227972746e756f {
 						n, next = 10, p+18
 						break match
 					}
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x726569727261635f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656972726163 && keyWord(data, e-8) == 0x3a22726569727261 {
 						n, next = 11, p+18
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6b726f {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6b {
 						n, next = 12, p+15
 						break match
 					}
-					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f656c69626f6d && keyWord(data, p+17) == 0x635f7972746e756f && keyWord(data, e-8) == 0x65646f635f797274 {
+					if e := p + 30; e <= len(data) && keyWord(data, p+9) == 0x635f656c69626f6d && keyWord(data, p+17) == 0x635f7972746e756f && keyWord(data, e-8) == 0x3a2265646f635f79 {
 						n, next = 13, p+30
 						break match
 					}
 				case 0x64695f646c697562:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265696669746e65 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x7265696669746e65 && keyWord(data, e-8) == 0x3a22726569666974 {
 						n, next = 14, p+19
 						break match
 					}
 				case 0x6165685f70747468:
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x726573755f726564 && keyWord(data, e-8) == 0x746e6567615f7265 {
+					if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x726573755f726564 && keyWord(data, e-8) == 0x3a22746e6567615f {
 						n, next = 15, p+25
 						break match
 					}
 				case 0x686372615f757063:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6572757463657469 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6572757463657469 && keyWord(data, e-8) == 0x3a22657275746365 {
 						n, next = 16, p+19
 						break match
 					}
 				case 0x63615f6f69646172:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6365745f73736563 && keyWord(data, e-8) == 0x79676f6c6f6e6863 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x6365745f73736563 && keyWord(data, p+17) == 0x2279676f6c6f6e68 && keyWord(data, e-8) == 0x3a2279676f6c6f6e {
 						n, next = 17, p+26
 						break match
 					}
 				case 0x746f6f7465756c62:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69737265765f68 && keyWord(data, e-8) == 0x6e6f69737265765f {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6f69737265765f68 && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 18, p+20
 						break match
 					}
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c62616e655f68 && keyWord(data, e-8) == 0x64656c62616e655f {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x656c62616e655f68 && keyWord(data, e-8) == 0x3a2264656c62616e {
 						n, next = 31, p+20
 						break match
 					}
 				case 0x65765f646c697562:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65725f6e6f697372 && keyWord(data, e-8) == 0x657361656c65725f {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x65725f6e6f697372 && keyWord(data, e-8) == 0x3a22657361656c65 {
 						n, next = 19, p+24
 						break match
 					}
 				case 0x685f6e6565726373:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7468676965685f6e {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22746867696568 {
 						n, next = 20, p+16
 						break match
 					}
 				case 0x775f6e6565726373:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x68746469775f6e65 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2268746469775f {
 						n, next = 21, p+15
 						break match
 					}
 				case 0x645f6e6565726373:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6970645f6e656572 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226970645f6e65 {
 						n, next = 22, p+13
 						break match
 					}
 				case 0x656e6f7a656d6974:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74657366666f5f65 {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2274657366666f5f && keyWord(data, e-8) == 0x3a2274657366666f {
 						n, next = 23, p+18
 						break match
 					}
 				case 0x687475615f747461:
-					if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6974617a69726f && keyWord(data, e-8) == 0x7375746174735f6e {
+					if e := p + 27; e <= len(data) && keyWord(data, p+9) == 0x6f6974617a69726f && keyWord(data, p+17) == 0x7375746174735f6e && keyWord(data, e-8) == 0x3a22737574617473 {
 						n, next = 24, p+27
 						break match
 					}
 				case 0x656d69745f747461:
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f706d617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f706d617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 25, p+28
 						break match
 					}
 				case 0x656c6261745f7369:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74656c6261745f73 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274656c626174 {
 						n, next = 26, p+12
 						break match
 					}
 				case 0x746f6e5f68737570:
-					if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x5f646e756f735f6e && keyWord(data, e-8) == 0x64656c62616e655f {
+					if e := p + 34; e <= len(data) && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x5f646e756f735f6e && keyWord(data, p+25) == 0x2264656c62616e65 && keyWord(data, e-8) == 0x3a2264656c62616e {
 						n, next = 27, p+34
 						break match
 					}
-					if e := p + 34; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x7461726269765f6e && keyWord(data, p+25) == 0x656c62616e655f65 && keyWord(data, e-8) == 0x64656c62616e655f {
+					if e := p + 36; e <= len(data) && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x7461726269765f6e && keyWord(data, p+25) == 0x656c62616e655f65 && keyWord(data, e-8) == 0x3a2264656c62616e {
 						n, next = 28, p+36
 						break match
 					}
 				case 0x7374726f70707573:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6870656c65745f && keyWord(data, e-8) == 0x796e6f6870656c65 {
+					if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x6f6870656c65745f && keyWord(data, e-8) == 0x3a22796e6f687065 {
 						n, next = 29, p+21
 						break match
 					}
 				case 0x64615f74696d696c:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e696b636172745f && keyWord(data, e-8) == 0x676e696b63617274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6e696b636172745f && keyWord(data, e-8) == 0x3a22676e696b6361 {
 						n, next = 32, p+20
 						break match
 					}
 				case 0x657664615f736f69:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f676e6973697472 && keyWord(data, e-8) == 0x64695f676e697369 {
+					if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x5f676e6973697472 && keyWord(data, e-8) == 0x3a2264695f676e69 {
 						n, next = 34, p+21
 						break match
 					}
 				case 0x766664695f736f69:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22766664695f73 {
 						n, next = 35, p+11
 						break match
 					}
 				case 0x5f64696f72646e61:
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7369747265766461 && keyWord(data, e-8) == 0x64695f676e697369 {
+					if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x7369747265766461 && keyWord(data, e-8) == 0x3a2264695f676e69 {
 						n, next = 36, p+25
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f64696f {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f64 {
 						n, next = 37, p+15
 						break match
 					}
 				case 0x7664615f756b6f72:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x3a2264695f676e69 {
 						n, next = 38, p+22
 						break match
 					}
 				case 0x6275705f756b6f72:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f72656873696c && keyWord(data, e-8) == 0x64695f7265687369 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f72656873696c && keyWord(data, e-8) == 0x3a2264695f726568 {
 						n, next = 39, p+20
 						break match
 					}
 				case 0x666f736f7263696d:
-					if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7472657664615f74 && keyWord(data, e-8) == 0x64695f676e697369 {
+					if e := p + 27; e <= len(data) && keyWord(data, p+9) == 0x7472657664615f74 && keyWord(data, p+17) == 0x64695f676e697369 && keyWord(data, e-8) == 0x3a2264695f676e69 {
 						n, next = 40, p+27
 						break match
 					}
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x73696c6275705f74 && keyWord(data, e-8) == 0x64695f7265687369 {
+					if e := p + 25; e <= len(data) && keyWord(data, p+9) == 0x73696c6275705f74 && keyWord(data, e-8) == 0x3a2264695f726568 {
 						n, next = 41, p+25
 						break match
 					}
 				case 0x7664615f65726966:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x3a2264695f676e69 {
 						n, next = 42, p+22
 						break match
 					}
 				case 0x6b6f745f68737570:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e656b6f745f6873 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e656b6f745f {
 						n, next = 44, p+13
 						break match
 					}
@@ -8021,76 +8021,76 @@ func matchFirstRun(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 0, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 1, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 2, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 3, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 4, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 7, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 9, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 10, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 11, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 12, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 13, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 14, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 15, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 16, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 17, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 18, p + 33
 		}
 	}
@@ -8112,94 +8112,94 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 0, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 1, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 2, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 3, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 4, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 7, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 9, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 10, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 11, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 12, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 13, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 14, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 15, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 16, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 17, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 18, p+33
 						break match
 					}
@@ -8411,7 +8411,7 @@ func matchIdentity(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x676e69646f636e65:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69646f63 {
 			return 1, p + 11
 		}
 	}
@@ -8441,7 +8441,7 @@ func (x *Identity) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x676e69646f636e65:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69646f63 {
 						n, next = 1, p+11
 						break match
 					}
@@ -8586,18 +8586,18 @@ func matchIdentityChange(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x797469746e656469:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
 			return 0, p + 16
 		}
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e65 {
 			return 1, p + 11
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 2, p + 24
 		}
 	case 0x5f64657461657263:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7461625f73696874 && keyWord(data, e-8) == 0x68637461625f7369 {
+		if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x7461625f73696874 && keyWord(data, e-8) == 0x3a2268637461625f {
 			return 3, p + 21
 		}
 	}
@@ -8619,21 +8619,21 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x797469746e656469:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
 						n, next = 0, p+16
 						break match
 					}
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e65 {
 						n, next = 1, p+11
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 2, p+24
 						break match
 					}
 				case 0x5f64657461657263:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7461625f73696874 && keyWord(data, e-8) == 0x68637461625f7369 {
+					if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x7461625f73696874 && keyWord(data, e-8) == 0x3a2268637461625f {
 						n, next = 3, p+21
 						break match
 					}
@@ -8805,39 +8805,39 @@ func matchLocation(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x656475746974616c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746974 {
 			return 0, p + 11
 		}
 	case 0x64757469676e6f6c:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6564757469676e6f {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746967 {
 			return 1, p + 12
 		}
 	case 0x7963617275636361:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22796361727563 {
 			return 2, p + 11
 		}
 	case 0x5f7972746e756f63:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f797274 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
 			return 3, p + 15
 		}
 	case 0x635f6e6f69676572:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f69 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
 			return 4, p + 14
 		}
 	case 0x6d616e5f79746963:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f797469 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f79 {
 			return 5, p + 12
 		}
 	case 0x635f6c6174736f70:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6c6174 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6c {
 			return 6, p + 14
 		}
 	case 0x65646f635f616d64:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f61 {
 			return 7, p + 11
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656372756f735f6e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x22656372756f735f && keyWord(data, e-8) == 0x3a22656372756f73 {
 			return 8, p + 18
 		}
 	}
@@ -8859,47 +8859,47 @@ func (x *Location) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x656475746974616c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746974 {
 						n, next = 0, p+11
 						break match
 					}
 				case 0x64757469676e6f6c:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6564757469676e6f {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746967 {
 						n, next = 1, p+12
 						break match
 					}
 				case 0x7963617275636361:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22796361727563 {
 						n, next = 2, p+11
 						break match
 					}
 				case 0x5f7972746e756f63:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f797274 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
 						n, next = 3, p+15
 						break match
 					}
 				case 0x635f6e6f69676572:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f69 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
 						n, next = 4, p+14
 						break match
 					}
 				case 0x6d616e5f79746963:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f797469 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f79 {
 						n, next = 5, p+12
 						break match
 					}
 				case 0x635f6c6174736f70:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6c6174 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6c {
 						n, next = 6, p+14
 						break match
 					}
 				case 0x65646f635f616d64:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f61 {
 						n, next = 7, p+11
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656372756f735f6e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x22656372756f735f && keyWord(data, e-8) == 0x3a22656372756f73 {
 						n, next = 8, p+18
 						break match
 					}
@@ -9212,96 +9212,96 @@ func matchNetworkPerformance(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x65736e6f70736572:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f65736e {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f65 {
 			return 1, p + 16
 		}
 	case 0x7265765f70747468:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x627265765f707474 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22627265765f70 {
 			return 2, p + 12
 		}
 	case 0x616c655f656d6974:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64657370616c655f {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2264657370616c {
 			return 3, p + 15
 		}
 	case 0x6e695f7365747962:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e695f736574 {
 			return 4, p + 11
 		}
 	case 0x756f5f7365747962:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f73657479 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f7365 {
 			return 5, p + 12
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 8, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 9, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 10, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 11, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 12, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 13, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 14, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 15, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 16, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 17, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 18, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 19, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 20, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 21, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 22, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 23, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 24, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 25, p + 33
 		}
 	}
@@ -9331,119 +9331,119 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x65736e6f70736572:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f65736e {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f65 {
 						n, next = 1, p+16
 						break match
 					}
 				case 0x7265765f70747468:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x627265765f707474 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22627265765f70 {
 						n, next = 2, p+12
 						break match
 					}
 				case 0x616c655f656d6974:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64657370616c655f {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2264657370616c {
 						n, next = 3, p+15
 						break match
 					}
 				case 0x6e695f7365747962:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e695f736574 {
 						n, next = 4, p+11
 						break match
 					}
 				case 0x756f5f7365747962:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f73657479 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f7365 {
 						n, next = 5, p+12
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 8, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 9, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 10, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 11, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 12, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 13, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 14, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 15, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 16, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 17, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 18, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 19, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 20, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 21, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 22, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 23, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 24, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 25, p+33
 						break match
 					}
@@ -9815,80 +9815,80 @@ func matchOptOut(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x646574706f5f7369:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f64657470 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f6465 {
 			return 0, p + 15
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 1, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 2, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 3, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 4, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 5, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 8, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 9, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 10, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 11, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 12, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 13, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 14, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 15, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 16, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 17, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 18, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 19, p + 33
 		}
 	}
@@ -9910,99 +9910,99 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x646574706f5f7369:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f64657470 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f6465 {
 						n, next = 0, p+15
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 1, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 2, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 3, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 4, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 5, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 8, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 9, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 10, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 11, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 12, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 13, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 14, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 15, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 16, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 17, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 18, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 19, p+33
 						break match
 					}
@@ -10318,76 +10318,76 @@ func matchPreAttribution(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 0, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 1, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 2, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 3, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 4, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 7, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 9, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 10, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 11, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 12, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 13, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 14, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 15, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 16, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 17, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 18, p + 33
 		}
 	}
@@ -10409,94 +10409,94 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 0, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 1, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 2, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 3, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 4, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 7, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 9, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 10, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 11, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 12, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 13, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 14, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 15, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 16, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 17, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 18, p+33
 						break match
 					}
@@ -10762,31 +10762,31 @@ func matchProduct(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x79726f6765746163:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2279726f676574 {
 			return 3, p + 11
 		}
 	case 0x6e6f697469736f70:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
 			return 5, p + 11
 		}
 	case 0x797469746e617571:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e61 {
 			return 7, p + 11
 		}
 	case 0x635f6e6f70756f63:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
 			return 8, p + 14
 		}
 	case 0x6f745f6465646461:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x69745f747261635f && keyWord(data, e-8) == 0x736d5f656d69745f {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x69745f747261635f && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 9, p + 24
 		}
 	case 0x72705f6c61746f74:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d615f746375646f && keyWord(data, e-8) == 0x746e756f6d615f74 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x6d615f746375646f && keyWord(data, e-8) == 0x3a22746e756f6d61 {
 			return 10, p + 23
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 11, p + 20
 		}
 	case 0x22746e6169726176:
@@ -10826,37 +10826,37 @@ func (x *Product) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x79726f6765746163:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2279726f676574 {
 						n, next = 3, p+11
 						break match
 					}
 				case 0x6e6f697469736f70:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
 						n, next = 5, p+11
 						break match
 					}
 				case 0x797469746e617571:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e61 {
 						n, next = 7, p+11
 						break match
 					}
 				case 0x635f6e6f70756f63:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
 						n, next = 8, p+14
 						break match
 					}
 				case 0x6f745f6465646461:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x69745f747261635f && keyWord(data, e-8) == 0x736d5f656d69745f {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x69745f747261635f && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 9, p+24
 						break match
 					}
 				case 0x72705f6c61746f74:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d615f746375646f && keyWord(data, e-8) == 0x746e756f6d615f74 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x6d615f746375646f && keyWord(data, e-8) == 0x3a22746e756f6d61 {
 						n, next = 10, p+23
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 11, p+20
 						break match
 					}
@@ -11124,45 +11124,45 @@ func matchProductAction(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x74756f6b63656863:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x706574735f74756f {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22706574735f74 {
 			return 1, p + 16
 		}
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f6974706f5f {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x736e6f6974706f5f && keyWord(data, e-8) == 0x3a22736e6f697470 {
 			return 2, p + 19
 		}
 	case 0x5f746375646f7270:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c5f6e6f69746361 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x6c5f6e6f69746361 && keyWord(data, e-8) == 0x3a227473696c5f6e {
 			return 3, p + 22
 		}
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f735f7473696c && keyWord(data, e-8) == 0x656372756f735f74 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x756f735f7473696c && keyWord(data, e-8) == 0x3a22656372756f73 {
 			return 4, p + 22
 		}
 	case 0x746361736e617274:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697463 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 5, p + 17
 		}
 	case 0x7461696c69666661:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697461696c69 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746169 {
 			return 6, p + 14
 		}
 	case 0x6d615f6c61746f74:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f6c {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
 			return 7, p + 15
 		}
 	case 0x756f6d615f786174:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f78 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
 			return 8, p + 13
 		}
 	case 0x676e697070696873:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f67 {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x22746e756f6d615f && keyWord(data, e-8) == 0x3a22746e756f6d61 {
 			return 9, p + 18
 		}
 	case 0x635f6e6f70756f63:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
 			return 10, p + 14
 		}
 	case 0x73746375646f7270:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 			return 11, p + 11
 		}
 	case 0x3a226e6f69746361:
@@ -11186,55 +11186,55 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x74756f6b63656863:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x706574735f74756f {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22706574735f74 {
 						n, next = 1, p+16
 						break match
 					}
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f6974706f5f {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x736e6f6974706f5f && keyWord(data, e-8) == 0x3a22736e6f697470 {
 						n, next = 2, p+19
 						break match
 					}
 				case 0x5f746375646f7270:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c5f6e6f69746361 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x6c5f6e6f69746361 && keyWord(data, e-8) == 0x3a227473696c5f6e {
 						n, next = 3, p+22
 						break match
 					}
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f735f7473696c && keyWord(data, e-8) == 0x656372756f735f74 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x756f735f7473696c && keyWord(data, e-8) == 0x3a22656372756f73 {
 						n, next = 4, p+22
 						break match
 					}
 				case 0x746361736e617274:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697463 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 5, p+17
 						break match
 					}
 				case 0x7461696c69666661:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697461696c69 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746169 {
 						n, next = 6, p+14
 						break match
 					}
 				case 0x6d615f6c61746f74:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f6c {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
 						n, next = 7, p+15
 						break match
 					}
 				case 0x756f6d615f786174:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f78 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
 						n, next = 8, p+13
 						break match
 					}
 				case 0x676e697070696873:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f67 {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x22746e756f6d615f && keyWord(data, e-8) == 0x3a22746e756f6d61 {
 						n, next = 9, p+18
 						break match
 					}
 				case 0x635f6e6f70756f63:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
 						n, next = 10, p+14
 						break match
 					}
 				case 0x73746375646f7270:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 						n, next = 11, p+11
 						break match
 					}
@@ -11423,11 +11423,11 @@ func matchProductImpression(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f746375646f7270:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, p+17) == 0x227473696c5f6e6f && keyWord(data, e-8) == 0x3a227473696c5f6e {
 			return 0, p + 26
 		}
 	case 0x73746375646f7270:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 			return 1, p + 11
 		}
 	}
@@ -11449,12 +11449,12 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x5f746375646f7270:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, p+17) == 0x227473696c5f6e6f && keyWord(data, e-8) == 0x3a227473696c5f6e {
 						n, next = 0, p+26
 						break match
 					}
 				case 0x73746375646f7270:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 						n, next = 1, p+11
 						break match
 					}
@@ -11684,88 +11684,88 @@ func matchProfile(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x73756f6976657270:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f73756f {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f73 {
 			return 0, p + 16
 		}
 	case 0x5f746e6572727563:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f746e65 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f74 {
 			return 1, p + 15
 		}
 	case 0x5f656c69666f7270:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x79745f746e657665 && keyWord(data, e-8) == 0x657079745f746e65 {
+		if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x79745f746e657665 && keyWord(data, e-8) == 0x3a22657079745f74 {
 			return 2, p + 21
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 3, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 4, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 5, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 6, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 7, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 9, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 10, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 11, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 12, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 13, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 14, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 15, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 16, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 17, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 18, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 19, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 20, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 21, p + 33
 		}
 	}
@@ -11787,109 +11787,109 @@ func (x *Profile) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x73756f6976657270:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f73756f {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f73 {
 						n, next = 0, p+16
 						break match
 					}
 				case 0x5f746e6572727563:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f746e65 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f74 {
 						n, next = 1, p+15
 						break match
 					}
 				case 0x5f656c69666f7270:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x79745f746e657665 && keyWord(data, e-8) == 0x657079745f746e65 {
+					if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x79745f746e657665 && keyWord(data, e-8) == 0x3a22657079745f74 {
 						n, next = 2, p+21
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 3, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 4, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 5, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 6, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 7, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 9, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 10, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 11, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 12, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 13, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 14, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 15, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 16, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 17, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 18, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 19, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 20, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 21, p+33
 						break match
 					}
@@ -12129,11 +12129,11 @@ func matchPromotion(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6576697461657263:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22657669746165 {
 			return 2, p + 11
 		}
 	case 0x6e6f697469736f70:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
 			return 3, p + 11
 		}
 	}
@@ -12163,12 +12163,12 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6576697461657263:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22657669746165 {
 						n, next = 2, p+11
 						break match
 					}
 				case 0x6e6f697469736f70:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
 						n, next = 3, p+11
 						break match
 					}
@@ -12309,7 +12309,7 @@ func matchPromotionAction(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6f69746f6d6f7270:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f69746f6d6f {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22736e6f69746f {
 			return 1, p + 13
 		}
 	case 0x3a226e6f69746361:
@@ -12333,7 +12333,7 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6f69746f6d6f7270:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f69746f6d6f {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22736e6f69746f {
 						n, next = 1, p+13
 						break match
 					}
@@ -12596,98 +12596,98 @@ func matchPushMessage(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x73656d5f68737570:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f65676173 && keyWord(data, e-8) == 0x657079745f656761 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x7079745f65676173 && keyWord(data, e-8) == 0x3a22657079745f65 {
 			return 0, p + 20
 		}
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f65676173 && keyWord(data, e-8) == 0x6e656b6f745f6567 {
+		if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x6b6f745f65676173 && keyWord(data, e-8) == 0x3a226e656b6f745f {
 			return 1, p + 21
 		}
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6865625f65676173 && keyWord(data, e-8) == 0x726f697661686562 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x6865625f65676173 && keyWord(data, e-8) == 0x3a22726f69766168 {
 			return 7, p + 24
 		}
 	case 0x746f6e5f68737570:
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x3a2264616f6c7961 {
 			return 2, p + 28
 		}
 	case 0x746163696c707061:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746174735f6e6f69 && keyWord(data, e-8) == 0x65746174735f6e6f {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x746174735f6e6f69 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 5, p + 20
 		}
 	case 0x695f6e6f69746361:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65696669746e6564 && keyWord(data, e-8) == 0x7265696669746e65 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x65696669746e6564 && keyWord(data, e-8) == 0x3a22726569666974 {
 			return 6, p + 20
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 9, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 10, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 11, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 12, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 13, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 14, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 15, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 16, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 17, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 18, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 19, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 20, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 21, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 22, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 23, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 24, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 25, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 26, p + 33
 		}
 	case 0x226567617373656d:
@@ -12717,122 +12717,122 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x73656d5f68737570:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f65676173 && keyWord(data, e-8) == 0x657079745f656761 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x7079745f65676173 && keyWord(data, e-8) == 0x3a22657079745f65 {
 						n, next = 0, p+20
 						break match
 					}
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f65676173 && keyWord(data, e-8) == 0x6e656b6f745f6567 {
+					if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x6b6f745f65676173 && keyWord(data, e-8) == 0x3a226e656b6f745f {
 						n, next = 1, p+21
 						break match
 					}
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6865625f65676173 && keyWord(data, e-8) == 0x726f697661686562 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x6865625f65676173 && keyWord(data, e-8) == 0x3a22726f69766168 {
 						n, next = 7, p+24
 						break match
 					}
 				case 0x746f6e5f68737570:
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x3a2264616f6c7961 {
 						n, next = 2, p+28
 						break match
 					}
 				case 0x746163696c707061:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746174735f6e6f69 && keyWord(data, e-8) == 0x65746174735f6e6f {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x746174735f6e6f69 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 5, p+20
 						break match
 					}
 				case 0x695f6e6f69746361:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65696669746e6564 && keyWord(data, e-8) == 0x7265696669746e65 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x65696669746e6564 && keyWord(data, e-8) == 0x3a22726569666974 {
 						n, next = 6, p+20
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 9, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 10, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 11, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 12, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 13, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 14, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 15, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 16, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 17, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 18, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 19, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 20, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 21, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 22, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 23, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 24, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 25, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 26, p+33
 						break match
 					}
@@ -13209,76 +13209,76 @@ func matchPushReaction(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 0, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 1, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 2, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 3, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 4, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 7, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 9, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 10, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 11, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 12, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 13, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 14, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 15, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 16, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 17, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 18, p + 33
 		}
 	}
@@ -13300,94 +13300,94 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 0, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 1, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 2, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 3, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 4, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 7, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 9, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 10, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 11, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 12, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 13, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 14, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 15, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 16, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 17, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 18, p+33
 						break match
 					}
@@ -13707,84 +13707,84 @@ func matchPushRegistration(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x7265747369676572:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22726574736967 {
 			return 0, p + 11
 		}
 	case 0x6172747369676572:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f6e6f6974 && keyWord(data, e-8) == 0x6e656b6f745f6e6f {
+		if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x6b6f745f6e6f6974 && keyWord(data, e-8) == 0x3a226e656b6f745f {
 			return 1, p + 21
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 2, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 3, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 4, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 5, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 6, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 9, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 10, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 11, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 12, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 13, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 14, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 15, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 16, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 17, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 18, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 19, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 20, p + 33
 		}
 	}
@@ -13806,104 +13806,104 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x7265747369676572:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22726574736967 {
 						n, next = 0, p+11
 						break match
 					}
 				case 0x6172747369676572:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f6e6f6974 && keyWord(data, e-8) == 0x6e656b6f745f6e6f {
+					if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x6b6f745f6e6f6974 && keyWord(data, e-8) == 0x3a226e656b6f745f {
 						n, next = 1, p+21
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 2, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 3, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 4, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 5, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 6, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 9, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 10, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 11, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 12, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 13, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 14, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 15, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 16, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 17, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 18, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 19, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 20, p+33
 						break match
 					}
@@ -14245,88 +14245,88 @@ func matchScreenView(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6e5f6e6565726373:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 			return 0, p + 14
 		}
 	case 0x7974697669746361:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
 			return 1, p + 16
 		}
 	case 0x665f6d6f74737563:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 			return 2, p + 15
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 3, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 4, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 5, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 6, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 7, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 9, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 10, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 11, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 12, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 13, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 14, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 15, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 16, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 17, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 18, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 19, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 20, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 21, p + 33
 		}
 	}
@@ -14348,109 +14348,109 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6e5f6e6565726373:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 						n, next = 0, p+14
 						break match
 					}
 				case 0x7974697669746361:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
 						n, next = 1, p+16
 						break match
 					}
 				case 0x665f6d6f74737563:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 						n, next = 2, p+15
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 3, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 4, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 5, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 6, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 7, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 9, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 10, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 11, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 12, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 13, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 14, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 15, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 16, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 17, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 18, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 19, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 20, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 21, p+33
 						break match
 					}
@@ -14783,79 +14783,79 @@ func matchSessionEnd(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x5f6e6f6973736573:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6f697461727564 && keyWord(data, e-8) == 0x736d5f6e6f697461 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x6e6f697461727564 && keyWord(data, e-8) == 0x3a22736d5f6e6f69 {
 			return 0, p + 22
 		}
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 4, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 5, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 28
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 1, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 2, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 3, p + 20
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 8, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 9, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 10, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 11, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 12, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 13, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 14, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 15, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 16, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 17, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 18, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 19, p + 33
 		}
 	}
@@ -14877,98 +14877,98 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x5f6e6f6973736573:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6f697461727564 && keyWord(data, e-8) == 0x736d5f6e6f697461 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x6e6f697461727564 && keyWord(data, e-8) == 0x3a22736d5f6e6f69 {
 						n, next = 0, p+22
 						break match
 					}
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 4, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 5, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+28
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 1, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 2, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 3, p+20
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 8, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 9, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 10, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 11, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 12, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 13, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 14, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 15, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 16, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 17, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 18, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 19, p+33
 						break match
 					}
@@ -15284,76 +15284,76 @@ func matchSessionStart(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 0, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 1, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 2, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 3, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 4, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 7, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 9, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 10, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 11, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 12, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 13, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 14, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 15, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 16, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 17, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 18, p + 33
 		}
 	}
@@ -15375,94 +15375,94 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 0, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 1, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 2, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 3, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 4, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 7, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 9, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 10, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 11, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 12, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 13, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 14, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 15, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 16, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 17, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 18, p+33
 						break match
 					}
@@ -15662,7 +15662,7 @@ func matchShoppingCart(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x73746375646f7270:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 			return 0, p + 11
 		}
 	}
@@ -15684,7 +15684,7 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x73746375646f7270:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 						n, next = 0, p+11
 						break match
 					}
@@ -15804,15 +15804,15 @@ func matchSourceInfo(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x725f79616c706572:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x3a2264695f747365 {
 			return 2, p + 20
 		}
 	case 0x6a5f79616c706572:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f626f6a5f79 {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f626f6a {
 			return 3, p + 16
 		}
 	case 0x6f747369685f7369:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c616369726f7473 {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c616369726f {
 			return 4, p + 16
 		}
 	case 0x226c656e6e616863:
@@ -15842,17 +15842,17 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x725f79616c706572:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x3a2264695f747365 {
 						n, next = 2, p+20
 						break match
 					}
 				case 0x6a5f79616c706572:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f626f6a5f79 {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f626f6a {
 						n, next = 3, p+16
 						break match
 					}
 				case 0x6f747369685f7369:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c616369726f7473 {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c616369726f {
 						n, next = 4, p+16
 						break match
 					}
@@ -16102,76 +16102,76 @@ func matchUninstall(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 0, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 1, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 2, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 3, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 4, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 7, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 9, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 10, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 11, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 12, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 13, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 14, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 15, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 16, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 17, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 18, p + 33
 		}
 	}
@@ -16193,94 +16193,94 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 0, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 1, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 2, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 3, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 4, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 7, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 9, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 10, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 11, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 12, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 13, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 14, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 15, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 16, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 17, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 18, p+33
 						break match
 					}
@@ -16594,80 +16594,80 @@ func matchUnknownEvent(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x665f6d6f74737563:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 			return 0, p + 15
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 1, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 2, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 3, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 4, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 5, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 8, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 9, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 10, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 11, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 12, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 13, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 14, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 15, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 16, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 17, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 18, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 19, p + 33
 		}
 	}
@@ -16689,99 +16689,99 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x665f6d6f74737563:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 						n, next = 0, p+15
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 1, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 2, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 3, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 4, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 5, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 8, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 9, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 10, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 11, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 12, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 13, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 14, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 15, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 16, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 17, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 18, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 19, p+33
 						break match
 					}
@@ -17122,84 +17122,84 @@ func matchUserAttributeChange(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x7474615f72657375:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e5f657475626972 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x6e5f657475626972 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 0, p + 22
 		}
 	case 0x615f77656e5f7369:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6574756269727474 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22657475626972 {
 			return 4, p + 19
 		}
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 6, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 7, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 8, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 9, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 10, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 11, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 12, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 13, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 14, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 15, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 16, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 17, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 18, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 19, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 20, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 21, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 22, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 23, p + 33
 		}
 	case 0x22646574656c6564:
@@ -17231,104 +17231,104 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x7474615f72657375:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e5f657475626972 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+9) == 0x6e5f657475626972 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 0, p+22
 						break match
 					}
 				case 0x615f77656e5f7369:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6574756269727474 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22657475626972 {
 						n, next = 4, p+19
 						break match
 					}
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 6, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 7, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 8, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 9, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 10, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 11, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 12, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 13, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 14, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 15, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 16, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 17, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 18, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 19, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 20, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 21, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 22, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 23, p+33
 						break match
 					}
@@ -17689,76 +17689,76 @@ func matchUserIdentityChange(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 2, p + 24
 		}
 	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 3, p + 11
 		}
 	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 4, p + 20
 		}
 	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 5, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 6, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 28
 		}
 	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 26
 		}
 	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 9, p + 12
 		}
 	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 10, p + 20
 		}
 	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 11, p + 11
 		}
 	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 12, p + 23
 		}
 	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 13, p + 18
 		}
 	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 14, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 15, p + 32
 		}
 	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+		if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 16, p + 23
 		}
 	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 17, p + 18
 		}
 	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 18, p + 17
 		}
 	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+		if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 19, p + 17
 		}
 	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 20, p + 33
 		}
 	}
@@ -17786,94 +17786,94 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 2, p+24
 						break match
 					}
 				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 3, p+11
 						break match
 					}
 				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 4, p+20
 						break match
 					}
 				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 5, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 6, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+28
 						break match
 					}
 				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 26; e <= len(data) && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, p+17) == 0x22736d5f656d6974 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+26
 						break match
 					}
 				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 9, p+12
 						break match
 					}
 				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 10, p+20
 						break match
 					}
 				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 11, p+11
 						break match
 					}
 				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 12, p+23
 						break match
 					}
 				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2264656e69666564 && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 13, p+18
 						break match
 					}
 				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 14, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 15, p+32
 						break match
 					}
 				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+					if e := p + 23; e <= len(data) && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 16, p+23
 						break match
 					}
 				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x2272656c6c6f7274 && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 17, p+18
 						break match
 					}
 				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 18, p+17
 						break match
 					}
 				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+					if e := p + 17; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 19, p+17
 						break match
 					}
 				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 20, p+33
 						break match
 					}
@@ -18111,19 +18111,19 @@ func matchUserProfile(data []byte, p int) (int, int) {
 	w := binary.LittleEndian.Uint64(data[p+1:])
 	switch w {
 	case 0x6564695f72657375:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
+		if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x227365697469746e && keyWord(data, e-8) == 0x3a22736569746974 {
 			return 1, p + 18
 		}
 	case 0x695f656369766564:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65697469746e6564 && keyWord(data, e-8) == 0x7365697469746e65 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x65697469746e6564 && keyWord(data, e-8) == 0x3a22736569746974 {
 			return 2, p + 20
 		}
 	case 0x5f72656e74726170:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
+		if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x3a22736569746974 {
 			return 3, p + 21
 		}
 	case 0x65636e6569647561:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365636e65696475 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a227365636e6569 {
 			return 4, p + 12
 		}
 	}
@@ -18149,22 +18149,22 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 			for {
 				switch w {
 				case 0x6564695f72657375:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
+					if e := p + 18; e <= len(data) && keyWord(data, p+9) == 0x227365697469746e && keyWord(data, e-8) == 0x3a22736569746974 {
 						n, next = 1, p+18
 						break match
 					}
 				case 0x695f656369766564:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65697469746e6564 && keyWord(data, e-8) == 0x7365697469746e65 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+9) == 0x65697469746e6564 && keyWord(data, e-8) == 0x3a22736569746974 {
 						n, next = 2, p+20
 						break match
 					}
 				case 0x5f72656e74726170:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
+					if e := p + 21; e <= len(data) && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x3a22736569746974 {
 						n, next = 3, p+21
 						break match
 					}
 				case 0x65636e6569647561:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365636e65696475 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a227365636e6569 {
 						n, next = 4, p+12
 						break match
 					}

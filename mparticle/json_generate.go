@@ -514,16 +514,17 @@ func genMatchBody(b *bytes.Buffer, entries []entry) {
 
 // restMatches returns the condition that the key k (8 bytes or longer,
 // its first 8 already compared) continues at data[p+9:] and is followed by
-// `":`: the remaining bytes are compared a word at a time, the last word
-// overlapping the one before it, instead of by a string compare (a call).
+// `":`: the rest of the key and the `":` after it are compared a word at a
+// time, the last word overlapping the one before it, instead of by a
+// string compare (a call). The last word ends with the `":`, so that no
+// separate byte compares are needed for them.
 func restMatches(k string, word func(string) uint64) string {
-	conds := []string{fmt.Sprintf("e := p + %d; e+1 < len(data) && data[e] == '\"' && data[e+1] == ':'", 1+len(k))}
-	for off := 8; off+8 < len(k); off += 8 {
-		conds = append(conds, fmt.Sprintf("keyWord(data, p+%d) == %#x", 1+off, word(k[off:off+8])))
+	member := k + "\":"
+	conds := []string{fmt.Sprintf("e := p + %d; e <= len(data)", 1+len(member))}
+	for off := 8; off+8 < len(member); off += 8 {
+		conds = append(conds, fmt.Sprintf("keyWord(data, p+%d) == %#x", 1+off, word(member[off:off+8])))
 	}
-	if len(k) > 8 {
-		conds = append(conds, fmt.Sprintf("keyWord(data, e-8) == %#x", word(k[len(k)-8:])))
-	}
+	conds = append(conds, fmt.Sprintf("keyWord(data, e-8) == %#x", word(member[len(member)-8:])))
 	return strings.Join(conds, " && ")
 }
 
