@@ -405,8 +405,8 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 	var body bytes.Buffer
 	genMatchBody(&body, entries)
 	fmt.Fprintf(b, "func match%s(data []byte, p int) (int, int) {\n", s.name)
-	b.WriteString("if p+9 > len(data) || data[p] != '\"' {\nreturn -1, 0\n}\n")
-	b.WriteString("w := binary.LittleEndian.Uint64(data[p+1:])\n")
+	b.WriteString("if p+8 > len(data) {\nreturn -1, 0\n}\n")
+	b.WriteString("w := binary.LittleEndian.Uint64(data[p:])\n")
 	b.WriteString(retRE.ReplaceAllString(body.String(), "return $1, $2"))
 	b.WriteString("return -1, 0\n}\n\n")
 }
@@ -422,17 +422,19 @@ var retRE = regexp.MustCompile(`RET\(([^,]+), ([^)]+)\)`)
 func genInlineMatch(b *bytes.Buffer, entries []entry) {
 	var body bytes.Buffer
 	genMatchBody(&body, entries)
-	b.WriteString("if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '\"' {\n")
-	b.WriteString("w := binary.LittleEndian.Uint64(data[p+1:])\n")
+	b.WriteString("if data, p := d.data, d.pos; p+8 <= len(data) {\n")
+	b.WriteString("w := binary.LittleEndian.Uint64(data[p:])\n")
 	b.WriteString("match:\nfor {\n")
 	b.WriteString(retRE.ReplaceAllString(body.String(), "n, next = $1, $2\nbreak match"))
 	b.WriteString("break\n}\n}\n")
 }
 
 // genMatchBody writes the key recognition shared by match<Struct> and
-// decodeJSON: data, p (the key's opening quote, with 9 bytes from it in
-// data) and w (the 8 bytes after the quote) are in scope; where a key is
-// recognised it writes RET(n, next).
+// decodeJSON: data, p (where the key's opening quote should be, with 8
+// bytes from it in data) and w (those 8 bytes, the quote first) are in
+// scope; where a key is recognised it writes RET(n, next). The member is
+// compared as a whole, `"key":`, a word at a time: the quote is the first
+// byte of w, so it needs no compare of its own.
 func genMatchBody(b *bytes.Buffer, entries []entry) {
 	word := func(k string) uint64 {
 		var w uint64
@@ -441,56 +443,35 @@ func genMatchBody(b *bytes.Buffer, entries []entry) {
 		}
 		return w
 	}
-	long := map[uint64][]int{} // first 8 bytes → entries (keys of 8+ bytes)
+	long := map[uint64][]int{} // first 8 bytes of the member → entries (keys of 6+ bytes)
 	var longOrder []uint64
-	exact := map[uint64]int{} // keys of 6 or 7 bytes: key+`":` or key+`"`
-	var exactOrder []uint64
-	short := map[int]map[uint64]int{} // length (1..5) → key+`":` under a mask
+	short := map[int]map[uint64]int{} // key length (1..5) → the member, under a mask
 	for n, e := range entries {
 		k := e.f.key
 		if !plainIdent(k) {
 			continue
 		}
-		switch {
-		case len(k) >= 8:
-			w := word(k)
+		member := "\"" + k + "\":"
+		if len(k) >= 6 {
+			w := word(member)
 			if _, ok := long[w]; !ok {
 				longOrder = append(longOrder, w)
 			}
 			long[w] = append(long[w], n)
-		case len(k) == 6:
-			w := word(k + "\":")
-			exact[w] = n
-			exactOrder = append(exactOrder, w)
-		case len(k) == 7:
-			w := word(k + "\"")
-			exact[w] = n
-			exactOrder = append(exactOrder, w)
-		default:
-			if short[len(k)] == nil {
-				short[len(k)] = map[uint64]int{}
-			}
-			short[len(k)][word(k+"\":")] = n
+			continue
 		}
+		if short[len(k)] == nil {
+			short[len(k)] = map[uint64]int{}
+		}
+		short[len(k)][word(member)] = n
 	}
-	if len(longOrder)+len(exactOrder) > 0 {
+	if len(longOrder) > 0 {
 		b.WriteString("switch w {\n")
 		for _, w := range longOrder {
 			fmt.Fprintf(b, "case %#x:\n", w)
 			for _, n := range long[w] {
 				k := entries[n].f.key
 				fmt.Fprintf(b, "if %s {\nRET(%d, p + %d)\n}\n", restMatches(k, word), n, len(k)+3)
-			}
-		}
-		for _, w := range exactOrder {
-			n := exact[w]
-			k := entries[n].f.key
-			fmt.Fprintf(b, "case %#x:\n", w)
-			if len(k) == 7 {
-				b.WriteString("if p+10 <= len(data) && data[p+9] == ':' {\n")
-				fmt.Fprintf(b, "RET(%d, p + 10)\n}\n", n)
-			} else {
-				fmt.Fprintf(b, "RET(%d, p + 9)\n", n)
 			}
 		}
 		b.WriteString("}\n")
@@ -504,7 +485,7 @@ func genMatchBody(b *bytes.Buffer, entries []entry) {
 			ws = append(ws, w)
 		}
 		sort.Slice(ws, func(i, j int) bool { return ws[i] < ws[j] })
-		fmt.Fprintf(b, "switch w & %#x {\n", uint64(1)<<(8*(l+2))-1)
+		fmt.Fprintf(b, "switch w & %#x {\n", uint64(1)<<(8*(l+3))-1)
 		for _, w := range ws {
 			fmt.Fprintf(b, "case %#x:\nRET(%d, p + %d)\n", w, short[l][w], l+3)
 		}
@@ -512,17 +493,16 @@ func genMatchBody(b *bytes.Buffer, entries []entry) {
 	}
 }
 
-// restMatches returns the condition that the key k (8 bytes or longer,
-// its first 8 already compared) continues at data[p+9:] and is followed by
-// `":`: the rest of the key and the `":` after it are compared a word at a
-// time, the last word overlapping the one before it, instead of by a
-// string compare (a call). The last word ends with the `":`, so that no
-// separate byte compares are needed for them.
+// restMatches returns the condition that the member `"k":` (k of 6 bytes
+// or more, the member's first 8 bytes already compared) continues at
+// data[p+8:]: the rest is compared a word at a time, the last word, which
+// ends with the `":`, overlapping the one before it, instead of by a
+// string compare (a call) and byte compares.
 func restMatches(k string, word func(string) uint64) string {
-	member := k + "\":"
-	conds := []string{fmt.Sprintf("e := p + %d; e <= len(data)", 1+len(member))}
+	member := "\"" + k + "\":"
+	conds := []string{fmt.Sprintf("e := p + %d; e <= len(data)", len(member))}
 	for off := 8; off+8 < len(member); off += 8 {
-		conds = append(conds, fmt.Sprintf("keyWord(data, p+%d) == %#x", 1+off, word(member[off:off+8])))
+		conds = append(conds, fmt.Sprintf("keyWord(data, p+%d) == %#x", off, word(member[off:off+8])))
 	}
 	conds = append(conds, fmt.Sprintf("keyWord(data, e-8) == %#x", word(member[len(member)-8:])))
 	return strings.Join(conds, " && ")
