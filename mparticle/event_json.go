@@ -219,22 +219,24 @@ func (ev *Event) decodeData(d *decoder) (start, end int, err error) {
 }
 
 // envelopeKeyLen recognises "event_type": and "data": written plainly at
-// data[p] (like the generated match functions do for the model structs) and
-// returns the key's length, or 0 for anything else.
+// data[p] (like the generated match functions do for the model structs,
+// a word at a time from the opening quote) and returns the key's length,
+// or 0 for anything else. It is small enough to inline.
 func envelopeKeyLen(data []byte, p int) int {
 	const (
-		eventTy   = 0x79745f746e657665 // "event_ty", little endian
-		entType   = 0x657079745f746e65 // "ent_type"
-		dataColon = 0x3a2261746164     // `data":`
+		quoteEventT = 0x745f746e65766522 // `"event_t`, little endian
+		tTypeColon  = 0x3a22657079745f74 // `t_type":`, the member's last 8 bytes
+		dataMember  = 0x3a226174616422   // `"data":`, 7 bytes
 	)
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
-	if e := p + 11; w == eventTy && e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == entType {
-		return len("event_type")
-	}
-	if w&0xffffffffffff == dataColon {
+	switch w := binary.LittleEndian.Uint64(data[p:]); {
+	case w == quoteEventT:
+		if p+13 <= len(data) && keyWord(data, p+5) == tTypeColon {
+			return len("event_type")
+		}
+	case w&0xffffffffffffff == dataMember:
 		return len("data")
 	}
 	return 0

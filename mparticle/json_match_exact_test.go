@@ -118,3 +118,27 @@ func plainIdentKey(k string) bool {
 	}
 	return k != ""
 }
+
+// TestEnvelopeKeyLenExactly: envelopeKeyLen takes `"event_type":` and
+// `"data":` and no one-byte change of them.
+func TestEnvelopeKeyLenExactly(t *testing.T) {
+	for _, member := range []string{`"event_type":`, `"data":`} {
+		want := len(member) - 3
+		in := []byte("x" + member + `{"zzzzzzzz":2}`)
+		if got := envelopeKeyLen(in, 1); got != want {
+			t.Errorf("%s: %d, want %d", member, got, want)
+		}
+		for i := range member {
+			for c := range 256 {
+				if byte(c) == member[i] {
+					continue
+				}
+				mut := []byte(member)
+				mut[i] = byte(c)
+				if got := envelopeKeyLen([]byte("x"+string(mut)+`{"zzzzzzzz":2}`), 1); got != 0 {
+					t.Errorf("%q: %d, want 0", mut, got)
+				}
+			}
+		}
+	}
+}
