@@ -504,6 +504,18 @@ func (d *decoder) scanString() (start, end int, slow bool, err error) {
 			break
 		}
 	}
+	// Fewer than eight bytes left (the last string of a body, such as
+	// `"iPhone15,2"}}`): the input's last word, shifted so that data[i] is
+	// its lowest byte, with zeros (which stopAt flags) above the input's
+	// end. When its first flagged byte is the closing quote, the string is
+	// plain; else scanStringRest looks at each byte.
+	if n := len(data) - i; n > 0 && n < 8 && len(data) >= 8 {
+		w := binary.LittleEndian.Uint64(data[len(data)-8:]) >> (8 * uint(8-n))
+		if k := bits.TrailingZeros64(stopAt(w)) >> 3; k < n && data[i+k] == '"' {
+			d.pos = i + k + 1
+			return start, i + k, false, nil
+		}
+	}
 	return d.scanStringRest(start, i)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -89,6 +90,69 @@ func TestPlainStringAgreesWithScanString(t *testing.T) {
 		if err != nil || slow || s2 != start || e2 != end || d2.pos != pos {
 			t.Fatalf("%q: plainString [%d:%d] pos %d, scanString [%d:%d] pos %d slow %v err %v",
 				buf, start, end, pos, s2, e2, d2.pos, slow, err)
+		}
+	}
+}
+
+// TestScanStringMatchesByteLoop: scanString's word steps (and its step
+// over the input's last few bytes) find what scanStringRest, which looks
+// at each byte, finds from the opening quote: the same bounds, the same
+// need to unescape, the same error at the same offset, wherever the input
+// ends.
+func TestScanStringMatchesByteLoop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	alphabet := []byte{' ', '!', '"', '\\', 'a', 'u', '0', 'f', 0x1f, 0x7f, 0x80, 0xc3, 0xa9, '/', 'n'}
+	for n := 0; n < 300000; n++ {
+		pre := rng.IntN(10)
+		buf := make([]byte, pre+1+rng.IntN(24))
+		for i := range pre {
+			buf[i] = 'x'
+		}
+		buf[pre] = '"'
+		for i := pre + 1; i < len(buf); i++ {
+			if rng.IntN(3) == 0 {
+				buf[i] = alphabet[rng.IntN(len(alphabet))]
+			} else {
+				buf[i] = byte('a' + rng.IntN(26))
+			}
+		}
+		d := decoder{data: buf, pos: pre}
+		start, end, slow, err := d.scanString()
+		ref := decoder{data: buf, pos: pre}
+		rs, re, rslow, rerr := ref.scanStringRest(pre+1, pre+1)
+		if errText(err) != errText(rerr) || (err == nil && (start != rs || end != re || slow != rslow || d.pos != ref.pos)) {
+			t.Fatalf("%q at %d: scanString = %d, %d, %v, %v, pos %d; byte loop = %d, %d, %v, %v, pos %d",
+				buf, pre, start, end, slow, err, d.pos, rs, re, rslow, rerr, ref.pos)
+		}
+		if err != nil {
+			if err.(*jsonError).offset != rerr.(*jsonError).offset {
+				t.Fatalf("%q: error offsets %d and %d", buf, err.(*jsonError).offset, rerr.(*jsonError).offset)
+			}
+		}
+	}
+}
+
+// TestScanStringNearInputEnd: a plain string is read wherever the input
+// ends after it, with no unescaping, and one that the input cuts short is
+// an error.
+func TestScanStringNearInputEnd(t *testing.T) {
+	for pre := range 10 {
+		for n := range 20 {
+			for _, tail := range []string{"", "}", "}}", ",\"k\":1}", "]}}"} {
+				body := strings.Repeat("ab ", 7)[:n]
+				in := []byte(strings.Repeat("x", pre) + `"` + body + `"` + tail)
+				d := decoder{data: in, pos: pre}
+				start, end, slow, err := d.scanString()
+				if err != nil || slow || start != pre+1 || end != pre+1+n || d.pos != end+1 {
+					t.Errorf("%q at %d: scanString = %d, %d, %v, %v, pos %d", in, pre, start, end, slow, err, d.pos)
+				}
+				// Cut before the closing quote: not a string.
+				cut := in[:pre+1+n]
+				d = decoder{data: cut, pos: pre}
+				if _, _, _, err := d.scanString(); err == nil {
+					t.Errorf("%q at %d: scanString took an unterminated string", cut, pre)
+				}
+			}
 		}
 	}
 }
