@@ -372,10 +372,12 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		a = a[:n+1]
 		e := &a[n]
 		e.Key = k
+		// e is a zero entry (the slab's free tail is kept zero), so the
+		// plain kinds set only kind and s.
 		if start, end, ok := d.plainString(); ok {
-			e.Value = AttributeValue{kind: KindString, s: text[start:end]}
+			e.Value.kind, e.Value.s = KindString, text[start:end]
 		} else if l := d.plainNumber(); l > 0 {
-			e.Value = AttributeValue{kind: KindNumber, s: text[d.pos : d.pos+l]}
+			e.Value.kind, e.Value.s = KindNumber, text[d.pos:d.pos+l]
 			d.pos += l
 		} else if b, ok := d.boolFast(); ok {
 			e.Value = BoolAttr(b)
