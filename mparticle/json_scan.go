@@ -623,20 +623,31 @@ const (
 // stopNear is a cheaper stopAt for the first pass of scanString: it also
 // stops at a space or '!' (bytes just below the quote), which
 // scanStringRest then steps over. The lowest flagged byte is never above
-// the first byte stopAt would flag.
+// the first byte stopAt would flag. (A non-ASCII byte is 0xa3 or more, or
+// else 0x81 or more in b: no separate test of w's top bits is needed, as
+// in stopAt.)
 func stopNear(w uint64) uint64 {
 	b := w ^ ('\\' * swarOnes)
-	return ((w - 0x23*swarOnes) | w | (b-swarOnes)&^b) & swarHigh
+	return ((w - 0x23*swarOnes) | (b - swarOnes)) & swarHigh
 }
 
 // stopAt returns a mask with the top bit set in the lowest byte of w (little
 // endian) that is a quote, a backslash, a control character or not ASCII,
 // or 0 when w holds none. Bytes above the lowest flagged one may be flagged
 // falsely (a borrow carries upward), which is why only the lowest counts.
+//
+// A quote or backslash is a zero byte of q or b, which a subtraction of one
+// per byte turns into one with its top bit set; a control character is
+// below 0x20. The usual zero-byte test also masks with ^q to leave out
+// bytes of 0x81 and more; here those come from the non-ASCII bytes of w,
+// which are to be flagged anyway: a byte of 0x80 or more is 0x81 or more
+// in q or in b (it cannot be 0x80 in both: that takes both 0xa2 and 0xdc
+// in w), so the masks and a separate test of w's top bits are left out
+// (five operations less per word).
 func stopAt(w uint64) uint64 {
 	q := w ^ ('"' * swarOnes)
 	b := w ^ ('\\' * swarOnes)
-	return ((q-swarOnes)&^q | (b-swarOnes)&^b | (w - 0x20*swarOnes) | w) & swarHigh
+	return ((q - swarOnes) | (b - swarOnes) | (w - 0x20*swarOnes)) & swarHigh
 }
 
 func unhex(c byte) rune {

@@ -18,6 +18,42 @@ func firstStop(b []byte) int {
 	return -1
 }
 
+// TestStopAtExhaustive: stopAt and stopNear find the first stop in every
+// word of printable bytes with one or two bytes of any value put in.
+func TestStopAtExhaustive(t *testing.T) {
+	check := func(b []byte) {
+		want := firstStop(b)
+		got := -1
+		if m := stopAt(binary.LittleEndian.Uint64(b)); m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != want {
+			t.Fatalf("%q: stopAt says byte %d, want %d", b, got, want)
+		}
+		near := -1
+		if m := stopNear(binary.LittleEndian.Uint64(b)); m != 0 {
+			near = bits.TrailingZeros64(m) >> 3
+		}
+		if near != want && (near < 0 || (want >= 0 && near > want) || (b[near] != ' ' && b[near] != '!')) {
+			t.Fatalf("%q: stopNear says byte %d, stopAt %d", b, near, want)
+		}
+	}
+	for i := range 8 {
+		for c := range 256 {
+			b := []byte("abcdefgh")
+			b[i] = byte(c)
+			check(b)
+			for j := i + 1; j < 8; j++ {
+				for c2 := range 256 {
+					b2 := []byte("a#]~Z0[`")
+					b2[i], b2[j] = byte(c), byte(c2)
+					check(b2)
+				}
+			}
+		}
+	}
+}
+
 func TestStopAtMatchesByteLoop(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	// Bytes near the boundaries the word tricks depend on.
