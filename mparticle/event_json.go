@@ -1,9 +1,6 @@
 package mparticle
 
-import (
-	"encoding/binary"
-	"reflect"
-)
+import "reflect"
 
 // newEventData returns an empty data struct for t; unknown types get an
 // UnknownEvent that remembers t.
@@ -231,7 +228,7 @@ func envelopeKeyLen(data []byte, p int) int {
 	if p+8 > len(data) {
 		return 0
 	}
-	switch w := binary.LittleEndian.Uint64(data[p:]); {
+	switch w := keyWord(data, p); {
 	case w == quoteEventT:
 		if p+13 <= len(data) && keyWord(data, p+5) == tTypeColon {
 			return len("event_type")

@@ -2,8 +2,6 @@
 
 package mparticle
 
-import "encoding/binary"
-
 func (x *Account) decodeField(d *decoder, key []byte) (bool, error) {
 	n := -1
 	switch string(key) {
@@ -42,7 +40,7 @@ func matchAccount(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x746e756f63636122:
 		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e75 {
@@ -65,7 +63,7 @@ func (x *Account) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -211,7 +209,7 @@ func matchApplicationInfo(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6163696c70706122:
 		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6d616e5f6e6f6974 && keyWord(data, e-8) == 0x3a22656d616e5f6e {
@@ -253,7 +251,7 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -571,7 +569,7 @@ func matchApplicationStateTransition(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6163696c70706122:
 		if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x6172745f6e6f6974 && keyWord(data, p+16) == 0x5f6e6f697469736e && keyWord(data, e-8) == 0x3a22657079745f6e {
@@ -683,7 +681,7 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -1058,7 +1056,7 @@ func matchAttributionInfo(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6563697672657322:
 		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x656469766f72705f && keyWord(data, e-8) == 0x3a2272656469766f {
@@ -1086,7 +1084,7 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -1239,7 +1237,7 @@ func matchAudience(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x636e656964756122:
 		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
@@ -1273,7 +1271,7 @@ func (x *Audience) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -1446,7 +1444,7 @@ func matchAudienceMembershipChangeRequest(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x617473656d697422:
 		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
@@ -1486,7 +1484,7 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -1706,7 +1704,7 @@ func matchAudienceSubscriptionRequest(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x617473656d697422:
 		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
@@ -1763,7 +1761,7 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -1998,7 +1996,7 @@ func matchAudienceUserAttribute(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x61765f7473696c22:
 		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2265756c61765f {
@@ -2030,7 +2028,7 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -2318,7 +2316,7 @@ func matchBatch(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x2273746e65766522:
 		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2273746e657665 {
@@ -2439,7 +2437,7 @@ func (x *Batch) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -2812,7 +2810,7 @@ func matchBatchContext(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6c705f6174616422:
 		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226e616c705f61 {
@@ -2840,7 +2838,7 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -2966,7 +2964,7 @@ func matchBatching(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x2273736170796222:
 		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a22737361707962 {
@@ -2994,7 +2992,7 @@ func (x *Batching) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -3237,7 +3235,7 @@ func matchBreadcrumb(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6e6f697373657322:
 		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227265626d756e5f && keyWord(data, e-8) == 0x3a227265626d756e {
@@ -3332,7 +3330,7 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -3644,7 +3642,7 @@ func matchCCPAConsent(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x61735f6174616422:
 		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6f5f74706f5f656c && keyWord(data, e-8) == 0x3a2274756f5f7470 {
@@ -3664,7 +3662,7 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -3930,7 +3928,7 @@ func matchCommerceEvent(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x746375646f727022:
 		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226e6f697463615f && keyWord(data, e-8) == 0x3a226e6f69746361 {
@@ -4054,7 +4052,7 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -4494,7 +4492,7 @@ func matchConsentRecord(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x74616c7567657222:
 		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f6974616c {
@@ -4534,7 +4532,7 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -4708,7 +4706,7 @@ func matchConsentState(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w & 0xffffffffffffff {
 	case 0x3a226170636322:
 		return 1, p + 7
@@ -4728,7 +4726,7 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w & 0xffffffffffffff {
@@ -5004,7 +5002,7 @@ func matchCrashReport(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x7263646165726222:
 		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2273626d757263 {
@@ -5134,7 +5132,7 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -5680,7 +5678,7 @@ func matchCustomEvent(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6e5f746e65766522:
 		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
@@ -5777,7 +5775,7 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -6102,7 +6100,7 @@ func matchDataPlan(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x64695f6e616c7022:
 		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e616c {
@@ -6126,7 +6124,7 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -6337,7 +6335,7 @@ func matchDeviceCurrentState(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x69735f656d697422:
 		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x726174735f65636e && keyWord(data, e-8) == 0x3a22736d5f747261 {
@@ -6416,7 +6414,7 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -6960,7 +6958,7 @@ func matchDeviceInfo(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x726f6674616c7022:
 		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226d726f667461 {
@@ -7144,7 +7142,7 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -7791,7 +7789,7 @@ func matchEventSystemNotificationInfo(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w & 0xffffffffffffff {
 	case 0x3a226570797422:
 		return 0, p + 7
@@ -7809,7 +7807,7 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w & 0xffffffffffffff {
@@ -8020,7 +8018,7 @@ func matchFirstRun(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x617473656d697422:
 		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
@@ -8108,7 +8106,7 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -8408,7 +8406,7 @@ func matchIdentity(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6e69646f636e6522:
 		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69646f63 {
@@ -8436,7 +8434,7 @@ func (x *Identity) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -8583,7 +8581,7 @@ func matchIdentityChange(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x7469746e65646922:
 		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
@@ -8614,7 +8612,7 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -8802,7 +8800,7 @@ func matchLocation(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6475746974616c22:
 		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746974 {
@@ -8854,7 +8852,7 @@ func (x *Location) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -9209,7 +9207,7 @@ func matchNetworkPerformance(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x736e6f7073657222:
 		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f65 {
@@ -9325,7 +9323,7 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -9810,7 +9808,7 @@ func matchOptOut(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6574706f5f736922:
 		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f6465 {
@@ -9902,7 +9900,7 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -10311,7 +10309,7 @@ func matchPreAttribution(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x617473656d697422:
 		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
@@ -10399,7 +10397,7 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -10753,7 +10751,7 @@ func matchProduct(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x726f676574616322:
 		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2279726f676574 {
@@ -10815,7 +10813,7 @@ func (x *Product) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -11115,7 +11113,7 @@ func matchProductAction(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x226e6f6974636122:
 		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
@@ -11176,7 +11174,7 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -11416,7 +11414,7 @@ func matchProductImpression(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x746375646f727022:
 		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x73736572706d695f && keyWord(data, p+16) == 0x7473696c5f6e6f69 && keyWord(data, e-8) == 0x3a227473696c5f6e {
@@ -11439,7 +11437,7 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -11675,7 +11673,7 @@ func matchProfile(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x756f697665727022:
 		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f73 {
@@ -11775,7 +11773,7 @@ func (x *Profile) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -12118,7 +12116,7 @@ func matchPromotion(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x7669746165726322:
 		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22657669746165 {
@@ -12150,7 +12148,7 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -12298,7 +12296,7 @@ func matchPromotionAction(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x226e6f6974636122:
 		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
@@ -12322,7 +12320,7 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -12589,7 +12587,7 @@ func matchPushMessage(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x656d5f6873757022:
 		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f6567617373 && keyWord(data, e-8) == 0x3a22657079745f65 {
@@ -12707,7 +12705,7 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -13200,7 +13198,7 @@ func matchPushReaction(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x617473656d697422:
 		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
@@ -13288,7 +13286,7 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -13696,7 +13694,7 @@ func matchPushRegistration(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6574736967657222:
 		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22726574736967 {
@@ -13792,7 +13790,7 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -14232,7 +14230,7 @@ func matchScreenView(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x5f6e656572637322:
 		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
@@ -14331,7 +14329,7 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -14766,7 +14764,7 @@ func matchSessionEnd(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6e6f697373657322:
 		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6f6974617275645f && keyWord(data, e-8) == 0x3a22736d5f6e6f69 {
@@ -14857,7 +14855,7 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -15265,7 +15263,7 @@ func matchSessionStart(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x617473656d697422:
 		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
@@ -15353,7 +15351,7 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -15641,7 +15639,7 @@ func matchShoppingCart(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x746375646f727022:
 		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
@@ -15661,7 +15659,7 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -15783,7 +15781,7 @@ func matchSourceInfo(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x6c656e6e61686322:
 		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226c656e6e6168 {
@@ -15818,7 +15816,7 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -16079,7 +16077,7 @@ func matchUninstall(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x617473656d697422:
 		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
@@ -16167,7 +16165,7 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -16569,7 +16567,7 @@ func matchUnknownEvent(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x5f6d6f7473756322:
 		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
@@ -16660,7 +16658,7 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -17093,7 +17091,7 @@ func matchUserAttributeChange(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x74615f7265737522:
 		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x5f65747562697274 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
@@ -17199,7 +17197,7 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -17658,7 +17656,7 @@ func matchUserIdentityChange(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x617473656d697422:
 		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
@@ -17752,7 +17750,7 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
@@ -18078,7 +18076,7 @@ func matchUserProfile(data []byte, p int) (int, int) {
 	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p:])
+	w := keyWord(data, p)
 	switch w {
 	case 0x64695f7265737522:
 		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365697469746e65 && keyWord(data, e-8) == 0x3a22736569746974 {
@@ -18114,7 +18112,7 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 	for more {
 		n, next := -1, 0
 		if data, p := d.data, d.pos; p+8 <= len(data) {
-			w := binary.LittleEndian.Uint64(data[p:])
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {

@@ -142,3 +142,19 @@ func TestEnvelopeKeyLenExactly(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyWordStopsAtLength: keyWord reads within the input's length only,
+// even when the slice has spare capacity after it.
+func TestKeyWordStopsAtLength(t *testing.T) {
+	buf := []byte("0123456789abcdef")
+	data := buf[:10]
+	if got, want := keyWord(data, 2), uint64(0x3938373635343332); got != want {
+		t.Fatalf("keyWord = %#x, want %#x", got, want)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("keyWord read past the input's length into its capacity")
+		}
+	}()
+	keyWord(data, 3)
+}

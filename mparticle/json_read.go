@@ -780,7 +780,14 @@ func (d *decoder) readProducts(p *[]Product, fs *fieldSet, i uint) error {
 }
 
 // keyWord returns the eight bytes at data[i:] as a little-endian word: the
-// unit the generated match functions compare keys in.
+// unit the generated match functions compare keys in, and the hot scanners
+// read input in. It slices data[i:i+8], not data[i:]: a slice known to be
+// eight long needs no guard against pointing past the end of data, and
+// Uint64 no check of its length, which makes each load about four
+// instructions cheaper. The capacity is cut to the length first, so that
+// a word past the input's end panics (callers check the length first)
+// instead of reading the caller's spare capacity.
 func keyWord(data []byte, i int) uint64 {
-	return binary.LittleEndian.Uint64(data[i:])
+	data = data[:len(data):len(data)]
+	return binary.LittleEndian.Uint64(data[i : i+8])
 }

@@ -495,7 +495,7 @@ func (d *decoder) scanString() (start, end int, slow bool, err error) {
 	start = d.pos + 1
 	i := start
 	for ; i+8 <= len(data); i += 8 {
-		if m := stopNear(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+		if m := stopNear(keyWord(data, i)); m != 0 {
 			i += bits.TrailingZeros64(m) >> 3
 			if data[i] == '"' {
 				d.pos = i + 1
@@ -539,7 +539,7 @@ func (d *decoder) plainString() (start, end int, ok bool) {
 	// instead, as this loop once did, costs about a fifth more: the
 	// pointer arithmetic of every re-slice).
 	for i := p + 1; i <= len(data)-8; {
-		w := binary.LittleEndian.Uint64(data[i:])
+		w := keyWord(data, i)
 		m := stopAt(w)
 		if m == 0 {
 			i += 8
@@ -562,7 +562,7 @@ func (d *decoder) scanStringRest(start, i int) (_, end int, slow bool, err error
 	data := d.data
 	for {
 		for i+8 <= len(data) {
-			m := stopAt(binary.LittleEndian.Uint64(data[i:]))
+			m := stopAt(keyWord(data, i))
 			if m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
 				break
@@ -865,13 +865,13 @@ func (d *decoder) intFast() (int64, bool) {
 	// A long integer (a timestamp, an id) takes its first eight digits in
 	// one step.
 	if p+8 <= len(data) {
-		if v, ok := eightDigits(binary.LittleEndian.Uint64(data[p:])); ok {
+		if v, ok := eightDigits(keyWord(data, p)); ok {
 			u = v
 			p += 8
 			// The rest of a timestamp (13 digits) or an id: four more
 			// digits in one step when there are.
 			if p+4 <= len(data) {
-				if v, ok := fourDigits(binary.LittleEndian.Uint32(data[p:])); ok {
+				if v, ok := fourDigits(binary.LittleEndian.Uint32(data[p : p+4])); ok {
 					u = u*10000 + v
 					p += 4
 				}
