@@ -1,9 +1,6 @@
 package mparticle
 
-import (
-	"encoding/binary"
-	"reflect"
-)
+import "reflect"
 
 // newEventData returns an empty data struct for t; unknown types get an
 // UnknownEvent that remembers t.
@@ -148,6 +145,12 @@ func (ev *Event) decodeJSON(d *decoder) error {
 		var ferr error
 		switch n {
 		case len("event_type"):
+			if t, next := eventTypeAt(d.data, d.pos); next > 0 {
+				ev.Type = t
+				d.pos = next
+				ev.present.markPresent(evFieldType)
+				break
+			}
 			var s string
 			if start, end, ok := d.plainString(); ok {
 				s = d.substr(start, end)
@@ -170,7 +173,9 @@ func (ev *Event) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	if err != nil || dataStart < 0 {
@@ -211,25 +216,91 @@ func (ev *Event) decodeData(d *decoder) (start, end int, err error) {
 }
 
 // envelopeKeyLen recognises "event_type": and "data": written plainly at
-// data[p] (like the generated match functions do for the model structs) and
-// returns the key's length, or 0 for anything else.
+// data[p] (like the generated match functions do for the model structs,
+// a word at a time from the opening quote) and returns the key's length,
+// or 0 for anything else. It is small enough to inline.
 func envelopeKeyLen(data []byte, p int) int {
 	const (
-		eventTy   = 0x79745f746e657665 // "event_ty", little endian
-		entType   = 0x657079745f746e65 // "ent_type"
-		dataColon = 0x3a2261746164     // `data":`
+		quoteEventT = 0x745f746e65766522 // `"event_t`, little endian
+		tTypeColon  = 0x3a22657079745f74 // `t_type":`, the member's last 8 bytes
+		dataMember  = 0x3a226174616422   // `"data":`, 7 bytes
 	)
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
-	if e := p + 11; w == eventTy && e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == entType {
-		return len("event_type")
-	}
-	if w&0xffffffffffff == dataColon {
+	switch w := keyWord(data, p); {
+	case w == quoteEventT:
+		if p+13 <= len(data) && keyWord(data, p+5) == tTypeColon {
+			return len("event_type")
+		}
+	case w&0xffffffffffffff == dataMember:
 		return len("data")
 	}
 	return 0
+}
+
+// eventTypeAt recognises a known event type written plainly at data[p],
+// quotes included, and returns it and the position after its closing
+// quote, or 0 for anything else (which the caller then reads as a
+// string). No string scan, and the type is the package's constant, not a
+// substring of the input: the first word after the opening quote picks
+// the candidate, and the word that ends with its closing quote confirms
+// it. The two words cover a name of up to 15 bytes; a longer one is
+// compared whole.
+func eventTypeAt(data []byte, p int) (EventType, int) {
+	if p+9 > len(data) || data[p] != '"' {
+		return "", 0
+	}
+	var t EventType
+	var last uint64 // the name's last seven bytes and the closing quote
+	switch keyWord(data, p+1) {
+	case 0x5f6e6f6973736573: // session_: _start or _end
+		t, last = EventSessionEnd, 0x22646e655f6e6f69 // `ion_end"`
+		if p+9 < len(data) && data[p+9] == 's' {
+			t, last = EventSessionStart, 0x2274726174735f6e // `n_start"`
+		}
+	case 0x765f6e6565726373: // `screen_v`
+		t, last = EventScreenView, 0x22776569765f6e65 // `en_view"`
+	case 0x655f6d6f74737563: // `custom_e`
+		t, last = EventCustom, 0x22746e6576655f6d // `m_event"`
+	case 0x65725f6873617263: // `crash_re`
+		t, last = EventCrashReport, 0x2274726f7065725f // `_report"`
+	case 0x2274756f5f74706f: // `opt_out"`
+		t, last = EventOptOut, 0x2274756f5f74706f // `opt_out"`
+	case 0x75725f7473726966: // `first_ru`
+		t, last = EventFirstRun, 0x226e75725f747372 // `rst_run"`
+	case 0x727474615f657270: // `pre_attr`
+		t, last = EventPreAttribution, 0x226e6f6974756269 // `ibution"`
+	case 0x6765725f68737570: // `push_reg`
+		t, last = EventPushRegistration, 0x226e6f6974617274 // `tration"`
+	case 0x746163696c707061: // `applicat`
+		t, last = EventApplicationStateTransition, 0x226e6f697469736e // `nsition"`
+	case 0x73656d5f68737570: // `push_mes`
+		t, last = EventPushMessage, 0x226567617373656d // `message"`
+	case 0x5f6b726f7774656e: // `network_`
+		t, last = EventNetworkPerformance, 0x2265636e616d726f // `ormance"`
+	case 0x7572636461657262: // `breadcru`
+		t, last = EventBreadcrumb, 0x22626d7572636461 // `adcrumb"`
+	case 0x22656c69666f7270: // `profile"`
+		t, last = EventProfile, 0x22656c69666f7270 // `profile"`
+	case 0x6165725f68737570: // `push_rea`
+		t, last = EventPushReaction, 0x226e6f6974636165 // `eaction"`
+	case 0x656372656d6d6f63: // `commerce`
+		t, last = EventCommerce, 0x22746e6576655f65 // `e_event"`
+	case 0x7474615f72657375: // `user_att`
+		t, last = EventUserAttributeChange, 0x2265676e6168635f // `_change"`
+	case 0x6564695f72657375: // `user_ide`
+		t, last = EventUserIdentityChange, 0x2265676e6168635f // `_change"`
+	case 0x6c6174736e696e75: // `uninstal`
+		t, last = EventUninstall, 0x226c6c6174736e69 // `install"`
+	default:
+		return "", 0
+	}
+	end := p + 1 + len(t) // the closing quote; every name has 7 bytes or more
+	if end >= len(data) || keyWord(data, end-7) != last || (len(t) > 15 && string(data[p+1:end]) != string(t)) {
+		return "", 0
+	}
+	return t, end + 1
 }
 
 // isNilData reports whether data is nil or a typed nil pointer.

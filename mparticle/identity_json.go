@@ -18,7 +18,9 @@ func (u *UserIdentities) decodeJSON(d *decoder) error {
 			return withSeg(ferr, string(key))
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err

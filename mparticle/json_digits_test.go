@@ -2,6 +2,7 @@ package mparticle
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 	"strconv"
 	"testing"
 )
@@ -27,6 +28,95 @@ func TestEightDigits(t *testing.T) {
 				b[pos] = byte(c)
 				check(b)
 			}
+		}
+	}
+}
+
+// TestFourDigits checks the four-digit step against strconv for every
+// byte value in every position.
+func TestFourDigits(t *testing.T) {
+	for pos := range 4 {
+		for c := range 256 {
+			for _, s := range []string{"9876", "1009", "0000", "9999"} {
+				b := []byte(s)
+				b[pos] = byte(c)
+				v, ok := fourDigits(binary.LittleEndian.Uint32(b))
+				n, err := strconv.ParseUint(string(b), 10, 64)
+				wantOK := err == nil && b[0] != '+' && b[0] != '-'
+				if ok != wantOK || (ok && v != n) {
+					t.Fatalf("fourDigits(%q) = %d, %v; want %d, %v", b, v, ok, n, wantOK)
+				}
+			}
+		}
+	}
+}
+
+// TestIntFastMatchesStrconv: intFast takes exactly the plain integers of
+// at most 19 digits that fit int64 and are not followed by a fraction or
+// exponent, with their value and length, wherever the input ends; it
+// consumes nothing when it declines.
+func TestIntFastMatchesStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	after := []string{"", ",", "}", "]", ".5", "e3", "E", " ", "x", "\"", "-", "/", ":"}
+	for n := 0; n < 300000; n++ {
+		var b []byte
+		for range rng.IntN(3) {
+			b = append(b, ' ')
+		}
+		if rng.IntN(4) == 0 {
+			b = append(b, '-')
+		}
+		digits := rng.IntN(26)
+		if rng.IntN(3) == 0 {
+			digits = 11 + rng.IntN(11) // timestamps, ids and the 19-digit edge
+		}
+		for i := range digits {
+			c := byte('0' + rng.IntN(10))
+			if i == 0 && rng.IntN(4) == 0 {
+				c = '0'
+			}
+			if i == 0 && digits == 19 && rng.IntN(2) == 0 {
+				c = '9' // near the ends of int64
+			}
+			b = append(b, c)
+		}
+		b = append(b, after[rng.IntN(len(after))]...)
+		for range rng.IntN(10) {
+			b = append(b, byte('0'+rng.IntN(12)))
+		}
+
+		d := decoder{data: b}
+		got, ok := d.intFast()
+
+		// The definition: the literal's extent after any spaces, then
+		// strconv.
+		lead := 0
+		for lead < len(b) && b[lead] == ' ' {
+			lead++
+		}
+		p := lead
+		if p < len(b) && b[p] == '-' {
+			p++
+		}
+		first := p
+		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
+			p++
+		}
+		wantOK := p > first && p-first <= 19 && (p-first == 1 || b[first] != '0') &&
+			!(p < len(b) && (b[p] == '.' || b[p] == 'e' || b[p] == 'E'))
+		var want int64
+		if wantOK {
+			v, err := strconv.ParseInt(string(b[lead:p]), 10, 64)
+			if wantOK = err == nil; wantOK {
+				want = v
+			}
+		}
+		wantPos := 0
+		if wantOK {
+			wantPos = p
+		}
+		if ok != wantOK || got != want || d.pos != wantPos {
+			t.Fatalf("intFast(%q) = %d, %v, pos %d; want %d, %v, pos %d", b, got, ok, d.pos, want, wantOK, wantPos)
 		}
 	}
 }

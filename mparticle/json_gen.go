@@ -2,8 +2,6 @@
 
 package mparticle
 
-import "encoding/binary"
-
 func (x *Account) decodeField(d *decoder, key []byte) (bool, error) {
 	n := -1
 	switch string(key) {
@@ -39,16 +37,16 @@ func (x *Account) fieldKey(n int) string {
 }
 
 func matchAccount(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x5f746e756f636361:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f746e756f63 {
+	case 0x746e756f63636122:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e75 {
 			return 0, p + 13
 		}
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73676e6974746573 {
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x676e69747465735f && keyWord(data, e-8) == 0x3a2273676e697474 {
 			return 1, p + 19
 		}
 	}
@@ -64,17 +62,17 @@ func (x *Account) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x5f746e756f636361:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f746e756f63 {
+				case 0x746e756f63636122:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e75 {
 						n, next = 0, p+13
 						break match
 					}
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73676e6974746573 {
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x676e69747465735f && keyWord(data, e-8) == 0x3a2273676e697474 {
 						n, next = 1, p+19
 						break match
 					}
@@ -117,7 +115,9 @@ func (x *Account) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -206,36 +206,36 @@ func (x *ApplicationInfo) fieldKey(n int) string {
 }
 
 func matchApplicationInfo(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x746163696c707061:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6f69 {
+	case 0x6163696c70706122:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6d616e5f6e6f6974 && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 			return 0, p + 19
 		}
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x737265765f6e6f69 && keyWord(data, e-8) == 0x6e6f69737265765f {
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x7265765f6e6f6974 && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 1, p + 22
 		}
-		if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c6975625f6e6f69 && keyWord(data, e-8) == 0x7265626d756e5f64 {
+		if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x6975625f6e6f6974 && keyWord(data, p+16) == 0x65626d756e5f646c && keyWord(data, e-8) == 0x3a227265626d756e {
 			return 2, p + 27
 		}
-	case 0x5f6c6c6174736e69:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265727265666572 {
+	case 0x6c6c6174736e6922:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x657272656665725f && keyWord(data, e-8) == 0x3a22726572726566 {
 			return 3, p + 19
 		}
-	case 0x65735f656c707061:
-		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7364615f68637261 && keyWord(data, p+17) == 0x756269727474615f && keyWord(data, e-8) == 0x7365747562697274 {
-			return 6, p + 30
-		}
-	case 0x226567616b636170:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x6567616b63617022:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226567616b6361 {
 			return 4, p + 10
 		}
+	case 0x735f656c70706122:
+		if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x64615f6863726165 && keyWord(data, p+16) == 0x6269727474615f73 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 6, p + 30
+		}
 	}
-	switch w & 0xffffffff {
-	case 0x3a22736f:
+	switch w & 0xffffffffff {
+	case 0x3a22736f22:
 		return 5, p + 5
 	}
 	return -1, 0
@@ -250,42 +250,42 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x746163696c707061:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6f69 {
+				case 0x6163696c70706122:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6d616e5f6e6f6974 && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 						n, next = 0, p+19
 						break match
 					}
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x737265765f6e6f69 && keyWord(data, e-8) == 0x6e6f69737265765f {
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x7265765f6e6f6974 && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 1, p+22
 						break match
 					}
-					if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c6975625f6e6f69 && keyWord(data, e-8) == 0x7265626d756e5f64 {
+					if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x6975625f6e6f6974 && keyWord(data, p+16) == 0x65626d756e5f646c && keyWord(data, e-8) == 0x3a227265626d756e {
 						n, next = 2, p+27
 						break match
 					}
-				case 0x5f6c6c6174736e69:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265727265666572 {
+				case 0x6c6c6174736e6922:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x657272656665725f && keyWord(data, e-8) == 0x3a22726572726566 {
 						n, next = 3, p+19
 						break match
 					}
-				case 0x65735f656c707061:
-					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7364615f68637261 && keyWord(data, p+17) == 0x756269727474615f && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 6, p+30
-						break match
-					}
-				case 0x226567616b636170:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x6567616b63617022:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226567616b6361 {
 						n, next = 4, p+10
 						break match
 					}
+				case 0x735f656c70706122:
+					if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x64615f6863726165 && keyWord(data, p+16) == 0x6269727474615f73 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 6, p+30
+						break match
+					}
 				}
-				switch w & 0xffffffff {
-				case 0x3a22736f:
+				switch w & 0xffffffffff {
+				case 0x3a22736f22:
 					n, next = 5, p+5
 					break match
 				}
@@ -362,7 +362,9 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -564,107 +566,106 @@ func (x *ApplicationStateTransition) fieldKey(n int) string {
 }
 
 func matchApplicationStateTransition(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x746163696c707061:
-		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6172745f6e6f69 && keyWord(data, p+17) == 0x745f6e6f69746973 && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6163696c70706122:
+		if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x6172745f6e6f6974 && keyWord(data, p+16) == 0x5f6e6f697469736e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 0, p + 30
 		}
-	case 0x74737269665f7369:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e75725f74737269 {
+	case 0x737269665f736922:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e75725f7473 {
 			return 1, p + 15
 		}
-	case 0x61726770755f7369:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656461726770755f {
+	case 0x726770755f736922:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656461726770 {
 			return 2, p + 13
 		}
-	case 0x6673736563637573:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c635f796c6c75 && keyWord(data, e-8) == 0x6465736f6c635f79 {
+	case 0x7373656363757322:
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6c635f796c6c7566 && keyWord(data, e-8) == 0x3a226465736f6c63 {
 			return 3, p + 22
 		}
-	case 0x746f6e5f68737570:
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
+	case 0x6f6e5f6873757022:
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x6f6c7961705f6e6f && keyWord(data, e-8) == 0x3a2264616f6c7961 {
 			return 4, p + 28
 		}
-	case 0x725f68636e75616c:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c61727265666572 {
+	case 0x5f68636e75616c22:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x6c61727265666572 && keyWord(data, e-8) == 0x3a226c6172726566 {
 			return 5, p + 18
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 7, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 8, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 9, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 10, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 11, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 12, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 24, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 13, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 14, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 15, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 16, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 17, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 18, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 19, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 20, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 21, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 22, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 23, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 24, p + 33
 		}
 	}
 	return -1, 0
@@ -679,131 +680,130 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x746163696c707061:
-					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6172745f6e6f69 && keyWord(data, p+17) == 0x745f6e6f69746973 && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6163696c70706122:
+					if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x6172745f6e6f6974 && keyWord(data, p+16) == 0x5f6e6f697469736e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 0, p+30
 						break match
 					}
-				case 0x74737269665f7369:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e75725f74737269 {
+				case 0x737269665f736922:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e75725f7473 {
 						n, next = 1, p+15
 						break match
 					}
-				case 0x61726770755f7369:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656461726770755f {
+				case 0x726770755f736922:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656461726770 {
 						n, next = 2, p+13
 						break match
 					}
-				case 0x6673736563637573:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c635f796c6c75 && keyWord(data, e-8) == 0x6465736f6c635f79 {
+				case 0x7373656363757322:
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6c635f796c6c7566 && keyWord(data, e-8) == 0x3a226465736f6c63 {
 						n, next = 3, p+22
 						break match
 					}
-				case 0x746f6e5f68737570:
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
+				case 0x6f6e5f6873757022:
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x6f6c7961705f6e6f && keyWord(data, e-8) == 0x3a2264616f6c7961 {
 						n, next = 4, p+28
 						break match
 					}
-				case 0x725f68636e75616c:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c61727265666572 {
+				case 0x5f68636e75616c22:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x6c61727265666572 && keyWord(data, e-8) == 0x3a226c6172726566 {
 						n, next = 5, p+18
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 7, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 8, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 9, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 10, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 11, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 12, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 24, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 13, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 14, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 15, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 16, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 17, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 18, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 19, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 20, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 21, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 22, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 23, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 24, p+33
 						break match
 					}
 				}
@@ -981,7 +981,9 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -1051,21 +1053,21 @@ func (x *AttributionInfo) fieldKey(n int) string {
 }
 
 func matchAttributionInfo(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x5f65636976726573:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656469766f7270 {
+	case 0x6563697672657322:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x656469766f72705f && keyWord(data, e-8) == 0x3a2272656469766f {
 			return 0, p + 19
 		}
-	case 0x656873696c627570:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656873696c6275 {
+	case 0x6873696c62757022:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2272656873696c {
 			return 1, p + 12
 		}
-	case 0x6e676961706d6163:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x676961706d616322:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e676961706d {
 			return 2, p + 11
 		}
 	}
@@ -1081,23 +1083,23 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x5f65636976726573:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656469766f7270 {
+				case 0x6563697672657322:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x656469766f72705f && keyWord(data, e-8) == 0x3a2272656469766f {
 						n, next = 0, p+19
 						break match
 					}
-				case 0x656873696c627570:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656873696c6275 {
+				case 0x6873696c62757022:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2272656873696c {
 						n, next = 1, p+12
 						break match
 					}
-				case 0x6e676961706d6163:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x676961706d616322:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e676961706d {
 						n, next = 2, p+11
 						break match
 					}
@@ -1152,7 +1154,9 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -1230,27 +1234,29 @@ func (x *Audience) fieldKey(n int) string {
 }
 
 func matchAudience(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x65636e6569647561:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
+	case 0x636e656964756122:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
 			return 0, p + 14
 		}
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 1, p + 16
 		}
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x7263736275735f65 && keyWord(data, p+16) == 0x735f6e6f69747069 && keyWord(data, p+24) == 0x2273676e69747465 && keyWord(data, e-8) == 0x3a2273676e697474 {
 			return 3, p + 33
 		}
-	case 0x7474615f72657375:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x226e6f6974636122:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+			return 2, p + 9
+		}
+	case 0x74615f7265737522:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 4, p + 18
 		}
-	case 0x3a226e6f69746361:
-		return 2, p + 9
 	}
 	return -1, 0
 }
@@ -1264,32 +1270,34 @@ func (x *Audience) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x65636e6569647561:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
+				case 0x636e656964756122:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
 						n, next = 0, p+14
 						break match
 					}
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 1, p+16
 						break match
 					}
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x7263736275735f65 && keyWord(data, p+16) == 0x735f6e6f69747069 && keyWord(data, p+24) == 0x2273676e69747465 && keyWord(data, e-8) == 0x3a2273676e697474 {
 						n, next = 3, p+33
 						break match
 					}
-				case 0x7474615f72657375:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x226e6f6974636122:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+						n, next = 2, p+9
+						break match
+					}
+				case 0x74615f7265737522:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 4, p+18
 						break match
 					}
-				case 0x3a226e6f69746361:
-					n, next = 2, p+9
-					break match
 				}
 				break
 			}
@@ -1345,7 +1353,9 @@ func (x *Audience) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -1431,34 +1441,34 @@ func (x *AudienceMembershipChangeRequest) fieldKey(n int) string {
 }
 
 func matchAudienceMembershipChangeRequest(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6d617473656d6974:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
+	case 0x617473656d697422:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
 			return 2, p + 15
 		}
-	case 0x65736f6865726966:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+	case 0x736f686572696622:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f69737265765f65 && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 3, p + 19
 		}
-	case 0x6f72705f72657375:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73656c69666f7270 {
-			return 5, p + 16
-		}
-	case 0x22746e756f636361:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x746e756f63636122:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6363 {
 			return 4, p + 10
 		}
+	case 0x72705f7265737522:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2273656c69666f {
+			return 5, p + 16
+		}
 	}
-	switch w & 0xffffffff {
-	case 0x3a226469:
+	switch w & 0xffffffffff {
+	case 0x3a22646922:
 		return 1, p + 5
 	}
-	switch w & 0xffffffffffff {
-	case 0x3a2265707974:
+	switch w & 0xffffffffffffff {
+	case 0x3a226570797422:
 		return 0, p + 7
 	}
 	return -1, 0
@@ -1473,39 +1483,39 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6d617473656d6974:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
+				case 0x617473656d697422:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
 						n, next = 2, p+15
 						break match
 					}
-				case 0x65736f6865726966:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+				case 0x736f686572696622:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f69737265765f65 && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 3, p+19
 						break match
 					}
-				case 0x6f72705f72657375:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73656c69666f7270 {
-						n, next = 5, p+16
-						break match
-					}
-				case 0x22746e756f636361:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x746e756f63636122:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6363 {
 						n, next = 4, p+10
 						break match
 					}
+				case 0x72705f7265737522:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2273656c69666f {
+						n, next = 5, p+16
+						break match
+					}
 				}
-				switch w & 0xffffffff {
-				case 0x3a226469:
+				switch w & 0xffffffffff {
+				case 0x3a22646922:
 					n, next = 1, p+5
 					break match
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a2265707974:
+				switch w & 0xffffffffffffff {
+				case 0x3a226570797422:
 					n, next = 0, p+7
 					break match
 				}
@@ -1570,7 +1580,9 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -1689,49 +1701,51 @@ func (x *AudienceSubscriptionRequest) fieldKey(n int) string {
 }
 
 func matchAudienceSubscriptionRequest(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6d617473656d6974:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
+	case 0x617473656d697422:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
 			return 2, p + 15
 		}
-	case 0x65736f6865726966:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+	case 0x736f686572696622:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f69737265765f65 && keyWord(data, e-8) == 0x3a226e6f69737265 {
 			return 3, p + 19
 		}
-	case 0x65636e6569647561:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
-			return 5, p + 14
-		}
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
-			return 6, p + 16
-		}
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x706972637365645f && keyWord(data, e-8) == 0x6e6f697470697263 {
-			return 8, p + 23
-		}
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
-			return 9, p + 33
-		}
-	case 0x73756f6976657270:
-		if e := p + 40; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x636e65696475615f && keyWord(data, p+17) == 0x7263736275735f65 && keyWord(data, p+25) == 0x735f6e6f69747069 && keyWord(data, e-8) == 0x73676e6974746573 {
-			return 10, p + 42
-		}
-	case 0x22746e756f636361:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x746e756f63636122:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6363 {
 			return 4, p + 10
 		}
-	case 0x3a226e6f69746361:
-		return 7, p + 9
+	case 0x636e656964756122:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
+			return 5, p + 14
+		}
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+			return 6, p + 16
+		}
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6972637365645f65 && keyWord(data, e-8) == 0x3a226e6f69747069 {
+			return 8, p + 23
+		}
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x7263736275735f65 && keyWord(data, p+16) == 0x735f6e6f69747069 && keyWord(data, p+24) == 0x2273676e69747465 && keyWord(data, e-8) == 0x3a2273676e697474 {
+			return 9, p + 33
+		}
+	case 0x226e6f6974636122:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+			return 7, p + 9
+		}
+	case 0x756f697665727022:
+		if e := p + 42; e <= len(data) && keyWord(data, p+8) == 0x6e65696475615f73 && keyWord(data, p+16) == 0x63736275735f6563 && keyWord(data, p+24) == 0x5f6e6f6974706972 && keyWord(data, p+32) == 0x73676e6974746573 && keyWord(data, e-8) == 0x3a2273676e697474 {
+			return 10, p + 42
+		}
 	}
-	switch w & 0xffffffff {
-	case 0x3a226469:
+	switch w & 0xffffffffff {
+	case 0x3a22646922:
 		return 1, p + 5
 	}
-	switch w & 0xffffffffffff {
-	case 0x3a2265707974:
+	switch w & 0xffffffffffffff {
+	case 0x3a226570797422:
 		return 0, p + 7
 	}
 	return -1, 0
@@ -1746,59 +1760,61 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6d617473656d6974:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736d5f706d617473 {
+				case 0x617473656d697422:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
 						n, next = 2, p+15
 						break match
 					}
-				case 0x65736f6865726966:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
+				case 0x736f686572696622:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f69737265765f65 && keyWord(data, e-8) == 0x3a226e6f69737265 {
 						n, next = 3, p+19
 						break match
 					}
-				case 0x65636e6569647561:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f65636e6569 {
-						n, next = 5, p+14
-						break match
-					}
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f65636e {
-						n, next = 6, p+16
-						break match
-					}
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x706972637365645f && keyWord(data, e-8) == 0x6e6f697470697263 {
-						n, next = 8, p+23
-						break match
-					}
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697263736275735f && keyWord(data, p+17) == 0x65735f6e6f697470 && keyWord(data, e-8) == 0x73676e6974746573 {
-						n, next = 9, p+33
-						break match
-					}
-				case 0x73756f6976657270:
-					if e := p + 40; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x636e65696475615f && keyWord(data, p+17) == 0x7263736275735f65 && keyWord(data, p+25) == 0x735f6e6f69747069 && keyWord(data, e-8) == 0x73676e6974746573 {
-						n, next = 10, p+42
-						break match
-					}
-				case 0x22746e756f636361:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x746e756f63636122:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6363 {
 						n, next = 4, p+10
 						break match
 					}
-				case 0x3a226e6f69746361:
-					n, next = 7, p+9
-					break match
+				case 0x636e656964756122:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
+						n, next = 5, p+14
+						break match
+					}
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+						n, next = 6, p+16
+						break match
+					}
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6972637365645f65 && keyWord(data, e-8) == 0x3a226e6f69747069 {
+						n, next = 8, p+23
+						break match
+					}
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x7263736275735f65 && keyWord(data, p+16) == 0x735f6e6f69747069 && keyWord(data, p+24) == 0x2273676e69747465 && keyWord(data, e-8) == 0x3a2273676e697474 {
+						n, next = 9, p+33
+						break match
+					}
+				case 0x226e6f6974636122:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+						n, next = 7, p+9
+						break match
+					}
+				case 0x756f697665727022:
+					if e := p + 42; e <= len(data) && keyWord(data, p+8) == 0x6e65696475615f73 && keyWord(data, p+16) == 0x63736275735f6563 && keyWord(data, p+24) == 0x5f6e6f6974706972 && keyWord(data, p+32) == 0x73676e6974746573 && keyWord(data, e-8) == 0x3a2273676e697474 {
+						n, next = 10, p+42
+						break match
+					}
 				}
-				switch w & 0xffffffff {
-				case 0x3a226469:
+				switch w & 0xffffffffff {
+				case 0x3a22646922:
 					n, next = 1, p+5
 					break match
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a2265707974:
+				switch w & 0xffffffffffffff {
+				case 0x3a226570797422:
 					n, next = 0, p+7
 					break match
 				}
@@ -1893,7 +1909,9 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -1975,24 +1993,26 @@ func (x *AudienceUserAttribute) fieldKey(n int) string {
 }
 
 func matchAudienceUserAttribute(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6c61765f7473696c:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65756c61765f7473 {
+	case 0x61765f7473696c22:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2265756c61765f {
 			return 2, p + 13
 		}
-	case 0x3a226e6f69746361:
-		return 3, p + 9
+	case 0x226e6f6974636122:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+			return 3, p + 9
+		}
 	}
-	switch w & 0xffffffffff {
-	case 0x3a2279656b:
+	switch w & 0xffffffffffff {
+	case 0x3a2279656b22:
 		return 0, p + 6
 	}
-	switch w & 0xffffffffffffff {
-	case 0x3a2265756c6176:
+	switch w & 0xffffffffffffffff {
+	case 0x3a2265756c617622:
 		return 1, p + 8
 	}
 	return -1, 0
@@ -2007,27 +2027,29 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6c61765f7473696c:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65756c61765f7473 {
+				case 0x61765f7473696c22:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2265756c61765f {
 						n, next = 2, p+13
 						break match
 					}
-				case 0x3a226e6f69746361:
-					n, next = 3, p+9
-					break match
+				case 0x226e6f6974636122:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+						n, next = 3, p+9
+						break match
+					}
 				}
-				switch w & 0xffffffffff {
-				case 0x3a2279656b:
+				switch w & 0xffffffffffff {
+				case 0x3a2279656b22:
 					n, next = 0, p+6
 					break match
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a2265756c6176:
+				switch w & 0xffffffffffffffff {
+				case 0x3a2265756c617622:
 					n, next = 1, p+8
 					break match
 				}
@@ -2078,7 +2100,9 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -2289,113 +2313,115 @@ func (x *Batch) fieldKey(n int) string {
 }
 
 func matchBatch(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6d6e6f7269766e65:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e656d6e6f7269 {
+	case 0x2273746e65766522:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2273746e657665 {
+			return 0, p + 9
+		}
+	case 0x6e6f7269766e6522:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d6e6f {
 			return 1, p + 14
 		}
-	case 0x725f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f74736575716572 && keyWord(data, e-8) == 0x3a2264695f747365 {
 			return 2, p + 20
 		}
-	case 0x765f616d65686373:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
-			return 3, p + 17
-		}
-	case 0x63697665645f706d:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469656369766564 {
-			return 5, p + 14
-		}
-	case 0x6564695f72657375:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
-			return 7, p + 18
-		}
-	case 0x7474615f72657375:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
-			return 8, p + 18
-		}
-	case 0x5f646574656c6564:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7474615f72657375 && keyWord(data, e-8) == 0x7365747562697274 {
-			return 9, p + 26
-		}
-	case 0x695f656369766564:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656369 {
-			return 10, p + 14
-		}
-	case 0x746163696c707061:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 11, p + 19
-		}
-	case 0x5f746e65736e6f63:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f746e {
-			return 12, p + 16
-		}
-	case 0x7461726765746e69:
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x727474615f6e6f69 && keyWord(data, e-8) == 0x7365747562697274 {
-			return 14, p + 25
-		}
-	case 0x5f72656e74726170:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
-			return 15, p + 21
-		}
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x797469746e656469 {
-			return 16, p + 19
-		}
-	case 0x7379656b5f697061:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 18, p + 11
-		}
-	case 0x737265765f6b6473:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
-			return 20, p + 14
-		}
-	case 0x7475626972747461:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 21, p + 19
-		}
-	case 0x695f656372756f73:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656372 {
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
 			return 22, p + 14
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 23, p + 24
+	case 0x5f616d6568637322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226e6f6973726576 && keyWord(data, e-8) == 0x3a226e6f69737265 {
+			return 3, p + 17
 		}
-	case 0x64695f6863746162:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 24, p + 11
+	case 0x697665645f706d22:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22646965636976 {
+			return 5, p + 14
 		}
-	case 0x6d5f6e696769726f:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f6e6967 {
-			return 25, p + 14
+	case 0x64695f7265737522:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365697469746e65 && keyWord(data, e-8) == 0x3a22736569746974 {
+			return 7, p + 18
 		}
-	case 0x695f657571696e75:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f657571696e {
-			return 26, p + 12
+	case 0x74615f7265737522:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 8, p + 18
 		}
-	case 0x3a2273746e657665:
-		return 0, p + 9
-	case 0x22747865746e6f63:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x646574656c656422:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x74615f726573755f && keyWord(data, p+16) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 9, p + 26
+		}
+	case 0x5f65636976656422:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
+			return 10, p + 14
+		}
+	case 0x6163696c70706122:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x666e695f6e6f6974 && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 11, p + 19
+		}
+	case 0x746e65736e6f6322:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
+			return 12, p + 16
+		}
+	case 0x747865746e6f6322:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22747865746e6f {
 			return 13, p + 10
 		}
-	case 0x2279656b5f697061:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x61726765746e6922:
+		if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x7474615f6e6f6974 && keyWord(data, p+16) == 0x2273657475626972 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 14, p + 25
+		}
+	case 0x72656e7472617022:
+		if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22736569746974 {
+			return 15, p + 21
+		}
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22797469746e65 {
+			return 16, p + 19
+		}
+	case 0x79656b5f69706122:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2279656b5f6970 {
 			return 17, p + 10
 		}
-	case 0x3a2264695f626f6a:
-		return 19, p + 9
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a227379656b5f69 {
+			return 18, p + 11
+		}
+	case 0x2264695f626f6a22:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f626f6a {
+			return 19, p + 9
+		}
+	case 0x7265765f6b647322:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
+			return 20, p + 14
+		}
+	case 0x7562697274746122:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x666e695f6e6f6974 && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 21, p + 19
+		}
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 23, p + 24
+		}
+	case 0x695f686374616222:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f686374 {
+			return 24, p + 11
+		}
+	case 0x5f6e696769726f22:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f6e {
+			return 25, p + 14
+		}
+	case 0x5f657571696e7522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657571 {
+			return 26, p + 12
+		}
 	}
-	switch w & 0xffffffff {
-	case 0x3a227069:
+	switch w & 0xffffffffff {
+	case 0x3a22706922:
 		return 6, p + 5
 	}
-	switch w & 0xffffffffffff {
-	case 0x3a226469706d:
+	switch w & 0xffffffffffffff {
+	case 0x3a226469706d22:
 		return 4, p + 7
 	}
 	return -1, 0
@@ -2410,139 +2436,141 @@ func (x *Batch) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6d6e6f7269766e65:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e656d6e6f7269 {
+				case 0x2273746e65766522:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2273746e657665 {
+						n, next = 0, p+9
+						break match
+					}
+				case 0x6e6f7269766e6522:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d6e6f {
 						n, next = 1, p+14
 						break match
 					}
-				case 0x725f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f74736575716572 && keyWord(data, e-8) == 0x3a2264695f747365 {
 						n, next = 2, p+20
 						break match
 					}
-				case 0x765f616d65686373:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
-						n, next = 3, p+17
-						break match
-					}
-				case 0x63697665645f706d:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469656369766564 {
-						n, next = 5, p+14
-						break match
-					}
-				case 0x6564695f72657375:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
-						n, next = 7, p+18
-						break match
-					}
-				case 0x7474615f72657375:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 8, p+18
-						break match
-					}
-				case 0x5f646574656c6564:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7474615f72657375 && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 9, p+26
-						break match
-					}
-				case 0x695f656369766564:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656369 {
-						n, next = 10, p+14
-						break match
-					}
-				case 0x746163696c707061:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 11, p+19
-						break match
-					}
-				case 0x5f746e65736e6f63:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f746e {
-						n, next = 12, p+16
-						break match
-					}
-				case 0x7461726765746e69:
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x727474615f6e6f69 && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 14, p+25
-						break match
-					}
-				case 0x5f72656e74726170:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
-						n, next = 15, p+21
-						break match
-					}
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x797469746e656469 {
-						n, next = 16, p+19
-						break match
-					}
-				case 0x7379656b5f697061:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 18, p+11
-						break match
-					}
-				case 0x737265765f6b6473:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
-						n, next = 20, p+14
-						break match
-					}
-				case 0x7475626972747461:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 21, p+19
-						break match
-					}
-				case 0x695f656372756f73:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6f666e695f656372 {
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
 						n, next = 22, p+14
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 23, p+24
+				case 0x5f616d6568637322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226e6f6973726576 && keyWord(data, e-8) == 0x3a226e6f69737265 {
+						n, next = 3, p+17
 						break match
 					}
-				case 0x64695f6863746162:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 24, p+11
+				case 0x697665645f706d22:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22646965636976 {
+						n, next = 5, p+14
 						break match
 					}
-				case 0x6d5f6e696769726f:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f6e6967 {
-						n, next = 25, p+14
+				case 0x64695f7265737522:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365697469746e65 && keyWord(data, e-8) == 0x3a22736569746974 {
+						n, next = 7, p+18
 						break match
 					}
-				case 0x695f657571696e75:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f657571696e {
-						n, next = 26, p+12
+				case 0x74615f7265737522:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 8, p+18
 						break match
 					}
-				case 0x3a2273746e657665:
-					n, next = 0, p+9
-					break match
-				case 0x22747865746e6f63:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x646574656c656422:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x74615f726573755f && keyWord(data, p+16) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 9, p+26
+						break match
+					}
+				case 0x5f65636976656422:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
+						n, next = 10, p+14
+						break match
+					}
+				case 0x6163696c70706122:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x666e695f6e6f6974 && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 11, p+19
+						break match
+					}
+				case 0x746e65736e6f6322:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
+						n, next = 12, p+16
+						break match
+					}
+				case 0x747865746e6f6322:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22747865746e6f {
 						n, next = 13, p+10
 						break match
 					}
-				case 0x2279656b5f697061:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x61726765746e6922:
+					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x7474615f6e6f6974 && keyWord(data, p+16) == 0x2273657475626972 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 14, p+25
+						break match
+					}
+				case 0x72656e7472617022:
+					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22736569746974 {
+						n, next = 15, p+21
+						break match
+					}
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22797469746e65 {
+						n, next = 16, p+19
+						break match
+					}
+				case 0x79656b5f69706122:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2279656b5f6970 {
 						n, next = 17, p+10
 						break match
 					}
-				case 0x3a2264695f626f6a:
-					n, next = 19, p+9
-					break match
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a227379656b5f69 {
+						n, next = 18, p+11
+						break match
+					}
+				case 0x2264695f626f6a22:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f626f6a {
+						n, next = 19, p+9
+						break match
+					}
+				case 0x7265765f6b647322:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
+						n, next = 20, p+14
+						break match
+					}
+				case 0x7562697274746122:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x666e695f6e6f6974 && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 21, p+19
+						break match
+					}
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 23, p+24
+						break match
+					}
+				case 0x695f686374616222:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f686374 {
+						n, next = 24, p+11
+						break match
+					}
+				case 0x5f6e696769726f22:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f6e {
+						n, next = 25, p+14
+						break match
+					}
+				case 0x5f657571696e7522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657571 {
+						n, next = 26, p+12
+						break match
+					}
 				}
-				switch w & 0xffffffff {
-				case 0x3a227069:
+				switch w & 0xffffffffff {
+				case 0x3a22706922:
 					n, next = 6, p+5
 					break match
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a226469706d:
+				switch w & 0xffffffffffffff {
+				case 0x3a226469706d22:
 					n, next = 4, p+7
 					break match
 				}
@@ -2687,7 +2715,9 @@ func (x *Batch) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -2777,21 +2807,21 @@ func (x *BatchContext) fieldKey(n int) string {
 }
 
 func matchBatchContext(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x616c705f61746164:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e616c705f617461 {
+	case 0x6c705f6174616422:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226e616c705f61 {
 			return 0, p + 12
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 1, p + 11
 		}
-	case 0x676e696863746162:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6e69686374616222:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69686374 {
 			return 2, p + 11
 		}
 	}
@@ -2807,23 +2837,23 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x616c705f61746164:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e616c705f617461 {
+				case 0x6c705f6174616422:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226e616c705f61 {
 						n, next = 0, p+12
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 1, p+11
 						break match
 					}
-				case 0x676e696863746162:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6e69686374616222:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69686374 {
 						n, next = 2, p+11
 						break match
 					}
@@ -2863,7 +2893,9 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -2929,21 +2961,23 @@ func (x *Batching) fieldKey(n int) string {
 }
 
 func matchBatching(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6f69746974726170:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x79656b5f6e6f6974 {
+	case 0x2273736170796222:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a22737361707962 {
+			return 0, p + 9
+		}
+	case 0x6974697472617022:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2279656b5f6e6f {
 			return 1, p + 16
 		}
-	case 0x5f74736575716572:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7364695f74736575 {
+	case 0x7473657571657222:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a227364695f7473 {
 			return 2, p + 14
 		}
-	case 0x3a22737361707962:
-		return 0, p + 9
 	}
 	return -1, 0
 }
@@ -2957,24 +2991,26 @@ func (x *Batching) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6f69746974726170:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x79656b5f6e6f6974 {
+				case 0x2273736170796222:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a22737361707962 {
+						n, next = 0, p+9
+						break match
+					}
+				case 0x6974697472617022:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2279656b5f6e6f {
 						n, next = 1, p+16
 						break match
 					}
-				case 0x5f74736575716572:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7364695f74736575 {
+				case 0x7473657571657222:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a227364695f7473 {
 						n, next = 2, p+14
 						break match
 					}
-				case 0x3a22737361707962:
-					n, next = 0, p+9
-					break match
 				}
 				break
 			}
@@ -3020,7 +3056,9 @@ func (x *Batching) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -3194,90 +3232,89 @@ func (x *Breadcrumb) fieldKey(n int) string {
 }
 
 func matchBreadcrumb(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x5f6e6f6973736573:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
+	case 0x6e6f697373657322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227265626d756e5f && keyWord(data, e-8) == 0x3a227265626d756e {
 			return 1, p + 17
 		}
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 5, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 6, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 28
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 2, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 3, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 4, p + 20
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-			return 9, p + 12
-		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-			return 10, p + 20
-		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 11, p + 11
-		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-			return 12, p + 23
-		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-			return 13, p + 18
-		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-			return 14, p + 24
-		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-			return 15, p + 32
-		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-			return 16, p + 23
-		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-			return 17, p + 18
-		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-			return 18, p + 17
-		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-			return 19, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 20, p + 33
 		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+			return 9, p + 12
+		}
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 10, p + 20
+		}
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+			return 11, p + 11
+		}
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+			return 12, p + 23
+		}
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+			return 13, p + 18
+		}
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+			return 14, p + 24
+		}
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+			return 15, p + 32
+		}
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+			return 16, p + 23
+		}
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+			return 17, p + 18
+		}
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+			return 18, p + 17
+		}
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+			return 19, p + 17
+		}
 	}
-	switch w & 0xffffffffffffff {
-	case 0x3a226c6562616c:
+	switch w & 0xffffffffffffffff {
+	case 0x3a226c6562616c22:
 		return 0, p + 8
 	}
 	return -1, 0
@@ -3292,110 +3329,109 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x5f6e6f6973736573:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
+				case 0x6e6f697373657322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227265626d756e5f && keyWord(data, e-8) == 0x3a227265626d756e {
 						n, next = 1, p+17
 						break match
 					}
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 5, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 6, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+28
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 2, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 3, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 4, p+20
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-						n, next = 9, p+12
-						break match
-					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 10, p+20
-						break match
-					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 11, p+11
-						break match
-					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-						n, next = 12, p+23
-						break match
-					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-						n, next = 13, p+18
-						break match
-					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-						n, next = 14, p+24
-						break match
-					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-						n, next = 15, p+32
-						break match
-					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-						n, next = 16, p+23
-						break match
-					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-						n, next = 17, p+18
-						break match
-					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-						n, next = 18, p+17
-						break match
-					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-						n, next = 19, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 20, p+33
 						break match
 					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+						n, next = 9, p+12
+						break match
+					}
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 10, p+20
+						break match
+					}
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+						n, next = 11, p+11
+						break match
+					}
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+						n, next = 12, p+23
+						break match
+					}
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+						n, next = 13, p+18
+						break match
+					}
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+						n, next = 14, p+24
+						break match
+					}
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+						n, next = 15, p+32
+						break match
+					}
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+						n, next = 16, p+23
+						break match
+					}
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+						n, next = 17, p+18
+						break match
+					}
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+						n, next = 18, p+17
+						break match
+					}
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+						n, next = 19, p+17
+						break match
+					}
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a226c6562616c:
+				switch w & 0xffffffffffffffff {
+				case 0x3a226c6562616c22:
 					n, next = 0, p+8
 					break match
 				}
@@ -3547,7 +3583,9 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -3601,13 +3639,13 @@ func (x *CCPAConsent) fieldKey(n int) string {
 }
 
 func matchCCPAConsent(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6c61735f61746164:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f5f74706f5f65 && keyWord(data, e-8) == 0x74756f5f74706f5f {
+	case 0x61735f6174616422:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6f5f74706f5f656c && keyWord(data, e-8) == 0x3a2274756f5f7470 {
 			return 0, p + 20
 		}
 	}
@@ -3623,13 +3661,13 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6c61735f61746164:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f5f74706f5f65 && keyWord(data, e-8) == 0x74756f5f74706f5f {
+				case 0x61735f6174616422:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6f5f74706f5f656c && keyWord(data, e-8) == 0x3a2274756f5f7470 {
 						n, next = 0, p+20
 						break match
 					}
@@ -3665,7 +3703,9 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -3885,122 +3925,118 @@ func (x *CommerceEvent) fieldKey(n int) string {
 }
 
 func matchCommerceEvent(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x5f746375646f7270:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f74 {
+	case 0x746375646f727022:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226e6f697463615f && keyWord(data, e-8) == 0x3a226e6f69746361 {
 			return 0, p + 17
 		}
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x736e6f6973736572 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x73736572706d695f && keyWord(data, e-8) == 0x3a22736e6f697373 {
 			return 2, p + 22
 		}
-	case 0x6f69746f6d6f7270:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f6e {
+	case 0x69746f6d6f727022:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f697463615f6e6f && keyWord(data, e-8) == 0x3a226e6f69746361 {
 			return 1, p + 19
 		}
-	case 0x676e6970706f6873:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747261635f676e69 {
+	case 0x6e6970706f687322:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22747261635f67 {
 			return 3, p + 16
 		}
-	case 0x79636e6572727563:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f79636e {
+	case 0x636e657272756322:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
 			return 4, p + 16
 		}
-	case 0x6e5f6e6565726373:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
+	case 0x5f6e656572637322:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 			return 5, p + 14
 		}
-	case 0x695f6e6f6e5f7369:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697463617265746e && keyWord(data, e-8) == 0x6576697463617265 {
+	case 0x5f6e6f6e5f736922:
+		if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7463617265746e69 && keyWord(data, e-8) == 0x3a22657669746361 {
 			return 6, p + 21
 		}
-	case 0x616e5f746e657665:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
+	case 0x6e5f746e65766522:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
 			return 7, p + 13
 		}
-	case 0x655f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
-			return 8, p + 20
-		}
-	case 0x665f6d6f74737563:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
-			return 9, p + 15
-		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 10, p + 24
-		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 11, p + 11
-		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-			return 12, p + 20
-		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-			return 13, p + 13
-		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-			return 14, p + 15
-		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 15, p + 28
-		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 16, p + 26
-		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 17, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f746e657665 && keyWord(data, e-8) == 0x3a22657079745f74 {
+			return 8, p + 20
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
+			return 9, p + 15
+		}
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 18, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 10, p + 24
+		}
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+			return 11, p + 11
+		}
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+			return 12, p + 20
+		}
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+			return 13, p + 13
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+			return 14, p + 15
+		}
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 15, p + 28
+		}
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 16, p + 26
+		}
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 28, p + 33
+		}
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 19, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 20, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 21, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 22, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 23, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 24, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 25, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 26, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 27, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 28, p + 33
 		}
 	}
 	return -1, 0
@@ -4015,150 +4051,146 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x5f746375646f7270:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f74 {
+				case 0x746375646f727022:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226e6f697463615f && keyWord(data, e-8) == 0x3a226e6f69746361 {
 						n, next = 0, p+17
 						break match
 					}
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x736e6f6973736572 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x73736572706d695f && keyWord(data, e-8) == 0x3a22736e6f697373 {
 						n, next = 2, p+22
 						break match
 					}
-				case 0x6f69746f6d6f7270:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697463615f6e {
+				case 0x69746f6d6f727022:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f697463615f6e6f && keyWord(data, e-8) == 0x3a226e6f69746361 {
 						n, next = 1, p+19
 						break match
 					}
-				case 0x676e6970706f6873:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747261635f676e69 {
+				case 0x6e6970706f687322:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22747261635f67 {
 						n, next = 3, p+16
 						break match
 					}
-				case 0x79636e6572727563:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f79636e {
+				case 0x636e657272756322:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
 						n, next = 4, p+16
 						break match
 					}
-				case 0x6e5f6e6565726373:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
+				case 0x5f6e656572637322:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 						n, next = 5, p+14
 						break match
 					}
-				case 0x695f6e6f6e5f7369:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697463617265746e && keyWord(data, e-8) == 0x6576697463617265 {
+				case 0x5f6e6f6e5f736922:
+					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7463617265746e69 && keyWord(data, e-8) == 0x3a22657669746361 {
 						n, next = 6, p+21
 						break match
 					}
-				case 0x616e5f746e657665:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
+				case 0x6e5f746e65766522:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
 						n, next = 7, p+13
 						break match
 					}
-				case 0x655f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
-						n, next = 8, p+20
-						break match
-					}
-				case 0x665f6d6f74737563:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
-						n, next = 9, p+15
-						break match
-					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 10, p+24
-						break match
-					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 11, p+11
-						break match
-					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-						n, next = 12, p+20
-						break match
-					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-						n, next = 13, p+13
-						break match
-					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-						n, next = 14, p+15
-						break match
-					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 15, p+28
-						break match
-					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 16, p+26
-						break match
-					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 17, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f746e657665 && keyWord(data, e-8) == 0x3a22657079745f74 {
+						n, next = 8, p+20
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
+						n, next = 9, p+15
+						break match
+					}
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 18, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 10, p+24
+						break match
+					}
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+						n, next = 11, p+11
+						break match
+					}
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+						n, next = 12, p+20
+						break match
+					}
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+						n, next = 13, p+13
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+						n, next = 14, p+15
+						break match
+					}
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 15, p+28
+						break match
+					}
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 16, p+26
+						break match
+					}
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 28, p+33
+						break match
+					}
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 19, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 20, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 21, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 22, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 23, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 24, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 25, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 26, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 27, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 28, p+33
 						break match
 					}
 				}
@@ -4341,7 +4373,9 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -4455,33 +4489,33 @@ func (x *ConsentRecord) fieldKey(n int) string {
 }
 
 func matchConsentRecord(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6974616c75676572:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f6974616c7567 {
+	case 0x74616c7567657222:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f6974616c {
 			return 0, p + 13
 		}
-	case 0x746e656d75636f64:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6e656d75636f6422:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d7563 {
 			return 1, p + 11
 		}
-	case 0x65746e65736e6f63:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6465746e65736e6f {
+	case 0x746e65736e6f6322:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226465746e6573 {
 			return 2, p + 12
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 3, p + 24
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 4, p + 11
 		}
-	case 0x6572617764726168:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6572617764 {
+	case 0x7261776472616822:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657261 {
 			return 5, p + 14
 		}
 	}
@@ -4497,38 +4531,38 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6974616c75676572:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f6974616c7567 {
+				case 0x74616c7567657222:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f6974616c {
 						n, next = 0, p+13
 						break match
 					}
-				case 0x746e656d75636f64:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6e656d75636f6422:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d7563 {
 						n, next = 1, p+11
 						break match
 					}
-				case 0x65746e65736e6f63:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6465746e65736e6f {
+				case 0x746e65736e6f6322:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226465746e6573 {
 						n, next = 2, p+12
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 3, p+24
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 4, p+11
 						break match
 					}
-				case 0x6572617764726168:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6572617764 {
+				case 0x7261776472616822:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657261 {
 						n, next = 5, p+14
 						break match
 					}
@@ -4604,7 +4638,9 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -4667,14 +4703,14 @@ func (x *ConsentState) fieldKey(n int) string {
 }
 
 func matchConsentState(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
-	switch w & 0xffffffffffff {
-	case 0x3a2261706363:
+	w := keyWord(data, p)
+	switch w & 0xffffffffffffff {
+	case 0x3a226170636322:
 		return 1, p + 7
-	case 0x3a2272706467:
+	case 0x3a227270646722:
 		return 0, p + 7
 	}
 	return -1, 0
@@ -4689,15 +4725,15 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
-				switch w & 0xffffffffffff {
-				case 0x3a2261706363:
+				switch w & 0xffffffffffffff {
+				case 0x3a226170636322:
 					n, next = 1, p+7
 					break match
-				case 0x3a2272706467:
+				case 0x3a227270646722:
 					n, next = 0, p+7
 					break match
 				}
@@ -4734,7 +4770,9 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -4961,125 +4999,124 @@ func (x *CrashReport) fieldKey(n int) string {
 }
 
 func matchCrashReport(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x7572636461657262:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73626d7572636461 {
+	case 0x7263646165726222:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2273626d757263 {
 			return 0, p + 14
 		}
-	case 0x616e5f7373616c63:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f737361 {
+	case 0x6e5f7373616c6322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f73 {
 			return 1, p + 13
 		}
-	case 0x7974697265766573:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x7469726576657322:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469726576 {
 			return 2, p + 11
 		}
-	case 0x72745f6b63617473:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65636172745f6b63 {
+	case 0x6567617373656d22:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22656761737365 {
+			return 3, p + 10
+		}
+	case 0x745f6b6361747322:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265636172745f {
 			return 4, p + 14
 		}
-	case 0x6f69747065637865:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c646e61685f6e && keyWord(data, e-8) == 0x64656c646e61685f {
+	case 0x6974706563786522:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c646e61685f6e6f && keyWord(data, e-8) == 0x3a2264656c646e61 {
 			return 5, p + 20
 		}
-	case 0x5f74736f6d706f74:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747865746e6f635f {
+	case 0x74736f6d706f7422:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x747865746e6f635f && keyWord(data, e-8) == 0x3a22747865746e6f {
 			return 6, p + 18
 		}
-	case 0x68736172635f6c70:
-		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f74726f7065725f && keyWord(data, p+17) == 0x7361625f656c6966 && keyWord(data, e-8) == 0x3436657361625f65 {
+	case 0x736172635f6c7022:
+		if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x74726f7065725f68 && keyWord(data, p+16) == 0x61625f656c69665f && keyWord(data, e-8) == 0x3a22343665736162 {
 			return 7, p + 30
 		}
-	case 0x67616d695f736f69:
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f657361625f65 && keyWord(data, e-8) == 0x737365726464615f {
+	case 0x616d695f736f6922:
+		if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x5f657361625f6567 && keyWord(data, p+16) == 0x2273736572646461 && keyWord(data, e-8) == 0x3a22737365726464 {
 			return 8, p + 25
 		}
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657a69735f656761 {
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22657a69735f6567 && keyWord(data, e-8) == 0x3a22657a69735f65 {
 			return 9, p + 17
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
+	case 0x6e6f697373657322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227265626d756e5f && keyWord(data, e-8) == 0x3a227265626d756e {
 			return 10, p + 17
 		}
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 14, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 15, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 16, p + 28
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 11, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 12, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 13, p + 20
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 17, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-			return 18, p + 12
-		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-			return 19, p + 20
-		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 20, p + 11
-		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-			return 21, p + 23
-		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-			return 22, p + 18
-		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-			return 23, p + 24
-		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-			return 24, p + 32
-		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-			return 25, p + 23
-		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-			return 26, p + 18
-		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-			return 27, p + 17
-		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-			return 28, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 29, p + 33
 		}
-	case 0x226567617373656d:
-		if p+10 <= len(data) && data[p+9] == ':' {
-			return 3, p + 10
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+			return 18, p + 12
+		}
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 19, p + 20
+		}
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+			return 20, p + 11
+		}
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+			return 21, p + 23
+		}
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+			return 22, p + 18
+		}
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+			return 23, p + 24
+		}
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+			return 24, p + 32
+		}
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+			return 25, p + 23
+		}
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+			return 26, p + 18
+		}
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+			return 27, p + 17
+		}
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+			return 28, p + 17
 		}
 	}
 	return -1, 0
@@ -5094,154 +5131,153 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x7572636461657262:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x73626d7572636461 {
+				case 0x7263646165726222:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2273626d757263 {
 						n, next = 0, p+14
 						break match
 					}
-				case 0x616e5f7373616c63:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f737361 {
+				case 0x6e5f7373616c6322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f73 {
 						n, next = 1, p+13
 						break match
 					}
-				case 0x7974697265766573:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x7469726576657322:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469726576 {
 						n, next = 2, p+11
 						break match
 					}
-				case 0x72745f6b63617473:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65636172745f6b63 {
+				case 0x6567617373656d22:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22656761737365 {
+						n, next = 3, p+10
+						break match
+					}
+				case 0x745f6b6361747322:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265636172745f {
 						n, next = 4, p+14
 						break match
 					}
-				case 0x6f69747065637865:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c646e61685f6e && keyWord(data, e-8) == 0x64656c646e61685f {
+				case 0x6974706563786522:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c646e61685f6e6f && keyWord(data, e-8) == 0x3a2264656c646e61 {
 						n, next = 5, p+20
 						break match
 					}
-				case 0x5f74736f6d706f74:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x747865746e6f635f {
+				case 0x74736f6d706f7422:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x747865746e6f635f && keyWord(data, e-8) == 0x3a22747865746e6f {
 						n, next = 6, p+18
 						break match
 					}
-				case 0x68736172635f6c70:
-					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f74726f7065725f && keyWord(data, p+17) == 0x7361625f656c6966 && keyWord(data, e-8) == 0x3436657361625f65 {
+				case 0x736172635f6c7022:
+					if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x74726f7065725f68 && keyWord(data, p+16) == 0x61625f656c69665f && keyWord(data, e-8) == 0x3a22343665736162 {
 						n, next = 7, p+30
 						break match
 					}
-				case 0x67616d695f736f69:
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f657361625f65 && keyWord(data, e-8) == 0x737365726464615f {
+				case 0x616d695f736f6922:
+					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x5f657361625f6567 && keyWord(data, p+16) == 0x2273736572646461 && keyWord(data, e-8) == 0x3a22737365726464 {
 						n, next = 8, p+25
 						break match
 					}
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657a69735f656761 {
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22657a69735f6567 && keyWord(data, e-8) == 0x3a22657a69735f65 {
 						n, next = 9, p+17
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265626d756e5f6e {
+				case 0x6e6f697373657322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227265626d756e5f && keyWord(data, e-8) == 0x3a227265626d756e {
 						n, next = 10, p+17
 						break match
 					}
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 14, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 15, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 16, p+28
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 11, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 12, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 13, p+20
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 17, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-						n, next = 18, p+12
-						break match
-					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 19, p+20
-						break match
-					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 20, p+11
-						break match
-					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-						n, next = 21, p+23
-						break match
-					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-						n, next = 22, p+18
-						break match
-					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-						n, next = 23, p+24
-						break match
-					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-						n, next = 24, p+32
-						break match
-					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-						n, next = 25, p+23
-						break match
-					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-						n, next = 26, p+18
-						break match
-					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-						n, next = 27, p+17
-						break match
-					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-						n, next = 28, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 29, p+33
 						break match
 					}
-				case 0x226567617373656d:
-					if p+10 <= len(data) && data[p+9] == ':' {
-						n, next = 3, p+10
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+						n, next = 18, p+12
+						break match
+					}
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 19, p+20
+						break match
+					}
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+						n, next = 20, p+11
+						break match
+					}
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+						n, next = 21, p+23
+						break match
+					}
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+						n, next = 22, p+18
+						break match
+					}
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+						n, next = 23, p+24
+						break match
+					}
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+						n, next = 24, p+32
+						break match
+					}
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+						n, next = 25, p+23
+						break match
+					}
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+						n, next = 26, p+18
+						break match
+					}
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+						n, next = 27, p+17
+						break match
+					}
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+						n, next = 28, p+17
 						break match
 					}
 				}
@@ -5448,7 +5484,9 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -5637,95 +5675,91 @@ func (x *CustomEvent) fieldKey(n int) string {
 }
 
 func matchCustomEvent(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x616e5f746e657665:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
+	case 0x6e5f746e65766522:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
 			return 0, p + 13
 		}
-	case 0x655f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
-			return 1, p + 20
-		}
-	case 0x665f6d6f74737563:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
-			return 2, p + 15
-		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 3, p + 24
-		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 4, p + 11
-		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-			return 5, p + 20
-		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-			return 6, p + 13
-		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-			return 7, p + 15
-		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 8, p + 28
-		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 9, p + 26
-		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 10, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f746e657665 && keyWord(data, e-8) == 0x3a22657079745f74 {
+			return 1, p + 20
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
+			return 2, p + 15
+		}
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 11, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 3, p + 24
+		}
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+			return 4, p + 11
+		}
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+			return 5, p + 20
+		}
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+			return 6, p + 13
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+			return 7, p + 15
+		}
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 8, p + 28
+		}
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 9, p + 26
+		}
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 21, p + 33
+		}
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 12, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 13, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 14, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 15, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 16, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 17, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 18, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 19, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 20, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 21, p + 33
 		}
 	}
 	return -1, 0
@@ -5740,116 +5774,112 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x616e5f746e657665:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f746e65 {
+				case 0x6e5f746e65766522:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
 						n, next = 0, p+13
 						break match
 					}
-				case 0x655f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f746e6576 && keyWord(data, e-8) == 0x657079745f746e65 {
-						n, next = 1, p+20
-						break match
-					}
-				case 0x665f6d6f74737563:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
-						n, next = 2, p+15
-						break match
-					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 3, p+24
-						break match
-					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 4, p+11
-						break match
-					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-						n, next = 5, p+20
-						break match
-					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-						n, next = 6, p+13
-						break match
-					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-						n, next = 7, p+15
-						break match
-					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 8, p+28
-						break match
-					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 9, p+26
-						break match
-					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 10, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f746e657665 && keyWord(data, e-8) == 0x3a22657079745f74 {
+						n, next = 1, p+20
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
+						n, next = 2, p+15
+						break match
+					}
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 11, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 3, p+24
+						break match
+					}
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+						n, next = 4, p+11
+						break match
+					}
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+						n, next = 5, p+20
+						break match
+					}
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+						n, next = 6, p+13
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+						n, next = 7, p+15
+						break match
+					}
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 8, p+28
+						break match
+					}
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 9, p+26
+						break match
+					}
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 21, p+33
+						break match
+					}
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 12, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 13, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 14, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 15, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 16, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 17, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 18, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 19, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 20, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 21, p+33
 						break match
 					}
 				}
@@ -6004,7 +6034,9 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -6065,18 +6097,18 @@ func (x *DataPlan) fieldKey(n int) string {
 }
 
 func matchDataPlan(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x7265765f6e616c70:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
-			return 1, p + 15
-		}
-	case 0x2264695f6e616c70:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x64695f6e616c7022:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e616c {
 			return 0, p + 10
+		}
+	case 0x65765f6e616c7022:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
+			return 1, p + 15
 		}
 	}
 	return -1, 0
@@ -6091,19 +6123,19 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x7265765f6e616c70:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
-						n, next = 1, p+15
+				case 0x64695f6e616c7022:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e616c {
+						n, next = 0, p+10
 						break match
 					}
-				case 0x2264695f6e616c70:
-					if p+10 <= len(data) && data[p+9] == ':' {
-						n, next = 0, p+10
+				case 0x65765f6e616c7022:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
+						n, next = 1, p+15
 						break match
 					}
 				}
@@ -6149,7 +6181,9 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -6298,73 +6332,73 @@ func (x *DeviceCurrentState) fieldKey(n int) string {
 }
 
 func matchDeviceCurrentState(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6e69735f656d6974:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x74726174735f6563 && keyWord(data, e-8) == 0x736d5f7472617473 {
+	case 0x69735f656d697422:
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x726174735f65636e && keyWord(data, e-8) == 0x3a22736d5f747261 {
 			return 0, p + 22
 		}
-	case 0x5f79726574746162:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c6576656c5f7972 {
+	case 0x7972657474616222:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c6576656c5f {
 			return 1, p + 16
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 2, p + 23
 		}
-		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, p+17) == 0x7465645f65707974 && keyWord(data, e-8) == 0x6c69617465645f65 {
+		if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, p+16) == 0x65645f657079745f && keyWord(data, e-8) == 0x3a226c6961746564 {
 			return 3, p + 30
 		}
-	case 0x746174735f737067:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f7370 {
+	case 0x6174735f73706722:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 4, p + 12
 		}
-	case 0x79735f6c61746f74:
-		if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d656d5f6d657473 && keyWord(data, p+17) == 0x676173755f79726f && keyWord(data, e-8) == 0x73657479625f6567 {
+	case 0x735f6c61746f7422:
+		if e := p + 34; e <= len(data) && keyWord(data, p+8) == 0x656d5f6d65747379 && keyWord(data, p+16) == 0x6173755f79726f6d && keyWord(data, p+24) == 0x73657479625f6567 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 5, p + 34
 		}
-	case 0x6170735f6b736964:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f656572665f6563 && keyWord(data, e-8) == 0x73657479625f6565 {
+	case 0x70735f6b73696422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x656572665f656361 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 6, p + 24
 		}
-	case 0x6c616e7265747865:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x70735f6b7369645f && keyWord(data, p+17) == 0x656572665f656361 && keyWord(data, e-8) == 0x73657479625f6565 {
+	case 0x616e726574786522:
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x735f6b7369645f6c && keyWord(data, p+16) == 0x6572665f65636170 && keyWord(data, p+24) == 0x2273657479625f65 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 7, p + 33
 		}
-	case 0x6d5f6d6574737973:
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x76615f79726f6d65 && keyWord(data, p+17) == 0x5f656c62616c6961 && keyWord(data, e-8) == 0x73657479625f656c {
+	case 0x5f6d657473797322:
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x615f79726f6d656d && keyWord(data, p+16) == 0x656c62616c696176 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 9, p + 32
 		}
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c5f79726f6d65 && keyWord(data, e-8) == 0x776f6c5f79726f6d {
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c5f79726f6d656d && keyWord(data, e-8) == 0x3a22776f6c5f7972 {
 			return 10, p + 20
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x68745f79726f6d65 && keyWord(data, p+17) == 0x5f646c6f68736572 && keyWord(data, e-8) == 0x73657479625f646c {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x745f79726f6d656d && keyWord(data, p+16) == 0x646c6f6873657268 && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 11, p + 32
 		}
-	case 0x746163696c707061:
-		if e := p + 35; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c696176615f7972 && keyWord(data, p+25) == 0x7479625f656c6261 && keyWord(data, e-8) == 0x73657479625f656c {
+	case 0x6163696c70706122:
+		if e := p + 37; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x696176615f79726f && keyWord(data, p+24) == 0x79625f656c62616c && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 12, p + 37
 		}
-		if e := p + 29; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x625f78616d5f7972 && keyWord(data, e-8) == 0x73657479625f7861 {
+		if e := p + 31; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x5f78616d5f79726f && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 13, p + 31
 		}
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c61746f745f7972 && keyWord(data, e-8) == 0x73657479625f6c61 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x61746f745f79726f && keyWord(data, p+24) == 0x2273657479625f6c && keyWord(data, e-8) == 0x3a2273657479625f {
 			return 14, p + 33
 		}
-	case 0x6f5f656369766564:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697461746e656972 && keyWord(data, e-8) == 0x6e6f697461746e65 {
+	case 0x5f65636976656422:
+		if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7461746e6569726f && keyWord(data, e-8) == 0x3a226e6f69746174 {
 			return 15, p + 21
 		}
-	case 0x625f737574617473:
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6569726f5f7261 && keyWord(data, e-8) == 0x6e6f697461746e65 {
+	case 0x5f73757461747322:
+		if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x6569726f5f726162 && keyWord(data, p+16) == 0x226e6f697461746e && keyWord(data, e-8) == 0x3a226e6f69746174 {
 			return 16, p + 25
 		}
 	}
-	switch w & 0xffffffffff {
-	case 0x3a22757063:
+	switch w & 0xffffffffffff {
+	case 0x3a2275706322:
 		return 8, p + 6
 	}
 	return -1, 0
@@ -6379,89 +6413,89 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6e69735f656d6974:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x74726174735f6563 && keyWord(data, e-8) == 0x736d5f7472617473 {
+				case 0x69735f656d697422:
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x726174735f65636e && keyWord(data, e-8) == 0x3a22736d5f747261 {
 						n, next = 0, p+22
 						break match
 					}
-				case 0x5f79726574746162:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c6576656c5f7972 {
+				case 0x7972657474616222:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c6576656c5f {
 						n, next = 1, p+16
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 2, p+23
 						break match
 					}
-					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, p+17) == 0x7465645f65707974 && keyWord(data, e-8) == 0x6c69617465645f65 {
+					if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, p+16) == 0x65645f657079745f && keyWord(data, e-8) == 0x3a226c6961746564 {
 						n, next = 3, p+30
 						break match
 					}
-				case 0x746174735f737067:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65746174735f7370 {
+				case 0x6174735f73706722:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 4, p+12
 						break match
 					}
-				case 0x79735f6c61746f74:
-					if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d656d5f6d657473 && keyWord(data, p+17) == 0x676173755f79726f && keyWord(data, e-8) == 0x73657479625f6567 {
+				case 0x735f6c61746f7422:
+					if e := p + 34; e <= len(data) && keyWord(data, p+8) == 0x656d5f6d65747379 && keyWord(data, p+16) == 0x6173755f79726f6d && keyWord(data, p+24) == 0x73657479625f6567 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 5, p+34
 						break match
 					}
-				case 0x6170735f6b736964:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f656572665f6563 && keyWord(data, e-8) == 0x73657479625f6565 {
+				case 0x70735f6b73696422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x656572665f656361 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 6, p+24
 						break match
 					}
-				case 0x6c616e7265747865:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x70735f6b7369645f && keyWord(data, p+17) == 0x656572665f656361 && keyWord(data, e-8) == 0x73657479625f6565 {
+				case 0x616e726574786522:
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x735f6b7369645f6c && keyWord(data, p+16) == 0x6572665f65636170 && keyWord(data, p+24) == 0x2273657479625f65 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 7, p+33
 						break match
 					}
-				case 0x6d5f6d6574737973:
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x76615f79726f6d65 && keyWord(data, p+17) == 0x5f656c62616c6961 && keyWord(data, e-8) == 0x73657479625f656c {
+				case 0x5f6d657473797322:
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x615f79726f6d656d && keyWord(data, p+16) == 0x656c62616c696176 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 9, p+32
 						break match
 					}
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6c5f79726f6d65 && keyWord(data, e-8) == 0x776f6c5f79726f6d {
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c5f79726f6d656d && keyWord(data, e-8) == 0x3a22776f6c5f7972 {
 						n, next = 10, p+20
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x68745f79726f6d65 && keyWord(data, p+17) == 0x5f646c6f68736572 && keyWord(data, e-8) == 0x73657479625f646c {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x745f79726f6d656d && keyWord(data, p+16) == 0x646c6f6873657268 && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 11, p+32
 						break match
 					}
-				case 0x746163696c707061:
-					if e := p + 35; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c696176615f7972 && keyWord(data, p+25) == 0x7479625f656c6261 && keyWord(data, e-8) == 0x73657479625f656c {
+				case 0x6163696c70706122:
+					if e := p + 37; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x696176615f79726f && keyWord(data, p+24) == 0x79625f656c62616c && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 12, p+37
 						break match
 					}
-					if e := p + 29; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x625f78616d5f7972 && keyWord(data, e-8) == 0x73657479625f7861 {
+					if e := p + 31; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x5f78616d5f79726f && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 13, p+31
 						break match
 					}
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6d656d5f6e6f69 && keyWord(data, p+17) == 0x6c61746f745f7972 && keyWord(data, e-8) == 0x73657479625f6c61 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x61746f745f79726f && keyWord(data, p+24) == 0x2273657479625f6c && keyWord(data, e-8) == 0x3a2273657479625f {
 						n, next = 14, p+33
 						break match
 					}
-				case 0x6f5f656369766564:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697461746e656972 && keyWord(data, e-8) == 0x6e6f697461746e65 {
+				case 0x5f65636976656422:
+					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7461746e6569726f && keyWord(data, e-8) == 0x3a226e6f69746174 {
 						n, next = 15, p+21
 						break match
 					}
-				case 0x625f737574617473:
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6569726f5f7261 && keyWord(data, e-8) == 0x6e6f697461746e65 {
+				case 0x5f73757461747322:
+					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x6569726f5f726162 && keyWord(data, p+16) == 0x226e6f697461746e && keyWord(data, e-8) == 0x3a226e6f69746174 {
 						n, next = 16, p+25
 						break match
 					}
 				}
-				switch w & 0xffffffffff {
-				case 0x3a22757063:
+				switch w & 0xffffffffffff {
+				case 0x3a2275706322:
 					n, next = 8, p+6
 					break match
 				}
@@ -6587,7 +6621,9 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -6919,176 +6955,178 @@ func (x *DeviceInfo) fieldKey(n int) string {
 }
 
 func matchDeviceInfo(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6d726f6674616c70:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x726f6674616c7022:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226d726f667461 {
 			return 0, p + 11
 		}
-	case 0x6d5f656369766564:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7574636166756e61 && keyWord(data, e-8) == 0x7265727574636166 {
-			return 4, p + 22
-		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c65646f6d5f6563 {
-			return 6, p + 15
-		}
-	case 0x69737265765f736f:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
-			return 5, p + 13
-		}
-	case 0x635f656369766564:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
-			return 7, p + 17
-		}
-	case 0x6c5f656c61636f6c:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65676175676e616c {
-			return 8, p + 18
-		}
-	case 0x635f656c61636f6c:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
-			return 9, p + 17
-		}
-	case 0x5f6b726f7774656e:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
-			return 10, p + 18
-		}
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x726569727261635f {
-			return 11, p + 18
-		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6b726f {
-			return 12, p + 15
-		}
-		if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f656c69626f6d && keyWord(data, p+17) == 0x635f7972746e756f && keyWord(data, e-8) == 0x65646f635f797274 {
-			return 13, p + 30
-		}
-	case 0x64695f646c697562:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265696669746e65 {
-			return 14, p + 19
-		}
-	case 0x6165685f70747468:
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x726573755f726564 && keyWord(data, e-8) == 0x746e6567615f7265 {
-			return 15, p + 25
-		}
-	case 0x686372615f757063:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6572757463657469 {
-			return 16, p + 19
-		}
-	case 0x63615f6f69646172:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6365745f73736563 && keyWord(data, e-8) == 0x79676f6c6f6e6863 {
-			return 17, p + 26
-		}
-	case 0x746f6f7465756c62:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69737265765f68 && keyWord(data, e-8) == 0x6e6f69737265765f {
-			return 18, p + 20
-		}
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c62616e655f68 && keyWord(data, e-8) == 0x64656c62616e655f {
-			return 31, p + 20
-		}
-	case 0x65765f646c697562:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65725f6e6f697372 && keyWord(data, e-8) == 0x657361656c65725f {
-			return 19, p + 24
-		}
-	case 0x685f6e6565726373:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7468676965685f6e {
-			return 20, p + 16
-		}
-	case 0x775f6e6565726373:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x68746469775f6e65 {
-			return 21, p + 15
-		}
-	case 0x645f6e6565726373:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6970645f6e656572 {
-			return 22, p + 13
-		}
-	case 0x656e6f7a656d6974:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74657366666f5f65 {
-			return 23, p + 18
-		}
-	case 0x687475615f747461:
-		if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6974617a69726f && keyWord(data, e-8) == 0x7375746174735f6e {
-			return 24, p + 27
-		}
-	case 0x656d69745f747461:
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f706d617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 25, p + 28
-		}
-	case 0x656c6261745f7369:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74656c6261745f73 {
-			return 26, p + 12
-		}
-	case 0x746f6e5f68737570:
-		if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x5f646e756f735f6e && keyWord(data, e-8) == 0x64656c62616e655f {
-			return 27, p + 34
-		}
-		if e := p + 34; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x7461726269765f6e && keyWord(data, p+25) == 0x656c62616e655f65 && keyWord(data, e-8) == 0x64656c62616e655f {
-			return 28, p + 36
-		}
-	case 0x7374726f70707573:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6870656c65745f && keyWord(data, e-8) == 0x796e6f6870656c65 {
-			return 29, p + 21
-		}
-	case 0x64615f74696d696c:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e696b636172745f && keyWord(data, e-8) == 0x676e696b63617274 {
-			return 32, p + 20
-		}
-	case 0x657664615f736f69:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f676e6973697472 && keyWord(data, e-8) == 0x64695f676e697369 {
-			return 34, p + 21
-		}
-	case 0x766664695f736f69:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 35, p + 11
-		}
-	case 0x5f64696f72646e61:
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7369747265766461 && keyWord(data, e-8) == 0x64695f676e697369 {
-			return 36, p + 25
-		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f64696f {
-			return 37, p + 15
-		}
-	case 0x7664615f756b6f72:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
-			return 38, p + 22
-		}
-	case 0x6275705f756b6f72:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f72656873696c && keyWord(data, e-8) == 0x64695f7265687369 {
-			return 39, p + 20
-		}
-	case 0x666f736f7263696d:
-		if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7472657664615f74 && keyWord(data, e-8) == 0x64695f676e697369 {
-			return 40, p + 27
-		}
-		if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x73696c6275705f74 && keyWord(data, e-8) == 0x64695f7265687369 {
-			return 41, p + 25
-		}
-	case 0x7664615f65726966:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
-			return 42, p + 22
-		}
-	case 0x6b6f745f68737570:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e656b6f745f6873 {
-			return 44, p + 13
-		}
-	case 0x22746375646f7270:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x746375646f727022:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746375646f72 {
 			return 2, p + 10
 		}
-	case 0x3a22656369766564:
-		return 3, p + 9
-	case 0x2263666e5f736168:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x2265636976656422:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a22656369766564 {
+			return 3, p + 9
+		}
+	case 0x5f65636976656422:
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x74636166756e616d && keyWord(data, e-8) == 0x3a22726572757463 {
+			return 4, p + 22
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226c65646f6d5f {
+			return 6, p + 15
+		}
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227972746e756f63 && keyWord(data, e-8) == 0x3a227972746e756f {
+			return 7, p + 17
+		}
+	case 0x737265765f736f22:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
+			return 5, p + 13
+		}
+	case 0x5f656c61636f6c22:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x65676175676e616c && keyWord(data, e-8) == 0x3a2265676175676e {
+			return 8, p + 18
+		}
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227972746e756f63 && keyWord(data, e-8) == 0x3a227972746e756f {
+			return 9, p + 17
+		}
+	case 0x6b726f7774656e22:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7972746e756f635f && keyWord(data, e-8) == 0x3a227972746e756f {
+			return 10, p + 18
+		}
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x726569727261635f && keyWord(data, e-8) == 0x3a22726569727261 {
+			return 11, p + 18
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6b {
+			return 12, p + 15
+		}
+		if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x5f656c69626f6d5f && keyWord(data, p+16) == 0x5f7972746e756f63 && keyWord(data, e-8) == 0x3a2265646f635f79 {
+			return 13, p + 30
+		}
+	case 0x695f646c69756222:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x65696669746e6564 && keyWord(data, e-8) == 0x3a22726569666974 {
+			return 14, p + 19
+		}
+	case 0x65685f7074746822:
+		if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x6573755f72656461 && keyWord(data, p+16) == 0x22746e6567615f72 && keyWord(data, e-8) == 0x3a22746e6567615f {
+			return 15, p + 25
+		}
+	case 0x6372615f75706322:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7275746365746968 && keyWord(data, e-8) == 0x3a22657275746365 {
+			return 16, p + 19
+		}
+	case 0x615f6f6964617222:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x65745f7373656363 && keyWord(data, p+16) == 0x79676f6c6f6e6863 && keyWord(data, e-8) == 0x3a2279676f6c6f6e {
+			return 17, p + 26
+		}
+	case 0x6f6f7465756c6222:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x69737265765f6874 && keyWord(data, e-8) == 0x3a226e6f69737265 {
+			return 18, p + 20
+		}
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c62616e655f6874 && keyWord(data, e-8) == 0x3a2264656c62616e {
+			return 31, p + 20
+		}
+	case 0x765f646c69756222:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x725f6e6f69737265 && keyWord(data, e-8) == 0x3a22657361656c65 {
+			return 19, p + 24
+		}
+	case 0x5f6e656572637322:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22746867696568 {
+			return 20, p + 16
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2268746469775f {
+			return 21, p + 15
+		}
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226970645f6e65 {
+			return 22, p + 13
+		}
+	case 0x6e6f7a656d697422:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x74657366666f5f65 && keyWord(data, e-8) == 0x3a2274657366666f {
+			return 23, p + 18
+		}
+	case 0x7475615f74746122:
+		if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x6974617a69726f68 && keyWord(data, p+16) == 0x75746174735f6e6f && keyWord(data, e-8) == 0x3a22737574617473 {
+			return 24, p + 27
+		}
+	case 0x6d69745f74746122:
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f706d61747365 && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 25, p + 28
+		}
+	case 0x6c6261745f736922:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274656c626174 {
+			return 26, p + 12
+		}
+	case 0x6f6e5f6873757022:
+		if e := p + 34; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x646e756f735f6e6f && keyWord(data, p+24) == 0x64656c62616e655f && keyWord(data, e-8) == 0x3a2264656c62616e {
+			return 27, p + 34
+		}
+		if e := p + 36; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x61726269765f6e6f && keyWord(data, p+24) == 0x6c62616e655f6574 && keyWord(data, e-8) == 0x3a2264656c62616e {
+			return 28, p + 36
+		}
+	case 0x74726f7070757322:
+		if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6870656c65745f73 && keyWord(data, e-8) == 0x3a22796e6f687065 {
+			return 29, p + 21
+		}
+	case 0x63666e5f73616822:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2263666e5f7361 {
 			return 30, p + 10
 		}
-	case 0x3a227473645f7369:
-		return 33, p + 9
-	case 0x3a2264695f706d61:
-		return 43, p + 9
+	case 0x615f74696d696c22:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x696b636172745f64 && keyWord(data, e-8) == 0x3a22676e696b6361 {
+			return 32, p + 20
+		}
+	case 0x227473645f736922:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a227473645f7369 {
+			return 33, p + 9
+		}
+	case 0x7664615f736f6922:
+		if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x676e697369747265 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+			return 34, p + 21
+		}
+	case 0x6664695f736f6922:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22766664695f73 {
+			return 35, p + 11
+		}
+	case 0x64696f72646e6122:
+		if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x697472657664615f && keyWord(data, p+16) == 0x2264695f676e6973 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+			return 36, p + 25
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f64 {
+			return 37, p + 15
+		}
+	case 0x64615f756b6f7222:
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6e69736974726576 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+			return 38, p + 22
+		}
+	case 0x75705f756b6f7222:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f72656873696c62 && keyWord(data, e-8) == 0x3a2264695f726568 {
+			return 39, p + 20
+		}
+	case 0x6f736f7263696d22:
+		if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x72657664615f7466 && keyWord(data, p+16) == 0x695f676e69736974 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+			return 40, p + 27
+		}
+		if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x696c6275705f7466 && keyWord(data, p+16) == 0x2264695f72656873 && keyWord(data, e-8) == 0x3a2264695f726568 {
+			return 41, p + 25
+		}
+	case 0x64615f6572696622:
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6e69736974726576 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+			return 42, p + 22
+		}
+	case 0x2264695f706d6122:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f706d61 {
+			return 43, p + 9
+		}
+	case 0x6f745f6873757022:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e656b6f745f {
+			return 44, p + 13
+		}
 	}
-	switch w & 0xffffffffffffff {
-	case 0x3a22646e617262:
+	switch w & 0xffffffffffffffff {
+	case 0x3a22646e61726222:
 		return 1, p + 8
 	}
 	return -1, 0
@@ -7103,220 +7141,222 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6d726f6674616c70:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x726f6674616c7022:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226d726f667461 {
 						n, next = 0, p+11
 						break match
 					}
-				case 0x6d5f656369766564:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7574636166756e61 && keyWord(data, e-8) == 0x7265727574636166 {
-						n, next = 4, p+22
-						break match
-					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c65646f6d5f6563 {
-						n, next = 6, p+15
-						break match
-					}
-				case 0x69737265765f736f:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f69737265765f {
-						n, next = 5, p+13
-						break match
-					}
-				case 0x635f656369766564:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
-						n, next = 7, p+17
-						break match
-					}
-				case 0x6c5f656c61636f6c:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65676175676e616c {
-						n, next = 8, p+18
-						break match
-					}
-				case 0x635f656c61636f6c:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
-						n, next = 9, p+17
-						break match
-					}
-				case 0x5f6b726f7774656e:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7972746e756f635f {
-						n, next = 10, p+18
-						break match
-					}
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x726569727261635f {
-						n, next = 11, p+18
-						break match
-					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6b726f {
-						n, next = 12, p+15
-						break match
-					}
-					if e := p + 28; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f656c69626f6d && keyWord(data, p+17) == 0x635f7972746e756f && keyWord(data, e-8) == 0x65646f635f797274 {
-						n, next = 13, p+30
-						break match
-					}
-				case 0x64695f646c697562:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7265696669746e65 {
-						n, next = 14, p+19
-						break match
-					}
-				case 0x6165685f70747468:
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x726573755f726564 && keyWord(data, e-8) == 0x746e6567615f7265 {
-						n, next = 15, p+25
-						break match
-					}
-				case 0x686372615f757063:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6572757463657469 {
-						n, next = 16, p+19
-						break match
-					}
-				case 0x63615f6f69646172:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6365745f73736563 && keyWord(data, e-8) == 0x79676f6c6f6e6863 {
-						n, next = 17, p+26
-						break match
-					}
-				case 0x746f6f7465756c62:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69737265765f68 && keyWord(data, e-8) == 0x6e6f69737265765f {
-						n, next = 18, p+20
-						break match
-					}
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x656c62616e655f68 && keyWord(data, e-8) == 0x64656c62616e655f {
-						n, next = 31, p+20
-						break match
-					}
-				case 0x65765f646c697562:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65725f6e6f697372 && keyWord(data, e-8) == 0x657361656c65725f {
-						n, next = 19, p+24
-						break match
-					}
-				case 0x685f6e6565726373:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7468676965685f6e {
-						n, next = 20, p+16
-						break match
-					}
-				case 0x775f6e6565726373:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x68746469775f6e65 {
-						n, next = 21, p+15
-						break match
-					}
-				case 0x645f6e6565726373:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6970645f6e656572 {
-						n, next = 22, p+13
-						break match
-					}
-				case 0x656e6f7a656d6974:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74657366666f5f65 {
-						n, next = 23, p+18
-						break match
-					}
-				case 0x687475615f747461:
-					if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6974617a69726f && keyWord(data, e-8) == 0x7375746174735f6e {
-						n, next = 24, p+27
-						break match
-					}
-				case 0x656d69745f747461:
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f706d617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 25, p+28
-						break match
-					}
-				case 0x656c6261745f7369:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74656c6261745f73 {
-						n, next = 26, p+12
-						break match
-					}
-				case 0x746f6e5f68737570:
-					if e := p + 32; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x5f646e756f735f6e && keyWord(data, e-8) == 0x64656c62616e655f {
-						n, next = 27, p+34
-						break match
-					}
-					if e := p + 34; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x7461726269765f6e && keyWord(data, p+25) == 0x656c62616e655f65 && keyWord(data, e-8) == 0x64656c62616e655f {
-						n, next = 28, p+36
-						break match
-					}
-				case 0x7374726f70707573:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f6870656c65745f && keyWord(data, e-8) == 0x796e6f6870656c65 {
-						n, next = 29, p+21
-						break match
-					}
-				case 0x64615f74696d696c:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e696b636172745f && keyWord(data, e-8) == 0x676e696b63617274 {
-						n, next = 32, p+20
-						break match
-					}
-				case 0x657664615f736f69:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f676e6973697472 && keyWord(data, e-8) == 0x64695f676e697369 {
-						n, next = 34, p+21
-						break match
-					}
-				case 0x766664695f736f69:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 35, p+11
-						break match
-					}
-				case 0x5f64696f72646e61:
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7369747265766461 && keyWord(data, e-8) == 0x64695f676e697369 {
-						n, next = 36, p+25
-						break match
-					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f64696f {
-						n, next = 37, p+15
-						break match
-					}
-				case 0x7664615f756b6f72:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
-						n, next = 38, p+22
-						break match
-					}
-				case 0x6275705f756b6f72:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f72656873696c && keyWord(data, e-8) == 0x64695f7265687369 {
-						n, next = 39, p+20
-						break match
-					}
-				case 0x666f736f7263696d:
-					if e := p + 25; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7472657664615f74 && keyWord(data, e-8) == 0x64695f676e697369 {
-						n, next = 40, p+27
-						break match
-					}
-					if e := p + 23; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x73696c6275705f74 && keyWord(data, e-8) == 0x64695f7265687369 {
-						n, next = 41, p+25
-						break match
-					}
-				case 0x7664615f65726966:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x676e697369747265 && keyWord(data, e-8) == 0x64695f676e697369 {
-						n, next = 42, p+22
-						break match
-					}
-				case 0x6b6f745f68737570:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e656b6f745f6873 {
-						n, next = 44, p+13
-						break match
-					}
-				case 0x22746375646f7270:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x746375646f727022:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746375646f72 {
 						n, next = 2, p+10
 						break match
 					}
-				case 0x3a22656369766564:
-					n, next = 3, p+9
-					break match
-				case 0x2263666e5f736168:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x2265636976656422:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a22656369766564 {
+						n, next = 3, p+9
+						break match
+					}
+				case 0x5f65636976656422:
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x74636166756e616d && keyWord(data, e-8) == 0x3a22726572757463 {
+						n, next = 4, p+22
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226c65646f6d5f {
+						n, next = 6, p+15
+						break match
+					}
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227972746e756f63 && keyWord(data, e-8) == 0x3a227972746e756f {
+						n, next = 7, p+17
+						break match
+					}
+				case 0x737265765f736f22:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
+						n, next = 5, p+13
+						break match
+					}
+				case 0x5f656c61636f6c22:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x65676175676e616c && keyWord(data, e-8) == 0x3a2265676175676e {
+						n, next = 8, p+18
+						break match
+					}
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227972746e756f63 && keyWord(data, e-8) == 0x3a227972746e756f {
+						n, next = 9, p+17
+						break match
+					}
+				case 0x6b726f7774656e22:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7972746e756f635f && keyWord(data, e-8) == 0x3a227972746e756f {
+						n, next = 10, p+18
+						break match
+					}
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x726569727261635f && keyWord(data, e-8) == 0x3a22726569727261 {
+						n, next = 11, p+18
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6b {
+						n, next = 12, p+15
+						break match
+					}
+					if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x5f656c69626f6d5f && keyWord(data, p+16) == 0x5f7972746e756f63 && keyWord(data, e-8) == 0x3a2265646f635f79 {
+						n, next = 13, p+30
+						break match
+					}
+				case 0x695f646c69756222:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x65696669746e6564 && keyWord(data, e-8) == 0x3a22726569666974 {
+						n, next = 14, p+19
+						break match
+					}
+				case 0x65685f7074746822:
+					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x6573755f72656461 && keyWord(data, p+16) == 0x22746e6567615f72 && keyWord(data, e-8) == 0x3a22746e6567615f {
+						n, next = 15, p+25
+						break match
+					}
+				case 0x6372615f75706322:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7275746365746968 && keyWord(data, e-8) == 0x3a22657275746365 {
+						n, next = 16, p+19
+						break match
+					}
+				case 0x615f6f6964617222:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x65745f7373656363 && keyWord(data, p+16) == 0x79676f6c6f6e6863 && keyWord(data, e-8) == 0x3a2279676f6c6f6e {
+						n, next = 17, p+26
+						break match
+					}
+				case 0x6f6f7465756c6222:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x69737265765f6874 && keyWord(data, e-8) == 0x3a226e6f69737265 {
+						n, next = 18, p+20
+						break match
+					}
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c62616e655f6874 && keyWord(data, e-8) == 0x3a2264656c62616e {
+						n, next = 31, p+20
+						break match
+					}
+				case 0x765f646c69756222:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x725f6e6f69737265 && keyWord(data, e-8) == 0x3a22657361656c65 {
+						n, next = 19, p+24
+						break match
+					}
+				case 0x5f6e656572637322:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22746867696568 {
+						n, next = 20, p+16
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2268746469775f {
+						n, next = 21, p+15
+						break match
+					}
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226970645f6e65 {
+						n, next = 22, p+13
+						break match
+					}
+				case 0x6e6f7a656d697422:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x74657366666f5f65 && keyWord(data, e-8) == 0x3a2274657366666f {
+						n, next = 23, p+18
+						break match
+					}
+				case 0x7475615f74746122:
+					if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x6974617a69726f68 && keyWord(data, p+16) == 0x75746174735f6e6f && keyWord(data, e-8) == 0x3a22737574617473 {
+						n, next = 24, p+27
+						break match
+					}
+				case 0x6d69745f74746122:
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f706d61747365 && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 25, p+28
+						break match
+					}
+				case 0x6c6261745f736922:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274656c626174 {
+						n, next = 26, p+12
+						break match
+					}
+				case 0x6f6e5f6873757022:
+					if e := p + 34; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x646e756f735f6e6f && keyWord(data, p+24) == 0x64656c62616e655f && keyWord(data, e-8) == 0x3a2264656c62616e {
+						n, next = 27, p+34
+						break match
+					}
+					if e := p + 36; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x61726269765f6e6f && keyWord(data, p+24) == 0x6c62616e655f6574 && keyWord(data, e-8) == 0x3a2264656c62616e {
+						n, next = 28, p+36
+						break match
+					}
+				case 0x74726f7070757322:
+					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6870656c65745f73 && keyWord(data, e-8) == 0x3a22796e6f687065 {
+						n, next = 29, p+21
+						break match
+					}
+				case 0x63666e5f73616822:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2263666e5f7361 {
 						n, next = 30, p+10
 						break match
 					}
-				case 0x3a227473645f7369:
-					n, next = 33, p+9
-					break match
-				case 0x3a2264695f706d61:
-					n, next = 43, p+9
-					break match
+				case 0x615f74696d696c22:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x696b636172745f64 && keyWord(data, e-8) == 0x3a22676e696b6361 {
+						n, next = 32, p+20
+						break match
+					}
+				case 0x227473645f736922:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a227473645f7369 {
+						n, next = 33, p+9
+						break match
+					}
+				case 0x7664615f736f6922:
+					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x676e697369747265 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+						n, next = 34, p+21
+						break match
+					}
+				case 0x6664695f736f6922:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22766664695f73 {
+						n, next = 35, p+11
+						break match
+					}
+				case 0x64696f72646e6122:
+					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x697472657664615f && keyWord(data, p+16) == 0x2264695f676e6973 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+						n, next = 36, p+25
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f64 {
+						n, next = 37, p+15
+						break match
+					}
+				case 0x64615f756b6f7222:
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6e69736974726576 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+						n, next = 38, p+22
+						break match
+					}
+				case 0x75705f756b6f7222:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f72656873696c62 && keyWord(data, e-8) == 0x3a2264695f726568 {
+						n, next = 39, p+20
+						break match
+					}
+				case 0x6f736f7263696d22:
+					if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x72657664615f7466 && keyWord(data, p+16) == 0x695f676e69736974 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+						n, next = 40, p+27
+						break match
+					}
+					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x696c6275705f7466 && keyWord(data, p+16) == 0x2264695f72656873 && keyWord(data, e-8) == 0x3a2264695f726568 {
+						n, next = 41, p+25
+						break match
+					}
+				case 0x64615f6572696622:
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6e69736974726576 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+						n, next = 42, p+22
+						break match
+					}
+				case 0x2264695f706d6122:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f706d61 {
+						n, next = 43, p+9
+						break match
+					}
+				case 0x6f745f6873757022:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e656b6f745f {
+						n, next = 44, p+13
+						break match
+					}
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a22646e617262:
+				switch w & 0xffffffffffffffff {
+				case 0x3a22646e61726222:
 					n, next = 1, p+8
 					break match
 				}
@@ -7648,7 +7688,9 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -7744,12 +7786,12 @@ func (x *EventSystemNotificationInfo) fieldKey(n int) string {
 }
 
 func matchEventSystemNotificationInfo(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
-	switch w & 0xffffffffffff {
-	case 0x3a2265707974:
+	w := keyWord(data, p)
+	switch w & 0xffffffffffffff {
+	case 0x3a226570797422:
 		return 0, p + 7
 	}
 	return -1, 0
@@ -7764,12 +7806,12 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
-				switch w & 0xffffffffffff {
-				case 0x3a2265707974:
+				switch w & 0xffffffffffffff {
+				case 0x3a226570797422:
 					n, next = 0, p+7
 					break match
 				}
@@ -7809,7 +7851,9 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -7971,83 +8015,82 @@ func (x *FirstRun) fieldKey(n int) string {
 }
 
 func matchFirstRun(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 0, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 1, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 2, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 3, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 4, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 18, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 7, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 9, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 10, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 11, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 12, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 13, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 14, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 15, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 16, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 17, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 18, p + 33
 		}
 	}
 	return -1, 0
@@ -8062,101 +8105,100 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 0, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 1, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 2, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 3, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 4, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 18, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 7, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 9, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 10, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 11, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 12, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 13, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 14, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 15, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 16, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 17, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 18, p+33
 						break match
 					}
 				}
@@ -8295,7 +8337,9 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -8359,22 +8403,22 @@ func (x *Identity) fieldKey(n int) string {
 }
 
 func matchIdentity(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x676e69646f636e65:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6e69646f636e6522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69646f63 {
 			return 1, p + 11
 		}
 	}
-	switch w & 0xffffffffffff {
-	case 0x3a2265707974:
+	switch w & 0xffffffffffffff {
+	case 0x3a226570797422:
 		return 0, p + 7
 	}
-	switch w & 0xffffffffffffff {
-	case 0x3a2265756c6176:
+	switch w & 0xffffffffffffffff {
+	case 0x3a2265756c617622:
 		return 2, p + 8
 	}
 	return -1, 0
@@ -8389,24 +8433,24 @@ func (x *Identity) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x676e69646f636e65:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6e69646f636e6522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69646f63 {
 						n, next = 1, p+11
 						break match
 					}
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a2265707974:
+				switch w & 0xffffffffffffff {
+				case 0x3a226570797422:
 					n, next = 0, p+7
 					break match
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a2265756c6176:
+				switch w & 0xffffffffffffffff {
+				case 0x3a2265756c617622:
 					n, next = 2, p+8
 					break match
 				}
@@ -8460,7 +8504,9 @@ func (x *Identity) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -8532,24 +8578,24 @@ func (x *IdentityChange) fieldKey(n int) string {
 }
 
 func matchIdentityChange(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x797469746e656469:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
+	case 0x7469746e65646922:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
 			return 0, p + 16
 		}
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e65 {
 			return 1, p + 11
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 2, p + 24
 		}
-	case 0x5f64657461657263:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7461625f73696874 && keyWord(data, e-8) == 0x68637461625f7369 {
+	case 0x6465746165726322:
+		if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x61625f736968745f && keyWord(data, e-8) == 0x3a2268637461625f {
 			return 3, p + 21
 		}
 	}
@@ -8565,27 +8611,27 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x797469746e656469:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
+				case 0x7469746e65646922:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
 						n, next = 0, p+16
 						break match
 					}
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e65 {
 						n, next = 1, p+11
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 2, p+24
 						break match
 					}
-				case 0x5f64657461657263:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7461625f73696874 && keyWord(data, e-8) == 0x68637461625f7369 {
+				case 0x6465746165726322:
+					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x61625f736968745f && keyWord(data, e-8) == 0x3a2268637461625f {
 						n, next = 3, p+21
 						break match
 					}
@@ -8646,7 +8692,9 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -8749,45 +8797,45 @@ func (x *Location) fieldKey(n int) string {
 }
 
 func matchLocation(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x656475746974616c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6475746974616c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746974 {
 			return 0, p + 11
 		}
-	case 0x64757469676e6f6c:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6564757469676e6f {
+	case 0x757469676e6f6c22:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746967 {
 			return 1, p + 12
 		}
-	case 0x7963617275636361:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6361727563636122:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22796361727563 {
 			return 2, p + 11
 		}
-	case 0x5f7972746e756f63:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f797274 {
+	case 0x7972746e756f6322:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
 			return 3, p + 15
 		}
-	case 0x635f6e6f69676572:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f69 {
+	case 0x5f6e6f6967657222:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
 			return 4, p + 14
 		}
-	case 0x6d616e5f79746963:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f797469 {
+	case 0x616e5f7974696322:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f79 {
 			return 5, p + 12
 		}
-	case 0x635f6c6174736f70:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6c6174 {
+	case 0x5f6c6174736f7022:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6c {
 			return 6, p + 14
 		}
-	case 0x65646f635f616d64:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x646f635f616d6422:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f61 {
 			return 7, p + 11
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656372756f735f6e {
+	case 0x6f697461636f6c22:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x656372756f735f6e && keyWord(data, e-8) == 0x3a22656372756f73 {
 			return 8, p + 18
 		}
 	}
@@ -8803,53 +8851,53 @@ func (x *Location) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x656475746974616c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6475746974616c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746974 {
 						n, next = 0, p+11
 						break match
 					}
-				case 0x64757469676e6f6c:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6564757469676e6f {
+				case 0x757469676e6f6c22:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746967 {
 						n, next = 1, p+12
 						break match
 					}
-				case 0x7963617275636361:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6361727563636122:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22796361727563 {
 						n, next = 2, p+11
 						break match
 					}
-				case 0x5f7972746e756f63:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f797274 {
+				case 0x7972746e756f6322:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
 						n, next = 3, p+15
 						break match
 					}
-				case 0x635f6e6f69676572:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f69 {
+				case 0x5f6e6f6967657222:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
 						n, next = 4, p+14
 						break match
 					}
-				case 0x6d616e5f79746963:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f797469 {
+				case 0x616e5f7974696322:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f79 {
 						n, next = 5, p+12
 						break match
 					}
-				case 0x635f6c6174736f70:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6c6174 {
+				case 0x5f6c6174736f7022:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6c {
 						n, next = 6, p+14
 						break match
 					}
-				case 0x65646f635f616d64:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x646f635f616d6422:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f61 {
 						n, next = 7, p+11
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656372756f735f6e {
+				case 0x6f697461636f6c22:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x656372756f735f6e && keyWord(data, e-8) == 0x3a22656372756f73 {
 						n, next = 8, p+18
 						break match
 					}
@@ -8944,7 +8992,9 @@ func (x *Location) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -9154,111 +9204,110 @@ func (x *NetworkPerformance) fieldKey(n int) string {
 }
 
 func matchNetworkPerformance(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x65736e6f70736572:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f65736e {
+	case 0x736e6f7073657222:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f65 {
 			return 1, p + 16
 		}
-	case 0x7265765f70747468:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x627265765f707474 {
+	case 0x65765f7074746822:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22627265765f70 {
 			return 2, p + 12
 		}
-	case 0x616c655f656d6974:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64657370616c655f {
+	case 0x6c655f656d697422:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2264657370616c {
 			return 3, p + 15
 		}
-	case 0x6e695f7365747962:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f736574796222:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e695f736574 {
 			return 4, p + 11
 		}
-	case 0x756f5f7365747962:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f73657479 {
+	case 0x6f5f736574796222:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f7365 {
 			return 5, p + 12
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 8, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 9, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 10, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 11, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 12, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 13, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-			return 14, p + 12
-		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-			return 15, p + 20
-		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 16, p + 11
-		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-			return 17, p + 23
-		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-			return 18, p + 18
-		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-			return 19, p + 24
-		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-			return 20, p + 32
-		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-			return 21, p + 23
-		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-			return 22, p + 18
-		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-			return 23, p + 17
-		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-			return 24, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 25, p + 33
 		}
-	}
-	switch w & 0xffffffffff {
-	case 0x3a226c7275:
-		return 0, p + 6
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+			return 14, p + 12
+		}
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 15, p + 20
+		}
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+			return 16, p + 11
+		}
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+			return 17, p + 23
+		}
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+			return 18, p + 18
+		}
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+			return 19, p + 24
+		}
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+			return 20, p + 32
+		}
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+			return 21, p + 23
+		}
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+			return 22, p + 18
+		}
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+			return 23, p + 17
+		}
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+			return 24, p + 17
+		}
 	}
 	switch w & 0xffffffffffff {
-	case 0x3a2261746164:
+	case 0x3a226c727522:
+		return 0, p + 6
+	}
+	switch w & 0xffffffffffffff {
+	case 0x3a226174616422:
 		return 6, p + 7
 	}
 	return -1, 0
@@ -9273,136 +9322,135 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x65736e6f70736572:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f65736e {
+				case 0x736e6f7073657222:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f65 {
 						n, next = 1, p+16
 						break match
 					}
-				case 0x7265765f70747468:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x627265765f707474 {
+				case 0x65765f7074746822:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22627265765f70 {
 						n, next = 2, p+12
 						break match
 					}
-				case 0x616c655f656d6974:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64657370616c655f {
+				case 0x6c655f656d697422:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2264657370616c {
 						n, next = 3, p+15
 						break match
 					}
-				case 0x6e695f7365747962:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f736574796222:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e695f736574 {
 						n, next = 4, p+11
 						break match
 					}
-				case 0x756f5f7365747962:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f73657479 {
+				case 0x6f5f736574796222:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f7365 {
 						n, next = 5, p+12
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 8, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 9, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 10, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 11, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 12, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 13, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-						n, next = 14, p+12
-						break match
-					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 15, p+20
-						break match
-					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 16, p+11
-						break match
-					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-						n, next = 17, p+23
-						break match
-					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-						n, next = 18, p+18
-						break match
-					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-						n, next = 19, p+24
-						break match
-					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-						n, next = 20, p+32
-						break match
-					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-						n, next = 21, p+23
-						break match
-					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-						n, next = 22, p+18
-						break match
-					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-						n, next = 23, p+17
-						break match
-					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-						n, next = 24, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 25, p+33
 						break match
 					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+						n, next = 14, p+12
+						break match
+					}
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 15, p+20
+						break match
+					}
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+						n, next = 16, p+11
+						break match
+					}
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+						n, next = 17, p+23
+						break match
+					}
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+						n, next = 18, p+18
+						break match
+					}
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+						n, next = 19, p+24
+						break match
+					}
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+						n, next = 20, p+32
+						break match
+					}
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+						n, next = 21, p+23
+						break match
+					}
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+						n, next = 22, p+18
+						break match
+					}
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+						n, next = 23, p+17
+						break match
+					}
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+						n, next = 24, p+17
+						break match
+					}
 				}
-				switch w & 0xffffffffff {
-				case 0x3a226c7275:
+				switch w & 0xffffffffffff {
+				case 0x3a226c727522:
 					n, next = 0, p+6
 					break match
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a2261746164:
+				switch w & 0xffffffffffffff {
+				case 0x3a226174616422:
 					n, next = 6, p+7
 					break match
 				}
@@ -9582,7 +9630,9 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -9755,87 +9805,86 @@ func (x *OptOut) fieldKey(n int) string {
 }
 
 func matchOptOut(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x646574706f5f7369:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f64657470 {
+	case 0x6574706f5f736922:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f6465 {
 			return 0, p + 15
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 1, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 2, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 3, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 4, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 5, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 19, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 8, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 9, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 10, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 11, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 12, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 13, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 14, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 15, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 16, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 17, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 18, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 19, p + 33
 		}
 	}
 	return -1, 0
@@ -9850,106 +9899,105 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x646574706f5f7369:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x74756f5f64657470 {
+				case 0x6574706f5f736922:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f6465 {
 						n, next = 0, p+15
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 1, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 2, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 3, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 4, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 5, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 19, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 8, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 9, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 10, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 11, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 12, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 13, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 14, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 15, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 16, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 17, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 18, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 19, p+33
 						break match
 					}
 				}
@@ -10095,7 +10143,9 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -10256,83 +10306,82 @@ func (x *PreAttribution) fieldKey(n int) string {
 }
 
 func matchPreAttribution(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 0, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 1, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 2, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 3, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 4, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 18, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 7, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 9, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 10, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 11, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 12, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 13, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 14, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 15, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 16, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 17, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 18, p + 33
 		}
 	}
 	return -1, 0
@@ -10347,101 +10396,100 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 0, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 1, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 2, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 3, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 4, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 18, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 7, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 9, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 10, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 11, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 12, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 13, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 14, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 15, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 16, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 17, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 18, p+33
 						break match
 					}
 				}
@@ -10580,7 +10628,9 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -10698,56 +10748,56 @@ func (x *Product) fieldKey(n int) string {
 }
 
 func matchProduct(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x79726f6765746163:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x726f676574616322:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2279726f676574 {
 			return 3, p + 11
 		}
-	case 0x6e6f697469736f70:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 5, p + 11
-		}
-	case 0x797469746e617571:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 7, p + 11
-		}
-	case 0x635f6e6f70756f63:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
-			return 8, p + 14
-		}
-	case 0x6f745f6465646461:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x69745f747261635f && keyWord(data, e-8) == 0x736d5f656d69745f {
-			return 9, p + 24
-		}
-	case 0x72705f6c61746f74:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d615f746375646f && keyWord(data, e-8) == 0x746e756f6d615f74 {
-			return 10, p + 23
-		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-			return 11, p + 20
-		}
-	case 0x22746e6169726176:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x746e616972617622:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e61697261 {
 			return 4, p + 10
 		}
+	case 0x6f697469736f7022:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
+			return 5, p + 11
+		}
+	case 0x7469746e61757122:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e61 {
+			return 7, p + 11
+		}
+	case 0x5f6e6f70756f6322:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
+			return 8, p + 14
+		}
+	case 0x745f646564646122:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x745f747261635f6f && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 9, p + 24
+		}
+	case 0x705f6c61746f7422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x615f746375646f72 && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+			return 10, p + 23
+		}
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 11, p + 20
+		}
 	}
-	switch w & 0xffffffff {
-	case 0x3a226469:
+	switch w & 0xffffffffff {
+	case 0x3a22646922:
 		return 0, p + 5
 	}
-	switch w & 0xffffffffffff {
-	case 0x3a22656d616e:
+	switch w & 0xffffffffffffff {
+	case 0x3a22656d616e22:
 		return 1, p + 7
 	}
-	switch w & 0xffffffffffffff {
-	case 0x3a22646e617262:
+	switch w & 0xffffffffffffffff {
+	case 0x3a22646e61726222:
 		return 2, p + 8
-	case 0x3a226563697270:
+	case 0x3a22656369727022:
 		return 6, p + 8
 	}
 	return -1, 0
@@ -10762,67 +10812,67 @@ func (x *Product) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x79726f6765746163:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x726f676574616322:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2279726f676574 {
 						n, next = 3, p+11
 						break match
 					}
-				case 0x6e6f697469736f70:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 5, p+11
-						break match
-					}
-				case 0x797469746e617571:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 7, p+11
-						break match
-					}
-				case 0x635f6e6f70756f63:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
-						n, next = 8, p+14
-						break match
-					}
-				case 0x6f745f6465646461:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x69745f747261635f && keyWord(data, e-8) == 0x736d5f656d69745f {
-						n, next = 9, p+24
-						break match
-					}
-				case 0x72705f6c61746f74:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6d615f746375646f && keyWord(data, e-8) == 0x746e756f6d615f74 {
-						n, next = 10, p+23
-						break match
-					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 11, p+20
-						break match
-					}
-				case 0x22746e6169726176:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x746e616972617622:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e61697261 {
 						n, next = 4, p+10
 						break match
 					}
+				case 0x6f697469736f7022:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
+						n, next = 5, p+11
+						break match
+					}
+				case 0x7469746e61757122:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e61 {
+						n, next = 7, p+11
+						break match
+					}
+				case 0x5f6e6f70756f6322:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
+						n, next = 8, p+14
+						break match
+					}
+				case 0x745f646564646122:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x745f747261635f6f && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 9, p+24
+						break match
+					}
+				case 0x705f6c61746f7422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x615f746375646f72 && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+						n, next = 10, p+23
+						break match
+					}
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 11, p+20
+						break match
+					}
 				}
-				switch w & 0xffffffff {
-				case 0x3a226469:
+				switch w & 0xffffffffff {
+				case 0x3a22646922:
 					n, next = 0, p+5
 					break match
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a22656d616e:
+				switch w & 0xffffffffffffff {
+				case 0x3a22656d616e22:
 					n, next = 1, p+7
 					break match
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a22646e617262:
+				switch w & 0xffffffffffffffff {
+				case 0x3a22646e61726222:
 					n, next = 2, p+8
 					break match
-				case 0x3a226563697270:
+				case 0x3a22656369727022:
 					n, next = 6, p+8
 					break match
 				}
@@ -10929,7 +10979,9 @@ func (x *Product) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -11058,55 +11110,56 @@ func (x *ProductAction) fieldKey(n int) string {
 }
 
 func matchProductAction(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x74756f6b63656863:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x706574735f74756f {
+	case 0x226e6f6974636122:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+			return 0, p + 9
+		}
+	case 0x756f6b6365686322:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22706574735f74 {
 			return 1, p + 16
 		}
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f6974706f5f {
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6e6f6974706f5f74 && keyWord(data, e-8) == 0x3a22736e6f697470 {
 			return 2, p + 19
 		}
-	case 0x5f746375646f7270:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c5f6e6f69746361 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
+	case 0x746375646f727022:
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x5f6e6f697463615f && keyWord(data, e-8) == 0x3a227473696c5f6e {
 			return 3, p + 22
 		}
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f735f7473696c && keyWord(data, e-8) == 0x656372756f735f74 {
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6f735f7473696c5f && keyWord(data, e-8) == 0x3a22656372756f73 {
 			return 4, p + 22
 		}
-	case 0x746361736e617274:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697463 {
-			return 5, p + 17
-		}
-	case 0x7461696c69666661:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697461696c69 {
-			return 6, p + 14
-		}
-	case 0x6d615f6c61746f74:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f6c {
-			return 7, p + 15
-		}
-	case 0x756f6d615f786174:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f78 {
-			return 8, p + 13
-		}
-	case 0x676e697070696873:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f67 {
-			return 9, p + 18
-		}
-	case 0x635f6e6f70756f63:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
-			return 10, p + 14
-		}
-	case 0x73746375646f7270:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 			return 11, p + 11
 		}
-	case 0x3a226e6f69746361:
-		return 0, p + 9
+	case 0x6361736e61727422:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x2264695f6e6f6974 && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+			return 5, p + 17
+		}
+	case 0x61696c6966666122:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746169 {
+			return 6, p + 14
+		}
+	case 0x615f6c61746f7422:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+			return 7, p + 15
+		}
+	case 0x6f6d615f78617422:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+			return 8, p + 13
+		}
+	case 0x6e69707069687322:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x746e756f6d615f67 && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+			return 9, p + 18
+		}
+	case 0x5f6e6f70756f6322:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
+			return 10, p + 14
+		}
 	}
 	return -1, 0
 }
@@ -11120,67 +11173,68 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x74756f6b63656863:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x706574735f74756f {
+				case 0x226e6f6974636122:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+						n, next = 0, p+9
+						break match
+					}
+				case 0x756f6b6365686322:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22706574735f74 {
 						n, next = 1, p+16
 						break match
 					}
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f6974706f5f {
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6e6f6974706f5f74 && keyWord(data, e-8) == 0x3a22736e6f697470 {
 						n, next = 2, p+19
 						break match
 					}
-				case 0x5f746375646f7270:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6c5f6e6f69746361 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
+				case 0x746375646f727022:
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x5f6e6f697463615f && keyWord(data, e-8) == 0x3a227473696c5f6e {
 						n, next = 3, p+22
 						break match
 					}
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x756f735f7473696c && keyWord(data, e-8) == 0x656372756f735f74 {
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6f735f7473696c5f && keyWord(data, e-8) == 0x3a22656372756f73 {
 						n, next = 4, p+22
 						break match
 					}
-				case 0x746361736e617274:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697463 {
-						n, next = 5, p+17
-						break match
-					}
-				case 0x7461696c69666661:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6e6f697461696c69 {
-						n, next = 6, p+14
-						break match
-					}
-				case 0x6d615f6c61746f74:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f6c {
-						n, next = 7, p+15
-						break match
-					}
-				case 0x756f6d615f786174:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f78 {
-						n, next = 8, p+13
-						break match
-					}
-				case 0x676e697070696873:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x746e756f6d615f67 {
-						n, next = 9, p+18
-						break match
-					}
-				case 0x635f6e6f70756f63:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x65646f635f6e6f70 {
-						n, next = 10, p+14
-						break match
-					}
-				case 0x73746375646f7270:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 						n, next = 11, p+11
 						break match
 					}
-				case 0x3a226e6f69746361:
-					n, next = 0, p+9
-					break match
+				case 0x6361736e61727422:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x2264695f6e6f6974 && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+						n, next = 5, p+17
+						break match
+					}
+				case 0x61696c6966666122:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746169 {
+						n, next = 6, p+14
+						break match
+					}
+				case 0x615f6c61746f7422:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+						n, next = 7, p+15
+						break match
+					}
+				case 0x6f6d615f78617422:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+						n, next = 8, p+13
+						break match
+					}
+				case 0x6e69707069687322:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x746e756f6d615f67 && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+						n, next = 9, p+18
+						break match
+					}
+				case 0x5f6e6f70756f6322:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
+						n, next = 10, p+14
+						break match
+					}
 				}
 				break
 			}
@@ -11286,7 +11340,9 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -11355,17 +11411,16 @@ func (x *ProductImpression) fieldKey(n int) string {
 }
 
 func matchProductImpression(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x5f746375646f7270:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
+	case 0x746375646f727022:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x73736572706d695f && keyWord(data, p+16) == 0x7473696c5f6e6f69 && keyWord(data, e-8) == 0x3a227473696c5f6e {
 			return 0, p + 26
 		}
-	case 0x73746375646f7270:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 			return 1, p + 11
 		}
 	}
@@ -11381,18 +11436,17 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x5f746375646f7270:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6973736572706d69 && keyWord(data, e-8) == 0x7473696c5f6e6f69 {
+				case 0x746375646f727022:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x73736572706d695f && keyWord(data, p+16) == 0x7473696c5f6e6f69 && keyWord(data, e-8) == 0x3a227473696c5f6e {
 						n, next = 0, p+26
 						break match
 					}
-				case 0x73746375646f7270:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 						n, next = 1, p+11
 						break match
 					}
@@ -11435,7 +11489,9 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -11614,95 +11670,94 @@ func (x *Profile) fieldKey(n int) string {
 }
 
 func matchProfile(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x73756f6976657270:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f73756f {
+	case 0x756f697665727022:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f73 {
 			return 0, p + 16
 		}
-	case 0x5f746e6572727563:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f746e65 {
+	case 0x746e657272756322:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f74 {
 			return 1, p + 15
 		}
-	case 0x5f656c69666f7270:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x79745f746e657665 && keyWord(data, e-8) == 0x657079745f746e65 {
+	case 0x656c69666f727022:
+		if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x745f746e6576655f && keyWord(data, e-8) == 0x3a22657079745f74 {
 			return 2, p + 21
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 3, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 4, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 5, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 6, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 7, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 9, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 21, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 10, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 11, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 12, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 13, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 14, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 15, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 16, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 17, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 18, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 19, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 20, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 21, p + 33
 		}
 	}
 	return -1, 0
@@ -11717,116 +11772,115 @@ func (x *Profile) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x73756f6976657270:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f73756f {
+				case 0x756f697665727022:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f73 {
 						n, next = 0, p+16
 						break match
 					}
-				case 0x5f746e6572727563:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6469706d5f746e65 {
+				case 0x746e657272756322:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f74 {
 						n, next = 1, p+15
 						break match
 					}
-				case 0x5f656c69666f7270:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x79745f746e657665 && keyWord(data, e-8) == 0x657079745f746e65 {
+				case 0x656c69666f727022:
+					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x745f746e6576655f && keyWord(data, e-8) == 0x3a22657079745f74 {
 						n, next = 2, p+21
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 3, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 4, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 5, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 6, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 7, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 9, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 21, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 10, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 11, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 12, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 13, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 14, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 15, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 16, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 17, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 18, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 19, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 20, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 21, p+33
 						break match
 					}
 				}
@@ -11984,7 +12038,9 @@ func (x *Profile) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -12057,26 +12113,26 @@ func (x *Promotion) fieldKey(n int) string {
 }
 
 func matchPromotion(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6576697461657263:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x7669746165726322:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22657669746165 {
 			return 2, p + 11
 		}
-	case 0x6e6f697469736f70:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697469736f7022:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
 			return 3, p + 11
 		}
 	}
-	switch w & 0xffffffff {
-	case 0x3a226469:
+	switch w & 0xffffffffff {
+	case 0x3a22646922:
 		return 0, p + 5
 	}
-	switch w & 0xffffffffffff {
-	case 0x3a22656d616e:
+	switch w & 0xffffffffffffff {
+	case 0x3a22656d616e22:
 		return 1, p + 7
 	}
 	return -1, 0
@@ -12091,29 +12147,29 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6576697461657263:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x7669746165726322:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22657669746165 {
 						n, next = 2, p+11
 						break match
 					}
-				case 0x6e6f697469736f70:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697469736f7022:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
 						n, next = 3, p+11
 						break match
 					}
 				}
-				switch w & 0xffffffff {
-				case 0x3a226469:
+				switch w & 0xffffffffff {
+				case 0x3a22646922:
 					n, next = 0, p+5
 					break match
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a22656d616e:
+				switch w & 0xffffffffffffff {
+				case 0x3a22656d616e22:
 					n, next = 1, p+7
 					break match
 				}
@@ -12174,7 +12230,9 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -12235,17 +12293,19 @@ func (x *PromotionAction) fieldKey(n int) string {
 }
 
 func matchPromotionAction(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6f69746f6d6f7270:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f69746f6d6f {
+	case 0x226e6f6974636122:
+		if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+			return 0, p + 9
+		}
+	case 0x69746f6d6f727022:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22736e6f69746f {
 			return 1, p + 13
 		}
-	case 0x3a226e6f69746361:
-		return 0, p + 9
 	}
 	return -1, 0
 }
@@ -12259,19 +12319,21 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6f69746f6d6f7270:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x736e6f69746f6d6f {
+				case 0x226e6f6974636122:
+					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+						n, next = 0, p+9
+						break match
+					}
+				case 0x69746f6d6f727022:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22736e6f69746f {
 						n, next = 1, p+13
 						break match
 					}
-				case 0x3a226e6f69746361:
-					n, next = 0, p+9
-					break match
 				}
 				break
 			}
@@ -12311,7 +12373,9 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -12520,113 +12584,112 @@ func (x *PushMessage) fieldKey(n int) string {
 }
 
 func matchPushMessage(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x73656d5f68737570:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f65676173 && keyWord(data, e-8) == 0x657079745f656761 {
+	case 0x656d5f6873757022:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f6567617373 && keyWord(data, e-8) == 0x3a22657079745f65 {
 			return 0, p + 20
 		}
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f65676173 && keyWord(data, e-8) == 0x6e656b6f745f6567 {
+		if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6f745f6567617373 && keyWord(data, e-8) == 0x3a226e656b6f745f {
 			return 1, p + 21
 		}
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6865625f65676173 && keyWord(data, e-8) == 0x726f697661686562 {
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x65625f6567617373 && keyWord(data, e-8) == 0x3a22726f69766168 {
 			return 7, p + 24
 		}
-	case 0x746f6e5f68737570:
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
+	case 0x6f6e5f6873757022:
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x6f6c7961705f6e6f && keyWord(data, e-8) == 0x3a2264616f6c7961 {
 			return 2, p + 28
 		}
-	case 0x746163696c707061:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746174735f6e6f69 && keyWord(data, e-8) == 0x65746174735f6e6f {
-			return 5, p + 20
-		}
-	case 0x695f6e6f69746361:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65696669746e6564 && keyWord(data, e-8) == 0x7265696669746e65 {
-			return 6, p + 20
-		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 8, p + 24
-		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 9, p + 11
-		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-			return 10, p + 20
-		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-			return 11, p + 13
-		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-			return 12, p + 15
-		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 13, p + 28
-		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 14, p + 26
-		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-			return 15, p + 12
-		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-			return 16, p + 20
-		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 17, p + 11
-		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-			return 18, p + 23
-		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-			return 19, p + 18
-		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-			return 20, p + 24
-		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-			return 21, p + 32
-		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-			return 22, p + 23
-		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-			return 23, p + 18
-		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-			return 24, p + 17
-		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-			return 25, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 26, p + 33
-		}
-	case 0x226567617373656d:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x6567617373656d22:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22656761737365 {
 			return 3, p + 10
 		}
-	case 0x226b726f7774656e:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x6b726f7774656e22:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226b726f777465 {
 			return 4, p + 10
+		}
+	case 0x6163696c70706122:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6174735f6e6f6974 && keyWord(data, e-8) == 0x3a2265746174735f {
+			return 5, p + 20
+		}
+	case 0x5f6e6f6974636122:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x696669746e656469 && keyWord(data, e-8) == 0x3a22726569666974 {
+			return 6, p + 20
+		}
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 8, p + 24
+		}
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+			return 9, p + 11
+		}
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+			return 10, p + 20
+		}
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+			return 11, p + 13
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+			return 12, p + 15
+		}
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 13, p + 28
+		}
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 14, p + 26
+		}
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 26, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+			return 15, p + 12
+		}
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 16, p + 20
+		}
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+			return 17, p + 11
+		}
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+			return 18, p + 23
+		}
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+			return 19, p + 18
+		}
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+			return 20, p + 24
+		}
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+			return 21, p + 32
+		}
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+			return 22, p + 23
+		}
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+			return 23, p + 18
+		}
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+			return 24, p + 17
+		}
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+			return 25, p + 17
 		}
 	}
 	return -1, 0
@@ -12641,139 +12704,138 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x73656d5f68737570:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x7079745f65676173 && keyWord(data, e-8) == 0x657079745f656761 {
+				case 0x656d5f6873757022:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f6567617373 && keyWord(data, e-8) == 0x3a22657079745f65 {
 						n, next = 0, p+20
 						break match
 					}
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f65676173 && keyWord(data, e-8) == 0x6e656b6f745f6567 {
+					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6f745f6567617373 && keyWord(data, e-8) == 0x3a226e656b6f745f {
 						n, next = 1, p+21
 						break match
 					}
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6865625f65676173 && keyWord(data, e-8) == 0x726f697661686562 {
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x65625f6567617373 && keyWord(data, e-8) == 0x3a22726f69766168 {
 						n, next = 7, p+24
 						break match
 					}
-				case 0x746f6e5f68737570:
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6f69746163696669 && keyWord(data, p+17) == 0x616f6c7961705f6e && keyWord(data, e-8) == 0x64616f6c7961705f {
+				case 0x6f6e5f6873757022:
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x6f6c7961705f6e6f && keyWord(data, e-8) == 0x3a2264616f6c7961 {
 						n, next = 2, p+28
 						break match
 					}
-				case 0x746163696c707061:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746174735f6e6f69 && keyWord(data, e-8) == 0x65746174735f6e6f {
-						n, next = 5, p+20
-						break match
-					}
-				case 0x695f6e6f69746361:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65696669746e6564 && keyWord(data, e-8) == 0x7265696669746e65 {
-						n, next = 6, p+20
-						break match
-					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 8, p+24
-						break match
-					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 9, p+11
-						break match
-					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-						n, next = 10, p+20
-						break match
-					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-						n, next = 11, p+13
-						break match
-					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-						n, next = 12, p+15
-						break match
-					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 13, p+28
-						break match
-					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 14, p+26
-						break match
-					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-						n, next = 15, p+12
-						break match
-					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 16, p+20
-						break match
-					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 17, p+11
-						break match
-					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-						n, next = 18, p+23
-						break match
-					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-						n, next = 19, p+18
-						break match
-					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-						n, next = 20, p+24
-						break match
-					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-						n, next = 21, p+32
-						break match
-					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-						n, next = 22, p+23
-						break match
-					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-						n, next = 23, p+18
-						break match
-					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-						n, next = 24, p+17
-						break match
-					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-						n, next = 25, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 26, p+33
-						break match
-					}
-				case 0x226567617373656d:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x6567617373656d22:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22656761737365 {
 						n, next = 3, p+10
 						break match
 					}
-				case 0x226b726f7774656e:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x6b726f7774656e22:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226b726f777465 {
 						n, next = 4, p+10
+						break match
+					}
+				case 0x6163696c70706122:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6174735f6e6f6974 && keyWord(data, e-8) == 0x3a2265746174735f {
+						n, next = 5, p+20
+						break match
+					}
+				case 0x5f6e6f6974636122:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x696669746e656469 && keyWord(data, e-8) == 0x3a22726569666974 {
+						n, next = 6, p+20
+						break match
+					}
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 8, p+24
+						break match
+					}
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+						n, next = 9, p+11
+						break match
+					}
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+						n, next = 10, p+20
+						break match
+					}
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+						n, next = 11, p+13
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+						n, next = 12, p+15
+						break match
+					}
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 13, p+28
+						break match
+					}
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 14, p+26
+						break match
+					}
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 26, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+						n, next = 15, p+12
+						break match
+					}
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 16, p+20
+						break match
+					}
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+						n, next = 17, p+11
+						break match
+					}
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+						n, next = 18, p+23
+						break match
+					}
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+						n, next = 19, p+18
+						break match
+					}
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+						n, next = 20, p+24
+						break match
+					}
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+						n, next = 21, p+32
+						break match
+					}
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+						n, next = 22, p+23
+						break match
+					}
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+						n, next = 23, p+18
+						break match
+					}
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+						n, next = 24, p+17
+						break match
+					}
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+						n, next = 25, p+17
 						break match
 					}
 				}
@@ -12963,7 +13025,9 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -13131,83 +13195,82 @@ func (x *PushReaction) fieldKey(n int) string {
 }
 
 func matchPushReaction(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 0, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 1, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 2, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 3, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 4, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 18, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 7, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 9, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 10, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 11, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 12, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 13, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 14, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 15, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 16, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 17, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 18, p + 33
 		}
 	}
 	return -1, 0
@@ -13222,101 +13285,100 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 0, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 1, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 2, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 3, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 4, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 18, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 7, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 9, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 10, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 11, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 12, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 13, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 14, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 15, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 16, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 17, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 18, p+33
 						break match
 					}
 				}
@@ -13455,7 +13517,9 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -13627,91 +13691,90 @@ func (x *PushRegistration) fieldKey(n int) string {
 }
 
 func matchPushRegistration(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x7265747369676572:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6574736967657222:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22726574736967 {
 			return 0, p + 11
 		}
-	case 0x6172747369676572:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f6e6f6974 && keyWord(data, e-8) == 0x6e656b6f745f6e6f {
+	case 0x7274736967657222:
+		if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6f745f6e6f697461 && keyWord(data, e-8) == 0x3a226e656b6f745f {
 			return 1, p + 21
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 2, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 3, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 4, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 5, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 6, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 20, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 9, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 10, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 11, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 12, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 13, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 14, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 15, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 16, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 17, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 18, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 19, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 20, p + 33
 		}
 	}
 	return -1, 0
@@ -13726,111 +13789,110 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x7265747369676572:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6574736967657222:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22726574736967 {
 						n, next = 0, p+11
 						break match
 					}
-				case 0x6172747369676572:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6b6f745f6e6f6974 && keyWord(data, e-8) == 0x6e656b6f745f6e6f {
+				case 0x7274736967657222:
+					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6f745f6e6f697461 && keyWord(data, e-8) == 0x3a226e656b6f745f {
 						n, next = 1, p+21
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 2, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 3, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 4, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 5, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 6, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 20, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 9, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 10, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 11, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 12, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 13, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 14, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 15, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 16, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 17, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 18, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 19, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 20, p+33
 						break match
 					}
 				}
@@ -13983,7 +14045,9 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -14163,95 +14227,93 @@ func (x *ScreenView) fieldKey(n int) string {
 }
 
 func matchScreenView(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6e5f6e6565726373:
-		if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
+	case 0x5f6e656572637322:
+		if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 			return 0, p + 14
 		}
-	case 0x7974697669746361:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
+	case 0x7469766974636122:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
 			return 1, p + 16
 		}
-	case 0x665f6d6f74737563:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+	case 0x5f6d6f7473756322:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 			return 2, p + 15
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 3, p + 24
-		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 4, p + 11
-		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-			return 5, p + 20
-		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-			return 6, p + 13
-		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-			return 7, p + 15
-		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 8, p + 28
-		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 9, p + 26
-		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-			return 10, p + 12
-		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 11, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 3, p + 24
+		}
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+			return 4, p + 11
+		}
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+			return 5, p + 20
+		}
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+			return 6, p + 13
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+			return 7, p + 15
+		}
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 8, p + 28
+		}
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 9, p + 26
+		}
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 21, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+			return 10, p + 12
+		}
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 12, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 13, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 14, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 15, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 16, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 17, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 18, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 19, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 20, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 21, p + 33
 		}
 	}
 	return -1, 0
@@ -14266,116 +14328,114 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6e5f6e6565726373:
-					if e := p + 12; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6e6565 {
+				case 0x5f6e656572637322:
+					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
 						n, next = 0, p+14
 						break match
 					}
-				case 0x7974697669746361:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x657079745f797469 {
+				case 0x7469766974636122:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
 						n, next = 1, p+16
 						break match
 					}
-				case 0x665f6d6f74737563:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+				case 0x5f6d6f7473756322:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 						n, next = 2, p+15
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 3, p+24
-						break match
-					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 4, p+11
-						break match
-					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-						n, next = 5, p+20
-						break match
-					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-						n, next = 6, p+13
-						break match
-					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-						n, next = 7, p+15
-						break match
-					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 8, p+28
-						break match
-					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 9, p+26
-						break match
-					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-						n, next = 10, p+12
-						break match
-					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 11, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 3, p+24
+						break match
+					}
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+						n, next = 4, p+11
+						break match
+					}
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+						n, next = 5, p+20
+						break match
+					}
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+						n, next = 6, p+13
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+						n, next = 7, p+15
+						break match
+					}
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 8, p+28
+						break match
+					}
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 9, p+26
+						break match
+					}
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 21, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+						n, next = 10, p+12
+						break match
+					}
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 12, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 13, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 14, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 15, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 16, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 17, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 18, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 19, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 20, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 21, p+33
 						break match
 					}
 				}
@@ -14530,7 +14590,9 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -14699,86 +14761,85 @@ func (x *SessionEnd) fieldKey(n int) string {
 }
 
 func matchSessionEnd(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x5f6e6f6973736573:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6f697461727564 && keyWord(data, e-8) == 0x736d5f6e6f697461 {
+	case 0x6e6f697373657322:
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6f6974617275645f && keyWord(data, e-8) == 0x3a22736d5f6e6f69 {
 			return 0, p + 22
 		}
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 4, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 5, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 28
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 1, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 2, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 3, p + 20
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 19, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 8, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 9, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 10, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 11, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 12, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 13, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 14, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 15, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 16, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 17, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 18, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 19, p + 33
 		}
 	}
 	return -1, 0
@@ -14793,105 +14854,104 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x5f6e6f6973736573:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e6f697461727564 && keyWord(data, e-8) == 0x736d5f6e6f697461 {
+				case 0x6e6f697373657322:
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6f6974617275645f && keyWord(data, e-8) == 0x3a22736d5f6e6f69 {
 						n, next = 0, p+22
 						break match
 					}
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 4, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 5, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+28
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 1, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 2, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 3, p+20
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 19, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 8, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 9, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 10, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 11, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 12, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 13, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 14, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 15, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 16, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 17, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 18, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 19, p+33
 						break match
 					}
 				}
@@ -15037,7 +15097,9 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -15198,83 +15260,82 @@ func (x *SessionStart) fieldKey(n int) string {
 }
 
 func matchSessionStart(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 0, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 1, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 2, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 3, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 4, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 18, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 7, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 9, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 10, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 11, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 12, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 13, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 14, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 15, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 16, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 17, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 18, p + 33
 		}
 	}
 	return -1, 0
@@ -15289,101 +15350,100 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 0, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 1, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 2, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 3, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 4, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 18, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 7, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 9, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 10, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 11, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 12, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 13, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 14, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 15, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 16, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 17, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 18, p+33
 						break match
 					}
 				}
@@ -15522,7 +15582,9 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -15574,13 +15636,13 @@ func (x *ShoppingCart) fieldKey(n int) string {
 }
 
 func matchShoppingCart(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x73746375646f7270:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x746375646f727022:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 			return 0, p + 11
 		}
 	}
@@ -15596,13 +15658,13 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x73746375646f7270:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x746375646f727022:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
 						n, next = 0, p+11
 						break match
 					}
@@ -15638,7 +15700,9 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -15714,30 +15778,29 @@ func (x *SourceInfo) fieldKey(n int) string {
 }
 
 func matchSourceInfo(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x725f79616c706572:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
-			return 2, p + 20
-		}
-	case 0x6a5f79616c706572:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f626f6a5f79 {
-			return 3, p + 16
-		}
-	case 0x6f747369685f7369:
-		if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c616369726f7473 {
-			return 4, p + 16
-		}
-	case 0x226c656e6e616863:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x6c656e6e61686322:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226c656e6e6168 {
 			return 0, p + 10
 		}
-	case 0x2272656e74726170:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x72656e7472617022:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2272656e747261 {
 			return 1, p + 10
+		}
+	case 0x5f79616c70657222:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f74736575716572 && keyWord(data, e-8) == 0x3a2264695f747365 {
+			return 2, p + 20
+		}
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f626f6a {
+			return 3, p + 16
+		}
+	case 0x747369685f736922:
+		if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c616369726f {
+			return 4, p + 16
 		}
 	}
 	return -1, 0
@@ -15752,34 +15815,33 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x725f79616c706572:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f747365757165 && keyWord(data, e-8) == 0x64695f7473657571 {
-						n, next = 2, p+20
-						break match
-					}
-				case 0x6a5f79616c706572:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f626f6a5f79 {
-						n, next = 3, p+16
-						break match
-					}
-				case 0x6f747369685f7369:
-					if e := p + 14; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6c616369726f7473 {
-						n, next = 4, p+16
-						break match
-					}
-				case 0x226c656e6e616863:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x6c656e6e61686322:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226c656e6e6168 {
 						n, next = 0, p+10
 						break match
 					}
-				case 0x2272656e74726170:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x72656e7472617022:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2272656e747261 {
 						n, next = 1, p+10
+						break match
+					}
+				case 0x5f79616c70657222:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f74736575716572 && keyWord(data, e-8) == 0x3a2264695f747365 {
+						n, next = 2, p+20
+						break match
+					}
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f626f6a {
+						n, next = 3, p+16
+						break match
+					}
+				case 0x747369685f736922:
+					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c616369726f {
+						n, next = 4, p+16
 						break match
 					}
 				}
@@ -15846,7 +15908,9 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -16010,83 +16074,82 @@ func (x *Uninstall) fieldKey(n int) string {
 }
 
 func matchUninstall(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 0, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 1, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 2, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 3, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 4, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 5, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 6, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 18, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 			return 7, p + 12
 		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 8, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 9, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 10, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 11, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 12, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 13, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 14, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 15, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 16, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 17, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 18, p + 33
 		}
 	}
 	return -1, 0
@@ -16101,101 +16164,100 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 0, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 1, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 2, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 3, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 4, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 5, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 6, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 18, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
 						n, next = 7, p+12
 						break match
 					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 8, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 9, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 10, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 11, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 12, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 13, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 14, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 15, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 16, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 17, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 18, p+33
 						break match
 					}
 				}
@@ -16334,7 +16396,9 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -16500,87 +16564,85 @@ func (x *UnknownEvent) fieldKey(n int) string {
 }
 
 func matchUnknownEvent(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x665f6d6f74737563:
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+	case 0x5f6d6f7473756322:
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 			return 0, p + 15
 		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 1, p + 24
-		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 2, p + 11
-		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-			return 3, p + 20
-		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-			return 4, p + 13
-		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-			return 5, p + 15
-		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 6, p + 28
-		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 7, p + 26
-		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-			return 8, p + 12
-		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 			return 9, p + 20
 		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 1, p + 24
+		}
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+			return 2, p + 11
+		}
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+			return 3, p + 20
+		}
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+			return 4, p + 13
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+			return 5, p + 15
+		}
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 6, p + 28
+		}
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 7, p + 26
+		}
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 19, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+			return 8, p + 12
+		}
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 			return 10, p + 11
 		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 			return 11, p + 23
 		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 			return 12, p + 18
 		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 			return 13, p + 24
 		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 14, p + 32
 		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 			return 15, p + 23
 		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 			return 16, p + 18
 		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 			return 17, p + 17
 		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 			return 18, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 19, p + 33
 		}
 	}
 	return -1, 0
@@ -16595,106 +16657,104 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x665f6d6f74737563:
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7367616c665f6d6f {
+				case 0x5f6d6f7473756322:
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
 						n, next = 0, p+15
 						break match
 					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 1, p+24
-						break match
-					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 2, p+11
-						break match
-					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-						n, next = 3, p+20
-						break match
-					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-						n, next = 4, p+13
-						break match
-					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-						n, next = 5, p+15
-						break match
-					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 6, p+28
-						break match
-					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 7, p+26
-						break match
-					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-						n, next = 8, p+12
-						break match
-					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
 						n, next = 9, p+20
 						break match
 					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 1, p+24
+						break match
+					}
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+						n, next = 2, p+11
+						break match
+					}
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+						n, next = 3, p+20
+						break match
+					}
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+						n, next = 4, p+13
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+						n, next = 5, p+15
+						break match
+					}
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 6, p+28
+						break match
+					}
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 7, p+26
+						break match
+					}
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 19, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+						n, next = 8, p+12
+						break match
+					}
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
 						n, next = 10, p+11
 						break match
 					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
 						n, next = 11, p+23
 						break match
 					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
 						n, next = 12, p+18
 						break match
 					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
 						n, next = 13, p+24
 						break match
 					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 14, p+32
 						break match
 					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
 						n, next = 15, p+23
 						break match
 					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
 						n, next = 16, p+18
 						break match
 					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
 						n, next = 17, p+17
 						break match
 					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
 						n, next = 18, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 19, p+33
 						break match
 					}
 				}
@@ -16835,7 +16895,9 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -17026,101 +17088,100 @@ func (x *UserAttributeChange) fieldKey(n int) string {
 }
 
 func matchUserAttributeChange(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x7474615f72657375:
-		if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e5f657475626972 && keyWord(data, e-8) == 0x656d616e5f657475 {
+	case 0x74615f7265737522:
+		if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x5f65747562697274 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 			return 0, p + 22
 		}
-	case 0x615f77656e5f7369:
-		if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6574756269727474 {
-			return 4, p + 19
-		}
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 5, p + 24
-		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 6, p + 11
-		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-			return 7, p + 20
-		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-			return 8, p + 13
-		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-			return 9, p + 15
-		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 10, p + 28
-		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-			return 11, p + 26
-		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-			return 12, p + 12
-		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-			return 13, p + 20
-		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 14, p + 11
-		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-			return 15, p + 23
-		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-			return 16, p + 18
-		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-			return 17, p + 24
-		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-			return 18, p + 32
-		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-			return 19, p + 23
-		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-			return 20, p + 18
-		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-			return 21, p + 17
-		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-			return 22, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-			return 23, p + 33
-		}
-	case 0x22646574656c6564:
-		if p+10 <= len(data) && data[p+9] == ':' {
+	case 0x646574656c656422:
+		if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22646574656c65 {
 			return 3, p + 10
 		}
+	case 0x5f77656e5f736922:
+		if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22657475626972 {
+			return 4, p + 19
+		}
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 5, p + 24
+		}
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+			return 6, p + 11
+		}
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+			return 7, p + 20
+		}
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+			return 8, p + 13
+		}
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+			return 9, p + 15
+		}
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 10, p + 28
+		}
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+			return 11, p + 26
+		}
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+			return 23, p + 33
+		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+			return 12, p + 12
+		}
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 13, p + 20
+		}
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+			return 14, p + 11
+		}
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+			return 15, p + 23
+		}
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+			return 16, p + 18
+		}
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+			return 17, p + 24
+		}
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+			return 18, p + 32
+		}
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+			return 19, p + 23
+		}
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+			return 20, p + 18
+		}
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+			return 21, p + 17
+		}
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+			return 22, p + 17
+		}
 	}
-	switch w & 0xffffffffff {
-	case 0x3a22646c6f:
+	switch w & 0xffffffffffff {
+	case 0x3a22646c6f22:
 		return 2, p + 6
-	case 0x3a2277656e:
+	case 0x3a2277656e22:
 		return 1, p + 6
 	}
 	return -1, 0
@@ -17135,124 +17196,123 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x7474615f72657375:
-					if e := p + 20; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e5f657475626972 && keyWord(data, e-8) == 0x656d616e5f657475 {
+				case 0x74615f7265737522:
+					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x5f65747562697274 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
 						n, next = 0, p+22
 						break match
 					}
-				case 0x615f77656e5f7369:
-					if e := p + 17; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6574756269727474 {
-						n, next = 4, p+19
-						break match
-					}
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 5, p+24
-						break match
-					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 6, p+11
-						break match
-					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
-						n, next = 7, p+20
-						break match
-					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
-						n, next = 8, p+13
-						break match
-					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
-						n, next = 9, p+15
-						break match
-					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 10, p+28
-						break match
-					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
-						n, next = 11, p+26
-						break match
-					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-						n, next = 12, p+12
-						break match
-					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 13, p+20
-						break match
-					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 14, p+11
-						break match
-					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-						n, next = 15, p+23
-						break match
-					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-						n, next = 16, p+18
-						break match
-					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-						n, next = 17, p+24
-						break match
-					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-						n, next = 18, p+32
-						break match
-					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-						n, next = 19, p+23
-						break match
-					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-						n, next = 20, p+18
-						break match
-					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-						n, next = 21, p+17
-						break match
-					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-						n, next = 22, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
-						n, next = 23, p+33
-						break match
-					}
-				case 0x22646574656c6564:
-					if p+10 <= len(data) && data[p+9] == ':' {
+				case 0x646574656c656422:
+					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22646574656c65 {
 						n, next = 3, p+10
 						break match
 					}
+				case 0x5f77656e5f736922:
+					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22657475626972 {
+						n, next = 4, p+19
+						break match
+					}
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 5, p+24
+						break match
+					}
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+						n, next = 6, p+11
+						break match
+					}
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+						n, next = 7, p+20
+						break match
+					}
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+						n, next = 8, p+13
+						break match
+					}
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+						n, next = 9, p+15
+						break match
+					}
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 10, p+28
+						break match
+					}
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+						n, next = 11, p+26
+						break match
+					}
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+						n, next = 23, p+33
+						break match
+					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+						n, next = 12, p+12
+						break match
+					}
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 13, p+20
+						break match
+					}
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+						n, next = 14, p+11
+						break match
+					}
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+						n, next = 15, p+23
+						break match
+					}
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+						n, next = 16, p+18
+						break match
+					}
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+						n, next = 17, p+24
+						break match
+					}
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+						n, next = 18, p+32
+						break match
+					}
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+						n, next = 19, p+23
+						break match
+					}
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+						n, next = 20, p+18
+						break match
+					}
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+						n, next = 21, p+17
+						break match
+					}
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+						n, next = 22, p+17
+						break match
+					}
 				}
-				switch w & 0xffffffffff {
-				case 0x3a22646c6f:
+				switch w & 0xffffffffffff {
+				case 0x3a22646c6f22:
 					n, next = 2, p+6
 					break match
-				case 0x3a2277656e:
+				case 0x3a2277656e22:
 					n, next = 1, p+6
 					break match
 				}
@@ -17414,7 +17474,9 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -17591,89 +17653,88 @@ func (x *UserIdentityChange) fieldKey(n int) string {
 }
 
 func matchUserIdentityChange(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6d617473656d6974:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x617473656d697422:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 2, p + 24
 		}
-	case 0x64695f746e657665:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+	case 0x695f746e65766522:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 			return 3, p + 11
 		}
-	case 0x6d5f656372756f73:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+	case 0x5f656372756f7322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 			return 4, p + 20
 		}
-	case 0x5f6e6f6973736573:
-		if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+	case 0x6e6f697373657322:
+		if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 			return 5, p + 13
 		}
-		if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+		if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 			return 6, p + 15
 		}
-		if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+		if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 7, p + 28
 		}
-	case 0x74735f746e657665:
-		if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+	case 0x735f746e65766522:
+		if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 			return 8, p + 26
 		}
-	case 0x756e5f746e657665:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-			return 9, p + 12
-		}
-	case 0x615f6d6f74737563:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-			return 10, p + 20
-		}
-	case 0x6e6f697461636f6c:
-		if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-			return 11, p + 11
-		}
-	case 0x635f656369766564:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-			return 12, p + 23
-		}
-	case 0x5f6c616f675f7369:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-			return 13, p + 18
-		}
-	case 0x656d69746566696c:
-		if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-			return 14, p + 24
-		}
-		if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-			return 15, p + 32
-		}
-	case 0x6e6f635f61746164:
-		if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-			return 16, p + 23
-		}
-	case 0x6e6f635f77656976:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-			return 17, p + 18
-		}
-	case 0x5f6e69616d5f7369:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-			return 18, p + 17
-		}
-	case 0x6163696e6f6e6163:
-		if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-			return 19, p + 17
-		}
-	case 0x79735f746e657665:
-		if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+		if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
 			return 20, p + 33
 		}
+	case 0x6e5f746e65766522:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+			return 9, p + 12
+		}
+	case 0x5f6d6f7473756322:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+			return 10, p + 20
+		}
+	case 0x6f697461636f6c22:
+		if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+			return 11, p + 11
+		}
+	case 0x5f65636976656422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+			return 12, p + 23
+		}
+	case 0x6c616f675f736922:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+			return 13, p + 18
+		}
+	case 0x6d69746566696c22:
+		if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+			return 14, p + 24
+		}
+		if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+			return 15, p + 32
+		}
+	case 0x6f635f6174616422:
+		if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+			return 16, p + 23
+		}
+	case 0x6f635f7765697622:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+			return 17, p + 18
+		}
+	case 0x6e69616d5f736922:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+			return 18, p + 17
+		}
+	case 0x63696e6f6e616322:
+		if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+			return 19, p + 17
+		}
 	}
-	switch w & 0xffffffffff {
-	case 0x3a22646c6f:
+	switch w & 0xffffffffffff {
+	case 0x3a22646c6f22:
 		return 1, p + 6
-	case 0x3a2277656e:
+	case 0x3a2277656e22:
 		return 0, p + 6
 	}
 	return -1, 0
@@ -17688,109 +17749,108 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6d617473656d6974:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697478696e755f70 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x617473656d697422:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 2, p+24
 						break match
 					}
-				case 0x64695f746e657665:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
+				case 0x695f746e65766522:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
 						n, next = 3, p+11
 						break match
 					}
-				case 0x6d5f656372756f73:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x695f656761737365 && keyWord(data, e-8) == 0x64695f6567617373 {
+				case 0x5f656372756f7322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
 						n, next = 4, p+20
 						break match
 					}
-				case 0x5f6e6f6973736573:
-					if e := p + 11; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64695f6e6f697373 {
+				case 0x6e6f697373657322:
+					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
 						n, next = 5, p+13
 						break match
 					}
-					if e := p + 13; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x646975755f6e6f69 {
+					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
 						n, next = 6, p+15
 						break match
 					}
-					if e := p + 26; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6e755f7472617473 && keyWord(data, p+17) == 0x6d5f656d69747869 && keyWord(data, e-8) == 0x736d5f656d697478 {
+					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 7, p+28
 						break match
 					}
-				case 0x74735f746e657665:
-					if e := p + 24; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x78696e755f747261 && keyWord(data, e-8) == 0x736d5f656d697478 {
+				case 0x735f746e65766522:
+					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
 						n, next = 8, p+26
 						break match
 					}
-				case 0x756e5f746e657665:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6d756e5f746e6576 {
-						n, next = 9, p+12
-						break match
-					}
-				case 0x615f6d6f74737563:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x6574756269727474 && keyWord(data, e-8) == 0x7365747562697274 {
-						n, next = 10, p+20
-						break match
-					}
-				case 0x6e6f697461636f6c:
-					if e := p + 9; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' {
-						n, next = 11, p+11
-						break match
-					}
-				case 0x635f656369766564:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x735f746e65727275 && keyWord(data, e-8) == 0x65746174735f746e {
-						n, next = 12, p+23
-						break match
-					}
-				case 0x5f6c616f675f7369:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x64656e696665645f {
-						n, next = 13, p+18
-						break match
-					}
-				case 0x656d69746566696c:
-					if e := p + 22; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x635f65756c61765f && keyWord(data, e-8) == 0x65676e6168635f65 {
-						n, next = 14, p+24
-						break match
-					}
-					if e := p + 30; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x615f65756c61765f && keyWord(data, p+17) == 0x6574756269727474 && keyWord(data, e-8) == 0x656d616e5f657475 {
-						n, next = 15, p+32
-						break match
-					}
-				case 0x6e6f635f61746164:
-					if e := p + 21; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x5f6e6f697463656e && keyWord(data, e-8) == 0x657079745f6e6f69 {
-						n, next = 16, p+23
-						break match
-					}
-				case 0x6e6f635f77656976:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x72656c6c6f72746e {
-						n, next = 17, p+18
-						break match
-					}
-				case 0x5f6e69616d5f7369:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x6461657268745f6e {
-						n, next = 18, p+17
-						break match
-					}
-				case 0x6163696e6f6e6163:
-					if e := p + 15; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x656d616e5f6c6163 {
-						n, next = 19, p+17
-						break match
-					}
-				case 0x79735f746e657665:
-					if e := p + 31; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x746f6e5f6d657473 && keyWord(data, p+17) == 0x6f69746163696669 && keyWord(data, e-8) == 0x6f666e695f6e6f69 {
+					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
 						n, next = 20, p+33
 						break match
 					}
+				case 0x6e5f746e65766522:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+						n, next = 9, p+12
+						break match
+					}
+				case 0x5f6d6f7473756322:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+						n, next = 10, p+20
+						break match
+					}
+				case 0x6f697461636f6c22:
+					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+						n, next = 11, p+11
+						break match
+					}
+				case 0x5f65636976656422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+						n, next = 12, p+23
+						break match
+					}
+				case 0x6c616f675f736922:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+						n, next = 13, p+18
+						break match
+					}
+				case 0x6d69746566696c22:
+					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+						n, next = 14, p+24
+						break match
+					}
+					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+						n, next = 15, p+32
+						break match
+					}
+				case 0x6f635f6174616422:
+					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+						n, next = 16, p+23
+						break match
+					}
+				case 0x6f635f7765697622:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+						n, next = 17, p+18
+						break match
+					}
+				case 0x6e69616d5f736922:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+						n, next = 18, p+17
+						break match
+					}
+				case 0x63696e6f6e616322:
+					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+						n, next = 19, p+17
+						break match
+					}
 				}
-				switch w & 0xffffffffff {
-				case 0x3a22646c6f:
+				switch w & 0xffffffffffff {
+				case 0x3a22646c6f22:
 					n, next = 1, p+6
 					break match
-				case 0x3a2277656e:
+				case 0x3a2277656e22:
 					n, next = 0, p+6
 					break match
 				}
@@ -17933,7 +17993,9 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err
@@ -18011,30 +18073,30 @@ func (x *UserProfile) fieldKey(n int) string {
 }
 
 func matchUserProfile(data []byte, p int) (int, int) {
-	if p+9 > len(data) || data[p] != '"' {
+	if p+8 > len(data) {
 		return -1, 0
 	}
-	w := binary.LittleEndian.Uint64(data[p+1:])
+	w := keyWord(data, p)
 	switch w {
-	case 0x6564695f72657375:
-		if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
+	case 0x64695f7265737522:
+		if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365697469746e65 && keyWord(data, e-8) == 0x3a22736569746974 {
 			return 1, p + 18
 		}
-	case 0x695f656369766564:
-		if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65697469746e6564 && keyWord(data, e-8) == 0x7365697469746e65 {
+	case 0x5f65636976656422:
+		if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x697469746e656469 && keyWord(data, e-8) == 0x3a22736569746974 {
 			return 2, p + 20
 		}
-	case 0x5f72656e74726170:
-		if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
+	case 0x72656e7472617022:
+		if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22736569746974 {
 			return 3, p + 21
 		}
-	case 0x65636e6569647561:
-		if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365636e65696475 {
+	case 0x636e656964756122:
+		if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a227365636e6569 {
 			return 4, p + 12
 		}
 	}
-	switch w & 0xffffffffffff {
-	case 0x3a226469706d:
+	switch w & 0xffffffffffffff {
+	case 0x3a226469706d22:
 		return 0, p + 7
 	}
 	return -1, 0
@@ -18049,34 +18111,34 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 	}
 	for more {
 		n, next := -1, 0
-		if data, p := d.data, d.pos; p+9 <= len(data) && data[p] == '"' {
-			w := binary.LittleEndian.Uint64(data[p+1:])
+		if data, p := d.data, d.pos; p+8 <= len(data) {
+			w := keyWord(data, p)
 		match:
 			for {
 				switch w {
-				case 0x6564695f72657375:
-					if e := p + 16; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365697469746e65 {
+				case 0x64695f7265737522:
+					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365697469746e65 && keyWord(data, e-8) == 0x3a22736569746974 {
 						n, next = 1, p+18
 						break match
 					}
-				case 0x695f656369766564:
-					if e := p + 18; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x65697469746e6564 && keyWord(data, e-8) == 0x7365697469746e65 {
+				case 0x5f65636976656422:
+					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x697469746e656469 && keyWord(data, e-8) == 0x3a22736569746974 {
 						n, next = 2, p+20
 						break match
 					}
-				case 0x5f72656e74726170:
-					if e := p + 19; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, p+9) == 0x697469746e656469 && keyWord(data, e-8) == 0x7365697469746e65 {
+				case 0x72656e7472617022:
+					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22736569746974 {
 						n, next = 3, p+21
 						break match
 					}
-				case 0x65636e6569647561:
-					if e := p + 10; e+1 < len(data) && data[e] == '"' && data[e+1] == ':' && keyWord(data, e-8) == 0x7365636e65696475 {
+				case 0x636e656964756122:
+					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a227365636e6569 {
 						n, next = 4, p+12
 						break match
 					}
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a226469706d:
+				switch w & 0xffffffffffffff {
+				case 0x3a226469706d22:
 					n, next = 0, p+7
 					break match
 				}
@@ -18124,7 +18186,9 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 			}
 		}
 		if !d.comma() {
-			more, err = d.objectNext()
+			if more = !d.closes('}'); more {
+				more, err = d.objectNext()
+			}
 		}
 	}
 	return err

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -15,6 +16,42 @@ func firstStop(b []byte) int {
 		}
 	}
 	return -1
+}
+
+// TestStopAtExhaustive: stopAt and stopNear find the first stop in every
+// word of printable bytes with one or two bytes of any value put in.
+func TestStopAtExhaustive(t *testing.T) {
+	check := func(b []byte) {
+		want := firstStop(b)
+		got := -1
+		if m := stopAt(binary.LittleEndian.Uint64(b)); m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != want {
+			t.Fatalf("%q: stopAt says byte %d, want %d", b, got, want)
+		}
+		near := -1
+		if m := stopNear(binary.LittleEndian.Uint64(b)); m != 0 {
+			near = bits.TrailingZeros64(m) >> 3
+		}
+		if near != want && (near < 0 || (want >= 0 && near > want) || (b[near] != ' ' && b[near] != '!')) {
+			t.Fatalf("%q: stopNear says byte %d, stopAt %d", b, near, want)
+		}
+	}
+	for i := range 8 {
+		for c := range 256 {
+			b := []byte("abcdefgh")
+			b[i] = byte(c)
+			check(b)
+			for j := i + 1; j < 8; j++ {
+				for c2 := range 256 {
+					b2 := []byte("a#]~Z0[`")
+					b2[i], b2[j] = byte(c), byte(c2)
+					check(b2)
+				}
+			}
+		}
+	}
 }
 
 func TestStopAtMatchesByteLoop(t *testing.T) {
@@ -60,29 +97,98 @@ func TestPlainStringAgreesWithScanString(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	alphabet := []byte{' ', '!', '"', '#', '\\', 'a', 'z', '0', 0x1f, 0x7f, 0x80, 0xc3, 0xa9, '/', ':'}
 	for n := 0; n < 200000; n++ {
-		buf := make([]byte, 1+rng.IntN(40))
-		buf[0] = '"'
-		for i := 1; i < len(buf); i++ {
+		// The string starts after a prefix of 0 to 9 bytes, so that its
+		// bounds are not its offsets from the start of the string.
+		pre := rng.IntN(10)
+		buf := make([]byte, pre+1+rng.IntN(40))
+		for i := range pre {
+			buf[i] = byte('a' + rng.IntN(26))
+		}
+		buf[pre] = '"'
+		for i := pre + 1; i < len(buf); i++ {
 			if rng.IntN(4) == 0 {
 				buf[i] = alphabet[rng.IntN(len(alphabet))]
 			} else {
 				buf[i] = byte('a' + rng.IntN(26))
 			}
 		}
-		d := decoder{data: buf}
+		d := decoder{data: buf, pos: pre}
 		start, end, ok := d.plainString()
 		if !ok {
-			if d.pos != 0 {
-				t.Fatalf("%q: plainString failed but consumed %d bytes", buf, d.pos)
+			if d.pos != pre {
+				t.Fatalf("%q: plainString failed but consumed %d bytes", buf, d.pos-pre)
 			}
 			continue
 		}
 		pos := d.pos
-		d2 := decoder{data: buf}
+		d2 := decoder{data: buf, pos: pre}
 		s2, e2, slow, err := d2.scanString()
 		if err != nil || slow || s2 != start || e2 != end || d2.pos != pos {
 			t.Fatalf("%q: plainString [%d:%d] pos %d, scanString [%d:%d] pos %d slow %v err %v",
 				buf, start, end, pos, s2, e2, d2.pos, slow, err)
+		}
+	}
+}
+
+// TestScanStringMatchesByteLoop: scanString's word steps (and its step
+// over the input's last few bytes) find what scanStringRest, which looks
+// at each byte, finds from the opening quote: the same bounds, the same
+// need to unescape, the same error at the same offset, wherever the input
+// ends.
+func TestScanStringMatchesByteLoop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	alphabet := []byte{' ', '!', '"', '\\', 'a', 'u', '0', 'f', 0x1f, 0x7f, 0x80, 0xc3, 0xa9, '/', 'n'}
+	for n := 0; n < 300000; n++ {
+		pre := rng.IntN(10)
+		buf := make([]byte, pre+1+rng.IntN(24))
+		for i := range pre {
+			buf[i] = 'x'
+		}
+		buf[pre] = '"'
+		for i := pre + 1; i < len(buf); i++ {
+			if rng.IntN(3) == 0 {
+				buf[i] = alphabet[rng.IntN(len(alphabet))]
+			} else {
+				buf[i] = byte('a' + rng.IntN(26))
+			}
+		}
+		d := decoder{data: buf, pos: pre}
+		start, end, slow, err := d.scanString()
+		ref := decoder{data: buf, pos: pre}
+		rs, re, rslow, rerr := ref.scanStringRest(pre+1, pre+1)
+		if errText(err) != errText(rerr) || (err == nil && (start != rs || end != re || slow != rslow || d.pos != ref.pos)) {
+			t.Fatalf("%q at %d: scanString = %d, %d, %v, %v, pos %d; byte loop = %d, %d, %v, %v, pos %d",
+				buf, pre, start, end, slow, err, d.pos, rs, re, rslow, rerr, ref.pos)
+		}
+		if err != nil {
+			if err.(*jsonError).offset != rerr.(*jsonError).offset {
+				t.Fatalf("%q: error offsets %d and %d", buf, err.(*jsonError).offset, rerr.(*jsonError).offset)
+			}
+		}
+	}
+}
+
+// TestScanStringNearInputEnd: a plain string is read wherever the input
+// ends after it, with no unescaping, and one that the input cuts short is
+// an error.
+func TestScanStringNearInputEnd(t *testing.T) {
+	for pre := range 10 {
+		for n := range 20 {
+			for _, tail := range []string{"", "}", "}}", ",\"k\":1}", "]}}"} {
+				body := strings.Repeat("ab ", 7)[:n]
+				in := []byte(strings.Repeat("x", pre) + `"` + body + `"` + tail)
+				d := decoder{data: in, pos: pre}
+				start, end, slow, err := d.scanString()
+				if err != nil || slow || start != pre+1 || end != pre+1+n || d.pos != end+1 {
+					t.Errorf("%q at %d: scanString = %d, %d, %v, %v, pos %d", in, pre, start, end, slow, err, d.pos)
+				}
+				// Cut before the closing quote: not a string.
+				cut := in[:pre+1+n]
+				d = decoder{data: cut, pos: pre}
+				if _, _, _, err := d.scanString(); err == nil {
+					t.Errorf("%q at %d: scanString took an unterminated string", cut, pre)
+				}
+			}
 		}
 	}
 }
