@@ -21,6 +21,11 @@
 // HeapScale × N batches) to a sink that answers slowly, so that the queue
 // stays at its bound, and compares the peak live heaps.
 //
+// The forward run to the sink, on which the throughput target is judged,
+// is repeated (Options.Repeats, five by default) and the report keeps the
+// median run: process CPU time on a shared machine moves by tens of
+// percent from one minute to the next.
+//
 // Use it as a library (Generate, then Run and Report.Print), or through
 // the program:
 //
