@@ -23,8 +23,9 @@
 //
 // The forward run to the sink, on which the throughput target is judged,
 // is repeated (Options.Repeats, five by default) and the report keeps the
-// median run: process CPU time on a shared machine moves by tens of
-// percent from one minute to the next.
+// median run, so that one outlier run does not decide the verdict (on a
+// shared machine, process CPU time also moves by tens of percent from one
+// minute to the next, which no repeat within one report cancels).
 //
 // Use it as a library (Generate, then Run and Report.Print), or through
 // the program:

@@ -27,9 +27,10 @@ const (
 	DefaultHeapLatency = 10 * time.Millisecond
 	// DefaultRepeats is how many times the forward run to the sink (the
 	// row the throughput target is judged on) is repeated; the report
-	// keeps the median run. Process CPU time on a shared machine varies by
-	// tens of percent from one run to the next, and one run is a coin toss
-	// near the target.
+	// keeps the median run, so that one outlier run does not decide the
+	// verdict. It does not cancel a slow period: on a shared machine the
+	// process CPU time of the same run moves by tens of percent from one
+	// minute to the next, and every run of the report shares its minute.
 	DefaultRepeats = 5
 	// DefaultMaxQueuedObjects bounds the batcher's queue (and the Currents
 	// forwarder's) in the runs, well below the run sizes, so that the heap
@@ -114,9 +115,9 @@ type Report struct {
 	// Workload is the input.
 	Workload *Workload
 	// Forward is the forward path to brazetest and ForwardSink to the
-	// sink (the median of ForwardSinkRuns); ForwardHeap and ForwardLarge are the memory runs to the slow
-	// sink with Batches and Batches × HeapScale batches (zero when
-	// skipped).
+	// sink (the median of ForwardSinkRuns); ForwardHeap and ForwardLarge
+	// are the memory runs to the slow sink with Batches and Batches ×
+	// HeapScale batches (zero when skipped).
 	Forward, ForwardSink, ForwardHeap, ForwardLarge Row
 	// ForwardSinkRuns are the Options.Repeats runs of the forward path to
 	// the sink, in the order they ran.
