@@ -37,6 +37,9 @@ func Set[T any](v T) Optional[T] { return Optional[T]{state: optSet, v: v} }
 func Null[T any]() Optional[T] { return Optional[T]{state: optNull} }
 
 // IsSet reports whether the field is sent at all: set to a value, or null.
+// Note that mparticle.Optional's IsSet is false for null (it reports a
+// value); here null counts, because sending null is an instruction to
+// Braze. Value reports whether there is a value.
 func (o Optional[T]) IsSet() bool { return o.state != optAbsent }
 
 // IsNull reports whether the field is sent as null.

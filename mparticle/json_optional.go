@@ -38,6 +38,8 @@ func (o Optional[T]) Or(def T) T {
 }
 
 // IsSet reports whether the Optional holds a value (not absent, not null).
+// Note that braze.Optional's IsSet is also true for null, since a null
+// sent to Braze deletes the field; use IsAbsent for "not in the input".
 func (o Optional[T]) IsSet() bool { return o.state == optSet }
 
 // IsNull reports whether the Optional is an explicit JSON null.
