@@ -51,7 +51,13 @@ func (k *Kit) Forward(ctx context.Context, b *mparticle.Batch) error {
 		return k.forwardWith(ctx, b, k.getScratch())
 	}
 	k.stats.batches.Add(1)
-	r := k.mapper.Map(b)
+	return k.forwardMapped(ctx, k.mapper.Map(b), b)
+}
+
+// forwardMapped counts a batch the loop guard skipped and delivers r, the
+// mapping of b: the part of Forward and ForwardJSON after mapping, whether
+// they mapped into fresh or reused memory.
+func (k *Kit) forwardMapped(ctx context.Context, r mapping.Result, b *mparticle.Batch) error {
 	if r.Skipped && loopGuarded(r) {
 		k.stats.loopGuarded.Add(1)
 	}

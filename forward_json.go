@@ -69,11 +69,7 @@ func (k *Kit) putScratch(s *scratch) { k.scratches.Put(s) }
 func (k *Kit) forwardWith(ctx context.Context, b *mparticle.Batch, s *scratch) error {
 	k.stats.batches.Add(1)
 	k.mapper.MapInto(&s.result, b)
-	r := s.result
-	if r.Skipped && loopGuarded(r) {
-		k.stats.loopGuarded.Add(1)
-	}
-	err := k.deliver(ctx, r, b)
+	err := k.forwardMapped(ctx, s.result, b)
 	if err == nil {
 		k.putScratch(s)
 	}

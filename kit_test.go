@@ -251,26 +251,33 @@ func TestForwardReportsDiagnosticsToCallbackAndLogger(t *testing.T) {
 }
 
 func TestForwardNeverSendsCurrentsDataBack(t *testing.T) {
-	checkLeaks(t)
-	srv := newServer(t)
-	var diags []mapping.Diagnostic
-	cfg := testConfig(srv)
-	cfg.OnDiagnostic = func(d mapping.Diagnostic) { diags = append(diags, d) }
-	k := newKit(t, cfg)
+	// Both ways Forward maps: into reused memory (the default) and into
+	// fresh memory (RetainObjects).
+	for _, retain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("RetainObjects=%v", retain), func(t *testing.T) {
+			checkLeaks(t)
+			srv := newServer(t)
+			var diags []mapping.Diagnostic
+			cfg := testConfig(srv)
+			cfg.RetainObjects = retain
+			cfg.OnDiagnostic = func(d mapping.Diagnostic) { diags = append(diags, d) }
+			k := newKit(t, cfg)
 
-	ev, err := mparticle.NewCustomEvent("Email Opens", mparticle.CustomOther, map[string]any{"campaign": "spring"},
-		mparticle.At(kitNow), mparticle.WithCustomFlags(map[string]string{mapping.OriginFlag: mapping.OriginBrazeCurrents}))
-	require.NoError(t, err)
-	b := customerBatch("c-1", ev)
-	b.UserIdentities.Email = "ada@example.org" // would otherwise become an attributes object
-	require.NoError(t, k.Forward(context.Background(), b))
-	_, err = k.Flush(context.Background())
-	require.NoError(t, err)
+			ev, err := mparticle.NewCustomEvent("Email Opens", mparticle.CustomOther, map[string]any{"campaign": "spring"},
+				mparticle.At(kitNow), mparticle.WithCustomFlags(map[string]string{mapping.OriginFlag: mapping.OriginBrazeCurrents}))
+			require.NoError(t, err)
+			b := customerBatch("c-1", ev)
+			b.UserIdentities.Email = "ada@example.org" // would otherwise become an attributes object
+			require.NoError(t, k.Forward(context.Background(), b))
+			_, err = k.Flush(context.Background())
+			require.NoError(t, err)
 
-	assert.Empty(t, srv.Requests(), "nothing of a Currents batch goes back to Braze")
-	assert.Equal(t, uint64(1), k.Stats().LoopGuarded)
-	require.NotEmpty(t, diags)
-	assert.Equal(t, mapping.LoopGuard, diags[0].Code)
+			assert.Empty(t, srv.Requests(), "nothing of a Currents batch goes back to Braze")
+			assert.Equal(t, uint64(1), k.Stats().LoopGuarded)
+			require.NotEmpty(t, diags)
+			assert.Equal(t, mapping.LoopGuard, diags[0].Code)
+		})
+	}
 }
 
 func TestForwardAfterCloseIsErrClosed(t *testing.T) {
