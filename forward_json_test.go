@@ -58,6 +58,16 @@ func sentBodies(t *testing.T, cfg Config, batches [][]byte, forward func(*Kit, [
 	return out
 }
 
+// decodeAndForward is the way in without ForwardJSON: DecodeBatch, then
+// Forward.
+func decodeAndForward(k *Kit, raw []byte) error {
+	b, err := mparticle.DecodeBatch(raw)
+	if err != nil {
+		return err
+	}
+	return k.Forward(context.Background(), b)
+}
+
 // TestForwardJSONSendsWhatDecodeAndForwardSend forwards the goldens (big
 // batches before small ones and after them, so that reused memory always
 // held something else before) through ForwardJSON and through DecodeBatch
@@ -70,27 +80,15 @@ func TestForwardJSONSendsWhatDecodeAndForwardSend(t *testing.T) {
 	slices.Reverse(batches)
 	seq = append(seq, batches...)
 
-	cfg := testConfig(newServer(t))
+	cfg := testConfig(newServer(t)) // sentBodies gives each kit a server of its own
 	fresh := cfg
 	fresh.RetainObjects = true // nothing is recycled
-	want := sentBodies(t, fresh, seq, func(k *Kit, raw []byte) error {
-		b, err := mparticle.DecodeBatch(raw)
-		if err != nil {
-			return err
-		}
-		return k.Forward(context.Background(), b)
-	})
+	want := sentBodies(t, fresh, seq, decodeAndForward)
 	require.NotEmpty(t, want)
 	viaJSON := sentBodies(t, cfg, seq, func(k *Kit, raw []byte) error {
 		return k.ForwardJSON(context.Background(), raw)
 	})
-	viaForward := sentBodies(t, cfg, seq, func(k *Kit, raw []byte) error {
-		b, err := mparticle.DecodeBatch(raw)
-		if err != nil {
-			return err
-		}
-		return k.Forward(context.Background(), b)
-	})
+	viaForward := sentBodies(t, cfg, seq, decodeAndForward)
 	assert.Equal(t, want, viaJSON, "ForwardJSON, decode and mapping memory reused")
 	assert.Equal(t, want, viaForward, "Forward, mapping memory reused")
 }
