@@ -14,8 +14,9 @@ import (
 )
 
 // TestCommerceActionIndex holds commerceActionIndex to a scan of
-// commerceActions, and commerceName to the string it stands for, for
-// every known action, every suffix, and actions it does not know.
+// commerceActions, and commerceName to the string it stands for (prebuilt
+// or built), for every known action, every suffix, and actions it does
+// not know.
 //
 // The table and the switch are two lists of the same actions: every entry
 // of the table is held to the case that returns its own index, the table
@@ -28,7 +29,7 @@ func TestCommerceActionIndex(t *testing.T) {
 		require.Equal(t, i, slices.Index(commerceActions[:], a), "%q is in commerceActions twice", a)
 		require.Equal(t, i, commerceActionIndex(a), a)
 	}
-	others := []string{"", "unknown", "Click", "click ", "add_to_cart\x00", "remove_from_wishlis", "views", "view"}
+	others := []string{"", "unknown", "Click", "click ", "add_to_cart\x00", "remove_from_wishlis", "views", "view", "refund2", "Purchase"}
 	for _, a := range others {
 		require.Equal(t, slices.Index(commerceActions[:], a), commerceActionIndex(a), "%q", a)
 	}
@@ -37,6 +38,7 @@ func TestCommerceActionIndex(t *testing.T) {
 			require.Equal(t, "eCommerce - "+a+suffix, commerceName(a, suffix), "%q %q", a, suffix)
 		}
 	}
+	require.Equal(t, "eCommerce - purchase - Total", commerceName(string(mparticle.ActionPurchase), totalSuffix))
 	// Every action mParticle names has its Braze event name in the table.
 	for _, a := range []mparticle.ProductActionType{
 		mparticle.ActionAddToCart, mparticle.ActionRemoveFromCart, mparticle.ActionCheckout,
