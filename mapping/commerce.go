@@ -148,10 +148,13 @@ const (
 )
 
 // commerceActions are the known product and promotion actions, as named
-// in Braze event names; commerceNames[i] holds "eCommerce - " +
-// commerceActions[i] + each suffix ("", itemSuffix, totalSuffix), so that
-// naming an event does not build the same string again for each one.
-// Read-only.
+// in Braze event names, each once (mparticle.PromotionClick is "click",
+// the entry of mparticle.ActionClick); commerceNames[i] holds
+// "eCommerce - " + commerceActions[i] + each suffix ("", itemSuffix,
+// totalSuffix), so that naming an event does not build the same string
+// again for each one. commerceActionIndex is a switch over the same
+// entries in the same order; TestCommerceActionIndex fails if the two
+// differ. Read-only.
 var (
 	commerceActions = [...]string{
 		string(mparticle.ActionAddToCart), string(mparticle.ActionRemoveFromCart),
@@ -159,7 +162,7 @@ var (
 		string(mparticle.ActionCheckout), string(mparticle.ActionCheckoutOption),
 		string(mparticle.ActionClick), string(mparticle.ActionViewDetail),
 		string(mparticle.ActionPurchase), string(mparticle.ActionRefund),
-		string(mparticle.PromotionView), string(mparticle.PromotionClick),
+		string(mparticle.PromotionView),
 	}
 	commerceNames = func() (names [len(commerceActions)][3]string) {
 		for i, a := range commerceActions {
@@ -188,11 +191,12 @@ func commerceName(action, suffix string) string {
 	return "eCommerce - " + action + suffix
 }
 
-// commerceActionIndex returns the index of action in commerceActions (the
-// first: "click" is a product and a promotion action), or -1. A switch on
-// constants compiles to a search by length and content; the scan of
-// commerceActions it replaces compared strings one by one, for every
-// commerce event and every object one expands to.
+// commerceActionIndex returns the index of action in commerceActions, or
+// -1. Its cases are the entries of commerceActions, in order (held so by
+// TestCommerceActionIndex). A switch on constants compiles to a search by
+// length and content; the scan of commerceActions it replaces compared
+// strings one by one, for every commerce event and every object one
+// expands to.
 func commerceActionIndex(action string) int {
 	switch action {
 	case string(mparticle.ActionAddToCart):

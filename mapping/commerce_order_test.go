@@ -223,15 +223,3 @@ func TestPropsSortedLen(t *testing.T) {
 	require.Equal(t, 2, p.sortedLen)
 	require.Equal(t, []string{"a", "b", "m", "y", "z"}, keysOf(p.finish()))
 }
-
-// TestCommerceName: the prebuilt names are the concatenation, for every
-// known action and suffix, and others are built.
-func TestCommerceName(t *testing.T) {
-	actions := append(commerceActions[:], "refund2", "", "Purchase")
-	for _, a := range actions {
-		for _, suffix := range []string{"", itemSuffix, totalSuffix, " - Other"} {
-			require.Equal(t, "eCommerce - "+a+suffix, commerceName(a, suffix))
-		}
-	}
-	require.Equal(t, "eCommerce - purchase - Total", commerceName(string(mparticle.ActionPurchase), totalSuffix))
-}

@@ -144,8 +144,8 @@ func (st *mapState) sessionIDOf(uuid string) int64 {
 // set up in place. The element is s's spare room when it has some, which
 // the mapper keeps zeroed (make zeroes it, and recycling clears what it
 // drops), so nothing is built on the stack and copied in: objects are
-// large (an Attributes is 656 bytes) and the copy costs a write barrier
-// per pointer while GC runs.
+// large (an Attributes is 672 bytes on 64-bit) and the copy costs a write
+// barrier per pointer while GC runs.
 func appendZeroed[T any](s []T) ([]T, *T) {
 	n := len(s)
 	if n < cap(s) {

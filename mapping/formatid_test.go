@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -31,7 +32,10 @@ func TestFormatID(t *testing.T) {
 		require.Equal(t, want, formatID(n, ""))
 		require.Equal(t, want, formatID(n, want+"0"))
 		require.Equal(t, want, formatID(n, strconv.FormatInt(n+1, 10)))
-		require.Equal(t, want, formatID(n, strings.Clone(want)))
+		prev := strings.Clone(want)
+		got := formatID(n, prev)
+		require.Equal(t, want, got)
+		require.Same(t, unsafe.StringData(prev), unsafe.StringData(got), "%d: the equal previous string is returned", n)
 	}
 	// An equal previous string is returned, not a new one.
 	prev := strconv.FormatInt(1234567890123, 10)

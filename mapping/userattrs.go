@@ -89,7 +89,7 @@ func (b *attrBuilder) resetKeys() {
 
 // newObj appends an empty object.
 //
-// An Attributes is 656 bytes, mostly zero: the object is set up in place
+// An Attributes is 672 bytes on 64-bit, mostly zero: the object is set up in place
 // in the slice's zeroed spare room (make zeroes it, and reset clears what
 // it drops) instead of being built and copied in.
 func (b *attrBuilder) newObj() {
