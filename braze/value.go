@@ -502,8 +502,9 @@ func plainMembers(ps Properties, rule memberRule) bool {
 func plainProperties(ps Properties) (plain, settled bool) {
 	for i := range ps {
 		k, v := ps[i].Key, &ps[i].Value
-		// propertyMember.plainKey(k).
-		if k == "" || k[0] == '$' || len(k) > MaxStringLength || k == "time" || k == "event_name" {
+		// propertyMember.plainKey(k), spelt out: plainKey inlines, the
+		// method (through plainKeyName's switch) does not.
+		if !plainKey(k) || k == "time" || k == "event_name" {
 			return false, true
 		}
 		switch v.kind {
@@ -548,8 +549,8 @@ func plainMembersSlow(ps Properties, rule memberRule) bool {
 	ordered := true // still comparing neighbours
 	for i := range ps {
 		k, v := ps[i].Key, &ps[i].Value
-		// rule.plainKey(k), with its common tests inline.
-		if k == "" || k[0] == '$' || len(k) > MaxStringLength || !rule.plainKeyName(k) {
+		// rule.plainKey(k), spelt out so that plainKey inlines.
+		if !plainKey(k) || !rule.plainKeyName(k) {
 			return false
 		}
 		switch v.kind {
