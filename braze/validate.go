@@ -680,9 +680,9 @@ func plainMembersBound(ps Properties, rule memberRule) (n int, ok bool) {
 				return 0, false
 			}
 		}
-		// rule.plainKey(k), with its common tests inline (a call per
+		// rule.plainKey(k), spelt out so that it inlines (a call per
 		// member costs more than the tests).
-		if k == "" || k[0] == '$' || len(k) > MaxStringLength || !rule.plainKeyName(k) ||
+		if !plainKey(k) || !rule.plainKeyName(k) ||
 			i > 0 && !keyAfter(k, ps[i-1].Key) {
 			return 0, false
 		}
