@@ -671,7 +671,7 @@ func plainMembersBound(ps Properties, rule memberRule) (n int, ok bool) {
 			n += 48
 		case KindFloat:
 			n += 48
-			if v.num>>52&0x7ff == 0x7ff { // NaN or ±Inf
+			if !finiteBits(v.num) {
 				return 0, false
 			}
 		default:

@@ -514,7 +514,7 @@ func plainProperties(ps Properties) (plain, settled bool) {
 			}
 		case KindInt, KindBool:
 		case KindFloat:
-			if v.num>>52&0x7ff == 0x7ff { // NaN or ±Inf
+			if !finiteBits(v.num) {
 				return false, true
 			}
 		default:
@@ -544,6 +544,11 @@ func plainProperties(ps Properties) (plain, settled bool) {
 	return true, true
 }
 
+// finiteBits reports whether the float64 with bits b is finite (not NaN
+// or ±Inf): its exponent is not all ones. The members' fast checks test
+// a KindFloat's bits so, without converting them back to a float.
+func finiteBits(b uint64) bool { return b>>52&0x7ff != 0x7ff }
+
 // plainMembersSlow is plainMembers for any rule and list.
 func plainMembersSlow(ps Properties, rule memberRule) bool {
 	ordered := true // still comparing neighbours
@@ -560,7 +565,7 @@ func plainMembersSlow(ps Properties, rule memberRule) bool {
 			}
 		case KindInt, KindBool:
 		case KindFloat:
-			if v.num>>52&0x7ff == 0x7ff { // NaN or ±Inf
+			if !finiteBits(v.num) {
 				return false
 			}
 		default:
