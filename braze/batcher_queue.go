@@ -122,19 +122,6 @@ type userQueue struct {
 // waiting returns the number of objects not yet packed.
 func (u *userQueue) waiting() int { return len(u.pending) - u.head }
 
-// push appends one object, extending the run when no decrease has been
-// seen yet. It returns true when the run grew.
-func (u *userQueue) push(e entry) bool {
-	n := u.waiting()
-	u.pending = append(u.pending, e)
-	if u.run == n && (n == 0 || e.kind >= u.pending[len(u.pending)-2].kind) {
-		u.run++
-		u.runBytes += e.size()
-		return true
-	}
-	return false
-}
-
 // size is what the entry adds to a request body: its JSON and a comma (or
 // its array's closing bracket).
 func (e *entry) size() int { return len(e.enc) + 1 }
@@ -290,30 +277,17 @@ func (q *queue) user(key userKey) *userQueue {
 	return u
 }
 
-// add appends one object to the queue of u (from q.user).
-func (q *queue) add(u *userQueue, e entry) {
-	grew := u.push(e)
-	u.added++
-	q.held++
-	switch {
-	case u.inFlight:
-	case !u.inReady:
-		q.pushReady(u)
-	case grew:
-		q.readyCount++
-		q.readyBytes += e.size()
-	}
-}
-
 // addAll appends, in order, one object per item to the queue of u (from
 // q.user): Add's JSON encs[i] and kind kinds[i], in the Flush generation
-// epoch. It does what calling add for each would, with the entries built
-// in place and the user's lists and counts updated once.
+// epoch. It does what adding the objects one at a time would (the model
+// queue.add in batcher_queue_test.go, which TestQueueAddAllMatchesAdd
+// compares it with), with the entries built in place and the user's lists
+// and counts updated once.
 func (q *queue) addAll(u *userQueue, items []Item, kinds []ObjectKind, encs [][]byte, epoch uint64) {
 	n := len(items)
 	start := len(u.pending)
 	// The run grows while it covers every waiting object and the kinds do
-	// not decrease (see push).
+	// not decrease.
 	extending := u.run == start-u.head
 	grewN, grewBytes := 0, 0
 	u.pending = slices.Grow(u.pending, n)[:start+n]

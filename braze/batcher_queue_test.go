@@ -375,3 +375,35 @@ func TestUserKeySameIsEquality(t *testing.T) {
 	}
 	require.NotZero(t, equal)
 }
+
+// The one-object-at-a-time queueing that Add used before addAll, kept as
+// the tests' model of it (TestQueueAddAllMatchesAdd) and as a short way to
+// queue single objects in tests. The Batcher itself calls only addAll.
+
+// push appends one object, extending the run when no decrease has been
+// seen yet. It returns true when the run grew.
+func (u *userQueue) push(e entry) bool {
+	n := u.waiting()
+	u.pending = append(u.pending, e)
+	if u.run == n && (n == 0 || e.kind >= u.pending[len(u.pending)-2].kind) {
+		u.run++
+		u.runBytes += e.size()
+		return true
+	}
+	return false
+}
+
+// add appends one object to the queue of u (from q.user).
+func (q *queue) add(u *userQueue, e entry) {
+	grew := u.push(e)
+	u.added++
+	q.held++
+	switch {
+	case u.inFlight:
+	case !u.inReady:
+		q.pushReady(u)
+	case grew:
+		q.readyCount++
+		q.readyBytes += e.size()
+	}
+}

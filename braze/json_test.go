@@ -335,6 +335,9 @@ func TestAppendFloatMillionthsMatchEncodingJSON(t *testing.T) {
 		}
 		f, err := strconv.ParseFloat(strconv.FormatInt(m, 10)+"e-6", 64)
 		require.NoError(t, err)
+		// appendMillionths itself, not only through appendFloat's gate,
+		// which would send f elsewhere, unseen, if it stopped matching.
+		require.Equal(t, stdJSON(t, f), string(appendMillionths(nil, m)), "appendMillionths(%d)", m)
 		check(f, true)
 		check(math.Nextafter(f, math.Inf(1)), false)
 	}

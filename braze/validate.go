@@ -671,7 +671,7 @@ func plainMembersBound(ps Properties, rule memberRule) (n int, ok bool) {
 			n += 48
 		case KindFloat:
 			n += 48
-			if v.num>>52&0x7ff == 0x7ff { // NaN or ±Inf
+			if !finiteBits(v.num) {
 				return 0, false
 			}
 		default:
@@ -680,9 +680,9 @@ func plainMembersBound(ps Properties, rule memberRule) (n int, ok bool) {
 				return 0, false
 			}
 		}
-		// rule.plainKey(k), with its common tests inline (a call per
+		// rule.plainKey(k), spelt out so that it inlines (a call per
 		// member costs more than the tests).
-		if k == "" || k[0] == '$' || len(k) > MaxStringLength || !rule.plainKeyName(k) ||
+		if !plainKey(k) || !rule.plainKeyName(k) ||
 			i > 0 && !keyAfter(k, ps[i-1].Key) {
 			return 0, false
 		}
@@ -691,13 +691,15 @@ func plainMembersBound(ps Properties, rule memberRule) (n int, ok bool) {
 }
 
 // plainProperty reports an event or purchase property that passes every
-// check: the fast path of checkProperties and of the encoder's check.
+// check: checkProperties' per-member shortcut once plainMembersBound has
+// declined the whole list (the encoder's check is plainMembers).
 func plainProperty(k string, v *Value) bool {
 	return propertyMember.plainKey(k) && propertyMember.plainValue(v)
 }
 
-// plainCustom reports a custom attribute that passes every check: the fast
-// path of Attributes.validate and of the encoder's check.
+// plainCustom reports a custom attribute that passes every check:
+// Attributes.validate's per-member shortcut once plainMembersBound has
+// declined the whole list (the encoder's check is plainMembers).
 func plainCustom(k string, v *Value) bool {
 	return customMember.plainKey(k) && customMember.plainValue(v)
 }

@@ -502,8 +502,9 @@ func plainMembers(ps Properties, rule memberRule) bool {
 func plainProperties(ps Properties) (plain, settled bool) {
 	for i := range ps {
 		k, v := ps[i].Key, &ps[i].Value
-		// propertyMember.plainKey(k).
-		if k == "" || k[0] == '$' || len(k) > MaxStringLength || k == "time" || k == "event_name" {
+		// propertyMember.plainKey(k), spelt out: plainKey inlines, the
+		// method (through plainKeyName's switch) does not.
+		if !plainKey(k) || k == "time" || k == "event_name" {
 			return false, true
 		}
 		switch v.kind {
@@ -513,7 +514,7 @@ func plainProperties(ps Properties) (plain, settled bool) {
 			}
 		case KindInt, KindBool:
 		case KindFloat:
-			if v.num>>52&0x7ff == 0x7ff { // NaN or ±Inf
+			if !finiteBits(v.num) {
 				return false, true
 			}
 		default:
@@ -543,13 +544,18 @@ func plainProperties(ps Properties) (plain, settled bool) {
 	return true, true
 }
 
+// finiteBits reports whether the float64 with bits b is finite (not NaN
+// or ±Inf): its exponent is not all ones. The members' fast checks test
+// a KindFloat's bits so, without converting them back to a float.
+func finiteBits(b uint64) bool { return b>>52&0x7ff != 0x7ff }
+
 // plainMembersSlow is plainMembers for any rule and list.
 func plainMembersSlow(ps Properties, rule memberRule) bool {
 	ordered := true // still comparing neighbours
 	for i := range ps {
 		k, v := ps[i].Key, &ps[i].Value
-		// rule.plainKey(k), with its common tests inline.
-		if k == "" || k[0] == '$' || len(k) > MaxStringLength || !rule.plainKeyName(k) {
+		// rule.plainKey(k), spelt out so that plainKey inlines.
+		if !plainKey(k) || !rule.plainKeyName(k) {
 			return false
 		}
 		switch v.kind {
@@ -559,7 +565,7 @@ func plainMembersSlow(ps Properties, rule memberRule) bool {
 			}
 		case KindInt, KindBool:
 		case KindFloat:
-			if v.num>>52&0x7ff == 0x7ff { // NaN or ±Inf
+			if !finiteBits(v.num) {
 				return false
 			}
 		default:

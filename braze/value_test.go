@@ -419,13 +419,7 @@ func TestAppendMembersCheckAndBytes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	flagged := map[bool]int{}
 	for range 20000 {
-		ps := make(Properties, rng.IntN(7))
-		for i := range ps {
-			ps[i] = Prop(keys[rng.IntN(len(keys))], values[rng.IntN(len(values))])
-		}
-		if rng.IntN(2) == 0 {
-			slices.SortFunc(ps, compareKeys)
-		}
+		ps := randomMembers(rng, keys, values, 7)
 		want := []byte("{")
 		var wantErr error
 		for i := range ps {
@@ -437,10 +431,7 @@ func TestAppendMembersCheckAndBytes(t *testing.T) {
 			want = append(b, ',')
 		}
 		for _, rule := range []memberRule{propertyMember, customMember} {
-			plain := !hasDuplicateKey(ps)
-			for i := range ps {
-				plain = plain && rule.plainKey(ps[i].Key) && rule.plainValue(&ps[i].Value)
-			}
+			plain := fullPlainCheck(ps, rule)
 			flagged[plain]++
 			for _, start := range []memberEncoder{{check: true}, {}, {check: true, irregular: true}} {
 				enc := start
@@ -459,4 +450,29 @@ func TestAppendMembersCheckAndBytes(t *testing.T) {
 	}
 	assert.Greater(t, flagged[true], 1000)
 	assert.Greater(t, flagged[false], 1000)
+}
+
+// randomMembers returns a list of fewer than n members drawn from keys and
+// values, sorted by key half the time: the random lists on which the
+// fast-path member checks are compared with fullPlainCheck.
+func randomMembers(rng *rand.Rand, keys []string, values []Value, n int) Properties {
+	ps := make(Properties, rng.IntN(n))
+	for i := range ps {
+		ps[i] = Prop(keys[rng.IntN(len(keys))], values[rng.IntN(len(values))])
+	}
+	if rng.IntN(2) == 0 {
+		slices.SortFunc(ps, compareKeys)
+	}
+	return ps
+}
+
+// fullPlainCheck is the answer the fast-path member checks must give,
+// computed the long way: no key twice, and every member rule.plainKey and
+// rule.plainValue.
+func fullPlainCheck(ps Properties, rule memberRule) bool {
+	plain := !hasDuplicateKey(ps)
+	for i := range ps {
+		plain = plain && rule.plainKey(ps[i].Key) && rule.plainValue(&ps[i].Value)
+	}
+	return plain
 }
