@@ -403,7 +403,7 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	}
 	d.attrSlab = d.attrSlab[:len(d.attrSlab)+len(a)]
 	if d.reuse != nil {
-		d.reuse.attrNeed += len(a)
+		d.reuse.attrs.need += len(a)
 	}
 	*p = a[:len(a):len(a)]
 	return err
