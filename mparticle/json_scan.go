@@ -852,14 +852,7 @@ func (d *decoder) int64v() (int64, error) {
 // anything else.
 func (d *decoder) intFast() (int64, bool) {
 	data := d.data
-	p := d.pos
-	for p < len(data) && data[p] == ' ' { // indented JSON: "key": 1
-		p++
-	}
-	neg := p < len(data) && data[p] == '-'
-	if neg {
-		p++
-	}
+	p, neg := numberStart(data, d.pos)
 	first := p
 	var u uint64
 	// A long integer (a timestamp, an id) takes its first eight digits in
@@ -878,14 +871,7 @@ func (d *decoder) intFast() (int64, bool) {
 			}
 		}
 	}
-	for p < len(data) {
-		c := data[p] - '0'
-		if c > 9 {
-			break
-		}
-		u = u*10 + uint64(c)
-		p++
-	}
+	p, u = digitRun(data, p, u)
 	// 19 digits fit a uint64 (ids such as mpid use all of them); the range
 	// of int64 is checked below.
 	if n := p - first; n == 0 || n > 19 || (n > 1 && data[first] == '0') {
@@ -899,6 +885,34 @@ func (d *decoder) intFast() (int64, bool) {
 		d.pos = p
 	}
 	return n, ok
+}
+
+// numberStart returns where the digits of a number at data[p:] start,
+// after any spaces (indented JSON: "key": 1) and a minus sign, and whether
+// there was the minus. intFast and floatFast start with it.
+func numberStart(data []byte, p int) (int, bool) {
+	for p < len(data) && data[p] == ' ' {
+		p++
+	}
+	neg := p < len(data) && data[p] == '-'
+	if neg {
+		p++
+	}
+	return p, neg
+}
+
+// digitRun reads the decimal digits at data[p:] into m (m*10 + digit for
+// each) and returns the position after them and the new m.
+func digitRun(data []byte, p int, m uint64) (int, uint64) {
+	for p < len(data) {
+		c := data[p] - '0'
+		if c > 9 {
+			break
+		}
+		m = m*10 + uint64(c)
+		p++
+	}
+	return p, m
 }
 
 // eightDigits returns the value of the eight ASCII digits in w (eight
@@ -1071,24 +1085,9 @@ func (d *decoder) float64v() (float64, error) {
 // consuming nothing, for anything else.
 func (d *decoder) floatFast() (float64, bool) {
 	data := d.data
-	p := d.pos
-	for p < len(data) && data[p] == ' ' {
-		p++
-	}
-	neg := p < len(data) && data[p] == '-'
-	if neg {
-		p++
-	}
+	p, neg := numberStart(data, d.pos)
 	first := p
-	var m uint64
-	for p < len(data) {
-		c := data[p] - '0'
-		if c > 9 {
-			break
-		}
-		m = m*10 + uint64(c)
-		p++
-	}
+	p, m := digitRun(data, p, 0)
 	digits := p - first
 	if digits == 0 || (digits > 1 && data[first] == '0') {
 		return 0, false
@@ -1097,14 +1096,7 @@ func (d *decoder) floatFast() (float64, bool) {
 	if p < len(data) && data[p] == '.' {
 		p++
 		fracStart := p
-		for p < len(data) {
-			c := data[p] - '0'
-			if c > 9 {
-				break
-			}
-			m = m*10 + uint64(c)
-			p++
-		}
+		p, m = digitRun(data, p, m)
 		frac = p - fracStart
 		if frac == 0 {
 			return 0, false
