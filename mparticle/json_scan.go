@@ -836,16 +836,6 @@ func scanNumber(b []byte) int {
 // isJSONNumber reports whether b is exactly one JSON number.
 func isJSONNumber(b []byte) bool { return len(b) > 0 && scanNumber(b) == len(b) }
 
-// int64v reads an integer. Integral numbers written with a fraction or
-// exponent (1.0, 1e3) are accepted when they fit; anything else is an error,
-// never a silent truncation.
-func (d *decoder) int64v() (int64, error) {
-	if n, ok := d.intFast(); ok {
-		return n, nil
-	}
-	return d.int64Slow()
-}
-
 // intFast reads the common integer in one pass: after any spaces, an
 // optional minus and 1 to 19 digits within the range of int64, not followed
 // by a fraction or exponent. It reports false, consuming nothing, for
@@ -942,8 +932,14 @@ func fourDigits(w uint32) (uint64, bool) {
 	return uint64(v&0xff)*100 + uint64(v>>16&0xff), true
 }
 
-// int64Slow is int64v for everything intFast does not take: whitespace
-// first, long or non-integral literals, and errors.
+// An integer is read by intFast, and by int64Slow when intFast declines
+// (the readers call the two in turn, so that intFast is tried once).
+// Integral numbers written with a fraction or exponent (1.0, 1e3) are
+// accepted when they fit; anything else is an error, never a silent
+// truncation.
+
+// int64Slow reads an integer intFast does not take: whitespace first
+// (other than spaces), long or non-integral literals, and errors.
 func (d *decoder) int64Slow() (int64, error) {
 	start := d.pos
 	lit, err := d.number()
