@@ -2,6 +2,7 @@ package mparticle
 
 import (
 	"encoding/binary"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"testing"
@@ -117,6 +118,85 @@ func TestIntFastMatchesStrconv(t *testing.T) {
 		}
 		if ok != wantOK || got != want || d.pos != wantPos {
 			t.Fatalf("intFast(%q) = %d, %v, pos %d; want %d, %v, pos %d", b, got, ok, d.pos, want, wantOK, wantPos)
+		}
+	}
+}
+
+// TestFloatFastMatchesStrconv: floatFast takes exactly the plain decimals
+// (no leading zero, an optional fraction with at least one digit, no
+// exponent) of at most 15 digits in all, with strconv's value and their
+// length, wherever the input ends; it consumes nothing when it declines.
+func TestFloatFastMatchesStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	after := []string{"", ",", "}", "]", ".", ".5", "e3", "E", " ", "x", "\"", "-", "/", ":"}
+	for n := 0; n < 300000; n++ {
+		var b []byte
+		for range rng.IntN(3) {
+			b = append(b, ' ')
+		}
+		if rng.IntN(4) == 0 {
+			b = append(b, '-')
+		}
+		digits := func(upTo int) {
+			k := rng.IntN(upTo)
+			for i := range k {
+				c := byte('0' + rng.IntN(10))
+				if i == 0 && rng.IntN(4) == 0 {
+					c = '0'
+				}
+				b = append(b, c)
+			}
+		}
+		digits(18)
+		if rng.IntN(2) == 0 {
+			b = append(b, '.')
+			digits(18)
+		}
+		b = append(b, after[rng.IntN(len(after))]...)
+		for range rng.IntN(6) {
+			b = append(b, byte('0'+rng.IntN(12)))
+		}
+
+		d := decoder{data: b}
+		got, ok := d.floatFast()
+
+		// The definition: the literal's extent after any spaces, then
+		// strconv.
+		lead := 0
+		for lead < len(b) && b[lead] == ' ' {
+			lead++
+		}
+		p := lead
+		if p < len(b) && b[p] == '-' {
+			p++
+		}
+		first := p
+		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
+			p++
+		}
+		intDigits, fracDigits := p-first, 0
+		wantOK := intDigits > 0 && (intDigits == 1 || b[first] != '0')
+		if wantOK && p < len(b) && b[p] == '.' {
+			p++
+			fracStart := p
+			for p < len(b) && b[p] >= '0' && b[p] <= '9' {
+				p++
+			}
+			fracDigits = p - fracStart
+			wantOK = fracDigits > 0
+		}
+		wantOK = wantOK && intDigits+fracDigits <= 15 && !(p < len(b) && (b[p] == 'e' || b[p] == 'E'))
+		var want float64
+		wantPos := 0
+		if wantOK {
+			v, err := strconv.ParseFloat(string(b[lead:p]), 64)
+			if err != nil {
+				t.Fatalf("%q: strconv rejects %q: %v", b, b[lead:p], err)
+			}
+			want, wantPos = v, p
+		}
+		if ok != wantOK || math.Float64bits(got) != math.Float64bits(want) || d.pos != wantPos {
+			t.Fatalf("floatFast(%q) = %v, %v, pos %d; want %v, %v, pos %d", b, got, ok, d.pos, want, wantOK, wantPos)
 		}
 	}
 }

@@ -50,7 +50,7 @@ func (d *decoder) readInt64(p *int64, fs *fieldSet, i uint) error {
 		fs.markNull(i)
 		return err
 	}
-	n, err := d.int64v()
+	n, err := d.int64Slow() // intFast declined above
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (d *decoder) readOptInt64(p *Optional[int64]) error {
 		*p = Some(n)
 		return nil
 	}
-	return readOptional(d, p, d.int64v)
+	return readOptional(d, p, d.int64Slow) // intFast declined above
 }
 
 func (d *decoder) readOptFloat64(p *Optional[float64]) error {
@@ -403,7 +403,7 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	}
 	d.attrSlab = d.attrSlab[:len(d.attrSlab)+len(a)]
 	if d.reuse != nil {
-		d.reuse.attrNeed += len(a)
+		d.reuse.attrs.need += len(a)
 	}
 	*p = a[:len(a):len(a)]
 	return err

@@ -836,30 +836,13 @@ func scanNumber(b []byte) int {
 // isJSONNumber reports whether b is exactly one JSON number.
 func isJSONNumber(b []byte) bool { return len(b) > 0 && scanNumber(b) == len(b) }
 
-// int64v reads an integer. Integral numbers written with a fraction or
-// exponent (1.0, 1e3) are accepted when they fit; anything else is an error,
-// never a silent truncation.
-func (d *decoder) int64v() (int64, error) {
-	if n, ok := d.intFast(); ok {
-		return n, nil
-	}
-	return d.int64Slow()
-}
-
 // intFast reads the common integer in one pass: after any spaces, an
 // optional minus and 1 to 19 digits within the range of int64, not followed
 // by a fraction or exponent. It reports false, consuming nothing, for
 // anything else.
 func (d *decoder) intFast() (int64, bool) {
 	data := d.data
-	p := d.pos
-	for p < len(data) && data[p] == ' ' { // indented JSON: "key": 1
-		p++
-	}
-	neg := p < len(data) && data[p] == '-'
-	if neg {
-		p++
-	}
+	p, neg := numberStart(data, d.pos)
 	first := p
 	var u uint64
 	// A long integer (a timestamp, an id) takes its first eight digits in
@@ -878,14 +861,7 @@ func (d *decoder) intFast() (int64, bool) {
 			}
 		}
 	}
-	for p < len(data) {
-		c := data[p] - '0'
-		if c > 9 {
-			break
-		}
-		u = u*10 + uint64(c)
-		p++
-	}
+	p, u = digitRun(data, p, u)
 	// 19 digits fit a uint64 (ids such as mpid use all of them); the range
 	// of int64 is checked below.
 	if n := p - first; n == 0 || n > 19 || (n > 1 && data[first] == '0') {
@@ -899,6 +875,34 @@ func (d *decoder) intFast() (int64, bool) {
 		d.pos = p
 	}
 	return n, ok
+}
+
+// numberStart returns where the digits of a number at data[p:] start,
+// after any spaces (indented JSON: "key": 1) and a minus sign, and whether
+// there was the minus. intFast and floatFast start with it.
+func numberStart(data []byte, p int) (int, bool) {
+	for p < len(data) && data[p] == ' ' {
+		p++
+	}
+	neg := p < len(data) && data[p] == '-'
+	if neg {
+		p++
+	}
+	return p, neg
+}
+
+// digitRun reads the decimal digits at data[p:] into m (m*10 + digit for
+// each) and returns the position after them and the new m.
+func digitRun(data []byte, p int, m uint64) (int, uint64) {
+	for p < len(data) {
+		c := data[p] - '0'
+		if c > 9 {
+			break
+		}
+		m = m*10 + uint64(c)
+		p++
+	}
+	return p, m
 }
 
 // eightDigits returns the value of the eight ASCII digits in w (eight
@@ -928,8 +932,14 @@ func fourDigits(w uint32) (uint64, bool) {
 	return uint64(v&0xff)*100 + uint64(v>>16&0xff), true
 }
 
-// int64Slow is int64v for everything intFast does not take: whitespace
-// first, long or non-integral literals, and errors.
+// An integer is read by intFast, and by int64Slow when intFast declines
+// (the readers call the two in turn, so that intFast is tried once).
+// Integral numbers written with a fraction or exponent (1.0, 1e3) are
+// accepted when they fit; anything else is an error, never a silent
+// truncation.
+
+// int64Slow reads an integer intFast does not take: whitespace first
+// (other than spaces), long or non-integral literals, and errors.
 func (d *decoder) int64Slow() (int64, error) {
 	start := d.pos
 	lit, err := d.number()
@@ -1071,24 +1081,9 @@ func (d *decoder) float64v() (float64, error) {
 // consuming nothing, for anything else.
 func (d *decoder) floatFast() (float64, bool) {
 	data := d.data
-	p := d.pos
-	for p < len(data) && data[p] == ' ' {
-		p++
-	}
-	neg := p < len(data) && data[p] == '-'
-	if neg {
-		p++
-	}
+	p, neg := numberStart(data, d.pos)
 	first := p
-	var m uint64
-	for p < len(data) {
-		c := data[p] - '0'
-		if c > 9 {
-			break
-		}
-		m = m*10 + uint64(c)
-		p++
-	}
+	p, m := digitRun(data, p, 0)
 	digits := p - first
 	if digits == 0 || (digits > 1 && data[first] == '0') {
 		return 0, false
@@ -1097,14 +1092,7 @@ func (d *decoder) floatFast() (float64, bool) {
 	if p < len(data) && data[p] == '.' {
 		p++
 		fracStart := p
-		for p < len(data) {
-			c := data[p] - '0'
-			if c > 9 {
-				break
-			}
-			m = m*10 + uint64(c)
-			p++
-		}
+		p, m = digitRun(data, p, m)
 		frac = p - fracStart
 		if frac == 0 {
 			return 0, false

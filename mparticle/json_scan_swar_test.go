@@ -90,6 +90,27 @@ func TestStopAtMatchesByteLoop(t *testing.T) {
 	}
 }
 
+// quotedInput returns a random input for the string scanners and where
+// the string in it starts: 0 to 9 bytes of fill, an opening quote, then 0
+// to n-1 more bytes, each one of alphabet with a chance of 1 in oneIn,
+// else a lowercase letter.
+func quotedInput(rng *rand.Rand, n, oneIn int, alphabet []byte, fill func() byte) ([]byte, int) {
+	pre := rng.IntN(10)
+	buf := make([]byte, pre+1+rng.IntN(n))
+	for i := range pre {
+		buf[i] = fill()
+	}
+	buf[pre] = '"'
+	for i := pre + 1; i < len(buf); i++ {
+		if rng.IntN(oneIn) == 0 {
+			buf[i] = alphabet[rng.IntN(len(alphabet))]
+		} else {
+			buf[i] = byte('a' + rng.IntN(26))
+		}
+	}
+	return buf, pre
+}
+
 // TestPlainStringAgreesWithScanString: whenever plainString takes a
 // string, scanString reads the same bounds and finds nothing to unescape;
 // when it does not, it consumes nothing.
@@ -99,19 +120,7 @@ func TestPlainStringAgreesWithScanString(t *testing.T) {
 	for n := 0; n < 200000; n++ {
 		// The string starts after a prefix of 0 to 9 bytes, so that its
 		// bounds are not its offsets from the start of the string.
-		pre := rng.IntN(10)
-		buf := make([]byte, pre+1+rng.IntN(40))
-		for i := range pre {
-			buf[i] = byte('a' + rng.IntN(26))
-		}
-		buf[pre] = '"'
-		for i := pre + 1; i < len(buf); i++ {
-			if rng.IntN(4) == 0 {
-				buf[i] = alphabet[rng.IntN(len(alphabet))]
-			} else {
-				buf[i] = byte('a' + rng.IntN(26))
-			}
-		}
+		buf, pre := quotedInput(rng, 40, 4, alphabet, func() byte { return byte('a' + rng.IntN(26)) })
 		d := decoder{data: buf, pos: pre}
 		start, end, ok := d.plainString()
 		if !ok {
@@ -139,19 +148,7 @@ func TestScanStringMatchesByteLoop(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	alphabet := []byte{' ', '!', '"', '\\', 'a', 'u', '0', 'f', 0x1f, 0x7f, 0x80, 0xc3, 0xa9, '/', 'n'}
 	for n := 0; n < 300000; n++ {
-		pre := rng.IntN(10)
-		buf := make([]byte, pre+1+rng.IntN(24))
-		for i := range pre {
-			buf[i] = 'x'
-		}
-		buf[pre] = '"'
-		for i := pre + 1; i < len(buf); i++ {
-			if rng.IntN(3) == 0 {
-				buf[i] = alphabet[rng.IntN(len(alphabet))]
-			} else {
-				buf[i] = byte('a' + rng.IntN(26))
-			}
-		}
+		buf, pre := quotedInput(rng, 24, 3, alphabet, func() byte { return 'x' })
 		d := decoder{data: buf, pos: pre}
 		start, end, slow, err := d.scanString()
 		ref := decoder{data: buf, pos: pre}

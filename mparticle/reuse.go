@@ -40,9 +40,9 @@ type BatchBuffer struct {
 func (bb *BatchBuffer) Decode(data []byte) (*Batch, error) {
 	bb.mem.reset()
 	bb.batch = Batch{}
-	bb.dec = decoder{data: data, reuse: &bb.mem, attrSlab: bb.mem.attrs}
+	bb.dec = decoder{data: data, reuse: &bb.mem, attrSlab: bb.mem.attrs.buf}
 	err := bb.dec.topLevel(bb.decodeBatch)
-	bb.mem.attrs = bb.dec.attrSlab
+	bb.mem.attrs.buf = bb.dec.attrSlab
 	bb.dec = decoder{} // do not keep the input alive
 	if err != nil {
 		return nil, toDecodeError(err, -1, 0)
@@ -58,10 +58,11 @@ func (bb *BatchBuffer) decodeBatch(d *decoder) error { return bb.batch.decodeJSO
 // lists, string slices and string-list attribute values.
 type reuse struct {
 	reusePools
-	// attrs is the attribute slab the last batch ended with; attrNeed
-	// counts the attributes that batch took, over all its slabs.
-	attrs    []Attribute
-	attrNeed int
+	// attrs is the attribute slab: buf is the slab the last batch ended
+	// with (the decoder carves from it as attrSlab, see attrTail), need
+	// counts the attributes that batch took, over all its slabs. Only
+	// reset is used here; busy stays false.
+	attrs slab[Attribute]
 	// strs holds string slices (DeletedUserAttributes, ...) and the
 	// entries of string-list attribute values, lists their slice headers.
 	strs  slab[string]
@@ -78,13 +79,7 @@ func (r *reuse) reset() {
 	if r.lists.need > 0 {
 		r.lists.reset()
 	}
-	if r.attrNeed > cap(r.attrs) {
-		r.attrs = make([]Attribute, 0, r.attrNeed)
-	} else {
-		clear(r.attrs)
-		r.attrs = r.attrs[:0]
-	}
-	r.attrNeed = 0
+	r.attrs.reset()
 }
 
 // ptrPool hands out the structs of one type that a batch points to, and
