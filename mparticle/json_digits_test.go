@@ -91,18 +91,7 @@ func TestIntFastMatchesStrconv(t *testing.T) {
 
 		// The definition: the literal's extent after any spaces, then
 		// strconv.
-		lead := 0
-		for lead < len(b) && b[lead] == ' ' {
-			lead++
-		}
-		p := lead
-		if p < len(b) && b[p] == '-' {
-			p++
-		}
-		first := p
-		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
-			p++
-		}
+		lead, first, p := literalDigits(b)
 		wantOK := p > first && p-first <= 19 && (p-first == 1 || b[first] != '0') &&
 			!(p < len(b) && (b[p] == '.' || b[p] == 'e' || b[p] == 'E'))
 		var want int64
@@ -162,18 +151,7 @@ func TestFloatFastMatchesStrconv(t *testing.T) {
 
 		// The definition: the literal's extent after any spaces, then
 		// strconv.
-		lead := 0
-		for lead < len(b) && b[lead] == ' ' {
-			lead++
-		}
-		p := lead
-		if p < len(b) && b[p] == '-' {
-			p++
-		}
-		first := p
-		for p < len(b) && b[p] >= '0' && b[p] <= '9' {
-			p++
-		}
+		lead, first, p := literalDigits(b)
 		intDigits, fracDigits := p-first, 0
 		wantOK := intDigits > 0 && (intDigits == 1 || b[first] != '0')
 		if wantOK && p < len(b) && b[p] == '.' {
@@ -199,4 +177,23 @@ func TestFloatFastMatchesStrconv(t *testing.T) {
 			t.Fatalf("floatFast(%q) = %v, %v, pos %d; want %v, %v, pos %d", b, got, ok, d.pos, want, wantOK, wantPos)
 		}
 	}
+}
+
+// literalDigits is the reference reading of a number literal's start in
+// b, written plainly for the fast readers' tests: lead is where the
+// literal starts after any spaces, first its first digit (after an
+// optional minus) and p the end of the digits from there.
+func literalDigits(b []byte) (lead, first, p int) {
+	for lead < len(b) && b[lead] == ' ' {
+		lead++
+	}
+	p = lead
+	if p < len(b) && b[p] == '-' {
+		p++
+	}
+	first = p
+	for p < len(b) && b[p] >= '0' && b[p] <= '9' {
+		p++
+	}
+	return lead, first, p
 }
