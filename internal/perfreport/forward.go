@@ -101,9 +101,16 @@ func newKit(srv *brazeServer, o Options, audience mapping.AudienceSettings) (*mp
 }
 
 // forEachBatch runs fn for the first n batches of the workload (cycling
-// through the pool) on o.Forwarders goroutines. A user's batches all go to
-// the same goroutine, in order, as a partitioned consumer would feed them.
+// through the pool) on goroutines goroutines; see forEachIndex.
 func forEachBatch(w *Workload, n, goroutines int, fn func(raw []byte) error) error {
+	return forEachIndex(w, n, goroutines, func(i int) error { return fn(w.Batches[i]) })
+}
+
+// forEachIndex runs fn with the pool index of each of the first n batches
+// of the workload (cycling through the pool) on goroutines goroutines. A
+// user's batches all go to the same goroutine, in order, as a partitioned
+// consumer would feed them.
+func forEachIndex(w *Workload, n, goroutines int, fn func(i int) error) error {
 	var wg sync.WaitGroup
 	errs := make([]error, goroutines)
 	for g := range goroutines {
@@ -115,7 +122,7 @@ func forEachBatch(w *Workload, n, goroutines int, fn func(raw []byte) error) err
 				if w.BatchUsers[i%pool]%goroutines != g {
 					continue
 				}
-				if err := fn(w.Batches[i%pool]); err != nil {
+				if err := fn(i % pool); err != nil {
 					errs[g] = err
 					return
 				}

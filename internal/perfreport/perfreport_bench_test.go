@@ -3,6 +3,7 @@ package perfreport
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"testing"
 
@@ -334,4 +335,91 @@ func BenchmarkDecodeStageReuse(b *testing.B) {
 	}
 	b.ReportMetric(float64((rusageCPU()-cpu).Nanoseconds())/float64(events), "cpu-ns/event")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
+}
+
+// BenchmarkBatchSink is the forward path after mapping: the workload's
+// Braze objects, mapped once before the timer starts, go through
+// braze.Batcher.Add (validate, encode, queue) → owner → senders → HTTP →
+// the sink, configured as the Kit configures it (objects forgotten once
+// encoded, rate limits off), from o.Forwarders goroutines with a user's
+// batches on one goroutine. Subtracted from BenchmarkForwardSink it shows
+// what decoding and mapping cost; per request it is what batching and
+// HTTP cost.
+func BenchmarkBatchSink(b *testing.B) {
+	w := workload(b)
+	batches := decodedPool(b, w)
+	m, err := mapping.New(MappingSettings())
+	if err != nil {
+		b.Fatal(err)
+	}
+	items := make([][]braze.Item, len(batches))
+	for i, batch := range batches {
+		r := m.Map(batch)
+		for j := range r.Attributes {
+			items[i] = append(items[i], braze.AttributesItem(&r.Attributes[j]))
+		}
+		for j := range r.Events {
+			items[i] = append(items[i], braze.EventItem(&r.Events[j]))
+		}
+		for j := range r.Purchases {
+			items[i] = append(items[i], braze.PurchaseItem(&r.Purchases[j]))
+		}
+	}
+	row, err := runBatchSink(context.Background(), w, items, b.N, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportRow(b, row)
+}
+
+// runBatchSink adds the objects of the first n batches of w (items[i] are
+// batch i's) to a Batcher sending to the sink and closes it, measured.
+func runBatchSink(ctx context.Context, w *Workload, items [][]braze.Item, n int, o Options) (Row, error) {
+	o = o.withDefaults()
+	srv, err := startBraze(Sink, 0)
+	if err != nil {
+		return Row{}, err
+	}
+	defer srv.close()
+	c, err := braze.NewClient(srv.key, braze.WithBaseURL(srv.url), braze.WithAllowHTTP(),
+		braze.WithHTTPClient(loopbackClient()), braze.WithRateLimits(braze.RateLimits{Disabled: true}))
+	if err != nil {
+		return Row{}, err
+	}
+	bt, err := braze.NewBatcher(c, braze.BatchOptions{
+		MaxQueuedObjects:      o.MaxQueuedObjects,
+		MaxConcurrentRequests: o.Concurrency,
+		ForgetObjects:         true,
+	})
+	if err != nil {
+		return Row{}, err
+	}
+	var sustained braze.BatchStats
+	sample, err := Measure(func() error {
+		ferr := forEachIndex(w, n, o.Forwarders, func(i int) error {
+			return bt.Add(ctx, items[i]...)
+		})
+		sustained = bt.Stats()
+		_, cerr := bt.Close(ctx)
+		return errors.Join(ferr, cerr)
+	})
+	if err != nil {
+		return Row{}, err
+	}
+	st := bt.Stats()
+	return Row{
+		Name:      "batch → sink",
+		Inputs:    n,
+		Events:    w.Events(n),
+		Produced:  int(st.Added),
+		Delivered: int(st.Delivered),
+		Failed:    int(st.Failed),
+		Confirmed: -1,
+		Requests:  int(st.Requests),
+		Cap:       braze.DefaultLimits().MaxObjects,
+		Sample:    sample,
+
+		SustainedRequests: int(sustained.Requests),
+		SustainedObjects:  int(sustained.Objects),
+	}, nil
 }
