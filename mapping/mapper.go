@@ -14,8 +14,10 @@ import (
 // maxBrazeExternalIDBytes is Braze's limit on external_id.
 const maxBrazeExternalIDBytes = 987
 
-// Mapper translates mParticle batches into Braze objects. It is immutable
-// after New and safe for concurrent use.
+// Mapper translates mParticle batches into Braze objects. Its settings
+// are fixed by New, and it is safe for concurrent use (what it keeps
+// between calls, recycled working state and a cache of MPID texts, is
+// shared safely).
 type Mapper struct {
 	s Settings
 	// byHash and byName index Settings.EventAttributeMappings.
@@ -28,6 +30,9 @@ type Mapper struct {
 	groupKeys map[string]string
 	// appIDs maps a lower-cased platform to a Braze app id.
 	appIDs map[string]string
+	// ids caches MPID texts (see idCache), shared by concurrent calls.
+	// A pointer, as states is.
+	ids *idCache
 	// states recycles the working state of Map calls (*mapState) with
 	// its scratch slices, so that a call allocates little beyond its
 	// Result. A pointer, so that Mapper values stay copyable.
@@ -45,7 +50,7 @@ func New(s Settings) (*Mapper, error) {
 		return nil, err
 	}
 	s = s.withDefaults()
-	m := &Mapper{s: s, states: &sync.Pool{}}
+	m := &Mapper{s: s, states: &sync.Pool{}, ids: new(idCache)}
 	for _, em := range s.EventAttributeMappings {
 		if em.EventName != "" {
 			if m.byName == nil {
@@ -201,7 +206,7 @@ func (st *mapState) run() {
 	b := st.b
 	st.res.BatchID = st.batchID()
 	if mpid, ok := b.MPID.Get(); ok {
-		st.res.MPID = formatID(mpid, st.prevMPID)
+		st.res.MPID = st.m.ids.text(mpid, st.prevMPID)
 	}
 	if st.scan() {
 		st.loopGuard()

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"strconv"
+	"sync/atomic"
 
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/mparticle"
@@ -237,6 +238,60 @@ func formatID(n int64, prev string) string {
 		return prev
 	}
 	return string(b)
+}
+
+// idSlotBits sizes the MPID text cache (see idCache): 4096 slots, 64 KB
+// of slots per Mapper, and at most one short entry per slot.
+const (
+	idSlotBits = 12
+	idSlots    = 1 << idSlotBits
+)
+
+// idCache keeps the decimal text of MPIDs a Mapper met lately, so that a
+// user whose batches come back gets the string made before: formatting
+// it and allocating a new one per batch was about 3% of MapInto. It is
+// direct-mapped, and safe for concurrent Map and MapInto calls without a
+// lock: entries are immutable, published through atomic pointers, and
+// name their MPID, so a hit is always right, whichever of two racing
+// calls wrote the slot.
+//
+// A text is cached only when its MPID misses the slot a second time in a
+// row (seen): a user met once (or two users taking turns at one slot)
+// costs an atomic swap, not an allocation of an entry that no batch
+// reuses.
+//
+// On the perfreport workload (2000 batches cycled, 1638 distinct MPIDs
+// drawn from 5000 users) the first pass hits about 17% of MPIDs (users
+// drawn again), once cycling about 80%.
+type idCache struct {
+	texts [idSlots]atomic.Pointer[idText]
+	seen  [idSlots]atomic.Int64
+}
+
+// idText is an MPID and its decimal text.
+type idText struct {
+	id   int64
+	text string
+}
+
+// text returns the decimal text of id: the cached string when the slot of
+// id holds it, else formatID's (prev reused when equal). A nil c formats
+// without caching.
+func (c *idCache) text(id int64, prev string) string {
+	if c == nil {
+		return formatID(id, prev)
+	}
+	// Fibonacci hashing: MPIDs are random in production but may be
+	// consecutive (tests, generated loads); either spreads over the slots.
+	h := (uint64(id) * 0x9e3779b97f4a7c15) >> (64 - idSlotBits)
+	if e := c.texts[h].Load(); e != nil && e.id == id {
+		return e.text
+	}
+	s := formatID(id, prev)
+	if c.seen[h].Swap(id) == id {
+		c.texts[h].Store(&idText{id: id, text: s})
+	}
+	return s
 }
 
 // propsList returns an empty list with room for n properties that the
