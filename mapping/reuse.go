@@ -261,8 +261,9 @@ const (
 // reuses.
 //
 // On the perfreport workload (2000 batches cycled, 1638 distinct MPIDs
-// drawn from 5000 users) the first pass hits about 17% of MPIDs (users
-// drawn again), once cycling about 80%.
+// drawn from 5000 users) the first pass hits 2% of batches (17% meet an
+// MPID met before, mostly once before), the second 32%, and from the
+// third on 85-88%.
 type idCache struct {
 	texts [idSlots]atomic.Pointer[idText]
 	seen  [idSlots]atomic.Int64
