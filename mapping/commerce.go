@@ -392,6 +392,9 @@ func (p *props) setCommerce(f *commerceFields) {
 		return
 	}
 	// No text is cut: stringValue(key, s, false) is braze.String(s).
+	// Into an empty list, the fields below keep it sorted by themselves
+	// (TestSetCommerceMatchesInOrder checks the order).
+	p.ordered = len(p.out) == 0
 	pa, pr := f.pa, f.pr
 	item := pr != nil && f.item
 	if pa != nil {
@@ -454,6 +457,7 @@ func (p *props) setCommerce(f *commerceFields) {
 	if pr != nil {
 		p.ownStr(keyVariant, pr.Variant)
 	}
+	p.ordered = false
 }
 
 // setCommerceInOrder sets the fields of f in the order setCommerce

@@ -82,6 +82,12 @@ type props struct {
 	// sortedLen is, once unsorted is set, how many entries from the first
 	// were sorted: finish's sort starts after them.
 	sortedLen int
+	// ordered is set while setCommerce sets the mapper's own fields, in
+	// key order, into a list that was empty: each key sorts after the
+	// last, so slot skips noteOrder's comparison (most of those keys share
+	// their first byte with the one before, so it called the runtime's
+	// string comparison).
+	ordered bool
 }
 
 // keyFix records an entry whose key was produced by fixing orig, the key
@@ -211,7 +217,9 @@ func (p *props) push(key string, v braze.Value) { *p.slot(key) = v }
 // per property.
 func (p *props) slot(key string) *braze.Value {
 	v := p.next()
-	p.noteOrder(key)
+	if !p.ordered {
+		p.noteOrder(key)
+	}
 	p.appendSorted(key)
 	return v
 }
