@@ -315,6 +315,44 @@ func customReservedOf(lower []byte) (string, bool) {
 	return "", false
 }
 
+// mayBeReserved reports whether raw may lower-case to a key that
+// standardFieldOf or customReservedOf knows, by its first and last bytes
+// and those keys' ("$", f, l, p, e, h, c, g or d first; e, y, r, b, p or
+// s last): false settles most custom keys without lower-casing them.
+// Lower-casing goes rune by rune, so an ASCII first or last byte of raw,
+// lowered, is that of the lower-cased key. A first or last rune of more
+// than one byte (or invalid UTF-8, which becomes U+FFFD) lower-cases to
+// no ASCII letter but i and k, which no reserved key starts or ends with:
+// its byte, not lowered, gives false. TestMayBeReserved holds this to the
+// keys of both switches, read from this file, and to every rune.
+func mayBeReserved(raw string) bool {
+	if raw == "" {
+		return false // lower-cases to "", no reserved key
+	}
+	first, last := lowerByte(raw[0]), lowerByte(raw[len(raw)-1])
+	switch first {
+	case '$':
+		return last == 'e' || last == 'y' || last == 'r' || last == 'p' || last == 's'
+	case 'f', 'l', 'p', 'e':
+		return last == 'e'
+	case 'h', 'c':
+		return last == 'y'
+	case 'g':
+		return last == 'r'
+	case 'd':
+		return last == 'b'
+	}
+	return false
+}
+
+// lowerByte lower-cases an ASCII letter.
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	return c
+}
+
 // setUserAttribute applies one user attribute.
 func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
 	switch v.Kind() {
@@ -322,6 +360,12 @@ func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
 		return
 	case mparticle.KindNull:
 		st.removeUserAttribute(raw)
+		return
+	}
+	if st.m.groups == nil && !mayBeReserved(raw) {
+		// The usual custom key: none of the lookups below can find it,
+		// and lower-casing it was most of their cost.
+		st.customAttribute(raw, stripDollar(raw), v, true)
 		return
 	}
 	var buf [64]byte
