@@ -346,7 +346,7 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	// The object has a member, so its key is a string: make text now and
 	// cut the plain keys and values out of it directly.
 	if len(d.text) < len(d.data) {
-		d.text = string(d.data)
+		d.makeText()
 	}
 	text := d.text
 	for more {

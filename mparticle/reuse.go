@@ -1,13 +1,17 @@
 package mparticle
 
+import "unsafe"
+
 // BatchBuffer decodes batches into memory it keeps and reuses from one
 // batch to the next, so that decoding a stream of batches allocates almost
 // nothing once the buffer has seen batches of the usual size: in steady
-// state one string per batch (the copy of the input every decoded string
-// points into), plus what is always allocated afresh: a string per string
-// value holding escapes, the fields this model does not know (Unknown
-// maps), and map-valued fields (integration attributes, partner
-// identities, GDPR consent, Apple Search Ads attributes).
+// state a 16 KB text chunk every few batches (each batch's input is copied
+// into it once, and every decoded string points into that copy; a batch
+// larger than 4 KB gets a copy of its own), plus what is always allocated
+// afresh: a string per string value holding escapes, the fields this model
+// does not know (Unknown maps), and map-valued fields (integration
+// attributes, partner identities, GDPR consent, Apple Search Ads
+// attributes).
 //
 // The *Batch that Decode returns, and everything reachable from it — the
 // event slice, the event data structs, products, promotions, identities,
@@ -18,7 +22,11 @@ package mparticle
 // output). Strings are the exception: every string in a decoded batch
 // (field values, attribute keys and values) is an immutable copy that
 // stays valid forever, so it may be kept, put in a map or sent elsewhere.
-// Errors never refer to the reused memory either.
+// Errors never refer to the reused memory either. The price of sharing
+// chunks: a string kept from a batch keeps its whole chunk (at most 16 KB,
+// the texts of the few batches decoded around it) alive, not only its own
+// batch's text; clone a string kept for long (strings.Clone) to hold just
+// its bytes.
 //
 // The batch Decode returns is equal (reflect.DeepEqual) to the one
 // DecodeBatch returns for the same bytes, whatever was decoded before:
@@ -67,6 +75,10 @@ type reuse struct {
 	// entries of string-list attribute values, lists their slice headers.
 	strs  slab[string]
 	lists slab[[]string]
+	// text is where each batch's text (the string its decoded strings
+	// are cut from) is copied to. reset leaves it alone: what it has
+	// handed out is never written again.
+	text textChunk
 }
 
 // reset clears everything the last batch used, so that the next starts
@@ -170,4 +182,41 @@ func (s *slab[T]) reset() {
 	}
 	s.need = 0
 	s.busy = false
+}
+
+// textChunkSize is the size of a textChunk: about eight batches of the
+// usual 2 KB, so that the chunk's allocation is shared by as many, and the
+// most a kept string can hold alive.
+const textChunkSize = 16 << 10
+
+// textChunk hands out immutable copies of batch texts carved one after
+// another out of append-only chunks, instead of allocating each batch's
+// text on its own: a 2 KB allocation costs as much as decoding a few
+// fields. A chunk's bytes are written once, when a text is copied in, and
+// never again: a full chunk is dropped (the strings cut from it keep it
+// alive) and a fresh one started, never cleared or reused.
+type textChunk struct {
+	buf []byte // the current chunk; buf[len(buf):] is free
+}
+
+// copyOf returns data as a string. A text longer than a quarter of a chunk
+// gets an allocation of its own, so that starting a fresh chunk wastes at
+// most a quarter of the old one.
+func (c *textChunk) copyOf(data []byte) string {
+	if len(data) > textChunkSize/4 {
+		return string(data)
+	}
+	if cap(c.buf)-len(c.buf) < len(data) {
+		c.buf = make([]byte, 0, textChunkSize)
+	}
+	start := len(c.buf)
+	c.buf = append(c.buf, data...)
+	return frozenString(c.buf[start:])
+}
+
+// frozenString returns the bytes of b as a string without copying them.
+// It is only for bytes that are never written again (the used part of a
+// textChunk): a string must not change under its holder.
+func frozenString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
