@@ -1,6 +1,6 @@
 package mparticle
 
-import "unsafe"
+import "strings"
 
 // BatchBuffer decodes batches into memory it keeps and reuses from one
 // batch to the next, so that decoding a stream of batches allocates almost
@@ -190,33 +190,32 @@ func (s *slab[T]) reset() {
 const textChunkSize = 16 << 10
 
 // textChunk hands out immutable copies of batch texts carved one after
-// another out of append-only chunks, instead of allocating each batch's
-// text on its own: a 2 KB allocation costs as much as decoding a few
-// fields. A chunk's bytes are written once, when a text is copied in, and
-// never again: a full chunk is dropped (the strings cut from it keep it
-// alive) and a fresh one started, never cleared or reused.
+// another out of shared chunks, instead of allocating each batch's text on
+// its own: a 2 KB allocation costs as much as decoding a few fields. A
+// chunk is a strings.Builder grown once to textChunkSize: a Builder only
+// appends, and its String shares the bytes written so far, which it never
+// writes again, so a text is a substring of it without unsafe code. The
+// Builder is not left to grow (that would copy): when the next text does
+// not fit, a new one is started and the full one is left to the strings
+// cut from it. (It also does not zero its memory, as make would.)
 type textChunk struct {
-	buf []byte // the current chunk; buf[len(buf):] is free
+	b *strings.Builder // the current chunk; nil before the first text
 }
 
 // copyOf returns data as a string. A text longer than a quarter of a chunk
-// gets an allocation of its own, so that starting a fresh chunk wastes at
+// gets an allocation of its own, so that starting a new chunk wastes at
 // most a quarter of the old one.
 func (c *textChunk) copyOf(data []byte) string {
 	if len(data) > textChunkSize/4 {
 		return string(data)
 	}
-	if cap(c.buf)-len(c.buf) < len(data) {
-		c.buf = make([]byte, 0, textChunkSize)
+	if c.b == nil || c.b.Cap()-c.b.Len() < len(data) {
+		// A pointer, not a Builder by value: a BatchBuffer copied after
+		// use must not trip the Builder's copy check.
+		c.b = new(strings.Builder)
+		c.b.Grow(textChunkSize)
 	}
-	start := len(c.buf)
-	c.buf = append(c.buf, data...)
-	return frozenString(c.buf[start:])
-}
-
-// frozenString returns the bytes of b as a string without copying them.
-// It is only for bytes that are never written again (the used part of a
-// textChunk): a string must not change under its holder.
-func frozenString(b []byte) string {
-	return unsafe.String(unsafe.SliceData(b), len(b))
+	start := c.b.Len()
+	c.b.Write(data)
+	return c.b.String()[start:]
 }

@@ -279,13 +279,15 @@ func TestBatchBufferStringsOutliveLaterDecodes(t *testing.T) {
 
 // TestTextChunk checks copyOf on texts of random sizes around the
 // chunk's limits: each string equals its input, stays so while later
-// texts are copied in, and lies in the chunk when it is at most a quarter
-// of a chunk and outside any chunk when larger.
+// texts are copied in, and lies in the current chunk when it is at most a
+// quarter of a chunk (a new chunk only when the last had no room), and
+// outside any chunk when larger.
 func TestTextChunk(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var c textChunk
 	var strs, want []string
 	sizes := []int{0, 1, textChunkSize / 4, textChunkSize/4 + 1, textChunkSize, 3 * textChunkSize}
+	chunks := 0
 	for i := range 3000 {
 		n := rng.IntN(textChunkSize/4 + 200)
 		if i < len(sizes) {
@@ -295,25 +297,36 @@ func TestTextChunk(t *testing.T) {
 		for j := range data {
 			data[j] = byte(rng.Uint32())
 		}
-		before := c.buf
+		before, room := c.b, 0
+		if before != nil {
+			room = before.Cap() - before.Len()
+		}
 		s := c.copyOf(data)
 		require.Equal(t, string(data), s)
-		inChunk := n > 0 && n <= len(c.buf) && unsafe.StringData(s) == unsafe.SliceData(c.buf[len(c.buf)-n:])
-		if n > textChunkSize/4 {
-			assert.False(t, inChunk, "a text of %d bytes is copied into the chunk", n)
-			assert.Equal(t, len(before), len(c.buf), "an oversize text takes chunk space")
-		} else if n > 0 {
-			assert.True(t, inChunk, "a text of %d bytes is not in the chunk", n)
-			if cap(before)-len(before) < n {
-				assert.NotSame(t, unsafe.SliceData(before[:cap(before)]), unsafe.SliceData(c.buf), "a full chunk is reused")
-				assert.Equal(t, textChunkSize, cap(c.buf))
+		switch {
+		case n > textChunkSize/4:
+			assert.Same(t, before, c.b, "an oversize text starts a chunk")
+			assert.False(t, c.b != nil && within(s, c.b.String()), "an oversize text of %d bytes is in the chunk", n)
+		case n > 0:
+			if room < n {
+				assert.NotSame(t, before, c.b, "a chunk without room is written to")
+				assert.GreaterOrEqual(t, c.b.Cap(), textChunkSize)
+				chunks++
 			} else {
-				assert.Same(t, unsafe.SliceData(before[:cap(before)]), unsafe.SliceData(c.buf[:cap(c.buf)]), "a chunk with room is left")
+				assert.Same(t, before, c.b, "a chunk with room is left")
 			}
+			assert.True(t, within(s, c.b.String()), "a text of %d bytes is not in the chunk", n)
 		}
 		clear(data) // the caller reuses its input
 		strs = append(strs, s)
 		want = append(want, strings.Clone(s))
 	}
 	assert.Equal(t, want, strs)
+	assert.Greater(t, chunks, 100)
+}
+
+// within reports whether s lies inside the bytes of chunk.
+func within(s, chunk string) bool {
+	p, lo := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(chunk)))
+	return len(s) > 0 && p >= lo && p+uintptr(len(s)) <= lo+uintptr(len(chunk))
 }
