@@ -764,8 +764,16 @@ func (d *decoder) str() (string, error) {
 	return d.unescapeString(start, end), nil
 }
 
+// unescapeString returns the string body data[start:end] unescaped: in a
+// new string, or with a BatchBuffer in its text chunk (see textChunk). The
+// scratch slice is on the stack when it is small (most escaped strings
+// are short names and values).
 func (d *decoder) unescapeString(start, end int) string {
-	return string(unescape(make([]byte, 0, end-start), d.data[start:end]))
+	u := unescape(make([]byte, 0, end-start), d.data[start:end])
+	if d.reuse != nil {
+		return d.reuse.text.copyOf(u)
+	}
+	return string(u)
 }
 
 // boolean reads true or false.

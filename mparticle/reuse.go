@@ -6,12 +6,13 @@ import "strings"
 // batch to the next, so that decoding a stream of batches allocates almost
 // nothing once the buffer has seen batches of the usual size: in steady
 // state a 16 KB text chunk every few batches (each batch's input is copied
-// into it once, and every decoded string points into that copy; a batch
-// larger than 4 KB gets a copy of its own), plus what is always allocated
-// afresh: a string per string value holding escapes, the fields this model
-// does not know (Unknown maps), and map-valued fields (integration
-// attributes, partner identities, GDPR consent, Apple Search Ads
-// attributes).
+// into it once, and every decoded string points into that copy, or into
+// the unescaped copy of a string value holding escapes, also put there; a
+// batch larger than 4 KB gets a copy of its own), plus what is always
+// allocated afresh: a string per object key holding escapes, the fields
+// this model does not know (Unknown maps), and map-valued fields
+// (integration attributes, partner identities, GDPR consent, Apple Search
+// Ads attributes).
 //
 // The *Batch that Decode returns, and everything reachable from it — the
 // event slice, the event data structs, products, promotions, identities,
