@@ -34,8 +34,9 @@ import "strings"
 // nothing of an earlier batch shows through in a later one.
 //
 // The zero BatchBuffer is ready to use. It holds on to the memory of the
-// largest batch it has decoded (drop the BatchBuffer to release it). It is
-// not safe for concurrent use: give each goroutine its own.
+// largest batch it has decoded and to its current text chunk (drop the
+// BatchBuffer to release them). It is not safe for concurrent use: give
+// each goroutine its own.
 type BatchBuffer struct {
 	batch Batch
 	dec   decoder
