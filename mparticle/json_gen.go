@@ -93,7 +93,7 @@ func (x *Account) decodeJSON(d *decoder) error {
 					x.AccountID = v
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.AccountID, &x.present, 0)
+					ferr = d.readInt64Rest(&x.AccountID, &x.present, 0)
 				}
 			case 1:
 				ferr = d.readStringMap(&x.AccountSettings, &x.present, 1)
@@ -305,42 +305,42 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 					x.ApplicationName = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.ApplicationName, &x.present, 0)
+					ferr = d.readStringRest(&x.ApplicationName, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.ApplicationVersion = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.ApplicationVersion, &x.present, 1)
+					ferr = d.readStringRest(&x.ApplicationVersion, &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.ApplicationBuildNumber = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.ApplicationBuildNumber, &x.present, 2)
+					ferr = d.readStringRest(&x.ApplicationBuildNumber, &x.present, 2)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.InstallReferrer = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.InstallReferrer, &x.present, 3)
+					ferr = d.readStringRest(&x.InstallReferrer, &x.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.Package = d.substr(s, e)
 					x.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.Package, &x.present, 4)
+					ferr = d.readStringRest(&x.Package, &x.present, 4)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.OS = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readString(&x.OS, &x.present, 5)
+					ferr = d.readStringRest(&x.OS, &x.present, 5)
 				}
 			case 6:
 				ferr = d.readStringMapMap(&x.AppleSearchAdsAttributes, &x.present, 6)
@@ -823,95 +823,95 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 					*(*string)(&x.ApplicationTransitionType) = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString((*string)(&x.ApplicationTransitionType), &x.present, 0)
+					ferr = d.readStringRest((*string)(&x.ApplicationTransitionType), &x.present, 0)
 				}
 			case 1:
 				if v, ok := d.boolFast(); ok {
 					x.IsFirstRun = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.IsFirstRun)
+					ferr = d.readOptBoolRest(&x.IsFirstRun)
 				}
 			case 2:
 				if v, ok := d.boolFast(); ok {
 					x.IsUpgrade = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.IsUpgrade)
+					ferr = d.readOptBoolRest(&x.IsUpgrade)
 				}
 			case 3:
 				if v, ok := d.boolFast(); ok {
 					x.SuccessfullyClosed = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.SuccessfullyClosed)
+					ferr = d.readOptBoolRest(&x.SuccessfullyClosed)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.PushNotificationPayload = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.PushNotificationPayload, &x.present, 1)
+					ferr = d.readStringRest(&x.PushNotificationPayload, &x.present, 1)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.LaunchReferral = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.LaunchReferral, &x.present, 2)
+					ferr = d.readStringRest(&x.LaunchReferral, &x.present, 2)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 8:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 10:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 11:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 12:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 13:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 14:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -923,7 +923,7 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 18:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -932,34 +932,34 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 20:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 21:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 22:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 23:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 24:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -1120,21 +1120,21 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 					x.ServiceProvider = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.ServiceProvider, &x.present, 0)
+					ferr = d.readStringRest(&x.ServiceProvider, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.Publisher = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.Publisher, &x.present, 1)
+					ferr = d.readStringRest(&x.Publisher, &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.Campaign = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.Campaign, &x.present, 2)
+					ferr = d.readStringRest(&x.Campaign, &x.present, 2)
 				}
 			}
 			if ferr != nil {
@@ -1315,21 +1315,21 @@ func (x *Audience) decodeJSON(d *decoder) error {
 					x.AudienceID = v
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.AudienceID, &x.present, 0)
+					ferr = d.readInt64Rest(&x.AudienceID, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.AudienceName = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.AudienceName, &x.present, 1)
+					ferr = d.readStringRest(&x.AudienceName, &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					*(*string)(&x.Action) = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString((*string)(&x.Action), &x.present, 2)
+					ferr = d.readStringRest((*string)(&x.Action), &x.present, 2)
 				}
 			case 3:
 				ferr = d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 3)
@@ -1535,28 +1535,28 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 					*(*string)(&x.Type) = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString((*string)(&x.Type), &x.present, 0)
+					ferr = d.readStringRest((*string)(&x.Type), &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.ID = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.ID, &x.present, 1)
+					ferr = d.readStringRest(&x.ID, &x.present, 1)
 				}
 			case 2:
 				if v, ok := d.intFast(); ok {
 					x.TimestampMS = v
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readInt64(&x.TimestampMS, &x.present, 2)
+					ferr = d.readInt64Rest(&x.TimestampMS, &x.present, 2)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.FirehoseVersion = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.FirehoseVersion, &x.present, 3)
+					ferr = d.readStringRest(&x.FirehoseVersion, &x.present, 3)
 				}
 			case 4:
 				ferr = readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
@@ -1834,28 +1834,28 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 					*(*string)(&x.Type) = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString((*string)(&x.Type), &x.present, 0)
+					ferr = d.readStringRest((*string)(&x.Type), &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.ID = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.ID, &x.present, 1)
+					ferr = d.readStringRest(&x.ID, &x.present, 1)
 				}
 			case 2:
 				if v, ok := d.intFast(); ok {
 					x.TimestampMS = v
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readInt64(&x.TimestampMS, &x.present, 2)
+					ferr = d.readInt64Rest(&x.TimestampMS, &x.present, 2)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.FirehoseVersion = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.FirehoseVersion, &x.present, 3)
+					ferr = d.readStringRest(&x.FirehoseVersion, &x.present, 3)
 				}
 			case 4:
 				ferr = readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
@@ -1864,28 +1864,28 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 					x.AudienceID = v
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.AudienceID, &x.present, 5)
+					ferr = d.readInt64Rest(&x.AudienceID, &x.present, 5)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.AudienceName = d.substr(s, e)
 					x.present.markPresent(6)
 				} else {
-					ferr = d.readString(&x.AudienceName, &x.present, 6)
+					ferr = d.readStringRest(&x.AudienceName, &x.present, 6)
 				}
 			case 7:
 				if s, e, ok := d.plainString(); ok {
 					*(*string)(&x.Action) = d.substr(s, e)
 					x.present.markPresent(7)
 				} else {
-					ferr = d.readString((*string)(&x.Action), &x.present, 7)
+					ferr = d.readStringRest((*string)(&x.Action), &x.present, 7)
 				}
 			case 8:
 				if s, e, ok := d.plainString(); ok {
 					x.AudienceDescription = d.substr(s, e)
 					x.present.markPresent(8)
 				} else {
-					ferr = d.readString(&x.AudienceDescription, &x.present, 8)
+					ferr = d.readStringRest(&x.AudienceDescription, &x.present, 8)
 				}
 			case 9:
 				ferr = d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 9)
@@ -2069,7 +2069,7 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 					x.Key = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.Key, &x.present, 0)
+					ferr = d.readStringRest(&x.Key, &x.present, 0)
 				}
 			case 1:
 				ferr = d.readStringPtr(&x.Value, &x.present, 1)
@@ -2080,7 +2080,7 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 					*(*string)(&x.Action) = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString((*string)(&x.Action), &x.present, 3)
+					ferr = d.readStringRest((*string)(&x.Action), &x.present, 3)
 				}
 			}
 			if ferr != nil {
@@ -2592,41 +2592,41 @@ func (x *Batch) decodeJSON(d *decoder) error {
 					*(*string)(&x.Environment) = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString((*string)(&x.Environment), &x.present, 1)
+					ferr = d.readStringRest((*string)(&x.Environment), &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.SourceRequestID = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.SourceRequestID, &x.present, 2)
+					ferr = d.readStringRest(&x.SourceRequestID, &x.present, 2)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.SchemaVersion = v
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.SchemaVersion, &x.present, 3)
+					ferr = d.readInt64Rest(&x.SchemaVersion, &x.present, 3)
 				}
 			case 4:
 				if v, ok := d.intFast(); ok {
 					x.MPID = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.MPID)
+					ferr = d.readOptInt64Rest(&x.MPID)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.MPDeviceID = d.substr(s, e)
 					x.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.MPDeviceID, &x.present, 4)
+					ferr = d.readStringRest(&x.MPDeviceID, &x.present, 4)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.IP = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readString(&x.IP, &x.present, 5)
+					ferr = d.readStringRest(&x.IP, &x.present, 5)
 				}
 			case 7:
 				ferr = readStructPtr(d, &x.UserIdentities, &x.present, 6, (*decoder).newUserIdentities)
@@ -2653,7 +2653,7 @@ func (x *Batch) decodeJSON(d *decoder) error {
 					x.APIKey = d.substr(s, e)
 					x.present.markPresent(15)
 				} else {
-					ferr = d.readString(&x.APIKey, &x.present, 15)
+					ferr = d.readStringRest(&x.APIKey, &x.present, 15)
 				}
 			case 18:
 				ferr = d.readAttr(&x.APIKeys)
@@ -2662,14 +2662,14 @@ func (x *Batch) decodeJSON(d *decoder) error {
 					x.JobID = d.substr(s, e)
 					x.present.markPresent(16)
 				} else {
-					ferr = d.readString(&x.JobID, &x.present, 16)
+					ferr = d.readStringRest(&x.JobID, &x.present, 16)
 				}
 			case 20:
 				if s, e, ok := d.plainString(); ok {
 					x.SDKVersion = d.substr(s, e)
 					x.present.markPresent(17)
 				} else {
-					ferr = d.readString(&x.SDKVersion, &x.present, 17)
+					ferr = d.readStringRest(&x.SDKVersion, &x.present, 17)
 				}
 			case 21:
 				ferr = readStructPtr(d, &x.AttributionInfo, &x.present, 18, (*decoder).newAttributionInfo)
@@ -2680,20 +2680,20 @@ func (x *Batch) decodeJSON(d *decoder) error {
 					x.TimestampUnixtimeMS = v
 					x.present.markPresent(20)
 				} else {
-					ferr = d.readInt64(&x.TimestampUnixtimeMS, &x.present, 20)
+					ferr = d.readInt64Rest(&x.TimestampUnixtimeMS, &x.present, 20)
 				}
 			case 24:
 				if v, ok := d.intFast(); ok {
 					x.BatchID = v
 					x.present.markPresent(21)
 				} else {
-					ferr = d.readInt64(&x.BatchID, &x.present, 21)
+					ferr = d.readInt64Rest(&x.BatchID, &x.present, 21)
 				}
 			case 25:
 				if v, ok := d.intFast(); ok {
 					x.OriginMPID = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.OriginMPID)
+					ferr = d.readOptInt64Rest(&x.OriginMPID)
 				}
 			case 26:
 				ferr = d.readAttr(&x.UniqueID)
@@ -3027,14 +3027,14 @@ func (x *Batching) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.Bypass = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.Bypass)
+					ferr = d.readOptBoolRest(&x.Bypass)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.PartitionKey = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.PartitionKey, &x.present, 0)
+					ferr = d.readStringRest(&x.PartitionKey, &x.present, 0)
 				}
 			case 2:
 				ferr = d.readStrings(&x.RequestIDs, &x.present, 1)
@@ -3451,69 +3451,69 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 					x.Label = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.Label, &x.present, 0)
+					ferr = d.readStringRest(&x.Label, &x.present, 0)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.SessionNumber = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.SessionNumber)
+					ferr = d.readOptInt64Rest(&x.SessionNumber)
 				}
 			case 2:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 10:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -3525,7 +3525,7 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 14:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -3534,34 +3534,34 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 16:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 18:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 19:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 20:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -4218,34 +4218,34 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 					x.CurrencyCode = d.substr(s, e)
 					x.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CurrencyCode, &x.present, 4)
+					ferr = d.readStringRest(&x.CurrencyCode, &x.present, 4)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.ScreenName = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readString(&x.ScreenName, &x.present, 5)
+					ferr = d.readStringRest(&x.ScreenName, &x.present, 5)
 				}
 			case 6:
 				if v, ok := d.boolFast(); ok {
 					x.IsNonInteractive = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.IsNonInteractive)
+					ferr = d.readOptBoolRest(&x.IsNonInteractive)
 				}
 			case 7:
 				if s, e, ok := d.plainString(); ok {
 					x.EventName = d.substr(s, e)
 					x.present.markPresent(6)
 				} else {
-					ferr = d.readString(&x.EventName, &x.present, 6)
+					ferr = d.readStringRest(&x.EventName, &x.present, 6)
 				}
 			case 8:
 				if s, e, ok := d.plainString(); ok {
 					x.CustomEventType = d.substr(s, e)
 					x.present.markPresent(7)
 				} else {
-					ferr = d.readString(&x.CustomEventType, &x.present, 7)
+					ferr = d.readStringRest(&x.CustomEventType, &x.present, 7)
 				}
 			case 9:
 				ferr = d.readAttrs(&x.CustomFlags, &x.present, 8)
@@ -4254,56 +4254,56 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 11:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 12:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 13:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 14:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 15:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 16:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 17:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 18:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -4315,7 +4315,7 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 22:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -4324,34 +4324,34 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 24:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 25:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 26:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 27:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 28:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -4583,42 +4583,42 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 					x.Regulation = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.Regulation, &x.present, 0)
+					ferr = d.readStringRest(&x.Regulation, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.Document = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.Document, &x.present, 1)
+					ferr = d.readStringRest(&x.Document, &x.present, 1)
 				}
 			case 2:
 				if v, ok := d.boolFast(); ok {
 					x.Consented = v
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readBool(&x.Consented, &x.present, 2)
+					ferr = d.readBoolRest(&x.Consented, &x.present, 2)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.TimestampUnixtimeMS = v
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.TimestampUnixtimeMS, &x.present, 3)
+					ferr = d.readInt64Rest(&x.TimestampUnixtimeMS, &x.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.Location = d.substr(s, e)
 					x.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.Location, &x.present, 4)
+					ferr = d.readStringRest(&x.Location, &x.present, 4)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.HardwareID = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readString(&x.HardwareID, &x.present, 5)
+					ferr = d.readStringRest(&x.HardwareID, &x.present, 5)
 				}
 			}
 			if ferr != nil {
@@ -5299,122 +5299,122 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 					x.ClassName = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.ClassName, &x.present, 1)
+					ferr = d.readStringRest(&x.ClassName, &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.Severity = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.Severity, &x.present, 2)
+					ferr = d.readStringRest(&x.Severity, &x.present, 2)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.Message = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.Message, &x.present, 3)
+					ferr = d.readStringRest(&x.Message, &x.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.StackTrace = d.substr(s, e)
 					x.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.StackTrace, &x.present, 4)
+					ferr = d.readStringRest(&x.StackTrace, &x.present, 4)
 				}
 			case 5:
 				if v, ok := d.boolFast(); ok {
 					x.ExceptionHandled = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.ExceptionHandled)
+					ferr = d.readOptBoolRest(&x.ExceptionHandled)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.TopmostContext = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readString(&x.TopmostContext, &x.present, 5)
+					ferr = d.readStringRest(&x.TopmostContext, &x.present, 5)
 				}
 			case 7:
 				if s, e, ok := d.plainString(); ok {
 					x.PLCrashReportFileBase64 = d.substr(s, e)
 					x.present.markPresent(6)
 				} else {
-					ferr = d.readString(&x.PLCrashReportFileBase64, &x.present, 6)
+					ferr = d.readStringRest(&x.PLCrashReportFileBase64, &x.present, 6)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.IOSImageBaseAddress = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.IOSImageBaseAddress)
+					ferr = d.readOptInt64Rest(&x.IOSImageBaseAddress)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
 					x.IOSImageSize = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.IOSImageSize)
+					ferr = d.readOptInt64Rest(&x.IOSImageSize)
 				}
 			case 10:
 				if v, ok := d.intFast(); ok {
 					x.SessionNumber = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.SessionNumber)
+					ferr = d.readOptInt64Rest(&x.SessionNumber)
 				}
 			case 11:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 12:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 13:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 14:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 15:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 16:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 17:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 18:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 19:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -5426,7 +5426,7 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 23:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -5435,34 +5435,34 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 25:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 26:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 27:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 28:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 29:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -5899,14 +5899,14 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 					x.EventName = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.EventName, &x.present, 0)
+					ferr = d.readStringRest(&x.EventName, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					*(*string)(&x.CustomEventType) = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString((*string)(&x.CustomEventType), &x.present, 1)
+					ferr = d.readStringRest((*string)(&x.CustomEventType), &x.present, 1)
 				}
 			case 2:
 				ferr = d.readAttrs(&x.CustomFlags, &x.present, 2)
@@ -5915,56 +5915,56 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 4:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 7:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 10:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 11:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -5976,7 +5976,7 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 15:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -5985,34 +5985,34 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 18:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 19:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 20:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 21:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -6155,13 +6155,13 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 					x.PlanID = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.PlanID, &x.present, 0)
+					ferr = d.readStringRest(&x.PlanID, &x.present, 0)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.PlanVersion = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.PlanVersion)
+					ferr = d.readOptInt64Rest(&x.PlanVersion)
 				}
 			}
 			if ferr != nil {
@@ -6514,27 +6514,27 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 				if v, ok := d.intFast(); ok {
 					x.TimeSinceStartMS = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.TimeSinceStartMS)
+					ferr = d.readOptInt64Rest(&x.TimeSinceStartMS)
 				}
 			case 1:
 				if v, ok := d.floatFast(); ok {
 					x.BatteryLevel = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.BatteryLevel)
+					ferr = d.readOptFloat64Rest(&x.BatteryLevel)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.DataConnectionType = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.DataConnectionType, &x.present, 0)
+					ferr = d.readStringRest(&x.DataConnectionType, &x.present, 0)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.DataConnectionTypeDetail = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.DataConnectionTypeDetail, &x.present, 1)
+					ferr = d.readStringRest(&x.DataConnectionTypeDetail, &x.present, 1)
 				}
 			case 4:
 				ferr = d.readAttr(&x.GPSState)
@@ -6542,62 +6542,62 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 				if v, ok := d.intFast(); ok {
 					x.TotalSystemMemoryUsageBytes = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.TotalSystemMemoryUsageBytes)
+					ferr = d.readOptInt64Rest(&x.TotalSystemMemoryUsageBytes)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.DiskSpaceFreeBytes = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.DiskSpaceFreeBytes)
+					ferr = d.readOptInt64Rest(&x.DiskSpaceFreeBytes)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.ExternalDiskSpaceFreeBytes = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.ExternalDiskSpaceFreeBytes)
+					ferr = d.readOptInt64Rest(&x.ExternalDiskSpaceFreeBytes)
 				}
 			case 8:
 				if s, e, ok := d.plainString(); ok {
 					x.CPU = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CPU, &x.present, 2)
+					ferr = d.readStringRest(&x.CPU, &x.present, 2)
 				}
 			case 9:
 				if v, ok := d.floatFast(); ok {
 					x.SystemMemoryAvailableBytes = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.SystemMemoryAvailableBytes)
+					ferr = d.readOptFloat64Rest(&x.SystemMemoryAvailableBytes)
 				}
 			case 10:
 				if v, ok := d.boolFast(); ok {
 					x.SystemMemoryLow = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.SystemMemoryLow)
+					ferr = d.readOptBoolRest(&x.SystemMemoryLow)
 				}
 			case 11:
 				if v, ok := d.floatFast(); ok {
 					x.SystemMemoryThresholdBytes = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.SystemMemoryThresholdBytes)
+					ferr = d.readOptFloat64Rest(&x.SystemMemoryThresholdBytes)
 				}
 			case 12:
 				if v, ok := d.floatFast(); ok {
 					x.ApplicationMemoryAvailableBytes = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.ApplicationMemoryAvailableBytes)
+					ferr = d.readOptFloat64Rest(&x.ApplicationMemoryAvailableBytes)
 				}
 			case 13:
 				if v, ok := d.floatFast(); ok {
 					x.ApplicationMemoryMaxBytes = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.ApplicationMemoryMaxBytes)
+					ferr = d.readOptFloat64Rest(&x.ApplicationMemoryMaxBytes)
 				}
 			case 14:
 				if v, ok := d.floatFast(); ok {
 					x.ApplicationMemoryTotalBytes = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.ApplicationMemoryTotalBytes)
+					ferr = d.readOptFloat64Rest(&x.ApplicationMemoryTotalBytes)
 				}
 			case 15:
 				ferr = d.readAttr(&x.DeviceOrientation)
@@ -7376,196 +7376,196 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 					*(*string)(&x.Platform) = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString((*string)(&x.Platform), &x.present, 0)
+					ferr = d.readStringRest((*string)(&x.Platform), &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.Brand = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.Brand, &x.present, 1)
+					ferr = d.readStringRest(&x.Brand, &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.Product = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.Product, &x.present, 2)
+					ferr = d.readStringRest(&x.Product, &x.present, 2)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.Device = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.Device, &x.present, 3)
+					ferr = d.readStringRest(&x.Device, &x.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.DeviceManufacturer = d.substr(s, e)
 					x.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.DeviceManufacturer, &x.present, 4)
+					ferr = d.readStringRest(&x.DeviceManufacturer, &x.present, 4)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.OSVersion = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readString(&x.OSVersion, &x.present, 5)
+					ferr = d.readStringRest(&x.OSVersion, &x.present, 5)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.DeviceModel = d.substr(s, e)
 					x.present.markPresent(6)
 				} else {
-					ferr = d.readString(&x.DeviceModel, &x.present, 6)
+					ferr = d.readStringRest(&x.DeviceModel, &x.present, 6)
 				}
 			case 7:
 				if s, e, ok := d.plainString(); ok {
 					x.DeviceCountry = d.substr(s, e)
 					x.present.markPresent(7)
 				} else {
-					ferr = d.readString(&x.DeviceCountry, &x.present, 7)
+					ferr = d.readStringRest(&x.DeviceCountry, &x.present, 7)
 				}
 			case 8:
 				if s, e, ok := d.plainString(); ok {
 					x.LocaleLanguage = d.substr(s, e)
 					x.present.markPresent(8)
 				} else {
-					ferr = d.readString(&x.LocaleLanguage, &x.present, 8)
+					ferr = d.readStringRest(&x.LocaleLanguage, &x.present, 8)
 				}
 			case 9:
 				if s, e, ok := d.plainString(); ok {
 					x.LocaleCountry = d.substr(s, e)
 					x.present.markPresent(9)
 				} else {
-					ferr = d.readString(&x.LocaleCountry, &x.present, 9)
+					ferr = d.readStringRest(&x.LocaleCountry, &x.present, 9)
 				}
 			case 10:
 				if s, e, ok := d.plainString(); ok {
 					x.NetworkCountry = d.substr(s, e)
 					x.present.markPresent(10)
 				} else {
-					ferr = d.readString(&x.NetworkCountry, &x.present, 10)
+					ferr = d.readStringRest(&x.NetworkCountry, &x.present, 10)
 				}
 			case 11:
 				if s, e, ok := d.plainString(); ok {
 					x.NetworkCarrier = d.substr(s, e)
 					x.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.NetworkCarrier, &x.present, 11)
+					ferr = d.readStringRest(&x.NetworkCarrier, &x.present, 11)
 				}
 			case 12:
 				if s, e, ok := d.plainString(); ok {
 					x.NetworkCode = d.substr(s, e)
 					x.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.NetworkCode, &x.present, 12)
+					ferr = d.readStringRest(&x.NetworkCode, &x.present, 12)
 				}
 			case 13:
 				if s, e, ok := d.plainString(); ok {
 					x.NetworkMobileCountryCode = d.substr(s, e)
 					x.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.NetworkMobileCountryCode, &x.present, 13)
+					ferr = d.readStringRest(&x.NetworkMobileCountryCode, &x.present, 13)
 				}
 			case 14:
 				if s, e, ok := d.plainString(); ok {
 					x.BuildIdentifier = d.substr(s, e)
 					x.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.BuildIdentifier, &x.present, 14)
+					ferr = d.readStringRest(&x.BuildIdentifier, &x.present, 14)
 				}
 			case 15:
 				if s, e, ok := d.plainString(); ok {
 					x.HTTPHeaderUserAgent = d.substr(s, e)
 					x.present.markPresent(15)
 				} else {
-					ferr = d.readString(&x.HTTPHeaderUserAgent, &x.present, 15)
+					ferr = d.readStringRest(&x.HTTPHeaderUserAgent, &x.present, 15)
 				}
 			case 16:
 				if s, e, ok := d.plainString(); ok {
 					x.CPUArchitecture = d.substr(s, e)
 					x.present.markPresent(16)
 				} else {
-					ferr = d.readString(&x.CPUArchitecture, &x.present, 16)
+					ferr = d.readStringRest(&x.CPUArchitecture, &x.present, 16)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.RadioAccessTechnology = d.substr(s, e)
 					x.present.markPresent(17)
 				} else {
-					ferr = d.readString(&x.RadioAccessTechnology, &x.present, 17)
+					ferr = d.readStringRest(&x.RadioAccessTechnology, &x.present, 17)
 				}
 			case 18:
 				if s, e, ok := d.plainString(); ok {
 					x.BluetoothVersion = d.substr(s, e)
 					x.present.markPresent(18)
 				} else {
-					ferr = d.readString(&x.BluetoothVersion, &x.present, 18)
+					ferr = d.readStringRest(&x.BluetoothVersion, &x.present, 18)
 				}
 			case 19:
 				if s, e, ok := d.plainString(); ok {
 					x.BuildVersionRelease = d.substr(s, e)
 					x.present.markPresent(19)
 				} else {
-					ferr = d.readString(&x.BuildVersionRelease, &x.present, 19)
+					ferr = d.readStringRest(&x.BuildVersionRelease, &x.present, 19)
 				}
 			case 20:
 				if v, ok := d.intFast(); ok {
 					x.ScreenHeight = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.ScreenHeight)
+					ferr = d.readOptInt64Rest(&x.ScreenHeight)
 				}
 			case 21:
 				if v, ok := d.intFast(); ok {
 					x.ScreenWidth = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.ScreenWidth)
+					ferr = d.readOptInt64Rest(&x.ScreenWidth)
 				}
 			case 22:
 				if v, ok := d.intFast(); ok {
 					x.ScreenDPI = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.ScreenDPI)
+					ferr = d.readOptInt64Rest(&x.ScreenDPI)
 				}
 			case 23:
 				if v, ok := d.intFast(); ok {
 					x.TimezoneOffset = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.TimezoneOffset)
+					ferr = d.readOptInt64Rest(&x.TimezoneOffset)
 				}
 			case 24:
 				if s, e, ok := d.plainString(); ok {
 					x.ATTAuthorizationStatus = d.substr(s, e)
 					x.present.markPresent(20)
 				} else {
-					ferr = d.readString(&x.ATTAuthorizationStatus, &x.present, 20)
+					ferr = d.readStringRest(&x.ATTAuthorizationStatus, &x.present, 20)
 				}
 			case 25:
 				if v, ok := d.intFast(); ok {
 					x.ATTTimestampUnixtimeMS = v
 					x.present.markPresent(21)
 				} else {
-					ferr = d.readInt64(&x.ATTTimestampUnixtimeMS, &x.present, 21)
+					ferr = d.readInt64Rest(&x.ATTTimestampUnixtimeMS, &x.present, 21)
 				}
 			case 26:
 				if v, ok := d.boolFast(); ok {
 					x.IsTablet = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.IsTablet)
+					ferr = d.readOptBoolRest(&x.IsTablet)
 				}
 			case 27:
 				if v, ok := d.boolFast(); ok {
 					x.PushNotificationSoundEnabled = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.PushNotificationSoundEnabled)
+					ferr = d.readOptBoolRest(&x.PushNotificationSoundEnabled)
 				}
 			case 28:
 				if v, ok := d.boolFast(); ok {
 					x.PushNotificationVibrateEnabled = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.PushNotificationVibrateEnabled)
+					ferr = d.readOptBoolRest(&x.PushNotificationVibrateEnabled)
 				}
 			case 29:
 				ferr = d.readAttr(&x.SupportsTelephony)
@@ -7573,102 +7573,102 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.HasNFC = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.HasNFC)
+					ferr = d.readOptBoolRest(&x.HasNFC)
 				}
 			case 31:
 				if v, ok := d.boolFast(); ok {
 					x.BluetoothEnabled = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.BluetoothEnabled)
+					ferr = d.readOptBoolRest(&x.BluetoothEnabled)
 				}
 			case 32:
 				if v, ok := d.boolFast(); ok {
 					x.LimitAdTracking = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.LimitAdTracking)
+					ferr = d.readOptBoolRest(&x.LimitAdTracking)
 				}
 			case 33:
 				if v, ok := d.boolFast(); ok {
 					x.IsDST = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.IsDST)
+					ferr = d.readOptBoolRest(&x.IsDST)
 				}
 			case 34:
 				if s, e, ok := d.plainString(); ok {
 					x.IOSAdvertisingID = d.substr(s, e)
 					x.present.markPresent(22)
 				} else {
-					ferr = d.readString(&x.IOSAdvertisingID, &x.present, 22)
+					ferr = d.readStringRest(&x.IOSAdvertisingID, &x.present, 22)
 				}
 			case 35:
 				if s, e, ok := d.plainString(); ok {
 					x.IOSIDFV = d.substr(s, e)
 					x.present.markPresent(23)
 				} else {
-					ferr = d.readString(&x.IOSIDFV, &x.present, 23)
+					ferr = d.readStringRest(&x.IOSIDFV, &x.present, 23)
 				}
 			case 36:
 				if s, e, ok := d.plainString(); ok {
 					x.AndroidAdvertisingID = d.substr(s, e)
 					x.present.markPresent(24)
 				} else {
-					ferr = d.readString(&x.AndroidAdvertisingID, &x.present, 24)
+					ferr = d.readStringRest(&x.AndroidAdvertisingID, &x.present, 24)
 				}
 			case 37:
 				if s, e, ok := d.plainString(); ok {
 					x.AndroidUUID = d.substr(s, e)
 					x.present.markPresent(25)
 				} else {
-					ferr = d.readString(&x.AndroidUUID, &x.present, 25)
+					ferr = d.readStringRest(&x.AndroidUUID, &x.present, 25)
 				}
 			case 38:
 				if s, e, ok := d.plainString(); ok {
 					x.RokuAdvertisingID = d.substr(s, e)
 					x.present.markPresent(26)
 				} else {
-					ferr = d.readString(&x.RokuAdvertisingID, &x.present, 26)
+					ferr = d.readStringRest(&x.RokuAdvertisingID, &x.present, 26)
 				}
 			case 39:
 				if s, e, ok := d.plainString(); ok {
 					x.RokuPublisherID = d.substr(s, e)
 					x.present.markPresent(27)
 				} else {
-					ferr = d.readString(&x.RokuPublisherID, &x.present, 27)
+					ferr = d.readStringRest(&x.RokuPublisherID, &x.present, 27)
 				}
 			case 40:
 				if s, e, ok := d.plainString(); ok {
 					x.MicrosoftAdvertisingID = d.substr(s, e)
 					x.present.markPresent(28)
 				} else {
-					ferr = d.readString(&x.MicrosoftAdvertisingID, &x.present, 28)
+					ferr = d.readStringRest(&x.MicrosoftAdvertisingID, &x.present, 28)
 				}
 			case 41:
 				if s, e, ok := d.plainString(); ok {
 					x.MicrosoftPublisherID = d.substr(s, e)
 					x.present.markPresent(29)
 				} else {
-					ferr = d.readString(&x.MicrosoftPublisherID, &x.present, 29)
+					ferr = d.readStringRest(&x.MicrosoftPublisherID, &x.present, 29)
 				}
 			case 42:
 				if s, e, ok := d.plainString(); ok {
 					x.FireAdvertisingID = d.substr(s, e)
 					x.present.markPresent(30)
 				} else {
-					ferr = d.readString(&x.FireAdvertisingID, &x.present, 30)
+					ferr = d.readStringRest(&x.FireAdvertisingID, &x.present, 30)
 				}
 			case 43:
 				if s, e, ok := d.plainString(); ok {
 					x.AMPID = d.substr(s, e)
 					x.present.markPresent(31)
 				} else {
-					ferr = d.readString(&x.AMPID, &x.present, 31)
+					ferr = d.readStringRest(&x.AMPID, &x.present, 31)
 				}
 			case 44:
 				if s, e, ok := d.plainString(); ok {
 					x.PushToken = d.substr(s, e)
 					x.present.markPresent(32)
 				} else {
-					ferr = d.readString(&x.PushToken, &x.present, 32)
+					ferr = d.readStringRest(&x.PushToken, &x.present, 32)
 				}
 			}
 			if ferr != nil {
@@ -7831,7 +7831,7 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 					x.Type = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.Type, &x.present, 0)
+					ferr = d.readStringRest(&x.Type, &x.present, 0)
 				}
 			}
 			if ferr != nil {
@@ -8218,56 +8218,56 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 8:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -8279,7 +8279,7 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 12:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -8288,34 +8288,34 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 14:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 15:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 16:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 18:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -8470,21 +8470,21 @@ func (x *Identity) decodeJSON(d *decoder) error {
 					x.Type = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.Type, &x.present, 0)
+					ferr = d.readStringRest(&x.Type, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					*(*string)(&x.Encoding) = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString((*string)(&x.Encoding), &x.present, 1)
+					ferr = d.readStringRest((*string)(&x.Encoding), &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.Value = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.Value, &x.present, 2)
+					ferr = d.readStringRest(&x.Value, &x.present, 2)
 				}
 			}
 			if ferr != nil {
@@ -8652,27 +8652,27 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 					*(*string)(&x.IdentityType) = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString((*string)(&x.IdentityType), &x.present, 0)
+					ferr = d.readStringRest((*string)(&x.IdentityType), &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.Identity = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.Identity, &x.present, 1)
+					ferr = d.readStringRest(&x.Identity, &x.present, 1)
 				}
 			case 2:
 				if v, ok := d.intFast(); ok {
 					x.TimestampUnixtimeMS = v
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readInt64(&x.TimestampUnixtimeMS, &x.present, 2)
+					ferr = d.readInt64Rest(&x.TimestampUnixtimeMS, &x.present, 2)
 				}
 			case 3:
 				if v, ok := d.boolFast(); ok {
 					x.CreatedThisBatch = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CreatedThisBatch)
+					ferr = d.readOptBoolRest(&x.CreatedThisBatch)
 				}
 			}
 			if ferr != nil {
@@ -8918,61 +8918,61 @@ func (x *Location) decodeJSON(d *decoder) error {
 					x.Latitude = v
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readFloat64(&x.Latitude, &x.present, 0)
+					ferr = d.readFloat64Rest(&x.Latitude, &x.present, 0)
 				}
 			case 1:
 				if v, ok := d.floatFast(); ok {
 					x.Longitude = v
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readFloat64(&x.Longitude, &x.present, 1)
+					ferr = d.readFloat64Rest(&x.Longitude, &x.present, 1)
 				}
 			case 2:
 				if v, ok := d.floatFast(); ok {
 					x.Accuracy = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.Accuracy)
+					ferr = d.readOptFloat64Rest(&x.Accuracy)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.CountryCode = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CountryCode, &x.present, 2)
+					ferr = d.readStringRest(&x.CountryCode, &x.present, 2)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.RegionCode = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.RegionCode, &x.present, 3)
+					ferr = d.readStringRest(&x.RegionCode, &x.present, 3)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.CityName = d.substr(s, e)
 					x.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CityName, &x.present, 4)
+					ferr = d.readStringRest(&x.CityName, &x.present, 4)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.PostalCode = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readString(&x.PostalCode, &x.present, 5)
+					ferr = d.readStringRest(&x.PostalCode, &x.present, 5)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.DMACode = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.DMACode)
+					ferr = d.readOptInt64Rest(&x.DMACode)
 				}
 			case 8:
 				if s, e, ok := d.plainString(); ok {
 					x.LocationSource = d.substr(s, e)
 					x.present.markPresent(6)
 				} else {
-					ferr = d.readString(&x.LocationSource, &x.present, 6)
+					ferr = d.readStringRest(&x.LocationSource, &x.present, 6)
 				}
 			}
 			if ferr != nil {
@@ -9470,7 +9470,7 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 					x.URL = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.URL, &x.present, 0)
+					ferr = d.readStringRest(&x.URL, &x.present, 0)
 				}
 			case 1:
 				ferr = d.readAttr(&x.ResponseCode)
@@ -9479,88 +9479,88 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 					x.HTTPVerb = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.HTTPVerb, &x.present, 1)
+					ferr = d.readStringRest(&x.HTTPVerb, &x.present, 1)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.TimeElapsed = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.TimeElapsed)
+					ferr = d.readOptInt64Rest(&x.TimeElapsed)
 				}
 			case 4:
 				if v, ok := d.intFast(); ok {
 					x.BytesIn = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.BytesIn)
+					ferr = d.readOptInt64Rest(&x.BytesIn)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.BytesOut = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.BytesOut)
+					ferr = d.readOptInt64Rest(&x.BytesOut)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.Data = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.Data, &x.present, 2)
+					ferr = d.readStringRest(&x.Data, &x.present, 2)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 9:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 10:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 11:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 12:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 13:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 14:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 15:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -9572,7 +9572,7 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 19:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -9581,34 +9581,34 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 21:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 22:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 23:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 24:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 25:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -10017,63 +10017,63 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 					x.IsOptedOut = v
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readBool(&x.IsOptedOut, &x.present, 0)
+					ferr = d.readBoolRest(&x.IsOptedOut, &x.present, 0)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 2:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 4:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 9:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -10085,7 +10085,7 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 13:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -10094,34 +10094,34 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 15:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 16:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 17:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 18:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 19:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -10509,56 +10509,56 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 8:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -10570,7 +10570,7 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 12:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -10579,34 +10579,34 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 14:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 15:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 16:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 18:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -10892,72 +10892,72 @@ func (x *Product) decodeJSON(d *decoder) error {
 					x.ID = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.ID, &x.present, 0)
+					ferr = d.readStringRest(&x.ID, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.Name = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.Name, &x.present, 1)
+					ferr = d.readStringRest(&x.Name, &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.Brand = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.Brand, &x.present, 2)
+					ferr = d.readStringRest(&x.Brand, &x.present, 2)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.Category = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.Category, &x.present, 3)
+					ferr = d.readStringRest(&x.Category, &x.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.Variant = d.substr(s, e)
 					x.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.Variant, &x.present, 4)
+					ferr = d.readStringRest(&x.Variant, &x.present, 4)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.Position = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.Position)
+					ferr = d.readOptInt64Rest(&x.Position)
 				}
 			case 6:
 				if v, ok := d.floatFast(); ok {
 					x.Price = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.Price)
+					ferr = d.readOptFloat64Rest(&x.Price)
 				}
 			case 7:
 				if v, ok := d.floatFast(); ok {
 					x.Quantity = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.Quantity)
+					ferr = d.readOptFloat64Rest(&x.Quantity)
 				}
 			case 8:
 				if s, e, ok := d.plainString(); ok {
 					x.CouponCode = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readString(&x.CouponCode, &x.present, 5)
+					ferr = d.readStringRest(&x.CouponCode, &x.present, 5)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
 					x.AddedToCartTimeMS = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.AddedToCartTimeMS)
+					ferr = d.readOptInt64Rest(&x.AddedToCartTimeMS)
 				}
 			case 10:
 				if v, ok := d.floatFast(); ok {
 					x.TotalProductAmount = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.TotalProductAmount)
+					ferr = d.readOptFloat64Rest(&x.TotalProductAmount)
 				}
 			case 11:
 				ferr = d.readAttrs(&x.CustomAttributes, &x.present, 6)
@@ -11252,73 +11252,73 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 					*(*string)(&x.Action) = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString((*string)(&x.Action), &x.present, 0)
+					ferr = d.readStringRest((*string)(&x.Action), &x.present, 0)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.CheckoutStep = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.CheckoutStep)
+					ferr = d.readOptInt64Rest(&x.CheckoutStep)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.CheckoutOptions = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.CheckoutOptions, &x.present, 1)
+					ferr = d.readStringRest(&x.CheckoutOptions, &x.present, 1)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.ProductActionList = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.ProductActionList, &x.present, 2)
+					ferr = d.readStringRest(&x.ProductActionList, &x.present, 2)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.ProductListSource = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.ProductListSource, &x.present, 3)
+					ferr = d.readStringRest(&x.ProductListSource, &x.present, 3)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.TransactionID = d.substr(s, e)
 					x.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.TransactionID, &x.present, 4)
+					ferr = d.readStringRest(&x.TransactionID, &x.present, 4)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.Affiliation = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readString(&x.Affiliation, &x.present, 5)
+					ferr = d.readStringRest(&x.Affiliation, &x.present, 5)
 				}
 			case 7:
 				if v, ok := d.floatFast(); ok {
 					x.TotalAmount = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.TotalAmount)
+					ferr = d.readOptFloat64Rest(&x.TotalAmount)
 				}
 			case 8:
 				if v, ok := d.floatFast(); ok {
 					x.TaxAmount = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.TaxAmount)
+					ferr = d.readOptFloat64Rest(&x.TaxAmount)
 				}
 			case 9:
 				if v, ok := d.floatFast(); ok {
 					x.ShippingAmount = Some(v)
 				} else {
-					ferr = d.readOptFloat64(&x.ShippingAmount)
+					ferr = d.readOptFloat64Rest(&x.ShippingAmount)
 				}
 			case 10:
 				if s, e, ok := d.plainString(); ok {
 					x.CouponCode = d.substr(s, e)
 					x.present.markPresent(6)
 				} else {
-					ferr = d.readString(&x.CouponCode, &x.present, 6)
+					ferr = d.readStringRest(&x.CouponCode, &x.present, 6)
 				}
 			case 11:
 				ferr = d.readProducts(&x.Products, &x.present, 7)
@@ -11467,7 +11467,7 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 					x.ProductImpressionList = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.ProductImpressionList, &x.present, 0)
+					ferr = d.readStringRest(&x.ProductImpressionList, &x.present, 0)
 				}
 			case 1:
 				ferr = d.readProducts(&x.Products, &x.present, 1)
@@ -11899,76 +11899,76 @@ func (x *Profile) decodeJSON(d *decoder) error {
 				if v, ok := d.intFast(); ok {
 					x.PreviousMPID = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.PreviousMPID)
+					ferr = d.readOptInt64Rest(&x.PreviousMPID)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.CurrentMPID = Some(v)
 				} else {
-					ferr = d.readOptInt64(&x.CurrentMPID)
+					ferr = d.readOptInt64Rest(&x.CurrentMPID)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					*(*string)(&x.ProfileEventType) = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString((*string)(&x.ProfileEventType), &x.present, 0)
+					ferr = d.readStringRest((*string)(&x.ProfileEventType), &x.present, 0)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 4:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 7:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 10:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 11:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -11980,7 +11980,7 @@ func (x *Profile) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 15:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -11989,34 +11989,34 @@ func (x *Profile) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 18:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 19:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 20:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 21:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -12189,28 +12189,28 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 					x.ID = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.ID, &x.present, 0)
+					ferr = d.readStringRest(&x.ID, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.Name = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.Name, &x.present, 1)
+					ferr = d.readStringRest(&x.Name, &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.Creative = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.Creative, &x.present, 2)
+					ferr = d.readStringRest(&x.Creative, &x.present, 2)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.Position = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.Position, &x.present, 3)
+					ferr = d.readStringRest(&x.Position, &x.present, 3)
 				}
 			}
 			if ferr != nil {
@@ -12351,7 +12351,7 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 					*(*string)(&x.Action) = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString((*string)(&x.Action), &x.present, 0)
+					ferr = d.readStringRest((*string)(&x.Action), &x.present, 0)
 				}
 			case 1:
 				ferr = readStructSlice(d, &x.Promotions, &x.present, 1, slabOfPromotion)
@@ -12855,49 +12855,49 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 					*(*string)(&x.PushMessageType) = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString((*string)(&x.PushMessageType), &x.present, 0)
+					ferr = d.readStringRest((*string)(&x.PushMessageType), &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.PushMessageToken = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.PushMessageToken, &x.present, 1)
+					ferr = d.readStringRest(&x.PushMessageToken, &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.PushNotificationPayload = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.PushNotificationPayload, &x.present, 2)
+					ferr = d.readStringRest(&x.PushNotificationPayload, &x.present, 2)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.Message = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.Message, &x.present, 3)
+					ferr = d.readStringRest(&x.Message, &x.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.Network = d.substr(s, e)
 					x.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.Network, &x.present, 4)
+					ferr = d.readStringRest(&x.Network, &x.present, 4)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.ApplicationState = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
-					ferr = d.readString(&x.ApplicationState, &x.present, 5)
+					ferr = d.readStringRest(&x.ApplicationState, &x.present, 5)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.ActionIdentifier = d.substr(s, e)
 					x.present.markPresent(6)
 				} else {
-					ferr = d.readString(&x.ActionIdentifier, &x.present, 6)
+					ferr = d.readStringRest(&x.ActionIdentifier, &x.present, 6)
 				}
 			case 7:
 				ferr = d.readAttr(&x.PushMessageBehavior)
@@ -12906,56 +12906,56 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 10:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 11:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 12:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 13:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 14:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 15:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 16:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -12967,7 +12967,7 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 20:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -12976,34 +12976,34 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 22:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 23:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 24:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 25:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 26:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -13398,56 +13398,56 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 8:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -13459,7 +13459,7 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 12:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -13468,34 +13468,34 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 14:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 15:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 16:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 18:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -13912,70 +13912,70 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 					x.Register = v
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readBool(&x.Register, &x.present, 0)
+					ferr = d.readBoolRest(&x.Register, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.RegistrationToken = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.RegistrationToken, &x.present, 1)
+					ferr = d.readStringRest(&x.RegistrationToken, &x.present, 1)
 				}
 			case 2:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 10:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -13987,7 +13987,7 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 14:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -13996,34 +13996,34 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 16:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 18:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 19:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 20:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -14455,14 +14455,14 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 					x.ScreenName = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.ScreenName, &x.present, 0)
+					ferr = d.readStringRest(&x.ScreenName, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.ActivityType = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.ActivityType, &x.present, 1)
+					ferr = d.readStringRest(&x.ActivityType, &x.present, 1)
 				}
 			case 2:
 				ferr = d.readAttrs(&x.CustomFlags, &x.present, 2)
@@ -14471,56 +14471,56 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 4:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 7:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 10:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 11:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -14532,7 +14532,7 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 15:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -14541,34 +14541,34 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 18:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 19:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 20:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 21:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -14971,63 +14971,63 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 					x.SessionDurationMS = v
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.SessionDurationMS, &x.present, 0)
+					ferr = d.readInt64Rest(&x.SessionDurationMS, &x.present, 0)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 2:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 4:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 9:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -15039,7 +15039,7 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 13:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -15048,34 +15048,34 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 15:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 16:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 17:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 18:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 19:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -15463,56 +15463,56 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 8:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -15524,7 +15524,7 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 12:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -15533,34 +15533,34 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 14:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 15:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 16:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 18:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -15861,34 +15861,34 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 					x.Channel = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.Channel, &x.present, 0)
+					ferr = d.readStringRest(&x.Channel, &x.present, 0)
 				}
 			case 1:
 				if s, e, ok := d.plainString(); ok {
 					x.Partner = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
-					ferr = d.readString(&x.Partner, &x.present, 1)
+					ferr = d.readStringRest(&x.Partner, &x.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.ReplayRequestID = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.ReplayRequestID, &x.present, 2)
+					ferr = d.readStringRest(&x.ReplayRequestID, &x.present, 2)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.ReplayJobID = d.substr(s, e)
 					x.present.markPresent(3)
 				} else {
-					ferr = d.readString(&x.ReplayJobID, &x.present, 3)
+					ferr = d.readStringRest(&x.ReplayJobID, &x.present, 3)
 				}
 			case 4:
 				if v, ok := d.boolFast(); ok {
 					x.IsHistorical = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.IsHistorical)
+					ferr = d.readOptBoolRest(&x.IsHistorical)
 				}
 			}
 			if ferr != nil {
@@ -16277,56 +16277,56 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 2:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 8:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -16338,7 +16338,7 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 12:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -16347,34 +16347,34 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 14:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 15:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 16:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 18:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -16776,56 +16776,56 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 2:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 3:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 4:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 5:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 9:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -16837,7 +16837,7 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 13:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -16846,34 +16846,34 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 15:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 16:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 17:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 18:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 19:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -17332,7 +17332,7 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 					x.UserAttributeName = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.UserAttributeName, &x.present, 0)
+					ferr = d.readStringRest(&x.UserAttributeName, &x.present, 0)
 				}
 			case 1:
 				ferr = d.readAttr(&x.New)
@@ -17342,69 +17342,69 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.Deleted = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.Deleted)
+					ferr = d.readOptBoolRest(&x.Deleted)
 				}
 			case 4:
 				if v, ok := d.boolFast(); ok {
 					x.IsNewAttribute = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.IsNewAttribute)
+					ferr = d.readOptBoolRest(&x.IsNewAttribute)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 7:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 9:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 10:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 11:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 12:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 13:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -17416,7 +17416,7 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 17:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -17425,34 +17425,34 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 19:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 20:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 21:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 22:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 23:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -17874,56 +17874,56 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 					x.CommonEventData.TimestampUnixtimeMS = v
 					x.CommonEventData.present.markPresent(0)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventID = v
 					x.CommonEventData.present.markPresent(1)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
 				}
 			case 4:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SourceMessageID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(2)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionID = v
 					x.CommonEventData.present.markPresent(3)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
 				}
 			case 6:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.SessionUUID = d.substr(s, e)
 					x.CommonEventData.present.markPresent(4)
 				} else {
-					ferr = d.readString(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.SessionStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(5)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventStartUnixtimeMS = v
 					x.CommonEventData.present.markPresent(6)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
 					x.CommonEventData.EventNum = v
 					x.CommonEventData.present.markPresent(7)
 				} else {
-					ferr = d.readInt64(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
 				}
 			case 10:
 				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
@@ -17935,7 +17935,7 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsGoalDefined = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsGoalDefined)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
 			case 14:
 				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
@@ -17944,34 +17944,34 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(11)
 				} else {
-					ferr = d.readString(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
 				}
 			case 16:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.DataConnectionType = d.substr(s, e)
 					x.CommonEventData.present.markPresent(12)
 				} else {
-					ferr = d.readString(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
 				}
 			case 17:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.ViewController = d.substr(s, e)
 					x.CommonEventData.present.markPresent(13)
 				} else {
-					ferr = d.readString(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
 				}
 			case 18:
 				if v, ok := d.boolFast(); ok {
 					x.CommonEventData.IsMainThread = Some(v)
 				} else {
-					ferr = d.readOptBool(&x.CommonEventData.IsMainThread)
+					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
 			case 19:
 				if s, e, ok := d.plainString(); ok {
 					x.CommonEventData.CanonicalName = d.substr(s, e)
 					x.CommonEventData.present.markPresent(14)
 				} else {
-					ferr = d.readString(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
 				}
 			case 20:
 				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
@@ -18158,7 +18158,7 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 					x.MPID = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
-					ferr = d.readString(&x.MPID, &x.present, 0)
+					ferr = d.readStringRest(&x.MPID, &x.present, 0)
 				}
 			case 1:
 				ferr = readStructSlice(d, &x.UserIdentities, &x.present, 1, slabOfIdentity)

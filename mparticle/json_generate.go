@@ -308,7 +308,8 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 // with the one-pass reader of a scalar field (plainString, intFast,
 // floatFast, boolFast) tried first in place: when it takes the value the
 // field is set without a call to the read helper; when it does not (it
-// then consumed nothing), the helper reads the value the careful way.
+// then consumed nothing), the helper's Rest part reads the value the
+// careful way, without trying the one-pass reader again.
 func genReadInline(b *bytes.Buffer, f field, recv string) {
 	p := recv + f.goName
 	if f.named {
@@ -332,10 +333,11 @@ func genReadInline(b *bytes.Buffer, f field, recv string) {
 	case "Optional[bool]":
 		fast = fmt.Sprintf("if v, ok := d.boolFast(); ok {\n%s = Some(v)\n}", p)
 	}
+	inline := fast != "" && (f.idx >= 0 || strings.HasPrefix(f.kind, "Optional"))
 	var call bytes.Buffer
-	genRead(&call, f, recv, "")
+	genRead(&call, f, recv, "", inline)
 	read := "ferr = " + strings.TrimPrefix(call.String(), "return ")
-	if fast == "" || (f.idx < 0 && !strings.HasPrefix(f.kind, "Optional")) {
+	if !inline {
 		b.WriteString(read)
 		return
 	}
@@ -393,7 +395,7 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 	fmt.Fprintf(b, "func (x *%s) decodeFieldN(d *decoder, n int) error {\nswitch n {\n", s.name)
 	for n, e := range entries {
 		fmt.Fprintf(b, "case %d:\n", n)
-		genRead(b, e.f, e.recv, "")
+		genRead(b, e.f, e.recv, "", false)
 	}
 	b.WriteString("}\nreturn nil\n}\n\n")
 	fmt.Fprintf(b, "func (x *%s) fieldKey(n int) string {\nswitch n {\n", s.name)
@@ -602,34 +604,41 @@ func (x %s) MarshalJSON() ([]byte, error) { return marshalModel(&x) }
 // ("x." or "x.Embedded.").
 func genCase(b *bytes.Buffer, f field, recv string) {
 	fmt.Fprintf(b, "case %q:\n", f.key)
-	genRead(b, f, recv, "true, ")
+	genRead(b, f, recv, "true, ", false)
 }
 
 // genRead writes the return statement that decodes field f of the struct at
-// recv; ret prefixes the error ("true, " in decodeField).
-func genRead(b *bytes.Buffer, f field, recv, ret string) {
+// recv; ret prefixes the error ("true, " in decodeField). rest says that
+// the one-pass reader genReadInline writes has just declined the value:
+// the call is then to the helper's Rest part (readInt64Rest, ...), which
+// does not try that reader a second time.
+func genRead(b *bytes.Buffer, f field, recv, ret string, rest bool) {
 	p := "&" + recv + f.goName
 	fs := fmt.Sprintf("&%spresent, %d", recv, f.idx)
+	r := ""
+	if rest {
+		r = "Rest"
+	}
 	switch f.kind {
 	case "string":
 		if f.named {
 			p = "(*string)(" + p + ")"
 		}
-		fmt.Fprintf(b, "return "+ret+"d.readString(%s, %s)\n", p, fs)
+		fmt.Fprintf(b, "return "+ret+"d.readString%s(%s, %s)\n", r, p, fs)
 	case "int64":
-		fmt.Fprintf(b, "return "+ret+"d.readInt64(%s, %s)\n", p, fs)
+		fmt.Fprintf(b, "return "+ret+"d.readInt64%s(%s, %s)\n", r, p, fs)
 	case "float64":
-		fmt.Fprintf(b, "return "+ret+"d.readFloat64(%s, %s)\n", p, fs)
+		fmt.Fprintf(b, "return "+ret+"d.readFloat64%s(%s, %s)\n", r, p, fs)
 	case "bool":
-		fmt.Fprintf(b, "return "+ret+"d.readBool(%s, %s)\n", p, fs)
+		fmt.Fprintf(b, "return "+ret+"d.readBool%s(%s, %s)\n", r, p, fs)
 	case "*string":
 		fmt.Fprintf(b, "return "+ret+"d.readStringPtr(%s, %s)\n", p, fs)
 	case "Optional[int64]":
-		fmt.Fprintf(b, "return "+ret+"d.readOptInt64(%s)\n", p)
+		fmt.Fprintf(b, "return "+ret+"d.readOptInt64%s(%s)\n", r, p)
 	case "Optional[float64]":
-		fmt.Fprintf(b, "return "+ret+"d.readOptFloat64(%s)\n", p)
+		fmt.Fprintf(b, "return "+ret+"d.readOptFloat64%s(%s)\n", r, p)
 	case "Optional[bool]":
-		fmt.Fprintf(b, "return "+ret+"d.readOptBool(%s)\n", p)
+		fmt.Fprintf(b, "return "+ret+"d.readOptBool%s(%s)\n", r, p)
 	case "Optional[string]":
 		fmt.Fprintf(b, "return "+ret+"d.readOptString(%s)\n", p)
 	case "AttributeValue":

@@ -12,6 +12,15 @@ func (d *decoder) readString(p *string, fs *fieldSet, i uint) error {
 		fs.markPresent(i)
 		return nil
 	}
+	return d.readStringRest(p, fs, i)
+}
+
+// The read*Rest helpers are the read helpers after their one-pass reader
+// (plainString, intFast, floatFast, boolFast) declined the value, for the
+// generated decoders, which try that reader inline first: calling the
+// whole helper would try it a second time.
+
+func (d *decoder) readStringRest(p *string, fs *fieldSet, i uint) error {
 	if d.at('"') || d.peek() == '"' {
 		start, end, slow, err := d.scanString()
 		if err != nil {
@@ -45,12 +54,16 @@ func (d *decoder) readInt64(p *int64, fs *fieldSet, i uint) error {
 		fs.markPresent(i)
 		return nil
 	}
+	return d.readInt64Rest(p, fs, i)
+}
+
+func (d *decoder) readInt64Rest(p *int64, fs *fieldSet, i uint) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = 0
 		fs.markNull(i)
 		return err
 	}
-	n, err := d.int64Slow() // intFast declined above
+	n, err := d.int64Slow() // intFast declined
 	if err != nil {
 		return err
 	}
@@ -65,6 +78,10 @@ func (d *decoder) readFloat64(p *float64, fs *fieldSet, i uint) error {
 		fs.markPresent(i)
 		return nil
 	}
+	return d.readFloat64Rest(p, fs, i)
+}
+
+func (d *decoder) readFloat64Rest(p *float64, fs *fieldSet, i uint) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = 0
 		fs.markNull(i)
@@ -85,6 +102,10 @@ func (d *decoder) readBool(p *bool, fs *fieldSet, i uint) error {
 		fs.markPresent(i)
 		return nil
 	}
+	return d.readBoolRest(p, fs, i)
+}
+
+func (d *decoder) readBoolRest(p *bool, fs *fieldSet, i uint) error {
 	if isNull, err := d.null(); isNull || err != nil {
 		*p = false
 		fs.markNull(i)
@@ -139,7 +160,11 @@ func (d *decoder) readOptInt64(p *Optional[int64]) error {
 		*p = Some(n)
 		return nil
 	}
-	return readOptional(d, p, d.int64Slow) // intFast declined above
+	return d.readOptInt64Rest(p)
+}
+
+func (d *decoder) readOptInt64Rest(p *Optional[int64]) error {
+	return readOptional(d, p, d.int64Slow) // intFast declined
 }
 
 func (d *decoder) readOptFloat64(p *Optional[float64]) error {
@@ -147,6 +172,10 @@ func (d *decoder) readOptFloat64(p *Optional[float64]) error {
 		*p = Some(f)
 		return nil
 	}
+	return d.readOptFloat64Rest(p)
+}
+
+func (d *decoder) readOptFloat64Rest(p *Optional[float64]) error {
 	return readOptional(d, p, d.float64v)
 }
 
@@ -155,6 +184,10 @@ func (d *decoder) readOptBool(p *Optional[bool]) error {
 		*p = Some(b)
 		return nil
 	}
+	return d.readOptBoolRest(p)
+}
+
+func (d *decoder) readOptBoolRest(p *Optional[bool]) error {
 	return readOptional(d, p, d.boolean)
 }
 
@@ -346,7 +379,7 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	// The object has a member, so its key is a string: make text now and
 	// cut the plain keys and values out of it directly.
 	if len(d.text) < len(d.data) {
-		d.text = string(d.data)
+		d.makeText()
 	}
 	text := d.text
 	for more {

@@ -33,11 +33,12 @@ type decoder struct {
 	data  []byte
 	pos   int
 	depth int
-	// text is string(data), made on the first string read: strings
-	// without escapes are substrings of it, one allocation per decode
-	// instead of one per string (about 40% of the decoder's allocations on
-	// realistic batches). The decoded values keep text alive, which costs
-	// about the input's size.
+	// text is a copy of data as a string, made on the first string read
+	// (makeText): strings without escapes are substrings of it, one copy
+	// per decode instead of an allocation per string (about 40% of the
+	// decoder's allocations on realistic batches). The decoded values keep
+	// text alive, which costs about the input's size (with a BatchBuffer,
+	// up to a text chunk: see textChunk).
 	text string
 	// keyStart and keyEnd locate the key objectKey returned last when it
 	// aliases data (keyEnd is -1 when it was unescaped into a new slice).
@@ -66,16 +67,30 @@ func (d *decoder) keyString(key []byte) string {
 // substr returns data[start:end] as a string, a substring of text.
 func (d *decoder) substr(start, end int) string {
 	if len(d.text) < end {
-		d.text = string(d.data)
+		d.makeText()
 	}
 	return d.text[start:end]
+}
+
+// makeText sets text to an immutable copy of data: carved from the
+// BatchBuffer's text chunk when there is one (see textChunk), else a
+// string of its own. It is kept out of line so that substr, which calls
+// it once per decode, stays small enough to be inlined.
+//
+//go:noinline
+func (d *decoder) makeText() {
+	if d.reuse != nil {
+		d.text = d.reuse.text.copyOf(d.data)
+	} else {
+		d.text = string(d.data)
+	}
 }
 
 // sub returns a decoder over data[:end] at pos that shares d's text and
 // memory (the caller takes attrSlab back when it is done).
 func (d *decoder) sub(pos, end int) decoder {
 	if len(d.text) < end {
-		d.text = string(d.data)
+		d.makeText()
 	}
 	return decoder{data: d.data[:end], pos: pos, depth: d.depth, text: d.text[:end],
 		attrSlab: d.attrSlab, reuse: d.reuse, batch: d.batch}
@@ -749,8 +764,16 @@ func (d *decoder) str() (string, error) {
 	return d.unescapeString(start, end), nil
 }
 
+// unescapeString returns the string body data[start:end] unescaped: in a
+// new string, or with a BatchBuffer in its text chunk (see textChunk). The
+// scratch slice is on the stack when it is small (most escaped strings
+// are short names and values).
 func (d *decoder) unescapeString(start, end int) string {
-	return string(unescape(make([]byte, 0, end-start), d.data[start:end]))
+	u := unescape(make([]byte, 0, end-start), d.data[start:end])
+	if d.reuse != nil {
+		return d.reuse.text.copyOf(u)
+	}
+	return string(u)
 }
 
 // boolean reads true or false.

@@ -1,13 +1,18 @@
 package mparticle
 
+import "strings"
+
 // BatchBuffer decodes batches into memory it keeps and reuses from one
 // batch to the next, so that decoding a stream of batches allocates almost
 // nothing once the buffer has seen batches of the usual size: in steady
-// state one string per batch (the copy of the input every decoded string
-// points into), plus what is always allocated afresh: a string per string
-// value holding escapes, the fields this model does not know (Unknown
-// maps), and map-valued fields (integration attributes, partner
-// identities, GDPR consent, Apple Search Ads attributes).
+// state a 16 KB text chunk every few batches (each batch's input is copied
+// into it once, and every decoded string points into that copy, or into
+// the unescaped copy of a string value holding escapes, also put there; a
+// batch larger than 4 KB gets a copy of its own), plus what is always
+// allocated afresh: a string per object key holding escapes, the fields
+// this model does not know (Unknown maps), and map-valued fields
+// (integration attributes, partner identities, GDPR consent, Apple Search
+// Ads attributes).
 //
 // The *Batch that Decode returns, and everything reachable from it — the
 // event slice, the event data structs, products, promotions, identities,
@@ -18,15 +23,20 @@ package mparticle
 // output). Strings are the exception: every string in a decoded batch
 // (field values, attribute keys and values) is an immutable copy that
 // stays valid forever, so it may be kept, put in a map or sent elsewhere.
-// Errors never refer to the reused memory either.
+// Errors never refer to the reused memory either. The price of sharing
+// chunks: a string kept from a batch keeps its whole chunk (at most 16 KB,
+// the texts of the few batches decoded around it) alive, not only its own
+// batch's text; clone a string kept for long (strings.Clone) to hold just
+// its bytes.
 //
 // The batch Decode returns is equal (reflect.DeepEqual) to the one
 // DecodeBatch returns for the same bytes, whatever was decoded before:
 // nothing of an earlier batch shows through in a later one.
 //
 // The zero BatchBuffer is ready to use. It holds on to the memory of the
-// largest batch it has decoded (drop the BatchBuffer to release it). It is
-// not safe for concurrent use: give each goroutine its own.
+// largest batch it has decoded and to its current text chunk (drop the
+// BatchBuffer to release them). It is not safe for concurrent use: give
+// each goroutine its own.
 type BatchBuffer struct {
 	batch Batch
 	dec   decoder
@@ -67,6 +77,10 @@ type reuse struct {
 	// entries of string-list attribute values, lists their slice headers.
 	strs  slab[string]
 	lists slab[[]string]
+	// text is where each batch's text (the string its decoded strings
+	// are cut from) is copied to. reset leaves it alone: what it has
+	// handed out is never written again.
+	text textChunk
 }
 
 // reset clears everything the last batch used, so that the next starts
@@ -170,4 +184,40 @@ func (s *slab[T]) reset() {
 	}
 	s.need = 0
 	s.busy = false
+}
+
+// textChunkSize is the size of a textChunk: about eight batches of the
+// usual 2 KB, so that the chunk's allocation is shared by as many, and the
+// most a kept string can hold alive.
+const textChunkSize = 16 << 10
+
+// textChunk hands out immutable copies of batch texts carved one after
+// another out of shared chunks, instead of allocating each batch's text on
+// its own: a 2 KB allocation costs as much as decoding a few fields. A
+// chunk is a strings.Builder grown once to textChunkSize: a Builder only
+// appends, and its String shares the bytes written so far, which it never
+// writes again, so a text is a substring of it without unsafe code. The
+// Builder is not left to grow (that would copy): when the next text does
+// not fit, a new one is started and the full one is left to the strings
+// cut from it. (It also does not zero its memory, as make would.)
+type textChunk struct {
+	b *strings.Builder // the current chunk; nil before the first text
+}
+
+// copyOf returns data as a string. A text longer than a quarter of a chunk
+// gets an allocation of its own, so that starting a new chunk wastes at
+// most a quarter of the old one.
+func (c *textChunk) copyOf(data []byte) string {
+	if len(data) > textChunkSize/4 {
+		return string(data)
+	}
+	if c.b == nil || c.b.Cap()-c.b.Len() < len(data) {
+		// A pointer, not a Builder by value: a BatchBuffer copied after
+		// use must not trip the Builder's copy check.
+		c.b = new(strings.Builder)
+		c.b.Grow(textChunkSize)
+	}
+	start := c.b.Len()
+	c.b.Write(data)
+	return c.b.String()[start:]
 }

@@ -2,11 +2,14 @@ package mparticle
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -243,4 +246,87 @@ func FuzzBatchBuffer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBatchBufferStringsOutliveLaterDecodes keeps the strings of one batch
+// and decodes a thousand others (small and large, filling and starting
+// many text chunks, some with texts of their own) through the same
+// BatchBuffer: the kept strings must still equal a fresh decode's.
+func TestBatchBufferStringsOutliveLaterDecodes(t *testing.T) {
+	inputs := reuseInputs(t)
+	var bb BatchBuffer
+	for _, first := range inputs {
+		buf := bytes.Clone(first)
+		b, err := bb.Decode(buf)
+		if err != nil {
+			continue
+		}
+		var kept []string
+		collectStrings(reflect.ValueOf(b), func(s string) { kept = append(kept, s) })
+		clear(buf)
+		for i := range 1000 {
+			_, _ = bb.Decode(inputs[(i*7)%len(inputs)])
+		}
+		fresh, err := DecodeBatch(first)
+		require.NoError(t, err)
+		var want []string
+		collectStrings(reflect.ValueOf(fresh), func(s string) { want = append(want, s) })
+		slices.Sort(want) // maps are walked in random order
+		slices.Sort(kept)
+		require.Equal(t, want, kept)
+	}
+}
+
+// TestTextChunk checks copyOf on texts of random sizes around the
+// chunk's limits: each string equals its input, stays so while later
+// texts are copied in, and lies in the current chunk when it is at most a
+// quarter of a chunk (a new chunk only when the last had no room), and
+// outside any chunk when larger.
+func TestTextChunk(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var c textChunk
+	var strs, want []string
+	sizes := []int{0, 1, textChunkSize / 4, textChunkSize/4 + 1, textChunkSize, 3 * textChunkSize}
+	chunks := 0
+	for i := range 3000 {
+		n := rng.IntN(textChunkSize/4 + 200)
+		if i < len(sizes) {
+			n = sizes[i]
+		}
+		data := make([]byte, n)
+		for j := range data {
+			data[j] = byte(rng.Uint32())
+		}
+		before, room := c.b, 0
+		if before != nil {
+			room = before.Cap() - before.Len()
+		}
+		s := c.copyOf(data)
+		require.Equal(t, string(data), s)
+		switch {
+		case n > textChunkSize/4:
+			assert.Same(t, before, c.b, "an oversize text starts a chunk")
+			assert.False(t, c.b != nil && within(s, c.b.String()), "an oversize text of %d bytes is in the chunk", n)
+		case n > 0:
+			if room < n {
+				assert.NotSame(t, before, c.b, "a chunk without room is written to")
+				assert.GreaterOrEqual(t, c.b.Cap(), textChunkSize)
+				chunks++
+			} else {
+				assert.Same(t, before, c.b, "a chunk with room is left")
+			}
+			assert.True(t, within(s, c.b.String()), "a text of %d bytes is not in the chunk", n)
+		}
+		clear(data) // the caller reuses its input
+		strs = append(strs, s)
+		want = append(want, strings.Clone(s))
+	}
+	assert.Equal(t, want, strs)
+	assert.Greater(t, chunks, 100)
+}
+
+// within reports whether s lies inside the bytes of chunk.
+func within(s, chunk string) bool {
+	p, lo := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(chunk)))
+	return len(s) > 0 && p >= lo && p+uintptr(len(s)) <= lo+uintptr(len(chunk))
 }
