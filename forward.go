@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/mapping"
@@ -119,6 +120,14 @@ func (k *Kit) deliver(ctx context.Context, r mapping.Result, b *mparticle.Batch)
 	ref := &BatchRef{BatchID: r.BatchID, MPID: r.MPID}
 	if k.cfg.RetainBatches {
 		ref.Batch = b
+	} else {
+		// BatchID is cut from the decoded batch's text, which a
+		// BatchBuffer shares with the batches decoded around it (up to a
+		// 16 KB chunk): a copy of its own keeps a queued object from
+		// holding that text until its result, which with a full queue of
+		// order-blocked objects multiplied the live heap. (With
+		// RetainBatches the batch, and its text, are kept anyway.)
+		ref.BatchID = strings.Clone(r.BatchID)
 	}
 	return k.enqueue(ctx, r, ref)
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -215,4 +216,39 @@ func TestNewRefusesRetainObjectsWithForgetObjects(t *testing.T) {
 	var ce *ConfigError
 	require.True(t, errors.As(err, &ce), "got %v", err)
 	assert.Equal(t, "RetainObjects", ce.Field)
+}
+
+// TestForwardJSONRefOwnsItsBatchID checks that a queued object's BatchRef
+// holds a copy of the batch id, not the id cut from the decoded batch's
+// text: a BatchBuffer shares that text with the batches decoded around it
+// (mparticle's text chunks), so an alias would keep all of them in memory
+// until the object's result.
+func TestForwardJSONRefOwnsItsBatchID(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	var mu sync.Mutex
+	var refs []*BatchRef
+	cfg := testConfig(srv)
+	cfg.OnResult = func(r braze.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ref, ok := r.Item.Ref.(*BatchRef); ok {
+			refs = append(refs, ref)
+		}
+	}
+	k := newKit(t, cfg)
+	raw := []byte(`{"source_request_id":"req-owned","environment":"production","mpid":42,` +
+		`"user_identities":{"customer_id":"c-1"},"user_attributes":{"tier":"gold"}}`)
+	// ForwardJSON's own steps, with the scratch held here so that the
+	// decoded batch can be compared after the call.
+	s := k.getScratch()
+	b, err := s.batch.Decode(raw)
+	require.NoError(t, err)
+	require.NoError(t, k.forwardWith(context.Background(), b, s))
+	_, err = k.Flush(context.Background())
+	require.NoError(t, err)
+	require.NotEmpty(t, refs)
+	assert.Equal(t, "req-owned", refs[0].BatchID)
+	assert.NotSame(t, unsafe.StringData(b.SourceRequestID), unsafe.StringData(refs[0].BatchID),
+		"BatchRef.BatchID must not alias the decoded batch's text")
 }
