@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -171,6 +172,8 @@ func TestQueueRandomisedInvariants(t *testing.T) {
 		{max: 75, combined: true, maxBytes: 600}, {max: 4, combined: false, maxBytes: 400}} {
 		rng := rand.New(rand.NewPCG(1, uint64(c.max)))
 		q := newQueue()
+		// Fewer idle records than users: they are evicted and reused.
+		q.maxIdle = 4
 		next := map[string]int{} // per user: number of objects added
 		seen := map[string]int{} // per user: number packed so far
 		var inflight []*packed
@@ -221,6 +224,7 @@ func TestQueueRandomisedInvariants(t *testing.T) {
 				inflight = append(inflight[:i], inflight[i+1:]...)
 			}
 			checkReadyTotals(t, q)
+			checkIdle(t, q)
 		}
 		// Drain: everything added is packed exactly once.
 		for q.readyCount > 0 || len(inflight) > 0 {
@@ -406,4 +410,133 @@ func (q *queue) add(u *userQueue, e entry) {
 		q.readyCount++
 		q.readyBytes += e.size()
 	}
+}
+
+// checkIdle checks the idle list against the maps: it holds exactly the
+// stored records marked idle, each with nothing held or awaited, found
+// under its own key, and no more than maxIdle of them.
+func checkIdle(t *testing.T, q *queue) {
+	t.Helper()
+	// Plain checks: this runs on every step of the randomised test.
+	listed := map[*userQueue]bool{}
+	var prev *userQueue
+	for u := q.idleHead; u != nil; u = u.idleNext {
+		switch {
+		case u.idlePrev != prev:
+			t.Fatalf("idle list: %q's back link is wrong", u.key.a)
+		case listed[u]:
+			t.Fatalf("idle list: %q twice", u.key.a)
+		case !u.idle || !u.stored:
+			t.Fatalf("idle list: %q not marked idle and stored", u.key.a)
+		case q.lookup(u.key) != u:
+			t.Fatalf("idle list: %q not found under its key", u.key.a)
+		case u.inFlight || u.inReady || u.waiting() > 0 || len(u.userWaiters) > 0 || u.added != u.resolved:
+			t.Fatalf("idle list: %q holds or awaits something", u.key.a)
+		}
+		listed[u] = true
+		prev = u
+	}
+	if prev != q.idleTail || len(listed) != q.idleCount || q.idleCount > q.maxIdle || len(q.free) > maxFreeUsers {
+		t.Fatalf("idle list: tail, count %d (listed %d, bound %d) or free list %d wrong", q.idleCount, len(listed), q.maxIdle, len(q.free))
+	}
+	q.each(func(u *userQueue) {
+		if u.idle != listed[u] {
+			t.Fatalf("record %q: idle flag %v, listed %v", u.key.a, u.idle, listed[u])
+		}
+	})
+}
+
+// cycleUser queues one object for key, sends it and forgets the user, as
+// the owner does when a user's only request completes.
+func cycleUser(t *testing.T, q *queue, key string) *userQueue {
+	t.Helper()
+	u := q.user(testKey(key))
+	q.add(u, entry{kind: ObjectEvent, enc: []byte("{}")})
+	p := q.pack(capacity{max: 75, combined: true})
+	require.Equal(t, []*userQueue{u}, p.users)
+	q.complete(p)
+	q.forget(u)
+	q.recycle(p)
+	return u
+}
+
+// TestQueueKeepsIdleUsersBounded: a user whose objects all resolved keeps
+// its record, idle, and finds it again on its next object without a new
+// record; the idle records are bounded, the oldest evicted first, so the
+// maps hold at most maxIdle records beyond the users holding something
+// however many users pass through.
+func TestQueueKeepsIdleUsersBounded(t *testing.T) {
+	q := newQueue()
+	u := cycleUser(t, q, "a")
+	assert.Zero(t, q.count(), "nothing held")
+	assert.Equal(t, 1, q.records())
+	assert.True(t, u.idle)
+	assert.Same(t, u, q.lookup(testKey("a")))
+	assert.Equal(t, uint64(1), u.resolved, "an idle record keeps its counts")
+	assert.Same(t, u, cycleUser(t, q, "a"), "the idle record is reused")
+	assert.Equal(t, uint64(2), u.resolved)
+	checkIdle(t, q)
+
+	q.maxIdle = 50
+	const n = 1000
+	for i := range n {
+		cycleUser(t, q, fmt.Sprintf("u%d", i))
+		require.LessOrEqual(t, q.records(), q.maxIdle)
+		require.Zero(t, q.count())
+	}
+	checkIdle(t, q)
+	assert.Equal(t, q.maxIdle, q.records())
+	for i := range n {
+		_, kept := q.byExternalID[fmt.Sprintf("u%d", i)]
+		assert.Equal(t, i >= n-q.maxIdle, kept, "user %d: only the most recently idle stay", i)
+	}
+	assert.Nil(t, q.lookup(testKey("a")), "evicted")
+
+	// A record revived from the idle list holds objects again and leaves
+	// the list; forgetting it while it holds something does nothing.
+	v := q.user(testKey(fmt.Sprintf("u%d", n-1)))
+	assert.False(t, v.idle)
+	q.add(v, entry{kind: ObjectEvent, enc: []byte("{}")})
+	q.forget(v)
+	assert.False(t, v.idle)
+	assert.Equal(t, 1, q.count())
+	checkIdle(t, q)
+}
+
+// TestQueueUserCopiesKeyText: a new record holds its own copy of the key's
+// strings, not the caller's memory, which an idle record would pin.
+func TestQueueUserCopiesKeyText(t *testing.T) {
+	q := newQueue()
+	text := string([]byte("label|name|and the rest of a large batch"))
+	key := userKey{kind: idUserAlias, a: text[:5], b: text[6:10]}
+	u := q.user(key)
+	require.Equal(t, key, u.key)
+	assert.NotSame(t, unsafe.StringData(key.a), unsafe.StringData(u.key.a))
+	assert.NotSame(t, unsafe.StringData(key.b), unsafe.StringData(u.key.b))
+	assert.Same(t, u, q.user(key))
+	ext := string([]byte("customer-1 and more"))[:10]
+	v := q.user(testKey(ext))
+	assert.NotSame(t, unsafe.StringData(ext), unsafe.StringData(v.key.a))
+	for k := range q.byExternalID {
+		assert.Same(t, unsafe.StringData(v.key.a), unsafe.StringData(k), "the map's key is the record's copy")
+	}
+}
+
+// TestQueueDropsIdleRecordsWithLargeBuffers: a record whose buffer grew
+// past what recycling keeps is removed when it empties, not kept idle.
+func TestQueueDropsIdleRecordsWithLargeBuffers(t *testing.T) {
+	q := newQueue()
+	u := q.user(testKey("big"))
+	for range 4*DefaultMaxObjects + 1 {
+		q.add(u, entry{kind: ObjectEvent, enc: []byte("{}")})
+	}
+	for q.readyCount > 0 || u.inFlight {
+		p := q.pack(capacity{max: 75, combined: true})
+		q.complete(p)
+		q.forget(u)
+	}
+	assert.Zero(t, q.records())
+	assert.False(t, u.stored)
+	assert.False(t, u.idle)
+	checkIdle(t, q)
 }
