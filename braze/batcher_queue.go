@@ -430,6 +430,14 @@ func (q *queue) pack(c capacity) *packed {
 	for u := q.readyHead; u != nil && total < c.total() && !full; {
 		next := u.next
 		k := 0
+		if c.combined && total+u.run <= c.total() && (c.maxBytes == 0 || size+u.runBytes <= c.maxBytes) {
+			// The whole run fits: runBytes already sums what the loop below
+			// would add object by object, and one cap covers every kind, so
+			// the objects (cold by now in a deep queue) need not be read.
+			k = u.run
+			size += u.runBytes
+			total += k
+		}
 		w := u.pending[u.head:]
 		for k < u.run && total < c.total() {
 			e := &w[k]

@@ -540,3 +540,95 @@ func TestQueueDropsIdleRecordsWithLargeBuffers(t *testing.T) {
 	assert.False(t, u.idle)
 	checkIdle(t, q)
 }
+
+// packByObject is pack as it was before whole runs were taken at once:
+// every object is checked against the caps one by one. The model for
+// TestQueuePackMatchesPackByObject.
+func packByObject(q *queue, c capacity) *packed {
+	p := &packed{}
+	var perKind [4]int
+	total, skipped := 0, 0
+	size, full := maxBodyOverhead, false
+	for u := q.readyHead; u != nil && total < c.total() && !full; {
+		next := u.next
+		k := 0
+		w := u.pending[u.head:]
+		for k < u.run && total < c.total() {
+			e := &w[k]
+			if c.maxBytes > 0 && size+len(e.enc)+1 > c.maxBytes {
+				full = true
+				break
+			}
+			if !c.combined && perKind[e.kind] >= c.max {
+				break
+			}
+			perKind[e.kind]++
+			size += len(e.enc) + 1
+			total++
+			k++
+		}
+		if k == 0 {
+			if full {
+				break
+			}
+			if skipped++; skipped > 4*c.max {
+				break
+			}
+			u = next
+			continue
+		}
+		q.removeReady(u)
+		p.entries = u.take(p.entries, k)
+		u.inFlight = true
+		p.users = append(p.users, u)
+		p.counts = append(p.counts, k)
+		u = next
+	}
+	return p
+}
+
+// TestQueuePackMatchesPackByObject drives two queues with the same random
+// adds, packs and completions, one packing with pack and one with
+// packByObject, and requires the same requests, object for object.
+func TestQueuePackMatchesPackByObject(t *testing.T) {
+	for _, c := range []capacity{{max: 5, combined: true}, {max: 75, combined: true}, {max: 75, combined: true, maxBytes: 900},
+		{max: 20, combined: true, maxBytes: 300}, {max: 3, combined: false}, {max: 4, combined: false, maxBytes: 400}} {
+		rng := rand.New(rand.NewPCG(7, uint64(c.max+c.maxBytes)))
+		q, ref := newQueue(), newQueue()
+		var inflight, refInflight []*packed
+		requests := 0
+		for step := 0; step < 20000; step++ {
+			switch r := rng.IntN(10); {
+			case r < 6:
+				user := testKey(fmt.Sprintf("u%d", rng.IntN(30)))
+				e := entry{kind: ObjectKind(1 + rng.IntN(3)), enc: make([]byte, 1+rng.IntN(150)), item: Item{Ref: step}}
+				q.add(q.user(user), e)
+				ref.add(ref.user(user), e)
+			case r < 8 && q.readyCount > 0:
+				p, pr := q.pack(c), packByObject(ref, c)
+				require.Equal(t, shape(pr), shape(p), "step %d", step)
+				require.Equal(t, len(pr.entries), len(p.entries))
+				for i := range p.entries {
+					require.Equal(t, pr.entries[i].item.Ref, p.entries[i].item.Ref, "step %d object %d", step, i)
+				}
+				inflight, refInflight = append(inflight, p), append(refInflight, pr)
+				requests++
+			case len(inflight) > 0:
+				i := rng.IntN(len(inflight))
+				q.complete(inflight[i])
+				ref.complete(refInflight[i])
+				for _, u := range inflight[i].users {
+					q.forget(u)
+				}
+				for _, u := range refInflight[i].users {
+					ref.forget(u)
+				}
+				inflight = append(inflight[:i], inflight[i+1:]...)
+				refInflight = append(refInflight[:i], refInflight[i+1:]...)
+			}
+			require.Equal(t, ref.readyCount, q.readyCount)
+			require.Equal(t, ref.readyBytes, q.readyBytes)
+		}
+		require.Greater(t, requests, 1000)
+	}
+}
