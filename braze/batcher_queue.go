@@ -387,6 +387,8 @@ type packed struct {
 	counts  []int // objects per user, parallel to users
 	// errs is filled by the sender: each entry's outcome, nil = delivered.
 	errs []error
+	// failed, set by the sender, counts the non-nil errs.
+	failed int
 }
 
 // capacity describes how many objects one request may carry.
@@ -500,6 +502,7 @@ func (q *queue) recycle(p *packed) {
 	clear(p.users)
 	clear(p.errs)
 	p.entries, p.users, p.counts, p.errs = p.entries[:0], p.users[:0], p.counts[:0], p.errs[:0]
+	p.failed = 0
 	q.spare = append(q.spare, p)
 }
 
