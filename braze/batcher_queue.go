@@ -231,6 +231,11 @@ type queue struct {
 // maps' size beyond the users holding something.
 const maxIdleUsers = 1024
 
+// maxKeptEntries bounds the buffer (in entries) an idle or free record
+// keeps for reuse: 10 KB, room for the objects of most users (under load
+// about 2% of the users going idle have needed more).
+const maxKeptEntries = 128
+
 // maxFreeUsers bounds the removed records kept for reuse. A burst of
 // completions evicts many idle records at once, and the new users that
 // follow take them back.
@@ -508,17 +513,18 @@ func (q *queue) recycle(p *packed) {
 
 // forget marks the user's record idle once nothing of it is held or
 // awaited, and removes the oldest idle records beyond maxIdleUsers, so the
-// maps do not grow with every user ever seen. A record whose buffer grew
-// large is removed at once rather than kept idle. An idle record keeps its
+// maps do not grow with every user ever seen. A buffer that grew past
+// maxKeptEntries is let go, so that the idle and free records together
+// hold at most (maxIdleUsers+maxFreeUsers)·maxKeptEntries entries' worth
+// of buffers however users come and go. An idle record keeps its
 // counts (added == resolved), so FlushUser and withdrawals see it as a
 // user with nothing pending, as they would see no record at all.
 func (q *queue) forget(u *userQueue) {
 	if !u.stored || u.idle || u.inFlight || u.waiting() > 0 || len(u.userWaiters) > 0 {
 		return
 	}
-	if cap(u.pending) > 4*DefaultMaxObjects {
-		q.remove(u)
-		return
+	if cap(u.pending) > maxKeptEntries {
+		u.pending = nil // its entries were cleared when taken
 	}
 	u.idle = true
 	u.idlePrev, u.idleNext = q.idleTail, nil

@@ -522,22 +522,34 @@ func TestQueueUserCopiesKeyText(t *testing.T) {
 	}
 }
 
-// TestQueueDropsIdleRecordsWithLargeBuffers: a record whose buffer grew
-// past what recycling keeps is removed when it empties, not kept idle.
-func TestQueueDropsIdleRecordsWithLargeBuffers(t *testing.T) {
+// TestQueueIdleRecordsLetLargeBuffersGo: a record whose buffer grew past
+// maxKeptEntries goes idle without it; one within keeps it for its next
+// objects.
+func TestQueueIdleRecordsLetLargeBuffersGo(t *testing.T) {
 	q := newQueue()
-	u := q.user(testKey("big"))
-	for range 4*DefaultMaxObjects + 1 {
-		q.add(u, entry{kind: ObjectEvent, enc: []byte("{}")})
+	big, small := q.user(testKey("big")), q.user(testKey("small"))
+	for range maxKeptEntries + 1 {
+		q.add(big, entry{kind: ObjectEvent, enc: []byte("{}")})
 	}
-	for q.readyCount > 0 || u.inFlight {
+	for range 10 {
+		q.add(small, entry{kind: ObjectEvent, enc: []byte("{}")})
+	}
+	require.Greater(t, cap(big.pending), maxKeptEntries)
+	for q.readyCount > 0 {
 		p := q.pack(capacity{max: 75, combined: true})
 		q.complete(p)
-		q.forget(u)
+		for _, u := range p.users {
+			q.forget(u)
+		}
 	}
-	assert.Zero(t, q.records())
-	assert.False(t, u.stored)
-	assert.False(t, u.idle)
+	assert.Zero(t, q.count())
+	assert.Equal(t, 2, q.records())
+	assert.True(t, big.idle)
+	assert.Nil(t, big.pending)
+	assert.True(t, small.idle)
+	assert.GreaterOrEqual(t, cap(small.pending), 10)
+	checkIdle(t, q)
+	assert.Same(t, big, cycleUser(t, q, "big"), "still found, and takes objects again")
 	checkIdle(t, q)
 }
 
