@@ -1,6 +1,9 @@
 package braze
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // This file holds the queue that the Batcher's owner goroutine keeps: one
 // FIFO per user, and a FIFO of users ready to be packed. Nothing here is
@@ -107,6 +110,10 @@ type userQueue struct {
 	// stored is true while the record is the one the queue's maps hold
 	// for key: forget checks it instead of hashing the key again.
 	stored bool
+	// idle is true while the record is stored but holds nothing (see
+	// queue.idleHead): it is on the idle list, linked by idlePrev/idleNext.
+	idle               bool
+	idlePrev, idleNext *userQueue
 
 	// added and resolved count objects over the user's lifetime in the
 	// queue; since a user's objects resolve in order, a FlushUser waiter
@@ -204,7 +211,15 @@ type queue struct {
 	// held counts objects added and not yet resolved (waiting or in
 	// flight), the number bounded by MaxQueuedObjects.
 	held int
-	// free keeps a few forgotten user records for reuse, with their
+	// idleHead..idleTail lists, oldest first, the records forget found
+	// with nothing held or awaited. They stay in the maps, so a user who
+	// comes back soon (the usual pattern: a user's batches arrive close
+	// together) finds its record without a map delete and insert; past
+	// maxIdle (maxIdleUsers; tests lower it) the oldest is removed from
+	// the maps. idleCount is the list's length.
+	idleHead, idleTail *userQueue
+	idleCount, maxIdle int
+	// free keeps a few removed user records for reuse, with their
 	// buffers: users come and go all the time under load.
 	free []*userQueue
 	// spare keeps completed requests for reuse, with their slices: one
@@ -212,7 +227,18 @@ type queue struct {
 	spare []*packed
 }
 
-// maxFreeUsers bounds the records kept for reuse.
+// maxIdleUsers bounds the idle records kept in the maps, and with it the
+// maps' size beyond the users holding something.
+const maxIdleUsers = 1024
+
+// maxKeptEntries bounds the buffer (in entries) an idle or free record
+// keeps for reuse: 10 KB, room for the objects of most users (under load
+// about 2% of the users going idle have needed more).
+const maxKeptEntries = 128
+
+// maxFreeUsers bounds the removed records kept for reuse. A burst of
+// completions evicts many idle records at once, and the new users that
+// follow take them back.
 const maxFreeUsers = 1024
 
 // maxSparePacked bounds the completed requests kept for reuse; more than
@@ -220,7 +246,7 @@ const maxFreeUsers = 1024
 const maxSparePacked = 16
 
 func newQueue() *queue {
-	return &queue{byExternalID: make(map[string]*userQueue), users: make(map[userKey]*userQueue)}
+	return &queue{byExternalID: make(map[string]*userQueue), users: make(map[userKey]*userQueue), maxIdle: maxIdleUsers}
 }
 
 // lookup returns the user's record, nil when there is none.
@@ -259,21 +285,33 @@ func (q *queue) each(f func(*userQueue)) {
 	}
 }
 
-// count returns the number of user records.
-func (q *queue) count() int { return len(q.byExternalID) + len(q.users) }
+// count returns the number of user records that hold something: the
+// stored ones that are not idle.
+func (q *queue) count() int { return q.records() - q.idleCount }
+
+// records returns the number of records in the maps, idle ones included.
+func (q *queue) records() int { return len(q.byExternalID) + len(q.users) }
 
 // user returns the user's record, creating it when there is none.
 func (q *queue) user(key userKey) *userQueue {
 	u := q.lookup(key)
-	if u == nil {
-		if n := len(q.free); n > 0 {
-			u, q.free = q.free[n-1], q.free[:n-1]
-			u.key = key
-		} else {
-			u = &userQueue{key: key}
+	if u != nil {
+		if u.idle {
+			q.unidle(u)
 		}
-		q.store(u)
+		return u
 	}
+	// The record and the map keep their own copy of the key's text: the
+	// caller's strings may point into a much larger buffer (a decoded
+	// batch's text), which an idle record would otherwise keep alive.
+	key.a, key.b = strings.Clone(key.a), strings.Clone(key.b)
+	if n := len(q.free); n > 0 {
+		u, q.free = q.free[n-1], q.free[:n-1]
+		u.key = key
+	} else {
+		u = &userQueue{key: key}
+	}
+	q.store(u)
 	return u
 }
 
@@ -354,6 +392,8 @@ type packed struct {
 	counts  []int // objects per user, parallel to users
 	// errs is filled by the sender: each entry's outcome, nil = delivered.
 	errs []error
+	// failed, set by the sender, counts the non-nil errs.
+	failed int
 }
 
 // capacity describes how many objects one request may carry.
@@ -397,6 +437,14 @@ func (q *queue) pack(c capacity) *packed {
 	for u := q.readyHead; u != nil && total < c.total() && !full; {
 		next := u.next
 		k := 0
+		if c.combined && total+u.run <= c.total() && (c.maxBytes == 0 || size+u.runBytes <= c.maxBytes) {
+			// The whole run fits: runBytes already sums what the loop below
+			// would add object by object, and one cap covers every kind, so
+			// the objects (cold by now in a deep queue) need not be read.
+			k = u.run
+			size += u.runBytes
+			total += k
+		}
 		w := u.pending[u.head:]
 		for k < u.run && total < c.total() {
 			e := &w[k]
@@ -459,19 +507,59 @@ func (q *queue) recycle(p *packed) {
 	clear(p.users)
 	clear(p.errs)
 	p.entries, p.users, p.counts, p.errs = p.entries[:0], p.users[:0], p.counts[:0], p.errs[:0]
+	p.failed = 0
 	q.spare = append(q.spare, p)
 }
 
-// forget drops the user's record once nothing of it is held or awaited, so
-// the map does not grow with every user ever seen.
+// forget marks the user's record idle once nothing of it is held or
+// awaited, and removes the oldest idle records beyond maxIdleUsers, so the
+// maps do not grow with every user ever seen. A buffer that grew past
+// maxKeptEntries is let go, so that the idle and free records together
+// hold at most (maxIdleUsers+maxFreeUsers)·maxKeptEntries entries' worth
+// of buffers however users come and go. An idle record keeps its
+// counts (added == resolved), so FlushUser and withdrawals see it as a
+// user with nothing pending, as they would see no record at all.
 func (q *queue) forget(u *userQueue) {
-	if u.stored && !u.inFlight && u.waiting() == 0 && len(u.userWaiters) == 0 {
-		q.remove(u)
-		if len(q.free) < maxFreeUsers && cap(u.pending) <= 4*DefaultMaxObjects {
-			*u = userQueue{pending: u.pending[:0], userWaiters: u.userWaiters[:0]}
-			q.free = append(q.free, u)
+	if !u.stored || u.idle || u.inFlight || u.waiting() > 0 || len(u.userWaiters) > 0 {
+		return
+	}
+	if cap(u.pending) > maxKeptEntries {
+		u.pending = nil // its entries were cleared when taken
+	}
+	u.idle = true
+	u.idlePrev, u.idleNext = q.idleTail, nil
+	if q.idleTail != nil {
+		q.idleTail.idleNext = u
+	} else {
+		q.idleHead = u
+	}
+	q.idleTail = u
+	q.idleCount++
+	if q.idleCount > q.maxIdle {
+		old := q.idleHead
+		q.unidle(old)
+		q.remove(old)
+		if len(q.free) < maxFreeUsers {
+			*old = userQueue{pending: old.pending[:0], userWaiters: old.userWaiters[:0]}
+			q.free = append(q.free, old)
 		}
 	}
+}
+
+// unidle takes u, idle, off the idle list; it stays stored.
+func (q *queue) unidle(u *userQueue) {
+	if u.idlePrev != nil {
+		u.idlePrev.idleNext = u.idleNext
+	} else {
+		q.idleHead = u.idleNext
+	}
+	if u.idleNext != nil {
+		u.idleNext.idlePrev = u.idlePrev
+	} else {
+		q.idleTail = u.idlePrev
+	}
+	u.idlePrev, u.idleNext, u.idle = nil, nil, false
+	q.idleCount--
 }
 
 // drainAll removes every waiting object of every user (Close's deadline).

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -171,6 +172,8 @@ func TestQueueRandomisedInvariants(t *testing.T) {
 		{max: 75, combined: true, maxBytes: 600}, {max: 4, combined: false, maxBytes: 400}} {
 		rng := rand.New(rand.NewPCG(1, uint64(c.max)))
 		q := newQueue()
+		// Fewer idle records than users: they are evicted and reused.
+		q.maxIdle = 4
 		next := map[string]int{} // per user: number of objects added
 		seen := map[string]int{} // per user: number packed so far
 		var inflight []*packed
@@ -221,6 +224,7 @@ func TestQueueRandomisedInvariants(t *testing.T) {
 				inflight = append(inflight[:i], inflight[i+1:]...)
 			}
 			checkReadyTotals(t, q)
+			checkIdle(t, q)
 		}
 		// Drain: everything added is packed exactly once.
 		for q.readyCount > 0 || len(inflight) > 0 {
@@ -405,5 +409,238 @@ func (q *queue) add(u *userQueue, e entry) {
 	case grew:
 		q.readyCount++
 		q.readyBytes += e.size()
+	}
+}
+
+// checkIdle checks the idle list against the maps: it holds exactly the
+// stored records marked idle, each with nothing held or awaited, found
+// under its own key, and no more than maxIdle of them.
+func checkIdle(t *testing.T, q *queue) {
+	t.Helper()
+	// Plain checks: this runs on every step of the randomised test.
+	listed := map[*userQueue]bool{}
+	var prev *userQueue
+	for u := q.idleHead; u != nil; u = u.idleNext {
+		switch {
+		case u.idlePrev != prev:
+			t.Fatalf("idle list: %q's back link is wrong", u.key.a)
+		case listed[u]:
+			t.Fatalf("idle list: %q twice", u.key.a)
+		case !u.idle || !u.stored:
+			t.Fatalf("idle list: %q not marked idle and stored", u.key.a)
+		case q.lookup(u.key) != u:
+			t.Fatalf("idle list: %q not found under its key", u.key.a)
+		case u.inFlight || u.inReady || u.waiting() > 0 || len(u.userWaiters) > 0 || u.added != u.resolved:
+			t.Fatalf("idle list: %q holds or awaits something", u.key.a)
+		}
+		listed[u] = true
+		prev = u
+	}
+	if prev != q.idleTail || len(listed) != q.idleCount || q.idleCount > q.maxIdle || len(q.free) > maxFreeUsers {
+		t.Fatalf("idle list: tail, count %d (listed %d, bound %d) or free list %d wrong", q.idleCount, len(listed), q.maxIdle, len(q.free))
+	}
+	q.each(func(u *userQueue) {
+		if u.idle != listed[u] {
+			t.Fatalf("record %q: idle flag %v, listed %v", u.key.a, u.idle, listed[u])
+		}
+	})
+}
+
+// cycleUser queues one object for key, sends it and forgets the user, as
+// the owner does when a user's only request completes.
+func cycleUser(t *testing.T, q *queue, key string) *userQueue {
+	t.Helper()
+	u := q.user(testKey(key))
+	q.add(u, entry{kind: ObjectEvent, enc: []byte("{}")})
+	p := q.pack(capacity{max: 75, combined: true})
+	require.Equal(t, []*userQueue{u}, p.users)
+	q.complete(p)
+	q.forget(u)
+	q.recycle(p)
+	return u
+}
+
+// TestQueueKeepsIdleUsersBounded: a user whose objects all resolved keeps
+// its record, idle, and finds it again on its next object without a new
+// record; the idle records are bounded, the oldest evicted first, so the
+// maps hold at most maxIdle records beyond the users holding something
+// however many users pass through.
+func TestQueueKeepsIdleUsersBounded(t *testing.T) {
+	q := newQueue()
+	u := cycleUser(t, q, "a")
+	assert.Zero(t, q.count(), "nothing held")
+	assert.Equal(t, 1, q.records())
+	assert.True(t, u.idle)
+	assert.Same(t, u, q.lookup(testKey("a")))
+	assert.Equal(t, uint64(1), u.resolved, "an idle record keeps its counts")
+	assert.Same(t, u, cycleUser(t, q, "a"), "the idle record is reused")
+	assert.Equal(t, uint64(2), u.resolved)
+	checkIdle(t, q)
+
+	q.maxIdle = 50
+	const n = 1000
+	for i := range n {
+		cycleUser(t, q, fmt.Sprintf("u%d", i))
+		require.LessOrEqual(t, q.records(), q.maxIdle)
+		require.Zero(t, q.count())
+	}
+	checkIdle(t, q)
+	assert.Equal(t, q.maxIdle, q.records())
+	for i := range n {
+		_, kept := q.byExternalID[fmt.Sprintf("u%d", i)]
+		assert.Equal(t, i >= n-q.maxIdle, kept, "user %d: only the most recently idle stay", i)
+	}
+	assert.Nil(t, q.lookup(testKey("a")), "evicted")
+
+	// A record revived from the idle list holds objects again and leaves
+	// the list; forgetting it while it holds something does nothing.
+	v := q.user(testKey(fmt.Sprintf("u%d", n-1)))
+	assert.False(t, v.idle)
+	q.add(v, entry{kind: ObjectEvent, enc: []byte("{}")})
+	q.forget(v)
+	assert.False(t, v.idle)
+	assert.Equal(t, 1, q.count())
+	checkIdle(t, q)
+}
+
+// TestQueueUserCopiesKeyText: a new record holds its own copy of the key's
+// strings, not the caller's memory, which an idle record would pin.
+func TestQueueUserCopiesKeyText(t *testing.T) {
+	q := newQueue()
+	text := string([]byte("label|name|and the rest of a large batch"))
+	key := userKey{kind: idUserAlias, a: text[:5], b: text[6:10]}
+	u := q.user(key)
+	require.Equal(t, key, u.key)
+	assert.NotSame(t, unsafe.StringData(key.a), unsafe.StringData(u.key.a))
+	assert.NotSame(t, unsafe.StringData(key.b), unsafe.StringData(u.key.b))
+	assert.Same(t, u, q.user(key))
+	ext := string([]byte("customer-1 and more"))[:10]
+	v := q.user(testKey(ext))
+	assert.NotSame(t, unsafe.StringData(ext), unsafe.StringData(v.key.a))
+	for k := range q.byExternalID {
+		assert.Same(t, unsafe.StringData(v.key.a), unsafe.StringData(k), "the map's key is the record's copy")
+	}
+}
+
+// TestQueueIdleRecordsLetLargeBuffersGo: a record whose buffer grew past
+// maxKeptEntries goes idle without it; one within keeps it for its next
+// objects.
+func TestQueueIdleRecordsLetLargeBuffersGo(t *testing.T) {
+	q := newQueue()
+	big, small := q.user(testKey("big")), q.user(testKey("small"))
+	for range maxKeptEntries + 1 {
+		q.add(big, entry{kind: ObjectEvent, enc: []byte("{}")})
+	}
+	for range 10 {
+		q.add(small, entry{kind: ObjectEvent, enc: []byte("{}")})
+	}
+	require.Greater(t, cap(big.pending), maxKeptEntries)
+	for q.readyCount > 0 {
+		p := q.pack(capacity{max: 75, combined: true})
+		q.complete(p)
+		for _, u := range p.users {
+			q.forget(u)
+		}
+	}
+	assert.Zero(t, q.count())
+	assert.Equal(t, 2, q.records())
+	assert.True(t, big.idle)
+	assert.Nil(t, big.pending)
+	assert.True(t, small.idle)
+	assert.GreaterOrEqual(t, cap(small.pending), 10)
+	checkIdle(t, q)
+	assert.Same(t, big, cycleUser(t, q, "big"), "still found, and takes objects again")
+	checkIdle(t, q)
+}
+
+// packByObject is pack as it was before whole runs were taken at once:
+// every object is checked against the caps one by one. The model for
+// TestQueuePackMatchesPackByObject.
+func packByObject(q *queue, c capacity) *packed {
+	p := &packed{}
+	var perKind [4]int
+	total, skipped := 0, 0
+	size, full := maxBodyOverhead, false
+	for u := q.readyHead; u != nil && total < c.total() && !full; {
+		next := u.next
+		k := 0
+		w := u.pending[u.head:]
+		for k < u.run && total < c.total() {
+			e := &w[k]
+			if c.maxBytes > 0 && size+len(e.enc)+1 > c.maxBytes {
+				full = true
+				break
+			}
+			if !c.combined && perKind[e.kind] >= c.max {
+				break
+			}
+			perKind[e.kind]++
+			size += len(e.enc) + 1
+			total++
+			k++
+		}
+		if k == 0 {
+			if full {
+				break
+			}
+			if skipped++; skipped > 4*c.max {
+				break
+			}
+			u = next
+			continue
+		}
+		q.removeReady(u)
+		p.entries = u.take(p.entries, k)
+		u.inFlight = true
+		p.users = append(p.users, u)
+		p.counts = append(p.counts, k)
+		u = next
+	}
+	return p
+}
+
+// TestQueuePackMatchesPackByObject drives two queues with the same random
+// adds, packs and completions, one packing with pack and one with
+// packByObject, and requires the same requests, object for object.
+func TestQueuePackMatchesPackByObject(t *testing.T) {
+	for _, c := range []capacity{{max: 5, combined: true}, {max: 75, combined: true}, {max: 75, combined: true, maxBytes: 900},
+		{max: 20, combined: true, maxBytes: 300}, {max: 3, combined: false}, {max: 4, combined: false, maxBytes: 400}} {
+		rng := rand.New(rand.NewPCG(7, uint64(c.max+c.maxBytes)))
+		q, ref := newQueue(), newQueue()
+		var inflight, refInflight []*packed
+		requests := 0
+		for step := 0; step < 20000; step++ {
+			switch r := rng.IntN(10); {
+			case r < 6:
+				user := testKey(fmt.Sprintf("u%d", rng.IntN(30)))
+				e := entry{kind: ObjectKind(1 + rng.IntN(3)), enc: make([]byte, 1+rng.IntN(150)), item: Item{Ref: step}}
+				q.add(q.user(user), e)
+				ref.add(ref.user(user), e)
+			case r < 8 && q.readyCount > 0:
+				p, pr := q.pack(c), packByObject(ref, c)
+				require.Equal(t, shape(pr), shape(p), "step %d", step)
+				require.Equal(t, len(pr.entries), len(p.entries))
+				for i := range p.entries {
+					require.Equal(t, pr.entries[i].item.Ref, p.entries[i].item.Ref, "step %d object %d", step, i)
+				}
+				inflight, refInflight = append(inflight, p), append(refInflight, pr)
+				requests++
+			case len(inflight) > 0:
+				i := rng.IntN(len(inflight))
+				q.complete(inflight[i])
+				ref.complete(refInflight[i])
+				for _, u := range inflight[i].users {
+					q.forget(u)
+				}
+				for _, u := range refInflight[i].users {
+					ref.forget(u)
+				}
+				inflight = append(inflight[:i], inflight[i+1:]...)
+				refInflight = append(refInflight[:i], refInflight[i+1:]...)
+			}
+			require.Equal(t, ref.readyCount, q.readyCount)
+			require.Equal(t, ref.readyBytes, q.readyBytes)
+		}
+		require.Greater(t, requests, 1000)
 	}
 }

@@ -42,6 +42,7 @@ func (b *Batcher) send(p *packed) {
 			failed++
 		}
 	}
+	p.failed = int(failed)
 	delivered := uint64(len(errs)) - failed
 	if b.onResult != nil {
 		for i := range p.entries {

@@ -52,6 +52,10 @@ type Client struct {
 	// layer is provably done with them (httpretry's Outcome.BodyIdle): a
 	// full body is 15–60 KB, the largest allocation of a request.
 	bodies sync.Pool
+	// answers recycles the buffers answers are read into (*[]byte): an
+	// answer is a few dozen bytes, decoded into copies before send
+	// returns, so reading it into a fresh buffer is waste.
+	answers sync.Pool
 }
 
 // NewClient returns a client that authenticates with restKey (a Braze REST
@@ -250,7 +254,15 @@ func (c *Client) send(ctx context.Context, ep endpoint, body []byte, out any, wa
 	}
 	resp := res.Response
 	defer resp.Body.Close()
-	data, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	ab, _ := c.answers.Get().(*[]byte)
+	if ab == nil {
+		b := make([]byte, 0, 512) // what io.ReadAll starts with
+		ab = &b
+	}
+	data, readErr := readAtMost(resp.Body, (*ab)[:0], MaxResponseBytes+1)
+	// Nothing below keeps data: decodeSimple and json.Unmarshal copy what
+	// they keep.
+	defer c.recycleAnswer(ab, data)
 	elapsed := c.clock.Now().Sub(start)
 	if readErr == nil && len(data) > MaxResponseBytes {
 		readErr = ErrResponseTooLarge
@@ -295,6 +307,39 @@ func (c *Client) send(ctx context.Context, ep endpoint, body []byte, out any, wa
 		slog.Int("status", resp.StatusCode), slog.String("message", apiErr.Message),
 		slog.Int("object_errors", len(apiErr.Errors)), slog.Int("attempts", res.Attempts))
 	return idle, apiErr
+}
+
+// readAtMost appends to buf what r yields until EOF or until buf holds
+// limit bytes, as io.ReadAll(io.LimitReader(r, limit)) returns it, and
+// returns it with the first error other than io.EOF.
+func readAtMost(r io.Reader, buf []byte, limit int) ([]byte, error) {
+	for len(buf) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // room to read into
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), limit)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// maxPooledAnswer bounds the answer buffers kept for reuse.
+const maxPooledAnswer = 64 << 10
+
+// recycleAnswer keeps data's memory (read into *ab, perhaps grown) for the
+// next answer; the caller no longer uses data.
+func (c *Client) recycleAnswer(ab *[]byte, data []byte) {
+	if cap(data) > maxPooledAnswer {
+		return
+	}
+	*ab = data[:0]
+	c.answers.Put(ab)
 }
 
 // observeRetry counts a retry decision and passes it to the observer.

@@ -21,22 +21,30 @@ func (r *TrackResponse) decodeSimple(data []byte) bool {
 		return r.finishSimple(&out, data, i+1)
 	}
 	for {
-		key, next, ok := simpleString(data, i)
+		// The key is compared in place: only the message's value is
+		// kept, so only it becomes a string.
+		ks, ke, ok := simpleString(data, i)
 		if !ok {
 			return false
 		}
+		key, next := data[ks:ke], ke+1
 		i = skipSpace(data, next)
 		if i >= len(data) || data[i] != ':' {
 			return false
 		}
 		i = skipSpace(data, i+1)
-		switch key {
+		switch string(key) {
 		case "message":
-			s, next, ok := simpleString(data, i)
+			vs, ve, ok := simpleString(data, i)
 			if !ok {
 				return false
 			}
-			out.Message, i = s, next
+			if v := data[vs:ve]; string(v) == "success" {
+				out.Message = "success" // nearly every answer: no copy
+			} else {
+				out.Message = string(v)
+			}
+			i = ve + 1
 		case "attributes_processed", "events_processed", "purchases_processed":
 			n, next, ok := simpleCount(data, i)
 			if !ok {
@@ -92,22 +100,22 @@ func skipSpace(data []byte, i int) int {
 	return i
 }
 
-// simpleString reads a JSON string at data[i] made of printable ASCII
-// without escapes (so its bytes are its value), returning it and the index
-// after its closing quote.
-func simpleString(data []byte, i int) (string, int, bool) {
+// simpleString finds a JSON string at data[i] made of printable ASCII
+// without escapes (so its bytes are its value): its value is
+// data[start:end], and its closing quote is at end.
+func simpleString(data []byte, i int) (start, end int, ok bool) {
 	if i >= len(data) || data[i] != '"' {
-		return "", 0, false
+		return 0, 0, false
 	}
 	for j := i + 1; j < len(data); j++ {
 		switch c := data[j]; {
 		case c == '"':
-			return string(data[i+1 : j]), j + 1, true
+			return i + 1, j, true
 		case c == '\\' || c < 0x20 || c >= 0x7f:
-			return "", 0, false
+			return 0, 0, false
 		}
 	}
-	return "", 0, false
+	return 0, 0, false
 }
 
 // simpleCount reads a non-negative JSON integer of 1 to 18 digits (no

@@ -1,6 +1,7 @@
 package braze
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"testing"
@@ -73,4 +74,19 @@ func TestTrackResponseDecodeSimpleRandomInputs(t *testing.T) {
 		}
 		checkSimpleDecode(t, data)
 	}
+}
+
+// TestTrackResponseDecodeSimpleKeepsNoInput: the usual answer decodes
+// without allocating, and a message other than "success" is a copy that
+// outlives the buffer it was read from (the client reuses that buffer).
+func TestTrackResponseDecodeSimpleKeepsNoInput(t *testing.T) {
+	usual := []byte(`{"message":"success","events_processed":75}`)
+	var r TrackResponse
+	assert.Zero(t, testing.AllocsPerRun(100, func() { r = TrackResponse{}; r.decodeSimple(usual) }))
+	assert.Equal(t, TrackResponse{Message: "success", EventsProcessed: 75}, r)
+
+	other := []byte(`{"message":"queued","events_processed":1}`)
+	require.True(t, r.decodeSimple(other))
+	copy(other, bytes.Repeat([]byte("x"), len(other)))
+	assert.Equal(t, "queued", r.Message)
 }

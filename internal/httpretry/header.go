@@ -14,6 +14,7 @@ func (c *Client) setHeader(r *http.Request, h http.Header) {
 		r.Header = h
 		return
 	}
+	r.Header = make(http.Header, len(h))
 	for k, v := range h {
 		r.Header[k] = v
 	}
