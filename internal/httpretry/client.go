@@ -118,11 +118,6 @@ type Client struct {
 
 	randMu sync.Mutex
 	rand   *rand.Rand
-
-	// templates holds, per method and URL (templateKey), the request
-	// newRequest copies; templateCount bounds how many are kept.
-	templates     sync.Map
-	templateCount atomic.Int32
 }
 
 // NewHTTPClient returns the default HTTP client: its own pooled transport
@@ -299,7 +294,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*http.Response, Outcome, 
 	// the body's reader held in the call state and the body given as a
 	// ReaderFunc (a []byte would be boxed, wrapped in a closure and read
 	// through a new *bytes.Reader per attempt).
-	hreq, err := c.newRequest(reqCtx, req.Method, req.URL)
+	hreq, err := http.NewRequestWithContext(reqCtx, req.Method, req.URL, nil)
 	if err != nil {
 		return nil, Outcome{BodyIdle: req.WatchBody}, err
 	}
@@ -331,48 +326,6 @@ func (c *Client) Do(ctx context.Context, req Request) (*http.Response, Outcome, 
 		return nil, out, err
 	}
 	return resp, out, nil
-}
-
-// templateKey names a request template.
-type templateKey struct{ method, url string }
-
-// maxTemplates bounds the request templates a client keeps: a client calls
-// a handful of endpoints; more URLs than this are built each time.
-const maxTemplates = 64
-
-// newRequest returns what http.NewRequestWithContext(ctx, method, url, nil)
-// does, with its Header left nil for setHeader. When only net/http's own
-// code sees the request (its Transport, no cookie jar, no CheckRedirect
-// hook), it is built without parsing url again: it is a copy (one
-// allocation) of a template kept per method and URL, sharing the template's
-// parsed URL, which net/http never modifies; otherwise each request has its
-// own. A template's Host is left empty: for a client request that means
-// URL.Host, which is what NewRequestWithContext puts there, and net/http's
-// Client copies the URL on every call whose Host is set.
-func (c *Client) newRequest(ctx context.Context, method, url string) (*http.Request, error) {
-	if c.http.Jar != nil || c.http.CheckRedirect != nil || !c.netHTTPTransport() {
-		r, err := http.NewRequestWithContext(ctx, method, url, nil)
-		if r != nil {
-			r.Header = nil
-		}
-		return r, err
-	}
-	key := templateKey{method, url}
-	if t, ok := c.templates.Load(key); ok {
-		return t.(*http.Request).WithContext(ctx), nil
-	}
-	t, err := http.NewRequestWithContext(context.Background(), method, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	t.Header = nil
-	if t.Host == t.URL.Host {
-		t.Host = ""
-	}
-	if c.templateCount.Add(1) <= maxTemplates {
-		c.templates.Store(key, t)
-	}
-	return t.WithContext(ctx), nil
 }
 
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {

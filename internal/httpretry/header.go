@@ -14,7 +14,6 @@ func (c *Client) setHeader(r *http.Request, h http.Header) {
 		r.Header = h
 		return
 	}
-	r.Header = make(http.Header, len(h))
 	for k, v := range h {
 		r.Header[k] = v
 	}
