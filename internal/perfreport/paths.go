@@ -54,9 +54,9 @@ const currentsToken = "perfreport-currents-token"
 
 // RunCurrents posts every Currents body of w to a currents.Handler whose
 // sink is an mpbraze.CurrentsForwarder uploading (client limiter off) to
-// mparticletest, which validates every batch, or to the sink (target), from
-// o.Forwarders goroutines, and drains the forwarder inside the measured
-// time. Produced counts mParticle batches (one per event with an external
+// mparticletest, which validates every batch, or to the sink (target;
+// answering after o.SinkLatency), from o.Forwarders goroutines, and drains
+// the forwarder inside the measured time. Produced counts mParticle batches (one per event with an external
 // user id).
 func RunCurrents(ctx context.Context, w *Workload, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
@@ -78,6 +78,9 @@ func RunCurrents(ctx context.Context, w *Workload, target Target, o Options) (Ro
 		requests = func() int { return int(s.Requests()) }
 		bodyBytes = func() int { return int(s.BodyBytes()) }
 		name = "currents → sink"
+		if o.SinkLatency > 0 {
+			name = fmt.Sprintf("currents → slow sink (%s)", o.SinkLatency)
+		}
 	} else {
 		fake := mparticletest.NewServer()
 		defer fake.Close()

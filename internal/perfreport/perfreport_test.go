@@ -68,7 +68,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	var progress []string
 	rep, err := Run(context.Background(), w, o, func(s string) { progress = append(progress, s) })
 	require.NoError(t, err)
-	assert.Len(t, progress, 12, "one progress line per run, forward → sink three times")
+	assert.Len(t, progress, 13, "one progress line per run, forward → sink three times")
 
 	// forward → sink ran three times; its row is one of them, the one in
 	// the middle by CPU per object.
@@ -137,7 +137,12 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	assert.Positive(t, cs.Requests)
 	best, err := CurrentsBestRequests(w)
 	require.NoError(t, err)
-	for _, row := range []Row{cur, cs} {
+	slow := rep.CurrentsSlow
+	assert.Equal(t, "currents → slow sink (1ms)", slow.Name)
+	assert.Equal(t, w.CurrentsIdentified, slow.Produced)
+	assert.Equal(t, w.CurrentsIdentified, slow.Delivered)
+	assert.Positive(t, slow.Requests)
+	for _, row := range []Row{cur, cs, slow} {
 		assert.Equal(t, best, row.BestRequests, "%s: the fewest requests the limits allow", row.Name)
 		assert.LessOrEqual(t, row.BestRequests, row.Requests, "%s: no run beats the best", row.Name)
 		assert.Equal(t, mparticle.MaxRequestBytes, row.ByteCap, row.Name)
@@ -167,7 +172,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	for _, row := range rep.Rows() {
 		assert.Contains(t, text, row.Name, "the table has a row for %s", row.Name)
 	}
-	assert.Len(t, rep.Rows(), 9)
+	assert.Len(t, rep.Rows(), 10)
 	for _, want := range []string{"objects/s", "CPU-s/100k obj", "allocs/obj", "B/obj", "peak heap", "peak live", "requests", "packing", "sustained",
 		"vs (a) generic pass-through", "vs (b) naive", "the median of 3 runs", "typed ÷ generic CPU", "generic decode only", "targets:",
 		"requests vs the fewest the limits allow", "currents → sink: ", " at best (", "of the 256 KB byte cap"} {
@@ -181,7 +186,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 			assert.True(t, c.Pass, "%s: %s", c.Name, c.Detail)
 		}
 	}
-	assert.Len(t, rep.Checks, 4+8, "four targets and one delivery check per delivering row")
+	assert.Len(t, rep.Checks, 4+9, "four targets and one delivery check per delivering row")
 }
 
 func TestRowArithmetic(t *testing.T) {
