@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/mpbraze/mpbraze/braze/currents"
 	"github.com/mpbraze/mpbraze/mapping"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
@@ -67,7 +68,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	var progress []string
 	rep, err := Run(context.Background(), w, o, func(s string) { progress = append(progress, s) })
 	require.NoError(t, err)
-	assert.Len(t, progress, 12, "one progress line per run, forward → sink three times")
+	assert.Len(t, progress, 13, "one progress line per run, forward → sink three times")
 
 	// forward → sink ran three times; its row is one of them, the one in
 	// the middle by CPU per object.
@@ -134,6 +135,20 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	assert.Equal(t, w.CurrentsIdentified, cs.Delivered)
 	assert.Equal(t, -1, cs.Confirmed)
 	assert.Positive(t, cs.Requests)
+	best, err := CurrentsBestRequests(w)
+	require.NoError(t, err)
+	slow := rep.CurrentsSlow
+	assert.Equal(t, "currents → slow sink (1ms)", slow.Name)
+	assert.Equal(t, w.CurrentsIdentified, slow.Produced)
+	assert.Equal(t, w.CurrentsIdentified, slow.Delivered)
+	assert.Positive(t, slow.Requests)
+	for _, row := range []Row{cur, cs, slow} {
+		assert.Equal(t, best, row.BestRequests, "%s: the fewest requests the limits allow", row.Name)
+		assert.LessOrEqual(t, row.BestRequests, row.Requests, "%s: no run beats the best", row.Name)
+		assert.Equal(t, mparticle.MaxRequestBytes, row.ByteCap, row.Name)
+		assert.Greater(t, row.ByteFill(), 0.0, "%s: body bytes counted", row.Name)
+		assert.LessOrEqual(t, row.ByteFill(), 1.0, row.Name)
+	}
 
 	aud := rep.Audience
 	assert.Equal(t, w.AudienceProfiles, aud.Events)
@@ -157,9 +172,10 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	for _, row := range rep.Rows() {
 		assert.Contains(t, text, row.Name, "the table has a row for %s", row.Name)
 	}
-	assert.Len(t, rep.Rows(), 9)
+	assert.Len(t, rep.Rows(), 10)
 	for _, want := range []string{"objects/s", "CPU-s/100k obj", "allocs/obj", "B/obj", "peak heap", "peak live", "requests", "packing", "sustained",
-		"vs (a) generic pass-through", "vs (b) naive", "the median of 3 runs", "typed ÷ generic CPU", "generic decode only", "targets:"} {
+		"vs (a) generic pass-through", "vs (b) naive", "the median of 3 runs", "typed ÷ generic CPU", "generic decode only", "targets:",
+		"requests vs the fewest the limits allow", "currents → sink: ", " at best (", "of the 256 KB byte cap"} {
 		assert.Contains(t, text, want)
 	}
 	names := map[string]bool{}
@@ -170,7 +186,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 			assert.True(t, c.Pass, "%s: %s", c.Name, c.Detail)
 		}
 	}
-	assert.Len(t, rep.Checks, 4+8, "four targets and one delivery check per delivering row")
+	assert.Len(t, rep.Checks, 4+9, "four targets and one delivery check per delivering row")
 }
 
 func TestRowArithmetic(t *testing.T) {
@@ -187,13 +203,72 @@ func TestRowArithmetic(t *testing.T) {
 	assert.InDelta(t, 1.0, r.Packing(), 1e-9)
 	assert.Equal(t, int64(300_000), int64(r.CPUPerEvent()))
 
+	r.BestRequests, r.BodyBytes, r.ByteCap = 1, 100_000, 200_000
+	assert.InDelta(t, 0.5, r.VsBest(), 1e-9, "1 request at best, 2 sent")
+	assert.InDelta(t, 0.25, r.ByteFill(), 1e-9, "50,000 bytes a request of 200,000")
+
 	empty := Row{}
+	assert.Zero(t, empty.VsBest())
+	assert.Zero(t, empty.ByteFill())
 	assert.Zero(t, empty.ObjectsPerSecond())
 	assert.Zero(t, empty.Packing())
 	assert.Zero(t, empty.CPUPerEvent())
 
 	s := Sample{BaseHeap: 10, PeakHeap: 4}
 	assert.Zero(t, s.PeakAboveBase(), "never negative")
+}
+
+func TestFewestRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name                 string
+		sizes                []int
+		maxObjects, maxBytes int
+		want                 int
+	}{
+		{"none", nil, 100, 1000, 0},
+		{"count cap", []int{1, 1, 1, 1, 1}, 2, 1000, 3},
+		{"exactly full", []int{1, 1, 1, 1}, 2, 1000, 2},
+		// [a,b] is 2+4+1+4 = 11 bytes: fits 11, not 10.
+		{"byte cap fits exactly", []int{4, 4, 4}, 100, 11, 2},
+		{"byte cap one short", []int{4, 4, 4}, 100, 10, 3},
+		// Order is kept: 6 then 5 cannot share 12 bytes (14), 5 and 1 can.
+		{"order kept", []int{6, 5, 1, 6}, 100, 12, 3},
+		{"object over the byte cap takes its own", []int{1, 50, 1}, 100, 20, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, fewestRequests(tc.sizes, tc.maxObjects, tc.maxBytes))
+		})
+	}
+}
+
+// TestCurrentsBestRequests holds the figure to the count cap on a
+// workload where each feed has more than 100 batches (small batches: the
+// byte cap never binds), counting each feed's batches independently.
+func TestCurrentsBestRequests(t *testing.T) {
+	w, err := Generate(WorkloadConfig{Batches: 10, Users: 50, CurrentsBodies: 30, CurrentsPerBody: 20,
+		AudienceMessages: 1, ProfilesPerMessage: 1})
+	require.NoError(t, err)
+	perFeed := map[mapping.CurrentsFeed]int{}
+	m := mapping.NewCurrentsMapper(mapping.CurrentsOptions{})
+	for _, body := range w.Currents {
+		events, err := currents.DecodeBody(body)
+		require.NoError(t, err)
+		res := m.Map(events)
+		for _, cb := range res.Batches {
+			perFeed[cb.Feed]++
+		}
+	}
+	want, total := 0, 0
+	for feed, n := range perFeed {
+		assert.Greater(t, n, mparticle.MaxBatchesPerRequest, "%s: more than one request's worth", feed)
+		want += (n + mparticle.MaxBatchesPerRequest - 1) / mparticle.MaxBatchesPerRequest
+		total += n
+	}
+	require.Equal(t, w.CurrentsIdentified, total)
+	got, err := CurrentsBestRequests(w)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Greater(t, got, (total+99)/100, "feeds cannot share a request")
 }
 
 func TestMedianByCPU(t *testing.T) {

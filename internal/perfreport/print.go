@@ -67,6 +67,8 @@ func (r *Report) Print(w io.Writer) error {
 		return err
 	}
 
+	r.printBest(p)
+
 	p.f("\nratios (ours ÷ baseline, same input; < 1 means ours is cheaper or smaller):\n")
 	fs, pt, nv, fb := r.ForwardSink, r.PassThrough, r.Naive, r.Forward
 	p.f("  forward → sink vs (a) generic pass-through: CPU per input event %.2f× (%s vs %s, ours includes mapping, batching and HTTP, (a) neither), allocs per event %.2f×, bytes per event %.2f×\n",
@@ -104,15 +106,38 @@ func (r *Report) Print(w io.Writer) error {
 		"CPU is the whole process's user+sys time (getrusage): the in-process servers are included. brazetest decodes every request into map[string]any and validates each object like Braze, so '→ brazetest' rows carry that cost; '→ sink' rows use a server that reads the body and answers success (the library plus a minimal HTTP server).",
 		"objects are Braze objects (attributes, events, purchases) for the Braze paths and mParticle batches (one per Currents event with an external user id) for Currents; baseline (a) delivers nothing, so its per-object columns are per input event.",
 		"allocs and bytes are runtime.MemStats deltas (every goroutine, servers included); 'peak heap' is the largest heap-object size sampled every 1 ms (runtime/metrics, garbage not yet collected included); 'peak live' is the largest live heap the GC found during the run (/gc/heap/live:bytes) minus the heap live before it (the input pool): what the run itself held. mparticletest keeps every request it receives, so its row's live heap grows with the run.",
-		"the 'slow sink' rows are the memory check: the sink answers after a delay so that the senders are the bottleneck and the queue stays at its bound; their throughput is the sink's, not the library's.",
+		"the 'slow sink' rows: the sink answers after a delay so that the senders are the bottleneck; the forward ones are the memory check (the queue stays at its bound), the Currents one shows packing when the server, not the input, sets the pace. Their throughput is the sink's, not the library's.",
 		"forward runs: Kit.ForwardJSON (decode and mapping into reused memory, batcher) → braze.Client → HTTP, Close drains inside the measured time; a user's batches stay on one goroutine.",
 		"forward → sink is run several times (-repeats) and its row is the run with the median CPU per object (the costlier middle run for an even count), so that one outlier run does not decide the verdict; every run's figure is listed under the target. On a shared machine the same run's process CPU time also moves by tens of percent from one minute to the next, which repeats within one report do not cancel: compare reports run at different times.",
 		"packing = objects per request ÷ cap (75 objects per /users/track, 100 batches per /bulkevents); 'sustained' counts only the requests completed before Close, i.e. while input was still arriving: the final drain sends the rest in partly filled requests by design (one per order-blocked run of a user).",
+		"Currents rows: 'at best' is the fewest /bulkevents requests the limits allow for the batches delivered (each feed's batches in order, ≤ 100 batches and ≤ 256 KB of body a request; the workload's batches are under 1 KB, so the count cap binds, not the byte cap). The forwarder's worker per feed sends whatever is queued the moment it is free, without waiting for a full request, so against a server that answers faster than Currents bodies arrive a request carries about what arrived during the previous one; a slower server fills them (the 'slow sink' row: a backlog builds while a request is out, and the next takes up to 100 batches of it).",
 		"baseline (b) decodes and maps like the forward path, then sends each Braze object in its own /users/track request (no batcher), over a subset of the batches.",
 	} {
 		p.f("  - %s\n", n)
 	}
 	return p.err
+}
+
+// printBest prints, for every row that knows the fewest requests its
+// objects needed, the requests sent against that figure and the mean body
+// against the byte cap.
+func (r *Report) printBest(p *printer) {
+	header := false
+	for _, row := range r.Rows() {
+		if row.BestRequests == 0 || row.Requests == 0 {
+			continue
+		}
+		if !header {
+			p.f("\nrequests vs the fewest the limits allow:\n")
+			header = true
+		}
+		p.f("  %s: %d requests for %d objects, %d at best (%.4f of the best, packing %.4f of the %d-object cap)",
+			row.Name, row.Requests, row.Delivered+row.Failed, row.BestRequests, row.VsBest(), row.Packing(), row.Cap)
+		if row.ByteCap > 0 && row.BodyBytes > 0 {
+			p.f("; bodies %.1f KB a request, %.4f of the %d KB byte cap", float64(row.BodyBytes)/float64(row.Requests)/1024, row.ByteFill(), row.ByteCap/1024)
+		}
+		p.f("\n")
+	}
 }
 
 // loadAverage returns the 1, 5 and 15 minute load averages where the

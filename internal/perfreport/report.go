@@ -125,8 +125,10 @@ type Report struct {
 	// PassThrough is baseline (a), Naive baseline (b).
 	PassThrough, Naive Row
 	// Currents is the Currents path to mparticletest, CurrentsSink to the
-	// sink; Audience is the audience path.
-	Currents, CurrentsSink, Audience Row
+	// sink, CurrentsSlow to the slow sink of the memory runs (zero when
+	// those are skipped): the packing of a forwarder whose server, not
+	// its input, is the bottleneck. Audience is the audience path.
+	Currents, CurrentsSink, CurrentsSlow, Audience Row
 	// Micro is the in-process typed vs generic comparison.
 	Micro Micro
 	// Checks are the targets, evaluated.
@@ -139,7 +141,11 @@ func (r *Report) Rows() []Row {
 	if r.ForwardLarge.Name != "" {
 		rows = append(rows, r.ForwardHeap, r.ForwardLarge)
 	}
-	return append(rows, r.Currents, r.CurrentsSink, r.Audience, r.PassThrough, r.Naive)
+	rows = append(rows, r.Currents, r.CurrentsSink)
+	if r.CurrentsSlow.Name != "" {
+		rows = append(rows, r.CurrentsSlow)
+	}
+	return append(rows, r.Audience, r.PassThrough, r.Naive)
 }
 
 // Run generates nothing: it measures every path and baseline over w, in
@@ -185,6 +191,14 @@ func Run(ctx context.Context, w *Workload, o Options, progress func(string)) (*R
 	progress("currents → sink")
 	if r.CurrentsSink, err = RunCurrents(ctx, w, Sink, o); err != nil {
 		return nil, err
+	}
+	if o.HeapScale > 0 {
+		slow := o
+		slow.SinkLatency = o.HeapLatency
+		progress(fmt.Sprintf("currents → slow sink (%s)", o.HeapLatency))
+		if r.CurrentsSlow, err = RunCurrents(ctx, w, Sink, slow); err != nil {
+			return nil, err
+		}
 	}
 	progress("audience → brazetest")
 	if r.Audience, err = RunAudience(ctx, w, Brazetest, o); err != nil {

@@ -36,6 +36,15 @@ type Row struct {
 	// /users/track, 100 batches for /bulkevents); 0 when packing does not
 	// apply.
 	Cap int
+	// BestRequests is the fewest requests the limits allow for the
+	// objects delivered, in the order the path must keep them (Currents:
+	// each feed's batches in order, at most Cap batches and ByteCap bytes
+	// of body per request); 0 when not computed.
+	BestRequests int
+	// BodyBytes counts the request body bytes the server received, and
+	// ByteCap is the most one request body may hold (256 KB for
+	// /bulkevents); 0 when not measured.
+	BodyBytes, ByteCap int
 	// Sample is what the run cost.
 	Sample
 }
@@ -83,6 +92,25 @@ func (r Row) Packing() float64 {
 		return 0
 	}
 	return r.PerRequest() / float64(r.Cap)
+}
+
+// VsBest is BestRequests ÷ Requests: 1 when the path sent as few
+// requests as the limits allow for what it delivered (0 when not
+// computed).
+func (r Row) VsBest() float64 {
+	if r.BestRequests == 0 {
+		return 0
+	}
+	return per(float64(r.BestRequests), float64(r.Requests))
+}
+
+// ByteFill is the mean request body ÷ ByteCap: how close requests came to
+// the byte cap (0 when not measured).
+func (r Row) ByteFill() float64 {
+	if r.ByteCap == 0 {
+		return 0
+	}
+	return per(float64(r.BodyBytes), float64(r.Requests)) / float64(r.ByteCap)
 }
 
 // SustainedPacking is packing over the requests completed before Close
