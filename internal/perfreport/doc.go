@@ -19,7 +19,11 @@
 // body and answers success, which is the library's cost plus a minimal
 // HTTP server. The memory check runs the forward path twice (N and
 // HeapScale × N batches) to a sink that answers slowly, so that the queue
-// stays at its bound, and compares the peak live heaps.
+// stays at its bound, and compares the peak live heaps. The Currents path
+// runs to such a slow sink too: against a fast server each feed's worker
+// sends what has arrived as soon as it is free, so its requests leave
+// part-filled, and the rows say how many requests the limits allow at best
+// (CurrentsBestRequests) next to the count-based packing.
 //
 // The forward run to the sink, on which the throughput target is judged,
 // is repeated (Options.Repeats, five by default) and the report keeps the
