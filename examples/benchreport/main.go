@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		quiet    bool
 	)
 	fs.IntVar(&o.Batches, "batches", perfreport.DefaultBatches, "forward batches per run (N); about 7 Braze objects each")
-	fs.IntVar(&o.HeapScale, "heap-scale", perfreport.DefaultHeapScale, "memory check: forward runs of N and N × this many batches to a slow sink, peak live heaps compared (negative: skip)")
+	fs.IntVar(&o.HeapScale, "heap-scale", perfreport.DefaultHeapScale, "memory check: forward runs of N × this and N × this² batches to a slow sink, peak live heaps compared (negative: skip)")
 	fs.DurationVar(&o.HeapLatency, "heap-latency", perfreport.DefaultHeapLatency, "the slow sink's answer delay in the memory runs")
 	fs.IntVar(&o.NaiveBatches, "naive-batches", perfreport.DefaultNaiveBatches, "batches for the naive one-request-per-object baseline")
 	fs.IntVar(&o.Forwarders, "forwarders", 0, "goroutines feeding each path (0: GOMAXPROCS)")

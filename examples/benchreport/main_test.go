@@ -17,7 +17,7 @@ func TestRunTiny(t *testing.T) {
 		"-pool", "20", "-users", "15", "-currents-bodies", "2", "-audience-messages", "2", "-queue", "100"}, &out, &errOut)
 	assert.Contains(t, []int{0, 1}, code, "stderr: %s", errOut.String())
 	text := out.String()
-	for _, want := range []string{"forward → brazetest", "forward → sink", "forward → slow sink (10ms) ×2", "currents → mparticletest", "currents → sink",
+	for _, want := range []string{"forward → brazetest", "forward → sink", "forward → slow sink (5ms) ×2", "currents → mparticletest", "currents → sink",
 		"audience → brazetest", "baseline (a)", "baseline (b)", "targets:", "typed ÷ generic CPU"} {
 		assert.Contains(t, text, want)
 	}

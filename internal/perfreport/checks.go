@@ -76,8 +76,10 @@ func (r *Report) evaluate() []Check {
 		cs = append(cs, Check{
 			Name: fmt.Sprintf("memory does not grow with objects sent (queue full: slow sink; ×%d objects: peak live heap ≤ %.1f×)", r.Options.HeapScale, TargetHeapGrowth),
 			Pass: small > 0 && growth <= TargetHeapGrowth,
-			Detail: fmt.Sprintf("peak live heap above the input: %d objects %s, %d objects %s, growth %.2f× (queue bound %d objects); peak heap with garbage: %s and %s",
-				r.ForwardHeap.Delivered, mib(small), r.ForwardLarge.Delivered, mib(large), growth, r.Options.MaxQueuedObjects,
+			Detail: fmt.Sprintf("live heap above the input, peak (median) of a GC every %s: %d objects %s (%s, %d cycles), %d objects %s (%s, %d cycles), growth %.2f× (queue bound %d objects); peak heap with garbage: %s and %s",
+				heapGCEvery, r.ForwardHeap.Delivered, mib(small), mib(r.ForwardHeap.MedianLiveAboveBase()), r.ForwardHeap.GCCycles,
+				r.ForwardLarge.Delivered, mib(large), mib(r.ForwardLarge.MedianLiveAboveBase()), r.ForwardLarge.GCCycles,
+				growth, r.Options.MaxQueuedObjects,
 				mib(r.ForwardHeap.PeakAboveBase()), mib(r.ForwardLarge.PeakAboveBase())),
 		})
 	}

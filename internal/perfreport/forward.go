@@ -133,6 +133,10 @@ func forEachIndex(w *Workload, n, goroutines int, fn func(i int) error) error {
 	return errors.Join(errs...)
 }
 
+// heapGCEvery is how often the memory runs collect garbage to sample the
+// live heap: a run of the default size then takes a dozen samples or more.
+const heapGCEvery = 100 * time.Millisecond
+
 // RunForward forwards the first n batches of w through a Kit to target:
 // Kit.ForwardJSON (decode → map → batch → encode) → HTTP, with
 // Close draining the queue inside the measured time.
@@ -148,7 +152,12 @@ func RunForward(ctx context.Context, w *Workload, n int, target Target, o Option
 		return Row{}, err
 	}
 	var sustained braze.BatchStats
-	sample, err := Measure(func() error {
+	measure := Measure
+	if target == Sink && o.SinkLatency > 0 {
+		// The memory runs: their live heaps are compared.
+		measure = func(fn func() error) (Sample, error) { return MeasureHeap(fn, heapGCEvery) }
+	}
+	sample, err := measure(func() error {
 		ferr := forEachBatch(w, n, o.Forwarders, func(raw []byte) error {
 			return k.ForwardJSON(ctx, raw)
 		})

@@ -3,6 +3,7 @@ package perfreport
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	for _, tc := range []struct {
 		row     Row
 		batches int
-	}{{rep.Forward, 60}, {rep.ForwardSink, 60}, {rep.ForwardHeap, 60}, {rep.ForwardLarge, 120}, {rep.Naive, 10}} {
+	}{{rep.Forward, 60}, {rep.ForwardSink, 60}, {rep.ForwardHeap, 120}, {rep.ForwardLarge, 240}, {rep.Naive, 10}} {
 		row := tc.row
 		want := expected(tc.batches)
 		assert.Equal(t, tc.batches, row.Inputs, row.Name)
@@ -293,4 +294,28 @@ func TestCalibrateSizesTheRun(t *testing.T) {
 	n, err := Calibrate(context.Background(), w, time.Second, Options{MaxQueuedObjects: 1000})
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, n, 100, "never below 100 batches")
+}
+
+func TestMedianOfLiveHeaps(t *testing.T) {
+	assert.Zero(t, median(nil))
+	assert.Equal(t, uint64(7), median([]uint64{7}))
+	assert.Equal(t, uint64(3), median([]uint64{9, 3, 1, 4}), "the lower middle one for an even count")
+	assert.Equal(t, uint64(4), median([]uint64{9, 3, 4, 1, 5}))
+}
+
+// TestMeasureHeapSamplesAtAFixedRate checks that MeasureHeap collects
+// garbage while fn runs, so that even a run that allocates nothing sees
+// several live-heap figures.
+func TestMeasureHeapSamplesAtAFixedRate(t *testing.T) {
+	hold := make([]byte, 1<<20) // something live above the base
+	s, err := MeasureHeap(func() error {
+		time.Sleep(120 * time.Millisecond)
+		return nil
+	}, 10*time.Millisecond)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, s.GCCycles, 2, "a GC every 10 ms over 120 ms")
+	assert.NotZero(t, s.MedianLive)
+	assert.LessOrEqual(t, s.MedianLive, s.PeakLive)
+	assert.GreaterOrEqual(t, s.MedianLive, uint64(len(hold)), "hold is live in every cycle")
+	runtime.KeepAlive(hold)
 }
