@@ -17,9 +17,10 @@
 // which decodes and checks every object the way the real API would (its
 // cost is not the library's), and one against a sink that only reads the
 // body and answers success, which is the library's cost plus a minimal
-// HTTP server. The memory check runs the forward path twice (N and
-// HeapScale × N batches) to a sink that answers slowly, so that the queue
-// stays at its bound, and compares the peak live heaps. The Currents path
+// HTTP server. The memory check runs the forward path twice (HeapScale × N
+// and HeapScale² × N batches, both past the queue's warm-up) to a sink
+// that answers slowly, so that the queue stays at its bound, and compares
+// the peak live heaps, sampled by a collection every 100 ms. The Currents path
 // runs to such a slow sink too: against a fast server each feed's worker
 // sends what has arrived as soon as it is free, so its requests leave
 // part-filled, and the rows say how many requests the limits allow at best
