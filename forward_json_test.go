@@ -226,16 +226,8 @@ func TestNewRefusesRetainObjectsWithForgetObjects(t *testing.T) {
 func TestForwardJSONRefOwnsItsBatchID(t *testing.T) {
 	checkLeaks(t)
 	srv := newServer(t)
-	var mu sync.Mutex
-	var refs []*BatchRef
 	cfg := testConfig(srv)
-	cfg.OnResult = func(r braze.Result) {
-		mu.Lock()
-		defer mu.Unlock()
-		if ref, ok := r.Item.Ref.(*BatchRef); ok {
-			refs = append(refs, ref)
-		}
-	}
+	batchRefs := collectRefs(&cfg)
 	k := newKit(t, cfg)
 	raw := []byte(`{"source_request_id":"req-owned","environment":"production","mpid":42,` +
 		`"user_identities":{"customer_id":"c-1"},"user_attributes":{"tier":"gold"}}`)
@@ -247,6 +239,7 @@ func TestForwardJSONRefOwnsItsBatchID(t *testing.T) {
 	require.NoError(t, k.forwardWith(context.Background(), b, s))
 	_, err = k.Flush(context.Background())
 	require.NoError(t, err)
+	refs := batchRefs()
 	require.NotEmpty(t, refs)
 	assert.Equal(t, "req-owned", refs[0].BatchID)
 	assert.NotSame(t, unsafe.StringData(b.SourceRequestID), unsafe.StringData(refs[0].BatchID),

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -62,6 +63,25 @@ func newKit(t *testing.T, cfg Config) *Kit {
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = k.Close(context.Background()) })
 	return k
+}
+
+// collectRefs sets cfg.OnResult to collect the *BatchRef of every result
+// and returns a function that gives a copy of those collected so far.
+func collectRefs(cfg *Config) func() []*BatchRef {
+	var mu sync.Mutex
+	var refs []*BatchRef
+	cfg.OnResult = func(r braze.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ref, ok := r.Item.Ref.(*BatchRef); ok {
+			refs = append(refs, ref)
+		}
+	}
+	return func() []*BatchRef {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(refs)
+	}
 }
 
 func newServer(t *testing.T, opts ...brazetest.Option) *brazetest.Server {
@@ -201,23 +221,16 @@ func TestForwardDeliversTheMappedObjects(t *testing.T) {
 func TestForwardRetainBatchesPutsTheBatchInTheRef(t *testing.T) {
 	checkLeaks(t)
 	srv := newServer(t)
-	var refs []*BatchRef
-	var mu sync.Mutex
 	cfg := testConfig(srv)
 	cfg.RetainBatches = true
-	cfg.OnResult = func(r braze.Result) {
-		mu.Lock()
-		defer mu.Unlock()
-		if ref, ok := r.Item.Ref.(*BatchRef); ok {
-			refs = append(refs, ref)
-		}
-	}
+	batchRefs := collectRefs(&cfg)
 	k := newKit(t, cfg)
 	b := customerBatch("c-1", customEvent(t, "Opened", nil))
 	b.BatchID = 7
 	require.NoError(t, k.Forward(context.Background(), b))
 	_, err := k.Flush(context.Background())
 	require.NoError(t, err)
+	refs := batchRefs()
 	require.Len(t, refs, 1)
 	assert.Same(t, b, refs[0].Batch)
 	assert.Equal(t, "7", refs[0].BatchID, "batch_id when there is no source_request_id")
