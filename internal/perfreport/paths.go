@@ -56,8 +56,8 @@ const currentsToken = "perfreport-currents-token"
 // sink is an mpbraze.CurrentsForwarder uploading (client limiter off) to
 // mparticletest, which validates every batch, or to the sink (target;
 // answering after o.SinkLatency), from o.Forwarders goroutines, and drains
-// the forwarder inside the measured time. Produced counts mParticle batches (one per event with an external
-// user id).
+// the forwarder inside the measured time. Produced counts mParticle
+// batches (one per event with an external user id).
 func RunCurrents(ctx context.Context, w *Workload, target Target, o Options) (Row, error) {
 	o = o.withDefaults()
 	key, secret, baseURL := "perfreport-key", "perfreport-secret", ""
@@ -212,7 +212,8 @@ func CurrentsBestRequests(w *Workload) (int, error) {
 }
 
 // fewestRequests returns how many requests carry objects of the given
-// encoded sizes, in order, when each request is a JSON array of at most
+// encoded sizes, in order (the rule of mparticle's unexported split, which
+// BulkUpload uses; TestFewestRequests pins it down here), when each request is a JSON array of at most
 // maxObjects objects and maxBytes bytes. Filling each request as far as
 // the next object allows is optimal when the order is kept. An object
 // larger than maxBytes alone still takes one request (the client refuses
