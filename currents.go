@@ -353,7 +353,7 @@ func (f *CurrentsForwarder) Accept(ctx context.Context, events []currents.Event)
 // (perfreport: 100-event bodies, about 47/24/24 batches to the Unbound,
 // iOS and Android feeds, 211-248 requests for 9500 batches where 96 would
 // do); when the server is slower than the input, a backlog builds during
-// each request and the next one is full (10 ms a request: 99 requests).
+// each request and the next one is full (5 ms a request: 96-98 requests).
 // Waiting for fuller requests would add latency for no gain in what
 // mParticle accepts: its quota counts batches, not requests.
 func (f *CurrentsForwarder) work(feed mapping.CurrentsFeed, q *currentsQueue) {
