@@ -285,13 +285,6 @@ func (q *queue) each(f func(*userQueue)) {
 	}
 }
 
-// count returns the number of user records that hold something: the
-// stored ones that are not idle.
-func (q *queue) count() int { return q.records() - q.idleCount }
-
-// records returns the number of records in the maps, idle ones included.
-func (q *queue) records() int { return len(q.byExternalID) + len(q.users) }
-
 // user returns the user's record, creating it when there is none.
 func (q *queue) user(key userKey) *userQueue {
 	u := q.lookup(key)

@@ -397,6 +397,14 @@ func (u *userQueue) push(e entry) bool {
 	return false
 }
 
+// count returns the number of user records that hold something: the
+// stored ones that are not idle. Only tests need it.
+func (q *queue) count() int { return q.records() - q.idleCount }
+
+// records returns the number of records in the maps, idle ones included.
+// Only tests need it.
+func (q *queue) records() int { return len(q.byExternalID) + len(q.users) }
+
 // add appends one object to the queue of u (from q.user).
 func (q *queue) add(u *userQueue, e entry) {
 	grew := u.push(e)
