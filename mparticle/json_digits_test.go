@@ -60,13 +60,7 @@ func TestIntFastMatchesStrconv(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	after := []string{"", ",", "}", "]", ".5", "e3", "E", " ", "x", "\"", "-", "/", ":"}
 	for n := 0; n < 300000; n++ {
-		var b []byte
-		for range rng.IntN(3) {
-			b = append(b, ' ')
-		}
-		if rng.IntN(4) == 0 {
-			b = append(b, '-')
-		}
+		b := randomLiteralStart(rng)
 		digits := rng.IntN(26)
 		if rng.IntN(3) == 0 {
 			digits = 11 + rng.IntN(11) // timestamps, ids and the 19-digit edge
@@ -81,10 +75,7 @@ func TestIntFastMatchesStrconv(t *testing.T) {
 			}
 			b = append(b, c)
 		}
-		b = append(b, after[rng.IntN(len(after))]...)
-		for range rng.IntN(10) {
-			b = append(b, byte('0'+rng.IntN(12)))
-		}
+		b = appendLiteralEnd(rng, b, after, 10)
 
 		d := decoder{data: b}
 		got, ok := d.intFast()
@@ -119,13 +110,7 @@ func TestFloatFastMatchesStrconv(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	after := []string{"", ",", "}", "]", ".", ".5", "e3", "E", " ", "x", "\"", "-", "/", ":"}
 	for n := 0; n < 300000; n++ {
-		var b []byte
-		for range rng.IntN(3) {
-			b = append(b, ' ')
-		}
-		if rng.IntN(4) == 0 {
-			b = append(b, '-')
-		}
+		b := randomLiteralStart(rng)
 		digits := func(upTo int) {
 			k := rng.IntN(upTo)
 			for i := range k {
@@ -141,10 +126,7 @@ func TestFloatFastMatchesStrconv(t *testing.T) {
 			b = append(b, '.')
 			digits(18)
 		}
-		b = append(b, after[rng.IntN(len(after))]...)
-		for range rng.IntN(6) {
-			b = append(b, byte('0'+rng.IntN(12)))
-		}
+		b = appendLiteralEnd(rng, b, after, 6)
 
 		d := decoder{data: b}
 		got, ok := d.floatFast()
@@ -196,4 +178,28 @@ func literalDigits(b []byte) (lead, first, p int) {
 		p++
 	}
 	return lead, first, p
+}
+
+// randomLiteralStart and appendLiteralEnd build what surrounds the digits
+// of the fast readers' random test literals (one copy for both tests):
+// before them up to two spaces and, one time in four, a minus; after them
+// one of after (what may follow a literal), then up to most-1 bytes from
+// '0' to ';' (digits and the bytes just above them).
+func randomLiteralStart(rng *rand.Rand) []byte {
+	var b []byte
+	for range rng.IntN(3) {
+		b = append(b, ' ')
+	}
+	if rng.IntN(4) == 0 {
+		b = append(b, '-')
+	}
+	return b
+}
+
+func appendLiteralEnd(rng *rand.Rand, b []byte, after []string, most int) []byte {
+	b = append(b, after[rng.IntN(len(after))]...)
+	for range rng.IntN(most) {
+		b = append(b, byte('0'+rng.IntN(12)))
+	}
+	return b
 }

@@ -43,11 +43,12 @@ func randomEscapedBody(rng *rand.Rand, n int) string {
 }
 
 // TestUnescapedStringsMatchEncodingJSON decodes escaped strings of random
-// lengths (short ones unescaped on the stack, longer or
-// shorter once unescaped) as a field and as an attribute value, with
-// DecodeBatch and with a BatchBuffer (which copies them into its text
-// chunk): each must be what encoding/json makes of it, and a BatchBuffer's
-// strings must stay so while later batches are decoded.
+// lengths (short ones, unescaped in a scratch slice on the stack, and
+// longer ones; some grow when unescaped, some shrink) as a field and as an
+// attribute value, with DecodeBatch and with a BatchBuffer (which copies
+// them into its text chunk): each must be what encoding/json makes of it,
+// and a BatchBuffer's strings must stay so while later batches are
+// decoded.
 func TestUnescapedStringsMatchEncodingJSON(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var bb BatchBuffer

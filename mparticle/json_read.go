@@ -39,13 +39,7 @@ func (d *decoder) readStringRest(p *string, fs *fieldSet, i uint) error {
 		fs.markNull(i)
 		return err
 	}
-	s, err := d.str()
-	if err != nil {
-		return err
-	}
-	*p = s
-	fs.markPresent(i)
-	return nil
+	return d.expected("string") // neither a string nor null
 }
 
 func (d *decoder) readInt64(p *int64, fs *fieldSet, i uint) error {
