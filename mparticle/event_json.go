@@ -156,7 +156,7 @@ func (ev *Event) decodeJSON(d *decoder) error {
 				s = d.substr(start, end)
 				ev.present.markPresent(evFieldType)
 			} else {
-				ferr = d.readString(&s, &ev.present, evFieldType)
+				ferr = d.readStringRest(&s, &ev.present, evFieldType)
 			}
 			ev.Type = EventType(s)
 			if ferr != nil {
