@@ -282,9 +282,7 @@ func (c *idCache) text(id int64, prev string) string {
 	if c == nil {
 		return formatID(id, prev)
 	}
-	// Fibonacci hashing: MPIDs are random in production but may be
-	// consecutive (tests, generated loads); either spreads over the slots.
-	h := (uint64(id) * 0x9e3779b97f4a7c15) >> (64 - idSlotBits)
+	h := idSlot(id)
 	if e := c.texts[h].Load(); e != nil && e.id == id {
 		return e.text
 	}
@@ -294,6 +292,11 @@ func (c *idCache) text(id int64, prev string) string {
 	}
 	return s
 }
+
+// idSlot is the slot of id in an idCache. Fibonacci hashing: MPIDs are
+// random in production but may be consecutive (tests, generated loads);
+// either spreads over the slots.
+func idSlot(id int64) uint64 { return (uint64(id) * 0x9e3779b97f4a7c15) >> (64 - idSlotBits) }
 
 // propsList returns an empty list with room for n properties that the
 // result will hold: reused in MapInto; in Map, a list of exactly n
