@@ -261,9 +261,11 @@ const (
 // reuses.
 //
 // On the perfreport workload (2000 batches cycled, 1638 distinct MPIDs
-// drawn from 5000 users) the first pass hits 2% of batches (17% meet an
-// MPID met before, mostly once before), the second 32%, and from the
-// third on 85-88%.
+// drawn from 5000 users) the first pass hits 2% of batches (18% meet an
+// MPID met before, 314 of those 362 once before), the second 32%, and
+// from the third on 85% and 88% in turn: measured by mapping the pool
+// pass after pass with one Mapper (Map and MapInto alike) and counting
+// the batches whose MPID string is one an earlier batch got for it.
 type idCache struct {
 	texts [idSlots]atomic.Pointer[idText]
 	seen  [idSlots]atomic.Int64
