@@ -12,16 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// slotOf is the slot idCache.text picks for id.
-func slotOf(id int64) uint64 { return (uint64(id) * 0x9e3779b97f4a7c15) >> (64 - idSlotBits) }
-
 // sameSlot returns n distinct ids that share one slot.
 func sameSlot(t *testing.T, rng *rand.Rand, n int) []int64 {
 	t.Helper()
 	first := rng.Int64()
 	ids := []int64{first}
 	for len(ids) < n {
-		if id := rng.Int64(); slotOf(id) == slotOf(first) && id != first {
+		if id := rng.Int64(); idSlot(id) == idSlot(first) && id != first {
 			ids = append(ids, id)
 		}
 	}
@@ -55,7 +52,7 @@ func TestIDCacheText(t *testing.T) {
 	c = new(idCache)
 	id := int64(4611686018427387905)
 	c.text(id, "")
-	require.Nil(t, c.texts[slotOf(id)].Load(), "an id met once is not cached")
+	require.Nil(t, c.texts[idSlot(id)].Load(), "an id met once is not cached")
 	second := c.text(id, "")
 	third := c.text(id, "")
 	require.Equal(t, strconv.FormatInt(id, 10), third)
@@ -71,7 +68,7 @@ func TestIDCacheText(t *testing.T) {
 		got := c.text(ab[i%2], "")
 		require.Equal(t, strconv.FormatInt(ab[i%2], 10), got)
 	}
-	require.Nil(t, c.texts[slotOf(ab[0])].Load())
+	require.Nil(t, c.texts[idSlot(ab[0])].Load())
 
 	// A nil cache formats, reusing prev when equal.
 	var nc *idCache

@@ -261,9 +261,11 @@ const (
 // reuses.
 //
 // On the perfreport workload (2000 batches cycled, 1638 distinct MPIDs
-// drawn from 5000 users) the first pass hits 2% of batches (17% meet an
-// MPID met before, mostly once before), the second 32%, and from the
-// third on 85-88%.
+// drawn from 5000 users) the first pass hits 2% of batches (18% meet an
+// MPID met before, 314 of those 362 once before), the second 32%, and
+// from the third on 85% and 88% in turn: measured by mapping the pool
+// pass after pass with one Mapper (Map and MapInto alike) and counting
+// the batches whose MPID string is one an earlier batch got for it.
 type idCache struct {
 	texts [idSlots]atomic.Pointer[idText]
 	seen  [idSlots]atomic.Int64
@@ -282,9 +284,7 @@ func (c *idCache) text(id int64, prev string) string {
 	if c == nil {
 		return formatID(id, prev)
 	}
-	// Fibonacci hashing: MPIDs are random in production but may be
-	// consecutive (tests, generated loads); either spreads over the slots.
-	h := (uint64(id) * 0x9e3779b97f4a7c15) >> (64 - idSlotBits)
+	h := idSlot(id)
 	if e := c.texts[h].Load(); e != nil && e.id == id {
 		return e.text
 	}
@@ -294,6 +294,11 @@ func (c *idCache) text(id int64, prev string) string {
 	}
 	return s
 }
+
+// idSlot is the slot of id in an idCache. Fibonacci hashing: MPIDs are
+// random in production but may be consecutive (tests, generated loads);
+// either spreads over the slots.
+func idSlot(id int64) uint64 { return (uint64(id) * 0x9e3779b97f4a7c15) >> (64 - idSlotBits) }
 
 // propsList returns an empty list with room for n properties that the
 // result will hold: reused in MapInto; in Map, a list of exactly n
