@@ -626,45 +626,12 @@ func (st *mapState) email() string {
 	if e == "" {
 		return ""
 	}
-	if !plainEmail(e) && braze.EmailAddress(e).Validate() != nil {
+	if braze.EmailAddress(e).Validate() != nil {
 		st.diag(Dropped, string(t), "identity is not an email address Braze accepts; email not sent", e)
 		return ""
 	}
 	return e
 }
-
-// plainEmail reports an address that braze.EmailAddress(s).Validate
-// accepts, by the same rules in one pass (at most 255 bytes, so at most
-// 255 characters; the last '@' neither first nor last; no space, tab or
-// line break): an identifier with only an email never takes braze's own
-// cheap path, and its general one (LastIndexByte, ContainsAny, the
-// identifier's primaries) was about 3% of mapping a batch. false means
-// only that Validate must decide: longer addresses are left to it.
-func plainEmail(s string) bool {
-	if len(s) > braze.MaxStringLength {
-		return false
-	}
-	at := -1
-	for i := 0; i < len(s); i++ {
-		// One table load per byte: a switch compared each byte four or
-		// five times.
-		switch emailBytes[s[i]] {
-		case emailAt:
-			at = i
-		case emailSpace:
-			return false
-		}
-	}
-	return at > 0 && at < len(s)-1
-}
-
-// emailBytes classes the bytes plainEmail looks for.
-var emailBytes = [256]uint8{'@': emailAt, ' ': emailSpace, '\t': emailSpace, '\r': emailSpace, '\n': emailSpace}
-
-const (
-	emailAt    = 1 // '@'
-	emailSpace = 2 // what Braze's shape check refuses: space, tab, line breaks
-)
 
 // event maps one event.
 func (st *mapState) event(ev *mparticle.Event) {
