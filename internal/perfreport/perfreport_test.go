@@ -319,3 +319,38 @@ func TestMeasureHeapSamplesAtAFixedRate(t *testing.T) {
 	assert.GreaterOrEqual(t, s.MedianLive, uint64(len(hold)), "hold is live in every cycle")
 	runtime.KeepAlive(hold)
 }
+
+// TestMeasureReadsTheHeapAfterEachCollection checks that Measure, which
+// has no ticker, still reads the heap after the collections a run causes,
+// and that the finalizer hook lapses once the run is measured.
+func TestMeasureReadsTheHeapAfterEachCollection(t *testing.T) {
+	var keep [][]byte
+	s, err := Measure(func() error {
+		for range 4 {
+			runtime.GC()
+		}
+		// Garbage, and something live above the base.
+		for i := range 2000 {
+			b := make([]byte, 4096)
+			if i%4 == 0 {
+				keep = append(keep, b)
+			}
+		}
+		runtime.GC()
+		return nil
+	})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, s.GCCycles, 2, "five collections, each read by the hook (two in a row may count once); without it only the last reading counts one")
+	assert.GreaterOrEqual(t, s.PeakLive, s.BaseHeap+uint64(400*4096), "the kept 2 MB were live at the last collection")
+	assert.GreaterOrEqual(t, s.PeakHeap, s.PeakLive)
+
+	h := startHeapSampler(0)
+	_, _, lives := h.stop()
+	n := len(lives)
+	runtime.GC()
+	runtime.GC()
+	h.mu.Lock()
+	assert.Len(t, h.lives, n, "no reading after stop")
+	h.mu.Unlock()
+	runtime.KeepAlive(keep)
+}
