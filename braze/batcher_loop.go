@@ -176,6 +176,8 @@ func (l *loop) dispatch() {
 		}
 		l.forceCount = max(0, l.forceCount-len(p.entries))
 		l.inflight++
+		// Never waits: sendCh holds maxConc requests and at most
+		// inflight-1 < maxConc of them are in it.
 		l.b.sendCh <- p
 	}
 }
