@@ -19,6 +19,15 @@ import "fmt"
 // objects, for Close's drain) happens outside the lock, on the reply
 // channel, with the caller's context; a caller whose context ends takes the
 // lock again to withdraw, and an answer given before the withdrawal wins.
+//
+// Why a lock and not a goroutine that owns the queue (the earlier design):
+// the owner had to wake up for every Add and every finished request and go
+// back to sleep, which on two cores cost 6-10% of all CPU in scheduling and
+// channel hand-offs. Taking the lock costs a compare-and-swap when it is
+// free, and the work done under it is the same. Measured on the forward
+// path after mapping (perfreport BenchmarkBatchSink, callgrind): 39,009
+// instructions per batch of about 7 objects with the owner goroutine,
+// 31,198 with the lock.
 
 // epochCount counts unresolved objects added in one Flush generation.
 type epochCount struct {
