@@ -108,12 +108,13 @@ type BatchOptions struct {
 //     JSON would not fit, and a full request is sent at once (when a
 //     request slot is free), without waiting for FlushInterval.
 //
-// A Batcher is safe for concurrent use. One goroutine owns the queue; Add,
-// Flush, FlushUser and Close talk to it over one FIFO channel, and an Add
-// that finds room does not wait for its answer (batcher_admit.go).
-// MaxConcurrentRequests
-// sender goroutines, started with the Batcher and stopped by Close, send
-// the requests it packs.
+// A Batcher is safe for concurrent use. Its queue is guarded by a mutex:
+// Add, Flush, FlushUser, Close and the senders' completions each take it
+// for a short, non-blocking update and do their waiting outside it
+// (batcher_loop.go). MaxConcurrentRequests sender goroutines, started with
+// the Batcher and stopped by Close, send the requests it packs; with a
+// FlushInterval one more goroutine runs the flush timer, asleep while no
+// timer is armed.
 type Batcher struct {
 	client   *Client
 	limits   Limits // the client's: what Add validates objects against
@@ -121,9 +122,6 @@ type Batcher struct {
 	interval time.Duration
 	maxConc  int
 	maxHeld  int
-	// fastHeld is how many objects may be held for an Add to skip the
-	// round trip (batcher_admit.go).
-	fastHeld int
 	policy   QueueFullPolicy
 	onResult func(Result)
 	maxFails int
@@ -131,41 +129,37 @@ type Batcher struct {
 	// forget is BatchOptions.ForgetObjects.
 	forget bool
 
-	// reqCh carries every request to the owner, in the order they were
-	// made: *addRequest, *flushRequest, *userFlushRequest, *closeRequest,
-	// withdrawal and abortRequest. It is buffered, so a request made after
-	// the owner has returned may sit in it unread: whoever waits for an
-	// answer also watches stopped.
-	reqCh chan any
-	// doneCh returns finished requests; it holds maxConc of them, so a
-	// sender never waits for the owner.
-	doneCh chan completion
-	// admit counts the objects held or admitted and says whether Add may
-	// skip the round trip (batcher_admit.go).
-	admit admission
-	// afterAdmit, when set (by tests only, before any Add), runs between
-	// an Add's reservation and its hand-over to the owner: the window in
-	// which Close must wait for the request in transit.
-	afterAdmit func()
+	// mu guards l: whoever holds it is the queue's owner. Nothing done
+	// under it blocks (see loop.settle) and no user callback runs under it.
+	mu sync.Mutex
+	l  *loop
+	// beforeAdmit, when set (by tests only, before any Add), runs between
+	// an Add's encoding and its taking the lock: the window in which a
+	// Close may overtake it.
+	beforeAdmit func()
 	// sendCh hands packed requests to the sender goroutines. It holds
-	// maxConc requests, so the owner never waits on it (it dispatches only
-	// while fewer than maxConc requests are in flight), and the owner
-	// closes it as it returns.
-	sendCh  chan *packed
-	stopped chan struct{} // closed when the owner goroutine has returned
+	// maxConc requests and requests are dispatched only while fewer than
+	// maxConc are in flight, so a send under the lock never waits; it is
+	// closed when the batcher has finished closing.
+	sendCh chan *packed
+	// armCh wakes the timer goroutine when the flush timer is armed; it
+	// holds one signal and is sent to without blocking (batcher_loop.go).
+	armCh   chan struct{}
+	stopped chan struct{} // closed when the batcher has finished closing
 
 	sendCtx    context.Context // parent of every request; cancelled by an aborted Close
 	cancelSend context.CancelFunc
-	senders    sync.WaitGroup
+	// workers counts the senders and the timer goroutine; Close waits for
+	// them.
+	workers sync.WaitGroup
 	// indexes holds *requestIndex values for reuse by the senders.
 	indexes sync.Pool
-	// adds holds *addRequest values (with their reply channel, items and
-	// keys) for reuse by Add: a round-trip request returns to the pool
-	// once answered (the owner no longer looks at it), an admitted one
-	// once the owner has queued it.
+	// adds holds *addRequest values (with their items, keys and reply
+	// channel) for reuse by Add, which returns its own once the request
+	// is queued, refused or answered: the queue keeps none of them.
 	adds sync.Pool
-	// coders holds *itemEncoder values; Add returns its own before handing
-	// the request over, so they stay with the callers' goroutines.
+	// coders holds *itemEncoder values; Add returns its own before taking
+	// the lock, so they stay with the callers' goroutines.
 	coders sync.Pool
 
 	stats batchCounters
@@ -226,43 +220,43 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
-	b.fastHeld = min(b.maxHeld, fastWindow*b.maxConc*b.capacity.total())
-	b.reqCh = make(chan any, requestBuffer)
-	b.doneCh = make(chan completion, b.maxConc)
+	b.l = &loop{b: b, q: newQueue()}
 	b.sendCh = make(chan *packed, b.maxConc)
 	b.stopped = make(chan struct{})
 	b.sendCtx, b.cancelSend = context.WithCancel(context.Background())
 	// Long-lived senders rather than a goroutine per request: a request's
 	// encoding needs a stack of some size, which a fresh goroutine would
 	// grow again for every request.
-	b.senders.Add(b.maxConc)
+	b.workers.Add(b.maxConc)
 	for range b.maxConc {
 		go b.sender()
 	}
-	go b.run()
+	if b.interval > 0 {
+		b.armCh = make(chan struct{}, 1)
+		b.workers.Add(1)
+		go b.timer()
+	}
 	return b, nil
 }
 
-// requestBuffer is how many requests may wait for the owner: enough that
-// callers rarely wait for it to come round, small enough to cost little.
-const requestBuffer = 1024
-
-// addRequest is one Add call handed to the owner. An admitted request
-// (room reserved by its caller, who has returned) gets no answer; any other
-// gets exactly one value on reply.
+// addRequest is one Add call's items, ready to be queued. Add queues it at
+// once when there is room; otherwise it is parked, and answered exactly
+// once on reply, while its caller waits.
 type addRequest struct {
-	// items are the caller's items, copied: an admitted request outlives
-	// its Add call. With ForgetObjects only their Refs are kept.
+	// items are the caller's items, or with ForgetObjects copies holding
+	// only their Refs (in own). The queue copies what it keeps, and a
+	// parked request's caller is still inside Add, so the caller's slice
+	// is not retained past the call.
 	items []Item
+	own   []Item
 	kinds []ObjectKind
 	// keys names the users of the items, one per run of consecutive items
 	// of the same user: the items of run i end at ends[i]. A call's items
-	// are usually one user's, so the owner looks that user up once.
-	keys     []userKey
-	ends     []int
-	encs     [][]byte // each item's JSON
-	admitted bool
-	reply    chan error
+	// are usually one user's, so the queue looks that user up once.
+	keys  []userKey
+	ends  []int
+	encs  [][]byte // each item's JSON
+	reply chan error
 }
 
 // Add validates and encodes items and queues them for delivery. The items of
@@ -316,7 +310,11 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	keys, ends := r.keys[:0], r.ends[:0]
 	encs := slices.Grow(r.encs[:0], len(items))[:len(items)]
 	kinds := slices.Grow(r.kinds[:0], len(items))[:len(items)]
-	kept := slices.Grow(r.items[:0], len(items))[:len(items)]
+	kept := items
+	if b.forget {
+		kept = slices.Grow(r.own[:0], len(items))[:len(items)]
+		r.own = kept
+	}
 	start := 0
 	for i := range items {
 		end := coder.ends[i]
@@ -332,32 +330,38 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 		}
 		if b.forget {
 			kept[i] = Item{Ref: it.Ref}
-		} else {
-			kept[i] = *it
 		}
 	}
 	ends = append(ends, len(items))
 	b.putCoder(coder)
 	r.items, r.kinds, r.keys, r.ends, r.encs = kept, kinds, keys, ends, encs
-	if b.admit.tryReserve(len(items), b.fastHeld, admitClosing|admitParked) {
-		// Room is reserved, so the owner will queue r whatever else
-		// happens; the caller need not wait for it. The send waits only
-		// while the channel is full, which the owner drains without
-		// blocking; it cannot find the owner gone, since the owner does
-		// not return while room is reserved. The owner puts r back in the
-		// pool.
-		r.admitted = true
-		b.stats.added.Add(uint64(len(items)))
-		if b.afterAdmit != nil {
-			b.afterAdmit()
-		}
-		b.reqCh <- r
-		return nil
+	if b.beforeAdmit != nil {
+		b.beforeAdmit()
 	}
-	r.admitted = false
-	err := roundTrip(ctx, b, r, r.reply)
-	// roundTrip returns after the request's one answer, or without the
-	// owner having seen it: the owner holds no reference to r any more.
+	l := b.l
+	b.mu.Lock()
+	parked, err := l.admit(r)
+	if err == nil && !parked {
+		l.settle()
+	}
+	b.mu.Unlock()
+	if parked {
+		// Waiting for room, outside the lock. The queue answers r exactly
+		// once: queued (nil), refused by Close (ErrClosed) or withdrawn.
+		select {
+		case err = <-r.reply:
+		case <-ctx.Done():
+			b.mu.Lock()
+			l.withdraw(r)
+			l.settle()
+			b.mu.Unlock()
+			// An answer that arrived before the withdrawal wins.
+			if err = <-r.reply; err == errWithdrawn {
+				err = ctx.Err()
+			}
+		}
+	}
+	// The queue holds no reference to r any more.
 	b.putAdd(r)
 	return err
 }
@@ -365,10 +369,11 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 // putAdd returns r to the pool without the caller's items, keys and
 // objects' JSON, so that the pool keeps nothing of theirs alive.
 func (b *Batcher) putAdd(r *addRequest) {
-	clear(r.items)
+	clear(r.own)
 	clear(r.keys)
 	clear(r.encs)
-	r.items, r.kinds, r.keys, r.ends, r.encs = r.items[:0], r.kinds[:0], r.keys[:0], r.ends[:0], r.encs[:0]
+	r.items = nil
+	r.own, r.kinds, r.keys, r.ends, r.encs = r.own[:0], r.kinds[:0], r.keys[:0], r.ends[:0], r.encs[:0]
 	b.adds.Put(r)
 }
 
@@ -379,78 +384,6 @@ func (b *Batcher) putCoder(c *itemEncoder) {
 		c.buf = nil
 	}
 	b.coders.Put(c)
-}
-
-// submit puts r on the owner's channel. It fails with ErrClosed when the
-// owner has returned, or with ctx's error.
-func (b *Batcher) submit(ctx context.Context, r any) error {
-	select {
-	case <-b.stopped:
-		return ErrClosed
-	default:
-	}
-	// The channel nearly always has room: a plain non-blocking send costs
-	// a fraction of the three-way select below, which is only needed to
-	// wait.
-	select {
-	case b.reqCh <- r:
-		return nil
-	default:
-	}
-	select {
-	case b.reqCh <- r:
-		return nil
-	case <-b.stopped:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// await waits for the answer on reply to a request put on the owner's
-// channel. ok is false when the owner returned without having read the
-// request (it answers every request it reads before it returns).
-func await[T any](b *Batcher, reply <-chan T) (v T, ok bool) {
-	select {
-	case v = <-reply:
-		return v, true
-	case <-b.stopped:
-		select {
-		case v = <-reply:
-			return v, true
-		default:
-			return v, false
-		}
-	}
-}
-
-// roundTrip hands r to the owner goroutine and waits for its answer on
-// reply. When ctx ends first the request is withdrawn; the owner answers
-// every request exactly once (nil if it was served before the withdrawal
-// arrived), so that answer still wins over ctx's error.
-func roundTrip(ctx context.Context, b *Batcher, r any, reply <-chan error) error {
-	if err := b.submit(ctx, r); err != nil {
-		return err
-	}
-	select {
-	case err := <-reply:
-		return err
-	case <-ctx.Done():
-		b.withdraw(r)
-		err, ok := await(b, reply)
-		switch {
-		case !ok:
-			return ErrClosed
-		case err != errWithdrawn:
-			return err
-		}
-		return ctx.Err()
-	case <-b.stopped:
-		if err, ok := await(b, reply); ok {
-			return err
-		}
-		return ErrClosed
-	}
 }
 
 // AddAttributes queues one attributes object; see Add.
@@ -491,21 +424,6 @@ func (b *Batcher) AddTrack(ctx context.Context, req *TrackRequest, ref any) erro
 // errWithdrawn answers a request whose caller stopped waiting.
 var errWithdrawn = errors.New("braze: withdrawn")
 
-// withdrawal tells the owner that the caller behind r stopped waiting.
-type withdrawal struct{ r any }
-
-// abortRequest is Close's deadline passing.
-type abortRequest struct{}
-
-// withdraw tells the owner that the caller behind r stopped waiting. The
-// owner answers r (with the context's error if r was still parked).
-func (b *Batcher) withdraw(r any) {
-	select {
-	case b.reqCh <- withdrawal{r}:
-	case <-b.stopped:
-	}
-}
-
 // flushRequest is one Flush call waiting for its epoch to resolve.
 type flushRequest struct {
 	epoch uint64
@@ -525,20 +443,26 @@ type flushReply struct {
 // queued; their results go to the next report.
 func (b *Batcher) Flush(ctx context.Context) (FlushReport, error) {
 	r := &flushRequest{ctx: ctx, reply: make(chan flushReply, 1)}
-	if err := b.submit(ctx, r); err != nil {
-		return FlushReport{}, err
+	l := b.l
+	b.mu.Lock()
+	if l.finished {
+		b.mu.Unlock()
+		return FlushReport{}, ErrClosed
 	}
+	l.flush(r)
+	l.settle()
+	b.mu.Unlock()
 	select {
 	case rep := <-r.reply:
 		return rep.report, rep.err
 	case <-ctx.Done():
-		b.withdraw(r)
-	case <-b.stopped:
 	}
-	if rep, ok := await(b, r.reply); ok {
-		return rep.report, rep.err
-	}
-	return FlushReport{}, ErrClosed
+	b.mu.Lock()
+	l.withdraw(r) // answers r with ctx's error unless it was answered already
+	l.settle()
+	b.mu.Unlock()
+	rep := <-r.reply
+	return rep.report, rep.err
 }
 
 // userFlushRequest is one FlushUser call.
@@ -555,7 +479,29 @@ type userFlushRequest struct {
 // (OnResult and Flush do).
 func (b *Batcher) FlushUser(ctx context.Context, id Identifier) error {
 	r := &userFlushRequest{key: keyOf(&id), reply: make(chan error, 1)}
-	return roundTrip(ctx, b, r, r.reply)
+	l := b.l
+	b.mu.Lock()
+	if l.finished {
+		b.mu.Unlock()
+		return ErrClosed
+	}
+	l.flushUser(r)
+	l.settle()
+	b.mu.Unlock()
+	select {
+	case err := <-r.reply:
+		return err
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
+	l.withdraw(r)
+	l.settle()
+	b.mu.Unlock()
+	// An answer that arrived before the withdrawal wins.
+	if err := <-r.reply; err != errWithdrawn {
+		return err
+	}
+	return ctx.Err()
 }
 
 // closeRequest is the Close call.
@@ -566,7 +512,6 @@ type closeRequest struct {
 type closeReply struct {
 	report  FlushReport
 	aborted []Result // cut off by the deadline; OnResult runs in Close's goroutine
-	err     error
 }
 
 // Close stops accepting objects (Add then returns ErrClosed), sends
@@ -578,46 +523,42 @@ type closeReply struct {
 // ErrClosed.
 func (b *Batcher) Close(ctx context.Context) (FlushReport, error) {
 	r := &closeRequest{reply: make(chan closeReply, 1)}
-	if err := b.submit(context.Background(), r); err != nil {
-		return FlushReport{}, err
+	l := b.l
+	b.mu.Lock()
+	if l.closing != nil { // closed, or another Close is draining
+		b.mu.Unlock()
+		return FlushReport{}, ErrClosed
 	}
+	l.close(r)
+	l.settle()
+	b.mu.Unlock()
 	var rep closeReply
+	var err error
 	select {
 	case rep = <-r.reply:
-		if rep.err == ErrClosed { // another Close is draining
-			return FlushReport{}, ErrClosed
-		}
-	case <-b.stopped:
-		got, ok := await(b, r.reply)
-		if !ok || got.err == ErrClosed { // another Close finished first
-			return FlushReport{}, ErrClosed
-		}
-		rep = got
 	case <-ctx.Done():
-		select {
-		case rep = <-r.reply: // drained just in time
-		default:
-			select {
-			case b.reqCh <- abortRequest{}:
-			case <-b.stopped:
-			}
-			got, ok := await(b, r.reply)
-			if !ok { // another Close finished before the owner read r
-				return FlushReport{}, ErrClosed
-			}
-			rep = got
-			if rep.err == nil {
-				rep.err = ctx.Err()
-			}
+		b.mu.Lock()
+		// Drained just in time: the answer is in r.reply already.
+		aborted := !l.finished
+		if aborted {
+			l.abort()
+			l.settle()
+		}
+		b.mu.Unlock()
+		// After the abort, the requests in flight end as soon as their
+		// senders see the cancellation, and the last completion finishes
+		// the close.
+		rep = <-r.reply
+		if aborted {
+			err = ctx.Err()
 		}
 	}
-	<-b.stopped
-	b.senders.Wait()
+	b.workers.Wait()
 	b.cancelSend()
 	if b.onResult != nil {
 		for _, res := range rep.aborted {
 			b.onResult(res)
 		}
 	}
-	return rep.report, rep.err
+	return rep.report, err
 }

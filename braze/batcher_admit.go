@@ -1,82 +1,49 @@
 package braze
 
-import "sync/atomic"
+import "fmt"
 
-// This file decides, on the caller's goroutine, whether an Add can be
-// accepted without asking the owner goroutine.
-//
-// Most Adds find room in the queue, nothing parked ahead of them and the
-// batcher open: their answer is nil whatever the owner would say. Such an
-// Add reserves its objects' room here with one compare-and-swap, hands its
-// request to the owner over the buffered request channel and returns at
-// once, without waiting for the owner to wake up and answer. The rest (no
-// room, Adds parked ahead, closing) take the round trip, and the owner
-// decides as before.
+// This file decides what becomes of an Add once its objects are encoded:
+// queued, parked until there is room, or refused. It runs under the
+// Batcher's lock (batcher_loop.go), on the caller's goroutine, so most
+// Adds are queued without any other goroutine waking up: the caller takes
+// the lock, queues its objects and returns nil.
 //
 // What keeps the guarantees:
-//   - MaxQueuedObjects: the count below covers every object held (waiting
-//     or in flight) plus the admitted objects still on their way to the
-//     owner, and a reservation succeeds only while that count stays within
-//     the bound. The owner's own admissions (round trips, parked Adds)
-//     reserve here too.
-//   - Order: every request to the owner (Adds, admitted or not, Flush,
-//     FlushUser, Close, withdrawals) travels on one FIFO channel. An Add
-//     that returned nil was put on that channel before anything its caller
-//     does next, so the owner queues it before serving that caller's next
-//     Add, Flush, FlushUser or Close: it is counted in the next report and
-//     one caller's Adds stay in order.
-//   - Fairness: while Adds are parked the parked flag stops admissions, so
-//     a later Add waits behind them as before.
-//   - Close: the owner sets the closing flag when it serves Close, after
-//     which no admission succeeds (Add returns ErrClosed through the round
-//     trip). Adds admitted just before are still on their way: the owner
-//     queues them (or, after Close's deadline, fails them) and does not
-//     return before the count is back to zero, so none is lost and nobody
-//     sends on the channel after the owner has returned.
+//   - MaxQueuedObjects: the queue counts every object held (waiting or in
+//     flight, queue.held), and an Add is queued only while that count
+//     stays within the bound. Objects leave the count when their request
+//     completes or Close's deadline fails them.
+//   - Order: an Add that returns nil has queued its objects under the
+//     lock before it returns, so they come before anything its caller
+//     does next (another Add, Flush, FlushUser or Close): they are counted
+//     in the next report, and one caller's Adds stay in order.
+//   - Fairness: while Adds are parked no other Add is queued ahead of
+//     them, even one that would fit; completions queue the parked ones,
+//     oldest first (loop.unpark).
+//   - Close: once Close has taken the lock, every Add is refused with
+//     ErrClosed and the parked ones are answered ErrClosed; what was
+//     queued before is sent.
 
-// fastWindow bounds the admissions: an Add skips the round trip only while
-// the objects held stay within fastWindow full requests per sender. Beyond
-// that the senders are behind and the round trip paces the callers.
-const fastWindow = 2
-
-// admission is the word callers reserve room in: the object count in the
-// low bits, the flags above it.
-type admission struct {
-	word atomic.Int64
-}
-
-const (
-	// admitClosing is set once the owner has served Close.
-	admitClosing int64 = 1 << 62
-	// admitParked is set while Adds are parked waiting for room.
-	admitParked int64 = 1 << 61
-	// admitCountMask covers the object count. MaxQueuedObjects is capped
-	// at it for admission purposes: far beyond what memory can hold.
-	admitCountMask int64 = 1<<56 - 1
-)
-
-// tryReserve adds n to the count if no flag in stop is set and the count
-// stays within limit.
-func (a *admission) tryReserve(n, limit int, stop int64) bool {
-	lim := min(int64(limit), admitCountMask)
-	for {
-		w := a.word.Load()
-		if w&stop != 0 || w&admitCountMask+int64(n) > lim {
-			return false
-		}
-		if a.word.CompareAndSwap(w, w+int64(n)) {
-			return true
-		}
+// admit queues r, parks it or refuses it: parked is true when r waits on
+// its reply channel for room (QueueFullBlock), err is the refusal, and
+// neither means r is queued. The caller holds the lock.
+func (l *loop) admit(r *addRequest) (parked bool, err error) {
+	n := len(r.items)
+	switch {
+	case l.closing != nil:
+		return false, ErrClosed
+	case n > l.b.maxHeld:
+		return false, fmt.Errorf("%w: %d objects in one call exceed BatchOptions.MaxQueuedObjects (%d)", ErrQueueFull, n, l.b.maxHeld)
+	case len(l.parked) == 0 && l.fits(n):
+		l.enqueue(r)
+		l.b.stats.added.Add(uint64(n))
+		return false, nil
+	case l.b.policy == QueueFullError:
+		return false, ErrQueueFull
 	}
+	l.parked = append(l.parked, r)
+	return true, nil
 }
 
-// release gives back the room of n objects that have been resolved (or
-// admitted and then failed).
-func (a *admission) release(n int) { a.word.Add(-int64(n)) }
-
-// count returns the objects held or on their way to the owner.
-func (a *admission) count() int { return int(a.word.Load() & admitCountMask) }
-
-// set raises flag; clear lowers it.
-func (a *admission) set(flag int64)   { a.word.Or(flag) }
-func (a *admission) clear(flag int64) { a.word.And(^flag) }
+// fits reports whether n more objects stay within MaxQueuedObjects.
+func (l *loop) fits(n int) bool { return l.q.held+n <= l.b.maxHeld }

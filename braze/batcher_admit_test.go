@@ -13,11 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// These tests drive Adds that skip the round trip (batcher_admit.go) and
-// Adds that take it, from many goroutines at once, against Flush, FlushUser
-// and Close, and check the guarantees on what comes out: nothing an Add
-// accepted is lost or reported twice, each user's objects stay in order,
-// and MaxQueuedObjects holds. Run them with -race.
+// These tests drive Adds that find room and Adds that park or are refused
+// (batcher_admit.go), from many goroutines at once, against Flush,
+// FlushUser and Close, and check the guarantees on what comes out: nothing
+// an Add accepted is lost or reported twice, each user's objects stay in
+// order, and MaxQueuedObjects holds. Run them with -race. The tests at the
+// end drive the admission rules and the waits outside the lock directly.
 
 // adder adds objects of its own users, one to three per call, and counts
 // what was accepted.
@@ -241,95 +242,274 @@ func TestBatcherAdmissionNeverExceedsMaxQueuedObjects(t *testing.T) {
 	assert.Equal(t, int(accepted.Load()), rep.Delivered)
 }
 
-func TestAdmissionReservesWithinTheLimitUnlessStopped(t *testing.T) {
-	var a admission
-	assert.True(t, a.tryReserve(3, 5, admitClosing|admitParked))
-	assert.False(t, a.tryReserve(3, 5, admitClosing|admitParked), "3+3 > 5")
-	assert.True(t, a.tryReserve(2, 5, 0))
-	assert.Equal(t, 5, a.count())
-	a.release(4)
-	a.set(admitParked)
-	assert.False(t, a.tryReserve(1, 5, admitClosing|admitParked), "parked Adds go first")
-	assert.True(t, a.tryReserve(1, 5, admitClosing), "the owner serves parked Adds")
-	a.clear(admitParked)
-	a.set(admitClosing)
-	assert.False(t, a.tryReserve(1, 5, admitClosing|admitParked))
-	assert.Equal(t, 2, a.count())
+// testLoop returns the owner state of a Batcher that is never started:
+// the admission rules alone, driven by hand.
+func testLoop(maxHeld int, policy QueueFullPolicy) *loop {
+	b := &Batcher{maxHeld: maxHeld, maxConc: 1, policy: policy,
+		capacity: capacity{max: 75, combined: true}, sendCh: make(chan *packed, 1)}
+	b.l = &loop{b: b, q: newQueue()}
+	return b.l
 }
 
-// An Add that has reserved room but not yet handed its request to the
-// owner when Close is served: Close waits for it, and the object is
-// delivered and counted, not dropped in the channel after the owner left.
-// The hook holds the Add in exactly that window until the owner has set the
-// closing flag, so the interleaving is forced, not hoped for.
-func TestBatcherCloseWaitsForAnAdmittedAddInTransit(t *testing.T) {
+// testAddRequest is what Add hands to the queue for n events of user.
+func testAddRequest(user string, n int) *addRequest {
+	r := &addRequest{reply: make(chan error, 1)}
+	for i := range n {
+		it := event(user, i)
+		r.items = append(r.items, it)
+		r.kinds = append(r.kinds, ObjectEvent)
+		r.encs = append(r.encs, []byte(`{}`))
+	}
+	r.keys = []userKey{keyOf(&r.items[0].Event.Identifier)}
+	r.ends = []int{n}
+	return r
+}
+
+// completeAll packs everything ready into one request and books it as
+// delivered, as a sender would.
+func completeAll(t *testing.T, l *loop) {
+	t.Helper()
+	p := l.q.pack(l.b.capacity)
+	require.NotEmpty(t, p.entries)
+	p.errs = make([]error, len(p.entries))
+	l.inflight++
+	l.complete(p)
+}
+
+// TestAdmitQueuesWithinTheLimitUnlessParkedOrClosing: an Add is queued
+// while the objects held stay within MaxQueuedObjects and no Add is parked
+// ahead of it; otherwise it is parked (QueueFullBlock) or refused
+// (QueueFullError), and after Close it is refused with ErrClosed. Parked
+// Adds are queued oldest first as completions make room.
+func TestAdmitQueuesWithinTheLimitUnlessParkedOrClosing(t *testing.T) {
+	l := testLoop(5, QueueFullBlock)
+	parked, err := l.admit(testAddRequest("a", 3))
+	require.NoError(t, err)
+	assert.False(t, parked)
+	assert.Equal(t, 3, l.q.held)
+
+	big := testAddRequest("b", 3)
+	parked, err = l.admit(big)
+	require.NoError(t, err)
+	assert.True(t, parked, "3+3 > 5")
+	small := testAddRequest("c", 1)
+	parked, err = l.admit(small)
+	require.NoError(t, err)
+	assert.True(t, parked, "parked Adds go first, even when a later one would fit")
+	assert.Equal(t, 3, l.q.held, "nothing parked is held")
+	assert.Empty(t, big.reply)
+
+	completeAll(t, l) // a's objects resolve: room for b's and c's
+	assert.NoError(t, <-big.reply)
+	assert.NoError(t, <-small.reply)
+	assert.Empty(t, l.parked)
+	assert.Equal(t, 4, l.q.held)
+
+	tooMany := testAddRequest("d", 6)
+	_, err = l.admit(tooMany)
+	assert.ErrorIs(t, err, ErrQueueFull, "more than MaxQueuedObjects in one call")
+
+	l.close(&closeRequest{reply: make(chan closeReply, 1)})
+	parked, err = l.admit(testAddRequest("e", 1))
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.False(t, parked)
+	assert.Equal(t, 4, l.q.held)
+
+	l = testLoop(5, QueueFullError)
+	_, err = l.admit(testAddRequest("a", 4))
+	require.NoError(t, err)
+	parked, err = l.admit(testAddRequest("b", 2))
+	assert.ErrorIs(t, err, ErrQueueFull)
+	assert.False(t, parked)
+	assert.Equal(t, 4, l.q.held)
+}
+
+// TestWithdrawnParkedAddLeavesTheQueueAsItWas: a parked Add whose caller
+// stops waiting is answered errWithdrawn and none of its objects is
+// queued; Adds parked behind it that now fit are queued at once. An Add
+// answered before its withdrawal keeps that answer, and Close answers the
+// Adds still parked with ErrClosed.
+func TestWithdrawnParkedAddLeavesTheQueueAsItWas(t *testing.T) {
+	l := testLoop(4, QueueFullBlock)
+	_, err := l.admit(testAddRequest("a", 2))
+	require.NoError(t, err)
+	big, small, last := testAddRequest("b", 3), testAddRequest("c", 2), testAddRequest("d", 2)
+	for _, r := range []*addRequest{big, small, last} {
+		parked, err := l.admit(r)
+		require.NoError(t, err)
+		require.True(t, parked)
+	}
+	l.withdraw(big)
+	assert.Equal(t, errWithdrawn, <-big.reply)
+	assert.NoError(t, <-small.reply, "the small Add behind the withdrawn one fits")
+	assert.Equal(t, 4, l.q.held)
+	assert.Nil(t, l.q.lookup(keyOf(&big.items[0].Event.Identifier)), "nothing of the withdrawn Add was queued")
+	l.withdraw(small) // answered already: nothing happens
+	assert.Empty(t, small.reply)
+	assert.Equal(t, 4, l.q.held)
+
+	l.close(&closeRequest{reply: make(chan closeReply, 1)})
+	assert.ErrorIs(t, <-last.reply, ErrClosed)
+	assert.Empty(t, l.parked)
+}
+
+// An Add that Close overtakes (it has encoded its objects but not yet
+// taken the lock when Close does) is refused with ErrClosed and leaves no
+// trace: no Result, nothing sent, nothing in Close's report. An Add that
+// returned nil before Close is delivered and in Close's report. The hook
+// holds the Add in exactly that window until Close has returned, so the
+// interleaving is forced, not hoped for.
+func TestBatcherAddOvertakenByCloseIsRefusedAndLosesNothing(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
 	log := &resultLog{}
 	b, err := NewBatcher(ts.client(t), BatchOptions{OnResult: log.add})
 	require.NoError(t, err)
-	reserved, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	b.afterAdmit = func() { once.Do(func() { close(reserved); <-release }) }
 	ctx := context.Background()
+	require.NoError(t, b.Add(ctx, event("u", 1)))
 
+	encoded, release := make(chan struct{}), make(chan struct{})
+	b.beforeAdmit = func() { close(encoded); <-release }
 	addErr := make(chan error, 1)
-	go func() { addErr <- b.Add(ctx, event("u", 1)) }()
-	<-reserved
-	type closed struct {
+	go func() { addErr <- b.Add(ctx, event("u", 2)) }()
+	<-encoded
+	rep, err := b.Close(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Delivered, "the Add that returned nil before Close")
+	close(release)
+	assert.ErrorIs(t, <-addErr, ErrClosed)
+
+	results := log.all()
+	require.Len(t, results, 1)
+	assert.NoError(t, results[0].Err)
+	applied, _ := ts.snapshot()
+	assert.Equal(t, []int{1}, applied["external_id:u"])
+	assert.Equal(t, uint64(1), b.Stats().Added)
+	assert.Zero(t, b.Stats().Queued)
+}
+
+// TestParkedCallersGiveUpWithTheirContext covers the waits outside the
+// lock: a parked Add, a Flush and a FlushUser whose contexts end return
+// their context's error and leave the queue as it was (the Add's objects
+// are not queued, the objects flushed stay queued); what comes after them
+// proceeds, and after Close each is refused with ErrClosed.
+func TestParkedCallersGiveUpWithTheirContext(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	gate := make(chan struct{})
+	ts.gate = gate
+	log := &resultLog{}
+	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 2, OnResult: log.add})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, b.Add(ctx, event("a", 1), event("b", 1)))
+
+	cctx, cancel := context.WithCancel(ctx)
+	parked := make(chan error, 1)
+	go func() { parked <- b.Add(cctx, event("c", 1)) }()
+	flushed := make(chan error, 1)
+	go func() { _, err := b.Flush(cctx); flushed <- err }()
+	userFlushed := make(chan error, 1)
+	go func() { userFlushed <- b.FlushUser(cctx, ExternalID("a")) }()
+	for { // until the Add is parked and the flushes wait
+		b.mu.Lock()
+		waiting := len(b.l.parked) == 1 && len(b.l.flushes) == 1 && b.l.forcedUsers == 1
+		b.mu.Unlock()
+		if waiting {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	assert.ErrorIs(t, <-parked, context.Canceled)
+	assert.ErrorIs(t, <-flushed, context.Canceled)
+	assert.ErrorIs(t, <-userFlushed, context.Canceled)
+	assert.Equal(t, 2, b.Stats().Queued, "the withdrawn Add queued nothing")
+
+	close(gate)
+	rep, err := b.Close(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Delivered, "the objects flushed stayed queued and are in the next report")
+	assert.Len(t, log.all(), 2)
+	applied, _ := ts.snapshot()
+	assert.Empty(t, applied["external_id:c"])
+	assert.ErrorIs(t, b.Add(ctx, event("c", 1)), ErrClosed)
+	_, err = b.Flush(ctx)
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.ErrorIs(t, b.FlushUser(ctx, ExternalID("a")), ErrClosed)
+}
+
+// TestBatcherCloseDeadlineWithRequestsInFlight: Close's deadline passes
+// while requests hang in flight, an object waits behind its user's request,
+// and a Flush and a FlushUser wait. The requests are cancelled and every
+// object fails with ErrClosed, exactly once; the waiters are answered;
+// Close returns the deadline's error only once the senders and the armed
+// flush timer's goroutine are gone (checkLeaks), and everything after it
+// is refused.
+func TestBatcherCloseDeadlineWithRequestsInFlight(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	ts.gate = make(chan struct{}) // never opened: requests hang until cancelled
+	var log resultLog
+	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: time.Hour, MaxConcurrentRequests: 2, OnResult: log.add})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, b.Add(ctx, event("a", 1), event("a", 2), event("b", 1)))
+	userFlushed := make(chan error, 1)
+	go func() { userFlushed <- b.FlushUser(ctx, ExternalID("a")) }()
+	inflight := func(n int) {
+		for {
+			ts.mu.Lock()
+			got := ts.inflight
+			ts.mu.Unlock()
+			if got == n {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	inflight(1) // a's and b's objects
+	require.NoError(t, b.Add(ctx, event("a", 3), event("c", 1)))
+	inflight(2) // c's object; a's third waits behind a's request
+	type flushed struct {
 		rep FlushReport
 		err error
 	}
-	done := make(chan closed, 1)
+	flushDone := make(chan flushed, 1)
 	go func() {
-		rep, err := b.Close(ctx)
-		done <- closed{rep, err}
+		rep, err := b.Flush(ctx)
+		flushDone <- flushed{rep, err}
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for b.admit.word.Load()&admitClosing == 0 {
-		require.True(t, time.Now().Before(deadline), "Close was never served")
+	for { // until the Flush waits
+		b.mu.Lock()
+		n := len(b.l.flushes)
+		b.mu.Unlock()
+		if n == 1 {
+			break
+		}
 		time.Sleep(time.Millisecond)
 	}
-	select {
-	case c := <-done:
-		t.Fatalf("Close returned (%+v, %v) while an admitted Add was in transit", c.rep, c.err)
-	default:
-	}
-	close(release)
-	require.NoError(t, <-addErr)
-	c := <-done
-	require.NoError(t, c.err)
-	assert.Equal(t, 1, c.rep.Delivered)
-	log.mu.Lock()
-	defer log.mu.Unlock()
-	require.Len(t, log.results, 1)
-	assert.NoError(t, log.results[0].Err)
-	applied, _ := ts.snapshot()
-	assert.Equal(t, []int{1}, applied["external_id:u"])
-}
 
-// TestSubmitWaitsForRoomInTheChannel covers submit's slow path: with the
-// owner's channel full, submit waits until there is room and then hands
-// its request over, behind what was there; it gives up with ctx's error or,
-// once the owner has returned, ErrClosed, and leaves the channel as it was.
-func TestSubmitWaitsForRoomInTheChannel(t *testing.T) {
-	b := &Batcher{reqCh: make(chan any, 1), stopped: make(chan struct{})}
-	ctx := context.Background()
-	require.NoError(t, b.submit(ctx, "first")) // the fast path: there is room
-	done := make(chan error, 1)
-	go func() { done <- b.submit(ctx, "second") }()
-	assert.Equal(t, "first", <-b.reqCh)
-	assert.NoError(t, <-done)
-	assert.Equal(t, "second", <-b.reqCh)
-
-	require.NoError(t, b.submit(ctx, "filler"))
-	cctx, cancel := context.WithCancel(ctx)
-	go func() { done <- b.submit(cctx, "cancelled") }()
+	short, cancel := context.WithCancel(ctx)
 	cancel()
-	assert.ErrorIs(t, <-done, context.Canceled)
-	go func() { done <- b.submit(ctx, "too late") }()
-	close(b.stopped)
-	assert.ErrorIs(t, <-done, ErrClosed)
-	assert.Equal(t, "filler", <-b.reqCh)
-	assert.Empty(t, b.reqCh, "a request that failed was not handed over")
+	rep, err := b.Close(short)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, <-userFlushed, ErrClosed)
+	f := <-flushDone
+	require.NoError(t, f.err, "the Flush's objects are resolved (failed): it reports them")
+	assert.Equal(t, 5, f.rep.Failed+rep.Failed, "every object is in one report")
+	assert.Zero(t, f.rep.Delivered+rep.Delivered)
+	results := log.all()
+	require.Len(t, results, 5, "every object has exactly one result")
+	for _, r := range results {
+		assert.ErrorIs(t, r.Err, ErrClosed)
+	}
+	st := b.Stats()
+	assert.Equal(t, uint64(5), st.Failed)
+	assert.Zero(t, st.Queued)
+	assert.ErrorIs(t, b.Add(ctx, event("d", 1)), ErrClosed)
+	_, err = b.Flush(ctx)
+	assert.ErrorIs(t, err, ErrClosed)
+	_, err = b.Close(ctx)
+	assert.ErrorIs(t, err, ErrClosed)
 }

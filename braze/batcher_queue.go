@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// This file holds the queue that the Batcher's owner goroutine keeps: one
+// This file holds the queue that the Batcher's owner keeps: one
 // FIFO per user, and a FIFO of users ready to be packed. Nothing here is
-// safe for concurrent use; only the owner goroutine touches it.
+// safe for concurrent use; only the holder of the Batcher's lock touches it
+// (batcher_loop.go).
 //
 // # The ordering rule
 //
@@ -193,7 +194,7 @@ type userWaiter struct {
 	reply  chan error
 }
 
-// queue is the owner goroutine's view of everything waiting.
+// queue is the owner's view of everything waiting.
 type queue struct {
 	// byExternalID holds the users named by an external id, the usual
 	// case: a string-keyed map hashes several times faster than one keyed

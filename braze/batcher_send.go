@@ -12,17 +12,17 @@ import (
 // per object. It runs on the sender goroutines (MaxConcurrentRequests of
 // them, each sending one request at a time).
 
-// sender sends the requests the owner dispatches until the owner closes
-// sendCh.
+// sender sends the requests the queue's owner dispatches until a finished
+// Close closes sendCh.
 func (b *Batcher) sender() {
-	defer b.senders.Done()
+	defer b.workers.Done()
 	for p := range b.sendCh {
 		b.send(p)
 	}
 }
 
-// send delivers p, reports every object to OnResult and hands the outcome
-// back to the owner.
+// send delivers p, reports every object to OnResult and then books the
+// outcome under the lock.
 func (b *Batcher) send(p *packed) {
 	p.errs = slices.Grow(p.errs[:0], len(p.entries))[:len(p.entries)]
 	errs := p.errs
@@ -51,7 +51,7 @@ func (b *Batcher) send(p *packed) {
 	}
 	b.stats.delivered.Add(delivered)
 	b.stats.failed.Add(failed)
-	b.doneCh <- completion{p: p}
+	b.complete(p)
 }
 
 // deliver sends entries as one /users/track request and fills errs

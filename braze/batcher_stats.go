@@ -27,8 +27,8 @@ type BatchStats struct {
 	PackingEfficiency float64
 }
 
-// batchCounters are updated by the owner and the sending goroutines and read
-// by Stats.
+// batchCounters are updated by Add, the sending goroutines and Close's
+// deadline, and read by Stats without the lock.
 type batchCounters struct {
 	added, delivered, failed atomic.Uint64
 	requests, sent           atomic.Uint64
@@ -36,8 +36,11 @@ type batchCounters struct {
 
 // Stats returns the batcher's counters.
 func (b *Batcher) Stats() BatchStats {
+	b.mu.Lock()
+	queued := b.l.q.held
+	b.mu.Unlock()
 	s := BatchStats{
-		Queued:    b.admit.count(),
+		Queued:    queued,
 		Added:     b.stats.added.Load(),
 		Delivered: b.stats.delivered.Load(),
 		Failed:    b.stats.failed.Load(),

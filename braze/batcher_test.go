@@ -754,17 +754,54 @@ func TestBatcherConvenienceAddsAndReportErrors(t *testing.T) {
 // TestBatcherTimerOnAnInstantClock: with a clock whose timers fire at once
 // (auto-advance), partial requests go out immediately. The timer is only
 // armed while ready objects are not yet forced out, which is what keeps
-// the owner goroutine from spinning on such a clock.
+// the timer goroutine from spinning on such a clock: each Add arms it
+// once, and nothing else does.
 func TestBatcherTimerOnAnInstantClock(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	c := ts.client(t, WithClock(clock.NewAutoAdvance(testTime)))
+	clk := clock.NewAutoAdvance(testTime)
+	c := ts.client(t, WithClock(clk))
 	got := make(chan Result, 2)
-	b := newBatcher(t, c, BatchOptions{OnResult: func(r Result) { got <- r }})
+	b, err := NewBatcher(c, BatchOptions{OnResult: func(r Result) { got <- r }})
+	require.NoError(t, err)
 	require.NoError(t, b.Add(context.Background(), event("a", 1)))
 	assert.True(t, (<-got).Delivered(), "the timer fired at once and sent the partial request")
 	require.NoError(t, b.Add(context.Background(), event("b", 1)))
 	assert.True(t, (<-got).Delivered())
+	_, err = b.Close(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []time.Duration{DefaultFlushInterval, DefaultFlushInterval}, clk.Sleeps(),
+		"one timer per Add: the timer never re-armed itself")
+}
+
+// TestBatcherTimerSleepsWhileIdle: an idle batcher arms no timer; ready
+// objects arm one, which sends them when it fires; once they are sent the
+// batcher is idle again and arms none until the next Add.
+func TestBatcherTimerSleepsWhileIdle(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	clk := clock.NewManual(testTime)
+	got := make(chan Result, 1)
+	b, err := NewBatcher(ts.client(t, WithClock(clk)), BatchOptions{FlushInterval: time.Minute, OnResult: func(r Result) { got <- r }})
+	require.NoError(t, err)
+	ctx := context.Background()
+	rep, err := b.Flush(ctx) // goes through the lock: the batcher has settled
+	require.NoError(t, err)
+	assert.Zero(t, rep.Delivered)
+	assert.Zero(t, clk.Waiters(), "an idle batcher arms no timer")
+
+	require.NoError(t, b.Add(ctx, event("a", 1)))
+	require.NoError(t, clk.WaitForWaiters(ctx, 1))
+	clk.Advance(time.Minute)
+	assert.True(t, (<-got).Delivered(), "the timer sent the partial request")
+	require.NoError(t, b.FlushUser(ctx, ExternalID("a"))) // the request's completion is booked
+	assert.Zero(t, clk.Waiters(), "nothing ready: no timer")
+
+	require.NoError(t, b.Add(ctx, event("b", 1)))
+	require.NoError(t, clk.WaitForWaiters(ctx, 1))
+	rep, err = b.Close(ctx) // with the timer armed: Close stops its goroutine
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Delivered)
 }
 
 // TestBatcherAddsMixingRunsOfUsersKeepEachUsersOrder adds calls that hold
