@@ -339,7 +339,7 @@ func BenchmarkDecodeStageReuse(b *testing.B) {
 
 // BenchmarkBatchSink is the forward path after mapping: the workload's
 // Braze objects, mapped once before the timer starts, go through
-// braze.Batcher.Add (validate, encode, queue) → owner → senders → HTTP →
+// braze.Batcher.Add (validate, encode, queue under the lock) → senders → HTTP →
 // the sink, configured as the Kit configures it (objects forgotten once
 // encoded, rate limits off), from o.Forwarders goroutines with a user's
 // batches on one goroutine. Subtracted from BenchmarkForwardSink it shows
