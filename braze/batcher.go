@@ -130,7 +130,9 @@ type Batcher struct {
 	forget bool
 
 	// mu guards l: whoever holds it is the queue's owner. Nothing done
-	// under it blocks (see loop.settle) and no user callback runs under it.
+	// under it blocks (see loop.settle) and none of the caller's code runs
+	// under it: not OnResult, the logger or the clock, nor the methods of a
+	// caller's context (a withdrawal reads ctx.Err after letting go).
 	mu sync.Mutex
 	l  *loop
 	// beforeAdmit, when set (by tests only, before any Add), runs between
@@ -424,10 +426,12 @@ func (b *Batcher) AddTrack(ctx context.Context, req *TrackRequest, ref any) erro
 // errWithdrawn answers a request whose caller stopped waiting.
 var errWithdrawn = errors.New("braze: withdrawn")
 
-// flushRequest is one Flush call waiting for its epoch to resolve.
+// flushRequest is one Flush call waiting for its epoch to resolve. It
+// holds no context: a withdrawal answers errWithdrawn and Flush reads its
+// context's error after letting go of the lock, since a context's methods
+// are the caller's code (see mu).
 type flushRequest struct {
 	epoch uint64
-	ctx   context.Context
 	reply chan flushReply
 }
 
@@ -442,7 +446,7 @@ type flushReply struct {
 // or Close). If ctx ends first Flush returns its error and the objects stay
 // queued; their results go to the next report.
 func (b *Batcher) Flush(ctx context.Context) (FlushReport, error) {
-	r := &flushRequest{ctx: ctx, reply: make(chan flushReply, 1)}
+	r := &flushRequest{reply: make(chan flushReply, 1)}
 	l := b.l
 	b.mu.Lock()
 	if l.finished {
@@ -458,10 +462,15 @@ func (b *Batcher) Flush(ctx context.Context) (FlushReport, error) {
 	case <-ctx.Done():
 	}
 	b.mu.Lock()
-	l.withdraw(r) // answers r with ctx's error unless it was answered already
+	l.withdraw(r) // answers r with errWithdrawn unless it was answered already
 	l.settle()
 	b.mu.Unlock()
+	// An answer that arrived before the withdrawal wins, with the report it
+	// took.
 	rep := <-r.reply
+	if rep.err == errWithdrawn {
+		return FlushReport{}, ctx.Err()
+	}
 	return rep.report, rep.err
 }
 

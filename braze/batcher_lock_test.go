@@ -227,8 +227,8 @@ func (c hookedContext) Err() error {
 }
 
 // TestBatcherReadsCallersContextsOutsideTheLock: a caller's context is the
-// caller's code too (its Err may do anything, call Stats included). An Add
-// and a FlushUser whose contexts end while they wait withdraw under the
+// caller's code too (its Err may do anything, call Stats included). Add,
+// FlushUser and Flush whose contexts end while they wait withdraw under the
 // lock but ask their context for its error outside it. Every waiter here
 // waits on a request held at the gate, so nobody else holds the lock when
 // Err runs.
@@ -255,6 +255,8 @@ func TestBatcherReadsCallersContextsOutsideTheLock(t *testing.T) {
 	require.NoError(t, b.Add(ctx, event("a", 1))) // the queue is full; nothing is sent yet
 	assert.ErrorIs(t, b.Add(hooked("Add"), event("b", 1)), context.Canceled, "parked, then withdrawn")
 	assert.ErrorIs(t, b.FlushUser(hooked("FlushUser"), ExternalID("a")), context.Canceled) // sends a's object: it hangs at the gate
+	_, err := b.Flush(hooked("Flush"))
+	assert.ErrorIs(t, err, context.Canceled)
 	mu.Lock()
 	assert.Empty(t, seen, "these read their context's Err under the lock")
 	mu.Unlock()

@@ -313,8 +313,10 @@ func (l *loop) wakeUser(u *userQueue, err error) {
 	u.userWaiters = kept
 }
 
-// withdraw removes a caller that stopped waiting and answers it with its
-// context's error; a request already answered is left alone.
+// withdraw removes a caller that stopped waiting and answers it with
+// errWithdrawn (the caller then returns its context's error, read outside
+// the lock: a context is the caller's code); a request already answered is
+// left alone.
 func (l *loop) withdraw(r any) {
 	switch r := r.(type) {
 	case *addRequest:
@@ -330,7 +332,7 @@ func (l *loop) withdraw(r any) {
 		for i, f := range l.flushes {
 			if f == r {
 				l.flushes = append(l.flushes[:i], l.flushes[i+1:]...)
-				r.reply <- flushReply{err: r.ctx.Err()}
+				r.reply <- flushReply{err: errWithdrawn}
 				return
 			}
 		}
