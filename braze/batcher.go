@@ -58,8 +58,10 @@ type BatchOptions struct {
 	QueueFull QueueFullPolicy
 	// OnResult, when set, receives the Result of every object, delivered or
 	// failed. It is called from the batcher's sending goroutines (several at
-	// once) or, for objects cut off by Close's deadline, from Close's
-	// caller; it runs before Flush reports the object, must be safe for
+	// once), before Flush reports the object, or, for objects cut off by
+	// Close's deadline, from Close's caller before Close returns (a Flush
+	// still waiting at the deadline may report those first). It runs
+	// without the batcher's lock, so it may call Stats; it must be safe for
 	// concurrent use and should return quickly. It must not call Add with
 	// QueueFullBlock: that can wait for room only OnResult's return frees.
 	OnResult func(Result)
