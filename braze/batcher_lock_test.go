@@ -276,10 +276,22 @@ func TestBatcherReadsCallersContextsOutsideTheLock(t *testing.T) {
 // keeps the report it took). The requests come from a pool and are reused
 // across the rounds, so an answer left behind in a reply channel would
 // show up as a wrong answer to a later call.
+//
+// The test holds the lock while it lets the request complete and cancels
+// the waiters' context, so the completion and the withdrawals queue up for
+// it. In even rounds the sender has called OnResult (it is on its way to
+// the lock) before the context is cancelled, so the completion usually
+// answers first; in odd rounds the withdrawals usually do.
 func TestBatcherWithdrawalsRacingAnswersMatchWhatHappened(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 75, MaxConcurrentRequests: 1})
+	resulted := make(chan struct{}, 75)
+	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 75, MaxConcurrentRequests: 1,
+		OnResult: func(r Result) {
+			if r.Item.Event.ExternalID == "hold" {
+				resulted <- struct{}{}
+			}
+		}})
 	require.NoError(t, err)
 	ctx := context.Background()
 	const rounds = 60
@@ -301,16 +313,24 @@ func TestBatcherWithdrawalsRacingAnswersMatchWhatHappened(t *testing.T) {
 		go func() { rep, err := b.Flush(cctx); flushDone <- flushed{rep, err} }()
 		waitLocked(b, func(l *loop) bool { return len(l.parked) == 1 && len(l.flushes) == 1 && l.forcedUsers == 1 })
 
-		// The completion and the withdrawals now race for the lock. Holding
-		// it while both are set off lets either win; the number of yields
-		// before letting go varies which one usually does.
 		b.mu.Lock()
 		close(gate)
-		cancel()
-		for range i % 4 {
+		if i%2 == 0 {
+			for range 75 {
+				<-resulted
+			}
+			runtime.Gosched()
+			cancel()
+		} else {
+			cancel()
 			runtime.Gosched()
 		}
 		b.mu.Unlock()
+		if i%2 == 1 {
+			for range 75 {
+				<-resulted
+			}
+		}
 
 		switch err := <-added; {
 		case err == nil:
@@ -341,12 +361,57 @@ func TestBatcherWithdrawalsRacingAnswersMatchWhatHappened(t *testing.T) {
 	require.NoError(t, err)
 	delivered += rep.Delivered
 	applied, _ := ts.snapshot()
+	t.Logf("the parked Add was queued (its answer beat the withdrawal) in %d of %d rounds", len(accepted), rounds)
 	assert.Equal(t, accepted, applied["external_id:p"], "exactly the Adds that returned nil were delivered, once each")
 	assert.Len(t, applied["external_id:hold"], 75*rounds)
 	assert.Equal(t, 75*rounds+len(accepted), delivered, "every result in exactly one report")
 	st := b.Stats()
 	assert.Equal(t, uint64(75*rounds+len(accepted)), st.Added)
 	assert.Zero(t, st.Queued)
+}
+
+// TestBatcherParkedAddsWithdrawnTogether: two parked Adds share a context
+// that ends: a big one at the head that never fits and a small one behind
+// it that fits as soon as the big one is gone. Their withdrawals race for
+// the lock. When the big one's goes first it queues the small one (unpark),
+// whose own withdrawal then finds it answered: that Add returns nil and its
+// object is queued. Otherwise the small one is withdrawn and queues
+// nothing. Either way each returns what happened, and the pooled requests
+// carry no answer into the next round.
+func TestBatcherParkedAddsWithdrawnTogether(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 3})
+	ctx := context.Background()
+	const rounds = 100
+	queued := 0
+	for i := range rounds {
+		require.NoError(t, b.Add(ctx, event("x", i), event("y", i))) // 2 of 3 held
+		cctx, cancel := context.WithCancel(ctx)
+		big, small := make(chan error, 1), make(chan error, 1)
+		go func() { big <- b.Add(cctx, event("big", 2*i), event("big", 2*i+1)) }()
+		waitLocked(b, func(l *loop) bool { return len(l.parked) == 1 })
+		go func() { small <- b.Add(cctx, event("small", i)) }()
+		waitLocked(b, func(l *loop) bool { return len(l.parked) == 2 })
+		cancel()
+		require.ErrorIs(t, <-big, context.Canceled, "round %d: the big Add never fits", i)
+		err := <-small
+		held := b.Stats().Queued
+		if err == nil {
+			queued++
+			require.Equal(t, 3, held, "round %d: the small Add returned nil: its object is queued", i)
+		} else {
+			require.ErrorIs(t, err, context.Canceled, "round %d", i)
+			require.Equal(t, 2, held, "round %d: the small Add was withdrawn: nothing queued", i)
+		}
+		rep, err := b.Flush(ctx)
+		require.NoError(t, err)
+		require.Equal(t, held, rep.Delivered, "round %d", i)
+	}
+	t.Logf("the small Add was queued by the big one's withdrawal in %d of %d rounds", queued, rounds)
+	applied, _ := ts.snapshot()
+	assert.Empty(t, applied["external_id:big"])
+	assert.Len(t, applied["external_id:small"], queued)
 }
 
 // TestBatcherTimerArmsWhenACompletionMakesObjectsReady: objects added while
