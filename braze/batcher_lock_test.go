@@ -151,7 +151,12 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 			FlushInterval: -1, MaxConcurrentRequests: 1,
 			OnResult: func(r Result) {
 				if !strings.Contains(r.Err.Error(), "not sent before Close's deadline") {
-					_ = b.Stats() // the cancelled request's objects, on the sender
+					// The cancelled request's objects, on the sender, while
+					// Close may hold the lock: no check, but no Stats under
+					// a lock held by the sender itself either.
+					if lockFree(b) {
+						_ = b.Stats()
+					}
 					return
 				}
 				// On Close's goroutine, after the senders have left: nobody
@@ -448,6 +453,11 @@ func TestBatcherTimerArmsWhenACompletionMakesObjectsReady(t *testing.T) {
 		assert.Zero(t, b.l.q.readyCount)
 		b.mu.Unlock()
 		close(gate) // a1 completes: a2 is ready and must arm the timer
+		waitLocked(b, func(l *loop) bool { return l.inflight == 0 }) // the completion is booked
+		b.mu.Lock()
+		armed := b.l.armed
+		b.mu.Unlock()
+		require.True(t, armed, "the completion that made a2 ready armed no timer")
 		require.NoError(t, clk.WaitForWaiters(ctx, 1))
 		clk.Advance(time.Minute)
 		assert.Equal(t, 1, refOf(<-got))
@@ -487,7 +497,8 @@ func TestBatcherParkedAddsKeepTheirOrder(t *testing.T) {
 	go func() { first <- b.Add(ctx, event("u", 1), event("u", 2)) }() // 2+2 > 3: parked
 	waitLocked(b, func(l *loop) bool { return len(l.parked) == 1 })
 	go func() { second <- b.Add(ctx, event("u", 3)) }() // 2+1 fits, but must wait behind
-	waitLocked(b, func(l *loop) bool { return len(l.parked) == 2 })
+	// Until it is parked, or has returned having jumped the queue.
+	waitLocked(b, func(l *loop) bool { return len(l.parked) == 2 || len(second) > 0 })
 	b.mu.Lock()
 	assert.Equal(t, 2, b.l.q.held, "the later Add was not queued ahead")
 	b.mu.Unlock()
