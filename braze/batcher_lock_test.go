@@ -452,7 +452,7 @@ func TestBatcherTimerArmsWhenACompletionMakesObjectsReady(t *testing.T) {
 		assert.False(t, b.l.armed, "a2 waits behind a's request: nothing for the timer yet")
 		assert.Zero(t, b.l.q.readyCount)
 		b.mu.Unlock()
-		close(gate) // a1 completes: a2 is ready and must arm the timer
+		close(gate)                                                  // a1 completes: a2 is ready and must arm the timer
 		waitLocked(b, func(l *loop) bool { return l.inflight == 0 }) // the completion is booked
 		b.mu.Lock()
 		armed := b.l.armed
