@@ -452,8 +452,10 @@ func TestBatcherTimerArmsWhenACompletionMakesObjectsReady(t *testing.T) {
 		assert.False(t, b.l.armed, "a2 waits behind a's request: nothing for the timer yet")
 		assert.Zero(t, b.l.q.readyCount)
 		b.mu.Unlock()
-		close(gate)                                                  // a1 completes: a2 is ready and must arm the timer
-		waitLocked(b, func(l *loop) bool { return l.inflight == 0 }) // the completion is booked
+		// a1 completes: a2 is ready and must arm the timer, in the same
+		// hold of the lock that books the completion.
+		close(gate)
+		waitLocked(b, func(l *loop) bool { return l.inflight == 0 })
 		b.mu.Lock()
 		armed := b.l.armed
 		b.mu.Unlock()
