@@ -37,6 +37,16 @@ func lockFree(b *Batcher) bool {
 	return true
 }
 
+// freeThenStats reports whether b's lock is free and, when it is, calls
+// Stats, which takes it: a callback that did so under the lock would hang.
+func freeThenStats(b *Batcher) bool {
+	free := lockFree(b)
+	if free {
+		_ = b.Stats()
+	}
+	return free
+}
+
 // waitLocked polls the batcher's state under its lock until cond holds. The
 // state has no channel to wait on; polling it under the lock also means the
 // caller that changed it has let go of the lock.
@@ -108,19 +118,13 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 		b = newBatcher(t, ts.client(t), BatchOptions{
 			FlushInterval: -1, MaxConcurrentRequests: 1,
 			Logger: slog.New(hookHandler{func(slog.Record) {
-				free := lockFree(b)
-				if free {
-					_ = b.Stats()
-				}
+				free := freeThenStats(b)
 				mu.Lock()
 				logged = append(logged, free)
 				mu.Unlock()
 			}}),
 			OnResult: func(Result) {
-				free := lockFree(b)
-				if free {
-					_ = b.Stats()
-				}
+				free := freeThenStats(b)
 				results <- free
 			},
 		})
@@ -154,17 +158,12 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 					// The cancelled request's objects, on the sender, while
 					// Close may hold the lock: no check, but no Stats under
 					// a lock held by the sender itself either.
-					if lockFree(b) {
-						_ = b.Stats()
-					}
+					freeThenStats(b)
 					return
 				}
 				// On Close's goroutine, after the senders have left: nobody
 				// else can hold the lock.
-				free := lockFree(b)
-				if free {
-					_ = b.Stats()
-				}
+				free := freeThenStats(b)
 				mu.Lock()
 				cutOff = append(cutOff, free)
 				mu.Unlock()
