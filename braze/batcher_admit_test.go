@@ -513,3 +513,34 @@ func TestBatcherCloseDeadlineWithRequestsInFlight(t *testing.T) {
 	_, err = b.Close(ctx)
 	assert.ErrorIs(t, err, ErrClosed)
 }
+
+// TestWithdrawalDropsTheWaiterItRemoves checks that a withdrawn parked Add
+// or Flush leaves no pointer to itself in the slice it was removed from:
+// the vacated slot past the slice's length would keep the request (and a
+// parked Add's items) alive until the slot was written again.
+func TestWithdrawalDropsTheWaiterItRemoves(t *testing.T) {
+	l := testLoop(2, QueueFullBlock)
+	parked, err := l.admit(testAddRequest("a", 2))
+	require.NoError(t, err)
+	require.False(t, parked)
+	first, second := testAddRequest("b", 2), testAddRequest("c", 2)
+	for _, r := range []*addRequest{first, second} {
+		parked, err := l.admit(r)
+		require.NoError(t, err)
+		require.True(t, parked)
+	}
+	l.withdraw(first)
+	assert.Equal(t, errWithdrawn, <-first.reply)
+	require.Equal(t, []*addRequest{second}, l.parked)
+	assert.Nil(t, l.parked[:2][1], "the vacated slot still points at a request")
+
+	f1 := &flushRequest{reply: make(chan flushReply, 1)}
+	f2 := &flushRequest{reply: make(chan flushReply, 1)}
+	l.flush(f1)
+	l.flush(f2)
+	require.Len(t, l.flushes, 2, "both wait for a's objects")
+	l.withdraw(f1)
+	assert.Equal(t, errWithdrawn, (<-f1.reply).err)
+	require.Equal(t, []*flushRequest{f2}, l.flushes)
+	assert.Nil(t, l.flushes[:2][1], "the vacated slot still points at a Flush")
+}

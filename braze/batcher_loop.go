@@ -1,6 +1,9 @@
 package braze
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // This file is the queue's owner: the state below, guarded by Batcher.mu.
 // Whoever holds the lock owns it for as long as it holds it: Add queuing
@@ -322,7 +325,7 @@ func (l *loop) withdraw(r any) {
 	case *addRequest:
 		for i, p := range l.parked {
 			if p == r {
-				l.parked = append(l.parked[:i], l.parked[i+1:]...)
+				l.parked = slices.Delete(l.parked, i, i+1) // clears the vacated slot
 				r.reply <- errWithdrawn
 				l.unpark() // a big parked request may have held back smaller ones
 				return
@@ -331,7 +334,7 @@ func (l *loop) withdraw(r any) {
 	case *flushRequest:
 		for i, f := range l.flushes {
 			if f == r {
-				l.flushes = append(l.flushes[:i], l.flushes[i+1:]...)
+				l.flushes = slices.Delete(l.flushes, i, i+1)
 				r.reply <- flushReply{err: errWithdrawn}
 				return
 			}
@@ -343,7 +346,7 @@ func (l *loop) withdraw(r any) {
 		}
 		for i, w := range u.userWaiters {
 			if w.reply == r.reply {
-				u.userWaiters = append(u.userWaiters[:i], u.userWaiters[i+1:]...)
+				u.userWaiters = slices.Delete(u.userWaiters, i, i+1)
 				l.forcedUsers--
 				r.reply <- errWithdrawn
 				l.q.forget(u)
