@@ -355,10 +355,7 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 		select {
 		case err = <-r.reply:
 		case <-ctx.Done():
-			b.mu.Lock()
-			l.withdraw(r)
-			l.settle()
-			b.mu.Unlock()
+			b.withdraw(r)
 			// An answer that arrived before the withdrawal wins.
 			if err = <-r.reply; err == errWithdrawn {
 				err = ctx.Err()
@@ -428,6 +425,18 @@ func (b *Batcher) AddTrack(ctx context.Context, req *TrackRequest, ref any) erro
 // errWithdrawn answers a request whose caller stopped waiting.
 var errWithdrawn = errors.New("braze: withdrawn")
 
+// withdraw takes back the request r (a parked *addRequest, a
+// *flushRequest or a *userFlushRequest) whose caller's context has ended:
+// under the lock, r is answered errWithdrawn unless it was answered
+// already, and what its leaving frees is started. The caller then reads
+// r's one answer and, for errWithdrawn, returns its context's error.
+func (b *Batcher) withdraw(r any) {
+	b.mu.Lock()
+	b.l.withdraw(r)
+	b.l.settle()
+	b.mu.Unlock()
+}
+
 // flushRequest is one Flush call waiting for its epoch to resolve. It
 // holds no context: a withdrawal answers errWithdrawn and Flush reads its
 // context's error after letting go of the lock, since a context's methods
@@ -463,10 +472,7 @@ func (b *Batcher) Flush(ctx context.Context) (FlushReport, error) {
 		return rep.report, rep.err
 	case <-ctx.Done():
 	}
-	b.mu.Lock()
-	l.withdraw(r) // answers r with errWithdrawn unless it was answered already
-	l.settle()
-	b.mu.Unlock()
+	b.withdraw(r)
 	// An answer that arrived before the withdrawal wins, with the report it
 	// took.
 	rep := <-r.reply
@@ -504,10 +510,7 @@ func (b *Batcher) FlushUser(ctx context.Context, id Identifier) error {
 		return err
 	case <-ctx.Done():
 	}
-	b.mu.Lock()
-	l.withdraw(r)
-	l.settle()
-	b.mu.Unlock()
+	b.withdraw(r)
 	// An answer that arrived before the withdrawal wins.
 	if err := <-r.reply; err != errWithdrawn {
 		return err
