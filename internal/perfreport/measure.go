@@ -133,7 +133,6 @@ type heapSampler struct {
 	stopped bool
 	samples []metrics.Sample
 	cycles  uint64 // GC cycles completed as of the last read
-	started bool
 
 	peak, live uint64
 	// lives holds the live heap of each GC cycle that ended during the
@@ -152,10 +151,10 @@ func startHeapSampler(gcEvery time.Duration) *heapSampler {
 		done:    make(chan struct{}),
 		samples: []metrics.Sample{{Name: heapMetric}, {Name: liveMetric}, {Name: cyclesMetric}},
 	}
-	h.read()
-	h.mu.Lock()
-	h.started = true
-	h.mu.Unlock()
+	// The first reading only sets the cycle count the run starts from: the
+	// cycle it finds ended before the run. Nothing else reads h yet.
+	h.readLocked()
+	h.lives = h.lives[:0]
 	h.armCycleHook()
 	if gcEvery > 0 {
 		h.wg.Add(1)
@@ -219,9 +218,7 @@ func (h *heapSampler) readLocked() {
 	if h.samples[2].Value.Kind() == metrics.KindUint64 {
 		if c := h.samples[2].Value.Uint64(); c != h.cycles {
 			// A cycle ended since the last read: v is its live heap.
-			if h.started {
-				h.lives = append(h.lives, v)
-			}
+			h.lives = append(h.lives, v)
 			h.cycles = c
 		}
 	}
