@@ -411,15 +411,8 @@ func TestParkedCallersGiveUpWithTheirContext(t *testing.T) {
 	go func() { _, err := b.Flush(cctx); flushed <- err }()
 	userFlushed := make(chan error, 1)
 	go func() { userFlushed <- b.FlushUser(cctx, ExternalID("a")) }()
-	for { // until the Add is parked and the flushes wait
-		b.mu.Lock()
-		waiting := len(b.l.parked) == 1 && len(b.l.flushes) == 1 && b.l.forcedUsers == 1
-		b.mu.Unlock()
-		if waiting {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// Until the Add is parked and the flushes wait.
+	waitLocked(b, func(l *loop) bool { return len(l.parked) == 1 && len(l.flushes) == 1 && l.forcedUsers == 1 })
 	cancel()
 	assert.ErrorIs(t, <-parked, context.Canceled)
 	assert.ErrorIs(t, <-flushed, context.Canceled)
@@ -457,20 +450,9 @@ func TestBatcherCloseDeadlineWithRequestsInFlight(t *testing.T) {
 	require.NoError(t, b.Add(ctx, event("a", 1), event("a", 2), event("b", 1)))
 	userFlushed := make(chan error, 1)
 	go func() { userFlushed <- b.FlushUser(ctx, ExternalID("a")) }()
-	inflight := func(n int) {
-		for {
-			ts.mu.Lock()
-			got := ts.inflight
-			ts.mu.Unlock()
-			if got == n {
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	inflight(1) // a's and b's objects
+	ts.waitInflight(1) // a's and b's objects
 	require.NoError(t, b.Add(ctx, event("a", 3), event("c", 1)))
-	inflight(2) // c's object; a's third waits behind a's request
+	ts.waitInflight(2) // c's object; a's third waits behind a's request
 	type flushed struct {
 		rep FlushReport
 		err error
@@ -480,15 +462,7 @@ func TestBatcherCloseDeadlineWithRequestsInFlight(t *testing.T) {
 		rep, err := b.Flush(ctx)
 		flushDone <- flushed{rep, err}
 	}()
-	for { // until the Flush waits
-		b.mu.Lock()
-		n := len(b.l.flushes)
-		b.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitLocked(b, func(l *loop) bool { return len(l.flushes) == 1 }) // until the Flush waits
 
 	short, cancel := context.WithCancel(ctx)
 	cancel()

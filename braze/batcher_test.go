@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -174,6 +175,20 @@ func (ts *trackServer) setScript(f func(n int, req *TrackRequest) *answer) {
 	ts.mu.Lock()
 	ts.script = f
 	ts.mu.Unlock()
+}
+
+// waitInflight polls until exactly n requests are at the server (held at
+// the gate, say): the count has no channel to wait on.
+func (ts *trackServer) waitInflight(n int) {
+	for {
+		ts.mu.Lock()
+		got := ts.inflight
+		ts.mu.Unlock()
+		if got == n {
+			return
+		}
+		runtime.Gosched()
+	}
 }
 
 func (ts *trackServer) snapshot() (applied map[string][]int, requests []TrackRequest) {
