@@ -62,6 +62,15 @@ func waitLocked(b *Batcher, cond func(l *loop) bool) {
 	}
 }
 
+// timerArmed reports, under the lock, whether the flush timer is armed.
+// Unlike the clock's Waiters it does not depend on how far the timer's
+// goroutine has got: settle sets armed under the lock it holds.
+func timerArmed(b *Batcher) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.l.armed
+}
+
 // setGate replaces the track server's gate: the requests that arrive from
 // now on wait until it is closed.
 func (ts *trackServer) setGate(gate chan struct{}) {
@@ -455,10 +464,7 @@ func TestBatcherTimerArmsWhenACompletionMakesObjectsReady(t *testing.T) {
 		// hold of the lock that books the completion.
 		close(gate)
 		waitLocked(b, func(l *loop) bool { return l.inflight == 0 })
-		b.mu.Lock()
-		armed := b.l.armed
-		b.mu.Unlock()
-		require.True(t, armed, "the completion that made a2 ready armed no timer")
+		require.True(t, timerArmed(b), "the completion that made a2 ready armed no timer")
 		require.NoError(t, clk.WaitForWaiters(ctx, 1))
 		clk.Advance(time.Minute)
 		assert.Equal(t, 1, refOf(<-got))
@@ -481,6 +487,8 @@ func TestBatcherTimerArmsWhenACompletionMakesObjectsReady(t *testing.T) {
 		r := <-got
 		assert.Equal(t, "b", r.Item.Event.ExternalID)
 		assert.True(t, r.Delivered())
+		require.NoError(t, b.FlushUser(ctx, ExternalID("b"))) // b1's completion is booked
+		assert.False(t, timerArmed(b), "nothing left for the timer")
 		assert.Zero(t, clk.Waiters(), "nothing left for the timer")
 	})
 }

@@ -803,6 +803,9 @@ func TestBatcherTimerSleepsWhileIdle(t *testing.T) {
 	rep, err := b.Flush(ctx) // goes through the lock: the batcher has settled
 	require.NoError(t, err)
 	assert.Zero(t, rep.Delivered)
+	// Waiters alone could not fail: an armed timer's goroutine may not have
+	// reached the clock yet. armed is set under the lock when it is armed.
+	assert.False(t, timerArmed(b), "an idle batcher arms no timer")
 	assert.Zero(t, clk.Waiters(), "an idle batcher arms no timer")
 
 	require.NoError(t, b.Add(ctx, event("a", 1)))
@@ -810,6 +813,7 @@ func TestBatcherTimerSleepsWhileIdle(t *testing.T) {
 	clk.Advance(time.Minute)
 	assert.True(t, (<-got).Delivered(), "the timer sent the partial request")
 	require.NoError(t, b.FlushUser(ctx, ExternalID("a"))) // the request's completion is booked
+	assert.False(t, timerArmed(b), "nothing ready: no timer")
 	assert.Zero(t, clk.Waiters(), "nothing ready: no timer")
 
 	require.NoError(t, b.Add(ctx, event("b", 1)))
