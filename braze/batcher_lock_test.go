@@ -121,17 +121,11 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 			return &answer{http.StatusBadRequest, `{"message":"bad"}`}
 		})
 		var b *Batcher
-		var mu sync.Mutex
-		var logged []bool
+		var logged collector[bool]
 		results := make(chan bool, 75)
 		b = newBatcher(t, ts.client(t), BatchOptions{
 			FlushInterval: -1, MaxConcurrentRequests: 1,
-			Logger: slog.New(hookHandler{func(slog.Record) {
-				free := freeThenStats(b)
-				mu.Lock()
-				logged = append(logged, free)
-				mu.Unlock()
-			}}),
+			Logger: slog.New(hookHandler{func(slog.Record) { logged.add(freeThenStats(b)) }}),
 			OnResult: func(Result) {
 				free := freeThenStats(b)
 				results <- free
@@ -145,9 +139,7 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 		for range 75 {
 			assert.True(t, <-results, "OnResult ran under the lock")
 		}
-		mu.Lock()
-		assert.Equal(t, []bool{true, true}, logged, "the Debug (refused object) and Warn (failed request) records, outside the lock")
-		mu.Unlock()
+		assert.Equal(t, []bool{true, true}, logged.all(), "the Debug (refused object) and Warn (failed request) records, outside the lock")
 		rep, err := b.Flush(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, 75, rep.Failed)
@@ -158,8 +150,7 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 		ts := newTrackServer(t)
 		ts.gate = make(chan struct{}) // never opened: the request hangs until cancelled
 		var b *Batcher
-		var mu sync.Mutex
-		var cutOff []bool
+		var cutOff collector[bool]
 		b = newBatcher(t, ts.client(t), BatchOptions{
 			FlushInterval: -1, MaxConcurrentRequests: 1,
 			OnResult: func(r Result) {
@@ -172,10 +163,7 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 				}
 				// On Close's goroutine, after the senders have left: nobody
 				// else can hold the lock.
-				free := freeThenStats(b)
-				mu.Lock()
-				cutOff = append(cutOff, free)
-				mu.Unlock()
+				cutOff.add(freeThenStats(b))
 			},
 		})
 		ctx := context.Background()
@@ -186,9 +174,7 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 		rep, err := b.Close(short)
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.Equal(t, 76, rep.Failed)
-		mu.Lock()
-		assert.Equal(t, []bool{true}, cutOff, "OnResult of the object cut off ran outside the lock")
-		mu.Unlock()
+		assert.Equal(t, []bool{true}, cutOff.all(), "OnResult of the object cut off ran outside the lock")
 	})
 }
 
@@ -251,16 +237,13 @@ func TestBatcherReadsCallersContextsOutsideTheLock(t *testing.T) {
 	gate := make(chan struct{})
 	ts.gate = gate
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 1})
-	var mu sync.Mutex
-	var seen []string
+	var seen collector[string]
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	hooked := func(name string) context.Context {
 		return hookedContext{cancelled, func() {
 			if !lockFree(b) {
-				mu.Lock()
-				seen = append(seen, name)
-				mu.Unlock()
+				seen.add(name)
 			}
 		}}
 	}
@@ -270,9 +253,7 @@ func TestBatcherReadsCallersContextsOutsideTheLock(t *testing.T) {
 	assert.ErrorIs(t, b.FlushUser(hooked("FlushUser"), ExternalID("a")), context.Canceled) // sends a's object: it hangs at the gate
 	_, err := b.Flush(hooked("Flush"))
 	assert.ErrorIs(t, err, context.Canceled)
-	mu.Lock()
-	assert.Empty(t, seen, "these read their context's Err under the lock")
-	mu.Unlock()
+	assert.Empty(t, seen.all(), "these read their context's Err under the lock")
 	close(gate)
 	rep, err := b.Flush(ctx)
 	require.NoError(t, err)

@@ -230,23 +230,28 @@ func purchase(user string, seq int) Item {
 		Price: 1, Quantity: 1, Time: testTime, Properties: Properties{Prop("seq", Int(int64(seq)))}}, Ref: seq}
 }
 
-// resultLog collects OnResult calls.
-type resultLog struct {
-	mu      sync.Mutex
-	results []Result
+// collector collects what callbacks running on other goroutines (OnResult,
+// a logger, a context's Err) report.
+type collector[T any] struct {
+	mu    sync.Mutex
+	items []T
 }
 
-func (l *resultLog) add(r Result) {
-	l.mu.Lock()
-	l.results = append(l.results, r)
-	l.mu.Unlock()
+func (c *collector[T]) add(v T) {
+	c.mu.Lock()
+	c.items = append(c.items, v)
+	c.mu.Unlock()
 }
 
-func (l *resultLog) all() []Result {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]Result(nil), l.results...)
+// all returns a copy of what was collected so far.
+func (c *collector[T]) all() []T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]T(nil), c.items...)
 }
+
+// resultLog collects OnResult calls (its add is an OnResult).
+type resultLog = collector[Result]
 
 func newBatcher(t *testing.T, c *Client, o BatchOptions) *Batcher {
 	b, err := NewBatcher(c, o)
