@@ -363,8 +363,7 @@ func TestBatcherAddOvertakenByCloseIsRefusedAndLosesNothing(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
 	log := &resultLog{}
-	b, err := NewBatcher(ts.client(t), BatchOptions{OnResult: log.add})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t), BatchOptions{OnResult: log.add})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("u", 1)))
 
@@ -399,8 +398,7 @@ func TestParkedCallersGiveUpWithTheirContext(t *testing.T) {
 	gate := make(chan struct{})
 	ts.gate = gate
 	log := &resultLog{}
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 2, OnResult: log.add})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 2, OnResult: log.add})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("a", 1), event("b", 1)))
 
@@ -444,8 +442,7 @@ func TestBatcherCloseDeadlineWithRequestsInFlight(t *testing.T) {
 	ts := newTrackServer(t)
 	ts.gate = make(chan struct{}) // never opened: requests hang until cancelled
 	var log resultLog
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: time.Hour, MaxConcurrentRequests: 2, OnResult: log.add})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: time.Hour, MaxConcurrentRequests: 2, OnResult: log.add})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("a", 1), event("a", 2), event("b", 1)))
 	userFlushed := make(chan error, 1)

@@ -280,13 +280,12 @@ func TestBatcherWithdrawalsRacingAnswersMatchWhatHappened(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
 	resulted := make(chan struct{}, 75)
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 75, MaxConcurrentRequests: 1,
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 75, MaxConcurrentRequests: 1,
 		OnResult: func(r Result) {
 			if r.Item.Event.ExternalID == "hold" {
 				resulted <- struct{}{}
 			}
 		}})
-	require.NoError(t, err)
 	ctx := context.Background()
 	const rounds = 60
 	delivered, accepted := 0, []int(nil)
@@ -558,8 +557,7 @@ func TestBatcherSecondCloseLeavesTheFirstAlone(t *testing.T) {
 	gate := make(chan struct{})
 	ts.gate = gate
 	var log resultLog
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, OnResult: log.add})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, OnResult: log.add})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("a", 1), event("b", 1)))
 	type closed struct {
@@ -572,7 +570,7 @@ func TestBatcherSecondCloseLeavesTheFirstAlone(t *testing.T) {
 
 	short, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = b.Close(short)
+	_, err := b.Close(short)
 	assert.ErrorIs(t, err, ErrClosed)
 	_, err = b.Close(ctx)
 	assert.ErrorIs(t, err, ErrClosed)
@@ -597,8 +595,7 @@ func TestBatcherSecondCloseLeavesTheFirstAlone(t *testing.T) {
 func TestBatcherCallsRacingTheEndOfCloseAreAnsweredOnce(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: time.Microsecond, MaxConcurrentRequests: 2, MaxQueuedObjects: 40})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: time.Microsecond, MaxConcurrentRequests: 2, MaxQueuedObjects: 40})
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	running := make(chan struct{}, 6)
@@ -626,7 +623,7 @@ func TestBatcherCallsRacingTheEndOfCloseAreAnsweredOnce(t *testing.T) {
 	for range 6 { // every caller is in its loop
 		<-running
 	}
-	_, err = b.Close(ctx)
+	_, err := b.Close(ctx)
 	require.NoError(t, err)
 	wg.Wait()
 	assert.ErrorIs(t, b.Add(ctx, event("late", 1)), ErrClosed)
