@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -363,8 +365,7 @@ func TestBatcherAddOvertakenByCloseIsRefusedAndLosesNothing(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
 	log := &resultLog{}
-	b, err := NewBatcher(ts.client(t), BatchOptions{OnResult: log.add})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t), BatchOptions{OnResult: log.add})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("u", 1)))
 
@@ -399,8 +400,7 @@ func TestParkedCallersGiveUpWithTheirContext(t *testing.T) {
 	gate := make(chan struct{})
 	ts.gate = gate
 	log := &resultLog{}
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 2, OnResult: log.add})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 2, OnResult: log.add})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("a", 1), event("b", 1)))
 
@@ -411,15 +411,8 @@ func TestParkedCallersGiveUpWithTheirContext(t *testing.T) {
 	go func() { _, err := b.Flush(cctx); flushed <- err }()
 	userFlushed := make(chan error, 1)
 	go func() { userFlushed <- b.FlushUser(cctx, ExternalID("a")) }()
-	for { // until the Add is parked and the flushes wait
-		b.mu.Lock()
-		waiting := len(b.l.parked) == 1 && len(b.l.flushes) == 1 && b.l.forcedUsers == 1
-		b.mu.Unlock()
-		if waiting {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// Until the Add is parked and the flushes wait.
+	waitLocked(b, func(l *loop) bool { return len(l.parked) == 1 && len(l.flushes) == 1 && l.forcedUsers == 1 })
 	cancel()
 	assert.ErrorIs(t, <-parked, context.Canceled)
 	assert.ErrorIs(t, <-flushed, context.Canceled)
@@ -451,26 +444,14 @@ func TestBatcherCloseDeadlineWithRequestsInFlight(t *testing.T) {
 	ts := newTrackServer(t)
 	ts.gate = make(chan struct{}) // never opened: requests hang until cancelled
 	var log resultLog
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: time.Hour, MaxConcurrentRequests: 2, OnResult: log.add})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: time.Hour, MaxConcurrentRequests: 2, OnResult: log.add})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("a", 1), event("a", 2), event("b", 1)))
 	userFlushed := make(chan error, 1)
 	go func() { userFlushed <- b.FlushUser(ctx, ExternalID("a")) }()
-	inflight := func(n int) {
-		for {
-			ts.mu.Lock()
-			got := ts.inflight
-			ts.mu.Unlock()
-			if got == n {
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	inflight(1) // a's and b's objects
+	ts.waitInflight(1) // a's and b's objects
 	require.NoError(t, b.Add(ctx, event("a", 3), event("c", 1)))
-	inflight(2) // c's object; a's third waits behind a's request
+	ts.waitInflight(2) // c's object; a's third waits behind a's request
 	type flushed struct {
 		rep FlushReport
 		err error
@@ -480,20 +461,15 @@ func TestBatcherCloseDeadlineWithRequestsInFlight(t *testing.T) {
 		rep, err := b.Flush(ctx)
 		flushDone <- flushed{rep, err}
 	}()
-	for { // until the Flush waits
-		b.mu.Lock()
-		n := len(b.l.flushes)
-		b.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitLocked(b, func(l *loop) bool { return len(l.flushes) == 1 }) // until the Flush waits
 
 	short, cancel := context.WithCancel(ctx)
 	cancel()
 	rep, err := b.Close(short)
 	assert.ErrorIs(t, err, context.Canceled)
+	// checkLeaks alone could not tell: goleak retries until the goroutines
+	// have gone, however late. Counted at once, they are gone already.
+	assert.Zero(t, batcherWorkers(), "Close returned with a sender or the timer still running")
 	assert.ErrorIs(t, <-userFlushed, ErrClosed)
 	f := <-flushDone
 	require.NoError(t, f.err, "the Flush's objects are resolved (failed): it reports them")
@@ -512,6 +488,22 @@ func TestBatcherCloseDeadlineWithRequestsInFlight(t *testing.T) {
 	assert.ErrorIs(t, err, ErrClosed)
 	_, err = b.Close(ctx)
 	assert.ErrorIs(t, err, ErrClosed)
+}
+
+// batcherWorkers counts the goroutines running a Batcher's senders or
+// flush timer right now, without waiting for any to leave. The package's
+// tests do not run in parallel, so they are the test's own.
+func batcherWorkers() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	return strings.Count(string(buf), "braze.(*Batcher).sender(") + strings.Count(string(buf), "braze.(*Batcher).timer(")
 }
 
 // TestWithdrawalDropsTheWaiterItRemoves checks that a withdrawn parked Add

@@ -62,6 +62,15 @@ func waitLocked(b *Batcher, cond func(l *loop) bool) {
 	}
 }
 
+// timerArmed reports, under the lock, whether the flush timer is armed.
+// Unlike the clock's Waiters it does not depend on how far the timer's
+// goroutine has got: settle sets armed under the lock it holds.
+func timerArmed(b *Batcher) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.l.armed
+}
+
 // setGate replaces the track server's gate: the requests that arrive from
 // now on wait until it is closed.
 func (ts *trackServer) setGate(gate chan struct{}) {
@@ -112,17 +121,11 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 			return &answer{http.StatusBadRequest, `{"message":"bad"}`}
 		})
 		var b *Batcher
-		var mu sync.Mutex
-		var logged []bool
+		var logged collector[bool]
 		results := make(chan bool, 75)
 		b = newBatcher(t, ts.client(t), BatchOptions{
 			FlushInterval: -1, MaxConcurrentRequests: 1,
-			Logger: slog.New(hookHandler{func(slog.Record) {
-				free := freeThenStats(b)
-				mu.Lock()
-				logged = append(logged, free)
-				mu.Unlock()
-			}}),
+			Logger: slog.New(hookHandler{func(slog.Record) { logged.add(freeThenStats(b)) }}),
 			OnResult: func(Result) {
 				free := freeThenStats(b)
 				results <- free
@@ -136,9 +139,7 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 		for range 75 {
 			assert.True(t, <-results, "OnResult ran under the lock")
 		}
-		mu.Lock()
-		assert.Equal(t, []bool{true, true}, logged, "the Debug (refused object) and Warn (failed request) records, outside the lock")
-		mu.Unlock()
+		assert.Equal(t, []bool{true, true}, logged.all(), "the Debug (refused object) and Warn (failed request) records, outside the lock")
 		rep, err := b.Flush(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, 75, rep.Failed)
@@ -149,8 +150,7 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 		ts := newTrackServer(t)
 		ts.gate = make(chan struct{}) // never opened: the request hangs until cancelled
 		var b *Batcher
-		var mu sync.Mutex
-		var cutOff []bool
+		var cutOff collector[bool]
 		b = newBatcher(t, ts.client(t), BatchOptions{
 			FlushInterval: -1, MaxConcurrentRequests: 1,
 			OnResult: func(r Result) {
@@ -163,10 +163,7 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 				}
 				// On Close's goroutine, after the senders have left: nobody
 				// else can hold the lock.
-				free := freeThenStats(b)
-				mu.Lock()
-				cutOff = append(cutOff, free)
-				mu.Unlock()
+				cutOff.add(freeThenStats(b))
 			},
 		})
 		ctx := context.Background()
@@ -177,9 +174,7 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 		rep, err := b.Close(short)
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.Equal(t, 76, rep.Failed)
-		mu.Lock()
-		assert.Equal(t, []bool{true}, cutOff, "OnResult of the object cut off ran outside the lock")
-		mu.Unlock()
+		assert.Equal(t, []bool{true}, cutOff.all(), "OnResult of the object cut off ran outside the lock")
 	})
 }
 
@@ -242,16 +237,13 @@ func TestBatcherReadsCallersContextsOutsideTheLock(t *testing.T) {
 	gate := make(chan struct{})
 	ts.gate = gate
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 1})
-	var mu sync.Mutex
-	var seen []string
+	var seen collector[string]
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	hooked := func(name string) context.Context {
 		return hookedContext{cancelled, func() {
 			if !lockFree(b) {
-				mu.Lock()
-				seen = append(seen, name)
-				mu.Unlock()
+				seen.add(name)
 			}
 		}}
 	}
@@ -261,9 +253,7 @@ func TestBatcherReadsCallersContextsOutsideTheLock(t *testing.T) {
 	assert.ErrorIs(t, b.FlushUser(hooked("FlushUser"), ExternalID("a")), context.Canceled) // sends a's object: it hangs at the gate
 	_, err := b.Flush(hooked("Flush"))
 	assert.ErrorIs(t, err, context.Canceled)
-	mu.Lock()
-	assert.Empty(t, seen, "these read their context's Err under the lock")
-	mu.Unlock()
+	assert.Empty(t, seen.all(), "these read their context's Err under the lock")
 	close(gate)
 	rep, err := b.Flush(ctx)
 	require.NoError(t, err)
@@ -290,13 +280,12 @@ func TestBatcherWithdrawalsRacingAnswersMatchWhatHappened(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
 	resulted := make(chan struct{}, 75)
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 75, MaxConcurrentRequests: 1,
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 75, MaxConcurrentRequests: 1,
 		OnResult: func(r Result) {
 			if r.Item.Event.ExternalID == "hold" {
 				resulted <- struct{}{}
 			}
 		}})
-	require.NoError(t, err)
 	ctx := context.Background()
 	const rounds = 60
 	delivered, accepted := 0, []int(nil)
@@ -455,10 +444,7 @@ func TestBatcherTimerArmsWhenACompletionMakesObjectsReady(t *testing.T) {
 		// hold of the lock that books the completion.
 		close(gate)
 		waitLocked(b, func(l *loop) bool { return l.inflight == 0 })
-		b.mu.Lock()
-		armed := b.l.armed
-		b.mu.Unlock()
-		require.True(t, armed, "the completion that made a2 ready armed no timer")
+		require.True(t, timerArmed(b), "the completion that made a2 ready armed no timer")
 		require.NoError(t, clk.WaitForWaiters(ctx, 1))
 		clk.Advance(time.Minute)
 		assert.Equal(t, 1, refOf(<-got))
@@ -481,6 +467,8 @@ func TestBatcherTimerArmsWhenACompletionMakesObjectsReady(t *testing.T) {
 		r := <-got
 		assert.Equal(t, "b", r.Item.Event.ExternalID)
 		assert.True(t, r.Delivered())
+		require.NoError(t, b.FlushUser(ctx, ExternalID("b"))) // b1's completion is booked
+		assert.False(t, timerArmed(b), "nothing left for the timer")
 		assert.Zero(t, clk.Waiters(), "nothing left for the timer")
 	})
 }
@@ -569,8 +557,7 @@ func TestBatcherSecondCloseLeavesTheFirstAlone(t *testing.T) {
 	gate := make(chan struct{})
 	ts.gate = gate
 	var log resultLog
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, OnResult: log.add})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, OnResult: log.add})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("a", 1), event("b", 1)))
 	type closed struct {
@@ -583,7 +570,7 @@ func TestBatcherSecondCloseLeavesTheFirstAlone(t *testing.T) {
 
 	short, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = b.Close(short)
+	_, err := b.Close(short)
 	assert.ErrorIs(t, err, ErrClosed)
 	_, err = b.Close(ctx)
 	assert.ErrorIs(t, err, ErrClosed)
@@ -608,8 +595,7 @@ func TestBatcherSecondCloseLeavesTheFirstAlone(t *testing.T) {
 func TestBatcherCallsRacingTheEndOfCloseAreAnsweredOnce(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: time.Microsecond, MaxConcurrentRequests: 2, MaxQueuedObjects: 40})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: time.Microsecond, MaxConcurrentRequests: 2, MaxQueuedObjects: 40})
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	running := make(chan struct{}, 6)
@@ -637,7 +623,7 @@ func TestBatcherCallsRacingTheEndOfCloseAreAnsweredOnce(t *testing.T) {
 	for range 6 { // every caller is in its loop
 		<-running
 	}
-	_, err = b.Close(ctx)
+	_, err := b.Close(ctx)
 	require.NoError(t, err)
 	wg.Wait()
 	assert.ErrorIs(t, b.Add(ctx, event("late", 1)), ErrClosed)

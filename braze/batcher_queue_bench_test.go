@@ -5,13 +5,12 @@ import (
 	"testing"
 )
 
-// BenchmarkQueue is the owner's queue work (under the Batcher's lock) for
-// the forward path's shape, without the lock and the senders: each op
-// queues one user's 7 objects (1 attributes, 5 events, 1 purchase; 1,000
-// users in turn),
-// packs every full request and completes it (booking each user back and
-// forgetting those with nothing left). It isolates the per-object cost of
-// the user map, the ready list and packing.
+// BenchmarkQueue is the queue work done under the Batcher's lock for the
+// forward path's shape, without taking the lock and without the senders:
+// each op queues one user's 7 objects (1 attributes, 5 events, 1 purchase;
+// 1,000 users in turn), packs every full request and completes it (booking
+// each user back and forgetting those with nothing left). It isolates the
+// per-object cost of the user map, the ready list and packing.
 func BenchmarkQueue(b *testing.B) {
 	const users = 1000
 	keys := make([]userKey, users)

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -176,6 +177,20 @@ func (ts *trackServer) setScript(f func(n int, req *TrackRequest) *answer) {
 	ts.mu.Unlock()
 }
 
+// waitInflight polls until exactly n requests are at the server (held at
+// the gate, say): the count has no channel to wait on.
+func (ts *trackServer) waitInflight(n int) {
+	for {
+		ts.mu.Lock()
+		got := ts.inflight
+		ts.mu.Unlock()
+		if got == n {
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
 func (ts *trackServer) snapshot() (applied map[string][]int, requests []TrackRequest) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
@@ -215,23 +230,28 @@ func purchase(user string, seq int) Item {
 		Price: 1, Quantity: 1, Time: testTime, Properties: Properties{Prop("seq", Int(int64(seq)))}}, Ref: seq}
 }
 
-// resultLog collects OnResult calls.
-type resultLog struct {
-	mu      sync.Mutex
-	results []Result
+// collector collects what callbacks running on other goroutines (OnResult,
+// a logger, a context's Err) report.
+type collector[T any] struct {
+	mu    sync.Mutex
+	items []T
 }
 
-func (l *resultLog) add(r Result) {
-	l.mu.Lock()
-	l.results = append(l.results, r)
-	l.mu.Unlock()
+func (c *collector[T]) add(v T) {
+	c.mu.Lock()
+	c.items = append(c.items, v)
+	c.mu.Unlock()
 }
 
-func (l *resultLog) all() []Result {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]Result(nil), l.results...)
+// all returns a copy of what was collected so far.
+func (c *collector[T]) all() []T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]T(nil), c.items...)
 }
+
+// resultLog collects OnResult calls (its add is an OnResult).
+type resultLog = collector[Result]
 
 func newBatcher(t *testing.T, c *Client, o BatchOptions) *Batcher {
 	b, err := NewBatcher(c, o)
@@ -762,13 +782,12 @@ func TestBatcherTimerOnAnInstantClock(t *testing.T) {
 	clk := clock.NewAutoAdvance(testTime)
 	c := ts.client(t, WithClock(clk))
 	got := make(chan Result, 2)
-	b, err := NewBatcher(c, BatchOptions{OnResult: func(r Result) { got <- r }})
-	require.NoError(t, err)
+	b := newBatcher(t, c, BatchOptions{OnResult: func(r Result) { got <- r }})
 	require.NoError(t, b.Add(context.Background(), event("a", 1)))
 	assert.True(t, (<-got).Delivered(), "the timer fired at once and sent the partial request")
 	require.NoError(t, b.Add(context.Background(), event("b", 1)))
 	assert.True(t, (<-got).Delivered())
-	_, err = b.Close(context.Background())
+	_, err := b.Close(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []time.Duration{DefaultFlushInterval, DefaultFlushInterval}, clk.Sleeps(),
 		"one timer per Add: the timer never re-armed itself")
@@ -782,12 +801,14 @@ func TestBatcherTimerSleepsWhileIdle(t *testing.T) {
 	ts := newTrackServer(t)
 	clk := clock.NewManual(testTime)
 	got := make(chan Result, 1)
-	b, err := NewBatcher(ts.client(t, WithClock(clk)), BatchOptions{FlushInterval: time.Minute, OnResult: func(r Result) { got <- r }})
-	require.NoError(t, err)
+	b := newBatcher(t, ts.client(t, WithClock(clk)), BatchOptions{FlushInterval: time.Minute, OnResult: func(r Result) { got <- r }})
 	ctx := context.Background()
 	rep, err := b.Flush(ctx) // goes through the lock: the batcher has settled
 	require.NoError(t, err)
 	assert.Zero(t, rep.Delivered)
+	// Waiters alone could not fail: an armed timer's goroutine may not have
+	// reached the clock yet. armed is set under the lock when it is armed.
+	assert.False(t, timerArmed(b), "an idle batcher arms no timer")
 	assert.Zero(t, clk.Waiters(), "an idle batcher arms no timer")
 
 	require.NoError(t, b.Add(ctx, event("a", 1)))
@@ -795,6 +816,7 @@ func TestBatcherTimerSleepsWhileIdle(t *testing.T) {
 	clk.Advance(time.Minute)
 	assert.True(t, (<-got).Delivered(), "the timer sent the partial request")
 	require.NoError(t, b.FlushUser(ctx, ExternalID("a"))) // the request's completion is booked
+	assert.False(t, timerArmed(b), "nothing ready: no timer")
 	assert.Zero(t, clk.Waiters(), "nothing ready: no timer")
 
 	require.NoError(t, b.Add(ctx, event("b", 1)))
