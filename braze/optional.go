@@ -17,6 +17,9 @@ import (
 //
 // Struct fields of type Optional carry the `omitzero` JSON option, so
 // encoding/json leaves absent fields out just like this package's encoder.
+//
+// Package mparticle's Optional has the same constructors and methods with
+// the same meaning; IsZero, which omitzero needs, is braze's own.
 type Optional[T any] struct {
 	state optState
 	v     T
