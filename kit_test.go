@@ -188,7 +188,7 @@ func TestForwardDeliversTheMappedObjects(t *testing.T) {
 	b := customerBatch("c-1", customEvent(t, "Shared", map[string]any{"channel": "sms", "$count": 3}))
 	b.UserIdentities.Email = "ada@example.org"
 	b.SourceRequestID = "req-1"
-	b.MPID = mparticle.Some(int64(42))
+	b.MPID = mparticle.Set(int64(42))
 	require.NoError(t, b.SetUserAttribute("$FirstName", "Ada"))
 	require.NoError(t, k.Forward(ctx, b))
 	rep, err := k.Flush(ctx)
@@ -325,7 +325,7 @@ func TestKitCallsMatchTheEquivalentBatch(t *testing.T) {
 		b := mparticle.NewBatch(mparticle.EnvironmentProduction)
 		idsCopy := ids
 		b.UserIdentities = &idsCopy
-		b.MPID = mparticle.Some(int64(8217361))
+		b.MPID = mparticle.Set(int64(8217361))
 		b.DeviceInfo = device
 		b.TimestampUnixtimeMS = kitNow.UnixMilli()
 		build(b)
@@ -483,14 +483,14 @@ func TestAliasModeMergesBeforeTracking(t *testing.T) {
 
 	anon := customerBatch("", customEvent(t, "Browsed", nil))
 	anon.UserIdentities = nil
-	anon.MPID = mparticle.Some(int64(42))
+	anon.MPID = mparticle.Set(int64(42))
 	require.NoError(t, k.Forward(ctx, anon)) // queued, not flushed: the merge must wait for it
 
 	known := customerBatch("c-42", customEvent(t, "Bought", nil))
-	known.MPID = mparticle.Some(int64(42))
+	known.MPID = mparticle.Set(int64(42))
 	require.NoError(t, k.Forward(ctx, known))
 	again := customerBatch("c-42", customEvent(t, "Bought again", nil))
-	again.MPID = mparticle.Some(int64(42))
+	again.MPID = mparticle.Set(int64(42))
 	require.NoError(t, k.Forward(ctx, again))
 	_, err := k.Flush(ctx)
 	require.NoError(t, err)
@@ -523,13 +523,13 @@ func TestAliasMergeFailureQueuesNothingAndIsRetried(t *testing.T) {
 
 	anon := customerBatch("", customEvent(t, "Browsed", nil))
 	anon.UserIdentities = nil
-	anon.MPID = mparticle.Some(int64(7))
+	anon.MPID = mparticle.Set(int64(7))
 	require.NoError(t, k.Forward(ctx, anon))
 	_, err := k.Flush(ctx)
 	require.NoError(t, err)
 
 	known := customerBatch("c-7", customEvent(t, "Bought", nil))
-	known.MPID = mparticle.Some(int64(7))
+	known.MPID = mparticle.Set(int64(7))
 	srv.Script(brazetest.Reply{Status: 503})
 	err = k.Forward(ctx, known)
 	var mergeErr *AliasMergeError

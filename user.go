@@ -88,7 +88,7 @@ func (u *User) newBatch() *mparticle.Batch {
 	ids := u.brazeIDs
 	b.UserIdentities = &ids
 	if u.mpid != 0 {
-		b.MPID = mparticle.Some(u.mpid)
+		b.MPID = mparticle.Set(u.mpid)
 	}
 	b.DeviceInfo = u.device
 	b.TimestampUnixtimeMS = u.k.now().UnixMilli()

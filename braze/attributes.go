@@ -264,9 +264,9 @@ func (a *Attributes) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) 
 	optString(&w, `"country":`, a.Country)
 	optString(&w, `"language":`, a.Language)
 	optString(&w, `"time_zone":`, a.TimeZone)
-	if a.DOB.IsSet() {
+	if !a.DOB.IsAbsent() {
 		w.key(`"dob":`)
-		if d, ok := a.DOB.Value(); ok {
+		if d, ok := a.DOB.Get(); ok {
 			w.buf = d.appendJSON(w.buf)
 		} else {
 			w.buf = append(w.buf, "null"...)
@@ -308,9 +308,9 @@ func (a *Attributes) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) 
 		w.buf[len(w.buf)-1] = ']'
 		w.comma()
 	}
-	if a.CurrentLocation.IsSet() {
+	if !a.CurrentLocation.IsAbsent() {
 		w.key(`"current_location":`)
-		if l, ok := a.CurrentLocation.Value(); ok {
+		if l, ok := a.CurrentLocation.Get(); ok {
 			l2 := beginObject(w.buf)
 			l2.float(`"latitude":`, l.Latitude)
 			l2.float(`"longitude":`, l.Longitude)

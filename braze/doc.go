@@ -26,7 +26,9 @@
 // Standard profile fields are Optional values with three states, because
 // Braze treats them differently: absent (the zero value, left out of the
 // JSON, the profile keeps its value), Set(v), and Null() (sent as null,
-// Braze deletes the field). Enumerated fields have typed constants: Gender
+// Braze deletes the field). Get and Or read the value; IsSet (holds a
+// value), IsNull and IsAbsent name the state, with the same meaning as in
+// package mparticle. Enumerated fields have typed constants: Gender
 // (GenderMale, …), SubscriptionState (SubscriptionOptedIn, …); dob is a Date.
 //
 // Custom attributes and event or purchase properties are typed Values:

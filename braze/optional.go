@@ -17,6 +17,9 @@ import (
 //
 // Struct fields of type Optional carry the `omitzero` JSON option, so
 // encoding/json leaves absent fields out just like this package's encoder.
+//
+// Package mparticle's Optional has the same constructors and methods with
+// the same meaning; IsZero, which omitzero needs, is braze's own.
 type Optional[T any] struct {
 	state optState
 	v     T
@@ -36,22 +39,33 @@ func Set[T any](v T) Optional[T] { return Optional[T]{state: optSet, v: v} }
 // Null returns an Optional that sends null, deleting the field in Braze.
 func Null[T any]() Optional[T] { return Optional[T]{state: optNull} }
 
-// IsSet reports whether the field is sent at all: set to a value, or null.
-// Note that mparticle.Optional's IsSet is false for null (it reports a
-// value); here null counts, because sending null is an instruction to
-// Braze. Value reports whether there is a value.
-func (o Optional[T]) IsSet() bool { return o.state != optAbsent }
+// IsSet reports whether the field holds a value: false when it is absent
+// and false when it is null. Use IsAbsent to ask whether the field is sent
+// at all (a null is sent: it deletes the field in Braze).
+func (o Optional[T]) IsSet() bool { return o.state == optSet }
 
 // IsNull reports whether the field is sent as null.
 func (o Optional[T]) IsNull() bool { return o.state == optNull }
 
-// IsZero reports whether the field is absent; it lets encoding/json's
-// omitzero option leave absent fields out.
+// IsAbsent reports whether the field is left out, so that Braze keeps its
+// current value.
+func (o Optional[T]) IsAbsent() bool { return o.state == optAbsent }
+
+// IsZero reports whether the field is absent, like IsAbsent; it lets
+// encoding/json's omitzero option leave absent fields out.
 func (o Optional[T]) IsZero() bool { return o.state == optAbsent }
 
-// Value returns the value and true when the field is set to a value, or the
-// zero T and false when it is absent or null.
-func (o Optional[T]) Value() (T, bool) { return o.v, o.state == optSet }
+// Get returns the value and true when the field holds a value, or the zero
+// T and false when it is absent or null.
+func (o Optional[T]) Get() (T, bool) { return o.v, o.state == optSet }
+
+// Or returns the value when the field holds one, else def.
+func (o Optional[T]) Or(def T) T {
+	if o.state == optSet {
+		return o.v
+	}
+	return def
+}
 
 // errAbsentOptional is returned when an absent Optional is marshalled on its
 // own: writing null would delete the field in Braze, writing nothing is not

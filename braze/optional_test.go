@@ -9,29 +9,35 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// TestOptionalThreeStates pins every predicate on each state, including a
+// value that is its type's zero value: set to "" is set, not absent. IsSet
+// means "holds a value" (as in package mparticle); "sent at all", which the
+// encoders need, is !IsAbsent.
 func TestOptionalThreeStates(t *testing.T) {
-	var absent Optional[string]
-	assert.False(t, absent.IsSet())
-	assert.False(t, absent.IsNull())
-	assert.True(t, absent.IsZero())
-	_, ok := absent.Value()
-	assert.False(t, ok)
-	assert.Equal(t, "absent", absent.String())
-
-	set := Set("Ada")
-	assert.True(t, set.IsSet())
-	assert.False(t, set.IsNull())
-	v, ok := set.Value()
-	assert.True(t, ok)
-	assert.Equal(t, "Ada", v)
-	assert.Equal(t, `"Ada"`, set.String())
-
-	null := Null[string]()
-	assert.True(t, null.IsSet())
-	assert.True(t, null.IsNull())
-	_, ok = null.Value()
-	assert.False(t, ok)
-	assert.Equal(t, "null", null.String())
+	cases := []struct {
+		name                        string
+		o                           Optional[string]
+		set, null, absent, zero, ok bool
+		get, or, str                string
+	}{
+		{name: "absent", o: Optional[string]{}, absent: true, zero: true, get: "", or: "def", str: "absent"},
+		{name: "null", o: Null[string](), null: true, get: "", or: "def", str: "null"},
+		{name: "set", o: Set("Ada"), set: true, ok: true, get: "Ada", or: "Ada", str: `"Ada"`},
+		{name: "set to the zero value", o: Set(""), set: true, ok: true, get: "", or: "", str: `""`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.set, c.o.IsSet(), "IsSet")
+			assert.Equal(t, c.null, c.o.IsNull(), "IsNull")
+			assert.Equal(t, c.absent, c.o.IsAbsent(), "IsAbsent")
+			assert.Equal(t, c.zero, c.o.IsZero(), "IsZero")
+			v, ok := c.o.Get()
+			assert.Equal(t, c.ok, ok, "Get's bool")
+			assert.Equal(t, c.get, v, "Get's value")
+			assert.Equal(t, c.or, c.o.Or("def"), "Or")
+			assert.Equal(t, c.str, c.o.String(), "String")
+		})
+	}
 }
 
 // A user struct with Optional fields behaves with plain encoding/json too.
@@ -81,5 +87,5 @@ func TestOptionalAbsentAloneIsAnError(t *testing.T) {
 func TestOptionalUnmarshalErrors(t *testing.T) {
 	var o Optional[int]
 	assert.Error(t, json.Unmarshal([]byte(`"x"`), &o))
-	assert.False(t, o.IsSet())
+	assert.True(t, o.IsAbsent(), "a failed decode leaves the Optional absent")
 }

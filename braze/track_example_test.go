@@ -84,7 +84,8 @@ func ExampleValidationErrors() {
 }
 
 // Optional fields have three states: absent (left out), set, and null
-// (Braze deletes the field).
+// (Braze deletes the field). IsSet is true only for a value; a field is
+// sent when it is not IsAbsent.
 func ExampleOptional() {
 	a := braze.Attributes{
 		Identifier: braze.ExternalID("cust-42"),
@@ -94,8 +95,15 @@ func ExampleOptional() {
 	}
 	b, _ := json.Marshal(a)
 	fmt.Println(string(b))
+
+	fmt.Println(a.FirstName.Get())
+	fmt.Println("gender set, null, absent:", a.Gender.IsSet(), a.Gender.IsNull(), a.Gender.IsAbsent())
+	fmt.Println("last name:", a.LastName.IsAbsent(), a.LastName.Or("(kept)"))
 	// Output:
 	// {"external_id":"cust-42","first_name":"Ada","gender":null}
+	// Ada true
+	// gender set, null, absent: false true false
+	// last name: true (kept)
 }
 
 // Custom attributes are typed Values, flattened into the attributes object

@@ -406,16 +406,16 @@ func (a *Attributes) validate(at loc, l Limits, maps bool, errs *ValidationError
 	if a.ClearPhone && a.Phone != "" {
 		errs.at(at.f("phone"), a.Phone, "is set while ClearPhone asks to delete it")
 	}
-	if d, ok := a.DOB.Value(); ok && !d.IsValid() {
+	if d, ok := a.DOB.Get(); ok && !d.IsValid() {
 		errs.at(at.f("dob"), d.String(), "is not a valid date (want YYYY-MM-DD)")
 	}
-	if g, ok := a.Gender.Value(); ok && !g.Valid() {
+	if g, ok := a.Gender.Get(); ok && !g.Valid() {
 		errs.at(at.f("gender"), string(g), "is not a gender Braze accepts (M, F, O, N, P, or null for unknown)")
 	}
-	if s, ok := a.EmailSubscribe.Value(); ok && !s.Valid() {
+	if s, ok := a.EmailSubscribe.Get(); ok && !s.Valid() {
 		errs.at(at.f("email_subscribe"), string(s), "is not opted_in, subscribed or unsubscribed (BAD_EMAIL_SUBSCRIPTION_STATE)")
 	}
-	if s, ok := a.PushSubscribe.Value(); ok && !s.Valid() {
+	if s, ok := a.PushSubscribe.Get(); ok && !s.Valid() {
 		errs.at(at.f("push_subscribe"), string(s), "is not opted_in, subscribed or unsubscribed (BAD_PUSH_SUBSCRIPTION_STATE)")
 	}
 	for i, t := range a.PushTokens {
@@ -437,7 +437,7 @@ func (a *Attributes) validate(at loc, l Limits, maps bool, errs *ValidationError
 			errs.at(at.f("subscription_groups").i(i).f("subscription_state"), string(g.SubscriptionState), "is not subscribed or unsubscribed (BAD_SUBSCRIPTION_GROUP_STATE)")
 		}
 	}
-	if pos, ok := a.CurrentLocation.Value(); ok {
+	if pos, ok := a.CurrentLocation.Get(); ok {
 		if math.IsNaN(pos.Latitude) || pos.Latitude < -90 || pos.Latitude > 90 {
 			errs.at(at.f("current_location.latitude"), pos.Latitude, "outside -90..90 (BAD_LOCATION_UPDATE)")
 		}
@@ -539,7 +539,7 @@ func (p *Purchase) plainFields() bool {
 // tokens, subscription groups, a location or a ClearEmail/ClearPhone.
 func (a *Attributes) plainFields() bool {
 	if a.PushTokenImport || a.ClearEmail || a.ClearPhone || len(a.PushTokens) > 0 ||
-		len(a.SubscriptionGroups) > 0 || a.CurrentLocation.IsSet() {
+		len(a.SubscriptionGroups) > 0 || !a.CurrentLocation.IsAbsent() {
 		var errs ValidationErrors
 		a.validate(loc{}, Limits{}, false, &errs)
 		return len(errs) == 0
@@ -588,7 +588,7 @@ func checkTime(at loc, field string, t time.Time, errs *ValidationErrors) {
 }
 
 func checkOptTime(at loc, field string, o *Optional[time.Time], errs *ValidationErrors) {
-	if t, ok := o.Value(); ok && !plainTime(t) {
+	if t, ok := o.Get(); ok && !plainTime(t) {
 		checkTime(at, field, t, errs)
 	}
 }
@@ -924,11 +924,11 @@ func (a *Attributes) fixedBound() int {
 	for _, g := range a.SubscriptionGroups {
 		n += 6*(len(g.SubscriptionGroupID)+len(g.SubscriptionState)) + 96
 	}
-	if a.Facebook.IsSet() {
+	if !a.Facebook.IsAbsent() {
 		b, _ := a.Facebook.MarshalJSON()
 		n += len(b)
 	}
-	if a.Twitter.IsSet() {
+	if !a.Twitter.IsAbsent() {
 		b, _ := a.Twitter.MarshalJSON()
 		n += len(b)
 	}

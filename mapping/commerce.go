@@ -308,7 +308,7 @@ func orderTotal(pa *mparticle.ProductAction) mparticle.Optional[float64] {
 		sum += price * quantityOf(&pa.Products[i])
 	}
 	sum += pa.ShippingAmount.Or(0) + pa.TaxAmount.Or(0)
-	return mparticle.Some(sum)
+	return mparticle.Set(sum)
 }
 
 // quantityOf is the product quantity; mParticle assumes 1 when absent.

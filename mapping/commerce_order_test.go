@@ -40,16 +40,16 @@ func randomFloat(rng *rand.Rand) mparticle.Optional[float64] {
 	case 0:
 		return mparticle.Optional[float64]{}
 	case 1:
-		return mparticle.Some(float64(rng.IntN(1000)))
+		return mparticle.Set(float64(rng.IntN(1000)))
 	}
-	return mparticle.Some(float64(rng.IntN(100000)) / 100)
+	return mparticle.Set(float64(rng.IntN(100000)) / 100)
 }
 
 func randomInt(rng *rand.Rand) mparticle.Optional[int64] {
 	if rng.IntN(3) == 0 {
 		return mparticle.Optional[int64]{}
 	}
-	return mparticle.Some(int64(rng.IntN(10)))
+	return mparticle.Set(int64(rng.IntN(10)))
 }
 
 // randomCommerceFields draws the fields of one expanded commerce object,

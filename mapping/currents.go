@@ -383,7 +383,7 @@ func currentsDeviceInfo(ev *currents.Event, used map[string]bool) *mparticle.Dev
 		}
 	}
 	if enabled, ok := ev.Properties.Bool(propAdTrackingEnabled); ok {
-		di.LimitAdTracking, used[propAdTrackingEnabled], set = mparticle.Some(!enabled), true, true
+		di.LimitAdTracking, used[propAdTrackingEnabled], set = mparticle.Set(!enabled), true, true
 	}
 	if !set {
 		return nil

@@ -113,7 +113,7 @@ func TestMapMPIDRepeated(t *testing.T) {
 		if i%3 == 2 {
 			id = ids[1]
 		}
-		b := &mparticle.Batch{MPID: mparticle.Some(id)}
+		b := &mparticle.Batch{MPID: mparticle.Set(id)}
 		want := strconv.FormatInt(id, 10)
 		require.Equal(t, want, m.Map(b).MPID)
 		m.MapInto(&r, b)

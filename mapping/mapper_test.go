@@ -157,11 +157,11 @@ func TestStandardFieldsTakeText(t *testing.T) {
 		"$Country":  mustRaw(t, `{"x":1}`),
 		"$Mobile":   mparticle.StringAttr(strings.Repeat("9", 300)),
 	}, nil)
-	got, _ := a.HomeCity.Value()
+	got, _ := a.HomeCity.Get()
 	assert.Equal(t, "7", got)
-	got, _ = a.LastName.Value()
+	got, _ = a.LastName.Get()
 	assert.Equal(t, "a,b", got)
-	assert.False(t, a.Country.IsSet())
+	assert.True(t, a.Country.IsAbsent(), "a dropped standard field is left out, not sent as null")
 	assert.Len(t, a.Phone, 255)
 	assert.Equal(t, []DiagnosticCode{ValueChanged, Dropped, ValueChanged, Truncated}, codes(ds))
 }

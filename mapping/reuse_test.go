@@ -110,7 +110,7 @@ func bigBatch(t testing.TB) *mparticle.Batch {
 	t.Helper()
 	b := mparticle.NewBatch(mparticle.EnvironmentProduction)
 	b.BatchID = 987654321
-	b.MPID = mparticle.Some(int64(-8817263544))
+	b.MPID = mparticle.Set(int64(-8817263544))
 	b.UserIdentities = &mparticle.UserIdentities{CustomerID: "big-user", Email: "big@example.org"}
 	b.DeviceInfo = &mparticle.DeviceInfo{Platform: "iOS"}
 	for k, v := range map[string]any{

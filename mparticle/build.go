@@ -172,7 +172,7 @@ func NewPurchase(transactionID string, total float64, currencyCode string, produ
 	return NewCommerceEvent(&ProductAction{
 		Action:        ActionPurchase,
 		TransactionID: transactionID,
-		TotalAmount:   Some(total),
+		TotalAmount:   Set(total),
 		Products:      products,
 	}, currencyCode, attrs, opts...)
 }
@@ -205,7 +205,7 @@ func NewImpressionEvent(list string, products []Product, attrs map[string]any, o
 // NewProduct returns a product with id (SKU), name, unit price and
 // quantity.
 func NewProduct(id, name string, price, quantity float64) Product {
-	return Product{ID: id, Name: name, Price: Some(price), Quantity: Some(quantity)}
+	return Product{ID: id, Name: name, Price: Set(price), Quantity: Set(quantity)}
 }
 
 // NewUserAttributeChange builds a user_attribute_change from old to new.
@@ -213,10 +213,10 @@ func NewProduct(id, name string, price, quantity float64) Product {
 func NewUserAttributeChange(key string, newValue, oldValue AttributeValue, opts ...EventOption) *UserAttributeChange {
 	e := &UserAttributeChange{UserAttributeName: key, New: newValue, Old: oldValue}
 	if newValue.IsNull() {
-		e.Deleted = Some(true)
+		e.Deleted = Set(true)
 	}
 	if !oldValue.IsDefined() || oldValue.IsNull() {
-		e.IsNewAttribute = Some(!newValue.IsNull())
+		e.IsNewAttribute = Set(!newValue.IsNull())
 	}
 	if !e.New.IsDefined() {
 		e.New = NullAttr()

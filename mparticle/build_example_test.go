@@ -12,7 +12,7 @@ func ExampleNewBatch() {
 	at := time.Date(2024, 5, 1, 19, 0, 0, 0, time.UTC)
 
 	batch := mparticle.NewBatch(mparticle.EnvironmentProduction)
-	batch.MPID = mparticle.Some(int64(4611686018427387904))
+	batch.MPID = mparticle.Set(int64(4611686018427387904))
 	if err := batch.SetIdentity(mparticle.IdentityCustomerID, "cust-88412"); err != nil {
 		log.Fatal(err)
 	}

@@ -827,19 +827,19 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 				}
 			case 1:
 				if v, ok := d.boolFast(); ok {
-					x.IsFirstRun = Some(v)
+					x.IsFirstRun = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.IsFirstRun)
 				}
 			case 2:
 				if v, ok := d.boolFast(); ok {
-					x.IsUpgrade = Some(v)
+					x.IsUpgrade = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.IsUpgrade)
 				}
 			case 3:
 				if v, ok := d.boolFast(); ok {
-					x.SuccessfullyClosed = Some(v)
+					x.SuccessfullyClosed = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.SuccessfullyClosed)
 				}
@@ -921,7 +921,7 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 17:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -950,7 +950,7 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 				}
 			case 22:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -2610,7 +2610,7 @@ func (x *Batch) decodeJSON(d *decoder) error {
 				}
 			case 4:
 				if v, ok := d.intFast(); ok {
-					x.MPID = Some(v)
+					x.MPID = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.MPID)
 				}
@@ -2691,7 +2691,7 @@ func (x *Batch) decodeJSON(d *decoder) error {
 				}
 			case 25:
 				if v, ok := d.intFast(); ok {
-					x.OriginMPID = Some(v)
+					x.OriginMPID = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.OriginMPID)
 				}
@@ -3025,7 +3025,7 @@ func (x *Batching) decodeJSON(d *decoder) error {
 			switch n {
 			case 0:
 				if v, ok := d.boolFast(); ok {
-					x.Bypass = Some(v)
+					x.Bypass = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.Bypass)
 				}
@@ -3455,7 +3455,7 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
-					x.SessionNumber = Some(v)
+					x.SessionNumber = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.SessionNumber)
 				}
@@ -3523,7 +3523,7 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 13:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -3552,7 +3552,7 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 				}
 			case 18:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -4229,7 +4229,7 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 				}
 			case 6:
 				if v, ok := d.boolFast(); ok {
-					x.IsNonInteractive = Some(v)
+					x.IsNonInteractive = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.IsNonInteractive)
 				}
@@ -4313,7 +4313,7 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 21:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -4342,7 +4342,7 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 				}
 			case 26:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -5324,7 +5324,7 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 				}
 			case 5:
 				if v, ok := d.boolFast(); ok {
-					x.ExceptionHandled = Some(v)
+					x.ExceptionHandled = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.ExceptionHandled)
 				}
@@ -5344,19 +5344,19 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 				}
 			case 8:
 				if v, ok := d.intFast(); ok {
-					x.IOSImageBaseAddress = Some(v)
+					x.IOSImageBaseAddress = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.IOSImageBaseAddress)
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
-					x.IOSImageSize = Some(v)
+					x.IOSImageSize = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.IOSImageSize)
 				}
 			case 10:
 				if v, ok := d.intFast(); ok {
-					x.SessionNumber = Some(v)
+					x.SessionNumber = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.SessionNumber)
 				}
@@ -5424,7 +5424,7 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 22:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -5453,7 +5453,7 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 				}
 			case 27:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -5974,7 +5974,7 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 14:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -6003,7 +6003,7 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 				}
 			case 19:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -6159,7 +6159,7 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
-					x.PlanVersion = Some(v)
+					x.PlanVersion = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.PlanVersion)
 				}
@@ -6512,13 +6512,13 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 			switch n {
 			case 0:
 				if v, ok := d.intFast(); ok {
-					x.TimeSinceStartMS = Some(v)
+					x.TimeSinceStartMS = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.TimeSinceStartMS)
 				}
 			case 1:
 				if v, ok := d.floatFast(); ok {
-					x.BatteryLevel = Some(v)
+					x.BatteryLevel = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.BatteryLevel)
 				}
@@ -6540,19 +6540,19 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 				ferr = d.readAttr(&x.GPSState)
 			case 5:
 				if v, ok := d.intFast(); ok {
-					x.TotalSystemMemoryUsageBytes = Some(v)
+					x.TotalSystemMemoryUsageBytes = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.TotalSystemMemoryUsageBytes)
 				}
 			case 6:
 				if v, ok := d.intFast(); ok {
-					x.DiskSpaceFreeBytes = Some(v)
+					x.DiskSpaceFreeBytes = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.DiskSpaceFreeBytes)
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
-					x.ExternalDiskSpaceFreeBytes = Some(v)
+					x.ExternalDiskSpaceFreeBytes = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.ExternalDiskSpaceFreeBytes)
 				}
@@ -6565,37 +6565,37 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 				}
 			case 9:
 				if v, ok := d.floatFast(); ok {
-					x.SystemMemoryAvailableBytes = Some(v)
+					x.SystemMemoryAvailableBytes = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.SystemMemoryAvailableBytes)
 				}
 			case 10:
 				if v, ok := d.boolFast(); ok {
-					x.SystemMemoryLow = Some(v)
+					x.SystemMemoryLow = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.SystemMemoryLow)
 				}
 			case 11:
 				if v, ok := d.floatFast(); ok {
-					x.SystemMemoryThresholdBytes = Some(v)
+					x.SystemMemoryThresholdBytes = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.SystemMemoryThresholdBytes)
 				}
 			case 12:
 				if v, ok := d.floatFast(); ok {
-					x.ApplicationMemoryAvailableBytes = Some(v)
+					x.ApplicationMemoryAvailableBytes = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.ApplicationMemoryAvailableBytes)
 				}
 			case 13:
 				if v, ok := d.floatFast(); ok {
-					x.ApplicationMemoryMaxBytes = Some(v)
+					x.ApplicationMemoryMaxBytes = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.ApplicationMemoryMaxBytes)
 				}
 			case 14:
 				if v, ok := d.floatFast(); ok {
-					x.ApplicationMemoryTotalBytes = Some(v)
+					x.ApplicationMemoryTotalBytes = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.ApplicationMemoryTotalBytes)
 				}
@@ -7513,25 +7513,25 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 				}
 			case 20:
 				if v, ok := d.intFast(); ok {
-					x.ScreenHeight = Some(v)
+					x.ScreenHeight = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.ScreenHeight)
 				}
 			case 21:
 				if v, ok := d.intFast(); ok {
-					x.ScreenWidth = Some(v)
+					x.ScreenWidth = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.ScreenWidth)
 				}
 			case 22:
 				if v, ok := d.intFast(); ok {
-					x.ScreenDPI = Some(v)
+					x.ScreenDPI = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.ScreenDPI)
 				}
 			case 23:
 				if v, ok := d.intFast(); ok {
-					x.TimezoneOffset = Some(v)
+					x.TimezoneOffset = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.TimezoneOffset)
 				}
@@ -7551,19 +7551,19 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 				}
 			case 26:
 				if v, ok := d.boolFast(); ok {
-					x.IsTablet = Some(v)
+					x.IsTablet = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.IsTablet)
 				}
 			case 27:
 				if v, ok := d.boolFast(); ok {
-					x.PushNotificationSoundEnabled = Some(v)
+					x.PushNotificationSoundEnabled = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.PushNotificationSoundEnabled)
 				}
 			case 28:
 				if v, ok := d.boolFast(); ok {
-					x.PushNotificationVibrateEnabled = Some(v)
+					x.PushNotificationVibrateEnabled = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.PushNotificationVibrateEnabled)
 				}
@@ -7571,25 +7571,25 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 				ferr = d.readAttr(&x.SupportsTelephony)
 			case 30:
 				if v, ok := d.boolFast(); ok {
-					x.HasNFC = Some(v)
+					x.HasNFC = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.HasNFC)
 				}
 			case 31:
 				if v, ok := d.boolFast(); ok {
-					x.BluetoothEnabled = Some(v)
+					x.BluetoothEnabled = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.BluetoothEnabled)
 				}
 			case 32:
 				if v, ok := d.boolFast(); ok {
-					x.LimitAdTracking = Some(v)
+					x.LimitAdTracking = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.LimitAdTracking)
 				}
 			case 33:
 				if v, ok := d.boolFast(); ok {
-					x.IsDST = Some(v)
+					x.IsDST = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.IsDST)
 				}
@@ -8277,7 +8277,7 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 11:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -8306,7 +8306,7 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 				}
 			case 16:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -8670,7 +8670,7 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 				}
 			case 3:
 				if v, ok := d.boolFast(); ok {
-					x.CreatedThisBatch = Some(v)
+					x.CreatedThisBatch = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CreatedThisBatch)
 				}
@@ -8929,7 +8929,7 @@ func (x *Location) decodeJSON(d *decoder) error {
 				}
 			case 2:
 				if v, ok := d.floatFast(); ok {
-					x.Accuracy = Some(v)
+					x.Accuracy = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.Accuracy)
 				}
@@ -8963,7 +8963,7 @@ func (x *Location) decodeJSON(d *decoder) error {
 				}
 			case 7:
 				if v, ok := d.intFast(); ok {
-					x.DMACode = Some(v)
+					x.DMACode = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.DMACode)
 				}
@@ -9483,19 +9483,19 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 				}
 			case 3:
 				if v, ok := d.intFast(); ok {
-					x.TimeElapsed = Some(v)
+					x.TimeElapsed = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.TimeElapsed)
 				}
 			case 4:
 				if v, ok := d.intFast(); ok {
-					x.BytesIn = Some(v)
+					x.BytesIn = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.BytesIn)
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
-					x.BytesOut = Some(v)
+					x.BytesOut = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.BytesOut)
 				}
@@ -9570,7 +9570,7 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 18:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -9599,7 +9599,7 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 				}
 			case 23:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -10083,7 +10083,7 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 12:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -10112,7 +10112,7 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 				}
 			case 17:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -10568,7 +10568,7 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 11:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -10597,7 +10597,7 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 				}
 			case 16:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -10924,19 +10924,19 @@ func (x *Product) decodeJSON(d *decoder) error {
 				}
 			case 5:
 				if v, ok := d.intFast(); ok {
-					x.Position = Some(v)
+					x.Position = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.Position)
 				}
 			case 6:
 				if v, ok := d.floatFast(); ok {
-					x.Price = Some(v)
+					x.Price = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.Price)
 				}
 			case 7:
 				if v, ok := d.floatFast(); ok {
-					x.Quantity = Some(v)
+					x.Quantity = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.Quantity)
 				}
@@ -10949,13 +10949,13 @@ func (x *Product) decodeJSON(d *decoder) error {
 				}
 			case 9:
 				if v, ok := d.intFast(); ok {
-					x.AddedToCartTimeMS = Some(v)
+					x.AddedToCartTimeMS = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.AddedToCartTimeMS)
 				}
 			case 10:
 				if v, ok := d.floatFast(); ok {
-					x.TotalProductAmount = Some(v)
+					x.TotalProductAmount = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.TotalProductAmount)
 				}
@@ -11256,7 +11256,7 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
-					x.CheckoutStep = Some(v)
+					x.CheckoutStep = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.CheckoutStep)
 				}
@@ -11297,19 +11297,19 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 				}
 			case 7:
 				if v, ok := d.floatFast(); ok {
-					x.TotalAmount = Some(v)
+					x.TotalAmount = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.TotalAmount)
 				}
 			case 8:
 				if v, ok := d.floatFast(); ok {
-					x.TaxAmount = Some(v)
+					x.TaxAmount = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.TaxAmount)
 				}
 			case 9:
 				if v, ok := d.floatFast(); ok {
-					x.ShippingAmount = Some(v)
+					x.ShippingAmount = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.ShippingAmount)
 				}
@@ -11897,13 +11897,13 @@ func (x *Profile) decodeJSON(d *decoder) error {
 			switch n {
 			case 0:
 				if v, ok := d.intFast(); ok {
-					x.PreviousMPID = Some(v)
+					x.PreviousMPID = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.PreviousMPID)
 				}
 			case 1:
 				if v, ok := d.intFast(); ok {
-					x.CurrentMPID = Some(v)
+					x.CurrentMPID = Set(v)
 				} else {
 					ferr = d.readOptInt64Rest(&x.CurrentMPID)
 				}
@@ -11978,7 +11978,7 @@ func (x *Profile) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 14:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -12007,7 +12007,7 @@ func (x *Profile) decodeJSON(d *decoder) error {
 				}
 			case 19:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -12965,7 +12965,7 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 19:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -12994,7 +12994,7 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 				}
 			case 24:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -13457,7 +13457,7 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 11:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -13486,7 +13486,7 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 				}
 			case 16:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -13985,7 +13985,7 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 13:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -14014,7 +14014,7 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 				}
 			case 18:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -14530,7 +14530,7 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 14:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -14559,7 +14559,7 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 				}
 			case 19:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -15037,7 +15037,7 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 12:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -15066,7 +15066,7 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 				}
 			case 17:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -15522,7 +15522,7 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 11:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -15551,7 +15551,7 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 				}
 			case 16:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -15886,7 +15886,7 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 				}
 			case 4:
 				if v, ok := d.boolFast(); ok {
-					x.IsHistorical = Some(v)
+					x.IsHistorical = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.IsHistorical)
 				}
@@ -16336,7 +16336,7 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 11:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -16365,7 +16365,7 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 				}
 			case 16:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -16835,7 +16835,7 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 12:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -16864,7 +16864,7 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 				}
 			case 17:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -17340,13 +17340,13 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 				ferr = d.readAttr(&x.Old)
 			case 3:
 				if v, ok := d.boolFast(); ok {
-					x.Deleted = Some(v)
+					x.Deleted = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.Deleted)
 				}
 			case 4:
 				if v, ok := d.boolFast(); ok {
-					x.IsNewAttribute = Some(v)
+					x.IsNewAttribute = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.IsNewAttribute)
 				}
@@ -17414,7 +17414,7 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 16:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -17443,7 +17443,7 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 				}
 			case 21:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}
@@ -17933,7 +17933,7 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
 			case 13:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Some(v)
+					x.CommonEventData.IsGoalDefined = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
 				}
@@ -17962,7 +17962,7 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 				}
 			case 18:
 				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Some(v)
+					x.CommonEventData.IsMainThread = Set(v)
 				} else {
 					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
 				}

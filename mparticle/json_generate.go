@@ -327,11 +327,11 @@ func genReadInline(b *bytes.Buffer, f field, recv string) {
 	case "bool":
 		fast = fmt.Sprintf("if v, ok := d.boolFast(); ok {\n%s = v\n%s\n}", p, fs)
 	case "Optional[int64]":
-		fast = fmt.Sprintf("if v, ok := d.intFast(); ok {\n%s = Some(v)\n}", p)
+		fast = fmt.Sprintf("if v, ok := d.intFast(); ok {\n%s = Set(v)\n}", p)
 	case "Optional[float64]":
-		fast = fmt.Sprintf("if v, ok := d.floatFast(); ok {\n%s = Some(v)\n}", p)
+		fast = fmt.Sprintf("if v, ok := d.floatFast(); ok {\n%s = Set(v)\n}", p)
 	case "Optional[bool]":
-		fast = fmt.Sprintf("if v, ok := d.boolFast(); ok {\n%s = Some(v)\n}", p)
+		fast = fmt.Sprintf("if v, ok := d.boolFast(); ok {\n%s = Set(v)\n}", p)
 	}
 	inline := fast != "" && (f.idx >= 0 || strings.HasPrefix(f.kind, "Optional"))
 	var call bytes.Buffer

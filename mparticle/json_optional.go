@@ -5,7 +5,10 @@ package mparticle
 // The mParticle wire format distinguishes the three states for several fields
 // (mpid, nullable booleans such as device_info.limit_ad_tracking, product
 // quantities), and a lossless round trip must keep them apart. The zero
-// Optional is absent; use Some and Null to build the other states.
+// Optional is absent; use Set and Null to build the other states.
+//
+// Package braze's Optional has the same constructors and methods with the
+// same meaning.
 type Optional[T any] struct {
 	val   T
 	state optState
@@ -19,8 +22,8 @@ const (
 	optSet
 )
 
-// Some returns an Optional that holds v.
-func Some[T any](v T) Optional[T] { return Optional[T]{val: v, state: optSet} }
+// Set returns an Optional that holds v.
+func Set[T any](v T) Optional[T] { return Optional[T]{val: v, state: optSet} }
 
 // Null returns an Optional that is written as an explicit JSON null.
 func Null[T any]() Optional[T] { return Optional[T]{state: optNull} }
@@ -38,8 +41,7 @@ func (o Optional[T]) Or(def T) T {
 }
 
 // IsSet reports whether the Optional holds a value (not absent, not null).
-// Note that braze.Optional's IsSet is also true for null, since a null
-// sent to Braze deletes the field; use IsAbsent for "not in the input".
+// Use IsAbsent to ask whether the field is in the JSON at all.
 func (o Optional[T]) IsSet() bool { return o.state == optSet }
 
 // IsNull reports whether the Optional is an explicit JSON null.

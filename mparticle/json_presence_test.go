@@ -68,23 +68,32 @@ func TestAlwaysFieldsWrittenWhenBuiltInGo(t *testing.T) {
 	assert.Contains(t, s, `"latitude":0,"longitude":0`)
 }
 
+// TestOptionalStates pins every predicate on each state, including a value
+// that is its type's zero value: Set(0) is set, not absent. The meanings are
+// those of package braze's Optional.
 func TestOptionalStates(t *testing.T) {
-	var o Optional[int64]
-	assert.True(t, o.IsAbsent())
-	_, ok := o.Get()
-	assert.False(t, ok)
-	assert.Equal(t, int64(9), o.Or(9))
-
-	o = Null[int64]()
-	assert.True(t, o.IsNull())
-	assert.False(t, o.IsSet())
-	assert.Equal(t, int64(9), o.Or(9))
-
-	o = Some(int64(0))
-	assert.True(t, o.IsSet())
-	v, ok := o.Get()
-	assert.True(t, ok)
-	assert.Equal(t, int64(0), v)
+	cases := []struct {
+		name                  string
+		o                     Optional[int64]
+		set, null, absent, ok bool
+		get, or               int64
+	}{
+		{name: "absent", o: Optional[int64]{}, absent: true, get: 0, or: 9},
+		{name: "null", o: Null[int64](), null: true, get: 0, or: 9},
+		{name: "set", o: Set(int64(42)), set: true, ok: true, get: 42, or: 42},
+		{name: "set to the zero value", o: Set(int64(0)), set: true, ok: true, get: 0, or: 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.set, c.o.IsSet(), "IsSet")
+			assert.Equal(t, c.null, c.o.IsNull(), "IsNull")
+			assert.Equal(t, c.absent, c.o.IsAbsent(), "IsAbsent")
+			v, ok := c.o.Get()
+			assert.Equal(t, c.ok, ok, "Get's bool")
+			assert.Equal(t, c.get, v, "Get's value")
+			assert.Equal(t, c.or, c.o.Or(9), "Or")
+		})
+	}
 }
 
 func TestEditingDecodedBatch(t *testing.T) {
@@ -110,7 +119,7 @@ func TestInvalidUnknownRawIsAnError(t *testing.T) {
 func TestNaNIsAnEncodeError(t *testing.T) {
 	b := NewBatch(EnvironmentProduction)
 	p := Product{ID: "x"}
-	p.Price = Some(nanValue())
+	p.Price = Set(nanValue())
 	b.AddEvent(&CommerceEvent{ProductAction: &ProductAction{Action: ActionPurchase, Products: []Product{p}}})
 	_, err := b.Encode()
 	assert.Error(t, err)

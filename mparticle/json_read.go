@@ -129,7 +129,7 @@ func (d *decoder) readStringPtr(p **string, fs *fieldSet, i uint) error {
 	return nil
 }
 
-// readOptional reads null (→ Null) or a value read by read (→ Some) into p:
+// readOptional reads null (→ Null) or a value read by read (→ Set) into p:
 // the one shape behind the typed readOpt* helpers the generated decoders
 // call.
 func readOptional[T any](d *decoder, p *Optional[T], read func() (T, error)) error {
@@ -141,7 +141,7 @@ func readOptional[T any](d *decoder, p *Optional[T], read func() (T, error)) err
 	if err != nil {
 		return err
 	}
-	*p = Some(v)
+	*p = Set(v)
 	return nil
 }
 
@@ -151,7 +151,7 @@ func readOptional[T any](d *decoder, p *Optional[T], read func() (T, error)) err
 
 func (d *decoder) readOptInt64(p *Optional[int64]) error {
 	if n, ok := d.intFast(); ok {
-		*p = Some(n)
+		*p = Set(n)
 		return nil
 	}
 	return d.readOptInt64Rest(p)
@@ -163,7 +163,7 @@ func (d *decoder) readOptInt64Rest(p *Optional[int64]) error {
 
 func (d *decoder) readOptFloat64(p *Optional[float64]) error {
 	if f, ok := d.floatFast(); ok {
-		*p = Some(f)
+		*p = Set(f)
 		return nil
 	}
 	return d.readOptFloat64Rest(p)
@@ -175,7 +175,7 @@ func (d *decoder) readOptFloat64Rest(p *Optional[float64]) error {
 
 func (d *decoder) readOptBool(p *Optional[bool]) error {
 	if b, ok := d.boolFast(); ok {
-		*p = Some(b)
+		*p = Set(b)
 		return nil
 	}
 	return d.readOptBoolRest(p)

@@ -197,7 +197,7 @@ func customerID(user int) string { return "cust-" + strconv.Itoa(100000+user) }
 func (g *generator) batch(i, user int) (*mparticle.Batch, error) {
 	b := mparticle.NewBatch(mparticle.EnvironmentProduction)
 	b.SourceRequestID = "perf-" + strconv.Itoa(i)
-	b.MPID = mparticle.Some(int64(4611686018427387904 + user))
+	b.MPID = mparticle.Set(int64(4611686018427387904 + user))
 	b.UserIdentities = &mparticle.UserIdentities{
 		CustomerID: customerID(user),
 		Email:      "user" + strconv.Itoa(user) + "@example.org",
@@ -287,7 +287,7 @@ func (g *generator) product(pos int) mparticle.Product {
 		float64(100+g.rng.IntN(19900))/100, float64(1+g.rng.IntN(3)))
 	p.Brand = g.pick(brands)
 	p.Category = g.pick(categories)
-	p.Position = mparticle.Some(int64(pos))
+	p.Position = mparticle.Set(int64(pos))
 	p.CustomAttributes = mparticle.Attributes{{Key: "color", Value: mparticle.StringAttr("green")}}
 	return p
 }
