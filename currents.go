@@ -137,8 +137,10 @@ type CurrentsConfig struct {
 	// Logger receives delivery failures, retries and skipped events; nil
 	// discards. Secrets are never logged.
 	Logger *slog.Logger
-	// Clock is used for backoff waits; nil means the wall clock.
-	Clock clock.Clock
+	// Clock is used for backoff waits; nil means the wall clock. It is
+	// mparticle.Clock (the same interface as braze.Clock), so a test clock
+	// made for either client fits.
+	Clock mparticle.Clock
 }
 
 // CurrentsStats are a forwarder's counters since it was created.
