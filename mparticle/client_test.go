@@ -410,14 +410,15 @@ func TestNoRetryOnClientErrors(t *testing.T) {
 		fault  mparticletest.Fault
 		status int
 		want   string
+		is     error // the status sentinel the error matches, if any
 	}{
 		{mparticletest.Respond(400, `{"errors":[{"code":"BAD_REQUEST","message":"environment: required"}]}`), 400,
-			"mparticle: POST /events: 400 Bad Request: BAD_REQUEST environment: required"},
+			"mparticle: POST /events: 400 Bad Request: BAD_REQUEST environment: required", nil},
 		{mparticletest.Respond(401, `{"errors":[{"code":"UNAUTHORIZED","message":"missing credentials"}]}`), 401,
-			"mparticle: POST /events: 401 Unauthorized: UNAUTHORIZED missing credentials"},
-		{mparticletest.Respond(404, `<html>not here</html>`), 404, "mparticle: POST /events: 404 Not Found: <html>not here</html>"},
-		{mparticletest.Respond(413, ``), 413, "mparticle: POST /events: 413 Request Entity Too Large"},
-		{mparticletest.ServerError(501), 501, "mparticle: POST /events: 501 Not Implemented"},
+			"mparticle: POST /events: 401 Unauthorized: UNAUTHORIZED missing credentials", mparticle.ErrUnauthorized},
+		{mparticletest.Respond(404, `<html>not here</html>`), 404, "mparticle: POST /events: 404 Not Found: <html>not here</html>", nil},
+		{mparticletest.Respond(413, ``), 413, "mparticle: POST /events: 413 Request Entity Too Large", mparticle.ErrBodyTooLarge},
+		{mparticletest.ServerError(501), 501, "mparticle: POST /events: 501 Not Implemented", nil},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
@@ -433,6 +434,9 @@ func TestNoRetryOnClientErrors(t *testing.T) {
 			assert.False(t, apiErr.Retryable)
 			assert.Equal(t, 1, apiErr.Attempts)
 			assert.Equal(t, tc.want, err.Error())
+			for _, sentinel := range []error{mparticle.ErrRateLimited, mparticle.ErrUnauthorized, mparticle.ErrForbidden, mparticle.ErrBodyTooLarge} {
+				assert.Equal(t, sentinel == tc.is, errors.Is(err, sentinel), "errors.Is(err, %v)", sentinel)
+			}
 			assert.Len(t, srv.Requests(), 1, "not retried")
 			assert.Empty(t, clk.Sleeps())
 		})
