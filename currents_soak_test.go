@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/time/rate"
 
 	mpbraze "github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze/currents"
@@ -49,7 +48,7 @@ func TestSoakCurrentsUnderEveryFault(t *testing.T) {
 	client, err := mparticle.NewClient(fake.Key(), fake.Secret(),
 		mparticle.WithBaseURL(fake.URL()), mparticle.WithAllowHTTP(),
 		mparticle.WithHTTPClient(fake.Client()),
-		mparticle.WithRateLimit(rate.Inf, 100),
+		mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}),
 		mparticle.WithRetryPolicy(mparticle.RetryPolicy{
 			MaxRetries: 2, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
 			Budget: mparticle.RetryBudget{Disabled: true},

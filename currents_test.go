@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/time/rate"
 
 	mpbraze "github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze/currents"
@@ -47,7 +46,7 @@ func newCurrentsMPClient(t testing.TB, fake *mparticletest.Server) *mparticle.Cl
 	c, err := mparticle.NewClient(fake.Key(), fake.Secret(),
 		mparticle.WithBaseURL(fake.URL()), mparticle.WithAllowHTTP(),
 		mparticle.WithHTTPClient(fake.Client()),
-		mparticle.WithRateLimit(rate.Inf, 100), // burst = batches per bulk request
+		mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}),
 		mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: -1}))
 	require.NoError(t, err)
 	return c

@@ -16,7 +16,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/time/rate"
 
 	mpbraze "github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze"
@@ -354,7 +353,7 @@ func TestSecretsMParticleCredentialsNeverLeak(t *testing.T) {
 			}
 			c, err := mparticle.NewClient(secretMPKey, secretMPSecret,
 				mparticle.WithBaseURL(url), mparticle.WithAllowHTTP(), mparticle.WithHTTPClient(fake.Client()),
-				mparticle.WithLogger(log), mparticle.WithRateLimit(rate.Inf, 100),
+				mparticle.WithLogger(log), mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}),
 				mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 1, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
 					Budget: mparticle.RetryBudget{Disabled: true}}))
 			require.NoError(t, err)

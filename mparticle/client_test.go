@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/time/rate"
 
 	"github.com/mpbraze/mpbraze/internal/clock"
 	"github.com/mpbraze/mpbraze/mparticle"
@@ -36,7 +35,7 @@ func newClient(t *testing.T, srv *mparticletest.Server, opts ...mparticle.Option
 		mparticle.WithBaseURL(srv.URL()),
 		mparticle.WithAllowHTTP(),
 		mparticle.WithClock(clk),
-		mparticle.WithRateLimit(rate.Inf, 0),
+		mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}),
 	}, opts...)
 	c, err := mparticle.NewClient(srv.Key(), srv.Secret(), all...)
 	require.NoError(t, err)
@@ -121,9 +120,9 @@ func TestNewClientValidation(t *testing.T) {
 		{"query", "k", "s", []mparticle.Option{mparticle.WithBaseURL("https://h/v2?x=1")}, "query or fragment"},
 		{"user info", "k", "s", []mparticle.Option{mparticle.WithBaseURL("https://user:hunter2@h/v2")}, "must not contain user info"},
 		{"bad url", "k", "s", []mparticle.Option{mparticle.WithBaseURL("https://user:hunter2@h/%zz")}, "invalid URL"},
-		{"rate", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRateLimit(0, 10)}, `WithRateLimit "0": limit must be positive`},
+		{"rate per", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRateLimit(mparticle.RateLimit{Requests: 10, Per: -time.Second})}, `WithRateLimit.Per "-1s": must not be negative`},
 		{"retry", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRetryPolicy(mparticle.RetryPolicy{MinBackoff: -1})}, `WithRetryPolicy.MinBackoff "-1ns": must not be negative`},
-		{"burst", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRateLimit(10, 0)}, `WithRateLimit "0": burst must be at least 1`},
+		{"burst", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRateLimit(mparticle.RateLimit{Burst: -2})}, `WithRateLimit.Burst "-2": must not be negative`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -262,7 +261,8 @@ func TestBulkUploadSplitsByBytes(t *testing.T) {
 func TestBulkUploadBurstCapsBatchesPerRequest(t *testing.T) {
 	srv := mparticletest.NewServer()
 	defer srv.Close()
-	c, clk := newClient(t, srv, mparticle.WithRateLimit(100, 10))
+	// 110 per second with a burst of 10 refills at 100 batches/s.
+	c, clk := newClient(t, srv, mparticle.WithRateLimit(mparticle.RateLimit{Requests: 110, Per: time.Second, Burst: 10}))
 
 	require.NoError(t, c.BulkUpload(context.Background(), batches(t, ids("u", 25))))
 	var counts []int
@@ -447,7 +447,7 @@ func TestAuthFailure(t *testing.T) {
 	srv := mparticletest.NewServer()
 	defer srv.Close()
 	c, err := mparticle.NewClient(srv.Key(), "wrong-secret", mparticle.WithBaseURL(srv.URL()), mparticle.WithAllowHTTP(),
-		mparticle.WithClock(clock.NewAutoAdvance(epoch)), mparticle.WithRateLimit(rate.Inf, 0))
+		mparticle.WithClock(clock.NewAutoAdvance(epoch)), mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}))
 	require.NoError(t, err)
 	defer c.CloseIdleConnections()
 
@@ -513,7 +513,7 @@ func TestContextCancellation(t *testing.T) {
 		srv.Reset()
 		clk := clock.NewManual(epoch) // only moves when told: the retry wait blocks
 		c, err := mparticle.NewClient(srv.Key(), srv.Secret(), mparticle.WithBaseURL(srv.URL()), mparticle.WithAllowHTTP(),
-			mparticle.WithClock(clk), mparticle.WithRateLimit(rate.Inf, 0))
+			mparticle.WithClock(clk), mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}))
 		require.NoError(t, err)
 		defer c.CloseIdleConnections()
 		srv.InjectNext(mparticletest.ServerError(503))
@@ -533,7 +533,7 @@ func TestContextCancellation(t *testing.T) {
 		srv.Reset()
 		clk := clock.NewManual(epoch)
 		c, err := mparticle.NewClient(srv.Key(), srv.Secret(), mparticle.WithBaseURL(srv.URL()), mparticle.WithAllowHTTP(),
-			mparticle.WithClock(clk), mparticle.WithRateLimit(1, 1))
+			mparticle.WithClock(clk), mparticle.WithRateLimit(mparticle.RateLimit{Requests: 1, Per: time.Second}))
 		require.NoError(t, err)
 		defer c.CloseIdleConnections()
 
@@ -567,7 +567,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	defer srv.Close()
 	newC := func(k, s string) *mparticle.Client {
 		c, err := mparticle.NewClient(k, s, mparticle.WithBaseURL(srv.URL()), mparticle.WithAllowHTTP(), mparticle.WithLogger(logger),
-			mparticle.WithClock(clock.NewAutoAdvance(epoch)), mparticle.WithRateLimit(rate.Inf, 0),
+			mparticle.WithClock(clock.NewAutoAdvance(epoch)), mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}),
 			mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 1}))
 		require.NoError(t, err)
 		t.Cleanup(c.CloseIdleConnections)
