@@ -530,7 +530,7 @@ func TestAliasMergeFailureQueuesNothingAndIsRetried(t *testing.T) {
 
 	known := customerBatch("c-7", customEvent(t, "Bought", nil))
 	known.MPID = mparticle.Some(int64(7))
-	srv.Script(brazetest.Reply{Status: 503})
+	srv.InjectNext(brazetest.ServerError(503))
 	err = k.Forward(ctx, known)
 	var mergeErr *AliasMergeError
 	require.ErrorAs(t, err, &mergeErr)
