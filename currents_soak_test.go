@@ -38,9 +38,9 @@ func TestSoakCurrentsUnderEveryFault(t *testing.T) {
 	}
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	fake := mparticletest.NewServer(mparticletest.WithSeed(5), mparticletest.WithFaults(mparticletest.Faults{
+	fake := mparticletest.NewServer(mparticletest.WithFaults(mparticletest.Faults{Seed: 5,
 		ServerErrorRate: 0.08, ServerErrorStatus: http.StatusBadGateway,
-		RateLimitRate: 0.05, RetryAfter: "1",
+		RateLimitRate: 0.05, RetryAfter: time.Second,
 		DropRate: 0.04,
 		Latency:  2 * time.Millisecond,
 	}))
@@ -221,9 +221,9 @@ func TestSoakCurrentsUnderEveryFault(t *testing.T) {
 	assert.Positive(t, client.Stats().Retries, "the client retried")
 	fs := fake.Stats()
 	assert.Positive(t, fs.Drops, "connections dropped")
-	assert.Positive(t, fs.ByStatus[http.StatusTooManyRequests], "429s")
-	assert.Positive(t, fs.ByStatus[http.StatusBadGateway], "5xx")
+	assert.Positive(t, fs.Statuses[http.StatusTooManyRequests], "429s")
+	assert.Positive(t, fs.Statuses[http.StatusBadGateway], "5xx")
 	t.Logf("events %d (+%d resent after %d refused posts): forwarded %d, delivered %d, failed %d, skipped %d; retries %d; mParticle requests %d, faults %d (drops %d), statuses %v",
 		total, refusedEvents, refusedPosts, forwarded, st.Delivered, st.Failed, st.Skipped, st.Retries,
-		fs.Requests, fs.Faults, fs.Drops, fs.ByStatus)
+		fs.Requests, fs.Faults, fs.Drops, fs.Statuses)
 }

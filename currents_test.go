@@ -268,7 +268,7 @@ func TestCurrentsSurvivesOutage(t *testing.T) {
 	r.fake.InjectNext(
 		mparticletest.ServerError(http.StatusServiceUnavailable),
 		mparticletest.ServerError(http.StatusInternalServerError),
-		mparticletest.RateLimited(1),
+		mparticletest.RateLimited(time.Second),
 		mparticletest.ServerError(http.StatusBadGateway),
 		mparticletest.DropConnection(),
 		mparticletest.RateLimited(-1),
@@ -583,7 +583,7 @@ func TestCurrentsRefusedRequestIsIsolated(t *testing.T) {
 func TestCurrentsHonoursRetryAfter(t *testing.T) {
 	clk := clock.NewAutoAdvance(time.Unix(1714600000, 0))
 	r := newCurrentsRig(t, mpbraze.CurrentsConfig{Clock: clk, MinBackoff: 10 * time.Millisecond})
-	r.fake.InjectNext(mparticletest.RateLimited(7))
+	r.fake.InjectNext(mparticletest.RateLimited(7 * time.Second))
 	body := `{"events":[{"event_type":"users.messages.email.Open","id":"ra-1","time":1714600000,"user":{"external_user_id":"cust-1"}}]}`
 	require.Equal(t, http.StatusOK, r.post(t, []byte(body)))
 	r.drain(t)

@@ -334,7 +334,7 @@ func TestRetries429HonouringRetryAfter(t *testing.T) {
 	srv := mparticletest.NewServer()
 	defer srv.Close()
 	c, clk := newClient(t, srv)
-	srv.InjectNext(mparticletest.RateLimited(3), mparticletest.RateLimited(7))
+	srv.InjectNext(mparticletest.RateLimited(3*time.Second), mparticletest.RateLimited(7*time.Second))
 
 	require.NoError(t, c.BulkUpload(context.Background(), batches(t, ids("u", 3))))
 	assert.Equal(t, []time.Duration{3 * time.Second, 7 * time.Second}, clk.Sleeps())
@@ -357,7 +357,7 @@ func TestRetriesExhausted(t *testing.T) {
 	defer srv.Close()
 	c, _ := newClient(t, srv, mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 2}))
 	for range 5 {
-		srv.InjectNext(mparticletest.RateLimited(1))
+		srv.InjectNext(mparticletest.RateLimited(time.Second))
 	}
 
 	err := c.Upload(context.Background(), userBatch("c-1", 0))
@@ -394,7 +394,7 @@ func TestLongRetryAfterIsReportedNotSlept(t *testing.T) {
 	srv := mparticletest.NewServer()
 	defer srv.Close()
 	c, clk := newClient(t, srv, mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetryAfter: 10 * time.Second}))
-	srv.InjectNext(mparticletest.RateLimited(3600))
+	srv.InjectNext(mparticletest.RateLimited(time.Hour))
 
 	err := c.Upload(context.Background(), userBatch("c-1", 0))
 	var apiErr *mparticle.APIError
@@ -587,7 +587,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	record(c.Upload(ctx, userBatch("c", 0)))
 	srv.InjectNext(mparticletest.DropConnection(), mparticletest.DropConnection())
 	record(c.BulkUpload(ctx, batches(t, ids("u", 3))))
-	srv.InjectNext(mparticletest.RateLimited(1), mparticletest.RateLimited(1))
+	srv.InjectNext(mparticletest.RateLimited(time.Second), mparticletest.RateLimited(time.Second))
 	record(c.BulkUpload(ctx, batches(t, ids("u", 3))))
 	record(newC(key, "wrong"+sec).Upload(ctx, userBatch("c", 0))) // 403, the wrong secret contains the real one
 	record(c.Upload(ctx, batchOfSize(t, "big", mparticle.MaxBatchBytes+1)))
@@ -650,8 +650,8 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 func TestRandomFaultsDeliverEverythingOnce(t *testing.T) {
-	srv := mparticletest.NewServer(mparticletest.WithSeed(7), mparticletest.WithFaults(mparticletest.Faults{
-		ServerErrorRate: 0.15, RateLimitRate: 0.1, RetryAfter: "1", DropRate: 0.05,
+	srv := mparticletest.NewServer(mparticletest.WithFaults(mparticletest.Faults{Seed: 7,
+		ServerErrorRate: 0.15, RateLimitRate: 0.1, RetryAfter: time.Second, DropRate: 0.05,
 	}))
 	defer srv.Close()
 	c, _ := newClient(t, srv, mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 10, Budget: mparticle.RetryBudget{Disabled: true}}))
@@ -673,7 +673,7 @@ func TestRandomFaultsDeliverEverythingOnce(t *testing.T) {
 	assert.Equal(t, uint64(st.Faults), cs.Retries)
 	assert.Equal(t, uint64(st.Requests), cs.Attempts)
 	assert.Equal(t, uint64(1000), cs.Batches)
-	assert.Equal(t, uint64(st.ByStatus[429]), cs.RateLimited)
+	assert.Equal(t, uint64(st.Statuses[429]), cs.RateLimited)
 	assert.Equal(t, uint64(st.Drops), cs.TransportErrors)
 	assert.Zero(t, cs.Failed)
 	assert.Zero(t, cs.GaveUp)
@@ -736,7 +736,7 @@ func TestWithHTTPClientAndRetryObserver(t *testing.T) {
 		mparticle.WithRetryObserver(func(ev mparticle.RetryEvent) { events = append(events, ev) }),
 		mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 2}))
 
-	srv.InjectNext(mparticletest.RateLimited(2), mparticletest.ServerError(500), mparticletest.ServerError(500))
+	srv.InjectNext(mparticletest.RateLimited(2*time.Second), mparticletest.ServerError(500), mparticletest.ServerError(500))
 	err := c.Upload(context.Background(), userBatch("c-1", 0))
 	require.ErrorIs(t, err, mparticle.ErrRetriesExhausted)
 	assert.Equal(t, 3, tr.n, "every attempt went through the caller's transport")
