@@ -139,9 +139,15 @@ func WithRateLimit(requests int, window time.Duration) Option {
 // the window (Braze's MAU-pricing form) instead of a Unix time.
 func WithResetAsSecondsLeft() Option { return func(c *config) { c.resetSeconds = true } }
 
+// Clock is the server's time source: Now, a Sleep that ends early when its
+// context does, and a time.After-like After. It is the same type as
+// braze.Clock and mparticletest.Clock; any type with these three methods
+// fits.
+type Clock = clock.Clock
+
 // WithClock sets the clock used for rate-limit windows and latency (default
 // the wall clock).
-func WithClock(clk clock.Clock) Option { return func(c *config) { c.clock = clk } }
+func WithClock(clk Clock) Option { return func(c *config) { c.clock = clk } }
 
 // WithRecordLimit caps how many requests Requests keeps (default 10,000;
 // later requests are still counted in Stats). 0 keeps none.

@@ -25,7 +25,7 @@ type config struct {
 	enforce         bool
 	limit           int
 	window          time.Duration
-	clock           mparticle.Clock
+	clock           Clock
 }
 
 // WithCredentials sets the input key and secret the server accepts with HTTP
@@ -55,10 +55,16 @@ func WithRateLimit(batches int, window time.Duration) Option {
 	return func(c *config) { c.enforce, c.limit, c.window = batches > 0 && window > 0, batches, window }
 }
 
+// Clock is the server's time source: Now, a Sleep that ends early when its
+// context does, and a time.After-like After. It is the same type as
+// mparticle.Clock and brazetest.Clock; any type with these three methods
+// fits.
+type Clock = mparticle.Clock
+
 // WithClock sets the clock used for rate-limit windows and latency (default
 // the wall clock), as brazetest.WithClock does; a test can pass a fake to
 // move windows without sleeping.
-func WithClock(clk mparticle.Clock) Option {
+func WithClock(clk Clock) Option {
 	return func(c *config) { c.clock = clk }
 }
 
