@@ -103,3 +103,16 @@ func TestKeyIsAMethodAndNeverPrinted(t *testing.T) {
 		assert.Contains(t, out, s2.URL())
 	}
 }
+
+// TestWithRateLimitOff: a quota below 1 or a window of 0 limits nothing,
+// as in mparticletest.
+func TestWithRateLimitOff(t *testing.T) {
+	for _, opt := range []Option{WithRateLimit(0, time.Second), WithRateLimit(5, 0), WithRateLimit(-1, time.Minute)} {
+		s := newServer(t, opt)
+		for range 3 {
+			r := post(t, s, "/users/track", `{"events":`+objects("events", 1)+`}`)
+			require.Equal(t, 201, r.status)
+			assert.Equal(t, "3000", r.header.Get("X-RateLimit-Limit"), "Braze's default quota is reported")
+		}
+	}
+}

@@ -130,9 +130,16 @@ func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 // rename). Requests over it get 429 with X-RateLimit-* headers,
 // X-Ratelimit-Retry-After and Retry-After (seconds to the window's end).
 // Without it the headers report Braze's default quotas without enforcing
-// them.
+// them. A requests below 1 or a window of 0 or less turns it off. The shape
+// is that of mparticletest.WithRateLimit, whose quota counts batches.
 func WithRateLimit(requests int, window time.Duration) Option {
-	return func(c *config) { c.enforce, c.limit, c.window = true, requests, window }
+	return func(c *config) {
+		if requests < 1 || window <= 0 {
+			c.enforce = false
+			return
+		}
+		c.enforce, c.limit, c.window = true, requests, window
+	}
 }
 
 // WithResetAsSecondsLeft makes X-RateLimit-Reset carry the seconds left in
