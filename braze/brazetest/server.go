@@ -174,8 +174,10 @@ type Request struct {
 	Body []byte
 	// Status is the answer's status, 0 for a dropped connection.
 	Status int
-	// Fault names the injected fault ("", "script", "500", "503", "429",
-	// "drop", "ratelimit").
+	// Fault names the injected fault: "" for none, "script" for one queued
+	// with InjectNext, "500", "503" (or ServerErrorStatus), "429" or
+	// "drop" for a random one, "ratelimit" for a request refused by
+	// WithRateLimit.
 	Fault string
 	// Response is the answer body.
 	Response []byte
