@@ -18,7 +18,7 @@ func ExampleKit_ApplyAudienceChange() {
 	defer fake.Close()
 
 	kit, err := mpbraze.New(mpbraze.Config{
-		BrazeKey: fake.Key, BrazeURL: fake.URL(), AllowHTTP: true,
+		BrazeKey: fake.Key(), BrazeURL: fake.URL(), AllowHTTP: true,
 		Audience: mapping.AudienceSettings{
 			SendSegmentsAs: mapping.SegmentsAsString | mapping.SegmentsPerAttribute,
 		},
@@ -68,7 +68,7 @@ func ExampleKit_ApplyAudienceChange() {
 func ExampleNewAudienceHandler() {
 	fake := brazetest.NewServer()
 	defer fake.Close()
-	kit, err := mpbraze.New(mpbraze.Config{BrazeKey: fake.Key, BrazeURL: fake.URL(), AllowHTTP: true})
+	kit, err := mpbraze.New(mpbraze.Config{BrazeKey: fake.Key(), BrazeURL: fake.URL(), AllowHTTP: true})
 	if err != nil {
 		fmt.Println(err)
 		return

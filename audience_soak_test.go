@@ -134,11 +134,11 @@ func TestSoakAudienceUnderEveryFault(t *testing.T) {
 		}
 	}
 	// Scripted faults first, so that even a short run meets each kind.
-	srv.Script(
-		brazetest.Reply{Status: http.StatusServiceUnavailable},
-		brazetest.Reply{Drop: true},
-		brazetest.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}}},
-		brazetest.Reply{Status: http.StatusBadGateway},
+	srv.InjectNext(
+		brazetest.ServerError(http.StatusServiceUnavailable),
+		brazetest.DropConnection(),
+		brazetest.Fault{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}}},
+		brazetest.ServerError(http.StatusBadGateway),
 	)
 	var wg sync.WaitGroup
 	errs := make(chan error, groups)

@@ -44,7 +44,7 @@ func newAudRig(t *testing.T, s mapping.AudienceSettings, mod func(*mpbraze.Confi
 	r := &audRig{srv: brazetest.NewServer(), logs: &bytes.Buffer{}}
 	t.Cleanup(r.srv.Close)
 	cfg := mpbraze.Config{
-		BrazeKey:  r.srv.Key,
+		BrazeKey:  r.srv.Key(),
 		BrazeURL:  r.srv.URL(),
 		AllowHTTP: true,
 		Audience:  s,
@@ -350,7 +350,7 @@ func TestAudienceNoGoroutineLeak(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	srv := brazetest.NewServer()
 	defer srv.Close()
-	k, err := mpbraze.New(mpbraze.Config{BrazeKey: srv.Key, BrazeURL: srv.URL(), AllowHTTP: true})
+	k, err := mpbraze.New(mpbraze.Config{BrazeKey: srv.Key(), BrazeURL: srv.URL(), AllowHTTP: true})
 	require.NoError(t, err)
 	_, err = k.ApplyAudienceChange(context.Background(), audMessage("m", audProfile("u", audJoin(1, "One"))))
 	require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/mpbraze/mpbraze/braze"
@@ -116,19 +117,31 @@ type Config struct {
 	Now func() time.Time
 }
 
-// ConfigError reports an invalid Config field.
+// ConfigError reports an invalid Config (or CurrentsConfig) field. Like
+// braze.ConfigError and mparticle.ConfigError it names the field and shows
+// the offending value; it never holds the REST key, the mParticle key or
+// secret, or a token.
 type ConfigError struct {
 	// Field is the Config field path, e.g. "BrazeURL" or "Mapping".
 	Field string
-	// Reason says what is wrong; it never quotes the REST key.
+	// Value is the offending value, when there is one to show (never a
+	// credential, and never a URL, which may carry one); empty otherwise.
+	Value string
+	// Reason says what is wrong.
 	Reason string
 	// Err is the underlying error, if any.
 	Err error
 }
 
-// Error formats the error as "mpbraze: Config.<Field>: <Reason>".
+// Error formats the error as `mpbraze: Config.<Field> "<Value>": <Reason>`
+// (without the value when Value is empty), followed by the underlying
+// error.
 func (e *ConfigError) Error() string {
-	s := "mpbraze: Config." + e.Field + ": " + e.Reason
+	s := "mpbraze: Config." + e.Field
+	if e.Value != "" {
+		s += " " + strconv.Quote(e.Value)
+	}
+	s += ": " + e.Reason
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}
@@ -315,12 +328,12 @@ func (c *Config) audienceSettings(ms mapping.Settings, log *slog.Logger) (mappin
 				slog.String("field", "Audience."+field), slog.String("mapping_identity", string(kit)))
 			return nil
 		case !ok:
-			return &ConfigError{Field: "Audience." + field, Reason: fmt.Sprintf("%q cannot match the mapping's identity %q, which has no Firehose name; leave it empty", *set, kit)}
+			return &ConfigError{Field: "Audience." + field, Value: *set, Reason: fmt.Sprintf("cannot match the mapping's identity %q, which has no Firehose name; leave it empty", kit)}
 		case *set == "":
 			*set = name
 			return nil
 		case *set != name:
-			return &ConfigError{Field: "Audience." + field, Reason: fmt.Sprintf("%q disagrees with the mapping's identity %q (Firehose name %q): audience attributes and events would reach different Braze users; leave it empty to derive it", *set, kit, name)}
+			return &ConfigError{Field: "Audience." + field, Value: *set, Reason: fmt.Sprintf("disagrees with the mapping's identity %q (Firehose name %q): audience attributes and events would reach different Braze users; leave it empty to derive it", kit, name)}
 		}
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -201,16 +202,17 @@ var currentsFeeds = [...]mapping.CurrentsFeed{mapping.FeedIOS, mapping.FeedAndro
 // Errors are *ConfigError values whose Field is the CurrentsConfig field
 // path ("CurrentsConfig.QueueSize", "CurrentsConfig.Feeds[iOS]", …).
 func NewCurrentsForwarder(cfg CurrentsConfig) (*CurrentsForwarder, error) {
-	bad := func(field, format string, args ...any) error {
-		return &ConfigError{Field: "CurrentsConfig." + field, Reason: fmt.Sprintf(format, args...)}
+	bad := func(field, value, reason string) error {
+		return &ConfigError{Field: "CurrentsConfig." + field, Value: value, Reason: reason}
 	}
+	const negative = "must not be negative (0 means the default)"
 	uploaders := map[mapping.CurrentsFeed]CurrentsUploader{}
 	for feed, u := range cfg.Feeds {
 		if !validCurrentsFeed(feed) {
-			return nil, bad("Feeds", "%q is not a feed (iOS, Android, Web, Unbound)", feed)
+			return nil, bad("Feeds", string(feed), "not a feed (iOS, Android, Web, Unbound)")
 		}
 		if u == nil {
-			return nil, bad("Feeds["+string(feed)+"]", "nil client")
+			return nil, bad("Feeds["+string(feed)+"]", "", "nil client")
 		}
 		uploaders[feed] = u
 	}
@@ -219,23 +221,23 @@ func NewCurrentsForwarder(cfg CurrentsConfig) (*CurrentsForwarder, error) {
 			continue
 		}
 		if cfg.Client == nil {
-			return nil, bad("Client", "nil, and Feeds has no client for %s", feed)
+			return nil, bad("Client", "", fmt.Sprintf("nil, and Feeds has no client for %s", feed))
 		}
 		uploaders[feed] = cfg.Client
 	}
 	switch {
 	case cfg.QueueSize < 0:
-		return nil, bad("QueueSize", "%d is negative", cfg.QueueSize)
+		return nil, bad("QueueSize", strconv.Itoa(cfg.QueueSize), negative)
 	case cfg.UploadSize < 0:
-		return nil, bad("UploadSize", "%d is negative", cfg.UploadSize)
+		return nil, bad("UploadSize", strconv.Itoa(cfg.UploadSize), negative)
 	case cfg.MinBackoff < 0:
-		return nil, bad("MinBackoff", "%s is negative", cfg.MinBackoff)
+		return nil, bad("MinBackoff", cfg.MinBackoff.String(), negative)
 	case cfg.MaxBackoff < 0:
-		return nil, bad("MaxBackoff", "%s is negative", cfg.MaxBackoff)
+		return nil, bad("MaxBackoff", cfg.MaxBackoff.String(), negative)
 	case cfg.MaxAttempts < 0:
-		return nil, bad("MaxAttempts", "%d is negative", cfg.MaxAttempts)
+		return nil, bad("MaxAttempts", strconv.Itoa(cfg.MaxAttempts), "must not be negative (0 means no limit)")
 	case cfg.MaxAge < 0:
-		return nil, bad("MaxAge", "%s is negative", cfg.MaxAge)
+		return nil, bad("MaxAge", cfg.MaxAge.String(), "must not be negative (0 means no limit)")
 	}
 	f := &CurrentsForwarder{
 		mapper:     mapping.NewCurrentsMapper(cfg.Mapping),
@@ -252,7 +254,7 @@ func NewCurrentsForwarder(cfg CurrentsConfig) (*CurrentsForwarder, error) {
 		queues:     map[mapping.CurrentsFeed]*currentsQueue{},
 	}
 	if f.maxBackoff < f.minBackoff {
-		return nil, bad("MaxBackoff", "%s is below MinBackoff %s", f.maxBackoff, f.minBackoff)
+		return nil, bad("MaxBackoff", f.maxBackoff.String(), "is below MinBackoff "+f.minBackoff.String())
 	}
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,17 +32,18 @@ func TestCurrentsConfigErrorsNameTheField(t *testing.T) {
 	cases := []struct {
 		cfg   mpbraze.CurrentsConfig
 		field string
+		value string // ConfigError.Value: the offending value, if there is one
 	}{
-		{mpbraze.CurrentsConfig{}, "CurrentsConfig.Client"},
-		{mpbraze.CurrentsConfig{Client: c, Feeds: map[mapping.CurrentsFeed]mpbraze.CurrentsUploader{"Roku": c}}, "CurrentsConfig.Feeds"},
-		{mpbraze.CurrentsConfig{Client: c, Feeds: map[mapping.CurrentsFeed]mpbraze.CurrentsUploader{mapping.FeedIOS: nil}}, "CurrentsConfig.Feeds[" + string(mapping.FeedIOS) + "]"},
-		{mpbraze.CurrentsConfig{Client: c, QueueSize: -1}, "CurrentsConfig.QueueSize"},
-		{mpbraze.CurrentsConfig{Client: c, UploadSize: -1}, "CurrentsConfig.UploadSize"},
-		{mpbraze.CurrentsConfig{Client: c, MinBackoff: -1}, "CurrentsConfig.MinBackoff"},
-		{mpbraze.CurrentsConfig{Client: c, MaxBackoff: -1}, "CurrentsConfig.MaxBackoff"},
-		{mpbraze.CurrentsConfig{Client: c, MinBackoff: time.Minute, MaxBackoff: time.Second}, "CurrentsConfig.MaxBackoff"},
-		{mpbraze.CurrentsConfig{Client: c, MaxAttempts: -1}, "CurrentsConfig.MaxAttempts"},
-		{mpbraze.CurrentsConfig{Client: c, MaxAge: -time.Second}, "CurrentsConfig.MaxAge"},
+		{mpbraze.CurrentsConfig{}, "CurrentsConfig.Client", ""},
+		{mpbraze.CurrentsConfig{Client: c, Feeds: map[mapping.CurrentsFeed]mpbraze.CurrentsUploader{"Roku": c}}, "CurrentsConfig.Feeds", "Roku"},
+		{mpbraze.CurrentsConfig{Client: c, Feeds: map[mapping.CurrentsFeed]mpbraze.CurrentsUploader{mapping.FeedIOS: nil}}, "CurrentsConfig.Feeds[" + string(mapping.FeedIOS) + "]", ""},
+		{mpbraze.CurrentsConfig{Client: c, QueueSize: -1}, "CurrentsConfig.QueueSize", "-1"},
+		{mpbraze.CurrentsConfig{Client: c, UploadSize: -1}, "CurrentsConfig.UploadSize", "-1"},
+		{mpbraze.CurrentsConfig{Client: c, MinBackoff: -1}, "CurrentsConfig.MinBackoff", "-1ns"},
+		{mpbraze.CurrentsConfig{Client: c, MaxBackoff: -1}, "CurrentsConfig.MaxBackoff", "-1ns"},
+		{mpbraze.CurrentsConfig{Client: c, MinBackoff: time.Minute, MaxBackoff: time.Second}, "CurrentsConfig.MaxBackoff", "1s"},
+		{mpbraze.CurrentsConfig{Client: c, MaxAttempts: -1}, "CurrentsConfig.MaxAttempts", "-1"},
+		{mpbraze.CurrentsConfig{Client: c, MaxAge: -time.Second}, "CurrentsConfig.MaxAge", "-1s"},
 	}
 	for _, tc := range cases {
 		f, err := mpbraze.NewCurrentsForwarder(tc.cfg)
@@ -51,7 +54,12 @@ func TestCurrentsConfigErrorsNameTheField(t *testing.T) {
 		var ce *mpbraze.ConfigError
 		require.ErrorAs(t, err, &ce)
 		assert.Equal(t, tc.field, ce.Field)
-		assert.Contains(t, err.Error(), "mpbraze: Config."+tc.field+": ")
+		assert.Equal(t, tc.value, ce.Value, tc.field)
+		prefix := "mpbraze: Config." + tc.field + ": "
+		if tc.value != "" {
+			prefix = "mpbraze: Config." + tc.field + " " + strconv.Quote(tc.value) + ": "
+		}
+		assert.True(t, strings.HasPrefix(err.Error(), prefix), "%q does not start with %q", err, prefix)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/time/rate"
 
 	mpbraze "github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze/currents"
@@ -39,9 +38,9 @@ func TestSoakCurrentsUnderEveryFault(t *testing.T) {
 	}
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	fake := mparticletest.NewServer(mparticletest.WithSeed(5), mparticletest.WithFaults(mparticletest.Faults{
+	fake := mparticletest.NewServer(mparticletest.WithFaults(mparticletest.Faults{Seed: 5,
 		ServerErrorRate: 0.08, ServerErrorStatus: http.StatusBadGateway,
-		RateLimitRate: 0.05, RetryAfter: "1",
+		RateLimitRate: 0.05, RetryAfter: time.Second,
 		DropRate: 0.04,
 		Latency:  2 * time.Millisecond,
 	}))
@@ -49,7 +48,7 @@ func TestSoakCurrentsUnderEveryFault(t *testing.T) {
 	client, err := mparticle.NewClient(fake.Key(), fake.Secret(),
 		mparticle.WithBaseURL(fake.URL()), mparticle.WithAllowHTTP(),
 		mparticle.WithHTTPClient(fake.Client()),
-		mparticle.WithRateLimit(rate.Inf, 100),
+		mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}),
 		mparticle.WithRetryPolicy(mparticle.RetryPolicy{
 			MaxRetries: 2, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
 			Budget: mparticle.RetryBudget{Disabled: true},
@@ -222,9 +221,9 @@ func TestSoakCurrentsUnderEveryFault(t *testing.T) {
 	assert.Positive(t, client.Stats().Retries, "the client retried")
 	fs := fake.Stats()
 	assert.Positive(t, fs.Drops, "connections dropped")
-	assert.Positive(t, fs.ByStatus[http.StatusTooManyRequests], "429s")
-	assert.Positive(t, fs.ByStatus[http.StatusBadGateway], "5xx")
+	assert.Positive(t, fs.Statuses[http.StatusTooManyRequests], "429s")
+	assert.Positive(t, fs.Statuses[http.StatusBadGateway], "5xx")
 	t.Logf("events %d (+%d resent after %d refused posts): forwarded %d, delivered %d, failed %d, skipped %d; retries %d; mParticle requests %d, faults %d (drops %d), statuses %v",
 		total, refusedEvents, refusedPosts, forwarded, st.Delivered, st.Failed, st.Skipped, st.Retries,
-		fs.Requests, fs.Faults, fs.Drops, fs.ByStatus)
+		fs.Requests, fs.Faults, fs.Drops, fs.Statuses)
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/time/rate"
 
 	mpbraze "github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze/currents"
@@ -47,7 +46,7 @@ func newCurrentsMPClient(t testing.TB, fake *mparticletest.Server) *mparticle.Cl
 	c, err := mparticle.NewClient(fake.Key(), fake.Secret(),
 		mparticle.WithBaseURL(fake.URL()), mparticle.WithAllowHTTP(),
 		mparticle.WithHTTPClient(fake.Client()),
-		mparticle.WithRateLimit(rate.Inf, 100), // burst = batches per bulk request
+		mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}),
 		mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: -1}))
 	require.NoError(t, err)
 	return c
@@ -269,7 +268,7 @@ func TestCurrentsSurvivesOutage(t *testing.T) {
 	r.fake.InjectNext(
 		mparticletest.ServerError(http.StatusServiceUnavailable),
 		mparticletest.ServerError(http.StatusInternalServerError),
-		mparticletest.RateLimited(1),
+		mparticletest.RateLimited(time.Second),
 		mparticletest.ServerError(http.StatusBadGateway),
 		mparticletest.DropConnection(),
 		mparticletest.RateLimited(-1),
@@ -584,7 +583,7 @@ func TestCurrentsRefusedRequestIsIsolated(t *testing.T) {
 func TestCurrentsHonoursRetryAfter(t *testing.T) {
 	clk := clock.NewAutoAdvance(time.Unix(1714600000, 0))
 	r := newCurrentsRig(t, mpbraze.CurrentsConfig{Clock: clk, MinBackoff: 10 * time.Millisecond})
-	r.fake.InjectNext(mparticletest.RateLimited(7))
+	r.fake.InjectNext(mparticletest.RateLimited(7 * time.Second))
 	body := `{"events":[{"event_type":"users.messages.email.Open","id":"ra-1","time":1714600000,"user":{"external_user_id":"cust-1"}}]}`
 	require.Equal(t, http.StatusOK, r.post(t, []byte(body)))
 	r.drain(t)

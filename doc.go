@@ -17,7 +17,9 @@
 // and braze into a kit that Go code uses directly. The fakes in
 // braze/brazetest and mparticle/mparticletest are real HTTP servers that
 // validate like the services they stand in for; the examples and tests run
-// against them on loopback.
+// against them on loopback. Both have the same testing API (Key, Faults,
+// SetFaults, WithRateLimit, WithClock, and InjectNext with ServerError,
+// RateLimited, DropConnection and Respond to script the next answers).
 //
 // # Getting started
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,7 +99,7 @@ func New(cfg Config) (*Kit, error) {
 	}
 	maxAliases := cfg.MaxRememberedAliases
 	if maxAliases < 0 {
-		return nil, &ConfigError{Field: "MaxRememberedAliases", Reason: "is negative"}
+		return nil, &ConfigError{Field: "MaxRememberedAliases", Value: strconv.Itoa(maxAliases), Reason: "must not be negative (0 means DefaultMaxRememberedAliases)"}
 	}
 	if maxAliases == 0 {
 		maxAliases = DefaultMaxRememberedAliases

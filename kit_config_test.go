@@ -2,6 +2,7 @@ package mpbraze
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -124,7 +125,10 @@ func TestNewDerivesAudienceIdentities(t *testing.T) {
 				var ce *ConfigError
 				require.ErrorAs(t, err, &ce)
 				assert.Equal(t, tc.field, ce.Field)
-				assert.Contains(t, err.Error(), "mpbraze: Config."+tc.field+": ")
+				set := map[string]string{"Audience.ExternalIdentityType": tc.audience.ExternalIdentityType,
+					"Audience.EmailIdentityType": tc.audience.EmailIdentityType}[tc.field]
+				assert.Equal(t, set, ce.Value, "the offending value is the audience setting")
+				assert.Contains(t, err.Error(), "mpbraze: Config."+tc.field+" "+strconv.Quote(set)+": ")
 				return
 			}
 			require.NoError(t, err)

@@ -142,7 +142,7 @@ func TestNewNamesTheBadField(t *testing.T) {
 			c.Batch.OnResult = func(braze.Result) {}
 		}, "Config.OnResult"},
 		{"bad batch options", func(c *Config) { c.Batch.MaxQueuedObjects = -1 }, "Config.Batch"},
-		{"negative alias memory", func(c *Config) { c.MaxRememberedAliases = -1 }, "Config.MaxRememberedAliases"},
+		{"negative alias memory", func(c *Config) { c.MaxRememberedAliases = -1 }, `Config.MaxRememberedAliases "-1": must not be negative`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -530,7 +530,7 @@ func TestAliasMergeFailureQueuesNothingAndIsRetried(t *testing.T) {
 
 	known := customerBatch("c-7", customEvent(t, "Bought", nil))
 	known.MPID = mparticle.Set(int64(7))
-	srv.Script(brazetest.Reply{Status: 503})
+	srv.InjectNext(brazetest.ServerError(503))
 	err = k.Forward(ctx, known)
 	var mergeErr *AliasMergeError
 	require.ErrorAs(t, err, &mergeErr)

@@ -16,7 +16,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/time/rate"
 
 	mpbraze "github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze"
@@ -258,8 +257,12 @@ func TestSecretsBrazeKeyNotInConfigErrors(t *testing.T) {
 		{BrazeKey: " " + secretBrazeKey + " ", Instance: braze.US03}, // a key with spaces
 		{BrazeKey: secretBrazeKey, Instance: braze.US03, KitConfig: map[string]string{"userIdentificationType": "Nonsense"}},
 		{BrazeKey: secretBrazeKey, Instance: braze.US03, Batch: braze.BatchOptions{MaxQueuedObjects: -1}},
+		// Errors that show the offending value (ConfigError.Value).
+		{BrazeKey: secretBrazeKey, Instance: braze.US03, MaxRememberedAliases: -1},
+		{BrazeKey: secretBrazeKey, Instance: braze.US03, Mapping: mapping.Settings{ExternalIdentityType: mparticle.IdentityEmail},
+			Audience: mapping.AudienceSettings{ExternalIdentityType: "customer"}},
 	}
-	errs := 0
+	errs, values := 0, 0
 	for i, cfg := range bad {
 		k, err := mpbraze.New(cfg)
 		if err == nil {
@@ -269,8 +272,14 @@ func TestSecretsBrazeKeyNotInConfigErrors(t *testing.T) {
 		}
 		errs++
 		l.print(err, cfg, fmt.Sprint(i))
+		var ce *mpbraze.ConfigError
+		if errors.As(err, &ce) && ce.Value != "" {
+			values++
+			l.print(ce.Value)
+		}
 	}
-	assert.GreaterOrEqual(t, errs, 6, "the invalid configurations are refused")
+	assert.GreaterOrEqual(t, errs, 8, "the invalid configurations are refused")
+	assert.GreaterOrEqual(t, values, 2, "errors with a Value were checked")
 	for _, opts := range [][]braze.Option{
 		nil,
 		{braze.WithBaseURL("http://127.0.0.1:1")},
@@ -354,7 +363,7 @@ func TestSecretsMParticleCredentialsNeverLeak(t *testing.T) {
 			}
 			c, err := mparticle.NewClient(secretMPKey, secretMPSecret,
 				mparticle.WithBaseURL(url), mparticle.WithAllowHTTP(), mparticle.WithHTTPClient(fake.Client()),
-				mparticle.WithLogger(log), mparticle.WithRateLimit(rate.Inf, 100),
+				mparticle.WithLogger(log), mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}),
 				mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 1, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
 					Budget: mparticle.RetryBudget{Disabled: true}}))
 			require.NoError(t, err)
@@ -448,8 +457,30 @@ func TestSecretsMParticleCredentialsNotInConfigErrors(t *testing.T) {
 		}
 		l.print(err)
 	}
-	_, err := mpbraze.NewCurrentsForwarder(mpbraze.CurrentsConfig{})
+	c, err := mparticle.NewClient(secretMPKey, secretMPSecret, mparticle.WithPod(mparticle.Pods()[0]),
+		mparticle.WithRateLimit(mparticle.RateLimit{Per: -time.Second}))
+	var mce *mparticle.ConfigError
+	require.ErrorAs(t, err, &mce, "a rate limit error shows its value")
+	assert.Equal(t, "-1s", mce.Value)
+	l.print(err, c)
+	_, err = mpbraze.NewCurrentsForwarder(mpbraze.CurrentsConfig{})
 	l.print(err)
+	// CurrentsConfig errors that show a value, with a client holding the
+	// credentials in the config.
+	mp, err := mparticle.NewClient(secretMPKey, secretMPSecret, mparticle.WithPod(mparticle.Pods()[0]))
+	require.NoError(t, err)
+	defer mp.CloseIdleConnections()
+	for _, cfg := range []mpbraze.CurrentsConfig{
+		{Client: mp, QueueSize: -1},
+		{Client: mp, MaxBackoff: -time.Second},
+		{Client: mp, Feeds: map[mapping.CurrentsFeed]mpbraze.CurrentsUploader{"Roku": mp}},
+	} {
+		_, err = mpbraze.NewCurrentsForwarder(cfg)
+		var ce *mpbraze.ConfigError
+		require.ErrorAs(t, err, &ce)
+		assert.NotEmpty(t, ce.Value, "%v", err)
+		l.print(err, cfg)
+	}
 	_, err = currents.NewHandler(currents.SinkFunc(func(context.Context, []currents.Event) error { return nil }))
 	l.print(err)
 	l.check(t, "config errors")

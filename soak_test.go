@@ -354,11 +354,11 @@ func TestSoakForwardUnderEveryFault(t *testing.T) {
 			// requests in flight and 4 attempts each, the first request
 			// to meet it uses up its retries, so the "failed after
 			// retries" side of the invariant is always exercised.
-			outage := make([]brazetest.Reply, 40)
+			outage := make([]brazetest.Fault, 40)
 			for i := range outage {
-				outage[i] = brazetest.Reply{Status: http.StatusServiceUnavailable, Drop: i%3 == 0}
+				outage[i] = brazetest.Fault{Status: http.StatusServiceUnavailable, Drop: i%3 == 0}
 			}
-			srv.Script(outage...)
+			srv.InjectNext(outage...)
 		}
 		var wg sync.WaitGroup
 		errs := make(chan error, forwarders)

@@ -30,7 +30,7 @@ func fakeClient(t *testing.T, s *brazetest.Server, opts ...Option) *Client {
 	base := []Option{WithBaseURL(s.URL()), WithAllowHTTP(), WithHTTPClient(s.Client()),
 		WithRateLimits(RateLimits{Disabled: true}),
 		WithRetryPolicy(RetryPolicy{MaxRetries: 1, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})}
-	c, err := NewClient(s.Key, append(base, opts...)...)
+	c, err := NewClient(s.Key(), append(base, opts...)...)
 	require.NoError(t, err)
 	return c
 }

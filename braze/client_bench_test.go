@@ -52,7 +52,7 @@ func benchClient(b *testing.B, url, key string) *Client {
 func BenchmarkClientTrack75(b *testing.B) {
 	s := brazetest.NewServer(brazetest.WithoutStore())
 	defer s.Close()
-	c := benchClient(b, s.URL(), s.Key)
+	c := benchClient(b, s.URL(), s.Key())
 	req := benchTrack75()
 	ctx := context.Background()
 	b.ReportAllocs()
@@ -69,7 +69,7 @@ func BenchmarkClientTrack75(b *testing.B) {
 func BenchmarkClientTrack75Parallel(b *testing.B) {
 	s := brazetest.NewServer(brazetest.WithoutStore())
 	defer s.Close()
-	c := benchClient(b, s.URL(), s.Key)
+	c := benchClient(b, s.URL(), s.Key())
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()

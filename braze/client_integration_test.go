@@ -30,7 +30,7 @@ func ctFake(t *testing.T, clk clock.Clock, opts ...brazetest.Option) *brazetest.
 func ctClient(t *testing.T, s *brazetest.Server, clk clock.Clock, opts ...Option) *Client {
 	t.Helper()
 	base := []Option{WithBaseURL(s.URL()), WithAllowHTTP(), WithClock(clk), withJitterSeed(7)}
-	c, err := NewClient(s.Key, append(base, opts...)...)
+	c, err := NewClient(s.Key(), append(base, opts...)...)
 	require.NoError(t, err)
 	return c
 }
@@ -235,7 +235,7 @@ func TestBodyTooLargeRefusedBeforeSending(t *testing.T) {
 	assert.NotErrorIs(t, err, ErrBodyTooLarge)
 
 	// A 413 from Braze matches the same sentinel.
-	s.Script(brazetest.Reply{Status: 413})
+	s.InjectNext(brazetest.Fault{Status: 413})
 	_, err = ctClient(t, s, clk).Track(context.Background(), ctOneEvent("u"))
 	assert.ErrorIs(t, err, ErrBodyTooLarge)
 }
@@ -243,36 +243,36 @@ func TestBodyTooLargeRefusedBeforeSending(t *testing.T) {
 func TestRetriedStatuses(t *testing.T) {
 	cases := []struct {
 		name      string
-		reply     func(now time.Time) brazetest.Reply
+		reply     func(now time.Time) brazetest.Fault
 		wantSleep time.Duration // 0: any backoff in [125ms, 250ms); <0: the track window's reset
 	}{
-		{"408", func(time.Time) brazetest.Reply { return brazetest.Reply{Status: 408} }, 0},
-		{"429 X-Ratelimit-Retry-After", func(time.Time) brazetest.Reply {
-			return brazetest.Reply{Status: 429, Header: http.Header{"X-Ratelimit-Retry-After": {"3"}}}
+		{"408", func(time.Time) brazetest.Fault { return brazetest.Fault{Status: 408} }, 0},
+		{"429 X-Ratelimit-Retry-After", func(time.Time) brazetest.Fault {
+			return brazetest.Fault{Status: 429, Header: http.Header{"X-Ratelimit-Retry-After": {"3"}}}
 		}, 3 * time.Second},
-		{"429 Retry-After seconds", func(time.Time) brazetest.Reply {
-			return brazetest.Reply{Status: 429, Header: http.Header{"Retry-After": {"4"}}}
+		{"429 Retry-After seconds", func(time.Time) brazetest.Fault {
+			return brazetest.Fault{Status: 429, Header: http.Header{"Retry-After": {"4"}}}
 		}, 4 * time.Second},
-		{"429 Retry-After date", func(now time.Time) brazetest.Reply {
-			return brazetest.Reply{Status: 429, Header: http.Header{"Retry-After": {now.Add(5 * time.Second).Format(http.TimeFormat)}}}
+		{"429 Retry-After date", func(now time.Time) brazetest.Fault {
+			return brazetest.Fault{Status: 429, Header: http.Header{"Retry-After": {now.Add(5 * time.Second).Format(http.TimeFormat)}}}
 		}, 5 * time.Second},
-		{"429 X-RateLimit-Reset epoch", func(now time.Time) brazetest.Reply {
-			return brazetest.Reply{Status: 429, Header: http.Header{"X-Ratelimit-Reset": {strconv.FormatInt(now.Unix()+6, 10)}}}
+		{"429 X-RateLimit-Reset epoch", func(now time.Time) brazetest.Fault {
+			return brazetest.Fault{Status: 429, Header: http.Header{"X-Ratelimit-Reset": {strconv.FormatInt(now.Unix()+6, 10)}}}
 		}, 6 * time.Second},
-		{"429 X-RateLimit-Reset seconds left", func(time.Time) brazetest.Reply {
-			return brazetest.Reply{Status: 429, Header: http.Header{"X-Ratelimit-Reset": {"7"}}}
+		{"429 X-RateLimit-Reset seconds left", func(time.Time) brazetest.Fault {
+			return brazetest.Fault{Status: 429, Header: http.Header{"X-Ratelimit-Reset": {"7"}}}
 		}, 7 * time.Second},
 		// The fake, like Braze, puts X-RateLimit-Reset (end of the 3 s track
 		// window) on every answer: with no other hint it is the wait.
-		{"429 window reset only", func(time.Time) brazetest.Reply { return brazetest.Reply{Status: 429} }, -1},
-		{"500", func(time.Time) brazetest.Reply { return brazetest.Reply{Status: 500} }, 0},
-		{"502", func(time.Time) brazetest.Reply { return brazetest.Reply{Status: 502} }, 0},
-		{"503", func(time.Time) brazetest.Reply { return brazetest.Reply{Status: 503} }, 0},
-		{"503 Retry-After", func(time.Time) brazetest.Reply {
-			return brazetest.Reply{Status: 503, Header: http.Header{"Retry-After": {"2"}}}
+		{"429 window reset only", func(time.Time) brazetest.Fault { return brazetest.Fault{Status: 429} }, -1},
+		{"500", func(time.Time) brazetest.Fault { return brazetest.ServerError(500) }, 0},
+		{"502", func(time.Time) brazetest.Fault { return brazetest.ServerError(502) }, 0},
+		{"503", func(time.Time) brazetest.Fault { return brazetest.ServerError(503) }, 0},
+		{"503 Retry-After", func(time.Time) brazetest.Fault {
+			return brazetest.Fault{Status: 503, Header: http.Header{"Retry-After": {"2"}}}
 		}, 2 * time.Second},
-		{"504", func(time.Time) brazetest.Reply { return brazetest.Reply{Status: 504} }, 0},
-		{"dropped connection", func(time.Time) brazetest.Reply { return brazetest.Reply{Drop: true} }, 0},
+		{"504", func(time.Time) brazetest.Fault { return brazetest.ServerError(504) }, 0},
+		{"dropped connection", func(time.Time) brazetest.Fault { return brazetest.DropConnection() }, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -281,7 +281,7 @@ func TestRetriedStatuses(t *testing.T) {
 			var events []RetryEvent
 			c := ctClient(t, s, clk, WithRateLimits(RateLimits{Disabled: true}),
 				WithRetryObserver(func(e RetryEvent) { events = append(events, e) }))
-			s.Script(tc.reply(clk.Now()))
+			s.InjectNext(tc.reply(clk.Now()))
 			resp, err := c.Track(context.Background(), ctOneEvent("u1"))
 			require.NoError(t, err)
 			assert.Equal(t, 1, resp.EventsProcessed)
@@ -324,7 +324,7 @@ func TestNotRetriedStatuses(t *testing.T) {
 			clk := clock.NewAutoAdvance(ctEpoch)
 			s := ctFake(t, clk)
 			c := ctClient(t, s, clk)
-			s.Script(brazetest.Reply{Status: status, Body: `{"message":"scripted ` + strconv.Itoa(status) + `"}`})
+			s.InjectNext(brazetest.Fault{Status: status, Body: `{"message":"scripted ` + strconv.Itoa(status) + `"}`})
 			resp, err := c.Track(context.Background(), ctOneEvent("u1"))
 			assert.Nil(t, resp)
 			var apiErr *APIError
@@ -357,7 +357,7 @@ func TestRealProtocolFailures(t *testing.T) {
 	assert.ErrorIs(t, err, ErrUnauthorized)
 	assert.NotContains(t, err.Error(), "wrong-key")
 
-	lost, err := NewClient(s.Key, WithBaseURL(s.URL()+"/v9"), WithAllowHTTP(), WithClock(clk))
+	lost, err := NewClient(s.Key(), WithBaseURL(s.URL()+"/v9"), WithAllowHTTP(), WithClock(clk))
 	require.NoError(t, err)
 	_, err = lost.Track(ctx, ctOneEvent("u"))
 	require.ErrorAs(t, err, &apiErr)
@@ -369,7 +369,7 @@ func TestGiveUpAfterMaxRetries(t *testing.T) {
 	clk := clock.NewAutoAdvance(ctEpoch)
 	s := ctFake(t, clk)
 	c := ctClient(t, s, clk, WithRetryPolicy(RetryPolicy{MaxRetries: 2}))
-	s.Script(brazetest.Reply{Status: 503}, brazetest.Reply{Status: 500}, brazetest.Reply{Status: 502, Body: `{"message":"bad gateway"}`})
+	s.InjectNext(brazetest.ServerError(503), brazetest.ServerError(500), brazetest.Fault{Status: 502, Body: `{"message":"bad gateway"}`})
 	_, err := c.Track(context.Background(), ctOneEvent("u"))
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -390,7 +390,7 @@ func TestRetryAfterTooLongIsReported(t *testing.T) {
 	clk := clock.NewAutoAdvance(ctEpoch)
 	s := ctFake(t, clk)
 	c := ctClient(t, s, clk, WithRetryPolicy(RetryPolicy{MaxRetryAfter: 10 * time.Second}))
-	s.Script(brazetest.Reply{Status: 429, Header: http.Header{"X-Ratelimit-Retry-After": {"3600"}}})
+	s.InjectNext(brazetest.Fault{Status: 429, Header: http.Header{"X-Ratelimit-Retry-After": {"3600"}}})
 	_, err := c.Track(context.Background(), ctOneEvent("u"))
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -406,7 +406,7 @@ func TestTransportDropsExhausted(t *testing.T) {
 	clk := clock.NewAutoAdvance(ctEpoch)
 	s := ctFake(t, clk)
 	c := ctClient(t, s, clk, WithRetryPolicy(RetryPolicy{MaxRetries: 1}))
-	s.Script(brazetest.Reply{Drop: true}, brazetest.Reply{Drop: true})
+	s.InjectNext(brazetest.DropConnection(), brazetest.DropConnection())
 	_, err := c.Track(context.Background(), ctOneEvent("u"))
 	var te *TransportError
 	require.ErrorAs(t, err, &te)
@@ -422,7 +422,7 @@ func TestContextCancelStopsRetrying(t *testing.T) {
 	clk := clock.NewManual(ctEpoch)
 	s := ctFake(t, clk)
 	c := ctClient(t, s, clk)
-	s.Script(brazetest.Reply{Status: 503, Header: http.Header{"Retry-After": {"30"}}})
+	s.InjectNext(brazetest.Fault{Status: 503, Header: http.Header{"Retry-After": {"30"}}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -446,7 +446,7 @@ func TestContextCancelStopsRetrying(t *testing.T) {
 func TestContextDeadlineDuringLatency(t *testing.T) {
 	s := brazetest.NewServer(brazetest.WithFaults(brazetest.Faults{Latency: 5 * time.Second}))
 	t.Cleanup(s.Close)
-	c, err := NewClient(s.Key, WithBaseURL(s.URL()), WithAllowHTTP())
+	c, err := NewClient(s.Key(), WithBaseURL(s.URL()), WithAllowHTTP())
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -458,7 +458,7 @@ func TestDeadlineShorterThanRetryAfter(t *testing.T) {
 	clk := clock.NewAutoAdvance(ctEpoch)
 	s := ctFake(t, clk)
 	c := ctClient(t, s, clk)
-	s.Script(brazetest.Reply{Status: 503, Header: http.Header{"Retry-After": {"30"}}})
+	s.InjectNext(brazetest.Fault{Status: 503, Header: http.Header{"Retry-After": {"30"}}})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err := c.Track(ctx, ctOneEvent("u"))
@@ -568,7 +568,7 @@ func TestRetryWaitsOnLimiterToo(t *testing.T) {
 	s := ctFake(t, clk)
 	c := ctClient(t, s, clk, WithRateLimits(RateLimits{Track: RateLimit{Requests: 2, Per: time.Minute, Burst: 1}}),
 		WithRetryPolicy(RetryPolicy{MinBackoff: time.Millisecond}))
-	s.Script(brazetest.Reply{Status: 500})
+	s.InjectNext(brazetest.ServerError(500))
 	_, err := c.Track(context.Background(), ctOneEvent("u"))
 	require.NoError(t, err)
 	sleeps := clk.Sleeps()
@@ -583,16 +583,16 @@ func TestResponseEdgeCases(t *testing.T) {
 	c := ctClient(t, s, clk)
 	ctx := context.Background()
 
-	s.Script(brazetest.Reply{Status: 201, Body: "not json"})
+	s.InjectNext(brazetest.Fault{Status: 201, Body: "not json"})
 	_, err := c.Track(ctx, ctOneEvent("u"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not the expected JSON")
 
-	s.Script(brazetest.Reply{Status: 201, Body: strings.Repeat(" ", MaxResponseBytes+1)})
+	s.InjectNext(brazetest.Fault{Status: 201, Body: strings.Repeat(" ", MaxResponseBytes+1)})
 	_, err = c.Track(ctx, ctOneEvent("u"))
 	assert.ErrorIs(t, err, ErrResponseTooLarge)
 
-	s.Script(brazetest.Reply{Status: 400, Body: "<html>oops</html>"})
+	s.InjectNext(brazetest.Fault{Status: 400, Body: "<html>oops</html>"})
 	_, err = c.Track(ctx, ctOneEvent("u"))
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -664,7 +664,7 @@ func TestOtherEndpointsAgainstFake(t *testing.T) {
 		"/v2/subscription/status/set": 1, "/users/external_ids/rename": 1, "/users/delete": 1}, paths)
 
 	// Fatal answers of the other endpoints are APIErrors too.
-	s.Script(brazetest.Reply{Status: 400, Body: `{"message":"a single request may not contain more than 50 merge updates"}`})
+	s.InjectNext(brazetest.Fault{Status: 400, Body: `{"message":"a single request may not contain more than 50 merge updates"}`})
 	_, err = c.Merge(ctx, &MergeRequest{MergeUpdates: []MergeUpdate{{IdentifierToMerge: MergeIdentifier{ExternalID: "a"}, IdentifierToKeep: MergeIdentifier{ExternalID: "b"}}}})
 	var apiErr *APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -676,7 +676,7 @@ func TestOtherEndpointsRetry(t *testing.T) {
 	clk := clock.NewAutoAdvance(ctEpoch)
 	s := ctFake(t, clk)
 	c := ctClient(t, s, clk)
-	s.Script(brazetest.Reply{Status: 503}, brazetest.Reply{Status: 429, Header: http.Header{"X-Ratelimit-Retry-After": {"1"}}})
+	s.InjectNext(brazetest.ServerError(503), brazetest.Fault{Status: 429, Header: http.Header{"X-Ratelimit-Retry-After": {"1"}}})
 	resp, err := c.AliasNew(context.Background(), &AliasNewRequest{UserAliases: []NewAlias{{AliasName: "n", AliasLabel: "l"}}})
 	require.NoError(t, err)
 	assert.Equal(t, 1, resp.AliasesProcessed)
@@ -696,13 +696,13 @@ func TestKeyNeverLeaks(t *testing.T) {
 
 	_, err := c.Track(ctx, ctOneEvent("u")) // success path
 	require.NoError(t, err)
-	s.Script(brazetest.Reply{Status: 503}, brazetest.Reply{Status: 503}) // retries exhausted
+	s.InjectNext(brazetest.ServerError(503), brazetest.ServerError(503)) // retries exhausted
 	_, err = c.Track(ctx, ctOneEvent("u"))
 	errs = append(errs, err)
-	s.Script(brazetest.Reply{Drop: true}, brazetest.Reply{Drop: true}) // transport failure
+	s.InjectNext(brazetest.DropConnection(), brazetest.DropConnection()) // transport failure
 	_, err = c.Track(ctx, ctOneEvent("u"))
 	errs = append(errs, err)
-	s.Script(brazetest.Reply{Status: 401, Body: `{"message":"Invalid API Key"}`})
+	s.InjectNext(brazetest.Fault{Status: 401, Body: `{"message":"Invalid API Key"}`})
 	_, err = c.Track(ctx, ctOneEvent("u"))
 	errs = append(errs, err)
 	_, err = c.Track(ctx, &TrackRequest{}) // validation

@@ -76,6 +76,7 @@ func TestNewClientConfigErrors(t *testing.T) {
 		{"credentials", "k", []Option{WithBaseURL("https://user:pw@x.example")}, "WithBaseURL", "credentials"},
 		{"query", "k", []Option{WithBaseURL("https://x.example?a=1")}, "WithBaseURL", "query"},
 		{"negative burst", "k", []Option{WithInstance(US01), WithRateLimits(RateLimits{Users: RateLimit{Burst: -1}})}, "WithRateLimits", "Users.Burst"},
+		{"negative per", "k", []Option{WithInstance(US01), WithRateLimits(RateLimits{Track: RateLimit{Requests: 5, Per: -time.Second}})}, "WithRateLimits", `WithRateLimits.Track.Per "-1s": must not be negative`},
 		{"negative backoff", "k", []Option{WithInstance(US01), WithRetryPolicy(RetryPolicy{MinBackoff: -1})}, "WithRetryPolicy", `WithRetryPolicy.MinBackoff "-1ns": must not be negative`},
 		{"negative limits", "k", []Option{WithInstance(US01), WithLimits(Limits{MaxObjects: -1})}, "WithLimits", `WithLimits.MaxObjects "-1": must not be negative`},
 	}

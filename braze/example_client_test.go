@@ -20,7 +20,7 @@ func ExampleNewClient() {
 	fake := brazetest.NewServer()
 	defer fake.Close()
 
-	c, err := braze.NewClient(fake.Key, braze.WithBaseURL(fake.URL()), braze.WithAllowHTTP())
+	c, err := braze.NewClient(fake.Key(), braze.WithBaseURL(fake.URL()), braze.WithAllowHTTP())
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -91,6 +91,9 @@ func (l RateLimits) forFamily(f family) RateLimit {
 }
 
 func (l RateLimit) validate(name string) error {
+	if l.Per < 0 {
+		return &ConfigError{Option: "WithRateLimits", Field: name + ".Per", Value: l.Per.String(), Reason: "must not be negative (0 means the family default)"}
+	}
 	if l.Burst < 0 {
 		return &ConfigError{Option: "WithRateLimits", Field: name + ".Burst", Value: fmt.Sprint(l.Burst), Reason: "must not be negative"}
 	}

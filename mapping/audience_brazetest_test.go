@@ -24,7 +24,7 @@ func fakeBraze(t *testing.T) (*brazetest.Server, *braze.Client) {
 	t.Helper()
 	srv := brazetest.NewServer()
 	t.Cleanup(srv.Close)
-	c, err := braze.NewClient(srv.Key, braze.WithBaseURL(srv.URL()), braze.WithAllowHTTP(), braze.WithHTTPClient(srv.Client()))
+	c, err := braze.NewClient(srv.Key(), braze.WithBaseURL(srv.URL()), braze.WithAllowHTTP(), braze.WithHTTPClient(srv.Client()))
 	require.NoError(t, err)
 	return srv, c
 }

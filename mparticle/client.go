@@ -9,13 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
-
-	"golang.org/x/time/rate"
 
 	"github.com/mpbraze/mpbraze/internal/clock"
 	"github.com/mpbraze/mpbraze/internal/httpretry"
@@ -76,22 +73,11 @@ func NewClient(key, secret string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit, burst := DefaultRateLimit, DefaultRateBurst
-	if cfg.limitSet {
-		limit, burst = cfg.limit, cfg.burst
-		switch {
-		case limit <= 0 || math.IsNaN(float64(limit)):
-			return nil, &ConfigError{Option: "WithRateLimit", Value: fmt.Sprint(float64(limit)), Reason: "limit must be positive (rate.Inf disables limiting)"}
-		case limit != rate.Inf && burst < 1:
-			return nil, &ConfigError{Option: "WithRateLimit", Value: fmt.Sprint(burst), Reason: "burst must be at least 1"}
-		}
+	if err := cfg.rateLimit.validate(); err != nil {
+		return nil, err
 	}
 	if err := cfg.retry.validate(); err != nil {
 		return nil, err
-	}
-	maxBatches := MaxBatchesPerRequest
-	if limit != rate.Inf {
-		maxBatches = min(maxBatches, burst)
 	}
 	ua := cfg.userAgent
 	if ua == "" {
@@ -107,7 +93,6 @@ func NewClient(key, secret string, opts ...Option) (*Client, error) {
 		secret:     sec.New(secret),
 		authHeader: sec.New("Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secret))),
 		userAgent:  ua,
-		maxBatches: maxBatches,
 		clock:      clock.OrReal(cfg.clock),
 		logger:     logger,
 		onRetry:    cfg.onRetry,
@@ -115,7 +100,7 @@ func NewClient(key, secret string, opts ...Option) (*Client, error) {
 		validate:   cfg.validate,
 	}
 	c.header = httpretry.NewJSONHeader(c.authHeader.Reveal(), c.userAgent)
-	c.limiter = httpretry.NewLimiter(limit, burst, c.clock)
+	c.limiter, c.maxBatches = cfg.rateLimit.withDefaults().limiter(c.clock)
 	var hc *http.Client
 	if cfg.httpClient != nil {
 		copied := *cfg.httpClient // never mutate the caller's client

@@ -8,8 +8,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"golang.org/x/time/rate"
-
 	"github.com/mpbraze/mpbraze/mparticle"
 	"github.com/mpbraze/mpbraze/mparticle/mparticletest"
 )
@@ -29,7 +27,7 @@ func BenchmarkBulkUpload(b *testing.B) {
 
 	run := func(b *testing.B, baseURL, key, secret string, reset func()) {
 		c, err := mparticle.NewClient(key, secret, mparticle.WithBaseURL(baseURL), mparticle.WithAllowHTTP(),
-			mparticle.WithRateLimit(rate.Inf, 0))
+			mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}))
 		if err != nil {
 			b.Fatal(err)
 		}

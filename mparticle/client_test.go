@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
-	"golang.org/x/time/rate"
 
 	"github.com/mpbraze/mpbraze/internal/clock"
 	"github.com/mpbraze/mpbraze/mparticle"
@@ -36,7 +35,7 @@ func newClient(t *testing.T, srv *mparticletest.Server, opts ...mparticle.Option
 		mparticle.WithBaseURL(srv.URL()),
 		mparticle.WithAllowHTTP(),
 		mparticle.WithClock(clk),
-		mparticle.WithRateLimit(rate.Inf, 0),
+		mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}),
 	}, opts...)
 	c, err := mparticle.NewClient(srv.Key(), srv.Secret(), all...)
 	require.NoError(t, err)
@@ -121,9 +120,9 @@ func TestNewClientValidation(t *testing.T) {
 		{"query", "k", "s", []mparticle.Option{mparticle.WithBaseURL("https://h/v2?x=1")}, "query or fragment"},
 		{"user info", "k", "s", []mparticle.Option{mparticle.WithBaseURL("https://user:hunter2@h/v2")}, "must not contain user info"},
 		{"bad url", "k", "s", []mparticle.Option{mparticle.WithBaseURL("https://user:hunter2@h/%zz")}, "invalid URL"},
-		{"rate", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRateLimit(0, 10)}, `WithRateLimit "0": limit must be positive`},
+		{"rate per", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRateLimit(mparticle.RateLimit{Requests: 10, Per: -time.Second})}, `WithRateLimit.Per "-1s": must not be negative`},
 		{"retry", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRetryPolicy(mparticle.RetryPolicy{MinBackoff: -1})}, `WithRetryPolicy.MinBackoff "-1ns": must not be negative`},
-		{"burst", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRateLimit(10, 0)}, `WithRateLimit "0": burst must be at least 1`},
+		{"burst", "k", "s", []mparticle.Option{mparticle.WithPod(mparticle.US1), mparticle.WithRateLimit(mparticle.RateLimit{Burst: -2})}, `WithRateLimit.Burst "-2": must not be negative`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -262,7 +261,8 @@ func TestBulkUploadSplitsByBytes(t *testing.T) {
 func TestBulkUploadBurstCapsBatchesPerRequest(t *testing.T) {
 	srv := mparticletest.NewServer()
 	defer srv.Close()
-	c, clk := newClient(t, srv, mparticle.WithRateLimit(100, 10))
+	// 110 per second with a burst of 10 refills at 100 batches/s.
+	c, clk := newClient(t, srv, mparticle.WithRateLimit(mparticle.RateLimit{Requests: 110, Per: time.Second, Burst: 10}))
 
 	require.NoError(t, c.BulkUpload(context.Background(), batches(t, ids("u", 25))))
 	var counts []int
@@ -334,7 +334,7 @@ func TestRetries429HonouringRetryAfter(t *testing.T) {
 	srv := mparticletest.NewServer()
 	defer srv.Close()
 	c, clk := newClient(t, srv)
-	srv.InjectNext(mparticletest.RateLimited(3), mparticletest.RateLimited(7))
+	srv.InjectNext(mparticletest.RateLimited(3*time.Second), mparticletest.RateLimited(7*time.Second))
 
 	require.NoError(t, c.BulkUpload(context.Background(), batches(t, ids("u", 3))))
 	assert.Equal(t, []time.Duration{3 * time.Second, 7 * time.Second}, clk.Sleeps())
@@ -357,7 +357,7 @@ func TestRetriesExhausted(t *testing.T) {
 	defer srv.Close()
 	c, _ := newClient(t, srv, mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 2}))
 	for range 5 {
-		srv.InjectNext(mparticletest.RateLimited(1))
+		srv.InjectNext(mparticletest.RateLimited(time.Second))
 	}
 
 	err := c.Upload(context.Background(), userBatch("c-1", 0))
@@ -394,7 +394,7 @@ func TestLongRetryAfterIsReportedNotSlept(t *testing.T) {
 	srv := mparticletest.NewServer()
 	defer srv.Close()
 	c, clk := newClient(t, srv, mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetryAfter: 10 * time.Second}))
-	srv.InjectNext(mparticletest.RateLimited(3600))
+	srv.InjectNext(mparticletest.RateLimited(time.Hour))
 
 	err := c.Upload(context.Background(), userBatch("c-1", 0))
 	var apiErr *mparticle.APIError
@@ -410,14 +410,15 @@ func TestNoRetryOnClientErrors(t *testing.T) {
 		fault  mparticletest.Fault
 		status int
 		want   string
+		is     error // the status sentinel the error matches, if any
 	}{
 		{mparticletest.Respond(400, `{"errors":[{"code":"BAD_REQUEST","message":"environment: required"}]}`), 400,
-			"mparticle: POST /events: 400 Bad Request: BAD_REQUEST environment: required"},
+			"mparticle: POST /events: 400 Bad Request: BAD_REQUEST environment: required", nil},
 		{mparticletest.Respond(401, `{"errors":[{"code":"UNAUTHORIZED","message":"missing credentials"}]}`), 401,
-			"mparticle: POST /events: 401 Unauthorized: UNAUTHORIZED missing credentials"},
-		{mparticletest.Respond(404, `<html>not here</html>`), 404, "mparticle: POST /events: 404 Not Found: <html>not here</html>"},
-		{mparticletest.Respond(413, ``), 413, "mparticle: POST /events: 413 Request Entity Too Large"},
-		{mparticletest.ServerError(501), 501, "mparticle: POST /events: 501 Not Implemented"},
+			"mparticle: POST /events: 401 Unauthorized: UNAUTHORIZED missing credentials", mparticle.ErrUnauthorized},
+		{mparticletest.Respond(404, `<html>not here</html>`), 404, "mparticle: POST /events: 404 Not Found: <html>not here</html>", nil},
+		{mparticletest.Respond(413, ``), 413, "mparticle: POST /events: 413 Request Entity Too Large", mparticle.ErrBodyTooLarge},
+		{mparticletest.ServerError(501), 501, "mparticle: POST /events: 501 Not Implemented", nil},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
@@ -433,6 +434,9 @@ func TestNoRetryOnClientErrors(t *testing.T) {
 			assert.False(t, apiErr.Retryable)
 			assert.Equal(t, 1, apiErr.Attempts)
 			assert.Equal(t, tc.want, err.Error())
+			for _, sentinel := range []error{mparticle.ErrRateLimited, mparticle.ErrUnauthorized, mparticle.ErrForbidden, mparticle.ErrBodyTooLarge} {
+				assert.Equal(t, sentinel == tc.is, errors.Is(err, sentinel), "errors.Is(err, %v)", sentinel)
+			}
 			assert.Len(t, srv.Requests(), 1, "not retried")
 			assert.Empty(t, clk.Sleeps())
 		})
@@ -443,7 +447,7 @@ func TestAuthFailure(t *testing.T) {
 	srv := mparticletest.NewServer()
 	defer srv.Close()
 	c, err := mparticle.NewClient(srv.Key(), "wrong-secret", mparticle.WithBaseURL(srv.URL()), mparticle.WithAllowHTTP(),
-		mparticle.WithClock(clock.NewAutoAdvance(epoch)), mparticle.WithRateLimit(rate.Inf, 0))
+		mparticle.WithClock(clock.NewAutoAdvance(epoch)), mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}))
 	require.NoError(t, err)
 	defer c.CloseIdleConnections()
 
@@ -509,7 +513,7 @@ func TestContextCancellation(t *testing.T) {
 		srv.Reset()
 		clk := clock.NewManual(epoch) // only moves when told: the retry wait blocks
 		c, err := mparticle.NewClient(srv.Key(), srv.Secret(), mparticle.WithBaseURL(srv.URL()), mparticle.WithAllowHTTP(),
-			mparticle.WithClock(clk), mparticle.WithRateLimit(rate.Inf, 0))
+			mparticle.WithClock(clk), mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}))
 		require.NoError(t, err)
 		defer c.CloseIdleConnections()
 		srv.InjectNext(mparticletest.ServerError(503))
@@ -529,7 +533,7 @@ func TestContextCancellation(t *testing.T) {
 		srv.Reset()
 		clk := clock.NewManual(epoch)
 		c, err := mparticle.NewClient(srv.Key(), srv.Secret(), mparticle.WithBaseURL(srv.URL()), mparticle.WithAllowHTTP(),
-			mparticle.WithClock(clk), mparticle.WithRateLimit(1, 1))
+			mparticle.WithClock(clk), mparticle.WithRateLimit(mparticle.RateLimit{Requests: 1, Per: time.Second}))
 		require.NoError(t, err)
 		defer c.CloseIdleConnections()
 
@@ -563,7 +567,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	defer srv.Close()
 	newC := func(k, s string) *mparticle.Client {
 		c, err := mparticle.NewClient(k, s, mparticle.WithBaseURL(srv.URL()), mparticle.WithAllowHTTP(), mparticle.WithLogger(logger),
-			mparticle.WithClock(clock.NewAutoAdvance(epoch)), mparticle.WithRateLimit(rate.Inf, 0),
+			mparticle.WithClock(clock.NewAutoAdvance(epoch)), mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}),
 			mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 1}))
 		require.NoError(t, err)
 		t.Cleanup(c.CloseIdleConnections)
@@ -583,7 +587,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	record(c.Upload(ctx, userBatch("c", 0)))
 	srv.InjectNext(mparticletest.DropConnection(), mparticletest.DropConnection())
 	record(c.BulkUpload(ctx, batches(t, ids("u", 3))))
-	srv.InjectNext(mparticletest.RateLimited(1), mparticletest.RateLimited(1))
+	srv.InjectNext(mparticletest.RateLimited(time.Second), mparticletest.RateLimited(time.Second))
 	record(c.BulkUpload(ctx, batches(t, ids("u", 3))))
 	record(newC(key, "wrong"+sec).Upload(ctx, userBatch("c", 0))) // 403, the wrong secret contains the real one
 	record(c.Upload(ctx, batchOfSize(t, "big", mparticle.MaxBatchBytes+1)))
@@ -646,8 +650,8 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 func TestRandomFaultsDeliverEverythingOnce(t *testing.T) {
-	srv := mparticletest.NewServer(mparticletest.WithSeed(7), mparticletest.WithFaults(mparticletest.Faults{
-		ServerErrorRate: 0.15, RateLimitRate: 0.1, RetryAfter: "1", DropRate: 0.05,
+	srv := mparticletest.NewServer(mparticletest.WithFaults(mparticletest.Faults{Seed: 7,
+		ServerErrorRate: 0.15, RateLimitRate: 0.1, RetryAfter: time.Second, DropRate: 0.05,
 	}))
 	defer srv.Close()
 	c, _ := newClient(t, srv, mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 10, Budget: mparticle.RetryBudget{Disabled: true}}))
@@ -669,7 +673,7 @@ func TestRandomFaultsDeliverEverythingOnce(t *testing.T) {
 	assert.Equal(t, uint64(st.Faults), cs.Retries)
 	assert.Equal(t, uint64(st.Requests), cs.Attempts)
 	assert.Equal(t, uint64(1000), cs.Batches)
-	assert.Equal(t, uint64(st.ByStatus[429]), cs.RateLimited)
+	assert.Equal(t, uint64(st.Statuses[429]), cs.RateLimited)
 	assert.Equal(t, uint64(st.Drops), cs.TransportErrors)
 	assert.Zero(t, cs.Failed)
 	assert.Zero(t, cs.GaveUp)
@@ -732,7 +736,7 @@ func TestWithHTTPClientAndRetryObserver(t *testing.T) {
 		mparticle.WithRetryObserver(func(ev mparticle.RetryEvent) { events = append(events, ev) }),
 		mparticle.WithRetryPolicy(mparticle.RetryPolicy{MaxRetries: 2}))
 
-	srv.InjectNext(mparticletest.RateLimited(2), mparticletest.ServerError(500), mparticletest.ServerError(500))
+	srv.InjectNext(mparticletest.RateLimited(2*time.Second), mparticletest.ServerError(500), mparticletest.ServerError(500))
 	err := c.Upload(context.Background(), userBatch("c-1", 0))
 	require.ErrorIs(t, err, mparticle.ErrRetriesExhausted)
 	assert.Equal(t, 3, tr.n, "every attempt went through the caller's transport")

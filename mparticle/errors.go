@@ -26,8 +26,10 @@ var (
 	// ErrForbidden matches an *APIError with status 403 (wrong key or secret,
 	// or an input of another pod).
 	ErrForbidden = errors.New("mparticle: forbidden")
-	// ErrRequestTooLarge matches an *APIError with status 413.
-	ErrRequestTooLarge = errors.New("mparticle: request too large")
+	// ErrBodyTooLarge matches an *APIError with status 413 (request body
+	// too large); it has the name of the braze package's sentinel for the
+	// same answer.
+	ErrBodyTooLarge = errors.New("mparticle: request body too large")
 	// ErrRetriesExhausted: the last answer was retryable but
 	// RetryPolicy.MaxRetries retries had been made. It is the same value as
 	// the braze package's ErrRetriesExhausted.
@@ -145,7 +147,7 @@ func (e *APIError) Temporary() bool { return e.Retryable }
 func (e *APIError) Unwrap() error { return e.cause }
 
 // Is matches the status sentinels: [ErrRateLimited] (429), [ErrUnauthorized]
-// (401), [ErrForbidden] (403) and [ErrRequestTooLarge] (413).
+// (401), [ErrForbidden] (403) and [ErrBodyTooLarge] (413).
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrRateLimited:
@@ -154,7 +156,7 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:
 		return e.StatusCode == http.StatusForbidden
-	case ErrRequestTooLarge:
+	case ErrBodyTooLarge:
 		return e.StatusCode == http.StatusRequestEntityTooLarge
 	}
 	return false

@@ -20,7 +20,7 @@ func TestUploadLimiterWaitPastDeadline(t *testing.T) {
 	srv := mparticletest.NewServer()
 	defer srv.Close()
 	// One batch per hour, burst 1: the second upload would wait an hour.
-	c, _ := newClient(t, srv, mparticle.WithRateLimit(1.0/3600, 1))
+	c, _ := newClient(t, srv, mparticle.WithRateLimit(mparticle.RateLimit{Requests: 1, Per: time.Hour}))
 	require.NoError(t, c.Upload(context.Background(), userBatch("a", 0)))
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -7,20 +7,12 @@ import (
 	"net/http"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/mpbraze/mpbraze/internal/clock"
 	"github.com/mpbraze/mpbraze/internal/httpretry"
 )
 
 // Default client settings.
 const (
-	// DefaultRateLimit is the default send rate in batches per second: the
-	// Events API's default quota of about 270 batches/s (spec §A1).
-	DefaultRateLimit rate.Limit = 270
-	// DefaultRateBurst is the default limiter burst in batches. It is at least
-	// MaxBatchesPerRequest so that a full bulk request can be sent at once.
-	DefaultRateBurst = 270
 	// DefaultUserAgent is the User-Agent the client sends.
 	DefaultUserAgent = "mpbraze-go (mparticle events client)"
 )
@@ -39,9 +31,7 @@ type config struct {
 	httpClient *http.Client
 	logger     *slog.Logger
 	clock      clock.Clock
-	limit      rate.Limit
-	burst      int
-	limitSet   bool
+	rateLimit  RateLimit
 	retry      RetryPolicy
 	userAgent  string
 	onRetry    func(RetryEvent)
@@ -101,14 +91,15 @@ func WithClock(clk Clock) Option {
 	return func(c *config) { c.clock = clk }
 }
 
-// WithRateLimit sets the client-side send rate in batches per second (a
-// /bulkevents request of n batches takes n tokens) and the burst in batches.
-// The burst also caps the batches per bulk request, since a request can never
-// take more tokens than the burst. rate.Inf disables limiting (benchmarks).
-// The default is [DefaultRateLimit] with [DefaultRateBurst]. A limit of 0 or
-// less, or a burst below 1 with a finite limit, is an error.
-func WithRateLimit(limit rate.Limit, burst int) Option {
-	return func(c *config) { c.limit, c.burst, c.limitSet = limit, burst, true }
+// WithRateLimit sets the client-side send quota (see [RateLimit]): at most
+// l.Requests batches in any window of l.Per, a /bulkevents request of n
+// batches counting n, with bursts of up to l.Burst batches, which also caps
+// the batches per bulk request. Zero fields mean the defaults of
+// [DefaultRateLimit] (270 batches per second, bursts of 100); a negative
+// Requests disables limiting (benchmarks, fakes). A negative Per or Burst is
+// a *[ConfigError] naming the field.
+func WithRateLimit(l RateLimit) Option {
+	return func(c *config) { c.rateLimit = l }
 }
 
 // WithRetryPolicy sets how failed requests are retried (transport errors,

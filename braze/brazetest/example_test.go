@@ -21,7 +21,7 @@ func Example() {
 	                    {"name":"orphan","time":"2025-03-01T10:16:00Z"}]}`
 	req, _ := http.NewRequest(http.MethodPost, fake.URL()+"/users/track", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+fake.Key)
+	req.Header.Set("Authorization", "Bearer "+fake.Key())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		panic(err)
@@ -49,16 +49,16 @@ func ExampleNewServer_faults() {
 	}))
 	defer fake.Close()
 
-	// Scripted answers come first, in order.
-	fake.Script(brazetest.Reply{Status: 429, Header: http.Header{"Retry-After": {"1"}}})
+	// Faults queued with InjectNext come first, in order.
+	fake.InjectNext(brazetest.RateLimited(time.Second))
 	req, _ := http.NewRequest(http.MethodPost, fake.URL()+"/users/track", strings.NewReader(`{}`))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+fake.Key)
+	req.Header.Set("Authorization", "Bearer "+fake.Key())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		panic(err)
 	}
 	resp.Body.Close()
-	fmt.Println(resp.StatusCode, resp.Header.Get("Retry-After"), fake.Stats().Faults["script"])
+	fmt.Println(resp.StatusCode, resp.Header.Get("X-Ratelimit-Retry-After"), fake.Stats().Faults["script"])
 	// Output: 429 1 1
 }

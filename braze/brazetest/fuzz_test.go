@@ -44,7 +44,7 @@ func FuzzEndpoints(f *testing.F) {
 			}
 			req := httptest.NewRequest(http.MethodPost, p, bytes.NewReader(b))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+s.Key)
+			req.Header.Set("Authorization", "Bearer "+s.Key())
 			rec := httptest.NewRecorder()
 			s.serveHTTP(rec, req)
 			if rec.Code >= 500 {

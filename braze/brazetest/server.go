@@ -16,8 +16,10 @@
 // Faults can be injected, deterministically for a given seed and request
 // order: a share of 500/503 answers, a share of 429 answers with
 // X-Ratelimit-Retry-After or Retry-After, added latency, dropped
-// connections, scripted answers, and an enforced rate limit. A faulted
-// request never stores anything.
+// connections (WithFaults), scripted answers for the next requests
+// (Server.InjectNext), and an enforced rate limit (WithRateLimit). A
+// faulted request never stores anything. The fault API is the same as
+// mparticletest's.
 //
 // The package parses request bodies itself, from raw JSON: it is an
 // independent judge of what a client sends and does not use the braze
@@ -68,15 +70,12 @@ const (
 // Server is a fake Braze REST endpoint. Create it with NewServer and Close
 // it when done. All methods are safe for concurrent use.
 type Server struct {
-	// Key is the REST key the server accepts (Authorization: Bearer <Key>).
-	Key string
-
 	cfg   config
 	httpS *httptest.Server
 
 	mu       sync.Mutex
 	rng      *rand.Rand
-	script   []Reply
+	queued   []Fault
 	store    *store
 	requests []Request
 	reqCount int
@@ -104,7 +103,8 @@ type config struct {
 // Option configures a Server.
 type Option func(*config)
 
-// WithKey sets the REST key the server accepts (default DefaultKey).
+// WithKey sets the REST key the server accepts (default DefaultKey); see
+// Server.Key.
 func WithKey(key string) Option { return func(c *config) { c.key = key } }
 
 // WithMaxObjects sets the /users/track object cap (default 75). Use 50 to
@@ -121,7 +121,8 @@ func WithPerArrayCap() Option { return func(c *config) { c.perArray = true } }
 // are dropped when an add overflows it.
 func WithMaxArrayItems(n int) Option { return func(c *config) { c.maxArray = n } }
 
-// WithFaults injects faults (see Faults).
+// WithFaults makes the server fail a random share of requests, as
+// configured by f (see Faults).
 func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 
 // WithRateLimit enforces a quota of requests per fixed window for each
@@ -129,18 +130,31 @@ func WithFaults(f Faults) Option { return func(c *config) { c.faults = f } }
 // rename). Requests over it get 429 with X-RateLimit-* headers,
 // X-Ratelimit-Retry-After and Retry-After (seconds to the window's end).
 // Without it the headers report Braze's default quotas without enforcing
-// them.
+// them. A requests below 1 or a window of 0 or less turns it off. The shape
+// is that of mparticletest.WithRateLimit, whose quota counts batches.
 func WithRateLimit(requests int, window time.Duration) Option {
-	return func(c *config) { c.enforce, c.limit, c.window = true, requests, window }
+	return func(c *config) {
+		if requests < 1 || window <= 0 {
+			c.enforce = false
+			return
+		}
+		c.enforce, c.limit, c.window = true, requests, window
+	}
 }
 
 // WithResetAsSecondsLeft makes X-RateLimit-Reset carry the seconds left in
 // the window (Braze's MAU-pricing form) instead of a Unix time.
 func WithResetAsSecondsLeft() Option { return func(c *config) { c.resetSeconds = true } }
 
+// Clock is the server's time source: Now, a Sleep that ends early when its
+// context does, and a time.After-like After. It is the same type as
+// braze.Clock and mparticletest.Clock; any type with these three methods
+// fits.
+type Clock = clock.Clock
+
 // WithClock sets the clock used for rate-limit windows and latency (default
 // the wall clock).
-func WithClock(clk clock.Clock) Option { return func(c *config) { c.clock = clk } }
+func WithClock(clk Clock) Option { return func(c *config) { c.clock = clk } }
 
 // WithRecordLimit caps how many requests Requests keeps (default 10,000;
 // later requests are still counted in Stats). 0 keeps none.
@@ -149,56 +163,6 @@ func WithRecordLimit(n int) Option { return func(c *config) { c.recordLimit = n 
 // WithoutStore validates and answers but stores no user data and records
 // no requests: for benchmarks, where memory would grow without bound.
 func WithoutStore() Option { return func(c *config) { c.discard = true } }
-
-// Faults configures injected failures. Shares are probabilities in [0, 1]
-// drawn per request from a generator seeded with Seed, so a sequential test
-// sees the same faults on every run. Faulted requests store nothing.
-type Faults struct {
-	// Seed seeds the fault generator (0 is a valid seed).
-	Seed uint64
-	// ServerErrorRate is the share of requests answered 500 or 503
-	// (alternately chosen at random).
-	ServerErrorRate float64
-	// RateLimitRate is the share of requests answered 429.
-	RateLimitRate float64
-	// RetryAfter is the wait announced on injected 429s (and 503s);
-	// default 1 s. Rounded up to whole seconds on the wire.
-	RetryAfter time.Duration
-	// RetryAfterHeader selects how the wait is announced on injected 429s:
-	// HintXRateLimitRetryAfter (default), HintRetryAfterSeconds,
-	// HintRetryAfterDate, HintReset or HintNone.
-	RetryAfterHeader HintStyle
-	// DropRate is the share of requests whose connection is closed without
-	// an answer (the client sees a transport error).
-	DropRate float64
-	// Latency is added before answering every request.
-	Latency time.Duration
-}
-
-// HintStyle selects the header an injected 429 uses to say when to retry.
-type HintStyle int
-
-// The hint styles.
-const (
-	HintXRateLimitRetryAfter HintStyle = iota // X-Ratelimit-Retry-After: <seconds>
-	HintRetryAfterSeconds                     // Retry-After: <seconds>
-	HintRetryAfterDate                        // Retry-After: <HTTP date>
-	HintReset                                 // X-RateLimit-Reset (+ Limit, Remaining 0) only
-	HintNone                                  // no hint at all: a client falls back to its own backoff
-)
-
-// Reply is a scripted answer (see Server.Script). It is a fault: the
-// request is not processed and stores nothing.
-type Reply struct {
-	// Status is the HTTP status to answer (ignored when Drop is set).
-	Status int
-	// Header is added to the answer.
-	Header http.Header
-	// Body is the answer body; empty means {"message": <status text>}.
-	Body string
-	// Drop closes the connection without answering.
-	Drop bool
-}
 
 // Request is a recorded request.
 type Request struct {
@@ -210,8 +174,10 @@ type Request struct {
 	Body []byte
 	// Status is the answer's status, 0 for a dropped connection.
 	Status int
-	// Fault names the injected fault ("", "script", "500", "503", "429",
-	// "drop", "ratelimit").
+	// Fault names the injected fault: "" for none, "script" for one queued
+	// with InjectNext, "500", "503" (or ServerErrorStatus), "429" or
+	// "drop" for a random one, "ratelimit" for a request refused by
+	// WithRateLimit.
 	Fault string
 	// Response is the answer body.
 	Response []byte
@@ -245,12 +211,9 @@ func NewServer(opts ...Option) *Server {
 	if cfg.maxArray <= 0 {
 		cfg.maxArray = 500
 	}
-	if cfg.faults.RetryAfter <= 0 {
-		cfg.faults.RetryAfter = time.Second
-	}
+	cfg.faults = cfg.faults.withDefaults()
 	cfg.clock = clock.OrReal(cfg.clock)
 	s := &Server{
-		Key:     cfg.key,
 		cfg:     cfg,
 		rng:     rand.New(rand.NewPCG(cfg.faults.Seed, cfg.faults.Seed^0xda3e39cb94b95bdb)),
 		store:   newStore(cfg.maxArray),
@@ -266,6 +229,13 @@ func NewServer(opts ...Option) *Server {
 // braze.WithBaseURL together with braze.WithAllowHTTP.
 func (s *Server) URL() string { return s.httpS.URL }
 
+// Key returns the REST key the server accepts (Authorization: Bearer
+// <key>).
+func (s *Server) Key() string { return s.cfg.key }
+
+// String describes the server without its key.
+func (s *Server) String() string { return "brazetest.Server(" + s.URL() + ")" }
+
 // Client returns an *http.Client configured for the server.
 func (s *Server) Client() *http.Client { return s.httpS.Client() }
 
@@ -273,25 +243,6 @@ func (s *Server) Client() *http.Client { return s.httpS.Client() }
 func (s *Server) Close() {
 	s.httpS.CloseClientConnections()
 	s.httpS.Close()
-}
-
-// Script queues answers for the next requests, in order, before any other
-// processing (they count as faults and store nothing).
-func (s *Server) Script(replies ...Reply) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, replies...)
-}
-
-// SetFaults replaces the fault configuration (the generator keeps its
-// state, so the sequence stays deterministic).
-func (s *Server) SetFaults(f Faults) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if f.RetryAfter <= 0 {
-		f.RetryAfter = time.Second
-	}
-	s.cfg.faults = f
 }
 
 // Requests returns a copy of the recorded requests, in arrival order.
@@ -322,13 +273,13 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
-// Reset forgets every stored user, recorded request and counter (the fault
-// generator and rate-limit windows keep their state).
+// Reset forgets every stored user, recorded request, counter and queued
+// fault (the fault generator and rate-limit windows keep their state).
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.store = newStore(s.cfg.maxArray)
-	s.requests = nil
+	s.requests, s.queued = nil, nil
 	s.stats = Stats{Requests: map[string]int{}, Statuses: map[int]int{}, Faults: map[string]int{},
 		Accepted: map[string]int{}, Rejected: map[string]int{}}
 }
@@ -393,7 +344,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.reqCount++
 	s.stats.Requests[r.URL.Path]++
 	latency := s.cfg.faults.Latency
-	ans, faulted := s.pickFaultLocked(r.URL.Path)
+	ans, faulted := s.pickFaultLocked()
 	s.mu.Unlock()
 
 	if latency > 0 {
@@ -454,67 +405,6 @@ func readBody(r *http.Request) (body []byte, tooLarge bool) {
 		return b[:MaxBodyBytes], true
 	}
 	return b, false
-}
-
-// pickFaultLocked consumes a scripted reply or draws a random fault.
-func (s *Server) pickFaultLocked(path string) (answer, bool) {
-	if len(s.script) > 0 {
-		rep := s.script[0]
-		s.script = s.script[1:]
-		a := answer{status: rep.Status, header: rep.Header.Clone(), drop: rep.Drop, fault: "script"}
-		if a.header == nil {
-			a.header = http.Header{}
-		}
-		if rep.Body != "" {
-			a.body = []byte(rep.Body)
-		} else {
-			a.body, _ = json.Marshal(map[string]string{"message": http.StatusText(rep.Status)})
-		}
-		return a, true
-	}
-	f := s.cfg.faults
-	if f.DropRate <= 0 && f.ServerErrorRate <= 0 && f.RateLimitRate <= 0 {
-		return answer{}, false
-	}
-	// Always draw the same number of values per request, so that the
-	// sequence does not depend on which branch was taken.
-	x, pick := s.rng.Float64(), s.rng.IntN(2)
-	switch {
-	case x < f.DropRate:
-		return answer{drop: true, fault: "drop"}, true
-	case x < f.DropRate+f.ServerErrorRate:
-		if pick == 0 {
-			return answer{status: 500, body: mustJSON(map[string]string{"message": MsgInjected5xx}), fault: "500"}, true
-		}
-		a := answer{status: 503, body: mustJSON(map[string]string{"message": MsgInjectedUnavail}), fault: "503", header: http.Header{}}
-		return a, true
-	case x < f.DropRate+f.ServerErrorRate+f.RateLimitRate:
-		a := answer{status: 429, body: mustJSON(map[string]string{"message": MsgRateLimited}), fault: "429", header: http.Header{}}
-		s.hintLocked(a.header, f.RetryAfterHeader, f.RetryAfter)
-		return a, true
-	}
-	return answer{}, false
-}
-
-func (s *Server) hintLocked(h http.Header, style HintStyle, d time.Duration) {
-	secs := int64((d + time.Second - 1) / time.Second)
-	now := s.cfg.clock.Now()
-	switch style {
-	case HintXRateLimitRetryAfter:
-		h.Set("X-Ratelimit-Retry-After", strconv.FormatInt(secs, 10))
-	case HintRetryAfterSeconds:
-		h.Set("Retry-After", strconv.FormatInt(secs, 10))
-	case HintRetryAfterDate:
-		h.Set("Retry-After", now.Add(time.Duration(secs)*time.Second).UTC().Format(http.TimeFormat))
-	case HintReset:
-		if s.cfg.resetSeconds {
-			h.Set("X-RateLimit-Reset", strconv.FormatInt(secs, 10))
-		} else {
-			h.Set("X-RateLimit-Reset", strconv.FormatInt(now.Unix()+secs, 10))
-		}
-		h.Set("X-RateLimit-Remaining", "0")
-		h.Set("X-RateLimit-Limit", strconv.Itoa(s.cfg.limit))
-	}
 }
 
 func mustJSON(v any) []byte {
@@ -640,7 +530,7 @@ func (s *Server) handle(r *http.Request, body []byte, tooLarge bool, seq int) an
 
 func (s *Server) authorized(h string) bool {
 	scheme, key, ok := strings.Cut(strings.TrimSpace(h), " ")
-	return ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(key) == s.Key && s.Key != ""
+	return ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(key) == s.cfg.key && s.cfg.key != ""
 }
 
 // rateLimit counts the request in its family's window and, when enforcing,

@@ -48,7 +48,7 @@ func call(t *testing.T, s *Server, method, path, contentType, auth string, body 
 
 func post(t *testing.T, s *Server, path, body string) reply {
 	t.Helper()
-	return call(t, s, http.MethodPost, path, "application/json", "Bearer "+s.Key, []byte(body))
+	return call(t, s, http.MethodPost, path, "application/json", "Bearer "+s.Key(), []byte(body))
 }
 
 func newServer(t *testing.T, opts ...Option) *Server {
@@ -69,21 +69,21 @@ func TestProtocolErrors(t *testing.T) {
 	}{
 		{"no key", "POST", "/users/track", "application/json", "", body, 401, MsgInvalidKey},
 		{"wrong key", "POST", "/users/track", "application/json", "Bearer nope", body, 401, MsgInvalidKey},
-		{"no bearer word", "POST", "/users/track", "application/json", s.Key, body, 401, MsgInvalidKey},
-		{"quoted key", "POST", "/users/track", "application/json", `Bearer "` + s.Key + `"`, body, 401, MsgInvalidKey},
-		{"lower-case bearer", "POST", "/users/track", "application/json", "bearer " + s.Key, body, 201, MsgSuccess},
-		{"GET", "GET", "/users/track", "application/json", "Bearer " + s.Key, nil, 405, MsgMethod},
-		{"unknown path", "POST", "/users/nope", "application/json", "Bearer " + s.Key, body, 404, MsgNotFound},
-		{"trailing slash", "POST", "/users/track/", "application/json", "Bearer " + s.Key, body, 404, MsgNotFound},
-		{"no content type", "POST", "/users/track", "", "Bearer " + s.Key, body, 415, MsgContentType},
-		{"text/plain", "POST", "/users/track", "text/plain", "Bearer " + s.Key, body, 415, MsgContentType},
-		{"charset ok", "POST", "/users/track", "application/json; charset=utf-8", "Bearer " + s.Key, body, 201, MsgSuccess},
-		{"bad json", "POST", "/users/track", "application/json", "Bearer " + s.Key, []byte(`{"events":[`), 400, MsgParseError},
-		{"trailing data", "POST", "/users/track", "application/json", "Bearer " + s.Key, []byte(`{} {}`), 400, MsgParseError},
-		{"not an object", "POST", "/users/track", "application/json", "Bearer " + s.Key, []byte(`[1]`), 400, MsgParseError},
-		{"too large", "POST", "/users/track", "application/json", "Bearer " + s.Key, bytes.Repeat([]byte(" "), MaxBodyBytes+1), 413, MsgTooLarge},
-		{"empty track", "POST", "/users/track", "application/json", "Bearer " + s.Key, []byte(`{}`), 400, MsgValidData},
-		{"attributes not array", "POST", "/users/track", "application/json", "Bearer " + s.Key, []byte(`{"attributes":{}}`), 400, "'attributes' must be an array"},
+		{"no bearer word", "POST", "/users/track", "application/json", s.Key(), body, 401, MsgInvalidKey},
+		{"quoted key", "POST", "/users/track", "application/json", `Bearer "` + s.Key() + `"`, body, 401, MsgInvalidKey},
+		{"lower-case bearer", "POST", "/users/track", "application/json", "bearer " + s.Key(), body, 201, MsgSuccess},
+		{"GET", "GET", "/users/track", "application/json", "Bearer " + s.Key(), nil, 405, MsgMethod},
+		{"unknown path", "POST", "/users/nope", "application/json", "Bearer " + s.Key(), body, 404, MsgNotFound},
+		{"trailing slash", "POST", "/users/track/", "application/json", "Bearer " + s.Key(), body, 404, MsgNotFound},
+		{"no content type", "POST", "/users/track", "", "Bearer " + s.Key(), body, 415, MsgContentType},
+		{"text/plain", "POST", "/users/track", "text/plain", "Bearer " + s.Key(), body, 415, MsgContentType},
+		{"charset ok", "POST", "/users/track", "application/json; charset=utf-8", "Bearer " + s.Key(), body, 201, MsgSuccess},
+		{"bad json", "POST", "/users/track", "application/json", "Bearer " + s.Key(), []byte(`{"events":[`), 400, MsgParseError},
+		{"trailing data", "POST", "/users/track", "application/json", "Bearer " + s.Key(), []byte(`{} {}`), 400, MsgParseError},
+		{"not an object", "POST", "/users/track", "application/json", "Bearer " + s.Key(), []byte(`[1]`), 400, MsgParseError},
+		{"too large", "POST", "/users/track", "application/json", "Bearer " + s.Key(), bytes.Repeat([]byte(" "), MaxBodyBytes+1), 413, MsgTooLarge},
+		{"empty track", "POST", "/users/track", "application/json", "Bearer " + s.Key(), []byte(`{}`), 400, MsgValidData},
+		{"attributes not array", "POST", "/users/track", "application/json", "Bearer " + s.Key(), []byte(`{"attributes":{}}`), 400, "'attributes' must be an array"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -368,7 +368,7 @@ func TestFaultsDeterministicAndStoreNothing(t *testing.T) {
 			body := fmt.Sprintf(`{"events":[{"external_id":"u","name":"e%d","time":"2025-01-01T00:00:00Z"}]}`, i)
 			req, _ := http.NewRequest("POST", s.URL()+"/users/track", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+s.Key)
+			req.Header.Set("Authorization", "Bearer "+s.Key())
 			resp, err := s.Client().Do(req)
 			if err != nil {
 				statuses = append(statuses, 0)
@@ -424,10 +424,10 @@ func TestHintStyles(t *testing.T) {
 	}
 }
 
-func TestScriptAndLatency(t *testing.T) {
+func TestInjectNextAndLatency(t *testing.T) {
 	clk := clock.NewAutoAdvance(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := newServer(t, WithClock(clk), WithFaults(Faults{Latency: 150 * time.Millisecond}))
-	s.Script(Reply{Status: 502}, Reply{Status: 429, Header: http.Header{"Retry-After": {"7"}}, Body: `{"message":"slow down"}`})
+	s.InjectNext(Fault{Status: 502}, Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}}, Body: `{"message":"slow down"}`})
 	ev := `{"events":` + objects("events", 1) + `}`
 	r := post(t, s, "/users/track", ev)
 	assert.Equal(t, 502, r.status)
@@ -444,7 +444,7 @@ func TestScriptAndLatency(t *testing.T) {
 	require.Len(t, reqs, 3)
 	assert.Equal(t, []string{"script", "script", ""}, []string{reqs[0].Fault, reqs[1].Fault, reqs[2].Fault})
 
-	s.Script(Reply{Drop: true})
+	s.InjectNext(DropConnection())
 	req, _ := http.NewRequest("POST", s.URL()+"/users/track", strings.NewReader(ev))
 	req.Header.Set("Content-Type", "application/json")
 	_, err := s.Client().Do(req)

@@ -155,7 +155,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if o.local() {
 		fake = brazetest.NewServer()
 		defer fake.Close()
-		cfg.BrazeKey, cfg.BrazeURL, cfg.AllowHTTP, cfg.HTTPClient = fake.Key, fake.URL(), true, fake.Client()
+		cfg.BrazeKey, cfg.BrazeURL, cfg.AllowHTTP, cfg.HTTPClient = fake.Key(), fake.URL(), true, fake.Client()
 		fmt.Fprintln(stderr, "audience: no -braze-url or -instance: sending to an in-process fake Braze at", fake.URL())
 	}
 	kit, err := mpbraze.New(cfg)

@@ -104,7 +104,7 @@ func TestRunDryRun(t *testing.T) {
 func TestRunAgainstBrazeURL(t *testing.T) {
 	srv := brazetest.NewServer()
 	defer srv.Close()
-	t.Setenv("BRAZE_REST_KEY", srv.Key)
+	t.Setenv("BRAZE_REST_KEY", srv.Key())
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-in", writeInput(t, twoMessages), "-braze-url", srv.URL(), "-allow-http"}, nil, &stdout, &stderr)
 	require.Equal(t, cli.ExitOK, code, stderr.String())
@@ -112,8 +112,8 @@ func TestRunAgainstBrazeURL(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "20,30", u.Attributes["SegmentMembership"])
 	assert.NotContains(t, u.Attributes, "push_tokens", "API key OS unselected: no tokens")
-	assert.NotContains(t, stderr.String(), srv.Key, "the REST key is never printed")
-	assert.NotContains(t, stdout.String(), srv.Key)
+	assert.NotContains(t, stderr.String(), srv.Key(), "the REST key is never printed")
+	assert.NotContains(t, stdout.String(), srv.Key())
 }
 
 func TestRunFailures(t *testing.T) {

@@ -55,7 +55,7 @@ func startBraze(t Target, sinkLatency time.Duration) (*brazeServer, error) {
 			accepted: func() int { return -1 }, requests: func() int { return int(s.Requests()) }}, nil
 	}
 	s := brazetest.NewServer(brazetest.WithoutStore())
-	return &brazeServer{url: s.URL(), key: s.Key, close: s.Close,
+	return &brazeServer{url: s.URL(), key: s.Key(), close: s.Close,
 		accepted: func() int {
 			a := s.Stats().Accepted
 			return a["attributes"] + a["events"] + a["purchases"]

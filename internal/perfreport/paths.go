@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/mpbraze/mpbraze"
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/braze/currents"
@@ -98,7 +96,7 @@ func RunCurrents(ctx context.Context, w *Workload, target Target, o Options) (Ro
 	client, err := mparticle.NewClient(key, secret,
 		mparticle.WithBaseURL(baseURL), mparticle.WithAllowHTTP(),
 		mparticle.WithHTTPClient(loopbackClient()),
-		mparticle.WithRateLimit(rate.Inf, mparticle.MaxBatchesPerRequest))
+		mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}))
 	if err != nil {
 		return Row{}, err
 	}

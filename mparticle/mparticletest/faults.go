@@ -6,14 +6,18 @@ import (
 	"time"
 )
 
-// Fault is one scripted failure, queued with [Server.InjectNext]. Build it
-// with [ServerError], [RateLimited], [DropConnection] or [Respond].
+// Fault is one scripted answer, queued with [Server.InjectNext]; the same
+// type as brazetest.Fault. Build common ones with [ServerError],
+// [RateLimited], [DropConnection] or [Respond], or set the fields for
+// anything else (any header, a malformed Retry-After, a success status with
+// a broken body).
 type Fault struct {
 	// Status is the HTTP status to answer with; ignored when Drop is set.
 	Status int
-	// RetryAfter, when not empty, is sent as the Retry-After header.
-	RetryAfter string
-	// Body, when not empty, is sent as the JSON response body.
+	// Header is added to the answer.
+	Header http.Header
+	// Body, when not empty, is sent as the JSON response body; empty means
+	// no body, as the Events API answers most errors.
 	Body string
 	// Drop closes the connection after the request was read, with no response.
 	Drop bool
@@ -22,12 +26,13 @@ type Fault struct {
 // ServerError returns a Fault answering with the given 5xx status.
 func ServerError(status int) Fault { return Fault{Status: status} }
 
-// RateLimited returns a Fault answering 429 with the given Retry-After value
-// in seconds; a negative value sends no Retry-After header.
-func RateLimited(retryAfterSeconds int) Fault {
+// RateLimited returns a Fault answering 429 with a Retry-After header
+// carrying retryAfter rounded up to whole seconds, as the Events API sends
+// it; a negative retryAfter sends no Retry-After header.
+func RateLimited(retryAfter time.Duration) Fault {
 	f := Fault{Status: http.StatusTooManyRequests}
-	if retryAfterSeconds >= 0 {
-		f.RetryAfter = strconv.Itoa(retryAfterSeconds)
+	if retryAfter >= 0 {
+		f.Header = http.Header{"Retry-After": {strconv.FormatInt(ceilSeconds(retryAfter), 10)}}
 	}
 	return f
 }
@@ -40,25 +45,38 @@ func DropConnection() Fault { return Fault{Drop: true} }
 // bulk request).
 func Respond(status int, body string) Fault { return Fault{Status: status, Body: body} }
 
-// String describes the fault for test failure messages.
+// ceilSeconds rounds d up to whole seconds.
+func ceilSeconds(d time.Duration) int64 { return int64((d + time.Second - 1) / time.Second) }
+
+// String describes the fault for test failure messages and Request.Fault
+// ("503", "429 Retry-After: 1", "drop").
 func (f Fault) String() string {
 	if f.Drop {
 		return "drop"
 	}
 	s := strconv.Itoa(f.Status)
-	if f.RetryAfter != "" {
-		s += " Retry-After: " + f.RetryAfter
+	if ra := f.Header.Get("Retry-After"); ra != "" {
+		s += " Retry-After: " + ra
 	}
 	return s
 }
 
 // InjectNext queues faults for the next requests that reach the fault stage,
 // one per request, in order. Queued faults take precedence over the random
-// shares of [WithFaults].
+// shares of [WithFaults]; [Server.Reset] drops the ones not used yet.
 func (s *Server) InjectNext(faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.queued = append(s.queued, faults...)
+}
+
+// SetFaults replaces the random fault configuration (the generator keeps
+// its state, so the sequence stays deterministic; f.Seed is ignored), as
+// brazetest's Server.SetFaults does.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.faults = f.withDefaults()
 }
 
 // nextFault returns the fault for the current request, if any: a queued one
@@ -87,7 +105,7 @@ func (s *Server) nextFault() (Fault, bool) {
 		}
 		return ServerError(status), true
 	case x < fc.DropRate+fc.ServerErrorRate+fc.RateLimitRate:
-		return Fault{Status: http.StatusTooManyRequests, RetryAfter: fc.RetryAfter}, true
+		return RateLimited(fc.RetryAfter), true
 	}
 	return Fault{}, false
 }
@@ -105,10 +123,10 @@ func (s *Server) applyFault(w http.ResponseWriter, f Fault) {
 		// Without hijacking (HTTP/2) the closest thing is an aborted handler.
 		panic(http.ErrAbortHandler)
 	}
-	if f.RetryAfter != "" {
-		w.Header().Set("Retry-After", f.RetryAfter)
+	for k, v := range f.Header {
+		w.Header()[k] = v
 	}
-	if f.Status == http.StatusTooManyRequests {
+	if f.Status == http.StatusTooManyRequests && w.Header().Get("X-MP-Rate-Limit-Exceeded") == "" {
 		w.Header().Set("X-MP-Rate-Limit-Exceeded", "app")
 	}
 	if f.Body != "" {
@@ -118,17 +136,4 @@ func (s *Server) applyFault(w http.ResponseWriter, f Fault) {
 		return
 	}
 	w.WriteHeader(f.Status)
-}
-
-// sleepCtx waits d or until done is closed.
-func sleepCtx(done <-chan struct{}, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-done:
-	}
 }

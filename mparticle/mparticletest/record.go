@@ -23,7 +23,8 @@ type Request struct {
 	// Status is the status answered; 0 for a dropped connection.
 	Status int
 	// Fault describes the injected fault ("503", "429 Retry-After: 1",
-	// "drop"), or is empty.
+	// "drop", "ratelimit" for a request refused by WithRateLimit), or is
+	// empty.
 	Fault string
 	// Authenticated reports whether the credentials were checked and correct.
 	Authenticated bool
@@ -72,10 +73,12 @@ type Stats struct {
 	Batches int
 	// RejectedBatches counts batches dropped from bulk requests.
 	RejectedBatches int
-	// Faults counts injected faults; Drops those that closed the connection.
+	// Faults counts injected faults (scripted, random, and requests refused
+	// by WithRateLimit); Drops those that closed the connection.
 	Faults, Drops int
-	// ByStatus counts answers per HTTP status (drops are not counted).
-	ByStatus map[int]int
+	// Statuses counts answers by status (0 = dropped), as brazetest's
+	// Stats.Statuses does.
+	Statuses map[int]int
 }
 
 // Requests returns every request received so far, in arrival order.
@@ -104,17 +107,17 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
-	st.ByStatus = maps.Clone(s.stats.ByStatus)
+	st.Statuses = maps.Clone(s.stats.Statuses)
 	return st
 }
 
 // Reset forgets recorded requests, batches, counters and queued faults. The
-// random fault sequence continues where it was.
+// random fault sequence and the rate-limit window continue where they were.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests, s.batches, s.rejected, s.queued = nil, nil, nil, nil
-	s.stats = Stats{ByStatus: map[int]int{}}
+	s.stats = Stats{Statuses: map[int]int{}}
 }
 
 // Decode decodes the recorded batch into the mparticle package's typed

@@ -11,7 +11,9 @@
 // request, 100 batches per bulk request) and the fields the schema requires,
 // records every accepted batch for assertions, and injects faults (5xx, 429,
 // dropped connections, latency) either scripted with [Server.InjectNext] or
-// at random with [WithFaults], reproducibly for a seed.
+// at random with [WithFaults], reproducibly for a seed, and can enforce a
+// quota ([WithRateLimit]). The fault API, the credentials accessors and the
+// rate-limit option have the names and shapes of brazetest's.
 //
 // The fake parses the raw JSON itself and does not use the mparticle
 // package's model to decide what is valid, so it judges the client instead of
@@ -33,7 +35,11 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
+	"time"
+
+	"github.com/mpbraze/mpbraze/internal/clock"
 )
 
 // BasePath is the path prefix of the Events API (version 2); [Server.URL]
@@ -48,6 +54,8 @@ type Server struct {
 	mu       sync.Mutex
 	rng      *rand.Rand
 	queued   []Fault
+	window   time.Time // start of the current rate-limit window
+	used     int       // batches counted in it
 	requests []Request
 	batches  []RecordedBatch
 	rejected []RejectedBatch
@@ -56,17 +64,19 @@ type Server struct {
 
 // NewServer starts a fake Events API on a loopback port. Close it when done.
 func NewServer(opts ...Option) *Server {
-	cfg := config{key: DefaultKey, secret: DefaultSecret, seed: 1}
+	cfg := config{key: DefaultKey, secret: DefaultSecret}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
 		}
 	}
+	cfg.faults = cfg.faults.withDefaults()
+	cfg.clock = clock.OrReal(cfg.clock)
 	s := &Server{
 		cfg: cfg,
-		rng: rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x6d70617274696365)),
+		rng: rand.New(rand.NewPCG(cfg.faults.Seed, cfg.faults.Seed^0x6d70617274696365)),
 	}
-	s.stats.ByStatus = map[int]int{}
+	s.stats.Statuses = map[int]int{}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s
 }
@@ -130,11 +140,20 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Body = body
 
-	sleepCtx(r.Context().Done(), s.cfg.faults.Latency)
+	s.mu.Lock()
+	latency := s.cfg.faults.Latency
+	s.mu.Unlock()
+	if latency > 0 {
+		// The wait ends early when the client goes away.
+		_ = s.cfg.clock.Sleep(r.Context(), latency)
+	}
 
 	if f, ok := s.nextFault(); ok {
 		rec.Fault = f.String()
 		rec.Status = f.Status
+		if f.Drop {
+			rec.Status = 0
+		}
 		s.mu.Lock()
 		s.stats.Faults++
 		if f.Drop {
@@ -182,6 +201,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, rec *Request) {
 		s.finish(w, rec, http.StatusBadRequest, "BAD_REQUEST", probs)
 		return
 	}
+	if s.rateLimited(w, rec, 1) {
+		return
+	}
 	s.mu.Lock()
 	rec.Accepted = 1
 	s.accept(rec, "/events", 0, rec.Body, decoded)
@@ -209,6 +231,9 @@ func (s *Server) serveBulk(w http.ResponseWriter, rec *Request) {
 		return
 	case len(raws) > MaxBatchesPerRequest:
 		s.finish(w, rec, http.StatusBadRequest, "BAD_REQUEST", []string{fmt.Sprintf("%d batches in request, over the limit of %d", len(raws), MaxBatchesPerRequest)})
+		return
+	}
+	if s.rateLimited(w, rec, len(raws)) {
 		return
 	}
 	type checked struct {
@@ -276,10 +301,37 @@ func (s *Server) finish(w http.ResponseWriter, rec *Request, status int, code st
 func (s *Server) record(rec *Request) {
 	s.requests = append(s.requests, *rec)
 	s.stats.Requests++
-	if rec.Status != 0 {
-		s.stats.ByStatus[rec.Status]++
-	}
+	s.stats.Statuses[rec.Status]++
 	if rec.Status == http.StatusAccepted {
 		s.stats.AcceptedRequests++
 	}
+}
+
+// rateLimited counts n batches in the current window of [WithRateLimit]
+// and, when they do not fit, answers 429 and reports true. A request of
+// more batches than the whole quota never fits.
+func (s *Server) rateLimited(w http.ResponseWriter, rec *Request, n int) bool {
+	if !s.cfg.enforce {
+		return false
+	}
+	s.mu.Lock()
+	now := s.cfg.clock.Now()
+	if s.window.IsZero() || !now.Before(s.window.Add(s.cfg.window)) {
+		s.window, s.used = now.Truncate(s.cfg.window), 0
+	}
+	if s.used+n <= s.cfg.limit {
+		s.used += n
+		s.mu.Unlock()
+		return false
+	}
+	left := ceilSeconds(s.window.Add(s.cfg.window).Sub(now))
+	rec.Fault = "ratelimit"
+	rec.Status = http.StatusTooManyRequests
+	s.stats.Faults++
+	s.record(rec)
+	s.mu.Unlock()
+	w.Header().Set("Retry-After", strconv.FormatInt(left, 10))
+	w.Header().Set("X-MP-Rate-Limit-Exceeded", "app")
+	w.WriteHeader(http.StatusTooManyRequests)
+	return true
 }

@@ -108,7 +108,7 @@ func TestAcceptsValidBatchAndRecordsIt(t *testing.T) {
 	st := s.Stats()
 	assert.Equal(t, 1, st.Requests)
 	assert.Equal(t, 1, st.Batches)
-	assert.Equal(t, map[int]int{http.StatusAccepted: 1}, st.ByStatus)
+	assert.Equal(t, map[int]int{http.StatusAccepted: 1}, st.Statuses)
 }
 
 func TestAuth(t *testing.T) {
@@ -285,7 +285,7 @@ func TestInjectedFaults(t *testing.T) {
 	s := mparticletest.NewServer()
 	defer s.Close()
 
-	s.InjectNext(mparticletest.ServerError(502), mparticletest.RateLimited(7), mparticletest.RateLimited(-1),
+	s.InjectNext(mparticletest.ServerError(502), mparticletest.RateLimited(7*time.Second), mparticletest.RateLimited(-1),
 		mparticletest.DropConnection(), mparticletest.Respond(400, `{"errors":[{"code":"BAD_REQUEST","message":"scripted"}]}`))
 
 	r := post(t, s, "/events", validBatch, good)
@@ -349,13 +349,15 @@ func statuses(t *testing.T, s *mparticletest.Server, n int) []string {
 }
 
 func TestRandomFaultsAreReproducible(t *testing.T) {
-	faults := mparticletest.Faults{ServerErrorRate: 0.2, RateLimitRate: 0.2, RetryAfter: "1", DropRate: 0.1}
+	faults := mparticletest.Faults{ServerErrorRate: 0.2, RateLimitRate: 0.2, RetryAfter: time.Second, DropRate: 0.1}
 	run := func(seed uint64) []string {
-		s := mparticletest.NewServer(mparticletest.WithSeed(seed), mparticletest.WithFaults(faults))
+		f := faults
+		f.Seed = seed
+		s := mparticletest.NewServer(mparticletest.WithFaults(f))
 		defer s.Close()
 		got := statuses(t, s, 60)
 		st := s.Stats()
-		assert.Equal(t, st.Batches, st.ByStatus[http.StatusAccepted], "only accepted requests store batches")
+		assert.Equal(t, st.Batches, st.Statuses[http.StatusAccepted], "only accepted requests store batches")
 		return got
 	}
 	a, b, c := run(42), run(42), run(43)
