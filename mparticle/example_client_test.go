@@ -87,8 +87,12 @@ func ExampleClient_BulkUpload() {
 	srv := mparticletest.NewServer()
 	defer srv.Close()
 
+	// The fake enforces no quota, so the client's limiter is off too: the
+	// batches then go in bulk requests of up to MaxBatchesPerRequest (under
+	// the default quota a request carries at most its burst, 27 batches).
 	client, err := mparticle.NewClient(srv.Key(), srv.Secret(),
-		mparticle.WithBaseURL(srv.URL()), mparticle.WithAllowHTTP())
+		mparticle.WithBaseURL(srv.URL()), mparticle.WithAllowHTTP(),
+		mparticle.WithRateLimit(mparticle.RateLimit{Requests: -1}))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func WithClock(clk Clock) Option {
 // l.Requests batches in any window of l.Per, a /bulkevents request of n
 // batches counting n, with bursts of up to l.Burst batches, which also caps
 // the batches per bulk request. Zero fields mean the defaults of
-// [DefaultRateLimit] (270 batches per second, bursts of 100); a negative
+// [DefaultRateLimit] (270 batches per second, bursts of 27); a negative
 // Requests disables limiting (benchmarks, fakes). A negative Per or Burst is
 // a *[ConfigError] naming the field.
 func WithRateLimit(l RateLimit) Option {

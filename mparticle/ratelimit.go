@@ -28,17 +28,22 @@ type RateLimit struct {
 	// Per is the window length; 0 = 1 s.
 	Per time.Duration
 	// Burst is how many batches may go back to back, and so the most
-	// batches in one bulk request; 0 = MaxBatchesPerRequest (100). It is
-	// capped at Requests-1 (at least 1), so that refill plus burst stay
-	// within the quota.
+	// batches in one bulk request; 0 = a tenth of Requests (at least 1, at
+	// most MaxBatchesPerRequest): 27 for the default quota. It is capped at
+	// Requests-1 (at least 1), so that refill plus burst stay within the
+	// quota. The refill is what the burst leaves of the quota, so a larger
+	// burst means fuller bulk requests but a lower sustained rate: with the
+	// default quota, a burst of 27 sustains 243 batches/s, one of 100 only
+	// 170.
 	Burst int
 }
 
 // DefaultRateLimit returns the quota used when [WithRateLimit] is not
 // given: 270 batches per second, the Events API's default quota, with
-// bursts of [MaxBatchesPerRequest], so a full bulk request goes at once.
+// bursts of 27 batches, which sustains 243 batches/s (nine tenths of the
+// quota) in bulk requests of up to 27 batches.
 func DefaultRateLimit() RateLimit {
-	return RateLimit{Requests: 270, Per: time.Second, Burst: MaxBatchesPerRequest}
+	return RateLimit{Requests: 270, Per: time.Second, Burst: 27}
 }
 
 // withDefaults fills the zero fields.
@@ -51,7 +56,7 @@ func (l RateLimit) withDefaults() RateLimit {
 		l.Per = d.Per
 	}
 	if l.Burst == 0 {
-		l.Burst = d.Burst
+		l.Burst = min(MaxBatchesPerRequest, max(1, l.Requests/10))
 	}
 	return l
 }

@@ -36,7 +36,7 @@ func TestRateLimitConfigErrors(t *testing.T) {
 }
 
 func TestDefaultRateLimit(t *testing.T) {
-	assert.Equal(t, mparticle.RateLimit{Requests: 270, Per: time.Second, Burst: mparticle.MaxBatchesPerRequest}, mparticle.DefaultRateLimit())
+	assert.Equal(t, mparticle.RateLimit{Requests: 270, Per: time.Second, Burst: 27}, mparticle.DefaultRateLimit())
 }
 
 // bulkShape uploads n batches and returns the batches per request and the
@@ -59,7 +59,7 @@ func bulkShape(t *testing.T, n int, opts ...mparticle.Option) ([]int, time.Durat
 }
 
 // TestRateLimitZeroValueIsTheDefault: RateLimit{} means DefaultRateLimit:
-// bursts of 100 batches (so full bulk requests), then a refill of 170
+// bursts of 27 batches (so bulk requests of 27), then a refill of 243
 // batches/s, which keeps any one-second window within 270 batches.
 func TestRateLimitZeroValueIsTheDefault(t *testing.T) {
 	for name, opt := range map[string]mparticle.Option{
@@ -68,19 +68,28 @@ func TestRateLimitZeroValueIsTheDefault(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			counts, waited := bulkShape(t, 150, opt)
-			assert.Equal(t, []int{100, 50}, counts)
-			// The 50 batches past the burst wait 50/170 s in all.
-			assert.InDelta(t, float64(50*time.Second/170), float64(waited), float64(time.Millisecond))
+			assert.Equal(t, []int{27, 27, 27, 27, 27, 15}, counts)
+			// The 123 batches past the burst wait 123/243 s in all.
+			assert.InDelta(t, float64(123*time.Second/243), float64(waited), float64(time.Millisecond))
 		})
 	}
 }
 
-// TestRateLimitBurstCappedByQuota: a quota smaller than the default burst
-// caps the burst at Requests-1, and so the batches per bulk request.
+// TestRateLimitBurstCappedByQuota: a quota smaller than the burst caps the
+// burst at Requests-1, and so the batches per bulk request.
 func TestRateLimitBurstCappedByQuota(t *testing.T) {
-	counts, waited := bulkShape(t, 10, mparticle.WithRateLimit(mparticle.RateLimit{Requests: 5, Per: time.Second}))
+	counts, waited := bulkShape(t, 10, mparticle.WithRateLimit(mparticle.RateLimit{Requests: 5, Per: time.Second, Burst: 10}))
 	assert.Equal(t, []int{4, 4, 2}, counts)
 	assert.Equal(t, 6*time.Second, waited, "6 batches past the burst of 4, at 1 per second")
+}
+
+// TestRateLimitZeroBurstIsATenthOfTheQuota: a zero Burst is a tenth of
+// Requests, at least 1 and at most MaxBatchesPerRequest.
+func TestRateLimitZeroBurstIsATenthOfTheQuota(t *testing.T) {
+	for _, tc := range []struct{ requests, perRequest int }{{5, 1}, {60, 6}, {5000, mparticle.MaxBatchesPerRequest}} {
+		counts, _ := bulkShape(t, 2*tc.perRequest, mparticle.WithRateLimit(mparticle.RateLimit{Requests: tc.requests, Per: time.Second}))
+		assert.Equal(t, []int{tc.perRequest, tc.perRequest}, counts, "Requests %d", tc.requests)
+	}
 }
 
 // TestRateLimitNegativeRequestsIsUnlimited: Requests < 0 turns limiting off;
