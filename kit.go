@@ -29,7 +29,8 @@ var ErrClosed = braze.ErrClosed
 // omission made while mapping is reported as a diagnostic
 // (Config.OnDiagnostic, the logger).
 //
-// A Kit is safe for concurrent use. Close it to deliver what is queued.
+// Create one with [New]; the zero Kit is not usable. A Kit is safe for
+// concurrent use. Close it to deliver what is queued.
 type Kit struct {
 	cfg     Config
 	log     *slog.Logger

@@ -110,7 +110,8 @@ type BatchOptions struct {
 //     JSON would not fit, and a full request is sent at once (when a
 //     request slot is free), without waiting for FlushInterval.
 //
-// A Batcher is safe for concurrent use. Its queue is guarded by a mutex:
+// Create one with [NewBatcher]; the zero Batcher is not usable. A Batcher
+// is safe for concurrent use. Its queue is guarded by a mutex:
 // Add, Flush, FlushUser, Close and the senders' completions each take it
 // for a short, non-blocking update and do their waiting outside it
 // (batcher_loop.go). MaxConcurrentRequests sender goroutines, started with

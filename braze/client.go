@@ -27,7 +27,8 @@ const DefaultUserAgent = "mpbraze-go/" + Version
 // Client calls Braze's REST API: one method per endpoint, each validating
 // its request, waiting on the endpoint family's client-side rate limiter
 // before every attempt, and retrying what can be retried (see RetryPolicy).
-// It is safe for concurrent use; create one per REST key and reuse it.
+// It is safe for concurrent use; create one per REST key with [NewClient]
+// (the zero Client is not usable) and reuse it.
 //
 // Printing a Client (fmt, slog) shows its endpoint, never the key.
 type Client struct {

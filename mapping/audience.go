@@ -150,8 +150,9 @@ type AudienceResult struct {
 func (r AudienceResult) Len() int { return len(r.Attributes) }
 
 // AudienceMapper turns mParticle audience membership changes into Braze
-// custom attributes, in the forms AudienceSettings selects. It is safe for
-// concurrent use when its MembershipStore is (the default one is); its
+// custom attributes, in the forms AudienceSettings selects. Create one
+// with [NewAudienceMapper] (the zero AudienceMapper is not usable). It is
+// safe for concurrent use when its MembershipStore is (the default one is); its
 // calls run one at a time, so that results can be delivered in the order
 // the store saw them (see Apply).
 type AudienceMapper struct {

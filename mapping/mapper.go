@@ -14,8 +14,8 @@ import (
 // maxBrazeExternalIDBytes is Braze's limit on external_id.
 const maxBrazeExternalIDBytes = 987
 
-// Mapper translates mParticle batches into Braze objects. Its settings
-// are fixed by New, and it is safe for concurrent use (what it keeps
+// Mapper translates mParticle batches into Braze objects. Create one with
+// [New], which fixes its settings (the zero Mapper is not usable); it is safe for concurrent use (what it keeps
 // between calls, recycled working state and a cache of MPID texts, is
 // shared safely).
 type Mapper struct {

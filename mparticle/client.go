@@ -26,8 +26,9 @@ import (
 // errors, 408, 429 (honouring Retry-After) and 5xx other than 501; other 4xx
 // are final.
 //
-// A Client is safe for concurrent use. Its key and secret never appear in
-// logs, errors, or the printed form of the Client.
+// Create one with [NewClient]; the zero Client is not usable. A Client is
+// safe for concurrent use. Its key and secret never appear in logs, errors,
+// or the printed form of the Client.
 type Client struct {
 	baseURL    string
 	key        sec.Secret

@@ -75,8 +75,8 @@ func WithMaxBodyBytes(n int64) Option {
 // nil discards.
 func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
 
-// Handler receives Custom HTTP connector requests from Braze Currents. See
-// [NewHandler].
+// Handler receives Custom HTTP connector requests from Braze Currents.
+// Create one with [NewHandler]; the zero Handler is not usable.
 type Handler struct {
 	sink    Sink
 	token   secret.Secret // never printed; see internal/secret
