@@ -66,7 +66,9 @@ func (a Attributes) index(key string) int {
 	return -1
 }
 
-// Get returns the value of key and whether a has it.
+// Get returns the value of key and whether a has it. A decoded list has
+// each key once; in a list built by hand with several entries for key, Get
+// returns the last, the one a JSON reader keeps from the encoded object.
 func (a Attributes) Get(key string) (AttributeValue, bool) {
 	if i := a.index(key); i >= 0 {
 		return a[i].Value, true
