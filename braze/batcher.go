@@ -346,7 +346,9 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	l := b.l
 	b.mu.Lock()
 	parked, err := l.admit(r)
-	if err == nil && !parked {
+	if err == nil {
+		// A parked Add settles too: it forces out partly filled
+		// requests (see forced).
 		l.settle()
 	}
 	b.mu.Unlock()

@@ -515,3 +515,29 @@ func TestWithdrawalDropsTheWaiterItRemoves(t *testing.T) {
 	require.Equal(t, []*flushRequest{f2}, l.flushes)
 	assert.Nil(t, l.flushes[:2][1], "the vacated slot still points at a Flush")
 }
+
+// TestBatcherParkedAddsForcePartialRequests: when Adds wait for room and
+// the ready objects cannot fill a request (one user whose kinds go
+// backwards every two objects, so at most two are ready at a time), the
+// batcher sends partly filled requests at once. It used to leave the
+// callers parked until the flush timer fired, and with time-based flushing
+// off (as here) until a Flush or Close that never came.
+func TestBatcherParkedAddsForcePartialRequests(t *testing.T) {
+	checkLeaks(t)
+	ts := newTrackServer(t)
+	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 10})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	const n = 100
+	for i := range n {
+		item := attrs("a", i)
+		if i%2 == 1 {
+			item = event("a", i)
+		}
+		require.NoError(t, b.Add(ctx, item), "Add %d stayed parked", i)
+	}
+	rep, err := b.Close(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, n, rep.Delivered)
+	assert.Equal(t, n/2, len(ts.requests), "one request per run of two: nothing waited to fill one")
+}

@@ -379,6 +379,10 @@ func TestBatcherParkedAddsWithdrawnTogether(t *testing.T) {
 	const rounds = 100
 	queued := 0
 	for i := range rounds {
+		// The parked Adds force x and y out; the gate keeps them in flight,
+		// and so held, until the round's Flush.
+		gate := make(chan struct{})
+		ts.setGate(gate)
 		require.NoError(t, b.Add(ctx, event("x", i), event("y", i))) // 2 of 3 held
 		cctx, cancel := context.WithCancel(ctx)
 		big, small := make(chan error, 1), make(chan error, 1)
@@ -397,6 +401,7 @@ func TestBatcherParkedAddsWithdrawnTogether(t *testing.T) {
 			require.ErrorIs(t, err, context.Canceled, "round %d", i)
 			require.Equal(t, 2, held, "round %d: the small Add was withdrawn: nothing queued", i)
 		}
+		close(gate)
 		rep, err := b.Flush(ctx)
 		require.NoError(t, err)
 		require.Equal(t, held, rep.Delivered, "round %d", i)
@@ -479,9 +484,13 @@ func TestBatcherTimerArmsWhenACompletionMakesObjectsReady(t *testing.T) {
 func TestBatcherParkedAddsKeepTheirOrder(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
+	// The parked Adds force x and y out; the gate keeps them in flight, and
+	// so held, until it opens.
+	gate := make(chan struct{})
+	ts.gate = gate
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 3})
 	ctx := context.Background()
-	require.NoError(t, b.Add(ctx, event("x", 1), event("y", 1))) // 2 of 3 held, waiting
+	require.NoError(t, b.Add(ctx, event("x", 1), event("y", 1))) // 2 of 3 held
 	first, second := make(chan error, 1), make(chan error, 1)
 	go func() { first <- b.Add(ctx, event("u", 1), event("u", 2)) }() // 2+2 > 3: parked
 	waitLocked(b, func(l *loop) bool { return len(l.parked) == 1 })
@@ -491,7 +500,8 @@ func TestBatcherParkedAddsKeepTheirOrder(t *testing.T) {
 	b.mu.Lock()
 	assert.Equal(t, 2, b.l.q.held, "the later Add was not queued ahead")
 	b.mu.Unlock()
-	_, err := b.Flush(ctx) // x and y resolve: both parked Adds fit, oldest first
+	close(gate) // x and y resolve: both parked Adds fit, oldest first
+	_, err := b.Flush(ctx)
 	require.NoError(t, err)
 	require.NoError(t, <-first)
 	require.NoError(t, <-second)

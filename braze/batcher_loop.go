@@ -169,9 +169,14 @@ func (l *loop) unpark() {
 	}
 }
 
-// forced reports whether partly filled requests should be sent now.
+// forced reports whether partly filled requests should be sent now. Parked
+// Adds force them too: the queue is at its bound, so no more input arrives
+// until something is sent, and when the ready objects cannot fill a
+// request (their users' runs are short, or their users have requests in
+// flight) waiting for a full one would leave the callers parked until the
+// flush timer, or for good with time-based flushing off.
 func (l *loop) forced() bool {
-	return l.closing != nil || len(l.flushes) > 0 || l.forceCount > 0 || l.forcedUsers > 0
+	return l.closing != nil || len(l.flushes) > 0 || l.forceCount > 0 || l.forcedUsers > 0 || len(l.parked) > 0
 }
 
 // dispatch starts requests while a slot is free and either a full request
