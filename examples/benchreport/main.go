@@ -45,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.MaxQueuedObjects, "queue", perfreport.DefaultMaxQueuedObjects, "batcher queue bound in objects")
 	fs.IntVar(&o.Repeats, "repeats", perfreport.DefaultRepeats, "forward → sink runs; the table and the throughput target use the median run")
 	fs.IntVar(&o.Concurrency, "concurrency", 0, "requests in flight per batcher (0: the batcher's default, 4)")
+	fs.DurationVar(&o.PacedDuration, "paced-duration", perfreport.DefaultPacedDuration, "how long the paced forward run feeds input (negative: skip it)")
+	fs.Float64Var(&o.PacedRate, "paced-rate", perfreport.BrazeCeiling, "the paced forward run's input rate, in Braze objects per second")
 	fs.Uint64Var(&wc.Seed, "seed", perfreport.DefaultSeed, "workload seed")
 	fs.IntVar(&wc.Batches, "pool", perfreport.DefaultPoolBatches, "distinct batches generated (runs cycle through them)")
 	fs.IntVar(&wc.Users, "users", perfreport.DefaultUsers, "distinct users")

@@ -14,10 +14,11 @@ import (
 func TestRunTiny(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"-batches", "40", "-heap-scale", "2", "-naive-batches", "5",
-		"-pool", "20", "-users", "15", "-currents-bodies", "2", "-audience-messages", "2", "-queue", "100"}, &out, &errOut)
+		"-pool", "20", "-users", "15", "-currents-bodies", "2", "-audience-messages", "2", "-queue", "100",
+		"-paced-duration", "100ms", "-paced-rate", "5000"}, &out, &errOut)
 	assert.Contains(t, []int{0, 1}, code, "stderr: %s", errOut.String())
 	text := out.String()
-	for _, want := range []string{"forward → brazetest", "forward → sink", "forward → slow sink (5ms) ×2", "currents → mparticletest", "currents → sink",
+	for _, want := range []string{"forward → brazetest", "forward → sink", "forward → sink, paced at 5000 objects/s", "forward → slow sink (5ms) ×2", "currents → mparticletest", "currents → sink",
 		"audience → brazetest", "baseline (a)", "baseline (b)", "targets:", "typed ÷ generic CPU"} {
 		assert.Contains(t, text, want)
 	}

@@ -15,6 +15,9 @@ const (
 	TargetTypedVsGeneric = 1.0
 	// TargetPacking is the least packing efficiency under sustained load.
 	TargetPacking = 0.99
+	// TargetCeilingCoreShare is the most of one core the forward path may
+	// take with its input paced at Braze's ceiling (BrazeCeiling).
+	TargetCeilingCoreShare = 0.25
 	// TargetHeapGrowth is the most the peak live heap (above the pre-run
 	// heap) may grow when the run sends HeapScale times more objects:
 	// bounded memory means about 1.0; 1.5 leaves room for GC timing.
@@ -43,6 +46,14 @@ func (r *Report) evaluate() []Check {
 			fs.ObjectsPerCoreSecond(), fs.CPUPer100k(), len(r.ForwardSinkRuns), cpuFigures(r.ForwardSinkRuns),
 			r.Forward.ObjectsPerCoreSecond(), r.Forward.CPUPer100k()),
 	})
+	if p := r.ForwardPaced; p.Name != "" {
+		cs = append(cs, Check{
+			Name: fmt.Sprintf("forward path paced at %.0f objects/s takes under %.0f%% of a core", r.Options.PacedRate, 100*TargetCeilingCoreShare),
+			Pass: p.CoreShare() <= TargetCeilingCoreShare,
+			Detail: fmt.Sprintf("%.1f%% of a core: %.3f CPU-s over %.3f s, %d objects at %.0f objects/s (%.3f CPU-s/100k, against %.3f flat out: a paced run pays goroutine wake-ups and colder caches between bursts that a saturated one spreads over more work)",
+				100*p.CoreShare(), p.CPU.Seconds(), p.Wall.Seconds(), p.Delivered, p.ObjectsPerSecond(), p.CPUPer100k(), fs.CPUPer100k()),
+		})
+	}
 	cs = append(cs, Check{
 		Name: "typed decode+map+encode ≤ generic decode+encode (same bytes, no HTTP)",
 		Pass: r.Micro.Ratio() <= TargetTypedVsGeneric,

@@ -82,6 +82,11 @@ func MappingSettings() mapping.Settings {
 
 // newKit returns a kit sending to srv with the client's limiter off.
 func newKit(srv *brazeServer, o Options, audience mapping.AudienceSettings) (*mpbraze.Kit, error) {
+	return newKitLimited(srv, o, audience, braze.RateLimits{Disabled: true})
+}
+
+// newKitLimited is newKit with the client's rate limits set to limits.
+func newKitLimited(srv *brazeServer, o Options, audience mapping.AudienceSettings, limits braze.RateLimits) (*mpbraze.Kit, error) {
 	return mpbraze.New(mpbraze.Config{
 		BrazeKey:   srv.key,
 		BrazeURL:   srv.url,
@@ -90,7 +95,7 @@ func newKit(srv *brazeServer, o Options, audience mapping.AudienceSettings) (*mp
 		Mapping:    MappingSettings(),
 		Audience:   audience,
 		ClientOptions: []braze.Option{
-			braze.WithRateLimits(braze.RateLimits{Disabled: true}),
+			braze.WithRateLimits(limits),
 		},
 		Batch: braze.BatchOptions{
 			MaxQueuedObjects:      o.MaxQueuedObjects,

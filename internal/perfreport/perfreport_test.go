@@ -65,11 +65,12 @@ func TestGenerateIsDeterministicAndDecodes(t *testing.T) {
 func TestReportOnTinyWorkload(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	w := tinyWorkload(t)
-	o := Options{Batches: 60, HeapScale: 2, NaiveBatches: 10, MaxQueuedObjects: 100, HeapLatency: time.Millisecond, Repeats: 3}
+	o := Options{Batches: 60, HeapScale: 2, NaiveBatches: 10, MaxQueuedObjects: 100, HeapLatency: time.Millisecond, Repeats: 3,
+		PacedDuration: 50 * time.Millisecond, PacedRate: 20_000}
 	var progress []string
 	rep, err := Run(context.Background(), w, o, func(s string) { progress = append(progress, s) })
 	require.NoError(t, err)
-	assert.Len(t, progress, 13, "one progress line per run, forward → sink three times")
+	assert.Len(t, progress, 14, "one progress line per run, forward → sink three times")
 
 	// forward → sink ran three times; its row is one of them, the one in
 	// the middle by CPU per object.
@@ -167,13 +168,19 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	assert.Positive(t, rep.Micro.Generic.CPU)
 	assert.Positive(t, rep.Micro.GenericDecode.CPU)
 
+	paced := rep.ForwardPaced
+	assert.Equal(t, "forward → sink, paced at 20000 objects/s", paced.Name)
+	assert.Equal(t, paced.Produced, paced.Delivered)
+	assert.GreaterOrEqual(t, paced.Delivered, 1000, "20,000 objects/s for 50 ms")
+	assert.Positive(t, paced.CoreShare())
+
 	var out bytes.Buffer
 	require.NoError(t, rep.Print(&out))
 	text := out.String()
 	for _, row := range rep.Rows() {
 		assert.Contains(t, text, row.Name, "the table has a row for %s", row.Name)
 	}
-	assert.Len(t, rep.Rows(), 10)
+	assert.Len(t, rep.Rows(), 11)
 	for _, want := range []string{"objects/s", "CPU-s/100k obj", "allocs/obj", "B/obj", "peak heap", "peak live", "requests", "packing", "sustained",
 		"vs (a) generic pass-through", "vs (b) naive", "the median of 3 runs", "typed ÷ generic CPU", "generic decode only", "targets:",
 		"requests vs the fewest the limits allow", "currents → sink: ", " at best (", "of the 256 KB byte cap"} {
@@ -187,7 +194,8 @@ func TestReportOnTinyWorkload(t *testing.T) {
 			assert.True(t, c.Pass, "%s: %s", c.Name, c.Detail)
 		}
 	}
-	assert.Len(t, rep.Checks, 4+9, "four targets and one delivery check per delivering row")
+	assert.Len(t, rep.Checks, 5+10, "five targets and one delivery check per delivering row")
+	assert.True(t, names["forward path paced at 20000 objects/s takes under 25% of a core"], "the paced target is checked")
 }
 
 func TestRowArithmetic(t *testing.T) {

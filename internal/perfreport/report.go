@@ -32,6 +32,9 @@ const (
 	// process CPU time of the same run moves by tens of percent from one
 	// minute to the next, and every run of the report shares its minute.
 	DefaultRepeats = 5
+	// DefaultPacedDuration is how long the paced run feeds input at
+	// Braze's ceiling (see RunForwardPaced).
+	DefaultPacedDuration = 3 * time.Second
 	// DefaultMaxQueuedObjects bounds the batcher's queue (and the Currents
 	// forwarder's) in the runs, well below the run sizes, so that the heap
 	// check shows the bound at work.
@@ -71,6 +74,13 @@ type Options struct {
 	// Concurrency is the batcher's MaxConcurrentRequests. Zero means the
 	// batcher's default (4).
 	Concurrency int
+	// PacedDuration is how long the paced run feeds input at PacedRate
+	// (see RunForwardPaced). Zero means DefaultPacedDuration; negative
+	// skips the run (and its check).
+	PacedDuration time.Duration
+	// PacedRate is the paced run's input rate in Braze objects per second.
+	// Zero means BrazeCeiling.
+	PacedRate float64
 	// Repeats is how many times the forward run to the sink is repeated
 	// (each run with Batches batches); the report's row and the
 	// throughput target use the median run, and every run's CPU figure is
@@ -104,6 +114,12 @@ func (o Options) withDefaults() Options {
 	if o.Repeats <= 0 {
 		o.Repeats = DefaultRepeats
 	}
+	if o.PacedDuration == 0 {
+		o.PacedDuration = DefaultPacedDuration
+	}
+	if o.PacedRate <= 0 {
+		o.PacedRate = BrazeCeiling
+	}
 	return o
 }
 
@@ -122,6 +138,10 @@ type Report struct {
 	// ForwardSinkRuns are the Options.Repeats runs of the forward path to
 	// the sink, in the order they ran.
 	ForwardSinkRuns []Row
+	// ForwardPaced is the forward path to the sink with its input paced at
+	// Options.PacedRate (zero when skipped): the share of a core that load
+	// takes.
+	ForwardPaced Row
 	// PassThrough is baseline (a), Naive baseline (b).
 	PassThrough, Naive Row
 	// Currents is the Currents path to mparticletest, CurrentsSink to the
@@ -138,6 +158,9 @@ type Report struct {
 // Rows returns the table's rows in print order.
 func (r *Report) Rows() []Row {
 	rows := []Row{r.Forward, r.ForwardSink}
+	if r.ForwardPaced.Name != "" {
+		rows = append(rows, r.ForwardPaced)
+	}
 	if r.ForwardLarge.Name != "" {
 		rows = append(rows, r.ForwardHeap, r.ForwardLarge)
 	}
@@ -171,6 +194,12 @@ func Run(ctx context.Context, w *Workload, o Options, progress func(string)) (*R
 		r.ForwardSinkRuns = append(r.ForwardSinkRuns, row)
 	}
 	r.ForwardSink = medianByCPU(r.ForwardSinkRuns)
+	if o.PacedDuration > 0 {
+		progress(fmt.Sprintf("forward → sink, paced at %.0f objects/s for %s", o.PacedRate, o.PacedDuration))
+		if r.ForwardPaced, err = RunForwardPaced(ctx, w, o.PacedRate, o.PacedDuration, o); err != nil {
+			return nil, err
+		}
+	}
 	if o.HeapScale > 0 {
 		slow := o
 		slow.SinkLatency = o.HeapLatency
