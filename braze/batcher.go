@@ -108,7 +108,10 @@ type BatchOptions struct {
 //   - No request exceeds the client's body cap (Limits.MaxBodyBytes): a
 //     request is full at 75 objects (Limits) or when the next object's
 //     JSON would not fit, and a full request is sent at once (when a
-//     request slot is free), without waiting for FlushInterval.
+//     request slot is free), without waiting for FlushInterval. While
+//     Adds wait for room (the queue is at MaxQueuedObjects), partly filled
+//     requests go out at once too: no more input can arrive until
+//     something is sent.
 //
 // Create one with [NewBatcher]; the zero Batcher is not usable. A Batcher
 // is safe for concurrent use. Its queue is guarded by a mutex:
