@@ -173,15 +173,23 @@ func RunForward(ctx context.Context, w *Workload, n int, target Target, o Option
 	if err != nil {
 		return Row{}, fmt.Errorf("perfreport: forward → %s: %w", target, err)
 	}
-	st := k.Stats()
 	name := "forward → " + target.String()
 	if target == Sink && o.SinkLatency > 0 {
 		name = fmt.Sprintf("forward → slow sink (%s)", o.SinkLatency)
 	}
+	row := kitRow(name, n, w.Events(n), k, srv, sample)
+	row.SustainedRequests, row.SustainedObjects = int(sustained.Requests), int(sustained.Objects)
+	return row, nil
+}
+
+// kitRow is the row of a run through kit k to srv, counted by the kit's
+// stats and the server.
+func kitRow(name string, inputs, events int, k *mpbraze.Kit, srv *brazeServer, sample Sample) Row {
+	st := k.Stats()
 	return Row{
 		Name:      name,
-		Inputs:    n,
-		Events:    w.Events(n),
+		Inputs:    inputs,
+		Events:    events,
 		Produced:  int(st.Objects),
 		Delivered: int(st.Delivery.Delivered),
 		Failed:    int(st.Delivery.Failed),
@@ -189,10 +197,7 @@ func RunForward(ctx context.Context, w *Workload, n int, target Target, o Option
 		Requests:  int(st.Delivery.Requests),
 		Cap:       braze.DefaultLimits().MaxObjects,
 		Sample:    sample,
-
-		SustainedRequests: int(sustained.Requests),
-		SustainedObjects:  int(sustained.Objects),
-	}, nil
+	}
 }
 
 // RunNaive is baseline (b): the same decode and mapping, then one

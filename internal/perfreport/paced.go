@@ -76,19 +76,7 @@ func RunForwardPaced(ctx context.Context, w *Workload, rate float64, d time.Dura
 	if err != nil {
 		return Row{}, fmt.Errorf("perfreport: forward → sink, paced: %w", err)
 	}
-	st := k.Stats()
-	return Row{
-		Name:      fmt.Sprintf("forward → sink, paced at %.0f objects/s", rate),
-		Inputs:    n,
-		Events:    w.Events(n),
-		Produced:  int(st.Objects),
-		Delivered: int(st.Delivery.Delivered),
-		Failed:    int(st.Delivery.Failed),
-		Confirmed: srv.accepted(),
-		Requests:  int(st.Delivery.Requests),
-		Cap:       braze.DefaultLimits().MaxObjects,
-		Sample:    sample,
-	}, nil
+	return kitRow(fmt.Sprintf("forward → sink, paced at %.0f objects/s", rate), n, w.Events(n), k, srv, sample), nil
 }
 
 // CoreShare is the row's CPU time over its wall time: the share of one

@@ -276,20 +276,7 @@ func RunAudience(ctx context.Context, w *Workload, target Target, o Options) (Ro
 	if err != nil {
 		return Row{}, fmt.Errorf("perfreport: audience → %s: %w", target, err)
 	}
-	st := k.Stats()
-	return Row{
-		Name:      "audience → " + target.String(),
-		Inputs:    len(w.Audience),
-		Events:    w.AudienceProfiles,
-		Produced:  int(st.Objects),
-		Delivered: int(st.Delivery.Delivered),
-		Failed:    int(st.Delivery.Failed),
-		Confirmed: srv.accepted(),
-		Requests:  int(st.Delivery.Requests),
-		Cap:       braze.DefaultLimits().MaxObjects,
-		Sample:    sample,
-
-		SustainedRequests: int(sustained.Requests),
-		SustainedObjects:  int(sustained.Objects),
-	}, nil
+	row := kitRow("audience → "+target.String(), len(w.Audience), w.AudienceProfiles, k, srv, sample)
+	row.SustainedRequests, row.SustainedObjects = int(sustained.Requests), int(sustained.Objects)
+	return row, nil
 }
