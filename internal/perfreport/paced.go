@@ -44,6 +44,10 @@ func RunForwardPaced(ctx context.Context, w *Workload, rate float64, d time.Dura
 	if err != nil {
 		return Row{}, err
 	}
+	if total := sumInts(perBatch); total == 0 {
+		// Nothing would move the schedule on: the feeder would never stop.
+		return Row{}, fmt.Errorf("perfreport: paced run: the workload's %d batches map to no Braze object", len(perBatch))
+	}
 	srv, err := startBraze(Sink, 0)
 	if err != nil {
 		return Row{}, err
@@ -99,4 +103,12 @@ func objectsPerBatch(w *Workload) ([]int, error) {
 		out[i] = m.Map(b).Len()
 	}
 	return out, nil
+}
+
+func sumInts(xs []int) int {
+	total := 0
+	for _, x := range xs {
+		total += x
+	}
+	return total
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/mpbraze/mpbraze/mparticle"
 )
 
 // TestForwardPacedKeepsToItsRate: the paced run feeds at least rate × d
@@ -47,4 +49,10 @@ func TestForwardPacedRefusesBadArguments(t *testing.T) {
 	assert.ErrorContains(t, err, "rate 0")
 	_, err = RunForwardPaced(context.Background(), w, 1000, 0, Options{})
 	assert.ErrorContains(t, err, "duration 0s")
+	_, err = RunForwardPaced(context.Background(), &Workload{}, 1000, time.Second, Options{})
+	assert.ErrorContains(t, err, "map to no Braze object", "an empty pool cannot be paced")
+	anonymous, err := (&mparticle.Batch{Environment: mparticle.EnvironmentProduction}).Encode()
+	require.NoError(t, err)
+	_, err = RunForwardPaced(context.Background(), &Workload{Batches: [][]byte{anonymous}}, 1000, time.Second, Options{})
+	assert.ErrorContains(t, err, "map to no Braze object", "nor one whose batches map to nothing")
 }
