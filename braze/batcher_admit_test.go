@@ -205,8 +205,7 @@ func TestBatcherCloseDeadlineWithAddsRacingGivesEveryObjectOneResult(t *testing.
 func TestBatcherAdmissionNeverExceedsMaxQueuedObjects(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	gate := make(chan struct{})
-	ts.gate = gate
+	gate := ts.newGate()
 	const limit = 30
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: limit, QueueFull: QueueFullError})
 	ctx := context.Background()
@@ -395,8 +394,7 @@ func TestBatcherAddOvertakenByCloseIsRefusedAndLosesNothing(t *testing.T) {
 func TestParkedCallersGiveUpWithTheirContext(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	gate := make(chan struct{})
-	ts.gate = gate
+	gate := ts.newGate()
 	log := &resultLog{}
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 2, OnResult: log.add})
 	ctx := context.Background()

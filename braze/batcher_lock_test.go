@@ -79,6 +79,14 @@ func (ts *trackServer) setGate(gate chan struct{}) {
 	ts.mu.Unlock()
 }
 
+// newGate makes a gate and sets it (the requests that arrive from now
+// on wait at it); close the gate it returns to let them through.
+func (ts *trackServer) newGate() chan struct{} {
+	gate := make(chan struct{})
+	ts.setGate(gate)
+	return gate
+}
+
 // fullRequest returns one request's worth (75 objects, the default cap) of
 // user's events: an Add of them is dispatched before it returns.
 func fullRequest(user string, first int) []Item {
@@ -110,8 +118,7 @@ func TestBatcherCallbacksRunOutsideTheLock(t *testing.T) {
 	t.Run("sender", func(t *testing.T) {
 		checkLeaks(t)
 		ts := newTrackServer(t)
-		gate := make(chan struct{})
-		ts.gate = gate
+		gate := ts.newGate()
 		// The request is refused with a per-object error (logged at Debug),
 		// and its other objects, sent once more, fail (logged at Warn).
 		ts.setScript(func(n int, req *TrackRequest) *answer {
@@ -234,8 +241,7 @@ func (c hookedContext) Err() error {
 func TestBatcherReadsCallersContextsOutsideTheLock(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	gate := make(chan struct{})
-	ts.gate = gate
+	gate := ts.newGate()
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 1})
 	var seen collector[string]
 	cancelled, cancel := context.WithCancel(context.Background())
@@ -290,8 +296,7 @@ func TestBatcherWithdrawalsRacingAnswersMatchWhatHappened(t *testing.T) {
 	const rounds = 60
 	delivered, accepted := 0, []int(nil)
 	for i := range rounds {
-		gate := make(chan struct{})
-		ts.setGate(gate)
+		gate := ts.newGate()
 		// A full request: it holds the whole queue, in flight at the gate.
 		require.NoError(t, b.Add(ctx, fullRequest("hold", 75*i)...))
 		cctx, cancel := context.WithCancel(ctx)
@@ -381,8 +386,7 @@ func TestBatcherParkedAddsWithdrawnTogether(t *testing.T) {
 	for i := range rounds {
 		// The parked Adds force x and y out; the gate keeps them in flight,
 		// and so held, until the round's Flush.
-		gate := make(chan struct{})
-		ts.setGate(gate)
+		gate := ts.newGate()
 		require.NoError(t, b.Add(ctx, event("x", i), event("y", i))) // 2 of 3 held
 		cctx, cancel := context.WithCancel(ctx)
 		big, small := make(chan error, 1), make(chan error, 1)
@@ -422,8 +426,7 @@ func TestBatcherTimerArmsWhenACompletionMakesObjectsReady(t *testing.T) {
 	setup := func(t *testing.T) (*Batcher, *clock.Manual, chan struct{}, chan Result) {
 		checkLeaks(t)
 		ts := newTrackServer(t)
-		gate := make(chan struct{})
-		ts.gate = gate
+		gate := ts.newGate()
 		clk := clock.NewManual(testTime)
 		got := make(chan Result, 4)
 		b := newBatcher(t, ts.client(t, WithClock(clk)), BatchOptions{
@@ -486,8 +489,7 @@ func TestBatcherParkedAddsKeepTheirOrder(t *testing.T) {
 	ts := newTrackServer(t)
 	// The parked Adds force x and y out; the gate keeps them in flight, and
 	// so held, until it opens.
-	gate := make(chan struct{})
-	ts.gate = gate
+	gate := ts.newGate()
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 3})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("x", 1), event("y", 1))) // 2 of 3 held
@@ -518,8 +520,7 @@ func TestBatcherParkedAddsKeepTheirOrder(t *testing.T) {
 func TestBatcherAddKeepsNothingOfTheCallersSlice(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	gate := make(chan struct{})
-	ts.gate = gate
+	gate := ts.newGate()
 	var log resultLog
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 2, OnResult: log.add})
 	ctx := context.Background()
@@ -564,8 +565,7 @@ func TestBatcherAddKeepsNothingOfTheCallersSlice(t *testing.T) {
 func TestBatcherSecondCloseLeavesTheFirstAlone(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	gate := make(chan struct{})
-	ts.gate = gate
+	gate := ts.newGate()
 	var log resultLog
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, OnResult: log.add})
 	ctx := context.Background()

@@ -577,8 +577,7 @@ func TestBatcherQueueFullError(t *testing.T) {
 func TestBatcherQueueFullBlocksUntilRoomOrContextEnds(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	gate := make(chan struct{})
-	ts.gate = gate
+	gate := ts.newGate()
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 2})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("a", 1), event("b", 1)))
@@ -604,8 +603,7 @@ func TestBatcherQueueFullBlocksUntilRoomOrContextEnds(t *testing.T) {
 func TestBatcherFlushHonoursItsDeadline(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	gate := make(chan struct{})
-	ts.gate = gate
+	gate := ts.newGate()
 	var log resultLog
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1, OnResult: log.add})
 	ctx := context.Background()
@@ -707,8 +705,7 @@ func TestBatcherRejectsMalformedItemsAndOptions(t *testing.T) {
 func TestBatcherCloseReleasesBlockedAdds(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	gate := make(chan struct{})
-	ts.gate = gate
+	gate := ts.newGate()
 	b, err := NewBatcher(ts.client(t), BatchOptions{FlushInterval: -1, MaxQueuedObjects: 1})
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -728,8 +725,7 @@ func TestBatcherCloseReleasesBlockedAdds(t *testing.T) {
 func TestBatcherFlushUserHonoursItsContext(t *testing.T) {
 	checkLeaks(t)
 	ts := newTrackServer(t)
-	gate := make(chan struct{})
-	ts.gate = gate
+	gate := ts.newGate()
 	b := newBatcher(t, ts.client(t), BatchOptions{FlushInterval: -1})
 	ctx := context.Background()
 	require.NoError(t, b.Add(ctx, event("a", 1)))
