@@ -11,11 +11,13 @@ import (
 )
 
 // RateLimit is the client-side send quota, set with [WithRateLimit]: at most
-// Requests batches in any window of length Per. It has the fields and zero
-// values of braze.RateLimit, so both clients are configured alike; the one
-// difference is what is counted. The Events API's quota counts batches, so
-// an /events request takes one unit and a /bulkevents request of n batches
-// takes n.
+// Requests batches in any window of length Per. It has the fields of
+// braze.RateLimit, with the same meaning, so both clients are configured
+// alike. Two things differ: what is counted, and the default burst. The
+// Events API's quota counts batches, so an /events request takes one unit
+// and a /bulkevents request of n batches takes n; and since the burst also
+// caps the batches per bulk request, a zero Burst is a tenth of Requests
+// here, not braze's hundredth.
 //
 // The client turns it into a token bucket that lets Burst batches go at
 // once and refills at (Requests-Burst)/Per, so the quota holds for every

@@ -1,7 +1,6 @@
 package brazetest
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -132,7 +131,7 @@ func (s *Server) pickFaultLocked() (answer, bool) {
 		if f.Body != "" {
 			a.body = []byte(f.Body)
 		} else {
-			a.body, _ = json.Marshal(map[string]string{"message": http.StatusText(f.Status)})
+			a.body = mustJSON(map[string]string{"message": http.StatusText(f.Status)})
 		}
 		return a, true
 	}
