@@ -38,6 +38,8 @@ type Sample struct {
 	MedianLive uint64
 	// GCCycles is the number of live-heap figures MedianLive is taken from.
 	GCCycles int
+	// Procs is GOMAXPROCS during the run.
+	Procs int
 }
 
 // LiveAboveBase is PeakLive − BaseHeap: what the run itself kept alive at
@@ -115,6 +117,7 @@ func measure(fn func() error, gcEvery time.Duration) (Sample, error) {
 
 		MedianLive: median(lives),
 		GCCycles:   len(lives),
+		Procs:      runtime.GOMAXPROCS(0),
 	}
 	return s, err
 }

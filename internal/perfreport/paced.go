@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/mpbraze/mpbraze/braze"
@@ -30,12 +31,17 @@ const pacingSlack = 5 * time.Millisecond
 // objects each batch maps to), and the client's rate limiter is on, at
 // Braze's default limits, as in production.
 //
+// procs, when positive, is the GOMAXPROCS the run is made at (restored
+// afterwards; it applies to the whole process, so nothing else may run
+// meanwhile): 1 measures the "on one core" literally. Zero or less
+// keeps the process's setting.
+//
 // Its CPU divided by its wall time is the share of a core the load takes.
 // That share is what the "under 25% of a core at the ceiling"
 // names; it is not the flat-out cost per object scaled down, because a
 // run that idles between bursts pays goroutine wake-ups (and colder
 // caches) that a saturated one spreads over more work.
-func RunForwardPaced(ctx context.Context, w *Workload, rate float64, d time.Duration, o Options) (Row, error) {
+func RunForwardPaced(ctx context.Context, w *Workload, rate float64, d time.Duration, procs int, o Options) (Row, error) {
 	o = o.withDefaults()
 	if rate <= 0 || d <= 0 {
 		return Row{}, fmt.Errorf("perfreport: paced run: rate %g and duration %s must be positive", rate, d)
@@ -47,6 +53,11 @@ func RunForwardPaced(ctx context.Context, w *Workload, rate float64, d time.Dura
 	if total := sumInts(perBatch); total == 0 {
 		// Nothing would move the schedule on: the feeder would never stop.
 		return Row{}, fmt.Errorf("perfreport: paced run: the workload's %d batches map to no Braze object", len(perBatch))
+	}
+	if procs > 0 {
+		// Set before the sink and the kit start, restored after they stop
+		// (defers run in reverse), so that the whole run is on procs Ps.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	}
 	srv, err := startBraze(Sink, 0)
 	if err != nil {
@@ -80,7 +91,11 @@ func RunForwardPaced(ctx context.Context, w *Workload, rate float64, d time.Dura
 	if err != nil {
 		return Row{}, fmt.Errorf("perfreport: forward → sink, paced: %w", err)
 	}
-	return kitRow(fmt.Sprintf("forward → sink, paced at %.0f objects/s", rate), n, w.Events(n), k, srv, sample), nil
+	name := fmt.Sprintf("forward → sink, paced at %.0f objects/s", rate)
+	if procs > 0 {
+		name += fmt.Sprintf(", GOMAXPROCS=%d", procs)
+	}
+	return kitRow(name, n, w.Events(n), k, srv, sample), nil
 }
 
 // CoreShare is the row's CPU time over its wall time: the share of one

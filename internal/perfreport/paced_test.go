@@ -2,6 +2,8 @@ package perfreport
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -19,7 +21,7 @@ func TestForwardPacedKeepsToItsRate(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	w := tinyWorkload(t)
 	const rate, d = 10_000.0, 200 * time.Millisecond
-	row, err := RunForwardPaced(context.Background(), w, rate, d, Options{})
+	row, err := RunForwardPaced(context.Background(), w, rate, d, 0, Options{})
 	require.NoError(t, err)
 	perBatch, err := objectsPerBatch(w)
 	require.NoError(t, err)
@@ -43,16 +45,38 @@ func TestForwardPacedKeepsToItsRate(t *testing.T) {
 	assert.Equal(t, row.CPU.Seconds()/row.Wall.Seconds(), row.CoreShare())
 }
 
+// TestForwardPacedOnProcs: a positive procs runs the whole run at that
+// GOMAXPROCS, says so in the row, and restores the process's setting.
+func TestForwardPacedOnProcs(t *testing.T) {
+	w := tinyWorkload(t)
+	before := runtime.GOMAXPROCS(0)
+	want := 1
+	if before == 1 {
+		want = 2 // still a change to see undone
+	}
+	row, err := RunForwardPaced(context.Background(), w, 10_000, 50*time.Millisecond, want, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, want, row.Procs)
+	assert.Contains(t, row.Name, fmt.Sprintf("GOMAXPROCS=%d", want))
+	assert.Equal(t, before, runtime.GOMAXPROCS(0), "restored")
+	assert.Equal(t, row.Produced, row.Delivered)
+
+	row, err = RunForwardPaced(context.Background(), w, 10_000, 50*time.Millisecond, 0, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, before, row.Procs, "zero keeps the process's setting")
+	assert.NotContains(t, row.Name, "GOMAXPROCS")
+}
+
 func TestForwardPacedRefusesBadArguments(t *testing.T) {
 	w := tinyWorkload(t)
-	_, err := RunForwardPaced(context.Background(), w, 0, time.Second, Options{})
+	_, err := RunForwardPaced(context.Background(), w, 0, time.Second, 0, Options{})
 	assert.ErrorContains(t, err, "rate 0")
-	_, err = RunForwardPaced(context.Background(), w, 1000, 0, Options{})
+	_, err = RunForwardPaced(context.Background(), w, 1000, 0, 0, Options{})
 	assert.ErrorContains(t, err, "duration 0s")
-	_, err = RunForwardPaced(context.Background(), &Workload{}, 1000, time.Second, Options{})
+	_, err = RunForwardPaced(context.Background(), &Workload{}, 1000, time.Second, 0, Options{})
 	assert.ErrorContains(t, err, "map to no Braze object", "an empty pool cannot be paced")
 	anonymous, err := (&mparticle.Batch{Environment: mparticle.EnvironmentProduction}).Encode()
 	require.NoError(t, err)
-	_, err = RunForwardPaced(context.Background(), &Workload{Batches: [][]byte{anonymous}}, 1000, time.Second, Options{})
+	_, err = RunForwardPaced(context.Background(), &Workload{Batches: [][]byte{anonymous}}, 1000, time.Second, 0, Options{})
 	assert.ErrorContains(t, err, "map to no Braze object", "nor one whose batches map to nothing")
 }

@@ -74,11 +74,12 @@ type Options struct {
 	// Concurrency is the batcher's MaxConcurrentRequests. Zero means the
 	// batcher's default (4).
 	Concurrency int
-	// PacedDuration is how long the paced run feeds input at PacedRate
-	// (see RunForwardPaced). Zero means DefaultPacedDuration; negative
-	// skips the run (and its check).
+	// PacedDuration is how long each paced run (one at GOMAXPROCS=1, one
+	// at the process's GOMAXPROCS when that is more) feeds input at
+	// PacedRate (see RunForwardPaced). Zero means DefaultPacedDuration;
+	// negative skips the runs (and their check).
 	PacedDuration time.Duration
-	// PacedRate is the paced run's input rate in Braze objects per second.
+	// PacedRate is the paced runs' input rate in Braze objects per second.
 	// Zero means BrazeCeiling.
 	PacedRate float64
 	// Repeats is how many times the forward run to the sink is repeated
@@ -139,9 +140,13 @@ type Report struct {
 	// the sink, in the order they ran.
 	ForwardSinkRuns []Row
 	// ForwardPaced is the forward path to the sink with its input paced at
-	// Options.PacedRate (zero when skipped): the share of a core that load
-	// takes.
-	ForwardPaced Row
+	// Options.PacedRate on one core (GOMAXPROCS=1), and ForwardPacedAll the
+	// same at the process's GOMAXPROCS (both zero when skipped;
+	// ForwardPacedAll also when GOMAXPROCS is already 1): the share of a
+	// core that load takes. The target is judged on ForwardPaced, since
+	// the issue asks for the ceiling "on one core"; on more cores the same
+	// load costs more, in wake-ups of idle threads (see RunForwardPaced).
+	ForwardPaced, ForwardPacedAll Row
 	// PassThrough is baseline (a), Naive baseline (b).
 	PassThrough, Naive Row
 	// Currents is the Currents path to mparticletest, CurrentsSink to the
@@ -160,6 +165,9 @@ func (r *Report) Rows() []Row {
 	rows := []Row{r.Forward, r.ForwardSink}
 	if r.ForwardPaced.Name != "" {
 		rows = append(rows, r.ForwardPaced)
+	}
+	if r.ForwardPacedAll.Name != "" {
+		rows = append(rows, r.ForwardPacedAll)
 	}
 	if r.ForwardLarge.Name != "" {
 		rows = append(rows, r.ForwardHeap, r.ForwardLarge)
@@ -195,9 +203,15 @@ func Run(ctx context.Context, w *Workload, o Options, progress func(string)) (*R
 	}
 	r.ForwardSink = medianByCPU(r.ForwardSinkRuns)
 	if o.PacedDuration > 0 {
-		progress(fmt.Sprintf("forward → sink, paced at %.0f objects/s for %s", o.PacedRate, o.PacedDuration))
-		if r.ForwardPaced, err = RunForwardPaced(ctx, w, o.PacedRate, o.PacedDuration, o); err != nil {
+		progress(fmt.Sprintf("forward → sink, paced at %.0f objects/s for %s on one core", o.PacedRate, o.PacedDuration))
+		if r.ForwardPaced, err = RunForwardPaced(ctx, w, o.PacedRate, o.PacedDuration, 1, o); err != nil {
 			return nil, err
+		}
+		if procs := runtime.GOMAXPROCS(0); procs > 1 {
+			progress(fmt.Sprintf("forward → sink, paced at %.0f objects/s for %s on %d cores", o.PacedRate, o.PacedDuration, procs))
+			if r.ForwardPacedAll, err = RunForwardPaced(ctx, w, o.PacedRate, o.PacedDuration, procs, o); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if o.HeapScale > 0 {
