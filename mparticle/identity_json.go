@@ -28,7 +28,9 @@ func (u *UserIdentities) decodeJSON(d *decoder) error {
 
 func (u *UserIdentities) decodeMember(d *decoder, key []byte) error {
 	legacy := string(key) == customerIDLegacyKey
-	p, i := u.field(IdentityType(key))
+	// keyString, not a conversion: the key is nearly always a substring
+	// of the text, where string(key) would copy it (slicebytetostring).
+	p, i := u.field(IdentityType(d.keyString(key)))
 	if p == nil || (i == customerIDIndex && u.present.isPresent(customerIDIndex) && legacy != u.legacyCustomerID) {
 		// Unknown key, or the second spelling of customer id in one
 		// object: keep it verbatim rather than lose it.
