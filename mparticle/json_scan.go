@@ -553,7 +553,8 @@ func (d *decoder) plainString() (start, end int, ok bool) {
 	// i steps through data a word at a time (re-slicing a rest slice
 	// instead, as this loop once did, costs about a fifth more: the
 	// pointer arithmetic of every re-slice).
-	for i := p + 1; i <= len(data)-8; {
+	i := p + 1
+	for i <= len(data)-8 {
 		w := keyWord(data, i)
 		m := stopAt(w)
 		if m == 0 {
@@ -567,6 +568,21 @@ func (d *decoder) plainString() (start, end int, ok bool) {
 		end = i + int(shift>>3)
 		d.pos = end + 1
 		return p + 1, end, true
+	}
+	// Fewer than eight bytes left (the last string of a body, such as
+	// device_model's `"iPhone15,2"}}`): the input's last word, shifted
+	// as in scanString so that data[i] is its lowest byte, with zeros
+	// past the input's end, which stopAt flags and which are not a quote.
+	// (The word is read from data[last:], not with keyWord: that costs
+	// a bounds check, whose panic call would give this leaf a frame.)
+	if n, last := len(data)-i, len(data)-8; n > 0 && last >= 0 {
+		w := binary.LittleEndian.Uint64(data[last:]) >> (8 * uint(8-n))
+		shift := uint(bits.TrailingZeros64(stopAt(w))) &^ 7
+		if byte(w>>shift) == '"' {
+			end = i + int(shift>>3)
+			d.pos = end + 1
+			return p + 1, end, true
+		}
 	}
 	return 0, 0, false
 }

@@ -1,6 +1,7 @@
 package mparticle
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
@@ -184,6 +185,47 @@ func TestScanStringNearInputEnd(t *testing.T) {
 				d = decoder{data: cut, pos: pre}
 				if _, _, _, err := d.scanString(); err == nil {
 					t.Errorf("%q at %d: scanString took an unterminated string", cut, pre)
+				}
+			}
+		}
+	}
+}
+
+// TestPlainStringNearInputEnd: plainString takes a plain string wherever
+// the input ends after it (within the last word too, where it reads the
+// input's last word shifted), with the same bounds as scanString, unless
+// the whole input is shorter than a word (the careful path reads those);
+// it declines one that the input cuts short, and one holding an escape,
+// a control character or a non-ASCII byte, consuming nothing.
+func TestPlainStringNearInputEnd(t *testing.T) {
+	for pre := range 10 {
+		for n := range 20 {
+			for _, tail := range []string{"", "}", "}}", ",\"k\":1}", "]}}"} {
+				body := strings.Repeat("ab ", 7)[:n]
+				in := []byte(strings.Repeat("x", pre) + `"` + body + `"` + tail)
+				d := decoder{data: in, pos: pre}
+				start, end, ok := d.plainString()
+				if len(in) < 8 {
+					if ok || d.pos != pre {
+						t.Errorf("%q at %d: plainString = %d, %d, %v, pos %d", in, pre, start, end, ok, d.pos)
+					}
+				} else if !ok || start != pre+1 || end != pre+1+n || d.pos != end+1 {
+					t.Errorf("%q at %d: plainString = %d, %d, %v, pos %d", in, pre, start, end, ok, d.pos)
+				}
+				cut := in[:pre+1+n]
+				d = decoder{data: cut, pos: pre}
+				if _, _, ok := d.plainString(); ok || d.pos != pre {
+					t.Errorf("%q at %d: plainString took an unterminated string (pos %d)", cut, pre, d.pos)
+				}
+				for _, bad := range []byte{'\\', 0x1f, 0xc3} {
+					for at := 0; at < n; at++ {
+						b := bytes.Clone(in)
+						b[pre+1+at] = bad
+						d = decoder{data: b, pos: pre}
+						if _, _, ok := d.plainString(); ok || d.pos != pre {
+							t.Errorf("%q at %d: plainString took a string holding %#x (pos %d)", b, pre, bad, d.pos)
+						}
+					}
 				}
 			}
 		}
