@@ -245,10 +245,13 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 }
 
 // genDecodeJSONMatched writes decodeJSON for a struct with a match
-// function. The fields a match finds are read inline, in a switch in the
-// member loop (not through decodeFieldN, a call more per member), and the
-// common value of a scalar field is taken by its one-pass reader right
-// there (genReadInline).
+// function. A field the inlined match finds is read right where its key
+// is recognised (genInlineMatch), not through decodeFieldN (a call more
+// per member) nor a second switch on its number (a jump table and the
+// spills around it, about ten instructions per member), and the common
+// value of a scalar field is taken by its one-pass reader right there
+// (genReadInline). A key found only after whitespace (indented JSON) is
+// read through decodeFieldN.
 func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
 	x.present.decoded = true
@@ -258,27 +261,24 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		n := -1
+		var ferr error
 `, s.name)
 	genInlineMatch(b, entries)
 	fmt.Fprintf(b, `if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = match%s(d.data, d.pos)
+			var next int
+			if n, next = match%s(d.data, d.pos); n >= 0 {
+				d.pos = next
+				ferr = x.decodeFieldN(d, n)
+			}
 		}
 		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-`, s.name)
-	for n, e := range entries {
-		fmt.Fprintf(b, "case %d:\n", n)
-		genReadInline(b, e.f, e.recv)
-	}
-	b.WriteString(`}
 			if ferr != nil {
 				return withSeg(ferr, x.fieldKey(n))
 			}
-		} else {
+		} else {`, s.name)
+	b.WriteString(`
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -419,15 +419,28 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 var retRE = regexp.MustCompile(`RET\(([^,]+), ([^)]+)\)`)
 
 // genInlineMatch writes the match function's body for decodeJSON's member
-// loop, so that a plainly written key costs no call: it sets n and next
-// (declared before, n = -1) instead of returning them.
+// loop, so that a plainly written key costs no call: where it recognises
+// a key it moves past it, sets n (declared before, n = -1) and reads the
+// field's value into ferr (declared before) instead of returning n and
+// next.
 func genInlineMatch(b *bytes.Buffer, entries []entry) {
 	var body bytes.Buffer
 	genMatchBody(&body, entries)
 	b.WriteString("if data, p := d.data, d.pos; p+8 <= len(data) {\n")
 	b.WriteString("w := keyWord(data, p)\n")
 	b.WriteString("match:\nfor {\n")
-	b.WriteString(retRE.ReplaceAllString(body.String(), "n, next = $1, $2\nbreak match"))
+	b.WriteString(retRE.ReplaceAllStringFunc(body.String(), func(ret string) string {
+		m := retRE.FindStringSubmatch(ret)
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			log.Fatal(err)
+		}
+		var read bytes.Buffer
+		fmt.Fprintf(&read, "d.pos = %s\nn = %d\n", m[2], n)
+		genReadInline(&read, entries[n].f, entries[n].recv)
+		read.WriteString("break match")
+		return read.String()
+	}))
 	b.WriteString("break\n}\n}\n")
 }
 
