@@ -383,12 +383,10 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 	text := d.text
 	for more {
 		var k string
-		keyPos := d.pos
-		if start, end, ok := d.plainString(); ok && d.at(':') {
-			d.pos++
-			k = text[start:end]
+		ks, ke, vs, ve, got := d.plainMember()
+		if got != memberNone {
+			k = text[ks:ke]
 		} else {
-			d.pos = keyPos // plainString may have taken the key: read it again
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				break
@@ -405,9 +403,12 @@ func (d *decoder) readAttrs(p *Attributes, fs *fieldSet, i uint) error {
 		e := &a[n]
 		e.Key = k
 		// e is a zero entry (the slab's free tail is kept zero), so the
-		// plain kinds set only kind and s.
-		if start, end, ok := d.plainString(); ok {
-			e.Value.kind, e.Value.s = KindString, text[start:end]
+		// plain kinds set only kind and s. plainMember has read a plain
+		// string value; any other value (or a value after a key it did
+		// not take) goes through boolFast, plainNumber and then
+		// attributeValue, which reads every kind.
+		if got == memberString {
+			e.Value.kind, e.Value.s = KindString, text[vs:ve]
 		} else if b, ok := d.boolFast(); ok {
 			// Before plainNumber: boolFast is inlined, plainNumber a
 			// call, and either takes only what the other declines.

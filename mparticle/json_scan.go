@@ -587,6 +587,57 @@ func (d *decoder) plainString() (start, end int, ok bool) {
 	return 0, 0, false
 }
 
+// plainEnd returns the position of the first byte at data[i:] that stopAt
+// flags (a quote, backslash, control or non-ASCII byte), looking a word
+// at a time, or -1 when none is found before the input's last eight
+// bytes. It is small enough to inline.
+func plainEnd(data []byte, i int) int {
+	for ; i <= len(data)-8; i += 8 {
+		if m := stopAt(keyWord(data, i)); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	return -1
+}
+
+// The results of plainMember: how much of a member it read.
+const (
+	memberNone   = iota // nothing: the key is not plain or no ':' follows it
+	memberKey           // the key and its ':'; the value is not a plain string
+	memberString        // the key, its ':' and a plain string value
+)
+
+// plainMember is plainString for a whole object member with a string
+// value, `"key":"value"` written with no space, as attribute objects
+// hold most of theirs: one call, with the scans inlined, reads the key
+// and, when the value is a plain string too, the value, where two
+// plainString calls made the caller save and reload its registers around
+// each. It returns the bounds of the key and of the value and how far it
+// got (memberNone consumes nothing; memberKey leaves d.pos at the value).
+// A string is taken only when plainString would take it (a value within
+// the input's last eight bytes is left to the caller).
+func (d *decoder) plainMember() (ks, ke, vs, ve, got int) {
+	data := d.data
+	p := d.pos
+	if uint(p) >= uint(len(data)) || data[p] != '"' {
+		return 0, 0, 0, 0, memberNone
+	}
+	ke = plainEnd(data, p+1)
+	if ke < 0 || data[ke] != '"' || ke+1 >= len(data) || data[ke+1] != ':' {
+		return 0, 0, 0, 0, memberNone
+	}
+	ks, p = p+1, ke+2
+	d.pos = p
+	if p >= len(data) || data[p] != '"' {
+		return ks, ke, 0, 0, memberKey
+	}
+	if ve = plainEnd(data, p+1); ve < 0 || data[ve] != '"' {
+		return ks, ke, 0, 0, memberKey
+	}
+	d.pos = ve + 1
+	return ks, ke, p + 1, ve, memberString
+}
+
 // scanStringRest finishes scanString from data[i], the first byte that
 // needs a closer look.
 func (d *decoder) scanStringRest(start, i int) (_, end int, slow bool, err error) {
