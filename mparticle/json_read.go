@@ -504,13 +504,18 @@ func (d *decoder) moveAttrs(a Attributes) Attributes {
 
 // keyBit is the bit of a 64-bit set that stands for key k: its length and
 // first and last bytes, enough to tell apart the keys of one attribute
-// object almost always.
+// object almost always. They are mixed by a multiplication (Fibonacci
+// hashing: the top six bits of the product by 2^64/φ), not summed: the
+// sum keyBit once took put 2.3 of the perfreport workload's 21 attributes
+// per batch on a bit an earlier key of their object had (each then a
+// mergeLast call that compares keys), the product none; on random keys
+// the two collide alike.
 func keyBit(k string) uint64 {
-	h := uint(len(k))
+	h := uint64(len(k))
 	if len(k) > 0 {
-		h += uint(k[0])*3 + uint(k[len(k)-1])*5
+		h |= uint64(k[0])<<8 | uint64(k[len(k)-1])<<16
 	}
-	return 1 << (h & 63)
+	return 1 << (h * 0x9e3779b97f4a7c15 >> 58)
 }
 
 // mergeLast handles the entry just appended to a when its key may be
