@@ -92,3 +92,57 @@ func TestBatchSetIdentity(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, "a@b", v)
 }
+
+// TestCommonIdentityAtExactly: commonIdentityAt takes `"customer_id":`
+// and `"email":` wherever the input ends after them, and none of their
+// one-byte changes (a longer or shorter key, another quote or colon), nor
+// a member the input cuts short: those go to objectKey.
+func TestCommonIdentityAtExactly(t *testing.T) {
+	for member, want := range map[string]IdentityType{`"customer_id":`: IdentityCustomerID, `"email":`: IdentityEmail} {
+		for _, tail := range []string{"", `"v"}`, `"a longer value","other":"x"}`} {
+			in := []byte("x" + member + tail)
+			if got, next := commonIdentityAt(in, 1); got != want || next != 1+len(member) {
+				t.Errorf("%q: %q, %d; want %q, %d", in, got, next, want, 1+len(member))
+			}
+			if _, next := commonIdentityAt(in[:len(member)], 1); next != 0 {
+				t.Errorf("%q: took a member cut short", in[:len(member)])
+			}
+			for i := range member {
+				for c := range 256 {
+					if byte(c) == member[i] {
+						continue
+					}
+					mut := []byte("x" + member + tail)
+					mut[1+i] = byte(c)
+					if got, next := commonIdentityAt(mut, 1); next != 0 {
+						t.Errorf("%q: %q, %d; want 0", mut, got, next)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestUserIdentitiesCompactEqualsSpaced: the identities read through
+// commonIdentityAt (compact JSON) decode as through objectKey (a space
+// before each colon), including both spellings of customer id in either
+// order, where the second is kept verbatim.
+func TestUserIdentitiesCompactEqualsSpaced(t *testing.T) {
+	for _, in := range []string{
+		`{"customer_id":"c-1","email":"a@b","other":"o"}`,
+		`{"customerid":"c-1","customer_id":"c-2","email":null}`,
+		`{"customer_id":"c-1","customerid":"c-2","email":"e","email":"f"}`,
+		`{"email":"a\u0040b","customer_id":"c"}`,
+	} {
+		batch := []byte(`{"user_identities":` + in + `}`)
+		got := decodeOutcome(batch)
+		require.Equal(t, got, decodeOutcome(spacedColons(batch)), in)
+		require.NotContains(t, got, "error", in)
+	}
+	for _, bad := range []string{`{"customer_id":1}`, `{"email":[]}`} {
+		batch := []byte(`{"user_identities":` + bad + `}`)
+		got := decodeOutcome(batch)
+		require.Equal(t, got, decodeOutcome(spacedColons(batch)), bad)
+		require.Contains(t, got, "error at user_identities.", bad)
+	}
+}

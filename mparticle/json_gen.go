@@ -61,47 +61,45 @@ func (x *Account) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x746e756f63636122:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e75 {
-						n, next = 0, p+13
-						break match
+			switch w {
+			case 0x746e756f63636122:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e75 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.AccountID = v
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.AccountID, &x.present, 0)
 					}
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x676e69747465735f && keyWord(data, e-8) == 0x3a2273676e697474 {
-						n, next = 1, p+19
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "account_id")
 					}
+					goto member
 				}
-				break
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x676e69747465735f && keyWord(data, e-8) == 0x3a2273676e697474 {
+					d.pos = p + 19
+					ferr = d.readStringMap(&x.AccountSettings, &x.present, 1)
+					if ferr != nil {
+						return withSeg(ferr, "account_settings")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchAccount(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.intFast(); ok {
-					x.AccountID = v
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.AccountID, &x.present, 0)
+			if n, next := matchAccount(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
 				}
-			case 1:
-				ferr = d.readStringMap(&x.AccountSettings, &x.present, 1)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -114,6 +112,7 @@ func (x *Account) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -249,106 +248,114 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6163696c70706122:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6d616e5f6e6f6974 && keyWord(data, e-8) == 0x3a22656d616e5f6e {
-						n, next = 0, p+19
-						break match
+			switch w {
+			case 0x6163696c70706122:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6d616e5f6e6f6974 && keyWord(data, e-8) == 0x3a22656d616e5f6e {
+					d.pos = p + 19
+					if s, e, ok := d.plainString(); ok {
+						x.ApplicationName = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.ApplicationName, &x.present, 0)
 					}
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x7265765f6e6f6974 && keyWord(data, e-8) == 0x3a226e6f69737265 {
-						n, next = 1, p+22
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "application_name")
 					}
-					if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x6975625f6e6f6974 && keyWord(data, p+16) == 0x65626d756e5f646c && keyWord(data, e-8) == 0x3a227265626d756e {
-						n, next = 2, p+27
-						break match
-					}
-				case 0x6c6c6174736e6922:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x657272656665725f && keyWord(data, e-8) == 0x3a22726572726566 {
-						n, next = 3, p+19
-						break match
-					}
-				case 0x6567616b63617022:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226567616b6361 {
-						n, next = 4, p+10
-						break match
-					}
-				case 0x735f656c70706122:
-					if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x64615f6863726165 && keyWord(data, p+16) == 0x6269727474615f73 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 6, p+30
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffff {
-				case 0x3a22736f22:
-					n, next = 5, p+5
-					break match
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x7265765f6e6f6974 && keyWord(data, e-8) == 0x3a226e6f69737265 {
+					d.pos = p + 22
+					if s, e, ok := d.plainString(); ok {
+						x.ApplicationVersion = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.ApplicationVersion, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "application_version")
+					}
+					goto member
 				}
-				break
+				if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x6975625f6e6f6974 && keyWord(data, p+16) == 0x65626d756e5f646c && keyWord(data, e-8) == 0x3a227265626d756e {
+					d.pos = p + 27
+					if s, e, ok := d.plainString(); ok {
+						x.ApplicationBuildNumber = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.ApplicationBuildNumber, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "application_build_number")
+					}
+					goto member
+				}
+			case 0x6c6c6174736e6922:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x657272656665725f && keyWord(data, e-8) == 0x3a22726572726566 {
+					d.pos = p + 19
+					if s, e, ok := d.plainString(); ok {
+						x.InstallReferrer = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.InstallReferrer, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "install_referrer")
+					}
+					goto member
+				}
+			case 0x6567616b63617022:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226567616b6361 {
+					d.pos = p + 10
+					if s, e, ok := d.plainString(); ok {
+						x.Package = d.substr(s, e)
+						x.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.Package, &x.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "package")
+					}
+					goto member
+				}
+			case 0x735f656c70706122:
+				if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x64615f6863726165 && keyWord(data, p+16) == 0x6269727474615f73 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 30
+					ferr = d.readStringMapMap(&x.AppleSearchAdsAttributes, &x.present, 6)
+					if ferr != nil {
+						return withSeg(ferr, "apple_search_ads_attributes")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchApplicationInfo(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					x.ApplicationName = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.ApplicationName, &x.present, 0)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.ApplicationVersion = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.ApplicationVersion, &x.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.ApplicationBuildNumber = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.ApplicationBuildNumber, &x.present, 2)
-				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.InstallReferrer = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest(&x.InstallReferrer, &x.present, 3)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.Package = d.substr(s, e)
-					x.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.Package, &x.present, 4)
-				}
-			case 5:
+			switch w & 0xffffffffff {
+			case 0x3a22736f22:
+				d.pos = p + 5
 				if s, e, ok := d.plainString(); ok {
 					x.OS = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
 					ferr = d.readStringRest(&x.OS, &x.present, 5)
 				}
-			case 6:
-				ferr = d.readStringMapMap(&x.AppleSearchAdsAttributes, &x.present, 6)
+				if ferr != nil {
+					return withSeg(ferr, "os")
+				}
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchApplicationInfo(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -361,6 +368,7 @@ func (x *ApplicationInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -679,295 +687,339 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6163696c70706122:
-					if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x6172745f6e6f6974 && keyWord(data, p+16) == 0x5f6e6f697469736e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 0, p+30
-						break match
+			switch w {
+			case 0x6163696c70706122:
+				if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x6172745f6e6f6974 && keyWord(data, p+16) == 0x5f6e6f697469736e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 30
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.ApplicationTransitionType) = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest((*string)(&x.ApplicationTransitionType), &x.present, 0)
 					}
-				case 0x737269665f736922:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e75725f7473 {
-						n, next = 1, p+15
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "application_transition_type")
 					}
-				case 0x726770755f736922:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656461726770 {
-						n, next = 2, p+13
-						break match
-					}
-				case 0x7373656363757322:
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6c635f796c6c7566 && keyWord(data, e-8) == 0x3a226465736f6c63 {
-						n, next = 3, p+22
-						break match
-					}
-				case 0x6f6e5f6873757022:
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x6f6c7961705f6e6f && keyWord(data, e-8) == 0x3a2264616f6c7961 {
-						n, next = 4, p+28
-						break match
-					}
-				case 0x5f68636e75616c22:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x6c61727265666572 && keyWord(data, e-8) == 0x3a226c6172726566 {
-						n, next = 5, p+18
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 6, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 7, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 8, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 9, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 10, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 11, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 12, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 24, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 13, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 14, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 15, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 16, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 17, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 18, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 19, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 20, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 21, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 22, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 23, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x737269665f736922:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e75725f7473 {
+					d.pos = p + 15
+					if v, ok := d.boolFast(); ok {
+						x.IsFirstRun = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.IsFirstRun)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_first_run")
+					}
+					goto member
+				}
+			case 0x726770755f736922:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656461726770 {
+					d.pos = p + 13
+					if v, ok := d.boolFast(); ok {
+						x.IsUpgrade = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.IsUpgrade)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_upgrade")
+					}
+					goto member
+				}
+			case 0x7373656363757322:
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6c635f796c6c7566 && keyWord(data, e-8) == 0x3a226465736f6c63 {
+					d.pos = p + 22
+					if v, ok := d.boolFast(); ok {
+						x.SuccessfullyClosed = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.SuccessfullyClosed)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "successfully_closed")
+					}
+					goto member
+				}
+			case 0x6f6e5f6873757022:
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x6f6c7961705f6e6f && keyWord(data, e-8) == 0x3a2264616f6c7961 {
+					d.pos = p + 28
+					if s, e, ok := d.plainString(); ok {
+						x.PushNotificationPayload = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.PushNotificationPayload, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "push_notification_payload")
+					}
+					goto member
+				}
+			case 0x5f68636e75616c22:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x6c61727265666572 && keyWord(data, e-8) == 0x3a226c6172726566 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.LaunchReferral = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.LaunchReferral, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "launch_referral")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchApplicationStateTransition(d.data, d.pos)
+			if n, next := matchApplicationStateTransition(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.ApplicationTransitionType) = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest((*string)(&x.ApplicationTransitionType), &x.present, 0)
-				}
-			case 1:
-				if v, ok := d.boolFast(); ok {
-					x.IsFirstRun = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.IsFirstRun)
-				}
-			case 2:
-				if v, ok := d.boolFast(); ok {
-					x.IsUpgrade = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.IsUpgrade)
-				}
-			case 3:
-				if v, ok := d.boolFast(); ok {
-					x.SuccessfullyClosed = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.SuccessfullyClosed)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.PushNotificationPayload = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.PushNotificationPayload, &x.present, 1)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.LaunchReferral = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.LaunchReferral, &x.present, 2)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 8:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 9:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 10:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 11:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 12:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 13:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 14:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 15:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 16:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 17:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 18:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 19:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 20:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 21:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 22:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 23:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 24:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -980,6 +1032,7 @@ func (x *ApplicationStateTransition) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -1082,65 +1135,65 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6563697672657322:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x656469766f72705f && keyWord(data, e-8) == 0x3a2272656469766f {
-						n, next = 0, p+19
-						break match
+			switch w {
+			case 0x6563697672657322:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x656469766f72705f && keyWord(data, e-8) == 0x3a2272656469766f {
+					d.pos = p + 19
+					if s, e, ok := d.plainString(); ok {
+						x.ServiceProvider = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.ServiceProvider, &x.present, 0)
 					}
-				case 0x6873696c62757022:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2272656873696c {
-						n, next = 1, p+12
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "service_provider")
 					}
-				case 0x676961706d616322:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e676961706d {
-						n, next = 2, p+11
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x6873696c62757022:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2272656873696c {
+					d.pos = p + 12
+					if s, e, ok := d.plainString(); ok {
+						x.Publisher = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.Publisher, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "publisher")
+					}
+					goto member
+				}
+			case 0x676961706d616322:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e676961706d {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						x.Campaign = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.Campaign, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "campaign")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchAttributionInfo(d.data, d.pos)
+			if n, next := matchAttributionInfo(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					x.ServiceProvider = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.ServiceProvider, &x.present, 0)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.Publisher = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.Publisher, &x.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.Campaign = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.Campaign, &x.present, 2)
-				}
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -1153,6 +1206,7 @@ func (x *AttributionInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -1269,77 +1323,81 @@ func (x *Audience) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x636e656964756122:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
-						n, next = 0, p+14
-						break match
+			switch w {
+			case 0x636e656964756122:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
+					d.pos = p + 14
+					if v, ok := d.intFast(); ok {
+						x.AudienceID = v
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.AudienceID, &x.present, 0)
 					}
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 1, p+16
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "audience_id")
 					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x7263736275735f65 && keyWord(data, p+16) == 0x735f6e6f69747069 && keyWord(data, p+24) == 0x2273676e69747465 && keyWord(data, e-8) == 0x3a2273676e697474 {
-						n, next = 3, p+33
-						break match
-					}
-				case 0x226e6f6974636122:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
-						n, next = 2, p+9
-						break match
-					}
-				case 0x74615f7265737522:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 4, p+18
-						break match
-					}
+					goto member
 				}
-				break
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 16
+					if s, e, ok := d.plainString(); ok {
+						x.AudienceName = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.AudienceName, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "audience_name")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x7263736275735f65 && keyWord(data, p+16) == 0x735f6e6f69747069 && keyWord(data, p+24) == 0x2273676e69747465 && keyWord(data, e-8) == 0x3a2273676e697474 {
+					d.pos = p + 33
+					ferr = d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 3)
+					if ferr != nil {
+						return withSeg(ferr, "audience_subscription_settings")
+					}
+					goto member
+				}
+			case 0x226e6f6974636122:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+					d.pos = p + 9
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.Action) = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest((*string)(&x.Action), &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "action")
+					}
+					goto member
+				}
+			case 0x74615f7265737522:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 18
+					ferr = readStructSlice(d, &x.UserAttributes, &x.present, 4, slabOfAudienceUserAttribute)
+					if ferr != nil {
+						return withSeg(ferr, "user_attributes")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchAudience(d.data, d.pos)
+			if n, next := matchAudience(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.intFast(); ok {
-					x.AudienceID = v
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.AudienceID, &x.present, 0)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.AudienceName = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.AudienceName, &x.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.Action) = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest((*string)(&x.Action), &x.present, 2)
-				}
-			case 3:
-				ferr = d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 3)
-			case 4:
-				ferr = readStructSlice(d, &x.UserAttributes, &x.present, 4, slabOfAudienceUserAttribute)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -1352,6 +1410,7 @@ func (x *Audience) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -1482,91 +1541,97 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x617473656d697422:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
-						n, next = 2, p+15
-						break match
+			switch w {
+			case 0x617473656d697422:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
+					d.pos = p + 15
+					if v, ok := d.intFast(); ok {
+						x.TimestampMS = v
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readInt64Rest(&x.TimestampMS, &x.present, 2)
 					}
-				case 0x736f686572696622:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f69737265765f65 && keyWord(data, e-8) == 0x3a226e6f69737265 {
-						n, next = 3, p+19
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_ms")
 					}
-				case 0x746e756f63636122:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6363 {
-						n, next = 4, p+10
-						break match
-					}
-				case 0x72705f7265737522:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2273656c69666f {
-						n, next = 5, p+16
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffff {
-				case 0x3a22646922:
-					n, next = 1, p+5
-					break match
+			case 0x736f686572696622:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f69737265765f65 && keyWord(data, e-8) == 0x3a226e6f69737265 {
+					d.pos = p + 19
+					if s, e, ok := d.plainString(); ok {
+						x.FirehoseVersion = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.FirehoseVersion, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "firehose_version")
+					}
+					goto member
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a226570797422:
-					n, next = 0, p+7
-					break match
+			case 0x746e756f63636122:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6363 {
+					d.pos = p + 10
+					ferr = readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
+					if ferr != nil {
+						return withSeg(ferr, "account")
+					}
+					goto member
 				}
-				break
+			case 0x72705f7265737522:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2273656c69666f {
+					d.pos = p + 16
+					ferr = readStructSlice(d, &x.UserProfiles, &x.present, 5, slabOfUserProfile)
+					if ferr != nil {
+						return withSeg(ferr, "user_profiles")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchAudienceMembershipChangeRequest(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.Type) = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest((*string)(&x.Type), &x.present, 0)
-				}
-			case 1:
+			switch w & 0xffffffffff {
+			case 0x3a22646922:
+				d.pos = p + 5
 				if s, e, ok := d.plainString(); ok {
 					x.ID = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
 					ferr = d.readStringRest(&x.ID, &x.present, 1)
 				}
-			case 2:
-				if v, ok := d.intFast(); ok {
-					x.TimestampMS = v
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readInt64Rest(&x.TimestampMS, &x.present, 2)
+				if ferr != nil {
+					return withSeg(ferr, "id")
 				}
-			case 3:
+				goto member
+			}
+			switch w & 0xffffffffffffff {
+			case 0x3a226570797422:
+				d.pos = p + 7
 				if s, e, ok := d.plainString(); ok {
-					x.FirehoseVersion = d.substr(s, e)
-					x.present.markPresent(3)
+					*(*string)(&x.Type) = d.substr(s, e)
+					x.present.markPresent(0)
 				} else {
-					ferr = d.readStringRest(&x.FirehoseVersion, &x.present, 3)
+					ferr = d.readStringRest((*string)(&x.Type), &x.present, 0)
 				}
-			case 4:
-				ferr = readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
-			case 5:
-				ferr = readStructSlice(d, &x.UserProfiles, &x.present, 5, slabOfUserProfile)
+				if ferr != nil {
+					return withSeg(ferr, "type")
+				}
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchAudienceMembershipChangeRequest(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -1579,6 +1644,7 @@ func (x *AudienceMembershipChangeRequest) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -1759,143 +1825,159 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x617473656d697422:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
-						n, next = 2, p+15
-						break match
+			switch w {
+			case 0x617473656d697422:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22736d5f706d61 {
+					d.pos = p + 15
+					if v, ok := d.intFast(); ok {
+						x.TimestampMS = v
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readInt64Rest(&x.TimestampMS, &x.present, 2)
 					}
-				case 0x736f686572696622:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f69737265765f65 && keyWord(data, e-8) == 0x3a226e6f69737265 {
-						n, next = 3, p+19
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_ms")
 					}
-				case 0x746e756f63636122:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6363 {
-						n, next = 4, p+10
-						break match
-					}
-				case 0x636e656964756122:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
-						n, next = 5, p+14
-						break match
-					}
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 6, p+16
-						break match
-					}
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6972637365645f65 && keyWord(data, e-8) == 0x3a226e6f69747069 {
-						n, next = 8, p+23
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x7263736275735f65 && keyWord(data, p+16) == 0x735f6e6f69747069 && keyWord(data, p+24) == 0x2273676e69747465 && keyWord(data, e-8) == 0x3a2273676e697474 {
-						n, next = 9, p+33
-						break match
-					}
-				case 0x226e6f6974636122:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
-						n, next = 7, p+9
-						break match
-					}
-				case 0x756f697665727022:
-					if e := p + 42; e <= len(data) && keyWord(data, p+8) == 0x6e65696475615f73 && keyWord(data, p+16) == 0x63736275735f6563 && keyWord(data, p+24) == 0x5f6e6f6974706972 && keyWord(data, p+32) == 0x73676e6974746573 && keyWord(data, e-8) == 0x3a2273676e697474 {
-						n, next = 10, p+42
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffff {
-				case 0x3a22646922:
-					n, next = 1, p+5
-					break match
+			case 0x736f686572696622:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f69737265765f65 && keyWord(data, e-8) == 0x3a226e6f69737265 {
+					d.pos = p + 19
+					if s, e, ok := d.plainString(); ok {
+						x.FirehoseVersion = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.FirehoseVersion, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "firehose_version")
+					}
+					goto member
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a226570797422:
-					n, next = 0, p+7
-					break match
+			case 0x746e756f63636122:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6363 {
+					d.pos = p + 10
+					ferr = readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
+					if ferr != nil {
+						return withSeg(ferr, "account")
+					}
+					goto member
 				}
-				break
+			case 0x636e656964756122:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f65636e {
+					d.pos = p + 14
+					if v, ok := d.intFast(); ok {
+						x.AudienceID = v
+						x.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.AudienceID, &x.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "audience_id")
+					}
+					goto member
+				}
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 16
+					if s, e, ok := d.plainString(); ok {
+						x.AudienceName = d.substr(s, e)
+						x.present.markPresent(6)
+					} else {
+						ferr = d.readStringRest(&x.AudienceName, &x.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "audience_name")
+					}
+					goto member
+				}
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6972637365645f65 && keyWord(data, e-8) == 0x3a226e6f69747069 {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.AudienceDescription = d.substr(s, e)
+						x.present.markPresent(8)
+					} else {
+						ferr = d.readStringRest(&x.AudienceDescription, &x.present, 8)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "audience_description")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x7263736275735f65 && keyWord(data, p+16) == 0x735f6e6f69747069 && keyWord(data, p+24) == 0x2273676e69747465 && keyWord(data, e-8) == 0x3a2273676e697474 {
+					d.pos = p + 33
+					ferr = d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 9)
+					if ferr != nil {
+						return withSeg(ferr, "audience_subscription_settings")
+					}
+					goto member
+				}
+			case 0x226e6f6974636122:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+					d.pos = p + 9
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.Action) = d.substr(s, e)
+						x.present.markPresent(7)
+					} else {
+						ferr = d.readStringRest((*string)(&x.Action), &x.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "action")
+					}
+					goto member
+				}
+			case 0x756f697665727022:
+				if e := p + 42; e <= len(data) && keyWord(data, p+8) == 0x6e65696475615f73 && keyWord(data, p+16) == 0x63736275735f6563 && keyWord(data, p+24) == 0x5f6e6f6974706972 && keyWord(data, p+32) == 0x73676e6974746573 && keyWord(data, e-8) == 0x3a2273676e697474 {
+					d.pos = p + 42
+					ferr = d.readStringMap(&x.PreviousAudienceSubscriptionSettings, &x.present, 10)
+					if ferr != nil {
+						return withSeg(ferr, "previous_audience_subscription_settings")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchAudienceSubscriptionRequest(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.Type) = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest((*string)(&x.Type), &x.present, 0)
-				}
-			case 1:
+			switch w & 0xffffffffff {
+			case 0x3a22646922:
+				d.pos = p + 5
 				if s, e, ok := d.plainString(); ok {
 					x.ID = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
 					ferr = d.readStringRest(&x.ID, &x.present, 1)
 				}
-			case 2:
-				if v, ok := d.intFast(); ok {
-					x.TimestampMS = v
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readInt64Rest(&x.TimestampMS, &x.present, 2)
+				if ferr != nil {
+					return withSeg(ferr, "id")
 				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.FirehoseVersion = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest(&x.FirehoseVersion, &x.present, 3)
-				}
-			case 4:
-				ferr = readStructPtr(d, &x.Account, &x.present, 4, (*decoder).newAccount)
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.AudienceID = v
-					x.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.AudienceID, &x.present, 5)
-				}
-			case 6:
-				if s, e, ok := d.plainString(); ok {
-					x.AudienceName = d.substr(s, e)
-					x.present.markPresent(6)
-				} else {
-					ferr = d.readStringRest(&x.AudienceName, &x.present, 6)
-				}
-			case 7:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.Action) = d.substr(s, e)
-					x.present.markPresent(7)
-				} else {
-					ferr = d.readStringRest((*string)(&x.Action), &x.present, 7)
-				}
-			case 8:
-				if s, e, ok := d.plainString(); ok {
-					x.AudienceDescription = d.substr(s, e)
-					x.present.markPresent(8)
-				} else {
-					ferr = d.readStringRest(&x.AudienceDescription, &x.present, 8)
-				}
-			case 9:
-				ferr = d.readStringMap(&x.AudienceSubscriptionSettings, &x.present, 9)
-			case 10:
-				ferr = d.readStringMap(&x.PreviousAudienceSubscriptionSettings, &x.present, 10)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+			switch w & 0xffffffffffffff {
+			case 0x3a226570797422:
+				d.pos = p + 7
+				if s, e, ok := d.plainString(); ok {
+					*(*string)(&x.Type) = d.substr(s, e)
+					x.present.markPresent(0)
+				} else {
+					ferr = d.readStringRest((*string)(&x.Type), &x.present, 0)
+				}
+				if ferr != nil {
+					return withSeg(ferr, "type")
+				}
+				goto member
 			}
-		} else {
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchAudienceSubscriptionRequest(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -1908,6 +1990,7 @@ func (x *AudienceSubscriptionRequest) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -2026,67 +2109,69 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x61765f7473696c22:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2265756c61765f {
-						n, next = 2, p+13
-						break match
+			switch w {
+			case 0x61765f7473696c22:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2265756c61765f {
+					d.pos = p + 13
+					ferr = d.readStrings(&x.ListValue, &x.present, 2)
+					if ferr != nil {
+						return withSeg(ferr, "list_value")
 					}
-				case 0x226e6f6974636122:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
-						n, next = 3, p+9
-						break match
+					goto member
+				}
+			case 0x226e6f6974636122:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+					d.pos = p + 9
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.Action) = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest((*string)(&x.Action), &x.present, 3)
 					}
+					if ferr != nil {
+						return withSeg(ferr, "action")
+					}
+					goto member
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a2279656b22:
-					n, next = 0, p+6
-					break match
-				}
-				switch w & 0xffffffffffffffff {
-				case 0x3a2265756c617622:
-					n, next = 1, p+8
-					break match
-				}
-				break
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchAudienceUserAttribute(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
+			switch w & 0xffffffffffff {
+			case 0x3a2279656b22:
+				d.pos = p + 6
 				if s, e, ok := d.plainString(); ok {
 					x.Key = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
 					ferr = d.readStringRest(&x.Key, &x.present, 0)
 				}
-			case 1:
-				ferr = d.readStringPtr(&x.Value, &x.present, 1)
-			case 2:
-				ferr = d.readStrings(&x.ListValue, &x.present, 2)
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.Action) = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest((*string)(&x.Action), &x.present, 3)
+				if ferr != nil {
+					return withSeg(ferr, "key")
 				}
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+			switch w & 0xffffffffffffffff {
+			case 0x3a2265756c617622:
+				d.pos = p + 8
+				ferr = d.readStringPtr(&x.Value, &x.present, 1)
+				if ferr != nil {
+					return withSeg(ferr, "value")
+				}
+				goto member
 			}
-		} else {
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchAudienceUserAttribute(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -2099,6 +2184,7 @@ func (x *AudienceUserAttribute) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -2435,273 +2521,321 @@ func (x *Batch) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x2273746e65766522:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2273746e657665 {
-						n, next = 0, p+9
-						break match
+			switch w {
+			case 0x2273746e65766522:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2273746e657665 {
+					d.pos = p + 9
+					ferr = d.readEvents(&x.Events, &x.present, 0)
+					if ferr != nil {
+						return withSeg(ferr, "events")
 					}
-				case 0x6e6f7269766e6522:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d6e6f {
-						n, next = 1, p+14
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f74736575716572 && keyWord(data, e-8) == 0x3a2264695f747365 {
-						n, next = 2, p+20
-						break match
-					}
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
-						n, next = 22, p+14
-						break match
-					}
-				case 0x5f616d6568637322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226e6f6973726576 && keyWord(data, e-8) == 0x3a226e6f69737265 {
-						n, next = 3, p+17
-						break match
-					}
-				case 0x697665645f706d22:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22646965636976 {
-						n, next = 5, p+14
-						break match
-					}
-				case 0x64695f7265737522:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365697469746e65 && keyWord(data, e-8) == 0x3a22736569746974 {
-						n, next = 7, p+18
-						break match
-					}
-				case 0x74615f7265737522:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 8, p+18
-						break match
-					}
-				case 0x646574656c656422:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x74615f726573755f && keyWord(data, p+16) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 9, p+26
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
-						n, next = 10, p+14
-						break match
-					}
-				case 0x6163696c70706122:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x666e695f6e6f6974 && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 11, p+19
-						break match
-					}
-				case 0x746e65736e6f6322:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 12, p+16
-						break match
-					}
-				case 0x747865746e6f6322:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22747865746e6f {
-						n, next = 13, p+10
-						break match
-					}
-				case 0x61726765746e6922:
-					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x7474615f6e6f6974 && keyWord(data, p+16) == 0x2273657475626972 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 14, p+25
-						break match
-					}
-				case 0x72656e7472617022:
-					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22736569746974 {
-						n, next = 15, p+21
-						break match
-					}
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22797469746e65 {
-						n, next = 16, p+19
-						break match
-					}
-				case 0x79656b5f69706122:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2279656b5f6970 {
-						n, next = 17, p+10
-						break match
-					}
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a227379656b5f69 {
-						n, next = 18, p+11
-						break match
-					}
-				case 0x2264695f626f6a22:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f626f6a {
-						n, next = 19, p+9
-						break match
-					}
-				case 0x7265765f6b647322:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
-						n, next = 20, p+14
-						break match
-					}
-				case 0x7562697274746122:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x666e695f6e6f6974 && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 21, p+19
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 23, p+24
-						break match
-					}
-				case 0x695f686374616222:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f686374 {
-						n, next = 24, p+11
-						break match
-					}
-				case 0x5f6e696769726f22:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f6e {
-						n, next = 25, p+14
-						break match
-					}
-				case 0x5f657571696e7522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657571 {
-						n, next = 26, p+12
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffff {
-				case 0x3a22706922:
-					n, next = 6, p+5
-					break match
+			case 0x6e6f7269766e6522:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d6e6f {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.Environment) = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest((*string)(&x.Environment), &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "environment")
+					}
+					goto member
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a226469706d22:
-					n, next = 4, p+7
-					break match
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f74736575716572 && keyWord(data, e-8) == 0x3a2264695f747365 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.SourceRequestID = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.SourceRequestID, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_request_id")
+					}
+					goto member
 				}
-				break
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
+					d.pos = p + 14
+					ferr = readStructPtr(d, &x.SourceInfo, &x.present, 19, (*decoder).newSourceInfo)
+					if ferr != nil {
+						return withSeg(ferr, "source_info")
+					}
+					goto member
+				}
+			case 0x5f616d6568637322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226e6f6973726576 && keyWord(data, e-8) == 0x3a226e6f69737265 {
+					d.pos = p + 17
+					if v, ok := d.intFast(); ok {
+						x.SchemaVersion = v
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.SchemaVersion, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "schema_version")
+					}
+					goto member
+				}
+			case 0x697665645f706d22:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22646965636976 {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.MPDeviceID = d.substr(s, e)
+						x.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.MPDeviceID, &x.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "mp_deviceid")
+					}
+					goto member
+				}
+			case 0x64695f7265737522:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365697469746e65 && keyWord(data, e-8) == 0x3a22736569746974 {
+					d.pos = p + 18
+					ferr = readStructPtr(d, &x.UserIdentities, &x.present, 6, (*decoder).newUserIdentities)
+					if ferr != nil {
+						return withSeg(ferr, "user_identities")
+					}
+					goto member
+				}
+			case 0x74615f7265737522:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 18
+					ferr = d.readAttrs(&x.UserAttributes, &x.present, 7)
+					if ferr != nil {
+						return withSeg(ferr, "user_attributes")
+					}
+					goto member
+				}
+			case 0x646574656c656422:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x74615f726573755f && keyWord(data, p+16) == 0x7365747562697274 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 26
+					ferr = d.readStrings(&x.DeletedUserAttributes, &x.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "deleted_user_attributes")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226f666e695f65 {
+					d.pos = p + 14
+					ferr = readStructPtr(d, &x.DeviceInfo, &x.present, 9, (*decoder).newDeviceInfo)
+					if ferr != nil {
+						return withSeg(ferr, "device_info")
+					}
+					goto member
+				}
+			case 0x6163696c70706122:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x666e695f6e6f6974 && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 19
+					ferr = readStructPtr(d, &x.ApplicationInfo, &x.present, 10, (*decoder).newApplicationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "application_info")
+					}
+					goto member
+				}
+			case 0x746e65736e6f6322:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 16
+					ferr = readStructPtr(d, &x.ConsentState, &x.present, 11, (*decoder).newConsentState)
+					if ferr != nil {
+						return withSeg(ferr, "consent_state")
+					}
+					goto member
+				}
+			case 0x747865746e6f6322:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22747865746e6f {
+					d.pos = p + 10
+					ferr = readStructPtr(d, &x.Context, &x.present, 12, (*decoder).newBatchContext)
+					if ferr != nil {
+						return withSeg(ferr, "context")
+					}
+					goto member
+				}
+			case 0x61726765746e6922:
+				if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x7474615f6e6f6974 && keyWord(data, p+16) == 0x2273657475626972 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 25
+					ferr = d.readStringMapMap(&x.IntegrationAttributes, &x.present, 13)
+					if ferr != nil {
+						return withSeg(ferr, "integration_attributes")
+					}
+					goto member
+				}
+			case 0x72656e7472617022:
+				if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22736569746974 {
+					d.pos = p + 21
+					ferr = d.readStringMap(&x.PartnerIdentities, &x.present, 14)
+					if ferr != nil {
+						return withSeg(ferr, "partner_identities")
+					}
+					goto member
+				}
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22797469746e65 {
+					d.pos = p + 19
+					ferr = d.readAttr(&x.PartnerIdentity)
+					if ferr != nil {
+						return withSeg(ferr, "partner_identity")
+					}
+					goto member
+				}
+			case 0x79656b5f69706122:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2279656b5f6970 {
+					d.pos = p + 10
+					if s, e, ok := d.plainString(); ok {
+						x.APIKey = d.substr(s, e)
+						x.present.markPresent(15)
+					} else {
+						ferr = d.readStringRest(&x.APIKey, &x.present, 15)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "api_key")
+					}
+					goto member
+				}
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a227379656b5f69 {
+					d.pos = p + 11
+					ferr = d.readAttr(&x.APIKeys)
+					if ferr != nil {
+						return withSeg(ferr, "api_keys")
+					}
+					goto member
+				}
+			case 0x2264695f626f6a22:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f626f6a {
+					d.pos = p + 9
+					if s, e, ok := d.plainString(); ok {
+						x.JobID = d.substr(s, e)
+						x.present.markPresent(16)
+					} else {
+						ferr = d.readStringRest(&x.JobID, &x.present, 16)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "job_id")
+					}
+					goto member
+				}
+			case 0x7265765f6b647322:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.SDKVersion = d.substr(s, e)
+						x.present.markPresent(17)
+					} else {
+						ferr = d.readStringRest(&x.SDKVersion, &x.present, 17)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "sdk_version")
+					}
+					goto member
+				}
+			case 0x7562697274746122:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x666e695f6e6f6974 && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 19
+					ferr = readStructPtr(d, &x.AttributionInfo, &x.present, 18, (*decoder).newAttributionInfo)
+					if ferr != nil {
+						return withSeg(ferr, "attribution_info")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.TimestampUnixtimeMS = v
+						x.present.markPresent(20)
+					} else {
+						ferr = d.readInt64Rest(&x.TimestampUnixtimeMS, &x.present, 20)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f686374616222:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f686374 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.BatchID = v
+						x.present.markPresent(21)
+					} else {
+						ferr = d.readInt64Rest(&x.BatchID, &x.present, 21)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "batch_id")
+					}
+					goto member
+				}
+			case 0x5f6e696769726f22:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f6e {
+					d.pos = p + 14
+					if v, ok := d.intFast(); ok {
+						x.OriginMPID = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.OriginMPID)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "origin_mpid")
+					}
+					goto member
+				}
+			case 0x5f657571696e7522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657571 {
+					d.pos = p + 12
+					ferr = d.readAttr(&x.UniqueID)
+					if ferr != nil {
+						return withSeg(ferr, "unique_id")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchBatch(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				ferr = d.readEvents(&x.Events, &x.present, 0)
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.Environment) = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest((*string)(&x.Environment), &x.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.SourceRequestID = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.SourceRequestID, &x.present, 2)
-				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.SchemaVersion = v
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.SchemaVersion, &x.present, 3)
-				}
-			case 4:
-				if v, ok := d.intFast(); ok {
-					x.MPID = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.MPID)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.MPDeviceID = d.substr(s, e)
-					x.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.MPDeviceID, &x.present, 4)
-				}
-			case 6:
+			switch w & 0xffffffffff {
+			case 0x3a22706922:
+				d.pos = p + 5
 				if s, e, ok := d.plainString(); ok {
 					x.IP = d.substr(s, e)
 					x.present.markPresent(5)
 				} else {
 					ferr = d.readStringRest(&x.IP, &x.present, 5)
 				}
-			case 7:
-				ferr = readStructPtr(d, &x.UserIdentities, &x.present, 6, (*decoder).newUserIdentities)
-			case 8:
-				ferr = d.readAttrs(&x.UserAttributes, &x.present, 7)
-			case 9:
-				ferr = d.readStrings(&x.DeletedUserAttributes, &x.present, 8)
-			case 10:
-				ferr = readStructPtr(d, &x.DeviceInfo, &x.present, 9, (*decoder).newDeviceInfo)
-			case 11:
-				ferr = readStructPtr(d, &x.ApplicationInfo, &x.present, 10, (*decoder).newApplicationInfo)
-			case 12:
-				ferr = readStructPtr(d, &x.ConsentState, &x.present, 11, (*decoder).newConsentState)
-			case 13:
-				ferr = readStructPtr(d, &x.Context, &x.present, 12, (*decoder).newBatchContext)
-			case 14:
-				ferr = d.readStringMapMap(&x.IntegrationAttributes, &x.present, 13)
-			case 15:
-				ferr = d.readStringMap(&x.PartnerIdentities, &x.present, 14)
-			case 16:
-				ferr = d.readAttr(&x.PartnerIdentity)
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.APIKey = d.substr(s, e)
-					x.present.markPresent(15)
-				} else {
-					ferr = d.readStringRest(&x.APIKey, &x.present, 15)
+				if ferr != nil {
+					return withSeg(ferr, "ip")
 				}
-			case 18:
-				ferr = d.readAttr(&x.APIKeys)
-			case 19:
-				if s, e, ok := d.plainString(); ok {
-					x.JobID = d.substr(s, e)
-					x.present.markPresent(16)
-				} else {
-					ferr = d.readStringRest(&x.JobID, &x.present, 16)
-				}
-			case 20:
-				if s, e, ok := d.plainString(); ok {
-					x.SDKVersion = d.substr(s, e)
-					x.present.markPresent(17)
-				} else {
-					ferr = d.readStringRest(&x.SDKVersion, &x.present, 17)
-				}
-			case 21:
-				ferr = readStructPtr(d, &x.AttributionInfo, &x.present, 18, (*decoder).newAttributionInfo)
-			case 22:
-				ferr = readStructPtr(d, &x.SourceInfo, &x.present, 19, (*decoder).newSourceInfo)
-			case 23:
-				if v, ok := d.intFast(); ok {
-					x.TimestampUnixtimeMS = v
-					x.present.markPresent(20)
-				} else {
-					ferr = d.readInt64Rest(&x.TimestampUnixtimeMS, &x.present, 20)
-				}
-			case 24:
-				if v, ok := d.intFast(); ok {
-					x.BatchID = v
-					x.present.markPresent(21)
-				} else {
-					ferr = d.readInt64Rest(&x.BatchID, &x.present, 21)
-				}
-			case 25:
-				if v, ok := d.intFast(); ok {
-					x.OriginMPID = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.OriginMPID)
-				}
-			case 26:
-				ferr = d.readAttr(&x.UniqueID)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+			switch w & 0xffffffffffffff {
+			case 0x3a226469706d22:
+				d.pos = p + 7
+				if v, ok := d.intFast(); ok {
+					x.MPID = Set(v)
+				} else {
+					ferr = d.readOptInt64Rest(&x.MPID)
+				}
+				if ferr != nil {
+					return withSeg(ferr, "mpid")
+				}
+				goto member
 			}
-		} else {
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchBatch(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -2714,6 +2848,7 @@ func (x *Batch) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -2836,50 +2971,50 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6c705f6174616422:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226e616c705f61 {
-						n, next = 0, p+12
-						break match
+			switch w {
+			case 0x6c705f6174616422:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226e616c705f61 {
+					d.pos = p + 12
+					ferr = readStructPtr(d, &x.DataPlan, &x.present, 0, (*decoder).newDataPlan)
+					if ferr != nil {
+						return withSeg(ferr, "data_plan")
 					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 1, p+11
-						break match
-					}
-				case 0x6e69686374616222:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69686374 {
-						n, next = 2, p+11
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.Location, &x.present, 1, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x6e69686374616222:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69686374 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.Batching, &x.present, 2, (*decoder).newBatching)
+					if ferr != nil {
+						return withSeg(ferr, "batching")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchBatchContext(d.data, d.pos)
+			if n, next := matchBatchContext(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				ferr = readStructPtr(d, &x.DataPlan, &x.present, 0, (*decoder).newDataPlan)
-			case 1:
-				ferr = readStructPtr(d, &x.Location, &x.present, 1, (*decoder).newLocation)
-			case 2:
-				ferr = readStructPtr(d, &x.Batching, &x.present, 2, (*decoder).newBatching)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -2892,6 +3027,7 @@ func (x *BatchContext) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -2990,59 +3126,59 @@ func (x *Batching) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x2273736170796222:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a22737361707962 {
-						n, next = 0, p+9
-						break match
+			switch w {
+			case 0x2273736170796222:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a22737361707962 {
+					d.pos = p + 9
+					if v, ok := d.boolFast(); ok {
+						x.Bypass = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.Bypass)
 					}
-				case 0x6974697472617022:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2279656b5f6e6f {
-						n, next = 1, p+16
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "bypass")
 					}
-				case 0x7473657571657222:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a227364695f7473 {
-						n, next = 2, p+14
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x6974697472617022:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2279656b5f6e6f {
+					d.pos = p + 16
+					if s, e, ok := d.plainString(); ok {
+						x.PartitionKey = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.PartitionKey, &x.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "partition_key")
+					}
+					goto member
+				}
+			case 0x7473657571657222:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a227364695f7473 {
+					d.pos = p + 14
+					ferr = d.readStrings(&x.RequestIDs, &x.present, 1)
+					if ferr != nil {
+						return withSeg(ferr, "request_ids")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchBatching(d.data, d.pos)
+			if n, next := matchBatching(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.boolFast(); ok {
-					x.Bypass = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.Bypass)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.PartitionKey = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.PartitionKey, &x.present, 0)
-				}
-			case 2:
-				ferr = d.readStrings(&x.RequestIDs, &x.present, 1)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -3055,6 +3191,7 @@ func (x *Batching) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -3328,248 +3465,284 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6e6f697373657322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227265626d756e5f && keyWord(data, e-8) == 0x3a227265626d756e {
-						n, next = 1, p+17
-						break match
+			switch w {
+			case 0x6e6f697373657322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227265626d756e5f && keyWord(data, e-8) == 0x3a227265626d756e {
+					d.pos = p + 17
+					if v, ok := d.intFast(); ok {
+						x.SessionNumber = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.SessionNumber)
 					}
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 5, p+13
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "session_number")
 					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 6, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 7, p+28
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 2, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 3, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 4, p+20
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 8, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 20, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 9, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 10, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 11, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 12, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 13, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 14, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 15, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 16, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 17, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 18, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 19, p+17
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffffffffff {
-				case 0x3a226c6562616c22:
-					n, next = 0, p+8
-					break match
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
 				}
-				break
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchBreadcrumb(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
+			switch w & 0xffffffffffffffff {
+			case 0x3a226c6562616c22:
+				d.pos = p + 8
 				if s, e, ok := d.plainString(); ok {
 					x.Label = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
 					ferr = d.readStringRest(&x.Label, &x.present, 0)
 				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.SessionNumber = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.SessionNumber)
+				if ferr != nil {
+					return withSeg(ferr, "label")
 				}
-			case 2:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 6:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 9:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 10:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 11:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 12:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 13:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 14:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 16:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 18:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 19:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 20:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchBreadcrumb(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -3582,6 +3755,7 @@ func (x *Breadcrumb) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -3660,36 +3834,32 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x61735f6174616422:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6f5f74706f5f656c && keyWord(data, e-8) == 0x3a2274756f5f7470 {
-						n, next = 0, p+20
-						break match
+			switch w {
+			case 0x61735f6174616422:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6f5f74706f5f656c && keyWord(data, e-8) == 0x3a2274756f5f7470 {
+					d.pos = p + 20
+					ferr = readStructPtr(d, &x.DataSaleOptOut, &x.present, 0, (*decoder).newConsentRecord)
+					if ferr != nil {
+						return withSeg(ferr, "data_sale_opt_out")
 					}
+					goto member
 				}
-				break
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchCCPAConsent(d.data, d.pos)
+			if n, next := matchCCPAConsent(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				ferr = readStructPtr(d, &x.DataSaleOptOut, &x.present, 0, (*decoder).newConsentRecord)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -3702,6 +3872,7 @@ func (x *CCPAConsent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -4050,316 +4221,368 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x746375646f727022:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226e6f697463615f && keyWord(data, e-8) == 0x3a226e6f69746361 {
-						n, next = 0, p+17
-						break match
+			switch w {
+			case 0x746375646f727022:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226e6f697463615f && keyWord(data, e-8) == 0x3a226e6f69746361 {
+					d.pos = p + 17
+					ferr = readStructPtr(d, &x.ProductAction, &x.present, 0, (*decoder).newProductAction)
+					if ferr != nil {
+						return withSeg(ferr, "product_action")
 					}
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x73736572706d695f && keyWord(data, e-8) == 0x3a22736e6f697373 {
-						n, next = 2, p+22
-						break match
-					}
-				case 0x69746f6d6f727022:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f697463615f6e6f && keyWord(data, e-8) == 0x3a226e6f69746361 {
-						n, next = 1, p+19
-						break match
-					}
-				case 0x6e6970706f687322:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22747261635f67 {
-						n, next = 3, p+16
-						break match
-					}
-				case 0x636e657272756322:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
-						n, next = 4, p+16
-						break match
-					}
-				case 0x5f6e656572637322:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
-						n, next = 5, p+14
-						break match
-					}
-				case 0x5f6e6f6e5f736922:
-					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7463617265746e69 && keyWord(data, e-8) == 0x3a22657669746361 {
-						n, next = 6, p+21
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
-						n, next = 7, p+13
-						break match
-					}
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 17, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f746e657665 && keyWord(data, e-8) == 0x3a22657079745f74 {
-						n, next = 8, p+20
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
-						n, next = 9, p+15
-						break match
-					}
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 18, p+20
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 10, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 11, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 12, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 13, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 14, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 15, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 16, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 28, p+33
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 19, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 20, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 21, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 22, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 23, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 24, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 25, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 26, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 27, p+17
-						break match
-					}
+					goto member
 				}
-				break
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x73736572706d695f && keyWord(data, e-8) == 0x3a22736e6f697373 {
+					d.pos = p + 22
+					ferr = readStructSlice(d, &x.ProductImpressions, &x.present, 2, slabOfProductImpression)
+					if ferr != nil {
+						return withSeg(ferr, "product_impressions")
+					}
+					goto member
+				}
+			case 0x69746f6d6f727022:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6f697463615f6e6f && keyWord(data, e-8) == 0x3a226e6f69746361 {
+					d.pos = p + 19
+					ferr = readStructPtr(d, &x.PromotionAction, &x.present, 1, (*decoder).newPromotionAction)
+					if ferr != nil {
+						return withSeg(ferr, "promotion_action")
+					}
+					goto member
+				}
+			case 0x6e6970706f687322:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22747261635f67 {
+					d.pos = p + 16
+					ferr = readStructPtr(d, &x.ShoppingCart, &x.present, 3, (*decoder).newShoppingCart)
+					if ferr != nil {
+						return withSeg(ferr, "shopping_cart")
+					}
+					goto member
+				}
+			case 0x636e657272756322:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
+					d.pos = p + 16
+					if s, e, ok := d.plainString(); ok {
+						x.CurrencyCode = d.substr(s, e)
+						x.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CurrencyCode, &x.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "currency_code")
+					}
+					goto member
+				}
+			case 0x5f6e656572637322:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.ScreenName = d.substr(s, e)
+						x.present.markPresent(5)
+					} else {
+						ferr = d.readStringRest(&x.ScreenName, &x.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "screen_name")
+					}
+					goto member
+				}
+			case 0x5f6e6f6e5f736922:
+				if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7463617265746e69 && keyWord(data, e-8) == 0x3a22657669746361 {
+					d.pos = p + 21
+					if v, ok := d.boolFast(); ok {
+						x.IsNonInteractive = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.IsNonInteractive)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_non_interactive")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
+					d.pos = p + 13
+					if s, e, ok := d.plainString(); ok {
+						x.EventName = d.substr(s, e)
+						x.present.markPresent(6)
+					} else {
+						ferr = d.readStringRest(&x.EventName, &x.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_name")
+					}
+					goto member
+				}
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f746e657665 && keyWord(data, e-8) == 0x3a22657079745f74 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CustomEventType = d.substr(s, e)
+						x.present.markPresent(7)
+					} else {
+						ferr = d.readStringRest(&x.CustomEventType, &x.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "custom_event_type")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
+					d.pos = p + 15
+					ferr = d.readAttrs(&x.CustomFlags, &x.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_flags")
+					}
+					goto member
+				}
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchCommerceEvent(d.data, d.pos)
+			if n, next := matchCommerceEvent(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				ferr = readStructPtr(d, &x.ProductAction, &x.present, 0, (*decoder).newProductAction)
-			case 1:
-				ferr = readStructPtr(d, &x.PromotionAction, &x.present, 1, (*decoder).newPromotionAction)
-			case 2:
-				ferr = readStructSlice(d, &x.ProductImpressions, &x.present, 2, slabOfProductImpression)
-			case 3:
-				ferr = readStructPtr(d, &x.ShoppingCart, &x.present, 3, (*decoder).newShoppingCart)
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.CurrencyCode = d.substr(s, e)
-					x.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CurrencyCode, &x.present, 4)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.ScreenName = d.substr(s, e)
-					x.present.markPresent(5)
-				} else {
-					ferr = d.readStringRest(&x.ScreenName, &x.present, 5)
-				}
-			case 6:
-				if v, ok := d.boolFast(); ok {
-					x.IsNonInteractive = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.IsNonInteractive)
-				}
-			case 7:
-				if s, e, ok := d.plainString(); ok {
-					x.EventName = d.substr(s, e)
-					x.present.markPresent(6)
-				} else {
-					ferr = d.readStringRest(&x.EventName, &x.present, 6)
-				}
-			case 8:
-				if s, e, ok := d.plainString(); ok {
-					x.CustomEventType = d.substr(s, e)
-					x.present.markPresent(7)
-				} else {
-					ferr = d.readStringRest(&x.CustomEventType, &x.present, 7)
-				}
-			case 9:
-				ferr = d.readAttrs(&x.CustomFlags, &x.present, 8)
-			case 10:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 11:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 12:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 13:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 14:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 15:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 16:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 17:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 18:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 19:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 20:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 21:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 22:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 23:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 24:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 25:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 26:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 27:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 28:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -4372,6 +4595,7 @@ func (x *CommerceEvent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -4530,101 +4754,107 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x74616c7567657222:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f6974616c {
-						n, next = 0, p+13
-						break match
+			switch w {
+			case 0x74616c7567657222:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f6974616c {
+					d.pos = p + 13
+					if s, e, ok := d.plainString(); ok {
+						x.Regulation = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.Regulation, &x.present, 0)
 					}
-				case 0x6e656d75636f6422:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d7563 {
-						n, next = 1, p+11
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "regulation")
 					}
-				case 0x746e65736e6f6322:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226465746e6573 {
-						n, next = 2, p+12
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 3, p+24
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 4, p+11
-						break match
-					}
-				case 0x7261776472616822:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657261 {
-						n, next = 5, p+14
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x6e656d75636f6422:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22746e656d7563 {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						x.Document = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.Document, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "document")
+					}
+					goto member
+				}
+			case 0x746e65736e6f6322:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226465746e6573 {
+					d.pos = p + 12
+					if v, ok := d.boolFast(); ok {
+						x.Consented = v
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readBoolRest(&x.Consented, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "consented")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.TimestampUnixtimeMS = v
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.TimestampUnixtimeMS, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						x.Location = d.substr(s, e)
+						x.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.Location, &x.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x7261776472616822:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f657261 {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.HardwareID = d.substr(s, e)
+						x.present.markPresent(5)
+					} else {
+						ferr = d.readStringRest(&x.HardwareID, &x.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "hardware_id")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchConsentRecord(d.data, d.pos)
+			if n, next := matchConsentRecord(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					x.Regulation = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.Regulation, &x.present, 0)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.Document = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.Document, &x.present, 1)
-				}
-			case 2:
-				if v, ok := d.boolFast(); ok {
-					x.Consented = v
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readBoolRest(&x.Consented, &x.present, 2)
-				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.TimestampUnixtimeMS = v
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.TimestampUnixtimeMS, &x.present, 3)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.Location = d.substr(s, e)
-					x.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.Location, &x.present, 4)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.HardwareID = d.substr(s, e)
-					x.present.markPresent(5)
-				} else {
-					ferr = d.readStringRest(&x.HardwareID, &x.present, 5)
-				}
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -4637,6 +4867,7 @@ func (x *ConsentRecord) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -4724,39 +4955,37 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w & 0xffffffffffffff {
-				case 0x3a226170636322:
-					n, next = 1, p+7
-					break match
-				case 0x3a227270646722:
-					n, next = 0, p+7
-					break match
-				}
-				break
-			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchConsentState(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				ferr = readStructPtrMap(d, &x.GDPR, &x.present, 0)
-			case 1:
+			switch w & 0xffffffffffffff {
+			case 0x3a226170636322:
+				d.pos = p + 7
 				ferr = readStructPtr(d, &x.CCPA, &x.present, 1, (*decoder).newCCPAConsent)
+				if ferr != nil {
+					return withSeg(ferr, "ccpa")
+				}
+				goto member
+			case 0x3a227270646722:
+				d.pos = p + 7
+				ferr = readStructPtrMap(d, &x.GDPR, &x.present, 0)
+				if ferr != nil {
+					return withSeg(ferr, "gdpr")
+				}
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchConsentState(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -4769,6 +4998,7 @@ func (x *ConsentState) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -5130,347 +5360,401 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x7263646165726222:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2273626d757263 {
-						n, next = 0, p+14
-						break match
+			switch w {
+			case 0x7263646165726222:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2273626d757263 {
+					d.pos = p + 14
+					ferr = d.readStrings(&x.Breadcrumbs, &x.present, 0)
+					if ferr != nil {
+						return withSeg(ferr, "breadcrumbs")
 					}
-				case 0x6e5f7373616c6322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f73 {
-						n, next = 1, p+13
-						break match
-					}
-				case 0x7469726576657322:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469726576 {
-						n, next = 2, p+11
-						break match
-					}
-				case 0x6567617373656d22:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22656761737365 {
-						n, next = 3, p+10
-						break match
-					}
-				case 0x745f6b6361747322:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265636172745f {
-						n, next = 4, p+14
-						break match
-					}
-				case 0x6974706563786522:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c646e61685f6e6f && keyWord(data, e-8) == 0x3a2264656c646e61 {
-						n, next = 5, p+20
-						break match
-					}
-				case 0x74736f6d706f7422:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x747865746e6f635f && keyWord(data, e-8) == 0x3a22747865746e6f {
-						n, next = 6, p+18
-						break match
-					}
-				case 0x736172635f6c7022:
-					if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x74726f7065725f68 && keyWord(data, p+16) == 0x61625f656c69665f && keyWord(data, e-8) == 0x3a22343665736162 {
-						n, next = 7, p+30
-						break match
-					}
-				case 0x616d695f736f6922:
-					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x5f657361625f6567 && keyWord(data, p+16) == 0x2273736572646461 && keyWord(data, e-8) == 0x3a22737365726464 {
-						n, next = 8, p+25
-						break match
-					}
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22657a69735f6567 && keyWord(data, e-8) == 0x3a22657a69735f65 {
-						n, next = 9, p+17
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227265626d756e5f && keyWord(data, e-8) == 0x3a227265626d756e {
-						n, next = 10, p+17
-						break match
-					}
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 14, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 15, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 16, p+28
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 11, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 12, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 13, p+20
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 17, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 29, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 18, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 19, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 20, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 21, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 22, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 23, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 24, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 25, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 26, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 27, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 28, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x6e5f7373616c6322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f73 {
+					d.pos = p + 13
+					if s, e, ok := d.plainString(); ok {
+						x.ClassName = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.ClassName, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "class_name")
+					}
+					goto member
+				}
+			case 0x7469726576657322:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469726576 {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						x.Severity = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.Severity, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "severity")
+					}
+					goto member
+				}
+			case 0x6567617373656d22:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22656761737365 {
+					d.pos = p + 10
+					if s, e, ok := d.plainString(); ok {
+						x.Message = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.Message, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "message")
+					}
+					goto member
+				}
+			case 0x745f6b6361747322:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265636172745f {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.StackTrace = d.substr(s, e)
+						x.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.StackTrace, &x.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "stack_trace")
+					}
+					goto member
+				}
+			case 0x6974706563786522:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c646e61685f6e6f && keyWord(data, e-8) == 0x3a2264656c646e61 {
+					d.pos = p + 20
+					if v, ok := d.boolFast(); ok {
+						x.ExceptionHandled = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.ExceptionHandled)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "exception_handled")
+					}
+					goto member
+				}
+			case 0x74736f6d706f7422:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x747865746e6f635f && keyWord(data, e-8) == 0x3a22747865746e6f {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.TopmostContext = d.substr(s, e)
+						x.present.markPresent(5)
+					} else {
+						ferr = d.readStringRest(&x.TopmostContext, &x.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "topmost_context")
+					}
+					goto member
+				}
+			case 0x736172635f6c7022:
+				if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x74726f7065725f68 && keyWord(data, p+16) == 0x61625f656c69665f && keyWord(data, e-8) == 0x3a22343665736162 {
+					d.pos = p + 30
+					if s, e, ok := d.plainString(); ok {
+						x.PLCrashReportFileBase64 = d.substr(s, e)
+						x.present.markPresent(6)
+					} else {
+						ferr = d.readStringRest(&x.PLCrashReportFileBase64, &x.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "pl_crash_report_file_base64")
+					}
+					goto member
+				}
+			case 0x616d695f736f6922:
+				if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x5f657361625f6567 && keyWord(data, p+16) == 0x2273736572646461 && keyWord(data, e-8) == 0x3a22737365726464 {
+					d.pos = p + 25
+					if v, ok := d.intFast(); ok {
+						x.IOSImageBaseAddress = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.IOSImageBaseAddress)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "ios_image_base_address")
+					}
+					goto member
+				}
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22657a69735f6567 && keyWord(data, e-8) == 0x3a22657a69735f65 {
+					d.pos = p + 17
+					if v, ok := d.intFast(); ok {
+						x.IOSImageSize = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.IOSImageSize)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "ios_image_size")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227265626d756e5f && keyWord(data, e-8) == 0x3a227265626d756e {
+					d.pos = p + 17
+					if v, ok := d.intFast(); ok {
+						x.SessionNumber = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.SessionNumber)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_number")
+					}
+					goto member
+				}
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchCrashReport(d.data, d.pos)
+			if n, next := matchCrashReport(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				ferr = d.readStrings(&x.Breadcrumbs, &x.present, 0)
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.ClassName = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.ClassName, &x.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.Severity = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.Severity, &x.present, 2)
-				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.Message = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest(&x.Message, &x.present, 3)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.StackTrace = d.substr(s, e)
-					x.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.StackTrace, &x.present, 4)
-				}
-			case 5:
-				if v, ok := d.boolFast(); ok {
-					x.ExceptionHandled = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.ExceptionHandled)
-				}
-			case 6:
-				if s, e, ok := d.plainString(); ok {
-					x.TopmostContext = d.substr(s, e)
-					x.present.markPresent(5)
-				} else {
-					ferr = d.readStringRest(&x.TopmostContext, &x.present, 5)
-				}
-			case 7:
-				if s, e, ok := d.plainString(); ok {
-					x.PLCrashReportFileBase64 = d.substr(s, e)
-					x.present.markPresent(6)
-				} else {
-					ferr = d.readStringRest(&x.PLCrashReportFileBase64, &x.present, 6)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.IOSImageBaseAddress = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.IOSImageBaseAddress)
-				}
-			case 9:
-				if v, ok := d.intFast(); ok {
-					x.IOSImageSize = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.IOSImageSize)
-				}
-			case 10:
-				if v, ok := d.intFast(); ok {
-					x.SessionNumber = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.SessionNumber)
-				}
-			case 11:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 12:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 13:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 14:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 16:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 17:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 18:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 19:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 20:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 21:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 22:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 23:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 24:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 25:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 26:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 27:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 28:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 29:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -5483,6 +5767,7 @@ func (x *CrashReport) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -5773,254 +6058,292 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6e5f746e65766522:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
-						n, next = 0, p+13
-						break match
+			switch w {
+			case 0x6e5f746e65766522:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f74 {
+					d.pos = p + 13
+					if s, e, ok := d.plainString(); ok {
+						x.EventName = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.EventName, &x.present, 0)
 					}
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 10, p+12
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "event_name")
 					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f746e657665 && keyWord(data, e-8) == 0x3a22657079745f74 {
-						n, next = 1, p+20
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
-						n, next = 2, p+15
-						break match
-					}
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 11, p+20
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 3, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 4, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 5, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 6, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 7, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 8, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 9, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 21, p+33
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 12, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 13, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 14, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 15, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 16, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 17, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 18, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 19, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 20, p+17
-						break match
-					}
+					goto member
 				}
-				break
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f746e657665 && keyWord(data, e-8) == 0x3a22657079745f74 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.CustomEventType) = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest((*string)(&x.CustomEventType), &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "custom_event_type")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
+					d.pos = p + 15
+					ferr = d.readAttrs(&x.CustomFlags, &x.present, 2)
+					if ferr != nil {
+						return withSeg(ferr, "custom_flags")
+					}
+					goto member
+				}
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchCustomEvent(d.data, d.pos)
+			if n, next := matchCustomEvent(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					x.EventName = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.EventName, &x.present, 0)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.CustomEventType) = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest((*string)(&x.CustomEventType), &x.present, 1)
-				}
-			case 2:
-				ferr = d.readAttrs(&x.CustomFlags, &x.present, 2)
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 4:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 7:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 9:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 10:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 11:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 12:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 13:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 14:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 15:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 16:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 18:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 19:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 20:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 21:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -6033,6 +6356,7 @@ func (x *CustomEvent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -6122,52 +6446,50 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x64695f6e616c7022:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e616c {
-						n, next = 0, p+10
-						break match
+			switch w {
+			case 0x64695f6e616c7022:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e616c {
+					d.pos = p + 10
+					if s, e, ok := d.plainString(); ok {
+						x.PlanID = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.PlanID, &x.present, 0)
 					}
-				case 0x65765f6e616c7022:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
-						n, next = 1, p+15
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "plan_id")
 					}
+					goto member
 				}
-				break
+			case 0x65765f6e616c7022:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
+					d.pos = p + 15
+					if v, ok := d.intFast(); ok {
+						x.PlanVersion = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.PlanVersion)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "plan_version")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchDataPlan(d.data, d.pos)
+			if n, next := matchDataPlan(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					x.PlanID = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.PlanID, &x.present, 0)
-				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.PlanVersion = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.PlanVersion)
-				}
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -6180,6 +6502,7 @@ func (x *DataPlan) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -6412,202 +6735,230 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x69735f656d697422:
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x726174735f65636e && keyWord(data, e-8) == 0x3a22736d5f747261 {
-						n, next = 0, p+22
-						break match
+			switch w {
+			case 0x69735f656d697422:
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x726174735f65636e && keyWord(data, e-8) == 0x3a22736d5f747261 {
+					d.pos = p + 22
+					if v, ok := d.intFast(); ok {
+						x.TimeSinceStartMS = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.TimeSinceStartMS)
 					}
-				case 0x7972657474616222:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c6576656c5f {
-						n, next = 1, p+16
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "time_since_start_ms")
 					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 2, p+23
-						break match
-					}
-					if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, p+16) == 0x65645f657079745f && keyWord(data, e-8) == 0x3a226c6961746564 {
-						n, next = 3, p+30
-						break match
-					}
-				case 0x6174735f73706722:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 4, p+12
-						break match
-					}
-				case 0x735f6c61746f7422:
-					if e := p + 34; e <= len(data) && keyWord(data, p+8) == 0x656d5f6d65747379 && keyWord(data, p+16) == 0x6173755f79726f6d && keyWord(data, p+24) == 0x73657479625f6567 && keyWord(data, e-8) == 0x3a2273657479625f {
-						n, next = 5, p+34
-						break match
-					}
-				case 0x70735f6b73696422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x656572665f656361 && keyWord(data, e-8) == 0x3a2273657479625f {
-						n, next = 6, p+24
-						break match
-					}
-				case 0x616e726574786522:
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x735f6b7369645f6c && keyWord(data, p+16) == 0x6572665f65636170 && keyWord(data, p+24) == 0x2273657479625f65 && keyWord(data, e-8) == 0x3a2273657479625f {
-						n, next = 7, p+33
-						break match
-					}
-				case 0x5f6d657473797322:
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x615f79726f6d656d && keyWord(data, p+16) == 0x656c62616c696176 && keyWord(data, e-8) == 0x3a2273657479625f {
-						n, next = 9, p+32
-						break match
-					}
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c5f79726f6d656d && keyWord(data, e-8) == 0x3a22776f6c5f7972 {
-						n, next = 10, p+20
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x745f79726f6d656d && keyWord(data, p+16) == 0x646c6f6873657268 && keyWord(data, e-8) == 0x3a2273657479625f {
-						n, next = 11, p+32
-						break match
-					}
-				case 0x6163696c70706122:
-					if e := p + 37; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x696176615f79726f && keyWord(data, p+24) == 0x79625f656c62616c && keyWord(data, e-8) == 0x3a2273657479625f {
-						n, next = 12, p+37
-						break match
-					}
-					if e := p + 31; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x5f78616d5f79726f && keyWord(data, e-8) == 0x3a2273657479625f {
-						n, next = 13, p+31
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x61746f745f79726f && keyWord(data, p+24) == 0x2273657479625f6c && keyWord(data, e-8) == 0x3a2273657479625f {
-						n, next = 14, p+33
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7461746e6569726f && keyWord(data, e-8) == 0x3a226e6f69746174 {
-						n, next = 15, p+21
-						break match
-					}
-				case 0x5f73757461747322:
-					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x6569726f5f726162 && keyWord(data, p+16) == 0x226e6f697461746e && keyWord(data, e-8) == 0x3a226e6f69746174 {
-						n, next = 16, p+25
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a2275706322:
-					n, next = 8, p+6
-					break match
+			case 0x7972657474616222:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c6576656c5f {
+					d.pos = p + 16
+					if v, ok := d.floatFast(); ok {
+						x.BatteryLevel = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.BatteryLevel)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "battery_level")
+					}
+					goto member
 				}
-				break
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.DataConnectionType = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.DataConnectionType, &x.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+				if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, p+16) == 0x65645f657079745f && keyWord(data, e-8) == 0x3a226c6961746564 {
+					d.pos = p + 30
+					if s, e, ok := d.plainString(); ok {
+						x.DataConnectionTypeDetail = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.DataConnectionTypeDetail, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type_detail")
+					}
+					goto member
+				}
+			case 0x6174735f73706722:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 12
+					ferr = d.readAttr(&x.GPSState)
+					if ferr != nil {
+						return withSeg(ferr, "gps_state")
+					}
+					goto member
+				}
+			case 0x735f6c61746f7422:
+				if e := p + 34; e <= len(data) && keyWord(data, p+8) == 0x656d5f6d65747379 && keyWord(data, p+16) == 0x6173755f79726f6d && keyWord(data, p+24) == 0x73657479625f6567 && keyWord(data, e-8) == 0x3a2273657479625f {
+					d.pos = p + 34
+					if v, ok := d.intFast(); ok {
+						x.TotalSystemMemoryUsageBytes = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.TotalSystemMemoryUsageBytes)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "total_system_memory_usage_bytes")
+					}
+					goto member
+				}
+			case 0x70735f6b73696422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x656572665f656361 && keyWord(data, e-8) == 0x3a2273657479625f {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.DiskSpaceFreeBytes = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.DiskSpaceFreeBytes)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "disk_space_free_bytes")
+					}
+					goto member
+				}
+			case 0x616e726574786522:
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x735f6b7369645f6c && keyWord(data, p+16) == 0x6572665f65636170 && keyWord(data, p+24) == 0x2273657479625f65 && keyWord(data, e-8) == 0x3a2273657479625f {
+					d.pos = p + 33
+					if v, ok := d.intFast(); ok {
+						x.ExternalDiskSpaceFreeBytes = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.ExternalDiskSpaceFreeBytes)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "external_disk_space_free_bytes")
+					}
+					goto member
+				}
+			case 0x5f6d657473797322:
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x615f79726f6d656d && keyWord(data, p+16) == 0x656c62616c696176 && keyWord(data, e-8) == 0x3a2273657479625f {
+					d.pos = p + 32
+					if v, ok := d.floatFast(); ok {
+						x.SystemMemoryAvailableBytes = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.SystemMemoryAvailableBytes)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "system_memory_available_bytes")
+					}
+					goto member
+				}
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c5f79726f6d656d && keyWord(data, e-8) == 0x3a22776f6c5f7972 {
+					d.pos = p + 20
+					if v, ok := d.boolFast(); ok {
+						x.SystemMemoryLow = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.SystemMemoryLow)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "system_memory_low")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x745f79726f6d656d && keyWord(data, p+16) == 0x646c6f6873657268 && keyWord(data, e-8) == 0x3a2273657479625f {
+					d.pos = p + 32
+					if v, ok := d.floatFast(); ok {
+						x.SystemMemoryThresholdBytes = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.SystemMemoryThresholdBytes)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "system_memory_threshold_bytes")
+					}
+					goto member
+				}
+			case 0x6163696c70706122:
+				if e := p + 37; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x696176615f79726f && keyWord(data, p+24) == 0x79625f656c62616c && keyWord(data, e-8) == 0x3a2273657479625f {
+					d.pos = p + 37
+					if v, ok := d.floatFast(); ok {
+						x.ApplicationMemoryAvailableBytes = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.ApplicationMemoryAvailableBytes)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "application_memory_available_bytes")
+					}
+					goto member
+				}
+				if e := p + 31; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x5f78616d5f79726f && keyWord(data, e-8) == 0x3a2273657479625f {
+					d.pos = p + 31
+					if v, ok := d.floatFast(); ok {
+						x.ApplicationMemoryMaxBytes = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.ApplicationMemoryMaxBytes)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "application_memory_max_bytes")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6d656d5f6e6f6974 && keyWord(data, p+16) == 0x61746f745f79726f && keyWord(data, p+24) == 0x2273657479625f6c && keyWord(data, e-8) == 0x3a2273657479625f {
+					d.pos = p + 33
+					if v, ok := d.floatFast(); ok {
+						x.ApplicationMemoryTotalBytes = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.ApplicationMemoryTotalBytes)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "application_memory_total_bytes")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7461746e6569726f && keyWord(data, e-8) == 0x3a226e6f69746174 {
+					d.pos = p + 21
+					ferr = d.readAttr(&x.DeviceOrientation)
+					if ferr != nil {
+						return withSeg(ferr, "device_orientation")
+					}
+					goto member
+				}
+			case 0x5f73757461747322:
+				if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x6569726f5f726162 && keyWord(data, p+16) == 0x226e6f697461746e && keyWord(data, e-8) == 0x3a226e6f69746174 {
+					d.pos = p + 25
+					ferr = d.readAttr(&x.StatusBarOrientation)
+					if ferr != nil {
+						return withSeg(ferr, "status_bar_orientation")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchDeviceCurrentState(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.intFast(); ok {
-					x.TimeSinceStartMS = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.TimeSinceStartMS)
-				}
-			case 1:
-				if v, ok := d.floatFast(); ok {
-					x.BatteryLevel = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.BatteryLevel)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.DataConnectionType = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.DataConnectionType, &x.present, 0)
-				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.DataConnectionTypeDetail = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.DataConnectionTypeDetail, &x.present, 1)
-				}
-			case 4:
-				ferr = d.readAttr(&x.GPSState)
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.TotalSystemMemoryUsageBytes = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.TotalSystemMemoryUsageBytes)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.DiskSpaceFreeBytes = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.DiskSpaceFreeBytes)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.ExternalDiskSpaceFreeBytes = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.ExternalDiskSpaceFreeBytes)
-				}
-			case 8:
+			switch w & 0xffffffffffff {
+			case 0x3a2275706322:
+				d.pos = p + 6
 				if s, e, ok := d.plainString(); ok {
 					x.CPU = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
 					ferr = d.readStringRest(&x.CPU, &x.present, 2)
 				}
-			case 9:
-				if v, ok := d.floatFast(); ok {
-					x.SystemMemoryAvailableBytes = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.SystemMemoryAvailableBytes)
+				if ferr != nil {
+					return withSeg(ferr, "cpu")
 				}
-			case 10:
-				if v, ok := d.boolFast(); ok {
-					x.SystemMemoryLow = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.SystemMemoryLow)
-				}
-			case 11:
-				if v, ok := d.floatFast(); ok {
-					x.SystemMemoryThresholdBytes = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.SystemMemoryThresholdBytes)
-				}
-			case 12:
-				if v, ok := d.floatFast(); ok {
-					x.ApplicationMemoryAvailableBytes = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.ApplicationMemoryAvailableBytes)
-				}
-			case 13:
-				if v, ok := d.floatFast(); ok {
-					x.ApplicationMemoryMaxBytes = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.ApplicationMemoryMaxBytes)
-				}
-			case 14:
-				if v, ok := d.floatFast(); ok {
-					x.ApplicationMemoryTotalBytes = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.ApplicationMemoryTotalBytes)
-				}
-			case 15:
-				ferr = d.readAttr(&x.DeviceOrientation)
-			case 16:
-				ferr = d.readAttr(&x.StatusBarOrientation)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchDeviceCurrentState(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -6620,6 +6971,7 @@ func (x *DeviceCurrentState) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -7140,541 +7492,625 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x726f6674616c7022:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226d726f667461 {
-						n, next = 0, p+11
-						break match
+			switch w {
+			case 0x726f6674616c7022:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226d726f667461 {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.Platform) = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest((*string)(&x.Platform), &x.present, 0)
 					}
-				case 0x746375646f727022:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746375646f72 {
-						n, next = 2, p+10
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "platform")
 					}
-				case 0x2265636976656422:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a22656369766564 {
-						n, next = 3, p+9
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x74636166756e616d && keyWord(data, e-8) == 0x3a22726572757463 {
-						n, next = 4, p+22
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226c65646f6d5f {
-						n, next = 6, p+15
-						break match
-					}
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227972746e756f63 && keyWord(data, e-8) == 0x3a227972746e756f {
-						n, next = 7, p+17
-						break match
-					}
-				case 0x737265765f736f22:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
-						n, next = 5, p+13
-						break match
-					}
-				case 0x5f656c61636f6c22:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x65676175676e616c && keyWord(data, e-8) == 0x3a2265676175676e {
-						n, next = 8, p+18
-						break match
-					}
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227972746e756f63 && keyWord(data, e-8) == 0x3a227972746e756f {
-						n, next = 9, p+17
-						break match
-					}
-				case 0x6b726f7774656e22:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7972746e756f635f && keyWord(data, e-8) == 0x3a227972746e756f {
-						n, next = 10, p+18
-						break match
-					}
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x726569727261635f && keyWord(data, e-8) == 0x3a22726569727261 {
-						n, next = 11, p+18
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6b {
-						n, next = 12, p+15
-						break match
-					}
-					if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x5f656c69626f6d5f && keyWord(data, p+16) == 0x5f7972746e756f63 && keyWord(data, e-8) == 0x3a2265646f635f79 {
-						n, next = 13, p+30
-						break match
-					}
-				case 0x695f646c69756222:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x65696669746e6564 && keyWord(data, e-8) == 0x3a22726569666974 {
-						n, next = 14, p+19
-						break match
-					}
-				case 0x65685f7074746822:
-					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x6573755f72656461 && keyWord(data, p+16) == 0x22746e6567615f72 && keyWord(data, e-8) == 0x3a22746e6567615f {
-						n, next = 15, p+25
-						break match
-					}
-				case 0x6372615f75706322:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7275746365746968 && keyWord(data, e-8) == 0x3a22657275746365 {
-						n, next = 16, p+19
-						break match
-					}
-				case 0x615f6f6964617222:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x65745f7373656363 && keyWord(data, p+16) == 0x79676f6c6f6e6863 && keyWord(data, e-8) == 0x3a2279676f6c6f6e {
-						n, next = 17, p+26
-						break match
-					}
-				case 0x6f6f7465756c6222:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x69737265765f6874 && keyWord(data, e-8) == 0x3a226e6f69737265 {
-						n, next = 18, p+20
-						break match
-					}
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c62616e655f6874 && keyWord(data, e-8) == 0x3a2264656c62616e {
-						n, next = 31, p+20
-						break match
-					}
-				case 0x765f646c69756222:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x725f6e6f69737265 && keyWord(data, e-8) == 0x3a22657361656c65 {
-						n, next = 19, p+24
-						break match
-					}
-				case 0x5f6e656572637322:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22746867696568 {
-						n, next = 20, p+16
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2268746469775f {
-						n, next = 21, p+15
-						break match
-					}
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226970645f6e65 {
-						n, next = 22, p+13
-						break match
-					}
-				case 0x6e6f7a656d697422:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x74657366666f5f65 && keyWord(data, e-8) == 0x3a2274657366666f {
-						n, next = 23, p+18
-						break match
-					}
-				case 0x7475615f74746122:
-					if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x6974617a69726f68 && keyWord(data, p+16) == 0x75746174735f6e6f && keyWord(data, e-8) == 0x3a22737574617473 {
-						n, next = 24, p+27
-						break match
-					}
-				case 0x6d69745f74746122:
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f706d61747365 && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 25, p+28
-						break match
-					}
-				case 0x6c6261745f736922:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274656c626174 {
-						n, next = 26, p+12
-						break match
-					}
-				case 0x6f6e5f6873757022:
-					if e := p + 34; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x646e756f735f6e6f && keyWord(data, p+24) == 0x64656c62616e655f && keyWord(data, e-8) == 0x3a2264656c62616e {
-						n, next = 27, p+34
-						break match
-					}
-					if e := p + 36; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x61726269765f6e6f && keyWord(data, p+24) == 0x6c62616e655f6574 && keyWord(data, e-8) == 0x3a2264656c62616e {
-						n, next = 28, p+36
-						break match
-					}
-				case 0x74726f7070757322:
-					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6870656c65745f73 && keyWord(data, e-8) == 0x3a22796e6f687065 {
-						n, next = 29, p+21
-						break match
-					}
-				case 0x63666e5f73616822:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2263666e5f7361 {
-						n, next = 30, p+10
-						break match
-					}
-				case 0x615f74696d696c22:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x696b636172745f64 && keyWord(data, e-8) == 0x3a22676e696b6361 {
-						n, next = 32, p+20
-						break match
-					}
-				case 0x227473645f736922:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a227473645f7369 {
-						n, next = 33, p+9
-						break match
-					}
-				case 0x7664615f736f6922:
-					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x676e697369747265 && keyWord(data, e-8) == 0x3a2264695f676e69 {
-						n, next = 34, p+21
-						break match
-					}
-				case 0x6664695f736f6922:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22766664695f73 {
-						n, next = 35, p+11
-						break match
-					}
-				case 0x64696f72646e6122:
-					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x697472657664615f && keyWord(data, p+16) == 0x2264695f676e6973 && keyWord(data, e-8) == 0x3a2264695f676e69 {
-						n, next = 36, p+25
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f64 {
-						n, next = 37, p+15
-						break match
-					}
-				case 0x64615f756b6f7222:
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6e69736974726576 && keyWord(data, e-8) == 0x3a2264695f676e69 {
-						n, next = 38, p+22
-						break match
-					}
-				case 0x75705f756b6f7222:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f72656873696c62 && keyWord(data, e-8) == 0x3a2264695f726568 {
-						n, next = 39, p+20
-						break match
-					}
-				case 0x6f736f7263696d22:
-					if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x72657664615f7466 && keyWord(data, p+16) == 0x695f676e69736974 && keyWord(data, e-8) == 0x3a2264695f676e69 {
-						n, next = 40, p+27
-						break match
-					}
-					if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x696c6275705f7466 && keyWord(data, p+16) == 0x2264695f72656873 && keyWord(data, e-8) == 0x3a2264695f726568 {
-						n, next = 41, p+25
-						break match
-					}
-				case 0x64615f6572696622:
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6e69736974726576 && keyWord(data, e-8) == 0x3a2264695f676e69 {
-						n, next = 42, p+22
-						break match
-					}
-				case 0x2264695f706d6122:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f706d61 {
-						n, next = 43, p+9
-						break match
-					}
-				case 0x6f745f6873757022:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e656b6f745f {
-						n, next = 44, p+13
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffffffffff {
-				case 0x3a22646e61726222:
-					n, next = 1, p+8
-					break match
+			case 0x746375646f727022:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746375646f72 {
+					d.pos = p + 10
+					if s, e, ok := d.plainString(); ok {
+						x.Product = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.Product, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "product")
+					}
+					goto member
 				}
-				break
+			case 0x2265636976656422:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a22656369766564 {
+					d.pos = p + 9
+					if s, e, ok := d.plainString(); ok {
+						x.Device = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.Device, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "device")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x74636166756e616d && keyWord(data, e-8) == 0x3a22726572757463 {
+					d.pos = p + 22
+					if s, e, ok := d.plainString(); ok {
+						x.DeviceManufacturer = d.substr(s, e)
+						x.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.DeviceManufacturer, &x.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "device_manufacturer")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226c65646f6d5f {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.DeviceModel = d.substr(s, e)
+						x.present.markPresent(6)
+					} else {
+						ferr = d.readStringRest(&x.DeviceModel, &x.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "device_model")
+					}
+					goto member
+				}
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227972746e756f63 && keyWord(data, e-8) == 0x3a227972746e756f {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.DeviceCountry = d.substr(s, e)
+						x.present.markPresent(7)
+					} else {
+						ferr = d.readStringRest(&x.DeviceCountry, &x.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "device_country")
+					}
+					goto member
+				}
+			case 0x737265765f736f22:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69737265 {
+					d.pos = p + 13
+					if s, e, ok := d.plainString(); ok {
+						x.OSVersion = d.substr(s, e)
+						x.present.markPresent(5)
+					} else {
+						ferr = d.readStringRest(&x.OSVersion, &x.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "os_version")
+					}
+					goto member
+				}
+			case 0x5f656c61636f6c22:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x65676175676e616c && keyWord(data, e-8) == 0x3a2265676175676e {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.LocaleLanguage = d.substr(s, e)
+						x.present.markPresent(8)
+					} else {
+						ferr = d.readStringRest(&x.LocaleLanguage, &x.present, 8)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "locale_language")
+					}
+					goto member
+				}
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x227972746e756f63 && keyWord(data, e-8) == 0x3a227972746e756f {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.LocaleCountry = d.substr(s, e)
+						x.present.markPresent(9)
+					} else {
+						ferr = d.readStringRest(&x.LocaleCountry, &x.present, 9)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "locale_country")
+					}
+					goto member
+				}
+			case 0x6b726f7774656e22:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7972746e756f635f && keyWord(data, e-8) == 0x3a227972746e756f {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.NetworkCountry = d.substr(s, e)
+						x.present.markPresent(10)
+					} else {
+						ferr = d.readStringRest(&x.NetworkCountry, &x.present, 10)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "network_country")
+					}
+					goto member
+				}
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x726569727261635f && keyWord(data, e-8) == 0x3a22726569727261 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.NetworkCarrier = d.substr(s, e)
+						x.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.NetworkCarrier, &x.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "network_carrier")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6b {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.NetworkCode = d.substr(s, e)
+						x.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.NetworkCode, &x.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "network_code")
+					}
+					goto member
+				}
+				if e := p + 30; e <= len(data) && keyWord(data, p+8) == 0x5f656c69626f6d5f && keyWord(data, p+16) == 0x5f7972746e756f63 && keyWord(data, e-8) == 0x3a2265646f635f79 {
+					d.pos = p + 30
+					if s, e, ok := d.plainString(); ok {
+						x.NetworkMobileCountryCode = d.substr(s, e)
+						x.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.NetworkMobileCountryCode, &x.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "network_mobile_country_code")
+					}
+					goto member
+				}
+			case 0x695f646c69756222:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x65696669746e6564 && keyWord(data, e-8) == 0x3a22726569666974 {
+					d.pos = p + 19
+					if s, e, ok := d.plainString(); ok {
+						x.BuildIdentifier = d.substr(s, e)
+						x.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.BuildIdentifier, &x.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "build_identifier")
+					}
+					goto member
+				}
+			case 0x65685f7074746822:
+				if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x6573755f72656461 && keyWord(data, p+16) == 0x22746e6567615f72 && keyWord(data, e-8) == 0x3a22746e6567615f {
+					d.pos = p + 25
+					if s, e, ok := d.plainString(); ok {
+						x.HTTPHeaderUserAgent = d.substr(s, e)
+						x.present.markPresent(15)
+					} else {
+						ferr = d.readStringRest(&x.HTTPHeaderUserAgent, &x.present, 15)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "http_header_user_agent")
+					}
+					goto member
+				}
+			case 0x6372615f75706322:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7275746365746968 && keyWord(data, e-8) == 0x3a22657275746365 {
+					d.pos = p + 19
+					if s, e, ok := d.plainString(); ok {
+						x.CPUArchitecture = d.substr(s, e)
+						x.present.markPresent(16)
+					} else {
+						ferr = d.readStringRest(&x.CPUArchitecture, &x.present, 16)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "cpu_architecture")
+					}
+					goto member
+				}
+			case 0x615f6f6964617222:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x65745f7373656363 && keyWord(data, p+16) == 0x79676f6c6f6e6863 && keyWord(data, e-8) == 0x3a2279676f6c6f6e {
+					d.pos = p + 26
+					if s, e, ok := d.plainString(); ok {
+						x.RadioAccessTechnology = d.substr(s, e)
+						x.present.markPresent(17)
+					} else {
+						ferr = d.readStringRest(&x.RadioAccessTechnology, &x.present, 17)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "radio_access_technology")
+					}
+					goto member
+				}
+			case 0x6f6f7465756c6222:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x69737265765f6874 && keyWord(data, e-8) == 0x3a226e6f69737265 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.BluetoothVersion = d.substr(s, e)
+						x.present.markPresent(18)
+					} else {
+						ferr = d.readStringRest(&x.BluetoothVersion, &x.present, 18)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "bluetooth_version")
+					}
+					goto member
+				}
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6c62616e655f6874 && keyWord(data, e-8) == 0x3a2264656c62616e {
+					d.pos = p + 20
+					if v, ok := d.boolFast(); ok {
+						x.BluetoothEnabled = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.BluetoothEnabled)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "bluetooth_enabled")
+					}
+					goto member
+				}
+			case 0x765f646c69756222:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x725f6e6f69737265 && keyWord(data, e-8) == 0x3a22657361656c65 {
+					d.pos = p + 24
+					if s, e, ok := d.plainString(); ok {
+						x.BuildVersionRelease = d.substr(s, e)
+						x.present.markPresent(19)
+					} else {
+						ferr = d.readStringRest(&x.BuildVersionRelease, &x.present, 19)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "build_version_release")
+					}
+					goto member
+				}
+			case 0x5f6e656572637322:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22746867696568 {
+					d.pos = p + 16
+					if v, ok := d.intFast(); ok {
+						x.ScreenHeight = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.ScreenHeight)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "screen_height")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2268746469775f {
+					d.pos = p + 15
+					if v, ok := d.intFast(); ok {
+						x.ScreenWidth = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.ScreenWidth)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "screen_width")
+					}
+					goto member
+				}
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226970645f6e65 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.ScreenDPI = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.ScreenDPI)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "screen_dpi")
+					}
+					goto member
+				}
+			case 0x6e6f7a656d697422:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x74657366666f5f65 && keyWord(data, e-8) == 0x3a2274657366666f {
+					d.pos = p + 18
+					if v, ok := d.intFast(); ok {
+						x.TimezoneOffset = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.TimezoneOffset)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timezone_offset")
+					}
+					goto member
+				}
+			case 0x7475615f74746122:
+				if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x6974617a69726f68 && keyWord(data, p+16) == 0x75746174735f6e6f && keyWord(data, e-8) == 0x3a22737574617473 {
+					d.pos = p + 27
+					if s, e, ok := d.plainString(); ok {
+						x.ATTAuthorizationStatus = d.substr(s, e)
+						x.present.markPresent(20)
+					} else {
+						ferr = d.readStringRest(&x.ATTAuthorizationStatus, &x.present, 20)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "att_authorization_status")
+					}
+					goto member
+				}
+			case 0x6d69745f74746122:
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f706d61747365 && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.ATTTimestampUnixtimeMS = v
+						x.present.markPresent(21)
+					} else {
+						ferr = d.readInt64Rest(&x.ATTTimestampUnixtimeMS, &x.present, 21)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "att_timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x6c6261745f736922:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274656c626174 {
+					d.pos = p + 12
+					if v, ok := d.boolFast(); ok {
+						x.IsTablet = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.IsTablet)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_tablet")
+					}
+					goto member
+				}
+			case 0x6f6e5f6873757022:
+				if e := p + 34; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x646e756f735f6e6f && keyWord(data, p+24) == 0x64656c62616e655f && keyWord(data, e-8) == 0x3a2264656c62616e {
+					d.pos = p + 34
+					if v, ok := d.boolFast(); ok {
+						x.PushNotificationSoundEnabled = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.PushNotificationSoundEnabled)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "push_notification_sound_enabled")
+					}
+					goto member
+				}
+				if e := p + 36; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x61726269765f6e6f && keyWord(data, p+24) == 0x6c62616e655f6574 && keyWord(data, e-8) == 0x3a2264656c62616e {
+					d.pos = p + 36
+					if v, ok := d.boolFast(); ok {
+						x.PushNotificationVibrateEnabled = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.PushNotificationVibrateEnabled)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "push_notification_vibrate_enabled")
+					}
+					goto member
+				}
+			case 0x74726f7070757322:
+				if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6870656c65745f73 && keyWord(data, e-8) == 0x3a22796e6f687065 {
+					d.pos = p + 21
+					ferr = d.readAttr(&x.SupportsTelephony)
+					if ferr != nil {
+						return withSeg(ferr, "supports_telephony")
+					}
+					goto member
+				}
+			case 0x63666e5f73616822:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2263666e5f7361 {
+					d.pos = p + 10
+					if v, ok := d.boolFast(); ok {
+						x.HasNFC = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.HasNFC)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "has_nfc")
+					}
+					goto member
+				}
+			case 0x615f74696d696c22:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x696b636172745f64 && keyWord(data, e-8) == 0x3a22676e696b6361 {
+					d.pos = p + 20
+					if v, ok := d.boolFast(); ok {
+						x.LimitAdTracking = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.LimitAdTracking)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "limit_ad_tracking")
+					}
+					goto member
+				}
+			case 0x227473645f736922:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a227473645f7369 {
+					d.pos = p + 9
+					if v, ok := d.boolFast(); ok {
+						x.IsDST = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.IsDST)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_dst")
+					}
+					goto member
+				}
+			case 0x7664615f736f6922:
+				if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x676e697369747265 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+					d.pos = p + 21
+					if s, e, ok := d.plainString(); ok {
+						x.IOSAdvertisingID = d.substr(s, e)
+						x.present.markPresent(22)
+					} else {
+						ferr = d.readStringRest(&x.IOSAdvertisingID, &x.present, 22)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "ios_advertising_id")
+					}
+					goto member
+				}
+			case 0x6664695f736f6922:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22766664695f73 {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						x.IOSIDFV = d.substr(s, e)
+						x.present.markPresent(23)
+					} else {
+						ferr = d.readStringRest(&x.IOSIDFV, &x.present, 23)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "ios_idfv")
+					}
+					goto member
+				}
+			case 0x64696f72646e6122:
+				if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x697472657664615f && keyWord(data, p+16) == 0x2264695f676e6973 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+					d.pos = p + 25
+					if s, e, ok := d.plainString(); ok {
+						x.AndroidAdvertisingID = d.substr(s, e)
+						x.present.markPresent(24)
+					} else {
+						ferr = d.readStringRest(&x.AndroidAdvertisingID, &x.present, 24)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "android_advertising_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f64 {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.AndroidUUID = d.substr(s, e)
+						x.present.markPresent(25)
+					} else {
+						ferr = d.readStringRest(&x.AndroidUUID, &x.present, 25)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "android_uuid")
+					}
+					goto member
+				}
+			case 0x64615f756b6f7222:
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6e69736974726576 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+					d.pos = p + 22
+					if s, e, ok := d.plainString(); ok {
+						x.RokuAdvertisingID = d.substr(s, e)
+						x.present.markPresent(26)
+					} else {
+						ferr = d.readStringRest(&x.RokuAdvertisingID, &x.present, 26)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "roku_advertising_id")
+					}
+					goto member
+				}
+			case 0x75705f756b6f7222:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f72656873696c62 && keyWord(data, e-8) == 0x3a2264695f726568 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.RokuPublisherID = d.substr(s, e)
+						x.present.markPresent(27)
+					} else {
+						ferr = d.readStringRest(&x.RokuPublisherID, &x.present, 27)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "roku_publisher_id")
+					}
+					goto member
+				}
+			case 0x6f736f7263696d22:
+				if e := p + 27; e <= len(data) && keyWord(data, p+8) == 0x72657664615f7466 && keyWord(data, p+16) == 0x695f676e69736974 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+					d.pos = p + 27
+					if s, e, ok := d.plainString(); ok {
+						x.MicrosoftAdvertisingID = d.substr(s, e)
+						x.present.markPresent(28)
+					} else {
+						ferr = d.readStringRest(&x.MicrosoftAdvertisingID, &x.present, 28)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "microsoft_advertising_id")
+					}
+					goto member
+				}
+				if e := p + 25; e <= len(data) && keyWord(data, p+8) == 0x696c6275705f7466 && keyWord(data, p+16) == 0x2264695f72656873 && keyWord(data, e-8) == 0x3a2264695f726568 {
+					d.pos = p + 25
+					if s, e, ok := d.plainString(); ok {
+						x.MicrosoftPublisherID = d.substr(s, e)
+						x.present.markPresent(29)
+					} else {
+						ferr = d.readStringRest(&x.MicrosoftPublisherID, &x.present, 29)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "microsoft_publisher_id")
+					}
+					goto member
+				}
+			case 0x64615f6572696622:
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6e69736974726576 && keyWord(data, e-8) == 0x3a2264695f676e69 {
+					d.pos = p + 22
+					if s, e, ok := d.plainString(); ok {
+						x.FireAdvertisingID = d.substr(s, e)
+						x.present.markPresent(30)
+					} else {
+						ferr = d.readStringRest(&x.FireAdvertisingID, &x.present, 30)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "fire_advertising_id")
+					}
+					goto member
+				}
+			case 0x2264695f706d6122:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f706d61 {
+					d.pos = p + 9
+					if s, e, ok := d.plainString(); ok {
+						x.AMPID = d.substr(s, e)
+						x.present.markPresent(31)
+					} else {
+						ferr = d.readStringRest(&x.AMPID, &x.present, 31)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "amp_id")
+					}
+					goto member
+				}
+			case 0x6f745f6873757022:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a226e656b6f745f {
+					d.pos = p + 13
+					if s, e, ok := d.plainString(); ok {
+						x.PushToken = d.substr(s, e)
+						x.present.markPresent(32)
+					} else {
+						ferr = d.readStringRest(&x.PushToken, &x.present, 32)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "push_token")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchDeviceInfo(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.Platform) = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest((*string)(&x.Platform), &x.present, 0)
-				}
-			case 1:
+			switch w & 0xffffffffffffffff {
+			case 0x3a22646e61726222:
+				d.pos = p + 8
 				if s, e, ok := d.plainString(); ok {
 					x.Brand = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
 					ferr = d.readStringRest(&x.Brand, &x.present, 1)
 				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.Product = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.Product, &x.present, 2)
+				if ferr != nil {
+					return withSeg(ferr, "brand")
 				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.Device = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest(&x.Device, &x.present, 3)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.DeviceManufacturer = d.substr(s, e)
-					x.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.DeviceManufacturer, &x.present, 4)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.OSVersion = d.substr(s, e)
-					x.present.markPresent(5)
-				} else {
-					ferr = d.readStringRest(&x.OSVersion, &x.present, 5)
-				}
-			case 6:
-				if s, e, ok := d.plainString(); ok {
-					x.DeviceModel = d.substr(s, e)
-					x.present.markPresent(6)
-				} else {
-					ferr = d.readStringRest(&x.DeviceModel, &x.present, 6)
-				}
-			case 7:
-				if s, e, ok := d.plainString(); ok {
-					x.DeviceCountry = d.substr(s, e)
-					x.present.markPresent(7)
-				} else {
-					ferr = d.readStringRest(&x.DeviceCountry, &x.present, 7)
-				}
-			case 8:
-				if s, e, ok := d.plainString(); ok {
-					x.LocaleLanguage = d.substr(s, e)
-					x.present.markPresent(8)
-				} else {
-					ferr = d.readStringRest(&x.LocaleLanguage, &x.present, 8)
-				}
-			case 9:
-				if s, e, ok := d.plainString(); ok {
-					x.LocaleCountry = d.substr(s, e)
-					x.present.markPresent(9)
-				} else {
-					ferr = d.readStringRest(&x.LocaleCountry, &x.present, 9)
-				}
-			case 10:
-				if s, e, ok := d.plainString(); ok {
-					x.NetworkCountry = d.substr(s, e)
-					x.present.markPresent(10)
-				} else {
-					ferr = d.readStringRest(&x.NetworkCountry, &x.present, 10)
-				}
-			case 11:
-				if s, e, ok := d.plainString(); ok {
-					x.NetworkCarrier = d.substr(s, e)
-					x.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.NetworkCarrier, &x.present, 11)
-				}
-			case 12:
-				if s, e, ok := d.plainString(); ok {
-					x.NetworkCode = d.substr(s, e)
-					x.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.NetworkCode, &x.present, 12)
-				}
-			case 13:
-				if s, e, ok := d.plainString(); ok {
-					x.NetworkMobileCountryCode = d.substr(s, e)
-					x.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.NetworkMobileCountryCode, &x.present, 13)
-				}
-			case 14:
-				if s, e, ok := d.plainString(); ok {
-					x.BuildIdentifier = d.substr(s, e)
-					x.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.BuildIdentifier, &x.present, 14)
-				}
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.HTTPHeaderUserAgent = d.substr(s, e)
-					x.present.markPresent(15)
-				} else {
-					ferr = d.readStringRest(&x.HTTPHeaderUserAgent, &x.present, 15)
-				}
-			case 16:
-				if s, e, ok := d.plainString(); ok {
-					x.CPUArchitecture = d.substr(s, e)
-					x.present.markPresent(16)
-				} else {
-					ferr = d.readStringRest(&x.CPUArchitecture, &x.present, 16)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.RadioAccessTechnology = d.substr(s, e)
-					x.present.markPresent(17)
-				} else {
-					ferr = d.readStringRest(&x.RadioAccessTechnology, &x.present, 17)
-				}
-			case 18:
-				if s, e, ok := d.plainString(); ok {
-					x.BluetoothVersion = d.substr(s, e)
-					x.present.markPresent(18)
-				} else {
-					ferr = d.readStringRest(&x.BluetoothVersion, &x.present, 18)
-				}
-			case 19:
-				if s, e, ok := d.plainString(); ok {
-					x.BuildVersionRelease = d.substr(s, e)
-					x.present.markPresent(19)
-				} else {
-					ferr = d.readStringRest(&x.BuildVersionRelease, &x.present, 19)
-				}
-			case 20:
-				if v, ok := d.intFast(); ok {
-					x.ScreenHeight = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.ScreenHeight)
-				}
-			case 21:
-				if v, ok := d.intFast(); ok {
-					x.ScreenWidth = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.ScreenWidth)
-				}
-			case 22:
-				if v, ok := d.intFast(); ok {
-					x.ScreenDPI = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.ScreenDPI)
-				}
-			case 23:
-				if v, ok := d.intFast(); ok {
-					x.TimezoneOffset = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.TimezoneOffset)
-				}
-			case 24:
-				if s, e, ok := d.plainString(); ok {
-					x.ATTAuthorizationStatus = d.substr(s, e)
-					x.present.markPresent(20)
-				} else {
-					ferr = d.readStringRest(&x.ATTAuthorizationStatus, &x.present, 20)
-				}
-			case 25:
-				if v, ok := d.intFast(); ok {
-					x.ATTTimestampUnixtimeMS = v
-					x.present.markPresent(21)
-				} else {
-					ferr = d.readInt64Rest(&x.ATTTimestampUnixtimeMS, &x.present, 21)
-				}
-			case 26:
-				if v, ok := d.boolFast(); ok {
-					x.IsTablet = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.IsTablet)
-				}
-			case 27:
-				if v, ok := d.boolFast(); ok {
-					x.PushNotificationSoundEnabled = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.PushNotificationSoundEnabled)
-				}
-			case 28:
-				if v, ok := d.boolFast(); ok {
-					x.PushNotificationVibrateEnabled = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.PushNotificationVibrateEnabled)
-				}
-			case 29:
-				ferr = d.readAttr(&x.SupportsTelephony)
-			case 30:
-				if v, ok := d.boolFast(); ok {
-					x.HasNFC = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.HasNFC)
-				}
-			case 31:
-				if v, ok := d.boolFast(); ok {
-					x.BluetoothEnabled = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.BluetoothEnabled)
-				}
-			case 32:
-				if v, ok := d.boolFast(); ok {
-					x.LimitAdTracking = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.LimitAdTracking)
-				}
-			case 33:
-				if v, ok := d.boolFast(); ok {
-					x.IsDST = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.IsDST)
-				}
-			case 34:
-				if s, e, ok := d.plainString(); ok {
-					x.IOSAdvertisingID = d.substr(s, e)
-					x.present.markPresent(22)
-				} else {
-					ferr = d.readStringRest(&x.IOSAdvertisingID, &x.present, 22)
-				}
-			case 35:
-				if s, e, ok := d.plainString(); ok {
-					x.IOSIDFV = d.substr(s, e)
-					x.present.markPresent(23)
-				} else {
-					ferr = d.readStringRest(&x.IOSIDFV, &x.present, 23)
-				}
-			case 36:
-				if s, e, ok := d.plainString(); ok {
-					x.AndroidAdvertisingID = d.substr(s, e)
-					x.present.markPresent(24)
-				} else {
-					ferr = d.readStringRest(&x.AndroidAdvertisingID, &x.present, 24)
-				}
-			case 37:
-				if s, e, ok := d.plainString(); ok {
-					x.AndroidUUID = d.substr(s, e)
-					x.present.markPresent(25)
-				} else {
-					ferr = d.readStringRest(&x.AndroidUUID, &x.present, 25)
-				}
-			case 38:
-				if s, e, ok := d.plainString(); ok {
-					x.RokuAdvertisingID = d.substr(s, e)
-					x.present.markPresent(26)
-				} else {
-					ferr = d.readStringRest(&x.RokuAdvertisingID, &x.present, 26)
-				}
-			case 39:
-				if s, e, ok := d.plainString(); ok {
-					x.RokuPublisherID = d.substr(s, e)
-					x.present.markPresent(27)
-				} else {
-					ferr = d.readStringRest(&x.RokuPublisherID, &x.present, 27)
-				}
-			case 40:
-				if s, e, ok := d.plainString(); ok {
-					x.MicrosoftAdvertisingID = d.substr(s, e)
-					x.present.markPresent(28)
-				} else {
-					ferr = d.readStringRest(&x.MicrosoftAdvertisingID, &x.present, 28)
-				}
-			case 41:
-				if s, e, ok := d.plainString(); ok {
-					x.MicrosoftPublisherID = d.substr(s, e)
-					x.present.markPresent(29)
-				} else {
-					ferr = d.readStringRest(&x.MicrosoftPublisherID, &x.present, 29)
-				}
-			case 42:
-				if s, e, ok := d.plainString(); ok {
-					x.FireAdvertisingID = d.substr(s, e)
-					x.present.markPresent(30)
-				} else {
-					ferr = d.readStringRest(&x.FireAdvertisingID, &x.present, 30)
-				}
-			case 43:
-				if s, e, ok := d.plainString(); ok {
-					x.AMPID = d.substr(s, e)
-					x.present.markPresent(31)
-				} else {
-					ferr = d.readStringRest(&x.AMPID, &x.present, 31)
-				}
-			case 44:
-				if s, e, ok := d.plainString(); ok {
-					x.PushToken = d.substr(s, e)
-					x.present.markPresent(32)
-				} else {
-					ferr = d.readStringRest(&x.PushToken, &x.present, 32)
-				}
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchDeviceInfo(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -7687,6 +8123,7 @@ func (x *DeviceInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -7805,39 +8242,35 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w & 0xffffffffffffff {
-				case 0x3a226570797422:
-					n, next = 0, p+7
-					break match
-				}
-				break
-			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchEventSystemNotificationInfo(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
+			switch w & 0xffffffffffffff {
+			case 0x3a226570797422:
+				d.pos = p + 7
 				if s, e, ok := d.plainString(); ok {
 					x.Type = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
 					ferr = d.readStringRest(&x.Type, &x.present, 0)
 				}
+				if ferr != nil {
+					return withSeg(ferr, "type")
+				}
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchEventSystemNotificationInfo(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -7850,6 +8283,7 @@ func (x *EventSystemNotificationInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -8104,226 +8538,258 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 0, p+24
-						break match
+			switch w {
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 1, p+11
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
 					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 2, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 3, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 4, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 5, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 6, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 18, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 7, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 8, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 9, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 10, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 11, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 12, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 13, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 14, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 15, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 16, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 17, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchFirstRun(d.data, d.pos)
+			if n, next := matchFirstRun(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 8:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 9:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 10:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 11:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 12:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 13:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 14:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 16:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 18:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -8336,6 +8802,7 @@ func (x *FirstRun) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -8432,65 +8899,65 @@ func (x *Identity) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6e69646f636e6522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69646f63 {
-						n, next = 1, p+11
-						break match
+			switch w {
+			case 0x6e69646f636e6522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22676e69646f63 {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.Encoding) = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest((*string)(&x.Encoding), &x.present, 1)
 					}
+					if ferr != nil {
+						return withSeg(ferr, "encoding")
+					}
+					goto member
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a226570797422:
-					n, next = 0, p+7
-					break match
-				}
-				switch w & 0xffffffffffffffff {
-				case 0x3a2265756c617622:
-					n, next = 2, p+8
-					break match
-				}
-				break
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchIdentity(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
+			switch w & 0xffffffffffffff {
+			case 0x3a226570797422:
+				d.pos = p + 7
 				if s, e, ok := d.plainString(); ok {
 					x.Type = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
 					ferr = d.readStringRest(&x.Type, &x.present, 0)
 				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.Encoding) = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest((*string)(&x.Encoding), &x.present, 1)
+				if ferr != nil {
+					return withSeg(ferr, "type")
 				}
-			case 2:
+				goto member
+			}
+			switch w & 0xffffffffffffffff {
+			case 0x3a2265756c617622:
+				d.pos = p + 8
 				if s, e, ok := d.plainString(); ok {
 					x.Value = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
 					ferr = d.readStringRest(&x.Value, &x.present, 2)
 				}
+				if ferr != nil {
+					return withSeg(ferr, "value")
+				}
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchIdentity(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -8503,6 +8970,7 @@ func (x *Identity) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -8610,75 +9078,77 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x7469746e65646922:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
-						n, next = 0, p+16
-						break match
+			switch w {
+			case 0x7469746e65646922:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
+					d.pos = p + 16
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.IdentityType) = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest((*string)(&x.IdentityType), &x.present, 0)
 					}
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e65 {
-						n, next = 1, p+11
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "identity_type")
 					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 2, p+24
-						break match
-					}
-				case 0x6465746165726322:
-					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x61625f736968745f && keyWord(data, e-8) == 0x3a2268637461625f {
-						n, next = 3, p+21
-						break match
-					}
+					goto member
 				}
-				break
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e65 {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						x.Identity = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.Identity, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "identity")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.TimestampUnixtimeMS = v
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readInt64Rest(&x.TimestampUnixtimeMS, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x6465746165726322:
+				if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x61625f736968745f && keyWord(data, e-8) == 0x3a2268637461625f {
+					d.pos = p + 21
+					if v, ok := d.boolFast(); ok {
+						x.CreatedThisBatch = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CreatedThisBatch)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "created_this_batch")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchIdentityChange(d.data, d.pos)
+			if n, next := matchIdentityChange(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.IdentityType) = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest((*string)(&x.IdentityType), &x.present, 0)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.Identity = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.Identity, &x.present, 1)
-				}
-			case 2:
-				if v, ok := d.intFast(); ok {
-					x.TimestampUnixtimeMS = v
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readInt64Rest(&x.TimestampUnixtimeMS, &x.present, 2)
-				}
-			case 3:
-				if v, ok := d.boolFast(); ok {
-					x.CreatedThisBatch = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CreatedThisBatch)
-				}
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -8691,6 +9161,7 @@ func (x *IdentityChange) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -8850,135 +9321,147 @@ func (x *Location) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6475746974616c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746974 {
-						n, next = 0, p+11
-						break match
+			switch w {
+			case 0x6475746974616c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746974 {
+					d.pos = p + 11
+					if v, ok := d.floatFast(); ok {
+						x.Latitude = v
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readFloat64Rest(&x.Latitude, &x.present, 0)
 					}
-				case 0x757469676e6f6c22:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746967 {
-						n, next = 1, p+12
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "latitude")
 					}
-				case 0x6361727563636122:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22796361727563 {
-						n, next = 2, p+11
-						break match
-					}
-				case 0x7972746e756f6322:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
-						n, next = 3, p+15
-						break match
-					}
-				case 0x5f6e6f6967657222:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
-						n, next = 4, p+14
-						break match
-					}
-				case 0x616e5f7974696322:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f79 {
-						n, next = 5, p+12
-						break match
-					}
-				case 0x5f6c6174736f7022:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6c {
-						n, next = 6, p+14
-						break match
-					}
-				case 0x646f635f616d6422:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f61 {
-						n, next = 7, p+11
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x656372756f735f6e && keyWord(data, e-8) == 0x3a22656372756f73 {
-						n, next = 8, p+18
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x757469676e6f6c22:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656475746967 {
+					d.pos = p + 12
+					if v, ok := d.floatFast(); ok {
+						x.Longitude = v
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readFloat64Rest(&x.Longitude, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "longitude")
+					}
+					goto member
+				}
+			case 0x6361727563636122:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22796361727563 {
+					d.pos = p + 11
+					if v, ok := d.floatFast(); ok {
+						x.Accuracy = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.Accuracy)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "accuracy")
+					}
+					goto member
+				}
+			case 0x7972746e756f6322:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f79 {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CountryCode = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CountryCode, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "country_code")
+					}
+					goto member
+				}
+			case 0x5f6e6f6967657222:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.RegionCode = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.RegionCode, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "region_code")
+					}
+					goto member
+				}
+			case 0x616e5f7974696322:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f79 {
+					d.pos = p + 12
+					if s, e, ok := d.plainString(); ok {
+						x.CityName = d.substr(s, e)
+						x.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CityName, &x.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "city_name")
+					}
+					goto member
+				}
+			case 0x5f6c6174736f7022:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6c {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.PostalCode = d.substr(s, e)
+						x.present.markPresent(5)
+					} else {
+						ferr = d.readStringRest(&x.PostalCode, &x.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "postal_code")
+					}
+					goto member
+				}
+			case 0x646f635f616d6422:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f61 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.DMACode = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.DMACode)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "dma_code")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x656372756f735f6e && keyWord(data, e-8) == 0x3a22656372756f73 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.LocationSource = d.substr(s, e)
+						x.present.markPresent(6)
+					} else {
+						ferr = d.readStringRest(&x.LocationSource, &x.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "location_source")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchLocation(d.data, d.pos)
+			if n, next := matchLocation(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.floatFast(); ok {
-					x.Latitude = v
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readFloat64Rest(&x.Latitude, &x.present, 0)
-				}
-			case 1:
-				if v, ok := d.floatFast(); ok {
-					x.Longitude = v
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readFloat64Rest(&x.Longitude, &x.present, 1)
-				}
-			case 2:
-				if v, ok := d.floatFast(); ok {
-					x.Accuracy = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.Accuracy)
-				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.CountryCode = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CountryCode, &x.present, 2)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.RegionCode = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest(&x.RegionCode, &x.present, 3)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.CityName = d.substr(s, e)
-					x.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CityName, &x.present, 4)
-				}
-			case 6:
-				if s, e, ok := d.plainString(); ok {
-					x.PostalCode = d.substr(s, e)
-					x.present.markPresent(5)
-				} else {
-					ferr = d.readStringRest(&x.PostalCode, &x.present, 5)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.DMACode = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.DMACode)
-				}
-			case 8:
-				if s, e, ok := d.plainString(); ok {
-					x.LocationSource = d.substr(s, e)
-					x.present.markPresent(6)
-				} else {
-					ferr = d.readStringRest(&x.LocationSource, &x.present, 6)
-				}
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -8991,6 +9474,7 @@ func (x *Location) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -9321,302 +9805,348 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x736e6f7073657222:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f65 {
-						n, next = 1, p+16
-						break match
+			switch w {
+			case 0x736e6f7073657222:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f65 {
+					d.pos = p + 16
+					ferr = d.readAttr(&x.ResponseCode)
+					if ferr != nil {
+						return withSeg(ferr, "response_code")
 					}
-				case 0x65765f7074746822:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22627265765f70 {
-						n, next = 2, p+12
-						break match
-					}
-				case 0x6c655f656d697422:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2264657370616c {
-						n, next = 3, p+15
-						break match
-					}
-				case 0x695f736574796222:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e695f736574 {
-						n, next = 4, p+11
-						break match
-					}
-				case 0x6f5f736574796222:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f7365 {
-						n, next = 5, p+12
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 7, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 8, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 9, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 10, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 11, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 12, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 13, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 25, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 14, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 15, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 16, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 17, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 18, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 19, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 20, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 21, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 22, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 23, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 24, p+17
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a226c727522:
-					n, next = 0, p+6
-					break match
+			case 0x65765f7074746822:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a22627265765f70 {
+					d.pos = p + 12
+					if s, e, ok := d.plainString(); ok {
+						x.HTTPVerb = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.HTTPVerb, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "http_verb")
+					}
+					goto member
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a226174616422:
-					n, next = 6, p+7
-					break match
+			case 0x6c655f656d697422:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2264657370616c {
+					d.pos = p + 15
+					if v, ok := d.intFast(); ok {
+						x.TimeElapsed = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.TimeElapsed)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "time_elapsed")
+					}
+					goto member
 				}
-				break
+			case 0x695f736574796222:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e695f736574 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.BytesIn = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.BytesIn)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "bytes_in")
+					}
+					goto member
+				}
+			case 0x6f5f736574796222:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f7365 {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.BytesOut = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.BytesOut)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "bytes_out")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchNetworkPerformance(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
+			switch w & 0xffffffffffff {
+			case 0x3a226c727522:
+				d.pos = p + 6
 				if s, e, ok := d.plainString(); ok {
 					x.URL = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
 					ferr = d.readStringRest(&x.URL, &x.present, 0)
 				}
-			case 1:
-				ferr = d.readAttr(&x.ResponseCode)
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.HTTPVerb = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.HTTPVerb, &x.present, 1)
+				if ferr != nil {
+					return withSeg(ferr, "url")
 				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.TimeElapsed = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.TimeElapsed)
-				}
-			case 4:
-				if v, ok := d.intFast(); ok {
-					x.BytesIn = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.BytesIn)
-				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.BytesOut = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.BytesOut)
-				}
-			case 6:
+				goto member
+			}
+			switch w & 0xffffffffffffff {
+			case 0x3a226174616422:
+				d.pos = p + 7
 				if s, e, ok := d.plainString(); ok {
 					x.Data = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
 					ferr = d.readStringRest(&x.Data, &x.present, 2)
 				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				if ferr != nil {
+					return withSeg(ferr, "data")
 				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 9:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 10:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 11:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 12:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 13:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 14:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 15:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 16:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 17:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 18:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 19:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 20:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 21:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 22:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 23:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 24:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 25:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchNetworkPerformance(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -9629,6 +10159,7 @@ func (x *NetworkPerformance) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -9898,238 +10429,272 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6574706f5f736922:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f6465 {
-						n, next = 0, p+15
-						break match
+			switch w {
+			case 0x6574706f5f736922:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a2274756f5f6465 {
+					d.pos = p + 15
+					if v, ok := d.boolFast(); ok {
+						x.IsOptedOut = v
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readBoolRest(&x.IsOptedOut, &x.present, 0)
 					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 1, p+24
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "is_opted_out")
 					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 2, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 3, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 4, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 5, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 6, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 7, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 19, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 8, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 9, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 10, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 11, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 12, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 13, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 14, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 15, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 16, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 17, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 18, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchOptOut(d.data, d.pos)
+			if n, next := matchOptOut(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.boolFast(); ok {
-					x.IsOptedOut = v
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readBoolRest(&x.IsOptedOut, &x.present, 0)
-				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 2:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 4:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 9:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 10:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 11:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 12:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 13:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 14:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 16:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 17:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 18:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 19:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -10142,6 +10707,7 @@ func (x *OptOut) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -10395,226 +10961,258 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 0, p+24
-						break match
+			switch w {
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 1, p+11
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
 					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 2, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 3, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 4, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 5, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 6, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 18, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 7, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 8, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 9, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 10, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 11, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 12, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 13, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 14, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 15, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 16, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 17, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchPreAttribution(d.data, d.pos)
+			if n, next := matchPreAttribution(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 8:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 9:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 10:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 11:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 12:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 13:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 14:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 16:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 18:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -10627,6 +11225,7 @@ func (x *PreAttribution) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -10811,161 +11410,179 @@ func (x *Product) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x726f676574616322:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2279726f676574 {
-						n, next = 3, p+11
-						break match
+			switch w {
+			case 0x726f676574616322:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2279726f676574 {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						x.Category = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.Category, &x.present, 3)
 					}
-				case 0x746e616972617622:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e61697261 {
-						n, next = 4, p+10
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "category")
 					}
-				case 0x6f697469736f7022:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
-						n, next = 5, p+11
-						break match
-					}
-				case 0x7469746e61757122:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e61 {
-						n, next = 7, p+11
-						break match
-					}
-				case 0x5f6e6f70756f6322:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
-						n, next = 8, p+14
-						break match
-					}
-				case 0x745f646564646122:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x745f747261635f6f && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 9, p+24
-						break match
-					}
-				case 0x705f6c61746f7422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x615f746375646f72 && keyWord(data, e-8) == 0x3a22746e756f6d61 {
-						n, next = 10, p+23
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 11, p+20
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffff {
-				case 0x3a22646922:
-					n, next = 0, p+5
-					break match
+			case 0x746e616972617622:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22746e61697261 {
+					d.pos = p + 10
+					if s, e, ok := d.plainString(); ok {
+						x.Variant = d.substr(s, e)
+						x.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.Variant, &x.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "variant")
+					}
+					goto member
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a22656d616e22:
-					n, next = 1, p+7
-					break match
+			case 0x6f697469736f7022:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.Position = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.Position)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "position")
+					}
+					goto member
 				}
-				switch w & 0xffffffffffffffff {
-				case 0x3a22646e61726222:
-					n, next = 2, p+8
-					break match
-				case 0x3a22656369727022:
-					n, next = 6, p+8
-					break match
+			case 0x7469746e61757122:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22797469746e61 {
+					d.pos = p + 11
+					if v, ok := d.floatFast(); ok {
+						x.Quantity = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.Quantity)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "quantity")
+					}
+					goto member
 				}
-				break
+			case 0x5f6e6f70756f6322:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.CouponCode = d.substr(s, e)
+						x.present.markPresent(5)
+					} else {
+						ferr = d.readStringRest(&x.CouponCode, &x.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "coupon_code")
+					}
+					goto member
+				}
+			case 0x745f646564646122:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x745f747261635f6f && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.AddedToCartTimeMS = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.AddedToCartTimeMS)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "added_to_cart_time_ms")
+					}
+					goto member
+				}
+			case 0x705f6c61746f7422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x615f746375646f72 && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+					d.pos = p + 23
+					if v, ok := d.floatFast(); ok {
+						x.TotalProductAmount = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.TotalProductAmount)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "total_product_amount")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CustomAttributes, &x.present, 6)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchProduct(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
+			switch w & 0xffffffffff {
+			case 0x3a22646922:
+				d.pos = p + 5
 				if s, e, ok := d.plainString(); ok {
 					x.ID = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
 					ferr = d.readStringRest(&x.ID, &x.present, 0)
 				}
-			case 1:
+				if ferr != nil {
+					return withSeg(ferr, "id")
+				}
+				goto member
+			}
+			switch w & 0xffffffffffffff {
+			case 0x3a22656d616e22:
+				d.pos = p + 7
 				if s, e, ok := d.plainString(); ok {
 					x.Name = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
 					ferr = d.readStringRest(&x.Name, &x.present, 1)
 				}
-			case 2:
+				if ferr != nil {
+					return withSeg(ferr, "name")
+				}
+				goto member
+			}
+			switch w & 0xffffffffffffffff {
+			case 0x3a22646e61726222:
+				d.pos = p + 8
 				if s, e, ok := d.plainString(); ok {
 					x.Brand = d.substr(s, e)
 					x.present.markPresent(2)
 				} else {
 					ferr = d.readStringRest(&x.Brand, &x.present, 2)
 				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.Category = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest(&x.Category, &x.present, 3)
+				if ferr != nil {
+					return withSeg(ferr, "brand")
 				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.Variant = d.substr(s, e)
-					x.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.Variant, &x.present, 4)
-				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.Position = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.Position)
-				}
-			case 6:
+				goto member
+			case 0x3a22656369727022:
+				d.pos = p + 8
 				if v, ok := d.floatFast(); ok {
 					x.Price = Set(v)
 				} else {
 					ferr = d.readOptFloat64Rest(&x.Price)
 				}
-			case 7:
-				if v, ok := d.floatFast(); ok {
-					x.Quantity = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.Quantity)
+				if ferr != nil {
+					return withSeg(ferr, "price")
 				}
-			case 8:
-				if s, e, ok := d.plainString(); ok {
-					x.CouponCode = d.substr(s, e)
-					x.present.markPresent(5)
-				} else {
-					ferr = d.readStringRest(&x.CouponCode, &x.present, 5)
-				}
-			case 9:
-				if v, ok := d.intFast(); ok {
-					x.AddedToCartTimeMS = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.AddedToCartTimeMS)
-				}
-			case 10:
-				if v, ok := d.floatFast(); ok {
-					x.TotalProductAmount = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.TotalProductAmount)
-				}
-			case 11:
-				ferr = d.readAttrs(&x.CustomAttributes, &x.present, 6)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchProduct(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -10978,6 +11595,7 @@ func (x *Product) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -11172,161 +11790,179 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x226e6f6974636122:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
-						n, next = 0, p+9
-						break match
+			switch w {
+			case 0x226e6f6974636122:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+					d.pos = p + 9
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.Action) = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest((*string)(&x.Action), &x.present, 0)
 					}
-				case 0x756f6b6365686322:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22706574735f74 {
-						n, next = 1, p+16
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "action")
 					}
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6e6f6974706f5f74 && keyWord(data, e-8) == 0x3a22736e6f697470 {
-						n, next = 2, p+19
-						break match
-					}
-				case 0x746375646f727022:
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x5f6e6f697463615f && keyWord(data, e-8) == 0x3a227473696c5f6e {
-						n, next = 3, p+22
-						break match
-					}
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6f735f7473696c5f && keyWord(data, e-8) == 0x3a22656372756f73 {
-						n, next = 4, p+22
-						break match
-					}
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
-						n, next = 11, p+11
-						break match
-					}
-				case 0x6361736e61727422:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x2264695f6e6f6974 && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 5, p+17
-						break match
-					}
-				case 0x61696c6966666122:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746169 {
-						n, next = 6, p+14
-						break match
-					}
-				case 0x615f6c61746f7422:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
-						n, next = 7, p+15
-						break match
-					}
-				case 0x6f6d615f78617422:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
-						n, next = 8, p+13
-						break match
-					}
-				case 0x6e69707069687322:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x746e756f6d615f67 && keyWord(data, e-8) == 0x3a22746e756f6d61 {
-						n, next = 9, p+18
-						break match
-					}
-				case 0x5f6e6f70756f6322:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
-						n, next = 10, p+14
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x756f6b6365686322:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22706574735f74 {
+					d.pos = p + 16
+					if v, ok := d.intFast(); ok {
+						x.CheckoutStep = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.CheckoutStep)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "checkout_step")
+					}
+					goto member
+				}
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x6e6f6974706f5f74 && keyWord(data, e-8) == 0x3a22736e6f697470 {
+					d.pos = p + 19
+					if s, e, ok := d.plainString(); ok {
+						x.CheckoutOptions = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.CheckoutOptions, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "checkout_options")
+					}
+					goto member
+				}
+			case 0x746375646f727022:
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x5f6e6f697463615f && keyWord(data, e-8) == 0x3a227473696c5f6e {
+					d.pos = p + 22
+					if s, e, ok := d.plainString(); ok {
+						x.ProductActionList = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.ProductActionList, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "product_action_list")
+					}
+					goto member
+				}
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6f735f7473696c5f && keyWord(data, e-8) == 0x3a22656372756f73 {
+					d.pos = p + 22
+					if s, e, ok := d.plainString(); ok {
+						x.ProductListSource = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.ProductListSource, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "product_list_source")
+					}
+					goto member
+				}
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
+					d.pos = p + 11
+					ferr = d.readProducts(&x.Products, &x.present, 7)
+					if ferr != nil {
+						return withSeg(ferr, "products")
+					}
+					goto member
+				}
+			case 0x6361736e61727422:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x2264695f6e6f6974 && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.TransactionID = d.substr(s, e)
+						x.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.TransactionID, &x.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "transaction_id")
+					}
+					goto member
+				}
+			case 0x61696c6966666122:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746169 {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.Affiliation = d.substr(s, e)
+						x.present.markPresent(5)
+					} else {
+						ferr = d.readStringRest(&x.Affiliation, &x.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "affiliation")
+					}
+					goto member
+				}
+			case 0x615f6c61746f7422:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+					d.pos = p + 15
+					if v, ok := d.floatFast(); ok {
+						x.TotalAmount = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.TotalAmount)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "total_amount")
+					}
+					goto member
+				}
+			case 0x6f6d615f78617422:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+					d.pos = p + 13
+					if v, ok := d.floatFast(); ok {
+						x.TaxAmount = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.TaxAmount)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "tax_amount")
+					}
+					goto member
+				}
+			case 0x6e69707069687322:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x746e756f6d615f67 && keyWord(data, e-8) == 0x3a22746e756f6d61 {
+					d.pos = p + 18
+					if v, ok := d.floatFast(); ok {
+						x.ShippingAmount = Set(v)
+					} else {
+						ferr = d.readOptFloat64Rest(&x.ShippingAmount)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "shipping_amount")
+					}
+					goto member
+				}
+			case 0x5f6e6f70756f6322:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a2265646f635f6e {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.CouponCode = d.substr(s, e)
+						x.present.markPresent(6)
+					} else {
+						ferr = d.readStringRest(&x.CouponCode, &x.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "coupon_code")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchProductAction(d.data, d.pos)
+			if n, next := matchProductAction(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.Action) = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest((*string)(&x.Action), &x.present, 0)
-				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.CheckoutStep = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.CheckoutStep)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.CheckoutOptions = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.CheckoutOptions, &x.present, 1)
-				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.ProductActionList = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.ProductActionList, &x.present, 2)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.ProductListSource = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest(&x.ProductListSource, &x.present, 3)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.TransactionID = d.substr(s, e)
-					x.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.TransactionID, &x.present, 4)
-				}
-			case 6:
-				if s, e, ok := d.plainString(); ok {
-					x.Affiliation = d.substr(s, e)
-					x.present.markPresent(5)
-				} else {
-					ferr = d.readStringRest(&x.Affiliation, &x.present, 5)
-				}
-			case 7:
-				if v, ok := d.floatFast(); ok {
-					x.TotalAmount = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.TotalAmount)
-				}
-			case 8:
-				if v, ok := d.floatFast(); ok {
-					x.TaxAmount = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.TaxAmount)
-				}
-			case 9:
-				if v, ok := d.floatFast(); ok {
-					x.ShippingAmount = Set(v)
-				} else {
-					ferr = d.readOptFloat64Rest(&x.ShippingAmount)
-				}
-			case 10:
-				if s, e, ok := d.plainString(); ok {
-					x.CouponCode = d.substr(s, e)
-					x.present.markPresent(6)
-				} else {
-					ferr = d.readStringRest(&x.CouponCode, &x.present, 6)
-				}
-			case 11:
-				ferr = d.readProducts(&x.Products, &x.present, 7)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -11339,6 +11975,7 @@ func (x *ProductAction) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -11435,47 +12072,45 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x746375646f727022:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x73736572706d695f && keyWord(data, p+16) == 0x7473696c5f6e6f69 && keyWord(data, e-8) == 0x3a227473696c5f6e {
-						n, next = 0, p+26
-						break match
+			switch w {
+			case 0x746375646f727022:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x73736572706d695f && keyWord(data, p+16) == 0x7473696c5f6e6f69 && keyWord(data, e-8) == 0x3a227473696c5f6e {
+					d.pos = p + 26
+					if s, e, ok := d.plainString(); ok {
+						x.ProductImpressionList = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.ProductImpressionList, &x.present, 0)
 					}
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
-						n, next = 1, p+11
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "product_impression_list")
 					}
+					goto member
 				}
-				break
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
+					d.pos = p + 11
+					ferr = d.readProducts(&x.Products, &x.present, 1)
+					if ferr != nil {
+						return withSeg(ferr, "products")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchProductImpression(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					x.ProductImpressionList = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.ProductImpressionList, &x.present, 0)
+			if n, next := matchProductImpression(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
 				}
-			case 1:
-				ferr = d.readProducts(&x.Products, &x.present, 1)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -11488,6 +12123,7 @@ func (x *ProductImpression) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -11771,260 +12407,298 @@ func (x *Profile) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x756f697665727022:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f73 {
-						n, next = 0, p+16
-						break match
+			switch w {
+			case 0x756f697665727022:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f73 {
+					d.pos = p + 16
+					if v, ok := d.intFast(); ok {
+						x.PreviousMPID = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.PreviousMPID)
 					}
-				case 0x746e657272756322:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f74 {
-						n, next = 1, p+15
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "previous_mpid")
 					}
-				case 0x656c69666f727022:
-					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x745f746e6576655f && keyWord(data, e-8) == 0x3a22657079745f74 {
-						n, next = 2, p+21
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 3, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 4, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 5, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 6, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 7, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 8, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 9, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 21, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 10, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 11, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 12, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 13, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 14, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 15, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 16, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 17, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 18, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 19, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 20, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x746e657272756322:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a226469706d5f74 {
+					d.pos = p + 15
+					if v, ok := d.intFast(); ok {
+						x.CurrentMPID = Set(v)
+					} else {
+						ferr = d.readOptInt64Rest(&x.CurrentMPID)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "current_mpid")
+					}
+					goto member
+				}
+			case 0x656c69666f727022:
+				if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x745f746e6576655f && keyWord(data, e-8) == 0x3a22657079745f74 {
+					d.pos = p + 21
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.ProfileEventType) = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest((*string)(&x.ProfileEventType), &x.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "profile_event_type")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchProfile(d.data, d.pos)
+			if n, next := matchProfile(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.intFast(); ok {
-					x.PreviousMPID = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.PreviousMPID)
-				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.CurrentMPID = Set(v)
-				} else {
-					ferr = d.readOptInt64Rest(&x.CurrentMPID)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.ProfileEventType) = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest((*string)(&x.ProfileEventType), &x.present, 0)
-				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 4:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 7:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 9:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 10:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 11:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 12:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 13:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 14:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 15:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 16:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 18:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 19:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 20:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 21:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -12037,6 +12711,7 @@ func (x *Profile) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -12146,77 +12821,79 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x7669746165726322:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22657669746165 {
-						n, next = 2, p+11
-						break match
+			switch w {
+			case 0x7669746165726322:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22657669746165 {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						x.Creative = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.Creative, &x.present, 2)
 					}
-				case 0x6f697469736f7022:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
-						n, next = 3, p+11
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "creative")
 					}
+					goto member
 				}
-				switch w & 0xffffffffff {
-				case 0x3a22646922:
-					n, next = 0, p+5
-					break match
+			case 0x6f697469736f7022:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746973 {
+					d.pos = p + 11
+					if s, e, ok := d.plainString(); ok {
+						x.Position = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.Position, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "position")
+					}
+					goto member
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a22656d616e22:
-					n, next = 1, p+7
-					break match
-				}
-				break
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchPromotion(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
+			switch w & 0xffffffffff {
+			case 0x3a22646922:
+				d.pos = p + 5
 				if s, e, ok := d.plainString(); ok {
 					x.ID = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
 					ferr = d.readStringRest(&x.ID, &x.present, 0)
 				}
-			case 1:
+				if ferr != nil {
+					return withSeg(ferr, "id")
+				}
+				goto member
+			}
+			switch w & 0xffffffffffffff {
+			case 0x3a22656d616e22:
+				d.pos = p + 7
 				if s, e, ok := d.plainString(); ok {
 					x.Name = d.substr(s, e)
 					x.present.markPresent(1)
 				} else {
 					ferr = d.readStringRest(&x.Name, &x.present, 1)
 				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.Creative = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.Creative, &x.present, 2)
+				if ferr != nil {
+					return withSeg(ferr, "name")
 				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.Position = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest(&x.Position, &x.present, 3)
+				goto member
+			}
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchPromotion(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
 				}
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -12229,6 +12906,7 @@ func (x *Promotion) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -12318,48 +12996,46 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x226e6f6974636122:
-					if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
-						n, next = 0, p+9
-						break match
+			switch w {
+			case 0x226e6f6974636122:
+				if e := p + 9; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746361 {
+					d.pos = p + 9
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.Action) = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest((*string)(&x.Action), &x.present, 0)
 					}
-				case 0x69746f6d6f727022:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22736e6f69746f {
-						n, next = 1, p+13
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "action")
 					}
+					goto member
 				}
-				break
+			case 0x69746f6d6f727022:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a22736e6f69746f {
+					d.pos = p + 13
+					ferr = readStructSlice(d, &x.Promotions, &x.present, 1, slabOfPromotion)
+					if ferr != nil {
+						return withSeg(ferr, "promotions")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchPromotionAction(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.Action) = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest((*string)(&x.Action), &x.present, 0)
+			if n, next := matchPromotionAction(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
 				}
-			case 1:
-				ferr = readStructSlice(d, &x.Promotions, &x.present, 1, slabOfPromotion)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -12372,6 +13048,7 @@ func (x *PromotionAction) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -12703,315 +13380,363 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x656d5f6873757022:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f6567617373 && keyWord(data, e-8) == 0x3a22657079745f65 {
-						n, next = 0, p+20
-						break match
+			switch w {
+			case 0x656d5f6873757022:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x79745f6567617373 && keyWord(data, e-8) == 0x3a22657079745f65 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						*(*string)(&x.PushMessageType) = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest((*string)(&x.PushMessageType), &x.present, 0)
 					}
-					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6f745f6567617373 && keyWord(data, e-8) == 0x3a226e656b6f745f {
-						n, next = 1, p+21
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "push_message_type")
 					}
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x65625f6567617373 && keyWord(data, e-8) == 0x3a22726f69766168 {
-						n, next = 7, p+24
-						break match
-					}
-				case 0x6f6e5f6873757022:
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x6f6c7961705f6e6f && keyWord(data, e-8) == 0x3a2264616f6c7961 {
-						n, next = 2, p+28
-						break match
-					}
-				case 0x6567617373656d22:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22656761737365 {
-						n, next = 3, p+10
-						break match
-					}
-				case 0x6b726f7774656e22:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226b726f777465 {
-						n, next = 4, p+10
-						break match
-					}
-				case 0x6163696c70706122:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6174735f6e6f6974 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 5, p+20
-						break match
-					}
-				case 0x5f6e6f6974636122:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x696669746e656469 && keyWord(data, e-8) == 0x3a22726569666974 {
-						n, next = 6, p+20
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 8, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 9, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 10, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 11, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 12, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 13, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 14, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 26, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 15, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 16, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 17, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 18, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 19, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 20, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 21, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 22, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 23, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 24, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 25, p+17
-						break match
-					}
+					goto member
 				}
-				break
+				if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6f745f6567617373 && keyWord(data, e-8) == 0x3a226e656b6f745f {
+					d.pos = p + 21
+					if s, e, ok := d.plainString(); ok {
+						x.PushMessageToken = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.PushMessageToken, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "push_message_token")
+					}
+					goto member
+				}
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x65625f6567617373 && keyWord(data, e-8) == 0x3a22726f69766168 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.PushMessageBehavior)
+					if ferr != nil {
+						return withSeg(ferr, "push_message_behavior")
+					}
+					goto member
+				}
+			case 0x6f6e5f6873757022:
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x6974616369666974 && keyWord(data, p+16) == 0x6f6c7961705f6e6f && keyWord(data, e-8) == 0x3a2264616f6c7961 {
+					d.pos = p + 28
+					if s, e, ok := d.plainString(); ok {
+						x.PushNotificationPayload = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.PushNotificationPayload, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "push_notification_payload")
+					}
+					goto member
+				}
+			case 0x6567617373656d22:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22656761737365 {
+					d.pos = p + 10
+					if s, e, ok := d.plainString(); ok {
+						x.Message = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.Message, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "message")
+					}
+					goto member
+				}
+			case 0x6b726f7774656e22:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226b726f777465 {
+					d.pos = p + 10
+					if s, e, ok := d.plainString(); ok {
+						x.Network = d.substr(s, e)
+						x.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.Network, &x.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "network")
+					}
+					goto member
+				}
+			case 0x6163696c70706122:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x6174735f6e6f6974 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.ApplicationState = d.substr(s, e)
+						x.present.markPresent(5)
+					} else {
+						ferr = d.readStringRest(&x.ApplicationState, &x.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "application_state")
+					}
+					goto member
+				}
+			case 0x5f6e6f6974636122:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x696669746e656469 && keyWord(data, e-8) == 0x3a22726569666974 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.ActionIdentifier = d.substr(s, e)
+						x.present.markPresent(6)
+					} else {
+						ferr = d.readStringRest(&x.ActionIdentifier, &x.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "action_identifier")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchPushMessage(d.data, d.pos)
+			if n, next := matchPushMessage(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					*(*string)(&x.PushMessageType) = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest((*string)(&x.PushMessageType), &x.present, 0)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.PushMessageToken = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.PushMessageToken, &x.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.PushNotificationPayload = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.PushNotificationPayload, &x.present, 2)
-				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.Message = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest(&x.Message, &x.present, 3)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.Network = d.substr(s, e)
-					x.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.Network, &x.present, 4)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.ApplicationState = d.substr(s, e)
-					x.present.markPresent(5)
-				} else {
-					ferr = d.readStringRest(&x.ApplicationState, &x.present, 5)
-				}
-			case 6:
-				if s, e, ok := d.plainString(); ok {
-					x.ActionIdentifier = d.substr(s, e)
-					x.present.markPresent(6)
-				} else {
-					ferr = d.readStringRest(&x.ActionIdentifier, &x.present, 6)
-				}
-			case 7:
-				ferr = d.readAttr(&x.PushMessageBehavior)
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 9:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 10:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 11:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 12:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 13:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 14:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 15:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 16:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 17:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 18:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 19:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 20:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 21:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 22:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 23:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 24:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 25:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 26:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -13024,6 +13749,7 @@ func (x *PushMessage) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -13284,226 +14010,258 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 0, p+24
-						break match
+			switch w {
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 1, p+11
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
 					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 2, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 3, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 4, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 5, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 6, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 18, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 7, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 8, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 9, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 10, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 11, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 12, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 13, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 14, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 15, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 16, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 17, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchPushReaction(d.data, d.pos)
+			if n, next := matchPushReaction(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 8:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 9:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 10:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 11:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 12:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 13:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 14:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 16:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 18:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -13516,6 +14274,7 @@ func (x *PushReaction) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -13788,250 +14547,286 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6574736967657222:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22726574736967 {
-						n, next = 0, p+11
-						break match
+			switch w {
+			case 0x6574736967657222:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a22726574736967 {
+					d.pos = p + 11
+					if v, ok := d.boolFast(); ok {
+						x.Register = v
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readBoolRest(&x.Register, &x.present, 0)
 					}
-				case 0x7274736967657222:
-					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6f745f6e6f697461 && keyWord(data, e-8) == 0x3a226e656b6f745f {
-						n, next = 1, p+21
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "register")
 					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 2, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 3, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 4, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 5, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 6, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 7, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 8, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 20, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 9, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 10, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 11, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 12, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 13, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 14, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 15, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 16, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 17, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 18, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 19, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x7274736967657222:
+				if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x6f745f6e6f697461 && keyWord(data, e-8) == 0x3a226e656b6f745f {
+					d.pos = p + 21
+					if s, e, ok := d.plainString(); ok {
+						x.RegistrationToken = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.RegistrationToken, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "registration_token")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchPushRegistration(d.data, d.pos)
+			if n, next := matchPushRegistration(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.boolFast(); ok {
-					x.Register = v
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readBoolRest(&x.Register, &x.present, 0)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.RegistrationToken = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.RegistrationToken, &x.present, 1)
-				}
-			case 2:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 6:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 9:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 10:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 11:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 12:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 13:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 14:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 16:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 18:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 19:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 20:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -14044,6 +14839,7 @@ func (x *PushRegistration) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -14327,256 +15123,294 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x5f6e656572637322:
-					if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
-						n, next = 0, p+14
-						break match
+			switch w {
+			case 0x5f6e656572637322:
+				if e := p + 14; e <= len(data) && keyWord(data, e-8) == 0x3a22656d616e5f6e {
+					d.pos = p + 14
+					if s, e, ok := d.plainString(); ok {
+						x.ScreenName = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.ScreenName, &x.present, 0)
 					}
-				case 0x7469766974636122:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
-						n, next = 1, p+16
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "screen_name")
 					}
-				case 0x5f6d6f7473756322:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
-						n, next = 2, p+15
-						break match
-					}
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 11, p+20
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 3, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 4, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 5, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 6, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 7, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 8, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 9, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 21, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 10, p+12
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 12, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 13, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 14, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 15, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 16, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 17, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 18, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 19, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 20, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x7469766974636122:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a22657079745f79 {
+					d.pos = p + 16
+					if s, e, ok := d.plainString(); ok {
+						x.ActivityType = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.ActivityType, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "activity_type")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
+					d.pos = p + 15
+					ferr = d.readAttrs(&x.CustomFlags, &x.present, 2)
+					if ferr != nil {
+						return withSeg(ferr, "custom_flags")
+					}
+					goto member
+				}
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchScreenView(d.data, d.pos)
+			if n, next := matchScreenView(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					x.ScreenName = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.ScreenName, &x.present, 0)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.ActivityType = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.ActivityType, &x.present, 1)
-				}
-			case 2:
-				ferr = d.readAttrs(&x.CustomFlags, &x.present, 2)
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 4:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 7:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 9:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 10:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 11:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 12:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 13:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 14:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 15:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 16:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 18:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 19:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 20:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 21:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -14589,6 +15423,7 @@ func (x *ScreenView) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -14853,237 +15688,271 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6e6f697373657322:
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6f6974617275645f && keyWord(data, e-8) == 0x3a22736d5f6e6f69 {
-						n, next = 0, p+22
-						break match
+			switch w {
+			case 0x6e6f697373657322:
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x6f6974617275645f && keyWord(data, e-8) == 0x3a22736d5f6e6f69 {
+					d.pos = p + 22
+					if v, ok := d.intFast(); ok {
+						x.SessionDurationMS = v
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.SessionDurationMS, &x.present, 0)
 					}
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 4, p+13
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "session_duration_ms")
 					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 5, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 6, p+28
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 1, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 2, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 3, p+20
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 7, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 19, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 8, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 9, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 10, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 11, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 12, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 13, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 14, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 15, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 16, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 17, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 18, p+17
-						break match
-					}
+					goto member
 				}
-				break
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchSessionEnd(d.data, d.pos)
+			if n, next := matchSessionEnd(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.intFast(); ok {
-					x.SessionDurationMS = v
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.SessionDurationMS, &x.present, 0)
-				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 2:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 4:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 9:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 10:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 11:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 12:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 13:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 14:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 16:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 17:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 18:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 19:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -15096,6 +15965,7 @@ func (x *SessionEnd) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -15349,226 +16219,258 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 0, p+24
-						break match
+			switch w {
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 1, p+11
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
 					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 2, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 3, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 4, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 5, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 6, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 18, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 7, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 8, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 9, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 10, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 11, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 12, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 13, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 14, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 15, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 16, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 17, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchSessionStart(d.data, d.pos)
+			if n, next := matchSessionStart(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 8:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 9:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 10:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 11:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 12:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 13:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 14:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 16:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 18:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -15581,6 +16483,7 @@ func (x *SessionStart) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -15657,36 +16560,32 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x746375646f727022:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
-						n, next = 0, p+11
-						break match
+			switch w {
+			case 0x746375646f727022:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2273746375646f {
+					d.pos = p + 11
+					ferr = d.readProducts(&x.Products, &x.present, 0)
+					if ferr != nil {
+						return withSeg(ferr, "products")
 					}
+					goto member
 				}
-				break
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchShoppingCart(d.data, d.pos)
+			if n, next := matchShoppingCart(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				ferr = d.readProducts(&x.Products, &x.present, 0)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -15699,6 +16598,7 @@ func (x *ShoppingCart) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -15814,87 +16714,91 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x6c656e6e61686322:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226c656e6e6168 {
-						n, next = 0, p+10
-						break match
+			switch w {
+			case 0x6c656e6e61686322:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a226c656e6e6168 {
+					d.pos = p + 10
+					if s, e, ok := d.plainString(); ok {
+						x.Channel = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.Channel, &x.present, 0)
 					}
-				case 0x72656e7472617022:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2272656e747261 {
-						n, next = 1, p+10
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "channel")
 					}
-				case 0x5f79616c70657222:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f74736575716572 && keyWord(data, e-8) == 0x3a2264695f747365 {
-						n, next = 2, p+20
-						break match
-					}
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f626f6a {
-						n, next = 3, p+16
-						break match
-					}
-				case 0x747369685f736922:
-					if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c616369726f {
-						n, next = 4, p+16
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x72656e7472617022:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a2272656e747261 {
+					d.pos = p + 10
+					if s, e, ok := d.plainString(); ok {
+						x.Partner = d.substr(s, e)
+						x.present.markPresent(1)
+					} else {
+						ferr = d.readStringRest(&x.Partner, &x.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "partner")
+					}
+					goto member
+				}
+			case 0x5f79616c70657222:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f74736575716572 && keyWord(data, e-8) == 0x3a2264695f747365 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.ReplayRequestID = d.substr(s, e)
+						x.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.ReplayRequestID, &x.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "replay_request_id")
+					}
+					goto member
+				}
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f626f6a {
+					d.pos = p + 16
+					if s, e, ok := d.plainString(); ok {
+						x.ReplayJobID = d.substr(s, e)
+						x.present.markPresent(3)
+					} else {
+						ferr = d.readStringRest(&x.ReplayJobID, &x.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "replay_job_id")
+					}
+					goto member
+				}
+			case 0x747369685f736922:
+				if e := p + 16; e <= len(data) && keyWord(data, e-8) == 0x3a226c616369726f {
+					d.pos = p + 16
+					if v, ok := d.boolFast(); ok {
+						x.IsHistorical = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.IsHistorical)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_historical")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchSourceInfo(d.data, d.pos)
+			if n, next := matchSourceInfo(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					x.Channel = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.Channel, &x.present, 0)
-				}
-			case 1:
-				if s, e, ok := d.plainString(); ok {
-					x.Partner = d.substr(s, e)
-					x.present.markPresent(1)
-				} else {
-					ferr = d.readStringRest(&x.Partner, &x.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.ReplayRequestID = d.substr(s, e)
-					x.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.ReplayRequestID, &x.present, 2)
-				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.ReplayJobID = d.substr(s, e)
-					x.present.markPresent(3)
-				} else {
-					ferr = d.readStringRest(&x.ReplayJobID, &x.present, 3)
-				}
-			case 4:
-				if v, ok := d.boolFast(); ok {
-					x.IsHistorical = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.IsHistorical)
-				}
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -15907,6 +16811,7 @@ func (x *SourceInfo) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -16163,226 +17068,258 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 0, p+24
-						break match
+			switch w {
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 1, p+11
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
 					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 2, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 3, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 4, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 5, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 6, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 18, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 7, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 8, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 9, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 10, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 11, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 12, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 13, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 14, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 15, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 16, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 17, p+17
-						break match
-					}
+					goto member
 				}
-				break
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchUninstall(d.data, d.pos)
+			if n, next := matchUninstall(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 2:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 8:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 9:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 10:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 11:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 12:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 13:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 14:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 16:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 18:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -16395,6 +17332,7 @@ func (x *Uninstall) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -16656,232 +17594,266 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x5f6d6f7473756322:
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
-						n, next = 0, p+15
-						break match
+			switch w {
+			case 0x5f6d6f7473756322:
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a227367616c665f {
+					d.pos = p + 15
+					ferr = d.readAttrs(&x.CustomFlags, &x.present, 0)
+					if ferr != nil {
+						return withSeg(ferr, "custom_flags")
 					}
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 9, p+20
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 1, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 2, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 3, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 4, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 5, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 6, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 7, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 19, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 8, p+12
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 10, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 11, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 12, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 13, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 14, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 15, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 16, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 17, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 18, p+17
-						break match
-					}
+					goto member
 				}
-				break
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
 		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = matchUnknownEvent(d.data, d.pos)
+			if n, next := matchUnknownEvent(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
+			}
 		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				ferr = d.readAttrs(&x.CustomFlags, &x.present, 0)
-			case 1:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 2:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 3:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 4:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 5:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 9:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 10:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 11:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 12:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 13:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 14:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 16:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 17:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 18:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 19:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
-			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
-			}
-		} else {
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -16894,6 +17866,7 @@ func (x *UnknownEvent) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -17195,272 +18168,314 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x74615f7265737522:
-					if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x5f65747562697274 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 0, p+22
-						break match
+			switch w {
+			case 0x74615f7265737522:
+				if e := p + 22; e <= len(data) && keyWord(data, p+8) == 0x5f65747562697274 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 22
+					if s, e, ok := d.plainString(); ok {
+						x.UserAttributeName = d.substr(s, e)
+						x.present.markPresent(0)
+					} else {
+						ferr = d.readStringRest(&x.UserAttributeName, &x.present, 0)
 					}
-				case 0x646574656c656422:
-					if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22646574656c65 {
-						n, next = 3, p+10
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "user_attribute_name")
 					}
-				case 0x5f77656e5f736922:
-					if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22657475626972 {
-						n, next = 4, p+19
-						break match
-					}
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 5, p+24
-						break match
-					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 6, p+11
-						break match
-					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 7, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 8, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 9, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 10, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 11, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 23, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 12, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 13, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 14, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 15, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 16, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 17, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 18, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 19, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 20, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 21, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 22, p+17
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a22646c6f22:
-					n, next = 2, p+6
-					break match
-				case 0x3a2277656e22:
-					n, next = 1, p+6
-					break match
+			case 0x646574656c656422:
+				if e := p + 10; e <= len(data) && keyWord(data, e-8) == 0x3a22646574656c65 {
+					d.pos = p + 10
+					if v, ok := d.boolFast(); ok {
+						x.Deleted = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.Deleted)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "deleted")
+					}
+					goto member
 				}
-				break
+			case 0x5f77656e5f736922:
+				if e := p + 19; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22657475626972 {
+					d.pos = p + 19
+					if v, ok := d.boolFast(); ok {
+						x.IsNewAttribute = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.IsNewAttribute)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_new_attribute")
+					}
+					goto member
+				}
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
+				}
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchUserAttributeChange(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				if s, e, ok := d.plainString(); ok {
-					x.UserAttributeName = d.substr(s, e)
-					x.present.markPresent(0)
-				} else {
-					ferr = d.readStringRest(&x.UserAttributeName, &x.present, 0)
-				}
-			case 1:
-				ferr = d.readAttr(&x.New)
-			case 2:
+			switch w & 0xffffffffffff {
+			case 0x3a22646c6f22:
+				d.pos = p + 6
 				ferr = d.readAttr(&x.Old)
-			case 3:
-				if v, ok := d.boolFast(); ok {
-					x.Deleted = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.Deleted)
+				if ferr != nil {
+					return withSeg(ferr, "old")
 				}
-			case 4:
-				if v, ok := d.boolFast(); ok {
-					x.IsNewAttribute = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.IsNewAttribute)
+				goto member
+			case 0x3a2277656e22:
+				d.pos = p + 6
+				ferr = d.readAttr(&x.New)
+				if ferr != nil {
+					return withSeg(ferr, "new")
 				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
-				}
-			case 6:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
-				}
-			case 7:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 9:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 10:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 11:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 12:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 13:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 14:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 15:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 16:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 17:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 18:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 19:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 20:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 21:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 22:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 23:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchUserAttributeChange(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -17473,6 +18488,7 @@ func (x *UserAttributeChange) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -17748,238 +18764,274 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x617473656d697422:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 2, p+24
-						break match
+			switch w {
+			case 0x617473656d697422:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x7478696e755f706d && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 24
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.TimestampUnixtimeMS = v
+						x.CommonEventData.present.markPresent(0)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
 					}
-				case 0x695f746e65766522:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
-						n, next = 3, p+11
-						break match
+					if ferr != nil {
+						return withSeg(ferr, "timestamp_unixtime_ms")
 					}
-				case 0x5f656372756f7322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
-						n, next = 4, p+20
-						break match
-					}
-				case 0x6e6f697373657322:
-					if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
-						n, next = 5, p+13
-						break match
-					}
-					if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
-						n, next = 6, p+15
-						break match
-					}
-					if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 7, p+28
-						break match
-					}
-				case 0x735f746e65766522:
-					if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
-						n, next = 8, p+26
-						break match
-					}
-					if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
-						n, next = 20, p+33
-						break match
-					}
-				case 0x6e5f746e65766522:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
-						n, next = 9, p+12
-						break match
-					}
-				case 0x5f6d6f7473756322:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
-						n, next = 10, p+20
-						break match
-					}
-				case 0x6f697461636f6c22:
-					if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
-						n, next = 11, p+11
-						break match
-					}
-				case 0x5f65636976656422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
-						n, next = 12, p+23
-						break match
-					}
-				case 0x6c616f675f736922:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
-						n, next = 13, p+18
-						break match
-					}
-				case 0x6d69746566696c22:
-					if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
-						n, next = 14, p+24
-						break match
-					}
-					if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
-						n, next = 15, p+32
-						break match
-					}
-				case 0x6f635f6174616422:
-					if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
-						n, next = 16, p+23
-						break match
-					}
-				case 0x6f635f7765697622:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
-						n, next = 17, p+18
-						break match
-					}
-				case 0x6e69616d5f736922:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
-						n, next = 18, p+17
-						break match
-					}
-				case 0x63696e6f6e616322:
-					if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
-						n, next = 19, p+17
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffffff {
-				case 0x3a22646c6f22:
-					n, next = 1, p+6
-					break match
-				case 0x3a2277656e22:
-					n, next = 0, p+6
-					break match
+			case 0x695f746e65766522:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f746e65 {
+					d.pos = p + 11
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventID = v
+						x.CommonEventData.present.markPresent(1)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_id")
+					}
+					goto member
 				}
-				break
+			case 0x5f656372756f7322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x5f6567617373656d && keyWord(data, e-8) == 0x3a2264695f656761 {
+					d.pos = p + 20
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SourceMessageID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(2)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "source_message_id")
+					}
+					goto member
+				}
+			case 0x6e6f697373657322:
+				if e := p + 13; e <= len(data) && keyWord(data, e-8) == 0x3a2264695f6e6f69 {
+					d.pos = p + 13
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionID = v
+						x.CommonEventData.present.markPresent(3)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_id")
+					}
+					goto member
+				}
+				if e := p + 15; e <= len(data) && keyWord(data, e-8) == 0x3a22646975755f6e {
+					d.pos = p + 15
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.SessionUUID = d.substr(s, e)
+						x.CommonEventData.present.markPresent(4)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_uuid")
+					}
+					goto member
+				}
+				if e := p + 28; e <= len(data) && keyWord(data, p+8) == 0x755f74726174735f && keyWord(data, p+16) == 0x5f656d697478696e && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 28
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.SessionStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(5)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "session_start_unixtime_ms")
+					}
+					goto member
+				}
+			case 0x735f746e65766522:
+				if e := p + 26; e <= len(data) && keyWord(data, p+8) == 0x696e755f74726174 && keyWord(data, p+16) == 0x736d5f656d697478 && keyWord(data, e-8) == 0x3a22736d5f656d69 {
+					d.pos = p + 26
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventStartUnixtimeMS = v
+						x.CommonEventData.present.markPresent(6)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_start_unixtime_ms")
+					}
+					goto member
+				}
+				if e := p + 33; e <= len(data) && keyWord(data, p+8) == 0x6f6e5f6d65747379 && keyWord(data, p+16) == 0x6974616369666974 && keyWord(data, p+24) == 0x226f666e695f6e6f && keyWord(data, e-8) == 0x3a226f666e695f6e {
+					d.pos = p + 33
+					ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+					if ferr != nil {
+						return withSeg(ferr, "event_system_notification_info")
+					}
+					goto member
+				}
+			case 0x6e5f746e65766522:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a226d756e5f746e {
+					d.pos = p + 12
+					if v, ok := d.intFast(); ok {
+						x.CommonEventData.EventNum = v
+						x.CommonEventData.present.markPresent(7)
+					} else {
+						ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "event_num")
+					}
+					goto member
+				}
+			case 0x5f6d6f7473756322:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22736574756269 {
+					d.pos = p + 20
+					ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
+					if ferr != nil {
+						return withSeg(ferr, "custom_attributes")
+					}
+					goto member
+				}
+			case 0x6f697461636f6c22:
+				if e := p + 11; e <= len(data) && keyWord(data, e-8) == 0x3a226e6f69746163 {
+					d.pos = p + 11
+					ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
+					if ferr != nil {
+						return withSeg(ferr, "location")
+					}
+					goto member
+				}
+			case 0x5f65636976656422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x5f746e6572727563 && keyWord(data, e-8) == 0x3a2265746174735f {
+					d.pos = p + 23
+					ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
+					if ferr != nil {
+						return withSeg(ferr, "device_current_state")
+					}
+					goto member
+				}
+			case 0x6c616f675f736922:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x64656e696665645f && keyWord(data, e-8) == 0x3a2264656e696665 {
+					d.pos = p + 18
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsGoalDefined = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_goal_defined")
+					}
+					goto member
+				}
+			case 0x6d69746566696c22:
+				if e := p + 24; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, e-8) == 0x3a2265676e616863 {
+					d.pos = p + 24
+					ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_change")
+					}
+					goto member
+				}
+				if e := p + 32; e <= len(data) && keyWord(data, p+8) == 0x5f65756c61765f65 && keyWord(data, p+16) == 0x7475626972747461 && keyWord(data, e-8) == 0x3a22656d616e5f65 {
+					d.pos = p + 32
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(11)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "lifetime_value_attribute_name")
+					}
+					goto member
+				}
+			case 0x6f635f6174616422:
+				if e := p + 23; e <= len(data) && keyWord(data, p+8) == 0x6e6f697463656e6e && keyWord(data, e-8) == 0x3a22657079745f6e {
+					d.pos = p + 23
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.DataConnectionType = d.substr(s, e)
+						x.CommonEventData.present.markPresent(12)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "data_connection_type")
+					}
+					goto member
+				}
+			case 0x6f635f7765697622:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x72656c6c6f72746e && keyWord(data, e-8) == 0x3a2272656c6c6f72 {
+					d.pos = p + 18
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.ViewController = d.substr(s, e)
+						x.CommonEventData.present.markPresent(13)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "view_controller")
+					}
+					goto member
+				}
+			case 0x6e69616d5f736922:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x226461657268745f && keyWord(data, e-8) == 0x3a22646165726874 {
+					d.pos = p + 17
+					if v, ok := d.boolFast(); ok {
+						x.CommonEventData.IsMainThread = Set(v)
+					} else {
+						ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "is_main_thread")
+					}
+					goto member
+				}
+			case 0x63696e6f6e616322:
+				if e := p + 17; e <= len(data) && keyWord(data, p+8) == 0x22656d616e5f6c61 && keyWord(data, e-8) == 0x3a22656d616e5f6c {
+					d.pos = p + 17
+					if s, e, ok := d.plainString(); ok {
+						x.CommonEventData.CanonicalName = d.substr(s, e)
+						x.CommonEventData.present.markPresent(14)
+					} else {
+						ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
+					}
+					if ferr != nil {
+						return withSeg(ferr, "canonical_name")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchUserIdentityChange(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
-				ferr = readStructPtr(d, &x.New, &x.present, 0, (*decoder).newIdentityChange)
-			case 1:
+			switch w & 0xffffffffffff {
+			case 0x3a22646c6f22:
+				d.pos = p + 6
 				ferr = readStructPtr(d, &x.Old, &x.present, 1, (*decoder).newIdentityChange)
-			case 2:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.TimestampUnixtimeMS = v
-					x.CommonEventData.present.markPresent(0)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.TimestampUnixtimeMS, &x.CommonEventData.present, 0)
+				if ferr != nil {
+					return withSeg(ferr, "old")
 				}
-			case 3:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventID = v
-					x.CommonEventData.present.markPresent(1)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventID, &x.CommonEventData.present, 1)
+				goto member
+			case 0x3a2277656e22:
+				d.pos = p + 6
+				ferr = readStructPtr(d, &x.New, &x.present, 0, (*decoder).newIdentityChange)
+				if ferr != nil {
+					return withSeg(ferr, "new")
 				}
-			case 4:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SourceMessageID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(2)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SourceMessageID, &x.CommonEventData.present, 2)
-				}
-			case 5:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionID = v
-					x.CommonEventData.present.markPresent(3)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionID, &x.CommonEventData.present, 3)
-				}
-			case 6:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.SessionUUID = d.substr(s, e)
-					x.CommonEventData.present.markPresent(4)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.SessionUUID, &x.CommonEventData.present, 4)
-				}
-			case 7:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.SessionStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(5)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.SessionStartUnixtimeMS, &x.CommonEventData.present, 5)
-				}
-			case 8:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventStartUnixtimeMS = v
-					x.CommonEventData.present.markPresent(6)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventStartUnixtimeMS, &x.CommonEventData.present, 6)
-				}
-			case 9:
-				if v, ok := d.intFast(); ok {
-					x.CommonEventData.EventNum = v
-					x.CommonEventData.present.markPresent(7)
-				} else {
-					ferr = d.readInt64Rest(&x.CommonEventData.EventNum, &x.CommonEventData.present, 7)
-				}
-			case 10:
-				ferr = d.readAttrs(&x.CommonEventData.CustomAttributes, &x.CommonEventData.present, 8)
-			case 11:
-				ferr = readStructPtr(d, &x.CommonEventData.Location, &x.CommonEventData.present, 9, (*decoder).newLocation)
-			case 12:
-				ferr = readStructPtr(d, &x.CommonEventData.DeviceCurrentState, &x.CommonEventData.present, 10, (*decoder).newDeviceCurrentState)
-			case 13:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsGoalDefined = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsGoalDefined)
-				}
-			case 14:
-				ferr = d.readAttr(&x.CommonEventData.LifetimeValueChange)
-			case 15:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.LifetimeValueAttributeName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(11)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.LifetimeValueAttributeName, &x.CommonEventData.present, 11)
-				}
-			case 16:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.DataConnectionType = d.substr(s, e)
-					x.CommonEventData.present.markPresent(12)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.DataConnectionType, &x.CommonEventData.present, 12)
-				}
-			case 17:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.ViewController = d.substr(s, e)
-					x.CommonEventData.present.markPresent(13)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.ViewController, &x.CommonEventData.present, 13)
-				}
-			case 18:
-				if v, ok := d.boolFast(); ok {
-					x.CommonEventData.IsMainThread = Set(v)
-				} else {
-					ferr = d.readOptBoolRest(&x.CommonEventData.IsMainThread)
-				}
-			case 19:
-				if s, e, ok := d.plainString(); ok {
-					x.CommonEventData.CanonicalName = d.substr(s, e)
-					x.CommonEventData.present.markPresent(14)
-				} else {
-					ferr = d.readStringRest(&x.CommonEventData.CanonicalName, &x.CommonEventData.present, 14)
-				}
-			case 20:
-				ferr = readStructPtr(d, &x.CommonEventData.EventSystemNotificationInfo, &x.CommonEventData.present, 15, (*decoder).newEventSystemNotificationInfo)
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchUserIdentityChange(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -17992,6 +19044,7 @@ func (x *UserIdentityChange) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -18110,69 +19163,73 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 		if data, p := d.data, d.pos; p+8 <= len(data) {
 			w := keyWord(data, p)
-		match:
-			for {
-				switch w {
-				case 0x64695f7265737522:
-					if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365697469746e65 && keyWord(data, e-8) == 0x3a22736569746974 {
-						n, next = 1, p+18
-						break match
+			switch w {
+			case 0x64695f7265737522:
+				if e := p + 18; e <= len(data) && keyWord(data, p+8) == 0x7365697469746e65 && keyWord(data, e-8) == 0x3a22736569746974 {
+					d.pos = p + 18
+					ferr = readStructSlice(d, &x.UserIdentities, &x.present, 1, slabOfIdentity)
+					if ferr != nil {
+						return withSeg(ferr, "user_identities")
 					}
-				case 0x5f65636976656422:
-					if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x697469746e656469 && keyWord(data, e-8) == 0x3a22736569746974 {
-						n, next = 2, p+20
-						break match
-					}
-				case 0x72656e7472617022:
-					if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22736569746974 {
-						n, next = 3, p+21
-						break match
-					}
-				case 0x636e656964756122:
-					if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a227365636e6569 {
-						n, next = 4, p+12
-						break match
-					}
+					goto member
 				}
-				switch w & 0xffffffffffffff {
-				case 0x3a226469706d22:
-					n, next = 0, p+7
-					break match
+			case 0x5f65636976656422:
+				if e := p + 20; e <= len(data) && keyWord(data, p+8) == 0x697469746e656469 && keyWord(data, e-8) == 0x3a22736569746974 {
+					d.pos = p + 20
+					ferr = readStructSlice(d, &x.DeviceIdentities, &x.present, 2, slabOfIdentity)
+					if ferr != nil {
+						return withSeg(ferr, "device_identities")
+					}
+					goto member
 				}
-				break
+			case 0x72656e7472617022:
+				if e := p + 21; e <= len(data) && keyWord(data, p+8) == 0x7469746e6564695f && keyWord(data, e-8) == 0x3a22736569746974 {
+					d.pos = p + 21
+					ferr = readStructSlice(d, &x.PartnerIdentities, &x.present, 3, slabOfIdentity)
+					if ferr != nil {
+						return withSeg(ferr, "partner_identities")
+					}
+					goto member
+				}
+			case 0x636e656964756122:
+				if e := p + 12; e <= len(data) && keyWord(data, e-8) == 0x3a227365636e6569 {
+					d.pos = p + 12
+					ferr = readStructSlice(d, &x.Audiences, &x.present, 4, slabOfAudience)
+					if ferr != nil {
+						return withSeg(ferr, "audiences")
+					}
+					goto member
+				}
 			}
-		}
-		if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
-			d.ws() // indented JSON: try again at the key
-			n, next = matchUserProfile(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-			case 0:
+			switch w & 0xffffffffffffff {
+			case 0x3a226469706d22:
+				d.pos = p + 7
 				if s, e, ok := d.plainString(); ok {
 					x.MPID = d.substr(s, e)
 					x.present.markPresent(0)
 				} else {
 					ferr = d.readStringRest(&x.MPID, &x.present, 0)
 				}
-			case 1:
-				ferr = readStructSlice(d, &x.UserIdentities, &x.present, 1, slabOfIdentity)
-			case 2:
-				ferr = readStructSlice(d, &x.DeviceIdentities, &x.present, 2, slabOfIdentity)
-			case 3:
-				ferr = readStructSlice(d, &x.PartnerIdentities, &x.present, 3, slabOfIdentity)
-			case 4:
-				ferr = readStructSlice(d, &x.Audiences, &x.present, 4, slabOfAudience)
+				if ferr != nil {
+					return withSeg(ferr, "mpid")
+				}
+				goto member
 			}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+		}
+		if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+			d.ws() // indented JSON: try again at the key
+			if n, next := matchUserProfile(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -18185,6 +19242,7 @@ func (x *UserProfile) decodeJSON(d *decoder) error {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()

@@ -245,10 +245,14 @@ func genDecode(b *bytes.Buffer, s *strct, embedded *strct) {
 }
 
 // genDecodeJSONMatched writes decodeJSON for a struct with a match
-// function. The fields a match finds are read inline, in a switch in the
-// member loop (not through decodeFieldN, a call more per member), and the
-// common value of a scalar field is taken by its one-pass reader right
-// there (genReadInline).
+// function. A field the inlined match finds is read right where its key
+// is recognised (genInlineMatch), not through decodeFieldN (a call more
+// per member) nor a second switch on its number (a jump table and the
+// spills around it, about ten instructions per member), and the common
+// value of a scalar field is taken by its one-pass reader right there
+// (genReadInline); it then jumps to the member's end (goto member), past
+// the tests for the other paths. A key found only after whitespace
+// (indented JSON) is read through decodeFieldN.
 func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 	fmt.Fprintf(b, `func (x *%s) decodeJSON(d *decoder) error {
 	x.present.decoded = true
@@ -258,27 +262,21 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 		more, err = d.objectOpen()
 	}
 	for more {
-		n, next := -1, 0
+		var ferr error
 `, s.name)
 	genInlineMatch(b, entries)
-	fmt.Fprintf(b, `if n < 0 && d.pos < len(d.data) && d.data[d.pos] <= ' ' {
+	fmt.Fprintf(b, `if d.pos < len(d.data) && d.data[d.pos] <= ' ' {
 			d.ws() // indented JSON: try again at the key
-			n, next = match%s(d.data, d.pos)
-		}
-		if n >= 0 {
-			d.pos = next
-			var ferr error
-			switch n {
-`, s.name)
-	for n, e := range entries {
-		fmt.Fprintf(b, "case %d:\n", n)
-		genReadInline(b, e.f, e.recv)
-	}
-	b.WriteString(`}
-			if ferr != nil {
-				return withSeg(ferr, x.fieldKey(n))
+			if n, next := match%s(d.data, d.pos); n >= 0 {
+				d.pos = next
+				if ferr = x.decodeFieldN(d, n); ferr != nil {
+					return withSeg(ferr, x.fieldKey(n))
+				}
+				goto member
 			}
-		} else {
+		}
+		{`, s.name)
+	b.WriteString(`
 			var key []byte
 			if key, err = d.objectKey(); err != nil {
 				return err
@@ -291,6 +289,7 @@ func genDecodeJSONMatched(b *bytes.Buffer, s *strct, entries []entry) {
 				return withSeg(ferr, string(key))
 			}
 		}
+	member:
 		if !d.comma() {
 			if more = !d.closes('}'); more {
 				more, err = d.objectNext()
@@ -419,16 +418,29 @@ func genMatcher(b *bytes.Buffer, s *strct, entries []entry) {
 var retRE = regexp.MustCompile(`RET\(([^,]+), ([^)]+)\)`)
 
 // genInlineMatch writes the match function's body for decodeJSON's member
-// loop, so that a plainly written key costs no call: it sets n and next
-// (declared before, n = -1) instead of returning them.
+// loop, so that a plainly written key costs no call: where it recognises
+// a key it moves past it, reads the field's value into ferr (declared
+// before), returns an error with the key's path segment and otherwise
+// jumps to the member's end (the label member) instead of returning n and
+// next.
 func genInlineMatch(b *bytes.Buffer, entries []entry) {
 	var body bytes.Buffer
 	genMatchBody(&body, entries)
 	b.WriteString("if data, p := d.data, d.pos; p+8 <= len(data) {\n")
 	b.WriteString("w := keyWord(data, p)\n")
-	b.WriteString("match:\nfor {\n")
-	b.WriteString(retRE.ReplaceAllString(body.String(), "n, next = $1, $2\nbreak match"))
-	b.WriteString("break\n}\n}\n")
+	b.WriteString(retRE.ReplaceAllStringFunc(body.String(), func(ret string) string {
+		m := retRE.FindStringSubmatch(ret)
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			log.Fatal(err)
+		}
+		var read bytes.Buffer
+		fmt.Fprintf(&read, "d.pos = %s\n", m[2])
+		genReadInline(&read, entries[n].f, entries[n].recv)
+		fmt.Fprintf(&read, "if ferr != nil {\nreturn withSeg(ferr, %q)\n}\ngoto member", entries[n].f.key)
+		return read.String()
+	}))
+	b.WriteString("}\n")
 }
 
 // genMatchBody writes the key recognition shared by match<Struct> and

@@ -133,43 +133,54 @@ func decodeOutcome(in []byte) string {
 	return c.String()
 }
 
-// The fast key path (match functions, decodeFieldN, fieldKey) and the
-// general one (objectKey, decodeField) must agree on every key of every
-// sample file: on the decoded batch, and on the error when the key's value
-// is replaced by one most fields reject.
+// The fast key paths (the match inlined in decodeJSON, which reads the
+// field where it finds the key, and after whitespace match functions,
+// decodeFieldN, fieldKey) and the general one (objectKey, decodeField)
+// must agree on every key of every sample file, as written (indented)
+// and compacted: on the decoded batch, and on the error when the key's
+// value is replaced by one most fields reject.
 func TestKeyPathsAgree(t *testing.T) {
-	for _, f := range batchFiles(t) {
-		in, err := os.ReadFile(f)
+	for _, file := range batchFiles(t) {
+		raw, err := os.ReadFile(file)
 		require.NoError(t, err)
-		require.Equal(t, decodeOutcome(in), decodeOutcome(spacedColons(in)), f)
-
-		// Every member's value, in turn, replaced by [1] (an error for
-		// strings, numbers, booleans and objects; a list or raw value
-		// where attributes allow it).
-		inStr := false
-		variants := 0
-		for i := 0; i < len(in); i++ {
-			switch c := in[i]; {
-			case inStr && c == '\\':
-				i++
-			case c == '"':
-				inStr = !inStr
-				if inStr || i+1 >= len(in) || in[i+1] != ':' {
-					continue
-				}
-				d := decoder{data: in, pos: i + 2}
-				d.ws()
-				start := d.pos
-				if d.skip() != nil {
-					t.Fatalf("%s: cannot skip the value at %d", f, start)
-				}
-				v := append(append(append([]byte(nil), in[:start]...), "[1]"...), in[d.pos:]...)
-				require.Equal(t, decodeOutcome(v), decodeOutcome(spacedColons(v)), "%s: value at %d", f, start)
-				variants++
-			}
+		var compact bytes.Buffer
+		require.NoError(t, json.Compact(&compact, raw))
+		for _, in := range [][]byte{raw, compact.Bytes()} {
+			keyPathsAgree(t, file, in)
 		}
-		assert.Greater(t, variants, 10, f)
 	}
+}
+
+func keyPathsAgree(t *testing.T, f string, in []byte) {
+	t.Helper()
+	require.Equal(t, decodeOutcome(in), decodeOutcome(spacedColons(in)), f)
+
+	// Every member's value, in turn, replaced by [1] (an error for
+	// strings, numbers, booleans and objects; a list or raw value
+	// where attributes allow it).
+	inStr := false
+	variants := 0
+	for i := 0; i < len(in); i++ {
+		switch c := in[i]; {
+		case inStr && c == '\\':
+			i++
+		case c == '"':
+			inStr = !inStr
+			if inStr || i+1 >= len(in) || in[i+1] != ':' {
+				continue
+			}
+			d := decoder{data: in, pos: i + 2}
+			d.ws()
+			start := d.pos
+			if d.skip() != nil {
+				t.Fatalf("%s: cannot skip the value at %d", f, start)
+			}
+			v := append(append(append([]byte(nil), in[:start]...), "[1]"...), in[d.pos:]...)
+			require.Equal(t, decodeOutcome(v), decodeOutcome(spacedColons(v)), "%s: value at %d", f, start)
+			variants++
+		}
+	}
+	assert.Greater(t, variants, 10, f)
 }
 
 // commonData holds every CommonEventData key with a valid value. Each

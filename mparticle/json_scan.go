@@ -553,7 +553,8 @@ func (d *decoder) plainString() (start, end int, ok bool) {
 	// i steps through data a word at a time (re-slicing a rest slice
 	// instead, as this loop once did, costs about a fifth more: the
 	// pointer arithmetic of every re-slice).
-	for i := p + 1; i <= len(data)-8; {
+	i := p + 1
+	for i <= len(data)-8 {
 		w := keyWord(data, i)
 		m := stopAt(w)
 		if m == 0 {
@@ -568,7 +569,73 @@ func (d *decoder) plainString() (start, end int, ok bool) {
 		d.pos = end + 1
 		return p + 1, end, true
 	}
+	// Fewer than eight bytes left (the last string of a body, such as
+	// device_model's `"iPhone15,2"}}`): the input's last word, shifted
+	// as in scanString so that data[i] is its lowest byte, with zeros
+	// past the input's end, which stopAt flags and which are not a quote.
+	// (The word is read from data[last:], not with keyWord: that costs
+	// a bounds check, whose panic call would give this leaf a frame.)
+	if n, last := len(data)-i, len(data)-8; n > 0 && last >= 0 {
+		w := binary.LittleEndian.Uint64(data[last:]) >> (8 * uint(8-n))
+		shift := uint(bits.TrailingZeros64(stopAt(w))) &^ 7
+		if byte(w>>shift) == '"' {
+			end = i + int(shift>>3)
+			d.pos = end + 1
+			return p + 1, end, true
+		}
+	}
 	return 0, 0, false
+}
+
+// plainEnd returns the position of the first byte at data[i:] that stopAt
+// flags (a quote, backslash, control or non-ASCII byte), looking a word
+// at a time, or -1 when none is found before the input's last eight
+// bytes. It is small enough to inline.
+func plainEnd(data []byte, i int) int {
+	for ; i <= len(data)-8; i += 8 {
+		if m := stopAt(keyWord(data, i)); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	return -1
+}
+
+// The results of plainMember: how much of a member it read.
+const (
+	memberNone   = iota // nothing: the key is not plain or no ':' follows it
+	memberKey           // the key and its ':'; the value is not a plain string
+	memberString        // the key, its ':' and a plain string value
+)
+
+// plainMember is plainString for a whole object member with a string
+// value, `"key":"value"` written with no space, as attribute objects
+// hold most of theirs: one call, with the scans inlined, reads the key
+// and, when the value is a plain string too, the value, where two
+// plainString calls made the caller save and reload its registers around
+// each. It returns the bounds of the key and of the value and how far it
+// got (memberNone consumes nothing; memberKey leaves d.pos at the value).
+// A string is taken only when plainString would take it (a value within
+// the input's last eight bytes is left to the caller).
+func (d *decoder) plainMember() (ks, ke, vs, ve, got int) {
+	data := d.data
+	p := d.pos
+	if uint(p) >= uint(len(data)) || data[p] != '"' {
+		return 0, 0, 0, 0, memberNone
+	}
+	ke = plainEnd(data, p+1)
+	if ke < 0 || data[ke] != '"' || ke+1 >= len(data) || data[ke+1] != ':' {
+		return 0, 0, 0, 0, memberNone
+	}
+	ks, p = p+1, ke+2
+	d.pos = p
+	if p >= len(data) || data[p] != '"' {
+		return ks, ke, 0, 0, memberKey
+	}
+	if ve = plainEnd(data, p+1); ve < 0 || data[ve] != '"' {
+		return ks, ke, 0, 0, memberKey
+	}
+	d.pos = ve + 1
+	return ks, ke, p + 1, ve, memberString
 }
 
 // scanStringRest finishes scanString from data[i], the first byte that

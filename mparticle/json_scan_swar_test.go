@@ -1,6 +1,7 @@
 package mparticle
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"math/rand/v2"
@@ -185,6 +186,131 @@ func TestScanStringNearInputEnd(t *testing.T) {
 				if _, _, _, err := d.scanString(); err == nil {
 					t.Errorf("%q at %d: scanString took an unterminated string", cut, pre)
 				}
+			}
+		}
+	}
+}
+
+// TestPlainStringNearInputEnd: plainString takes a plain string wherever
+// the input ends after it (within the last word too, where it reads the
+// input's last word shifted), with the same bounds as scanString, unless
+// the whole input is shorter than a word (the careful path reads those);
+// it declines one that the input cuts short, and one holding an escape,
+// a control character or a non-ASCII byte, consuming nothing.
+func TestPlainStringNearInputEnd(t *testing.T) {
+	for pre := range 10 {
+		for n := range 20 {
+			for _, tail := range []string{"", "}", "}}", ",\"k\":1}", "]}}"} {
+				body := strings.Repeat("ab ", 7)[:n]
+				in := []byte(strings.Repeat("x", pre) + `"` + body + `"` + tail)
+				d := decoder{data: in, pos: pre}
+				start, end, ok := d.plainString()
+				if len(in) < 8 {
+					if ok || d.pos != pre {
+						t.Errorf("%q at %d: plainString = %d, %d, %v, pos %d", in, pre, start, end, ok, d.pos)
+					}
+				} else if !ok || start != pre+1 || end != pre+1+n || d.pos != end+1 {
+					t.Errorf("%q at %d: plainString = %d, %d, %v, pos %d", in, pre, start, end, ok, d.pos)
+				}
+				cut := in[:pre+1+n]
+				d = decoder{data: cut, pos: pre}
+				if _, _, ok := d.plainString(); ok || d.pos != pre {
+					t.Errorf("%q at %d: plainString took an unterminated string (pos %d)", cut, pre, d.pos)
+				}
+				for _, bad := range []byte{'\\', 0x1f, 0xc3} {
+					for at := 0; at < n; at++ {
+						b := bytes.Clone(in)
+						b[pre+1+at] = bad
+						d = decoder{data: b, pos: pre}
+						if _, _, ok := d.plainString(); ok || d.pos != pre {
+							t.Errorf("%q at %d: plainString took a string holding %#x (pos %d)", b, pre, bad, d.pos)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// plainMemberRef is plainMember's definition, a byte at a time: the key,
+// and then the value, is taken when it is a string whose first stop byte
+// (stopAt's: quote, backslash, control or non-ASCII) is its closing quote
+// and lies in a word that starts a multiple of eight bytes after the
+// opening quote and ends within the input; the key must be followed by
+// ':'.
+func plainMemberRef(data []byte, pos int) (ks, ke, vs, ve, got, end int) {
+	str := func(p int) (int, bool) {
+		if p >= len(data) || data[p] != '"' {
+			return 0, false
+		}
+		q := p + 1
+		for q < len(data) && data[q] != '"' && data[q] != '\\' && data[q] >= 0x20 && data[q] < 0x80 {
+			q++
+		}
+		inWord := p+1+(q-p-1)/8*8+8 <= len(data)
+		return q, q < len(data) && data[q] == '"' && inWord
+	}
+	q, ok := str(pos)
+	if !ok || q+1 >= len(data) || data[q+1] != ':' {
+		return 0, 0, 0, 0, memberNone, pos
+	}
+	q2, ok := str(q + 2)
+	if !ok {
+		return pos + 1, q, 0, 0, memberKey, q + 2
+	}
+	return pos + 1, q, q + 3, q2, memberString, q2 + 1
+}
+
+// TestPlainMemberMatchesDefinition: on random members (keys and values
+// holding quotes, backslashes, colons, spaces, control and non-ASCII
+// bytes, a colon or not, a quoted value or not, the input ending
+// anywhere) plainMember returns the bounds, the result and the position
+// of plainMemberRef; and whatever it takes, plainString takes too, with
+// the same bounds.
+func TestPlainMemberMatchesDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	alphabet := []byte{'"', '\\', ':', ' ', 0x1f, 0xc3, 'a', 'z', '0', ',', '}'}
+	part := func(buf []byte, n int) []byte {
+		for range n {
+			if rng.IntN(6) == 0 {
+				buf = append(buf, alphabet[rng.IntN(len(alphabet))])
+			} else {
+				buf = append(buf, byte('a'+rng.IntN(26)))
+			}
+		}
+		return buf
+	}
+	for range 300000 {
+		pre := rng.IntN(4)
+		buf := part(nil, pre)
+		buf = append(buf, '"')
+		buf = part(buf, rng.IntN(20))
+		if rng.IntN(5) > 0 {
+			buf = append(buf, '"', ':')
+			if rng.IntN(5) > 0 {
+				buf = append(buf, '"')
+			}
+		}
+		buf = part(buf, rng.IntN(24))
+		buf = buf[:len(buf)-rng.IntN(min(len(buf)-pre, 4))]
+		d := decoder{data: buf, pos: pre}
+		ks, ke, vs, ve, got := d.plainMember()
+		rks, rke, rvs, rve, rgot, rend := plainMemberRef(buf, pre)
+		if ks != rks || ke != rke || vs != rvs || ve != rve || got != rgot || d.pos != rend {
+			t.Fatalf("%q at %d: plainMember = %d, %d, %d, %d, %d, pos %d; want %d, %d, %d, %d, %d, pos %d",
+				buf, pre, ks, ke, vs, ve, got, d.pos, rks, rke, rvs, rve, rgot, rend)
+		}
+		if got == memberNone {
+			continue
+		}
+		ps := decoder{data: buf, pos: pre}
+		if s, e, ok := ps.plainString(); !ok || s != ks || e != ke {
+			t.Fatalf("%q at %d: plainMember took key [%d:%d], plainString %d, %d, %v", buf, pre, ks, ke, s, e, ok)
+		}
+		if got == memberString {
+			ps.pos = ke + 2
+			if s, e, ok := ps.plainString(); !ok || s != vs || e != ve {
+				t.Fatalf("%q at %d: plainMember took value [%d:%d], plainString %d, %d, %v", buf, pre, vs, ve, s, e, ok)
 			}
 		}
 	}
