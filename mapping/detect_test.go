@@ -121,3 +121,26 @@ func FuzzPlainNumber(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) { requirePlainNumberAsDetect(t, s) })
 }
+
+// TestDetectedBooleansMatchDetect: detectedInto settles a string starting
+// with "t" or "f" (any case) itself; it must give what typedetect.Detect
+// gives, for the booleans in any case, for runes that fold to their
+// letters ("falſe" is EqualFold to "false"), and for words, near misses
+// and random texts of those letters.
+func TestDetectedBooleansMatchDetect(t *testing.T) {
+	for _, s := range []string{"true", "TRUE", "True", "tRuE", "false", "FALSE", "False", "fAlSe", "falſe",
+		"t", "f", "T", "F", "tru", "truee", "true ", "fals", "falsee", "false\x00", "trail shoes size 40",
+		"footwear", "f1", "t.5", "fa\xffse", "tr\u212aue"} {
+		requirePlainNumberAsDetect(t, s)
+	}
+	letters := []string{"t", "r", "u", "e", "f", "a", "l", "s", "T", "R", "U", "E", "F", "A", "L", "S", "ſ", "\u212a", "x", " ", "1"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 100000 {
+		var b strings.Builder
+		b.WriteString([]string{"t", "T", "f", "F"}[rng.IntN(4)])
+		for range rng.IntN(6) {
+			b.WriteString(letters[rng.IntN(len(letters))])
+		}
+		requirePlainNumberAsDetect(t, b.String())
+	}
+}

@@ -697,6 +697,23 @@ func detectedInto(dst *braze.Value, s string) bool {
 	if !mayDetect(s) {
 		return false
 	}
+	// A "t" or "f" (any case) can start nothing but a boolean, which
+	// Detect settles with this one comparison: words such as "footwear"
+	// or "trail shoes" skip plainNumberInto and Detect's 80-byte result.
+	switch s[0] {
+	case 't', 'T':
+		if !strings.EqualFold(s, "true") {
+			return false
+		}
+		*dst = braze.Bool(true)
+		return true
+	case 'f', 'F':
+		if !strings.EqualFold(s, "false") {
+			return false
+		}
+		*dst = braze.Bool(false)
+		return true
+	}
 	if plainNumberInto(dst, s) {
 		return true
 	}
