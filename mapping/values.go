@@ -319,7 +319,13 @@ func (p *props) set(orig, key string, v braze.Value) {
 // a key already set) takes setNextSlow, which applies every rule. Keeping
 // the rules' diagnostics out of this function keeps its frame small: with
 // them, every call paid for spilling registers to a 776-byte frame.
-func (p *props) setNext(orig, key string) {
+func (p *props) setNext(orig, key string) { p.setNextFixed(orig, key, orig != key) }
+
+// setNextFixed is setNext for a caller that knows whether key differs
+// from orig (fixed). A custom attribute's key is orig with one leading "$"
+// stripped (customKey), which that byte tells: comparing the two strings
+// called the runtime's memequal for every property.
+func (p *props) setNextFixed(orig, key string, fixed bool) {
 	// len(key) <= maxLen bytes: truncate would not cut it.
 	if key == "" || key[0] == '$' || len(key) > maxLen || p.nested || (!p.attr && isReservedKey(key)) {
 		p.setNextSlow(orig, key)
@@ -336,9 +342,18 @@ func (p *props) setNext(orig, key string) {
 		}
 	}
 	p.appendSorted(key)
-	if orig != key {
+	if fixed {
 		p.st.sc.fixes = append(p.st.sc.fixes, keyFix{i: n, orig: orig})
 	}
+}
+
+// customKey returns the property key of a custom attribute key k: k with
+// one leading "$" stripped (as stripDollar does), and whether it was.
+func customKey(k string) (key string, stripped bool) {
+	if k != "" && k[0] == '$' {
+		return k[1:], true
+	}
+	return k, false
 }
 
 // isReservedKey reports whether key is one Braze reserves in event and
@@ -445,7 +460,7 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 	}
 	st := p.st
 	if len(attrs) == 1 { // one order only
-		p.add(attrs[0].Key, stripDollar(attrs[0].Key), attrs[0].Value)
+		p.add(attrs[0].Key, attrs[0].Value)
 		return
 	}
 	if !st.m.sortedOnly {
@@ -461,16 +476,18 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 			case mparticle.KindString:
 				s, _ := a.Value.Str()
 				st.stringValueInto(p.next(), a.Key, s, detectable(a.Key))
-				p.setNext(a.Key, stripDollar(a.Key))
+				key, fixed := customKey(a.Key)
+				p.setNextFixed(a.Key, key, fixed)
 			case mparticle.KindBool:
 				b, _ := a.Value.Bool()
 				*p.next() = braze.Bool(b)
-				p.setNext(a.Key, stripDollar(a.Key))
+				key, fixed := customKey(a.Key)
+				p.setNextFixed(a.Key, key, fixed)
 			case mparticle.KindUndefined:
 				undefined = true
 				break attempt
 			default:
-				p.add(a.Key, stripDollar(a.Key), a.Value)
+				p.add(a.Key, a.Value)
 			}
 			if len(st.res.Diagnostics) != diags {
 				break
@@ -486,14 +503,16 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		p.rejected, p.unsorted, p.sortedLen = rejected, unsorted, sortedLen
 	}
 	for _, a := range st.sortedAttrs(attrs) {
-		p.add(a.Key, stripDollar(a.Key), a.Value)
+		p.add(a.Key, a.Value)
 	}
 	st.doneSorted()
 }
 
-// add converts one attribute value into a property.
-func (p *props) add(orig, key string, v mparticle.AttributeValue) {
+// add converts one custom attribute into a property, under its key with
+// one leading "$" stripped (customKey).
+func (p *props) add(orig string, v mparticle.AttributeValue) {
 	st := p.st
+	key, fixed := customKey(orig)
 	switch v.Kind() {
 	case mparticle.KindUndefined:
 		return
@@ -504,15 +523,15 @@ func (p *props) add(orig, key string, v mparticle.AttributeValue) {
 	case mparticle.KindString:
 		s, _ := v.Str()
 		st.stringValueInto(p.next(), orig, s, detectable(orig))
-		p.setNext(orig, key)
+		p.setNextFixed(orig, key, fixed)
 	case mparticle.KindNumber:
 		n, _ := v.Number()
 		st.numberLiteralInto(p.next(), orig, string(n))
-		p.setNext(orig, key)
+		p.setNextFixed(orig, key, fixed)
 	case mparticle.KindBool:
 		b, _ := v.Bool()
 		*p.next() = braze.Bool(b)
-		p.setNext(orig, key)
+		p.setNextFixed(orig, key, fixed)
 	case mparticle.KindList, mparticle.KindRaw:
 		if p.nested {
 			p.set(orig, key, st.nestedValue(orig, orig, v.Interface(), 0))
