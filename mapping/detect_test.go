@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/internal/typedetect"
@@ -142,5 +143,46 @@ func TestDetectedBooleansMatchDetect(t *testing.T) {
 			b.WriteString(letters[rng.IntN(len(letters))])
 		}
 		requirePlainNumberAsDetect(t, b.String())
+	}
+}
+
+// TestIsWordSetAsItIs: whatever isWord accepts, stringValueInto sets as
+// braze.String of itself, without a diagnostic, with type detection on or
+// off and detect either way (the hot callers set such strings themselves).
+// Strings it turns away include every one detection may change or
+// truncate may cut.
+func TestIsWordSetAsItIs(t *testing.T) {
+	alphabet := []string{"a", "Z", "t", "f", "T", "F", "0", "7", "-", ".", " ", "é", "\xff", "e", "2026-05-01T10:00:00Z"}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, detection := range []bool{false, true} {
+		m, err := New(Settings{EnableTypeDetection: detection})
+		require.NoError(t, err)
+		st := m.getState(nil)
+		for n := range 50000 {
+			var b strings.Builder
+			for range rng.IntN(8) {
+				b.WriteString(alphabet[rng.IntN(len(alphabet))])
+			}
+			if n%500 == 0 {
+				b.WriteString(strings.Repeat("x", 250+rng.IntN(10)))
+			}
+			s := b.String()
+			for _, detect := range []bool{false, true} {
+				var v braze.Value
+				st.stringValueInto(&v, "k", s, detect)
+				if isWord(s) {
+					require.Equal(t, braze.String(s), v, "%q", s)
+					require.Empty(t, st.res.Diagnostics, "%q", s)
+				}
+				if detection && detect && v.Kind() != braze.KindString {
+					require.False(t, isWord(s), "%q is detected", s)
+				}
+			}
+			if len(s) > maxLen {
+				require.False(t, isWord(s), "%q", s)
+			}
+			st.res.Diagnostics = nil
+		}
+		m.putState(st)
 	}
 }

@@ -475,7 +475,11 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 			switch a.Value.Kind() {
 			case mparticle.KindString:
 				s, _ := a.Value.Str()
-				st.stringValueInto(p.next(), a.Key, s, detectable(a.Key))
+				if v := p.next(); isWord(s) {
+					*v = braze.String(s) // as stringValueInto would, without its call
+				} else {
+					st.stringValueInto(v, a.Key, s, detectable(a.Key))
+				}
 				key, fixed := customKey(a.Key)
 				p.setNextFixed(a.Key, key, fixed)
 			case mparticle.KindBool:
@@ -522,7 +526,11 @@ func (p *props) add(orig string, v mparticle.AttributeValue) {
 	// list (see next).
 	case mparticle.KindString:
 		s, _ := v.Str()
-		st.stringValueInto(p.next(), orig, s, detectable(orig))
+		if v := p.next(); isWord(s) {
+			*v = braze.String(s) // as stringValueInto would, without its call
+		} else {
+			st.stringValueInto(v, orig, s, detectable(orig))
+		}
 		p.setNextFixed(orig, key, fixed)
 	case mparticle.KindNumber:
 		n, _ := v.Number()
@@ -691,6 +699,13 @@ func (st *mapState) stringValue(key, s string, detect bool) (v braze.Value) {
 	st.stringValueInto(&v, key, s, detect)
 	return v
 }
+
+// isWord reports whether stringValueInto sets the string s as it is,
+// whatever its detect and the settings: a string of at most 255 bytes
+// (truncate leaves it) that type detection cannot turn into anything
+// else (mayDetect). Most values are such, and the hot callers set them
+// without stringValueInto's call.
+func isWord(s string) bool { return len(s) <= maxLen && !mayDetect(s) }
 
 // stringValueInto sets *dst to stringValue(key, s, detect).
 func (st *mapState) stringValueInto(dst *braze.Value, key, s string, detect bool) {
