@@ -583,7 +583,11 @@ func (st *mapState) customAttribute(raw, key string, v mparticle.AttributeValue,
 	switch v.Kind() {
 	case mparticle.KindString:
 		s, _ := v.Str()
-		st.stringValueInto(&val, raw, s, detect)
+		if isWord(s) {
+			val = braze.String(s) // as stringValueInto would, without its call
+		} else {
+			st.stringValueInto(&val, raw, s, detect)
+		}
 	case mparticle.KindNumber:
 		n, _ := v.Number()
 		st.numberLiteralInto(&val, raw, string(n))
