@@ -470,8 +470,8 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 	attempt:
 		for i := range attrs {
 			a := &attrs[i]
-			// Strings (most values) and booleans are added here, as add
-			// would add them: a call less per property.
+			// Strings (most values), numbers and booleans are added
+			// here, as add would add them: a call less per property.
 			switch a.Value.Kind() {
 			case mparticle.KindString:
 				s, _ := a.Value.Str()
@@ -480,6 +480,11 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 				} else {
 					st.stringValueInto(v, a.Key, s, detectable(a.Key))
 				}
+				key, fixed := customKey(a.Key)
+				p.setNextFixed(a.Key, key, fixed)
+			case mparticle.KindNumber:
+				n, _ := a.Value.Number()
+				st.numberLiteralInto(p.next(), a.Key, string(n))
 				key, fixed := customKey(a.Key)
 				p.setNextFixed(a.Key, key, fixed)
 			case mparticle.KindBool:
