@@ -792,17 +792,29 @@ func plainNumberInto(dst *braze.Value, s string) bool {
 	if digits == "" || (digits[0] == '0' && len(digits) > 1 && digits[1] != '.') {
 		return false // "-", or a redundant leading zero
 	}
+	// The digits before a ".", then those after it: a loop each, with one
+	// comparison per byte (a byte below '0' wraps around past 9).
 	var m uint64
+	i := 0
+	for ; i < len(digits); i++ {
+		c := digits[i] - '0'
+		if c > 9 {
+			break
+		}
+		m = m*10 + uint64(c)
+	}
 	point := -1
-	for i := 0; i < len(digits); i++ {
-		c := digits[i]
-		switch {
-		case '0' <= c && c <= '9':
-			m = m*10 + uint64(c-'0')
-		case c == '.' && point < 0 && i > 0:
-			point = i
-		default:
+	if i < len(digits) {
+		if digits[i] != '.' || i == 0 {
 			return false
+		}
+		point = i
+		for i++; i < len(digits); i++ {
+			c := digits[i] - '0'
+			if c > 9 {
+				return false
+			}
+			m = m*10 + uint64(c)
 		}
 	}
 	if point < 0 { // an integer
