@@ -82,12 +82,6 @@ type props struct {
 	// sortedLen is, once unsorted is set, how many entries from the first
 	// were sorted: finish's sort starts after them.
 	sortedLen int
-	// ordered is set while setCommerce sets the mapper's own fields, in
-	// key order, into a list that was empty: each key sorts after the
-	// last, so slot skips noteOrder's comparison (most of those keys share
-	// their first byte with the one before, so it called the runtime's
-	// string comparison).
-	ordered bool
 }
 
 // keyFix records an entry whose key was produced by fixing orig, the key
@@ -217,9 +211,7 @@ func (p *props) push(key string, v braze.Value) { *p.slot(key) = v }
 // per property.
 func (p *props) slot(key string) *braze.Value {
 	v := p.next()
-	if !p.ordered {
-		p.noteOrder(key)
-	}
+	p.noteOrder(key)
 	p.appendSorted(key)
 	return v
 }
@@ -262,7 +254,7 @@ func (p *props) appendNext(key string) {
 
 // noteOrder sets unsorted (and sortedLen) if key, about to be appended,
 // does not sort after the last entry. Small enough to inline, so that
-// slot, which every field of the mapper's own takes, makes no call.
+// slot (push, setOwn: session ids) makes no call.
 func (p *props) noteOrder(key string) {
 	if n := len(p.out); n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
 		p.unsorted, p.sortedLen = true, n
