@@ -69,3 +69,27 @@ func TestSetCommerceIndexes(t *testing.T) {
 		require.True(t, slices.IsSortedFunc(out, compareProps), "case %d: %v", i, keysOf(out))
 	}
 }
+
+// TestKeyLess holds keyLess to a < b on keys that differ in their first,
+// second or a later byte, are empty or one byte long, or equal.
+func TestKeyLess(t *testing.T) {
+	alphabet := []string{"", "a", "b", "p", "r", "P", "$", "é", "\xff", "\x00"}
+	rng := rand.New(rand.NewPCG(23, 10))
+	key := func() string {
+		s := ""
+		for range rng.IntN(4) {
+			s += alphabet[rng.IntN(len(alphabet))]
+		}
+		return s
+	}
+	for range 200000 {
+		a, b := key(), key()
+		if rng.IntN(8) == 0 {
+			b = a
+		}
+		require.Equal(t, a < b, keyLess(a, b), "%q < %q", a, b)
+	}
+	for _, c := range [][2]string{{"position", "premium"}, {"premium", "price"}, {"price", "premium"}, {"pa", "p"}, {"p", "pa"}, {"ab", "ab"}} {
+		require.Equal(t, c[0] < c[1], keyLess(c[0], c[1]), "%q < %q", c[0], c[1])
+	}
+}
