@@ -640,10 +640,18 @@ func (st *mapState) cloneProps(ps braze.Properties) braze.Properties {
 
 // addPurchase appends a purchase to the result.
 func (st *mapState) addPurchase(p braze.Purchase) {
+	*st.appendPurchase() = p
+}
+
+// appendPurchase appends a zero purchase to the result (see appendZeroed)
+// and returns it, for the caller to set up in place.
+func (st *mapState) appendPurchase() *braze.Purchase {
 	if st.res.Purchases == nil {
 		st.res.Purchases = make([]braze.Purchase, 0, max(st.est.purchases, 1))
 	}
-	st.res.Purchases = append(st.res.Purchases, p)
+	var pu *braze.Purchase
+	st.res.Purchases, pu = appendZeroed(st.res.Purchases)
+	return pu
 }
 
 // purchases emits one Braze purchase per product.
@@ -671,6 +679,16 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 			st.diag(ValueChanged, productKey(i, "price"), "product without a price; 0 used", "")
 		}
 		q := quantityOf(pr)
+		if q > 0 && q == math.Trunc(q) && q <= maxPurchaseQuantity {
+			// The usual quantity (the switch's default case below): one
+			// purchase, set up in place in the result's zeroed room, as
+			// emitEvent sets up an event, instead of built and copied in
+			// twice (a call's argument, then append's element).
+			pu := st.appendPurchase()
+			pu.Identifier, pu.ProductID, pu.Currency, pu.Price, pu.Quantity = st.res.Identifier, pid, currency, price, int(q)
+			pu.Time, pu.Properties, pu.UpdateExistingOnly = at, p.finish(), st.ueo
+			continue
+		}
 		base := braze.Purchase{
 			Identifier: st.res.Identifier, ProductID: pid, Currency: currency, Price: price,
 			Time: at, Properties: p.finish(), UpdateExistingOnly: st.ueo,
