@@ -22,11 +22,15 @@ func sortProps(ps braze.Properties) {
 func compareProps(a, b braze.Property) int { return strings.Compare(a.Key, b.Key) }
 
 // keyLess reports whether key a sorts before key b, as a < b does, but
-// settles keys that differ in their first byte without the call to the
-// runtime's string comparison.
+// settles keys that differ in their first or second byte ("position",
+// "premium", "price") without the call to the runtime's string
+// comparison.
 func keyLess(a, b string) bool {
 	if a != "" && b != "" && a[0] != b[0] {
 		return a[0] < b[0]
+	}
+	if len(a) > 1 && len(b) > 1 && a[1] != b[1] { // a[0] == b[0] here
+		return a[1] < b[1]
 	}
 	return a < b
 }

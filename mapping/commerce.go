@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -361,6 +362,8 @@ type commerceFields struct {
 	// currency is the Currency Code of a "- Total" event, impressionList
 	// the Product Impression List of an impression ("" for none).
 	currency, impressionList string
+	// counted is count(), when the caller has it already (0: count).
+	counted int
 }
 
 // hasLong reports whether a text field of f may be cut to 255 characters,
@@ -392,9 +395,9 @@ func (p *props) setCommerce(f *commerceFields) {
 		return
 	}
 	// No text is cut: stringValue(key, s, false) is braze.String(s).
-	// Into an empty list, the fields below keep it sorted by themselves
-	// (TestSetCommerceMatchesInOrder checks the order).
-	p.ordered = len(p.out) == 0
+	// The fields below come in key order (TestSetCommerceMatchesInOrder
+	// checks it), each appended in room made for all of them first.
+	n0 := p.reserveOwn(f.count())
 	pa, pr := f.pa, f.pr
 	item := pr != nil && f.item
 	if pa != nil {
@@ -408,7 +411,7 @@ func (p *props) setCommerce(f *commerceFields) {
 	if pa != nil {
 		p.ownStr(keyCheckoutOptions, pa.CheckoutOptions)
 		if n, ok := pa.CheckoutStep.Get(); ok {
-			*p.slot(keyCheckoutStep) = braze.Int(n)
+			*p.ownSlot(keyCheckoutStep) = braze.Int(n)
 		}
 		coupon = pa.CouponCode
 	}
@@ -424,7 +427,7 @@ func (p *props) setCommerce(f *commerceFields) {
 	if pr != nil {
 		p.ownStr(keyName, pr.Name)
 		if n, ok := pr.Position.Get(); ok {
-			*p.slot(keyPosition) = braze.Int(n)
+			*p.ownSlot(keyPosition) = braze.Int(n)
 		}
 	}
 	if pa != nil {
@@ -457,7 +460,25 @@ func (p *props) setCommerce(f *commerceFields) {
 	if pr != nil {
 		p.ownStr(keyVariant, pr.Variant)
 	}
-	p.ordered = false
+	p.ownDone(n0)
+}
+
+// count is how many fields setCommerce sets for f, or one more: what
+// transactionCount and productCount count (with both the order's and a
+// product's Coupon Code, of which one is set) and the Currency Code and
+// Product Impression List.
+func (f *commerceFields) count() int {
+	if f.counted > 0 {
+		return f.counted
+	}
+	n := filled(f.currency) + filled(f.impressionList)
+	if f.pa != nil {
+		n += transactionCount(f.pa, f.total)
+	}
+	if f.pr != nil {
+		n += productCount(f.pr, f.item)
+	}
+	return n
 }
 
 // setCommerceInOrder sets the fields of f in the order setCommerce
@@ -480,17 +501,73 @@ func (p *props) setPromotion(pm *mparticle.Promotion) {
 		p.promotionFields(pm)
 		return
 	}
+	n0 := p.reserveOwn(promotionCount(pm))
 	p.ownStr(keyCreative, pm.Creative)
 	p.ownStr(keyID, pm.ID)
 	p.ownStr(keyName, pm.Name)
 	p.ownStr(keyPosition, pm.Position)
+	p.ownDone(n0)
+}
+
+// reserveOwn makes room for n more entries in p's list, for fields of
+// the mapper's own that ownSlot appends in key order and under keys in no
+// entry, ended by ownDone; it returns the list's length, for ownDone.
+// Nothing else may touch p in between. (The room made ahead lets
+// ownSlot inline: through slot, each field took a call that also checked
+// the list's room, order and index.)
+func (p *props) reserveOwn(n int) int {
+	if cap(p.out)-len(p.out) < n {
+		p.growOwn(n)
+	}
+	return len(p.out)
+}
+
+// growOwn is reserveOwn's growth: p's first list, made with room for
+// the larger of its hint and n, or a larger one.
+func (p *props) growOwn(n int) {
+	if p.out == nil {
+		p.hint = max(p.hint, n)
+		p.grow()
+	}
+	if cap(p.out)-len(p.out) < n {
+		p.out = slices.Grow(p.out, n)
+	}
+}
+
+// ownSlot appends an entry for key into the room reserveOwn made and
+// returns its value for the caller to set, as slot does.
+func (p *props) ownSlot(key string) *braze.Value {
+	n := len(p.out)
+	p.out = p.out[:n+1]
+	e := &p.out[n]
+	e.Key = key
+	return &e.Value
+}
+
+// ownDone ends the fields reserveOwn made room for, noting their order
+// and indexing them as slot would have one by one. n0 is the length of
+// the list before them: they sort among themselves, so the list is out of
+// order only if the first of them does not sort after the entry before.
+func (p *props) ownDone(n0 int) {
+	n := len(p.out)
+	if n0 > 0 && n > n0 && !p.unsorted && !keyLess(p.out[n0-1].Key, p.out[n0].Key) {
+		p.unsorted, p.sortedLen = true, n0
+	}
+	switch {
+	case p.idx != nil:
+		for i := n0; i < n; i++ {
+			p.idx[p.out[i].Key] = i
+		}
+	case n > linearProps:
+		p.reindex()
+	}
 }
 
 // ownStr sets a text field of at most 255 bytes unless it is empty, as str
-// does.
+// does, in room reserveOwn made.
 func (p *props) ownStr(key, s string) {
 	if s != "" {
-		*p.slot(key) = braze.String(s)
+		*p.ownSlot(key) = braze.String(s)
 	}
 }
 
@@ -501,12 +578,13 @@ func (p *props) ownNum(key string, o mparticle.Optional[float64]) {
 	}
 }
 
-// ownFloat sets floatValue(f).
+// ownFloat sets floatValue(f), in room reserveOwn made.
 func (p *props) ownFloat(key string, f float64) {
+	v := p.ownSlot(key)
 	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		*p.slot(key) = braze.Int(int64(f))
+		*v = braze.Int(int64(f))
 	} else {
-		*p.slot(key) = braze.Float(f)
+		*v = braze.Float(f)
 	}
 }
 
@@ -562,10 +640,18 @@ func (st *mapState) cloneProps(ps braze.Properties) braze.Properties {
 
 // addPurchase appends a purchase to the result.
 func (st *mapState) addPurchase(p braze.Purchase) {
+	*st.appendPurchase() = p
+}
+
+// appendPurchase appends a zero purchase to the result (see appendZeroed)
+// and returns it, for the caller to set up in place.
+func (st *mapState) appendPurchase() *braze.Purchase {
 	if st.res.Purchases == nil {
 		st.res.Purchases = make([]braze.Purchase, 0, max(st.est.purchases, 1))
 	}
-	st.res.Purchases = append(st.res.Purchases, p)
+	var pu *braze.Purchase
+	st.res.Purchases, pu = appendZeroed(st.res.Purchases)
+	return pu
 }
 
 // purchases emits one Braze purchase per product.
@@ -579,8 +665,9 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 		if pid == "" {
 			continue
 		}
-		p := st.newProps(transactionCount(pa, total) + productCount(pr, false) + len(pr.CustomAttributes) + len(d.CustomAttributes))
-		p.setCommerce(&commerceFields{pa: pa, total: total, pr: pr})
+		own := transactionCount(pa, total) + productCount(pr, false)
+		p := st.newProps(own + len(pr.CustomAttributes) + len(d.CustomAttributes))
+		p.setCommerce(&commerceFields{pa: pa, total: total, pr: pr, counted: own})
 		p.addCustom(pr.CustomAttributes)
 		p.addCustom(d.CustomAttributes)
 		if p.rejected {
@@ -592,6 +679,16 @@ func (st *mapState) purchases(d *mparticle.CommerceEvent, pa *mparticle.ProductA
 			st.diag(ValueChanged, productKey(i, "price"), "product without a price; 0 used", "")
 		}
 		q := quantityOf(pr)
+		if q > 0 && q == math.Trunc(q) && q <= maxPurchaseQuantity {
+			// The usual quantity (the switch's default case below): one
+			// purchase, set up in place in the result's zeroed room, as
+			// emitEvent sets up an event, instead of built and copied in
+			// twice (a call's argument, then append's element).
+			pu := st.appendPurchase()
+			pu.Identifier, pu.ProductID, pu.Currency, pu.Price, pu.Quantity = st.res.Identifier, pid, currency, price, int(q)
+			pu.Time, pu.Properties, pu.UpdateExistingOnly = at, p.finish(), st.ueo
+			continue
+		}
 		base := braze.Purchase{
 			Identifier: st.res.Identifier, ProductID: pid, Currency: currency, Price: price,
 			Time: at, Properties: p.finish(), UpdateExistingOnly: st.ueo,
@@ -673,8 +770,9 @@ func (st *mapState) productActionEvents(d *mparticle.CommerceEvent, pa *mparticl
 	itemName := commerceName(action, itemSuffix)
 	for i := range pa.Products {
 		pr := &pa.Products[i]
-		p := st.newProps(transactionCount(pa, total) + productCount(pr, true) + len(pr.CustomAttributes) + len(d.CustomAttributes))
-		p.setCommerce(&commerceFields{pa: pa, total: total, pr: pr, item: true})
+		own := transactionCount(pa, total) + productCount(pr, true)
+		p := st.newProps(own + len(pr.CustomAttributes) + len(d.CustomAttributes))
+		p.setCommerce(&commerceFields{pa: pa, total: total, pr: pr, item: true, counted: own})
 		p.addCustom(pr.CustomAttributes)
 		p.addCustom(d.CustomAttributes)
 		st.emitEvent(itemName, &d.CommonEventData, p)

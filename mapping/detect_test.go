@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/mpbraze/mpbraze/braze"
 	"github.com/mpbraze/mpbraze/internal/typedetect"
@@ -120,4 +121,68 @@ func FuzzPlainNumber(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) { requirePlainNumberAsDetect(t, s) })
+}
+
+// TestDetectedBooleansMatchDetect: detectedInto settles a string starting
+// with "t" or "f" (any case) itself; it must give what typedetect.Detect
+// gives, for the booleans in any case, for runes that fold to their
+// letters ("falſe" is EqualFold to "false"), and for words, near misses
+// and random texts of those letters.
+func TestDetectedBooleansMatchDetect(t *testing.T) {
+	for _, s := range []string{"true", "TRUE", "True", "tRuE", "false", "FALSE", "False", "fAlSe", "falſe",
+		"t", "f", "T", "F", "tru", "truee", "true ", "fals", "falsee", "false\x00", "trail shoes size 40",
+		"footwear", "f1", "t.5", "fa\xffse", "tr\u212aue"} {
+		requirePlainNumberAsDetect(t, s)
+	}
+	letters := []string{"t", "r", "u", "e", "f", "a", "l", "s", "T", "R", "U", "E", "F", "A", "L", "S", "ſ", "\u212a", "x", " ", "1"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 100000 {
+		var b strings.Builder
+		b.WriteString([]string{"t", "T", "f", "F"}[rng.IntN(4)])
+		for range rng.IntN(6) {
+			b.WriteString(letters[rng.IntN(len(letters))])
+		}
+		requirePlainNumberAsDetect(t, b.String())
+	}
+}
+
+// TestIsWordSetAsItIs: whatever isWord accepts, stringValueInto sets as
+// braze.String of itself, without a diagnostic, with type detection on or
+// off and detect either way (the hot callers set such strings themselves).
+// Strings it turns away include every one detection may change or
+// truncate may cut.
+func TestIsWordSetAsItIs(t *testing.T) {
+	alphabet := []string{"a", "Z", "t", "f", "T", "F", "0", "7", "-", ".", " ", "é", "\xff", "e", "2026-05-01T10:00:00Z"}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, detection := range []bool{false, true} {
+		m, err := New(Settings{EnableTypeDetection: detection})
+		require.NoError(t, err)
+		st := m.getState(nil)
+		for n := range 50000 {
+			var b strings.Builder
+			for range rng.IntN(8) {
+				b.WriteString(alphabet[rng.IntN(len(alphabet))])
+			}
+			if n%500 == 0 {
+				b.WriteString(strings.Repeat("x", 250+rng.IntN(10)))
+			}
+			s := b.String()
+			for _, detect := range []bool{false, true} {
+				var v braze.Value
+				st.stringValueInto(&v, "k", s, detect)
+				if isWord(s) {
+					require.Equal(t, braze.String(s), v, "%q", s)
+					require.Empty(t, st.res.Diagnostics, "%q", s)
+				}
+				if detection && detect && v.Kind() != braze.KindString {
+					require.False(t, isWord(s), "%q is detected", s)
+				}
+			}
+			if len(s) > maxLen {
+				require.False(t, isWord(s), "%q", s)
+			}
+			st.res.Diagnostics = nil
+		}
+		m.putState(st)
+	}
 }

@@ -84,7 +84,13 @@ func (st *mapState) screenView(d *mparticle.ScreenView) {
 	}
 	p := st.newProps(len(d.CustomAttributes))
 	p.addCustom(d.CustomAttributes)
-	st.emitEvent(st.m.s.ScreenViewPrefix+d.ScreenName, &d.CommonEventData, p)
+	// Without a prefix (the default) the name is the screen name itself:
+	// no call to the runtime's concatenation.
+	name := d.ScreenName
+	if pre := st.m.s.ScreenViewPrefix; pre != "" {
+		name = pre + name
+	}
+	st.emitEvent(name, &d.CommonEventData, p)
 	if !p.rejected {
 		st.eventAttributeMappings(screenViewTypeNumber, d.ScreenName, d.CustomAttributes)
 	}

@@ -249,23 +249,22 @@ func (st *mapState) scan() (fromCurrents bool) {
 	push := 0
 	stamps := st.sc.stamps[:0]
 	for i := range b.Events {
-		// The event's own timestamp, for timeOrder: read here, in the one
-		// pass over the events' memory before they are mapped.
+		// ms is the event's own timestamp, for timeOrder: read here, in
+		// the one pass over the events' memory before they are mapped,
+		// from the fields of the types the switch names (their common
+		// data, without the interface call to Common), else through
+		// Common.
 		var ms int64
-		if d := b.Events[i].Data; d != nil {
-			if c := d.Common(); c != nil {
-				ms = c.TimestampUnixtimeMS
-			}
-		}
-		stamps = append(stamps, ms)
-		switch d := any(b.Events[i].Data).(type) {
+		switch d := b.Events[i].Data.(type) {
 		case *mparticle.CustomEvent:
+			ms = d.TimestampUnixtimeMS
 			if carriesMark(d.CustomFlags, d.Unknown) {
 				return true
 			}
 			st.est.events++
 			st.est.props += len(d.CustomAttributes)
 		case *mparticle.ScreenView:
+			ms = d.TimestampUnixtimeMS
 			if carriesMark(d.CustomFlags, d.Unknown) {
 				return true
 			}
@@ -273,26 +272,37 @@ func (st *mapState) scan() (fromCurrents bool) {
 				st.est.events++
 				st.est.props += len(d.CustomAttributes)
 			}
-		case *mparticle.SessionStart, *mparticle.SessionEnd:
-			if s.ForwardSessionEvents {
-				st.est.events++
-				st.est.props += 2 + len(b.Events[i].Data.Common().CustomAttributes)
-			}
 		case *mparticle.CommerceEvent:
+			ms = d.TimestampUnixtimeMS
 			if carriesMark(d.CustomFlags, d.Unknown) {
 				return true
 			}
 			st.est.commerce(d, s.BundleCommerceEventData)
 		case *mparticle.UserAttributeChange:
+			ms = d.TimestampUnixtimeMS
 			st.est.attrs++
 			st.est.props++
-		case *mparticle.PushRegistration:
-			push = 1
+		case nil:
 		default:
-			if isFromBrazeCurrents(b.Events[i].Data) {
-				return true
+			c := d.Common()
+			if c != nil {
+				ms = c.TimestampUnixtimeMS
+			}
+			switch d.(type) {
+			case *mparticle.SessionStart, *mparticle.SessionEnd:
+				if s.ForwardSessionEvents {
+					st.est.events++
+					st.est.props += 2 + len(c.CustomAttributes)
+				}
+			case *mparticle.PushRegistration:
+				push = 1
+			default:
+				if isFromBrazeCurrents(d) {
+					return true
+				}
 			}
 		}
+		stamps = append(stamps, ms)
 	}
 	st.est.attrs += push
 	st.sc.stamps = stamps
@@ -351,6 +361,10 @@ func (e *estimate) commerceObjects(d *mparticle.CommerceEvent, bundled bool) {
 func (st *mapState) timeOrder() (order []int, times []time.Time) {
 	order, times = st.sc.order[:0], st.sc.times[:0]
 	sorted := true
+	// prevOK: the event before had a timestamp of its own, prevMS. Two
+	// such events are in order as their timestamps are (unixMilli keeps
+	// it), settled without time.Time.Before's call.
+	prevMS, prevOK := int64(0), false
 	for i, ms := range st.sc.stamps[:len(st.b.Events)] {
 		order = append(order, i)
 		t, ok := unixMilli(ms)
@@ -363,9 +377,14 @@ func (st *mapState) timeOrder() (order []int, times []time.Time) {
 			}
 			t = st.eventTimeOf(ms)
 		}
-		if i > 0 && t.Before(times[i-1]) {
-			sorted = false
+		if i > 0 && sorted {
+			if ok && prevOK {
+				sorted = ms >= prevMS
+			} else {
+				sorted = !t.Before(times[i-1])
+			}
 		}
+		prevMS, prevOK = ms, ok
 		times = append(times, t)
 	}
 	st.evIdx, st.evName = -1, ""

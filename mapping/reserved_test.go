@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,12 +20,21 @@ import (
 // checked against mayBeReserved without another list to keep.
 func reservedKeys(t *testing.T) []string {
 	t.Helper()
+	keys := switchKeys(t, "standardFieldOf", "customReservedOf")
+	require.Greater(t, len(keys), 15)
+	return keys
+}
+
+// switchKeys reads the case strings of the switches in the functions
+// named (of userattrs.go).
+func switchKeys(t *testing.T, funcs ...string) []string {
+	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), "userattrs.go", nil, 0)
 	require.NoError(t, err)
 	var keys []string
 	for _, d := range f.Decls {
 		fn, ok := d.(*ast.FuncDecl)
-		if !ok || (fn.Name.Name != "standardFieldOf" && fn.Name.Name != "customReservedOf") {
+		if !ok || !slices.Contains(funcs, fn.Name.Name) {
 			continue
 		}
 		ast.Inspect(fn.Body, func(n ast.Node) bool {
@@ -40,8 +50,28 @@ func reservedKeys(t *testing.T) []string {
 			return true
 		})
 	}
-	require.Greater(t, len(keys), 15)
 	return keys
+}
+
+// TestCanonicalFieldOf: every key canonicalFieldOf knows (read from its
+// switch) lower-cases to one standardFieldOf maps to the same field, and
+// it knows the mParticle spelling of each "$" key standardFieldOf knows.
+func TestCanonicalFieldOf(t *testing.T) {
+	keys := switchKeys(t, "canonicalFieldOf")
+	require.Len(t, keys, 7)
+	for _, k := range keys {
+		field, ok := canonicalFieldOf(k)
+		require.True(t, ok, k)
+		var buf [64]byte
+		want, ok := standardFieldOf(lowerInto(buf[:0], k))
+		require.True(t, ok, k)
+		require.Equal(t, want, field, k)
+		require.True(t, mayBeReserved(k), k) // else setUserAttribute never asks
+	}
+	for _, k := range []string{"$firstname", "$FIRSTNAME", "first_name", "$Zip", "$State", "$Address", "dob", "$FirstName ", ""} {
+		_, ok := canonicalFieldOf(k)
+		require.False(t, ok, k)
+	}
 }
 
 // TestMayBeReserved: mayBeReserved says true for every key the lookups

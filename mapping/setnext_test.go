@@ -112,3 +112,14 @@ func TestNextGivesZeroRoomPastTheEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomKey: customKey strips what stripDollar strips, and reports a
+// strip exactly when the key it returns differs from the one it got (what
+// setNext compared the strings for).
+func TestCustomKey(t *testing.T) {
+	for _, k := range []string{"", "$", "$$", "$$a", "a", "$a", "a$", "$a$", "é", "$é", " $a"} {
+		key, stripped := customKey(k)
+		require.Equal(t, stripDollar(k), key, "%q", k)
+		require.Equal(t, key != k, stripped, "%q", k)
+	}
+}

@@ -300,6 +300,31 @@ func standardFieldOf(lower []byte) (string, bool) {
 	return "", false
 }
 
+// canonicalFieldOf is standardFieldOf for the reserved keys spelled as
+// mParticle's SDKs and documentation spell them ("$FirstName"), matched
+// as they come: the usual reserved key is settled without lowerInto.
+// Every key here lower-cases to one that standardFieldOf maps to the same
+// field (TestCanonicalFieldOf reads them from this switch).
+func canonicalFieldOf(raw string) (string, bool) {
+	switch raw {
+	case "$FirstName":
+		return "first_name", true
+	case "$LastName":
+		return "last_name", true
+	case "$City":
+		return "home_city", true
+	case "$Country":
+		return "country", true
+	case "$Mobile":
+		return "phone", true
+	case "$Gender":
+		return "gender", true
+	case "$Age":
+		return "$age", true
+	}
+	return "", false
+}
+
 // customReservedOf returns the Braze name of an mParticle reserved key
 // (lower-cased) that becomes a custom attribute, if it is one. $Zip is
 // never type-detected.
@@ -362,11 +387,18 @@ func (st *mapState) setUserAttribute(raw string, v mparticle.AttributeValue) {
 		st.removeUserAttribute(raw)
 		return
 	}
-	if st.m.groups == nil && !mayBeReserved(raw) {
-		// The usual custom key: none of the lookups below can find it,
-		// and lower-casing it was most of their cost.
-		st.customAttribute(raw, stripDollar(raw), v, true)
-		return
+	if st.m.groups == nil {
+		if !mayBeReserved(raw) {
+			// The usual custom key: none of the lookups below can find
+			// it, and lower-casing it was most of their cost.
+			st.customAttribute(raw, stripDollar(raw), v, true)
+			return
+		}
+		if field, ok := canonicalFieldOf(raw); ok {
+			// The usual reserved key, spelled as mParticle spells it.
+			st.standardField(raw, field, v)
+			return
+		}
 	}
 	var buf [64]byte
 	lower := lowerInto(buf[:0], raw)
@@ -551,7 +583,11 @@ func (st *mapState) customAttribute(raw, key string, v mparticle.AttributeValue,
 	switch v.Kind() {
 	case mparticle.KindString:
 		s, _ := v.Str()
-		st.stringValueInto(&val, raw, s, detect)
+		if isWord(s) {
+			val = braze.String(s) // as stringValueInto would, without its call
+		} else {
+			st.stringValueInto(&val, raw, s, detect)
+		}
 	case mparticle.KindNumber:
 		n, _ := v.Number()
 		st.numberLiteralInto(&val, raw, string(n))

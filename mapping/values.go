@@ -82,12 +82,6 @@ type props struct {
 	// sortedLen is, once unsorted is set, how many entries from the first
 	// were sorted: finish's sort starts after them.
 	sortedLen int
-	// ordered is set while setCommerce sets the mapper's own fields, in
-	// key order, into a list that was empty: each key sorts after the
-	// last, so slot skips noteOrder's comparison (most of those keys share
-	// their first byte with the one before, so it called the runtime's
-	// string comparison).
-	ordered bool
 }
 
 // keyFix records an entry whose key was produced by fixing orig, the key
@@ -217,9 +211,7 @@ func (p *props) push(key string, v braze.Value) { *p.slot(key) = v }
 // per property.
 func (p *props) slot(key string) *braze.Value {
 	v := p.next()
-	if !p.ordered {
-		p.noteOrder(key)
-	}
+	p.noteOrder(key)
 	p.appendSorted(key)
 	return v
 }
@@ -262,7 +254,7 @@ func (p *props) appendNext(key string) {
 
 // noteOrder sets unsorted (and sortedLen) if key, about to be appended,
 // does not sort after the last entry. Small enough to inline, so that
-// slot, which every field of the mapper's own takes, makes no call.
+// slot (push, setOwn: session ids) makes no call.
 func (p *props) noteOrder(key string) {
 	if n := len(p.out); n > 0 && !p.unsorted && !keyLess(p.out[n-1].Key, key) {
 		p.unsorted, p.sortedLen = true, n
@@ -319,7 +311,13 @@ func (p *props) set(orig, key string, v braze.Value) {
 // a key already set) takes setNextSlow, which applies every rule. Keeping
 // the rules' diagnostics out of this function keeps its frame small: with
 // them, every call paid for spilling registers to a 776-byte frame.
-func (p *props) setNext(orig, key string) {
+func (p *props) setNext(orig, key string) { p.setNextFixed(orig, key, orig != key) }
+
+// setNextFixed is setNext for a caller that knows whether key differs
+// from orig (fixed). A custom attribute's key is orig with one leading "$"
+// stripped (customKey), which that byte tells: comparing the two strings
+// called the runtime's memequal for every property.
+func (p *props) setNextFixed(orig, key string, fixed bool) {
 	// len(key) <= maxLen bytes: truncate would not cut it.
 	if key == "" || key[0] == '$' || len(key) > maxLen || p.nested || (!p.attr && isReservedKey(key)) {
 		p.setNextSlow(orig, key)
@@ -336,9 +334,18 @@ func (p *props) setNext(orig, key string) {
 		}
 	}
 	p.appendSorted(key)
-	if orig != key {
+	if fixed {
 		p.st.sc.fixes = append(p.st.sc.fixes, keyFix{i: n, orig: orig})
 	}
+}
+
+// customKey returns the property key of a custom attribute key k: k with
+// one leading "$" stripped (as stripDollar does), and whether it was.
+func customKey(k string) (key string, stripped bool) {
+	if k != "" && k[0] == '$' {
+		return k[1:], true
+	}
+	return k, false
 }
 
 // isReservedKey reports whether key is one Braze reserves in event and
@@ -445,7 +452,7 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 	}
 	st := p.st
 	if len(attrs) == 1 { // one order only
-		p.add(attrs[0].Key, stripDollar(attrs[0].Key), attrs[0].Value)
+		p.add(attrs[0].Key, attrs[0].Value)
 		return
 	}
 	if !st.m.sortedOnly {
@@ -455,22 +462,33 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 	attempt:
 		for i := range attrs {
 			a := &attrs[i]
-			// Strings (most values) and booleans are added here, as add
-			// would add them: a call less per property.
+			// Strings (most values), numbers and booleans are added
+			// here, as add would add them: a call less per property.
 			switch a.Value.Kind() {
 			case mparticle.KindString:
 				s, _ := a.Value.Str()
-				st.stringValueInto(p.next(), a.Key, s, detectable(a.Key))
-				p.setNext(a.Key, stripDollar(a.Key))
+				if v := p.next(); isWord(s) {
+					*v = braze.String(s) // as stringValueInto would, without its call
+				} else {
+					st.stringValueInto(v, a.Key, s, detectable(a.Key))
+				}
+				key, fixed := customKey(a.Key)
+				p.setNextFixed(a.Key, key, fixed)
+			case mparticle.KindNumber:
+				n, _ := a.Value.Number()
+				st.numberLiteralInto(p.next(), a.Key, string(n))
+				key, fixed := customKey(a.Key)
+				p.setNextFixed(a.Key, key, fixed)
 			case mparticle.KindBool:
 				b, _ := a.Value.Bool()
 				*p.next() = braze.Bool(b)
-				p.setNext(a.Key, stripDollar(a.Key))
+				key, fixed := customKey(a.Key)
+				p.setNextFixed(a.Key, key, fixed)
 			case mparticle.KindUndefined:
 				undefined = true
 				break attempt
 			default:
-				p.add(a.Key, stripDollar(a.Key), a.Value)
+				p.add(a.Key, a.Value)
 			}
 			if len(st.res.Diagnostics) != diags {
 				break
@@ -486,14 +504,16 @@ func (p *props) addCustom(attrs mparticle.Attributes) {
 		p.rejected, p.unsorted, p.sortedLen = rejected, unsorted, sortedLen
 	}
 	for _, a := range st.sortedAttrs(attrs) {
-		p.add(a.Key, stripDollar(a.Key), a.Value)
+		p.add(a.Key, a.Value)
 	}
 	st.doneSorted()
 }
 
-// add converts one attribute value into a property.
-func (p *props) add(orig, key string, v mparticle.AttributeValue) {
+// add converts one custom attribute into a property, under its key with
+// one leading "$" stripped (customKey).
+func (p *props) add(orig string, v mparticle.AttributeValue) {
 	st := p.st
+	key, fixed := customKey(orig)
 	switch v.Kind() {
 	case mparticle.KindUndefined:
 		return
@@ -503,16 +523,20 @@ func (p *props) add(orig, key string, v mparticle.AttributeValue) {
 	// list (see next).
 	case mparticle.KindString:
 		s, _ := v.Str()
-		st.stringValueInto(p.next(), orig, s, detectable(orig))
-		p.setNext(orig, key)
+		if v := p.next(); isWord(s) {
+			*v = braze.String(s) // as stringValueInto would, without its call
+		} else {
+			st.stringValueInto(v, orig, s, detectable(orig))
+		}
+		p.setNextFixed(orig, key, fixed)
 	case mparticle.KindNumber:
 		n, _ := v.Number()
 		st.numberLiteralInto(p.next(), orig, string(n))
-		p.setNext(orig, key)
+		p.setNextFixed(orig, key, fixed)
 	case mparticle.KindBool:
 		b, _ := v.Bool()
 		*p.next() = braze.Bool(b)
-		p.setNext(orig, key)
+		p.setNextFixed(orig, key, fixed)
 	case mparticle.KindList, mparticle.KindRaw:
 		if p.nested {
 			p.set(orig, key, st.nestedValue(orig, orig, v.Interface(), 0))
@@ -673,6 +697,13 @@ func (st *mapState) stringValue(key, s string, detect bool) (v braze.Value) {
 	return v
 }
 
+// isWord reports whether stringValueInto sets the string s as it is,
+// whatever its detect and the settings: a string of at most 255 bytes
+// (truncate leaves it) that type detection cannot turn into anything
+// else (mayDetect). Most values are such, and the hot callers set them
+// without stringValueInto's call.
+func isWord(s string) bool { return len(s) <= maxLen && !mayDetect(s) }
+
 // stringValueInto sets *dst to stringValue(key, s, detect).
 func (st *mapState) stringValueInto(dst *braze.Value, key, s string, detect bool) {
 	if detect && st.m.s.EnableTypeDetection && mayDetect(s) && detectedInto(dst, s) {
@@ -696,6 +727,23 @@ func detected(s string) (v braze.Value, ok bool) {
 func detectedInto(dst *braze.Value, s string) bool {
 	if !mayDetect(s) {
 		return false
+	}
+	// A "t" or "f" (any case) can start nothing but a boolean, which
+	// Detect settles with this one comparison: words such as "footwear"
+	// or "trail shoes" skip plainNumberInto and Detect's 80-byte result.
+	switch s[0] {
+	case 't', 'T':
+		if !strings.EqualFold(s, "true") {
+			return false
+		}
+		*dst = braze.Bool(true)
+		return true
+	case 'f', 'F':
+		if !strings.EqualFold(s, "false") {
+			return false
+		}
+		*dst = braze.Bool(false)
+		return true
 	}
 	if plainNumberInto(dst, s) {
 		return true
@@ -736,17 +784,29 @@ func plainNumberInto(dst *braze.Value, s string) bool {
 	if digits == "" || (digits[0] == '0' && len(digits) > 1 && digits[1] != '.') {
 		return false // "-", or a redundant leading zero
 	}
+	// The digits before a ".", then those after it: a loop each, with one
+	// comparison per byte (a byte below '0' wraps around past 9).
 	var m uint64
+	i := 0
+	for ; i < len(digits); i++ {
+		c := digits[i] - '0'
+		if c > 9 {
+			break
+		}
+		m = m*10 + uint64(c)
+	}
 	point := -1
-	for i := 0; i < len(digits); i++ {
-		c := digits[i]
-		switch {
-		case '0' <= c && c <= '9':
-			m = m*10 + uint64(c-'0')
-		case c == '.' && point < 0 && i > 0:
-			point = i
-		default:
+	if i < len(digits) {
+		if digits[i] != '.' || i == 0 {
 			return false
+		}
+		point = i
+		for i++; i < len(digits); i++ {
+			c := digits[i] - '0'
+			if c > 9 {
+				return false
+			}
+			m = m*10 + uint64(c)
 		}
 	}
 	if point < 0 { // an integer
