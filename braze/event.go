@@ -46,11 +46,9 @@ func (e *Event) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
 		w.str(`"app_id":`, e.AppID)
 	}
 	w.str(`"name":`, e.Name)
-	w.buf = append(w.buf, `"time":`...)
 	var err error
-	w.buf, err = enc.stamp.appendTime(w.buf, e.Time)
+	w.buf, err = enc.stamp.appendTimeField(w.buf, e.Time)
 	w.setErr(err)
-	w.comma()
 	writeProperties(&w, e.Properties, enc)
 	if e.UpdateExistingOnly != nil {
 		w.key(`"_update_existing_only":`)
