@@ -524,10 +524,17 @@ func plainProperties(ps Properties) (plain, settled bool) {
 			continue
 		}
 		// keyAfter(k, prev) for keys that differ within their first 16
-		// bytes.
+		// bytes. Most neighbours differ in their first byte, which both
+		// have (plainKey): that test alone settles them.
 		prev := ps[i-1].Key
+		if k[0] != prev[0] {
+			if k[0] < prev[0] {
+				return false, false
+			}
+			continue
+		}
 		n := min(len(k), len(prev), 16)
-		j := 0
+		j := 1
 		for j < n && k[j] == prev[j] {
 			j++
 		}
