@@ -249,15 +249,21 @@ func appendDecimal(dst []byte, m int64, k int) []byte {
 	return append(dst, digits[i:]...)
 }
 
-// appendInt appends a decimal integer. Numbers under 100 (positions,
-// counts, quantities: most integers sent) are written here: strconv gets
-// to its table of small numbers through two calls and copies from it with
-// a third.
+// appendInt appends a decimal integer. A digit (positions, counts,
+// quantities: most integers sent) is written inline: appendInt is small
+// enough to be inlined into its callers, and the rest is appendIntSlow's.
 func appendInt(dst []byte, n int64) []byte {
+	if uint64(n) < 10 {
+		return append(dst, byte('0'+n))
+	}
+	return appendIntSlow(dst, n)
+}
+
+// appendIntSlow is appendInt for the numbers from 10 up and the negative
+// ones. Numbers under 100 are written here: strconv gets to its table of
+// small numbers through two calls and copies from it with a third.
+func appendIntSlow(dst []byte, n int64) []byte {
 	if uint64(n) < 100 {
-		if n < 10 {
-			return append(dst, byte('0'+n))
-		}
 		return append(dst, twoDigits[2*n], twoDigits[2*n+1])
 	}
 	return strconv.AppendInt(dst, n, 10)
