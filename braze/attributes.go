@@ -388,6 +388,11 @@ func optBool(w *fieldWriter, key string, o Optional[bool]) {
 	}
 }
 
+// writeOptBool is kept out of line: inlined into optBool, it made optBool
+// too big to be inlined itself, so that every attributes object paid two
+// calls to find its two tracking flags absent.
+//
+//go:noinline
 func writeOptBool(w *fieldWriter, key string, o Optional[bool]) {
 	switch o.state {
 	case optSet:

@@ -1,6 +1,7 @@
 package braze
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -144,19 +145,24 @@ const maxPooledEncoding = 1 << 20
 // after each, cost more than the test.
 func (e *itemEncoder) encode(items []Item, l Limits) error {
 	buf := e.buf[:0] // a local: stores through e cost a write barrier while GC runs
-	e.ends, e.kinds = e.ends[:0], e.kinds[:0]
+	// ends and kinds get their length at once and are indexed: an append
+	// through e per item loaded and stored the slice's three words.
+	ends := slices.Grow(e.ends[:0], len(items))[:len(items)]
+	kinds := slices.Grow(e.kinds[:0], len(items))[:len(items)]
+	e.ends, e.kinds = ends, kinds
+	e.enc.check = true
 	var bad ItemErrors
 	for i := range items {
 		it := &items[i]
 		kind := it.Kind()
-		e.kinds = append(e.kinds, kind)
+		kinds[i] = kind
 		if kind == 0 {
 			bad = append(bad, &ItemError{Index: i, Err: errNotOneObject})
-			e.ends = append(e.ends, len(buf))
+			ends[i] = len(buf)
 			continue
 		}
 		start := len(buf)
-		e.enc.check, e.enc.irregular = true, false
+		e.enc.irregular = false
 		var err error
 		switch kind {
 		case ObjectAttributes:
@@ -177,7 +183,7 @@ func (e *itemEncoder) encode(items []Item, l Limits) error {
 			buf = buf[:start]
 			bad = append(bad, &ItemError{Index: i, Kind: kind, Err: err})
 		}
-		e.ends = append(e.ends, len(buf))
+		ends[i] = len(buf)
 	}
 	e.buf = buf
 	if bad != nil {

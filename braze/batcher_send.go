@@ -73,13 +73,11 @@ func (b *Batcher) deliver(ctx context.Context, entries []entry, errs []error, su
 	defer func() { x.reset(); b.indexes.Put(x) }()
 	buf := b.client.bodyBufferOf(bodySize(entries))
 	body := appendBody(buf.b[:0], entries, x)
-	resp, err := b.client.trackEncoded(ctx, buf, body)
+	err := b.client.trackEncodedInto(ctx, buf, body, &x.resp)
 	if err == nil {
 		b.stats.requests.Add(1)
 		b.stats.sent.Add(uint64(len(entries)))
-		if resp != nil {
-			b.markRejected(http.StatusCreated, resp.Errors, x, errs)
-		}
+		b.markRejected(http.StatusCreated, x.resp.Errors, x, errs)
 		return
 	}
 	var apiErr *APIError
@@ -158,9 +156,11 @@ func (b *Batcher) markRejected(status int, objErrs []ObjectError, index *request
 }
 
 // requestIndex maps each array position of a sent request back to the
-// entry it came from.
+// entry it came from, and holds the request's answer (resp), so that a
+// request decodes it into recycled memory.
 type requestIndex struct {
 	attributes, events, purchases []int
+	resp                          TrackResponse
 }
 
 // of returns the positions of kind's array.
@@ -174,9 +174,11 @@ func (x *requestIndex) of(kind ObjectKind) *[]int {
 	return &x.purchases
 }
 
-// reset empties the index and keeps its memory.
+// reset empties the index and keeps its memory; the answer goes (the
+// pool keeps none of its errors).
 func (x *requestIndex) reset() {
 	x.attributes, x.events, x.purchases = x.attributes[:0], x.events[:0], x.purchases[:0]
+	x.resp = TrackResponse{}
 }
 
 func (x *requestIndex) lookup(oe ObjectError) int {

@@ -44,8 +44,12 @@ type Client struct {
 	logger   *slog.Logger
 	retry    *httpretry.Client
 	limiters [numFamilies]*httpretry.Limiter
-	onRetry  func(RetryEvent)
-	stats    httpretry.Counters
+	// waits are the limiters' Wait methods as BeforeAttempt hooks (nil
+	// for an unlimited family), made once: a method value made per
+	// request escapes into the call's state, an allocation each time.
+	waits   [numFamilies]func(context.Context) error
+	onRetry func(RetryEvent)
+	stats   httpretry.Counters
 	// bytesPerObject is the last /users/track body size per object, used
 	// to size the next encoding buffer.
 	bytesPerObject atomic.Int64
@@ -116,6 +120,11 @@ func NewClient(restKey string, opts ...Option) (*Client, error) {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
 	c.limiters = newLimiters(s.rateLimits, c.clock)
+	for f, lim := range c.limiters {
+		if lim != nil {
+			c.waits[f] = lim.Wait
+		}
+	}
 	c.retry = httpretry.New(httpretry.Config{
 		HTTPClient: s.httpClient,
 		Logger:     s.logger,

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mpbraze/mpbraze/internal/httpretry"
 )
 
 func TestInstances(t *testing.T) {
@@ -214,6 +216,32 @@ func TestRateLimitsConfig(t *testing.T) {
 	for f := range numFamilies {
 		assert.Nil(t, c.limiters[f])
 	}
+}
+
+// hookSink keeps TestWaitHooksBoundOnce's hooks, so that they escape as
+// a request's do.
+var hookSink func(context.Context) error
+
+// The BeforeAttempt hook of each rate-limited family is its limiter's Wait
+// bound once per client: handing it to a request allocates nothing (a
+// method value made per request escaped into the call's state, one
+// allocation each), an unlimited family has none, and the hook takes the
+// limiter's tokens.
+func TestWaitHooksBoundOnce(t *testing.T) {
+	c, err := NewClient("k", WithInstance(US01), WithRateLimits(RateLimits{
+		Track: RateLimit{Requests: 2, Per: time.Hour, Burst: 2}, Users: RateLimit{Requests: -1}}))
+	require.NoError(t, err)
+	assert.Nil(t, c.waitFunc(familyUsers), "unlimited")
+	wait := c.waitFunc(familyTrack)
+	require.NotNil(t, wait)
+	assert.Zero(t, testing.AllocsPerRun(100, func() { hookSink = c.waitFunc(familyTrack) }))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	granted := 0
+	for ; granted < 10 && wait(ctx) == nil; granted++ {
+	}
+	assert.True(t, granted >= 1 && granted <= 2, "2 requests an hour granted %d at once", granted)
+	require.ErrorIs(t, wait(ctx), httpretry.ErrDeadlineTooSoon, "the next token is far past the deadline")
 }
 
 // ctLogBuffer is a goroutine-safe log sink.

@@ -55,15 +55,24 @@ func (c *Client) Track(ctx context.Context, req *TrackRequest) (*TrackResponse, 
 // Track sends what it encoded through it, and the Batcher the body it laid
 // out from objects it validated and encoded as they were added.
 func (c *Client) trackEncoded(ctx context.Context, buf *bodyBuf, body []byte) (*TrackResponse, error) {
-	var resp TrackResponse
-	idle, err := c.send(ctx, epTrack, body, &resp, true)
+	resp := new(TrackResponse)
+	if err := c.trackEncodedInto(ctx, buf, body, resp); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// trackEncodedInto is trackEncoded with the answer decoded into resp,
+// which it zeroes first (a 2xx answer's fields are decoded over it): the
+// Batcher passes one of its recycled requestIndexes' instead of a new
+// TrackResponse per request.
+func (c *Client) trackEncodedInto(ctx context.Context, buf *bodyBuf, body []byte, resp *TrackResponse) error {
+	*resp = TrackResponse{}
+	idle, err := c.send(ctx, epTrack, body, resp, true)
 	if idle {
 		c.releaseBody(buf, body)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &resp, nil
+	return err
 }
 
 // bodyBuf is a recycled /users/track body buffer (see Client.bodies).

@@ -46,11 +46,9 @@ func (e *Event) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
 		w.str(`"app_id":`, e.AppID)
 	}
 	w.str(`"name":`, e.Name)
-	w.buf = append(w.buf, `"time":`...)
 	var err error
-	w.buf, err = enc.stamp.appendTime(w.buf, e.Time)
+	w.buf, err = enc.stamp.appendTimeField(w.buf, e.Time)
 	w.setErr(err)
-	w.comma()
 	writeProperties(&w, e.Properties, enc)
 	if e.UpdateExistingOnly != nil {
 		w.key(`"_update_existing_only":`)
@@ -66,14 +64,22 @@ func writeProperties(w *fieldWriter, props Properties, enc *memberEncoder) {
 	if len(props) == 0 {
 		return
 	}
-	w.key(`"properties":`)
-	pw := beginObject(w.buf)
+	// The key and the object's brace in one append; appendMembers returns
+	// its error rather than setting pw.err, and finish's turning of the
+	// last comma into the closing brace is done here, followed by the
+	// comma after the member, in one store of w.buf.
+	pw := fieldWriter{buf: append(w.buf, `"properties":{`...)}
 	err := appendMembers(&pw, props, propertyMember, enc)
-	w.buf, _ = pw.finish()
+	buf := pw.buf
+	if buf[len(buf)-1] == ',' {
+		buf[len(buf)-1] = '}'
+	} else {
+		buf = append(buf, '}')
+	}
+	w.buf = append(buf, ',')
 	if err != nil {
 		w.setErr(fmt.Errorf("properties: %w", err))
 	}
-	w.comma()
 }
 
 // eventFields is Event without its methods, for decoding with encoding/json.

@@ -144,8 +144,54 @@ func startsPrintable(s string) bool { return s != "" && s[0] > ' ' && s[0] < 0x7
 
 // plainEmail reports an address checkEmail accepts: at most 255 bytes, an
 // '@' neither first nor last (the last '@' counts), no space, tab or line
-// break.
+// break. That last '@' is neither first nor last exactly when the final
+// byte is not '@' and an '@' lies strictly inside, which words of eight
+// bytes answer without finding where: an address of 10 bytes or more with
+// no byte below '!' (where the space, tab and line breaks are) is settled
+// so, in a few operations per word instead of a table load and two tests
+// per byte; any other string takes the byte loop (plainEmailBytes).
 func plainEmail(s string) bool {
+	n := len(s)
+	if n < 10 || n > MaxStringLength {
+		return plainEmailBytes(s)
+	}
+	var low uint64
+	for i := 0; i+8 <= n; i += 8 {
+		low |= bytesBelowBang(load64(s, i))
+	}
+	if low|bytesBelowBang(load64(s, n-8)) != 0 {
+		return plainEmailBytes(s) // which of them matter is the loop's to say
+	}
+	if s[n-1] == '@' {
+		return false
+	}
+	inner := s[1 : n-1] // 8 bytes or more
+	var at uint64
+	for i := 0; i+8 <= len(inner); i += 8 {
+		at |= zeroBytes(load64(inner, i) ^ 0x4040404040404040)
+	}
+	return at|zeroBytes(load64(inner, len(inner)-8)^0x4040404040404040) != 0
+}
+
+// bytesBelowBang is non-zero exactly when some byte of w is below '!'
+// (0x21): the classic test for a byte below n (n ≤ 0x80), exact as to
+// whether there is one.
+func bytesBelowBang(w uint64) uint64 { return (w - 0x2121212121212121) &^ w & 0x8080808080808080 }
+
+// zeroBytes is non-zero exactly when some byte of w is zero.
+func zeroBytes(w uint64) uint64 { return (w - 0x0101010101010101) &^ w & 0x8080808080808080 }
+
+// load64 reads s[i:i+8] as a little-endian word (the compiler merges the
+// byte loads into one).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// plainEmailBytes is plainEmail byte by byte, for the strings its words
+// do not settle.
+func plainEmailBytes(s string) bool {
 	if len(s) > MaxStringLength {
 		return false
 	}

@@ -54,6 +54,50 @@ func TestPlainEmailMatchesCheckEmail(t *testing.T) {
 	}
 }
 
+// TestPlainEmailWordsMatchBytes holds plainEmail's word test to the byte
+// loop it shortcuts, on every length: addresses with each special byte
+// ('@', the space class, other bytes below '!', '!', non-ASCII bytes whose
+// XOR with '@' has no zero byte or has one only after a borrow) at every
+// offset, and random strings over an alphabet rich in them.
+func TestPlainEmailWordsMatchBytes(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		if got, want := plainEmail(s), plainEmailBytes(s); got != want {
+			t.Fatalf("plainEmail(%q) = %v, the byte loop says %v", s, got, want)
+		}
+	}
+	specials := []string{"@", " ", "\t", "\r", "\n", "\x00", "\x01", "\v", "\x1f", "!", "\x80", "\xc0", "\x41", "\x3f", "é", "\xff"}
+	for n := range 40 {
+		for _, sp := range specials {
+			for off := 0; off <= n; off++ {
+				base := []byte(strings.Repeat("a", n))
+				if n > 4 {
+					base[n/2] = '@' // an address, whose '@' the special may join
+				}
+				check(string(base[:off]) + sp + string(base[off:]))
+				check(string(base[:off]) + sp)
+				check(sp + string(base[off:]))
+			}
+		}
+	}
+	for _, n := range []int{250, 254, 255, 256, 300} {
+		check(strings.Repeat("a", n/2) + "@" + strings.Repeat("b", n-n/2-1))
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "b", ".", "@", "@", " ", "\t", "\n", "\x00", "!", "\x80", "\xc0", "é"}
+	for range 50000 {
+		var b strings.Builder
+		for range rng.IntN(40) {
+			if rng.IntN(4) == 0 {
+				b.WriteString(alphabet[rng.IntN(len(alphabet))])
+			} else {
+				b.WriteByte('x')
+			}
+		}
+		check(b.String())
+	}
+}
+
 // TestPlainIdentifierAcceptsOnlyValid holds Identifier.plain, email-only
 // forms included, to the full checks it skips: whatever it accepts, the
 // full validation (plain bypassed) accepts too, and an ordinary email

@@ -249,15 +249,21 @@ func appendDecimal(dst []byte, m int64, k int) []byte {
 	return append(dst, digits[i:]...)
 }
 
-// appendInt appends a decimal integer. Numbers under 100 (positions,
-// counts, quantities: most integers sent) are written here: strconv gets
-// to its table of small numbers through two calls and copies from it with
-// a third.
+// appendInt appends a decimal integer. A digit (positions, counts,
+// quantities: most integers sent) is written inline: appendInt is small
+// enough to be inlined into its callers, and the rest is appendIntSlow's.
 func appendInt(dst []byte, n int64) []byte {
+	if uint64(n) < 10 {
+		return append(dst, byte('0'+n))
+	}
+	return appendIntSlow(dst, n)
+}
+
+// appendIntSlow is appendInt for the numbers from 10 up and the negative
+// ones. Numbers under 100 are written here: strconv gets to its table of
+// small numbers through two calls and copies from it with a third.
+func appendIntSlow(dst []byte, n int64) []byte {
 	if uint64(n) < 100 {
-		if n < 10 {
-			return append(dst, byte('0'+n))
-		}
 		return append(dst, twoDigits[2*n], twoDigits[2*n+1])
 	}
 	return strconv.AppendInt(dst, n, 10)
@@ -379,13 +385,22 @@ type timeStamp struct {
 	text  [20]byte
 }
 
-// appendTime is the package's appendTime, reusing the stamp's text when t
-// falls in the same second, and its date when t falls in the same day.
-func (ts *timeStamp) appendTime(dst []byte, t time.Time) ([]byte, error) {
+// timeKey is `"time":"` (the member's key and the stamp's opening quote)
+// as a little-endian word, for appendTimeField's one store.
+const timeKey = 0x223a22656d697422
+
+// appendTimeField appends the member `"time":<t>,` of an event or a
+// purchase: t as the package's appendTime writes it, reusing the stamp's
+// text when t falls in the same second, and its date when t falls in the
+// same day. The key and the comma are written with the stamp, through one
+// room check. A time out of range appends `"time":,` (the key and comma
+// around no value, as the encoders wrote them before) and errTimeRange:
+// the object is refused.
+func (ts *timeStamp) appendTimeField(dst []byte, t time.Time) ([]byte, error) {
 	sec, nsec := t.Unix(), t.Nanosecond()
 	if !ts.valid || sec != ts.sec {
 		if sec < minRFC3339Unix || sec > maxRFC3339Unix {
-			return dst, errTimeRange
+			return append(dst, `"time":,`...), errTimeRange
 		}
 		off := sec - minRFC3339Unix // ≥ 0: whole days from 0000-01-01
 		if day := off / 86400; ts.valid && day == ts.day {
@@ -401,18 +416,21 @@ func (ts *timeStamp) appendTime(dst []byte, t time.Time) ([]byte, error) {
 		}
 		ts.sec = sec
 	}
-	// The stamp is written through a fixed-size view of 32 bytes from d,
-	// as jsonenc writes short strings: array copies and stores, no call
-	// to copy or append. Only the stamp's own bytes are written.
+	// The member is written through a fixed-size view of 40 bytes from d
+	// (it takes at most 7+32+1), as jsonenc writes short strings: array
+	// copies and stores, no call to copy or append. Only the member's own
+	// bytes are written: the key's word ends with the stamp's first byte,
+	// its opening quote, which the stamp's copy writes again.
 	d := len(dst)
-	if cap(dst)-d < 32 {
-		dst = append(dst[:cap(dst)], make([]byte, 32)...)
+	if cap(dst)-d < 40 {
+		dst = append(dst[:cap(dst)], make([]byte, 40)...)
 	}
-	b := (*[32]byte)(dst[d : d+32])
-	*(*[20]byte)(b[:20]) = ts.text
-	n := 20 + putFraction(b[20:], nsec)
-	b[n], b[n+1] = 'Z', '"'
-	return dst[:d+n+2], nil
+	b := (*[40]byte)(dst[d : d+40])
+	binary.LittleEndian.PutUint64(b[:8], timeKey)
+	*(*[20]byte)(b[7:27]) = ts.text
+	n := 27 + putFraction(b[27:], nsec)
+	b[n], b[n+1], b[n+2] = 'Z', '"', ','
+	return dst[:d+n+3], nil
 }
 
 // twoDigits holds "00" to "99".

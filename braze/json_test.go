@@ -185,9 +185,11 @@ func FuzzAppendTime(f *testing.F) {
 	})
 }
 
-// A timeStamp writes what appendTime writes, whether the second repeats
-// (nanoseconds from none to nine digits), changes within the day or to
-// another, or is out of range.
+// A timeStamp writes the member `"time":<stamp>,` with the stamp
+// appendTime writes, whether the second repeats (nanoseconds from none to
+// nine digits), changes within the day or to another, or is out of range
+// (`"time":,` and appendTime's error), after a prefix, into buffers with
+// no room, a little and plenty, and writes nothing past the member.
 func TestTimeStampMatchesAppendTime(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	var ts timeStamp
@@ -205,10 +207,21 @@ func TestTimeStampMatchesAppendTime(t *testing.T) {
 		}
 		nsec := []int64{0, 1, 1000, 1000000, 120000000, 999999999, rng.Int64N(1e9)}[rng.IntN(7)]
 		tm := time.Unix(sec, nsec)
-		want, wantErr := appendTime([]byte("x"), tm)
-		got, err := ts.appendTime([]byte("x"), tm)
+		want, wantErr := appendTime([]byte(`x"time":`), tm)
+		want = append(want, ',')
+		room := []int{0, 1, 39, 40, 64}[rng.IntN(5)]
+		buf := make([]byte, 1+len(want)+room)
+		for i := range buf {
+			buf[i] = 0xAA
+		}
+		got, err := ts.appendTimeField(append(buf[:0], 'x'), tm)
 		require.Equal(t, wantErr, err, "time %v", tm)
 		require.Equal(t, string(want), string(got), "time %v", tm)
+		if len(got) <= len(buf) && &got[0] == &buf[0] {
+			for i, c := range buf[len(got):] {
+				require.Equal(t, byte(0xAA), c, "time %v: byte %d past the member was written", tm, i)
+			}
+		}
 	}
 }
 

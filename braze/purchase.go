@@ -57,11 +57,9 @@ func (p *Purchase) appendJSON(dst []byte, enc *memberEncoder) ([]byte, error) {
 		w.buf = appendInt(w.buf, int64(p.Quantity))
 		w.comma()
 	}
-	w.buf = append(w.buf, `"time":`...)
 	var err error
-	w.buf, err = enc.stamp.appendTime(w.buf, p.Time)
+	w.buf, err = enc.stamp.appendTimeField(w.buf, p.Time)
 	w.setErr(err)
-	w.comma()
 	writeProperties(&w, p.Properties, enc)
 	if p.UpdateExistingOnly != nil {
 		w.key(`"_update_existing_only":`)

@@ -129,10 +129,5 @@ func newLimiters(l RateLimits, clk clock.Clock) [numFamilies]*httpretry.Limiter 
 
 // waitFunc returns the BeforeAttempt hook for a family: every attempt,
 // retries included, takes a token, so retries cannot overrun the quota.
-func (c *Client) waitFunc(f family) func(context.Context) error {
-	lim := c.limiters[f]
-	if lim == nil {
-		return nil
-	}
-	return lim.Wait
-}
+// It is the limiter's Wait, bound once per client (Client.waits).
+func (c *Client) waitFunc(f family) func(context.Context) error { return c.waits[f] }

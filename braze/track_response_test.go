@@ -2,8 +2,12 @@ package braze
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -89,4 +93,24 @@ func TestTrackResponseDecodeSimpleKeepsNoInput(t *testing.T) {
 	require.True(t, r.decodeSimple(other))
 	copy(other, bytes.Repeat([]byte("x"), len(other)))
 	assert.Equal(t, "queued", r.Message)
+}
+
+// trackEncodedInto zeroes the answer it is given before decoding into it:
+// the Batcher hands in a recycled one, and an answer decoded the long way
+// (encoding/json, which keeps the fields a document lacks) must not keep
+// a previous request's errors or counts.
+func TestTrackEncodedIntoZeroesTheAnswer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"message":"success","events_processed":2,"extra":true}`)
+	}))
+	defer srv.Close()
+	c, err := NewClient("k", WithBaseURL(srv.URL), WithAllowHTTP(), WithRateLimits(RateLimits{Disabled: true}))
+	require.NoError(t, err)
+	resp := TrackResponse{Message: "old", AttributesProcessed: 7,
+		Errors: []ObjectError{{Type: "stale", InputArray: "events", Index: 0}}}
+	buf := c.bodyBufferOf(64)
+	body := append(buf.b[:0], `{"events":[]}`...)
+	require.NoError(t, c.trackEncodedInto(context.Background(), buf, body, &resp))
+	assert.Equal(t, TrackResponse{Message: "success", EventsProcessed: 2}, resp)
 }

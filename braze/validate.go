@@ -692,14 +692,14 @@ func plainMembersBound(ps Properties, rule memberRule) (n int, ok bool) {
 
 // plainProperty reports an event or purchase property that passes every
 // check: checkProperties' per-member shortcut once plainMembersBound has
-// declined the whole list (the encoder's check is plainMembers).
+// declined the whole list (the encoder's check is appendMembers's).
 func plainProperty(k string, v *Value) bool {
 	return propertyMember.plainKey(k) && propertyMember.plainValue(v)
 }
 
 // plainCustom reports a custom attribute that passes every check:
 // Attributes.validate's per-member shortcut once plainMembersBound has
-// declined the whole list (the encoder's check is plainMembers).
+// declined the whole list (the encoder's check is appendMembers's).
 func plainCustom(k string, v *Value) bool {
 	return customMember.plainKey(k) && customMember.plainValue(v)
 }

@@ -435,15 +435,29 @@ func keyAfter(k, prev string) bool {
 
 // appendMembers appends the `"key":value,` pairs of ps in slice order.
 // When enc.check is set it also sets enc.irregular if a member is not
-// plain under rule or a key appears twice (plainMembers).
+// plain under rule (rule.plainKey and rule.plainValue) or a key appears
+// twice: what validation's fast path accepts. Keys that increase (as the
+// mapper emits them) are unique: each is compared with the one before,
+// and only a list out of order is searched for a duplicate, once. The
+// common kinds and the key rules are tested inline, without a call per
+// member (plainProperties, plainMembersSlow).
 //
 // The check is a loop of its own, before the writing one: the writing
 // loop calls the escaper for every key, and a Go call saves no register,
 // so every value the check keeps across members (the rule, the order
 // state, the encoder) would be reloaded from the stack after each call.
+// Its choice between the two is written out here: as a function of its
+// own (two calls) it was too big to be inlined, a call per list.
 func appendMembers(w *fieldWriter, ps Properties, rule memberRule, enc *memberEncoder) error {
-	if enc.check && !enc.irregular && !plainMembers(ps, rule) {
-		enc.irregular = true
+	if enc.check && !enc.irregular {
+		plain, settled := false, false
+		if rule == propertyMember {
+			plain, settled = plainProperties(ps)
+		}
+		if !settled {
+			plain = plainMembersSlow(ps, rule)
+		}
+		enc.irregular = !plain
 	}
 	buf := w.buf // a local: stores through w cost a write barrier while GC runs
 	for i := range ps {
@@ -476,22 +490,7 @@ func appendMembers(w *fieldWriter, ps Properties, rule memberRule, enc *memberEn
 	return nil
 }
 
-// plainMembers reports whether every member of ps is plain under rule
-// (rule.plainKey and rule.plainValue) and no key appears twice: what
-// validation's fast path accepts. Keys that increase (as the mapper emits
-// them) are unique: each is compared with the one before, and only a list
-// out of order is searched for a duplicate, once. The common kinds and the
-// key rules are tested inline, without a call per member.
-func plainMembers(ps Properties, rule memberRule) bool {
-	if rule == propertyMember {
-		if plain, settled := plainProperties(ps); settled {
-			return plain
-		}
-	}
-	return plainMembersSlow(ps, rule)
-}
-
-// plainProperties is plainMembers for event and purchase properties
+// plainProperties is appendMembers's check for event and purchase properties
 // without a call on any path, so that the compiler keeps the loop's state
 // in registers (a Go call saves none, and the values live across a call
 // on any path are stored to the stack on every pass). It settles the
@@ -524,10 +523,17 @@ func plainProperties(ps Properties) (plain, settled bool) {
 			continue
 		}
 		// keyAfter(k, prev) for keys that differ within their first 16
-		// bytes.
+		// bytes. Most neighbours differ in their first byte, which both
+		// have (plainKey): that test alone settles them.
 		prev := ps[i-1].Key
+		if k[0] != prev[0] {
+			if k[0] < prev[0] {
+				return false, false
+			}
+			continue
+		}
 		n := min(len(k), len(prev), 16)
-		j := 0
+		j := 1
 		for j < n && k[j] == prev[j] {
 			j++
 		}
@@ -549,7 +555,7 @@ func plainProperties(ps Properties) (plain, settled bool) {
 // a KindFloat's bits so, without converting them back to a float.
 func finiteBits(b uint64) bool { return b>>52&0x7ff != 0x7ff }
 
-// plainMembersSlow is plainMembers for any rule and list.
+// plainMembersSlow is appendMembers's check for any rule and list.
 func plainMembersSlow(ps Properties, rule memberRule) bool {
 	ordered := true // still comparing neighbours
 	for i := range ps {

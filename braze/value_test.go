@@ -402,13 +402,14 @@ func TestInlineMemberCheckMatchesPlain(t *testing.T) {
 	}
 }
 
-// appendMembers checks its members in a loop of its own (plainMembers)
-// before writing them: on random lists, sorted or not, with every kind of
-// member, the flag it sets is the full fast-path answer (every member
-// plainKey and plainValue under the rule, no key twice), it leaves the
-// flag alone when not asked to check or when it is already set, and it
-// writes each member as AppendKey and the value's own appendJSON do,
-// stopping with the error of the first member that cannot be encoded.
+// appendMembers checks its members in a loop of its own (plainProperties,
+// plainMembersSlow) before writing them: on random lists, sorted or not,
+// with every kind of member, the flag it sets is the full fast-path answer
+// (every member plainKey and plainValue under the rule, no key twice), it
+// leaves the flag alone when not asked to check or when it is already
+// set, and it writes each member as AppendKey and the value's own
+// appendJSON do, stopping with the error of the first member that cannot
+// be encoded.
 func TestAppendMembersCheckAndBytes(t *testing.T) {
 	keys := []string{"a", "b", "ab", "price", "premium", "position", "time", "event_name", "$op", "", "email", "first_name",
 		"Total Amount", "k<>", strings.Repeat("k", 255), strings.Repeat("k", 256), "z"}

@@ -77,38 +77,46 @@ func load32(s string, i int) uint64 {
 	return uint64(uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24)
 }
 
-// safePrefix returns len(s) when every byte of s is safe (and, from 4
-// bytes on, none is one of wordUnsafe's false alarms), else a length of a
-// prefix of safe bytes (at most the first unsafe byte's index, maybe
-// less). It tests eight bytes per step: strings of 4 to 8 bytes as two
-// overlapping 4-byte halves, the tail of longer ones as the overlapping
-// last eight bytes.
+// safePrefix returns the index of the first byte of s that is not safe,
+// or len(s) when every byte is. It tests eight bytes per step (strings of
+// 4 to 8 bytes as two overlapping 4-byte halves, the tail of longer ones
+// as the overlapping last eight bytes) and looks at single bytes only in
+// a word the test flags, to find which one it is: so a string with a byte
+// to escape is scanned once up to it, and appendEscaped's next call starts
+// after it (a prefix cut short at the flagged word made appendEscaped step
+// through the safe bytes before an '&' one call at a time). A word flagged
+// for a false alarm only ('^', '|', '~', see wordUnsafe) is passed over.
 func safePrefix(s string) int {
 	n := len(s)
 	if n < 8 {
-		if n >= 4 {
-			if wordSafe(load32(s, 0) | load32(s, n-4)<<32) {
-				return n
-			}
-			return 0
+		if n >= 4 && wordSafe(load32(s, 0)|load32(s, n-4)<<32) {
+			return n
 		}
-		for i := range n {
-			if !safe[s[i]] {
-				return i
-			}
-		}
-		return n
+		return firstUnsafe(s, 0, n)
 	}
 	i := 0
 	for ; i+8 <= n; i += 8 {
 		if !wordSafe(load64(s, i)) {
-			return i
+			if j := firstUnsafe(s, i, i+8); j < i+8 {
+				return j
+			}
 		}
 	}
 	if i < n && !wordSafe(load64(s, n-8)) {
-		return i
+		return firstUnsafe(s, i, n) // the bytes before i are safe
 	}
 	return n
+}
+
+// firstUnsafe returns the index of the first byte of s[from:to] that is
+// not safe, or to.
+func firstUnsafe(s string, from, to int) int {
+	for i := from; i < to; i++ {
+		if !safe[s[i]] {
+			return i
+		}
+	}
+	return to
 }
 
 // AppendString appends s to dst as a JSON string literal, byte for byte as
@@ -302,7 +310,7 @@ func appendEscaped(dst []byte, s string, i int) []byte {
 	for i < len(s) {
 		b := s[i]
 		if safe[b] {
-			i += max(1, safePrefix(s[i:]))
+			i += safePrefix(s[i:]) // at least 1: s[i] is safe
 			continue
 		}
 		if b < utf8.RuneSelf {

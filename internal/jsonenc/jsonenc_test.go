@@ -243,3 +243,42 @@ func BenchmarkAppendStringPlain(b *testing.B) {
 		})
 	}
 }
+
+// safePrefix finds exactly the first byte that is not safe (by the safe
+// table: '^', '|' and '~', which its word test flags, are passed over), on
+// every length 0-40 with each kind of byte at every offset, alone and
+// after a false alarm, and on random strings rich in both.
+func TestSafePrefixIsExact(t *testing.T) {
+	check := func(s string) {
+		t.Helper()
+		want := len(s)
+		for i := 0; i < len(s); i++ {
+			if !safe[s[i]] {
+				want = i
+				break
+			}
+		}
+		if got := safePrefix(s); got != want {
+			t.Fatalf("safePrefix(%q) = %d, want %d", s, got, want)
+		}
+	}
+	for n := range 41 {
+		for _, special := range []string{"", "&", "<", "\"", "\\", "\n", "\x7f", "é", "\xff", "^", "|", "~"} {
+			for off := 0; off <= n; off++ {
+				base := strings.Repeat("x", n)
+				check(base[:off] + special + base[off:])
+				check("|" + base[:off] + special + base[off:])
+				check(base[:off] + "~" + base[off:] + special)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	alphabet := "xxxxxxxxy&<^|~\n\x80"
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		check(string(b))
+	}
+}
