@@ -537,11 +537,12 @@ func (p *props) growOwn(n int) {
 // ownSlot appends an entry for key into the room reserveOwn made and
 // returns its value for the caller to set, as slot does.
 func (p *props) ownSlot(key string) *braze.Value {
-	n := len(p.out)
-	p.out = p.out[:n+1]
-	e := &p.out[n]
-	e.Key = key
-	return &e.Value
+	// An append, not a reslice: with the count reserveOwn was given it
+	// never grows, and a count that fell short (a field added to
+	// setCommerce, not to count) costs a growth, not a panic on a user's
+	// batch.
+	p.out = append(p.out, braze.Property{Key: key})
+	return &p.out[len(p.out)-1].Value
 }
 
 // ownDone ends the fields reserveOwn made room for, noting their order

@@ -93,3 +93,29 @@ func TestKeyLess(t *testing.T) {
 		require.Equal(t, c[0] < c[1], keyLess(c[0], c[1]), "%q < %q", c[0], c[1])
 	}
 }
+
+// TestSetCommerceShortCountGrows: a count that falls short of the
+// fields setCommerce sets (as a field added to setCommerce but not to
+// count would) costs a growth of the list, not a panic, and the list
+// holds every field.
+func TestSetCommerceShortCountGrows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 10))
+	for i := range 500 {
+		f := randomCommerceFields(rng)
+		if f.hasLong() {
+			continue
+		}
+		want := testState(t).newProps(0)
+		want.setCommerce(f)
+		if len(want.out) == 0 {
+			continue
+		}
+		short := *f
+		short.counted = 1 // no room made beyond one entry
+		st := testState(t)
+		p := st.newProps(0)
+		p.out = make(braze.Properties, 0, 1) // exactly that room
+		require.NotPanics(t, func() { p.setCommerce(&short) }, "case %d", i)
+		require.Equal(t, keysOf(want.out), keysOf(p.out), "case %d", i)
+	}
+}
