@@ -16,7 +16,8 @@ const (
 	// TargetPacking is the least packing efficiency under sustained load.
 	TargetPacking = 0.99
 	// TargetCeilingCoreShare is the most of one core the forward path may
-	// take with its input paced at Braze's ceiling (BrazeCeiling).
+	// take with its input paced at Braze's ceiling (BrazeCeiling), run on
+	// one core (GOMAXPROCS=1).
 	TargetCeilingCoreShare = 0.25
 	// TargetHeapGrowth is the most the peak live heap (above the pre-run
 	// heap) may grow when the run sends HeapScale times more objects:
