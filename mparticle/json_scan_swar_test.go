@@ -170,22 +170,31 @@ func TestScanStringMatchesByteLoop(t *testing.T) {
 // ends after it, with no unescaping, and one that the input cuts short is
 // an error.
 func TestScanStringNearInputEnd(t *testing.T) {
+	forStringsNearInputEnd(func(in []byte, pre, n int) {
+		d := decoder{data: in, pos: pre}
+		start, end, slow, err := d.scanString()
+		if err != nil || slow || start != pre+1 || end != pre+1+n || d.pos != end+1 {
+			t.Errorf("%q at %d: scanString = %d, %d, %v, %v, pos %d", in, pre, start, end, slow, err, d.pos)
+		}
+		// Cut before the closing quote: not a string.
+		cut := in[:pre+1+n]
+		d = decoder{data: cut, pos: pre}
+		if _, _, _, err := d.scanString(); err == nil {
+			t.Errorf("%q at %d: scanString took an unterminated string", cut, pre)
+		}
+	})
+}
+
+// forStringsNearInputEnd calls f with inputs holding, after pre filler
+// bytes, a plain string of n bytes (pre < 10, n < 20) and then one of a
+// few endings of 0–8 bytes: the input ends within a word after the
+// string, or right after it.
+func forStringsNearInputEnd(f func(in []byte, pre, n int)) {
 	for pre := range 10 {
 		for n := range 20 {
 			for _, tail := range []string{"", "}", "}}", ",\"k\":1}", "]}}"} {
 				body := strings.Repeat("ab ", 7)[:n]
-				in := []byte(strings.Repeat("x", pre) + `"` + body + `"` + tail)
-				d := decoder{data: in, pos: pre}
-				start, end, slow, err := d.scanString()
-				if err != nil || slow || start != pre+1 || end != pre+1+n || d.pos != end+1 {
-					t.Errorf("%q at %d: scanString = %d, %d, %v, %v, pos %d", in, pre, start, end, slow, err, d.pos)
-				}
-				// Cut before the closing quote: not a string.
-				cut := in[:pre+1+n]
-				d = decoder{data: cut, pos: pre}
-				if _, _, _, err := d.scanString(); err == nil {
-					t.Errorf("%q at %d: scanString took an unterminated string", cut, pre)
-				}
+				f([]byte(strings.Repeat("x", pre)+`"`+body+`"`+tail), pre, n)
 			}
 		}
 	}
@@ -198,38 +207,32 @@ func TestScanStringNearInputEnd(t *testing.T) {
 // it declines one that the input cuts short, and one holding an escape,
 // a control character or a non-ASCII byte, consuming nothing.
 func TestPlainStringNearInputEnd(t *testing.T) {
-	for pre := range 10 {
-		for n := range 20 {
-			for _, tail := range []string{"", "}", "}}", ",\"k\":1}", "]}}"} {
-				body := strings.Repeat("ab ", 7)[:n]
-				in := []byte(strings.Repeat("x", pre) + `"` + body + `"` + tail)
-				d := decoder{data: in, pos: pre}
-				start, end, ok := d.plainString()
-				if len(in) < 8 {
-					if ok || d.pos != pre {
-						t.Errorf("%q at %d: plainString = %d, %d, %v, pos %d", in, pre, start, end, ok, d.pos)
-					}
-				} else if !ok || start != pre+1 || end != pre+1+n || d.pos != end+1 {
-					t.Errorf("%q at %d: plainString = %d, %d, %v, pos %d", in, pre, start, end, ok, d.pos)
-				}
-				cut := in[:pre+1+n]
-				d = decoder{data: cut, pos: pre}
+	forStringsNearInputEnd(func(in []byte, pre, n int) {
+		d := decoder{data: in, pos: pre}
+		start, end, ok := d.plainString()
+		if len(in) < 8 {
+			if ok || d.pos != pre {
+				t.Errorf("%q at %d: plainString = %d, %d, %v, pos %d", in, pre, start, end, ok, d.pos)
+			}
+		} else if !ok || start != pre+1 || end != pre+1+n || d.pos != end+1 {
+			t.Errorf("%q at %d: plainString = %d, %d, %v, pos %d", in, pre, start, end, ok, d.pos)
+		}
+		cut := in[:pre+1+n]
+		d = decoder{data: cut, pos: pre}
+		if _, _, ok := d.plainString(); ok || d.pos != pre {
+			t.Errorf("%q at %d: plainString took an unterminated string (pos %d)", cut, pre, d.pos)
+		}
+		for _, bad := range []byte{'\\', 0x1f, 0xc3} {
+			for at := 0; at < n; at++ {
+				b := bytes.Clone(in)
+				b[pre+1+at] = bad
+				d = decoder{data: b, pos: pre}
 				if _, _, ok := d.plainString(); ok || d.pos != pre {
-					t.Errorf("%q at %d: plainString took an unterminated string (pos %d)", cut, pre, d.pos)
-				}
-				for _, bad := range []byte{'\\', 0x1f, 0xc3} {
-					for at := 0; at < n; at++ {
-						b := bytes.Clone(in)
-						b[pre+1+at] = bad
-						d = decoder{data: b, pos: pre}
-						if _, _, ok := d.plainString(); ok || d.pos != pre {
-							t.Errorf("%q at %d: plainString took a string holding %#x (pos %d)", b, pre, bad, d.pos)
-						}
-					}
+					t.Errorf("%q at %d: plainString took a string holding %#x (pos %d)", b, pre, bad, d.pos)
 				}
 			}
 		}
-	}
+	})
 }
 
 // plainMemberRef is plainMember's definition, a byte at a time: the key,
