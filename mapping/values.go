@@ -18,7 +18,10 @@ import (
 const maxFlattenDepth = 16
 
 // stripDollar removes one leading "$".
-func stripDollar(k string) string { return strings.TrimPrefix(k, "$") }
+func stripDollar(k string) string {
+	key, _ := customKey(k)
+	return key
+}
 
 // truncate cuts s to maxLen characters (code points) and reports whether it
 // did.
@@ -340,7 +343,8 @@ func (p *props) setNextFixed(orig, key string, fixed bool) {
 }
 
 // customKey returns the property key of a custom attribute key k: k with
-// one leading "$" stripped (as stripDollar does), and whether it was.
+// one leading "$" stripped (stripDollar's rule, defined here), and
+// whether it was.
 func customKey(k string) (key string, stripped bool) {
 	if k != "" && k[0] == '$' {
 		return k[1:], true
