@@ -17,12 +17,7 @@ import (
 // random commerce objects; the callers' own count (transactionCount plus
 // productCount, passed as counted) is count for the objects they make.
 func TestCommerceFieldsCount(t *testing.T) {
-	rng := rand.New(rand.NewPCG(21, 8))
-	for i := range 3000 {
-		f := randomCommerceFields(rng)
-		if f.hasLong() {
-			continue
-		}
+	forCommerceFields(21, 8, 3000, func(i int, _ *rand.Rand, f *commerceFields) {
 		st := testState(t)
 		p := st.newProps(0)
 		p.setCommerce(f)
@@ -36,6 +31,20 @@ func TestCommerceFieldsCount(t *testing.T) {
 		counted.counted = 99
 		require.Equal(t, 99, counted.count())
 		p.release()
+	})
+}
+
+// forCommerceFields calls f with n random commerce objects drawn from
+// the seeds' generator (those with a field over maxLen skipped), their
+// case number and the generator, for draws of f's own.
+func forCommerceFields(seed1, seed2 uint64, n int, f func(i int, rng *rand.Rand, cf *commerceFields)) {
+	rng := rand.New(rand.NewPCG(seed1, seed2))
+	for i := range n {
+		cf := randomCommerceFields(rng)
+		if cf.hasLong() {
+			continue
+		}
+		f(i, rng, cf)
 	}
 }
 
@@ -44,12 +53,7 @@ func TestCommerceFieldsCount(t *testing.T) {
 // before, after, or not at all), find finds every key at its entry, and
 // finish sorts the list.
 func TestSetCommerceIndexes(t *testing.T) {
-	rng := rand.New(rand.NewPCG(22, 9))
-	for i := range 2000 {
-		f := randomCommerceFields(rng)
-		if f.hasLong() {
-			continue
-		}
+	forCommerceFields(22, 9, 2000, func(i int, rng *rand.Rand, f *commerceFields) {
 		st := testState(t)
 		p := st.newProps(rng.IntN(4))
 		for k := range rng.IntN(21) {
@@ -67,7 +71,7 @@ func TestSetCommerceIndexes(t *testing.T) {
 		require.Equal(t, !slices.IsSortedFunc(p.out, compareProps), p.unsorted, "case %d: %v", i, keysOf(p.out))
 		out := p.finish()
 		require.True(t, slices.IsSortedFunc(out, compareProps), "case %d: %v", i, keysOf(out))
-	}
+	})
 }
 
 // TestKeyLess holds keyLess to a < b on keys that differ in their first,
@@ -99,16 +103,11 @@ func TestKeyLess(t *testing.T) {
 // count would) costs a growth of the list, not a panic, and the list
 // holds every field.
 func TestSetCommerceShortCountGrows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(23, 10))
-	for i := range 500 {
-		f := randomCommerceFields(rng)
-		if f.hasLong() {
-			continue
-		}
+	forCommerceFields(23, 10, 500, func(i int, _ *rand.Rand, f *commerceFields) {
 		want := testState(t).newProps(0)
 		want.setCommerce(f)
 		if len(want.out) == 0 {
-			continue
+			return
 		}
 		short := *f
 		short.counted = 1 // no room made beyond one entry
@@ -117,5 +116,5 @@ func TestSetCommerceShortCountGrows(t *testing.T) {
 		p.out = make(braze.Properties, 0, 1) // exactly that room
 		require.NotPanics(t, func() { p.setCommerce(&short) }, "case %d", i)
 		require.Equal(t, keysOf(want.out), keysOf(p.out), "case %d", i)
-	}
+	})
 }
