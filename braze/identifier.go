@@ -3,6 +3,8 @@ package braze
 import (
 	"strconv"
 	"strings"
+
+	"github.com/mpbraze/mpbraze/internal/jsonenc"
 )
 
 // UserAlias identifies a user by a (label, name) pair instead of an external
@@ -157,9 +159,9 @@ func plainEmail(s string) bool {
 	}
 	var low uint64
 	for i := 0; i+8 <= n; i += 8 {
-		low |= bytesBelowBang(load64(s, i))
+		low |= bytesBelowBang(jsonenc.Load64(s, i))
 	}
-	if low|bytesBelowBang(load64(s, n-8)) != 0 {
+	if low|bytesBelowBang(jsonenc.Load64(s, n-8)) != 0 {
 		return plainEmailBytes(s) // which of them matter is the loop's to say
 	}
 	if s[n-1] == '@' {
@@ -168,9 +170,9 @@ func plainEmail(s string) bool {
 	inner := s[1 : n-1] // 8 bytes or more
 	var at uint64
 	for i := 0; i+8 <= len(inner); i += 8 {
-		at |= zeroBytes(load64(inner, i) ^ 0x4040404040404040)
+		at |= zeroBytes(jsonenc.Load64(inner, i) ^ 0x4040404040404040)
 	}
-	return at|zeroBytes(load64(inner, len(inner)-8)^0x4040404040404040) != 0
+	return at|zeroBytes(jsonenc.Load64(inner, len(inner)-8)^0x4040404040404040) != 0
 }
 
 // bytesBelowBang is non-zero exactly when some byte of w is below '!'
@@ -180,14 +182,6 @@ func bytesBelowBang(w uint64) uint64 { return (w - 0x2121212121212121) &^ w & 0x
 
 // zeroBytes is non-zero exactly when some byte of w is zero.
 func zeroBytes(w uint64) uint64 { return (w - 0x0101010101010101) &^ w & 0x8080808080808080 }
-
-// load64 reads s[i:i+8] as a little-endian word (the compiler merges the
-// byte loads into one).
-func load64(s string, i int) uint64 {
-	s = s[i : i+8]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
 
 // plainEmailBytes is plainEmail byte by byte, for the strings its words
 // do not settle.

@@ -63,9 +63,10 @@ func wordUnsafe(w uint64) uint64 {
 	return w | (w - 0x20*lo) | (q - lo) | (a - lo)
 }
 
-// load64 reads s[i:i+8] as a little-endian word (the compiler merges the
-// byte loads into one).
-func load64(s string, i int) uint64 {
+// Load64 reads s[i:i+8] as a little-endian word (the compiler merges the
+// byte loads into one): the string counterpart of
+// binary.LittleEndian.Uint64, for word-at-a-time scans here and in braze.
+func Load64(s string, i int) uint64 {
 	s = s[i : i+8]
 	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
@@ -96,13 +97,13 @@ func safePrefix(s string) int {
 	}
 	i := 0
 	for ; i+8 <= n; i += 8 {
-		if !wordSafe(load64(s, i)) {
+		if !wordSafe(Load64(s, i)) {
 			if j := firstUnsafe(s, i, i+8); j < i+8 {
 				return j
 			}
 		}
 	}
-	if i < n && !wordSafe(load64(s, n-8)) {
+	if i < n && !wordSafe(Load64(s, n-8)) {
 		return firstUnsafe(s, i, n) // the bytes before i are safe
 	}
 	return n
@@ -152,7 +153,7 @@ func appendQuoted(dst []byte, s string, last byte) []byte {
 	var w0, w1 uint64
 	switch {
 	case n >= 8:
-		w0, w1 = load64(s, 0), load64(s, n-8)
+		w0, w1 = Load64(s, 0), Load64(s, n-8)
 		if (wordUnsafe(w0)|wordUnsafe(w1))&hi != 0 {
 			return appendLong(dst, s, last)
 		}
@@ -220,7 +221,7 @@ func AppendKeyString(dst []byte, k, v string) []byte {
 	var k0, k1, v0, v1 uint64
 	switch {
 	case nk >= 8:
-		k0, k1 = load64(k, 0), load64(k, nk-8)
+		k0, k1 = Load64(k, 0), Load64(k, nk-8)
 		if (wordUnsafe(k0)|wordUnsafe(k1))&hi != 0 {
 			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
 		}
@@ -237,7 +238,7 @@ func AppendKeyString(dst []byte, k, v string) []byte {
 	}
 	switch {
 	case nv >= 8:
-		v0, v1 = load64(v, 0), load64(v, nv-8)
+		v0, v1 = Load64(v, 0), Load64(v, nv-8)
 		if (wordUnsafe(v0)|wordUnsafe(v1))&hi != 0 {
 			return appendQuoted(appendQuoted(dst, k, ':'), v, '"')
 		}

@@ -179,7 +179,7 @@ func TestWordSafeMatchesTable(t *testing.T) {
 				buf[i] = 'a'
 			}
 			buf[pos] = byte(b)
-			if got, want := wordSafe(load64(string(buf[:]), 0)), wordSafeByte(byte(b)); got != want {
+			if got, want := wordSafe(Load64(string(buf[:]), 0)), wordSafeByte(byte(b)); got != want {
 				t.Fatalf("byte %#x at %d: wordSafe %v, table %v", b, pos, got, want)
 			}
 		}
@@ -204,7 +204,7 @@ func TestWordSafeMatchesTableOnMixedWords(t *testing.T) {
 			}
 			all = all && wordSafeByte(buf[i])
 		}
-		if got := wordSafe(load64(string(buf[:]), 0)); got != all {
+		if got := wordSafe(Load64(string(buf[:]), 0)); got != all {
 			t.Fatalf("% x: wordSafe %v, table %v", buf, got, all)
 		}
 	}
