@@ -55,7 +55,7 @@ func (r *Report) evaluate() []Check {
 		cs = append(cs, Check{
 			Name: fmt.Sprintf("forward path paced at %.0f objects/s on one core takes under %.0f%% of it", r.Options.PacedRate, 100*TargetCeilingCoreShare),
 			Pass: p.CoreShare() <= TargetCeilingCoreShare,
-			Detail: fmt.Sprintf("GOMAXPROCS=1: %.1f%% of a core: %.3f CPU-s over %.3f s, %d objects at %.0f objects/s (%.3f CPU-s/100k, against %.3f flat out: a paced run pays goroutine wake-ups and colder caches between bursts that a saturated one spreads over more work)%s",
+			Detail: fmt.Sprintf("GOMAXPROCS=1: %.1f%% of a core: %.3f CPU-s over %.3f s, %d objects at %.0f objects/s (%.3f CPU-s/100k, against %.3f flat out)%s",
 				100*p.CoreShare(), p.CPU.Seconds(), p.Wall.Seconds(), p.Delivered, p.ObjectsPerSecond(), p.CPUPer100k(), fs.CPUPer100k(), all),
 		})
 	}
