@@ -166,6 +166,11 @@ func (k *Kit) enqueue(ctx context.Context, r mapping.Result, ref any) error {
 // diagnose reports one mapping diagnostic to the callback and the logger.
 func (k *Kit) diagnose(d mapping.Diagnostic) {
 	k.stats.countDiagnostic(d.Code)
+	// A diagnostic's strings may be cut from a batch that ForwardJSON
+	// decoded into memory the next call overwrites: the callback, and a
+	// handler that keeps log records, get copies of their own.
+	d.BatchID, d.EventName = strings.Clone(d.BatchID), strings.Clone(d.EventName)
+	d.Key, d.Value, d.Reason = strings.Clone(d.Key), strings.Clone(d.Value), strings.Clone(d.Reason)
 	if k.cfg.OnDiagnostic != nil {
 		k.cfg.OnDiagnostic(d)
 	}

@@ -30,10 +30,16 @@ func (k *Kit) ForwardJSON(ctx context.Context, data []byte) error {
 		return k.Forward(ctx, b)
 	}
 	s := k.getScratch()
-	b, err := s.batch.Decode(data)
+	// Transient: the batch's strings, too, are overwritten by the next
+	// call that takes s. Nothing the kit keeps past this call holds one:
+	// the batcher forgets the objects once encoded and copies the user
+	// keys it keeps, the BatchRef clones the batch id, the MPID string is
+	// the mapper's, diagnose hands out copies, and an ItemErrors keeps s
+	// out of the pool (forwardWith).
+	b, err := s.batch.DecodeTransient(data)
 	if err != nil {
-		// The decoder's memory is still the decoder's: the error holds
-		// none of it.
+		// The decoder gave up the memory the error may hold strings of:
+		// s can serve the next call.
 		k.putScratch(s)
 		return err
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"unsafe"
@@ -15,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mpbraze/mpbraze/braze"
+	"github.com/mpbraze/mpbraze/mapping"
 	"github.com/mpbraze/mpbraze/mparticle"
 )
 
@@ -220,9 +223,9 @@ func TestNewRefusesRetainObjectsWithForgetObjects(t *testing.T) {
 
 // TestForwardJSONRefOwnsItsBatchID checks that a queued object's BatchRef
 // holds a copy of the batch id, not the id cut from the decoded batch's
-// text: a BatchBuffer shares that text with the batches decoded around it
-// (mparticle's text chunks), so an alias would keep all of them in memory
-// until the object's result.
+// text: ForwardJSON decodes into memory its next call overwrites
+// (mparticle's DecodeTransient), so an alias would change under the
+// result that holds it.
 func TestForwardJSONRefOwnsItsBatchID(t *testing.T) {
 	checkLeaks(t)
 	srv := newServer(t)
@@ -234,7 +237,7 @@ func TestForwardJSONRefOwnsItsBatchID(t *testing.T) {
 	// ForwardJSON's own steps, with the scratch held here so that the
 	// decoded batch can be compared after the call.
 	s := k.getScratch()
-	b, err := s.batch.Decode(raw)
+	b, err := s.batch.DecodeTransient(raw)
 	require.NoError(t, err)
 	require.NoError(t, k.forwardWith(context.Background(), b, s))
 	_, err = k.Flush(context.Background())
@@ -244,4 +247,72 @@ func TestForwardJSONRefOwnsItsBatchID(t *testing.T) {
 	assert.Equal(t, "req-owned", refs[0].BatchID)
 	assert.NotSame(t, unsafe.StringData(b.SourceRequestID), unsafe.StringData(refs[0].BatchID),
 		"BatchRef.BatchID must not alias the decoded batch's text")
+}
+
+// TestForwardJSONKeepsNoStringOfTheBatch: ForwardJSON decodes each batch
+// into memory that a later call overwrites (DecodeTransient), so whatever
+// the kit keeps or hands out past the call must be a copy: the users it
+// queues, the BatchRefs, the diagnostics. Two goroutines forward 400
+// batches, each with its own customer, event name and source_request_id
+// of the same lengths (so that overwritten text would read as another
+// batch's, not as garbage), and a reserved property key, which makes a
+// diagnostic naming the event. With one request in flight, most users
+// wait in the queue while later batches are decoded over their text.
+func TestForwardJSONKeepsNoStringOfTheBatch(t *testing.T) {
+	checkLeaks(t)
+	srv := newServer(t)
+	cfg := testConfig(srv)
+	cfg.Batch.MaxConcurrentRequests = 1
+	var mu sync.Mutex
+	var diags []mapping.Diagnostic
+	cfg.OnDiagnostic = func(d mapping.Diagnostic) { mu.Lock(); diags = append(diags, d); mu.Unlock() }
+	refs := collectRefs(&cfg)
+	k := newKit(t, cfg)
+
+	const n = 400
+	var wg sync.WaitGroup
+	for g := range 2 {
+		wg.Go(func() {
+			buf := make([]byte, 0, 512)
+			for i := g; i < n; i += 2 {
+				buf = fmt.Appendf(buf[:0], `{"source_request_id":"req-%04d","user_identities":{"customer_id":"cust-%04d"},`+
+					`"events":[{"event_type":"custom_event","data":{"event_name":"Event %04d","custom_event_type":"other",`+
+					`"custom_attributes":{"time":"t-%04d"}}}]}`, i, i, i, i)
+				if err := k.ForwardJSON(context.Background(), buf); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	_, err := k.Close(context.Background())
+	require.NoError(t, err)
+
+	// Every event reached Braze under its own customer.
+	got := map[string]string{}
+	for _, body := range trackBodies(t, srv) {
+		for _, ev := range body.(map[string]any)["events"].([]any) {
+			e := ev.(map[string]any)
+			got[e["name"].(string)] = e["external_id"].(string)
+		}
+	}
+	require.Len(t, got, n)
+	for name, id := range got {
+		assert.Equal(t, strings.Replace(name, "Event ", "cust-", 1), id)
+	}
+	// Every diagnostic and every ref still names its own batch.
+	require.Len(t, diags, n)
+	batchIDs, eventNames := map[string]bool{}, map[string]bool{}
+	for _, d := range diags {
+		assert.Equal(t, strings.Replace(d.EventName, "Event ", "req-", 1), d.BatchID, "diagnostic %+v", d)
+		batchIDs[d.BatchID], eventNames[d.EventName] = true, true
+	}
+	assert.Len(t, batchIDs, n, "each diagnostic names its own batch")
+	assert.Len(t, eventNames, n, "each diagnostic names its own event")
+	refIDs := map[string]bool{}
+	for _, r := range refs() {
+		refIDs[r.BatchID] = true
+	}
+	assert.Len(t, refIDs, n, "each batch's ref names it")
 }

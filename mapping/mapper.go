@@ -402,7 +402,7 @@ func (st *mapState) batchID() string {
 		return b.SourceRequestID
 	}
 	if b.BatchID != 0 {
-		return formatID(b.BatchID, st.prevBatchID)
+		return strconv.FormatInt(b.BatchID, 10)
 	}
 	return ""
 }
@@ -442,9 +442,13 @@ type mapCall struct {
 	// reuse: MapInto is filling a recycled Result; property lists come
 	// from sc.free and are kept with their spare room.
 	reuse bool
-	// prevMPID and prevBatchID are the recycled Result's strings, reused
-	// when the batch has the same ids.
-	prevMPID, prevBatchID string
+	// prevMPID is the recycled Result's MPID string, reused when the
+	// batch has the same MPID: it is always a string of the mapper's own
+	// (formatted or from the idCache). The batch id is not reused that
+	// way: it may be the batch's source_request_id, a string of the
+	// caller's batch, which the caller may overwrite once the call is done
+	// (mparticle.BatchBuffer.DecodeTransient), and batch ids do not repeat.
+	prevMPID string
 }
 
 // mapScratch holds the slices one Map call fills and then copies out or

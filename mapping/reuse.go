@@ -161,11 +161,11 @@ func reuseCap(n int) int {
 
 // recycle prepares st to map into r's memory: it keeps r's object arrays
 // for st.res (their used part zeroed), puts every list the old objects
-// held into st's free lists, and notes r's MPID and batch id strings, so
-// that the same ones are not formatted again.
+// held into st's free lists, and notes r's MPID string, so that the same
+// one is not formatted again.
 func (st *mapState) recycle(r *Result) {
 	free := &st.sc.free
-	st.prevMPID, st.prevBatchID = r.MPID, r.BatchID
+	st.prevMPID = r.MPID
 	attrs := r.Attributes
 	for i := range attrs {
 		putFree(&free.props, attrs[i].Custom)

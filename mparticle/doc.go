@@ -49,7 +49,8 @@
 // encoding/json's Marshal and Unmarshal use the same codec. A
 // [BatchBuffer] decodes batch after batch into the same memory (about one
 // allocation per batch) for callers that are done with each batch before
-// they decode the next.
+// they decode the next; its [BatchBuffer.DecodeTransient] reuses the
+// strings' memory too, for callers that keep nothing of a batch.
 //
 // [Batch.Validate] checks a batch against the Events API limits and
 // required fields and reports every problem with its JSON path.

@@ -838,6 +838,9 @@ func (d *decoder) str() (string, error) {
 func (d *decoder) unescapeString(start, end int) string {
 	u := unescape(make([]byte, 0, end-start), d.data[start:end])
 	if d.reuse != nil {
+		if d.reuse.transient {
+			return d.reuse.scratch.copyOf(u)
+		}
 		return d.reuse.text.copyOf(u)
 	}
 	return string(u)

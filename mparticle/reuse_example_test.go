@@ -2,6 +2,9 @@ package mparticle_test
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/mpbraze/mpbraze/mparticle"
 )
@@ -36,4 +39,44 @@ func ExampleBatchBuffer() {
 	// mpid 2 events 1
 	// mparticle: decode: mpid: expected number, got string (offset 8)
 	// [Search Checkout]
+}
+
+// DecodeTransient is for a consumer that is done with each batch, strings
+// included, before it decodes the next: here it counts events by name. The
+// map keeps a clone of each name it meets first, and is only read with
+// the batch's strings afterwards: a map assignment with an equal key
+// stores the new key string, which the next batch would overwrite.
+func ExampleBatchBuffer_DecodeTransient() {
+	bodies := []string{
+		`{"events":[{"event_type":"custom_event","data":{"event_name":"Search"}},{"event_type":"custom_event","data":{"event_name":"Checkout"}}]}`,
+		`{"events":[{"event_type":"custom_event","data":{"event_name":"Search"}}]}`,
+		`{"events":[{"event_type":"custom_event","data":{"event_name":"Signup"}}]}`,
+	}
+	var buf mparticle.BatchBuffer
+	counts := map[string]*int{}
+	for _, body := range bodies {
+		batch, err := buf.DecodeTransient([]byte(body))
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		for _, ev := range batch.Events {
+			ce, ok := ev.Data.(*mparticle.CustomEvent)
+			if !ok {
+				continue
+			}
+			if n, seen := counts[ce.EventName]; seen {
+				*n++
+			} else {
+				counts[strings.Clone(ce.EventName)] = new(1)
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Println(name, *counts[name])
+	}
+	// Output:
+	// Checkout 1
+	// Search 2
+	// Signup 1
 }
