@@ -64,6 +64,11 @@ type BatchOptions struct {
 	// without the batcher's lock, so it may call Stats; it must be safe for
 	// concurrent use and should return quickly. It must not call Add with
 	// QueueFullBlock: that can wait for room only OnResult's return frees.
+	//
+	// Without OnResult nothing sees a delivered object's JSON, and the
+	// batcher reuses its memory for later Adds (failed objects' JSON,
+	// which Flush reports, is never reused); with it, every Add's JSON has
+	// an allocation of its own, which Result.Object may keep.
 	OnResult func(Result)
 	// MaxReportedFailures bounds the failed Results a FlushReport keeps
 	// (the counts are always exact). Zero means DefaultMaxReportedFailures.
@@ -169,6 +174,9 @@ type Batcher struct {
 	// coders holds *itemEncoder values; Add returns its own before taking
 	// the lock, so they stay with the callers' goroutines.
 	coders sync.Pool
+	// slabs, when not nil (no OnResult), holds the JSON slabs of Adds
+	// whose objects were all delivered, for later Adds (batcher_slab.go).
+	slabs *slabPools
 
 	stats batchCounters
 }
@@ -197,6 +205,11 @@ func NewBatcher(c *Client, opts BatchOptions) (*Batcher, error) {
 		maxFails: opts.MaxReportedFailures,
 		log:      opts.Logger,
 		forget:   opts.ForgetObjects,
+	}
+	if b.onResult == nil {
+		// Nothing can see a delivered object's JSON: its slab can serve
+		// again.
+		b.slabs = new(slabPools)
 	}
 	switch {
 	case b.interval == 0:
@@ -264,6 +277,7 @@ type addRequest struct {
 	keys  []userKey
 	ends  []int
 	encs  [][]byte // each item's JSON
+	slab  *encSlab // the pooled slab encs are cut from, if any
 	reply chan error
 }
 
@@ -312,9 +326,19 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	if r == nil {
 		r = &addRequest{reply: make(chan error, 1)}
 	}
-	// The JSON of the call's objects, in one allocation of its own that is
-	// never written again, so the queue and the Results share it.
-	slab := coder.take()
+	// The JSON of the call's objects, in a slab of its own: a pooled one
+	// when no OnResult can see it, else an allocation never written again,
+	// so the queue and the Results share it.
+	var owner *encSlab
+	if b.slabs != nil {
+		owner = b.slabs.fill(coder.buf, len(items))
+	}
+	var slab []byte
+	if owner != nil {
+		slab = owner.buf
+	} else {
+		slab = coder.take()
+	}
 	keys, ends := r.keys[:0], r.ends[:0]
 	encs := slices.Grow(r.encs[:0], len(items))[:len(items)]
 	kinds := slices.Grow(r.kinds[:0], len(items))[:len(items)]
@@ -342,7 +366,7 @@ func (b *Batcher) Add(ctx context.Context, items ...Item) error {
 	}
 	ends = append(ends, len(items))
 	b.putCoder(coder)
-	r.items, r.kinds, r.keys, r.ends, r.encs = kept, kinds, keys, ends, encs
+	r.items, r.kinds, r.keys, r.ends, r.encs, r.slab = kept, kinds, keys, ends, encs, owner
 	if b.beforeAdmit != nil {
 		b.beforeAdmit()
 	}

@@ -140,7 +140,7 @@ func (l *loop) enqueue(r *addRequest) {
 	start := 0
 	for k, key := range r.keys {
 		end := r.ends[k]
-		l.q.addAll(l.q.user(key), r.items[start:end], r.kinds[start:end], r.encs[start:end], l.epoch)
+		l.q.addAll(l.q.user(key), r.items[start:end], r.kinds[start:end], r.encs[start:end], r.slab, l.epoch)
 		start = end
 	}
 	if n := len(l.epochs); n > 0 && l.epochs[n-1].epoch == l.epoch {

@@ -89,6 +89,9 @@ type entry struct {
 	// written again: Results hand it out. The entries of one Add share
 	// one allocation.
 	enc []byte
+	// slab is the pooled slab enc is cut from, nil when enc has an
+	// allocation of its own (batcher_slab.go).
+	slab *encSlab
 }
 
 // result is the entry's Result with err as its outcome.
@@ -315,7 +318,7 @@ func (q *queue) user(key userKey) *userQueue {
 // queue.add in batcher_queue_test.go, which TestQueueAddAllMatchesAdd
 // compares it with), with the entries built in place and the user's lists
 // and counts updated once.
-func (q *queue) addAll(u *userQueue, items []Item, kinds []ObjectKind, encs [][]byte, epoch uint64) {
+func (q *queue) addAll(u *userQueue, items []Item, kinds []ObjectKind, encs [][]byte, slab *encSlab, epoch uint64) {
 	n := len(items)
 	start := len(u.pending)
 	// The run grows while it covers every waiting object and the kinds do
@@ -325,7 +328,7 @@ func (q *queue) addAll(u *userQueue, items []Item, kinds []ObjectKind, encs [][]
 	u.pending = slices.Grow(u.pending, n)[:start+n]
 	for i := range n {
 		e := &u.pending[start+i]
-		e.item, e.kind, e.epoch, e.enc = items[i], kinds[i], epoch, encs[i]
+		e.item, e.kind, e.epoch, e.enc, e.slab = items[i], kinds[i], epoch, encs[i], slab
 		if extending && (u.run == 0 || e.kind >= u.pending[start+i-1].kind) {
 			size := e.size()
 			u.run++

@@ -29,7 +29,7 @@ func BenchmarkQueue(b *testing.B) {
 	q := newQueue()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		q.addAll(q.user(keys[i%users]), items, kinds, encs, 0)
+		q.addAll(q.user(keys[i%users]), items, kinds, encs, nil, 0)
 		for q.full(c) {
 			p := q.pack(c)
 			q.complete(p)

@@ -333,7 +333,7 @@ func TestQueueAddAllMatchesAdd(t *testing.T) {
 			for i := range n {
 				one.add(u1, entry{item: items[i], kind: ks[i], epoch: uint64(step), enc: encs[i]})
 			}
-			all.addAll(all.user(testKey(user)), items, ks, encs, uint64(step))
+			all.addAll(all.user(testKey(user)), items, ks, encs, nil, uint64(step))
 			if rng.IntN(3) == 0 { // pack one request in both, sometimes completing it
 				p1, p2 := one.pack(c), all.pack(c)
 				require.Equal(t, shape(p1), shape(p2))

@@ -48,6 +48,8 @@ func (b *Batcher) send(p *packed) {
 		for i := range p.entries {
 			b.onResult(p.entries[i].result(errs[i]))
 		}
+	} else if b.slabs != nil {
+		b.slabs.release(p.entries, errs)
 	}
 	b.stats.delivered.Add(delivered)
 	b.stats.failed.Add(failed)
