@@ -21,8 +21,10 @@ import (
 type encSlab struct {
 	buf   []byte
 	class int
-	// left counts the slab's objects whose outcome is not yet known.
-	left atomic.Int32
+	// left counts the slab's objects whose outcome is not yet known. Set
+	// by Add before the objects are queued (the queue's lock publishes
+	// it), then only changed atomically by the senders.
+	left int32
 	// kept is set when one of its objects failed: the slab is then left
 	// to the garbage collector.
 	kept atomic.Bool
@@ -68,7 +70,7 @@ func (ps *slabPools) fill(data []byte, n int) *encSlab {
 		s = &encSlab{buf: make([]byte, 0, size), class: class}
 	}
 	s.buf = append(s.buf[:0], data...)
-	s.left.Store(int32(n))
+	s.left = int32(n)
 	return s
 }
 
@@ -77,18 +79,29 @@ func (ps *slabPools) fill(data []byte, n int) *encSlab {
 // back to its pool. The senders call it after the request's body was
 // built for the last time, before the request's results are booked, which
 // read only the failed objects' JSON.
+//
+// One Add's objects are one user's and sit side by side in a request, so
+// the count of a slab is brought down once per run of its objects: the
+// slab was last touched when its Add filled it, and each atomic operation
+// on it was a cache miss.
 func (ps *slabPools) release(entries []entry, errs []error) {
-	for i := range entries {
+	for i := 0; i < len(entries); {
 		s := entries[i].slab
+		j, failed := i, false
+		for ; j < len(entries) && entries[j].slab == s; j++ {
+			failed = failed || errs[j] != nil
+		}
+		n := j - i
+		i = j
 		if s == nil {
 			continue
 		}
-		if errs[i] != nil {
+		if failed {
 			s.kept.Store(true)
 		}
-		// The last object's sender sees every kept flag set before the
-		// others' decrements.
-		if s.left.Add(-1) == 0 && !s.kept.Load() {
+		// The sender of the slab's last objects sees every kept flag set
+		// before the others' decrements.
+		if atomic.AddInt32(&s.left, -int32(n)) == 0 && !s.kept.Load() {
 			ps[s.class].Put(s)
 		}
 	}

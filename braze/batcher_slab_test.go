@@ -3,6 +3,7 @@ package braze
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"testing"
@@ -126,4 +127,29 @@ func TestBatcherWithOnResultPoolsNothing(t *testing.T) {
 	for r, res := range results {
 		assert.Contains(t, string(res.Object), fmt.Sprintf(`"seq":%d}`, r))
 	}
+}
+
+// TestSlabReleaseCountsRuns: release brings each slab's count down by its
+// objects, in runs or not, and keeps a slab with a failed object.
+func TestSlabReleaseCountsRuns(t *testing.T) {
+	var ps slabPools
+	a := ps.fill([]byte("aaa"), 3)
+	b := ps.fill([]byte("bb"), 2)
+	c := ps.fill([]byte("c"), 1)
+	d := ps.fill([]byte("dd"), 2)
+	fail := errors.New("refused")
+	// First request: a a b c(failed) d; second: a b d (a's run split by
+	// another user's objects, as when one Add spans two users).
+	ps.release([]entry{{slab: a}, {slab: a}, {slab: b}, {slab: c}, {slab: d}, {slab: nil}}, []error{nil, nil, nil, fail, nil, nil})
+	assert.Equal(t, int32(1), a.left)
+	assert.Equal(t, int32(1), b.left)
+	assert.Zero(t, c.left)
+	assert.True(t, c.kept.Load())
+	ps.release([]entry{{slab: a}, {slab: b}, {slab: d}}, []error{nil, nil, fail})
+	for name, s := range map[string]*encSlab{"a": a, "b": b, "d": d} {
+		assert.Zero(t, s.left, name)
+	}
+	assert.False(t, a.kept.Load())
+	assert.False(t, b.kept.Load())
+	assert.True(t, d.kept.Load())
 }
