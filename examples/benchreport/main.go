@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.Concurrency, "concurrency", 0, "requests in flight per batcher (0: the batcher's default, 4)")
 	fs.DurationVar(&o.PacedDuration, "paced-duration", perfreport.DefaultPacedDuration, "how long each paced forward run (on one core, then at GOMAXPROCS) feeds input (negative: skip them)")
 	fs.Float64Var(&o.PacedRate, "paced-rate", perfreport.BrazeCeiling, "the paced forward runs' input rate, in Braze objects per second")
+	fs.IntVar(&o.PacedRepeats, "paced-repeats", perfreport.DefaultPacedRepeats, "one-core paced runs; the table and the ceiling target use the median run")
 	fs.Uint64Var(&wc.Seed, "seed", perfreport.DefaultSeed, "workload seed")
 	fs.IntVar(&wc.Batches, "pool", perfreport.DefaultPoolBatches, "distinct batches generated (runs cycle through them)")
 	fs.IntVar(&wc.Users, "users", perfreport.DefaultUsers, "distinct users")

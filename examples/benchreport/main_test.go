@@ -15,7 +15,7 @@ func TestRunTiny(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"-batches", "40", "-heap-scale", "2", "-naive-batches", "5",
 		"-pool", "20", "-users", "15", "-currents-bodies", "2", "-audience-messages", "2", "-queue", "100",
-		"-paced-duration", "100ms", "-paced-rate", "5000"}, &out, &errOut)
+		"-paced-duration", "100ms", "-paced-rate", "5000", "-paced-repeats", "2"}, &out, &errOut)
 	assert.Contains(t, []int{0, 1}, code, "stderr: %s", errOut.String())
 	text := out.String()
 	for _, want := range []string{"forward → brazetest", "forward → sink", "forward → sink, paced at 5000 objects/s", "forward → slow sink (5ms) ×2", "currents → mparticletest", "currents → sink",
@@ -24,6 +24,8 @@ func TestRunTiny(t *testing.T) {
 	}
 	assert.Equal(t, code == 0, !strings.Contains(text, "[FAIL]"), "exit code follows the verdicts")
 	assert.Contains(t, errOut.String(), "running forward → brazetest", "progress goes to stderr")
+	assert.Contains(t, errOut.String(), "on one core (run 2 of 2)", "-paced-repeats sets the one-core paced runs")
+	assert.Contains(t, text, "the median of 2 runs (")
 }
 
 func TestRunBadFlag(t *testing.T) {

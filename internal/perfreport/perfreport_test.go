@@ -67,11 +67,11 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	w := tinyWorkload(t)
 	o := Options{Batches: 60, HeapScale: 2, NaiveBatches: 10, MaxQueuedObjects: 100, HeapLatency: time.Millisecond, Repeats: 3,
-		PacedDuration: 50 * time.Millisecond, PacedRate: 20_000}
+		PacedDuration: 50 * time.Millisecond, PacedRate: 20_000, PacedRepeats: 3}
 	var progress []string
 	rep, err := Run(context.Background(), w, o, func(s string) { progress = append(progress, s) })
 	require.NoError(t, err)
-	runs := 14 // the second paced run only where GOMAXPROCS > 1
+	runs := 16 // three one-core paced runs; the other paced run only where GOMAXPROCS > 1
 	if runtime.GOMAXPROCS(0) > 1 {
 		runs++
 	}
@@ -172,6 +172,19 @@ func TestReportOnTinyWorkload(t *testing.T) {
 	assert.Positive(t, rep.Micro.GenericDecode.CPU)
 
 	paced := rep.ForwardPaced
+	require.Len(t, rep.ForwardPacedRuns, 3)
+	assert.Contains(t, rep.ForwardPacedRuns, paced, "the row is a real run")
+	above, below := 0, 0
+	for _, run := range rep.ForwardPacedRuns {
+		switch s := run.CoreShare(); {
+		case s > paced.CoreShare():
+			above++
+		case s < paced.CoreShare():
+			below++
+		}
+	}
+	assert.LessOrEqual(t, above, 1, "the row is the median run by share of a core")
+	assert.LessOrEqual(t, below, 1, "the row is the median run by share of a core")
 	assert.Equal(t, "forward → sink, paced at 20000 objects/s, GOMAXPROCS=1", paced.Name)
 	assert.Equal(t, 1, paced.Procs, "the target's run is on one core")
 	assert.Equal(t, paced.Produced, paced.Delivered)
@@ -311,6 +324,21 @@ func TestMedianByCPU(t *testing.T) {
 	medianByCPU(runs)
 	assert.Equal(t, []Row{b, a, c}, runs, "the runs keep their order")
 	assert.Equal(t, "0.500, 0.300, 0.200", cpuFigures(runs))
+}
+
+// TestMedianByShare: the paced runs' median is taken by share of a core
+// (CPU over wall time), which a run's CPU per object need not order the
+// same way when the runs' lengths differ.
+func TestMedianByShare(t *testing.T) {
+	run := func(name string, cpuMillis, wallMillis, objects int) Row {
+		return Row{Name: name, Delivered: objects, Sample: Sample{CPU: time.Duration(cpuMillis) * time.Millisecond, Wall: time.Duration(wallMillis) * time.Millisecond}}
+	}
+	// Shares 20%, 30%, 25%; per object b is the cheapest (it sent more).
+	a, b, c := run("a", 600, 3000, 200_000), run("b", 900, 3000, 400_000), run("c", 750, 3000, 200_000)
+	runs := []Row{a, b, c}
+	assert.Equal(t, "c", medianBy(runs, Row.CoreShare).Name)
+	assert.Equal(t, "a", medianByCPU(runs).Name)
+	assert.Equal(t, "20.0%, 30.0%, 25.0%", shareFigures(runs))
 }
 
 func TestCalibrateSizesTheRun(t *testing.T) {
