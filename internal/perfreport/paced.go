@@ -40,9 +40,10 @@ const pacingSlack = 5 * time.Millisecond
 // That share is what the "under 25% of a core at the ceiling"
 // names; it is not the flat-out cost per object scaled down: a run that
 // idles between bursts pays goroutine wake-ups that a saturated one
-// spreads over more work: on one core, twenty reports (2026-11-29) put
-// it at 0.92–1.56 times the flat-out cost per object, median 1.18, and
-// on two cores it costs more again.
+// spreads over more work: on one core, twenty reports (2026-11-29,
+// 08:44–08:53 UTC, the median of three paced runs each) put it at
+// 0.92–1.61 times the flat-out cost per object, median 1.17, and on two
+// cores it costs more again.
 func RunForwardPaced(ctx context.Context, w *Workload, rate float64, d time.Duration, procs int, o Options) (Row, error) {
 	o = o.withDefaults()
 	if rate <= 0 || d <= 0 {
