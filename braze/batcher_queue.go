@@ -229,6 +229,13 @@ type queue struct {
 	// spare keeps completed requests for reuse, with their slices: one
 	// request's worth of allocations per request otherwise.
 	spare []*packed
+	// bufs keeps the pending buffers of users that went idle, most
+	// recently emptied last, for the next user that queues something: a
+	// buffer just emptied by a request is still in the CPU's caches,
+	// while an idle user's own buffer, untouched since its last objects
+	// went out, is not (with many users, filling those cold buffers was
+	// the queue's costliest step).
+	bufs [][]entry
 }
 
 // maxIdleUsers bounds the idle records kept in the maps, and with it the
@@ -239,6 +246,9 @@ const maxIdleUsers = 1024
 // keeps for reuse: 10 KB, room for the objects of most users (under load
 // about 2% of the users going idle have needed more).
 const maxKeptEntries = 128
+
+// maxSpareBufs bounds queue.bufs: a few requests' worth of users.
+const maxSpareBufs = 256
 
 // maxFreeUsers bounds the removed records kept for reuse. A burst of
 // completions evicts many idle records at once, and the new users that
@@ -325,6 +335,12 @@ func (q *queue) addAll(u *userQueue, items []Item, kinds []ObjectKind, encs [][]
 	// not decrease.
 	extending := u.run == start-u.head
 	grewN, grewBytes := 0, 0
+	if cap(u.pending) == 0 {
+		if k := len(q.bufs); k > 0 {
+			u.pending, q.bufs[k-1] = q.bufs[k-1], nil
+			q.bufs = q.bufs[:k-1]
+		}
+	}
 	u.pending = slices.Grow(u.pending, n)[:start+n]
 	for i := range n {
 		e := &u.pending[start+i]
@@ -520,9 +536,12 @@ func (q *queue) forget(u *userQueue) {
 	if !u.stored || u.idle || u.inFlight || u.waiting() > 0 || len(u.userWaiters) > 0 {
 		return
 	}
-	if cap(u.pending) > maxKeptEntries {
-		u.pending = nil // its entries were cleared when taken
+	// Its entries were cleared when taken: the buffer goes to bufs, or,
+	// when too large or not wanted, to the collector.
+	if c := cap(u.pending); c > 0 && c <= maxKeptEntries && len(q.bufs) < maxSpareBufs {
+		q.bufs = append(q.bufs, u.pending[:0])
 	}
+	u.pending = nil
 	u.idle = true
 	u.idlePrev, u.idleNext = q.idleTail, nil
 	if q.idleTail != nil {
