@@ -242,9 +242,9 @@ type queue struct {
 // maps' size beyond the users holding something.
 const maxIdleUsers = 1024
 
-// maxKeptEntries bounds the buffer (in entries) an idle or free record
-// keeps for reuse: 10 KB, room for the objects of most users (under load
-// about 2% of the users going idle have needed more).
+// maxKeptEntries bounds a buffer (in entries) kept among the spares for
+// reuse: 10 KB, room for the objects of most users (under load about 2%
+// of the users going idle have needed more).
 const maxKeptEntries = 128
 
 // maxSpareBufs bounds queue.bufs: a few requests' worth of users.
@@ -526,10 +526,11 @@ func (q *queue) recycle(p *packed) {
 
 // forget marks the user's record idle once nothing of it is held or
 // awaited, and removes the oldest idle records beyond maxIdleUsers, so the
-// maps do not grow with every user ever seen. A buffer that grew past
-// maxKeptEntries is let go, so that the idle and free records together
-// hold at most (maxIdleUsers+maxFreeUsers)·maxKeptEntries entries' worth
-// of buffers however users come and go. An idle record keeps its
+// maps do not grow with every user ever seen. The record's buffer goes to
+// the spares (bufs) unless it grew past maxKeptEntries or there are
+// maxSpareBufs already, so that idle users hold no buffer and the spares
+// at most maxSpareBufs·maxKeptEntries entries' worth however users come
+// and go. An idle record keeps its
 // counts (added == resolved), so FlushUser and withdrawals see it as a
 // user with nothing pending, as they would see no record at all.
 func (q *queue) forget(u *userQueue) {
@@ -556,7 +557,7 @@ func (q *queue) forget(u *userQueue) {
 		q.unidle(old)
 		q.remove(old)
 		if len(q.free) < maxFreeUsers {
-			*old = userQueue{pending: old.pending[:0], userWaiters: old.userWaiters[:0]}
+			*old = userQueue{userWaiters: old.userWaiters[:0]} // pending is nil: idle
 			q.free = append(q.free, old)
 		}
 	}
