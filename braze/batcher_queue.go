@@ -223,8 +223,8 @@ type queue struct {
 	// the maps. idleCount is the list's length.
 	idleHead, idleTail *userQueue
 	idleCount, maxIdle int
-	// free keeps a few removed user records for reuse, with their
-	// buffers: users come and go all the time under load.
+	// free keeps a few removed user records for reuse (their buffers went
+	// to bufs): users come and go all the time under load.
 	free []*userQueue
 	// spare keeps completed requests for reuse, with their slices: one
 	// request's worth of allocations per request otherwise.
