@@ -66,7 +66,7 @@ func (bb *BatchBuffer) Decode(data []byte) (*Batch, error) {
 // chunks of their own. So a stream of batches decoded this way allocates
 // no text (the largest allocation per batch): on the perfreport forward
 // path (mpbraze's Kit.ForwardJSON uses it) the bytes allocated per object
-// fell from 611 to 316, and the garbage collector runs half as often.
+// fell from 611 to 316, and with them the pace of the garbage collector.
 //
 // The batch Decode's lifetime rule then covers strings too: every string
 // reachable from the batch (field values, attribute keys and values,
@@ -74,9 +74,11 @@ func (bb *BatchBuffer) Decode(data []byte) (*Batch, error) {
 // same BatchBuffer. Clone (strings.Clone) a string to keep it longer, or
 // use Decode. Mind map assignments: storing a value under a key equal to
 // one of the batch's strings stores that string as the key, even when the
-// key was already there (see the example). An error never changes: on error the memory is given up,
-// not reused. A batch larger than 64 KB gets a copy of its own, so that
-// the BatchBuffer holds on to at most about 80 KB of text.
+// key was already there (see the example).
+//
+// An error never changes: on error the memory is given up, not reused. A
+// batch larger than 64 KB gets a copy of its own, so that the BatchBuffer
+// holds on to at most about 80 KB of text.
 func (bb *BatchBuffer) DecodeTransient(data []byte) (*Batch, error) {
 	return bb.decode(data, true)
 }
