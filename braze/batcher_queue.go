@@ -223,32 +223,22 @@ type queue struct {
 	// the maps. idleCount is the list's length.
 	idleHead, idleTail *userQueue
 	idleCount, maxIdle int
-	// free keeps a few removed user records for reuse (their buffers went
-	// to bufs): users come and go all the time under load.
+	// free keeps a few removed user records for reuse, with their
+	// buffers: users come and go all the time under load.
 	free []*userQueue
 	// spare keeps completed requests for reuse, with their slices: one
 	// request's worth of allocations per request otherwise.
 	spare []*packed
-	// bufs keeps the pending buffers of users that went idle, most
-	// recently emptied last, for the next user that queues something: a
-	// buffer just emptied by a request is still in the CPU's caches,
-	// while an idle user's own buffer, untouched since its last objects
-	// went out, is not (with many users, filling those cold buffers was
-	// the queue's costliest step).
-	bufs [][]entry
 }
 
 // maxIdleUsers bounds the idle records kept in the maps, and with it the
 // maps' size beyond the users holding something.
 const maxIdleUsers = 1024
 
-// maxKeptEntries bounds a buffer (in entries) kept among the spares for
-// reuse: 10 KB, room for the objects of most users (under load about 2%
-// of the users going idle have needed more).
+// maxKeptEntries bounds the buffer (in entries) an idle or free record
+// keeps for reuse: 10 KB, room for the objects of most users (under load
+// about 2% of the users going idle have needed more).
 const maxKeptEntries = 128
-
-// maxSpareBufs bounds queue.bufs: a few requests' worth of users.
-const maxSpareBufs = 256
 
 // maxFreeUsers bounds the removed records kept for reuse. A burst of
 // completions evicts many idle records at once, and the new users that
@@ -335,12 +325,6 @@ func (q *queue) addAll(u *userQueue, items []Item, kinds []ObjectKind, encs [][]
 	// not decrease.
 	extending := u.run == start-u.head
 	grewN, grewBytes := 0, 0
-	if cap(u.pending) == 0 {
-		if k := len(q.bufs); k > 0 {
-			u.pending, q.bufs[k-1] = q.bufs[k-1], nil
-			q.bufs = q.bufs[:k-1]
-		}
-	}
 	u.pending = slices.Grow(u.pending, n)[:start+n]
 	for i := range n {
 		e := &u.pending[start+i]
@@ -526,23 +510,19 @@ func (q *queue) recycle(p *packed) {
 
 // forget marks the user's record idle once nothing of it is held or
 // awaited, and removes the oldest idle records beyond maxIdleUsers, so the
-// maps do not grow with every user ever seen. The record's buffer goes to
-// the spares (bufs) unless it grew past maxKeptEntries or there are
-// maxSpareBufs already, so that idle users hold no buffer and the spares
-// at most maxSpareBufs·maxKeptEntries entries' worth however users come
-// and go. An idle record keeps its
+// maps do not grow with every user ever seen. A buffer that grew past
+// maxKeptEntries is let go, so that the idle and free records together
+// hold at most (maxIdleUsers+maxFreeUsers)·maxKeptEntries entries' worth
+// of buffers however users come and go. An idle record keeps its
 // counts (added == resolved), so FlushUser and withdrawals see it as a
 // user with nothing pending, as they would see no record at all.
 func (q *queue) forget(u *userQueue) {
 	if !u.stored || u.idle || u.inFlight || u.waiting() > 0 || len(u.userWaiters) > 0 {
 		return
 	}
-	// Its entries were cleared when taken: the buffer goes to bufs, or,
-	// when too large or not wanted, to the collector.
-	if c := cap(u.pending); c > 0 && c <= maxKeptEntries && len(q.bufs) < maxSpareBufs {
-		q.bufs = append(q.bufs, u.pending[:0])
+	if cap(u.pending) > maxKeptEntries {
+		u.pending = nil // its entries were cleared when taken
 	}
-	u.pending = nil
 	u.idle = true
 	u.idlePrev, u.idleNext = q.idleTail, nil
 	if q.idleTail != nil {
@@ -557,7 +537,7 @@ func (q *queue) forget(u *userQueue) {
 		q.unidle(old)
 		q.remove(old)
 		if len(q.free) < maxFreeUsers {
-			*old = userQueue{userWaiters: old.userWaiters[:0]} // pending is nil: idle
+			*old = userQueue{pending: old.pending[:0], userWaiters: old.userWaiters[:0]}
 			q.free = append(q.free, old)
 		}
 	}
