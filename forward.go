@@ -166,6 +166,15 @@ func (k *Kit) enqueue(ctx context.Context, r mapping.Result, ref any) error {
 // diagnose reports one mapping diagnostic to the callback and the logger.
 func (k *Kit) diagnose(d mapping.Diagnostic) {
 	k.stats.countDiagnostic(d.Code)
+	level := slog.LevelDebug
+	switch d.Code {
+	case mapping.UserSkipped, mapping.Rejected, mapping.Dropped:
+		level = slog.LevelInfo
+	}
+	logged := k.log.Enabled(context.Background(), level)
+	if k.cfg.OnDiagnostic == nil && !logged {
+		return // counted only: nothing needs the strings
+	}
 	// A diagnostic's strings may be cut from a batch that ForwardJSON
 	// decoded into memory the next call overwrites: the callback, and a
 	// handler that keeps log records, get copies of their own.
@@ -174,12 +183,7 @@ func (k *Kit) diagnose(d mapping.Diagnostic) {
 	if k.cfg.OnDiagnostic != nil {
 		k.cfg.OnDiagnostic(d)
 	}
-	level := slog.LevelDebug
-	switch d.Code {
-	case mapping.UserSkipped, mapping.Rejected, mapping.Dropped:
-		level = slog.LevelInfo
-	}
-	if k.log.Enabled(context.Background(), level) {
+	if logged {
 		k.log.Log(context.Background(), level, "mpbraze: mapping diagnostic",
 			"code", string(d.Code), "batch", d.BatchID, "event_index", d.EventIndex,
 			"event", d.EventName, "key", d.Key, "reason", d.Reason)

@@ -196,10 +196,10 @@ func (e *itemEncoder) encode(items []Item, l Limits) error {
 // nothing will write again: an Add's slab when an OnResult may keep it
 // (otherwise Add takes a pooled one, see batcher_slab.go). One exact-size
 // allocation per Add call, on purpose: a call's objects are one user's,
-// queued and sent together, so their JSON is freed together. (Carving many calls' JSON from shared
-// chunks saved that allocation but let one queued object pin a chunk of
-// other users' JSON: the report's peak live heap grew 1.7× from 35k to
-// 140k objects with the same queue bound.)
+// queued and sent together, so their JSON is freed together. (Carving
+// many calls' JSON from shared chunks saved that allocation but let one
+// queued object pin a chunk of other users' JSON: the report's peak live
+// heap grew 1.7× from 35k to 140k objects with the same queue bound.)
 func (e *itemEncoder) take() []byte {
 	out := make([]byte, len(e.buf))
 	copy(out, e.buf)

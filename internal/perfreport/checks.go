@@ -132,18 +132,19 @@ func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 // cpuFigures lists each run's CPU-s per 100k objects, in run order.
 func cpuFigures(runs []Row) string {
-	figs := make([]string, len(runs))
-	for i, run := range runs {
-		figs[i] = fmt.Sprintf("%.3f", run.CPUPer100k())
-	}
-	return strings.Join(figs, ", ")
+	return runFigures(runs, func(r Row) string { return fmt.Sprintf("%.3f", r.CPUPer100k()) })
 }
 
 // shareFigures lists the share of a core of each run, in run order.
 func shareFigures(runs []Row) string {
+	return runFigures(runs, func(r Row) string { return fmt.Sprintf("%.1f%%", 100*r.CoreShare()) })
+}
+
+// runFigures lists figure(run) for each run, in run order.
+func runFigures(runs []Row, figure func(Row) string) string {
 	figs := make([]string, len(runs))
 	for i, run := range runs {
-		figs[i] = fmt.Sprintf("%.1f%%", 100*run.CoreShare())
+		figs[i] = figure(run)
 	}
 	return strings.Join(figs, ", ")
 }

@@ -163,8 +163,8 @@ type Report struct {
 	// core that load takes. The target is judged on ForwardPaced, since
 	// the issue asks for the ceiling "on one core"; on more cores the same
 	// load costs more, in wake-ups of idle threads (see RunForwardPaced).
-	// ForwardPaced is the median by CPU of ForwardPacedRuns, the
-	// Options.PacedRepeats one-core runs in the order they ran.
+	// ForwardPaced is the median by share of a core of ForwardPacedRuns,
+	// the Options.PacedRepeats one-core runs in the order they ran.
 	ForwardPaced, ForwardPacedAll Row
 	ForwardPacedRuns              []Row
 	// PassThrough is baseline (a), Naive baseline (b).
@@ -213,23 +213,19 @@ func Run(ctx context.Context, w *Workload, o Options, progress func(string)) (*R
 	if r.Forward, err = RunForward(ctx, w, o.Batches, Brazetest, o); err != nil {
 		return nil, err
 	}
-	for i := range o.Repeats {
-		progress(fmt.Sprintf("forward → sink (run %d of %d)", i+1, o.Repeats))
-		row, err := RunForward(ctx, w, o.Batches, Sink, o)
-		if err != nil {
-			return nil, err
-		}
-		r.ForwardSinkRuns = append(r.ForwardSinkRuns, row)
+	r.ForwardSinkRuns, err = repeatRuns(o.Repeats, progress, "forward → sink", func() (Row, error) {
+		return RunForward(ctx, w, o.Batches, Sink, o)
+	})
+	if err != nil {
+		return nil, err
 	}
 	r.ForwardSink = medianByCPU(r.ForwardSinkRuns)
 	if o.PacedDuration > 0 {
-		for i := range o.PacedRepeats {
-			progress(fmt.Sprintf("forward → sink, paced at %.0f objects/s for %s on one core (run %d of %d)", o.PacedRate, o.PacedDuration, i+1, o.PacedRepeats))
-			row, err := RunForwardPaced(ctx, w, o.PacedRate, o.PacedDuration, 1, o)
-			if err != nil {
-				return nil, err
-			}
-			r.ForwardPacedRuns = append(r.ForwardPacedRuns, row)
+		r.ForwardPacedRuns, err = repeatRuns(o.PacedRepeats, progress,
+			fmt.Sprintf("forward → sink, paced at %.0f objects/s for %s on one core", o.PacedRate, o.PacedDuration),
+			func() (Row, error) { return RunForwardPaced(ctx, w, o.PacedRate, o.PacedDuration, 1, o) })
+		if err != nil {
+			return nil, err
 		}
 		r.ForwardPaced = medianBy(r.ForwardPacedRuns, Row.CoreShare)
 		if procs := runtime.GOMAXPROCS(0); procs > 1 {
@@ -305,6 +301,21 @@ func Calibrate(ctx context.Context, w *Workload, d time.Duration, o Options) (in
 		return probe, nil
 	}
 	return max(100, int(float64(probe)*d.Seconds()/row.Wall.Seconds())), nil
+}
+
+// repeatRuns makes n runs of run, announcing each as "name (run i of n)",
+// and returns them in the order they ran.
+func repeatRuns(n int, progress func(string), name string, run func() (Row, error)) ([]Row, error) {
+	rows := make([]Row, 0, n)
+	for i := range n {
+		progress(fmt.Sprintf("%s (run %d of %d)", name, i+1, n))
+		row, err := run()
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }
 
 // medianByCPU returns the run whose CPU per object is the median of runs
